@@ -1,0 +1,26 @@
+"""descend: gradient descent, end to end.
+
+>>> import descend
+>>> from descend.functions import Rosenbrock
+>>> result = descend.minimize(Rosenbrock(), [-1.5, 2.0], "adam", lr=0.05, max_iter=5000)
+"""
+
+from . import curvature, functions, optimizers, penalties, schedules
+from .exceptions import DivergenceError
+from .minimize import OptimizeResult, StepInfo, minimize
+from .optimizers import get_optimizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "minimize",
+    "OptimizeResult",
+    "StepInfo",
+    "DivergenceError",
+    "get_optimizer",
+    "optimizers",
+    "schedules",
+    "penalties",
+    "functions",
+    "curvature",
+]

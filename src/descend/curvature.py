@@ -1,0 +1,135 @@
+r"""Learning rates from curvature: steps that cannot diverge on a quadratic.
+
+On :math:`f(x) = \tfrac12 x^\top A x - b^\top x` gradient descent with step
+:math:`\gamma` multiplies the error along the eigenvector of eigenvalue
+:math:`\lambda` by :math:`1 - \gamma\lambda`, so it converges for every
+start exactly when :math:`\gamma < 2 / L` with :math:`L = \lambda_{max}`, the
+gradient's Lipschitz constant; :math:`\gamma = 1/L` is the classic safe
+choice. L is found by power iteration on Hessian-vector products, which
+never forms the Hessian (for least squares the Hessian is
+:math:`X^\top X / n`, applied as two matrix-vector products).
+
+Heavy-ball momentum does better: with step :math:`\alpha` and momentum
+:math:`\beta` tuned to the extreme eigenvalues :math:`\mu` and :math:`L`,
+
+.. math::
+
+    \alpha = \left(\frac{2}{\sqrt L + \sqrt\mu}\right)^2, \qquad
+    \beta = \left(\frac{\sqrt L - \sqrt\mu}{\sqrt L + \sqrt\mu}\right)^2,
+
+the error shrinks by :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)` per step,
+:math:`\kappa = L/\mu`, against :math:`(\kappa - 1)/(\kappa + 1)` for the
+best plain step (Goh 2017, *Why Momentum Really Works*, Distill; Polyak
+1964). In descend's terms the heavy ball is ``SGD(lr=alpha,
+momentum=beta)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+__all__ = [
+    "power_iteration",
+    "hessian_vector_product",
+    "lipschitz_constant",
+    "least_squares_lipschitz",
+    "safe_learning_rate",
+    "extreme_eigenvalues",
+    "optimal_momentum",
+    "momentum_rate",
+]
+
+
+def power_iteration(matvec: Callable[[np.ndarray], np.ndarray], dim: int, *, max_iter: int = 10_000,
+                    tol: float = 1e-12, random_state: int = 0) -> float:
+    """The eigenvalue of largest magnitude of a symmetric operator ``v -> M v``.
+
+    Power iteration with the Rayleigh quotient as estimate; stops when it
+    changes by less than ``tol`` relative. Deterministic for a given
+    ``random_state`` (the start vector).
+    """
+    if dim < 1:
+        raise ValueError(f"dim must be >= 1, got {dim}")
+    v = np.random.default_rng(random_state).standard_normal(dim)
+    v /= np.linalg.norm(v)
+    estimate = 0.0
+    for _ in range(max_iter):
+        w = np.asarray(matvec(v), dtype=float)
+        new_estimate = float(v @ w)
+        norm = np.linalg.norm(w)
+        if not math.isfinite(norm):
+            raise ValueError("the operator returned non-finite values during power iteration")
+        if norm == 0.0:
+            return 0.0
+        v = w / norm
+        if abs(new_estimate - estimate) <= tol * abs(new_estimate):
+            return new_estimate
+        estimate = new_estimate
+    return estimate
+
+
+def hessian_vector_product(fun, x: np.ndarray, v: np.ndarray, *, h: float | None = None) -> np.ndarray:
+    """:math:`\\nabla^2 f(x) v`, exactly when ``fun`` has an ``hvp`` method,
+    else by a central difference of gradients,
+    :math:`(\\nabla f(x + h v) - \\nabla f(x - h v)) / 2h`."""
+    if hasattr(fun, "hvp"):
+        return fun.hvp(x, v)
+    x = np.asarray(x, dtype=float)
+    if h is None:
+        h = 1e-5 * max(1.0, float(np.linalg.norm(x))) / max(float(np.linalg.norm(v)), 1e-300)
+    return (fun(x + h * v)[1] - fun(x - h * v)[1]) / (2.0 * h)
+
+
+def lipschitz_constant(fun, x, **power_options) -> float:
+    """Estimate the gradient's Lipschitz constant near ``x``: the largest
+    absolute eigenvalue of the Hessian there (everywhere, for a quadratic)."""
+    x = np.asarray(x, dtype=float)
+    return abs(power_iteration(lambda v: hessian_vector_product(fun, x, v), x.size, **power_options))
+
+
+def least_squares_lipschitz(X, **power_options) -> float:
+    r"""L of :math:`\tfrac1{2n}\lVert Xw - y\rVert^2`: the largest eigenvalue of :math:`X^\top X / n`."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}")
+    n = X.shape[0]
+    return power_iteration(lambda v: X.T @ (X @ v) / n, X.shape[1], **power_options)
+
+
+def safe_learning_rate(fun, x, **power_options) -> float:
+    """:math:`1/L` at ``x``: on a quadratic, a step that cannot diverge."""
+    L = lipschitz_constant(fun, x, **power_options)
+    if L <= 0:
+        raise ValueError("the Hessian is zero here: every learning rate is safe, none is determined")
+    return 1.0 / L
+
+
+def extreme_eigenvalues(matvec: Callable[[np.ndarray], np.ndarray], dim: int, **power_options) -> tuple[float, float]:
+    """(smallest, largest) eigenvalue of a symmetric positive semi-definite
+    operator: L by power iteration, then :math:`\\mu = L - \\lambda_{max}(L I - M)`."""
+    L = power_iteration(matvec, dim, **power_options)
+    shifted = power_iteration(lambda v: L * v - matvec(v), dim, **power_options)
+    return L - shifted, L
+
+
+def optimal_momentum(mu: float, L: float) -> tuple[float, float]:
+    """Heavy-ball (lr, momentum) that is fastest on a quadratic with
+    eigenvalues in [mu, L] (Goh 2017)."""
+    if not (0 < mu <= L) or not math.isfinite(L):
+        raise ValueError(f"need 0 < mu <= L, got mu={mu}, L={L}")
+    root_mu, root_L = math.sqrt(mu), math.sqrt(L)
+    lr = (2.0 / (root_L + root_mu)) ** 2
+    momentum = ((root_L - root_mu) / (root_L + root_mu)) ** 2
+    return lr, momentum
+
+
+def momentum_rate(mu: float, L: float) -> float:
+    """The heavy ball's convergence rate at its optimal parameters:
+    :math:`(\\sqrt\\kappa - 1) / (\\sqrt\\kappa + 1)`."""
+    if not (0 < mu <= L):
+        raise ValueError(f"need 0 < mu <= L, got mu={mu}, L={L}")
+    root_kappa = math.sqrt(L / mu)
+    return (root_kappa - 1.0) / (root_kappa + 1.0)

@@ -1,0 +1,583 @@
+r"""Update rules: one class per optimizer, each in one obvious place.
+
+Every optimizer is a small transformation with explicit state, in the manner
+of optax: ``state = opt.init(x)`` makes the state (a plain ``dict`` of arrays
+and counters, easy to inspect or save), and ``opt.update(x, grad, state, lr)``
+applies one step to ``x`` and ``state`` in place. ``lr`` is the learning rate
+for this step (a schedule may change it); ``None`` means the optimizer's own.
+
+Hyperparameter names, defaults and the order of floating-point operations
+follow ``torch.optim`` (single-tensor code path), so a path computed here
+equals torch's to rounding; ``tests/test_torch_reference.py`` holds them
+equal. Invalid hyperparameters raise ``ValueError`` naming the value, as
+torch does, except that a learning rate must be strictly positive here.
+
+In the formulas below :math:`g_t` is the gradient at step :math:`t`
+(counted from 1), :math:`\gamma` the learning rate, :math:`\lambda` the
+weight decay and all operations on vectors are element-wise.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "NAdam",
+    "Adamax",
+    "Adadelta",
+    "RAdam",
+    "OPTIMIZER_NAMES",
+    "get_optimizer",
+]
+
+
+def _check_lr(lr: float) -> float:
+    if not isinstance(lr, (int, float, np.floating, np.integer)) or isinstance(lr, bool):
+        raise TypeError(f"lr must be a number, got {type(lr).__name__}: {lr!r}")
+    if not (math.isfinite(lr) and lr > 0.0):
+        raise ValueError(f"Invalid learning rate: {lr} (it must be a finite number > 0)")
+    return float(lr)
+
+
+def _check_nonnegative(name: str, value: float) -> float:
+    if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
+    if not (math.isfinite(value) and value >= 0.0):
+        raise ValueError(f"Invalid {name} value: {value} (it must be a finite number >= 0)")
+    return float(value)
+
+
+def _check_unit_interval(name: str, value: float, *, closed: bool = False) -> float:
+    value = _check_nonnegative(name, value)
+    if value > 1.0 or (value == 1.0 and not closed):
+        interval = "[0, 1]" if closed else "[0, 1)"
+        raise ValueError(f"Invalid {name} value: {value} (it must lie in {interval})")
+    return value
+
+
+def _check_betas(betas: tuple[float, float]) -> tuple[float, float]:
+    try:
+        beta1, beta2 = betas
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+    for index, beta in enumerate((beta1, beta2)):
+        if not isinstance(beta, (int, float, np.floating, np.integer)) or isinstance(beta, bool):
+            raise TypeError(f"beta parameter at index {index} must be a number, got {beta!r}")
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(
+                f"Invalid beta parameter at index {index}: {beta} (it must lie in [0, 1))"
+            )
+    return float(beta1), float(beta2)
+
+
+class Optimizer:
+    """Base class: hyperparameters live on the instance, state is explicit.
+
+    Subclasses set ``name`` and implement :meth:`init` and :meth:`update`.
+    """
+
+    name = "optimizer"
+    lr: float
+
+    def init(self, x: np.ndarray) -> dict[str, Any]:
+        """Return the state for parameters shaped like ``x``."""
+        raise NotImplementedError
+
+    def update(self, x: np.ndarray, grad: np.ndarray, state: dict, lr: float | None = None) -> None:
+        """Take one step: change ``x`` and ``state`` in place."""
+        raise NotImplementedError
+
+    def get_params(self) -> dict[str, Any]:
+        """The hyperparameters, as passed to ``__init__``."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.get_params() == other.get_params()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(map(repr, self.get_params().items())))))
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, with optional (Nesterov) momentum.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1} \\
+        b_t &= \begin{cases} g_t & t = 1 \\
+                             \mu b_{t-1} + (1 - \tau) g_t & t > 1 \end{cases} \\
+        d_t &= \begin{cases} g_t + \mu b_t & \text{nesterov} \\
+                             b_t & \text{otherwise} \end{cases}
+               \quad (d_t = g_t \text{ when } \mu = 0) \\
+        x_t &= x_{t-1} - \gamma d_t
+
+    with momentum :math:`\mu` and dampening :math:`\tau`. With
+    :math:`\tau = 0` this is Polyak's heavy ball (Polyak 1964, *Some methods
+    of speeding up the convergence of iteration methods*); the Nesterov form
+    is Sutskever, Martens, Dahl & Hinton 2013, *On the importance of
+    initialization and momentum in deep learning*, eq. (3)-(4).
+    """
+
+    name = "sgd"
+
+    def __init__(self, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        self.lr = _check_lr(lr)
+        self.momentum = _check_nonnegative("momentum", momentum)
+        self.dampening = _check_nonnegative("dampening", dampening)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError(
+                "Nesterov momentum requires a momentum > 0 and zero dampening, "
+                f"got momentum={momentum}, dampening={dampening}"
+            )
+
+    def init(self, x):
+        return {"step": 0, "momentum_buffer": None}
+
+    def update(self, x, grad, state, lr=None):
+        lr = self.lr if lr is None else lr
+        state["step"] += 1
+        if self.weight_decay != 0:
+            grad = grad + self.weight_decay * x
+        if self.momentum != 0:
+            buf = state["momentum_buffer"]
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(grad, copy=True)
+            else:
+                buf *= self.momentum
+                buf += (1 - self.dampening) * grad
+            grad = grad + self.momentum * buf if self.nesterov else buf
+        x -= lr * grad
+
+
+class Adagrad(Optimizer):
+    r"""AdaGrad: per-coordinate steps shrink with the gradients seen so far.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1} \\
+        \tilde\gamma_t &= \gamma / (1 + (t - 1)\,\eta) \\
+        s_t &= s_{t-1} + g_t^2, \qquad s_0 = \text{initial\_accumulator\_value} \\
+        x_t &= x_{t-1} - \tilde\gamma_t \, g_t / (\sqrt{s_t} + \epsilon)
+
+    with learning-rate decay :math:`\eta`. Duchi, Hazan & Singer 2011,
+    *Adaptive Subgradient Methods for Online Learning and Stochastic
+    Optimization*, JMLR 12.
+    """
+
+    name = "adagrad"
+
+    def __init__(self, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+        self.lr = _check_lr(lr)
+        self.lr_decay = _check_nonnegative("lr_decay", lr_decay)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.initial_accumulator_value = _check_nonnegative(
+            "initial_accumulator_value", initial_accumulator_value
+        )
+        self.eps = _check_nonnegative("eps", eps)
+
+    def init(self, x):
+        return {"step": 0, "sum": np.full_like(x, self.initial_accumulator_value)}
+
+    def update(self, x, grad, state, lr=None):
+        lr = self.lr if lr is None else lr
+        state["step"] += 1
+        if self.weight_decay != 0:
+            grad = grad + self.weight_decay * x
+        clr = lr / (1 + (state["step"] - 1) * self.lr_decay)
+        state["sum"] += grad * grad
+        x -= clr * grad / (np.sqrt(state["sum"]) + self.eps)
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop: divide the gradient by a running root mean square.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1} \\
+        v_t &= \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
+        \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha) g_t
+            \quad\text{(centered only)} \\
+        \sigma_t &= \sqrt{v_t - \bar g_t^2} + \epsilon \text{ if centered, else }
+            \sqrt{v_t} + \epsilon \\
+        b_t &= \mu b_{t-1} + g_t / \sigma_t, \qquad
+            x_t = x_{t-1} - \gamma b_t \quad (\mu > 0) \\
+        x_t &= x_{t-1} - \gamma g_t / \sigma_t \quad (\mu = 0)
+
+    Hinton, Srivastava & Swersky 2012, *Neural Networks for Machine Learning*,
+    lecture 6e; the centered form is Graves 2013, *Generating Sequences With
+    Recurrent Neural Networks*, eq. (38)-(45).
+    """
+
+    name = "rmsprop"
+
+    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        self.lr = _check_lr(lr)
+        self.alpha = _check_unit_interval("alpha", alpha, closed=True)
+        self.eps = _check_nonnegative("eps", eps)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.momentum = _check_nonnegative("momentum", momentum)
+        self.centered = bool(centered)
+
+    def init(self, x):
+        state = {"step": 0, "square_avg": np.zeros_like(x)}
+        if self.centered:
+            state["grad_avg"] = np.zeros_like(x)
+        if self.momentum > 0:
+            state["momentum_buffer"] = np.zeros_like(x)
+        return state
+
+    def update(self, x, grad, state, lr=None):
+        lr = self.lr if lr is None else lr
+        state["step"] += 1
+        if self.weight_decay != 0:
+            grad = grad + self.weight_decay * x
+        square_avg = state["square_avg"]
+        square_avg *= self.alpha
+        square_avg += (1 - self.alpha) * grad * grad
+        if self.centered:
+            grad_avg = state["grad_avg"]
+            grad_avg += (1 - self.alpha) * (grad - grad_avg)
+            avg = np.sqrt(square_avg - grad_avg * grad_avg) + self.eps
+        else:
+            avg = np.sqrt(square_avg) + self.eps
+        if self.momentum > 0:
+            buf = state["momentum_buffer"]
+            buf *= self.momentum
+            buf += grad / avg
+            x -= lr * buf
+        else:
+            x -= lr * grad / avg
+
+
+class Adam(Optimizer):
+    r"""Adam: momentum on the gradient, scaled by a running RMS, bias-corrected.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1}
+            \quad\text{(or, decoupled: } x_{t-1} \leftarrow (1 - \gamma\lambda) x_{t-1})\\
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+        \hat v_t &= \max(\hat v_{t-1}, v_t) \text{ if amsgrad, else } v_t \\
+        x_t &= x_{t-1} - \frac{\gamma}{1 - \beta_1^t}\,
+               \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+
+    Kingma & Ba 2015, *Adam: A Method for Stochastic Optimization*,
+    Algorithm 1 (with :math:`\epsilon` added after the bias correction, as
+    torch does); AMSGrad is Reddi, Kale & Kumar 2018, *On the Convergence of
+    Adam and Beyond*, Algorithm 2; decoupled weight decay is Loshchilov &
+    Hutter 2019 (see :class:`AdamW`).
+    """
+
+    name = "adam"
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 decoupled_weight_decay=False):
+        self.lr = _check_lr(lr)
+        self.betas = _check_betas(betas)
+        self.eps = _check_nonnegative("eps", eps)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.amsgrad = bool(amsgrad)
+        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+
+    def init(self, x):
+        state = {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+        if self.amsgrad:
+            state["max_exp_avg_sq"] = np.zeros_like(x)
+        return state
+
+    def update(self, x, grad, state, lr=None):
+        lr = self.lr if lr is None else lr
+        beta1, beta2 = self.betas
+        state["step"] += 1
+        t = state["step"]
+        if self.weight_decay != 0:
+            if self.decoupled_weight_decay:
+                x *= 1 - lr * self.weight_decay
+            else:
+                grad = grad + self.weight_decay * x
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (grad - m)
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        if self.amsgrad:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        step_size = lr / (1 - beta1**t)
+        denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + self.eps
+        x -= step_size * m / denom
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay.
+
+    The decay shrinks the weights directly, :math:`x \leftarrow (1 -
+    \gamma\lambda)\,x`, before the Adam step, instead of entering the
+    gradient (where Adam's scaling would weaken it for coordinates with large
+    gradients). Loshchilov & Hutter 2019, *Decoupled Weight Decay
+    Regularization*, Algorithm 2. The rest is :class:`Adam`.
+    """
+
+    name = "adamw"
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        super().__init__(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
+
+
+class NAdam(Optimizer):
+    r"""NAdam: Adam with Nesterov momentum and a momentum schedule.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1}
+            \quad\text{(or, decoupled: } x_{t-1} \leftarrow (1 - \gamma\lambda) x_{t-1})\\
+        \mu_t &= \beta_1 \bigl(1 - \tfrac12\, 0.96^{t\psi}\bigr) \\
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+        x_t &= x_{t-1} - \gamma \left(
+            \frac{(1 - \mu_t)\, g_t}{1 - \prod_{i \le t} \mu_i}
+            + \frac{\mu_{t+1}\, m_t}{1 - \prod_{i \le t+1} \mu_i} \right)
+            \Big/ \left(\sqrt{v_t / (1 - \beta_2^t)} + \epsilon\right)
+
+    with momentum decay :math:`\psi`. Dozat 2016, *Incorporating Nesterov
+    Momentum into Adam*, Algorithm 2.
+    """
+
+    name = "nadam"
+
+    def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False):
+        self.lr = _check_lr(lr)
+        self.betas = _check_betas(betas)
+        self.eps = _check_nonnegative("eps", eps)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.momentum_decay = _check_nonnegative("momentum_decay", momentum_decay)
+        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+
+    def init(self, x):
+        return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+
+    def update(self, x, grad, state, lr=None):
+        lr = self.lr if lr is None else lr
+        beta1, beta2 = self.betas
+        state["step"] += 1
+        t = state["step"]
+        if self.weight_decay != 0:
+            if self.decoupled_weight_decay:
+                x *= 1 - lr * self.weight_decay
+            else:
+                grad = grad + self.weight_decay * x
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
+        state["mu_product"] *= mu
+        mu_product = state["mu_product"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (grad - m)
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        denom = np.sqrt(v / (1 - beta2**t)) + self.eps
+        x += (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad / denom
+        x += (-lr * mu_next / (1.0 - mu_product * mu_next)) * m / denom
+
+
+class Adamax(Optimizer):
+    r"""Adamax: Adam with the infinity norm in place of the RMS.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1} \\
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
+        u_t &= \max(\beta_2 u_{t-1},\ |g_t| + \epsilon) \\
+        x_t &= x_{t-1} - \frac{\gamma}{1 - \beta_1^t}\, \frac{m_t}{u_t}
+
+    Kingma & Ba 2015, *Adam: A Method for Stochastic Optimization*, section
+    7.1, Algorithm 2 (with :math:`\epsilon` inside the max, as torch does).
+    """
+
+    name = "adamax"
+
+    def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        self.lr = _check_lr(lr)
+        self.betas = _check_betas(betas)
+        self.eps = _check_nonnegative("eps", eps)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+
+    def init(self, x):
+        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
+
+    def update(self, x, grad, state, lr=None):
+        lr = self.lr if lr is None else lr
+        beta1, beta2 = self.betas
+        state["step"] += 1
+        if self.weight_decay != 0:
+            grad = grad + self.weight_decay * x
+        m, u = state["exp_avg"], state["exp_inf"]
+        m += (1 - beta1) * (grad - m)
+        np.maximum(u * beta2, np.abs(grad) + self.eps, out=u)
+        clr = lr / (1 - beta1 ** state["step"])
+        x -= clr * m / u
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta: steps in the units of the parameters, no tuning of a rate.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1} \\
+        v_t &= \rho v_{t-1} + (1 - \rho) g_t^2 \\
+        \Delta x_t &= \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t \\
+        u_t &= \rho u_{t-1} + (1 - \rho) \Delta x_t^2 \\
+        x_t &= x_{t-1} - \gamma\, \Delta x_t
+
+    Zeiler 2012, *ADADELTA: An Adaptive Learning Rate Method*, Algorithm 1
+    (torch's lr :math:`\gamma` scales the step; 1.0 is the paper's method).
+    """
+
+    name = "adadelta"
+
+    def __init__(self, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        self.lr = _check_lr(lr)
+        self.rho = _check_unit_interval("rho", rho, closed=True)
+        self.eps = _check_nonnegative("eps", eps)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+
+    def init(self, x):
+        return {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
+
+    def update(self, x, grad, state, lr=None):
+        lr = self.lr if lr is None else lr
+        rho = self.rho
+        state["step"] += 1
+        if self.weight_decay != 0:
+            grad = grad + self.weight_decay * x
+        v, u = state["square_avg"], state["acc_delta"]
+        v *= rho
+        v += (1 - rho) * grad * grad
+        delta = np.sqrt(u + self.eps) / np.sqrt(v + self.eps) * grad
+        u *= rho
+        u += (1 - rho) * delta * delta
+        x -= lr * delta
+
+
+class RAdam(Optimizer):
+    r"""RAdam: Adam whose adaptive step is switched on once its variance is tame.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1}
+            \quad\text{(or, decoupled: } x_{t-1} \leftarrow (1 - \gamma\lambda) x_{t-1})\\
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+        \hat m_t &= m_t / (1 - \beta_1^t) \\
+        \rho_\infty &= 2 / (1 - \beta_2) - 1, \qquad
+        \rho_t = \rho_\infty - 2 t \beta_2^t / (1 - \beta_2^t) \\
+        x_t &= \begin{cases}
+            x_{t-1} - \gamma\, \hat m_t\, r_t\, \dfrac{\sqrt{1 - \beta_2^t}}{\sqrt{v_t} + \epsilon}
+                & \rho_t > 5 \\
+            x_{t-1} - \gamma\, \hat m_t & \text{otherwise} \end{cases} \\
+        r_t &= \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\rho_\infty}
+                           {(\rho_\infty - 4)(\rho_\infty - 2)\rho_t}}
+
+    Liu, Jiang, He, Chen, Liu, Gao & Han 2020, *On the Variance of the
+    Adaptive Learning Rate and Beyond*, Algorithm 2.
+    """
+
+    name = "radam"
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False):
+        self.lr = _check_lr(lr)
+        self.betas = _check_betas(betas)
+        self.eps = _check_nonnegative("eps", eps)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+
+    def init(self, x):
+        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+
+    def update(self, x, grad, state, lr=None):
+        lr = self.lr if lr is None else lr
+        beta1, beta2 = self.betas
+        state["step"] += 1
+        t = state["step"]
+        if self.weight_decay != 0:
+            if self.decoupled_weight_decay:
+                x *= 1 - lr * self.weight_decay
+            else:
+                grad = grad + self.weight_decay * x
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (grad - m)
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        m_hat = m / bias_correction1
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            adaptive_lr = bias_correction2**0.5 / (np.sqrt(v) + self.eps)
+            x -= m_hat * lr * adaptive_lr * rect
+        else:
+            x -= m_hat * lr
+
+
+# Names accepted wherever an optimizer is: each maps to a class and the
+# keyword arguments that make the named method out of it.
+_NAMED = {
+    "sgd": (SGD, {}),
+    "momentum": (SGD, {"momentum": 0.9}),
+    "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
+    "adagrad": (Adagrad, {}),
+    "rmsprop": (RMSprop, {}),
+    "adam": (Adam, {}),
+    "amsgrad": (Adam, {"amsgrad": True}),
+    "adamw": (AdamW, {}),
+    "nadam": (NAdam, {}),
+    "adamax": (Adamax, {}),
+    "adadelta": (Adadelta, {}),
+    "radam": (RAdam, {}),
+}
+
+OPTIMIZER_NAMES = tuple(_NAMED)
+
+
+def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Optimizer:
+    """An optimizer from a name (``"adam"``, ``"momentum"``, ...) or an instance.
+
+    Keyword arguments override the named method's hyperparameters, e.g.
+    ``get_optimizer("momentum", lr=0.01)``; an instance is returned as it is
+    and takes no keywords.
+    """
+    if isinstance(optimizer, Optimizer):
+        if hyperparameters:
+            raise TypeError(
+                f"hyperparameters {sorted(hyperparameters)} can only be given with an optimizer "
+                f"name, not with the instance {optimizer!r}"
+            )
+        return optimizer
+    if not isinstance(optimizer, str):
+        raise TypeError(
+            f"optimizer must be a name or a descend.optimizers.Optimizer, got {type(optimizer).__name__}"
+        )
+    key = optimizer.strip().lower()
+    if key not in _NAMED:
+        raise ValueError(f"Unknown optimizer {optimizer!r}; valid names are: {', '.join(OPTIMIZER_NAMES)}")
+    cls, defaults = _NAMED[key]
+    return cls(**{**defaults, **hyperparameters})

@@ -1,0 +1,296 @@
+r"""Learning-rate schedules: plain functions of the step count.
+
+A schedule is any callable ``t -> lr`` with ``t = 1, 2, ...`` the step being
+taken; a plain ``lambda t: 0.1 / t`` serves as well as the classes here. The
+classes only add validation and a readable ``repr``. One schedule,
+:class:`ReduceOnPlateau`, also watches the loss: :func:`descend.minimize`
+calls its ``observe(loss)`` before each step.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+__all__ = [
+    "Schedule",
+    "Constant",
+    "StepDecay",
+    "Exponential",
+    "InverseScaling",
+    "CosineAnnealing",
+    "LinearWarmup",
+    "ReduceOnPlateau",
+    "SCHEDULE_NAMES",
+    "get_schedule",
+    "as_schedule",
+]
+
+
+def _positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return float(value)
+
+
+def _nonnegative(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return float(value)
+
+
+def _positive_int(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return value
+
+
+def _check_step(t: int) -> int:
+    if t < 1:
+        raise ValueError(f"schedules count steps from 1, got t={t}")
+    return t
+
+
+class Schedule:
+    """Base class: a callable ``t -> lr`` with a readable ``repr``."""
+
+    def __call__(self, t: int) -> float:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({args})"
+
+
+class Constant(Schedule):
+    r""":math:`\gamma_t = \gamma_0`."""
+
+    def __init__(self, lr0: float):
+        self.lr0 = _positive("lr0", lr0)
+
+    def __call__(self, t):
+        _check_step(t)
+        return self.lr0
+
+
+class StepDecay(Schedule):
+    r"""Step decay: :math:`\gamma_t = \gamma_0 \cdot r^{\lfloor t / s \rfloor}`.
+
+    The rate is multiplied by ``rate`` every ``steps`` steps.
+    """
+
+    def __init__(self, lr0: float, rate: float = 0.5, steps: int = 100):
+        self.lr0 = _positive("lr0", lr0)
+        self.rate = _positive("rate", rate)
+        self.steps = _positive_int("steps", steps)
+
+    def __call__(self, t):
+        _check_step(t)
+        return self.lr0 * self.rate ** (t // self.steps)
+
+
+class Exponential(Schedule):
+    r"""Exponential decay: :math:`\gamma_t = \gamma_0 e^{-k t}`."""
+
+    def __init__(self, lr0: float, k: float = 1e-3):
+        self.lr0 = _positive("lr0", lr0)
+        self.k = _nonnegative("k", k)
+
+    def __call__(self, t):
+        _check_step(t)
+        return self.lr0 * math.exp(-self.k * t)
+
+
+class InverseScaling(Schedule):
+    r"""Inverse scaling: :math:`\gamma_t = \gamma_0 / t^{p}`.
+
+    scikit-learn's ``learning_rate="invscaling"`` (with ``power_t`` = p =
+    0.25 by default); p = 1/2 is the :math:`1/\sqrt t` of online convex
+    optimization (Zinkevich 2003).
+    """
+
+    def __init__(self, lr0: float, power_t: float = 0.25):
+        self.lr0 = _positive("lr0", lr0)
+        self.power_t = _nonnegative("power_t", power_t)
+
+    def __call__(self, t):
+        _check_step(t)
+        return self.lr0 / t**self.power_t
+
+
+class CosineAnnealing(Schedule):
+    r"""Cosine annealing, optionally with warm restarts (SGDR).
+
+    Within a cycle of length :math:`T_i`, at position :math:`t_{cur}`
+    (0 at the first step of the cycle):
+
+    .. math::
+
+        \gamma_t = \eta_{min} + \tfrac12 (\gamma_0 - \eta_{min})
+                   \left(1 + \cos\frac{\pi\, t_{cur}}{T_i}\right)
+
+    Without restarts there is one cycle of ``T_max`` steps and the rate stays
+    at ``eta_min`` after it. With ``restarts=True`` the rate jumps back to
+    :math:`\gamma_0` after each cycle and cycle lengths grow by ``T_mult``:
+    :math:`T_i = T_{max} T_{mult}^i`. Loshchilov & Hutter 2017, *SGDR:
+    Stochastic Gradient Descent with Warm Restarts*, eq. (5).
+    """
+
+    def __init__(self, lr0: float, T_max: int, eta_min: float = 0.0, restarts: bool = False, T_mult: int = 1):
+        self.lr0 = _positive("lr0", lr0)
+        self.T_max = _positive_int("T_max", T_max)
+        self.eta_min = _nonnegative("eta_min", eta_min)
+        if self.eta_min > self.lr0:
+            raise ValueError(f"eta_min ({eta_min}) must not exceed lr0 ({lr0})")
+        self.restarts = bool(restarts)
+        self.T_mult = _positive_int("T_mult", T_mult)
+
+    def _position(self, t: int) -> tuple[int, int]:
+        """(t_cur, T_i) for step t."""
+        t_cur, period = t - 1, self.T_max
+        if not self.restarts:
+            return min(t_cur, period), period
+        while t_cur >= period:
+            t_cur -= period
+            period *= self.T_mult
+        return t_cur, period
+
+    def __call__(self, t):
+        _check_step(t)
+        t_cur, period = self._position(t)
+        return self.eta_min + 0.5 * (self.lr0 - self.eta_min) * (1 + math.cos(math.pi * t_cur / period))
+
+
+class LinearWarmup(Schedule):
+    r"""Linear warm-up in front of any schedule.
+
+    .. math::
+
+        \gamma_t = \begin{cases}
+            \text{after}(1) \cdot t / (w + 1) & t \le w \\
+            \text{after}(t - w) & t > w \end{cases}
+
+    The rate climbs in ``warmup_steps`` = w equal steps towards the first
+    rate of ``after`` (a schedule, a callable, or a number), which then runs
+    from its own step 1 (Goyal et al. 2017, *Accurate, Large Minibatch SGD*,
+    section 2.2).
+    """
+
+    def __init__(self, after, warmup_steps: int):
+        self.after = as_schedule(after)
+        self.warmup_steps = _positive_int("warmup_steps", warmup_steps)
+
+    def __call__(self, t):
+        _check_step(t)
+        if t <= self.warmup_steps:
+            return self.after(1) * t / (self.warmup_steps + 1)
+        return self.after(t - self.warmup_steps)
+
+
+class ReduceOnPlateau(Schedule):
+    r"""Lower the rate when a monitored loss stops improving.
+
+    After each ``observe(loss)``: the loss counts as an improvement when it is
+    below ``best * (1 - threshold)`` (relative) or ``best - threshold``
+    (absolute); after more than ``patience`` observations without one the
+    rate is multiplied by ``factor`` (never below ``min_lr``) and
+    ``cooldown`` observations are ignored. The same rule as
+    ``torch.optim.lr_scheduler.ReduceLROnPlateau`` in ``mode="min"``.
+
+    This schedule is stateful: the rate depends on the losses observed, not
+    only on ``t``. Use a fresh instance (or :meth:`reset`) for each run.
+    """
+
+    def __init__(self, lr0: float, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+                 threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0.0):
+        self.lr0 = _positive("lr0", lr0)
+        self.factor = _positive("factor", factor)
+        if self.factor >= 1.0:
+            raise ValueError(f"factor must be < 1 to lower the rate, got {factor}")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
+        self.patience = patience
+        self.threshold = _nonnegative("threshold", threshold)
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+        self.threshold_mode = threshold_mode
+        if isinstance(cooldown, bool) or not isinstance(cooldown, int) or cooldown < 0:
+            raise ValueError(f"cooldown must be an integer >= 0, got {cooldown!r}")
+        self.cooldown = cooldown
+        self.min_lr = _nonnegative("min_lr", min_lr)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the observed losses and restore ``lr0``."""
+        self._lr = self.lr0
+        self._best = math.inf
+        self._bad = 0
+        self._cooldown_left = 0
+
+    def _improves(self, loss: float) -> bool:
+        if self.threshold_mode == "rel":
+            return loss < self._best * (1.0 - self.threshold)
+        return loss < self._best - self.threshold
+
+    def observe(self, loss: float) -> None:
+        """Record the monitored loss of the latest step."""
+        loss = float(loss)
+        if self._improves(loss):
+            self._best = loss
+            self._bad = 0
+        else:
+            self._bad += 1
+        if self._cooldown_left > 0:
+            self._cooldown_left -= 1
+            self._bad = 0
+        if self._bad > self.patience:
+            self._lr = max(self._lr * self.factor, self.min_lr)
+            self._cooldown_left = self.cooldown
+            self._bad = 0
+
+    def __call__(self, t):
+        _check_step(t)
+        return self._lr
+
+
+# Names for the schedules a user can pick without arguments beyond lr0.
+_NAMED: dict[str, Callable[[float], Schedule]] = {
+    "constant": Constant,
+    "invscaling": InverseScaling,
+    "step": StepDecay,
+    "exponential": Exponential,
+}
+
+SCHEDULE_NAMES = tuple(_NAMED) + ("cosine",)
+
+
+def get_schedule(name: str, lr0: float, *, total_steps: int | None = None) -> Schedule:
+    """A schedule from its name, starting at ``lr0``.
+
+    ``"cosine"`` needs ``total_steps`` (the length of its single cycle).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"schedule name must be a string, got {type(name).__name__}")
+    key = name.strip().lower()
+    if key == "cosine":
+        if total_steps is None:
+            raise ValueError("the 'cosine' schedule needs total_steps")
+        return CosineAnnealing(lr0, T_max=total_steps)
+    if key not in _NAMED:
+        raise ValueError(f"Unknown schedule {name!r}; valid names are: {', '.join(SCHEDULE_NAMES)}")
+    return _NAMED[key](lr0)
+
+
+def as_schedule(schedule) -> Callable[[int], float]:
+    """A number becomes :class:`Constant`; a callable is used as it is."""
+    if isinstance(schedule, bool):
+        raise TypeError("a schedule must be a number or a callable t -> lr, got a bool")
+    if isinstance(schedule, (int, float)):
+        return Constant(schedule)
+    if callable(schedule):
+        return schedule
+    raise TypeError(f"a schedule must be a number or a callable t -> lr, got {type(schedule).__name__}")

@@ -1,0 +1,105 @@
+"""The optimizer configurations and objectives on which descend must equal torch.optim.
+
+Shared by ``make_torch_reference.py`` (which writes ``data/torch_reference.npz``
+with torch) and ``test_torch_reference.py`` (which compares against the file,
+and against torch itself where it is installed). Pure NumPy.
+"""
+
+import numpy as np
+from scipy.special import expit
+
+N_STEPS = 200
+
+# (class name, hyperparameters): every option of every optimizer, alone and
+# in the combinations where options interact.
+CASES = [
+    ("SGD", {"lr": 0.05}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.5}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    ("SGD", {"lr": 0.05, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.03, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.05}),
+    ("SGD", {"lr": 0.03, "momentum": 0.8, "nesterov": True, "weight_decay": 0.05}),
+    ("Adagrad", {"lr": 0.2}),
+    ("Adagrad", {"lr": 0.2, "lr_decay": 0.01}),
+    ("Adagrad", {"lr": 0.2, "weight_decay": 0.1}),
+    ("Adagrad", {"lr": 0.2, "initial_accumulator_value": 0.5}),
+    ("Adagrad", {"lr": 0.2, "eps": 1e-3}),
+    ("Adagrad", {"lr": 0.2, "lr_decay": 0.02, "weight_decay": 0.05, "initial_accumulator_value": 0.1, "eps": 1e-6}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9}),
+    ("RMSprop", {"lr": 0.01, "eps": 1e-4}),
+    ("RMSprop", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.5}),
+    ("RMSprop", {"lr": 0.01, "centered": True}),
+    ("RMSprop", {"lr": 0.005, "alpha": 0.98, "centered": True, "momentum": 0.5, "weight_decay": 0.05}),
+    ("Adam", {"lr": 0.05}),
+    ("Adam", {"lr": 0.05, "betas": (0.8, 0.99)}),
+    ("Adam", {"lr": 0.05, "eps": 1e-3}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.05, "amsgrad": True}),
+    ("Adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1, "betas": (0.5, 0.9)}),
+    ("AdamW", {"lr": 0.05}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.1}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
+    ("AdamW", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-4}),
+    ("NAdam", {"lr": 0.02}),
+    ("NAdam", {"lr": 0.02, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.02, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("NAdam", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-4}),
+    ("Adamax", {"lr": 0.05}),
+    ("Adamax", {"lr": 0.05, "betas": (0.8, 0.99)}),
+    ("Adamax", {"lr": 0.05, "eps": 1e-3}),
+    ("Adamax", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5}),
+    ("Adadelta", {"rho": 0.95}),
+    ("Adadelta", {"eps": 1e-4}),
+    ("Adadelta", {"weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.05}),
+    ("RAdam", {"lr": 0.05, "betas": (0.8, 0.99)}),
+    ("RAdam", {"lr": 0.05, "eps": 1e-4}),
+    ("RAdam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+]
+
+
+def case_id(name, hyperparameters):
+    return name + "".join(f"-{k}={v}" for k, v in hyperparameters.items())
+
+
+def _quadratic():
+    """0.5 x'Ax - b'x in 6 dimensions, eigenvalues from 1 to 10."""
+    rng = np.random.default_rng(20260101)
+    q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    A = q @ np.diag(np.linspace(1.0, 10.0, 6)) @ q.T
+    A = 0.5 * (A + A.T)
+    b = rng.standard_normal(6)
+    x0 = 5.0 * rng.standard_normal(6)
+
+    def fun(x):
+        Ax = A @ x
+        return 0.5 * x @ Ax - b @ x, Ax - b
+
+    return fun, x0
+
+
+def _logistic():
+    """Mean logistic loss of a linear model with intercept, 80 samples, 4 features."""
+    rng = np.random.default_rng(20260102)
+    X = np.column_stack([rng.standard_normal((80, 4)) * [1.0, 2.0, 0.5, 1.5], np.ones(80)])
+    w_true = np.array([1.0, -0.5, 2.0, 0.3, -0.2])
+    y = np.where(rng.random(80) < expit(X @ w_true), 1.0, -1.0)
+    x0 = 3.0 * rng.standard_normal(5)
+
+    def fun(w):
+        margin = y * (X @ w)
+        value = np.mean(np.logaddexp(0.0, -margin))
+        grad = -X.T @ (y * expit(-margin)) / len(y)
+        return value, grad
+
+    return fun, x0
+
+
+OBJECTIVES = {"quadratic": _quadratic, "logistic": _logistic}
