@@ -37,8 +37,12 @@ __all__ = ["ElasticNet", "L1", "L2", "soft_threshold", "PENALTY_NAMES", "get_pen
 
 
 def soft_threshold(w: np.ndarray, threshold: float) -> np.ndarray:
-    r""":math:`\operatorname{sign}(w) \max(|w| - \text{threshold}, 0)`, a new array."""
-    return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
+    r""":math:`\operatorname{sign}(w) \max(|w| - \text{threshold}, 0)`, a new array.
+
+    Written as :math:`w - \operatorname{clip}(w, -\text{threshold}, \text{threshold})`,
+    the same numbers, but the zeros come out as +0.0 rather than -0.0.
+    """
+    return w - np.clip(w, -threshold, threshold)
 
 
 class ElasticNet:

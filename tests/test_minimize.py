@@ -1,0 +1,195 @@
+"""The generic loop: its contract, stopping rules, projections and errors."""
+
+import numpy as np
+import pytest
+
+from descend import DivergenceError, minimize
+from descend.functions import Bowl, Quadratic, Rosenbrock
+from descend.optimizers import SGD, Adam
+from descend.schedules import ReduceOnPlateau, StepDecay
+
+
+def recording(fun):
+    """Wrap fun to record every point it is called at."""
+    calls = []
+
+    def wrapped(x):
+        calls.append(np.array(x, copy=True))
+        return fun(x)
+
+    return wrapped, calls
+
+
+def test_path_rows_are_x0_then_the_iterate_after_each_step():
+    f = Bowl()
+    x0 = np.array([1.0, -1.0])
+    result = minimize(f, x0, SGD(lr=0.1), max_iter=5, tol=None)
+    # Plain gradient descent on x^2 + 2y^2: x <- (1 - 0.2) x, y <- (1 - 0.4) y.
+    expected = np.array([[0.8**k, -(0.6**k)] for k in range(6)])
+    assert result.path.shape == (6, 2)
+    np.testing.assert_allclose(result.path, expected, rtol=1e-15)
+    np.testing.assert_allclose(result.loss_history, [f.value(p) for p in expected], rtol=1e-14)
+    np.testing.assert_array_equal(result.x, result.path[-1])
+    assert result.fun == result.loss_history[-1]
+    assert result.n_iter == 5 and not result.converged
+    np.testing.assert_array_equal(x0, [1.0, -1.0])  # x0 untouched
+
+
+def test_fun_is_called_once_per_iterate_in_order():
+    wrapped, calls = recording(Rosenbrock())
+    result = minimize(wrapped, [-1.0, 1.0], Adam(lr=0.01), max_iter=50, tol=None)
+    assert result.n_fev == len(calls) == result.n_iter + 1
+    np.testing.assert_array_equal(np.array(calls), result.path)
+
+
+def test_tol_stops_on_the_gradient_norm():
+    result = minimize(Bowl(), [1.0, 1.0], SGD(lr=0.1), max_iter=10_000, tol=1e-8)
+    assert result.converged and "tol" in result.message
+    assert np.linalg.norm(result.grad) < 1e-8
+    # One step earlier the gradient was still above tol.
+    previous = result.path[-2]
+    assert np.linalg.norm(Bowl().grad(previous)) >= 1e-8
+    assert result.n_iter < 200
+
+
+def test_tol_none_runs_every_step():
+    result = minimize(Bowl(), [1.0, 1.0], SGD(lr=0.1), max_iter=300, tol=None)
+    assert result.n_iter == 300 and result.path.shape == (301, 2)
+    assert not result.converged and "max_iter" in result.message
+
+
+def test_bounds_project_every_iterate_and_find_the_constrained_minimum():
+    # min (x - 2)^2 + 2 (y + 3)^2 over [-1, 1]^2 is at the corner (1, -1).
+    f = Quadratic(np.diag([2.0, 4.0]), np.array([4.0, -12.0]))
+    result = minimize(f, [0.0, 0.0], SGD(lr=0.1), bounds=(-1.0, 1.0), max_iter=1000, tol=1e-10)
+    assert result.converged
+    np.testing.assert_allclose(result.x, [1.0, -1.0])
+    assert np.all(result.path >= -1.0) and np.all(result.path <= 1.0)
+    # Unconstrained the same run leaves the box.
+    free = minimize(f, [0.0, 0.0], SGD(lr=0.1), max_iter=1000, tol=1e-10)
+    np.testing.assert_allclose(free.x, [2.0, -3.0], atol=1e-9)
+
+
+def test_bounds_per_coordinate_and_one_sided():
+    f = Quadratic(np.eye(2), np.array([-5.0, 5.0]))  # unconstrained minimum (-5, 5)
+    result = minimize(f, [0.0, 0.0], SGD(lr=0.5), bounds=([-2.0, -np.inf], [np.inf, 3.0]), max_iter=200)
+    np.testing.assert_allclose(result.x, [-2.0, 3.0])
+
+
+def test_callback_sees_each_step_and_can_stop_the_run():
+    seen = []
+
+    def stop_at_seven(info):
+        seen.append((info.iteration, info.value, info.lr))
+        return info.iteration == 7
+
+    result = minimize(Bowl(), [1.0, 1.0], SGD(lr=0.05), max_iter=100, tol=None, callbacks=[stop_at_seven])
+    assert result.n_iter == 7 and "callback" in result.message
+    assert [s[0] for s in seen] == list(range(1, 8))
+    np.testing.assert_allclose([s[1] for s in seen], result.loss_history[1:])
+    assert all(s[2] == 0.05 for s in seen)
+
+
+def test_schedule_sets_each_steps_rate():
+    schedule = StepDecay(0.1, rate=0.5, steps=3)
+    result = minimize(Bowl(), [1.0, 1.0], "sgd", schedule=schedule, max_iter=10, tol=None)
+    np.testing.assert_allclose(result.lr_history, [schedule(t) for t in range(1, 11)])
+    x = 1.0
+    for t in range(1, 11):
+        x *= 1 - 2 * schedule(t)
+    assert result.x[0] == pytest.approx(x, rel=1e-14)
+
+
+def test_plain_callable_schedule_and_lr_override():
+    result = minimize(Bowl(), [1.0, 1.0], "sgd", schedule=lambda t: 0.1 / t, max_iter=4, tol=None)
+    np.testing.assert_allclose(result.lr_history, [0.1, 0.05, 0.1 / 3, 0.025])
+    result = minimize(Bowl(), [1.0, 1.0], "momentum", lr=0.01, max_iter=3, tol=None)
+    np.testing.assert_allclose(result.lr_history, [0.01] * 3)
+
+
+def test_reduce_on_plateau_lowers_the_rate_when_the_loss_stalls():
+    # SGD with lr 0.5 on x^2 + 2y^2 makes y bounce (factor 1 - 4*0.5 = -1): no progress.
+    schedule = ReduceOnPlateau(0.5, factor=0.1, patience=2)
+    result = minimize(Bowl(), [0.0, 1.0], "sgd", schedule=schedule, max_iter=40, tol=None)
+    assert result.lr_history[0] == 0.5
+    assert result.lr_history[-1] == pytest.approx(0.05)
+    assert result.loss_history[-1] < 1e-3
+
+
+def test_line_search_takes_steps_that_plain_gradient_descent_cannot():
+    f = Rosenbrock()
+    with pytest.raises(DivergenceError):
+        minimize(f, f.start, SGD(lr=0.1), max_iter=100)
+    result = minimize(f, f.start, SGD(lr=0.1), line_search=True, max_iter=50_000, tol=1e-6)
+    assert result.converged
+    np.testing.assert_allclose(result.x, [1.0, 1.0], atol=1e-5)
+    assert np.all(np.diff(result.loss_history) < 0)  # every accepted step decreases the objective
+    assert np.all(result.lr_history <= 0.1)
+
+
+def test_line_search_needs_plain_gradient_descent():
+    with pytest.raises(ValueError, match="plain gradient descent"):
+        minimize(Bowl(), [1.0, 1.0], "adam", line_search=True)
+    with pytest.raises(ValueError, match="plain gradient descent"):
+        minimize(Bowl(), [1.0, 1.0], "momentum", line_search=True)
+
+
+def test_divergence_names_the_iteration_and_suggests_a_smaller_rate():
+    with pytest.raises(DivergenceError, match=r"iteration \d+.*smaller learning rate") as info:
+        minimize(Bowl(), [1.0, 1.0], SGD(lr=1.0), max_iter=1000)
+    # y is multiplied by 1 - 4 = -3 per step: the loss passes 1e8 * 3 after ~9 steps.
+    assert 5 <= info.value.iteration <= 12
+    assert isinstance(info.value, ValueError)
+
+
+def test_non_finite_gradient_mid_run_is_a_divergence():
+    def fun(x):
+        value = float(x @ x)
+        grad = 2 * x if abs(x[0]) > 0.5 else np.array([np.nan, 0.0])
+        return value, grad
+
+    # x[0] = 0.8^k passes below 0.5 at step 4.
+    with pytest.raises(DivergenceError, match="iteration 4.*gradient"):
+        minimize(fun, [1.0, 0.0], SGD(lr=0.1), max_iter=100)
+
+
+def test_float32_start_stays_float32():
+    result = minimize(Bowl(), np.array([1.0, 1.0], dtype=np.float32), SGD(lr=0.1), max_iter=5, tol=None)
+    assert result.x.dtype == np.float32 and result.path.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        ({"optimizer": "adamm"}, ValueError, "Unknown optimizer 'adamm'; valid names are: sgd, momentum"),
+        ({"x0": [np.nan, 1.0]}, ValueError, r"x0 contains NaN or inf at index \[0\]"),
+        ({"x0": [[1.0, 2.0]]}, ValueError, "x0 must be a 1-D array"),
+        ({"optimizer": "sgd", "lr": -0.1}, ValueError, "Invalid learning rate: -0.1"),
+        ({"optimizer": "sgd", "lr": 0.0}, ValueError, "Invalid learning rate: 0.0"),
+        ({"bounds": (1.0, -1.0)}, ValueError, "low > high"),
+        ({"bounds": (2.0, 3.0)}, ValueError, "outside the bounds"),
+        ({"max_iter": -1}, ValueError, "max_iter"),
+        ({"tol": -1.0}, ValueError, "tol"),
+        ({"schedule": lambda t: -1.0}, ValueError, "learning rate -1.0 at step 1"),
+        ({"schedule": "fast"}, TypeError, "schedule must be a number or a callable"),
+        ({"callbacks": [1]}, TypeError, "callbacks must be callables"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(kwargs, error, match):
+    args = {"x0": [1.0, 1.0], **kwargs}
+    x0 = args.pop("x0")
+    with pytest.raises(error, match=match):
+        minimize(Bowl(), x0, **args)
+
+
+def test_bad_objectives_raise_clear_errors():
+    with pytest.raises(ValueError, match=r"gradient of shape \(2,\), but x0 has shape \(3,\)"):
+        minimize(lambda x: (0.0, np.zeros(2)), [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="non-finite gradient at x0"):
+        minimize(lambda x: (0.0, np.array([np.inf, 0.0])), [1.0, 1.0])
+    with pytest.raises(ValueError, match="non-finite value at x0"):
+        minimize(lambda x: (np.nan, np.zeros(2)), [1.0, 1.0])
+    with pytest.raises(TypeError, match="pair"):
+        minimize(lambda x: 1.0, [1.0, 1.0])
+    with pytest.raises(TypeError, match="fun must be callable"):
+        minimize("rosenbrock", [1.0, 1.0])

@@ -1,0 +1,102 @@
+"""Optimizer construction: names, defaults, validation, documentation."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from descend import optimizers
+from descend.optimizers import OPTIMIZER_NAMES, SGD, Adam, AdamW, get_optimizer
+
+CLASSES = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "Adadelta", "RAdam"]
+
+
+def test_every_name_builds_the_method_it_names():
+    assert OPTIMIZER_NAMES == (
+        "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad",
+        "adamw", "nadam", "adamax", "adadelta", "radam",
+    )
+    assert get_optimizer("sgd") == SGD()
+    assert get_optimizer("momentum") == SGD(momentum=0.9)
+    assert get_optimizer("nesterov") == SGD(momentum=0.9, nesterov=True)
+    assert get_optimizer("amsgrad") == Adam(amsgrad=True)
+    assert get_optimizer(" AdamW ") == AdamW()
+    for name in OPTIMIZER_NAMES:
+        assert get_optimizer(name).name in name or name in ("momentum", "nesterov", "amsgrad")
+    assert get_optimizer("adam", lr=0.1).lr == 0.1
+    instance = Adam(lr=0.2)
+    assert get_optimizer(instance) is instance
+
+
+def test_unknown_name_lists_every_valid_one():
+    with pytest.raises(ValueError) as info:
+        get_optimizer("adma")
+    message = str(info.value)
+    assert "'adma'" in message
+    for name in OPTIMIZER_NAMES:
+        assert name in message
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_defaults_are_torchs(name):
+    torch = pytest.importorskip("torch")
+    ours = inspect.signature(getattr(optimizers, name)).parameters
+    theirs = inspect.signature(getattr(torch.optim, name)).parameters
+    for parameter in ours:
+        assert parameter in theirs, f"{name}.{parameter} is not a torch.optim hyperparameter"
+        assert ours[parameter].default == theirs[parameter].default, f"{name}.{parameter}"
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
+    doc = getattr(optimizers, name).__doc__
+    assert ".. math::" in doc or ":math:" in doc
+    assert any(str(year) in doc for year in range(1950, 2030))
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: SGD(lr=-0.1), r"Invalid learning rate: -0.1"),
+        (lambda: SGD(lr=0), r"Invalid learning rate: 0"),
+        (lambda: SGD(lr=float("nan")), r"Invalid learning rate: nan"),
+        (lambda: SGD(momentum=-0.5), r"Invalid momentum value: -0.5"),
+        (lambda: SGD(nesterov=True), r"Nesterov momentum requires a momentum > 0"),
+        (lambda: Adam(betas=(1.0, 0.999)), r"Invalid beta parameter at index 0: 1.0"),
+        (lambda: Adam(betas=(0.9, -0.1)), r"Invalid beta parameter at index 1: -0.1"),
+        (lambda: Adam(betas=0.9), r"betas must be a pair"),
+        (lambda: Adam(eps=-1e-8), r"Invalid eps value: -1e-08"),
+        (lambda: AdamW(weight_decay=-1), r"Invalid weight_decay value: -1"),
+        (lambda: optimizers.Adagrad(lr_decay=-1), r"Invalid lr_decay value: -1"),
+        (lambda: optimizers.RMSprop(alpha=1.5), r"Invalid alpha value: 1.5"),
+        (lambda: optimizers.Adadelta(rho=2), r"Invalid rho value: 2"),
+        (lambda: optimizers.NAdam(momentum_decay=-1), r"Invalid momentum_decay value: -1"),
+    ],
+)
+def test_invalid_hyperparameters_name_the_value(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_wrong_types_are_type_errors():
+    with pytest.raises(TypeError, match="lr must be a number"):
+        SGD(lr="fast")
+    with pytest.raises(TypeError, match="hyperparameters .* only be given with an optimizer name"):
+        get_optimizer(Adam(), lr=0.1)
+    with pytest.raises(TypeError, match="optimizer must be a name"):
+        get_optimizer(3)
+
+
+def test_state_is_explicit_and_the_update_is_in_place():
+    opt = Adam(lr=0.1)
+    x = np.array([1.0, -2.0])
+    state = opt.init(x)
+    assert state == {"step": 0, "exp_avg": state["exp_avg"], "exp_avg_sq": state["exp_avg_sq"]}
+    opt.update(x, np.array([0.5, -0.5]), state)
+    assert state["step"] == 1
+    # First Adam step moves every coordinate by lr against the gradient's sign.
+    np.testing.assert_allclose(x, [0.9, -1.9], rtol=1e-7)
+    np.testing.assert_allclose(state["exp_avg"], [0.05, -0.05])
+    assert repr(opt) == (
+        "Adam(lr=0.1, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False, decoupled_weight_decay=False)"
+    )

@@ -1,0 +1,24 @@
+"""The README's Python examples run as written and do what they say."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def test_readme_examples_run():
+    text = README.read_text()
+    assert text.index("pip install -e . && descend demo") < text.index('pip install -e ".[test]" && python -m pytest')
+    namespace = {}
+    for block in re.findall(r"```python\n(.*?)```", text, re.S):
+        exec(compile(block, str(README), "exec"), namespace)
+    np.testing.assert_allclose(namespace["result"].x, [1.0, 1.0], atol=1e-6)
+    assert namespace["lasso"].converged and np.any(namespace["lasso"].x == 0.0)
+    assert np.all(np.abs(namespace["boxed"].x) <= 0.1)
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert 'pip install -e ".[test]" && python -m pytest' in ci
