@@ -15,6 +15,13 @@ torch does, except that a learning rate must be strictly positive here.
 In the formulas below :math:`g_t` is the gradient at step :math:`t`
 (counted from 1), :math:`\gamma` the learning rate, :math:`\lambda` the
 weight decay and all operations on vectors are element-wise.
+
+Each class's arithmetic lives in one compiled function beside it
+(``sgd_step``, ``adam_step``, ...), written coordinate by coordinate as the
+formula reads. ``update`` calls it, and so does the compiled training engine
+of the linear models (:mod:`descend._engine`): one implementation of each
+rule. The step counter ``t`` enters as a float so that ``beta ** t`` is the
+same ``pow`` that Python (and torch) compute.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 __all__ = [
     "Optimizer",
@@ -148,22 +156,27 @@ class SGD(Optimizer):
             )
 
     def init(self, x):
-        return {"step": 0, "momentum_buffer": None}
+        return {"step": 0, "momentum_buffer": np.zeros_like(x) if self.momentum != 0 else np.empty(0, x.dtype)}
 
     def update(self, x, grad, state, lr=None):
-        lr = self.lr if lr is None else lr
         state["step"] += 1
-        if self.weight_decay != 0:
-            grad = grad + self.weight_decay * x
-        if self.momentum != 0:
-            buf = state["momentum_buffer"]
-            if buf is None:
-                buf = state["momentum_buffer"] = np.array(grad, copy=True)
+        sgd_step(x, grad, state["momentum_buffer"], float(state["step"]), self.lr if lr is None else lr,
+                 self.momentum, self.dampening, self.weight_decay, self.nesterov)
+
+
+@njit(cache=True)
+def sgd_step(x, g, buf, t, lr, momentum, dampening, weight_decay, nesterov):
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * x[i]
+        if momentum != 0:
+            if t == 1:
+                buf[i] = d
             else:
-                buf *= self.momentum
-                buf += (1 - self.dampening) * grad
-            grad = grad + self.momentum * buf if self.nesterov else buf
-        x -= lr * grad
+                buf[i] = buf[i] * momentum + (1 - dampening) * d
+            d = d + momentum * buf[i] if nesterov else buf[i]
+        x[i] -= lr * d
 
 
 class Adagrad(Optimizer):
@@ -196,13 +209,20 @@ class Adagrad(Optimizer):
         return {"step": 0, "sum": np.full_like(x, self.initial_accumulator_value)}
 
     def update(self, x, grad, state, lr=None):
-        lr = self.lr if lr is None else lr
         state["step"] += 1
-        if self.weight_decay != 0:
-            grad = grad + self.weight_decay * x
-        clr = lr / (1 + (state["step"] - 1) * self.lr_decay)
-        state["sum"] += grad * grad
-        x -= clr * grad / (np.sqrt(state["sum"]) + self.eps)
+        adagrad_step(x, grad, state["sum"], float(state["step"]), self.lr if lr is None else lr,
+                     self.lr_decay, self.weight_decay, self.eps)
+
+
+@njit(cache=True)
+def adagrad_step(x, g, s, t, lr, lr_decay, weight_decay, eps):
+    clr = lr / (1 + (t - 1) * lr_decay)
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * x[i]
+        s[i] += d * d
+        x[i] -= clr * d / (np.sqrt(s[i]) + eps)
 
 
 class RMSprop(Optimizer):
@@ -236,34 +256,38 @@ class RMSprop(Optimizer):
         self.centered = bool(centered)
 
     def init(self, x):
-        state = {"step": 0, "square_avg": np.zeros_like(x)}
-        if self.centered:
-            state["grad_avg"] = np.zeros_like(x)
-        if self.momentum > 0:
-            state["momentum_buffer"] = np.zeros_like(x)
-        return state
+        empty = np.empty(0, x.dtype)
+        return {
+            "step": 0,
+            "square_avg": np.zeros_like(x),
+            "grad_avg": np.zeros_like(x) if self.centered else empty,
+            "momentum_buffer": np.zeros_like(x) if self.momentum > 0 else empty,
+        }
 
     def update(self, x, grad, state, lr=None):
-        lr = self.lr if lr is None else lr
         state["step"] += 1
-        if self.weight_decay != 0:
-            grad = grad + self.weight_decay * x
-        square_avg = state["square_avg"]
-        square_avg *= self.alpha
-        square_avg += (1 - self.alpha) * grad * grad
-        if self.centered:
-            grad_avg = state["grad_avg"]
-            grad_avg += (1 - self.alpha) * (grad - grad_avg)
-            avg = np.sqrt(square_avg - grad_avg * grad_avg) + self.eps
+        rmsprop_step(x, grad, state["square_avg"], state["grad_avg"], state["momentum_buffer"],
+                     self.lr if lr is None else lr, self.alpha, self.eps, self.weight_decay, self.momentum,
+                     self.centered)
+
+
+@njit(cache=True)
+def rmsprop_step(x, g, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay, momentum, centered):
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * x[i]
+        square_avg[i] = square_avg[i] * alpha + (1 - alpha) * d * d
+        if centered:
+            grad_avg[i] += (1 - alpha) * (d - grad_avg[i])
+            avg = np.sqrt(square_avg[i] - grad_avg[i] * grad_avg[i]) + eps
         else:
-            avg = np.sqrt(square_avg) + self.eps
-        if self.momentum > 0:
-            buf = state["momentum_buffer"]
-            buf *= self.momentum
-            buf += grad / avg
-            x -= lr * buf
+            avg = np.sqrt(square_avg[i]) + eps
+        if momentum > 0:
+            buf[i] = buf[i] * momentum + d / avg
+            x[i] -= lr * buf[i]
         else:
-            x -= lr * grad / avg
+            x[i] -= lr * d / avg
 
 
 class Adam(Optimizer):
@@ -298,31 +322,39 @@ class Adam(Optimizer):
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
     def init(self, x):
-        state = {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
-        if self.amsgrad:
-            state["max_exp_avg_sq"] = np.zeros_like(x)
-        return state
+        return {
+            "step": 0,
+            "exp_avg": np.zeros_like(x),
+            "exp_avg_sq": np.zeros_like(x),
+            "max_exp_avg_sq": np.zeros_like(x) if self.amsgrad else np.empty(0, x.dtype),
+        }
 
     def update(self, x, grad, state, lr=None):
-        lr = self.lr if lr is None else lr
-        beta1, beta2 = self.betas
         state["step"] += 1
-        t = state["step"]
-        if self.weight_decay != 0:
-            if self.decoupled_weight_decay:
-                x *= 1 - lr * self.weight_decay
+        adam_step(x, grad, state["exp_avg"], state["exp_avg_sq"], state["max_exp_avg_sq"], float(state["step"]),
+                  self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay,
+                  self.amsgrad, self.decoupled_weight_decay)
+
+
+@njit(cache=True)
+def adam_step(x, g, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay):
+    step_size = lr / (1 - beta1**t)
+    bias_correction2_sqrt = (1 - beta2**t) ** 0.5
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                x[i] *= 1 - lr * weight_decay
             else:
-                grad = grad + self.weight_decay * x
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (grad - m)
-        v *= beta2
-        v += (1 - beta2) * grad * grad
-        if self.amsgrad:
-            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-            v = state["max_exp_avg_sq"]
-        step_size = lr / (1 - beta1**t)
-        denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + self.eps
-        x -= step_size * m / denom
+                d = d + weight_decay * x[i]
+        m[i] += (1 - beta1) * (d - m[i])
+        v[i] = v[i] * beta2 + (1 - beta2) * d * d
+        if amsgrad:
+            v_max[i] = max(v_max[i], v[i])
+            v_hat = v_max[i]
+        else:
+            v_hat = v[i]
+        x[i] -= step_size * m[i] / (np.sqrt(v_hat) / bias_correction2_sqrt + eps)
 
 
 class AdamW(Adam):
@@ -375,26 +407,37 @@ class NAdam(Optimizer):
         return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
     def update(self, x, grad, state, lr=None):
-        lr = self.lr if lr is None else lr
-        beta1, beta2 = self.betas
         state["step"] += 1
-        t = state["step"]
-        if self.weight_decay != 0:
-            if self.decoupled_weight_decay:
-                x *= 1 - lr * self.weight_decay
+        state["mu_product"] = nadam_step(
+            x, grad, state["exp_avg"], state["exp_avg_sq"], state["mu_product"], float(state["step"]),
+            self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay,
+            self.momentum_decay, self.decoupled_weight_decay,
+        )
+
+
+@njit(cache=True)
+def nadam_step(x, g, m, v, mu_product, t, lr, beta1, beta2, eps, weight_decay, momentum_decay,
+               decoupled_weight_decay):
+    """Returns the new product of the momentum schedule."""
+    bias_correction2 = 1 - beta2**t
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    mu_product = mu_product * mu
+    grad_coefficient = -lr * (1.0 - mu) / (1.0 - mu_product)
+    momentum_coefficient = -lr * mu_next / (1.0 - mu_product * mu_next)
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                x[i] *= 1 - lr * weight_decay
             else:
-                grad = grad + self.weight_decay * x
-        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
-        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
-        state["mu_product"] *= mu
-        mu_product = state["mu_product"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (grad - m)
-        v *= beta2
-        v += (1 - beta2) * grad * grad
-        denom = np.sqrt(v / (1 - beta2**t)) + self.eps
-        x += (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad / denom
-        x += (-lr * mu_next / (1.0 - mu_product * mu_next)) * m / denom
+                d = d + weight_decay * x[i]
+        m[i] += (1 - beta1) * (d - m[i])
+        v[i] = v[i] * beta2 + (1 - beta2) * d * d
+        denom = np.sqrt(v[i] / bias_correction2) + eps
+        x[i] += grad_coefficient * d / denom
+        x[i] += momentum_coefficient * m[i] / denom
+    return mu_product
 
 
 class Adamax(Optimizer):
@@ -423,16 +466,21 @@ class Adamax(Optimizer):
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
 
     def update(self, x, grad, state, lr=None):
-        lr = self.lr if lr is None else lr
-        beta1, beta2 = self.betas
         state["step"] += 1
-        if self.weight_decay != 0:
-            grad = grad + self.weight_decay * x
-        m, u = state["exp_avg"], state["exp_inf"]
-        m += (1 - beta1) * (grad - m)
-        np.maximum(u * beta2, np.abs(grad) + self.eps, out=u)
-        clr = lr / (1 - beta1 ** state["step"])
-        x -= clr * m / u
+        adamax_step(x, grad, state["exp_avg"], state["exp_inf"], float(state["step"]),
+                    self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay)
+
+
+@njit(cache=True)
+def adamax_step(x, g, m, u, t, lr, beta1, beta2, eps, weight_decay):
+    clr = lr / (1 - beta1**t)
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * x[i]
+        m[i] += (1 - beta1) * (d - m[i])
+        u[i] = max(u[i] * beta2, abs(d) + eps)
+        x[i] -= clr * m[i] / u[i]
 
 
 class Adadelta(Optimizer):
@@ -462,18 +510,21 @@ class Adadelta(Optimizer):
         return {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
 
     def update(self, x, grad, state, lr=None):
-        lr = self.lr if lr is None else lr
-        rho = self.rho
         state["step"] += 1
-        if self.weight_decay != 0:
-            grad = grad + self.weight_decay * x
-        v, u = state["square_avg"], state["acc_delta"]
-        v *= rho
-        v += (1 - rho) * grad * grad
-        delta = np.sqrt(u + self.eps) / np.sqrt(v + self.eps) * grad
-        u *= rho
-        u += (1 - rho) * delta * delta
-        x -= lr * delta
+        adadelta_step(x, grad, state["square_avg"], state["acc_delta"], self.lr if lr is None else lr,
+                      self.rho, self.eps, self.weight_decay)
+
+
+@njit(cache=True)
+def adadelta_step(x, g, v, u, lr, rho, eps, weight_decay):
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * x[i]
+        v[i] = v[i] * rho + (1 - rho) * d * d
+        delta = np.sqrt(u[i] + eps) / np.sqrt(v[i] + eps) * d
+        u[i] = u[i] * rho + (1 - rho) * delta * delta
+        x[i] -= lr * delta
 
 
 class RAdam(Optimizer):
@@ -512,30 +563,35 @@ class RAdam(Optimizer):
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
     def update(self, x, grad, state, lr=None):
-        lr = self.lr if lr is None else lr
-        beta1, beta2 = self.betas
         state["step"] += 1
-        t = state["step"]
-        if self.weight_decay != 0:
-            if self.decoupled_weight_decay:
-                x *= 1 - lr * self.weight_decay
+        radam_step(x, grad, state["exp_avg"], state["exp_avg_sq"], float(state["step"]),
+                   self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay,
+                   self.decoupled_weight_decay)
+
+
+@njit(cache=True)
+def radam_step(x, g, m, v, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay):
+    bias_correction1 = 1 - beta1**t
+    bias_correction2 = 1 - beta2**t
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
+    rect = 0.0
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                x[i] *= 1 - lr * weight_decay
             else:
-                grad = grad + self.weight_decay * x
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (grad - m)
-        v *= beta2
-        v += (1 - beta2) * grad * grad
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
-        m_hat = m / bias_correction1
-        rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
+                d = d + weight_decay * x[i]
+        m[i] += (1 - beta1) * (d - m[i])
+        v[i] = v[i] * beta2 + (1 - beta2) * d * d
+        m_hat = m[i] / bias_correction1
         if rho_t > 5.0:
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-            adaptive_lr = bias_correction2**0.5 / (np.sqrt(v) + self.eps)
-            x -= m_hat * lr * adaptive_lr * rect
+            x[i] -= m_hat * lr * (bias_correction2**0.5 / (np.sqrt(v[i]) + eps)) * rect
         else:
-            x -= m_hat * lr
+            x[i] -= m_hat * lr
 
 
 # Names accepted wherever an optimizer is: each maps to a class and the
