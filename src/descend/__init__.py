@@ -5,14 +5,17 @@
 >>> result = descend.minimize(Rosenbrock(), [-1.5, 2.0], "adam", lr=0.05, max_iter=5000)
 """
 
-from . import curvature, functions, optimizers, penalties, schedules
+from . import curvature, functions, losses, optimizers, penalties, schedules
 from .exceptions import DivergenceError
+from .linear import GDClassifier, GDRegressor
 from .minimize import OptimizeResult, StepInfo, minimize
 from .optimizers import get_optimizer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GDRegressor",
+    "GDClassifier",
     "minimize",
     "OptimizeResult",
     "StepInfo",

@@ -1,0 +1,621 @@
+r"""Linear models trained by gradient descent, with scikit-learn's interface.
+
+:class:`GDRegressor` and :class:`GDClassifier` minimize
+
+.. math::
+
+    \frac{\sum_i s_i\, \ell(w^\top x_i + b,\ y_i)}{\sum_i s_i}
+    + \alpha \left( \rho \lVert w \rVert_1 + \tfrac12 (1 - \rho) \lVert w \rVert_2^2 \right)
+
+(sample weights :math:`s_i`, the intercept :math:`b` unpenalised) with any
+optimizer of :mod:`descend.optimizers`, on the full batch, mini-batches or
+one sample at a time. A converged full-batch fit is the exact solution of
+this objective: scikit-learn's ``Ridge``, ``Lasso``, ``ElasticNet`` or
+``LogisticRegression`` on the same problem.
+
+One *epoch* is one pass over the training rows; ``max_iter`` counts epochs,
+and the schedule's step ``t`` counts optimizer steps (one per batch).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils.extmath import softmax
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import _engine
+from .curvature import power_iteration
+from .exceptions import DivergenceError
+from .losses import CLASSIFICATION_LOSSES, LOSSES, REGRESSION_LOSSES
+from .minimize import EXPLOSION_FACTOR
+from .optimizers import SGD, get_optimizer
+from .penalties import get_penalty
+from .schedules import SCHEDULE_NAMES, get_schedule, rates
+
+__all__ = ["GDRegressor", "GDClassifier"]
+
+# Rows per call of the compiled engine: often enough to update a progress bar
+# and to notice a divergence, rarely enough to cost nothing.
+CHUNK_ROWS = 1 << 16
+# The curvature for learning_rate="auto" is measured on at most this many rows.
+CURVATURE_ROWS = 100_000
+
+
+def weighted_gram(X, sw, rows, y=None):
+    r""":math:`\tilde X^\top W \tilde X` over ``rows`` for :math:`\tilde X = [X, 1]`, and with
+    ``y`` also :math:`\tilde X^\top W y` and :math:`y^\top W y`. Built block by block, so
+    that no copy of X is made beyond a block (none at all for unweighted, all rows)."""
+    p = X.shape[1]
+    gram = np.zeros((p + 1, p + 1))
+    xty = np.zeros(p + 1)
+    yty = 0.0
+    whole = rows.shape[0] == X.shape[0] and np.array_equal(rows, np.arange(X.shape[0]))
+    if whole and sw.size == 0:
+        gram[:p, :p] = X.T @ X
+        gram[:p, p] = gram[p, :p] = X.sum(axis=0)
+        gram[p, p] = X.shape[0]
+        if y is not None:
+            xty[:p], xty[p], yty = X.T @ y, y.sum(), float(y @ y)
+        return gram, xty, yty
+    for start in range(0, rows.shape[0], 8192):
+        block_rows = rows[start:start + 8192]
+        Xb = X[block_rows]
+        wb = sw[block_rows] if sw.size else np.ones(len(block_rows), dtype=X.dtype)
+        weighted = Xb * wb[:, None]
+        gram[:p, :p] += Xb.T @ weighted
+        gram[:p, p] += weighted.sum(axis=0)
+        gram[p, p] += wb.sum()
+        if y is not None:
+            yb = y[block_rows]
+            xty[:p] += weighted.T @ yb
+            xty[p] += wb @ yb
+            yty += float((wb * yb) @ yb)
+    gram[p, :p] = gram[:p, p]
+    return gram, xty, yty
+
+
+def standardized_gram(gram, xty, center, scale):
+    """The Gram matrix and X~'Wy of the standardized [(X - center) * scale, 1], from those of [X, 1]."""
+    p = len(center)
+    A = np.eye(p + 1)
+    A[np.arange(p), np.arange(p)] = scale
+    A[p, :p] = -center * scale
+    return A.T @ gram @ A, A.T @ xty
+
+
+def _sample_rows(rows):
+    """At most CURVATURE_ROWS of ``rows``, the same ones every time."""
+    if rows.shape[0] <= CURVATURE_ROWS:
+        return rows
+    return np.sort(np.random.default_rng(0).choice(rows, CURVATURE_ROWS, replace=False))
+
+
+class _BaseGD(BaseEstimator):
+    """What the regressor and the classifier share: validation, the epoch loop, state."""
+
+    _engine = "compiled"  # "reference" runs the NumPy path (tests, reading)
+
+    def __init__(self, loss, *, optimizer="sgd", learning_rate="auto", schedule="constant", batch_size=None,
+                 max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+                 fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1, shuffle=True,
+                 random_state=None, warm_start=False, verbose=0):
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------ validation
+    def _check_params(self, n_samples):
+        valid_losses = REGRESSION_LOSSES if isinstance(self, RegressorMixin) else CLASSIFICATION_LOSSES
+        if self.loss not in valid_losses:
+            raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(valid_losses)}")
+        for name, low in (("max_iter", 1), ("n_iter_no_change", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if self.tol is not None and not (isinstance(self.tol, numbers.Real) and self.tol >= 0):
+            raise ValueError(f"tol must be a number >= 0 or None, got {self.tol!r}")
+        if self.batch_size is not None:
+            if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, numbers.Integral):
+                raise ValueError(f"batch_size must be None (full batch) or an integer, got {self.batch_size!r}")
+            if not 1 <= self.batch_size <= n_samples:
+                raise ValueError(
+                    f"batch_size must lie between 1 and the number of samples ({n_samples}), got {self.batch_size}"
+                )
+        if not (isinstance(self.validation_fraction, numbers.Real) and 0 < self.validation_fraction < 1):
+            raise ValueError(f"validation_fraction must lie in (0, 1), got {self.validation_fraction!r}")
+        lr = self.learning_rate
+        if not (lr == "auto" or (isinstance(lr, numbers.Real) and not isinstance(lr, bool)
+                                 and math.isfinite(lr) and lr > 0)):
+            raise ValueError(f"learning_rate must be 'auto' or a number > 0, got {lr!r}")
+        if isinstance(self.schedule, str) and self.schedule not in SCHEDULE_NAMES:
+            raise ValueError(f"Unknown schedule {self.schedule!r}; valid names are: {', '.join(SCHEDULE_NAMES)}")
+        if not isinstance(self.schedule, str) and not callable(self.schedule):
+            raise TypeError(f"schedule must be a name or a callable t -> lr, got {self.schedule!r}")
+        optimizer = get_optimizer(self.optimizer)
+        penalty = get_penalty(self.penalty, self.alpha, self.l1_ratio)
+        return optimizer, penalty
+
+    def _validate_sample_weight(self, sample_weight, X):
+        if sample_weight is None:
+            return np.empty(0, dtype=X.dtype)
+        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if not np.all(np.isfinite(sw)):
+            raise ValueError("sample_weight contains NaN or inf")
+        return np.ascontiguousarray(sw)
+
+    # ------------------------------------------------------------- the loop
+    def _initial_rate(self, optimizer, X, sw, rows, sw_mean, batch_size, loss):
+        """lr0: a number as given, or 'auto': 1/L for gradient descent, the optimizer's own for adaptive ones."""
+        if self.learning_rate != "auto":
+            return float(self.learning_rate)
+        if not isinstance(optimizer, SGD):
+            return optimizer.lr
+        # The spectrum of X'X/n settles long before n rows: a sample suffices.
+        gram, xty, _ = weighted_gram(X, sw, _sample_rows(rows))
+        gram, _ = standardized_gram(gram, xty, self._center, self._scale)
+        gram /= gram[-1, -1]  # the weight sum: X~'WX~ / sum(w)
+        L = loss.curvature * power_iteration(lambda v: gram @ v, gram.shape[0])
+        n = rows.shape[0]
+        if batch_size < n:
+            # Expected smoothness of a mini-batch of size b (Gower et al. 2019,
+            # "SGD: General Analysis and Improved Rates", Proposition 3.8):
+            # L_b = n(b-1)/(b(n-1)) L + (n-b)/(b(n-1)) L_max.
+            L_max = loss.curvature * _engine.max_row_norm(X, sw, rows, self._center, self._scale, sw_mean)
+            b = batch_size
+            L = n * (b - 1) / (b * (n - 1)) * L + (n - b) / (b * (n - 1)) * L_max
+        return 1.0 / max(L, 1e-12)
+
+    def _make_schedule(self, lr0, steps_per_epoch):
+        if not isinstance(self.schedule, str):
+            return self.schedule
+        if self.schedule == "cosine":
+            return get_schedule("cosine", lr0, total_steps=self.max_iter * steps_per_epoch)
+        if self.schedule == "step":  # halve every 10 epochs
+            return get_schedule("step", lr0, steps=10 * steps_per_epoch)
+        if self.schedule == "exponential":  # divide by e every 10 epochs
+            return get_schedule("exponential", lr0, k=1.0 / (10 * steps_per_epoch))
+        return get_schedule(self.schedule, lr0)
+
+    def _setup(self, X, y, sw, n_out, loss_name, reset):
+        """Create or keep the parameters and optimizer state; remember the settings of this fit."""
+        optimizer, penalty = self._check_params(X.shape[0])
+        dtype = X.dtype
+        if reset or not hasattr(self, "_theta"):
+            p = X.shape[1]
+            center, scale = np.zeros(p), np.ones(p)
+            if self.standardize:
+                mean, std = _engine.column_moments(X, sw, _sample_rows(np.arange(X.shape[0])))
+                scale = np.where(std > 0, 1.0 / np.where(std > 0, std, 1.0), 1.0)
+                if self.fit_intercept:  # without an intercept a shift of x is not a change of variables
+                    center = mean
+            self._center, self._scale = center.astype(dtype), scale.astype(dtype)
+            self._theta = np.zeros(n_out * (p + 1), dtype=dtype)
+            self._opt_state = optimizer.init(self._theta)
+            self._mu_product = 1.0
+            self.t_ = 0
+            self.n_iter_ = 0
+            self.history_ = {"loss": [], "val_loss": [], "lr": []}
+        elif self._theta.dtype != dtype:
+            self._theta = self._theta.astype(dtype)
+            self._center, self._scale = self._center.astype(dtype), self._scale.astype(dtype)
+            self._opt_state = {k: (v.astype(dtype) if isinstance(v, np.ndarray) else v)
+                               for k, v in self._opt_state.items()}
+        self._optimizer, self._penalty = optimizer, penalty
+        self._loss = LOSSES[loss_name]
+        self._n_out = n_out
+
+    def _penalty_weights(self):
+        """Per standardized coordinate: the L1 and L2 weights of the penalty on the original coefficients."""
+        l1 = self._penalty.l1 if self._penalty else 0.0
+        l2 = self._penalty.l2 if self._penalty else 0.0
+        scale = self._scale.astype(np.float64)
+        return l1 * scale, l2 * scale * scale
+
+    def _run_epoch(self, X, y, sw, order, batch_size, sw_mean, schedule, progress=None):
+        """One pass over ``order``; returns the epoch's weighted mean loss."""
+        theta, state, optimizer = self._theta, self._opt_state, self._optimizer
+        l1, l2 = self._penalty_weights()
+        epsilon = float(getattr(self, "epsilon", 0.0))
+        loss_sum = weight_sum = 0.0
+        chunk = max(batch_size, (CHUNK_ROWS // batch_size) * batch_size)
+        for start in range(0, len(order), chunk):
+            rows = order[start:start + chunk]
+            n_steps = -(-len(rows) // batch_size)
+            lrs = rates(schedule, self.t_ + 1, n_steps)
+            if not np.all(np.isfinite(lrs) & (lrs > 0)):
+                raise ValueError(f"the schedule gave a learning rate that is not finite and > 0: {lrs[~(lrs > 0)][:1]}")
+            if self._engine == "reference":
+                part, weights = _engine.reference_steps(
+                    X, y, sw, rows, self._center, self._scale, theta, self._n_out, self._loss.code, epsilon, self.fit_intercept, batch_size,
+                    lrs, sw_mean, optimizer, state, l1, l2)
+                self.t_ += n_steps
+            else:
+                code, hp, slots = _engine.pack_optimizer(optimizer, state)
+                part, weights, self.t_, self._mu_product = _engine.compiled_steps(
+                    X, y, sw, rows, self._center, self._scale, theta, self._n_out, self._loss.code, epsilon, self.fit_intercept, batch_size,
+                    lrs, sw_mean, code, hp, *slots, self.t_, self._mu_product, l1, l2)
+                state["step"] = self.t_
+                if "mu_product" in state:
+                    state["mu_product"] = self._mu_product
+            loss_sum += part
+            weight_sum += weights
+            self._check_finite(loss_sum)
+            self._last_lr = float(lrs[-1])
+            if progress is not None:
+                progress.advance(progress.task_ids[0], len(rows))
+        return loss_sum / weight_sum
+
+    def _run_gram_epoch(self, gram, xty, yty, weight_sum, schedule):
+        lr = float(rates(schedule, self.t_ + 1, 1)[0])
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"the schedule gave learning rate {lr} at step {self.t_ + 1}; it must be finite and > 0")
+        code, hp, slots = _engine.pack_optimizer(self._optimizer, self._opt_state)
+        l1, l2 = self._penalty_weights()
+        loss_sum, self.t_, self._mu_product = _engine.compiled_gram_step(
+            gram, xty, yty, weight_sum, self._theta, self.fit_intercept, lr, code, hp, *slots, self.t_,
+            self._mu_product, l1, l2)
+        self._opt_state["step"] = self.t_
+        if "mu_product" in self._opt_state:
+            self._opt_state["mu_product"] = self._mu_product
+        self._check_finite(loss_sum)
+        self._last_lr = lr
+        return loss_sum / weight_sum
+
+    def _check_finite(self, loss):
+        if not (math.isfinite(loss) and np.all(np.isfinite(self._theta))):
+            raise DivergenceError(
+                f"the fit diverged at step {self.t_} (epoch {self.n_iter_ + 1}): the loss or the coefficients "
+                "stopped being finite. Use learning_rate='auto' (the default), a smaller learning_rate, or "
+                "standardize the features.",
+                iteration=self.t_,
+            )
+
+    def _objective(self, mean_loss):
+        if self._penalty is None:
+            return mean_loss
+        coef, _ = self._coefficients()
+        return mean_loss + self._penalty.value(coef.ravel().astype(np.float64))
+
+    def _fit_epochs(self, X, y, sw, n_epochs, *, stopping):
+        """The epoch loop of fit (stopping=True) and partial_fit (one epoch, no stopping rules)."""
+        n = X.shape[0]
+        rng = check_random_state(self.random_state)
+        rows = np.arange(n)
+        val_rows = None
+        if stopping and self.early_stopping:
+            stratify = y if isinstance(self, ClassifierMixin) else None
+            try:
+                rows, val_rows = train_test_split(rows, test_size=self.validation_fraction, stratify=stratify,
+                                                  random_state=rng)
+            except ValueError as error:
+                raise ValueError(f"early_stopping cannot hold out validation_fraction="
+                                 f"{self.validation_fraction} of {n} samples: {error}") from None
+            rows, val_rows = np.sort(rows), np.sort(val_rows)
+        n_train = rows.shape[0]
+        batch_size = n_train if self.batch_size is None else min(self.batch_size, n_train)
+        sw_mean = float(sw[rows].mean()) if sw.size else 1.0
+        if sw.size and sw_mean == 0:
+            raise ValueError("sample_weight is zero for every training sample")
+        steps_per_epoch = -(-n_train // batch_size)
+        lr0 = self._initial_rate(self._optimizer, X, sw, rows, sw_mean, batch_size, self._loss)
+        self.learning_rate_ = lr0
+        schedule = self._make_schedule(lr0, steps_per_epoch)
+        observe = getattr(schedule, "observe", None)
+
+        # Squared error on the full batch: an epoch from the Gram matrix costs O(p^2).
+        gram = None
+        if (self._engine == "compiled" and self._loss.name == "squared_error" and batch_size == n_train
+                and X.shape[1] <= 2000 and n_train >= 2 * X.shape[1]):
+            gram, xty, yty = weighted_gram(X, sw, rows, y)
+            gram, xty = standardized_gram(gram, xty, self._center.astype(float), self._scale.astype(float))
+            gram_weight = gram[-1, -1]
+
+        best_loss, best_val, no_improvement = np.inf, np.inf, 0
+        best_theta, self.best_iteration_ = None, None
+        first_loss = None
+        converged = False
+        progress = self._progress(n_epochs * n_train) if self.verbose else None
+        try:
+            for _ in range(n_epochs):
+                if gram is not None:
+                    mean_loss = self._run_gram_epoch(gram, xty, yty, gram_weight, schedule)
+                else:
+                    order = rng.permutation(rows) if self.shuffle and batch_size < n_train else rows
+                    mean_loss = self._run_epoch(X, y, sw, order, batch_size, sw_mean, schedule, progress)
+                if gram is not None and progress is not None:
+                    progress.advance(progress.task_ids[0], n_train)
+                self.n_iter_ += 1
+                loss = self._objective(mean_loss)
+                first_loss = loss if first_loss is None else first_loss
+                if loss - first_loss > EXPLOSION_FACTOR * max(1.0, abs(first_loss)):
+                    raise DivergenceError(
+                        f"the fit diverged in epoch {self.n_iter_}: the training loss grew from {first_loss:.6g} "
+                        f"to {loss:.6g}. Use a smaller learning_rate or standardize the features.",
+                        iteration=self.t_)
+                self.history_["loss"].append(loss)
+                self.history_["lr"].append(self._last_lr)
+                if observe is not None:
+                    observe(loss)
+                if not stopping:
+                    continue
+                if val_rows is not None:
+                    val_loss = float(_engine.compiled_mean_loss(X, y, sw, val_rows, self._center, self._scale,
+                                                                self._theta, self._n_out,
+                                                                self._loss.code, float(getattr(self, "epsilon", 0))))
+                    self.history_["val_loss"].append(val_loss)
+                    if val_loss < best_val:
+                        best_theta, self.best_iteration_ = self._theta.copy(), self.n_iter_
+                    monitored, best = val_loss, best_val
+                    best_val = min(best_val, val_loss)
+                else:
+                    monitored, best = loss, best_loss
+                best_loss = min(best_loss, loss)
+                if self.tol is not None and monitored > best - self.tol:
+                    no_improvement += 1
+                else:
+                    no_improvement = 0
+                if no_improvement >= self.n_iter_no_change:
+                    converged = True
+                    break
+        finally:
+            if progress is not None:
+                progress.stop()
+        if best_theta is not None:  # early stopping keeps the weights of the best validation loss
+            self._theta[:] = best_theta
+        if stopping and not converged and self.tol is not None:
+            warnings.warn(f"{type(self).__name__} reached max_iter={self.max_iter} epochs before the training "
+                          "loss stopped improving; raise max_iter or tol.", ConvergenceWarning, stacklevel=3)
+        self._publish()
+
+    def _progress(self, total):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        progress = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                            "rows", TimeRemainingColumn(), transient=False)
+        progress.add_task(f"{type(self).__name__}", total=total)
+        progress.start()
+        return progress
+
+    def _coefficients(self):
+        """(coef, intercept) of the original features: w = v * scale, b = c - w . center."""
+        p1 = len(self._theta) // self._n_out
+        params = self._theta.reshape(self._n_out, p1)
+        coef = params[:, :-1] * self._scale
+        return coef, params[:, -1] - coef @ self._center
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+class GDRegressor(RegressorMixin, _BaseGD):
+    r"""Linear regression by gradient descent.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "huber"}
+        ``"squared_error"``: :math:`\tfrac12 (y - p)^2`; ``"huber"``: squared
+        within ``epsilon`` of the target, linear beyond (robust to outliers).
+    optimizer : str or descend.optimizers.Optimizer
+        Any name of :data:`descend.optimizers.OPTIMIZER_NAMES` or an instance.
+    learning_rate : "auto" or float
+        ``"auto"``: for gradient descent (``"sgd"``, ``"momentum"``,
+        ``"nesterov"``) 1/L, with L the curvature of the objective measured on
+        the data (the largest eigenvalue of X~'WX~/n, for mini-batches the
+        expected smoothness of a batch), so that the defaults do not diverge
+        even on unscaled features; for adaptive optimizers their own default
+        rate. A number is the initial rate.
+    schedule : str or callable
+        ``"constant"``, ``"invscaling"`` (lr / t^0.25, scikit-learn's),
+        ``"step"`` (halve every 10 epochs), ``"exponential"`` (divide by e
+        every 10 epochs), ``"cosine"`` (one cosine cycle over max_iter
+        epochs), or any callable ``t -> lr`` / schedule of
+        :mod:`descend.schedules` (then ``learning_rate`` is not used).
+    batch_size : None or int
+        None: the full batch; an int: mini-batches of that size; 1: one
+        sample per step (stochastic gradient descent).
+    max_iter : int
+        Epochs at most.
+    tol, n_iter_no_change : float or None, int
+        Stop when the training loss (the validation loss with early stopping)
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs in a row.
+    penalty, alpha, l1_ratio
+        None, ``"l2"``, ``"l1"`` or ``"elasticnet"``, in scikit-learn's
+        parameterisation; the L1 part by its proximal step (exact zeros).
+    fit_intercept : bool
+    standardize : bool
+        Take the steps in standardized coordinates, :math:`(x - \mu)/\sigma`
+        per feature (weighted by ``sample_weight``), mapping the weights back
+        after. A change of variables: the objective, the penalty on the
+        original coefficients and the solution are the same, but badly scaled
+        features no longer make the problem ill-conditioned. ``False`` steps
+        on the raw features, as ``torch.nn.Linear`` would. No copy of X is
+        made either way.
+    early_stopping, validation_fraction
+        Hold out this fraction, stop when its loss stops improving, and keep
+        the weights of the best epoch.
+    shuffle : bool
+        Shuffle the rows every epoch (mini-batches only).
+    random_state : int, RandomState or None
+        Seeds the shuffles and the validation split: same seed, same fit.
+    warm_start : bool
+        ``fit`` continues from the current weights and optimizer state.
+    verbose : int
+        > 0 shows a progress bar.
+    epsilon : float
+        Huber's threshold.
+
+    Attributes
+    ----------
+    coef_, intercept_, n_iter_, t_, learning_rate_, history_
+        ``history_`` has per epoch ``loss`` (training objective, penalty
+        included), ``val_loss`` (with early stopping) and ``lr`` (the rate of
+        the epoch's last step). ``best_iteration_``: the epoch whose weights
+        early stopping kept.
+    """
+
+    def __init__(self, loss="squared_error", *, optimizer="sgd", learning_rate="auto", schedule="constant",
+                 batch_size=None, max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4,
+                 l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, random_state=None, warm_start=False, verbose=0, epsilon=0.1):
+        super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
+                         batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+                         penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                         standardize=standardize, early_stopping=early_stopping, validation_fraction=validation_fraction, shuffle=shuffle,
+                         random_state=random_state, warm_start=warm_start, verbose=verbose)
+        self.epsilon = epsilon
+
+    def _validate(self, X, y, sample_weight, reset):
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True, reset=reset)
+        y = np.ascontiguousarray(y, dtype=X.dtype)
+        if not (isinstance(self.epsilon, numbers.Real) and self.epsilon > 0):
+            raise ValueError(f"epsilon must be a number > 0, got {self.epsilon!r}")
+        return X, y, self._validate_sample_weight(sample_weight, X)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on (X, y) for up to ``max_iter`` epochs."""
+        X, y, sw = self._validate(X, y, sample_weight, reset=True)
+        self._setup(X, y, sw, 1, self.loss, reset=not (self.warm_start and hasattr(self, "_theta")))
+        self._fit_epochs(X, y, sw, self.max_iter, stopping=True)
+        return self
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y), continuing from the current weights and optimizer state."""
+        first = not hasattr(self, "_theta")
+        X, y, sw = self._validate(X, y, sample_weight, reset=first)
+        self._setup(X, y, sw, 1, self.loss, reset=first)
+        self._fit_epochs(X, y, sw, 1, stopping=False)
+        return self
+
+    def _publish(self):
+        coef, intercept = self._coefficients()
+        self.coef_, self.intercept_ = coef[0], intercept
+
+    def predict(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X @ self.coef_ + self.intercept_[0]
+
+
+class GDClassifier(ClassifierMixin, _BaseGD):
+    r"""Linear classification by gradient descent.
+
+    ``loss="log_loss"`` is logistic regression: binary with two classes,
+    multinomial (softmax) with more, and has ``predict_proba``.
+    ``loss="hinge"`` is a linear support vector machine, one-vs-rest with
+    more than two classes. ``class_weight`` (a dict or ``"balanced"``)
+    multiplies the sample weights of each class. The other parameters and
+    the attributes are those of :class:`GDRegressor`, plus ``classes_``;
+    ``coef_`` has one row per class (one for two classes).
+    """
+
+    def __init__(self, loss="log_loss", *, optimizer="sgd", learning_rate="auto", schedule="constant",
+                 batch_size=None, max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4,
+                 l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, random_state=None, warm_start=False, verbose=0, class_weight=None):
+        super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
+                         batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+                         penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                         standardize=standardize, early_stopping=early_stopping, validation_fraction=validation_fraction, shuffle=shuffle,
+                         random_state=random_state, warm_start=warm_start, verbose=verbose)
+        self.class_weight = class_weight
+
+    def _encode(self, X, y, sample_weight, reset, classes=None):
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", reset=reset)
+        check_classification_targets(y)
+        if reset:
+            self.classes_ = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"GDClassifier needs samples of at least 2 classes; got 1 class: {self.classes_[0]!r}")
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(f"y contains labels not in classes_ {self.classes_.tolist()}: {unknown.tolist()}")
+        codes = np.searchsorted(self.classes_, y)
+        sw = self._validate_sample_weight(sample_weight, X)
+        if self.class_weight is not None:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            sw = (sw if sw.size else np.ones(len(y), dtype=X.dtype)) * weights[codes].astype(X.dtype)
+        binary = len(self.classes_) == 2
+        # Binary losses take y = -1 / +1; more classes take the class index.
+        target = (2.0 * codes - 1.0) if binary else codes.astype(float)
+        n_out = 1 if binary else len(self.classes_)
+        loss_name = "multinomial" if (self.loss == "log_loss" and not binary) else self.loss
+        return X, np.ascontiguousarray(target, dtype=X.dtype), sw, n_out, loss_name
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on (X, y) for up to ``max_iter`` epochs."""
+        if self.loss not in CLASSIFICATION_LOSSES:
+            raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(CLASSIFICATION_LOSSES)}")
+        X, target, sw, n_out, loss_name = self._encode(X, y, sample_weight, reset=True)
+        self._setup(X, target, sw, n_out, loss_name, reset=not (self.warm_start and hasattr(self, "_theta")))
+        self._fit_epochs(X, target, sw, self.max_iter, stopping=True)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over (X, y), continuing from the current state; ``classes`` is needed on the first call."""
+        first = not hasattr(self, "_theta")
+        if first and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit")
+        X, target, sw, n_out, loss_name = self._encode(X, y, sample_weight, reset=first, classes=classes)
+        self._setup(X, target, sw, n_out, loss_name, reset=first)
+        self._fit_epochs(X, target, sw, 1, stopping=False)
+        return self
+
+    def _publish(self):
+        self.coef_, self.intercept_ = self._coefficients()
+
+    def decision_function(self, X):
+        """Scores: shape (n,) for two classes (positive means classes_[1]), (n, K) for more."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        scores = self.decision_function(X)
+        indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[indices]
+
+    def _has_proba(self):
+        return self.loss == "log_loss"
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """Class probabilities (log_loss only): the sigmoid, or the softmax of the scores."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            positive = np.exp(-np.logaddexp(0.0, -scores))
+            return np.column_stack([1.0 - positive, positive])
+        return softmax(scores.astype(np.float64, copy=True))
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
