@@ -189,7 +189,13 @@ class _BaseGD(BaseEstimator):
             L_max = loss.curvature * _engine.max_row_norm(X, sw, rows, self._center, self._scale, sw_mean)
             b = batch_size
             L = n * (b - 1) / (b * (n - 1)) * L + (n - b) / (b * (n - 1)) * L_max
-        return 1.0 / max(L, 1e-12)
+        L += self._penalty_weights()[1].max(initial=0.0)  # the L2 part's curvature
+        rate = 1.0 / max(L, 1e-12)
+        if batch_size < n:
+            # Momentum multiplies the step (and the gradient noise) by 1 / (1 - momentum)
+            # in the long run; on noisy batches, take that back.
+            rate *= 1.0 - optimizer.momentum
+        return rate
 
     def _make_schedule(self, lr0, steps_per_epoch):
         if not isinstance(self.schedule, str):
@@ -216,6 +222,8 @@ class _BaseGD(BaseEstimator):
                     center = mean
             self._center, self._scale = center.astype(dtype), scale.astype(dtype)
             self._theta = np.zeros(n_out * (p + 1), dtype=dtype)
+            if self.fit_intercept:
+                self._theta[p::p + 1] = self._initial_intercept(y, sw, n_out, loss_name)
             self._opt_state = optimizer.init(self._theta)
             self._mu_product = 1.0
             self.t_ = 0
@@ -229,6 +237,23 @@ class _BaseGD(BaseEstimator):
         self._optimizer, self._penalty = optimizer, penalty
         self._loss = LOSSES[loss_name]
         self._n_out = n_out
+
+    @staticmethod
+    def _initial_intercept(y, sw, n_out, loss_name):
+        """Start from the best constant model, not from 0: the (weighted) mean target,
+        the log-odds of the positive class, or the log class frequencies. Saves the
+        many steps an intercept far from 0 costs an optimizer with small steps."""
+        weights = sw if sw.size else None
+        if loss_name in ("squared_error", "huber"):
+            return np.average(y, weights=weights)
+        if loss_name == "log_loss":
+            positive = np.clip(np.average(y > 0, weights=weights), 1e-6, 1 - 1e-6)
+            return np.log(positive / (1 - positive))
+        if loss_name == "multinomial":
+            counts = np.bincount(y.astype(int), weights=weights, minlength=n_out)
+            frequencies = np.clip(counts / counts.sum(), 1e-6, None)
+            return np.log(frequencies) - np.log(frequencies).mean()
+        return 0.0
 
     def _penalty_weights(self):
         """Per standardized coordinate: the L1 and L2 weights of the penalty on the original coefficients."""
