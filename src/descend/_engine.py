@@ -67,6 +67,9 @@ from .penalties import soft_threshold
 
 SQUARED_ERROR, HUBER, LOG_LOSS, HINGE, MULTINOMIAL = 0, 1, 2, 3, 4
 GATHER_ROWS = 256
+# The loop may reorder sums and fuse multiply-adds, so that dot products vectorize;
+# not "nnan"/"ninf": NaN and inf must still propagate, to be caught as divergence.
+FAST = {"reassoc", "nsz", "arcp", "contract"}
 
 
 # ---------------------------------------------------------------- optimizers
@@ -98,7 +101,7 @@ def pack_optimizer(optimizer, state):
     raise TypeError(f"no compiled form for optimizer {optimizer!r}")
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _optimizer_step(code, x, g, s0, s1, s2, t, lr, hp, mu_product):
     """Dispatch to the update rule of descend.optimizers; returns NAdam's mu product."""
     if code == 0:
@@ -121,7 +124,7 @@ def _optimizer_step(code, x, g, s0, s1, s2, t, lr, hp, mu_product):
 
 
 # ------------------------------------------------------------ compiled path
-@njit(cache=True, fastmath={"reassoc", "nsz", "arcp", "contract"})
+@njit(cache=True, inline="always")
 def _dot(theta, offset, x):
     """theta[offset:offset + len(x)] . x, vectorized (summation order free)."""
     total = 0.0
@@ -130,7 +133,19 @@ def _dot(theta, offset, x):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _elementwise_loss(score, target, loss_code, epsilon):
+    """(loss, derivative) of one score by the loss of ``loss_code``."""
+    if loss_code == SQUARED_ERROR:
+        return squared_error(score, target)
+    if loss_code == HUBER:
+        return huber(score, target, epsilon)
+    if loss_code == LOG_LOSS:
+        return log_loss(score, target)
+    return hinge(score, target)
+
+
+@njit(cache=True, inline="always")
 def _row_loss(x, y, theta, n_out, loss_code, epsilon, scores, dscores):
     """Loss of one row; its derivative in each output's score into dscores."""
     p1 = x.shape[0] + 1
@@ -144,29 +159,17 @@ def _row_loss(x, y, theta, n_out, loss_code, epsilon, scores, dscores):
         target = y
         if n_out > 1:  # one-vs-rest: output k separates class k from the rest
             target = 1.0 if y == k else -1.0
-        if loss_code == SQUARED_ERROR:
-            loss, d = squared_error(score, target)
-        elif loss_code == HUBER:
-            loss, d = huber(score, target, epsilon)
-        elif loss_code == LOG_LOSS:
-            loss, d = log_loss(score, target)
-        else:
-            loss, d = hinge(score, target)
+        loss, dscores[k] = _elementwise_loss(score, target, loss_code, epsilon)
         total += loss
-        dscores[k] = d
     return total
 
 
-@njit(cache=True)
-def _finish_step(theta, grad, n_out, p1, norm, l1, l2, fit_intercept, lr, code, s0, s1, s2, t, hp, mu_product):
-    """Normalize the summed gradient, add the L2 part, step, then the L1 prox."""
-    for k in range(n_out):
-        for j in range(p1 - 1):
-            grad[k * p1 + j] = grad[k * p1 + j] * norm + l2[j] * theta[k * p1 + j]
-        grad[k * p1 + p1 - 1] = grad[k * p1 + p1 - 1] * norm if fit_intercept else 0.0
+@njit(cache=True, inline="always")
+def _step_and_prox(theta, grad, n_out, p1, l1, has_l1, lr, code, s0, s1, s2, t, hp, mu_product):
+    """The optimizer's step, then the L1 part of the penalty by soft-thresholding."""
     mu_product = _optimizer_step(code, theta, grad, s0, s1, s2, float(t), lr, hp, mu_product)
-    for j in range(p1 - 1):
-        if l1[j] > 0:
+    if has_l1:
+        for j in range(p1 - 1):
             threshold = lr * l1[j]
             for k in range(n_out):
                 w = theta[k * p1 + j]
@@ -174,55 +177,113 @@ def _finish_step(theta, grad, n_out, p1, norm, l1, l2, fit_intercept, lr, code, 
     return mu_product
 
 
+@njit(cache=True, inline="always")
+def _finish_step(theta, grad, n_out, p1, norm, l1, has_l1, l2, fit_intercept, lr, code, s0, s1, s2, t, hp,
+                 mu_product):
+    """Normalize the summed gradient, add the L2 part, step, then the L1 prox."""
+    for k in range(n_out):
+        for j in range(p1 - 1):
+            grad[k * p1 + j] = grad[k * p1 + j] * norm + l2[j] * theta[k * p1 + j]
+        grad[k * p1 + p1 - 1] = grad[k * p1 + p1 - 1] * norm if fit_intercept else 0.0
+    return _step_and_prox(theta, grad, n_out, p1, l1, has_l1, lr, code, s0, s1, s2, t, hp, mu_product)
+
+
 @njit(cache=True)
+def _gather_block(X, y, sw, order, start, count, center, scale, standardized, block, block_y, block_w):
+    """Copy rows order[start:start + count], standardized, into the block buffers.
+
+    Compiled on its own (not inlined into the fastmath loop): LLVM makes a
+    better copy loop of it, 25% faster on shuffled per-sample epochs."""
+    p = X.shape[1]
+    weighted = sw.shape[0] > 0
+    for r in range(count):
+        i = order[start + r]
+        if standardized:
+            for j in range(p):
+                block[r, j] = (X[i, j] - center[j]) * scale[j]
+        else:
+            for j in range(p):
+                block[r, j] = X[i, j]
+        block_y[r] = y[i]
+        block_w[r] = sw[i] if weighted else 1.0
+
+
+@njit(cache=True, fastmath=FAST)
 def compiled_steps(X, y, sw, order, center, scale, theta, n_out, loss_code, epsilon, fit_intercept, batch_size,
-                   lrs, sw_mean, code, hp, s0, s1, s2, t, mu_product, l1, l2):
+                   lrs, sw_mean, code, hp, s0, s1, s2, t, mu_product, l1, l2, standardized=True):
     """Steps over the rows ``order`` in batches; returns (weighted loss sum, weight sum, t, mu_product).
 
     Step k uses learning rate ``lrs[k]``; ``t`` counts steps taken before.
+    ``standardized=False`` promises center 0 and scale 1, and skips applying them.
     The loss is summed over the rows as they are met, at the parameters of
     their batch.
     """
     p = X.shape[1]
     p1 = p + 1
+    n_rows = order.shape[0]
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
-    block = np.empty((min(GATHER_ROWS, order.shape[0]), p), dtype=X.dtype)
+    # Blocks hold whole batches when batches are small, so that per-sample
+    # steps gather 256 rows at once too.
+    block_rows = GATHER_ROWS if batch_size >= GATHER_ROWS else (GATHER_ROWS // batch_size) * batch_size
+    block = np.empty((min(block_rows, n_rows), p), dtype=X.dtype)
     block_y = np.empty(block.shape[0], dtype=y.dtype)
     block_w = np.empty(block.shape[0])
-    weighted = sw.shape[0] > 0
+    has_l1 = np.any(l1 > 0)
+    plain_per_sample = batch_size == 1 and n_out == 1 and loss_code != MULTINOMIAL and code == 0 and \
+        hp[0] == 0 and hp[2] == 0  # SGD without momentum or weight decay
     loss_sum = 0.0
     weight_sum = 0.0
-    n_rows = order.shape[0]
     step = 0
-    for start in range(0, n_rows, batch_size):
-        stop = min(start + batch_size, n_rows)
-        grad[:] = 0.0
-        for block_start in range(start, stop, GATHER_ROWS):
-            block_stop = min(block_start + GATHER_ROWS, stop)
-            for r in range(block_stop - block_start):
-                i = order[block_start + r]
+    block_start = 0
+    block_fill = 0
+    in_batch = 0
+    for q in range(n_rows):
+        if q == block_start + block_fill:  # refill the block from row q on
+            block_start = q
+            block_fill = min(block.shape[0], n_rows - q)
+            _gather_block(X, y, sw, order, q, block_fill, center, scale, standardized, block, block_y, block_w)
+        r = q - block_start
+        if in_batch == 0:
+            for j in range(grad.shape[0]):
+                grad[j] = 0.0
+        x = block[r]
+        weight = block_w[r]
+        weight_sum += weight
+        if plain_per_sample:
+            # Per-sample plain gradient descent, the hot loop of SGD: sgd_step's update
+            # x -= lr * g with the gradient g = d x + l2 w formed on the fly, one pass.
+            loss, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], block_y[r], loss_code, epsilon)
+            loss_sum += weight * loss
+            d = weight * d / sw_mean
+            lr = lrs[step]
+            for j in range(p):
+                theta[j] -= lr * (d * x[j] + l2[j] * theta[j])
+            if fit_intercept:
+                theta[p] -= lr * d
+            if has_l1:
                 for j in range(p):
-                    block[r, j] = (X[i, j] - center[j]) * scale[j]
-                block_y[r] = y[i]
-                block_w[r] = sw[i] if weighted else 1.0
-            for r in range(block_stop - block_start):
-                x = block[r]
-                weight = block_w[r]
-                loss = _row_loss(x, block_y[r], theta, n_out, loss_code, epsilon, scores, dscores)
-                loss_sum += weight * loss
-                weight_sum += weight
-                for k in range(n_out):
-                    d = weight * dscores[k]
-                    offset = k * p1
-                    for j in range(p):
-                        grad[offset + j] += d * x[j]
-                    grad[offset + p] += d
-        t += 1
-        mu_product = _finish_step(theta, grad, n_out, p1, 1.0 / ((stop - start) * sw_mean), l1, l2, fit_intercept,
-                                  lrs[step], code, s0, s1, s2, t, hp, mu_product)
-        step += 1
+                    threshold = lr * l1[j]
+                    theta[j] = theta[j] - min(max(theta[j], -threshold), threshold)
+            t += 1
+            step += 1
+            continue
+        loss = _row_loss(x, block_y[r], theta, n_out, loss_code, epsilon, scores, dscores)
+        loss_sum += weight * loss
+        for k in range(n_out):
+            d = weight * dscores[k]
+            offset = k * p1
+            for j in range(p):
+                grad[offset + j] += d * x[j]
+            grad[offset + p] += d
+        in_batch += 1
+        if in_batch == batch_size or q == n_rows - 1:
+            t += 1
+            mu_product = _finish_step(theta, grad, n_out, p1, 1.0 / (in_batch * sw_mean), l1, has_l1, l2,
+                                      fit_intercept, lrs[step], code, s0, s1, s2, t, hp, mu_product)
+            step += 1
+            in_batch = 0
     return loss_sum, weight_sum, t, mu_product
 
 
@@ -248,8 +309,8 @@ def compiled_gram_step(gram, xty, yty, weight_sum, theta, fit_intercept, lr, cod
         linear += theta[j] * xty[j]
     loss_sum = 0.5 * (quadratic - 2.0 * linear + yty)
     t += 1
-    mu_product = _finish_step(theta, grad, 1, p1, 1.0 / weight_sum, l1, l2, fit_intercept, lr, code, s0, s1, s2, t,
-                              hp, mu_product)
+    mu_product = _finish_step(theta, grad, 1, p1, 1.0 / weight_sum, l1, np.any(l1 > 0), l2, fit_intercept, lr, code,
+                              s0, s1, s2, t, hp, mu_product)
     return loss_sum, t, mu_product
 
 

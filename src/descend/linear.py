@@ -221,6 +221,7 @@ class _BaseGD(BaseEstimator):
                 if self.fit_intercept:  # without an intercept a shift of x is not a change of variables
                     center = mean
             self._center, self._scale = center.astype(dtype), scale.astype(dtype)
+            self._standardized = bool(self.standardize)
             self._theta = np.zeros(n_out * (p + 1), dtype=dtype)
             if self.fit_intercept:
                 self._theta[p::p + 1] = self._initial_intercept(y, sw, n_out, loss_name)
@@ -277,14 +278,15 @@ class _BaseGD(BaseEstimator):
                 raise ValueError(f"the schedule gave a learning rate that is not finite and > 0: {lrs[~(lrs > 0)][:1]}")
             if self._engine == "reference":
                 part, weights = _engine.reference_steps(
-                    X, y, sw, rows, self._center, self._scale, theta, self._n_out, self._loss.code, epsilon, self.fit_intercept, batch_size,
-                    lrs, sw_mean, optimizer, state, l1, l2)
+                    X, y, sw, rows, self._center, self._scale, theta, self._n_out, self._loss.code, epsilon,
+                    self.fit_intercept, batch_size, lrs, sw_mean, optimizer, state, l1, l2)
                 self.t_ += n_steps
             else:
                 code, hp, slots = _engine.pack_optimizer(optimizer, state)
                 part, weights, self.t_, self._mu_product = _engine.compiled_steps(
-                    X, y, sw, rows, self._center, self._scale, theta, self._n_out, self._loss.code, epsilon, self.fit_intercept, batch_size,
-                    lrs, sw_mean, code, hp, *slots, self.t_, self._mu_product, l1, l2)
+                    X, y, sw, rows, self._center, self._scale, theta, self._n_out, self._loss.code, epsilon,
+                    self.fit_intercept, batch_size, lrs, sw_mean, code, hp, *slots, self.t_, self._mu_product,
+                    l1, l2, self._standardized)
                 state["step"] = self.t_
                 if "mu_product" in state:
                     state["mu_product"] = self._mu_product
@@ -361,6 +363,7 @@ class _BaseGD(BaseEstimator):
             gram, xty = standardized_gram(gram, xty, self._center.astype(float), self._scale.astype(float))
             gram_weight = gram[-1, -1]
 
+        order = rows.copy()
         best_loss, best_val, no_improvement = np.inf, np.inf, 0
         best_theta, self.best_iteration_ = None, None
         first_loss = None
@@ -371,7 +374,10 @@ class _BaseGD(BaseEstimator):
                 if gram is not None:
                     mean_loss = self._run_gram_epoch(gram, xty, yty, gram_weight, schedule)
                 else:
-                    order = rng.permutation(rows) if self.shuffle and batch_size < n_train else rows
+                    if self.shuffle and batch_size < n_train:
+                        rng.shuffle(order)  # in place: no new index array per epoch
+                    else:
+                        order = rows
                     mean_loss = self._run_epoch(X, y, sw, order, batch_size, sw_mean, schedule, progress)
                 if gram is not None and progress is not None:
                     progress.advance(progress.task_ids[0], n_train)

@@ -164,8 +164,12 @@ class SGD(Optimizer):
                  self.momentum, self.dampening, self.weight_decay, self.nesterov)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sgd_step(x, g, buf, t, lr, momentum, dampening, weight_decay, nesterov):
+    if momentum == 0 and weight_decay == 0:  # plain gradient descent, the hot loop of per-sample SGD
+        for i in range(x.size):
+            x[i] -= lr * g[i]
+        return
     for i in range(x.size):
         d = g[i]
         if weight_decay != 0:
@@ -214,7 +218,7 @@ class Adagrad(Optimizer):
                      self.lr_decay, self.weight_decay, self.eps)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adagrad_step(x, g, s, t, lr, lr_decay, weight_decay, eps):
     clr = lr / (1 + (t - 1) * lr_decay)
     for i in range(x.size):
@@ -271,7 +275,7 @@ class RMSprop(Optimizer):
                      self.centered)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def rmsprop_step(x, g, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay, momentum, centered):
     for i in range(x.size):
         d = g[i]
@@ -336,7 +340,7 @@ class Adam(Optimizer):
                   self.amsgrad, self.decoupled_weight_decay)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adam_step(x, g, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay):
     step_size = lr / (1 - beta1**t)
     bias_correction2_sqrt = (1 - beta2**t) ** 0.5
@@ -415,7 +419,7 @@ class NAdam(Optimizer):
         )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def nadam_step(x, g, m, v, mu_product, t, lr, beta1, beta2, eps, weight_decay, momentum_decay,
                decoupled_weight_decay):
     """Returns the new product of the momentum schedule."""
@@ -471,7 +475,7 @@ class Adamax(Optimizer):
                     self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adamax_step(x, g, m, u, t, lr, beta1, beta2, eps, weight_decay):
     clr = lr / (1 - beta1**t)
     for i in range(x.size):
@@ -515,7 +519,7 @@ class Adadelta(Optimizer):
                       self.rho, self.eps, self.weight_decay)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adadelta_step(x, g, v, u, lr, rho, eps, weight_decay):
     for i in range(x.size):
         d = g[i]
@@ -569,7 +573,7 @@ class RAdam(Optimizer):
                    self.decoupled_weight_decay)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def radam_step(x, g, m, v, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay):
     bias_correction1 = 1 - beta1**t
     bias_correction2 = 1 - beta2**t
