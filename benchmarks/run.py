@@ -248,8 +248,8 @@ def write_markdown(results, info, elapsed):
         f"| {mark[ok['b']]} |",
         f"| (b) the same, against a plain NumPy loop | | NumPy loop {b['numpy_loop_s']:.2f} s "
         f"| {b['ratio_numpy_loop']:.3f} | | |",
-        f"| (c) full batch, squared loss, 1,000,000 x 100, to a relative objective gap of "
-        f"{c['relative_gap']:.1e} ({c['epochs']} epochs) | {c['descend_s']:.2f} s "
+        f"| (c) full batch, squared loss, 1,000,000 x 100 (feature scales 0.5 to 3), to a relative objective "
+        f"gap below 1e-8 (measured {max(c['relative_gap'], 0.0):.1e}, {c['epochs']} epochs) | {c['descend_s']:.2f} s "
         f"| normal equations {c['normal_equations_s']:.2f} s | {c['ratio']:.2f} | <= 2.0 | {mark[ok['c']]} |",
         f"| (d) extra peak memory of a fit over X's size (worst of the fits below) | | | {d['ratio']:.3f} "
         f"| <= 0.2 | {mark[ok['d']]} |",

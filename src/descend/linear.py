@@ -170,16 +170,19 @@ class _BaseGD(BaseEstimator):
         return np.ascontiguousarray(sw)
 
     # ------------------------------------------------------------- the loop
-    def _initial_rate(self, optimizer, X, sw, rows, sw_mean, batch_size, loss):
-        """lr0: a number as given, or 'auto': 1/L for gradient descent, the optimizer's own for adaptive ones."""
+    def _initial_rate(self, optimizer, X, sw, rows, sw_mean, batch_size, loss, gram=None):
+        """lr0: a number as given, or 'auto': 1/L for gradient descent, the optimizer's own for adaptive ones.
+
+        ``gram``: the standardized Gram matrix of the training rows, when it is at hand."""
         if self.learning_rate != "auto":
             return float(self.learning_rate)
         if not isinstance(optimizer, SGD):
             return optimizer.lr
-        # The spectrum of X'X/n settles long before n rows: a sample suffices.
-        gram, xty, _ = weighted_gram(X, sw, _sample_rows(rows))
-        gram, _ = standardized_gram(gram, xty, self._center, self._scale)
-        gram /= gram[-1, -1]  # the weight sum: X~'WX~ / sum(w)
+        if gram is None:
+            # The spectrum of X'X/n settles long before n rows: a sample suffices.
+            gram, xty, _ = weighted_gram(X, sw, _sample_rows(rows))
+            gram, _ = standardized_gram(gram, xty, self._center, self._scale)
+        gram = gram / gram[-1, -1]  # the weight sum: X~'WX~ / sum(w)
         L = loss.curvature * power_iteration(lambda v: gram @ v, gram.shape[0])
         n = rows.shape[0]
         if batch_size < n:
@@ -350,11 +353,6 @@ class _BaseGD(BaseEstimator):
         if sw.size and sw_mean == 0:
             raise ValueError("sample_weight is zero for every training sample")
         steps_per_epoch = -(-n_train // batch_size)
-        lr0 = self._initial_rate(self._optimizer, X, sw, rows, sw_mean, batch_size, self._loss)
-        self.learning_rate_ = lr0
-        schedule = self._make_schedule(lr0, steps_per_epoch)
-        observe = getattr(schedule, "observe", None)
-
         # Squared error on the full batch: an epoch from the Gram matrix costs O(p^2).
         gram = None
         if (self._engine == "compiled" and self._loss.name == "squared_error" and batch_size == n_train
@@ -362,6 +360,10 @@ class _BaseGD(BaseEstimator):
             gram, xty, yty = weighted_gram(X, sw, rows, y)
             gram, xty = standardized_gram(gram, xty, self._center.astype(float), self._scale.astype(float))
             gram_weight = gram[-1, -1]
+        lr0 = self._initial_rate(self._optimizer, X, sw, rows, sw_mean, batch_size, self._loss, gram)
+        self.learning_rate_ = lr0
+        schedule = self._make_schedule(lr0, steps_per_epoch)
+        observe = getattr(schedule, "observe", None)
 
         order = rows.copy()
         best_loss, best_val, no_improvement = np.inf, np.inf, 0
