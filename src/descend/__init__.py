@@ -26,4 +26,5 @@ __all__ = [
     "penalties",
     "functions",
     "curvature",
+    "losses",
 ]

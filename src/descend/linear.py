@@ -521,8 +521,9 @@ class GDRegressor(RegressorMixin, _BaseGD):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-                         standardize=standardize, early_stopping=early_stopping, validation_fraction=validation_fraction, shuffle=shuffle,
-                         random_state=random_state, warm_start=warm_start, verbose=verbose)
+                         standardize=standardize, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
+                         warm_start=warm_start, verbose=verbose)
         self.epsilon = epsilon
 
     def _validate(self, X, y, sample_weight, reset):
@@ -576,8 +577,9 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-                         standardize=standardize, early_stopping=early_stopping, validation_fraction=validation_fraction, shuffle=shuffle,
-                         random_state=random_state, warm_start=warm_start, verbose=verbose)
+                         standardize=standardize, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
+                         warm_start=warm_start, verbose=verbose)
         self.class_weight = class_weight
 
     def _encode(self, X, y, sample_weight, reset, classes=None):
