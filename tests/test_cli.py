@@ -11,7 +11,7 @@ def run(*args):
 
 
 def test_demo_races_every_optimizer_to_the_rosenbrock_minimum():
-    out = run("demo")
+    out = run("demo", "race")
     assert out.returncode == 0, out.stderr
     assert "Minimizing rosenbrock from (-1.5, 2); its minimum is 0 at (1, 1)." in out.stdout
     for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad", "adamw", "nadam",
@@ -23,7 +23,7 @@ def test_demo_races_every_optimizer_to_the_rosenbrock_minimum():
 
 
 def test_demo_on_another_surface():
-    out = run("demo", "--function", "himmelblau", "--iters", "3000")
+    out = run("demo", "race", "--function", "himmelblau", "--iters", "3000")
     assert out.returncode == 0, out.stderr
     assert "himmelblau" in out.stdout and "(3, 2)" in out.stdout
 
@@ -31,14 +31,17 @@ def test_demo_on_another_surface():
 @pytest.mark.parametrize(
     "args,message",
     [
-        (("demo", "--function", "nope"), "error: Unknown function 'nope'; valid names are: bowl, rosenbrock"),
-        (("demo", "--iters", "0"), "Invalid value for '--iters'"),
+        (("demo", "race", "--function", "nope"), "error: Unknown function 'nope'; valid names are: bowl, rosenbrock"),
+        (("demo", "race", "--iters", "0"), "error: Invalid value for '--iters'"),
+        (("demo", "weather"), "error: Invalid value for 'which'"),
+        (("fit",), "error: Missing argument 'data'"),
     ],
 )
 def test_bad_input_is_a_short_message_and_a_nonzero_exit(args, message):
     out = run(*args)
     assert out.returncode != 0
     assert message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr + out.stdout
 
 

@@ -1,25 +1,30 @@
-"""The ``descend`` command line."""
+"""The ``descend`` command line.
+
+Every failure a user can cause ends in one line on stderr, ``error: ...``,
+and exit status 2; no traceback, and no output file left behind.
+"""
 
 from __future__ import annotations
+
+import datetime
+import sys
+import warnings
+from enum import Enum
+from pathlib import Path
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from .curvature import safe_learning_rate
-from .exceptions import DivergenceError
-from .functions import FUNCTION_NAMES, get_function
-from .minimize import minimize
-
 app = typer.Typer(
-    help="descend: gradient descent, end to end.",
+    help="descend: gradient descent, end to end. Train linear models on CSV or Parquet files, "
+    "or watch the optimizers race.",
     add_completion=False,
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 
-# Learning rates for the demo race, tuned by hand on Rosenbrock from its
+# Learning rates for the optimizer race, tuned by hand on Rosenbrock from its
 # classic start: for each method about the fastest that does not diverge.
 DEMO_RACE = {
     "sgd": 2e-3,
@@ -37,26 +42,295 @@ DEMO_RACE = {
 }
 
 
+class Failure(Exception):
+    """A problem to report in one line."""
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=2)
 
 
-@app.callback()
-def _root() -> None:
+def _run(action):
+    """Run ``action``; turn the errors a user can cause into one line and exit status 2."""
+    from .exceptions import DivergenceError
+    from .io import ModelFileError
+    from .tabular import DataError
+
+    try:
+        return action()
+    except (Failure, DataError, ModelFileError, DivergenceError) as error:
+        _fail(str(error))
+    except (ValueError, TypeError) as error:  # invalid settings, reported by the estimators
+        _fail(str(error).splitlines()[0])
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as error:
+        _fail(str(error))
+
+
+@app.callback(invoke_without_command=True)
+def _root(context: typer.Context) -> None:
     """descend: gradient descent, end to end."""
+    if context.invoked_subcommand is None:
+        typer.echo(context.get_help())
+
+
+class Task(str, Enum):
+    regression = "regression"
+    classification = "classification"
+
+
+class Penalty(str, Enum):
+    none = "none"
+    l1 = "l1"
+    l2 = "l2"
+    elasticnet = "elasticnet"
+
+
+class Impute(str, Enum):
+    none = "none"
+    mean = "mean"
+    median = "median"
+
+
+class Demo(str, Enum):
+    all = "all"
+    housing = "housing"
+    stocks = "stocks"
+    race = "race"
+
+
+def _metrics_table(title, metrics):
+    table = Table(title=title, title_justify="left", min_width=len(title))
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.4g}" if isinstance(value, float) else str(value))
+    return table
+
+
+def _metrics(task, estimator, X, y):
+    """Held-out figures: regression R^2, RMSE, MAE; classification accuracy, log loss, baseline."""
+    from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, r2_score
+
+    if task == "regression":
+        prediction = estimator.predict(X)
+        return {"R^2": float(r2_score(y, prediction)),
+                "RMSE": float(np.sqrt(mean_squared_error(y, prediction))),
+                "MAE": float(mean_absolute_error(y, prediction)),
+                "rows": int(len(y))}
+    prediction = estimator.predict(X)
+    metrics = {"accuracy": float(np.mean(prediction == y))}
+    if hasattr(estimator, "predict_proba"):
+        metrics["log loss"] = float(log_loss(y, estimator.predict_proba(X), labels=estimator.classes_))
+    values, counts = np.unique(np.asarray(y), return_counts=True)
+    metrics["baseline (majority class)"] = float(counts.max() / counts.sum())
+    metrics["rows"] = int(len(y))
+    return metrics
+
+
+def _target_values(frame, target, task):
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    y = frame[target]
+    if task == "classification":
+        if is_numeric_dtype(y) and not is_bool_dtype(y):
+            return y.to_numpy()
+        return y.astype(str).to_numpy(dtype=object)
+    if not is_numeric_dtype(y):
+        raise Failure(f"--task regression needs a numeric target; {target!r} holds text (e.g. {y.iloc[0]!r})")
+    return y.to_numpy(dtype=float)
 
 
 @app.command()
-def demo(
-    function: str = typer.Option("rosenbrock", help=f"Test surface: {', '.join(FUNCTION_NAMES)}."),
-    iters: int = typer.Option(10_000, min=1, max=1_000_000, help="Most steps per optimizer."),
+def fit(
+    data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file."),
+    target: str = typer.Option(..., "--target", "-t", help="The column to predict."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the model file (JSON)."),
+    task: Task = typer.Option(None, help="regression or classification; inferred from the target if not given "
+                                         "(text or two values: classification)."),
+    optimizer: str = typer.Option("sgd", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad, "
+                                              "adamw, nadam, adamax, adadelta, radam."),
+    learning_rate: str = typer.Option("auto", "--learning-rate", "--lr",
+                                      help="'auto' (from the data's curvature) or a number."),
+    batch_size: int = typer.Option(None, min=1, help="Rows per step; omit for the full batch, 1 for SGD."),
+    epochs: int = typer.Option(1000, min=1, help="Most passes over the data."),
+    penalty: Penalty = typer.Option(Penalty.l2, help="Regularisation."),
+    alpha: float = typer.Option(1e-4, min=0.0, help="Strength of the penalty."),
+    l1_ratio: float = typer.Option(0.15, min=0.0, max=1.0, help="Share of L1 in the elastic net."),
+    early_stopping: bool = typer.Option(False, "--early-stopping", help="Stop when a held-out 10% stops improving."),
+    test_size: float = typer.Option(0.2, min=0.0, max=0.9, help="Share of rows held out for the metrics."),
+    random_state: int = typer.Option(0, help="Seed for the split and the shuffles."),
+    impute: Impute = typer.Option(Impute.none, help="Fill missing feature values, or refuse them."),
+    plot: Path = typer.Option(None, help="Also write the loss curve to this PNG/SVG file."),
 ) -> None:
-    """Race every optimizer on a test surface and print where each ended."""
-    try:
-        surface = get_function(function)
-    except ValueError as error:
-        _fail(str(error))
+    """Train a linear model on a table and write it to a model file.
+
+    Example: descend fit houses.csv --target price --out model.json
+    """
+    console = Console()
+
+    def action():
+        from sklearn.model_selection import train_test_split
+
+        from .io import save
+        from .linear import GDClassifier, GDRegressor
+        from .tabular import TablePreprocessor, clean_target, infer_task, read_table
+
+        notices: list[str] = []
+        frame = clean_target(read_table(data), target, notices)
+        chosen_task = task.value if task is not None else infer_task(frame[target])
+        y = _target_values(frame, target, chosen_task)
+        if learning_rate != "auto":
+            try:
+                rate = float(learning_rate)
+            except ValueError:
+                raise Failure(f"--learning-rate must be 'auto' or a number, got {learning_rate!r}") from None
+        else:
+            rate = "auto"
+        if out.exists() and out.is_dir():
+            raise Failure(f"--out {out} is a folder")
+        if not out.parent.exists() if str(out.parent) else False:
+            raise Failure(f"--out: no such folder {out.parent}")
+        if test_size > 0:
+            stratify = y if chosen_task == "classification" else None
+            try:
+                train_rows, test_rows = train_test_split(np.arange(len(frame)), test_size=test_size,
+                                                         random_state=random_state, stratify=stratify)
+            except ValueError as error:
+                raise Failure(f"cannot hold out --test-size {test_size}: {error}") from None
+        else:
+            train_rows, test_rows = np.arange(len(frame)), np.arange(0)
+        train = frame.iloc[train_rows]
+        preprocessor = TablePreprocessor(impute.value).fit(train, target, notices, whole=frame)
+        for notice in notices:
+            console.print(f"[yellow]notice:[/] {notice}")
+        X_train = preprocessor.transform(train, allowed_extra=(target,))
+        settings = dict(optimizer=optimizer, learning_rate=rate, batch_size=batch_size, max_iter=epochs,
+                        penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
+                        early_stopping=early_stopping, random_state=random_state,
+                        verbose=1 if len(train) * epochs >= 5_000_000 and batch_size else 0)
+        estimator = (GDRegressor if chosen_task == "regression" else GDClassifier)(**settings)
+        if chosen_task == "classification" and len(np.unique(y[train_rows])) < 2:
+            raise Failure(f"the training rows hold a single class of {target!r}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator.fit(X_train, y[train_rows])
+        for warning in caught:
+            if "max_iter" in str(warning.message):
+                console.print(f"[yellow]notice:[/] did not converge in {epochs} epochs; raise --epochs")
+        if len(test_rows):
+            X_test = preprocessor.transform(frame.iloc[test_rows], allowed_extra=(target,))
+            metrics = _metrics(chosen_task, estimator, X_test, y[test_rows])
+            title = f"held-out metrics ({len(test_rows)} of {len(frame)} rows)"
+        else:
+            metrics = _metrics(chosen_task, estimator, X_train, y[train_rows])
+            title = "training metrics (no rows held out)"
+        console.print(_metrics_table(title, metrics))
+        metadata = {"task": chosen_task, "target": target, "data": str(data), "rows": int(len(frame)),
+                    "trained_on": int(len(train_rows)), "metrics": metrics, "metrics_on": title,
+                    "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                    "features": preprocessor.output_names}
+        save(estimator, out, preprocessing=preprocessor.to_dict(), metadata=metadata)
+        console.print(f"model written to {out} ({estimator.n_iter_} epochs, learning rate "
+                      f"{estimator.learning_rate_:.3g})")
+        if plot:
+            from .plot import loss_curve
+
+            loss_curve(estimator, title=f"{data.name}: training loss", path=plot)
+            console.print(f"loss curve written to {plot}")
+
+    _run(action)
+
+
+def _load(model_path):
+    from .io import ModelFileError, load_model
+    from .tabular import TablePreprocessor
+
+    estimator, preprocessing, metadata = load_model(model_path)
+    if preprocessing is None:
+        raise ModelFileError(f"{model_path} was saved from Python without its preprocessing; "
+                             "use it from Python, or train it with 'descend fit'")
+    return estimator, TablePreprocessor.from_dict(preprocessing), metadata
+
+
+@app.command()
+def predict(
+    model: Path = typer.Argument(..., help="A model file written by 'descend fit'."),
+    data: Path = typer.Argument(..., help="Rows to predict: a .csv or .parquet file with the training columns."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the predictions here (CSV); else print them."),
+) -> None:
+    """Predict every row of a table with a trained model (one output row per input row).
+
+    Example: descend predict model.json new_houses.csv --out predictions.csv
+    """
+
+    def action():
+        import pandas as pd
+
+        from .io import write_atomically
+        from .tabular import read_table
+
+        estimator, preprocessor, metadata = _load(model)
+        frame = read_table(data)
+        target = metadata.get("target")
+        X = preprocessor.transform(frame, allowed_extra=(target,) if target else ())
+        result = pd.DataFrame(index=frame.index)
+        for column in preprocessor.ids:
+            if column in frame.columns:
+                result[column] = frame[column]
+        result["prediction"] = estimator.predict(X)
+        if hasattr(estimator, "predict_proba") and metadata.get("task") == "classification":
+            for label, column in zip(estimator.classes_, estimator.predict_proba(X).T, strict=True):
+                result[f"probability_{label}"] = column
+        if out is None:
+            result.to_csv(sys.stdout, index=False)
+        else:
+            write_atomically(out, lambda stream: result.to_csv(stream, index=False))
+            Console(stderr=True).print(f"{len(result)} predictions written to {out}")
+
+    _run(action)
+
+
+@app.command()
+def evaluate(
+    model: Path = typer.Argument(..., help="A model file written by 'descend fit'."),
+    data: Path = typer.Argument(..., help="Labelled rows: a .csv or .parquet file."),
+    target: str = typer.Option(..., "--target", "-t", help="The column with the true values."),
+) -> None:
+    """Print a trained model's metrics on labelled data.
+
+    Example: descend evaluate model.json test.csv --target price
+    """
+
+    def action():
+        from .tabular import clean_target, read_table
+
+        estimator, preprocessor, metadata = _load(model)
+        notices: list[str] = []
+        frame = clean_target(read_table(data), target, notices)
+        for notice in notices:
+            Console().print(f"[yellow]notice:[/] {notice}")
+        task = metadata.get("task", "regression")
+        X = preprocessor.transform(frame, allowed_extra=(target,))
+        y = _target_values(frame, target, task)
+        if task == "classification":
+            unknown = sorted(set(map(str, np.unique(y.astype(str)))) - set(map(str, estimator.classes_)))
+            if unknown:
+                raise Failure(f"{target!r} holds classes the model never saw: {', '.join(unknown[:5])}")
+            if estimator.classes_.dtype.kind not in "iufb":
+                y = y.astype(str).astype(object)
+        Console().print(_metrics_table(f"{model.name} on {data.name}", _metrics(task, estimator, X, y)))
+
+    _run(action)
+
+
+def _race(function: str, iters: int) -> None:
+    from .curvature import safe_learning_rate
+    from .exceptions import DivergenceError
+    from .functions import get_function
+    from .minimize import minimize
+
+    surface = get_function(function)
     console = Console()
     start = surface.start
     minima = ", ".join("(" + ", ".join(f"{c:g}" for c in m) + ")" for m in surface.minima)
@@ -77,16 +351,55 @@ def demo(
             table.add_row(name, f"{lr:g}", str(error.iteration), "diverged", "-", "no")
             continue
         distance = np.min(np.linalg.norm(surface.minima - result.x, axis=1))
-        table.add_row(
-            name, f"{lr:g}", str(result.n_iter), f"{result.fun:.3e}", f"{distance:.3e}",
-            "yes" if result.converged else "no",
-        )
+        table.add_row(name, f"{lr:g}", str(result.n_iter), f"{result.fun:.3e}", f"{distance:.3e}",
+                      "yes" if result.converged else "no")
     console.print(table)
-    console.print(
-        "adamw's decoupled weight decay (0.01) pulls its end point off the minimum: it minimizes a "
-        "different objective." if surface.name != "bowl" else ""
-    )
+    if surface.name != "bowl":
+        console.print("adamw's decoupled weight decay (0.01) pulls its end point off the minimum: "
+                      "it minimizes a different objective.")
+
+
+@app.command()
+def demo(
+    which: Demo = typer.Argument(Demo.all, help="housing: house prices on Boston; stocks: stock direction on the "
+                                                 "S&P 500; all: both; race: the optimizers on a test surface."),
+    function: str = typer.Option("rosenbrock", help="For the race: bowl, rosenbrock, beale, himmelblau, booth."),
+    iters: int = typer.Option(10_000, min=1, max=1_000_000, help="For the race: most steps per optimizer."),
+    plot: Path = typer.Option(None, help="For housing and stocks: write the loss curve to this file."),
+) -> None:
+    """Run the demos on the data shipped with descend (nothing is downloaded).
+
+    Example: descend demo housing
+    """
+
+    def action():
+        from . import demos
+
+        if which == Demo.race:
+            _race(function, iters)
+        if which in (Demo.housing, Demo.all):
+            demos.housing(plot=str(plot) if plot and which == Demo.housing else None)
+        if which == Demo.all:
+            Console().print()
+        if which in (Demo.stocks, Demo.all):
+            demos.stocks(plot=str(plot) if plot and which == Demo.stocks else None)
+
+    _run(action)
 
 
 def main() -> None:
-    app()
+    """Entry point: usage errors too end in one line, ``error: ...``, and exit status 2."""
+    try:
+        status = app(standalone_mode=False)  # returns the code of a typer.Exit
+    except Exception as error:  # click's own exceptions (typer carries a private copy of click)
+        exit_code = getattr(error, "exit_code", None)
+        if not isinstance(exit_code, int):
+            raise
+        format_message = getattr(error, "format_message", None)
+        if callable(format_message):  # a usage error: bad option, missing argument, invalid value
+            typer.echo(f"error: {format_message()}", err=True)
+        sys.exit(exit_code)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -233,11 +233,20 @@ class _BaseGD(BaseEstimator):
             self.t_ = 0
             self.n_iter_ = 0
             self.history_ = {"loss": [], "val_loss": [], "lr": []}
-        elif self._theta.dtype != dtype:
-            self._theta = self._theta.astype(dtype)
-            self._center, self._scale = self._center.astype(dtype), self._scale.astype(dtype)
+        else:
+            if len(self._theta) != n_out * (X.shape[1] + 1):
+                raise ValueError(f"cannot continue a fit of {len(self._theta) // (len(self._center) + 1)} output(s) "
+                                 f"and {len(self._center)} features on data of {X.shape[1]} features")
+            if self._theta.dtype != dtype:
+                self._theta = self._theta.astype(dtype)
+                self._center, self._scale = self._center.astype(dtype), self._scale.astype(dtype)
+            if getattr(self, "_state_of", None) != optimizer:
+                # A model read from a file, or a new optimizer: the weights stay, the state starts afresh.
+                self._opt_state = optimizer.init(self._theta)
+                self._mu_product = 1.0
             self._opt_state = {k: (v.astype(dtype) if isinstance(v, np.ndarray) else v)
                                for k, v in self._opt_state.items()}
+        self._state_of = optimizer
         self._optimizer, self._penalty = optimizer, penalty
         self._loss = LOSSES[loss_name]
         self._n_out = n_out
@@ -446,6 +455,13 @@ class _BaseGD(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+    def save(self, path, **extra):
+        """Write the fitted model to ``path`` as a JSON model file (see :mod:`descend.io`);
+        ``descend.load(path)`` reads it back."""
+        from .io import save
+
+        save(self, path, **extra)
 
 
 class GDRegressor(RegressorMixin, _BaseGD):

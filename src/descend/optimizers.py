@@ -110,6 +110,14 @@ class Optimizer:
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
         return {name: getattr(self, name) for name in names}
 
+    def set_params(self, **params) -> "Optimizer":
+        """Change hyperparameters (validated again); lets a grid search tune ``optimizer__lr``."""
+        unknown = set(params) - set(self.get_params())
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no hyperparameter(s) {sorted(unknown)}")
+        self.__init__(**{**self.get_params(), **params})
+        return self
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"

@@ -1,0 +1,112 @@
+"""Data sets: two real ones shipped with the package, and synthetic generators.
+
+``load_housing`` and ``load_smarket`` read CSV files inside the package (from
+the ISLP package of *An Introduction to Statistical Learning*, BSD-style
+licence; see ``descend/data/README.md``). Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch, check_random_state
+
+__all__ = ["load_housing", "load_smarket", "make_linear", "StreamingDataSimulator", "make_random_walk_prices"]
+
+ATTRIBUTION = (
+    "From the ISLP package, the Python labs of 'An Introduction to Statistical Learning' "
+    "(James, Witten, Hastie, Tibshirani, Taylor), BSD-style licence."
+)
+
+
+def _read(name: str) -> pd.DataFrame:
+    with resources.files("descend").joinpath("data", name).open("rb") as handle:
+        return pd.read_csv(handle)
+
+
+def load_housing() -> Bunch:
+    """Boston housing: 506 suburbs, 12 predictors, target ``medv`` (median value, $1000s).
+
+    Harrison & Rubinfeld 1978, *Hedonic prices and the demand for clean air*.
+    Returns a Bunch with ``frame`` (all columns), ``data``, ``target``,
+    ``feature_names``, ``target_name`` and ``DESCR``.
+    """
+    frame = _read("Boston.csv")
+    features = [c for c in frame.columns if c != "medv"]
+    return Bunch(frame=frame, data=frame[features], target=frame["medv"], feature_names=features,
+                 target_name="medv", DESCR="Boston housing, 506 rows. " + ATTRIBUTION)
+
+
+def load_smarket() -> Bunch:
+    """S&P 500 daily returns 2001-2005 (1250 days), target ``Direction`` (Up/Down of ``Today``).
+
+    ``data`` holds what was known before the day: ``Lag1``..``Lag5`` and
+    ``Volume``; ``frame`` also has ``Year`` and ``Today`` (the day's own
+    return, which decides the target: never a feature).
+    """
+    frame = _read("Smarket.csv")
+    features = ["Lag1", "Lag2", "Lag3", "Lag4", "Lag5", "Volume"]
+    return Bunch(frame=frame, data=frame[features], target=frame["Direction"], feature_names=features,
+                 target_name="Direction", DESCR="S&P 500 daily returns 2001-2005. " + ATTRIBUTION)
+
+
+def make_linear(n_samples=1000, n_features=3, *, weights=None, bias=0.0, noise=0.1, random_state=None):
+    """Linear data with known weights: ``y = X @ weights + bias + noise * N(0, 1)``.
+
+    Returns ``(X, y, weights, bias)``; the weights are drawn from N(0, 1)
+    when not given.
+    """
+    rng = check_random_state(random_state)
+    weights = rng.standard_normal(n_features) if weights is None else np.asarray(weights, dtype=float)
+    if weights.shape != (n_features,):
+        raise ValueError(f"weights must have shape ({n_features},), got {weights.shape}")
+    X = rng.standard_normal((n_samples, n_features))
+    y = X @ weights + bias + noise * rng.standard_normal(n_samples)
+    return X, y, weights, float(bias)
+
+
+class StreamingDataSimulator:
+    """Batches of (X, y) from one fixed linear model, for online learning with ``partial_fit``.
+
+    Each call of :meth:`next_batch` (or each step of iteration) draws fresh
+    samples; ``drift`` > 0 moves the true weights by that much (a random
+    direction) after every batch, to simulate a changing world.
+    """
+
+    def __init__(self, n_features=3, *, weights=None, bias=0.0, noise=0.1, batch_size=32, drift=0.0,
+                 random_state=None):
+        self._rng = check_random_state(random_state)
+        self.weights = (self._rng.standard_normal(n_features) if weights is None
+                        else np.array(weights, dtype=float))
+        self.bias = float(bias)
+        self.noise = float(noise)
+        self.batch_size = int(batch_size)
+        self.drift = float(drift)
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+
+    def next_batch(self):
+        X = self._rng.standard_normal((self.batch_size, len(self.weights)))
+        y = X @ self.weights + self.bias + self.noise * self._rng.standard_normal(self.batch_size)
+        if self.drift:
+            self.weights = self.weights + self.drift * self._rng.standard_normal(len(self.weights))
+        return X, y
+
+    def batches(self, n_batches):
+        """An iterator over ``n_batches`` batches."""
+        for _ in range(n_batches):
+            yield self.next_batch()
+
+
+def make_random_walk_prices(n_days=1000, *, start=100.0, drift=0.0003, volatility=0.01, random_state=None):
+    """Daily closing prices of a geometric random walk (log returns N(drift, volatility^2)).
+
+    Returns a ``pandas.Series`` indexed by business day from 2020-01-01. On
+    such prices no feature predicts tomorrow's direction: a useful control.
+    """
+    rng = check_random_state(random_state)
+    log_returns = drift + volatility * rng.standard_normal(n_days)
+    prices = start * np.exp(np.cumsum(log_returns))
+    return pd.Series(prices, index=pd.bdate_range("2020-01-01", periods=n_days), name="close")

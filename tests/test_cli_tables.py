@@ -1,0 +1,146 @@
+"""descend fit / predict / evaluate on files, through the real command."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "descend", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    """A messy housing table: an ID column, a categorical column, missing targets."""
+    folder = tmp_path_factory.mktemp("tables")
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pd.DataFrame({
+        "house_id": np.arange(1000, 1000 + n),
+        "sqft": rng.uniform(500, 3000, n).round(0),
+        "rooms": rng.integers(1, 6, n),
+        "neighborhood": rng.choice(["north", "south", "east"], n),
+        "age": rng.uniform(0, 80, n).round(1),
+    })
+    effect = frame["neighborhood"].map({"north": 30000, "south": -10000, "east": 0})
+    frame["price"] = (50000 + 120 * frame["sqft"] + 8000 * frame["rooms"] - 500 * frame["age"] + effect
+                      + rng.normal(0, 15000, n)).round(-2)
+    frame.loc[[3, 17, 42], "price"] = np.nan
+    frame.to_csv(folder / "houses.csv", index=False)
+    frame.to_parquet(folder / "houses.parquet")
+    frame.drop(columns=["price"]).to_csv(folder / "new.csv", index=False)
+    frame.assign(sold=np.where(frame["price"] > frame["price"].median(), "yes", "no")).drop(
+        columns=["price"]).to_csv(folder / "sold.csv", index=False)
+    return folder, frame
+
+
+def test_fit_predict_evaluate_on_a_messy_csv(tables):
+    folder, frame = tables
+    out = run("fit", "houses.csv", "--target", "price", "--out", "model.json", "--plot", "loss.png", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert "dropped 3 row(s) whose target 'price' is missing" in out.stdout
+    assert "dropped column 'house_id'" in out.stdout
+    assert "R^2" in out.stdout and "RMSE" in out.stdout and "MAE" in out.stdout
+    document = json.loads((folder / "model.json").read_text())
+    assert document["preprocessing"]["categories"] == {"neighborhood": ["east", "north", "south"]}
+    assert document["metadata"]["task"] == "regression" and document["metadata"]["metrics"]["R^2"] > 0.9
+    assert (folder / "loss.png").read_bytes()[:4] == b"\x89PNG"
+
+    out = run("predict", "model.json", "new.csv", "--out", "predictions.csv", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    predictions = pd.read_csv(folder / "predictions.csv")
+    assert len(predictions) == len(frame)  # one row per input row
+    assert list(predictions.columns) == ["house_id", "prediction"]
+    np.testing.assert_array_equal(predictions["house_id"], frame["house_id"])
+
+    out = run("evaluate", "model.json", "houses.csv", "--target", "price", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert "R^2" in out.stdout
+
+
+def test_the_saved_model_predicts_as_the_fitted_one(tables):
+    folder, frame = tables
+    from descend.io import load_model
+    from descend.tabular import TablePreprocessor
+
+    assert run("fit", "houses.parquet", "-t", "price", "-o", "parquet.json", "--test-size", "0", cwd=folder
+               ).returncode == 0
+    estimator, preprocessing, _ = load_model(folder / "parquet.json")
+    X = TablePreprocessor.from_dict(preprocessing).transform(frame.drop(columns=["price"]))
+    out = run("predict", "parquet.json", "new.csv", cwd=folder)
+    printed = pd.read_csv(pd.io.common.StringIO(out.stdout))
+    np.testing.assert_array_equal(printed["prediction"].to_numpy(), estimator.predict(X))
+
+
+def test_classification_is_inferred_from_a_text_target(tables):
+    folder, _ = tables
+    out = run("fit", "sold.csv", "-t", "sold", "-o", "sold.json", "--optimizer", "adam", "--lr", "0.05",
+              "--batch-size", "32", "--epochs", "30", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert "accuracy" in out.stdout and "baseline (majority class)" in out.stdout and "log loss" in out.stdout
+    out = run("predict", "sold.json", "new.csv", cwd=folder)
+    predictions = pd.read_csv(pd.io.common.StringIO(out.stdout))
+    assert set(predictions["prediction"]) <= {"yes", "no"}
+    np.testing.assert_allclose(predictions["probability_no"] + predictions["probability_yes"], 1.0)
+
+
+def bad_files(folder, frame):
+    (folder / "empty.csv").write_text("")
+    (folder / "header.csv").write_text("a,b,price\n")
+    typo = frame.copy()
+    typo["sqft"] = typo["sqft"].astype(object)
+    typo.loc[5, "sqft"] = "12a"
+    typo.to_csv(folder / "typo.csv", index=False)
+    infinite = frame.copy()
+    infinite.loc[7, "age"] = np.inf
+    infinite.to_csv(folder / "inf.csv", index=False)
+    frame.assign(price=5.0).to_csv(folder / "single.csv", index=False)
+    holes = frame.copy()
+    holes.loc[9, "rooms"] = np.nan
+    holes.to_csv(folder / "holes.csv", index=False)
+    frame.drop(columns=["rooms", "price"]).to_csv(folder / "norooms.csv", index=False)
+    (folder / "corrupt.json").write_text('{"format": "descend-model", "version": 1, "estima')
+    (folder / "foreign.json").write_text('{"model": "from another tool", "weights": [1, 2]}')
+
+
+@pytest.mark.parametrize("args,message", [
+    (("fit", "missing.csv", "-t", "price", "-o", "out.json"), "no such file: missing.csv"),
+    (("fit", "empty.csv", "-t", "price", "-o", "out.json"), "empty.csv is empty"),
+    (("fit", "header.csv", "-t", "price", "-o", "out.json"), "has a header but no rows"),
+    (("fit", "houses.csv", "-t", "cost", "-o", "out.json"), "no column 'cost'; the columns are: house_id"),
+    (("fit", "typo.csv", "-t", "price", "-o", "out.json"),
+     "column 'sqft' is numeric but holds non-numeric values: data row 6 ('12a')"),
+    (("fit", "inf.csv", "-t", "price", "-o", "out.json"), "column 'age' contains infinite values"),
+    (("fit", "single.csv", "-t", "price", "-o", "out.json"), "the target 'price' has a single value"),
+    (("fit", "holes.csv", "-t", "price", "-o", "out.json"), "missing values in column(s) 'rooms'"),
+    (("predict", "corrupt.json", "new.csv", "-o", "out.csv"), "corrupt.json is not a descend model file"),
+    (("predict", "foreign.json", "new.csv", "-o", "out.csv"), "foreign.json is not a descend model file"),
+    (("predict", "model.json", "norooms.csv", "-o", "out.csv"), "lacks the training column(s) 'rooms'"),
+    (("fit", "houses.csv", "-t", "price", "-o", "out.json", "--optimizer", "adamm"), "Unknown optimizer 'adamm'"),
+])
+def test_bad_input_is_one_line_a_nonzero_exit_and_no_file(tables, args, message):
+    folder, frame = tables
+    bad_files(folder, frame)
+    if not (folder / "model.json").exists():
+        assert run("fit", "houses.csv", "-t", "price", "-o", "model.json", cwd=folder).returncode == 0
+    out = run(*args, cwd=folder)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [f"error: {out.stderr.strip()[7:]}"]  # one line
+    assert message in out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+    assert not (folder / "out.json").exists() and not (folder / "out.csv").exists()
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_impute_fills_missing_features(tables):
+    folder, frame = tables
+    bad_files(folder, frame)
+    out = run("fit", "holes.csv", "-t", "price", "-o", "imputed.json", "--impute", "median", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    document = json.loads((folder / "imputed.json").read_text())
+    assert document["preprocessing"]["fill"]["rooms"] == pytest.approx(frame["rooms"].median(), abs=1)

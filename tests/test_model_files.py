@@ -1,0 +1,89 @@
+"""Model files: exact round trips, refusal of anything else, atomic writes."""
+
+import json
+
+import numpy as np
+import pytest
+
+import descend
+from descend import GDClassifier, GDRegressor
+from descend.io import ModelFileError, load_model, write_atomically
+from descend.optimizers import Adam
+
+
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 4)) * [1, 10, 0.1, 3]
+    return X, X @ [1.0, 0.2, -5.0, 0.3] + rng.standard_normal(300)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: GDRegressor(optimizer=Adam(lr=0.05), batch_size=16, random_state=0, max_iter=20),
+    lambda: GDRegressor(loss="huber", penalty="elasticnet", max_iter=50),
+    lambda: GDClassifier(max_iter=50),
+    lambda: GDClassifier(loss="hinge", optimizer="momentum", batch_size=8, max_iter=10, random_state=0),
+])
+def test_a_saved_model_loads_and_predicts_identically(tmp_path, make):
+    X, y = data()
+    if "Classifier" in repr(make()):
+        y = np.digitize(y, [-1, 1])  # three classes
+    model = make().fit(X, y)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = descend.load(path)
+    assert type(loaded) is type(model) and loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    if hasattr(model, "predict_proba"):
+        np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.history_ == {k: list(map(float, v)) for k, v in model.history_.items()}
+    # A loaded model can go on training (warm start) without an optimizer state.
+    loaded.set_params(warm_start=True, max_iter=2).fit(X, y)
+    assert loaded.n_iter_ == model.n_iter_ + 2
+
+
+def test_the_file_is_documented_json(tmp_path):
+    X, y = data()
+    path = tmp_path / "model.json"
+    GDRegressor().fit(X, y).save(path, metadata={"note": "test"})
+    document = json.loads(path.read_text())
+    assert document["format"] == "descend-model" and document["version"] == 1
+    assert document["estimator"] == "GDRegressor" and document["metadata"] == {"note": "test"}
+    assert len(document["state"]["coef"]) == 4
+
+
+@pytest.mark.parametrize("content,match", [
+    ("{not json", "not JSON"),
+    ('{"hello": 1}', "'format' field"),
+    ('{"format": "descend-model", "version": 2}', "version 2"),
+    ('{"format": "descend-model", "version": 1, "estimator": "os.system"}', "missing or malformed"),
+    ('{"format": "descend-model", "version": 1, "estimator": "GDRegressor", "params": {}, "state": {}}',
+     "missing or malformed"),
+    ('{"format": "descend-model", "version": 1, "estimator": "GDRegressor", "params": {"optimizer": '
+     '{"class": "Popen", "params": {}}}, "state": {}}', "unknown optimizer class 'Popen'"),
+    ("\x00\x01binary", "not JSON"),
+])
+def test_anything_else_is_refused(tmp_path, content, match):
+    path = tmp_path / "model.json"
+    path.write_text(content)
+    with pytest.raises(ModelFileError, match=match):
+        load_model(path)
+
+
+def test_unfitted_models_are_not_saved(tmp_path):
+    with pytest.raises(ValueError, match="not fitted"):
+        GDRegressor().save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+
+    def broken(stream):
+        stream.write("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_atomically(target, broken)
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
