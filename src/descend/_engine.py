@@ -384,7 +384,8 @@ def _batch_losses(scores, y, loss_code, epsilon):
     n_out = scores.shape[1]
     if loss_code == MULTINOMIAL:
         derivative = np.zeros_like(scores)
-        loss = np.array([softmax_cross_entropy(s, int(label), d) for s, label, d in zip(scores, y, derivative, strict=True)])
+        loss = np.array([softmax_cross_entropy(s, int(label), d)
+                         for s, label, d in zip(scores, y, derivative, strict=True)])
         return loss, derivative
     target = y[:, None] if n_out == 1 else np.where(y[:, None] == np.arange(n_out), 1.0, -1.0)
     if loss_code == SQUARED_ERROR:

@@ -208,7 +208,7 @@ def fit(
         settings = dict(optimizer=optimizer, learning_rate=rate, batch_size=batch_size, max_iter=epochs,
                         penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
                         early_stopping=early_stopping, random_state=random_state,
-                        verbose=1 if len(train) * epochs >= 5_000_000 and batch_size else 0)
+                        verbose=1 if len(train) * epochs >= 5_000_000 else 0)  # a progress bar on long fits
         estimator = (GDRegressor if chosen_task == "regression" else GDClassifier)(**settings)
         if chosen_task == "classification" and len(np.unique(y[train_rows])) < 2:
             raise Failure(f"the training rows hold a single class of {target!r}")

@@ -28,14 +28,12 @@ complete, so a crash never leaves half a model.
 from __future__ import annotations
 
 import json
-import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from ._files import write_atomically
 from .optimizers import Optimizer, get_optimizer
 from .penalties import ElasticNet
 
@@ -47,31 +45,6 @@ __all__ = ["save", "load", "load_model", "ModelFileError", "FORMAT", "VERSION", 
 
 class ModelFileError(ValueError):
     """The file is not a descend model this version can read."""
-
-
-def _default_mode() -> int:
-    """The permissions a plain open() would give a new file (mkstemp makes it private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomically(path, write) -> None:
-    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"no such folder: {directory}")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            write(stream)
-        os.chmod(temporary, _default_mode())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def _param_to_json(name, value):

@@ -17,24 +17,13 @@ def _pyplot():
 
 
 def save_figure(figure, path) -> None:
-    """Save atomically: to a temporary file beside ``path``, renamed when complete."""
-    import os
-    import tempfile
+    """Save atomically, in the format the suffix names (png, svg, pdf, ...)."""
     from pathlib import Path
 
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=path.suffix)
-    os.close(handle)
-    try:
-        figure.savefig(temporary, dpi=120, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
-        from .io import _default_mode
+    from ._files import atomic_path
 
-        os.chmod(temporary, _default_mode())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=120, bbox_inches="tight", format=Path(path).suffix.lstrip(".") or "png")
 
 
 def loss_curve(history, *, title="Training loss", path=None, ax=None):

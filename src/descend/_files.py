@@ -1,0 +1,42 @@
+"""Writing files so that a crash never leaves half of one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _default_mode() -> int:
+    """The permissions a plain open() would give a new file (mkstemp makes it private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path in the folder of ``path``; when the block completes it is renamed
+    to ``path`` (replacing any old file at once), and when it fails it is removed."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"no such folder: {directory}")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        yield temporary
+        os.chmod(temporary, _default_mode())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def write_atomically(path, write) -> None:
+    """Call ``write(stream)`` on a text file that appears at ``path`` only once complete."""
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8", newline="") as stream:
+            write(stream)
