@@ -134,7 +134,7 @@ def test_bad_input_is_one_line_a_nonzero_exit_and_no_file(tables, args, message)
     assert message in out.stderr
     assert "Traceback" not in out.stdout + out.stderr
     assert not (folder / "out.json").exists() and not (folder / "out.csv").exists()
-    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in folder.iterdir() if ".tmp" in p.name]
 
 
 def test_impute_fills_missing_features(tables):

@@ -8,7 +8,8 @@ import numpy as np
 README = Path(__file__).parent.parent / "README.md"
 
 
-def test_readme_examples_run():
+def test_readme_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write pictures
     text = README.read_text()
     assert text.index("pip install -e . && descend demo") < text.index('pip install -e ".[test]" && python -m pytest')
     namespace = {}
@@ -17,6 +18,7 @@ def test_readme_examples_run():
     np.testing.assert_allclose(namespace["result"].x, [1.0, 1.0], atol=1e-6)
     assert namespace["lasso"].converged and np.any(namespace["lasso"].x == 0.0)
     assert np.all(np.abs(namespace["boxed"].x) <= 0.1)
+    assert {"seed.png", "paths.png", "paths.gif", "grid.png"} <= {p.name for p in tmp_path.iterdir()}
 
 
 def test_ci_runs_the_readme_test_command():

@@ -23,7 +23,8 @@ def atomic_path(path):
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"no such folder: {directory}")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    # The real suffix stays last: writers such as Pillow choose the format by it.
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
     os.close(handle)
     try:
         yield temporary

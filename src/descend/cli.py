@@ -387,6 +387,91 @@ def demo(
     _run(action)
 
 
+def _parse_rates(text, names):
+    if text is None:
+        return None
+    try:
+        if "=" not in text:
+            return float(text)
+        rates = {}
+        for part in text.split(","):
+            name, value = part.split("=")
+            rates[name.strip()] = float(value)
+    except ValueError:
+        raise Failure(f"--lr must be a number or name=number pairs like adam=0.1,sgd=0.01, got {text!r}") from None
+    unknown = set(rates) - set(names)
+    if unknown:
+        raise Failure(f"--lr names {', '.join(sorted(unknown))}, not among --optimizers {', '.join(names)}")
+    return rates
+
+
+@app.command()
+def paths(
+    out: Path = typer.Option(..., "--out", "-o", help="Output file: .png, .svg, .gif (animation) or .html."),
+    function: str = typer.Option("rosenbrock", help="bowl, rosenbrock, beale, himmelblau, booth."),
+    optimizers: str = typer.Option("sgd,momentum,adam", help="Comma-separated optimizer names."),
+    lr: str = typer.Option(None, "--lr", help="One rate for all, or name=rate pairs: adam=0.1,sgd=0.01."),
+    start: str = typer.Option(None, help="Starting point x,y (default: the surface's classic start)."),
+    iters: int = typer.Option(200, min=1, max=100_000, help="Steps per optimizer."),
+) -> None:
+    """Draw optimizer paths over a test surface.
+
+    Example: descend paths --function rosenbrock --optimizers sgd,momentum,adam --lr adam=0.05 --out paths.png
+    """
+
+    def action():
+        from . import plot
+        from .functions import FUNCTION_NAMES
+        from .optimizers import OPTIMIZER_NAMES
+
+        if function not in FUNCTION_NAMES:
+            raise Failure(f"unknown function {function!r}; valid names are: {', '.join(FUNCTION_NAMES)}")
+        names = [n.strip() for n in optimizers.split(",") if n.strip()]
+        unknown = [n for n in names if n not in OPTIMIZER_NAMES]
+        if unknown or not names:
+            raise Failure(f"unknown optimizer {', '.join(unknown) or '(none given)'}; valid names are: "
+                          f"{', '.join(OPTIMIZER_NAMES)}")
+        suffix = out.suffix.lower()
+        if suffix not in (".png", ".svg", ".gif", ".html"):
+            raise Failure(f"--out must end in .png, .svg, .gif or .html, not {out.name!r}")
+        point = None
+        if start is not None:
+            try:
+                point = [float(v) for v in start.split(",")]
+            except ValueError:
+                point = []
+            if len(point) != 2:
+                raise Failure(f"--start must be two numbers x,y, got {start!r}")
+        runs = plot.run_paths(function, names, lr=_parse_rates(lr, names), start=point, iters=iters)
+        if suffix == ".html":
+            from .explorer import html_paths
+
+            html_paths(function, runs, out)
+        elif suffix == ".gif":
+            plot.animate_paths(function, runs, out, steps_per_frame=max(1, iters // 60))
+        else:
+            plot.paths(function, runs, path=out)
+        Console().print(f"{len(runs)} path(s) on {function} written to {out}")
+
+    _run(action)
+
+
+@app.command()
+def explore(
+    port: int = typer.Option(8765, min=1, max=65535, help="Port on 127.0.0.1."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (only this machine by default)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+) -> None:
+    """Open the interactive explorer: sliders, optimizers, paths redrawn as you move them.
+
+    Example: descend explore --port 8765
+    """
+    from .explorer import serve
+
+    Console().print(f"descend explorer on http://{host}:{port}/  (Ctrl+C to stop)")
+    serve(host=host, port=port, open_browser=not no_browser)
+
+
 def main() -> None:
     """Entry point: usage errors too end in one line, ``error: ...``, and exit status 2."""
     try:

@@ -1,10 +1,24 @@
-"""Pictures of a fit, with matplotlib. Every function returns the figure and can save it."""
+"""Pictures of gradient descent, with matplotlib. Every function returns the figure and can save it.
+
+* :func:`loss_curve` - loss per epoch or step, one or several runs, train and validation.
+* :func:`paths` - optimizer paths over the filled contours of a 2-D function.
+* :func:`compare_optimizers` - the same start, several optimizers, side by side or overlaid
+  (the seed tutorial's three-panel picture is ``compare_optimizers()``).
+* :func:`learning_rate_grid` - one optimizer, several learning rates.
+* :func:`animate_paths` - the paths drawn step by step, as a GIF (or MP4 when ffmpeg is there).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-__all__ = ["loss_curve", "save_figure"]
+__all__ = ["loss_curve", "paths", "compare_optimizers", "learning_rate_grid", "animate_paths", "run_paths",
+           "save_figure"]
+
+COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:gray",
+          "tab:olive", "tab:cyan", "black", "gold"]
 
 
 def _pyplot():
@@ -18,44 +32,243 @@ def _pyplot():
 
 def save_figure(figure, path) -> None:
     """Save atomically, in the format the suffix names (png, svg, pdf, ...)."""
-    from pathlib import Path
-
     from ._files import atomic_path
 
     with atomic_path(path) as temporary:
         figure.savefig(temporary, dpi=120, bbox_inches="tight", format=Path(path).suffix.lstrip(".") or "png")
 
 
-def loss_curve(history, *, title="Training loss", path=None, ax=None):
-    """The loss per epoch (log scale), the validation loss beside it when there is one,
-    and a marker at the best validation epoch.
+# ----------------------------------------------------------------- loss curves
+def _as_history(run):
+    if hasattr(run, "history_"):
+        return run.history_
+    if hasattr(run, "loss_history"):  # an OptimizeResult: one point per step
+        return {"loss": run.loss_history, "lr": run.lr_history}
+    return run
 
-    ``history`` is an estimator's ``history_`` dict, a fitted estimator, or a
-    :class:`descend.OptimizeResult` (its ``loss_history``).
+
+def loss_curve(runs, *, title="Training loss", path=None, ax=None, show_lr=True):
+    """Loss per epoch (log scale when positive): one run or a dict ``{label: run}``.
+
+    A run is an estimator (its ``history_``), a :class:`descend.OptimizeResult`
+    (``loss_history``), or a history dict with ``loss`` and optionally
+    ``val_loss`` and ``lr``. Validation curves are dashed, with a marker at
+    the best epoch; the learning rate of a single run goes on a second axis.
     """
     plt = _pyplot()
-    if hasattr(history, "history_"):
-        history = history.history_
-    if hasattr(history, "loss_history"):
-        history = {"loss": history.loss_history}
-    loss = np.asarray(history["loss"], dtype=float)
-    figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
-    epochs = np.arange(1, len(loss) + 1)
-    positive = bool(np.all(loss > 0))
-    ax.plot(epochs, loss, label="training", color="tab:blue")
-    validation = np.asarray(history.get("val_loss", []), dtype=float)
-    if validation.size:
-        ax.plot(epochs[: len(validation)], validation, label="validation", color="tab:orange")
-        best = int(np.argmin(validation))
-        ax.scatter([best + 1], [validation[best]], color="tab:red", zorder=3, label=f"best (epoch {best + 1})")
-        positive = positive and bool(np.all(validation > 0))
+    runs = runs if isinstance(runs, dict) and "loss" not in runs else {"": runs}
+    figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 4))
+    positive = True
+    for (label, run), color in zip(runs.items(), COLORS * 4):
+        history = _as_history(run)
+        loss = np.asarray(history["loss"], dtype=float)
+        x = np.arange(1, len(loss) + 1)
+        ax.plot(x, loss, color=color, label=f"{label} training".strip())
+        positive &= bool(np.all(loss > 0))
+        validation = np.asarray(history.get("val_loss", []), dtype=float)
+        if validation.size:
+            ax.plot(x[: len(validation)], validation, color=color, linestyle="--", label=f"{label} validation".strip())
+            best = int(np.argmin(validation))
+            ax.scatter([best + 1], [validation[best]], color=color, edgecolor="black", zorder=3,
+                       label=f"{label} best (epoch {best + 1})".strip())
+            positive &= bool(np.all(validation > 0))
     if positive:
         ax.set_yscale("log")
-    ax.set_xlabel("epoch")
+    ax.set_xlabel("epoch" if not any(hasattr(r, "loss_history") for r in runs.values()) else "step")
     ax.set_ylabel("loss")
     ax.set_title(title)
-    ax.legend()
     ax.grid(alpha=0.3)
+    if show_lr and len(runs) == 1:
+        rates = np.asarray(_as_history(next(iter(runs.values()))).get("lr", []), dtype=float)
+        if rates.size and np.ptp(rates) > 0:
+            twin = ax.twinx()
+            twin.plot(np.arange(1, len(rates) + 1), rates, color="gray", alpha=0.6, label="learning rate")
+            twin.set_ylabel("learning rate", color="gray")
+    ax.legend(loc="upper right", fontsize=8)
     if path is not None:
         save_figure(figure, path)
     return figure
+
+
+# ---------------------------------------------------------------------- paths
+def _surface(function):
+    from .functions import Surface, get_function
+
+    surface = get_function(function) if isinstance(function, str) else function
+    if not isinstance(surface, Surface) or surface.dim != 2:
+        raise ValueError("paths are drawn on 2-D surfaces: a name from descend.functions or a 2-D Surface")
+    return surface
+
+
+def _contours(ax, surface, bounds=None, levels=30):
+    (x_lo, x_hi), (y_lo, y_hi) = bounds or surface.domain
+    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, 300), np.linspace(y_lo, y_hi, 300))
+    Z = surface.value(np.stack([X, Y]))
+    shifted = Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
+    if np.ptp(Z) > 0 and Z.max() / max(shifted.min(), 1e-300) > 1e3:
+        # Valleys like Rosenbrock's span decades: levels spaced in log show the floor too.
+        level_values = np.geomspace(shifted.min(), shifted.max(), levels) + Z.min() - 1e-3 * (np.ptp(Z) + 1e-12)
+    else:
+        level_values = np.linspace(Z.min(), Z.max(), levels)
+    ax.contourf(X, Y, Z, levels=level_values, cmap="viridis", alpha=0.85)
+    ax.contour(X, Y, Z, levels=level_values, colors="white", linewidths=0.3, alpha=0.5)
+    for minimum in surface.minima:
+        ax.plot(*minimum, marker="*", color="gold", markersize=14, markeredgecolor="black", linestyle="none")
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+
+
+def _draw_path(ax, path, color, label):
+    path = np.asarray(path)
+    ax.plot(path[:, 0], path[:, 1], color=color, linewidth=1.6, marker="o", markersize=2.5, label=label)
+    ax.plot(*path[0], marker="s", color=color, markeredgecolor="black", markersize=7, linestyle="none")
+    ax.plot(*path[-1], marker="X", color=color, markeredgecolor="black", markersize=9, linestyle="none")
+
+
+def _path_of(run):
+    return run.path if hasattr(run, "path") else np.asarray(run)
+
+
+def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
+    """Paths over the filled contours of a 2-D function, overlaid.
+
+    ``runs`` maps a label to an :class:`descend.OptimizeResult` or an array
+    of points (n, 2). The start of each path is a square, its end a cross,
+    the known minima gold stars.
+    """
+    plt = _pyplot()
+    surface = _surface(function)
+    figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 5.5))
+    _contours(ax, surface, bounds)
+    for (label, run), color in zip(runs.items(), COLORS * 4):
+        _draw_path(ax, _path_of(run), color, label)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(title or f"{surface.name}")
+    if path is not None:
+        save_figure(figure, path)
+    return figure
+
+
+def run_paths(function, optimizers, *, lr=None, start=None, iters=100, **hyperparameters):
+    """Run ``descend.minimize`` for each optimizer from the same start; ``{name: OptimizeResult}``.
+
+    ``lr`` is one rate for all or a dict ``{name: rate}``; a run that
+    diverges keeps the steps it took before (its path ends where it blew up).
+    """
+    from .exceptions import DivergenceError
+    from .minimize import minimize
+    from .optimizers import get_optimizer
+
+    surface = _surface(function)
+    start = surface.start if start is None else np.asarray(start, dtype=float)
+    results = {}
+    for name in optimizers:
+        rate = lr.get(name) if isinstance(lr, dict) else lr
+        options = {"lr": rate} if rate is not None else {}
+        optimizer = get_optimizer(name, **options, **hyperparameters.get(name, {}))
+        trail = []
+        try:
+            results[name] = minimize(surface, start, optimizer, max_iter=iters, tol=None,
+                                     callbacks=[lambda info: trail.append(info.x)])
+        except DivergenceError:
+            results[name] = np.vstack([start] + [p for p in trail if np.all(np.abs(p) < 1e6)])
+    return results
+
+
+def compare_optimizers(function="bowl", optimizers=("sgd", "momentum", "adagrad"), *, lr=None, start=None,
+                       iters=50, side_by_side=True, path=None):
+    """The seed tutorial's picture: the same start, several optimizers, one panel each.
+
+    With the defaults: the contours of x^2 + 2y^2 and the paths of vanilla
+    gradient descent, momentum and AdaGrad (the seed's "adaptive"), side by side.
+    """
+    plt = _pyplot()
+    surface = _surface(function)
+    if lr is None:
+        lr = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.5, "rmsprop": 0.05, "adam": 0.2,
+              "amsgrad": 0.2, "adamw": 0.2, "nadam": 0.2, "adamax": 0.3, "adadelta": 1.0, "radam": 0.2}
+    results = run_paths(surface, optimizers, lr=lr, start=start, iters=iters)
+    if not side_by_side:
+        return paths(surface, results, path=path)
+    figure, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4.6), squeeze=False)
+    for ax, (name, run), color in zip(axes[0], results.items(), COLORS):
+        _contours(ax, surface)
+        _draw_path(ax, _path_of(run), color, name)
+        final = surface.value(_path_of(run)[-1])
+        rate = lr.get(name) if isinstance(lr, dict) else lr
+        ax.set_title(f"{name} (lr {rate:g}): f = {final:.2e} after {len(_path_of(run)) - 1} steps", fontsize=10)
+    figure.suptitle(f"{surface.name}: the same start, {len(results)} optimizers")
+    figure.tight_layout()
+    if path is not None:
+        save_figure(figure, path)
+    return figure
+
+
+def learning_rate_grid(function, optimizer, rates, *, start=None, iters=50, path=None):
+    """One optimizer at several learning rates, one panel each: too small, right, too large."""
+    plt = _pyplot()
+    surface = _surface(function)
+    columns = min(len(rates), 3)
+    rows = -(-len(rates) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 4.2 * rows), squeeze=False)
+    for ax, rate in zip(axes.ravel(), rates):
+        run = run_paths(surface, [optimizer], lr=rate, start=start, iters=iters)[optimizer]
+        _contours(ax, surface)
+        _draw_path(ax, _path_of(run), "tab:red", f"lr {rate:g}")
+        trail = _path_of(run)
+        diverged = not hasattr(run, "path") or surface.value(trail[-1]) > surface.value(trail[0])
+        ax.set_title(f"{optimizer}, lr {rate:g}" + (" (diverged)" if diverged else ""), fontsize=10)
+    for ax in axes.ravel()[len(rates):]:
+        ax.set_visible(False)
+    figure.tight_layout()
+    if path is not None:
+        save_figure(figure, path)
+    return figure
+
+
+def animate_paths(function, runs, path, *, steps_per_frame=1, fps=10):
+    """Draw the paths step by step into a GIF (Pillow) or, for a .mp4 name, an MP4 (needs ffmpeg).
+
+    One frame per ``steps_per_frame`` steps, plus the starting frame.
+    Returns the number of frames written.
+    """
+    import matplotlib.animation as animation
+
+    plt = _pyplot()
+    surface = _surface(function)
+    trails = {label: _path_of(run) for label, run in runs.items()}
+    longest = max(len(t) for t in trails.values())
+    frames = list(range(0, longest, steps_per_frame))
+    if frames[-1] != longest - 1:
+        frames.append(longest - 1)
+    figure, ax = plt.subplots(figsize=(6, 5))
+    _contours(ax, surface)
+    lines = {label: ax.plot([], [], color=color, marker="o", markersize=3, label=label)[0]
+             for (label, _), color in zip(trails.items(), COLORS * 4)}
+    ax.legend(loc="upper right", fontsize=8)
+
+    def draw(frame):
+        for label, line in lines.items():
+            trail = trails[label][: frame + 1]
+            line.set_data(trail[:, 0], trail[:, 1])
+        ax.set_title(f"{surface.name}: step {frame}")
+        return list(lines.values())
+
+    movie = animation.FuncAnimation(figure, draw, frames=frames, blit=False)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".mp4":
+        if not animation.FFMpegWriter.isAvailable():
+            raise ValueError("writing MP4 needs ffmpeg, which is not installed; write a .gif instead")
+        writer = animation.FFMpegWriter(fps=fps)
+    elif suffix == ".gif":
+        writer = animation.PillowWriter(fps=fps)
+    else:
+        raise ValueError(f"animations are .gif or .mp4, not {suffix!r}")
+    from ._files import atomic_path
+
+    with atomic_path(path) as temporary:
+        movie.save(temporary, writer=writer)
+    plt.close(figure)
+    return len(frames)

@@ -1,0 +1,166 @@
+"""``descend explore``: a local web page to play with the optimizers on a test surface.
+
+The page (``explorer_page.html``) draws the contours with Plotly.js, served
+from the installed ``plotly`` package (no CDN, no internet). Every path it
+shows comes from the library through one endpoint:
+
+``GET /api/path?function=rosenbrock&optimizer=adam&lr=0.05&iters=200&x0=-1.5&y0=2&beta1=0.9``
+
+returns ``{"path": [[x, y], ...] (iters + 1 points, fewer if it diverged),
+"loss": [...], "diverged": bool, "converged_at": step or null}``. Every
+parameter is validated: a bad one is answered with HTTP 422 and a message,
+never 500. ``GET /api/surface?function=...`` gives the contour grid.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .functions import FUNCTION_NAMES, get_function
+from .optimizers import OPTIMIZER_NAMES, get_optimizer
+
+MAX_ITERS = 10_000
+GRID = 120
+CONVERGED = 1e-6  # steps to converge: the first step where the gradient norm is below this
+
+FunctionName = Enum("FunctionName", {name: name for name in FUNCTION_NAMES}, type=str)
+OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZER_NAMES}, type=str)
+
+# Which extra hyperparameters each optimizer takes from the page's sliders.
+_SLIDERS = {
+    "momentum": ("sgd", "momentum", "nesterov", "rmsprop"),
+    "betas": ("adam", "amsgrad", "adamw", "nadam", "adamax", "radam"),
+}
+
+
+def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, y0=None, momentum=None,
+                 beta1=None, beta2=None) -> dict:
+    """The path of ``optimizer`` on ``function``: what the API answers."""
+    from .exceptions import DivergenceError
+    from .minimize import minimize
+
+    surface = get_function(function)
+    start = surface.start.copy()
+    if x0 is not None:
+        start[0] = x0
+    if y0 is not None:
+        start[1] = y0
+    options = {"lr": lr}
+    if momentum is not None and optimizer in _SLIDERS["momentum"]:
+        if optimizer in ("momentum", "nesterov") or momentum > 0:
+            options["momentum"] = momentum
+        if optimizer == "nesterov" and momentum == 0:
+            raise ValueError("nesterov needs a momentum > 0")
+    if optimizer in _SLIDERS["betas"] and (beta1 is not None or beta2 is not None):
+        options["betas"] = (0.9 if beta1 is None else beta1, 0.999 if beta2 is None else beta2)
+    opt = get_optimizer(optimizer, **options)
+    trail, values = [start.copy()], [float(surface.value(start))]
+
+    def record(info):
+        trail.append(info.x)
+        values.append(info.value)
+
+    diverged = False
+    try:
+        minimize(surface, start, opt, max_iter=iters, tol=None, callbacks=[record])
+    except DivergenceError:
+        diverged = True
+    points = np.array(trail)
+    keep = np.all(np.isfinite(points), axis=1) & (np.abs(points).max(axis=1) < 1e12)
+    points, values = points[keep], [v for v, k in zip(values, keep) if k and math.isfinite(v)]
+    gradients = np.array([np.linalg.norm(surface.grad(p)) for p in points])
+    below = np.flatnonzero(gradients < CONVERGED)
+    return {"function": surface.name, "optimizer": optimizer, "path": points.tolist(), "loss": values,
+            "diverged": diverged, "converged_at": int(below[0]) if below.size else None}
+
+
+def surface_grid(function: str) -> dict:
+    surface = get_function(function)
+    (x_lo, x_hi), (y_lo, y_hi) = surface.domain
+    x, y = np.linspace(x_lo, x_hi, GRID), np.linspace(y_lo, y_hi, GRID)
+    X, Y = np.meshgrid(x, y)
+    Z = surface.value(np.stack([X, Y]))
+    return {"function": surface.name, "x": x.tolist(), "y": y.tolist(),
+            "z": np.log10(Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)).tolist(),  # log scale: valleys show
+            "minima": surface.minima.tolist(), "start": surface.start.tolist(), "domain": surface.domain}
+
+
+def html_paths(function, runs, path) -> None:
+    """The paths as a standalone interactive HTML page (Plotly.js embedded: no CDN needed)."""
+    import plotly.graph_objects as go
+
+    from ._files import atomic_path
+
+    grid = surface_grid(function)
+    figure = go.Figure(go.Contour(x=grid["x"], y=grid["y"], z=grid["z"], colorscale="Viridis", showscale=False,
+                                  contours={"coloring": "heatmap"}, name="log10 height"))
+    figure.add_trace(go.Scatter(x=[m[0] for m in grid["minima"]], y=[m[1] for m in grid["minima"]],
+                                mode="markers", name="minima", marker={"symbol": "star", "size": 16,
+                                                                       "color": "gold"}))
+    for label, run in runs.items():
+        points = np.asarray(run.path if hasattr(run, "path") else run)
+        figure.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=label,
+                                    marker={"size": 3}))
+    (x0, x1), (y0, y1) = grid["domain"]
+    figure.update_layout(title=grid["function"], xaxis={"range": [x0, x1]}, yaxis={"range": [y0, y1]})
+    with atomic_path(path) as temporary:
+        figure.write_html(temporary, include_plotlyjs=True, full_html=True)
+
+
+def create_app():
+    """The FastAPI application (``uvicorn`` serves it)."""
+    from fastapi import FastAPI, HTTPException, Query
+    from fastapi.responses import FileResponse, HTMLResponse
+
+    app = FastAPI(title="descend explorer", docs_url=None, redoc_url=None)
+    page = resources.files("descend").joinpath("explorer_page.html").read_text(encoding="utf-8")
+    import plotly
+
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+    @app.get("/", response_class=HTMLResponse)
+    def index():
+        return page
+
+    @app.get("/static/plotly.min.js")
+    def plotly_script():
+        return FileResponse(plotly_js, media_type="application/javascript")
+
+    @app.get("/api/surface")
+    def surface(function: FunctionName = Query(...)):
+        return surface_grid(function.value)
+
+    @app.get("/api/path")
+    def path(
+        function: FunctionName = Query(...),
+        optimizer: OptimizerName = Query(...),
+        lr: float = Query(..., gt=0, le=100, allow_inf_nan=False),
+        iters: int = Query(100, ge=1, le=MAX_ITERS),
+        x0: float | None = Query(None, ge=-1e3, le=1e3, allow_inf_nan=False),
+        y0: float | None = Query(None, ge=-1e3, le=1e3, allow_inf_nan=False),
+        momentum: float | None = Query(None, ge=0, lt=1, allow_inf_nan=False),
+        beta1: float | None = Query(None, ge=0, lt=1, allow_inf_nan=False),
+        beta2: float | None = Query(None, ge=0, lt=1, allow_inf_nan=False),
+    ):
+        try:
+            return compute_path(function.value, optimizer.value, lr, iters, x0, y0, momentum, beta1, beta2)
+        except ValueError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+
+    return app
+
+
+def serve(host="127.0.0.1", port=8765, open_browser=True):  # pragma: no cover - runs until interrupted
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    if open_browser:
+        threading.Timer(1.0, lambda: webbrowser.open(f"http://{host}:{port}/")).start()
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
