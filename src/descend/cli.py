@@ -162,6 +162,9 @@ def fit(
     random_state: int = typer.Option(0, help="Seed for the split and the shuffles."),
     impute: Impute = typer.Option(Impute.none, help="Fill missing feature values, or refuse them."),
     plot: Path = typer.Option(None, help="Also write the loss curve to this PNG/SVG file."),
+    checkpoint: Path = typer.Option(None, help="Write the state of the fit to this file as it goes."),
+    checkpoint_every: int = typer.Option(1, min=1, help="Epochs between checkpoints."),
+    resume: bool = typer.Option(False, "--resume", help="Go on from --checkpoint (same data, same settings)."),
 ) -> None:
     """Train a linear model on a table and write it to a model file.
 
@@ -208,13 +211,16 @@ def fit(
         settings = dict(optimizer=optimizer, learning_rate=rate, batch_size=batch_size, max_iter=epochs,
                         penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
                         early_stopping=early_stopping, random_state=random_state,
+                        checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every,
                         verbose=1 if len(train) * epochs >= 5_000_000 else 0)  # a progress bar on long fits
         estimator = (GDRegressor if chosen_task == "regression" else GDClassifier)(**settings)
         if chosen_task == "classification" and len(np.unique(y[train_rows])) < 2:
             raise Failure(f"the training rows hold a single class of {target!r}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            estimator.fit(X_train, y[train_rows])
+            if resume and checkpoint is None:
+                raise Failure("--resume needs --checkpoint FILE")
+            estimator.fit(X_train, y[train_rows], resume=resume)
         for warning in caught:
             if "max_iter" in str(warning.message):
                 console.print(f"[yellow]notice:[/] did not converge in {epochs} epochs; raise --epochs")

@@ -108,7 +108,7 @@ class _BaseGD(BaseEstimator):
     def __init__(self, loss, *, optimizer="sgd", learning_rate="auto", schedule="constant", batch_size=None,
                  max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1, shuffle=True,
-                 random_state=None, warm_start=False, verbose=0):
+                 random_state=None, warm_start=False, verbose=0, checkpoint=None, checkpoint_every=1):
         self.loss = loss
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -128,13 +128,15 @@ class _BaseGD(BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
     # ------------------------------------------------------------ validation
     def _check_params(self, n_samples):
         valid_losses = REGRESSION_LOSSES if isinstance(self, RegressorMixin) else CLASSIFICATION_LOSSES
         if self.loss not in valid_losses:
             raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(valid_losses)}")
-        for name, low in (("max_iter", 1), ("n_iter_no_change", 1)):
+        for name, low in (("max_iter", 1), ("n_iter_no_change", 1), ("checkpoint_every", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -341,7 +343,7 @@ class _BaseGD(BaseEstimator):
         coef, _ = self._coefficients()
         return mean_loss + self._penalty.value(coef.ravel().astype(np.float64))
 
-    def _fit_epochs(self, X, y, sw, n_epochs, *, stopping):
+    def _fit_epochs(self, X, y, sw, n_epochs, *, stopping, resume=False):
         """The epoch loop of fit (stopping=True) and partial_fit (one epoch, no stopping rules)."""
         n = X.shape[0]
         rng = check_random_state(self.random_state)
@@ -374,27 +376,27 @@ class _BaseGD(BaseEstimator):
         schedule = self._make_schedule(lr0, steps_per_epoch)
         observe = getattr(schedule, "observe", None)
 
-        order = rows.copy()
-        best_loss, best_val, no_improvement = np.inf, np.inf, 0
-        best_theta, self.best_iteration_ = None, None
-        first_loss = None
+        loop = {"epoch": 0, "best_loss": np.inf, "best_val": np.inf, "no_improvement": 0, "best_theta": None,
+                "best_iteration": None, "first_loss": None}
+        if resume:
+            self._restore_checkpoint(loop, rng, schedule, X, y)
+        self.best_iteration_ = loop["best_iteration"]
         converged = False
         progress = self._progress(n_epochs * n_train) if self.verbose else None
         try:
-            for _ in range(n_epochs):
+            while loop["epoch"] < n_epochs:
                 if gram is not None:
                     mean_loss = self._run_gram_epoch(gram, xty, yty, gram_weight, schedule)
                 else:
-                    if self.shuffle and batch_size < n_train:
-                        rng.shuffle(order)  # in place: no new index array per epoch
-                    else:
-                        order = rows
+                    shuffled = self.shuffle and batch_size < n_train
+                    order = rng.permutation(rows) if shuffled else rows
                     mean_loss = self._run_epoch(X, y, sw, order, batch_size, sw_mean, schedule, progress)
                 if gram is not None and progress is not None:
                     progress.advance(progress.task_ids[0], n_train)
                 self.n_iter_ += 1
+                loop["epoch"] += 1
                 loss = self._objective(mean_loss)
-                first_loss = loss if first_loss is None else first_loss
+                first_loss = loop["first_loss"] = loss if loop["first_loss"] is None else loop["first_loss"]
                 if loss - first_loss > EXPLOSION_FACTOR * max(1.0, abs(first_loss)):
                     raise DivergenceError(
                         f"the fit diverged in epoch {self.n_iter_}: the training loss grew from {first_loss:.6g} "
@@ -404,36 +406,109 @@ class _BaseGD(BaseEstimator):
                 self.history_["lr"].append(self._last_lr)
                 if observe is not None:
                     observe(loss)
-                if not stopping:
-                    continue
-                if val_rows is not None:
-                    val_loss = float(_engine.compiled_mean_loss(X, y, sw, val_rows, self._center, self._scale,
-                                                                self._theta, self._n_out,
-                                                                self._loss.code, float(getattr(self, "epsilon", 0))))
-                    self.history_["val_loss"].append(val_loss)
-                    if val_loss < best_val:
-                        best_theta, self.best_iteration_ = self._theta.copy(), self.n_iter_
-                    monitored, best = val_loss, best_val
-                    best_val = min(best_val, val_loss)
-                else:
-                    monitored, best = loss, best_loss
-                best_loss = min(best_loss, loss)
-                if self.tol is not None and monitored > best - self.tol:
-                    no_improvement += 1
-                else:
-                    no_improvement = 0
-                if no_improvement >= self.n_iter_no_change:
-                    converged = True
+                if stopping:
+                    if val_rows is not None:
+                        val_loss = float(_engine.compiled_mean_loss(
+                            X, y, sw, val_rows, self._center, self._scale, self._theta, self._n_out,
+                            self._loss.code, float(getattr(self, "epsilon", 0))))
+                        self.history_["val_loss"].append(val_loss)
+                        if val_loss < loop["best_val"]:
+                            loop["best_theta"], loop["best_iteration"] = self._theta.copy(), self.n_iter_
+                            self.best_iteration_ = self.n_iter_
+                        monitored, best = val_loss, loop["best_val"]
+                        loop["best_val"] = min(loop["best_val"], val_loss)
+                    else:
+                        monitored, best = loss, loop["best_loss"]
+                    loop["best_loss"] = min(loop["best_loss"], loss)
+                    if self.tol is not None and monitored > best - self.tol:
+                        loop["no_improvement"] += 1
+                    else:
+                        loop["no_improvement"] = 0
+                    converged = loop["no_improvement"] >= self.n_iter_no_change
+                if self.checkpoint is not None and (loop["epoch"] % self.checkpoint_every == 0 or converged
+                                                    or loop["epoch"] == n_epochs):
+                    self._write_checkpoint(loop, rng, schedule, X, y)
+                if converged:
                     break
         finally:
             if progress is not None:
                 progress.stop()
-        if best_theta is not None:  # early stopping keeps the weights of the best validation loss
-            self._theta[:] = best_theta
+        if loop["best_theta"] is not None:  # early stopping keeps the weights of the best validation loss
+            self._theta[:] = loop["best_theta"]
         if stopping and not converged and self.tol is not None:
             warnings.warn(f"{type(self).__name__} reached max_iter={self.max_iter} epochs before the training "
                           "loss stopped improving; raise max_iter or tol.", ConvergenceWarning, stacklevel=3)
         self._publish()
+
+    # ----------------------------------------------------------- checkpoints
+    @staticmethod
+    def _fingerprint(X, y):
+        """Enough of the data to refuse resuming a checkpoint on other data."""
+        return [int(X.shape[0]), int(X.shape[1]), float(np.sum(X[0])), float(np.sum(X[-1])),
+                float(np.sum(y, dtype=np.float64))]
+
+    def _write_checkpoint(self, loop, rng, schedule, X, y):
+        """Everything the loop needs to go on exactly where it is, written atomically (JSON)."""
+        import json
+
+        from ._files import write_atomically
+
+        kind, keys, position, has_gauss, cached = rng.get_state()
+
+        def plain(value):
+            if isinstance(value, np.ndarray):
+                return {"array": value.tolist(), "dtype": str(value.dtype)}
+            if isinstance(value, (np.floating, np.integer)):
+                return value.item()
+            return value
+
+        document = {
+            "format": "descend-checkpoint", "version": 1, "fingerprint": self._fingerprint(X, y),
+            "params": {k: v for k, v in self.get_params(deep=False).items() if isinstance(v, (str, int, float,
+                                                                                             type(None)))},
+            "loop": {k: plain(v) for k, v in loop.items()},
+            "rng": [kind, keys.tolist(), int(position), int(has_gauss), float(cached)],
+            "theta": plain(self._theta), "optimizer_state": {k: plain(v) for k, v in self._opt_state.items()},
+            "mu_product": float(self._mu_product), "t": int(self.t_), "n_iter": int(self.n_iter_),
+            "history": {k: [float(v) for v in values] for k, values in self.history_.items()},
+            "schedule": {k: plain(v) for k, v in vars(schedule).items()} if hasattr(schedule, "observe") else None,
+        }
+        write_atomically(self.checkpoint, lambda stream: json.dump(document, stream))
+
+    def _restore_checkpoint(self, loop, rng, schedule, X, y):
+        import json
+        from pathlib import Path
+
+        path = Path(self.checkpoint) if self.checkpoint is not None else None
+        if path is None or not path.is_file():
+            raise ValueError(f"resume=True needs an existing checkpoint file; checkpoint={self.checkpoint!r}")
+        try:
+            document = json.loads(path.read_text())
+            if document.get("format") != "descend-checkpoint" or document.get("version") != 1:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{path} is not a descend checkpoint") from None
+        if document["fingerprint"] != self._fingerprint(X, y):
+            raise ValueError(f"{path} was written while fitting other data; it cannot be resumed on this data")
+
+        def value(item):
+            if isinstance(item, dict) and "array" in item:
+                return np.array(item["array"], dtype=item["dtype"])
+            return item
+
+        for key, item in document["loop"].items():
+            loop[key] = value(item)
+        kind, keys, position, has_gauss, cached = document["rng"]
+        rng.set_state((kind, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
+        self._theta[:] = value(document["theta"])
+        self._opt_state = {k: value(v) for k, v in document["optimizer_state"].items()}
+        self._state_of = self._optimizer
+        self._mu_product = document["mu_product"]
+        self.t_, self.n_iter_ = document["t"], document["n_iter"]
+        self.history_ = {k: list(v) for k, v in document["history"].items()}
+        if document["schedule"] is not None:
+            for key, item in document["schedule"].items():
+                setattr(schedule, key, value(item))
 
     def _progress(self, total):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -518,6 +593,12 @@ class GDRegressor(RegressorMixin, _BaseGD):
         ``fit`` continues from the current weights and optimizer state.
     verbose : int
         > 0 shows a progress bar.
+    checkpoint, checkpoint_every : path or None, int
+        Write the whole state of the fit (weights, optimizer state, random
+        state, epoch, early-stopping record) to this JSON file every
+        ``checkpoint_every`` epochs, atomically; ``fit(X, y, resume=True)``
+        goes on from it and ends with the same model, bit for bit, as a fit
+        that was never interrupted.
     epsilon : float
         Huber's threshold.
 
@@ -533,13 +614,15 @@ class GDRegressor(RegressorMixin, _BaseGD):
     def __init__(self, loss="squared_error", *, optimizer="sgd", learning_rate="auto", schedule="constant",
                  batch_size=None, max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
-                 shuffle=True, random_state=None, warm_start=False, verbose=0, epsilon=0.1):
+                 shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
+                 checkpoint_every=1, epsilon=0.1):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          standardize=standardize, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
-                         warm_start=warm_start, verbose=verbose)
+                         warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
+                         checkpoint_every=checkpoint_every)
         self.epsilon = epsilon
 
     def _validate(self, X, y, sample_weight, reset):
@@ -549,11 +632,11 @@ class GDRegressor(RegressorMixin, _BaseGD):
             raise ValueError(f"epsilon must be a number > 0, got {self.epsilon!r}")
         return X, y, self._validate_sample_weight(sample_weight, X)
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit on (X, y) for up to ``max_iter`` epochs."""
+    def fit(self, X, y, sample_weight=None, *, resume=False):
+        """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``."""
         X, y, sw = self._validate(X, y, sample_weight, reset=True)
-        self._setup(X, y, sw, 1, self.loss, reset=not (self.warm_start and hasattr(self, "_theta")))
-        self._fit_epochs(X, y, sw, self.max_iter, stopping=True)
+        self._setup(X, y, sw, 1, self.loss, reset=resume or not (self.warm_start and hasattr(self, "_theta")))
+        self._fit_epochs(X, y, sw, self.max_iter, stopping=True, resume=resume)
         return self
 
     def partial_fit(self, X, y, sample_weight=None):
@@ -589,13 +672,15 @@ class GDClassifier(ClassifierMixin, _BaseGD):
     def __init__(self, loss="log_loss", *, optimizer="sgd", learning_rate="auto", schedule="constant",
                  batch_size=None, max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
-                 shuffle=True, random_state=None, warm_start=False, verbose=0, class_weight=None):
+                 shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
+                 checkpoint_every=1, class_weight=None):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          standardize=standardize, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
-                         warm_start=warm_start, verbose=verbose)
+                         warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
+                         checkpoint_every=checkpoint_every)
         self.class_weight = class_weight
 
     def _encode(self, X, y, sample_weight, reset, classes=None):
@@ -621,13 +706,14 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         loss_name = "multinomial" if (self.loss == "log_loss" and not binary) else self.loss
         return X, np.ascontiguousarray(target, dtype=X.dtype), sw, n_out, loss_name
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit on (X, y) for up to ``max_iter`` epochs."""
+    def fit(self, X, y, sample_weight=None, *, resume=False):
+        """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``."""
         if self.loss not in CLASSIFICATION_LOSSES:
             raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(CLASSIFICATION_LOSSES)}")
         X, target, sw, n_out, loss_name = self._encode(X, y, sample_weight, reset=True)
-        self._setup(X, target, sw, n_out, loss_name, reset=not (self.warm_start and hasattr(self, "_theta")))
-        self._fit_epochs(X, target, sw, self.max_iter, stopping=True)
+        self._setup(X, target, sw, n_out, loss_name,
+                    reset=resume or not (self.warm_start and hasattr(self, "_theta")))
+        self._fit_epochs(X, target, sw, self.max_iter, stopping=True, resume=resume)
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):

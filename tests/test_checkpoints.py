@@ -1,0 +1,98 @@
+"""Checkpoints: a fit killed with SIGKILL and resumed ends with the same model, bit for bit."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from descend import GDClassifier, GDRegressor
+
+SCRIPT = textwrap.dedent("""
+    import sys, json
+    import numpy as np
+    from descend import GDRegressor
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6000, 5))
+    y = X @ np.arange(1.0, 6.0) + rng.standard_normal(6000)
+    model = GDRegressor(optimizer="adam", learning_rate=0.01, batch_size=1, max_iter=25, tol=None,
+                        early_stopping=True, n_iter_no_change=100, random_state=3,
+                        checkpoint=sys.argv[1], checkpoint_every=1)
+    model._engine = "reference"  # the readable path: slow enough to be killed mid-fit
+    model.fit(X, y, resume=sys.argv[2] == "resume")
+    print(json.dumps({"coef": model.coef_.tolist(), "intercept": model.intercept_.tolist(),
+                      "n_iter": model.n_iter_, "history": model.history_}))
+""")
+
+
+def launch(tmp_path, name, mode):
+    return subprocess.Popen([sys.executable, "-c", SCRIPT, str(tmp_path / name), mode], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_sigkill_then_resume_gives_the_uninterrupted_model(tmp_path):
+    whole = launch(tmp_path, "whole.json", "fresh")
+    killed = launch(tmp_path, "killed.json", "fresh")
+    deadline = time.time() + 240
+    epoch = 0
+    while time.time() < deadline:
+        try:
+            epoch = json.loads((tmp_path / "killed.json").read_text())["loop"]["epoch"]
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            epoch = 0
+        if epoch >= 3:
+            break
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert killed.returncode == -signal.SIGKILL
+    assert 3 <= epoch < 25, "the fit must be killed in the middle"
+    resumed = launch(tmp_path, "killed.json", "resume")
+    out_whole, err_whole = whole.communicate(timeout=300)
+    out_resumed, err_resumed = resumed.communicate(timeout=300)
+    assert whole.returncode == 0, err_whole
+    assert resumed.returncode == 0, err_resumed
+    a, b = json.loads(out_whole), json.loads(out_resumed)
+    assert a["coef"] == b["coef"] and a["intercept"] == b["intercept"]  # bit for bit
+    assert a["history"] == b["history"] and a["n_iter"] == b["n_iter"] == 25
+    # A kill can strand a temporary file; the next write replaces the checkpoint whole and leaves none of its own.
+    assert sorted(p.name for p in tmp_path.iterdir() if ".tmp" not in p.name) == ["killed.json", "whole.json"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda ck: GDRegressor(optimizer="nadam", learning_rate=0.01, batch_size=8, tol=None, random_state=0,
+                           checkpoint=ck, checkpoint_every=2),
+    lambda ck: GDClassifier(optimizer="momentum", batch_size=4, tol=None, early_stopping=True, random_state=1,
+                            n_iter_no_change=50, checkpoint=ck),
+])
+def test_resume_on_the_compiled_path(tmp_path, make):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 3))
+    y = X @ [1.0, -2.0, 0.5] + rng.standard_normal(400)
+    if isinstance(make(None), GDClassifier):
+        y = np.digitize(y, [-1, 1])
+    checkpoint = tmp_path / "state.json"
+    uninterrupted = make(None).set_params(max_iter=12).fit(X, y)
+    make(str(checkpoint)).set_params(max_iter=6).fit(X, y)  # stops after 6 epochs, as if interrupted
+    assert json.loads(checkpoint.read_text())["loop"]["epoch"] == 6
+    resumed = make(str(checkpoint)).set_params(max_iter=12).fit(X, y, resume=True)
+    np.testing.assert_array_equal(resumed.coef_, uninterrupted.coef_)
+    np.testing.assert_array_equal(resumed.intercept_, uninterrupted.intercept_)
+    assert resumed.history_ == uninterrupted.history_ and resumed.t_ == uninterrupted.t_
+
+
+def test_resume_refuses_other_data_and_missing_files(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((100, 2)), rng.standard_normal(100)
+    checkpoint = str(tmp_path / "state.json")
+    GDRegressor(max_iter=3, tol=None, checkpoint=checkpoint).fit(X, y)
+    with pytest.raises(ValueError, match="other data"):
+        GDRegressor(max_iter=6, tol=None, checkpoint=checkpoint).fit(X + 1, y, resume=True)
+    with pytest.raises(ValueError, match="needs an existing checkpoint"):
+        GDRegressor(checkpoint=str(tmp_path / "none.json")).fit(X, y, resume=True)
+    assert os.listdir(tmp_path) == ["state.json"]
