@@ -165,6 +165,10 @@ def fit(
     checkpoint: Path = typer.Option(None, help="Write the state of the fit to this file as it goes."),
     checkpoint_every: int = typer.Option(1, min=1, help="Epochs between checkpoints."),
     resume: bool = typer.Option(False, "--resume", help="Go on from --checkpoint (same data, same settings)."),
+    stream: bool = typer.Option(False, "--stream", help="Read the file in chunks, epoch after epoch: memory "
+                                                        "bounded by --chunk-rows and --buffer-rows, not the file."),
+    chunk_rows: int = typer.Option(65_536, min=1, help="With --stream: rows per chunk."),
+    buffer_rows: int = typer.Option(262_144, min=0, help="With --stream: rows in the shuffle buffer."),
 ) -> None:
     """Train a linear model on a table and write it to a model file.
 
@@ -179,6 +183,9 @@ def fit(
         from .linear import GDClassifier, GDRegressor
         from .tabular import TablePreprocessor, clean_target, infer_task, read_table
 
+        if stream:
+            return _fit_stream(console, data, target, out, task, optimizer, learning_rate, batch_size, epochs,
+                               penalty, alpha, l1_ratio, random_state, impute, plot, chunk_rows, buffer_rows)
         notices: list[str] = []
         frame = clean_target(read_table(data), target, notices)
         chosen_task = task.value if task is not None else infer_task(frame[target])
@@ -246,6 +253,64 @@ def fit(
             console.print(f"loss curve written to {plot}")
 
     _run(action)
+
+
+def _streamed_metrics(task, estimator, source):
+    """Training metrics over one more pass of the stream, accumulated chunk by chunk."""
+    count = 0
+    if task == "regression":
+        sse = sae = total = total_sq = 0.0
+        for X, y in source.epoch():
+            error = estimator.predict(X) - y
+            sse, sae = sse + float(error @ error), sae + float(np.abs(error).sum())
+            total, total_sq, count = total + float(y.sum()), total_sq + float(y @ y), count + len(y)
+        variance = total_sq - total * total / count
+        return {"R^2": 1 - sse / variance if variance > 0 else float("nan"), "RMSE": float(np.sqrt(sse / count)),
+                "MAE": sae / count, "rows": count}
+    correct = 0
+    tally = {}
+    for X, y in source.epoch():
+        correct += int(np.sum(estimator.predict(X) == y))
+        count += len(y)
+        for label, n in zip(*np.unique(y, return_counts=True), strict=True):
+            tally[label] = tally.get(label, 0) + int(n)
+    return {"accuracy": correct / count, "baseline (majority class)": max(tally.values()) / count, "rows": count}
+
+
+def _fit_stream(console, data, target, out, task, optimizer, learning_rate, batch_size, epochs, penalty, alpha,
+                l1_ratio, random_state, impute, plot, chunk_rows, buffer_rows):
+    from .io import save
+    from .linear import GDClassifier, GDRegressor
+    from .stream import TableStream
+
+    source = TableStream(data, target, chunk_rows=chunk_rows, buffer_rows=buffer_rows, impute=impute.value,
+                         task=task.value if task is not None else None)
+    for notice in source.notices:
+        console.print(f"[yellow]notice:[/] {notice} (in the first rows; later chunks drop such rows too)")
+    try:
+        rate = "auto" if learning_rate == "auto" else float(learning_rate)
+    except ValueError:
+        raise Failure(f"--learning-rate must be 'auto' or a number, got {learning_rate!r}") from None
+    estimator = (GDRegressor if source.task == "regression" else GDClassifier)(
+        optimizer=optimizer, learning_rate=rate, batch_size=batch_size or 256, max_iter=epochs,
+        penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
+        random_state=random_state, verbose=1)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        estimator.fit(source)
+    metrics = _streamed_metrics(source.task, estimator, source)
+    title = f"training metrics over the whole file, streamed ({metrics['rows']} rows)"
+    console.print(_metrics_table(title, metrics))
+    metadata = {"task": source.task, "target": target, "data": str(data), "rows": metrics["rows"],
+                "streamed": True, "metrics": metrics, "metrics_on": title,
+                "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "features": source.preprocessor.output_names}
+    save(estimator, out, preprocessing=source.preprocessor.to_dict(), metadata=metadata)
+    console.print(f"model written to {out} ({estimator.n_iter_} epochs over {estimator.rows_seen_} rows)")
+    if plot:
+        from .plot import loss_curve
+
+        loss_curve(estimator, title=f"{data.name}: training loss (streamed)", path=plot)
 
 
 def _load(model_path):

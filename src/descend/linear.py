@@ -145,7 +145,7 @@ class _BaseGD(BaseEstimator):
         if self.batch_size is not None:
             if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, numbers.Integral):
                 raise ValueError(f"batch_size must be None (full batch) or an integer, got {self.batch_size!r}")
-            if not 1 <= self.batch_size <= n_samples:
+            if not 1 <= self.batch_size <= (n_samples if n_samples is not None else self.batch_size):
                 raise ValueError(
                     f"batch_size must lie between 1 and the number of samples ({n_samples}), got {self.batch_size}"
                 )
@@ -213,9 +213,10 @@ class _BaseGD(BaseEstimator):
             return get_schedule("exponential", lr0, k=1.0 / (10 * steps_per_epoch))
         return get_schedule(self.schedule, lr0)
 
-    def _setup(self, X, y, sw, n_out, loss_name, reset):
-        """Create or keep the parameters and optimizer state; remember the settings of this fit."""
-        optimizer, penalty = self._check_params(X.shape[0])
+    def _setup(self, X, y, sw, n_out, loss_name, reset, chunked=False):
+        """Create or keep the parameters and optimizer state; remember the settings of this fit.
+        (A chunk's rows do not bound the batch size: batches are cut within each chunk.)"""
+        optimizer, penalty = self._check_params(None if chunked else X.shape[0])
         dtype = X.dtype
         if reset or not hasattr(self, "_theta"):
             p = X.shape[1]
@@ -278,7 +279,7 @@ class _BaseGD(BaseEstimator):
         return l1 * scale, l2 * scale * scale
 
     def _run_epoch(self, X, y, sw, order, batch_size, sw_mean, schedule, progress=None):
-        """One pass over ``order``; returns the epoch's weighted mean loss."""
+        """One pass over ``order``; returns (weighted loss sum, weight sum) of the rows met."""
         theta, state, optimizer = self._theta, self._opt_state, self._optimizer
         l1, l2 = self._penalty_weights()
         epsilon = float(getattr(self, "epsilon", 0.0))
@@ -310,7 +311,7 @@ class _BaseGD(BaseEstimator):
             self._last_lr = float(lrs[-1])
             if progress is not None:
                 progress.advance(progress.task_ids[0], len(rows))
-        return loss_sum / weight_sum
+        return loss_sum, weight_sum
 
     def _run_gram_epoch(self, gram, xty, yty, weight_sum, schedule):
         lr = float(rates(schedule, self.t_ + 1, 1)[0])
@@ -390,7 +391,8 @@ class _BaseGD(BaseEstimator):
                 else:
                     shuffled = self.shuffle and batch_size < n_train
                     order = rng.permutation(rows) if shuffled else rows
-                    mean_loss = self._run_epoch(X, y, sw, order, batch_size, sw_mean, schedule, progress)
+                    loss_sum, weight_sum = self._run_epoch(X, y, sw, order, batch_size, sw_mean, schedule, progress)
+                    mean_loss = loss_sum / weight_sum
                 if gram is not None and progress is not None:
                     progress.advance(progress.task_ids[0], n_train)
                 self.n_iter_ += 1
@@ -439,6 +441,84 @@ class _BaseGD(BaseEstimator):
             warnings.warn(f"{type(self).__name__} reached max_iter={self.max_iter} epochs before the training "
                           "loss stopped improving; raise max_iter or tol.", ConvergenceWarning, stacklevel=3)
         self._publish()
+
+    # ------------------------------------------------------- chunked data
+    @staticmethod
+    def _is_chunks(X):
+        """A source of (X, y) chunks: a descend.stream.TableStream, anything with an
+        ``epoch(rng)`` method, or a one-shot iterator of pairs."""
+        return hasattr(X, "epoch") or (hasattr(X, "__next__") and not hasattr(X, "shape"))
+
+    def _fit_chunks(self, source, n_epochs, *, first_call, classes=None):
+        """Epochs over chunks (each chunk a block of rows): memory bounded by the chunk size."""
+        rng = check_random_state(self.random_state)
+        if hasattr(source, "epoch"):
+            passes = lambda: source.epoch(rng)  # noqa: E731
+        else:
+            used = []
+
+            def passes():
+                if used:
+                    raise ValueError("a one-shot iterator of chunks allows one epoch; pass a TableStream "
+                                     "(descend.stream) or an object with an epoch(rng) method for more")
+                used.append(True)
+                return source
+
+        classes = getattr(source, "classes", None) if classes is None else classes
+        schedule = None
+        total_rows = 0
+        progress = None
+        converged = False
+        best_loss, no_improvement = np.inf, 0
+        try:
+            for epoch in range(n_epochs):
+                loss_sum = weight_sum = 0.0
+                for chunk in passes():
+                    try:
+                        X, y = chunk
+                    except (TypeError, ValueError):
+                        raise TypeError("chunks must be pairs (X, y)") from None
+                    reset = first_call and schedule is None
+                    X, y, sw, n_out, loss_name = self._prepare(X, y, None, reset, classes)
+                    if schedule is None:
+                        self._setup(X, y, sw, n_out, loss_name, reset=reset, chunked=True)
+                        rows = np.arange(X.shape[0])
+                        batch = X.shape[0] if self.batch_size is None else min(self.batch_size, X.shape[0])
+                        batch_size = self.batch_size or None
+                        lr0 = self._initial_rate(self._optimizer, X, sw, rows, 1.0, batch, self._loss)
+                        self.learning_rate_ = lr0
+                        schedule = self._make_schedule(lr0, max(1, X.shape[0] // batch))
+                        if self.verbose:
+                            progress = self._progress(None)
+                    batch = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
+                    order = np.arange(X.shape[0])
+                    part, weights = self._run_epoch(X, y, sw, order, batch, 1.0, schedule, progress)
+                    loss_sum += part
+                    weight_sum += weights
+                    total_rows += X.shape[0]
+                    if progress is not None:
+                        progress.update(progress.task_ids[0], description=f"epoch {epoch + 1}/{n_epochs}")
+                if weight_sum == 0:
+                    raise ValueError("the source gave no rows")
+                self.n_iter_ += 1
+                loss = self._objective(loss_sum / weight_sum)
+                self.history_["loss"].append(loss)
+                self.history_["lr"].append(self._last_lr)
+                if self.tol is not None and n_epochs > 1:
+                    no_improvement = no_improvement + 1 if loss > best_loss - self.tol else 0
+                    best_loss = min(best_loss, loss)
+                    if no_improvement >= self.n_iter_no_change:
+                        converged = True
+                        break
+        finally:
+            if progress is not None:
+                progress.stop()
+        if n_epochs > 1 and not converged and self.tol is not None:
+            warnings.warn(f"{type(self).__name__} reached max_iter={self.max_iter} epochs before the training "
+                          "loss stopped improving; raise max_iter or tol.", ConvergenceWarning, stacklevel=3)
+        self.rows_seen_ = total_rows
+        self._publish()
+        return self
 
     # ----------------------------------------------------------- checkpoints
     @staticmethod
@@ -514,7 +594,7 @@ class _BaseGD(BaseEstimator):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         progress = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                            "rows", TimeRemainingColumn(), transient=False)
+                            "rows", TimeRemainingColumn(), transient=False)  # total None: rows counted, no bar
         progress.add_task(f"{type(self).__name__}", total=total)
         progress.start()
         return progress
@@ -632,16 +712,28 @@ class GDRegressor(RegressorMixin, _BaseGD):
             raise ValueError(f"epsilon must be a number > 0, got {self.epsilon!r}")
         return X, y, self._validate_sample_weight(sample_weight, X)
 
-    def fit(self, X, y, sample_weight=None, *, resume=False):
-        """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``."""
+    def _prepare(self, X, y, sample_weight, reset, classes=None):
+        X, y, sw = self._validate(X, y, sample_weight, reset)
+        return X, y, sw, 1, self.loss
+
+    def fit(self, X, y=None, sample_weight=None, *, resume=False):
+        """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``.
+
+        ``X`` may also be a source of ``(X, y)`` chunks (a :class:`descend.stream.TableStream`
+        for data larger than memory), with ``y`` None."""
+        if self._is_chunks(X):
+            return self._fit_chunks(X, self.max_iter, first_call=not (self.warm_start and hasattr(self, "_theta")))
         X, y, sw = self._validate(X, y, sample_weight, reset=True)
         self._setup(X, y, sw, 1, self.loss, reset=resume or not (self.warm_start and hasattr(self, "_theta")))
         self._fit_epochs(X, y, sw, self.max_iter, stopping=True, resume=resume)
         return self
 
-    def partial_fit(self, X, y, sample_weight=None):
-        """One epoch over (X, y), continuing from the current weights and optimizer state."""
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One epoch over (X, y) (or over a source of chunks), continuing from the current
+        weights and optimizer state."""
         first = not hasattr(self, "_theta")
+        if self._is_chunks(X):
+            return self._fit_chunks(X, 1, first_call=first)
         X, y, sw = self._validate(X, y, sample_weight, reset=first)
         self._setup(X, y, sw, 1, self.loss, reset=first)
         self._fit_epochs(X, y, sw, 1, stopping=False)
@@ -706,8 +798,18 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         loss_name = "multinomial" if (self.loss == "log_loss" and not binary) else self.loss
         return X, np.ascontiguousarray(target, dtype=X.dtype), sw, n_out, loss_name
 
-    def fit(self, X, y, sample_weight=None, *, resume=False):
-        """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``."""
+    def _prepare(self, X, y, sample_weight, reset, classes=None):
+        if reset and classes is None:
+            raise ValueError("fitting a classifier on chunks needs the classes up front: use a "
+                             "descend.stream.TableStream, or partial_fit(chunks, classes=...)")
+        return self._encode(X, y, sample_weight, reset=reset, classes=classes)
+
+    def fit(self, X, y=None, sample_weight=None, *, resume=False):
+        """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``.
+
+        ``X`` may also be a source of ``(X, y)`` chunks (a TableStream), with ``y`` None."""
+        if self._is_chunks(X):
+            return self._fit_chunks(X, self.max_iter, first_call=not (self.warm_start and hasattr(self, "_theta")))
         if self.loss not in CLASSIFICATION_LOSSES:
             raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(CLASSIFICATION_LOSSES)}")
         X, target, sw, n_out, loss_name = self._encode(X, y, sample_weight, reset=True)
@@ -716,9 +818,12 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         self._fit_epochs(X, target, sw, self.max_iter, stopping=True, resume=resume)
         return self
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch over (X, y), continuing from the current state; ``classes`` is needed on the first call."""
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
+        """One epoch over (X, y) (or over a source of chunks), continuing from the current state;
+        ``classes`` is needed on the first call."""
         first = not hasattr(self, "_theta")
+        if self._is_chunks(X):
+            return self._fit_chunks(X, 1, first_call=first, classes=classes)
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit")
         X, target, sw, n_out, loss_name = self._encode(X, y, sample_weight, reset=first, classes=classes)
