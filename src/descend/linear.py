@@ -452,7 +452,9 @@ class _BaseGD(BaseEstimator):
     def _fit_chunks(self, source, n_epochs, *, first_call, classes=None):
         """Epochs over chunks (each chunk a block of rows): memory bounded by the chunk size."""
         rng = check_random_state(self.random_state)
-        if hasattr(source, "epoch"):
+        if hasattr(source, "blocks"):  # (X, y, rows): the loop gathers X[rows] itself, no copies
+            passes = lambda: source.blocks(rng)  # noqa: E731
+        elif hasattr(source, "epoch"):
             passes = lambda: source.epoch(rng)  # noqa: E731
         else:
             used = []
@@ -474,28 +476,32 @@ class _BaseGD(BaseEstimator):
             for epoch in range(n_epochs):
                 loss_sum = weight_sum = 0.0
                 for chunk in passes():
-                    try:
-                        X, y = chunk
-                    except (TypeError, ValueError):
-                        raise TypeError("chunks must be pairs (X, y)") from None
+                    if isinstance(chunk, tuple) and len(chunk) == 3:
+                        X, y, order = chunk
+                    else:
+                        try:
+                            X, y = chunk
+                        except (TypeError, ValueError):
+                            raise TypeError("chunks must be pairs (X, y)") from None
+                        order = None
                     reset = first_call and schedule is None
                     X, y, sw, n_out, loss_name = self._prepare(X, y, None, reset, classes)
                     if schedule is None:
                         self._setup(X, y, sw, n_out, loss_name, reset=reset, chunked=True)
-                        rows = np.arange(X.shape[0])
-                        batch = X.shape[0] if self.batch_size is None else min(self.batch_size, X.shape[0])
+                        rows = np.arange(X.shape[0]) if order is None else np.sort(order)
+                        batch = len(rows) if self.batch_size is None else min(self.batch_size, len(rows))
                         batch_size = self.batch_size or None
                         lr0 = self._initial_rate(self._optimizer, X, sw, rows, 1.0, batch, self._loss)
                         self.learning_rate_ = lr0
                         schedule = self._make_schedule(lr0, max(1, X.shape[0] // batch))
                         if self.verbose:
                             progress = self._progress(None)
-                    batch = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
-                    order = np.arange(X.shape[0])
+                    order = np.arange(X.shape[0]) if order is None else order
+                    batch = len(order) if batch_size is None else min(batch_size, len(order))
                     part, weights = self._run_epoch(X, y, sw, order, batch, 1.0, schedule, progress)
                     loss_sum += part
                     weight_sum += weights
-                    total_rows += X.shape[0]
+                    total_rows += len(order)
                     if progress is not None:
                         progress.update(progress.task_ids[0], description=f"epoch {epoch + 1}/{n_epochs}")
                 if weight_sum == 0:

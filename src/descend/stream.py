@@ -9,8 +9,8 @@ Shuffling out of core, in two stages:
 
 1. the order of the *pieces* of the file (Parquet row groups, CSV blocks of
    ``chunk_rows``) is shuffled every epoch;
-2. rows pass through a *shuffle buffer* of ``buffer_rows``: each new piece
-   joins the buffer, the buffer is permuted, and a chunk leaves it.
+2. rows pass through a *shuffle buffer* of ``buffer_rows``: each new row
+   takes the place of a row drawn at random from the buffer, which leaves.
 
 A row can therefore only move within about ``buffer_rows`` of where its piece
 lands: with pieces much smaller than the buffer this is close to a full
@@ -119,8 +119,8 @@ class TableStream:
             if column.null_count:
                 return None
             X[:, j] = column.to_numpy()
-        if not np.all(np.isfinite(X)):
-            return None  # the general path names the column
+        if not np.isfinite(X.sum()):
+            return None  # a NaN or inf somewhere: the general path names the column
         y = table.column(self.target).to_numpy()
         return X, (y.astype(float) if self.task == "regression" else y)
 
@@ -141,37 +141,58 @@ class TableStream:
             y = y.to_numpy(dtype=float)
         return X, y
 
-    def epoch(self, rng=None):
-        """One pass over the file: chunks ``(X, y)`` of about ``chunk_rows`` rows."""
+    def blocks(self, rng=None):
+        """One pass over the file as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
+
+        ``X`` may be the shuffle buffer itself, overwritten when the next block
+        is asked for: use a block before asking for the next (the estimators
+        do; :meth:`epoch` hands out copies). This is what keeps an epoch to
+        one copy of each row into the buffer and no copy out: the compiled
+        loop gathers ``X[rows]`` as it goes.
+
+        The shuffle buffer is a fixed array of ``buffer_rows`` rows: once it is
+        full, each new row takes the place of a row drawn at random from it,
+        which leaves (the classic shuffle buffer, done a piece at a time).
+        """
         rng = rng if self.shuffle else None
-        buffer_X, buffer_y = None, None
-        for frame in self.pieces(rng):
-            arrays = self._to_arrays(frame)
+        size = self.buffer_rows
+        buffer_X = buffer_y = None
+        filled = 0
+        for piece in self.pieces(rng):
+            arrays = self._to_arrays(piece)
+            del piece
             if arrays is None:
                 continue
             X, y = arrays
-            if rng is None or self.buffer_rows == 0:
-                yield from _split(X, y, self.chunk_rows)
+            if rng is None or size == 0:
+                for start in range(0, len(y), self.chunk_rows):
+                    yield X, y, np.arange(start, min(start + self.chunk_rows, len(y)))
                 continue
-            buffer_X = X if buffer_X is None else np.concatenate([buffer_X, X])
-            buffer_y = y if buffer_y is None else np.concatenate([buffer_y, y])
-            while len(buffer_y) > self.buffer_rows:
-                mix = rng.permutation(len(buffer_y))
-                buffer_X, buffer_y = buffer_X[mix], buffer_y[mix]
-                out = len(buffer_y) - self.buffer_rows
-                yield from _split(buffer_X[:out], buffer_y[:out], self.chunk_rows)
-                buffer_X, buffer_y = buffer_X[out:], buffer_y[out:]
-        if buffer_y is not None and len(buffer_y):
-            mix = rng.permutation(len(buffer_y))
-            yield from _split(buffer_X[mix], buffer_y[mix], self.chunk_rows)
+            if buffer_X is None:
+                buffer_X = np.empty((size, X.shape[1]), dtype=X.dtype)
+                buffer_y = np.empty(size, dtype=y.dtype)
+            start = min(size - filled, len(y))
+            buffer_X[filled:filled + start], buffer_y[filled:filled + start] = X[:start], y[:start]
+            filled += start
+            while start < len(y):
+                count = min(len(y) - start, size)
+                slots = rng.choice(size, count, replace=False)
+                for first in range(0, count, self.chunk_rows):
+                    yield buffer_X, buffer_y, slots[first:first + self.chunk_rows]
+                buffer_X[slots], buffer_y[slots] = X[start:start + count], y[start:start + count]
+                start += count
+        if filled:
+            order = rng.permutation(filled)
+            for first in range(0, filled, self.chunk_rows):
+                yield buffer_X[:filled], buffer_y[:filled], order[first:first + self.chunk_rows]
+
+    def epoch(self, rng=None):
+        """One pass over the file: chunks ``(X, y)`` of at most ``chunk_rows`` rows, copies of their own."""
+        for X, y, rows in self.blocks(rng):
+            yield X[rows], y[rows]
 
     def __iter__(self):
         return self.epoch()
-
-
-def _split(X, y, rows):
-    for start in range(0, len(y), rows):
-        yield np.ascontiguousarray(X[start:start + rows]), y[start:start + rows]
 
 
 def open_stream(path, target, **options) -> TableStream:
