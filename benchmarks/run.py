@@ -285,7 +285,7 @@ def case_f():
 
         # The shuffle buffer on a file sorted by its target: one epoch, per-sample SGD.
         sorted_file = Path(folder) / "sorted.parquet"
-        w = _write_parquet(sorted_file, 200_000, 10, 10_000, sort_by_target=True, seed=1)
+        _write_parquet(sorted_file, 200_000, 10, 10_000, sort_by_target=True, seed=1)
         table = pq.read_table(sorted_file)
         X_all = np.column_stack([table.column(f"x{i}").to_numpy() for i in range(10)])
         y_all = table.column("y").to_numpy()
