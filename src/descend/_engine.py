@@ -90,6 +90,14 @@ _PACKING = (
 )
 
 
+def slot_names(optimizer):
+    """The names of the state arrays the compiled loop takes, in order."""
+    for cls, _, slots, _ in _PACKING:
+        if isinstance(optimizer, cls):
+            return slots
+    raise TypeError(f"no compiled form for optimizer {optimizer!r}")
+
+
 def pack_optimizer(optimizer, state):
     """(code, hyperparameters, three state arrays) for the compiled loop."""
     for cls, code, slots, hyper in _PACKING:
@@ -312,6 +320,44 @@ def compiled_gram_step(gram, xty, yty, weight_sum, theta, fit_intercept, lr, cod
     mu_product = _finish_step(theta, grad, 1, p1, 1.0 / weight_sum, l1, np.any(l1 > 0), l2, fit_intercept, lr, code,
                               s0, s1, s2, t, hp, mu_product)
     return loss_sum, t, mu_product
+
+
+@njit(cache=True, fastmath=FAST)
+def compiled_gradient_sum(X, y, sw, center, scale, theta, n_out, loss_code, epsilon):
+    """One partition's share of a full-batch step: (weighted loss sum, weight sum, summed gradient)
+    over all rows of X, at ``theta``, before any normalization or penalty (see
+    :func:`compiled_apply_gradient`). Summed over partitions, it is the full batch's."""
+    p = X.shape[1]
+    p1 = p + 1
+    grad = np.zeros(theta.shape[0])
+    scores = np.zeros(n_out)
+    dscores = np.zeros(n_out)
+    x = np.empty(p, dtype=X.dtype)
+    weighted = sw.shape[0] > 0
+    loss_sum = 0.0
+    weight_sum = 0.0
+    for i in range(X.shape[0]):
+        for j in range(p):
+            x[j] = (X[i, j] - center[j]) * scale[j]
+        weight = sw[i] if weighted else 1.0
+        loss_sum += weight * _row_loss(x, y[i], theta, n_out, loss_code, epsilon, scores, dscores)
+        weight_sum += weight
+        for k in range(n_out):
+            d = weight * dscores[k]
+            for j in range(p):
+                grad[k * p1 + j] += d * x[j]
+            grad[k * p1 + p] += d
+    return loss_sum, weight_sum, grad
+
+
+@njit(cache=True)
+def compiled_apply_gradient(theta, grad, n_out, norm, l1, l2, fit_intercept, lr, code, hp, s0, s1, s2, t,
+                            mu_product):
+    """The step of :func:`compiled_steps` from an already summed gradient; returns (t, mu_product)."""
+    t += 1
+    mu_product = _finish_step(theta, grad.astype(theta.dtype), n_out, theta.shape[0] // n_out, norm, l1,
+                              np.any(l1 > 0), l2, fit_intercept, lr, code, s0, s1, s2, t, hp, mu_product)
+    return t, mu_product
 
 
 @njit(cache=True)

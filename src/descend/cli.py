@@ -169,6 +169,8 @@ def fit(
                                                         "bounded by --chunk-rows and --buffer-rows, not the file."),
     chunk_rows: int = typer.Option(65_536, min=1, help="With --stream: rows per chunk."),
     buffer_rows: int = typer.Option(262_144, min=0, help="With --stream: rows in the shuffle buffer."),
+    scheduler: str = typer.Option(None, help="Train on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 "
+                                             "(full batch: exact; mini-batches: local SGD with averaging)."),
 ) -> None:
     """Train a linear model on a table and write it to a model file.
 
@@ -227,7 +229,10 @@ def fit(
             warnings.simplefilter("always")
             if resume and checkpoint is None:
                 raise Failure("--resume needs --checkpoint FILE")
-            estimator.fit(X_train, y[train_rows], resume=resume)
+            if scheduler:
+                _fit_on_cluster(estimator, scheduler, X_train, y[train_rows])
+            else:
+                estimator.fit(X_train, y[train_rows], resume=resume)
         for warning in caught:
             if "max_iter" in str(warning.message):
                 console.print(f"[yellow]notice:[/] did not converge in {epochs} epochs; raise --epochs")
@@ -253,6 +258,22 @@ def fit(
             console.print(f"loss curve written to {plot}")
 
     _run(action)
+
+
+def _fit_on_cluster(estimator, address, X, y):
+    """Send the rows to the cluster's workers in four partitions or more, and fit there."""
+    import dask.array as da
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=20)
+    except (OSError, TimeoutError) as error:
+        raise Failure(f"cannot reach the Dask scheduler at {address}: {str(error).splitlines()[0]}") from None
+    try:
+        rows = max(1, -(-len(y) // max(4, 2 * len(client.scheduler_info()["workers"]))))
+        estimator.fit(da.from_array(X, chunks=(rows, X.shape[1])), da.from_array(y, chunks=rows))
+    finally:
+        client.close()
 
 
 def _streamed_metrics(task, estimator, source):

@@ -172,7 +172,7 @@ class _BaseGD(BaseEstimator):
         return np.ascontiguousarray(sw)
 
     # ------------------------------------------------------------- the loop
-    def _initial_rate(self, optimizer, X, sw, rows, sw_mean, batch_size, loss, gram=None):
+    def _initial_rate(self, optimizer, X, sw, rows, sw_mean, batch_size, loss, gram=None, row_norm=None):
         """lr0: a number as given, or 'auto': 1/L for gradient descent, the optimizer's own for adaptive ones.
 
         ``gram``: the standardized Gram matrix of the training rows, when it is at hand."""
@@ -191,7 +191,9 @@ class _BaseGD(BaseEstimator):
             # Expected smoothness of a mini-batch of size b (Gower et al. 2019,
             # "SGD: General Analysis and Improved Rates", Proposition 3.8):
             # L_b = n(b-1)/(b(n-1)) L + (n-b)/(b(n-1)) L_max.
-            L_max = loss.curvature * _engine.max_row_norm(X, sw, rows, self._center, self._scale, sw_mean)
+            if row_norm is None:
+                row_norm = _engine.max_row_norm(X, sw, rows, self._center, self._scale, sw_mean)
+            L_max = loss.curvature * row_norm
             b = batch_size
             L = n * (b - 1) / (b * (n - 1)) * L + (n - b) / (b * (n - 1)) * L_max
         L += self._penalty_weights()[1].max(initial=0.0)  # the L2 part's curvature
@@ -253,6 +255,41 @@ class _BaseGD(BaseEstimator):
         self._optimizer, self._penalty = optimizer, penalty
         self._loss = LOSSES[loss_name]
         self._n_out = n_out
+
+    def _dask_setup(self, p, n_out, loss_name, mean, std, y, y_mean, names):
+        """_setup for data on a Dask cluster: moments and the first intercept come computed."""
+        import dask.array as da
+
+        optimizer, penalty = self._check_params(None)
+        center, scale = np.zeros(p), np.ones(p)
+        if self.standardize:
+            scale = np.where(std > 0, 1.0 / np.where(std > 0, std, 1.0), 1.0)
+            if self.fit_intercept:
+                center = np.asarray(mean, dtype=float)
+        self._center, self._scale, self._standardized = center, scale, bool(self.standardize)
+        self._theta = np.zeros(n_out * (p + 1))
+        if self.fit_intercept:
+            if loss_name in ("squared_error", "huber"):
+                start = y_mean
+            elif loss_name == "log_loss":
+                positive = np.clip((y_mean + 1) / 2, 1e-6, 1 - 1e-6)
+                start = np.log(positive / (1 - positive))
+            elif loss_name == "multinomial":
+                counts = da.bincount(y.astype(int), minlength=n_out).compute()
+                frequencies = np.clip(counts / counts.sum(), 1e-6, None)
+                start = np.log(frequencies) - np.log(frequencies).mean()
+            else:
+                start = 0.0
+            self._theta[p::p + 1] = start
+        self._opt_state = optimizer.init(self._theta)
+        self._mu_product = 1.0
+        self.t_, self.n_iter_ = 0, 0
+        self.history_ = {"loss": [], "val_loss": [], "lr": []}
+        self._state_of, self._optimizer, self._penalty = optimizer, optimizer, penalty
+        self._loss, self._n_out = LOSSES[loss_name], n_out
+        self.n_features_in_ = p
+        if names is not None:
+            self.feature_names_in_ = np.array(names, dtype=object)
 
     @staticmethod
     def _initial_intercept(y, sw, n_out, loss_name):
@@ -729,6 +766,14 @@ class GDRegressor(RegressorMixin, _BaseGD):
         for data larger than memory), with ``y`` None."""
         if self._is_chunks(X):
             return self._fit_chunks(X, self.max_iter, first_call=not (self.warm_start and hasattr(self, "_theta")))
+        from .distributed import fit_dask, is_dask_collection
+
+        if is_dask_collection(X):
+            if sample_weight is not None:
+                raise ValueError("sample_weight is not supported with dask collections yet")
+            if self.loss not in ("squared_error", "huber"):
+                raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: squared_error, huber")
+            return fit_dask(self, X, y, n_out=1, loss_name=self.loss)
         X, y, sw = self._validate(X, y, sample_weight, reset=True)
         self._setup(X, y, sw, 1, self.loss, reset=resume or not (self.warm_start and hasattr(self, "_theta")))
         self._fit_epochs(X, y, sw, self.max_iter, stopping=True, resume=resume)
@@ -816,6 +861,23 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         ``X`` may also be a source of ``(X, y)`` chunks (a TableStream), with ``y`` None."""
         if self._is_chunks(X):
             return self._fit_chunks(X, self.max_iter, first_call=not (self.warm_start and hasattr(self, "_theta")))
+        if self.loss not in CLASSIFICATION_LOSSES:
+            raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(CLASSIFICATION_LOSSES)}")
+        from .distributed import _as_dask_arrays, fit_dask, is_dask_collection
+
+        if is_dask_collection(X):
+            if sample_weight is not None or self.class_weight is not None:
+                raise ValueError("sample_weight and class_weight are not supported with dask collections yet")
+            import dask.array as da
+
+            labels = _as_dask_arrays(X, y)[1]
+            self.classes_ = np.asarray(da.unique(labels).compute())
+            if len(self.classes_) < 2:
+                raise ValueError(f"GDClassifier needs samples of at least 2 classes; got {len(self.classes_)}")
+            binary = len(self.classes_) == 2
+            loss_name = "multinomial" if (self.loss == "log_loss" and not binary) else self.loss
+            return fit_dask(self, X, y, n_out=1 if binary else len(self.classes_), loss_name=loss_name,
+                            classes=self.classes_)
         if self.loss not in CLASSIFICATION_LOSSES:
             raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(CLASSIFICATION_LOSSES)}")
         X, target, sw, n_out, loss_name = self._encode(X, y, sample_weight, reset=True)

@@ -1,0 +1,129 @@
+"""Training on a real Dask cluster (issue 6, part 2): worker processes on this machine."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+from descend import GDClassifier, GDRegressor  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+def data(n=4000, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 5)) * [1, 3, 0.5, 2, 1] + [0, 1, 2, 0, 0]
+    return X, X @ [1.0, -2.0, 0.5, 0.0, 3.0] + 1.0 + 0.3 * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(penalty="elasticnet", alpha=0.01, max_iter=40, tol=None),
+    dict(optimizer="adam", learning_rate=0.05, loss="huber", epsilon=1.0, max_iter=30, tol=None),
+])
+def test_full_batch_on_the_cluster_equals_the_in_memory_fit(client, settings):
+    X, y = data()
+    ours = GDRegressor(**settings).fit(da.from_array(X, chunks=(700, 5)), da.from_array(y, chunks=700))
+    reference = GDRegressor(**settings).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, reference.intercept_, rtol=1e-8)
+    np.testing.assert_allclose(ours.history_["loss"], reference.history_["loss"], rtol=1e-8)
+
+
+def test_classifier_and_dataframes_on_the_cluster(client):
+    import dask.dataframe as dd
+    import pandas as pd
+
+    X, y = data(seed=1)
+    labels = np.digitize(y, np.quantile(y, [0.33, 0.66]))
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcde")), npartitions=4)
+    ours = GDClassifier(max_iter=25, tol=None).fit(frame, dd.from_pandas(pd.Series(labels), npartitions=4))
+    reference = GDClassifier(max_iter=25, tol=None).fit(X, labels)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-8, atol=1e-10)
+    assert list(ours.feature_names_in_) == list("abcde")
+
+
+def test_mini_batches_average_local_models(client):
+    X, y = data()
+    model = GDRegressor(batch_size=16, max_iter=6, tol=None, random_state=0).fit(
+        da.from_array(X, chunks=(1000, 5)), da.from_array(y, chunks=1000))
+    assert model.score(X, y) > 0.99  # approximate, but close
+    np.testing.assert_allclose(model.coef_, [1.0, -2.0, 0.5, 0.0, 3.0], atol=0.1)
+
+
+def test_a_worker_killed_mid_fit_does_not_stop_it(client):
+    X, y = data()
+    settings = dict(penalty=None, max_iter=400, tol=None)
+    pids = list(client.run(os.getpid).values())
+    killer = threading.Timer(1.5, lambda: os.kill(pids[0], signal.SIGKILL))
+    killer.start()
+    start = time.time()
+    ours = GDRegressor(**settings).fit(da.from_array(X, chunks=(500, 5)), da.from_array(y, chunks=500))
+    killer.join()
+    assert time.time() - start > 1.5, "the fit must still be running when the worker dies"
+    assert pids[0] not in client.run(os.getpid).values()  # that process is gone (a nanny may start another)
+    reference = GDRegressor(**settings).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-8, atol=1e-10)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("dask") is None, reason="the dask command is not installed")
+def test_descend_fit_on_a_cluster_started_from_the_shell(tmp_path):
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    processes = [subprocess.Popen(["dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                   "--dashboard-address", ":0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        time.sleep(2)
+        for _ in range(2):
+            processes.append(subprocess.Popen(["dask", "worker", address, "--nthreads", "1", "--no-dashboard"],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with distributed.Client(address, timeout=30) as probe:
+            probe.wait_for_workers(2, timeout=60)
+        import pandas as pd
+
+        X, y = data()
+        pd.DataFrame(X, columns=list("abcde")).assign(target=y).to_csv(tmp_path / "data.csv", index=False)
+        common = ["fit", "data.csv", "--target", "target", "--penalty", "none", "--epochs", "40",
+                  "--test-size", "0.2", "--random-state", "0"]
+        on_cluster = subprocess.run([sys.executable, "-m", "descend", *common, "--out", "cluster.json",
+                                     "--scheduler", address], capture_output=True, text=True, cwd=tmp_path,
+                                    timeout=300)
+        assert on_cluster.returncode == 0, on_cluster.stderr
+        local = subprocess.run([sys.executable, "-m", "descend", *common, "--out", "local.json"],
+                               capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        assert local.returncode == 0, local.stderr
+        import json
+
+        a = json.loads((tmp_path / "cluster.json").read_text())["state"]
+        b = json.loads((tmp_path / "local.json").read_text())["state"]
+        np.testing.assert_allclose(a["coef"], b["coef"], rtol=1e-8)
+        np.testing.assert_allclose(a["intercept"], b["intercept"], rtol=1e-8)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
