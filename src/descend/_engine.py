@@ -173,6 +173,18 @@ def _row_loss(x, y, theta, n_out, loss_code, epsilon, scores, dscores):
 
 
 @njit(cache=True, inline="always")
+def _add_row_gradient(grad, x, weight, dscores, n_out):
+    """grad += weight * dloss/dscore_k * (x, 1) for each output k: one row's share of a batch gradient."""
+    p1 = x.shape[0] + 1
+    for k in range(n_out):
+        d = weight * dscores[k]
+        offset = k * p1
+        for j in range(p1 - 1):
+            grad[offset + j] += d * x[j]
+        grad[offset + p1 - 1] += d
+
+
+@njit(cache=True, inline="always")
 def _step_and_prox(theta, grad, n_out, p1, l1, has_l1, lr, code, s0, s1, s2, t, hp, mu_product):
     """The optimizer's step, then the L1 part of the penalty by soft-thresholding."""
     mu_product = _optimizer_step(code, theta, grad, s0, s1, s2, float(t), lr, hp, mu_product)
@@ -279,12 +291,7 @@ def compiled_steps(X, y, sw, order, center, scale, theta, n_out, loss_code, epsi
             continue
         loss = _row_loss(x, block_y[r], theta, n_out, loss_code, epsilon, scores, dscores)
         loss_sum += weight * loss
-        for k in range(n_out):
-            d = weight * dscores[k]
-            offset = k * p1
-            for j in range(p):
-                grad[offset + j] += d * x[j]
-            grad[offset + p] += d
+        _add_row_gradient(grad, x, weight, dscores, n_out)
         in_batch += 1
         if in_batch == batch_size or q == n_rows - 1:
             t += 1
@@ -328,7 +335,6 @@ def compiled_gradient_sum(X, y, sw, center, scale, theta, n_out, loss_code, epsi
     over all rows of X, at ``theta``, before any normalization or penalty (see
     :func:`compiled_apply_gradient`). Summed over partitions, it is the full batch's."""
     p = X.shape[1]
-    p1 = p + 1
     grad = np.zeros(theta.shape[0])
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
@@ -342,11 +348,7 @@ def compiled_gradient_sum(X, y, sw, center, scale, theta, n_out, loss_code, epsi
         weight = sw[i] if weighted else 1.0
         loss_sum += weight * _row_loss(x, y[i], theta, n_out, loss_code, epsilon, scores, dscores)
         weight_sum += weight
-        for k in range(n_out):
-            d = weight * dscores[k]
-            for j in range(p):
-                grad[k * p1 + j] += d * x[j]
-            grad[k * p1 + p] += d
+        _add_row_gradient(grad, x, weight, dscores, n_out)
     return loss_sum, weight_sum, grad
 
 
