@@ -131,6 +131,14 @@ def test_moving_the_learning_rate_slider_redraws_the_paths(server, client, tmp_p
                                                    "beta2": 0.999, "momentum": 0.9}).json()
         np.testing.assert_allclose(np.array(after["adam"]), np.array(expected["path"]), rtol=1e-12)
         assert page.locator("#panel tbody tr").count() == 3
+        # A click on the surface moves the start of every path there.
+        ticket = page.evaluate("document.body.dataset.drawn")
+        box = page.locator("#plot .nsewdrag").first.bounding_box()
+        page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.25 * box["height"])
+        page.wait_for_function(f"document.body.dataset.drawn !== '{ticket}'", timeout=30_000)
+        start = page.evaluate("window.descendPaths.map(p => p.path[0])")
+        assert all(point == start[0] for point in start) and start[0] != [-1.5, 2.0]
+        assert 0.5 < start[0][0] < 1.5 and 1.5 < start[0][1] < 2.5  # three quarters across, a quarter down
         page.screenshot(path=str(tmp_path / "explorer.png"))
         assert (tmp_path / "explorer.png").stat().st_size > 10_000
         browser.close()
