@@ -144,3 +144,28 @@ def test_impute_fills_missing_features(tables):
     assert out.returncode == 0, out.stderr
     document = json.loads((folder / "imputed.json").read_text())
     assert document["preprocessing"]["fill"]["rooms"] == pytest.approx(frame["rooms"].median(), abs=1)
+
+
+def test_metrics_gathered_chunk_by_chunk_equal_sklearns():
+    from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, r2_score
+
+    from descend import GDClassifier, GDRegressor
+    from descend.cli import _metrics
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 3))
+    y = 50 + X @ [1.0, 2.0, -1.0] + rng.standard_normal(1000)
+    model = GDRegressor(max_iter=5, tol=None).fit(X, y)
+    chunks = [(X[i:i + 130], y[i:i + 130]) for i in range(0, 1000, 130)]
+    streamed, whole = _metrics("regression", model, chunks), _metrics("regression", model, [(X, y)])
+    prediction = model.predict(X)
+    assert streamed["R^2"] == pytest.approx(r2_score(y, prediction), rel=1e-12)
+    assert whole["R^2"] == pytest.approx(r2_score(y, prediction), rel=1e-12)
+    assert streamed["RMSE"] == pytest.approx(np.sqrt(mean_squared_error(y, prediction)), rel=1e-12)
+    assert streamed["MAE"] == pytest.approx(mean_absolute_error(y, prediction), rel=1e-12)
+    labels = np.where(y > 50, "up", "down")
+    classifier = GDClassifier(max_iter=5, tol=None).fit(X, labels)
+    metrics = _metrics("classification", classifier, [(X[:400], labels[:400]), (X[400:], labels[400:])])
+    assert metrics["log loss"] == pytest.approx(log_loss(labels, classifier.predict_proba(X)), rel=1e-12)
+    assert metrics["accuracy"] == pytest.approx(classifier.score(X, labels))
+    assert metrics["baseline (majority class)"] == max(np.mean(labels == "up"), np.mean(labels == "down"))

@@ -140,6 +140,11 @@ def test_divergence_names_the_iteration_and_suggests_a_smaller_rate():
     # y is multiplied by 1 - 4 = -3 per step: the loss passes 1e8 * 3 after ~9 steps.
     assert 5 <= info.value.iteration <= 12
     assert isinstance(info.value, ValueError)
+    # The way there is kept: x0, then each step up to the one that exploded.
+    path = info.value.path
+    assert path.shape == (info.value.iteration + 1, 2) and np.array_equal(path[0], [1.0, 1.0])
+    np.testing.assert_allclose(path[:, 1], (-3.0) ** np.arange(len(path)))
+    assert len(info.value.loss_history) == len(path)
 
 
 def test_non_finite_gradient_mid_run_is_a_divergence():

@@ -17,6 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .penalties import PENALTY_NAMES
+from .tabular import IMPUTE_CHOICES
+
 app = typer.Typer(
     help="descend: gradient descent, end to end. Train linear models on CSV or Parquet files, "
     "or watch the optimizers race.",
@@ -79,17 +82,9 @@ class Task(str, Enum):
     classification = "classification"
 
 
-class Penalty(str, Enum):
-    none = "none"
-    l1 = "l1"
-    l2 = "l2"
-    elasticnet = "elasticnet"
-
-
-class Impute(str, Enum):
-    none = "none"
-    mean = "mean"
-    median = "median"
+# Choices come from the modules that define them, so the command line cannot drift from the library.
+Penalty = Enum("Penalty", {name: name for name in ("none",) + PENALTY_NAMES}, type=str)
+Impute = Enum("Impute", {name: name for name in IMPUTE_CHOICES}, type=str)
 
 
 class Demo(str, Enum):
@@ -108,24 +103,72 @@ def _metrics_table(title, metrics):
     return table
 
 
-def _metrics(task, estimator, X, y):
-    """Held-out figures: regression R^2, RMSE, MAE; classification accuracy, log loss, baseline."""
-    from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, r2_score
+def _metrics(task, estimator, chunks):
+    """Regression: R^2, RMSE, MAE; classification: accuracy, log loss, majority-class baseline.
 
+    ``chunks`` is an iterable of ``(X, y)``: one pair for a table in memory,
+    the chunks of a stream otherwise. The sums are gathered chunk by chunk
+    (the variance of y by Chan et al.'s pairwise update), so memory never
+    holds more than a chunk.
+    """
+    count, sums = 0, {"squared": 0.0, "absolute": 0.0, "mean": 0.0, "m2": 0.0, "correct": 0, "log": 0.0}
+    tally = {}
+    proba = task == "classification" and hasattr(estimator, "predict_proba")
+    for X, y in chunks:
+        n = len(y)
+        if task == "regression":
+            error = estimator.predict(X) - y
+            sums["squared"] += float(error @ error)
+            sums["absolute"] += float(np.abs(error).sum())
+            chunk_mean = float(np.mean(y))
+            delta = chunk_mean - sums["mean"]
+            sums["m2"] += float(((y - chunk_mean) ** 2).sum()) + delta * delta * count * n / (count + n)
+            sums["mean"] += delta * n / (count + n)
+        else:
+            sums["correct"] += int(np.sum(estimator.predict(X) == y))
+            for label, times in zip(*np.unique(y, return_counts=True), strict=True):
+                tally[label] = tally.get(label, 0) + int(times)
+            if proba:
+                columns = np.searchsorted(estimator.classes_, y)
+                chosen = estimator.predict_proba(X)[np.arange(n), columns]
+                sums["log"] -= float(np.log(np.clip(chosen, 1e-15, 1.0)).sum())
+        count += n
+    if count == 0:
+        raise Failure("there are no rows to measure the model on")
     if task == "regression":
-        prediction = estimator.predict(X)
-        return {"R^2": float(r2_score(y, prediction)),
-                "RMSE": float(np.sqrt(mean_squared_error(y, prediction))),
-                "MAE": float(mean_absolute_error(y, prediction)),
-                "rows": int(len(y))}
-    prediction = estimator.predict(X)
-    metrics = {"accuracy": float(np.mean(prediction == y))}
-    if hasattr(estimator, "predict_proba"):
-        metrics["log loss"] = float(log_loss(y, estimator.predict_proba(X), labels=estimator.classes_))
-    values, counts = np.unique(np.asarray(y), return_counts=True)
-    metrics["baseline (majority class)"] = float(counts.max() / counts.sum())
-    metrics["rows"] = int(len(y))
+        return {"R^2": 1 - sums["squared"] / sums["m2"] if sums["m2"] > 0 else float("nan"),
+                "RMSE": float(np.sqrt(sums["squared"] / count)), "MAE": sums["absolute"] / count, "rows": count}
+    metrics = {"accuracy": sums["correct"] / count}
+    if proba:
+        metrics["log loss"] = sums["log"] / count
+    metrics["baseline (majority class)"] = max(tally.values()) / count
+    metrics["rows"] = count
     return metrics
+
+
+def _parse_learning_rate(text):
+    if text == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise Failure(f"--learning-rate must be 'auto' or a number, got {text!r}") from None
+
+
+def _write_model(console, estimator, out, preprocessor, metadata, plot, plot_title):
+    """Save the model with its preprocessing and metadata; draw its loss curve if asked."""
+    from .io import save
+
+    metadata = {**metadata, "features": preprocessor.output_names,
+                "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    save(estimator, out, preprocessing=preprocessor.to_dict(), metadata=metadata)
+    console.print(f"model written to {out} ({estimator.n_iter_} epochs, learning rate "
+                  f"{estimator.learning_rate_:.3g})")
+    if plot:
+        from .plot import loss_curve
+
+        loss_curve(estimator, title=plot_title, path=plot)
+        console.print(f"loss curve written to {plot}")
 
 
 def _target_values(frame, target, task):
@@ -181,7 +224,6 @@ def fit(
     def action():
         from sklearn.model_selection import train_test_split
 
-        from .io import save
         from .linear import GDClassifier, GDRegressor
         from .tabular import TablePreprocessor, clean_target, infer_task, read_table
 
@@ -192,13 +234,7 @@ def fit(
         frame = clean_target(read_table(data), target, notices)
         chosen_task = task.value if task is not None else infer_task(frame[target])
         y = _target_values(frame, target, chosen_task)
-        if learning_rate != "auto":
-            try:
-                rate = float(learning_rate)
-            except ValueError:
-                raise Failure(f"--learning-rate must be 'auto' or a number, got {learning_rate!r}") from None
-        else:
-            rate = "auto"
+        rate = _parse_learning_rate(learning_rate)
         if out.exists() and out.is_dir():
             raise Failure(f"--out {out} is a folder")
         if not out.parent.exists() if str(out.parent) else False:
@@ -238,24 +274,16 @@ def fit(
                 console.print(f"[yellow]notice:[/] did not converge in {epochs} epochs; raise --epochs")
         if len(test_rows):
             X_test = preprocessor.transform(frame.iloc[test_rows], allowed_extra=(target,))
-            metrics = _metrics(chosen_task, estimator, X_test, y[test_rows])
+            metrics = _metrics(chosen_task, estimator, [(X_test, y[test_rows])])
             title = f"held-out metrics ({len(test_rows)} of {len(frame)} rows)"
         else:
-            metrics = _metrics(chosen_task, estimator, X_train, y[train_rows])
+            metrics = _metrics(chosen_task, estimator, [(X_train, y[train_rows])])
             title = "training metrics (no rows held out)"
         console.print(_metrics_table(title, metrics))
-        metadata = {"task": chosen_task, "target": target, "data": str(data), "rows": int(len(frame)),
-                    "trained_on": int(len(train_rows)), "metrics": metrics, "metrics_on": title,
-                    "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                    "features": preprocessor.output_names}
-        save(estimator, out, preprocessing=preprocessor.to_dict(), metadata=metadata)
-        console.print(f"model written to {out} ({estimator.n_iter_} epochs, learning rate "
-                      f"{estimator.learning_rate_:.3g})")
-        if plot:
-            from .plot import loss_curve
-
-            loss_curve(estimator, title=f"{data.name}: training loss", path=plot)
-            console.print(f"loss curve written to {plot}")
+        _write_model(console, estimator, out, preprocessor,
+                     {"task": chosen_task, "target": target, "data": str(data), "rows": int(len(frame)),
+                      "trained_on": int(len(train_rows)), "metrics": metrics, "metrics_on": title},
+                     plot, f"{data.name}: training loss")
 
     _run(action)
 
@@ -276,31 +304,8 @@ def _fit_on_cluster(estimator, address, X, y):
         client.close()
 
 
-def _streamed_metrics(task, estimator, source):
-    """Training metrics over one more pass of the stream, accumulated chunk by chunk."""
-    count = 0
-    if task == "regression":
-        sse = sae = total = total_sq = 0.0
-        for X, y in source.epoch():
-            error = estimator.predict(X) - y
-            sse, sae = sse + float(error @ error), sae + float(np.abs(error).sum())
-            total, total_sq, count = total + float(y.sum()), total_sq + float(y @ y), count + len(y)
-        variance = total_sq - total * total / count
-        return {"R^2": 1 - sse / variance if variance > 0 else float("nan"), "RMSE": float(np.sqrt(sse / count)),
-                "MAE": sae / count, "rows": count}
-    correct = 0
-    tally = {}
-    for X, y in source.epoch():
-        correct += int(np.sum(estimator.predict(X) == y))
-        count += len(y)
-        for label, n in zip(*np.unique(y, return_counts=True), strict=True):
-            tally[label] = tally.get(label, 0) + int(n)
-    return {"accuracy": correct / count, "baseline (majority class)": max(tally.values()) / count, "rows": count}
-
-
 def _fit_stream(console, data, target, out, task, optimizer, learning_rate, batch_size, epochs, penalty, alpha,
                 l1_ratio, random_state, impute, plot, chunk_rows, buffer_rows):
-    from .io import save
     from .linear import GDClassifier, GDRegressor
     from .stream import TableStream
 
@@ -308,10 +313,7 @@ def _fit_stream(console, data, target, out, task, optimizer, learning_rate, batc
                          task=task.value if task is not None else None)
     for notice in source.notices:
         console.print(f"[yellow]notice:[/] {notice} (in the first rows; later chunks drop such rows too)")
-    try:
-        rate = "auto" if learning_rate == "auto" else float(learning_rate)
-    except ValueError:
-        raise Failure(f"--learning-rate must be 'auto' or a number, got {learning_rate!r}") from None
+    rate = _parse_learning_rate(learning_rate)
     estimator = (GDRegressor if source.task == "regression" else GDClassifier)(
         optimizer=optimizer, learning_rate=rate, batch_size=batch_size or 256, max_iter=epochs,
         penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
@@ -319,19 +321,13 @@ def _fit_stream(console, data, target, out, task, optimizer, learning_rate, batc
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         estimator.fit(source)
-    metrics = _streamed_metrics(source.task, estimator, source)
+    metrics = _metrics(source.task, estimator, source.epoch())
     title = f"training metrics over the whole file, streamed ({metrics['rows']} rows)"
     console.print(_metrics_table(title, metrics))
-    metadata = {"task": source.task, "target": target, "data": str(data), "rows": metrics["rows"],
-                "streamed": True, "metrics": metrics, "metrics_on": title,
-                "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                "features": source.preprocessor.output_names}
-    save(estimator, out, preprocessing=source.preprocessor.to_dict(), metadata=metadata)
-    console.print(f"model written to {out} ({estimator.n_iter_} epochs over {estimator.rows_seen_} rows)")
-    if plot:
-        from .plot import loss_curve
-
-        loss_curve(estimator, title=f"{data.name}: training loss (streamed)", path=plot)
+    _write_model(console, estimator, out, source.preprocessor,
+                 {"task": source.task, "target": target, "data": str(data), "rows": metrics["rows"],
+                  "streamed": True, "metrics": metrics, "metrics_on": title},
+                 plot, f"{data.name}: training loss (streamed)")
 
 
 def _load(model_path):
@@ -411,7 +407,7 @@ def evaluate(
                 raise Failure(f"{target!r} holds classes the model never saw: {', '.join(unknown[:5])}")
             if estimator.classes_.dtype.kind not in "iufb":
                 y = y.astype(str).astype(object)
-        Console().print(_metrics_table(f"{model.name} on {data.name}", _metrics(task, estimator, X, y)))
+        Console().print(_metrics_table(f"{model.name} on {data.name}", _metrics(task, estimator, [(X, y)])))
 
     _run(action)
 

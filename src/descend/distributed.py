@@ -122,7 +122,7 @@ def fit_dask(estimator, X, y, *, n_out, loss_name, classes=None):
     steps_per_epoch = 1 if batch_size is None else max(-(-r // local_batch) for r in rows_per_partition)
     schedule = estimator._make_schedule(lr0, steps_per_epoch)
     rng = np.random.RandomState(estimator.random_state if isinstance(estimator.random_state, int) else None)
-    best_loss, no_improvement = np.inf, 0
+    record = estimator._new_record()
     for _ in range(estimator.max_iter):
         code, hp, slots = _engine.pack_optimizer(optimizer, estimator._opt_state)
         theta = client.scatter(estimator._theta, broadcast=True)
@@ -159,14 +159,12 @@ def fit_dask(estimator, X, y, *, n_out, loss_name, classes=None):
         if "mu_product" in estimator._opt_state:
             estimator._opt_state["mu_product"] = estimator._mu_product
         estimator._check_finite(loss_sum)
-        estimator.n_iter_ += 1
-        objective = estimator._objective(loss_sum / weight_sum)
-        estimator.history_["loss"].append(objective)
-        estimator.history_["lr"].append(lr)
+        estimator._last_lr = lr
+        objective = estimator._end_epoch(loss_sum / weight_sum, record)
+        if estimator._stalled(record, objective):
+            break
+    else:
         if estimator.tol is not None:
-            no_improvement = no_improvement + 1 if objective > best_loss - estimator.tol else 0
-            best_loss = min(best_loss, objective)
-            if no_improvement >= estimator.n_iter_no_change:
-                break
+            estimator._warn_unconverged()
     estimator._publish()
     return estimator

@@ -14,7 +14,6 @@ never 500. ``GET /api/surface?function=...`` gives the contour grid.
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from importlib import resources
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 
 from .functions import FUNCTION_NAMES, get_function
 from .optimizers import OPTIMIZER_NAMES, get_optimizer
+from .plot import trace
 
 MAX_ITERS = 10_000
 GRID = 120
@@ -41,9 +41,6 @@ _SLIDERS = {
 def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, y0=None, momentum=None,
                  beta1=None, beta2=None) -> dict:
     """The path of ``optimizer`` on ``function``: what the API answers."""
-    from .exceptions import DivergenceError
-    from .minimize import minimize
-
     surface = get_function(function)
     start = surface.start.copy()
     if x0 is not None:
@@ -58,24 +55,10 @@ def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, 
             raise ValueError("nesterov needs a momentum > 0")
     if optimizer in _SLIDERS["betas"] and (beta1 is not None or beta2 is not None):
         options["betas"] = (0.9 if beta1 is None else beta1, 0.999 if beta2 is None else beta2)
-    opt = get_optimizer(optimizer, **options)
-    trail, values = [start.copy()], [float(surface.value(start))]
-
-    def record(info):
-        trail.append(info.x)
-        values.append(info.value)
-
-    diverged = False
-    try:
-        minimize(surface, start, opt, max_iter=iters, tol=None, callbacks=[record])
-    except DivergenceError:
-        diverged = True
-    points = np.array(trail)
-    keep = np.all(np.isfinite(points), axis=1) & (np.abs(points).max(axis=1) < 1e12)
-    points, values = points[keep], [v for v, k in zip(values, keep) if k and math.isfinite(v)]
+    points, values, diverged = trace(surface, start, get_optimizer(optimizer, **options), iters)
     gradients = np.array([np.linalg.norm(surface.grad(p)) for p in points])
     below = np.flatnonzero(gradients < CONVERGED)
-    return {"function": surface.name, "optimizer": optimizer, "path": points.tolist(), "loss": values,
+    return {"function": surface.name, "optimizer": optimizer, "path": points.tolist(), "loss": values.tolist(),
             "diverged": diverged, "converged_at": int(below[0]) if below.size else None}
 
 

@@ -222,22 +222,14 @@ class _BaseGD(BaseEstimator):
         dtype = X.dtype
         if reset or not hasattr(self, "_theta"):
             p = X.shape[1]
-            center, scale = np.zeros(p), np.ones(p)
+            mean, std = np.zeros(p), np.ones(p)
             if self.standardize:
                 mean, std = _engine.column_moments(X, sw, _sample_rows(np.arange(X.shape[0])))
-                scale = np.where(std > 0, 1.0 / np.where(std > 0, std, 1.0), 1.0)
-                if self.fit_intercept:  # without an intercept a shift of x is not a change of variables
-                    center = mean
-            self._center, self._scale = center.astype(dtype), scale.astype(dtype)
-            self._standardized = bool(self.standardize)
-            self._theta = np.zeros(n_out * (p + 1), dtype=dtype)
-            if self.fit_intercept:
-                self._theta[p::p + 1] = self._initial_intercept(y, sw, n_out, loss_name)
-            self._opt_state = optimizer.init(self._theta)
-            self._mu_product = 1.0
-            self.t_ = 0
-            self.n_iter_ = 0
-            self.history_ = {"loss": [], "val_loss": [], "lr": []}
+            weights = sw if sw.size else None
+            counts = (np.bincount(y.astype(int), weights=weights, minlength=n_out) if loss_name == "multinomial"
+                      else None)
+            self._initialize(p, n_out, loss_name, dtype, mean, std, float(np.average(y, weights=weights)), counts,
+                             optimizer)
         else:
             if len(self._theta) != n_out * (X.shape[1] + 1):
                 raise ValueError(f"cannot continue a fit of {len(self._theta) // (len(self._center) + 1)} output(s) "
@@ -256,57 +248,90 @@ class _BaseGD(BaseEstimator):
         self._loss = LOSSES[loss_name]
         self._n_out = n_out
 
-    def _dask_setup(self, p, n_out, loss_name, mean, std, y, y_mean, names):
-        """_setup for data on a Dask cluster: moments and the first intercept come computed."""
-        import dask.array as da
+    def _initialize(self, p, n_out, loss_name, dtype, mean, std, mean_target, class_counts, optimizer):
+        """Fresh parameters and optimizer state, from the data's column moments and target summary.
 
-        optimizer, penalty = self._check_params(None)
+        The steps are taken in standardized coordinates, (x - mean) / std (only
+        the scaling without an intercept: then a shift is not a change of
+        variables). The intercept starts at the best constant model, not at
+        0: the mean target, the log-odds of the positive class (targets are
+        -1/+1, so that is (mean + 1) / 2), or the log class frequencies; an
+        intercept far from 0 costs an optimizer with small steps many epochs.
+        """
         center, scale = np.zeros(p), np.ones(p)
         if self.standardize:
+            std = np.asarray(std, dtype=float)
             scale = np.where(std > 0, 1.0 / np.where(std > 0, std, 1.0), 1.0)
             if self.fit_intercept:
                 center = np.asarray(mean, dtype=float)
-        self._center, self._scale, self._standardized = center, scale, bool(self.standardize)
-        self._theta = np.zeros(n_out * (p + 1))
+        self._center, self._scale = center.astype(dtype), scale.astype(dtype)
+        self._standardized = bool(self.standardize)
+        self._theta = np.zeros(n_out * (p + 1), dtype=dtype)
         if self.fit_intercept:
             if loss_name in ("squared_error", "huber"):
-                start = y_mean
+                start = mean_target
             elif loss_name == "log_loss":
-                positive = np.clip((y_mean + 1) / 2, 1e-6, 1 - 1e-6)
+                positive = np.clip((mean_target + 1) / 2, 1e-6, 1 - 1e-6)
                 start = np.log(positive / (1 - positive))
             elif loss_name == "multinomial":
-                counts = da.bincount(y.astype(int), minlength=n_out).compute()
-                frequencies = np.clip(counts / counts.sum(), 1e-6, None)
+                frequencies = np.clip(class_counts / class_counts.sum(), 1e-6, None)
                 start = np.log(frequencies) - np.log(frequencies).mean()
             else:
                 start = 0.0
             self._theta[p::p + 1] = start
         self._opt_state = optimizer.init(self._theta)
         self._mu_product = 1.0
-        self.t_, self.n_iter_ = 0, 0
+        self.t_ = 0
+        self.n_iter_ = 0
         self.history_ = {"loss": [], "val_loss": [], "lr": []}
+
+    def _dask_setup(self, p, n_out, loss_name, mean, std, y, y_mean, names):
+        """_setup for data on a Dask cluster: the moments and the target's mean come computed."""
+        import dask.array as da
+
+        optimizer, penalty = self._check_params(None)
+        counts = da.bincount(y.astype(int), minlength=n_out).compute() if loss_name == "multinomial" else None
+        self._initialize(p, n_out, loss_name, np.float64, mean, std, y_mean, counts, optimizer)
         self._state_of, self._optimizer, self._penalty = optimizer, optimizer, penalty
         self._loss, self._n_out = LOSSES[loss_name], n_out
         self.n_features_in_ = p
         if names is not None:
             self.feature_names_in_ = np.array(names, dtype=object)
 
+    # ------------------------------------------------------ end of an epoch
     @staticmethod
-    def _initial_intercept(y, sw, n_out, loss_name):
-        """Start from the best constant model, not from 0: the (weighted) mean target,
-        the log-odds of the positive class, or the log class frequencies. Saves the
-        many steps an intercept far from 0 costs an optimizer with small steps."""
-        weights = sw if sw.size else None
-        if loss_name in ("squared_error", "huber"):
-            return np.average(y, weights=weights)
-        if loss_name == "log_loss":
-            positive = np.clip(np.average(y > 0, weights=weights), 1e-6, 1 - 1e-6)
-            return np.log(positive / (1 - positive))
-        if loss_name == "multinomial":
-            counts = np.bincount(y.astype(int), weights=weights, minlength=n_out)
-            frequencies = np.clip(counts / counts.sum(), 1e-6, None)
-            return np.log(frequencies) - np.log(frequencies).mean()
-        return 0.0
+    def _new_record():
+        """What the stopping rules remember across epochs (it goes into checkpoints)."""
+        return {"epoch": 0, "best_loss": np.inf, "best_val": np.inf, "no_improvement": 0, "best_theta": None,
+                "best_iteration": None, "first_loss": None}
+
+    def _end_epoch(self, mean_loss, record):
+        """Count the epoch, refuse an exploding loss, and log it; returns the training objective."""
+        self.n_iter_ += 1
+        record["epoch"] += 1
+        loss = self._objective(mean_loss)
+        first = record["first_loss"] = loss if record["first_loss"] is None else record["first_loss"]
+        if loss - first > EXPLOSION_FACTOR * max(1.0, abs(first)):
+            raise DivergenceError(
+                f"the fit diverged in epoch {self.n_iter_}: the training loss grew from {first:.6g} "
+                f"to {loss:.6g}. Use a smaller learning_rate or standardize the features.", iteration=self.t_)
+        self.history_["loss"].append(loss)
+        self.history_["lr"].append(self._last_lr)
+        return loss
+
+    def _stalled(self, record, monitored, key="best_loss"):
+        """The tol rule: True once ``monitored`` has not beaten its best by ``tol`` for
+        ``n_iter_no_change`` epochs in a row."""
+        if self.tol is not None and monitored > record[key] - self.tol:
+            record["no_improvement"] += 1
+        else:
+            record["no_improvement"] = 0
+        record[key] = min(record[key], monitored)
+        return record["no_improvement"] >= self.n_iter_no_change
+
+    def _warn_unconverged(self):
+        warnings.warn(f"{type(self).__name__} reached max_iter={self.max_iter} epochs before the training "
+                      "loss stopped improving; raise max_iter or tol.", ConvergenceWarning, stacklevel=4)
 
     def _penalty_weights(self):
         """Per standardized coordinate: the L1 and L2 weights of the penalty on the original coefficients."""
@@ -414,8 +439,7 @@ class _BaseGD(BaseEstimator):
         schedule = self._make_schedule(lr0, steps_per_epoch)
         observe = getattr(schedule, "observe", None)
 
-        loop = {"epoch": 0, "best_loss": np.inf, "best_val": np.inf, "no_improvement": 0, "best_theta": None,
-                "best_iteration": None, "first_loss": None}
+        loop = self._new_record()
         if resume:
             self._restore_checkpoint(loop, rng, schedule, X, y)
         self.best_iteration_ = loop["best_iteration"]
@@ -425,45 +449,27 @@ class _BaseGD(BaseEstimator):
             while loop["epoch"] < n_epochs:
                 if gram is not None:
                     mean_loss = self._run_gram_epoch(gram, xty, yty, gram_weight, schedule)
+                    if progress is not None:
+                        progress.advance(progress.task_ids[0], n_train)
                 else:
                     shuffled = self.shuffle and batch_size < n_train
                     order = rng.permutation(rows) if shuffled else rows
                     loss_sum, weight_sum = self._run_epoch(X, y, sw, order, batch_size, sw_mean, schedule, progress)
                     mean_loss = loss_sum / weight_sum
-                if gram is not None and progress is not None:
-                    progress.advance(progress.task_ids[0], n_train)
-                self.n_iter_ += 1
-                loop["epoch"] += 1
-                loss = self._objective(mean_loss)
-                first_loss = loop["first_loss"] = loss if loop["first_loss"] is None else loop["first_loss"]
-                if loss - first_loss > EXPLOSION_FACTOR * max(1.0, abs(first_loss)):
-                    raise DivergenceError(
-                        f"the fit diverged in epoch {self.n_iter_}: the training loss grew from {first_loss:.6g} "
-                        f"to {loss:.6g}. Use a smaller learning_rate or standardize the features.",
-                        iteration=self.t_)
-                self.history_["loss"].append(loss)
-                self.history_["lr"].append(self._last_lr)
+                loss = self._end_epoch(mean_loss, loop)
                 if observe is not None:
                     observe(loss)
-                if stopping:
-                    if val_rows is not None:
-                        val_loss = float(_engine.compiled_mean_loss(
-                            X, y, sw, val_rows, self._center, self._scale, self._theta, self._n_out,
-                            self._loss.code, float(getattr(self, "epsilon", 0))))
-                        self.history_["val_loss"].append(val_loss)
-                        if val_loss < loop["best_val"]:
-                            loop["best_theta"], loop["best_iteration"] = self._theta.copy(), self.n_iter_
-                            self.best_iteration_ = self.n_iter_
-                        monitored, best = val_loss, loop["best_val"]
-                        loop["best_val"] = min(loop["best_val"], val_loss)
-                    else:
-                        monitored, best = loss, loop["best_loss"]
-                    loop["best_loss"] = min(loop["best_loss"], loss)
-                    if self.tol is not None and monitored > best - self.tol:
-                        loop["no_improvement"] += 1
-                    else:
-                        loop["no_improvement"] = 0
-                    converged = loop["no_improvement"] >= self.n_iter_no_change
+                if stopping and val_rows is not None:
+                    val_loss = float(_engine.compiled_mean_loss(
+                        X, y, sw, val_rows, self._center, self._scale, self._theta, self._n_out,
+                        self._loss.code, float(getattr(self, "epsilon", 0))))
+                    self.history_["val_loss"].append(val_loss)
+                    if val_loss < loop["best_val"]:
+                        loop["best_theta"], loop["best_iteration"] = self._theta.copy(), self.n_iter_
+                        self.best_iteration_ = self.n_iter_
+                    converged = self._stalled(loop, val_loss, "best_val")
+                elif stopping:
+                    converged = self._stalled(loop, loss)
                 if self.checkpoint is not None and (loop["epoch"] % self.checkpoint_every == 0 or converged
                                                     or loop["epoch"] == n_epochs):
                     self._write_checkpoint(loop, rng, schedule, X, y)
@@ -475,8 +481,7 @@ class _BaseGD(BaseEstimator):
         if loop["best_theta"] is not None:  # early stopping keeps the weights of the best validation loss
             self._theta[:] = loop["best_theta"]
         if stopping and not converged and self.tol is not None:
-            warnings.warn(f"{type(self).__name__} reached max_iter={self.max_iter} epochs before the training "
-                          "loss stopped improving; raise max_iter or tol.", ConvergenceWarning, stacklevel=3)
+            self._warn_unconverged()
         self._publish()
 
     # ------------------------------------------------------- chunked data
@@ -508,7 +513,7 @@ class _BaseGD(BaseEstimator):
         total_rows = 0
         progress = None
         converged = False
-        best_loss, no_improvement = np.inf, 0
+        record = self._new_record()
         try:
             for epoch in range(n_epochs):
                 loss_sum = weight_sum = 0.0
@@ -543,22 +548,15 @@ class _BaseGD(BaseEstimator):
                         progress.update(progress.task_ids[0], description=f"epoch {epoch + 1}/{n_epochs}")
                 if weight_sum == 0:
                     raise ValueError("the source gave no rows")
-                self.n_iter_ += 1
-                loss = self._objective(loss_sum / weight_sum)
-                self.history_["loss"].append(loss)
-                self.history_["lr"].append(self._last_lr)
-                if self.tol is not None and n_epochs > 1:
-                    no_improvement = no_improvement + 1 if loss > best_loss - self.tol else 0
-                    best_loss = min(best_loss, loss)
-                    if no_improvement >= self.n_iter_no_change:
-                        converged = True
-                        break
+                loss = self._end_epoch(loss_sum / weight_sum, record)
+                if n_epochs > 1 and self._stalled(record, loss):
+                    converged = True
+                    break
         finally:
             if progress is not None:
                 progress.stop()
         if n_epochs > 1 and not converged and self.tol is not None:
-            warnings.warn(f"{type(self).__name__} reached max_iter={self.max_iter} epochs before the training "
-                          "loss stopped improving; raise max_iter or tol.", ConvergenceWarning, stacklevel=3)
+            self._warn_unconverged()
         self.rows_seen_ = total_rows
         self._publish()
         return self

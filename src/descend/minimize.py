@@ -271,55 +271,60 @@ def minimize(
     path, losses, rates = [x.copy()], [objective], []
     converged, message, k = False, "", 0
 
-    while True:
-        if observe is not None:
-            observe(objective)
-        rate = step_rate(k + 1)
-        if tol is not None and stationarity(x, full_grad, rate) < tol:
-            converged, message = True, f"gradient norm below tol={tol}"
-            break
-        if k == max_iter:
-            message = f"reached max_iter={max_iter}"
-            break
-        k += 1
-        if line_search:
-            found = False
-            for _ in range(ARMIJO_MAX_BACKTRACKS):
-                trial = x - rate * full_grad
-                project(trial, rate)
-                try:
-                    _, _, trial_objective, trial_grad = evaluate(trial, k)
-                except DivergenceError:  # the trial step overshot into overflow: shorten it
+    try:
+        while True:
+            if observe is not None:
+                observe(objective)
+            rate = step_rate(k + 1)
+            if tol is not None and stationarity(x, full_grad, rate) < tol:
+                converged, message = True, f"gradient norm below tol={tol}"
+                break
+            if k == max_iter:
+                message = f"reached max_iter={max_iter}"
+                break
+            k += 1
+            if line_search:
+                found = False
+                for _ in range(ARMIJO_MAX_BACKTRACKS):
+                    trial = x - rate * full_grad
+                    project(trial, rate)
+                    try:
+                        _, _, trial_objective, trial_grad = evaluate(trial, k)
+                    except DivergenceError:  # the trial step overshot into overflow: shorten it
+                        rate *= ARMIJO_SHRINK
+                        continue
+                    moved = trial - x
+                    if trial_objective <= objective - ARMIJO_C * float(moved @ moved) / rate:
+                        found = True
+                        break
                     rate *= ARMIJO_SHRINK
-                    continue
-                moved = trial - x
-                if trial_objective <= objective - ARMIJO_C * float(moved @ moved) / rate:
-                    found = True
+                if not found:
+                    k -= 1
+                    message = "line search found no decrease (the objective is flat to rounding here)"
                     break
-                rate *= ARMIJO_SHRINK
-            if not found:
-                k -= 1
-                message = "line search found no decrease (the objective is flat to rounding here)"
-                break
-            x, objective, full_grad = trial, trial_objective, trial_grad
-        else:
-            optimizer.update(x, full_grad, state, rate)
-            project(x, rate)
-            _, _, objective, full_grad = evaluate(x, k)
-        path.append(x.copy())
-        losses.append(objective)
-        rates.append(rate)
-        if objective - start_objective > EXPLOSION_FACTOR * start_scale:
-            raise DivergenceError(
-                f"diverged at iteration {k}: the objective grew from {start_objective:.6g} to "
-                f"{objective:.6g}. Try a smaller learning rate.",
-                iteration=k,
-            )
-        if callbacks:
-            info = StepInfo(k, x.copy(), objective, float(np.linalg.norm(full_grad)), rate)
-            if any([bool(cb(info)) for cb in callbacks]):
-                message = f"stopped by a callback at iteration {k}"
-                break
+                x, objective, full_grad = trial, trial_objective, trial_grad
+            else:
+                optimizer.update(x, full_grad, state, rate)
+                project(x, rate)
+                _, _, objective, full_grad = evaluate(x, k)
+            path.append(x.copy())
+            losses.append(objective)
+            rates.append(rate)
+            if objective - start_objective > EXPLOSION_FACTOR * start_scale:
+                raise DivergenceError(
+                    f"diverged at iteration {k}: the objective grew from {start_objective:.6g} to "
+                    f"{objective:.6g}. Try a smaller learning rate.",
+                    iteration=k,
+                )
+            if callbacks:
+                info = StepInfo(k, x.copy(), objective, float(np.linalg.norm(full_grad)), rate)
+                if any([bool(cb(info)) for cb in callbacks]):
+                    message = f"stopped by a callback at iteration {k}"
+                    break
+    except DivergenceError as error:
+        # Keep the finite part of the way there: a picture of a divergence needs it.
+        error.path, error.loss_history = np.array(path), np.array(losses)
+        raise
 
     return OptimizeResult(
         x=x,

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["loss_curve", "paths", "compare_optimizers", "learning_rate_grid", "animate_paths", "run_paths",
-           "save_figure"]
+           "trace", "save_figure"]
 
 COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:gray",
           "tab:olive", "tab:cyan", "black", "gold"]
@@ -152,13 +152,11 @@ def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
 
 
 def run_paths(function, optimizers, *, lr=None, start=None, iters=100, **hyperparameters):
-    """Run ``descend.minimize`` for each optimizer from the same start; ``{name: OptimizeResult}``.
+    """Run ``descend.minimize`` for each optimizer from the same start; ``{name: path}``.
 
     ``lr`` is one rate for all or a dict ``{name: rate}``; a run that
     diverges keeps the steps it took before (its path ends where it blew up).
     """
-    from .exceptions import DivergenceError
-    from .minimize import minimize
     from .optimizers import get_optimizer
 
     surface = _surface(function)
@@ -168,13 +166,25 @@ def run_paths(function, optimizers, *, lr=None, start=None, iters=100, **hyperpa
         rate = lr.get(name) if isinstance(lr, dict) else lr
         options = {"lr": rate} if rate is not None else {}
         optimizer = get_optimizer(name, **options, **hyperparameters.get(name, {}))
-        trail = []
-        try:
-            results[name] = minimize(surface, start, optimizer, max_iter=iters, tol=None,
-                                     callbacks=[lambda info: trail.append(info.x)])
-        except DivergenceError:
-            results[name] = np.vstack([start] + [p for p in trail if np.all(np.abs(p) < 1e6)])
+        results[name] = trace(surface, start, optimizer, iters)[0]
     return results
+
+
+def trace(surface, start, optimizer, iters):
+    """``minimize`` for ``iters`` steps: ``(path, loss_history, diverged)``.
+
+    On divergence the path and losses stop where they were last finite and
+    on the picture (coordinates below 1e6), as :class:`descend.DivergenceError` keeps them.
+    """
+    from .exceptions import DivergenceError
+    from .minimize import minimize
+
+    try:
+        result = minimize(surface, start, optimizer, max_iter=iters, tol=None)
+        return result.path, result.loss_history, False
+    except DivergenceError as error:
+        shown = np.all(np.abs(error.path) < 1e6, axis=1)
+        return error.path[shown], error.loss_history[shown], True
 
 
 def compare_optimizers(function="bowl", optimizers=("sgd", "momentum", "adagrad"), *, lr=None, start=None,
@@ -213,12 +223,14 @@ def learning_rate_grid(function, optimizer, rates, *, start=None, iters=50, path
     columns = min(len(rates), 3)
     rows = -(-len(rates) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 4.2 * rows), squeeze=False)
+    from .optimizers import get_optimizer
+
     for ax, rate in zip(axes.ravel(), rates):
-        run = run_paths(surface, [optimizer], lr=rate, start=start, iters=iters)[optimizer]
+        start_point = surface.start if start is None else np.asarray(start, dtype=float)
+        trail, _, blew_up = trace(surface, start_point, get_optimizer(optimizer, lr=rate), iters)
         _contours(ax, surface)
-        _draw_path(ax, _path_of(run), "tab:red", f"lr {rate:g}")
-        trail = _path_of(run)
-        diverged = not hasattr(run, "path") or surface.value(trail[-1]) > surface.value(trail[0])
+        _draw_path(ax, trail, "tab:red", f"lr {rate:g}")
+        diverged = blew_up or surface.value(trail[-1]) > surface.value(trail[0])
         ax.set_title(f"{optimizer}, lr {rate:g}" + (" (diverged)" if diverged else ""), fontsize=10)
     for ax in axes.ravel()[len(rates):]:
         ax.set_visible(False)

@@ -21,6 +21,7 @@ __all__ = ["DataError", "read_table", "TablePreprocessor", "infer_task", "clean_
 # column with a typo, not a categorical one.
 NUMERIC_SHARE = 0.9
 MAX_CATEGORIES = 100
+IMPUTE_CHOICES = ("none", "mean", "median")
 
 
 class DataError(ValueError):
@@ -133,8 +134,8 @@ class TablePreprocessor:
     """
 
     def __init__(self, impute: str = "none"):
-        if impute not in ("none", "mean", "median"):
-            raise DataError(f"impute must be none, mean or median, got {impute!r}")
+        if impute not in IMPUTE_CHOICES:
+            raise DataError(f"impute must be one of {', '.join(IMPUTE_CHOICES)}, got {impute!r}")
         self.impute = impute
 
     def fit(self, frame: pd.DataFrame, target: str | None, notices: list[str], *,
