@@ -185,6 +185,36 @@ def _add_row_gradient(grad, x, weight, dscores, n_out):
 
 
 @njit(cache=True, inline="always")
+def _add_rows(block, block_y, block_w, lo, hi, theta, grad, n_out, loss_code, epsilon, scores, dscores):
+    """Rows lo:hi of a block, all in one batch: their gradients added to grad;
+    returns their (weighted loss sum, weight sum)."""
+    loss_sum = 0.0
+    weight_sum = 0.0
+    if n_out == 1 and loss_code != MULTINOMIAL:
+        # The common case written out: one score and one derivative per row and no loop over
+        # outputs, which LLVM vectorizes (3x faster than the general loop below).
+        p = block.shape[1]
+        for r in range(lo, hi):
+            x = block[r]
+            weight = block_w[r]
+            loss, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], block_y[r], loss_code, epsilon)
+            loss_sum += weight * loss
+            weight_sum += weight
+            d *= weight
+            for j in range(p):
+                grad[j] += d * x[j]
+            grad[p] += d
+        return loss_sum, weight_sum
+    for r in range(lo, hi):
+        x = block[r]
+        weight = block_w[r]
+        loss_sum += weight * _row_loss(x, block_y[r], theta, n_out, loss_code, epsilon, scores, dscores)
+        weight_sum += weight
+        _add_row_gradient(grad, x, weight, dscores, n_out)
+    return loss_sum, weight_sum
+
+
+@njit(cache=True, inline="always")
 def _step_and_prox(theta, grad, n_out, p1, l1, has_l1, lr, code, s0, s1, s2, t, hp, mu_product):
     """The optimizer's step, then the L1 part of the penalty by soft-thresholding."""
     mu_product = _optimizer_step(code, theta, grad, s0, s1, s2, float(t), lr, hp, mu_product)
@@ -238,46 +268,81 @@ def compiled_steps(X, y, sw, order, center, scale, theta, n_out, loss_code, epsi
     The loss is summed over the rows as they are met, at the parameters of
     their batch.
     """
-    p = X.shape[1]
-    p1 = p + 1
+    single = n_out == 1 and loss_code != MULTINOMIAL
+    if batch_size == 1 and single and code == 0 and hp[0] == 0 and hp[2] == 0:  # SGD, no momentum or decay
+        loss_sum, weight_sum = _plain_per_sample_steps(X, y, sw, order, center, scale, theta, loss_code, epsilon,
+                                                       fit_intercept, lrs, sw_mean, l1, l2, standardized)
+        return loss_sum, weight_sum, t + order.shape[0], mu_product
+    p1 = X.shape[1] + 1
     n_rows = order.shape[0]
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
-    # Blocks hold whole batches when batches are small, so that per-sample
-    # steps gather 256 rows at once too.
-    block_rows = GATHER_ROWS if batch_size >= GATHER_ROWS else (GATHER_ROWS // batch_size) * batch_size
-    block = np.empty((min(block_rows, n_rows), p), dtype=X.dtype)
-    block_y = np.empty(block.shape[0], dtype=y.dtype)
-    block_w = np.empty(block.shape[0])
+    block, block_y, block_w = _gather_buffers(X, y, n_rows, batch_size)
     has_l1 = np.any(l1 > 0)
-    plain_per_sample = batch_size == 1 and n_out == 1 and loss_code != MULTINOMIAL and code == 0 and \
-        hp[0] == 0 and hp[2] == 0  # SGD without momentum or weight decay
     loss_sum = 0.0
     weight_sum = 0.0
     step = 0
-    block_start = 0
-    block_fill = 0
-    in_batch = 0
-    for q in range(n_rows):
-        if q == block_start + block_fill:  # refill the block from row q on
-            block_start = q
-            block_fill = min(block.shape[0], n_rows - q)
-            _gather_block(X, y, sw, order, q, block_fill, center, scale, standardized, block, block_y, block_w)
-        r = q - block_start
-        if in_batch == 0:
+    block_start = block_end = 0
+    batch_start = batch_end = 0
+    q = 0
+    while q < n_rows:
+        if q == batch_end:  # a new batch
+            batch_start, batch_end = q, min(q + batch_size, n_rows)
             for j in range(grad.shape[0]):
                 grad[j] = 0.0
-        x = block[r]
-        weight = block_w[r]
-        weight_sum += weight
-        if plain_per_sample:
-            # Per-sample plain gradient descent, the hot loop of SGD: sgd_step's update
-            # x -= lr * g with the gradient g = d x + l2 w formed on the fly, one pass.
+        if q == block_end:  # refill the block from row q on
+            block_start, block_end = q, min(q + block.shape[0], n_rows)
+            _gather_block(X, y, sw, order, q, block_end - q, center, scale, standardized, block, block_y, block_w)
+        end = min(block_end, batch_end)
+        part, weights = _add_rows(block, block_y, block_w, q - block_start, end - block_start, theta, grad, n_out,
+                                  loss_code, epsilon, scores, dscores)
+        loss_sum += part
+        weight_sum += weights
+        q = end
+        if q == batch_end:
+            t += 1
+            mu_product = _finish_step(theta, grad, n_out, p1, 1.0 / ((batch_end - batch_start) * sw_mean), l1,
+                                      has_l1, l2, fit_intercept, lrs[step], code, s0, s1, s2, t, hp, mu_product)
+            step += 1
+    return loss_sum, weight_sum, t, mu_product
+
+
+@njit(cache=True)
+def _gather_buffers(X, y, n_rows, batch_size):
+    """The block buffers: whole batches when batches are small, so that per-sample steps
+    gather 256 rows at once too."""
+    block_rows = GATHER_ROWS if batch_size >= GATHER_ROWS else (GATHER_ROWS // batch_size) * batch_size
+    rows = min(block_rows, n_rows)
+    return np.empty((rows, X.shape[1]), dtype=X.dtype), np.empty(rows, dtype=y.dtype), np.empty(rows)
+
+
+@njit(cache=True, fastmath=FAST)
+def _plain_per_sample_steps(X, y, sw, order, center, scale, theta, loss_code, epsilon, fit_intercept, lrs,
+                            sw_mean, l1, l2, standardized):
+    """Per-sample plain gradient descent, the hot loop of SGD: sgd_step's update x -= lr * g
+    with the gradient g = d x + l2 w formed on the fly, in one pass over x.
+
+    A loop of its own: as a branch inside the general loop it slowed the
+    batched steps down twofold. Returns (weighted loss sum, weight sum)."""
+    p = X.shape[1]
+    n_rows = order.shape[0]
+    block, block_y, block_w = _gather_buffers(X, y, n_rows, 1)
+    has_l1 = np.any(l1 > 0)
+    loss_sum = 0.0
+    weight_sum = 0.0
+    for block_start in range(0, n_rows, block.shape[0]):
+        block_fill = min(block.shape[0], n_rows - block_start)
+        _gather_block(X, y, sw, order, block_start, block_fill, center, scale, standardized, block, block_y,
+                      block_w)
+        for r in range(block_fill):
+            x = block[r]
+            weight = block_w[r]
+            weight_sum += weight
             loss, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], block_y[r], loss_code, epsilon)
             loss_sum += weight * loss
             d = weight * d / sw_mean
-            lr = lrs[step]
+            lr = lrs[block_start + r]
             for j in range(p):
                 theta[j] -= lr * (d * x[j] + l2[j] * theta[j])
             if fit_intercept:
@@ -286,20 +351,7 @@ def compiled_steps(X, y, sw, order, center, scale, theta, n_out, loss_code, epsi
                 for j in range(p):
                     threshold = lr * l1[j]
                     theta[j] = theta[j] - min(max(theta[j], -threshold), threshold)
-            t += 1
-            step += 1
-            continue
-        loss = _row_loss(x, block_y[r], theta, n_out, loss_code, epsilon, scores, dscores)
-        loss_sum += weight * loss
-        _add_row_gradient(grad, x, weight, dscores, n_out)
-        in_batch += 1
-        if in_batch == batch_size or q == n_rows - 1:
-            t += 1
-            mu_product = _finish_step(theta, grad, n_out, p1, 1.0 / (in_batch * sw_mean), l1, has_l1, l2,
-                                      fit_intercept, lrs[step], code, s0, s1, s2, t, hp, mu_product)
-            step += 1
-            in_batch = 0
-    return loss_sum, weight_sum, t, mu_product
+    return loss_sum, weight_sum
 
 
 @njit(cache=True)
