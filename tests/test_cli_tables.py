@@ -169,3 +169,23 @@ def test_metrics_gathered_chunk_by_chunk_equal_sklearns():
     assert metrics["log loss"] == pytest.approx(log_loss(labels, classifier.predict_proba(X)), rel=1e-12)
     assert metrics["accuracy"] == pytest.approx(classifier.score(X, labels))
     assert metrics["baseline (majority class)"] == max(np.mean(labels == "up"), np.mean(labels == "down"))
+
+
+def test_fit_streams_a_parquet_file_over_several_epochs(tmp_path):
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((6000, 3))
+    frame = pd.DataFrame(X, columns=["u", "v", "w"])
+    frame["y"] = X @ [2.0, -1.0, 0.5] + 4.0 + 0.01 * rng.standard_normal(6000)
+    frame.to_parquet(tmp_path / "big.parquet", row_group_size=1000)
+    out = run("fit", "big.parquet", "--target", "y", "--stream", "--epochs", "3", "--chunk-rows", "500",
+              "--buffer-rows", "2000", "--out", "model.json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "epoch 3/3" in out.stdout and "18000/18000 rows" in out.stdout  # progress in epochs and rows
+    assert "streamed (6000 rows)" in out.stdout
+    document = json.loads((tmp_path / "model.json").read_text())
+    assert document["metadata"]["streamed"] and document["metadata"]["metrics"]["R^2"] > 0.999
+    frame.drop(columns=["y"]).to_csv(tmp_path / "new.csv", index=False)
+    out = run("predict", "model.json", "new.csv", "--out", "predictions.csv", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    predictions = pd.read_csv(tmp_path / "predictions.csv")["prediction"]
+    np.testing.assert_allclose(predictions, frame["y"], atol=0.05)

@@ -68,3 +68,124 @@ def test_classifier_on_a_stream_and_partial_fit_on_an_iterator(files):
         GDRegressor(max_iter=2).fit(iter([(X, y)]))
     with pytest.raises(ValueError, match="classes up front"):
         GDClassifier().fit(iter([(X, frame["label"].to_numpy())]))
+
+
+# ------------------------------------------------- the numeric fast path and the shuffle windows
+@pytest.fixture(scope="module")
+def numeric(tmp_path_factory):
+    """Numbers only (the fast path), 3,000 rows in row groups of 700; every target is distinct."""
+    folder = tmp_path_factory.mktemp("numeric")
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((3000, 4))
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    frame["y"] = X @ [1.0, -1.0, 2.0, 0.5] + 0.05 * rng.standard_normal(3000)
+    path = folder / "numbers.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=700)
+    return path, frame
+
+
+def _file_rows(blocks, frame):
+    """The file's row number of each row handed out, in order; checks each row's values exactly."""
+    where = {value: i for i, value in enumerate(frame["y"])}
+    rows = []
+    for X, y, chosen in blocks:
+        for x, target in zip(X[chosen], y[chosen], strict=True):
+            i = where[target]
+            np.testing.assert_array_equal(x, frame[["a", "b", "c", "d"]].to_numpy()[i])
+            rows.append(i)
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("buffer_rows", [1000, 2100, 5000])
+def test_numbers_go_straight_to_the_buffer_each_row_once(numeric, buffer_rows):
+    path, frame = numeric
+    source = TableStream(path, "y", chunk_rows=300, buffer_rows=buffer_rows)
+    rows = _file_rows(source.blocks(np.random.RandomState(0)), frame)
+    np.testing.assert_array_equal(np.sort(rows), np.arange(3000))
+    # A window of the buffer mixes rows of several row groups, in no file order.
+    first = rows[:min(buffer_rows, 3000)]
+    assert len(np.unique(first // 700)) > 1
+    assert not np.all(np.diff(first) > 0)
+
+
+def test_without_shuffling_rows_come_in_file_order(numeric):
+    path, frame = numeric
+    source = TableStream(path, "y", chunk_rows=256, shuffle=False)
+    np.testing.assert_array_equal(_file_rows(source.blocks(np.random.RandomState(0)), frame), np.arange(3000))
+    # Row groups shuffled, no buffer: each group's rows in order, the groups in a random order.
+    source = TableStream(path, "y", chunk_rows=256, buffer_rows=0)
+    rows = _file_rows(source.blocks(np.random.RandomState(0)), frame)
+    groups = rows // 700
+    starts = np.flatnonzero(np.diff(groups)) + 1
+    assert len(starts) == 4 and not np.all(np.diff(groups[np.r_[0, starts]]) > 0)
+    assert np.all(np.diff(rows)[np.diff(groups) == 0] == 1)
+
+
+def test_same_seed_same_epoch(numeric):
+    path, frame = numeric
+    source = TableStream(path, "y", chunk_rows=300, buffer_rows=1000)
+    first = _file_rows(source.blocks(np.random.RandomState(3)), frame)
+    np.testing.assert_array_equal(_file_rows(source.blocks(np.random.RandomState(3)), frame), first)
+    assert not np.array_equal(_file_rows(source.blocks(np.random.RandomState(4)), frame), first)
+
+
+def test_training_on_the_buffer_equals_training_on_copies_of_its_chunks(numeric):
+    """The estimators read the shuffle buffer in place and skip re-checking it: the same steps as
+    on copied, fully validated chunks of the same epoch."""
+    path, _ = numeric
+    source = TableStream(path, "y", chunk_rows=300, buffer_rows=1000)
+    settings = dict(optimizer="adam", learning_rate=0.01, batch_size=16, max_iter=1, tol=None, random_state=0)
+    in_place = GDRegressor(**settings).fit(source)
+    chunks = list(source.epoch(np.random.RandomState(0)))
+    copied = GDRegressor(**settings).fit(iter(chunks))
+    np.testing.assert_array_equal(in_place.coef_, copied.coef_)
+    np.testing.assert_array_equal(in_place.intercept_, copied.intercept_)
+    assert in_place.rows_seen_ == 3000
+
+
+def test_a_hole_or_an_infinity_past_the_first_rows_is_named(tmp_path, numeric):
+    _, frame = numeric
+    holed = frame.copy()
+    holed.loc[2500, "b"] = np.nan
+    pq.write_table(pa.Table.from_pandas(holed, preserve_index=False), tmp_path / "holed.parquet",
+                   row_group_size=700)
+    source = TableStream(tmp_path / "holed.parquet", "y", sample_rows=500)
+    with pytest.raises(ValueError, match="missing values in column.*'b'"):
+        list(source.epoch(np.random.RandomState(0)))
+    # With imputation, the hole gets the fill learned on the first rows.
+    source = TableStream(tmp_path / "holed.parquet", "y", sample_rows=500, impute="mean", shuffle=False)
+    X = np.vstack([X for X, _ in source.epoch()])
+    assert X[2500, 1] == source.preprocessor.fill["b"] == pytest.approx(frame["b"][:500].mean())
+    assert np.isfinite(X).all()
+
+    infinite = frame.copy()
+    infinite.loc[2900, "c"] = np.inf
+    pq.write_table(pa.Table.from_pandas(infinite, preserve_index=False), tmp_path / "inf.parquet",
+                   row_group_size=700)
+    with pytest.raises(ValueError, match="'c' contains infinite values"):
+        list(TableStream(tmp_path / "inf.parquet", "y", sample_rows=500).epoch(np.random.RandomState(0)))
+
+
+def test_the_reader_thread_stops_with_the_epoch_and_passes_its_errors_on(numeric, monkeypatch):
+    import threading
+
+    path, _ = numeric
+    source = TableStream(path, "y", chunk_rows=300, buffer_rows=1000)
+    blocks = source.blocks(np.random.RandomState(0))
+    next(blocks)
+    blocks.close()  # the training loop stopped early (an error, a divergence)
+    assert not [t for t in threading.enumerate() if t.name.startswith("descend-read")]
+
+    calls = []
+    real = TableStream._numeric_piece
+
+    def failing(self, *args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("the disk went away")
+        return real(self, *args)
+
+    monkeypatch.setattr(TableStream, "_numeric_piece", failing)
+    with pytest.raises(OSError, match="the disk went away"):
+        GDRegressor(max_iter=1, tol=None).fit(source)
+    assert not [t for t in threading.enumerate() if t.name.startswith("descend-read")]

@@ -258,7 +258,7 @@ def _gather_block(X, y, sw, order, start, count, center, scale, standardized, bl
         block_w[r] = sw[i] if weighted else 1.0
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, nogil=True)
 def compiled_steps(X, y, sw, order, center, scale, theta, n_out, loss_code, epsilon, fit_intercept, batch_size,
                    lrs, sw_mean, code, hp, s0, s1, s2, t, mu_product, l1, l2, standardized=True):
     """Steps over the rows ``order`` in batches; returns (weighted loss sum, weight sum, t, mu_product).
@@ -266,7 +266,8 @@ def compiled_steps(X, y, sw, order, center, scale, theta, n_out, loss_code, epsi
     Step k uses learning rate ``lrs[k]``; ``t`` counts steps taken before.
     ``standardized=False`` promises center 0 and scale 1, and skips applying them.
     The loss is summed over the rows as they are met, at the parameters of
-    their batch.
+    their batch. Runs without the GIL, so that a stream can read its next
+    piece meanwhile.
     """
     single = n_out == 1 and loss_code != MULTINOMIAL
     if batch_size == 1 and single and code == 0 and hp[0] == 0 and hp[2] == 0:  # SGD, no momentum or decay
@@ -317,7 +318,7 @@ def _gather_buffers(X, y, n_rows, batch_size):
     return np.empty((rows, X.shape[1]), dtype=X.dtype), np.empty(rows, dtype=y.dtype), np.empty(rows)
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, nogil=True)
 def _plain_per_sample_steps(X, y, sw, order, center, scale, theta, loss_code, epsilon, fit_intercept, lrs,
                             sw_mean, l1, l2, standardized):
     """Per-sample plain gradient descent, the hot loop of SGD: sgd_step's update x -= lr * g

@@ -17,18 +17,52 @@ lands: with pieces much smaller than the buffer this is close to a full
 shuffle; when the file is sorted (by date, by label) and the buffer small,
 consecutive steps still see correlated rows, which slows convergence (see
 BENCHMARKS.md for a measurement).
+
+How an epoch keeps to its memory and its pace: Parquet row groups are read
+a few columns at a time (so Arrow holds a few column chunks, not a whole
+group) into one of two recycled staging arrays, feature by feature; a
+compiled loop places their rows into the row-major shuffle buffer, which the
+training loop reads without a copy. The next piece is read in a background
+thread while the current one trains (pyarrow and the compiled loops release
+the GIL), so an epoch costs about as much as reading the file.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from .tabular import DataError, TablePreprocessor, clean_target, infer_task
 
 __all__ = ["TableStream", "open_stream"]
+
+# Arrow decodes about this many bytes of a row group per read call: one column
+# chunk of a big group, many of a small one (where each call's overhead would show).
+READ_BYTES = 1 << 20
+
+
+@njit(cache=True, nogil=True)
+def _copy_finite(source, target):
+    """target[:] = source (as float64); whether every value is finite."""
+    finite = True
+    for i in range(source.shape[0]):
+        value = np.float64(source[i])
+        target[i] = value
+        finite &= value - value == 0.0  # NaN for NaN and for +-inf
+    return finite
+
+
+@njit(cache=True, nogil=True)
+def _place_rows(columns, start, slots, buffer):
+    """buffer[slots[r]] = row start + r of a piece stored feature by feature (columns[j] is feature j)."""
+    for r in range(slots.shape[0]):
+        row = buffer[slots[r]]
+        for j in range(columns.shape[0]):
+            row[j] = columns[j, start + r]
 
 
 class TableStream:
@@ -44,6 +78,10 @@ class TableStream:
     impute, task : as for ``descend fit``.
     """
 
+    #: Every feature value that :meth:`blocks` hands out has been checked finite here, so the
+    #: estimators need not check the whole shuffle buffer again for each block.
+    blocks_are_finite = True
+
     def __init__(self, path, target, *, chunk_rows=65_536, buffer_rows=262_144, shuffle=True, impute="none",
                  task=None, sample_rows=10_000):
         self.path = Path(path)
@@ -55,9 +93,15 @@ class TableStream:
         self.target = target
         self.chunk_rows = int(chunk_rows)
         self.buffer_rows = int(buffer_rows)
+        if self.chunk_rows < 1 or self.buffer_rows < 0:
+            raise ValueError(f"chunk_rows must be >= 1 and buffer_rows >= 0, got {chunk_rows} and {buffer_rows}")
         self.shuffle = bool(shuffle)
         self.notices: list[str] = []
         first = self._head(sample_rows)
+        if self.suffix != ".csv":
+            import pyarrow as pa
+
+            pa.default_memory_pool().release_unused()  # what Arrow kept of the head's read (about 30 MB)
         if len(first) == 0:
             raise DataError(f"{self.path} has a header but no rows")
         first = clean_target(first, target, self.notices)
@@ -65,6 +109,8 @@ class TableStream:
         self.preprocessor = TablePreprocessor(impute).fit(first, target, self.notices)
         self.classes = self._scan_classes() if self.task == "classification" else None
         self.n_features = len(self.preprocessor.output_names)
+        #: Rows in the file, when its metadata says (Parquet; counting a CSV's would mean reading it).
+        self.n_rows = self._parquet().metadata.num_rows if self.suffix != ".csv" else None
 
     # ------------------------------------------------------------- reading
     def _parquet(self):
@@ -72,14 +118,42 @@ class TableStream:
 
         return pq.ParquetFile(self.path)
 
+    @staticmethod
+    def _read_columns(file, group, columns):
+        """Row group ``group`` as Arrow tables of a few of its columns each: Arrow then holds
+        about READ_BYTES of decoded data at a time, not the whole group (a 100,000 x 21 group
+        read in one call raised the peak memory by about 60 MB more than column by column)."""
+        rows = file.metadata.row_group(group).num_rows
+        per_call = max(1, READ_BYTES // max(1, 8 * rows))
+        for first in range(0, len(columns), per_call):
+            yield file.read_row_group(group, columns=columns[first:first + per_call], use_threads=False)
+
+    def _read_group(self, file, group, columns, rows=None):
+        """Row group ``group`` (its first ``rows`` rows) as one Arrow table."""
+        import pyarrow as pa
+
+        parts = {}
+        for part in self._read_columns(file, group, columns):
+            part = part if rows is None else part.slice(0, rows)
+            parts.update(zip(part.column_names, part.columns, strict=True))
+        return pa.table(parts)
+
     def _head(self, rows) -> pd.DataFrame:
         if self.suffix == ".csv":
             try:
                 return pd.read_csv(self.path, nrows=rows)
             except pd.errors.EmptyDataError:
                 raise DataError(f"{self.path} is empty") from None
+        import pyarrow as pa
+
         file = self._parquet()
-        return next(file.iter_batches(batch_size=rows)).to_pandas() if file.metadata.num_rows else pd.DataFrame()
+        tables, count = [], 0
+        for group in range(file.num_row_groups):
+            if count >= rows:
+                break
+            tables.append(self._read_group(file, group, file.schema_arrow.names, rows - count))
+            count += len(tables[-1])
+        return pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
 
     def _scan_classes(self):
         """The classes of the target over the whole file: one pass over that column only."""
@@ -92,99 +166,135 @@ class TableStream:
         numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
         return np.array(sorted(values)) if numeric else np.array(sorted(map(str, values)), dtype=object)
 
-    def pieces(self, rng=None):
-        """The file's pieces (DataFrames from CSV, Arrow tables from Parquet), shuffled when ``rng`` is given."""
-        if self.suffix == ".csv":
-            # A CSV cannot be read from the middle cheaply: its blocks are read in order, and
-            # shuffled within a window of the buffer's size instead.
-            yield from pd.read_csv(self.path, chunksize=self.chunk_rows)
-            return
-        file = self._parquet()
-        groups = np.arange(file.num_row_groups)
-        if rng is not None:
-            rng.shuffle(groups)
-        columns = self.preprocessor.features + [self.target]
-        for group in groups:
-            yield file.read_row_group(int(group), columns=columns)
+    def _target_array(self, y):
+        if self.task == "classification":
+            return y.to_numpy() if self.classes.dtype.kind in "iufb" else y.astype(str).to_numpy(dtype=object)
+        return y.to_numpy(dtype=float)
 
-    def _numeric_arrays(self, table):
-        """Straight from Arrow to one float matrix, when every feature is a number without holes:
-        no DataFrame in between (the common case of big files, and the fast one)."""
-        pre = self.preprocessor
-        if pre.categories or table.column(self.target).null_count:
-            return None
-        X = np.empty((table.num_rows, len(pre.numeric)))
-        for j, name in enumerate(pre.numeric):
-            column = table.column(name)
-            if column.null_count:
-                return None
-            X[:, j] = column.to_numpy()
-        if not np.isfinite(X.sum()):
-            return None  # a NaN or inf somewhere: the general path names the column
-        y = table.column(self.target).to_numpy()
-        return X, (y.astype(float) if self.task == "regression" else y)
-
-    def _to_arrays(self, frame):
-        if not isinstance(frame, pd.DataFrame):  # an Arrow table from Parquet
-            arrays = self._numeric_arrays(frame) if self.task == "regression" else None
-            if arrays is not None:
-                return arrays
-            frame = frame.to_pandas()
+    def _frame_piece(self, frame):
+        """The general path: (features by rows, targets) of a DataFrame, through the preprocessor."""
         frame = frame[frame[self.target].notna()] if frame[self.target].isna().any() else frame
         if len(frame) == 0:
             return None
         X = self.preprocessor.transform(frame, allowed_extra=(self.target,))
-        y = frame[self.target]
-        if self.task == "classification":
-            y = y.to_numpy() if self.classes.dtype.kind in "iufb" else y.astype(str).to_numpy(dtype=object)
-        else:
-            y = y.to_numpy(dtype=float)
-        return X, y
+        if not np.isfinite(X).all():  # the preprocessor refuses NaN and inf; this keeps blocks_are_finite true
+            raise DataError(f"{self.path}: a feature value is not finite")
+        return X.T, self._target_array(frame[self.target])
+
+    def _numeric_piece(self, file, group, staging):
+        """Row group ``group`` straight from Arrow into ``staging``, feature by feature, when every
+        feature is a number without holes (the common case of big files, and the fast one); None
+        otherwise. Each column is copied out as soon as it is read."""
+        pre = self.preprocessor
+        if pre.categories:
+            return None
+        names = pre.numeric + [self.target]
+        where = {name: j for j, name in enumerate(pre.numeric)}
+        rows = file.metadata.row_group(group).num_rows
+        columns, y = staging[:, :rows], None
+        for part in self._read_columns(file, group, names):
+            for name, column in zip(part.column_names, part.columns, strict=True):
+                if column.null_count:
+                    return None  # a hole: the general path drops the row or names the column
+                if name == self.target:
+                    y = self._target_array(column.to_pandas())
+                elif not _copy_finite(column.to_numpy(), columns[where[name]]):
+                    return None  # a NaN or an inf: the general path names the column
+        return columns, y
+
+    def _pieces(self, groups):
+        """The pieces of the file (Parquet row groups in the order ``groups``, CSV blocks of
+        ``chunk_rows``) as (features by rows, targets). A piece may live in a staging array
+        that the next piece but one overwrites."""
+        if self.suffix == ".csv":
+            # A CSV cannot be read from the middle cheaply: its blocks are read in order, and
+            # shuffled within a window of the buffer's size instead.
+            for frame in pd.read_csv(self.path, chunksize=self.chunk_rows):
+                piece = self._frame_piece(frame)
+                if piece is not None:
+                    yield piece
+            return
+        file = self._parquet()
+        columns = self.preprocessor.features + [self.target]
+        most = max((file.metadata.row_group(g).num_rows for g in range(file.num_row_groups)), default=0)
+        staging = [np.empty((len(self.preprocessor.numeric), most)) for _ in range(2)]
+        for k, group in enumerate(groups):
+            piece = self._numeric_piece(file, int(group), staging[k % 2])
+            if piece is None:
+                piece = self._frame_piece(self._read_group(file, int(group), columns).to_pandas())
+            if piece is not None:
+                yield piece
+
+    def pieces(self, rng=None):
+        """The file's pieces as (features by rows, targets), shuffled when ``rng`` is given.
+
+        Each piece is read in a background thread while the training loop
+        uses the one before (reading Parquet releases the GIL, and so do the
+        compiled loops). One reader is enough on two cores: a second one
+        slowed the epoch down, as three busy threads took turns on them.
+        """
+        groups = None
+        if self.suffix != ".csv":
+            groups = np.arange(self._parquet().num_row_groups)
+            if rng is not None:
+                rng.shuffle(groups)
+        source = self._pieces(groups)
+        with ThreadPoolExecutor(1, thread_name_prefix="descend-read") as reader:
+            ahead = reader.submit(next, source, None)
+            try:
+                while (piece := ahead.result()) is not None:
+                    ahead = reader.submit(next, source, None)
+                    yield piece
+            finally:
+                ahead.cancel()
+                if not ahead.cancelled():
+                    ahead.exception()  # let the read finish before closing its source
+                source.close()
 
     def blocks(self, rng=None):
         """One pass over the file as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
 
-        ``X`` may be the shuffle buffer itself, overwritten when the next block
-        is asked for: use a block before asking for the next (the estimators
-        do; :meth:`epoch` hands out copies). This is what keeps an epoch to
-        one copy of each row into the buffer and no copy out: the compiled
-        loop gathers ``X[rows]`` as it goes.
+        ``X`` is the shuffle buffer itself, overwritten when the next block is
+        asked for: use a block before asking for the next (the estimators do;
+        :meth:`epoch` hands out copies). This is what keeps an epoch to one
+        copy of each row into the buffer and none out.
 
-        The shuffle buffer is a fixed array of ``buffer_rows`` rows: once it is
-        full, each new row takes the place of a row drawn at random from it,
-        which leaves (the classic shuffle buffer, done a piece at a time).
+        The shuffle buffer takes the rows ``buffer_rows`` at a time, as they
+        come (row groups in shuffled order), each at a place drawn at random,
+        and hands them out in the order of their places: a uniform shuffle of
+        each window of ``buffer_rows`` rows. Scattering the rows as they come
+        in lets the training loop read the buffer forwards, a third faster
+        than reading it in a random order. Without shuffling, the windows are
+        chunks of rows in file order.
         """
         rng = rng if self.shuffle else None
-        size = self.buffer_rows
+        shuffling = rng is not None and self.buffer_rows > 0
+        size = self.buffer_rows if shuffling else self.chunk_rows
         buffer_X = buffer_y = None
         filled = 0
-        for piece in self.pieces(rng):
-            arrays = self._to_arrays(piece)
-            del piece
-            if arrays is None:
-                continue
-            X, y = arrays
-            if rng is None or size == 0:
-                for start in range(0, len(y), self.chunk_rows):
-                    yield X, y, np.arange(start, min(start + self.chunk_rows, len(y)))
-                continue
+        for columns, y in self.pieces(rng):
             if buffer_X is None:
-                buffer_X = np.empty((size, X.shape[1]), dtype=X.dtype)
+                buffer_X = np.empty((size, columns.shape[0]))
                 buffer_y = np.empty(size, dtype=y.dtype)
-            start = min(size - filled, len(y))
-            buffer_X[filled:filled + start], buffer_y[filled:filled + start] = X[:start], y[:start]
-            filled += start
+            start = 0
             while start < len(y):
-                count = min(len(y) - start, size)
-                slots = rng.choice(size, count, replace=False)
-                for first in range(0, count, self.chunk_rows):
-                    yield buffer_X, buffer_y, slots[first:first + self.chunk_rows]
-                buffer_X[slots], buffer_y[slots] = X[start:start + count], y[start:start + count]
+                if filled == 0:
+                    places = rng.permutation(size) if shuffling else np.arange(size)
+                count = min(size - filled, len(y) - start)
+                slots = places[filled:filled + count]
+                _place_rows(columns, start, slots, buffer_X)
+                buffer_y[slots] = y[start:start + count]
                 start += count
-        if filled:
-            order = rng.permutation(filled)
+                filled += count
+                if filled == size:
+                    for first in range(0, size, self.chunk_rows):
+                        yield buffer_X, buffer_y, np.arange(first, min(first + self.chunk_rows, size))
+                    filled = 0
+        if filled:  # the last window, not full: its rows, in the order of their places
+            taken = np.sort(places[:filled])
+            X, y = buffer_X[taken], buffer_y[taken]
             for first in range(0, filled, self.chunk_rows):
-                yield buffer_X[:filled], buffer_y[:filled], order[first:first + self.chunk_rows]
+                yield X, y, np.arange(first, min(first + self.chunk_rows, filled))
 
     def epoch(self, rng=None):
         """One pass over the file: chunks ``(X, y)`` of at most ``chunk_rows`` rows, copies of their own."""
