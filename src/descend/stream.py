@@ -3,14 +3,17 @@
 A :class:`TableStream` is re-iterable: each ``epoch(rng)`` reads the file
 again and yields float chunks ``(X, y)``, turned into numbers by the same
 :class:`descend.tabular.TablePreprocessor` as ``descend fit`` (learned on the
-first rows). Memory is bounded by the chunk and buffer sizes, not by the file.
+first rows). Memory is bounded by the shuffle buffer and two pieces of the
+file (Parquet row groups, CSV blocks), not by the file.
 
 Shuffling out of core, in two stages:
 
 1. the order of the *pieces* of the file (Parquet row groups, CSV blocks of
    ``chunk_rows``) is shuffled every epoch;
-2. rows pass through a *shuffle buffer* of ``buffer_rows``: each new row
-   takes the place of a row drawn at random from the buffer, which leaves.
+2. the rows, as they come, fill a *shuffle buffer* of ``buffer_rows`` rows,
+   each at a place drawn at random; a full buffer is handed out in the order
+   of its places, a uniform shuffle of those ``buffer_rows`` rows, and fills
+   again.
 
 A row can therefore only move within about ``buffer_rows`` of where its piece
 lands: with pieces much smaller than the buffer this is close to a full
@@ -19,12 +22,12 @@ consecutive steps still see correlated rows, which slows convergence (see
 BENCHMARKS.md for a measurement).
 
 How an epoch keeps to its memory and its pace: Parquet row groups are read
-a few columns at a time (so Arrow holds a few column chunks, not a whole
-group) into one of two recycled staging arrays, feature by feature; a
-compiled loop places their rows into the row-major shuffle buffer, which the
-training loop reads without a copy. The next piece is read in a background
+a column at a time (so Arrow holds one column chunk, not a whole group) into
+one of two recycled staging arrays, feature by feature; a compiled loop
+scatters their rows into the row-major shuffle buffer, which the training
+loop then reads in order, in place. The next piece is read in a background
 thread while the current one trains (pyarrow and the compiled loops release
-the GIL), so an epoch costs about as much as reading the file.
+the GIL), so an epoch costs about as much as one thread's reading of the file.
 """
 
 from __future__ import annotations
