@@ -219,12 +219,15 @@ class TableStream:
             return
         file = self._parquet()
         columns = self.preprocessor.features + [self.target]
-        most = max((file.metadata.row_group(g).num_rows for g in range(file.num_row_groups)), default=0)
-        staging = [np.empty((len(self.preprocessor.numeric), most)) for _ in range(2)]
+        sizes = [file.metadata.row_group(g).num_rows for g in range(file.num_row_groups)]
+        first_rows = np.cumsum([0] + sizes)  # messages name rows by their place in the file
+        staging = [np.empty((len(self.preprocessor.numeric), max(sizes, default=0))) for _ in range(2)]
         for k, group in enumerate(groups):
             piece = self._numeric_piece(file, int(group), staging[k % 2])
             if piece is None:
-                piece = self._frame_piece(self._read_group(file, int(group), columns).to_pandas())
+                frame = self._read_group(file, int(group), columns).to_pandas()
+                frame.index = pd.RangeIndex(first_rows[group], first_rows[group] + len(frame))
+                piece = self._frame_piece(frame)
             if piece is not None:
                 yield piece
 

@@ -194,8 +194,9 @@ class TablePreprocessor:
             numeric = frame[self.numeric].apply(pd.to_numeric, errors="coerce").astype(float)
             holes = [c for c in self.numeric if numeric[c].isna().any()]
             if holes and self.impute == "none":
-                raise DataError(f"missing values in column(s) {', '.join(map(repr, holes))}; "
-                                "the model was trained without --impute")
+                rows = ", ".join(str(i + 1) for i in numeric.index[numeric[holes].isna().any(axis=1)][:3])
+                raise DataError(f"missing values in column(s) {', '.join(map(repr, holes))} (data rows {rows}); "
+                                "the model fills none: train it with --impute mean or --impute median")
             parts.append(numeric.fillna(self.fill).to_numpy())
         for column, levels in self.categories.items():
             values = frame[column].astype(str).where(frame[column].notna(), None).to_numpy()
