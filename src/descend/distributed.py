@@ -125,7 +125,9 @@ def fit_dask(estimator, X, y, *, n_out, loss_name, classes=None):
     record = estimator._new_record()
     for _ in range(estimator.max_iter):
         code, hp, slots = _engine.pack_optimizer(optimizer, estimator._opt_state)
-        theta = client.scatter(estimator._theta, broadcast=True)
+        # The weights travel inside each task, not scattered to the workers beforehand: scattered
+        # data dies with a worker and cannot be recomputed, so a killed worker would cancel the step.
+        theta = estimator._theta.copy()
         if batch_size is None:
             tasks = [client.submit(_partition_gradient, xp, yp, center, scale, theta, n_out, loss.code, epsilon,
                                    pure=False) for xp, yp in pairs]
