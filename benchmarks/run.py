@@ -340,7 +340,8 @@ def case_g():
     results["overhead_s_1"] = results["step_s_tiny_1"]
     results["overhead_s_2"] = results["step_s_tiny_2"]
     results["compute_s"] = results["step_s_big_1"] - results["overhead_s_1"]
-    results["bytes_per_worker_per_step"] = 8 * (p + 1) + 8 * (p + 3) * partitions // 2
+    # Each task carries the d = p + 1 weights in and brings a gradient sum, the loss and the weight out.
+    results["bytes_per_worker_per_step"] = (partitions // 2) * (8 * (p + 1) + 8 * (p + 3))
     return results
 
 
@@ -389,10 +390,10 @@ def _dask_lines(g):
         f"Two workers take a step {g['step_s_big_1'] / g['step_s_big_2']:.2f} times as fast as one on "
         "this machine, whose 2 cores also run the client and the scheduler.",
         "",
-        f"On paper, for N machines. Per step, each worker receives the d = {d} weights and sends back a "
-        f"gradient sum of d floats, the loss and the weight sum for each of its partitions: about "
-        f"{g['bytes_per_worker_per_step']} bytes per worker per step here (8d in, 8(d + 2) out per "
-        f"partition), against 2nd = {2 * n * d / 1e6:.0f} million multiply-adds of compute split N ways "
+        f"On paper, for N machines. Per step, each partition's task carries the d = {d} weights to its "
+        f"worker and brings back a gradient sum of d floats, the loss and the weight sum: about "
+        f"{g['bytes_per_worker_per_step']} bytes per worker per step with two workers (8d in, 8(d + 2) out, "
+        f"per partition), against 2nd = {2 * n * d / 1e6:.0f} million multiply-adds of compute split N ways "
         f"(a worker does {F / 1e9:.2f} billion a second). Bandwidth: over a 10 Gb/s link, the time of the "
         f"client's 16dN bytes, 16dN/B, equals the compute time 2nd/(NF) at N = sqrt(nB/8F) = "
         f"{(n * B / (8 * F)) ** 0.5:.0f} machines, whatever d: bytes are no limit. Latency is: a step "
