@@ -164,6 +164,12 @@ def test_a_hole_or_an_infinity_past_the_first_rows_is_named(tmp_path, numeric):
                    row_group_size=700)
     with pytest.raises(ValueError, match=r"'c' contains infinite values \(data rows 2901\)"):
         list(TableStream(tmp_path / "inf.parquet", "y", sample_rows=500).epoch(np.random.RandomState(0)))
+    target = frame.copy()
+    target.loc[2600, "y"] = -np.inf
+    pq.write_table(pa.Table.from_pandas(target, preserve_index=False), tmp_path / "target.parquet",
+                   row_group_size=700)
+    with pytest.raises(ValueError, match=r"'y' contains infinite values \(data rows 2601\)"):
+        GDRegressor(max_iter=1, tol=None).fit(TableStream(tmp_path / "target.parquet", "y", sample_rows=500))
 
 
 def test_the_reader_thread_stops_with_the_epoch_and_passes_its_errors_on(numeric, monkeypatch):

@@ -382,26 +382,27 @@ def compiled_gram_step(gram, xty, yty, weight_sum, theta, fit_intercept, lr, cod
     return loss_sum, t, mu_product
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, nogil=True)
 def compiled_gradient_sum(X, y, sw, center, scale, theta, n_out, loss_code, epsilon):
     """One partition's share of a full-batch step: (weighted loss sum, weight sum, summed gradient)
     over all rows of X, at ``theta``, before any normalization or penalty (see
-    :func:`compiled_apply_gradient`). Summed over partitions, it is the full batch's."""
-    p = X.shape[1]
-    grad = np.zeros(theta.shape[0])
+    :func:`compiled_apply_gradient`). Summed over partitions, it is the full batch's.
+    The rows go through the same gather blocks and row sums as :func:`compiled_steps`."""
+    n_rows = X.shape[0]
+    rows = np.arange(n_rows)
+    grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
-    x = np.empty(p, dtype=X.dtype)
-    weighted = sw.shape[0] > 0
+    block, block_y, block_w = _gather_buffers(X, y, n_rows, GATHER_ROWS)
     loss_sum = 0.0
     weight_sum = 0.0
-    for i in range(X.shape[0]):
-        for j in range(p):
-            x[j] = (X[i, j] - center[j]) * scale[j]
-        weight = sw[i] if weighted else 1.0
-        loss_sum += weight * _row_loss(x, y[i], theta, n_out, loss_code, epsilon, scores, dscores)
-        weight_sum += weight
-        _add_row_gradient(grad, x, weight, dscores, n_out)
+    for start in range(0, n_rows, block.shape[0]):
+        count = min(block.shape[0], n_rows - start)
+        _gather_block(X, y, sw, rows, start, count, center, scale, True, block, block_y, block_w)
+        part, weights = _add_rows(block, block_y, block_w, 0, count, theta, grad, n_out, loss_code, epsilon,
+                                  scores, dscores)
+        loss_sum += part
+        weight_sum += weights
     return loss_sum, weight_sum, grad
 
 

@@ -535,20 +535,17 @@ class _BaseGD(BaseEstimator):
                         order = None
                     reset = first_call and schedule is None
                     X, y, sw, n_out, loss_name = self._prepare(X, y, None, reset, classes, finite)
+                    order = np.arange(X.shape[0]) if order is None else order
+                    batch = len(order) if self.batch_size is None else min(self.batch_size, len(order))
                     if schedule is None:
                         # The first block's rows only: X may be a stream's buffer, of which X[order] is the block.
-                        rows = np.arange(X.shape[0]) if order is None else order
-                        self._setup(X, y, sw, n_out, loss_name, reset=reset, chunked=True, rows=rows)
-                        batch = len(rows) if self.batch_size is None else min(self.batch_size, len(rows))
-                        batch_size = self.batch_size or None
-                        lr0 = self._initial_rate(self._optimizer, X, sw, rows, 1.0, batch, self._loss)
+                        self._setup(X, y, sw, n_out, loss_name, reset=reset, chunked=True, rows=order)
+                        lr0 = self._initial_rate(self._optimizer, X, sw, order, 1.0, batch, self._loss)
                         self.learning_rate_ = lr0
-                        schedule = self._make_schedule(lr0, max(1, len(rows) // batch))
+                        schedule = self._make_schedule(lr0, max(1, len(order) // batch))
                         if self.verbose:
                             rows_per_epoch = getattr(source, "n_rows", None)  # known for Parquet
                             progress = self._progress(n_epochs * rows_per_epoch if rows_per_epoch else None)
-                    order = np.arange(X.shape[0]) if order is None else order
-                    batch = len(order) if batch_size is None else min(batch_size, len(order))
                     part, weights = self._run_epoch(X, y, sw, order, batch, 1.0, schedule, progress)
                     loss_sum += part
                     weight_sum += weights

@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .tabular import DataError, TablePreprocessor, clean_target, infer_task
+from .tabular import DataError, TablePreprocessor, _check_finite, clean_target, infer_task
 
-__all__ = ["TableStream", "open_stream"]
+__all__ = ["TableStream"]
 
 # Arrow decodes about this many bytes of a row group per read call: one column
 # chunk of a big group, many of a small one (where each call's overhead would show).
@@ -179,6 +179,8 @@ class TableStream:
         frame = frame[frame[self.target].notna()] if frame[self.target].isna().any() else frame
         if len(frame) == 0:
             return None
+        if self.task == "regression":
+            _check_finite(frame, [self.target])  # names the rows; an estimator would only say "Input y"
         X = self.preprocessor.transform(frame, allowed_extra=(self.target,))
         if not np.isfinite(X).all():  # the preprocessor refuses NaN and inf; this keeps blocks_are_finite true
             raise DataError(f"{self.path}: a feature value is not finite")
@@ -201,6 +203,8 @@ class TableStream:
                     return None  # a hole: the general path drops the row or names the column
                 if name == self.target:
                     y = self._target_array(column.to_pandas())
+                    if self.task == "regression" and not np.isfinite(y).all():
+                        return None  # the general path names the row
                 elif not _copy_finite(column.to_numpy(), columns[where[name]]):
                     return None  # a NaN or an inf: the general path names the column
         return columns, y
@@ -309,8 +313,3 @@ class TableStream:
 
     def __iter__(self):
         return self.epoch()
-
-
-def open_stream(path, target, **options) -> TableStream:
-    """A :class:`TableStream` over ``path``."""
-    return TableStream(path, target, **options)
