@@ -514,8 +514,11 @@ class _BaseGD(BaseEstimator):
 
         classes = getattr(source, "classes", None) if classes is None else classes
         # A TableStream has checked every value it puts in its buffer: checking the whole
-        # buffer again for each block would cost more than the steps on it.
+        # buffer again for each block would cost more than the steps on it. And its blocks
+        # are views of the same two arrays: once validated (and not copied), they need no
+        # validating again, only their targets encoding.
         finite = bool(getattr(source, "blocks_are_finite", False))
+        validated = (None, None)
         schedule = None
         total_rows = 0
         progress = None
@@ -534,7 +537,10 @@ class _BaseGD(BaseEstimator):
                             raise TypeError("chunks must be pairs (X, y)") from None
                         order = None
                     reset = first_call and schedule is None
-                    X, y, sw, n_out, loss_name = self._prepare(X, y, None, reset, classes, finite)
+                    checked = finite and X is validated[0] and y is validated[1]
+                    given = X, y
+                    X, y, sw, n_out, loss_name = self._prepare(X, y, None, reset, classes, finite, checked)
+                    validated = given if X is given[0] else (None, None)
                     order = np.arange(X.shape[0]) if order is None else order
                     batch = len(order) if self.batch_size is None else min(self.batch_size, len(order))
                     if schedule is None:
@@ -752,16 +758,19 @@ class GDRegressor(RegressorMixin, _BaseGD):
                          checkpoint_every=checkpoint_every)
         self.epsilon = epsilon
 
-    def _validate(self, X, y, sample_weight, reset, finite=False):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True, reset=reset,
-                             ensure_all_finite=not finite)
+    def _validate(self, X, y, sample_weight, reset, finite=False, checked=False):
+        if not checked:
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
+                                 reset=reset, ensure_all_finite=not finite)
         y = np.ascontiguousarray(y, dtype=X.dtype)
         if not (isinstance(self.epsilon, numbers.Real) and self.epsilon > 0):
             raise ValueError(f"epsilon must be a number > 0, got {self.epsilon!r}")
         return X, y, self._validate_sample_weight(sample_weight, X)
 
-    def _prepare(self, X, y, sample_weight, reset, classes=None, finite=False):
-        X, y, sw = self._validate(X, y, sample_weight, reset, finite)
+    def _prepare(self, X, y, sample_weight, reset, classes=None, finite=False, checked=False):
+        """(X, y, sample weights, outputs, loss) for the loop; ``finite``: the values are known to
+        be finite; ``checked``: X and y are the very arrays validated before."""
+        X, y, sw = self._validate(X, y, sample_weight, reset, finite, checked)
         return X, y, sw, 1, self.loss
 
     def fit(self, X, y=None, sample_weight=None, *, resume=False):
@@ -831,9 +840,10 @@ class GDClassifier(ClassifierMixin, _BaseGD):
                          checkpoint_every=checkpoint_every)
         self.class_weight = class_weight
 
-    def _encode(self, X, y, sample_weight, reset, classes=None, finite=False):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", reset=reset,
-                             ensure_all_finite=not finite)
+    def _encode(self, X, y, sample_weight, reset, classes=None, finite=False, checked=False):
+        if not checked:
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", reset=reset,
+                                 ensure_all_finite=not finite)
         check_classification_targets(y)
         if reset:
             self.classes_ = np.unique(y) if classes is None else np.unique(np.asarray(classes))
@@ -855,11 +865,11 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         loss_name = "multinomial" if (self.loss == "log_loss" and not binary) else self.loss
         return X, np.ascontiguousarray(target, dtype=X.dtype), sw, n_out, loss_name
 
-    def _prepare(self, X, y, sample_weight, reset, classes=None, finite=False):
+    def _prepare(self, X, y, sample_weight, reset, classes=None, finite=False, checked=False):
         if reset and classes is None:
             raise ValueError("fitting a classifier on chunks needs the classes up front: use a "
                              "descend.stream.TableStream, or partial_fit(chunks, classes=...)")
-        return self._encode(X, y, sample_weight, reset=reset, classes=classes, finite=finite)
+        return self._encode(X, y, sample_weight, reset=reset, classes=classes, finite=finite, checked=checked)
 
     def fit(self, X, y=None, sample_weight=None, *, resume=False):
         """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``.

@@ -25,13 +25,16 @@ How an epoch keeps to its memory and its pace: Parquet row groups are read
 a column at a time (so Arrow holds one column chunk, not a whole group) into
 one of two recycled staging arrays, feature by feature; a compiled loop
 scatters their rows into the row-major shuffle buffer, which the training
-loop then reads in order, in place. The next piece is read in a background
-thread while the current one trains (pyarrow and the compiled loops release
-the GIL), so an epoch costs about as much as one thread's reading of the file.
+loop then reads in order, in place. The next piece is read while the current
+one trains: a background thread starts on its columns, and the training
+thread, once done with its steps, takes the columns still unread (pyarrow and
+the compiled loops release the GIL), so the two cores share the decoding.
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -66,6 +69,103 @@ def _place_rows(columns, start, slots, buffer):
         row = buffer[slots[r]]
         for j in range(columns.shape[0]):
             row[j] = columns[j, start + r]
+
+
+class _PieceRead:
+    """The reading of one piece of the file, cut into tasks that either thread may take.
+
+    A Parquet row group on the fast path is a task per few columns, each
+    copied into the staging array as soon as it is decoded; a piece on the
+    general path (categories, a hole, a CSV block) is one task. The
+    background reader takes the tasks in order as soon as the piece is
+    started; the training thread takes those left when it comes for the
+    piece (:meth:`finish`). Each task writes its own columns: which thread
+    did which changes nothing in the result.
+    """
+
+    def __init__(self, stream, group, staging, csv=None):
+        self.stream, self.group, self.csv = stream, group, csv
+        names = stream._numeric_names()
+        self.fast = csv is None and names is not None
+        if self.fast:
+            rows = stream._group_rows[group]
+            self.columns, self.y = staging[:, :rows], None
+            self.tasks = stream._batches(names, rows)
+        else:
+            self.tasks = [None]  # the whole piece, through pandas
+        self.piece = None  # what the general path made of it
+        self.holed = False  # the fast path met a hole or a NaN or an inf: the general path names it
+        self.ended = False  # the CSV had no block left
+        self.error = None
+        self.cancelled = False
+        self._next = self._running = 0
+        self._turn = threading.Condition()
+
+    def _claim(self):
+        with self._turn:
+            if self._next == len(self.tasks) or self.error is not None or self.cancelled or self.holed:
+                return None
+            self._next += 1
+            self._running += 1
+            return self._next - 1
+
+    def work(self, file):
+        """Take tasks until none is left (or one has failed)."""
+        while (task := self._claim()) is not None:
+            try:
+                if self.fast:
+                    self._read_columns(file, self.tasks[task])
+                else:
+                    self.piece = self._read_piece(file)
+            except BaseException as error:  # handed to the training thread by finish()
+                self.error = self.error or error
+            finally:
+                with self._turn:
+                    self._running -= 1
+                    self._turn.notify_all()
+
+    def cancel(self):
+        with self._turn:
+            self.cancelled = True
+            self._turn.wait_for(lambda: self._running == 0)
+
+    def finish(self, file):
+        """Help with the tasks left, wait for the other thread's; the piece as (features by rows,
+        targets), None if it has no rows."""
+        self.work(file)
+        with self._turn:
+            self._turn.wait_for(lambda: self._running == 0)
+        if self.error is not None:
+            raise self.error
+        if self.holed:
+            return self._read_piece(file)
+        return (self.columns, self.y) if self.fast else self.piece
+
+    def _read_columns(self, file, names):
+        """The fast path: a few numeric columns of a row group, into the staging array."""
+        stream = self.stream
+        part = file.read_row_group(self.group, columns=names, use_threads=False)
+        for name, column in zip(part.column_names, part.columns, strict=True):
+            if column.null_count:
+                self.holed = True  # the general path drops the row or names the column
+                return
+            if name == stream.target:
+                y = stream._target_array(column.to_pandas())
+                if stream.task == "regression" and not np.isfinite(y).all():
+                    self.holed = True  # the general path names the row
+                    return
+                self.y = y
+            elif not _copy_finite(column.to_numpy(), self.columns[stream._feature_index[name]]):
+                self.holed = True  # the general path names the column
+                return
+
+    def _read_piece(self, file):
+        """The general path: the piece through pandas and the preprocessor."""
+        if self.csv is None:
+            return self.stream._frame_piece(self.stream._group_frame(file, self.group))
+        frame = next(self.csv, None)
+        self.ended = frame is None
+        return None if frame is None else self.stream._frame_piece(frame)
 
 
 class TableStream:
@@ -112,8 +212,14 @@ class TableStream:
         self.preprocessor = TablePreprocessor(impute).fit(first, target, self.notices)
         self.classes = self._scan_classes() if self.task == "classification" else None
         self.n_features = len(self.preprocessor.output_names)
+        self._feature_index = {name: j for j, name in enumerate(self.preprocessor.numeric)}
         #: Rows in the file, when its metadata says (Parquet; counting a CSV's would mean reading it).
-        self.n_rows = self._parquet().metadata.num_rows if self.suffix != ".csv" else None
+        self.n_rows = None
+        if self.suffix != ".csv":
+            metadata = self._parquet().metadata
+            self._group_rows = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
+            self._group_starts = np.cumsum([0] + self._group_rows)  # messages name rows by their place in the file
+            self.n_rows = metadata.num_rows
 
     # ------------------------------------------------------------- reading
     def _parquet(self):
@@ -122,24 +228,29 @@ class TableStream:
         return pq.ParquetFile(self.path)
 
     @staticmethod
-    def _read_columns(file, group, columns):
-        """Row group ``group`` as Arrow tables of a few of its columns each: Arrow then holds
-        about READ_BYTES of decoded data at a time, not the whole group (a 100,000 x 21 group
+    def _batches(columns, rows):
+        """``columns`` cut into runs of about READ_BYTES of a ``rows``-row group each: Arrow then
+        holds one such run of decoded data at a time, not the whole group (a 100,000 x 21 group
         read in one call raised the peak memory by about 60 MB more than column by column)."""
-        rows = file.metadata.row_group(group).num_rows
         per_call = max(1, READ_BYTES // max(1, 8 * rows))
-        for first in range(0, len(columns), per_call):
-            yield file.read_row_group(group, columns=columns[first:first + per_call], use_threads=False)
+        return [columns[first:first + per_call] for first in range(0, len(columns), per_call)]
 
     def _read_group(self, file, group, columns, rows=None):
         """Row group ``group`` (its first ``rows`` rows) as one Arrow table."""
         import pyarrow as pa
 
         parts = {}
-        for part in self._read_columns(file, group, columns):
+        for batch in self._batches(columns, file.metadata.row_group(group).num_rows):
+            part = file.read_row_group(group, columns=batch, use_threads=False)
             part = part if rows is None else part.slice(0, rows)
             parts.update(zip(part.column_names, part.columns, strict=True))
         return pa.table(parts)
+
+    def _group_frame(self, file, group):
+        """Row group ``group`` as a DataFrame indexed by the file's row numbers."""
+        frame = self._read_group(file, group, self.preprocessor.features + [self.target]).to_pandas()
+        frame.index = pd.RangeIndex(self._group_starts[group], self._group_starts[group] + len(frame))
+        return frame
 
     def _head(self, rows) -> pd.DataFrame:
         if self.suffix == ".csv":
@@ -186,80 +297,56 @@ class TableStream:
             raise DataError(f"{self.path}: a feature value is not finite")
         return X.T, self._target_array(frame[self.target])
 
-    def _numeric_piece(self, file, group, staging):
-        """Row group ``group`` straight from Arrow into ``staging``, feature by feature, when every
-        feature is a number without holes (the common case of big files, and the fast one); None
-        otherwise. Each column is copied out as soon as it is read."""
-        pre = self.preprocessor
-        if pre.categories:
+    def _numeric_names(self):
+        """The columns the fast path reads (every feature a number), None if it cannot."""
+        if self.suffix == ".csv" or self.preprocessor.categories:
             return None
-        names = pre.numeric + [self.target]
-        where = {name: j for j, name in enumerate(pre.numeric)}
-        rows = file.metadata.row_group(group).num_rows
-        columns, y = staging[:, :rows], None
-        for part in self._read_columns(file, group, names):
-            for name, column in zip(part.column_names, part.columns, strict=True):
-                if column.null_count:
-                    return None  # a hole: the general path drops the row or names the column
-                if name == self.target:
-                    y = self._target_array(column.to_pandas())
-                    if self.task == "regression" and not np.isfinite(y).all():
-                        return None  # the general path names the row
-                elif not _copy_finite(column.to_numpy(), columns[where[name]]):
-                    return None  # a NaN or an inf: the general path names the column
-        return columns, y
+        return self.preprocessor.numeric + [self.target]
 
-    def _pieces(self, groups):
-        """The pieces of the file (Parquet row groups in the order ``groups``, CSV blocks of
-        ``chunk_rows``) as (features by rows, targets). A piece may live in a staging array
-        that the next piece but one overwrites."""
+    def pieces(self, rng=None):
+        """The file's pieces (Parquet row groups, CSV blocks of ``chunk_rows``) as (features by
+        rows, targets); row groups in a random order when ``rng`` is given. A piece may live in
+        a staging array that the next piece but one overwrites.
+
+        Each piece is started by a background thread while the training loop
+        uses the one before, and finished by both (:class:`_PieceRead`). Two
+        threads are right for two cores: a second background reader slowed the
+        epoch down, as three busy threads took turns on them.
+        """
+        file = reader_file = csv = staging = None
         if self.suffix == ".csv":
             # A CSV cannot be read from the middle cheaply: its blocks are read in order, and
             # shuffled within a window of the buffer's size instead.
-            for frame in pd.read_csv(self.path, chunksize=self.chunk_rows):
-                piece = self._frame_piece(frame)
-                if piece is not None:
-                    yield piece
-            return
-        file = self._parquet()
-        columns = self.preprocessor.features + [self.target]
-        sizes = [file.metadata.row_group(g).num_rows for g in range(file.num_row_groups)]
-        first_rows = np.cumsum([0] + sizes)  # messages name rows by their place in the file
-        staging = [np.empty((len(self.preprocessor.numeric), max(sizes, default=0))) for _ in range(2)]
-        for k, group in enumerate(groups):
-            piece = self._numeric_piece(file, int(group), staging[k % 2])
-            if piece is None:
-                frame = self._read_group(file, int(group), columns).to_pandas()
-                frame.index = pd.RangeIndex(first_rows[group], first_rows[group] + len(frame))
-                piece = self._frame_piece(frame)
-            if piece is not None:
-                yield piece
-
-    def pieces(self, rng=None):
-        """The file's pieces as (features by rows, targets), shuffled when ``rng`` is given.
-
-        Each piece is read in a background thread while the training loop
-        uses the one before (reading Parquet releases the GIL, and so do the
-        compiled loops). One reader is enough on two cores: a second one
-        slowed the epoch down, as three busy threads took turns on them.
-        """
-        groups = None
-        if self.suffix != ".csv":
-            groups = np.arange(self._parquet().num_row_groups)
+            csv = pd.read_csv(self.path, chunksize=self.chunk_rows)
+            groups = itertools.repeat(None)  # until the file ends
+        else:
+            groups = np.arange(len(self._group_rows))
             if rng is not None:
                 rng.shuffle(groups)
-        source = self._pieces(groups)
+            groups = groups.tolist()
+            file, reader_file = self._parquet(), self._parquet()  # one each: a file reader is not for two threads
+            staging = [np.empty((len(self.preprocessor.numeric), max(self._group_rows, default=0)))
+                       for _ in range(2)]
+        previous = read = job = None
         with ThreadPoolExecutor(1, thread_name_prefix="descend-read") as reader:
-            ahead = reader.submit(next, source, None)
             try:
-                while (piece := ahead.result()) is not None:
-                    ahead = reader.submit(next, source, None)
-                    yield piece
+                for k, group in enumerate(groups):
+                    read = _PieceRead(self, group, None if staging is None else staging[k % 2], csv)
+                    job = reader.submit(read.work, reader_file)
+                    if previous is not None:
+                        yield previous
+                    previous = read.finish(file)
+                    if read.ended:
+                        break
+                if previous is not None:
+                    yield previous
             finally:
-                ahead.cancel()
-                if not ahead.cancelled():
-                    ahead.exception()  # let the read finish before closing its source
-                source.close()
+                if read is not None:
+                    read.cancel()
+                if job is not None:
+                    job.result()  # the reader has left the file: it may be closed
+                if csv is not None:
+                    csv.close()
 
     def blocks(self, rng=None):
         """One pass over the file as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
