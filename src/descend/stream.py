@@ -124,17 +124,20 @@ class _PieceRead:
                     self._running -= 1
                     self._turn.notify_all()
 
-    def cancel(self):
+    def _wait(self):
+        """Until no task is under way (none is started after this, as none is left to claim)."""
         with self._turn:
-            self.cancelled = True
             self._turn.wait_for(lambda: self._running == 0)
+
+    def cancel(self):
+        self.cancelled = True
+        self._wait()
 
     def finish(self, file):
         """Help with the tasks left, wait for the other thread's; the piece as (features by rows,
         targets), None if it has no rows."""
         self.work(file)
-        with self._turn:
-            self._turn.wait_for(lambda: self._running == 0)
+        self._wait()
         if self.error is not None:
             raise self.error
         if self.holed:
