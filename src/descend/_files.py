@@ -15,12 +15,17 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+# Read once: reading the umask means setting it for a moment, which would race with other
+# threads if done on every write (and checkpoints write every epoch).
+_DEFAULT_MODE = _default_mode()
+
+
 @contextmanager
 def atomic_path(path):
     """Yield a temporary path in the folder of ``path``; when the block completes it is renamed
     to ``path`` (replacing any old file at once), and when it fails it is removed."""
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+    directory = path.parent  # "." for a bare file name
     if not directory.is_dir():
         raise FileNotFoundError(f"no such folder: {directory}")
     # The real suffix stays last: writers such as Pillow choose the format by it.
@@ -28,7 +33,7 @@ def atomic_path(path):
     os.close(handle)
     try:
         yield temporary
-        os.chmod(temporary, _default_mode())
+        os.chmod(temporary, _DEFAULT_MODE)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

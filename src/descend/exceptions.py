@@ -12,8 +12,9 @@ class DivergenceError(ValueError):
     the blow-up can still be drawn.
     """
 
-    def __init__(self, message: str, iteration: int | None = None, path=None, loss_history=None):
+    def __init__(self, message: str, iteration: int | None = None):
         super().__init__(message)
         self.iteration = iteration
-        self.path = path
-        self.loss_history = loss_history
+        # Filled in by descend.minimize once the error reaches it; None from anywhere else.
+        self.path = None
+        self.loss_history = None

@@ -105,8 +105,11 @@ class Optimizer:
         """Take one step: change ``x`` and ``state`` in place."""
         raise NotImplementedError
 
-    def get_params(self) -> dict[str, Any]:
-        """The hyperparameters, as passed to ``__init__``."""
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyperparameters, as passed to ``__init__``.
+
+        ``deep`` is scikit-learn's signature; an optimizer holds no estimators, so it changes nothing.
+        """
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
         return {name: getattr(self, name) for name in names}
 
@@ -117,6 +120,11 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} has no hyperparameter(s) {sorted(unknown)}")
         self.__init__(**{**self.get_params(), **params})
         return self
+
+    def __sklearn_clone__(self) -> "Optimizer":
+        # scikit-learn's default clone insists that __init__ stores each argument as the very object
+        # passed; ours validates and converts them (betas becomes a new tuple of floats), so rebuild.
+        return type(self)(**self.get_params())
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -174,7 +182,9 @@ class SGD(Optimizer):
 
 @njit(cache=True, inline="always")
 def sgd_step(x, g, buf, t, lr, momentum, dampening, weight_decay, nesterov):
-    if momentum == 0 and weight_decay == 0:  # plain gradient descent, the hot loop of per-sample SGD
+    # Plain gradient descent skips the branches below: the compiled engine's mini-batch SGD steps
+    # take this path (per-sample SGD of one output has its own loop, _plain_per_sample_steps).
+    if momentum == 0 and weight_decay == 0:
         for i in range(x.size):
             x[i] -= lr * g[i]
         return
