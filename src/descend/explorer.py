@@ -9,7 +9,8 @@ shows comes from the library through one endpoint:
 returns ``{"path": [[x, y], ...] (iters + 1 points, fewer if it diverged),
 "loss": [...], "diverged": bool, "converged_at": step or null}``. Every
 parameter is validated: a bad one is answered with HTTP 422 and a message,
-never 500. ``GET /api/surface?function=...`` gives the contour grid.
+never 500. ``GET /api/surface?function=...`` gives the contour grid and
+``GET /api/names`` the library's function and optimizer names.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from .functions import FUNCTION_NAMES, get_function
 from .optimizers import OPTIMIZER_NAMES, get_optimizer
-from .plot import trace
+from .plot import _grid, _path_of, trace
 
 MAX_ITERS = 10_000
 GRID = 120
@@ -31,11 +32,21 @@ CONVERGED = 1e-6  # steps to converge: the first step where the gradient norm is
 FunctionName = Enum("FunctionName", {name: name for name in FUNCTION_NAMES}, type=str)
 OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZER_NAMES}, type=str)
 
-# Which extra hyperparameters each optimizer takes from the page's sliders.
-_SLIDERS = {
-    "momentum": ("sgd", "momentum", "nesterov", "rmsprop"),
-    "betas": ("adam", "amsgrad", "adamw", "nadam", "adamax", "radam"),
-}
+
+def _optimizer(name: str, lr: float, momentum=None, beta1=None, beta2=None):
+    """Optimizer ``name`` at ``lr``, with each slider value it has a hyperparameter for.
+
+    A value the optimizer rejects (nesterov without momentum) is its own ValueError.
+    """
+    optimizer = get_optimizer(name, lr=lr)
+    params = optimizer.get_params()
+    sliders = {}
+    if momentum is not None and "momentum" in params:
+        sliders["momentum"] = momentum
+    if "betas" in params and (beta1 is not None or beta2 is not None):
+        default1, default2 = params["betas"]
+        sliders["betas"] = (default1 if beta1 is None else beta1, default2 if beta2 is None else beta2)
+    return optimizer.set_params(**sliders)
 
 
 def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, y0=None, momentum=None,
@@ -47,15 +58,7 @@ def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, 
         start[0] = x0
     if y0 is not None:
         start[1] = y0
-    options = {"lr": lr}
-    if momentum is not None and optimizer in _SLIDERS["momentum"]:
-        if optimizer in ("momentum", "nesterov") or momentum > 0:
-            options["momentum"] = momentum
-        if optimizer == "nesterov" and momentum == 0:
-            raise ValueError("nesterov needs a momentum > 0")
-    if optimizer in _SLIDERS["betas"] and (beta1 is not None or beta2 is not None):
-        options["betas"] = (0.9 if beta1 is None else beta1, 0.999 if beta2 is None else beta2)
-    points, values, diverged = trace(surface, start, get_optimizer(optimizer, **options), iters)
+    points, values, diverged = trace(surface, start, _optimizer(optimizer, lr, momentum, beta1, beta2), iters)
     gradients = np.array([np.linalg.norm(surface.grad(p)) for p in points])
     below = np.flatnonzero(gradients < CONVERGED)
     return {"function": surface.name, "optimizer": optimizer, "path": points.tolist(), "loss": values.tolist(),
@@ -64,12 +67,9 @@ def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, 
 
 def surface_grid(function: str) -> dict:
     surface = get_function(function)
-    (x_lo, x_hi), (y_lo, y_hi) = surface.domain
-    x, y = np.linspace(x_lo, x_hi, GRID), np.linspace(y_lo, y_hi, GRID)
-    X, Y = np.meshgrid(x, y)
-    Z = surface.value(np.stack([X, Y]))
+    x, y, _, shifted = _grid(surface, GRID)
     return {"function": surface.name, "x": x.tolist(), "y": y.tolist(),
-            "z": np.log10(Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)).tolist(),  # log scale: valleys show
+            "z": np.log10(shifted).tolist(),  # log scale: valleys show
             "minima": surface.minima.tolist(), "start": surface.start.tolist(), "domain": surface.domain}
 
 
@@ -86,7 +86,7 @@ def html_paths(function, runs, path) -> None:
                                 mode="markers", name="minima", marker={"symbol": "star", "size": 16,
                                                                        "color": "gold"}))
     for label, run in runs.items():
-        points = np.asarray(run.path if hasattr(run, "path") else run)
+        points = _path_of(run)
         figure.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=label,
                                     marker={"size": 3}))
     (x0, x1), (y0, y1) = grid["domain"]
@@ -113,6 +113,11 @@ def create_app():
     @app.get("/static/plotly.min.js")
     def plotly_script():
         return FileResponse(plotly_js, media_type="application/javascript")
+
+    @app.get("/api/names")
+    def names():
+        # The page builds its menus from these, so a new function or optimizer shows up by itself.
+        return {"functions": list(FUNCTION_NAMES), "optimizers": list(OPTIMIZER_NAMES)}
 
     @app.get("/api/surface")
     def surface(function: FunctionName = Query(...)):

@@ -100,22 +100,31 @@ def _surface(function):
     return surface
 
 
-def _contours(ax, surface, bounds=None, levels=30):
+def _grid(surface, n, bounds=None):
+    """``(x, y, Z, shifted)``: ``surface`` on an n-by-n grid over ``bounds`` (its domain by default).
+
+    ``shifted`` is ``Z`` moved up to lie just above 0 (a thousandth of its
+    range), so a log scale can show the floor of a valley.
+    """
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surface.domain
-    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, 300), np.linspace(y_lo, y_hi, 300))
-    Z = surface.value(np.stack([X, Y]))
-    shifted = Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
+    x, y = np.linspace(x_lo, x_hi, n), np.linspace(y_lo, y_hi, n)
+    Z = surface.value(np.stack(np.meshgrid(x, y)))
+    return x, y, Z, Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
+
+
+def _contours(ax, surface, bounds=None, levels=30):
+    x, y, Z, shifted = _grid(surface, 300, bounds)
     if np.ptp(Z) > 0 and Z.max() / max(shifted.min(), 1e-300) > 1e3:
         # Valleys like Rosenbrock's span decades: levels spaced in log show the floor too.
-        level_values = np.geomspace(shifted.min(), shifted.max(), levels) + Z.min() - 1e-3 * (np.ptp(Z) + 1e-12)
+        level_values = np.geomspace(shifted.min(), shifted.max(), levels) + (Z.min() - shifted.min())
     else:
         level_values = np.linspace(Z.min(), Z.max(), levels)
-    ax.contourf(X, Y, Z, levels=level_values, cmap="viridis", alpha=0.85)
-    ax.contour(X, Y, Z, levels=level_values, colors="white", linewidths=0.3, alpha=0.5)
+    ax.contourf(x, y, Z, levels=level_values, cmap="viridis", alpha=0.85)
+    ax.contour(x, y, Z, levels=level_values, colors="white", linewidths=0.3, alpha=0.5)
     for minimum in surface.minima:
         ax.plot(*minimum, marker="*", color="gold", markersize=14, markeredgecolor="black", linestyle="none")
-    ax.set_xlim(x_lo, x_hi)
-    ax.set_ylim(y_lo, y_hi)
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(y[0], y[-1])
     ax.set_xlabel("x")
     ax.set_ylabel("y")
 
@@ -151,11 +160,20 @@ def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
     return figure
 
 
-def run_paths(function, optimizers, *, lr=None, start=None, iters=100, **hyperparameters):
+def _learning_rate(name, lr):
+    """The rate optimizer ``name`` runs with: ``lr`` (one rate or ``{name: rate}``), else its own default."""
+    from .optimizers import get_optimizer
+
+    rate = lr.get(name) if isinstance(lr, dict) else lr
+    return get_optimizer(name).lr if rate is None else rate
+
+
+def run_paths(function, optimizers, *, lr=None, start=None, iters=100):
     """Run ``descend.minimize`` for each optimizer from the same start; ``{name: path}``.
 
-    ``lr`` is one rate for all or a dict ``{name: rate}``; a run that
-    diverges keeps the steps it took before (its path ends where it blew up).
+    ``lr`` is one rate for all or a dict ``{name: rate}``; an optimizer it
+    does not name runs at its default rate. A run that diverges keeps the
+    steps it took before (its path ends where it blew up).
     """
     from .optimizers import get_optimizer
 
@@ -163,9 +181,7 @@ def run_paths(function, optimizers, *, lr=None, start=None, iters=100, **hyperpa
     start = surface.start if start is None else np.asarray(start, dtype=float)
     results = {}
     for name in optimizers:
-        rate = lr.get(name) if isinstance(lr, dict) else lr
-        options = {"lr": rate} if rate is not None else {}
-        optimizer = get_optimizer(name, **options, **hyperparameters.get(name, {}))
+        optimizer = get_optimizer(name, lr=_learning_rate(name, lr))
         results[name] = trace(surface, start, optimizer, iters)[0]
     return results
 
@@ -207,7 +223,7 @@ def compare_optimizers(function="bowl", optimizers=("sgd", "momentum", "adagrad"
         _contours(ax, surface)
         _draw_path(ax, _path_of(run), color, name)
         final = surface.value(_path_of(run)[-1])
-        rate = lr.get(name) if isinstance(lr, dict) else lr
+        rate = _learning_rate(name, lr)
         ax.set_title(f"{name} (lr {rate:g}): f = {final:.2e} after {len(_path_of(run)) - 1} steps", fontsize=10)
     figure.suptitle(f"{surface.name}: the same start, {len(results)} optimizers")
     figure.tight_layout()
@@ -225,8 +241,8 @@ def learning_rate_grid(function, optimizer, rates, *, start=None, iters=50, path
     figure, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 4.2 * rows), squeeze=False)
     from .optimizers import get_optimizer
 
+    start_point = surface.start if start is None else np.asarray(start, dtype=float)
     for ax, rate in zip(axes.ravel(), rates):
-        start_point = surface.start if start is None else np.asarray(start, dtype=float)
         trail, _, blew_up = trace(surface, start_point, get_optimizer(optimizer, lr=rate), iters)
         _contours(ax, surface)
         _draw_path(ax, trail, "tab:red", f"lr {rate:g}")
