@@ -96,3 +96,40 @@ def test_resume_refuses_other_data_and_missing_files(tmp_path):
     with pytest.raises(ValueError, match="needs an existing checkpoint"):
         GDRegressor(checkpoint=str(tmp_path / "none.json")).fit(X, y, resume=True)
     assert os.listdir(tmp_path) == ["state.json"]
+
+
+def test_a_streamed_fit_resumes_where_it_stopped(tmp_path):
+    """Checkpoints of a fit on a TableStream: the random state restored before the next epoch makes
+    the stream shuffle it as the interrupted fit would have, and the first block's standardization
+    and learning rate come from the checkpoint, not from the block the resumed fit starts on."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from descend.stream import TableStream
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3000, 4)) * [1.0, 2.0, 0.5, 3.0] + 1.0
+    table = {f"x{j}": X[:, j] for j in range(4)} | {"y": X @ [1.0, -1.0, 2.0, 0.5] + rng.standard_normal(3000)}
+    pq.write_table(pa.table(table), tmp_path / "data.parquet", row_group_size=500)
+    source = TableStream(tmp_path / "data.parquet", "y", chunk_rows=400, buffer_rows=1000)
+    checkpoint = str(tmp_path / "state.json")
+
+    def make(max_iter, checkpoint=None):
+        return GDRegressor(optimizer="adam", batch_size=16, max_iter=max_iter, tol=None, random_state=4,
+                           checkpoint=checkpoint)
+
+    uninterrupted = make(5).fit(source)
+    make(2, checkpoint).fit(source)  # stops after 2 epochs, as if interrupted
+    assert json.loads((tmp_path / "state.json").read_text())["loop"]["epoch"] == 2
+    resumed = make(5, checkpoint).fit(source, resume=True)
+    np.testing.assert_array_equal(resumed.coef_, uninterrupted.coef_)
+    np.testing.assert_array_equal(resumed.intercept_, uninterrupted.intercept_)
+    assert resumed.history_ == uninterrupted.history_ and resumed.t_ == uninterrupted.t_
+    assert resumed.rows_seen_ == uninterrupted.rows_seen_ == 5 * 3000
+
+    with pytest.raises(ValueError, match="other data"):
+        make(5, checkpoint).fit(TableStream(tmp_path / "data.parquet", "y", chunk_rows=300), resume=True)
+    with pytest.raises(ValueError, match="ran its 5 epochs already"):
+        make(5, checkpoint).fit(source, resume=True)
+    with pytest.raises(ValueError, match="need a source that can be read again"):
+        make(1, checkpoint).fit(iter([(X, X[:, 0])]))

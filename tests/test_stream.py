@@ -213,11 +213,16 @@ def test_both_threads_read_and_who_read_what_changes_nothing(numeric, monkeypatc
     monkeypatch.setattr(descend.stream, "READ_BYTES", 8 * 700)  # one column per task
     readers = []
     real = _PieceRead._read_columns
+    background_started = threading.Event()
 
     def slow_in_the_background(self, file, names):
-        readers.append(threading.current_thread() is threading.main_thread())
-        if not readers[-1]:
-            time.sleep(0.02)  # the background reader falls behind: the training thread takes over
+        in_main = threading.current_thread() is threading.main_thread()
+        if in_main:
+            background_started.wait(10)  # the background reader takes the first task, whatever the scheduling
+        else:
+            background_started.set()
+            time.sleep(0.02)  # then falls behind: the training thread takes over
+        readers.append(in_main)
         return real(self, file, names)
 
     monkeypatch.setattr(_PieceRead, "_read_columns", slow_in_the_background)

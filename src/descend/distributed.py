@@ -24,6 +24,7 @@ workers that remain (the partitions are rebuilt from the task graph).
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils import check_random_state
 
 from . import _engine
 from .schedules import rates
@@ -77,12 +78,15 @@ def _partition_epoch(X, y, seed, center, scale, theta, state, code, hp, t, mu_pr
     return theta, slots, loss_sum, weight_sum, X.shape[0], n_steps, mu_product
 
 
-def fit_dask(estimator, X, y, *, n_out, loss_name, classes=None):
+def fit_dask(estimator, X, y, *, n_out, loss_name, classes=None, resume=False):
     """Fit ``estimator`` (GDRegressor or GDClassifier) on dask collections with the active client."""
     import dask
     import dask.array as da
     from distributed import default_client
 
+    if estimator.checkpoint is not None or resume:
+        raise ValueError("checkpoints and resume=True are for fits in memory and on streams, not on a Dask "
+                         "cluster (whose workers recompute lost partitions themselves)")
     try:
         client = default_client()
     except ValueError:
@@ -121,7 +125,7 @@ def fit_dask(estimator, X, y, *, n_out, loss_name, classes=None):
     estimator.learning_rate_ = lr0
     steps_per_epoch = 1 if batch_size is None else max(-(-r // local_batch) for r in rows_per_partition)
     schedule = estimator._make_schedule(lr0, steps_per_epoch)
-    rng = np.random.RandomState(estimator.random_state if isinstance(estimator.random_state, int) else None)
+    rng = check_random_state(estimator.random_state)
     record = estimator._new_record()
     for _ in range(estimator.max_iter):
         code, hp, slots = _engine.pack_optimizer(optimizer, estimator._opt_state)

@@ -47,7 +47,7 @@ class ModelFileError(ValueError):
     """The file is not a descend model this version can read."""
 
 
-def _param_to_json(name, value):
+def _param_to_json(value):
     if isinstance(value, Optimizer):
         return {"class": type(value).__name__, "params": value.get_params()}
     if isinstance(value, ElasticNet):
@@ -55,9 +55,9 @@ def _param_to_json(name, value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, dict):
-        return {str(k): _param_to_json(name, v) for k, v in value.items()}
+        return {str(k): _param_to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_param_to_json(name, v) for v in value]
+        return [_param_to_json(v) for v in value]
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     # A function (a custom schedule) or a RandomState cannot be written as data.
@@ -116,7 +116,7 @@ def to_document(estimator, *, preprocessing=None, metadata=None) -> dict:
         "version": VERSION,
         "descend_version": __version__,
         "estimator": type(estimator).__name__,
-        "params": {k: _param_to_json(k, v) for k, v in estimator.get_params(deep=False).items()},
+        "params": {k: _param_to_json(v) for k, v in estimator.get_params(deep=False).items()},
         "state": state,
         "preprocessing": preprocessing,
         "metadata": metadata or {},
@@ -171,16 +171,8 @@ def load_model(path):
             estimator.feature_names_in_ = np.array(state["feature_names_in"], dtype=object)
         if cls is GDClassifier:
             estimator.classes_ = np.array(state["classes"])
-        estimator._center = np.array(state["center"], dtype=dtype)
-        estimator._scale = np.array(state["scale"], dtype=dtype)
-        # The internal parameters are the coefficients in standardized coordinates.
-        coef2d = coef.reshape(n_out, p)
-        theta = np.empty((n_out, p + 1), dtype=dtype)
-        theta[:, :p] = coef2d / estimator._scale
-        theta[:, p] = intercept + coef2d @ estimator._center
-        estimator._theta = theta.ravel()
-        estimator._n_out = n_out
-        estimator._standardized = bool(estimator.standardize)
+        estimator._set_coefficients(coef.reshape(n_out, p), intercept, np.array(state["center"], dtype=dtype),
+                                    np.array(state["scale"], dtype=dtype))
         estimator.n_iter_, estimator.t_ = int(state["n_iter"]), int(state["t"])
         estimator.learning_rate_ = float(state["learning_rate"])
         estimator.history_ = {k: list(v) for k, v in state["history"].items()}

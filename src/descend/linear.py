@@ -305,7 +305,7 @@ class _BaseGD(BaseEstimator):
     def _new_record():
         """What the stopping rules remember across epochs (it goes into checkpoints)."""
         return {"epoch": 0, "best_loss": np.inf, "best_val": np.inf, "no_improvement": 0, "best_theta": None,
-                "best_iteration": None, "first_loss": None}
+                "best_iteration": None, "first_loss": None, "rows_seen": 0}
 
     def _end_epoch(self, mean_loss, record):
         """Count the epoch, refuse an exploding loss, and log it; returns the training objective."""
@@ -445,7 +445,10 @@ class _BaseGD(BaseEstimator):
 
         loop = self._new_record()
         if resume:
-            self._restore_checkpoint(loop, rng, schedule, X, y)
+            document = self._read_checkpoint(self._fingerprint(X, y))
+            self._restore_progress(document, loop, rng)
+            self._restore_model(document)
+            self._restore_schedule(document, schedule)
         self.best_iteration_ = loop["best_iteration"]
         converged = False
         progress = self._progress(n_epochs * n_train) if self.verbose else None
@@ -476,7 +479,7 @@ class _BaseGD(BaseEstimator):
                     converged = self._stalled(loop, loss)
                 if self.checkpoint is not None and (loop["epoch"] % self.checkpoint_every == 0 or converged
                                                     or loop["epoch"] == n_epochs):
-                    self._write_checkpoint(loop, rng, schedule, X, y)
+                    self._write_checkpoint(loop, rng, schedule, self._fingerprint(X, y))
                 if converged:
                     break
         finally:
@@ -495,8 +498,11 @@ class _BaseGD(BaseEstimator):
         ``epoch(rng)`` method, or a one-shot iterator of pairs."""
         return hasattr(X, "epoch") or (hasattr(X, "__next__") and not hasattr(X, "shape"))
 
-    def _fit_chunks(self, source, n_epochs, *, first_call, classes=None):
-        """Epochs over chunks (each chunk a block of rows): memory bounded by the chunk size."""
+    def _fit_chunks(self, source, n_epochs, *, first_call, classes=None, resume=False):
+        """Epochs over chunks (each chunk a block of rows): memory bounded by the chunk size.
+
+        Checkpoints are written at the end of epochs; a resumed fit restores the random
+        state before its first epoch, so the source shuffles it as the interrupted fit would have."""
         rng = check_random_state(self.random_state)
         if hasattr(source, "blocks"):  # (X, y, rows): the loop gathers X[rows] itself, no copies
             passes = lambda: source.blocks(rng)  # noqa: E731
@@ -512,6 +518,20 @@ class _BaseGD(BaseEstimator):
                 used.append(True)
                 return source
 
+        fingerprint = None
+        if self.checkpoint is not None or resume:
+            if not hasattr(source, "fingerprint"):
+                raise ValueError("checkpoints of a fit on chunks need a source that can be read again and "
+                                 "recognised: a descend.stream.TableStream (or an object with epoch(rng) and "
+                                 "fingerprint() methods)")
+            fingerprint = source.fingerprint()
+        record = self._new_record()
+        document = self._read_checkpoint(fingerprint) if resume else None
+        if document is not None:
+            self._restore_progress(document, record, rng)
+            if record["epoch"] >= n_epochs:
+                raise ValueError(f"{self.checkpoint} holds a fit that ran its {record['epoch']} epochs already; "
+                                 "raise max_iter to go on")
         classes = getattr(source, "classes", None) if classes is None else classes
         # A TableStream has checked every value it puts in its buffer: checking the whole
         # buffer again for each block would cost more than the steps on it. And its blocks
@@ -520,12 +540,10 @@ class _BaseGD(BaseEstimator):
         finite = bool(getattr(source, "blocks_are_finite", False))
         validated = (None, None)
         schedule = None
-        total_rows = 0
         progress = None
         converged = False
-        record = self._new_record()
         try:
-            for epoch in range(n_epochs):
+            while record["epoch"] < n_epochs:
                 loss_sum = weight_sum = 0.0
                 for chunk in passes():
                     if isinstance(chunk, tuple) and len(chunk) == 3:
@@ -545,31 +563,39 @@ class _BaseGD(BaseEstimator):
                     batch = len(order) if self.batch_size is None else min(self.batch_size, len(order))
                     if schedule is None:
                         # The first block's rows only: X may be a stream's buffer, of which X[order] is the block.
-                        self._setup(X, y, sw, n_out, loss_name, reset=reset, chunked=True, rows=order)
-                        lr0 = self._initial_rate(self._optimizer, X, sw, order, 1.0, batch, self._loss)
-                        self.learning_rate_ = lr0
-                        schedule = self._make_schedule(lr0, max(1, len(order) // batch))
+                        self._setup(X, y, sw, n_out, loss_name, reset=reset or resume, chunked=True, rows=order)
+                        if document is not None:
+                            self._restore_model(document)
+                        else:
+                            self.learning_rate_ = self._initial_rate(self._optimizer, X, sw, order, 1.0, batch,
+                                                                     self._loss)
+                        schedule = self._make_schedule(self.learning_rate_, max(1, len(order) // batch))
+                        if document is not None:
+                            self._restore_schedule(document, schedule)
                         if self.verbose:
                             rows_per_epoch = getattr(source, "n_rows", None)  # known for Parquet
                             progress = self._progress(n_epochs * rows_per_epoch if rows_per_epoch else None)
                     part, weights = self._run_epoch(X, y, sw, order, batch, 1.0, schedule, progress)
                     loss_sum += part
                     weight_sum += weights
-                    total_rows += len(order)
+                    record["rows_seen"] += len(order)
                     if progress is not None:
-                        progress.update(progress.task_ids[0], description=f"epoch {epoch + 1}/{n_epochs}")
+                        progress.update(progress.task_ids[0], description=f"epoch {record['epoch'] + 1}/{n_epochs}")
                 if weight_sum == 0:
                     raise ValueError("the source gave no rows")
                 loss = self._end_epoch(loss_sum / weight_sum, record)
-                if n_epochs > 1 and self._stalled(record, loss):
-                    converged = True
+                converged = n_epochs > 1 and self._stalled(record, loss)
+                if self.checkpoint is not None and (record["epoch"] % self.checkpoint_every == 0 or converged
+                                                    or record["epoch"] == n_epochs):
+                    self._write_checkpoint(record, rng, schedule, fingerprint)
+                if converged:
                     break
         finally:
             if progress is not None:
                 progress.stop()
         if n_epochs > 1 and not converged and self.tol is not None:
             self._warn_unconverged()
-        self.rows_seen_ = total_rows
+        self.rows_seen_ = record["rows_seen"]
         self._publish()
         return self
 
@@ -580,7 +606,7 @@ class _BaseGD(BaseEstimator):
         return [int(X.shape[0]), int(X.shape[1]), float(np.sum(X[0])), float(np.sum(X[-1])),
                 float(np.sum(y, dtype=np.float64))]
 
-    def _write_checkpoint(self, loop, rng, schedule, X, y):
+    def _write_checkpoint(self, loop, rng, schedule, fingerprint):
         """Everything the loop needs to go on exactly where it is, written atomically (JSON)."""
         import json
 
@@ -596,11 +622,13 @@ class _BaseGD(BaseEstimator):
             return value
 
         document = {
-            "format": "descend-checkpoint", "version": 1, "fingerprint": self._fingerprint(X, y),
+            "format": "descend-checkpoint", "version": 1, "fingerprint": fingerprint,
             "params": {k: v for k, v in self.get_params(deep=False).items() if isinstance(v, (str, int, float,
                                                                                              type(None)))},
             "loop": {k: plain(v) for k, v in loop.items()},
             "rng": [kind, keys.tolist(), int(position), int(has_gauss), float(cached)],
+            # A streamed fit takes these from its first block: the block a resumed fit starts on is another.
+            "center": plain(self._center), "scale": plain(self._scale), "learning_rate": float(self.learning_rate_),
             "theta": plain(self._theta), "optimizer_state": {k: plain(v) for k, v in self._opt_state.items()},
             "mu_product": float(self._mu_product), "t": int(self.t_), "n_iter": int(self.n_iter_),
             "history": {k: [float(v) for v in values] for k, values in self.history_.items()},
@@ -608,7 +636,8 @@ class _BaseGD(BaseEstimator):
         }
         write_atomically(self.checkpoint, lambda stream: json.dump(document, stream))
 
-    def _restore_checkpoint(self, loop, rng, schedule, X, y):
+    def _read_checkpoint(self, fingerprint):
+        """The document in ``checkpoint``, refused if it is none or was written while fitting other data."""
         import json
         from pathlib import Path
 
@@ -621,27 +650,41 @@ class _BaseGD(BaseEstimator):
                 raise ValueError
         except ValueError:
             raise ValueError(f"{path} is not a descend checkpoint") from None
-        if document["fingerprint"] != self._fingerprint(X, y):
+        if document["fingerprint"] != fingerprint:
             raise ValueError(f"{path} was written while fitting other data; it cannot be resumed on this data")
+        return document
 
-        def value(item):
-            if isinstance(item, dict) and "array" in item:
-                return np.array(item["array"], dtype=item["dtype"])
-            return item
+    @staticmethod
+    def _checkpoint_value(item):
+        if isinstance(item, dict) and "array" in item:
+            return np.array(item["array"], dtype=item["dtype"])
+        return item
 
+    def _restore_progress(self, document, loop, rng):
+        """Where the loop stood: its record (epoch, best losses) and the random state."""
         for key, item in document["loop"].items():
-            loop[key] = value(item)
+            loop[key] = self._checkpoint_value(item)
         kind, keys, position, has_gauss, cached = document["rng"]
         rng.set_state((kind, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
+
+    def _restore_model(self, document):
+        """The weights and the optimizer as they were; after _setup, whose fresh start they replace."""
+        value = self._checkpoint_value
+        dtype = self._theta.dtype
+        self._center, self._scale = value(document["center"]).astype(dtype), value(document["scale"]).astype(dtype)
+        self.learning_rate_ = document["learning_rate"]
         self._theta[:] = value(document["theta"])
         self._opt_state = {k: value(v) for k, v in document["optimizer_state"].items()}
         self._state_of = self._optimizer
         self._mu_product = document["mu_product"]
         self.t_, self.n_iter_ = document["t"], document["n_iter"]
         self.history_ = {k: list(v) for k, v in document["history"].items()}
+
+    def _restore_schedule(self, document, schedule):
+        """What an adaptive schedule (reduce-on-plateau) has learned so far."""
         if document["schedule"] is not None:
             for key, item in document["schedule"].items():
-                setattr(schedule, key, value(item))
+                setattr(schedule, key, self._checkpoint_value(item))
 
     def _progress(self, total):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -658,6 +701,14 @@ class _BaseGD(BaseEstimator):
         params = self._theta.reshape(self._n_out, p1)
         coef = params[:, :-1] * self._scale
         return coef, params[:, -1] - coef @ self._center
+
+    def _set_coefficients(self, coef, intercept, center, scale):
+        """The inverse of _coefficients: the parameters in standardized coordinates, v = w / scale and
+        c = b + w . center, of ``coef`` (one row per output) and ``intercept`` (a model read from a file)."""
+        self._center, self._scale = center, scale
+        self._standardized = bool(self.standardize)
+        self._n_out = coef.shape[0]
+        self._theta = np.column_stack([coef / scale, intercept + coef @ center]).ravel()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -779,15 +830,15 @@ class GDRegressor(RegressorMixin, _BaseGD):
         ``X`` may also be a source of ``(X, y)`` chunks (a :class:`descend.stream.TableStream`
         for data larger than memory), with ``y`` None."""
         if self._is_chunks(X):
-            return self._fit_chunks(X, self.max_iter, first_call=not (self.warm_start and hasattr(self, "_theta")))
+            return self._fit_chunks(X, self.max_iter, first_call=not (self.warm_start and hasattr(self, "_theta")),
+                                    resume=resume)
         from .distributed import fit_dask, is_dask_collection
 
         if is_dask_collection(X):
             if sample_weight is not None:
                 raise ValueError("sample_weight is not supported with dask collections yet")
-            if self.loss not in ("squared_error", "huber"):
-                raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: squared_error, huber")
-            return fit_dask(self, X, y, n_out=1, loss_name=self.loss)
+            self._check_params(None)  # before any work on the cluster
+            return fit_dask(self, X, y, n_out=1, loss_name=self.loss, resume=resume)
         X, y, sw = self._validate(X, y, sample_weight, reset=True)
         self._setup(X, y, sw, 1, self.loss, reset=resume or not (self.warm_start and hasattr(self, "_theta")))
         self._fit_epochs(X, y, sw, self.max_iter, stopping=True, resume=resume)
@@ -876,7 +927,8 @@ class GDClassifier(ClassifierMixin, _BaseGD):
 
         ``X`` may also be a source of ``(X, y)`` chunks (a TableStream), with ``y`` None."""
         if self._is_chunks(X):
-            return self._fit_chunks(X, self.max_iter, first_call=not (self.warm_start and hasattr(self, "_theta")))
+            return self._fit_chunks(X, self.max_iter, first_call=not (self.warm_start and hasattr(self, "_theta")),
+                                    resume=resume)
         if self.loss not in CLASSIFICATION_LOSSES:
             raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(CLASSIFICATION_LOSSES)}")
         from .distributed import _as_dask_arrays, fit_dask, is_dask_collection
@@ -893,9 +945,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
             binary = len(self.classes_) == 2
             loss_name = "multinomial" if (self.loss == "log_loss" and not binary) else self.loss
             return fit_dask(self, X, y, n_out=1 if binary else len(self.classes_), loss_name=loss_name,
-                            classes=self.classes_)
-        if self.loss not in CLASSIFICATION_LOSSES:
-            raise ValueError(f"Unknown loss {self.loss!r}; valid losses are: {', '.join(CLASSIFICATION_LOSSES)}")
+                            classes=self.classes_, resume=resume)
         X, target, sw, n_out, loss_name = self._encode(X, y, sample_weight, reset=True)
         self._setup(X, target, sw, n_out, loss_name,
                     reset=resume or not (self.warm_start and hasattr(self, "_theta")))

@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .tabular import DataError, TablePreprocessor, _check_finite, clean_target, infer_task
+from .tabular import (DataError, TablePreprocessor, _check_finite, clean_target, infer_task, table_separator,
+                      target_array)
 
 __all__ = ["TableStream"]
 
@@ -153,7 +154,7 @@ class _PieceRead:
                 self.holed = True  # the general path drops the row or names the column
                 return
             if name == stream.target:
-                y = stream._target_array(column.to_pandas())
+                y = target_array(column.to_pandas(), stream.task, stream.classes)
                 if stream.task == "regression" and not np.isfinite(y).all():
                     self.holed = True  # the general path names the row
                     return
@@ -176,7 +177,7 @@ class TableStream:
 
     Parameters
     ----------
-    path : the file (.csv or .parquet).
+    path : the file (.parquet, or a text table: .csv, .txt, .tsv).
     target : the column to predict.
     chunk_rows : rows per chunk handed to the optimizer (and per CSV block).
     buffer_rows : size of the shuffle buffer (0: no row shuffling).
@@ -193,9 +194,7 @@ class TableStream:
         self.path = Path(path)
         if not self.path.is_file():
             raise DataError(f"no such file: {self.path}")
-        self.suffix = self.path.suffix.lower()
-        if self.suffix not in (".csv", ".parquet", ".pq"):
-            raise DataError(f"{self.path}: streaming reads .csv or .parquet files, not {self.suffix!r}")
+        self.separator = table_separator(self.path)  # None for Parquet
         self.target = target
         self.chunk_rows = int(chunk_rows)
         self.buffer_rows = int(buffer_rows)
@@ -204,7 +203,7 @@ class TableStream:
         self.shuffle = bool(shuffle)
         self.notices: list[str] = []
         first = self._head(sample_rows)
-        if self.suffix != ".csv":
+        if self.separator is None:
             import pyarrow as pa
 
             pa.default_memory_pool().release_unused()  # what Arrow kept of the head's read (about 30 MB)
@@ -218,11 +217,17 @@ class TableStream:
         self._feature_index = {name: j for j, name in enumerate(self.preprocessor.numeric)}
         #: Rows in the file, when its metadata says (Parquet; counting a CSV's would mean reading it).
         self.n_rows = None
-        if self.suffix != ".csv":
+        if self.separator is None:
             metadata = self._parquet().metadata
             self._group_rows = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
             self._group_starts = np.cumsum([0] + self._group_rows)  # messages name rows by their place in the file
             self.n_rows = metadata.num_rows
+
+    def fingerprint(self):
+        """Enough of the file and the settings to refuse resuming a checkpoint on other data: a
+        resumed fit must see, epoch after epoch, the rows the interrupted one would have."""
+        return [self.path.name, self.path.stat().st_size, self.target, self.n_features, self.chunk_rows,
+                self.buffer_rows, self.shuffle]
 
     # ------------------------------------------------------------- reading
     def _parquet(self):
@@ -256,9 +261,9 @@ class TableStream:
         return frame
 
     def _head(self, rows) -> pd.DataFrame:
-        if self.suffix == ".csv":
+        if self.separator is not None:
             try:
-                return pd.read_csv(self.path, nrows=rows)
+                return pd.read_csv(self.path, sep=self.separator, nrows=rows)
             except pd.errors.EmptyDataError:
                 raise DataError(f"{self.path} is empty") from None
         import pyarrow as pa
@@ -274,19 +279,15 @@ class TableStream:
 
     def _scan_classes(self):
         """The classes of the target over the whole file: one pass over that column only."""
-        if self.suffix == ".csv":
+        if self.separator is not None:
             values = set()
-            for block in pd.read_csv(self.path, usecols=[self.target], chunksize=self.chunk_rows):
+            for block in pd.read_csv(self.path, sep=self.separator, usecols=[self.target],
+                                     chunksize=self.chunk_rows):
                 values.update(block[self.target].dropna().tolist())
         else:
             values = set(self._parquet().read(columns=[self.target]).column(0).drop_null().to_pylist())
         numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
         return np.array(sorted(values)) if numeric else np.array(sorted(map(str, values)), dtype=object)
-
-    def _target_array(self, y):
-        if self.task == "classification":
-            return y.to_numpy() if self.classes.dtype.kind in "iufb" else y.astype(str).to_numpy(dtype=object)
-        return y.to_numpy(dtype=float)
 
     def _frame_piece(self, frame):
         """The general path: (features by rows, targets) of a DataFrame, through the preprocessor."""
@@ -298,11 +299,11 @@ class TableStream:
         X = self.preprocessor.transform(frame, allowed_extra=(self.target,))
         if not np.isfinite(X).all():  # the preprocessor refuses NaN and inf; this keeps blocks_are_finite true
             raise DataError(f"{self.path}: a feature value is not finite")
-        return X.T, self._target_array(frame[self.target])
+        return X.T, target_array(frame[self.target], self.task, self.classes)
 
     def _numeric_names(self):
         """The columns the fast path reads (every feature a number), None if it cannot."""
-        if self.suffix == ".csv" or self.preprocessor.categories:
+        if self.separator is not None or self.preprocessor.categories:
             return None
         return self.preprocessor.numeric + [self.target]
 
@@ -317,10 +318,10 @@ class TableStream:
         epoch down, as three busy threads took turns on them.
         """
         file = reader_file = csv = staging = None
-        if self.suffix == ".csv":
+        if self.separator is not None:
             # A CSV cannot be read from the middle cheaply: its blocks are read in order, and
             # shuffled within a window of the buffer's size instead.
-            csv = pd.read_csv(self.path, chunksize=self.chunk_rows)
+            csv = pd.read_csv(self.path, sep=self.separator, chunksize=self.chunk_rows)
             groups = itertools.repeat(None)  # until the file ends
         else:
             groups = np.arange(len(self._group_rows))

@@ -28,6 +28,19 @@ class DataError(ValueError):
     """The data cannot be used as it is; the message says why and where."""
 
 
+# The files descend reads: Parquet, and text tables with these column separators.
+PARQUET_SUFFIXES = (".parquet", ".pq")
+TEXT_SEPARATORS = {".csv": ",", ".txt": ",", ".tsv": "\t"}
+
+
+def table_separator(path: Path) -> str | None:
+    """None for a Parquet file, the column separator of a text table; a DataError for any other file."""
+    suffix = path.suffix.lower()
+    if suffix not in PARQUET_SUFFIXES and suffix not in TEXT_SEPARATORS:
+        raise DataError(f"{path}: unknown file type {suffix!r}; use .csv or .parquet")
+    return TEXT_SEPARATORS.get(suffix)
+
+
 def read_table(path) -> pd.DataFrame:
     """Read a CSV or Parquet file, with a clear error for each way it can be unusable."""
     path = Path(path)
@@ -37,16 +50,9 @@ def read_table(path) -> pd.DataFrame:
         raise DataError(f"{path} is a folder, not a data file")
     if path.stat().st_size == 0:
         raise DataError(f"{path} is empty")
-    suffix = path.suffix.lower()
+    separator = table_separator(path)
     try:
-        if suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        elif suffix in (".csv", ".txt", ".tsv"):
-            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-        else:
-            raise DataError(f"{path}: unknown file type {suffix!r}; use .csv or .parquet")
-    except DataError:
-        raise
+        frame = pd.read_parquet(path) if separator is None else pd.read_csv(path, sep=separator)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} has no columns") from None
     except Exception as error:  # pandas / pyarrow parse errors
@@ -61,6 +67,18 @@ def read_table(path) -> pd.DataFrame:
 
 def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def target_array(y: pd.Series, task: str, classes=None) -> np.ndarray:
+    """The target column as the estimators take it: floats for regression; for classification the
+    labels, numbers kept as numbers and anything else as text, or as ``classes`` (a fitted model's
+    labels) hold them."""
+    if task == "classification":
+        numeric = _is_numeric(y) if classes is None else np.asarray(classes).dtype.kind in "iufb"
+        return y.to_numpy() if numeric else y.astype(str).to_numpy(dtype=object)
+    if not _is_numeric(y):
+        raise DataError(f"regression needs a numeric target; {y.name!r} holds text (e.g. {y.iloc[0]!r})")
+    return y.to_numpy(dtype=float)
 
 
 def _check_numeric_typos(frame: pd.DataFrame, columns) -> None:
