@@ -189,3 +189,38 @@ def test_fit_streams_a_parquet_file_over_several_epochs(tmp_path):
     assert out.returncode == 0, out.stderr
     predictions = pd.read_csv(tmp_path / "predictions.csv")["prediction"]
     np.testing.assert_allclose(predictions, frame["y"], atol=0.05)
+
+
+def test_a_streamed_fit_checkpoints_and_resumes(tmp_path):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((3000, 3))
+    frame = pd.DataFrame(X, columns=["u", "v", "w"]).assign(y=X @ [2.0, -1.0, 0.5] + rng.standard_normal(3000))
+    frame.to_parquet(tmp_path / "data.parquet", row_group_size=500)
+    common = ("fit", "data.parquet", "--target", "y", "--stream", "--optimizer", "adam", "--lr", "0.01",
+              "--chunk-rows", "400", "--buffer-rows", "1000")
+    assert run(*common, "--epochs", "4", "--out", "whole.json", cwd=tmp_path).returncode == 0
+    first = run(*common, "--epochs", "2", "--checkpoint", "state.json", "--out", "half.json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert json.loads((tmp_path / "state.json").read_text())["loop"]["epoch"] == 2
+    resumed = run(*common, "--epochs", "4", "--checkpoint", "state.json", "--resume", "--out", "resumed.json",
+                  cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    whole, again = (json.loads((tmp_path / name).read_text())["state"] for name in ("whole.json", "resumed.json"))
+    assert whole["coef"] == again["coef"] and whole["intercept"] == again["intercept"]
+    assert whole["history"] == again["history"] and whole["n_iter"] == again["n_iter"] == 4
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--stream", "--early-stopping"), "--early-stopping works on a table in memory, not with --stream"),
+    (("--stream", "--test-size", "0.3"), "--test-size works on a table in memory, not with --stream"),
+    (("--scheduler", "tcp://127.0.0.1:1", "--checkpoint", "state.json"),
+     "--checkpoint and --resume work in memory or with --stream, not with --scheduler"),
+    (("--resume",), "--resume needs --checkpoint FILE"),
+    (("--plot", "nowhere/loss.png"), "--plot: no such folder nowhere"),
+    (("--checkpoint", "."), "--checkpoint . is a folder"),
+])
+def test_fit_refuses_settings_it_cannot_honour_before_any_work(tables, args, message):
+    folder, _ = tables
+    out = run("fit", "houses.csv", "--target", "price", "--out", "refused.json", *args, cwd=folder)
+    assert out.returncode == 2 and out.stderr.strip() == f"error: {message}"
+    assert not (folder / "refused.json").exists()  # nothing trained, nothing written

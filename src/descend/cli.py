@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import sys
 import warnings
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .functions import FUNCTION_NAMES
+from .optimizers import OPTIMIZER_NAMES
 from .penalties import PENALTY_NAMES
 from .tabular import IMPUTE_CHOICES
 
@@ -55,19 +58,14 @@ def _fail(message: str) -> None:
 
 
 def _run(action):
-    """Run ``action``; turn the errors a user can cause into one line and exit status 2."""
-    from .exceptions import DivergenceError
-    from .io import ModelFileError
-    from .tabular import DataError
+    """Run ``action``; turn the errors a user can cause into one line and exit status 2.
 
+    Our own messages (bad data, model files, a diverging fit) are ValueErrors too; the
+    first line is enough of any, and an OSError names the file it could not use."""
     try:
         return action()
-    except (Failure, DataError, ModelFileError, DivergenceError) as error:
-        _fail(str(error))
-    except (ValueError, TypeError) as error:  # invalid settings, reported by the estimators
-        _fail(str(error).splitlines()[0])
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as error:
-        _fail(str(error))
+    except (Failure, ValueError, TypeError, OSError) as error:
+        _fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
 
 
 @app.callback(invoke_without_command=True)
@@ -171,17 +169,14 @@ def _write_model(console, estimator, out, preprocessor, metadata, plot, plot_tit
         console.print(f"loss curve written to {plot}")
 
 
-def _target_values(frame, target, task):
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-    y = frame[target]
-    if task == "classification":
-        if is_numeric_dtype(y) and not is_bool_dtype(y):
-            return y.to_numpy()
-        return y.astype(str).to_numpy(dtype=object)
-    if not is_numeric_dtype(y):
-        raise Failure(f"--task regression needs a numeric target; {target!r} holds text (e.g. {y.iloc[0]!r})")
-    return y.to_numpy(dtype=float)
+def _check_output(path, option):
+    """Refuse, before any work, an output path that cannot be written."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise Failure(f"{option} {path} is a folder")
+    if not path.parent.is_dir():
+        raise Failure(f"{option}: no such folder {path.parent}")
 
 
 @app.command()
@@ -191,8 +186,7 @@ def fit(
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the model file (JSON)."),
     task: Task = typer.Option(None, help="regression or classification; inferred from the target if not given "
                                          "(text or two values: classification)."),
-    optimizer: str = typer.Option("sgd", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad, "
-                                              "adamw, nadam, adamax, adadelta, radam."),
+    optimizer: str = typer.Option("sgd", help=f"{', '.join(OPTIMIZER_NAMES)}."),
     learning_rate: str = typer.Option("auto", "--learning-rate", "--lr",
                                       help="'auto' (from the data's curvature) or a number."),
     batch_size: int = typer.Option(None, min=1, help="Rows per step; omit for the full batch, 1 for SGD."),
@@ -201,7 +195,8 @@ def fit(
     alpha: float = typer.Option(1e-4, min=0.0, help="Strength of the penalty."),
     l1_ratio: float = typer.Option(0.15, min=0.0, max=1.0, help="Share of L1 in the elastic net."),
     early_stopping: bool = typer.Option(False, "--early-stopping", help="Stop when a held-out 10% stops improving."),
-    test_size: float = typer.Option(0.2, min=0.0, max=0.9, help="Share of rows held out for the metrics."),
+    test_size: float = typer.Option(None, min=0.0, max=0.9, help="Share of rows held out for the metrics "
+                                                                 "[default: 0.2; none with --stream]."),
     random_state: int = typer.Option(0, help="Seed for the split and the shuffles."),
     impute: Impute = typer.Option(Impute.none, help="Fill missing feature values, or refuse them."),
     plot: Path = typer.Option(None, help="Also write the loss curve to this PNG/SVG file."),
@@ -225,27 +220,38 @@ def fit(
         from sklearn.model_selection import train_test_split
 
         from .linear import GDClassifier, GDRegressor
-        from .tabular import TablePreprocessor, clean_target, infer_task, read_table
+        from .tabular import TablePreprocessor, clean_target, infer_task, read_table, target_array
 
+        for path, option in ((out, "--out"), (plot, "--plot"), (checkpoint, "--checkpoint")):
+            _check_output(path, option)
+        if resume and checkpoint is None:
+            raise Failure("--resume needs --checkpoint FILE")
+        settings = dict(optimizer=optimizer, learning_rate=_parse_learning_rate(learning_rate),
+                        batch_size=batch_size, max_iter=epochs,
+                        penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
+                        early_stopping=early_stopping, random_state=random_state,
+                        checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every)
         if stream:
-            return _fit_stream(console, data, target, out, task, optimizer, learning_rate, batch_size, epochs,
-                               penalty, alpha, l1_ratio, random_state, impute, plot, chunk_rows, buffer_rows)
+            for given, option in ((scheduler, "--scheduler"), (early_stopping, "--early-stopping"),
+                                  (test_size is not None, "--test-size")):
+                if given:
+                    raise Failure(f"{option} works on a table in memory, not with --stream")
+            return _fit_stream(console, data, target, out, task, settings, resume, impute, plot, chunk_rows,
+                               buffer_rows)
+        if scheduler and (checkpoint or resume):
+            raise Failure("--checkpoint and --resume work in memory or with --stream, not with --scheduler")
+        held_out = 0.2 if test_size is None else test_size
         notices: list[str] = []
         frame = clean_target(read_table(data), target, notices)
         chosen_task = task.value if task is not None else infer_task(frame[target])
-        y = _target_values(frame, target, chosen_task)
-        rate = _parse_learning_rate(learning_rate)
-        if out.exists() and out.is_dir():
-            raise Failure(f"--out {out} is a folder")
-        if not out.parent.exists() if str(out.parent) else False:
-            raise Failure(f"--out: no such folder {out.parent}")
-        if test_size > 0:
+        y = target_array(frame[target], chosen_task)
+        if held_out > 0:
             stratify = y if chosen_task == "classification" else None
             try:
-                train_rows, test_rows = train_test_split(np.arange(len(frame)), test_size=test_size,
+                train_rows, test_rows = train_test_split(np.arange(len(frame)), test_size=held_out,
                                                          random_state=random_state, stratify=stratify)
             except ValueError as error:
-                raise Failure(f"cannot hold out --test-size {test_size}: {error}") from None
+                raise Failure(f"cannot hold out --test-size {held_out}: {error}") from None
         else:
             train_rows, test_rows = np.arange(len(frame)), np.arange(0)
         train = frame.iloc[train_rows]
@@ -253,25 +259,15 @@ def fit(
         for notice in notices:
             console.print(f"[yellow]notice:[/] {notice}")
         X_train = preprocessor.transform(train, allowed_extra=(target,))
-        settings = dict(optimizer=optimizer, learning_rate=rate, batch_size=batch_size, max_iter=epochs,
-                        penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
-                        early_stopping=early_stopping, random_state=random_state,
-                        checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every,
-                        verbose=1 if len(train) * epochs >= 5_000_000 else 0)  # a progress bar on long fits
-        estimator = (GDRegressor if chosen_task == "regression" else GDClassifier)(**settings)
+        verbose = 1 if len(train) * epochs >= 5_000_000 else 0  # a progress bar on long fits
+        estimator = (GDRegressor if chosen_task == "regression" else GDClassifier)(**settings, verbose=verbose)
         if chosen_task == "classification" and len(np.unique(y[train_rows])) < 2:
             raise Failure(f"the training rows hold a single class of {target!r}")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            if resume and checkpoint is None:
-                raise Failure("--resume needs --checkpoint FILE")
+        with _convergence_notice(console, epochs):
             if scheduler:
                 _fit_on_cluster(estimator, scheduler, X_train, y[train_rows])
             else:
                 estimator.fit(X_train, y[train_rows], resume=resume)
-        for warning in caught:
-            if "max_iter" in str(warning.message):
-                console.print(f"[yellow]notice:[/] did not converge in {epochs} epochs; raise --epochs")
         if len(test_rows):
             X_test = preprocessor.transform(frame.iloc[test_rows], allowed_extra=(target,))
             metrics = _metrics(chosen_task, estimator, [(X_test, y[test_rows])])
@@ -286,6 +282,19 @@ def fit(
                      plot, f"{data.name}: training loss")
 
     _run(action)
+
+
+@contextmanager
+def _convergence_notice(console, epochs):
+    """A fit's warning that it ran out of epochs, as a notice; other warnings as they are."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        if "max_iter" in str(warning.message):
+            console.print(f"[yellow]notice:[/] did not converge in {epochs} epochs; raise --epochs")
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 def _fit_on_cluster(estimator, address, X, y):
@@ -304,8 +313,7 @@ def _fit_on_cluster(estimator, address, X, y):
         client.close()
 
 
-def _fit_stream(console, data, target, out, task, optimizer, learning_rate, batch_size, epochs, penalty, alpha,
-                l1_ratio, random_state, impute, plot, chunk_rows, buffer_rows):
+def _fit_stream(console, data, target, out, task, settings, resume, impute, plot, chunk_rows, buffer_rows):
     from .linear import GDClassifier, GDRegressor
     from .stream import TableStream
 
@@ -313,14 +321,10 @@ def _fit_stream(console, data, target, out, task, optimizer, learning_rate, batc
                          task=task.value if task is not None else None)
     for notice in source.notices:
         console.print(f"[yellow]notice:[/] {notice} (in the first rows; later chunks drop such rows too)")
-    rate = _parse_learning_rate(learning_rate)
-    estimator = (GDRegressor if source.task == "regression" else GDClassifier)(
-        optimizer=optimizer, learning_rate=rate, batch_size=batch_size or 256, max_iter=epochs,
-        penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
-        random_state=random_state, verbose=1)
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        estimator.fit(source)
+    settings = {**settings, "batch_size": settings["batch_size"] or 256}  # a full batch would be one step an epoch
+    estimator = (GDRegressor if source.task == "regression" else GDClassifier)(**settings, verbose=1)
+    with _convergence_notice(console, settings["max_iter"]):
+        estimator.fit(source, resume=resume)
     metrics = _metrics(source.task, estimator, source.epoch())
     title = f"training metrics over the whole file, streamed ({metrics['rows']} rows)"
     console.print(_metrics_table(title, metrics))
@@ -367,7 +371,7 @@ def predict(
             if column in frame.columns:
                 result[column] = frame[column]
         result["prediction"] = estimator.predict(X)
-        if hasattr(estimator, "predict_proba") and metadata.get("task") == "classification":
+        if hasattr(estimator, "predict_proba"):
             for label, column in zip(estimator.classes_, estimator.predict_proba(X).T, strict=True):
                 result[f"probability_{label}"] = column
         if out is None:
@@ -391,22 +395,22 @@ def evaluate(
     """
 
     def action():
-        from .tabular import clean_target, read_table
+        from sklearn.base import is_classifier
 
-        estimator, preprocessor, metadata = _load(model)
+        from .tabular import clean_target, read_table, target_array
+
+        estimator, preprocessor, _ = _load(model)
         notices: list[str] = []
         frame = clean_target(read_table(data), target, notices)
         for notice in notices:
             Console().print(f"[yellow]notice:[/] {notice}")
-        task = metadata.get("task", "regression")
+        task = "classification" if is_classifier(estimator) else "regression"
         X = preprocessor.transform(frame, allowed_extra=(target,))
-        y = _target_values(frame, target, task)
+        y = target_array(frame[target], task, estimator.classes_ if task == "classification" else None)
         if task == "classification":
-            unknown = sorted(set(map(str, np.unique(y.astype(str)))) - set(map(str, estimator.classes_)))
-            if unknown:
+            unknown = np.setdiff1d(y.astype(str), estimator.classes_.astype(str))
+            if unknown.size:
                 raise Failure(f"{target!r} holds classes the model never saw: {', '.join(unknown[:5])}")
-            if estimator.classes_.dtype.kind not in "iufb":
-                y = y.astype(str).astype(object)
         Console().print(_metrics_table(f"{model.name} on {data.name}", _metrics(task, estimator, [(X, y)])))
 
     _run(action)
@@ -451,7 +455,7 @@ def _race(function: str, iters: int) -> None:
 def demo(
     which: Demo = typer.Argument(Demo.all, help="housing: house prices on Boston; stocks: stock direction on the "
                                                  "S&P 500; all: both; race: the optimizers on a test surface."),
-    function: str = typer.Option("rosenbrock", help="For the race: bowl, rosenbrock, beale, himmelblau, booth."),
+    function: str = typer.Option("rosenbrock", help=f"For the race: {', '.join(FUNCTION_NAMES)}."),
     iters: int = typer.Option(10_000, min=1, max=1_000_000, help="For the race: most steps per optimizer."),
     plot: Path = typer.Option(None, help="For housing and stocks: write the loss curve to this file."),
 ) -> None:
@@ -496,7 +500,7 @@ def _parse_rates(text, names):
 @app.command()
 def paths(
     out: Path = typer.Option(..., "--out", "-o", help="Output file: .png, .svg, .gif (animation) or .html."),
-    function: str = typer.Option("rosenbrock", help="bowl, rosenbrock, beale, himmelblau, booth."),
+    function: str = typer.Option("rosenbrock", help=f"{', '.join(FUNCTION_NAMES)}."),
     optimizers: str = typer.Option("sgd,momentum,adam", help="Comma-separated optimizer names."),
     lr: str = typer.Option(None, "--lr", help="One rate for all, or name=rate pairs: adam=0.1,sgd=0.01."),
     start: str = typer.Option(None, help="Starting point x,y (default: the surface's classic start)."),
@@ -509,16 +513,15 @@ def paths(
 
     def action():
         from . import plot
-        from .functions import FUNCTION_NAMES
-        from .optimizers import OPTIMIZER_NAMES
+        from .functions import get_function
+        from .optimizers import get_optimizer
 
-        if function not in FUNCTION_NAMES:
-            raise Failure(f"unknown function {function!r}; valid names are: {', '.join(FUNCTION_NAMES)}")
+        get_function(function)  # the library's own errors name the valid choices
         names = [n.strip() for n in optimizers.split(",") if n.strip()]
-        unknown = [n for n in names if n not in OPTIMIZER_NAMES]
-        if unknown or not names:
-            raise Failure(f"unknown optimizer {', '.join(unknown) or '(none given)'}; valid names are: "
-                          f"{', '.join(OPTIMIZER_NAMES)}")
+        if not names:
+            raise Failure("--optimizers names none")
+        for name in names:
+            get_optimizer(name)
         suffix = out.suffix.lower()
         if suffix not in (".png", ".svg", ".gif", ".html"):
             raise Failure(f"--out must end in .png, .svg, .gif or .html, not {out.name!r}")

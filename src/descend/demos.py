@@ -75,7 +75,7 @@ def housing(console: Console | None = None, plot: str | None = None) -> dict:
     for name, prediction in (("descend", ours), ("closed form", exact)):
         mse = mean_squared_error(y_test, prediction)
         results[name] = {"mse": mse, "rmse": float(np.sqrt(mse)), "r2": r2_score(y_test, prediction)}
-    table = Table(title=f"Ridge (alpha={alpha}), trained on 404 suburbs, tested on the other 102")
+    table = Table(title=f"Ridge (alpha={alpha}), trained on {len(y_train)} suburbs, tested on the other {len(y_test)}")
     for column in ("", "MSE", "RMSE ($1000s)", "R^2"):
         table.add_column(column)
     for name in ("descend", "closed form"):
