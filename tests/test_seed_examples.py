@@ -49,7 +49,10 @@ def test_housing_recovers_the_true_price_model(settings, recovers):
     assert losses[-1] < losses[0] and losses[-1] < (1.05 if recovers else 1.2) * best_loss
     if recovers:
         np.testing.assert_allclose(model.coef_, weights, rtol=0.06, atol=0.1)
-        assert model.intercept_[0] == pytest.approx(bias, abs=4.0)
+        # The intercept extrapolates to x = 0, far from the data (sizes 50 to 300): judged against the
+        # exact least-squares fit, not the true bias, which the noise alone moves by about 1.
+        assert model.intercept_[0] == pytest.approx(best.intercept_, abs=2.0)
+        assert best.intercept_ == pytest.approx(bias, abs=2.0)
     else:
         # A constant step on noisy batches keeps jittering around the optimum (and
         # the noisy epoch losses trip the tol rule early): close, not exact.
