@@ -1,6 +1,11 @@
 """Errors raised by descend."""
 
-__all__ = ["DivergenceError"]
+__all__ = ["DivergenceError", "EXPLOSION_FACTOR"]
+
+# A loss this many times larger than its starting scale has exploded: the run
+# is diverging, and waiting for the overflow to inf only loses the trail.
+# descend.minimize and the linear models' epoch loop both apply this rule.
+EXPLOSION_FACTOR = 1e8
 
 
 class DivergenceError(ValueError):

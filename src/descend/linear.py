@@ -36,7 +36,7 @@ from . import _engine
 from .curvature import power_iteration
 from .exceptions import DivergenceError
 from .losses import CLASSIFICATION_LOSSES, LOSSES, REGRESSION_LOSSES
-from .minimize import EXPLOSION_FACTOR
+from .exceptions import EXPLOSION_FACTOR
 from .optimizers import SGD, get_optimizer
 from .penalties import get_penalty
 from .schedules import SCHEDULE_NAMES, get_schedule, rates

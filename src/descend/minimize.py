@@ -22,16 +22,12 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .exceptions import DivergenceError
+from .exceptions import EXPLOSION_FACTOR, DivergenceError
 from .optimizers import SGD, Optimizer, get_optimizer
 from .penalties import ElasticNet
 from .schedules import as_schedule
 
 __all__ = ["minimize", "OptimizeResult", "StepInfo"]
-
-# A loss this many times larger than its starting scale has exploded: the run
-# is diverging, and waiting for the overflow to inf only loses the trail.
-EXPLOSION_FACTOR = 1e8
 
 # Backtracking line search: sufficient-decrease constant and shrink factor
 # (Nocedal & Wright 2006, Algorithm 3.1, with their suggested c = 1e-4).
