@@ -14,6 +14,7 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 from descend import GDClassifier, GDRegressor  # noqa: E402
+from descend.linear._trainer import Trainer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +69,14 @@ def test_a_worker_killed_mid_fit_does_not_stop_it(client, monkeypatch):
     X, y = data()
     settings = dict(penalty=None, max_iter=60, tol=None)
     pids = list(client.run(os.getpid).values())
-    end_epoch = GDRegressor._end_epoch
+    end_epoch = Trainer._end_epoch
 
-    def end_epoch_killing_a_worker(self, mean_loss, record):
-        if record["epoch"] == 5:  # a fifth of the way through: the worker dies mid-fit, whatever its speed
+    def end_epoch_killing_a_worker(self, state, record, mean_loss, lr):
+        if record.epoch == 5:  # a fifth of the way through: the worker dies mid-fit, whatever its speed
             os.kill(pids[0], signal.SIGKILL)
-        return end_epoch(self, mean_loss, record)
+        return end_epoch(self, state, record, mean_loss, lr)
 
-    monkeypatch.setattr(GDRegressor, "_end_epoch", end_epoch_killing_a_worker)
+    monkeypatch.setattr(Trainer, "_end_epoch", end_epoch_killing_a_worker)
     ours = GDRegressor(**settings).fit(da.from_array(X, chunks=(500, 5)), da.from_array(y, chunks=500))
     monkeypatch.undo()
     assert ours.n_iter_ == 60

@@ -94,7 +94,7 @@ def test_float32_data_trains_in_float32():
     wide = GDRegressor(penalty=None, max_iter=300, tol=None, batch_size=16, random_state=0).fit(X, y)
     narrow = GDRegressor(penalty=None, max_iter=300, tol=None, batch_size=16, random_state=0).fit(
         X.astype(np.float32), y.astype(np.float32))
-    assert narrow.coef_.dtype == np.float32 and narrow._theta.dtype == np.float32
+    assert narrow.coef_.dtype == np.float32 and narrow._state.theta.dtype == np.float32
     np.testing.assert_allclose(narrow.coef_, wide.coef_, rtol=1e-4, atol=1e-4)
 
 

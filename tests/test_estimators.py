@@ -87,7 +87,8 @@ def test_partial_fit_keeps_the_optimizer_state_between_calls():
         streamed.partial_fit(X, y)
     np.testing.assert_array_equal(streamed.coef_, whole.coef_)
     assert streamed.n_iter_ == 3 and streamed.t_ == 3 * 25
-    assert streamed._opt_state["step"] == 75 and np.any(streamed._opt_state["exp_avg"] != 0)
+    state = streamed._state.optimizer_state
+    assert state["step"] == 75 and np.any(state["exp_avg"] != 0)
     # Restarting the moments instead would give another path.
     fresh = GDRegressor(**settings)
     fresh.partial_fit(X, y)

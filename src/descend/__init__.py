@@ -3,17 +3,18 @@
 >>> import descend
 >>> from descend.functions import Rosenbrock
 >>> result = descend.minimize(Rosenbrock(), [-1.5, 2.0], "adam", lr=0.05, max_iter=5000)
+
+``import descend`` loads the optimizers, the schedules and ``minimize``
+(NumPy and Numba); the linear models, which need scikit-learn, are loaded
+the first time ``descend.GDRegressor``, ``descend.GDClassifier`` or
+``descend.load`` is used.
 """
 
-__version__ = "0.1.0"
-
 from . import curvature, functions, losses, optimizers, penalties, schedules
+from ._version import __version__
 from .exceptions import DivergenceError
-from .io import load
-from .linear import GDClassifier, GDRegressor
 from .minimize import OptimizeResult, StepInfo, minimize
 from .optimizers import get_optimizer
-
 
 __all__ = [
     "load",
@@ -30,4 +31,22 @@ __all__ = [
     "functions",
     "curvature",
     "losses",
+    "__version__",
 ]
+
+# Loaded on first use (PEP 562): the estimators import scikit-learn, 1 s and 180 MB.
+_LAZY = {"GDRegressor": "descend.linear", "GDClassifier": "descend.linear", "load": "descend.io"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'descend' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -104,12 +104,15 @@ class Loss:
     curvature: float
 
 
+# The codes by which the compiled engine picks a loss (descend._engine.kernels).
+SQUARED_ERROR, HUBER, LOG_LOSS, HINGE, MULTINOMIAL = range(5)
+
 LOSSES = {
-    "squared_error": Loss("squared_error", 0, 1.0),
-    "huber": Loss("huber", 1, 1.0),
-    "log_loss": Loss("log_loss", 2, 0.25),
-    "hinge": Loss("hinge", 3, 1.0),
-    "multinomial": Loss("multinomial", 4, 0.5),
+    "squared_error": Loss("squared_error", SQUARED_ERROR, 1.0),
+    "huber": Loss("huber", HUBER, 1.0),
+    "log_loss": Loss("log_loss", LOG_LOSS, 0.25),
+    "hinge": Loss("hinge", HINGE, 1.0),
+    "multinomial": Loss("multinomial", MULTINOMIAL, 0.5),
 }
 REGRESSION_LOSSES = ("squared_error", "huber")
 CLASSIFICATION_LOSSES = ("log_loss", "hinge")

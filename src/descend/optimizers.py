@@ -18,20 +18,34 @@ weight decay and all operations on vectors are element-wise.
 
 Each class's arithmetic lives in one compiled function beside it
 (``sgd_step``, ``adam_step``, ...), written coordinate by coordinate as the
-formula reads. ``update`` calls it, and so does the compiled training engine
+formula reads. They all take the same arguments,
+
+    ``step(x, g, state, t, lr, hyperparameters)``
+
+with ``state`` the tuple of the state arrays named by the class's
+``state_names`` and ``hyperparameters`` the tuple its ``hyperparameters()``
+returns (a named tuple, whose type tells the compiled engine which step to
+take). ``update`` calls the step, and so does the compiled training engine
 of the linear models (:mod:`descend._engine`): one implementation of each
 rule. The step counter ``t`` enters as a float so that ``beta ** t`` is the
 same ``pow`` that Python (and torch) compute.
+
+Adding an optimizer: its ``step`` function, a named tuple of its
+hyperparameters, the class (``init``, ``state_names``, ``hyperparameters``),
+and a row of :data:`OPTIMIZER_NAMES`' table at the end of this file. The
+engine finds it from there.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
 from numba import njit
+
+from ._checks import check_choice, check_interval, check_nonnegative, check_positive
 
 __all__ = [
     "Optimizer",
@@ -45,65 +59,64 @@ __all__ = [
     "Adadelta",
     "RAdam",
     "OPTIMIZER_NAMES",
+    "OPTIMIZER_CLASSES",
     "get_optimizer",
 ]
 
 
-def _check_lr(lr: float) -> float:
-    if not isinstance(lr, (int, float, np.floating, np.integer)) or isinstance(lr, bool):
-        raise TypeError(f"lr must be a number, got {type(lr).__name__}: {lr!r}")
-    if not (math.isfinite(lr) and lr > 0.0):
-        raise ValueError(f"Invalid learning rate: {lr} (it must be a finite number > 0)")
-    return float(lr)
-
-
-def _check_nonnegative(name: str, value: float) -> float:
-    if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"Invalid {name} value: {value} (it must be a finite number >= 0)")
-    return float(value)
-
-
-def _check_unit_interval(name: str, value: float, *, closed: bool = False) -> float:
-    value = _check_nonnegative(name, value)
-    if value > 1.0 or (value == 1.0 and not closed):
-        interval = "[0, 1]" if closed else "[0, 1)"
-        raise ValueError(f"Invalid {name} value: {value} (it must lie in {interval})")
-    return value
-
-
-def _check_betas(betas: tuple[float, float]) -> tuple[float, float]:
+def _check_betas(betas) -> tuple[float, float]:
     try:
         beta1, beta2 = betas
     except (TypeError, ValueError):
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-    for index, beta in enumerate((beta1, beta2)):
-        if not isinstance(beta, (int, float, np.floating, np.integer)) or isinstance(beta, bool):
-            raise TypeError(f"beta parameter at index {index} must be a number, got {beta!r}")
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(
-                f"Invalid beta parameter at index {index}: {beta} (it must lie in [0, 1))"
-            )
-    return float(beta1), float(beta2)
+    return (check_interval("betas[0]", beta1, 0.0, 1.0, closed="left"),
+            check_interval("betas[1]", beta2, 0.0, 1.0, closed="left"))
+
+
+@njit(cache=True, inline="always")
+def decayed_gradient(x, i, d, lr, weight_decay, decoupled):
+    r"""Coordinate i's gradient ``d`` with weight decay :math:`\lambda`: added to it,
+    :math:`d + \lambda x_i` (L2 regularisation), or, decoupled, applied to x
+    itself first, :math:`x_i \leftarrow (1 - \gamma\lambda) x_i` (Loshchilov
+    & Hutter 2019); torch's order of operations either way."""
+    if weight_decay != 0:
+        if decoupled:
+            x[i] *= 1 - lr * weight_decay
+        else:
+            d = d + weight_decay * x[i]
+    return d
 
 
 class Optimizer:
     """Base class: hyperparameters live on the instance, state is explicit.
 
-    Subclasses set ``name`` and implement :meth:`init` and :meth:`update`.
+    A subclass sets ``name``, ``Hyperparameters`` (the named tuple of what
+    its step takes besides the learning rate), ``step`` (its compiled step
+    function), ``state_names`` (the state arrays the step takes, in order),
+    and implements :meth:`init` (the state: ``"step"``, the count of steps
+    taken, and those arrays) and :meth:`hyperparameters`.
     """
 
     name = "optimizer"
     lr: float
+    Hyperparameters: type = tuple
+    step = None
+    state_names: tuple[str, ...] = ()
 
     def init(self, x: np.ndarray) -> dict[str, Any]:
         """Return the state for parameters shaped like ``x``."""
         raise NotImplementedError
 
-    def update(self, x: np.ndarray, grad: np.ndarray, state: dict, lr: float | None = None) -> None:
-        """Take one step: change ``x`` and ``state`` in place."""
+    def hyperparameters(self) -> tuple:
+        """The step function's hyperparameters (all but the learning rate), as ``self.Hyperparameters``."""
         raise NotImplementedError
+
+    def update(self, x: np.ndarray, grad: np.ndarray, state: dict, lr: float | None = None) -> None:
+        """Take one step: change ``x`` and ``state`` in place; ``lr`` None means ``self.lr``."""
+        state["step"] += 1
+        arrays = tuple([state[name] for name in self.state_names])
+        # A plain tuple: the compiled step is entered faster with one than with a named tuple.
+        self.step(x, grad, arrays, float(state["step"]), self.lr if lr is None else lr, tuple(self.hyperparameters()))
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The hyperparameters, as passed to ``__init__``.
@@ -137,6 +150,31 @@ class Optimizer:
         return hash((type(self).__name__, tuple(sorted(map(repr, self.get_params().items())))))
 
 
+SGDHyperparameters = namedtuple("SGDHyperparameters", "momentum dampening weight_decay nesterov")
+
+
+@njit(cache=True, inline="always")
+def sgd_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`SGD` (its docstring has the math), x and state in place."""
+    (buf,) = state
+    momentum, dampening, weight_decay, nesterov = hyperparameters
+    # Plain gradient descent skips the branches below: the compiled engine's mini-batch SGD steps
+    # take this path (per-sample plain SGD of one output has a loop of its own in the engine).
+    if momentum == 0 and weight_decay == 0:
+        for i in range(x.size):
+            x[i] -= lr * g[i]
+        return
+    for i in range(x.size):
+        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        if momentum != 0:
+            if t == 1:
+                buf[i] = d
+            else:
+                buf[i] = buf[i] * momentum + (1 - dampening) * d
+            d = d + momentum * buf[i] if nesterov else buf[i]
+        x[i] -= lr * d
+
+
 class SGD(Optimizer):
     r"""Stochastic gradient descent, with optional (Nesterov) momentum.
 
@@ -158,12 +196,15 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    Hyperparameters = SGDHyperparameters
+    step = staticmethod(sgd_step)
+    state_names = ("momentum_buffer",)
 
     def __init__(self, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        self.lr = _check_lr(lr)
-        self.momentum = _check_nonnegative("momentum", momentum)
-        self.dampening = _check_nonnegative("dampening", dampening)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.lr = check_positive("lr", lr)
+        self.momentum = check_nonnegative("momentum", momentum)
+        self.dampening = check_nonnegative("dampening", dampening)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(
@@ -174,31 +215,28 @@ class SGD(Optimizer):
     def init(self, x):
         return {"step": 0, "momentum_buffer": np.zeros_like(x) if self.momentum != 0 else np.empty(0, x.dtype)}
 
-    def update(self, x, grad, state, lr=None):
-        state["step"] += 1
-        sgd_step(x, grad, state["momentum_buffer"], float(state["step"]), self.lr if lr is None else lr,
-                 self.momentum, self.dampening, self.weight_decay, self.nesterov)
+    def hyperparameters(self):
+        return self.Hyperparameters(self.momentum, self.dampening, self.weight_decay, self.nesterov)
+
+    @property
+    def is_plain(self) -> bool:
+        """Plain gradient descent: no momentum, no weight decay."""
+        return self.momentum == 0 and self.weight_decay == 0
+
+
+AdagradHyperparameters = namedtuple("AdagradHyperparameters", "lr_decay weight_decay eps")
 
 
 @njit(cache=True, inline="always")
-def sgd_step(x, g, buf, t, lr, momentum, dampening, weight_decay, nesterov):
-    # Plain gradient descent skips the branches below: the compiled engine's mini-batch SGD steps
-    # take this path (per-sample SGD of one output has its own loop, _plain_per_sample_steps).
-    if momentum == 0 and weight_decay == 0:
-        for i in range(x.size):
-            x[i] -= lr * g[i]
-        return
+def adagrad_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`Adagrad` (its docstring has the math), x and state in place."""
+    (s,) = state
+    lr_decay, weight_decay, eps = hyperparameters
+    clr = lr / (1 + (t - 1) * lr_decay)
     for i in range(x.size):
-        d = g[i]
-        if weight_decay != 0:
-            d = d + weight_decay * x[i]
-        if momentum != 0:
-            if t == 1:
-                buf[i] = d
-            else:
-                buf[i] = buf[i] * momentum + (1 - dampening) * d
-            d = d + momentum * buf[i] if nesterov else buf[i]
-        x[i] -= lr * d
+        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        s[i] += d * d
+        x[i] -= clr * d / (np.sqrt(s[i]) + eps)
 
 
 class Adagrad(Optimizer):
@@ -217,34 +255,47 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    Hyperparameters = AdagradHyperparameters
+    step = staticmethod(adagrad_step)
+    state_names = ("sum",)
 
     def __init__(self, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
-        self.lr = _check_lr(lr)
-        self.lr_decay = _check_nonnegative("lr_decay", lr_decay)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
-        self.initial_accumulator_value = _check_nonnegative(
+        self.lr = check_positive("lr", lr)
+        self.lr_decay = check_nonnegative("lr_decay", lr_decay)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.initial_accumulator_value = check_nonnegative(
             "initial_accumulator_value", initial_accumulator_value
         )
-        self.eps = _check_nonnegative("eps", eps)
+        self.eps = check_nonnegative("eps", eps)
 
     def init(self, x):
         return {"step": 0, "sum": np.full_like(x, self.initial_accumulator_value)}
 
-    def update(self, x, grad, state, lr=None):
-        state["step"] += 1
-        adagrad_step(x, grad, state["sum"], float(state["step"]), self.lr if lr is None else lr,
-                     self.lr_decay, self.weight_decay, self.eps)
+    def hyperparameters(self):
+        return self.Hyperparameters(self.lr_decay, self.weight_decay, self.eps)
+
+
+RMSpropHyperparameters = namedtuple("RMSpropHyperparameters", "alpha eps weight_decay momentum centered")
 
 
 @njit(cache=True, inline="always")
-def adagrad_step(x, g, s, t, lr, lr_decay, weight_decay, eps):
-    clr = lr / (1 + (t - 1) * lr_decay)
+def rmsprop_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`RMSprop` (its docstring has the math), x and state in place."""
+    square_avg, grad_avg, buf = state
+    alpha, eps, weight_decay, momentum, centered = hyperparameters
     for i in range(x.size):
-        d = g[i]
-        if weight_decay != 0:
-            d = d + weight_decay * x[i]
-        s[i] += d * d
-        x[i] -= clr * d / (np.sqrt(s[i]) + eps)
+        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        square_avg[i] = square_avg[i] * alpha + (1 - alpha) * d * d
+        if centered:
+            grad_avg[i] += (1 - alpha) * (d - grad_avg[i])
+            avg = np.sqrt(square_avg[i] - grad_avg[i] * grad_avg[i]) + eps
+        else:
+            avg = np.sqrt(square_avg[i]) + eps
+        if momentum > 0:
+            buf[i] = buf[i] * momentum + d / avg
+            x[i] -= lr * buf[i]
+        else:
+            x[i] -= lr * d / avg
 
 
 class RMSprop(Optimizer):
@@ -268,13 +319,16 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    Hyperparameters = RMSpropHyperparameters
+    step = staticmethod(rmsprop_step)
+    state_names = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-        self.lr = _check_lr(lr)
-        self.alpha = _check_unit_interval("alpha", alpha, closed=True)
-        self.eps = _check_nonnegative("eps", eps)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
-        self.momentum = _check_nonnegative("momentum", momentum)
+        self.lr = check_positive("lr", lr)
+        self.alpha = check_interval("alpha", alpha, 0.0, 1.0)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.momentum = check_nonnegative("momentum", momentum)
         self.centered = bool(centered)
 
     def init(self, x):
@@ -286,30 +340,30 @@ class RMSprop(Optimizer):
             "momentum_buffer": np.zeros_like(x) if self.momentum > 0 else empty,
         }
 
-    def update(self, x, grad, state, lr=None):
-        state["step"] += 1
-        rmsprop_step(x, grad, state["square_avg"], state["grad_avg"], state["momentum_buffer"],
-                     self.lr if lr is None else lr, self.alpha, self.eps, self.weight_decay, self.momentum,
-                     self.centered)
+    def hyperparameters(self):
+        return self.Hyperparameters(self.alpha, self.eps, self.weight_decay, self.momentum, self.centered)
+
+
+AdamHyperparameters = namedtuple("AdamHyperparameters", "beta1 beta2 eps weight_decay amsgrad decoupled_weight_decay")
 
 
 @njit(cache=True, inline="always")
-def rmsprop_step(x, g, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay, momentum, centered):
+def adam_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`Adam` (its docstring has the math), x and state in place."""
+    m, v, v_max = state
+    beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay = hyperparameters
+    step_size = lr / (1 - beta1**t)
+    bias_correction2_sqrt = (1 - beta2**t) ** 0.5
     for i in range(x.size):
-        d = g[i]
-        if weight_decay != 0:
-            d = d + weight_decay * x[i]
-        square_avg[i] = square_avg[i] * alpha + (1 - alpha) * d * d
-        if centered:
-            grad_avg[i] += (1 - alpha) * (d - grad_avg[i])
-            avg = np.sqrt(square_avg[i] - grad_avg[i] * grad_avg[i]) + eps
+        d = decayed_gradient(x, i, g[i], lr, weight_decay, decoupled_weight_decay)
+        m[i] += (1 - beta1) * (d - m[i])
+        v[i] = v[i] * beta2 + (1 - beta2) * d * d
+        if amsgrad:
+            v_max[i] = max(v_max[i], v[i])
+            v_hat = v_max[i]
         else:
-            avg = np.sqrt(square_avg[i]) + eps
-        if momentum > 0:
-            buf[i] = buf[i] * momentum + d / avg
-            x[i] -= lr * buf[i]
-        else:
-            x[i] -= lr * d / avg
+            v_hat = v[i]
+        x[i] -= step_size * m[i] / (np.sqrt(v_hat) / bias_correction2_sqrt + eps)
 
 
 class Adam(Optimizer):
@@ -333,13 +387,16 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    Hyperparameters = AdamHyperparameters
+    step = staticmethod(adam_step)
+    state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                  decoupled_weight_decay=False):
-        self.lr = _check_lr(lr)
+        self.lr = check_positive("lr", lr)
         self.betas = _check_betas(betas)
-        self.eps = _check_nonnegative("eps", eps)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.amsgrad = bool(amsgrad)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
@@ -351,32 +408,9 @@ class Adam(Optimizer):
             "max_exp_avg_sq": np.zeros_like(x) if self.amsgrad else np.empty(0, x.dtype),
         }
 
-    def update(self, x, grad, state, lr=None):
-        state["step"] += 1
-        adam_step(x, grad, state["exp_avg"], state["exp_avg_sq"], state["max_exp_avg_sq"], float(state["step"]),
-                  self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay,
-                  self.amsgrad, self.decoupled_weight_decay)
-
-
-@njit(cache=True, inline="always")
-def adam_step(x, g, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay):
-    step_size = lr / (1 - beta1**t)
-    bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-    for i in range(x.size):
-        d = g[i]
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                x[i] *= 1 - lr * weight_decay
-            else:
-                d = d + weight_decay * x[i]
-        m[i] += (1 - beta1) * (d - m[i])
-        v[i] = v[i] * beta2 + (1 - beta2) * d * d
-        if amsgrad:
-            v_max[i] = max(v_max[i], v[i])
-            v_hat = v_max[i]
-        else:
-            v_hat = v[i]
-        x[i] -= step_size * m[i] / (np.sqrt(v_hat) / bias_correction2_sqrt + eps)
+    def hyperparameters(self):
+        return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.amsgrad,
+                                   self.decoupled_weight_decay)
 
 
 class AdamW(Adam):
@@ -393,6 +427,30 @@ class AdamW(Adam):
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
         super().__init__(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
+
+
+NAdamHyperparameters = namedtuple("NAdamHyperparameters",
+                                  "beta1 beta2 eps weight_decay momentum_decay decoupled_weight_decay")
+
+
+@njit(cache=True, inline="always")
+def nadam_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`NAdam` (its docstring has the math), x and state in place."""
+    m, v, mu_product = state
+    beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay = hyperparameters
+    bias_correction2 = 1 - beta2**t
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    mu_product[0] = mu_product[0] * mu
+    grad_coefficient = -lr * (1.0 - mu) / (1.0 - mu_product[0])
+    momentum_coefficient = -lr * mu_next / (1.0 - mu_product[0] * mu_next)
+    for i in range(x.size):
+        d = decayed_gradient(x, i, g[i], lr, weight_decay, decoupled_weight_decay)
+        m[i] += (1 - beta1) * (d - m[i])
+        v[i] = v[i] * beta2 + (1 - beta2) * d * d
+        denom = np.sqrt(v[i] / bias_correction2) + eps
+        x[i] += grad_coefficient * d / denom
+        x[i] += momentum_coefficient * m[i] / denom
 
 
 class NAdam(Optimizer):
@@ -415,51 +473,43 @@ class NAdam(Optimizer):
     """
 
     name = "nadam"
+    Hyperparameters = NAdamHyperparameters
+    step = staticmethod(nadam_step)
+    state_names = ("exp_avg", "exp_avg_sq", "mu_product")
 
     def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
                  decoupled_weight_decay=False):
-        self.lr = _check_lr(lr)
+        self.lr = check_positive("lr", lr)
         self.betas = _check_betas(betas)
-        self.eps = _check_nonnegative("eps", eps)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
-        self.momentum_decay = _check_nonnegative("momentum_decay", momentum_decay)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.momentum_decay = check_nonnegative("momentum_decay", momentum_decay)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
     def init(self, x):
-        return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+        # mu_product, the running product of the momentum schedule, is kept in float64 whatever
+        # x's dtype (as torch's scalar state), in a one-element array that the step updates in place.
+        return {"step": 0, "mu_product": np.ones(1), "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
-    def update(self, x, grad, state, lr=None):
-        state["step"] += 1
-        state["mu_product"] = nadam_step(
-            x, grad, state["exp_avg"], state["exp_avg_sq"], state["mu_product"], float(state["step"]),
-            self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay,
-            self.momentum_decay, self.decoupled_weight_decay,
-        )
+    def hyperparameters(self):
+        return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.momentum_decay,
+                                    self.decoupled_weight_decay)
+
+
+AdamaxHyperparameters = namedtuple("AdamaxHyperparameters", "beta1 beta2 eps weight_decay")
 
 
 @njit(cache=True, inline="always")
-def nadam_step(x, g, m, v, mu_product, t, lr, beta1, beta2, eps, weight_decay, momentum_decay,
-               decoupled_weight_decay):
-    """Returns the new product of the momentum schedule."""
-    bias_correction2 = 1 - beta2**t
-    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
-    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-    mu_product = mu_product * mu
-    grad_coefficient = -lr * (1.0 - mu) / (1.0 - mu_product)
-    momentum_coefficient = -lr * mu_next / (1.0 - mu_product * mu_next)
+def adamax_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`Adamax` (its docstring has the math), x and state in place."""
+    m, u = state
+    beta1, beta2, eps, weight_decay = hyperparameters
+    clr = lr / (1 - beta1**t)
     for i in range(x.size):
-        d = g[i]
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                x[i] *= 1 - lr * weight_decay
-            else:
-                d = d + weight_decay * x[i]
+        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
         m[i] += (1 - beta1) * (d - m[i])
-        v[i] = v[i] * beta2 + (1 - beta2) * d * d
-        denom = np.sqrt(v[i] / bias_correction2) + eps
-        x[i] += grad_coefficient * d / denom
-        x[i] += momentum_coefficient * m[i] / denom
-    return mu_product
+        u[i] = max(u[i] * beta2, abs(d) + eps)
+        x[i] -= clr * m[i] / u[i]
 
 
 class Adamax(Optimizer):
@@ -477,32 +527,37 @@ class Adamax(Optimizer):
     """
 
     name = "adamax"
+    Hyperparameters = AdamaxHyperparameters
+    step = staticmethod(adamax_step)
+    state_names = ("exp_avg", "exp_inf")
 
     def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        self.lr = _check_lr(lr)
+        self.lr = check_positive("lr", lr)
         self.betas = _check_betas(betas)
-        self.eps = _check_nonnegative("eps", eps)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
 
     def init(self, x):
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
 
-    def update(self, x, grad, state, lr=None):
-        state["step"] += 1
-        adamax_step(x, grad, state["exp_avg"], state["exp_inf"], float(state["step"]),
-                    self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay)
+    def hyperparameters(self):
+        return self.Hyperparameters(*self.betas, self.eps, self.weight_decay)
+
+
+AdadeltaHyperparameters = namedtuple("AdadeltaHyperparameters", "rho eps weight_decay")
 
 
 @njit(cache=True, inline="always")
-def adamax_step(x, g, m, u, t, lr, beta1, beta2, eps, weight_decay):
-    clr = lr / (1 - beta1**t)
+def adadelta_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`Adadelta` (its docstring has the math), x and state in place."""
+    v, u = state
+    rho, eps, weight_decay = hyperparameters
     for i in range(x.size):
-        d = g[i]
-        if weight_decay != 0:
-            d = d + weight_decay * x[i]
-        m[i] += (1 - beta1) * (d - m[i])
-        u[i] = max(u[i] * beta2, abs(d) + eps)
-        x[i] -= clr * m[i] / u[i]
+        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        v[i] = v[i] * rho + (1 - rho) * d * d
+        delta = np.sqrt(u[i] + eps) / np.sqrt(v[i] + eps) * d
+        u[i] = u[i] * rho + (1 - rho) * delta * delta
+        x[i] -= lr * delta
 
 
 class Adadelta(Optimizer):
@@ -521,32 +576,47 @@ class Adadelta(Optimizer):
     """
 
     name = "adadelta"
+    Hyperparameters = AdadeltaHyperparameters
+    step = staticmethod(adadelta_step)
+    state_names = ("square_avg", "acc_delta")
 
     def __init__(self, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
-        self.lr = _check_lr(lr)
-        self.rho = _check_unit_interval("rho", rho, closed=True)
-        self.eps = _check_nonnegative("eps", eps)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.lr = check_positive("lr", lr)
+        self.rho = check_interval("rho", rho, 0.0, 1.0)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
 
     def init(self, x):
         return {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
 
-    def update(self, x, grad, state, lr=None):
-        state["step"] += 1
-        adadelta_step(x, grad, state["square_avg"], state["acc_delta"], self.lr if lr is None else lr,
-                      self.rho, self.eps, self.weight_decay)
+    def hyperparameters(self):
+        return self.Hyperparameters(self.rho, self.eps, self.weight_decay)
+
+
+RAdamHyperparameters = namedtuple("RAdamHyperparameters", "beta1 beta2 eps weight_decay decoupled_weight_decay")
 
 
 @njit(cache=True, inline="always")
-def adadelta_step(x, g, v, u, lr, rho, eps, weight_decay):
+def radam_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`RAdam` (its docstring has the math), x and state in place."""
+    m, v = state
+    beta1, beta2, eps, weight_decay, decoupled_weight_decay = hyperparameters
+    bias_correction1 = 1 - beta1**t
+    bias_correction2 = 1 - beta2**t
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
+    rect = 0.0
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
     for i in range(x.size):
-        d = g[i]
-        if weight_decay != 0:
-            d = d + weight_decay * x[i]
-        v[i] = v[i] * rho + (1 - rho) * d * d
-        delta = np.sqrt(u[i] + eps) / np.sqrt(v[i] + eps) * d
-        u[i] = u[i] * rho + (1 - rho) * delta * delta
-        x[i] -= lr * delta
+        d = decayed_gradient(x, i, g[i], lr, weight_decay, decoupled_weight_decay)
+        m[i] += (1 - beta1) * (d - m[i])
+        v[i] = v[i] * beta2 + (1 - beta2) * d * d
+        m_hat = m[i] / bias_correction1
+        if rho_t > 5.0:
+            x[i] -= m_hat * lr * (bias_correction2**0.5 / (np.sqrt(v[i]) + eps)) * rect
+        else:
+            x[i] -= m_hat * lr
 
 
 class RAdam(Optimizer):
@@ -573,47 +643,22 @@ class RAdam(Optimizer):
     """
 
     name = "radam"
+    Hyperparameters = RAdamHyperparameters
+    step = staticmethod(radam_step)
+    state_names = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False):
-        self.lr = _check_lr(lr)
+        self.lr = check_positive("lr", lr)
         self.betas = _check_betas(betas)
-        self.eps = _check_nonnegative("eps", eps)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
     def init(self, x):
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
-    def update(self, x, grad, state, lr=None):
-        state["step"] += 1
-        radam_step(x, grad, state["exp_avg"], state["exp_avg_sq"], float(state["step"]),
-                   self.lr if lr is None else lr, self.betas[0], self.betas[1], self.eps, self.weight_decay,
-                   self.decoupled_weight_decay)
-
-
-@njit(cache=True, inline="always")
-def radam_step(x, g, m, v, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay):
-    bias_correction1 = 1 - beta1**t
-    bias_correction2 = 1 - beta2**t
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
-    rect = 0.0
-    if rho_t > 5.0:
-        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-    for i in range(x.size):
-        d = g[i]
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                x[i] *= 1 - lr * weight_decay
-            else:
-                d = d + weight_decay * x[i]
-        m[i] += (1 - beta1) * (d - m[i])
-        v[i] = v[i] * beta2 + (1 - beta2) * d * d
-        m_hat = m[i] / bias_correction1
-        if rho_t > 5.0:
-            x[i] -= m_hat * lr * (bias_correction2**0.5 / (np.sqrt(v[i]) + eps)) * rect
-        else:
-            x[i] -= m_hat * lr
+    def hyperparameters(self):
+        return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.decoupled_weight_decay)
 
 
 # Names accepted wherever an optimizer is: each maps to a class and the
@@ -635,6 +680,9 @@ _NAMED = {
 
 OPTIMIZER_NAMES = tuple(_NAMED)
 
+#: Every optimizer class the names above make, once each.
+OPTIMIZER_CLASSES = tuple(dict.fromkeys(cls for cls, _ in _NAMED.values()))
+
 
 def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Optimizer:
     """An optimizer from a name (``"adam"``, ``"momentum"``, ...) or an instance.
@@ -654,8 +702,5 @@ def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Opt
         raise TypeError(
             f"optimizer must be a name or a descend.optimizers.Optimizer, got {type(optimizer).__name__}"
         )
-    key = optimizer.strip().lower()
-    if key not in _NAMED:
-        raise ValueError(f"Unknown optimizer {optimizer!r}; valid names are: {', '.join(OPTIMIZER_NAMES)}")
-    cls, defaults = _NAMED[key]
+    cls, defaults = _NAMED[check_choice("optimizer", optimizer, OPTIMIZER_NAMES)]
     return cls(**{**defaults, **hyperparameters})

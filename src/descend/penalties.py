@@ -29,9 +29,9 @@ coordinates' effective rates differ).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from ._checks import check_interval, check_nonnegative
 
 __all__ = ["ElasticNet", "L1", "L2", "soft_threshold", "PENALTY_NAMES", "get_penalty"]
 
@@ -49,16 +49,8 @@ class ElasticNet:
     r""":math:`\alpha (\rho \lVert w\rVert_1 + \tfrac12 (1-\rho) \lVert w\rVert_2^2)`."""
 
     def __init__(self, alpha: float = 1e-4, l1_ratio: float = 0.15):
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)):
-            raise TypeError(f"alpha must be a number, got {alpha!r}")
-        if not (math.isfinite(alpha) and alpha >= 0):
-            raise ValueError(f"alpha must be a finite number >= 0, got {alpha}")
-        if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, (int, float, np.floating, np.integer)):
-            raise TypeError(f"l1_ratio must be a number, got {l1_ratio!r}")
-        if not 0.0 <= l1_ratio <= 1.0:
-            raise ValueError(f"l1_ratio must lie in [0, 1], got {l1_ratio}")
-        self.alpha = float(alpha)
-        self.l1_ratio = float(l1_ratio)
+        self.alpha = check_nonnegative("alpha", alpha)
+        self.l1_ratio = check_interval("l1_ratio", l1_ratio, 0.0, 1.0)
 
     @property
     def l1(self) -> float:

@@ -16,6 +16,8 @@ from typing import Callable
 
 import numpy as np
 
+from ._checks import check_choice, check_integer, check_nonnegative, check_positive, is_number
+
 __all__ = [
     "rates",
     "Schedule",
@@ -30,28 +32,6 @@ __all__ = [
     "get_schedule",
     "as_schedule",
 ]
-
-
-def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return float(value)
-
-
-def _nonnegative(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
-
-
-def _positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return value
 
 
 def _check_step(t):
@@ -81,7 +61,7 @@ class Constant(Schedule):
     r""":math:`\gamma_t = \gamma_0`."""
 
     def __init__(self, lr0: float):
-        self.lr0 = _positive("lr0", lr0)
+        self.lr0 = check_positive("lr0", lr0)
 
     def __call__(self, t):
         _check_step(t)
@@ -95,9 +75,9 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, lr0: float, rate: float = 0.5, steps: int = 100):
-        self.lr0 = _positive("lr0", lr0)
-        self.rate = _positive("rate", rate)
-        self.steps = _positive_int("steps", steps)
+        self.lr0 = check_positive("lr0", lr0)
+        self.rate = check_positive("rate", rate)
+        self.steps = check_integer("steps", steps, low=1)
 
     def __call__(self, t):
         _check_step(t)
@@ -108,8 +88,8 @@ class Exponential(Schedule):
     r"""Exponential decay: :math:`\gamma_t = \gamma_0 e^{-k t}`."""
 
     def __init__(self, lr0: float, k: float = 1e-3):
-        self.lr0 = _positive("lr0", lr0)
-        self.k = _nonnegative("k", k)
+        self.lr0 = check_positive("lr0", lr0)
+        self.k = check_nonnegative("k", k)
 
     def __call__(self, t):
         _check_step(t)
@@ -125,8 +105,8 @@ class InverseScaling(Schedule):
     """
 
     def __init__(self, lr0: float, power_t: float = 0.25):
-        self.lr0 = _positive("lr0", lr0)
-        self.power_t = _nonnegative("power_t", power_t)
+        self.lr0 = check_positive("lr0", lr0)
+        self.power_t = check_nonnegative("power_t", power_t)
 
     def __call__(self, t):
         _check_step(t)
@@ -152,13 +132,13 @@ class CosineAnnealing(Schedule):
     """
 
     def __init__(self, lr0: float, T_max: int, eta_min: float = 0.0, restarts: bool = False, T_mult: int = 1):
-        self.lr0 = _positive("lr0", lr0)
-        self.T_max = _positive_int("T_max", T_max)
-        self.eta_min = _nonnegative("eta_min", eta_min)
+        self.lr0 = check_positive("lr0", lr0)
+        self.T_max = check_integer("T_max", T_max, low=1)
+        self.eta_min = check_nonnegative("eta_min", eta_min)
         if self.eta_min > self.lr0:
             raise ValueError(f"eta_min ({eta_min}) must not exceed lr0 ({lr0})")
         self.restarts = bool(restarts)
-        self.T_mult = _positive_int("T_mult", T_mult)
+        self.T_mult = check_integer("T_mult", T_mult, low=1)
 
     @property
     def vectorized(self) -> bool:
@@ -199,7 +179,7 @@ class LinearWarmup(Schedule):
 
     def __init__(self, after, warmup_steps: int):
         self.after = as_schedule(after)
-        self.warmup_steps = _positive_int("warmup_steps", warmup_steps)
+        self.warmup_steps = check_integer("warmup_steps", warmup_steps, low=1)
 
     def __call__(self, t):
         _check_step(t)
@@ -226,21 +206,17 @@ class ReduceOnPlateau(Schedule):
 
     def __init__(self, lr0: float, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
                  threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0.0):
-        self.lr0 = _positive("lr0", lr0)
-        self.factor = _positive("factor", factor)
+        self.lr0 = check_positive("lr0", lr0)
+        self.factor = check_positive("factor", factor)
         if self.factor >= 1.0:
             raise ValueError(f"factor must be < 1 to lower the rate, got {factor}")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
-        self.patience = patience
-        self.threshold = _nonnegative("threshold", threshold)
+        self.patience = check_integer("patience", patience, low=0)
+        self.threshold = check_nonnegative("threshold", threshold)
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
         self.threshold_mode = threshold_mode
-        if isinstance(cooldown, bool) or not isinstance(cooldown, int) or cooldown < 0:
-            raise ValueError(f"cooldown must be an integer >= 0, got {cooldown!r}")
-        self.cooldown = cooldown
-        self.min_lr = _nonnegative("min_lr", min_lr)
+        self.cooldown = check_integer("cooldown", cooldown, low=0)
+        self.min_lr = check_nonnegative("min_lr", min_lr)
         self.reset()
 
     def reset(self) -> None:
@@ -292,23 +268,17 @@ def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **opt
 
     ``"cosine"`` needs ``total_steps`` (the length of its single cycle).
     """
-    if not isinstance(name, str):
-        raise TypeError(f"schedule name must be a string, got {type(name).__name__}")
-    key = name.strip().lower()
+    key = check_choice("schedule", name, SCHEDULE_NAMES)
     if key == "cosine":
         if total_steps is None:
             raise ValueError("the 'cosine' schedule needs total_steps")
         return CosineAnnealing(lr0, T_max=total_steps, **options)
-    if key not in _NAMED:
-        raise ValueError(f"Unknown schedule {name!r}; valid names are: {', '.join(SCHEDULE_NAMES)}")
     return _NAMED[key](lr0, **options)
 
 
 def as_schedule(schedule) -> Callable[[int], float]:
     """A number becomes :class:`Constant`; a callable is used as it is."""
-    if isinstance(schedule, bool):
-        raise TypeError("a schedule must be a number or a callable t -> lr, got a bool")
-    if isinstance(schedule, (int, float)):
+    if is_number(schedule):
         return Constant(schedule)
     if callable(schedule):
         return schedule

@@ -1,0 +1,29 @@
+"""What every kernel of the engine takes, in three named tuples.
+
+Named tuples reach compiled code as light structs: the kernels read their
+fields by name (``model.theta``, ``objective.l2``), and a kernel takes a
+handful of them instead of twenty positional arguments.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+__all__ = ["Data", "Model", "Objective", "Gram"]
+
+#: The training rows: ``X`` (n, p), C-ordered; ``y`` (n,), in X's dtype (classes as -1/+1 for a
+#: binary loss, as the class index for more); ``weights`` (n,), or empty when every row weighs 1.
+Data = namedtuple("Data", "X y weights")
+
+#: The parameters and the coordinates they live in: ``theta`` (n_out * (p + 1),), ``center`` and
+#: ``scale`` (p,), the standardization the steps apply to each row; ``standardized`` False promises
+#: center 0 and scale 1, so that the loops skip applying them.
+Model = namedtuple("Model", "theta center scale n_out fit_intercept standardized")
+
+#: What is minimized: the loss (a code of descend.losses), Huber's ``epsilon``, and the penalty's
+#: per-coordinate L1 and L2 weights in standardized coordinates (float64 arrays of length p).
+Objective = namedtuple("Objective", "loss epsilon l1 l2")
+
+#: A squared-error full batch summed up: ``matrix`` the weighted Gram matrix of the standardized
+#: [X, 1], ``xty`` = X~'Wy, ``yty`` = y'Wy, ``weight_sum`` = sum(w).
+Gram = namedtuple("Gram", "matrix xty yty weight_sum")

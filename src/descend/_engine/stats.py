@@ -1,0 +1,138 @@
+r"""What a fit learns of its data before the first step.
+
+* :func:`summarize`: one pass over the training rows that both refuses NaN
+  and infinity and finds each column's weighted mean and standard deviation
+  (Welford's update, weighted: West 1979, *Updating mean and variance
+  estimates: an improved method*), so that X is read once, not once per
+  question.
+* :func:`weighted_gram` and :func:`standardized_gram`: :math:`\tilde X^\top W
+  \tilde X` of :math:`\tilde X = [X, 1]`, for the automatic learning rate
+  (its largest eigenvalue) and for squared error on the full batch (the
+  whole epoch from it).
+* :func:`max_row_norm`: the largest standardized row, the curvature of the
+  worst single row, for the automatic rate of mini-batches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["summarize", "weighted_gram", "standardized_gram", "max_row_norm", "sample_rows", "CURVATURE_ROWS"]
+
+# The curvature for learning_rate="auto" is measured on at most this many rows.
+CURVATURE_ROWS = 100_000
+
+
+def sample_rows(rows):
+    """At most CURVATURE_ROWS of ``rows``, the same ones every time: the spectrum of X'X/n
+    settles long before n rows."""
+    if rows.shape[0] <= CURVATURE_ROWS:
+        return rows
+    return np.sort(np.random.default_rng(0).choice(rows, CURVATURE_ROWS, replace=False))
+
+
+@njit(cache=True, nogil=True)
+def _moments(X, weights, rows):
+    """(weighted mean, weighted variance, finite) of each column over ``rows``, in one pass.
+
+    ``finite`` is False when some value of these rows is NaN or infinite,
+    whatever its weight (``x * 0`` is NaN exactly for those). Rows of weight 0
+    count for finiteness only."""
+    p = X.shape[1]
+    weighted = weights.shape[0] > 0
+    mean = np.zeros(p)
+    m2 = np.zeros(p)
+    probe = np.zeros(p)
+    weight_sum = 0.0
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        weight = weights[i] if weighted else 1.0
+        if weight > 0:
+            weight_sum += weight
+            share = weight / weight_sum
+            for j in range(p):
+                x = X[i, j]
+                delta = x - mean[j]
+                mean[j] += share * delta
+                m2[j] += weight * delta * (x - mean[j])
+                probe[j] += x * 0.0
+        else:
+            for j in range(p):
+                probe[j] += X[i, j] * 0.0
+    finite = True
+    for j in range(p):
+        finite &= probe[j] == 0.0
+        m2[j] = max(m2[j], 0.0) / weight_sum if weight_sum > 0 else 0.0
+    return mean, m2, finite
+
+
+def summarize(X, weights, rows):
+    """Weighted column means and standard deviations over ``rows`` of X, refusing NaN and infinity
+    (a ValueError in scikit-learn's words: "Input X contains NaN.")."""
+    mean, variance, finite = _moments(X, weights, rows)
+    if not finite:
+        values = X[rows]
+        kind = "NaN" if np.isnan(values).any() else f"infinity or a value too large for {X.dtype!r}"
+        raise ValueError(f"Input X contains {kind}.")
+    return mean, np.sqrt(variance)
+
+
+def weighted_gram(X, weights, rows, y=None):
+    r""":math:`\tilde X^\top W \tilde X` over ``rows`` for :math:`\tilde X = [X, 1]`, and with
+    ``y`` also :math:`\tilde X^\top W y` and :math:`y^\top W y`. Built block by block, so
+    that no copy of X is made beyond a block (none at all for unweighted, all rows)."""
+    p = X.shape[1]
+    gram = np.zeros((p + 1, p + 1))
+    xty = np.zeros(p + 1)
+    yty = 0.0
+    whole = rows.shape[0] == X.shape[0] and np.array_equal(rows, np.arange(X.shape[0]))
+    if whole and weights.size == 0:
+        gram[:p, :p] = X.T @ X
+        gram[:p, p] = gram[p, :p] = X.sum(axis=0)
+        gram[p, p] = X.shape[0]
+        if y is not None:
+            xty[:p], xty[p], yty = X.T @ y, y.sum(), float(y @ y)
+        return gram, xty, yty
+    for start in range(0, rows.shape[0], 8192):
+        block_rows = rows[start:start + 8192]
+        Xb = X[block_rows]
+        wb = weights[block_rows] if weights.size else np.ones(len(block_rows), dtype=X.dtype)
+        weighted = Xb * wb[:, None]
+        gram[:p, :p] += Xb.T @ weighted
+        gram[:p, p] += weighted.sum(axis=0)
+        gram[p, p] += wb.sum()
+        if y is not None:
+            yb = y[block_rows]
+            xty[:p] += weighted.T @ yb
+            xty[p] += wb @ yb
+            yty += float((wb * yb) @ yb)
+    gram[p, :p] = gram[:p, p]
+    return gram, xty, yty
+
+
+def standardized_gram(gram, xty, center, scale):
+    """The Gram matrix and X~'Wy of the standardized [(X - center) * scale, 1], from those of [X, 1]."""
+    p = len(center)
+    A = np.eye(p + 1)
+    A[np.arange(p), np.arange(p)] = scale
+    A[p, :p] = -center * scale
+    return A.T @ gram @ A, A.T @ xty
+
+
+@njit(cache=True)
+def max_row_norm(X, weights, rows, center, scale, weight_mean):
+    """max_i s_i / mean(s) * (|x_i|^2 + 1) over standardized rows: the curvature of one row's
+    loss, for 1/L of a mini-batch."""
+    weighted = weights.shape[0] > 0
+    largest = 0.0
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        total = 1.0
+        for j in range(X.shape[1]):
+            z = (X[i, j] - center[j]) * scale[j]
+            total += z * z
+        if weighted:
+            total *= weights[i] / weight_mean
+        largest = max(largest, total)
+    return largest

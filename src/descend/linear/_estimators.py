@@ -1,0 +1,465 @@
+"""GDRegressor and GDClassifier: the scikit-learn interface of the linear models.
+
+The estimators hold their parameters, check and encode the data they are
+given, pick its source (arrays in memory, chunks of a stream, a Dask
+collection), hand it to the one epoch loop (:mod:`descend.linear._trainer`),
+and publish what it learned as scikit-learn's attributes (``coef_``,
+``intercept_``, ``n_iter_``...). Nothing about training happens here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils.extmath import softmax
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
+from ..optimizers import get_optimizer
+from ._dask import DaskSource, is_dask_collection
+from ._model_file import ModelFileError, floats, param_from_json, read_document, refuse, write_document
+from ._settings import fit_settings
+from ._sources import ArraySource, ChunkSource, is_chunks
+from ._state import ModelState
+from ._trainer import Trainer
+
+__all__ = ["GDRegressor", "GDClassifier", "load_model"]
+
+FLOAT_DTYPES = [np.float64, np.float32]
+
+
+class _BaseGD(BaseEstimator):
+    """What the regressor and the classifier share: parameters, the ways to fit, model files.
+
+    A subclass says which losses it takes (``_losses``), how it validates and
+    encodes data (``_encode``) and how it publishes coefficients (``_publish``).
+    The fitted model lives in ``_state``, a :class:`~descend.linear._state.ModelState`.
+    """
+
+    _engine = "compiled"  # "reference" runs the NumPy path (tests, reading)
+    _losses: tuple = ()
+
+    def __init__(self, loss, *, optimizer="sgd", learning_rate="auto", schedule="constant", batch_size=None,
+                 max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+                 fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1, shuffle=True,
+                 random_state=None, warm_start=False, verbose=0, checkpoint=None, checkpoint_every=1):
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+
+    # ------------------------------------------------------------ fitting
+    def fit(self, X, y=None, sample_weight=None, *, resume=False):
+        """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``.
+
+        ``X`` may also be a source of ``(X, y)`` chunks (a :class:`descend.stream.TableStream`
+        for data larger than memory), with ``y`` None, or a Dask array or DataFrame."""
+        settings = fit_settings(self.get_params(deep=False), self._losses)
+        fresh = resume or not (settings.warm_start and hasattr(self, "_state"))
+        rng = check_random_state(settings.random_state)
+        if is_chunks(X):
+            source = ChunkSource(X, self._chunk_encoder(fresh, getattr(X, "classes", None)), settings)
+        elif is_dask_collection(X):
+            source = self._dask_source(X, y, sample_weight, settings)
+        else:
+            source = self._array_source(X, y, sample_weight, settings, reset=True, rng=rng, hold_out=True)
+        return self._train(source, settings, rng, n_epochs=settings.max_iter, stopping=True, fresh=fresh,
+                           resume=resume)
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        """One epoch over (X, y) or over a source of chunks, continuing from the current state."""
+        settings = fit_settings(self.get_params(deep=False), self._losses)
+        first = not hasattr(self, "_state")
+        rng = check_random_state(settings.random_state)
+        if is_chunks(X):
+            classes = getattr(X, "classes", None) if classes is None else classes
+            source = ChunkSource(X, self._chunk_encoder(first, classes), settings)
+        else:
+            source = self._array_source(X, y, sample_weight, settings, reset=first, classes=classes)
+        return self._train(source, settings, rng, n_epochs=1, stopping=False, fresh=first)
+
+    def _train(self, source, settings, rng, *, n_epochs, stopping, fresh, resume=False):
+        trainer = Trainer(settings, name=type(self).__name__, params=self.get_params(deep=False), engine=self._engine)
+        state, record = trainer.fit(source, None if fresh else self._state, rng, n_epochs=n_epochs,
+                                    stopping=stopping, resume=resume)
+        self._state = state
+        self._publish(state)
+        self.n_iter_, self.t_, self.learning_rate_ = state.n_iter, state.t, state.learning_rate
+        self.history_ = state.history
+        self.best_iteration_, self.rows_seen_ = record.best_iteration, record.rows_seen
+        return self
+
+    def _array_source(self, X, y, sample_weight, settings, *, reset, rng=None, hold_out=False, classes=None):
+        """Arrays in memory, validated (their finiteness is checked by the source's one pass over X)
+        and encoded; with early stopping (``hold_out``), a validation share held out."""
+        X, y, weights, n_out, loss = self._encode(X, y, sample_weight, reset=reset, classes=classes,
+                                                  check_finite=False)
+        if settings.batch_size is not None and settings.batch_size > X.shape[0]:
+            raise ValueError(f"batch_size must lie between 1 and the number of samples ({X.shape[0]}), "
+                             f"got {settings.batch_size}")
+        rows = validation_rows = None
+        if hold_out and settings.early_stopping:
+            rows, validation_rows = self._hold_out(X.shape[0], y, settings, rng)
+        return ArraySource(X, y, weights, n_out=n_out, loss=loss, settings=settings, rows=rows,
+                           validation_rows=validation_rows, gram_allowed=self._engine == "compiled")
+
+    def _hold_out(self, n, y, settings, rng):
+        from sklearn.model_selection import train_test_split  # here: its import costs 8 MB and 0.1 s
+
+        stratify = y if isinstance(self, ClassifierMixin) else None
+        try:
+            rows, validation_rows = train_test_split(np.arange(n), test_size=settings.validation_fraction,
+                                                     stratify=stratify, random_state=rng)
+        except ValueError as error:
+            raise ValueError(f"early_stopping cannot hold out validation_fraction={settings.validation_fraction} "
+                             f"of {n} samples: {error}") from None
+        return np.sort(rows), np.sort(validation_rows)
+
+    def _chunk_encoder(self, fresh, classes):
+        """The ChunkSource's ``prepare``: validate and encode a block; the first of a fresh fit resets
+        the feature count (and, for a classifier, needs the classes)."""
+        def prepare(X, y, first, finite, checked):
+            return self._encode(X, y, None, reset=fresh and first, classes=classes, check_finite=not finite,
+                                checked=checked, chunks=True)
+
+        return prepare
+
+    def _dask_features(self, source):
+        """The feature count and names, as validate_data sets them for arrays."""
+        self.n_features_in_ = source.n_features
+        if source.feature_names is not None:
+            self.feature_names_in_ = np.array(source.feature_names, dtype=object)
+
+    def _validate_sample_weight(self, sample_weight, X):
+        if sample_weight is None:
+            return np.empty(0, dtype=X.dtype)
+        weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if not np.all(np.isfinite(weights)):
+            raise ValueError("sample_weight contains NaN or inf")
+        return np.ascontiguousarray(weights)
+
+    # -------------------------------------------------------- model files
+    def save(self, path, *, preprocessing=None, metadata=None):
+        """Write the fitted model to ``path`` as a JSON model file (see :mod:`descend.io`);
+        ``descend.load(path)`` reads it back."""
+        if not hasattr(self, "coef_"):
+            raise ValueError(f"this {type(self).__name__} is not fitted yet: fit it before saving")
+        state = self._state
+        document = {
+            "coef": floats(self.coef_), "intercept": floats(self.intercept_),
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": (None if not hasattr(self, "feature_names_in_")
+                                 else [str(n) for n in self.feature_names_in_]),
+            "center": floats(state.center), "scale": floats(state.scale),
+            "n_iter": int(self.n_iter_), "t": int(self.t_), "learning_rate": float(self.learning_rate_),
+            "history": {k: [float(v) for v in values] for k, values in self.history_.items()},
+            "dtype": str(state.theta.dtype),
+        }
+        if hasattr(self, "classes_"):
+            document["classes"] = self.classes_.tolist()
+        write_document(path, estimator=type(self).__name__, params=self.get_params(deep=False), state=document,
+                       preprocessing=preprocessing, metadata=metadata)
+
+    def _restore(self, path, state):
+        """Take over the fitted model of a file's ``state`` section."""
+        dtype = np.dtype(state.get("dtype", "float64"))
+        if dtype not in (np.float32, np.float64):
+            refuse(path, f"unknown dtype {dtype}")
+        coef = np.array(state["coef"], dtype=dtype)
+        intercept = np.array(state["intercept"], dtype=dtype)
+        n_out = 1 if coef.ndim == 1 else coef.shape[0]
+        p = int(state["n_features_in"])
+        if coef.shape[-1] != p or intercept.shape != (n_out,):
+            refuse(path, "its coefficients do not fit together")
+        center, scale = np.array(state["center"], dtype=dtype), np.array(state["scale"], dtype=dtype)
+        for value in (coef, intercept, center, scale):
+            if not np.all(np.isfinite(value)):
+                refuse(path, "it holds non-finite numbers")
+        if state.get("classes") is not None:
+            self.classes_ = np.array(state["classes"])
+        self._state = ModelState.from_coefficients(coef.reshape(n_out, p), intercept, center, scale,
+                                                   standardized=self.standardize,
+                                                   optimizer=get_optimizer(self.optimizer))
+        self._state.n_iter, self._state.learning_rate = int(state["n_iter"]), float(state["learning_rate"])
+        self._state.history = {k: list(v) for k, v in state["history"].items()}
+        self.coef_, self.intercept_ = coef, intercept
+        self.n_features_in_ = p
+        if state.get("feature_names_in") is not None:
+            self.feature_names_in_ = np.array(state["feature_names_in"], dtype=object)
+        self.n_iter_, self.t_ = self._state.n_iter, int(state["t"])
+        self.learning_rate_, self.history_ = self._state.learning_rate, self._state.history
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+class GDRegressor(RegressorMixin, _BaseGD):
+    r"""Linear regression by gradient descent.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "huber"}
+        ``"squared_error"``: :math:`\tfrac12 (y - p)^2`; ``"huber"``: squared
+        within ``epsilon`` of the target, linear beyond (robust to outliers).
+    optimizer : str or descend.optimizers.Optimizer
+        Any name of :data:`descend.optimizers.OPTIMIZER_NAMES` or an instance.
+    learning_rate : "auto" or float
+        ``"auto"``: for gradient descent (``"sgd"``, ``"momentum"``,
+        ``"nesterov"``) 1/L, with L the curvature of the objective measured on
+        the data (the largest eigenvalue of X~'WX~/n, for mini-batches the
+        expected smoothness of a batch), so that the defaults do not diverge
+        even on unscaled features; for adaptive optimizers their own default
+        rate. A number is the initial rate.
+    schedule : str or callable
+        ``"constant"``, ``"invscaling"`` (lr / t^0.25, scikit-learn's),
+        ``"step"`` (halve every 10 epochs), ``"exponential"`` (divide by e
+        every 10 epochs), ``"cosine"`` (one cosine cycle over max_iter
+        epochs), or any callable ``t -> lr`` / schedule of
+        :mod:`descend.schedules` (then ``learning_rate`` is not used).
+    batch_size : None or int
+        None: the full batch; an int: mini-batches of that size; 1: one
+        sample per step (stochastic gradient descent).
+    max_iter : int
+        Epochs at most.
+    tol, n_iter_no_change : float or None, int
+        Stop when the training loss (the validation loss with early stopping)
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs in a row.
+    penalty, alpha, l1_ratio
+        None, ``"l2"``, ``"l1"`` or ``"elasticnet"``, in scikit-learn's
+        parameterisation; the L1 part by its proximal step (exact zeros).
+    fit_intercept : bool
+    standardize : bool
+        Take the steps in standardized coordinates, :math:`(x - \mu)/\sigma`
+        per feature (weighted by ``sample_weight``), mapping the weights back
+        after. A change of variables: the objective, the penalty on the
+        original coefficients and the solution are the same, but badly scaled
+        features no longer make the problem ill-conditioned. ``False`` steps
+        on the raw features, as ``torch.nn.Linear`` would. No copy of X is
+        made either way.
+    early_stopping, validation_fraction
+        Hold out this fraction, stop when its loss stops improving, and keep
+        the weights of the best epoch.
+    shuffle : bool
+        Shuffle the rows every epoch (mini-batches only).
+    random_state : int, RandomState or None
+        Seeds the shuffles and the validation split: same seed, same fit.
+    warm_start : bool
+        ``fit`` continues from the current weights and optimizer state.
+    verbose : int
+        > 0 shows a progress bar.
+    checkpoint, checkpoint_every : path or None, int
+        Write the whole state of the fit (weights, optimizer state, random
+        state, epoch, early-stopping record) to this JSON file every
+        ``checkpoint_every`` epochs, atomically; ``fit(X, y, resume=True)``
+        goes on from it and ends with the same model, bit for bit, as a fit
+        that was never interrupted.
+    epsilon : float
+        Huber's threshold.
+
+    Attributes
+    ----------
+    coef_, intercept_, n_iter_, t_, learning_rate_, history_
+        ``history_`` has per epoch ``loss`` (training objective, penalty
+        included), ``val_loss`` (with early stopping) and ``lr`` (the rate of
+        the epoch's last step). ``best_iteration_``: the epoch whose weights
+        early stopping kept.
+    """
+
+    _losses = REGRESSION_LOSSES
+
+    def __init__(self, loss="squared_error", *, optimizer="sgd", learning_rate="auto", schedule="constant",
+                 batch_size=None, max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4,
+                 l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
+                 checkpoint_every=1, epsilon=0.1):
+        super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
+                         batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+                         penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                         standardize=standardize, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
+                         warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
+                         checkpoint_every=checkpoint_every)
+        self.epsilon = epsilon
+
+    def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False):
+        """(X, y, weights, outputs, loss) for the loop; ``checked``: X and y are the very arrays
+        validated before."""
+        if not checked:
+            X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES, order="C", y_numeric=True, reset=reset,
+                                 ensure_all_finite=check_finite)
+        y = np.ascontiguousarray(y, dtype=X.dtype)
+        return X, y, self._validate_sample_weight(sample_weight, X), 1, self.loss
+
+    def _dask_source(self, X, y, sample_weight, settings):
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported with dask collections yet")
+        source = DaskSource(X, y, settings, loss=self.loss)
+        self._dask_features(source)
+        return source
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One epoch over (X, y) (or over a source of chunks), continuing from the current
+        weights and optimizer state."""
+        return self._partial_fit(X, y, sample_weight)
+
+    def _publish(self, state):
+        coef, intercept = state.coefficients()
+        self.coef_, self.intercept_ = coef[0], intercept
+
+    def predict(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        return X @ self.coef_ + self.intercept_[0]
+
+
+class GDClassifier(ClassifierMixin, _BaseGD):
+    r"""Linear classification by gradient descent.
+
+    ``loss="log_loss"`` is logistic regression: binary with two classes,
+    multinomial (softmax) with more, and has ``predict_proba``.
+    ``loss="hinge"`` is a linear support vector machine, one-vs-rest with
+    more than two classes. ``class_weight`` (a dict or ``"balanced"``)
+    multiplies the sample weights of each class. The other parameters and
+    the attributes are those of :class:`GDRegressor`, plus ``classes_``;
+    ``coef_`` has one row per class (one for two classes).
+    """
+
+    _losses = CLASSIFICATION_LOSSES
+
+    def __init__(self, loss="log_loss", *, optimizer="sgd", learning_rate="auto", schedule="constant",
+                 batch_size=None, max_iter=1000, tol=1e-3, n_iter_no_change=5, penalty="l2", alpha=1e-4,
+                 l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
+                 checkpoint_every=1, class_weight=None):
+        super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
+                         batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+                         penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                         standardize=standardize, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
+                         warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
+                         checkpoint_every=checkpoint_every)
+        self.class_weight = class_weight
+
+    def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False):
+        """(X, targets, weights, outputs, loss): binary losses take y = -1 / +1, more classes the
+        class index; ``class_weight`` multiplies the sample weights."""
+        if chunks and reset and classes is None:
+            raise ValueError("fitting a classifier on chunks needs the classes up front: use a "
+                             "descend.stream.TableStream, or partial_fit(chunks, classes=...)")
+        if not checked:
+            X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES, order="C", reset=reset,
+                                 ensure_all_finite=check_finite)
+        check_classification_targets(y)
+        if reset:
+            self._set_classes(np.unique(y) if classes is None else np.unique(np.asarray(classes)))
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(f"y contains labels not in classes_ {self.classes_.tolist()}: {unknown.tolist()}")
+        codes = np.searchsorted(self.classes_, y)
+        weights = self._validate_sample_weight(sample_weight, X)
+        if self.class_weight is not None:
+            class_weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            weights = (weights if weights.size else np.ones(len(y), dtype=X.dtype)) * class_weights[codes].astype(
+                X.dtype)
+        n_out, loss = self._outputs()
+        target = (2.0 * codes - 1.0) if n_out == 1 else codes.astype(float)
+        return X, np.ascontiguousarray(target, dtype=X.dtype), weights, n_out, loss
+
+    def _set_classes(self, classes):
+        if len(classes) < 2:
+            got = f"1 class: {classes[0]!r}" if len(classes) == 1 else "no class"
+            raise ValueError(f"GDClassifier needs samples of at least 2 classes; got {got}")
+        self.classes_ = classes
+
+    def _outputs(self):
+        """(outputs, loss): one output for two classes, one per class for more, where log-loss is
+        the multinomial (softmax) loss."""
+        binary = len(self.classes_) == 2
+        return (1 if binary else len(self.classes_)), ("multinomial" if (self.loss == "log_loss" and not binary)
+                                                       else self.loss)
+
+    def _dask_source(self, X, y, sample_weight, settings):
+        if sample_weight is not None or self.class_weight is not None:
+            raise ValueError("sample_weight and class_weight are not supported with dask collections yet")
+        self._set_classes(DaskSource.labels(X, y))
+        n_out, loss = self._outputs()
+        source = DaskSource(X, y, settings, loss=loss, classes=self.classes_)
+        self._dask_features(source)
+        return source
+
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
+        """One epoch over (X, y) (or over a source of chunks), continuing from the current state;
+        ``classes`` is needed on the first call."""
+        if not hasattr(self, "_state") and classes is None and not is_chunks(X):
+            raise ValueError("classes must be passed on the first call to partial_fit")
+        return self._partial_fit(X, y, sample_weight, classes=classes)
+
+    def _publish(self, state):
+        self.coef_, self.intercept_ = state.coefficients()
+
+    def decision_function(self, X):
+        """Scores: shape (n,) for two classes (positive means classes_[1]), (n, K) for more."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        scores = self.decision_function(X)
+        indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[indices]
+
+    def _has_proba(self):
+        return self.loss == "log_loss"
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """Class probabilities (log_loss only): the sigmoid, or the softmax of the scores."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            positive = np.exp(-np.logaddexp(0.0, -scores))
+            return np.column_stack([1.0 - positive, positive])
+        return softmax(scores.astype(np.float64, copy=True))
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+
+ESTIMATORS = {"GDRegressor": GDRegressor, "GDClassifier": GDClassifier}
+
+
+def load_model(path):
+    """``(estimator, preprocessing dict or None, metadata dict)`` from a model file."""
+    document = read_document(path)
+    try:
+        cls = ESTIMATORS[document["estimator"]]
+        estimator = cls(**{k: param_from_json(v) for k, v in document["params"].items()})
+        estimator._restore(path, document["state"])
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        refuse(path, f"a field is missing or malformed ({type(error).__name__}: {error})")
+    return estimator, document.get("preprocessing"), document.get("metadata") or {}

@@ -1,0 +1,130 @@
+"""Model files: JSON, versioned, never pickle, written atomically.
+
+A model file is one UTF-8 JSON document::
+
+    {
+      "format": "descend-model",          # anything else is refused
+      "version": 1,                       # the layout below; other versions are refused
+      "descend_version": "0.1.0",         # who wrote it (information only)
+      "estimator": "GDRegressor",         # or "GDClassifier"
+      "params": {...},                    # get_params(); an optimizer object as {"class", "params"}
+      "state": {                          # the fitted model
+        "coef": [...], "intercept": [...], "classes": [...] (classifier),
+        "n_features_in": 12, "feature_names_in": [...] or null,
+        "center": [...], "scale": [...],  # the standardization the steps used
+        "n_iter": 57, "t": 57, "learning_rate": 0.41, "history": {...}, "dtype": "float64"
+      },
+      "preprocessing": {...} or null,     # descend.tabular.TablePreprocessor.to_dict()
+      "metadata": {...}                   # free-form: training data, task, metrics, date
+    }
+
+Floats are written with Python's shortest round-trip representation, so a
+loaded model predicts bit for bit as the saved one did. Loading only reads
+numbers and strings: nothing in a model file is ever executed. Writing goes
+to a temporary file in the same folder, renamed over the target when
+complete, so a crash never leaves half a model.
+
+This module reads and writes documents; the estimators
+(:mod:`descend.linear._estimators`) make them and are made from them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import optimizers
+from .._files import write_atomically
+from .._version import __version__
+from ..optimizers import Optimizer, get_optimizer
+from ..penalties import ElasticNet
+
+__all__ = ["FORMAT", "VERSION", "ModelFileError", "param_to_json", "param_from_json", "floats", "write_document",
+           "read_document", "refuse"]
+
+FORMAT = "descend-model"
+VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """The file is not a descend model this version can read."""
+
+
+def param_to_json(value):
+    """An estimator parameter as JSON data."""
+    if isinstance(value, Optimizer):
+        return {"class": type(value).__name__, "params": value.get_params()}
+    if isinstance(value, ElasticNet):
+        return {"class": type(value).__name__, "alpha": value.alpha, "l1_ratio": value.l1_ratio}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): param_to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [param_to_json(v) for v in value]
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    # A function (a custom schedule) or a RandomState cannot be written as data.
+    return {"unserializable": repr(value)}
+
+
+def param_from_json(value):
+    """The inverse of :func:`param_to_json`; what could not be written comes back as None."""
+    if isinstance(value, dict) and "unserializable" in value:
+        return None
+    if isinstance(value, dict) and value.get("class") and "params" in value:
+        params = dict(value["params"])
+        if "betas" in params:
+            params["betas"] = tuple(params["betas"])
+        cls = getattr(optimizers, value["class"], None)
+        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            raise ModelFileError(f"unknown optimizer class {value['class']!r} in the model file")
+        return get_optimizer(cls(**params))
+    return value
+
+
+def floats(array) -> list:
+    """An array of finite numbers as a list; a model with NaN or inf is not saved."""
+    values = np.asarray(array, dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("refusing to save a model with non-finite coefficients")
+    return values.tolist()
+
+
+def write_document(path, *, estimator, params, state, preprocessing=None, metadata=None) -> None:
+    """Write the model file of an estimator named ``estimator``."""
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "descend_version": __version__,
+        "estimator": estimator,
+        "params": {k: param_to_json(v) for k, v in params.items()},
+        "state": state,
+        "preprocessing": preprocessing,
+        "metadata": metadata or {},
+    }
+    write_atomically(path, lambda stream: json.dump(document, stream, indent=1, allow_nan=False))
+
+
+def refuse(path, why):
+    raise ModelFileError(f"{path} is not a descend model file: {why}")
+
+
+def read_document(path) -> dict:
+    """The document of a model file, refused unless it is one this version reads."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"no such model file: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text, parse_constant=lambda name: refuse(path, f"it holds {name}"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        refuse(path, "it is not JSON")
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        refuse(path, "its 'format' field is not 'descend-model'")
+    if document.get("version") != VERSION:
+        raise ModelFileError(f"{path} is a descend model of version {document.get('version')!r}; "
+                             f"this descend reads version {VERSION}")
+    return document

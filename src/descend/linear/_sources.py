@@ -1,0 +1,211 @@
+"""Where a fit's rows come from: arrays in memory, or chunks streamed from a file.
+
+A data source is what the epoch loop (:mod:`descend.linear._trainer`) needs
+of the data, and the only thing that differs from one kind of data to
+another:
+
+* ``summary(rng)``: a :class:`~descend.linear._state.DataSummary` (column
+  moments, target mean, outputs, loss, dtype); it also refuses NaN and inf;
+* ``curvature(state, with_row_norm)`` over ``curvature_rows`` rows: the
+  standardized Gram matrix and the largest row norm, for
+  ``learning_rate="auto"``;
+* ``batch_size``, ``steps_per_epoch``, ``rows_per_epoch`` (None if unknown);
+* ``epoch(stepper, rng)``: one pass, handing rows to the stepper; returns
+  (loss sum, weight sum, rows);
+* ``validation_loss(stepper)``: the held-out loss, or None;
+* ``fingerprint()``: enough of the data to recognise it when resuming.
+
+The Dask source lives in :mod:`descend.linear._dask`.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .._engine.problem import Data, Gram
+from .._engine.stats import max_row_norm, sample_rows, standardized_gram, summarize, weighted_gram
+from ._state import DataSummary
+
+__all__ = ["ArraySource", "ChunkSource", "is_chunks"]
+
+# Squared error on the full batch takes its epochs from the Gram matrix, O(p^2) each, when
+# that matrix is small and the rows outnumber the columns enough for it to pay.
+GRAM_MAX_FEATURES = 2000
+
+
+def is_chunks(X) -> bool:
+    """A source of (X, y) chunks: a descend.stream.TableStream, anything with an ``epoch(rng)``
+    method, or a one-shot iterator of pairs."""
+    return hasattr(X, "epoch") or (hasattr(X, "__next__") and not hasattr(X, "shape"))
+
+
+def _summary(X, y, weights, rows, n_out, loss):
+    """The summary of ``rows``: one pass over them for the moments (and finiteness), the target's mean
+    and, for the multinomial loss, the weight of each class."""
+    mean, std = summarize(X, weights, rows)
+    target, row_weights = y[rows], (weights[rows] if weights.size else None)
+    counts = np.bincount(target.astype(int), weights=row_weights, minlength=n_out) if loss == "multinomial" else None
+    return DataSummary(mean, std, float(np.average(target, weights=row_weights)), counts, n_out=n_out, loss=loss,
+                       dtype=X.dtype)
+
+
+def _sample_curvature(X, weights, rows, state, with_row_norm, weight_mean):
+    """The standardized Gram matrix of a sample of ``rows``, and their largest row norm if asked."""
+    gram, xty, _ = weighted_gram(X, weights, sample_rows(rows))
+    gram, _ = standardized_gram(gram, xty, state.center, state.scale)
+    row_norm = max_row_norm(X, weights, rows, state.center, state.scale, weight_mean) if with_row_norm else None
+    return gram, row_norm
+
+
+class ArraySource:
+    """Rows in memory: ``X`` (n, p), ``y`` encoded, ``weights`` (n,) or empty; the training rows
+    ``rows`` and, with early stopping, the held-out ``validation_rows``."""
+
+    def __init__(self, X, y, weights, *, n_out, loss, settings, rows=None, validation_rows=None, gram_allowed=True):
+        self.data = Data(X, y, weights)
+        self.n_out, self.loss, self.settings = n_out, loss, settings
+        self.rows = np.arange(X.shape[0]) if rows is None else rows
+        self.validation_rows = validation_rows
+        n_train = self.rows.shape[0]
+        self.batch_size = n_train if settings.batch_size is None else min(settings.batch_size, n_train)
+        self.weight_mean = float(weights[self.rows].mean()) if weights.size else 1.0
+        if weights.size and self.weight_mean == 0:
+            raise ValueError("sample_weight is zero for every training sample")
+        self.steps_per_epoch = -(-n_train // self.batch_size)
+        self.rows_per_epoch = self.curvature_rows = n_train
+        self.use_gram = (gram_allowed and loss == "squared_error" and self.batch_size == n_train
+                         and X.shape[1] <= GRAM_MAX_FEATURES and n_train >= 2 * X.shape[1])
+        self._gram = None
+
+    def summary(self, rng):
+        X, y, weights = self.data
+        return _summary(X, y, weights, np.arange(X.shape[0]), self.n_out, self.loss)
+
+    def gram(self, state):
+        """The full batch as a Gram tuple in the state's coordinates (made once)."""
+        if self._gram is None:
+            X, y, weights = self.data
+            matrix, xty, yty = weighted_gram(X, weights, self.rows, y)
+            matrix, xty = standardized_gram(matrix, xty, state.center.astype(float), state.scale.astype(float))
+            self._gram = Gram(matrix, xty, yty, matrix[-1, -1])
+        return self._gram
+
+    def curvature(self, state, with_row_norm):
+        if self.use_gram:
+            return self.gram(state).matrix, None
+        X, _, weights = self.data
+        return _sample_curvature(X, weights, self.rows, state, with_row_norm, self.weight_mean)
+
+    def epoch(self, stepper, rng):
+        n_train = self.rows.shape[0]
+        if self.use_gram:
+            mean_loss = stepper.gram_step(self.gram(stepper.state), n_train)
+            return mean_loss, 1.0, n_train
+        shuffled = self.settings.shuffle and self.batch_size < n_train
+        order = rng.permutation(self.rows) if shuffled else self.rows
+        loss_sum, weight_sum = stepper.steps(self.data, order, self.batch_size, self.weight_mean)
+        return loss_sum, weight_sum, n_train
+
+    def validation_loss(self, stepper):
+        return None if self.validation_rows is None else stepper.mean_loss(self.data, self.validation_rows)
+
+    def fingerprint(self):
+        X, y, _ = self.data
+        return [int(X.shape[0]), int(X.shape[1]), float(np.sum(X[0])), float(np.sum(X[-1])),
+                float(np.sum(y, dtype=np.float64))]
+
+
+class ChunkSource:
+    """Blocks of rows from ``chunks``: a TableStream (or anything with ``blocks(rng)`` yielding
+    ``(X, y, rows)``, or ``epoch(rng)`` yielding ``(X, y)``), or a one-shot iterator of pairs.
+
+    ``prepare(X, y, first, finite, checked)`` is the estimator's: it validates a block and encodes
+    its targets, returning ``(X, y, weights, n_out, loss)``; ``finite`` says the values are known to
+    be finite, ``checked`` that X and y are the very arrays prepared before. Memory holds a block.
+    """
+
+    def __init__(self, chunks, prepare, settings):
+        self.chunks, self.prepare, self.settings = chunks, prepare, settings
+        self.rows_per_epoch = getattr(chunks, "n_rows", None)  # known for Parquet
+        # A TableStream has checked every value it puts in its buffer, and its blocks are views
+        # of the same two arrays: once validated they need no validating again.
+        self.finite = bool(getattr(chunks, "blocks_are_finite", False))
+        self._validated = (None, None)
+        self._pending = None  # the first epoch, started by summary(): (the first block, the rest)
+        self._used = False
+
+    def _pass(self, rng):
+        chunks = self.chunks
+        if hasattr(chunks, "blocks"):  # (X, y, rows): the loop gathers X[rows] itself, no copies
+            return chunks.blocks(rng)
+        if hasattr(chunks, "epoch"):
+            return chunks.epoch(rng)
+        if self._used:
+            raise ValueError("a one-shot iterator of chunks allows one epoch; pass a TableStream "
+                             "(descend.stream) or an object with an epoch(rng) method for more")
+        self._used = True
+        return iter(chunks)
+
+    def _block(self, chunk, first=False):
+        """(Data, rows) of one chunk, validated and encoded."""
+        if isinstance(chunk, tuple) and len(chunk) == 3:
+            X, y, order = chunk
+        else:
+            try:
+                X, y = chunk
+            except (TypeError, ValueError):
+                raise TypeError("chunks must be pairs (X, y)") from None
+            order = None
+        checked = self.finite and X is self._validated[0] and y is self._validated[1]
+        given = X, y
+        X, y, weights, n_out, loss = self.prepare(X, y, first, self.finite, checked)
+        self._validated = given if X is given[0] else (None, None)
+        return Data(X, y, weights), (np.arange(X.shape[0]) if order is None else order), n_out, loss
+
+    def summary(self, rng):
+        """The first block's summary: it starts the first epoch, which :meth:`epoch` goes on with."""
+        blocks = iter(self._pass(rng))
+        first = next(blocks, None)
+        if first is None:
+            raise ValueError("the source gave no rows")
+        data, order, n_out, loss = self._block(first, first=True)
+        self._pending = (data, order), blocks
+        self.batch_size = len(order) if self.settings.batch_size is None else min(self.settings.batch_size, len(order))
+        self.steps_per_epoch = max(1, len(order) // self.batch_size)
+        self.curvature_rows = len(order)
+        # The first block's rows only: X may be a stream's buffer, of which X[order] is the block.
+        self._first = data, order
+        return _summary(data.X, data.y, data.weights, order, n_out, loss)
+
+    def curvature(self, state, with_row_norm):
+        data, order = self._first
+        return _sample_curvature(data.X, data.weights, order, state, with_row_norm, 1.0)
+
+    def epoch(self, stepper, rng):
+        if self._pending is not None:  # the first epoch, whose first block summary() has read
+            first, rest = self._pending
+            self._pending = self._first = None
+            blocks = itertools.chain([first], (self._block(chunk)[:2] for chunk in rest))
+        else:
+            blocks = (self._block(chunk)[:2] for chunk in self._pass(rng))
+        loss_sum = weight_sum = 0.0
+        rows = 0
+        for data, order in blocks:
+            batch = len(order) if self.settings.batch_size is None else min(self.settings.batch_size, len(order))
+            part, weights = stepper.steps(data, order, batch, 1.0)
+            loss_sum += part
+            weight_sum += weights
+            rows += len(order)
+        return loss_sum, weight_sum, rows
+
+    def validation_loss(self, stepper):
+        return None
+
+    def fingerprint(self):
+        if not hasattr(self.chunks, "fingerprint"):
+            raise ValueError("checkpoints of a fit on chunks need a source that can be read again and "
+                             "recognised: a descend.stream.TableStream (or an object with epoch(rng) and "
+                             "fingerprint() methods)")
+        return self.chunks.fingerprint()

@@ -1,0 +1,176 @@
+r"""The state of a linear model: everything a fit has learned, in the coordinates its steps take.
+
+The steps are taken in standardized coordinates :math:`z = (x - \mu) \odot s`
+(``center`` :math:`\mu`, ``scale`` :math:`s = 1/\sigma`): ``theta`` holds, for
+each of ``n_out`` outputs, the weights :math:`v` of z and the intercept
+:math:`c`. The coefficients of the original features follow,
+:math:`w = v \odot s` and :math:`b = c - w^\top \mu`
+(:meth:`ModelState.coefficients`). The optimizer's state (its moments, the
+step count ``"step"``, NAdam's ``"mu_product"``) travels with the weights
+it belongs to, and so do the epochs run and the history of the losses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..optimizers import Optimizer
+
+__all__ = ["DataSummary", "ModelState", "plain", "from_plain"]
+
+
+@dataclass
+class DataSummary:
+    """What a fit needs to know of its data to start: the weighted column moments (over all of
+    it or a first block), the weighted mean target, for the multinomial loss the weight of each
+    class; the number of outputs, the loss's name (``"multinomial"`` for log-loss on more than two
+    classes) and the dtype of the rows."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    target_mean: float
+    class_counts: np.ndarray | None
+    n_out: int
+    loss: str
+    dtype: np.dtype
+
+
+def starting_intercept(loss: str, summary: DataSummary):
+    """The best constant model: the mean target; the log-odds of the positive class (targets are
+    -1/+1, so its share is (mean + 1) / 2); or the log class frequencies. An intercept far from 0
+    costs an optimizer with small steps many epochs."""
+    if loss in ("squared_error", "huber"):
+        return summary.target_mean
+    if loss == "log_loss":
+        positive = np.clip((summary.target_mean + 1) / 2, 1e-6, 1 - 1e-6)
+        return np.log(positive / (1 - positive))
+    if loss == "multinomial":
+        frequencies = np.clip(summary.class_counts / summary.class_counts.sum(), 1e-6, None)
+        return np.log(frequencies) - np.log(frequencies).mean()
+    return 0.0
+
+
+def conform(optimizer: Optimizer, theta: np.ndarray, state: dict) -> dict:
+    """``state`` (read from a file, or of another dtype) as ``optimizer.init(theta)`` would make it:
+    each array in the dtype and shape init gives it (NAdam's mu_product, a number in files written
+    before it became a one-element array, included)."""
+    fresh = optimizer.init(theta)
+    return {key: (np.asarray(state[key], dtype=value.dtype).reshape(value.shape) if isinstance(value, np.ndarray)
+                  else type(value)(state[key])) for key, value in fresh.items()}
+
+
+@dataclass
+class ModelState:
+    """See the module docstring. ``learning_rate`` is the initial rate of the latest fit."""
+
+    theta: np.ndarray
+    center: np.ndarray
+    scale: np.ndarray
+    standardized: bool
+    n_out: int
+    optimizer: Optimizer
+    optimizer_state: dict
+    learning_rate: float = float("nan")
+    n_iter: int = 0
+    history: dict = field(default_factory=lambda: {"loss": [], "val_loss": [], "lr": []})
+
+    @property
+    def t(self) -> int:
+        """Optimizer steps taken (one per batch)."""
+        return self.optimizer_state["step"]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.center)
+
+    @classmethod
+    def start(cls, summary: DataSummary, *, n_out, loss, optimizer, standardize, fit_intercept, dtype):
+        """A fresh model: the standardization from the data's moments (centering only with an intercept,
+        as a shift without one is not a change of variables), the intercept at the best constant."""
+        p = len(summary.mean)
+        center, scale = np.zeros(p), np.ones(p)
+        if standardize:
+            std = np.asarray(summary.std, dtype=float)
+            scale = np.where(std > 0, 1.0 / np.where(std > 0, std, 1.0), 1.0)
+            if fit_intercept:
+                center = np.asarray(summary.mean, dtype=float)
+        theta = np.zeros(n_out * (p + 1), dtype=dtype)
+        if fit_intercept:
+            theta[p::p + 1] = starting_intercept(loss, summary)
+        return cls(theta, center.astype(dtype), scale.astype(dtype), bool(standardize), n_out, optimizer,
+                   optimizer.init(theta))
+
+    @classmethod
+    def from_coefficients(cls, coef, intercept, center, scale, *, standardized, optimizer):
+        """The inverse of :meth:`coefficients` for ``coef`` (one row per output): v = w / scale and
+        c = b + w . center; the optimizer's state starts afresh."""
+        theta = np.column_stack([coef / scale, intercept + coef @ center]).ravel()
+        return cls(theta, center, scale, bool(standardized), coef.shape[0], optimizer, optimizer.init(theta))
+
+    def continue_with(self, optimizer: Optimizer, n_features: int, dtype) -> None:
+        """Go on fitting (warm start, partial_fit) on data of ``n_features`` columns in ``dtype``: the
+        weights stay; a different optimizer (or one read from a file) starts its state afresh."""
+        if n_features != self.n_features:
+            raise ValueError(f"cannot continue a fit of {self.n_out} output(s) and {self.n_features} features on "
+                             f"data of {n_features} features")
+        if self.theta.dtype != dtype:
+            self.theta, self.center, self.scale = (a.astype(dtype) for a in (self.theta, self.center, self.scale))
+        if optimizer != self.optimizer:
+            self.optimizer, self.optimizer_state = optimizer, optimizer.init(self.theta)
+        self.optimizer_state = conform(optimizer, self.theta, self.optimizer_state)
+
+    def coefficients(self):
+        """(coef, intercept) of the original features: w = v * scale, b = c - w . center."""
+        params = self.theta.reshape(self.n_out, -1)
+        coef = params[:, :-1] * self.scale
+        return coef, params[:, -1] - coef @ self.center
+
+    def penalty_weights(self, penalty):
+        """Per standardized coordinate: the L1 and L2 weights of ``penalty`` on the original coefficients."""
+        l1 = penalty.l1 if penalty else 0.0
+        l2 = penalty.l2 if penalty else 0.0
+        scale = self.scale.astype(np.float64)
+        return l1 * scale, l2 * scale * scale
+
+    def objective(self, mean_loss: float, penalty) -> float:
+        """The training objective: the mean loss plus the penalty on the original coefficients."""
+        if penalty is None:
+            return mean_loss
+        return mean_loss + penalty.value(self.coefficients()[0].ravel().astype(np.float64))
+
+    def to_dict(self) -> dict:
+        """The state as JSON-ready data (a checkpoint holds it)."""
+        return {"center": plain(self.center), "scale": plain(self.scale), "learning_rate": float(self.learning_rate),
+                "theta": plain(self.theta), "optimizer_state": {k: plain(v) for k, v in self.optimizer_state.items()},
+                "n_iter": int(self.n_iter), "history": {k: [float(v) for v in values]
+                                                        for k, values in self.history.items()}}
+
+    def restore(self, data: dict) -> None:
+        """Take over ``to_dict``'s data: the fit goes on exactly where it stood."""
+        dtype = self.theta.dtype
+        self.center = from_plain(data["center"]).astype(dtype)
+        self.scale = from_plain(data["scale"]).astype(dtype)
+        self.theta = from_plain(data["theta"]).astype(dtype)
+        self.learning_rate = data["learning_rate"]
+        self.optimizer_state = conform(self.optimizer, self.theta,
+                                       {k: from_plain(v) for k, v in data["optimizer_state"].items()})
+        self.n_iter = data["n_iter"]
+        self.history = {k: list(v) for k, v in data["history"].items()}
+
+
+def plain(value):
+    """A value as JSON holds it: an array as its list and dtype, a NumPy scalar as a number."""
+    if isinstance(value, np.ndarray):
+        return {"array": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value
+
+
+def from_plain(item):
+    """The inverse of :func:`plain`."""
+    if isinstance(item, dict) and "array" in item:
+        return np.array(item["array"], dtype=item["dtype"])
+    return item
