@@ -23,7 +23,7 @@ import numpy as np
 
 from .functions import FUNCTION_NAMES, get_function
 from .optimizers import OPTIMIZER_NAMES, get_optimizer
-from .plot import _grid, _path_of, trace
+from .plot import height_grid, path_points, trace
 
 MAX_ITERS = 10_000
 GRID = 120
@@ -67,7 +67,7 @@ def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, 
 
 def surface_grid(function: str) -> dict:
     surface = get_function(function)
-    x, y, _, shifted = _grid(surface, GRID)
+    x, y, _, shifted = height_grid(surface, GRID)
     return {"function": surface.name, "x": x.tolist(), "y": y.tolist(),
             "z": np.log10(shifted).tolist(),  # log scale: valleys show
             "minima": surface.minima.tolist(), "start": surface.start.tolist(), "domain": surface.domain}
@@ -86,7 +86,7 @@ def html_paths(function, runs, path) -> None:
                                 mode="markers", name="minima", marker={"symbol": "star", "size": 16,
                                                                        "color": "gold"}))
     for label, run in runs.items():
-        points = _path_of(run)
+        points = path_points(run)
         figure.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=label,
                                     marker={"size": 3}))
     (x0, x1), (y0, y1) = grid["domain"]

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ._checks import check_integer
 from .exceptions import EXPLOSION_FACTOR, DivergenceError
 from .optimizers import SGD, Optimizer, get_optimizer
 from .penalties import ElasticNet
@@ -122,6 +123,29 @@ def _as_callbacks(callbacks) -> list[Callable]:
     return callbacks
 
 
+def _as_penalty(penalty) -> ElasticNet | None:
+    if penalty is not None and not isinstance(penalty, ElasticNet):
+        raise TypeError(f"penalty must be a descend.penalties object (L1, L2, ElasticNet), got {penalty!r}")
+    return penalty
+
+
+def _as_tol(tol):
+    if tol is not None and not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a number >= 0 or None, got {tol!r}")
+    return tol
+
+
+def _check_line_search(line_search: bool, optimizer: Optimizer) -> None:
+    # The Armijo rule judges the step x - lr * g; an optimizer with memory or decay takes another step.
+    if line_search and not (
+        isinstance(optimizer, SGD) and optimizer.momentum == 0 and optimizer.weight_decay == 0
+    ):
+        raise ValueError(
+            f"line_search is for plain gradient descent: use optimizer='sgd' without momentum "
+            f"or weight decay, not {optimizer!r}"
+        )
+
+
 def minimize(
     fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
     x0,
@@ -186,40 +210,100 @@ def minimize(
         When a value or gradient stops being finite, or the objective grows
         past ``EXPLOSION_FACTOR`` times its starting scale.
     """
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, returning (value, gradient); got {type(fun).__name__}")
-    x = _as_x0(x0)
-    optimizer = get_optimizer(optimizer, **({} if lr is None else {"lr": lr}))
-    lr_at = optimizer_rate = None
-    if schedule is None:
-        optimizer_rate = optimizer.lr
-    else:
-        lr_at = as_schedule(schedule)
-    if penalty is not None and not isinstance(penalty, ElasticNet):
-        raise TypeError(f"penalty must be a descend.penalties object (L1, L2, ElasticNet), got {penalty!r}")
-    box = _as_bounds(bounds, x)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-        raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
-    if tol is not None and not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a number >= 0 or None, got {tol!r}")
-    callbacks = _as_callbacks(callbacks)
-    if line_search and not (
-        isinstance(optimizer, SGD) and optimizer.momentum == 0 and optimizer.weight_decay == 0
-    ):
-        raise ValueError(
-            f"line_search is for plain gradient descent: use optimizer='sgd' without momentum "
-            f"or weight decay, not {optimizer!r}"
-        )
-    observe = getattr(lr_at, "observe", None)
-    has_prox = penalty is not None and penalty.l1 > 0
+    run = _Run(fun, x0, optimizer, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search)
+    try:
+        run.descend()
+    except DivergenceError as error:
+        # Keep the finite part of the way there: a picture of a divergence needs it.
+        error.path, error.loss_history = np.array(run.path), np.array(run.losses)
+        raise
+    return run.result()
 
-    n_fev = 0
 
-    def evaluate(point: np.ndarray, k: int) -> tuple[float, np.ndarray, float, np.ndarray]:
-        """fun at ``point``, checked, plus the penalty: (value, grad, objective, full grad)."""
-        nonlocal n_fev
-        n_fev += 1
-        out = fun(point.copy())
+class _Run:
+    r"""One call of :func:`minimize`: its checked arguments and the state carried from step to step.
+
+    With :math:`F(x) = f(x) + P(x)` the objective (``fun`` plus the penalty),
+    after step k the run holds ``x`` :math:`= x_k`, ``objective``
+    :math:`= F(x_k)`, ``full_grad`` :math:`= \nabla f(x_k) + \nabla P_2(x_k)`
+    (the smooth, L2 part of the penalty; its L1 part is left to the
+    projection), and the rows of the result so far: ``path``, ``losses``
+    and ``rates``.
+
+    The methods are the lines of the module's pseudo-code: ``evaluate``
+    (F and its gradient), ``rate_of_step``, ``stationarity`` (the test
+    against ``tol``), ``plain_step`` or ``line_search_step`` (each ending in
+    ``project``), ``check_divergence``; ``descend`` strings them together.
+    """
+
+    def __init__(self, fun, x0, optimizer, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search):
+        """Check the arguments in the order of :func:`minimize`'s signature, then evaluate F at x_0."""
+        if not callable(fun):
+            raise TypeError(f"fun must be callable, returning (value, gradient); got {type(fun).__name__}")
+        self.fun = fun
+        self.x = _as_x0(x0)
+        self.optimizer = get_optimizer(optimizer, **({} if lr is None else {"lr": lr}))
+        # Without a schedule every step runs at the optimizer's own rate, read once.
+        self.lr_at = self.optimizer_rate = None
+        if schedule is None:
+            self.optimizer_rate = self.optimizer.lr
+        else:
+            self.lr_at = as_schedule(schedule)
+        self.penalty = _as_penalty(penalty)
+        self.box = _as_bounds(bounds, self.x)
+        self.max_iter = check_integer("max_iter", max_iter, low=0)
+        self.tol = _as_tol(tol)
+        self.callbacks = _as_callbacks(callbacks)
+        _check_line_search(line_search, self.optimizer)
+        self.line_search = line_search
+        self.observe = getattr(self.lr_at, "observe", None)
+        self.has_prox = self.penalty is not None and self.penalty.l1 > 0
+
+        self.n_fev = 0
+        self.objective, self.full_grad = self.evaluate(self.x, 0)
+        self.start_objective = self.objective
+        self.start_scale = max(1.0, abs(self.objective))
+        self.state = self.optimizer.init(self.x)
+        self.path, self.losses, self.rates = [self.x.copy()], [self.objective], []
+        self.converged, self.message, self.k = False, "", 0
+
+    def descend(self) -> None:
+        """Take steps until a stopping rule holds; it sets ``converged`` and ``message``."""
+        while True:
+            if self.observe is not None:
+                self.observe(self.objective)
+            rate = self.rate_of_step(self.k + 1)
+            if self.tol is not None and self.stationarity(self.x, self.full_grad, rate) < self.tol:
+                self.converged, self.message = True, f"gradient norm below tol={self.tol}"
+                return
+            if self.k == self.max_iter:
+                self.message = f"reached max_iter={self.max_iter}"
+                return
+            self.k += 1
+            if self.line_search:
+                rate = self.line_search_step(rate)
+                if rate is None:
+                    self.k -= 1
+                    self.message = "line search found no decrease (the objective is flat to rounding here)"
+                    return
+            else:
+                self.plain_step(rate)
+            self.path.append(self.x.copy())
+            self.losses.append(self.objective)
+            self.rates.append(rate)
+            self.check_divergence()
+            if self.callbacks and self.a_callback_stops(rate):
+                self.message = f"stopped by a callback at iteration {self.k}"
+                return
+
+    def evaluate(self, point: np.ndarray, k: int) -> tuple[float, np.ndarray]:
+        r""":math:`(F(p), \nabla f(p) + \nabla P_2(p))` at ``point`` p: ``fun`` there, checked, plus the penalty.
+
+        A non-finite value or gradient at x_0 (``k == 0``) is bad input, a
+        ValueError; at a later iterate the run has diverged.
+        """
+        self.n_fev += 1
+        out = self.fun(point.copy())
         try:
             value, grad = out
         except (TypeError, ValueError):
@@ -237,100 +321,100 @@ def minimize(
                 "Try a smaller learning rate.",
                 iteration=k,
             )
-        if penalty is None:
-            return value, grad, value, grad
-        return value, grad, value + penalty.value(point), grad + penalty.smooth_grad(point)
+        if self.penalty is None:
+            return value, grad
+        return value + self.penalty.value(point), grad + self.penalty.smooth_grad(point)
 
-    def step_rate(k: int) -> float:
-        rate = optimizer_rate if lr_at is None else float(lr_at(k))
+    def rate_of_step(self, k: int) -> float:
+        r"""The learning rate :math:`\gamma_k` of step k: the schedule's, else the optimizer's."""
+        rate = self.optimizer_rate if self.lr_at is None else float(self.lr_at(k))
         if not (math.isfinite(rate) and rate > 0):
             raise ValueError(f"the schedule gave learning rate {rate} at step {k}; it must be finite and > 0")
         return rate
 
-    def project(point: np.ndarray, rate: float) -> None:
-        if has_prox:
-            penalty.prox(point, rate)
-        if box is not None:
-            np.clip(point, box[0], box[1], out=point)
+    def project(self, point: np.ndarray, rate: float) -> None:
+        r"""In place: ``point`` :math:`\leftarrow \Pi_{box}(\mathrm{prox}_{\gamma P_1}(point))`.
 
-    def stationarity(point: np.ndarray, full_grad: np.ndarray, rate: float) -> float:
-        if not has_prox and box is None:
+        The L1 prox (soft-thresholding by :math:`\gamma \alpha_1`), then the
+        clip onto the bounds.
+        """
+        if self.has_prox:
+            self.penalty.prox(point, rate)
+        if self.box is not None:
+            np.clip(point, self.box[0], self.box[1], out=point)
+
+    def stationarity(self, point: np.ndarray, full_grad: np.ndarray, rate: float) -> float:
+        r"""What ``tol`` is compared with: zero exactly at a (constrained, composite) minimum.
+
+        Unconstrained and without L1: :math:`\|g\|`. Otherwise the norm of the
+        gradient mapping :math:`\|x - \Pi(x - \gamma g)\| / \gamma`, with
+        :math:`\Pi` the projection above.
+        """
+        if not self.has_prox and self.box is None:
             return float(np.linalg.norm(full_grad))
         moved = point - rate * full_grad
-        project(moved, rate)
+        self.project(moved, rate)
         return float(np.linalg.norm(point - moved)) / rate
 
-    _, _, objective, full_grad = evaluate(x, 0)
-    start_scale = max(1.0, abs(objective))
-    start_objective = objective
-    state = optimizer.init(x)
-    path, losses, rates = [x.copy()], [objective], []
-    converged, message, k = False, "", 0
+    def plain_step(self, rate: float) -> None:
+        r"""Step k: :math:`x_k = \Pi(\text{optimizer step from } x_{k-1})`, then F and its gradient there."""
+        self.optimizer.update(self.x, self.full_grad, self.state, rate)
+        self.project(self.x, rate)
+        self.objective, self.full_grad = self.evaluate(self.x, self.k)
 
-    try:
-        while True:
-            if observe is not None:
-                observe(objective)
-            rate = step_rate(k + 1)
-            if tol is not None and stationarity(x, full_grad, rate) < tol:
-                converged, message = True, f"gradient norm below tol={tol}"
-                break
-            if k == max_iter:
-                message = f"reached max_iter={max_iter}"
-                break
-            k += 1
-            if line_search:
-                found = False
-                for _ in range(ARMIJO_MAX_BACKTRACKS):
-                    trial = x - rate * full_grad
-                    project(trial, rate)
-                    try:
-                        _, _, trial_objective, trial_grad = evaluate(trial, k)
-                    except DivergenceError:  # the trial step overshot into overflow: shorten it
-                        rate *= ARMIJO_SHRINK
-                        continue
-                    moved = trial - x
-                    if trial_objective <= objective - ARMIJO_C * float(moved @ moved) / rate:
-                        found = True
-                        break
-                    rate *= ARMIJO_SHRINK
-                if not found:
-                    k -= 1
-                    message = "line search found no decrease (the objective is flat to rounding here)"
-                    break
-                x, objective, full_grad = trial, trial_objective, trial_grad
-            else:
-                optimizer.update(x, full_grad, state, rate)
-                project(x, rate)
-                _, _, objective, full_grad = evaluate(x, k)
-            path.append(x.copy())
-            losses.append(objective)
-            rates.append(rate)
-            if objective - start_objective > EXPLOSION_FACTOR * start_scale:
-                raise DivergenceError(
-                    f"diverged at iteration {k}: the objective grew from {start_objective:.6g} to "
-                    f"{objective:.6g}. Try a smaller learning rate.",
-                    iteration=k,
-                )
-            if callbacks:
-                info = StepInfo(k, x.copy(), objective, float(np.linalg.norm(full_grad)), rate)
-                if any([bool(cb(info)) for cb in callbacks]):
-                    message = f"stopped by a callback at iteration {k}"
-                    break
-    except DivergenceError as error:
-        # Keep the finite part of the way there: a picture of a divergence needs it.
-        error.path, error.loss_history = np.array(path), np.array(losses)
-        raise
+    def line_search_step(self, rate: float) -> float | None:
+        r"""Step k by backtracking from ``rate``; the rate accepted, or None when none is.
 
-    return OptimizeResult(
-        x=x,
-        fun=objective,
-        grad=full_grad,
-        n_iter=k,
-        n_fev=n_fev,
-        converged=converged,
-        message=message,
-        loss_history=np.array(losses),
-        path=np.array(path),
-        lr_history=np.array(rates),
-    )
+        Trial :math:`x^+ = \Pi(x - \gamma g)`, accepted when
+        :math:`F(x^+) \le F(x) - c \|x^+ - x\|^2 / \gamma`, else
+        :math:`\gamma \leftarrow \gamma / 2`, at most ``ARMIJO_MAX_BACKTRACKS``
+        times. The accepted trial's F and gradient serve as the next iterate's.
+        """
+        for _ in range(ARMIJO_MAX_BACKTRACKS):
+            trial = self.x - rate * self.full_grad
+            self.project(trial, rate)
+            try:
+                trial_objective, trial_grad = self.evaluate(trial, self.k)
+            except DivergenceError:  # the trial step overshot into overflow: shorten it
+                rate *= ARMIJO_SHRINK
+                continue
+            moved = trial - self.x
+            if trial_objective <= self.objective - ARMIJO_C * float(moved @ moved) / rate:
+                self.x, self.objective, self.full_grad = trial, trial_objective, trial_grad
+                return rate
+            rate *= ARMIJO_SHRINK
+        return None
+
+    def check_divergence(self) -> None:
+        r"""Raise DivergenceError once the objective has exploded.
+
+        That is :math:`F(x_k) - F(x_0) > E \cdot \max(1, |F(x_0)|)`, with E =
+        ``EXPLOSION_FACTOR``: the run is diverging, and waiting for the
+        overflow to inf would only lose the trail.
+        """
+        if self.objective - self.start_objective > EXPLOSION_FACTOR * self.start_scale:
+            raise DivergenceError(
+                f"diverged at iteration {self.k}: the objective grew from {self.start_objective:.6g} to "
+                f"{self.objective:.6g}. Try a smaller learning rate.",
+                iteration=self.k,
+            )
+
+    def a_callback_stops(self, rate: float) -> bool:
+        """Show every callback the step just taken; True when one of them asks to stop."""
+        info = StepInfo(self.k, self.x.copy(), self.objective, float(np.linalg.norm(self.full_grad)), rate)
+        # A list, not a generator: every callback sees every step, even after one has asked to stop.
+        return any([bool(cb(info)) for cb in self.callbacks])
+
+    def result(self) -> OptimizeResult:
+        return OptimizeResult(
+            x=self.x,
+            fun=self.objective,
+            grad=self.full_grad,
+            n_iter=self.k,
+            n_fev=self.n_fev,
+            converged=self.converged,
+            message=self.message,
+            loss_history=np.array(self.losses),
+            path=np.array(self.path),
+            lr_history=np.array(self.rates),
+        )

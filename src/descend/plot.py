@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["loss_curve", "paths", "compare_optimizers", "learning_rate_grid", "animate_paths", "run_paths",
-           "trace", "save_figure"]
+           "trace", "save_figure", "height_grid", "path_points"]
 
 COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:gray",
           "tab:olive", "tab:cyan", "black", "gold"]
@@ -100,11 +100,15 @@ def _surface(function):
     return surface
 
 
-def _grid(surface, n, bounds=None):
-    """``(x, y, Z, shifted)``: ``surface`` on an n-by-n grid over ``bounds`` (its domain by default).
+def height_grid(surface, n, bounds=None):
+    r"""``(x, y, Z, shifted)``: the heights of a 2-D ``surface`` on an n-by-n grid over ``bounds``.
 
-    ``shifted`` is ``Z`` moved up to lie just above 0 (a thousandth of its
-    range), so a log scale can show the floor of a valley.
+    ``x`` and ``y`` are ``n`` evenly spaced coordinates over ``bounds``
+    ``((x_lo, x_hi), (y_lo, y_hi))``, the surface's domain by default, and
+    :math:`Z_{ij} = f(x_j, y_i)` (rows follow y, as ``contourf`` expects).
+    ``shifted`` is :math:`Z - \min Z + 10^{-3}(\max Z - \min Z + 10^{-12})`:
+    ``Z`` moved up to lie just above 0 (even when flat), so a log scale can
+    show the floor of a valley.
     """
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surface.domain
     x, y = np.linspace(x_lo, x_hi, n), np.linspace(y_lo, y_hi, n)
@@ -113,7 +117,7 @@ def _grid(surface, n, bounds=None):
 
 
 def _contours(ax, surface, bounds=None, levels=30):
-    x, y, Z, shifted = _grid(surface, 300, bounds)
+    x, y, Z, shifted = height_grid(surface, 300, bounds)
     if np.ptp(Z) > 0 and Z.max() / max(shifted.min(), 1e-300) > 1e3:
         # Valleys like Rosenbrock's span decades: levels spaced in log show the floor too.
         level_values = np.geomspace(shifted.min(), shifted.max(), levels) + (Z.min() - shifted.min())
@@ -136,7 +140,8 @@ def _draw_path(ax, path, color, label):
     ax.plot(*path[-1], marker="X", color=color, markeredgecolor="black", markersize=9, linestyle="none")
 
 
-def _path_of(run):
+def path_points(run):
+    """The points of a run as an (n, 2) array: an OptimizeResult's ``path``, or the points given (an array-like)."""
     return run.path if hasattr(run, "path") else np.asarray(run)
 
 
@@ -152,7 +157,7 @@ def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
     figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 5.5))
     _contours(ax, surface, bounds)
     for (label, run), color in zip(runs.items(), COLORS * 4):
-        _draw_path(ax, _path_of(run), color, label)
+        _draw_path(ax, path_points(run), color, label)
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(title or f"{surface.name}")
     if path is not None:
@@ -221,10 +226,10 @@ def compare_optimizers(function="bowl", optimizers=("sgd", "momentum", "adagrad"
     figure, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4.6), squeeze=False)
     for ax, (name, run), color in zip(axes[0], results.items(), COLORS):
         _contours(ax, surface)
-        _draw_path(ax, _path_of(run), color, name)
-        final = surface.value(_path_of(run)[-1])
+        _draw_path(ax, path_points(run), color, name)
+        final = surface.value(path_points(run)[-1])
         rate = _learning_rate(name, lr)
-        ax.set_title(f"{name} (lr {rate:g}): f = {final:.2e} after {len(_path_of(run)) - 1} steps", fontsize=10)
+        ax.set_title(f"{name} (lr {rate:g}): f = {final:.2e} after {len(path_points(run)) - 1} steps", fontsize=10)
     figure.suptitle(f"{surface.name}: the same start, {len(results)} optimizers")
     figure.tight_layout()
     if path is not None:
@@ -266,7 +271,7 @@ def animate_paths(function, runs, path, *, steps_per_frame=1, fps=10):
 
     plt = _pyplot()
     surface = _surface(function)
-    trails = {label: _path_of(run) for label, run in runs.items()}
+    trails = {label: path_points(run) for label, run in runs.items()}
     longest = max(len(t) for t in trails.values())
     frames = list(range(0, longest, steps_per_frame))
     if frames[-1] != longest - 1:
