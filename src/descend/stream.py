@@ -35,21 +35,31 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from numba import njit
 
-from .tabular import (DataError, TablePreprocessor, _check_finite, clean_target, infer_task, table_separator,
-                      target_array)
+from .tabular import (DataError, TablePreprocessor, check_finite_columns, clean_target, infer_task,
+                      table_separator, target_array)
 
 __all__ = ["TableStream"]
 
 # Arrow decodes about this many bytes of a row group per read call: one column
 # chunk of a big group, many of a small one (where each call's overhead would show).
 READ_BYTES = 1 << 20
+
+
+def _column_batches(columns, rows):
+    """``columns`` cut into runs of about READ_BYTES of a ``rows``-row group each: Arrow then
+    holds one such run of decoded data at a time, not the whole group (a 100,000 x 21 group
+    read in one call raised the peak memory by about 60 MB more than column by column)."""
+    per_call = max(1, READ_BYTES // max(1, 8 * rows))
+    return [columns[first:first + per_call] for first in range(0, len(columns), per_call)]
 
 
 @njit(cache=True, nogil=True)
@@ -72,6 +82,34 @@ def _place_rows(columns, start, slots, buffer):
             row[j] = columns[j, start + r]
 
 
+@dataclass(frozen=True)
+class _PieceSource:
+    """What a piece reader needs of its stream, and all it uses of it.
+
+    The fast path reads a row group's numeric columns straight into a staging
+    array; the general path (categories, a hole, a CSV block) takes the piece
+    through pandas and the stream's preprocessor.
+    """
+
+    #: The columns the fast path reads (the numeric features, then the target); None when every
+    #: piece takes the general path (a CSV, a categorical feature).
+    fast_columns: list[str] | None
+    #: Rows in each Parquet row group (none for a CSV).
+    group_rows: list[int]
+    #: The row of the staging array that holds each numeric feature.
+    feature_index: dict[str, int]
+    #: The target column, the task and the classes (None for regression): how targets become labels.
+    target: str
+    task: str
+    classes: np.ndarray | None
+    #: The general path, Parquet: ``group_frame(file, group)`` is a row group as a DataFrame
+    #: indexed by the file's row numbers.
+    group_frame: Callable[..., pd.DataFrame]
+    #: The general path: ``frame_piece(frame)`` is (features by rows, targets) of a DataFrame through
+    #: the preprocessor, None if no row has a target.
+    frame_piece: Callable[[pd.DataFrame], tuple | None]
+
+
 class _PieceRead:
     """The reading of one piece of the file, cut into tasks that either thread may take.
 
@@ -84,14 +122,13 @@ class _PieceRead:
     did which changes nothing in the result.
     """
 
-    def __init__(self, stream, group, staging, csv=None):
-        self.stream, self.group, self.csv = stream, group, csv
-        names = stream._numeric_names()
-        self.fast = csv is None and names is not None
+    def __init__(self, source: _PieceSource, group, staging, csv=None):
+        self.source, self.group, self.csv = source, group, csv
+        self.fast = csv is None and source.fast_columns is not None
         if self.fast:
-            rows = stream._group_rows[group]
+            rows = source.group_rows[group]
             self.columns, self.y = staging[:, :rows], None
-            self.tasks = stream._batches(names, rows)
+            self.tasks = _column_batches(source.fast_columns, rows)
         else:
             self.tasks = [None]  # the whole piece, through pandas
         self.piece = None  # what the general path made of it
@@ -147,29 +184,29 @@ class _PieceRead:
 
     def _read_columns(self, file, names):
         """The fast path: a few numeric columns of a row group, into the staging array."""
-        stream = self.stream
+        source = self.source
         part = file.read_row_group(self.group, columns=names, use_threads=False)
         for name, column in zip(part.column_names, part.columns, strict=True):
             if column.null_count:
                 self.holed = True  # the general path drops the row or names the column
                 return
-            if name == stream.target:
-                y = target_array(column.to_pandas(), stream.task, stream.classes)
-                if stream.task == "regression" and not np.isfinite(y).all():
+            if name == source.target:
+                y = target_array(column.to_pandas(), source.task, source.classes)
+                if source.task == "regression" and not np.isfinite(y).all():
                     self.holed = True  # the general path names the row
                     return
                 self.y = y
-            elif not _copy_finite(column.to_numpy(), self.columns[stream._feature_index[name]]):
+            elif not _copy_finite(column.to_numpy(), self.columns[source.feature_index[name]]):
                 self.holed = True  # the general path names the column
                 return
 
     def _read_piece(self, file):
         """The general path: the piece through pandas and the preprocessor."""
         if self.csv is None:
-            return self.stream._frame_piece(self.stream._group_frame(file, self.group))
+            return self.source.frame_piece(self.source.group_frame(file, self.group))
         frame = next(self.csv, None)
         self.ended = frame is None
-        return None if frame is None else self.stream._frame_piece(frame)
+        return None if frame is None else self.source.frame_piece(frame)
 
 
 class TableStream:
@@ -214,7 +251,6 @@ class TableStream:
         self.preprocessor = TablePreprocessor(impute).fit(first, target, self.notices)
         self.classes = self._scan_classes() if self.task == "classification" else None
         self.n_features = len(self.preprocessor.output_names)
-        self._feature_index = {name: j for j, name in enumerate(self.preprocessor.numeric)}
         #: Rows in the file, when its metadata says (Parquet; counting a CSV's would mean reading it).
         self.n_rows = None
         if self.separator is None:
@@ -235,20 +271,12 @@ class TableStream:
 
         return pq.ParquetFile(self.path)
 
-    @staticmethod
-    def _batches(columns, rows):
-        """``columns`` cut into runs of about READ_BYTES of a ``rows``-row group each: Arrow then
-        holds one such run of decoded data at a time, not the whole group (a 100,000 x 21 group
-        read in one call raised the peak memory by about 60 MB more than column by column)."""
-        per_call = max(1, READ_BYTES // max(1, 8 * rows))
-        return [columns[first:first + per_call] for first in range(0, len(columns), per_call)]
-
     def _read_group(self, file, group, columns, rows=None):
         """Row group ``group`` (its first ``rows`` rows) as one Arrow table."""
         import pyarrow as pa
 
         parts = {}
-        for batch in self._batches(columns, file.metadata.row_group(group).num_rows):
+        for batch in _column_batches(columns, file.metadata.row_group(group).num_rows):
             part = file.read_row_group(group, columns=batch, use_threads=False)
             part = part if rows is None else part.slice(0, rows)
             parts.update(zip(part.column_names, part.columns, strict=True))
@@ -295,17 +323,22 @@ class TableStream:
         if len(frame) == 0:
             return None
         if self.task == "regression":
-            _check_finite(frame, [self.target])  # names the rows; an estimator would only say "Input y"
+            check_finite_columns(frame, [self.target])  # names the rows; an estimator would only say "Input y"
         X = self.preprocessor.transform(frame, allowed_extra=(self.target,))
         if not np.isfinite(X).all():  # the preprocessor refuses NaN and inf; this keeps blocks_are_finite true
             raise DataError(f"{self.path}: a feature value is not finite")
         return X.T, target_array(frame[self.target], self.task, self.classes)
 
-    def _numeric_names(self):
-        """The columns the fast path reads (every feature a number), None if it cannot."""
-        if self.separator is not None or self.preprocessor.categories:
-            return None
-        return self.preprocessor.numeric + [self.target]
+    def _piece_source(self):
+        """What the piece readers of an epoch use of this stream; the fast path needs every feature
+        a number and a Parquet file."""
+        numeric = self.preprocessor.numeric
+        fast = self.separator is None and not self.preprocessor.categories
+        return _PieceSource(fast_columns=numeric + [self.target] if fast else None,
+                            group_rows=self._group_rows if self.separator is None else [],
+                            feature_index={name: j for j, name in enumerate(numeric)},
+                            target=self.target, task=self.task, classes=self.classes,
+                            group_frame=self._group_frame, frame_piece=self._frame_piece)
 
     def pieces(self, rng=None):
         """The file's pieces (Parquet row groups, CSV blocks of ``chunk_rows``) as (features by
@@ -318,6 +351,7 @@ class TableStream:
         epoch down, as three busy threads took turns on them.
         """
         file = reader_file = csv = staging = None
+        source = self._piece_source()
         if self.separator is not None:
             # A CSV cannot be read from the middle cheaply: its blocks are read in order, and
             # shuffled within a window of the buffer's size instead.
@@ -335,7 +369,7 @@ class TableStream:
         with ThreadPoolExecutor(1, thread_name_prefix="descend-read") as reader:
             try:
                 for k, group in enumerate(groups):
-                    read = _PieceRead(self, group, None if staging is None else staging[k % 2], csv)
+                    read = _PieceRead(source, group, None if staging is None else staging[k % 2], csv)
                     job = reader.submit(read.work, reader_file)
                     if previous is not None:
                         yield previous

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target"]
+__all__ = ["DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target", "check_finite_columns"]
 
 # An object column whose values are numbers at least this often is a numeric
 # column with a typo, not a categorical one.
@@ -96,7 +96,9 @@ def _check_numeric_typos(frame: pd.DataFrame, columns) -> None:
             raise DataError(f"column {column!r} is numeric but holds non-numeric values: {where}")
 
 
-def _check_finite(frame: pd.DataFrame, columns) -> None:
+def check_finite_columns(frame: pd.DataFrame, columns) -> None:
+    """A DataError naming the column and its first data rows when a numeric column of ``columns``
+    holds +-inf (NaN is a missing value: the callers fill it or name it as such)."""
     for column in columns:
         series = frame[column]
         if _is_numeric(series):
@@ -118,7 +120,7 @@ def clean_target(frame: pd.DataFrame, target: str, notices: list[str]) -> pd.Dat
         notices.append(f"dropped {int(missing.sum())} row(s) whose target {target!r} is missing")
         frame = frame.loc[~missing]
     _check_numeric_typos(frame, [target])
-    _check_finite(frame, [target])
+    check_finite_columns(frame, [target])
     if frame[target].nunique() < 2:
         raise DataError(f"the target {target!r} has a single value ({frame[target].iloc[0]}): nothing to learn")
     return frame
@@ -171,7 +173,7 @@ class TablePreprocessor:
         if not self.features:
             raise DataError("every column besides the target is an identifier: nothing to learn from")
         _check_numeric_typos(whole, self.features)
-        _check_finite(whole, self.features)
+        check_finite_columns(whole, self.features)
         self.numeric = [c for c in self.features if _is_numeric(frame[c])]
         self.categories = {}
         for column in self.features:
@@ -206,7 +208,7 @@ class TablePreprocessor:
         if extra:
             raise DataError(f"the data has column(s) the model was not trained on: {', '.join(map(repr, extra))}")
         _check_numeric_typos(frame, self.numeric)
-        _check_finite(frame, self.numeric)
+        check_finite_columns(frame, self.numeric)
         parts = []
         if self.numeric:
             numeric = frame[self.numeric].apply(pd.to_numeric, errors="coerce").astype(float)
