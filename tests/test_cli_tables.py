@@ -150,7 +150,7 @@ def test_metrics_gathered_chunk_by_chunk_equal_sklearns():
     from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, r2_score
 
     from descend import GDClassifier, GDRegressor
-    from descend.cli import _metrics
+    from descend.metrics import table_metrics as _metrics
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((1000, 3))

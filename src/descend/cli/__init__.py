@@ -1,0 +1,17 @@
+"""The ``descend`` command line.
+
+``descend fit`` trains a linear model on a CSV or Parquet file and writes a
+model file; ``descend predict`` and ``descend evaluate`` use it; ``descend
+demo`` runs the applications and the optimizer race; ``descend paths`` and
+``descend explore`` draw optimizer paths. Every failure a user can cause ends
+in one line on stderr, ``error: ...``, and exit status 2; no traceback, and no
+output file left behind.
+
+Each command lives in its own module and registers on the one Typer ``app``
+of :mod:`descend.cli.app`; importing them here is what registers them.
+"""
+
+from .app import app, main
+from . import fit, models, demo, pictures  # noqa: E402,F401  (registers the commands, in --help's order)
+
+__all__ = ["app", "main"]

@@ -1,0 +1,62 @@
+"""The Typer app every command registers on, and the one place a user's error becomes one line.
+
+Whatever a user can get wrong, a usage error, bad data, a model file, an
+unwritable path, a diverging fit, ends in ``error: ...`` on stderr and exit
+status 2: no traceback, and no output file left behind.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+import typer
+
+app = typer.Typer(
+    help="descend: gradient descent, end to end. Train linear models on CSV or Parquet files, "
+    "or watch the optimizers race.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class UserError(Exception):
+    """A mistake of the user's that the command line itself finds, reported in one line."""
+
+
+@contextmanager
+def one_line_errors():
+    """Turn the errors a user can cause inside the block into one line and exit status 2.
+
+    The library's own messages (bad data, model files, a diverging fit) are ValueErrors;
+    the first line is enough of any, and an OSError names the file it could not use."""
+    try:
+        yield
+    except (UserError, ValueError, TypeError, OSError) as error:
+        typer.echo(f"error: {str(error).splitlines()[0] if str(error) else type(error).__name__}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.callback(invoke_without_command=True)
+def _root(context: typer.Context) -> None:
+    """descend: gradient descent, end to end."""
+    if context.invoked_subcommand is None:
+        typer.echo(context.get_help())
+
+
+def main() -> None:
+    """Entry point: usage errors too end in one line, ``error: ...``, and exit status 2."""
+    try:
+        status = app(standalone_mode=False)  # returns the code of a typer.Exit
+    except Exception as error:  # click's own exceptions (typer carries a private copy of click)
+        exit_code = getattr(error, "exit_code", None)
+        if not isinstance(exit_code, int):
+            raise
+        format_message = getattr(error, "format_message", None)
+        if callable(format_message):  # a usage error: bad option, missing argument, invalid value
+            typer.echo(f"error: {format_message()}", err=True)
+        sys.exit(exit_code)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(status if isinstance(status, int) else 0)

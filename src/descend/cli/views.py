@@ -1,0 +1,36 @@
+"""What the commands print beside their results: tables of metrics and notices."""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+
+from rich.table import Table
+
+
+def metrics_table(title, metrics):
+    """A two-column table, metric and value, as fit and evaluate print it."""
+    table = Table(title=title, title_justify="left", min_width=len(title))
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.4g}" if isinstance(value, float) else str(value))
+    return table
+
+
+def print_notice(console, text):
+    """Something the user should know that does not stop the command."""
+    console.print(f"[yellow]notice:[/] {text}")
+
+
+@contextmanager
+def convergence_notice(console, epochs):
+    """A fit's warning that it ran out of epochs, as a notice; other warnings as they are."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        if "max_iter" in str(warning.message):
+            print_notice(console, f"did not converge in {epochs} epochs; raise --epochs")
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
