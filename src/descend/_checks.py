@@ -19,7 +19,7 @@ import math
 import numbers
 
 __all__ = ["is_number", "check_number", "check_positive", "check_nonnegative", "check_interval", "check_integer",
-           "check_choice"]
+           "check_tolerance", "check_choice"]
 
 
 def is_number(value) -> bool:
@@ -68,6 +68,13 @@ def check_integer(name: str, value, *, low: int | None = None) -> int:
         bound = "" if low is None else f" >= {low}"
         raise ValueError(f"{name} must be an integer{bound}, got {value!r}")
     return int(value)
+
+
+def check_tolerance(value) -> float | None:
+    """A stopping tolerance: None (never stop early) or a finite number >= 0."""
+    if value is not None and not (is_number(value) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"tol must be a finite number >= 0 or None, got {value!r}")
+    return None if value is None else float(value)
 
 
 def check_choice(kind: str, value, choices) -> str:

@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ._checks import check_integer
+from ._checks import check_integer, check_tolerance
 from .exceptions import EXPLOSION_FACTOR, DivergenceError
 from .optimizers import SGD, Optimizer, get_optimizer
 from .penalties import ElasticNet
@@ -127,12 +127,6 @@ def _as_penalty(penalty) -> ElasticNet | None:
     if penalty is not None and not isinstance(penalty, ElasticNet):
         raise TypeError(f"penalty must be a descend.penalties object (L1, L2, ElasticNet), got {penalty!r}")
     return penalty
-
-
-def _as_tol(tol):
-    if tol is not None and not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a number >= 0 or None, got {tol!r}")
-    return tol
 
 
 def _check_line_search(line_search: bool, optimizer: Optimizer) -> None:
@@ -252,7 +246,7 @@ class _Run:
         self.penalty = _as_penalty(penalty)
         self.box = _as_bounds(bounds, self.x)
         self.max_iter = check_integer("max_iter", max_iter, low=0)
-        self.tol = _as_tol(tol)
+        self.tol = check_tolerance(tol)
         self.callbacks = _as_callbacks(callbacks)
         _check_line_search(line_search, self.optimizer)
         self.line_search = line_search

@@ -74,17 +74,18 @@ def _check_betas(betas) -> tuple[float, float]:
 
 
 @njit(cache=True, inline="always")
-def decayed_gradient(x, i, d, lr, weight_decay, decoupled):
-    r"""Coordinate i's gradient ``d`` with weight decay :math:`\lambda`: added to it,
-    :math:`d + \lambda x_i` (L2 regularisation), or, decoupled, applied to x
-    itself first, :math:`x_i \leftarrow (1 - \gamma\lambda) x_i` (Loshchilov
-    & Hutter 2019); torch's order of operations either way."""
+def weight_decayed(x_i, d, lr, weight_decay, decoupled):
+    r"""(x_i, d) after weight decay :math:`\lambda` on coordinate i, whose gradient is d: added
+    to the gradient, :math:`d + \lambda x_i` (L2 regularisation), or, decoupled, applied to x itself,
+    :math:`x_i (1 - \gamma\lambda)` (Loshchilov & Hutter 2019); torch's operations either way.
+
+    Numbers in and out, no array: an array passed to an inlined function costs Numba a reference
+    count per call, and per coordinate that made steps 5x slower (measured)."""
     if weight_decay != 0:
         if decoupled:
-            x[i] *= 1 - lr * weight_decay
-        else:
-            d = d + weight_decay * x[i]
-    return d
+            return x_i * (1 - lr * weight_decay), d
+        return x_i, d + weight_decay * x_i
+    return x_i, d
 
 
 class Optimizer:
@@ -165,7 +166,7 @@ def sgd_step(x, g, state, t, lr, hyperparameters):
             x[i] -= lr * g[i]
         return
     for i in range(x.size):
-        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, False)
         if momentum != 0:
             if t == 1:
                 buf[i] = d
@@ -234,7 +235,7 @@ def adagrad_step(x, g, state, t, lr, hyperparameters):
     lr_decay, weight_decay, eps = hyperparameters
     clr = lr / (1 + (t - 1) * lr_decay)
     for i in range(x.size):
-        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, False)
         s[i] += d * d
         x[i] -= clr * d / (np.sqrt(s[i]) + eps)
 
@@ -284,7 +285,7 @@ def rmsprop_step(x, g, state, t, lr, hyperparameters):
     square_avg, grad_avg, buf = state
     alpha, eps, weight_decay, momentum, centered = hyperparameters
     for i in range(x.size):
-        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, False)
         square_avg[i] = square_avg[i] * alpha + (1 - alpha) * d * d
         if centered:
             grad_avg[i] += (1 - alpha) * (d - grad_avg[i])
@@ -355,7 +356,7 @@ def adam_step(x, g, state, t, lr, hyperparameters):
     step_size = lr / (1 - beta1**t)
     bias_correction2_sqrt = (1 - beta2**t) ** 0.5
     for i in range(x.size):
-        d = decayed_gradient(x, i, g[i], lr, weight_decay, decoupled_weight_decay)
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, decoupled_weight_decay)
         m[i] += (1 - beta1) * (d - m[i])
         v[i] = v[i] * beta2 + (1 - beta2) * d * d
         if amsgrad:
@@ -445,7 +446,7 @@ def nadam_step(x, g, state, t, lr, hyperparameters):
     grad_coefficient = -lr * (1.0 - mu) / (1.0 - mu_product[0])
     momentum_coefficient = -lr * mu_next / (1.0 - mu_product[0] * mu_next)
     for i in range(x.size):
-        d = decayed_gradient(x, i, g[i], lr, weight_decay, decoupled_weight_decay)
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, decoupled_weight_decay)
         m[i] += (1 - beta1) * (d - m[i])
         v[i] = v[i] * beta2 + (1 - beta2) * d * d
         denom = np.sqrt(v[i] / bias_correction2) + eps
@@ -506,7 +507,7 @@ def adamax_step(x, g, state, t, lr, hyperparameters):
     beta1, beta2, eps, weight_decay = hyperparameters
     clr = lr / (1 - beta1**t)
     for i in range(x.size):
-        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, False)
         m[i] += (1 - beta1) * (d - m[i])
         u[i] = max(u[i] * beta2, abs(d) + eps)
         x[i] -= clr * m[i] / u[i]
@@ -553,7 +554,7 @@ def adadelta_step(x, g, state, t, lr, hyperparameters):
     v, u = state
     rho, eps, weight_decay = hyperparameters
     for i in range(x.size):
-        d = decayed_gradient(x, i, g[i], lr, weight_decay, False)
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, False)
         v[i] = v[i] * rho + (1 - rho) * d * d
         delta = np.sqrt(u[i] + eps) / np.sqrt(v[i] + eps) * d
         u[i] = u[i] * rho + (1 - rho) * delta * delta
@@ -609,7 +610,7 @@ def radam_step(x, g, state, t, lr, hyperparameters):
     if rho_t > 5.0:
         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
     for i in range(x.size):
-        d = decayed_gradient(x, i, g[i], lr, weight_decay, decoupled_weight_decay)
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, decoupled_weight_decay)
         m[i] += (1 - beta1) * (d - m[i])
         v[i] = v[i] * beta2 + (1 - beta2) * d * d
         m_hat = m[i] / bias_correction1

@@ -39,6 +39,11 @@ GATHER_ROWS = 256
 FAST = {"reassoc", "nsz", "arcp", "contract"}
 
 
+# The helpers below take arrays one by one: a kernel unpacks its named tuples once, at the top.
+# Every array handed to an inlined function costs Numba a reference count per call, which is
+# nothing per step or per block, and too much per coordinate (see optimizers.weight_decayed).
+
+
 # ------------------------------------------------------------- one row
 @njit(cache=True, inline="always")
 def _dot(theta, offset, x):
@@ -62,10 +67,10 @@ def _elementwise_loss(score, target, loss, epsilon):
 
 
 @njit(cache=True, inline="always")
-def _row_loss(x, y, theta, n_out, objective, scores, dscores):
+def _row_loss(x, y, theta, n_out, loss, epsilon, scores, dscores):
     """Loss of one row; its derivative in each output's score into dscores."""
     p1 = x.shape[0] + 1
-    if objective.loss == MULTINOMIAL:
+    if loss == MULTINOMIAL:
         for k in range(n_out):
             scores[k] = _dot(theta, k * p1, x) + theta[k * p1 + p1 - 1]
         return softmax_cross_entropy(scores, int(y), dscores)
@@ -75,7 +80,7 @@ def _row_loss(x, y, theta, n_out, objective, scores, dscores):
         target = y
         if n_out > 1:  # one-vs-rest: output k separates class k from the rest
             target = 1.0 if y == k else -1.0
-        value, dscores[k] = _elementwise_loss(score, target, objective.loss, objective.epsilon)
+        value, dscores[k] = _elementwise_loss(score, target, loss, epsilon)
         total += value
     return total
 
@@ -93,48 +98,47 @@ def _add_row_gradient(grad, x, weight, dscores, n_out):
 
 
 @njit(cache=True, inline="always")
-def _add_rows(block, lo, hi, theta, n_out, objective, grad, scores, dscores):
+def _add_rows(block_X, block_y, block_w, lo, hi, theta, n_out, loss, epsilon, grad, scores, dscores):
     """Rows lo:hi of a gathered block, all in one batch: their gradients added to grad;
     returns their (weighted loss sum, weight sum)."""
-    X, y, w = block
     loss_sum = 0.0
     weight_sum = 0.0
-    if n_out == 1 and objective.loss != MULTINOMIAL:
+    if n_out == 1 and loss != MULTINOMIAL:
         # The common case written out: one score and one derivative per row and no loop over
         # outputs, which LLVM vectorizes (3x faster than the general loop below).
-        p = X.shape[1]
+        p = block_X.shape[1]
         for r in range(lo, hi):
-            x = X[r]
-            value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], y[r], objective.loss, objective.epsilon)
-            loss_sum += w[r] * value
-            weight_sum += w[r]
-            d *= w[r]
+            x = block_X[r]
+            weight = block_w[r]
+            value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], block_y[r], loss, epsilon)
+            loss_sum += weight * value
+            weight_sum += weight
+            d *= weight
             for j in range(p):
                 grad[j] += d * x[j]
             grad[p] += d
         return loss_sum, weight_sum
     for r in range(lo, hi):
-        loss_sum += w[r] * _row_loss(X[r], y[r], theta, n_out, objective, scores, dscores)
-        weight_sum += w[r]
-        _add_row_gradient(grad, X[r], w[r], dscores, n_out)
+        x = block_X[r]
+        weight = block_w[r]
+        loss_sum += weight * _row_loss(x, block_y[r], theta, n_out, loss, epsilon, scores, dscores)
+        weight_sum += weight
+        _add_row_gradient(grad, x, weight, dscores, n_out)
     return loss_sum, weight_sum
 
 
 # ------------------------------------------------------------ gathering
 @njit(cache=True)
-def _gather_block(data, order, start, count, model, block):
+def _gather_block(X, y, weights, order, start, count, center, scale, standardized, block_X, block_y, block_w):
     """Copy rows order[start:start + count], standardized, into the block buffers.
 
     Compiled on its own (not inlined into the fastmath loop): LLVM makes a
     better copy loop of it, 25% faster on shuffled per-sample epochs."""
-    X, y, weights = data
-    block_X, block_y, block_w = block
-    center, scale = model.center, model.scale
     p = X.shape[1]
     weighted = weights.shape[0] > 0
     for r in range(count):
         i = order[start + r]
-        if model.standardized:
+        if standardized:
             for j in range(p):
                 block_X[r, j] = (X[i, j] - center[j]) * scale[j]
         else:
@@ -145,42 +149,32 @@ def _gather_block(data, order, start, count, model, block):
 
 
 @njit(cache=True)
-def _gather_buffers(data, n_rows, batch_size):
+def _gather_buffers(X, y, n_rows, batch_size):
     """The block buffers (rows, targets, weights): whole batches when batches are small, so that
     per-sample steps gather 256 rows at once too."""
     block_rows = GATHER_ROWS if batch_size >= GATHER_ROWS else (GATHER_ROWS // batch_size) * batch_size
     rows = min(block_rows, n_rows)
-    return (np.empty((rows, data.X.shape[1]), dtype=data.X.dtype), np.empty(rows, dtype=data.y.dtype),
-            np.empty(rows))
+    return np.empty((rows, X.shape[1]), dtype=X.dtype), np.empty(rows, dtype=y.dtype), np.empty(rows)
 
 
 # ---------------------------------------------------------------- steps
 @njit(cache=True, inline="always")
-def _step_and_prox(model, objective, has_l1, grad, hyperparameters, state, t, lr):
-    """The optimizer's step, then the L1 part of the penalty by soft-thresholding (``has_l1``:
-    some coordinate has an L1 weight, worked out once per kernel call, not per step)."""
-    take_step(hyperparameters, model.theta, grad, state, float(t), lr)
-    l1 = objective.l1
-    if has_l1:
-        theta = model.theta
-        p1 = theta.shape[0] // model.n_out
-        for j in range(p1 - 1):
-            threshold = lr * l1[j]
-            for k in range(model.n_out):
-                w = theta[k * p1 + j]
-                theta[k * p1 + j] = w - min(max(w, -threshold), threshold)
-
-
-@njit(cache=True, inline="always")
-def _finish_step(model, objective, has_l1, grad, norm, hyperparameters, state, t, lr):
-    """Normalize the summed gradient, add the L2 part, step, then the L1 prox."""
-    theta, l2 = model.theta, objective.l2
-    p1 = theta.shape[0] // model.n_out
-    for k in range(model.n_out):
+def _finish_step(theta, grad, n_out, fit_intercept, norm, l1, has_l1, l2, hyperparameters, state, t, lr):
+    """Step ``t`` from a batch's summed gradient: normalize it by ``norm`` and add the L2 part, take
+    the optimizer's step, then the L1 part of the penalty by soft-thresholding (``has_l1``: some
+    coordinate has an L1 weight, worked out once per kernel call, not per step)."""
+    p1 = theta.shape[0] // n_out
+    for k in range(n_out):
         for j in range(p1 - 1):
             grad[k * p1 + j] = grad[k * p1 + j] * norm + l2[j] * theta[k * p1 + j]
-        grad[k * p1 + p1 - 1] = grad[k * p1 + p1 - 1] * norm if model.fit_intercept else 0.0
-    _step_and_prox(model, objective, has_l1, grad, hyperparameters, state, t, lr)
+        grad[k * p1 + p1 - 1] = grad[k * p1 + p1 - 1] * norm if fit_intercept else 0.0
+    take_step(hyperparameters, theta, grad, state, float(t), lr)
+    if has_l1:
+        for j in range(p1 - 1):
+            threshold = lr * l1[j]
+            for k in range(n_out):
+                w = theta[k * p1 + j]
+                theta[k * p1 + j] = w - min(max(w, -threshold), threshold)
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
@@ -193,14 +187,16 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     met, at the parameters of their batch. Runs without the GIL, so that a
     stream can read its next piece meanwhile.
     """
-    theta, n_out = model.theta, model.n_out
+    X, y, weights = data
+    theta, center, scale, n_out, fit_intercept, standardized = model
+    loss, epsilon, l1, l2 = objective
     n_rows = order.shape[0]
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
-    block = _gather_buffers(data, n_rows, batch_size)
-    block_size = block[0].shape[0]
-    has_l1 = np.any(objective.l1 > 0)
+    block_X, block_y, block_w = _gather_buffers(X, y, n_rows, batch_size)
+    block_size = block_X.shape[0]
+    has_l1 = np.any(l1 > 0)
     loss_sum = 0.0
     weight_sum = 0.0
     step = 0
@@ -214,16 +210,17 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
                 grad[j] = 0.0
         if q == block_end:  # refill the block from row q on
             block_start, block_end = q, min(q + block_size, n_rows)
-            _gather_block(data, order, q, block_end - q, model, block)
+            _gather_block(X, y, weights, order, q, block_end - q, center, scale, standardized, block_X, block_y,
+                          block_w)
         end = min(block_end, batch_end)
-        part, weights = _add_rows(block, q - block_start, end - block_start, theta, n_out, objective, grad, scores,
-                                  dscores)
+        part, weights_met = _add_rows(block_X, block_y, block_w, q - block_start, end - block_start, theta, n_out,
+                                      loss, epsilon, grad, scores, dscores)
         loss_sum += part
-        weight_sum += weights
+        weight_sum += weights_met
         q = end
         if q == batch_end:
-            _finish_step(model, objective, has_l1, grad, 1.0 / ((batch_end - batch_start) * weight_mean),
-                         hyperparameters, state, t + step + 1, lrs[step])
+            _finish_step(theta, grad, n_out, fit_intercept, 1.0 / ((batch_end - batch_start) * weight_mean), l1,
+                         has_l1, l2, hyperparameters, state, t + step + 1, lrs[step])
             step += 1
     return loss_sum, weight_sum
 
@@ -235,29 +232,30 @@ def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
 
     A loop of its own: as a branch inside :func:`batch_steps` it slowed the
     batched steps down twofold. Returns (weighted loss sum, weight sum)."""
-    theta, l1, l2 = model.theta, objective.l1, objective.l2
-    p = data.X.shape[1]
+    X, y, weights = data
+    theta, center, scale, _, fit_intercept, standardized = model
+    loss, epsilon, l1, l2 = objective
+    p = X.shape[1]
     n_rows = order.shape[0]
-    block = _gather_buffers(data, n_rows, 1)
-    block_X, block_y, block_w = block
+    block_X, block_y, block_w = _gather_buffers(X, y, n_rows, 1)
     has_l1 = np.any(l1 > 0)
     loss_sum = 0.0
     weight_sum = 0.0
     for block_start in range(0, n_rows, block_X.shape[0]):
         block_fill = min(block_X.shape[0], n_rows - block_start)
-        _gather_block(data, order, block_start, block_fill, model, block)
+        _gather_block(X, y, weights, order, block_start, block_fill, center, scale, standardized, block_X,
+                      block_y, block_w)
         for r in range(block_fill):
             x = block_X[r]
             weight = block_w[r]
             weight_sum += weight
-            value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], block_y[r], objective.loss,
-                                         objective.epsilon)
+            value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], block_y[r], loss, epsilon)
             loss_sum += weight * value
             d = weight * d / weight_mean
             lr = lrs[block_start + r]
             for j in range(p):
                 theta[j] -= lr * (d * x[j] + l2[j] * theta[j])
-            if model.fit_intercept:
+            if fit_intercept:
                 theta[p] -= lr * d
             if has_l1:
                 for j in range(p):
@@ -274,8 +272,9 @@ def gram_step(gram, model, objective, hyperparameters, state, t, lr):
     With G = X~'WX~, c = X~'Wy: gradient (G theta - c) / sum(w), loss
     (theta'G theta - 2 theta'c + y'Wy) / 2.
     """
-    matrix, xty = gram.matrix, gram.xty
+    matrix, xty, yty, weight_sum = gram
     theta = model.theta
+    _, _, l1, l2 = objective
     p1 = theta.shape[0]
     grad = np.zeros(p1, dtype=theta.dtype)
     quadratic = 0.0
@@ -288,9 +287,9 @@ def gram_step(gram, model, objective, hyperparameters, state, t, lr):
     linear = 0.0
     for j in range(p1):
         linear += theta[j] * xty[j]
-    _finish_step(model, objective, np.any(objective.l1 > 0), grad, 1.0 / gram.weight_sum, hyperparameters, state,
-                 t + 1, lr)
-    return 0.5 * (quadratic - 2.0 * linear + gram.yty)
+    _finish_step(theta, grad, 1, model.fit_intercept, 1.0 / weight_sum, l1, np.any(l1 > 0), l2, hyperparameters,
+                 state, t + 1, lr)
+    return 0.5 * (quadratic - 2.0 * linear + yty)
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
@@ -299,21 +298,24 @@ def gradient_sum(data, model, objective):
     over all rows of the data, at ``model.theta``, before any normalization or penalty (see
     :func:`apply_gradient`). Summed over partitions, it is the full batch's. The rows go through
     the same gather blocks and row sums as :func:`batch_steps`."""
-    n_rows = data.X.shape[0]
-    theta, n_out = model.theta, model.n_out
+    X, y, weights = data
+    theta, center, scale, n_out, _, standardized = model
+    loss, epsilon, _, _ = objective
+    n_rows = X.shape[0]
     rows = np.arange(n_rows)
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
-    block = _gather_buffers(data, n_rows, GATHER_ROWS)
+    block_X, block_y, block_w = _gather_buffers(X, y, n_rows, GATHER_ROWS)
     loss_sum = 0.0
     weight_sum = 0.0
-    for start in range(0, n_rows, block[0].shape[0]):
-        count = min(block[0].shape[0], n_rows - start)
-        _gather_block(data, rows, start, count, model, block)
-        part, weights = _add_rows(block, 0, count, theta, n_out, objective, grad, scores, dscores)
+    for start in range(0, n_rows, block_X.shape[0]):
+        count = min(block_X.shape[0], n_rows - start)
+        _gather_block(X, y, weights, rows, start, count, center, scale, standardized, block_X, block_y, block_w)
+        part, weights_met = _add_rows(block_X, block_y, block_w, 0, count, theta, n_out, loss, epsilon, grad, scores,
+                                      dscores)
         loss_sum += part
-        weight_sum += weights
+        weight_sum += weights_met
     return loss_sum, weight_sum, grad
 
 
@@ -321,15 +323,18 @@ def gradient_sum(data, model, objective):
 def apply_gradient(model, objective, hyperparameters, state, t, grad, norm, lr):
     """The step of :func:`batch_steps` (the optimizer's step ``t + 1``) from an already summed
     gradient ``grad``, normalized by ``norm``."""
-    _finish_step(model, objective, np.any(objective.l1 > 0), grad.astype(model.theta.dtype), norm, hyperparameters,
-                 state, t + 1, lr)
+    theta = model.theta
+    _, _, l1, l2 = objective
+    _finish_step(theta, grad.astype(theta.dtype), model.n_out, model.fit_intercept, norm, l1, np.any(l1 > 0), l2,
+                 hyperparameters, state, t + 1, lr)
 
 
 @njit(cache=True)
 def mean_loss(data, rows, model, objective):
     """Weighted mean loss over ``rows`` (no penalty)."""
     X, y, weights = data
-    n_out = model.n_out
+    theta, center, scale, n_out, _, _ = model
+    loss, epsilon, _, _ = objective
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
     x = np.empty(X.shape[1], dtype=X.dtype)
@@ -339,8 +344,8 @@ def mean_loss(data, rows, model, objective):
     for r in range(rows.shape[0]):
         i = rows[r]
         for j in range(X.shape[1]):
-            x[j] = (X[i, j] - model.center[j]) * model.scale[j]
+            x[j] = (X[i, j] - center[j]) * scale[j]
         weight = weights[i] if weighted else 1.0
-        total += weight * _row_loss(x, y[i], model.theta, n_out, objective, scores, dscores)
+        total += weight * _row_loss(x, y[i], theta, n_out, loss, epsilon, scores, dscores)
         weight_sum += weight
     return total / weight_sum

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .._checks import check_integer, check_interval, check_positive, is_number
+from .._checks import check_integer, check_interval, check_positive, check_tolerance, is_number
 from ..optimizers import Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
@@ -72,12 +72,6 @@ def _batch_size(value):
     return int(value)
 
 
-def _tol(value):
-    if value is not None and not (is_number(value) and value >= 0):
-        raise ValueError(f"tol must be a number >= 0 or None, got {value!r}")
-    return None if value is None else float(value)
-
-
 def fit_settings(params: dict, losses) -> Settings:
     """The parameters ``params`` (an estimator's ``get_params()``) checked, for a model whose valid
     loss names are ``losses``; a ValueError or TypeError naming the first bad one."""
@@ -94,7 +88,7 @@ def fit_settings(params: dict, losses) -> Settings:
         schedule=_schedule(params["schedule"]),
         batch_size=_batch_size(params["batch_size"]),
         max_iter=check_integer("max_iter", params["max_iter"], low=1),
-        tol=_tol(params["tol"]),
+        tol=check_tolerance(params["tol"]),
         n_iter_no_change=check_integer("n_iter_no_change", params["n_iter_no_change"], low=1),
         fit_intercept=bool(params["fit_intercept"]),
         standardize=bool(params["standardize"]),

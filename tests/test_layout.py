@@ -1,0 +1,109 @@
+"""The package's shape: imports run one way, underscores mean "this file only", and a light import stays light."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "descend"
+
+
+def modules():
+    """{dotted name: syntax tree} of every module of the package."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = (path, ast.parse(path.read_text()))
+    return found
+
+
+def imports(name, path, tree, known):
+    """(module imported, name taken or None) for every import of the package in ``tree``, those
+    inside functions included."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "descend":
+                    yield alias.name, None
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "descend":
+                continue
+            for alias in node.names:
+                submodule = f"{target}.{alias.name}"
+                yield (submodule, None) if submodule in known else (target, alias.name)
+
+
+def import_graph():
+    found = modules()
+    graph, taken = {}, []
+    for name, (path, tree) in found.items():
+        for target, imported in imports(name, path, tree, found):
+            while target not in found and "." in target:
+                target = target.rsplit(".", 1)[0]
+            if target != name and target in found:
+                graph.setdefault(name, set()).add(target)
+                if imported and imported.startswith("_") and not imported.startswith("__"):
+                    taken.append(f"{name} takes {target}.{imported}")
+    return graph, taken
+
+
+def test_no_import_cycle():
+    edges, _ = import_graph()
+    assert "descend.linear._steps" in edges["descend.linear._trainer"]  # the graph is read, imports in functions too
+    assert "descend.linear" in edges["descend.io"]
+    state = {}
+
+    def visit(module, trail):
+        state[module] = "open"
+        for target in sorted(edges.get(module, ())):
+            assert state.get(target) != "open", "import cycle: " + " -> ".join(trail + [module, target])
+            if target not in state:
+                visit(target, trail + [module])
+        state[module] = "done"
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [])
+
+
+def test_no_module_takes_another_modules_private_names():
+    _, taken = import_graph()
+    assert taken == []
+
+
+def test_the_parts_are_small():
+    """No class over 300 lines; no function over 80, compiled kernels aside."""
+    too_long = []
+    for name, (path, tree) in modules().items():
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            length = node.end_lineno - node.lineno + 1
+            if isinstance(node, ast.ClassDef) and length > 300:
+                too_long.append(f"class {name}.{node.name}: {length} lines")
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and length > 80:
+                compiled = any("jit" in ast.unparse(d) for d in node.decorator_list)
+                if not compiled:
+                    too_long.append(f"function {name}.{node.name}: {length} lines")
+    assert too_long == []
+
+
+def test_import_descend_loads_no_heavy_library():
+    code = ("import sys, descend; descend.minimize; from descend import minimize; "
+            "print(sorted(m for m in ('sklearn', 'pandas', 'pyarrow', 'matplotlib', 'dask') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_estimators_load_on_first_use():
+    code = ("import sys, descend; assert 'sklearn' not in sys.modules; model = descend.GDRegressor(); "
+            "print(type(model).__module__, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["descend.linear._estimators", "True"]
