@@ -4,8 +4,8 @@ before the linear models became a package (commit 0c40807), and what that versio
     git worktree add /tmp/descend-0c40807 0c40807
     PYTHONPATH=/tmp/descend-0c40807/src python tests/make_compat_fixtures.py
 
-tests/test_compatibility.py checks that today's descend reads both: the checkpoint resumes to the
-model the old version's uninterrupted fit ended with, and the model file predicts as it did.
+tests/linear/test_compatibility.py checks that today's descend reads both: the checkpoint resumes
+to the model the old version's uninterrupted fit ended with, and the model file predicts as it did.
 """
 
 import json

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parents[2] / "README.md"
 
 
 def test_readme_examples_run(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import numpy as np
 import descend
 from descend import GDRegressor
 
-FIXTURES = Path(__file__).parent / "data" / "compat_0.1.0"
+FIXTURES = Path(__file__).parents[1] / "data" / "compat_0.1.0"
 
 
 def test_an_old_checkpoint_resumes_to_the_old_uninterrupted_model(tmp_path):

@@ -50,7 +50,7 @@ def test_an_optimizer_the_lr_dict_does_not_name_runs_at_its_default_rate():
 def test_the_readme_shows_the_committed_seed_picture():
     from pathlib import Path
 
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parents[2]
     assert "docs/seed_visualizer.png" in (root / "README.md").read_text()
     assert (root / "docs" / "seed_visualizer.png").read_bytes()[:8] == PNG
 
