@@ -1,17 +1,10 @@
 """The command line, run as a user runs it: a real process."""
 
-import subprocess
-import sys
-
 import pytest
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "descend", *args], capture_output=True, text=True, timeout=120)
-
-
-def test_demo_races_every_optimizer_to_the_rosenbrock_minimum():
-    out = run("demo", "race")
+def test_demo_races_every_optimizer_to_the_rosenbrock_minimum(run_cli):
+    out = run_cli("demo", "race")
     assert out.returncode == 0, out.stderr
     assert "Minimizing rosenbrock from (-1.5, 2); its minimum is 0 at (1, 1)." in out.stdout
     for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad", "adamw", "nadam",
@@ -22,8 +15,8 @@ def test_demo_races_every_optimizer_to_the_rosenbrock_minimum():
     assert cells[-1] == "yes" and float(cells[4]) < 1e-6  # adam reached (1, 1)
 
 
-def test_demo_on_another_surface():
-    out = run("demo", "race", "--function", "himmelblau", "--iters", "3000")
+def test_demo_on_another_surface(run_cli):
+    out = run_cli("demo", "race", "--function", "himmelblau", "--iters", "3000")
     assert out.returncode == 0, out.stderr
     assert "himmelblau" in out.stdout and "(3, 2)" in out.stdout
 
@@ -37,14 +30,14 @@ def test_demo_on_another_surface():
         (("fit",), "error: Missing argument 'data'"),
     ],
 )
-def test_bad_input_is_a_short_message_and_a_nonzero_exit(args, message):
-    out = run(*args)
+def test_bad_input_is_a_short_message_and_a_nonzero_exit(args, message, run_cli):
+    out = run_cli(*args)
     assert out.returncode != 0
     assert message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr + out.stdout
 
 
-def test_help_lists_the_demo():
-    out = run("--help")
+def test_help_lists_the_demo(run_cli):
+    out = run_cli("--help")
     assert out.returncode == 0 and "demo" in out.stdout

@@ -1,17 +1,10 @@
 """descend fit / predict / evaluate on files, through the real command."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-
-
-def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "descend", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +32,9 @@ def tables(tmp_path_factory):
     return folder, frame
 
 
-def test_fit_predict_evaluate_on_a_messy_csv(tables):
+def test_fit_predict_evaluate_on_a_messy_csv(tables, run_cli):
     folder, frame = tables
-    out = run("fit", "houses.csv", "--target", "price", "--out", "model.json", "--plot", "loss.png", cwd=folder)
+    out = run_cli("fit", "houses.csv", "--target", "price", "--out", "model.json", "--plot", "loss.png", cwd=folder)
     assert out.returncode == 0, out.stderr
     assert "dropped 3 row(s) whose target 'price' is missing" in out.stdout
     assert "dropped column 'house_id'" in out.stdout
@@ -51,39 +44,39 @@ def test_fit_predict_evaluate_on_a_messy_csv(tables):
     assert document["metadata"]["task"] == "regression" and document["metadata"]["metrics"]["R^2"] > 0.9
     assert (folder / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
-    out = run("predict", "model.json", "new.csv", "--out", "predictions.csv", cwd=folder)
+    out = run_cli("predict", "model.json", "new.csv", "--out", "predictions.csv", cwd=folder)
     assert out.returncode == 0, out.stderr
     predictions = pd.read_csv(folder / "predictions.csv")
     assert len(predictions) == len(frame)  # one row per input row
     assert list(predictions.columns) == ["house_id", "prediction"]
     np.testing.assert_array_equal(predictions["house_id"], frame["house_id"])
 
-    out = run("evaluate", "model.json", "houses.csv", "--target", "price", cwd=folder)
+    out = run_cli("evaluate", "model.json", "houses.csv", "--target", "price", cwd=folder)
     assert out.returncode == 0, out.stderr
     assert "R^2" in out.stdout
 
 
-def test_the_saved_model_predicts_as_the_fitted_one(tables):
+def test_the_saved_model_predicts_as_the_fitted_one(tables, run_cli):
     folder, frame = tables
     from descend.io import load_model
     from descend.tabular import TablePreprocessor
 
-    assert run("fit", "houses.parquet", "-t", "price", "-o", "parquet.json", "--test-size", "0", cwd=folder
-               ).returncode == 0
+    assert run_cli("fit", "houses.parquet", "-t", "price", "-o", "parquet.json", "--test-size", "0", cwd=folder
+                   ).returncode == 0
     estimator, preprocessing, _ = load_model(folder / "parquet.json")
     X = TablePreprocessor.from_dict(preprocessing).transform(frame.drop(columns=["price"]))
-    out = run("predict", "parquet.json", "new.csv", cwd=folder)
+    out = run_cli("predict", "parquet.json", "new.csv", cwd=folder)
     printed = pd.read_csv(pd.io.common.StringIO(out.stdout))
     np.testing.assert_array_equal(printed["prediction"].to_numpy(), estimator.predict(X))
 
 
-def test_classification_is_inferred_from_a_text_target(tables):
+def test_classification_is_inferred_from_a_text_target(tables, run_cli):
     folder, _ = tables
-    out = run("fit", "sold.csv", "-t", "sold", "-o", "sold.json", "--optimizer", "adam", "--lr", "0.05",
-              "--batch-size", "32", "--epochs", "30", cwd=folder)
+    out = run_cli("fit", "sold.csv", "-t", "sold", "-o", "sold.json", "--optimizer", "adam", "--lr", "0.05",
+                  "--batch-size", "32", "--epochs", "30", cwd=folder)
     assert out.returncode == 0, out.stderr
     assert "accuracy" in out.stdout and "baseline (majority class)" in out.stdout and "log loss" in out.stdout
-    out = run("predict", "sold.json", "new.csv", cwd=folder)
+    out = run_cli("predict", "sold.json", "new.csv", cwd=folder)
     predictions = pd.read_csv(pd.io.common.StringIO(out.stdout))
     assert set(predictions["prediction"]) <= {"yes", "no"}
     np.testing.assert_allclose(predictions["probability_no"] + predictions["probability_yes"], 1.0)
@@ -123,12 +116,12 @@ def bad_files(folder, frame):
     (("predict", "model.json", "norooms.csv", "-o", "out.csv"), "lacks the training column(s) 'rooms'"),
     (("fit", "houses.csv", "-t", "price", "-o", "out.json", "--optimizer", "adamm"), "Unknown optimizer 'adamm'"),
 ])
-def test_bad_input_is_one_line_a_nonzero_exit_and_no_file(tables, args, message):
+def test_bad_input_is_one_line_a_nonzero_exit_and_no_file(tables, args, message, run_cli):
     folder, frame = tables
     bad_files(folder, frame)
     if not (folder / "model.json").exists():
-        assert run("fit", "houses.csv", "-t", "price", "-o", "model.json", cwd=folder).returncode == 0
-    out = run(*args, cwd=folder)
+        assert run_cli("fit", "houses.csv", "-t", "price", "-o", "model.json", cwd=folder).returncode == 0
+    out = run_cli(*args, cwd=folder)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [f"error: {out.stderr.strip()[7:]}"]  # one line
     assert message in out.stderr
@@ -137,10 +130,10 @@ def test_bad_input_is_one_line_a_nonzero_exit_and_no_file(tables, args, message)
     assert not [p for p in folder.iterdir() if ".tmp" in p.name]
 
 
-def test_impute_fills_missing_features(tables):
+def test_impute_fills_missing_features(tables, run_cli):
     folder, frame = tables
     bad_files(folder, frame)
-    out = run("fit", "holes.csv", "-t", "price", "-o", "imputed.json", "--impute", "median", cwd=folder)
+    out = run_cli("fit", "holes.csv", "-t", "price", "-o", "imputed.json", "--impute", "median", cwd=folder)
     assert out.returncode == 0, out.stderr
     document = json.loads((folder / "imputed.json").read_text())
     assert document["preprocessing"]["fill"]["rooms"] == pytest.approx(frame["rooms"].median(), abs=1)
@@ -171,39 +164,39 @@ def test_metrics_gathered_chunk_by_chunk_equal_sklearns():
     assert metrics["baseline (majority class)"] == max(np.mean(labels == "up"), np.mean(labels == "down"))
 
 
-def test_fit_streams_a_parquet_file_over_several_epochs(tmp_path):
+def test_fit_streams_a_parquet_file_over_several_epochs(tmp_path, run_cli):
     rng = np.random.default_rng(2)
     X = rng.standard_normal((6000, 3))
     frame = pd.DataFrame(X, columns=["u", "v", "w"])
     frame["y"] = X @ [2.0, -1.0, 0.5] + 4.0 + 0.01 * rng.standard_normal(6000)
     frame.to_parquet(tmp_path / "big.parquet", row_group_size=1000)
-    out = run("fit", "big.parquet", "--target", "y", "--stream", "--epochs", "3", "--chunk-rows", "500",
-              "--buffer-rows", "2000", "--out", "model.json", cwd=tmp_path)
+    out = run_cli("fit", "big.parquet", "--target", "y", "--stream", "--epochs", "3", "--chunk-rows", "500",
+                  "--buffer-rows", "2000", "--out", "model.json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "epoch 3/3" in out.stdout and "18000/18000 rows" in out.stdout  # progress in epochs and rows
     assert "streamed (6000 rows)" in out.stdout
     document = json.loads((tmp_path / "model.json").read_text())
     assert document["metadata"]["streamed"] and document["metadata"]["metrics"]["R^2"] > 0.999
     frame.drop(columns=["y"]).to_csv(tmp_path / "new.csv", index=False)
-    out = run("predict", "model.json", "new.csv", "--out", "predictions.csv", cwd=tmp_path)
+    out = run_cli("predict", "model.json", "new.csv", "--out", "predictions.csv", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     predictions = pd.read_csv(tmp_path / "predictions.csv")["prediction"]
     np.testing.assert_allclose(predictions, frame["y"], atol=0.05)
 
 
-def test_a_streamed_fit_checkpoints_and_resumes(tmp_path):
+def test_a_streamed_fit_checkpoints_and_resumes(tmp_path, run_cli):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((3000, 3))
     frame = pd.DataFrame(X, columns=["u", "v", "w"]).assign(y=X @ [2.0, -1.0, 0.5] + rng.standard_normal(3000))
     frame.to_parquet(tmp_path / "data.parquet", row_group_size=500)
     common = ("fit", "data.parquet", "--target", "y", "--stream", "--optimizer", "adam", "--lr", "0.01",
               "--chunk-rows", "400", "--buffer-rows", "1000")
-    assert run(*common, "--epochs", "4", "--out", "whole.json", cwd=tmp_path).returncode == 0
-    first = run(*common, "--epochs", "2", "--checkpoint", "state.json", "--out", "half.json", cwd=tmp_path)
+    assert run_cli(*common, "--epochs", "4", "--out", "whole.json", cwd=tmp_path).returncode == 0
+    first = run_cli(*common, "--epochs", "2", "--checkpoint", "state.json", "--out", "half.json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert json.loads((tmp_path / "state.json").read_text())["loop"]["epoch"] == 2
-    resumed = run(*common, "--epochs", "4", "--checkpoint", "state.json", "--resume", "--out", "resumed.json",
-                  cwd=tmp_path)
+    resumed = run_cli(*common, "--epochs", "4", "--checkpoint", "state.json", "--resume", "--out", "resumed.json",
+                      cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     whole, again = (json.loads((tmp_path / name).read_text())["state"] for name in ("whole.json", "resumed.json"))
     assert whole["coef"] == again["coef"] and whole["intercept"] == again["intercept"]
@@ -219,8 +212,8 @@ def test_a_streamed_fit_checkpoints_and_resumes(tmp_path):
     (("--plot", "nowhere/loss.png"), "--plot: no such folder nowhere"),
     (("--checkpoint", "."), "--checkpoint . is a folder"),
 ])
-def test_fit_refuses_settings_it_cannot_honour_before_any_work(tables, args, message):
+def test_fit_refuses_settings_it_cannot_honour_before_any_work(tables, args, message, run_cli):
     folder, _ = tables
-    out = run("fit", "houses.csv", "--target", "price", "--out", "refused.json", *args, cwd=folder)
+    out = run_cli("fit", "houses.csv", "--target", "price", "--out", "refused.json", *args, cwd=folder)
     assert out.returncode == 2 and out.stderr.strip() == f"error: {message}"
     assert not (folder / "refused.json").exists()  # nothing trained, nothing written

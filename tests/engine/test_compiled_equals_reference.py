@@ -12,11 +12,17 @@ OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", RMSprop(lr=0.01, centere
               "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam"]
 
 
-def small_data(seed=0, n=60, p=4):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p)) * [1.0, 3.0, 0.5, 2.0] + [0.0, 1.0, -2.0, 0.5]
-    y = X @ np.array([1.0, -0.5, 0.0, 2.0]) + 0.5 + rng.standard_normal(n)
-    return X, y, rng.uniform(0.2, 2.0, n)
+@pytest.fixture
+def small_data(linear_data):
+    """``small_data(seed=0, n=60)``: 4 features on several scales, their targets, then sample weights."""
+
+    def make(seed=0, n=60):
+        rng = np.random.default_rng(seed)
+        X, y = linear_data(n, [1.0, -0.5, 0.0, 2.0], bias=0.5, scale=[1.0, 3.0, 0.5, 2.0],
+                           shift=[0.0, 1.0, -2.0, 0.5], seed=rng)
+        return X, y, rng.uniform(0.2, 2.0, n)
+
+    return make
 
 
 def both_paths(make, X, y, **fit):
@@ -60,7 +66,7 @@ def without_intercept(optimizer, loss):
 @pytest.mark.parametrize("loss,optimizer,batch_size,penalty,standardize,weighted", CASES,
                          ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[3]}-{'std' if c[4] else 'raw'}-{'w' if c[5] else 'u'}"
                               for c in CASES])
-def test_regressor_paths_agree(loss, optimizer, batch_size, penalty, standardize, weighted):
+def test_regressor_paths_agree(small_data, loss, optimizer, batch_size, penalty, standardize, weighted):
     X, y, sw = small_data()
     lr = "auto" if optimizer in ("sgd", "momentum", "nesterov", "adadelta") else 0.02
     compiled, reference = both_paths(
@@ -79,7 +85,7 @@ def test_regressor_paths_agree(loss, optimizer, batch_size, penalty, standardize
     ("hinge", 2, "momentum", 4, "l2"),
     ("hinge", 3, "adagrad", None, "elasticnet"),
 ])
-def test_classifier_paths_agree(loss, classes, optimizer, batch_size, penalty):
+def test_classifier_paths_agree(small_data, loss, classes, optimizer, batch_size, penalty):
     X, y, sw = small_data(seed=1)
     labels = np.digitize(y, np.quantile(y, np.linspace(0, 1, classes + 1)[1:-1]))
     compiled, reference = both_paths(
@@ -89,7 +95,7 @@ def test_classifier_paths_agree(loss, classes, optimizer, batch_size, penalty):
     assert_same_fit(compiled, reference)
 
 
-def test_float32_data_trains_in_float32():
+def test_float32_data_trains_in_float32(small_data):
     X, y, _ = small_data(n=200)
     wide = GDRegressor(penalty=None, max_iter=300, tol=None, batch_size=16, random_state=0).fit(X, y)
     narrow = GDRegressor(penalty=None, max_iter=300, tol=None, batch_size=16, random_state=0).fit(
@@ -98,7 +104,7 @@ def test_float32_data_trains_in_float32():
     np.testing.assert_allclose(narrow.coef_, wide.coef_, rtol=1e-4, atol=1e-4)
 
 
-def test_same_random_state_same_fit_bit_for_bit():
+def test_same_random_state_same_fit_bit_for_bit(small_data):
     X, y, _ = small_data(n=500)
 
     def fit(seed):

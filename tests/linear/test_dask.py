@@ -25,17 +25,22 @@ def client():
     cluster.close()
 
 
-def data(n=4000, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, 5)) * [1, 3, 0.5, 2, 1] + [0, 1, 2, 0, 0]
-    return X, X @ [1.0, -2.0, 0.5, 0.0, 3.0] + 1.0 + 0.3 * rng.standard_normal(n)
+@pytest.fixture
+def data(linear_data):
+    """``data(n=4000, seed=0)``: 5 features on several scales, y linear in them plus 0.3 noise."""
+
+    def make(n=4000, seed=0):
+        return linear_data(n, [1.0, -2.0, 0.5, 0.0, 3.0], bias=1.0, noise=0.3, scale=[1, 3, 0.5, 2, 1],
+                           shift=[0, 1, 2, 0, 0], seed=seed)
+
+    return make
 
 
 @pytest.mark.parametrize("settings", [
     dict(penalty="elasticnet", alpha=0.01, max_iter=40, tol=None),
     dict(optimizer="adam", learning_rate=0.05, loss="huber", epsilon=1.0, max_iter=30, tol=None),
 ])
-def test_full_batch_on_the_cluster_equals_the_in_memory_fit(client, settings):
+def test_full_batch_on_the_cluster_equals_the_in_memory_fit(client, data, settings):
     X, y = data()
     ours = GDRegressor(**settings).fit(da.from_array(X, chunks=(700, 5)), da.from_array(y, chunks=700))
     reference = GDRegressor(**settings).fit(X, y)
@@ -44,7 +49,7 @@ def test_full_batch_on_the_cluster_equals_the_in_memory_fit(client, settings):
     np.testing.assert_allclose(ours.history_["loss"], reference.history_["loss"], rtol=1e-8)
 
 
-def test_classifier_and_dataframes_on_the_cluster(client):
+def test_classifier_and_dataframes_on_the_cluster(client, data):
     import dask.dataframe as dd
     import pandas as pd
 
@@ -57,7 +62,7 @@ def test_classifier_and_dataframes_on_the_cluster(client):
     assert list(ours.feature_names_in_) == list("abcde")
 
 
-def test_mini_batches_average_local_models(client):
+def test_mini_batches_average_local_models(client, data):
     X, y = data()
     model = GDRegressor(batch_size=16, max_iter=6, tol=None, random_state=0).fit(
         da.from_array(X, chunks=(1000, 5)), da.from_array(y, chunks=1000))
@@ -65,7 +70,7 @@ def test_mini_batches_average_local_models(client):
     np.testing.assert_allclose(model.coef_, [1.0, -2.0, 0.5, 0.0, 3.0], atol=0.1)
 
 
-def test_a_worker_killed_mid_fit_does_not_stop_it(client, monkeypatch):
+def test_a_worker_killed_mid_fit_does_not_stop_it(client, data, monkeypatch):
     X, y = data()
     settings = dict(penalty=None, max_iter=60, tol=None)
     pids = list(client.run(os.getpid).values())
@@ -96,7 +101,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def test_descend_fit_on_a_cluster_started_from_the_shell(tmp_path):
+def test_descend_fit_on_a_cluster_started_from_the_shell(tmp_path, data, run_cli):
     # `python -m dask` is the `dask` command, found whatever the PATH.
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
@@ -117,12 +122,9 @@ def test_descend_fit_on_a_cluster_started_from_the_shell(tmp_path):
         pd.DataFrame(X, columns=list("abcde")).assign(target=y).to_csv(tmp_path / "data.csv", index=False)
         common = ["fit", "data.csv", "--target", "target", "--penalty", "none", "--epochs", "40",
                   "--test-size", "0.2", "--random-state", "0"]
-        on_cluster = subprocess.run([sys.executable, "-m", "descend", *common, "--out", "cluster.json",
-                                     "--scheduler", address], capture_output=True, text=True, cwd=tmp_path,
-                                    timeout=300)
+        on_cluster = run_cli(*common, "--out", "cluster.json", "--scheduler", address, cwd=tmp_path)
         assert on_cluster.returncode == 0, on_cluster.stderr
-        local = subprocess.run([sys.executable, "-m", "descend", *common, "--out", "local.json"],
-                               capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        local = run_cli(*common, "--out", "local.json", cwd=tmp_path)
         assert local.returncode == 0, local.stderr
         import json
 

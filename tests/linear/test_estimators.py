@@ -21,10 +21,14 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-def regression_data(n=400, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, 3))
-    return X, X @ np.array([2.0, -1.0, 0.5]) + 1.0 + 0.1 * rng.standard_normal(n)
+@pytest.fixture
+def regression_data(linear_data):
+    """``regression_data(n=400, seed=0)``: 3 features, y = 2 x0 - x1 + 0.5 x2 + 1 + 0.1 noise."""
+
+    def make(n=400, seed=0):
+        return linear_data(n, [2.0, -1.0, 0.5], bias=1.0, noise=0.1, seed=seed)
+
+    return make
 
 
 def house_prices_in_dollars(n=1000, seed=0):
@@ -37,7 +41,7 @@ def house_prices_in_dollars(n=1000, seed=0):
     return np.column_stack([sqft, bedrooms, age]), price
 
 
-def test_pipeline_gridsearch_clone_and_dataframes():
+def test_pipeline_gridsearch_clone_and_dataframes(regression_data):
     X, y = regression_data()
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
     search = GridSearchCV(make_pipeline(StandardScaler(), GDRegressor()), {"gdregressor__alpha": [1e-4, 1.0]}, cv=3)
@@ -78,7 +82,7 @@ def test_a_diverging_fit_raises_with_advice_and_no_nan_coefficients():
     assert not hasattr(model, "coef_")
 
 
-def test_partial_fit_keeps_the_optimizer_state_between_calls():
+def test_partial_fit_keeps_the_optimizer_state_between_calls(regression_data):
     X, y = regression_data()
     settings = dict(optimizer="adam", learning_rate=0.05, batch_size=16, shuffle=False, tol=None)
     whole = GDRegressor(max_iter=3, **settings).fit(X, y)
@@ -98,7 +102,7 @@ def test_partial_fit_keeps_the_optimizer_state_between_calls():
     assert not np.array_equal(fresh.coef_, restarted.coef_)
 
 
-def test_warm_start_continues_where_fit_stopped():
+def test_warm_start_continues_where_fit_stopped(regression_data):
     X, y = regression_data()
     settings = dict(optimizer="momentum", batch_size=32, shuffle=False, tol=None)
     once = GDRegressor(max_iter=4, **settings).fit(X, y)
@@ -109,7 +113,7 @@ def test_warm_start_continues_where_fit_stopped():
     assert not np.array_equal(cold.coef_, once.coef_)
 
 
-def test_classifier_partial_fit_needs_classes_first():
+def test_classifier_partial_fit_needs_classes_first(regression_data):
     X, y = regression_data()
     labels = (y > 1).astype(int)
     model = GDClassifier()
@@ -142,7 +146,7 @@ def test_early_stopping_restores_the_best_weights():
     np.testing.assert_array_equal(model.intercept_, at_best.intercept_)
 
 
-def test_history_records_the_schedule():
+def test_history_records_the_schedule(regression_data):
     X, y = regression_data()
     model = GDRegressor(learning_rate=0.01, schedule="invscaling", batch_size=40, max_iter=5, tol=None,
                         random_state=0).fit(X, y)
@@ -152,7 +156,7 @@ def test_history_records_the_schedule():
     assert np.all(np.diff(model.history_["loss"]) < 0)
 
 
-def test_verbose_shows_a_progress_bar(capsys):
+def test_verbose_shows_a_progress_bar(capsys, regression_data):
     X, y = regression_data()
     GDRegressor(verbose=1, max_iter=3, tol=None, batch_size=10).fit(X, y)
     out = capsys.readouterr().out
@@ -199,7 +203,7 @@ def test_bad_input_is_a_clear_error(make, X, y, error, match):
         make().fit(np.asarray(X, dtype=float), np.asarray(y))
 
 
-def test_negative_sample_weight_is_refused():
+def test_negative_sample_weight_is_refused(regression_data):
     X, y = regression_data(n=10)
     with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
         GDRegressor().fit(X, y, sample_weight=-np.ones(10))

@@ -11,10 +11,10 @@ from descend.io import ModelFileError, load_model, write_atomically
 from descend.optimizers import Adam
 
 
-def data():
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((300, 4)) * [1, 10, 0.1, 3]
-    return X, X @ [1.0, 0.2, -5.0, 0.3] + rng.standard_normal(300)
+@pytest.fixture
+def data(linear_data):
+    """``data()``: 300 rows, 4 features on scales from 0.1 to 10, y linear in them plus noise."""
+    return lambda: linear_data(300, [1.0, 0.2, -5.0, 0.3], scale=[1, 10, 0.1, 3])
 
 
 @pytest.mark.parametrize("make", [
@@ -23,7 +23,7 @@ def data():
     lambda: GDClassifier(max_iter=50),
     lambda: GDClassifier(loss="hinge", optimizer="momentum", batch_size=8, max_iter=10, random_state=0),
 ])
-def test_a_saved_model_loads_and_predicts_identically(tmp_path, make):
+def test_a_saved_model_loads_and_predicts_identically(tmp_path, data, make):
     X, y = data()
     if "Classifier" in repr(make()):
         y = np.digitize(y, [-1, 1])  # three classes
@@ -41,7 +41,7 @@ def test_a_saved_model_loads_and_predicts_identically(tmp_path, make):
     assert loaded.n_iter_ == model.n_iter_ + 2
 
 
-def test_the_file_is_documented_json(tmp_path):
+def test_the_file_is_documented_json(tmp_path, data):
     X, y = data()
     path = tmp_path / "model.json"
     GDRegressor().fit(X, y).save(path, metadata={"note": "test"})

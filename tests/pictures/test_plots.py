@@ -1,8 +1,5 @@
 """Pictures: the files are written and valid, and what is drawn is what minimize computed."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -93,20 +90,15 @@ def test_learning_rate_grid_marks_divergence(tmp_path):
     assert titles[:3] == ["sgd, lr 0.05", "sgd, lr 0.2", "sgd, lr 0.45"] and "diverged" in titles[3]
 
 
-def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "descend", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
-
-
 @pytest.mark.parametrize("name,check", [
     ("p.png", lambda data: data[:8] == PNG),
     ("p.svg", lambda data: b"<svg" in data[:2000]),
     ("p.gif", lambda data: data[:6] in (b"GIF89a", b"GIF87a")),
     ("p.html", lambda data: b"plotly" in data and b'src="http' not in data),  # plotly.js inside, no CDN
 ])
-def test_descend_paths_writes_each_format(tmp_path, name, check):
-    out = run("paths", "--function", "himmelblau", "--optimizers", "sgd,nesterov", "--lr", "sgd=0.01,nesterov=0.002",
-              "--start", "0,0", "--iters", "60", "--out", name, cwd=tmp_path)
+def test_descend_paths_writes_each_format(tmp_path, name, check, run_cli):
+    out = run_cli("paths", "--function", "himmelblau", "--optimizers", "sgd,nesterov",
+                  "--lr", "sgd=0.01,nesterov=0.002", "--start", "0,0", "--iters", "60", "--out", name, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert check((tmp_path / name).read_bytes())
 
@@ -118,8 +110,8 @@ def test_descend_paths_writes_each_format(tmp_path, name, check):
     (("--lr", "adam=fast"), "--lr must be a number or name=number pairs"),
     (("--start", "1"), "--start must be two numbers"),
 ])
-def test_descend_paths_bad_input(tmp_path, args, message):
-    out = run("paths", *args, "--out", "p.png", cwd=tmp_path)
+def test_descend_paths_bad_input(tmp_path, args, message, run_cli):
+    out = run_cli("paths", *args, "--out", "p.png", cwd=tmp_path)
     error = out.stderr.strip()
     assert out.returncode == 2 and error.startswith("error: ")
     assert error.removeprefix("error: ").startswith(message) and "Traceback" not in error
