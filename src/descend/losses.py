@@ -97,11 +97,15 @@ class Loss:
     error and Huber, 1/4 for the logistic loss, 1/2 for the multinomial one,
     Böhning 1992; hinge has none and is given 1): the gradient's Lipschitz
     constant is ``curvature`` times the largest eigenvalue of X'X/n.
+    ``smooth``: the derivative is continuous, so the gradient vanishes at the
+    optimum and full-batch fits stop on its norm (hinge's does not: its fits
+    stop when the objective stops falling).
     """
 
     name: str
     code: int
     curvature: float
+    smooth: bool = True
 
 
 # The codes by which the compiled engine picks a loss (descend._engine.kernels).
@@ -111,7 +115,7 @@ LOSSES = {
     "squared_error": Loss("squared_error", SQUARED_ERROR, 1.0),
     "huber": Loss("huber", HUBER, 1.0),
     "log_loss": Loss("log_loss", LOG_LOSS, 0.25),
-    "hinge": Loss("hinge", HINGE, 1.0),
+    "hinge": Loss("hinge", HINGE, 1.0, smooth=False),
     "multinomial": Loss("multinomial", MULTINOMIAL, 0.5),
 }
 REGRESSION_LOSSES = ("squared_error", "huber")

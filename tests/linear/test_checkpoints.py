@@ -129,7 +129,9 @@ def test_a_streamed_fit_resumes_where_it_stopped(tmp_path):
 
     with pytest.raises(ValueError, match="other data"):
         make(5, checkpoint).fit(TableStream(tmp_path / "data.parquet", "y", chunk_rows=300), resume=True)
-    with pytest.raises(ValueError, match="ran its 5 epochs already"):
-        make(5, checkpoint).fit(source, resume=True)
+    with pytest.warns(UserWarning, match="ran all its 5 epochs: its model is returned unchanged"):
+        again = make(5, checkpoint).fit(source, resume=True)  # a job killed after its last checkpoint
+    np.testing.assert_array_equal(again.coef_, uninterrupted.coef_)
+    assert again.history_ == uninterrupted.history_
     with pytest.raises(ValueError, match="need a source that can be read again"):
         make(1, checkpoint).fit(iter([(X, X[:, 0])]))

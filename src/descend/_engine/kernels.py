@@ -159,15 +159,43 @@ def _gather_buffers(X, y, n_rows, batch_size):
 
 # ---------------------------------------------------------------- steps
 @njit(cache=True, inline="always")
-def _finish_step(theta, grad, n_out, fit_intercept, norm, l1, has_l1, l2, hyperparameters, state, t, lr):
+def _stationarity(theta, grad, n_out, l1):
+    r"""The norm of the minimum-norm subgradient of the objective at ``theta``, whose smooth part has
+    the gradient ``grad``: zero exactly at the optimum, with or without the L1 part.
+
+    Per weight: :math:`g_j + \lambda_j \operatorname{sign}(\theta_j)` where :math:`\theta_j \ne 0`, and
+    where :math:`\theta_j = 0` the gradient shrunk towards 0 by :math:`\lambda_j`,
+    :math:`\operatorname{sign}(g_j)\max(|g_j| - \lambda_j, 0)` (the L1 term's subdifferential
+    there is :math:`[-\lambda_j, \lambda_j]`); the intercept's entry is its gradient."""
+    p1 = theta.shape[0] // n_out
+    total = 0.0
+    for k in range(n_out):
+        for j in range(p1):
+            g = grad[k * p1 + j]
+            if j < p1 - 1 and l1[j] > 0:
+                w = theta[k * p1 + j]
+                if w > 0:
+                    g += l1[j]
+                elif w < 0:
+                    g -= l1[j]
+                else:
+                    g = g - min(max(g, -l1[j]), l1[j])
+            total += g * g
+    return np.sqrt(total)
+
+
+@njit(cache=True, inline="always")
+def _finish_step(theta, grad, n_out, fit_intercept, norm, l1, has_l1, l2, hyperparameters, state, t, lr, measure):
     """Step ``t`` from a batch's summed gradient: normalize it by ``norm`` and add the L2 part, take
     the optimizer's step, then the L1 part of the penalty by soft-thresholding (``has_l1``: some
-    coordinate has an L1 weight, worked out once per kernel call, not per step)."""
+    coordinate has an L1 weight, worked out once per kernel call, not per step). With ``measure``,
+    returns the stationarity of the weights before the step (:func:`_stationarity`), else -1."""
     p1 = theta.shape[0] // n_out
     for k in range(n_out):
         for j in range(p1 - 1):
             grad[k * p1 + j] = grad[k * p1 + j] * norm + l2[j] * theta[k * p1 + j]
         grad[k * p1 + p1 - 1] = grad[k * p1 + p1 - 1] * norm if fit_intercept else 0.0
+    stationarity = _stationarity(theta, grad, n_out, l1) if measure else -1.0
     take_step(hyperparameters, theta, grad, state, float(t), lr)
     if has_l1:
         for j in range(p1 - 1):
@@ -175,17 +203,21 @@ def _finish_step(theta, grad, n_out, fit_intercept, norm, l1, has_l1, l2, hyperp
             for k in range(n_out):
                 w = theta[k * p1 + j]
                 theta[k * p1 + j] = w - min(max(w, -threshold), threshold)
+    return stationarity
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
 def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, batch_size, weight_mean):
-    """Steps over the rows ``order`` in batches of ``batch_size``; returns (weighted loss sum, weight sum).
+    """Steps over the rows ``order`` in batches of ``batch_size``; returns (weighted loss sum, weight sum,
+    stationarity).
 
     Step k (counted from 0 here) is the optimizer's step ``t + k + 1``, with
     learning rate ``lrs[k]``; the gradient of a batch is normalized by its
     size times ``weight_mean``. The loss is summed over the rows as they are
-    met, at the parameters of their batch. Runs without the GIL, so that a
-    stream can read its next piece meanwhile.
+    met, at the parameters of their batch. When one batch holds all the rows,
+    the stationarity of the weights before its step is measured (the full
+    batch's; see :func:`_stationarity`), else it is -1. Runs without the GIL,
+    so that a stream can read its next piece meanwhile.
     """
     X, y, weights = data
     theta, center, scale, n_out, fit_intercept, standardized = model
@@ -197,6 +229,8 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     block_X, block_y, block_w = _gather_buffers(X, y, n_rows, batch_size)
     block_size = block_X.shape[0]
     has_l1 = np.any(l1 > 0)
+    measure = batch_size >= n_rows
+    stationarity = -1.0
     loss_sum = 0.0
     weight_sum = 0.0
     step = 0
@@ -219,10 +253,11 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
         weight_sum += weights_met
         q = end
         if q == batch_end:
-            _finish_step(theta, grad, n_out, fit_intercept, 1.0 / ((batch_end - batch_start) * weight_mean), l1,
-                         has_l1, l2, hyperparameters, state, t + step + 1, lrs[step])
+            stationarity = _finish_step(theta, grad, n_out, fit_intercept,
+                                        1.0 / ((batch_end - batch_start) * weight_mean), l1, has_l1, l2,
+                                        hyperparameters, state, t + step + 1, lrs[step], measure)
             step += 1
-    return loss_sum, weight_sum
+    return loss_sum, weight_sum, stationarity
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
@@ -265,44 +300,47 @@ def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
 
 
 @njit(cache=True)
-def gram_step(gram, model, objective, hyperparameters, state, t, lr):
-    """One full-batch squared-error step (the optimizer's step ``t + 1``) from the weighted Gram
-    matrix of the standardized [X, 1]; returns the weighted loss sum at theta before the step.
-
-    With G = X~'WX~, c = X~'Wy: gradient (G theta - c) / sum(w), loss
-    (theta'G theta - 2 theta'c + y'Wy) / 2.
-    """
-    matrix, xty, yty, weight_sum = gram
-    theta = model.theta
-    _, _, l1, l2 = objective
+def gram_gradient(gram, theta):
+    """(weighted loss sum, gradient sum) of squared error at ``theta`` from the weighted Gram matrix of
+    the standardized [X, 1]: with G = X~'WX~ and c = X~'Wy, the gradient G theta - c and the loss
+    (theta'G theta - 2 theta'c + y'Wy) / 2, both before any normalization or penalty."""
+    matrix, xty, yty, _ = gram
     p1 = theta.shape[0]
     grad = np.zeros(p1, dtype=theta.dtype)
     quadratic = 0.0
+    linear = 0.0
     for j in range(p1):
         total = 0.0
         for i in range(p1):
             total += matrix[j, i] * theta[i]
         quadratic += theta[j] * total
-        grad[j] = total - xty[j]
-    linear = 0.0
-    for j in range(p1):
         linear += theta[j] * xty[j]
-    _finish_step(theta, grad, 1, model.fit_intercept, 1.0 / weight_sum, l1, np.any(l1 > 0), l2, hyperparameters,
-                 state, t + 1, lr)
-    return 0.5 * (quadratic - 2.0 * linear + yty)
+        grad[j] = total - xty[j]
+    return 0.5 * (quadratic - 2.0 * linear + yty), grad
+
+
+@njit(cache=True)
+def gram_step(gram, model, objective, hyperparameters, state, t, lr):
+    """One full-batch squared-error step (the optimizer's step ``t + 1``) from the Gram matrix (see
+    :func:`gram_gradient`); returns (weighted loss sum at theta before the step, its stationarity)."""
+    theta = model.theta
+    _, _, l1, l2 = objective
+    loss_sum, grad = gram_gradient(gram, theta)
+    stationarity = _finish_step(theta, grad, 1, model.fit_intercept, 1.0 / gram.weight_sum, l1, np.any(l1 > 0), l2,
+                                hyperparameters, state, t + 1, lr, True)
+    return loss_sum, stationarity
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def gradient_sum(data, model, objective):
-    """One partition's share of a full-batch step: (weighted loss sum, weight sum, summed gradient)
-    over all rows of the data, at ``model.theta``, before any normalization or penalty (see
-    :func:`apply_gradient`). Summed over partitions, it is the full batch's. The rows go through
-    the same gather blocks and row sums as :func:`batch_steps`."""
+def gradient_sum(data, rows, model, objective):
+    """(weighted loss sum, weight sum, summed gradient) over the rows ``rows`` of the data, at
+    ``model.theta``, before any normalization or penalty (see :func:`apply_gradient`): a full batch's,
+    or a cluster partition's share of one, summed over partitions. The rows go through the same
+    gather blocks and row sums as :func:`batch_steps`."""
     X, y, weights = data
     theta, center, scale, n_out, _, standardized = model
     loss, epsilon, _, _ = objective
-    n_rows = X.shape[0]
-    rows = np.arange(n_rows)
+    n_rows = rows.shape[0]
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
@@ -322,11 +360,11 @@ def gradient_sum(data, model, objective):
 @njit(cache=True)
 def apply_gradient(model, objective, hyperparameters, state, t, grad, norm, lr):
     """The step of :func:`batch_steps` (the optimizer's step ``t + 1``) from an already summed
-    gradient ``grad``, normalized by ``norm``."""
+    gradient ``grad``, normalized by ``norm``; returns the stationarity of the weights before it."""
     theta = model.theta
     _, _, l1, l2 = objective
-    _finish_step(theta, grad.astype(theta.dtype), model.n_out, model.fit_intercept, norm, l1, np.any(l1 > 0), l2,
-                 hyperparameters, state, t + 1, lr)
+    return _finish_step(theta, grad.astype(theta.dtype), model.n_out, model.fit_intercept, norm, l1,
+                        np.any(l1 > 0), l2, hyperparameters, state, t + 1, lr, True)
 
 
 @njit(cache=True)

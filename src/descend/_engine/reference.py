@@ -1,10 +1,11 @@
-"""The algorithm of :func:`descend._engine.kernels.batch_steps`, in NumPy, to be read.
+"""The algorithm of :mod:`descend._engine.kernels`, in NumPy, to be read.
 
 One batch at a time: standardize its rows, score them, take the losses'
-derivatives by the same :mod:`descend.losses` definitions, form the
-gradient, let the optimizer's own ``update`` step (the same compiled rule
-the kernels inline), then soft-threshold for the L1 part. The tests hold it
-equal to the compiled kernels to 1e-12.
+derivatives by the same :mod:`descend.losses` definitions and sum the
+gradient (:func:`gradient_sum`); then normalize it, add the L2 part, let the
+optimizer's own ``update`` step (the same compiled rule the kernels inline)
+and soft-threshold for the L1 part (:func:`apply_gradient`). The tests hold
+it equal to the compiled kernels to 1e-12.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..losses import HINGE, HUBER, LOG_LOSS, MULTINOMIAL, SQUARED_ERROR, hinge, 
 from ..losses import softmax_cross_entropy, squared_error
 from ..penalties import soft_threshold
 
-__all__ = ["batch_steps"]
+__all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity"]
 
 _ELEMENTWISE = {SQUARED_ERROR: squared_error, LOG_LOSS: log_loss, HINGE: hinge}
 
@@ -36,29 +37,54 @@ def _batch_losses(scores, y, objective):
     return loss.sum(axis=1), derivative
 
 
-def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size, weight_mean):
-    """Steps over the rows ``order`` in batches; returns (weighted loss sum, weight sum).
-
-    ``optimizer.update`` counts the steps in ``state["step"]``.
-    """
+def gradient_sum(data, rows, model, objective):
+    """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
     X, y, weights = data
-    params = model.theta.reshape(model.n_out, -1)  # a view: rows are outputs, last column the intercept
-    l1, l2 = objective.l1, objective.l2
+    params = model.theta.reshape(model.n_out, -1)  # rows are outputs, last column the intercept
+    Xb = (X[rows] - model.center) * model.scale
+    wb = weights[rows] if weights.size else np.ones(len(rows))
+    loss, derivative = _batch_losses(Xb @ params[:, :-1].T + params[:, -1], y[rows], objective)
+    derivative = derivative * wb[:, None]
+    grad = np.column_stack([derivative.T @ Xb, derivative.sum(axis=0)])
+    return float(wb @ loss), float(wb.sum()), grad.ravel()
+
+
+def stationarity(theta, grad, n_out, l1):
+    """The norm of the minimum-norm subgradient (see kernels._stationarity)."""
+    params, g = theta.reshape(n_out, -1), grad.reshape(n_out, -1).copy()
+    weights, gw = params[:, :-1], g[:, :-1]
+    shrunk = gw - np.clip(gw, -l1, l1)
+    g[:, :-1] = np.where(l1 > 0, np.where(weights != 0, gw + l1 * np.sign(weights), shrunk), gw)
+    return float(np.sqrt(np.sum(g * g)))
+
+
+def apply_gradient(model, objective, optimizer, state, grad, norm, lr):
+    """The optimizer's step from the summed gradient ``grad`` normalized by ``norm``, then the L1
+    prox; returns the stationarity of the weights before the step. ``optimizer.update`` counts the
+    step in ``state["step"]``."""
+    params = model.theta.reshape(model.n_out, -1)
+    g = grad.reshape(model.n_out, -1) * norm
+    g[:, :-1] += objective.l2 * params[:, :-1]
+    if not model.fit_intercept:
+        g[:, -1] = 0.0
+    measured = stationarity(model.theta, g.ravel(), model.n_out, objective.l1)
+    optimizer.update(model.theta, g.ravel(), state, lr)
+    if np.any(objective.l1 > 0):
+        params[:, :-1] = soft_threshold(params[:, :-1], lr * objective.l1)
+    return measured
+
+
+def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size, weight_mean):
+    """Steps over the rows ``order`` in batches; returns (weighted loss sum, weight sum, stationarity),
+    the last measured when one batch holds all the rows (else -1)."""
     loss_sum = weight_sum = 0.0
+    measured = -1.0
     for step, start in enumerate(range(0, len(order), batch_size)):
         rows = order[start:start + batch_size]
-        Xb = (X[rows] - model.center) * model.scale
-        wb = weights[rows] if weights.size else np.ones(len(rows))
-        scores = Xb @ params[:, :-1].T + params[:, -1]
-        loss, derivative = _batch_losses(scores, y[rows], objective)
-        loss_sum += float(wb @ loss)
-        weight_sum += float(wb.sum())
-
-        derivative = derivative * wb[:, None]
-        grad = np.empty_like(params)
-        grad[:, :-1] = derivative.T @ Xb / (len(rows) * weight_mean) + l2 * params[:, :-1]
-        grad[:, -1] = derivative.sum(axis=0) / (len(rows) * weight_mean) if model.fit_intercept else 0.0
-        optimizer.update(model.theta, grad.ravel(), state, lrs[step])
-        if np.any(l1 > 0):
-            params[:, :-1] = soft_threshold(params[:, :-1], lrs[step] * l1)
-    return loss_sum, weight_sum
+        part, weights, grad = gradient_sum(data, rows, model, objective)
+        loss_sum += part
+        weight_sum += weights
+        at = apply_gradient(model, objective, optimizer, state, grad, 1.0 / (len(rows) * weight_mean), lrs[step])
+        if len(rows) >= len(order):
+            measured = at
+    return loss_sum, weight_sum, measured

@@ -24,12 +24,12 @@ __all__ = ["summarize", "weighted_gram", "standardized_gram", "max_row_norm", "s
 CURVATURE_ROWS = 100_000
 
 
-def sample_rows(rows):
-    """At most CURVATURE_ROWS of ``rows``, the same ones every time: the spectrum of X'X/n
-    settles long before n rows."""
-    if rows.shape[0] <= CURVATURE_ROWS:
+def sample_rows(rows, at_most=CURVATURE_ROWS):
+    """At most ``at_most`` of ``rows``, in order, the same ones every time (the spectrum of X'X/n,
+    for one, settles long before n rows)."""
+    if rows.shape[0] <= at_most:
         return rows
-    return np.sort(np.random.default_rng(0).choice(rows, CURVATURE_ROWS, replace=False))
+    return np.sort(np.random.default_rng(0).choice(rows, at_most, replace=False))
 
 
 @njit(cache=True, nogil=True)

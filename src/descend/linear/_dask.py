@@ -30,7 +30,7 @@ import numpy as np
 from .._engine import kernels
 from .._engine.problem import Data
 from ._state import DataSummary
-from ._steps import compiled_steps
+from ._steps import Epoch, compiled_steps
 
 __all__ = ["is_dask_collection", "DaskSource"]
 
@@ -68,7 +68,8 @@ def _partition_data(X, y):
 
 def _partition_gradient(X, y, model, objective):
     """A worker's share of a full-batch step: (loss sum, weight sum, gradient sum) of its partition."""
-    return kernels.gradient_sum(_partition_data(X, y), model, objective)
+    data = _partition_data(X, y)
+    return kernels.gradient_sum(data, np.arange(data.X.shape[0]), model, objective)
 
 
 def _partition_epoch(X, y, seed, problem, t, lrs, batch_size, plain):
@@ -79,8 +80,8 @@ def _partition_epoch(X, y, seed, problem, t, lrs, batch_size, plain):
     arrays = tuple(a.copy() for a in arrays)
     order = np.random.RandomState(seed).permutation(data.X.shape[0])
     n_steps = -(-data.X.shape[0] // batch_size)
-    loss_sum, weight_sum = compiled_steps(data, order, (model, objective, hyperparameters, arrays), t,
-                                          lrs[:n_steps], batch_size, 1.0, plain)
+    loss_sum, weight_sum, _ = compiled_steps(data, order, (model, objective, hyperparameters, arrays), t,
+                                             lrs[:n_steps], batch_size, 1.0, plain)
     return model.theta, arrays, loss_sum, weight_sum, data.X.shape[0], n_steps
 
 
@@ -118,6 +119,7 @@ class DaskSource:
         self.batch_size = self.n_rows if batch is None else min(batch, min(self.partition_rows))
         self.steps_per_epoch = 1 if batch is None else max(-(-r // self.batch_size) for r in self.partition_rows)
         self.rows_per_epoch = self.curvature_rows = self.n_rows
+        self.full_batch = batch is None
 
     @staticmethod
     def labels(X, y):
@@ -144,25 +146,40 @@ class DaskSource:
         gram, row_norm = dask.compute(design.T @ design, ((standardized**2).sum(axis=1) + 1.0).max())
         return gram, float(row_norm)
 
+    def sample(self, rows):
+        """The first ``rows`` rows, brought to the client."""
+        X, y = (np.ascontiguousarray(a, dtype=np.float64) for a in (self.X[:rows].compute(), self.y[:rows].compute()))
+        return Data(X, y, np.empty(0)), np.arange(len(y))
+
     def epoch(self, stepper, rng):
+        if stepper.line_search:
+            return stepper.line_search_step(self._evaluator(stepper), self.n_rows)
         if self.settings.batch_size is None:
-            loss_sum, weight_sum = self._full_batch_step(stepper)
+            loss_sum, weight_sum, grad = self._evaluator(stepper)(stepper.state.theta)
+            stationarity = stepper.gradient_step(grad, 1.0 / weight_sum)
         else:
             loss_sum, weight_sum = self._local_epochs(stepper, rng)
+            stationarity = -1.0
         stepper.check_finite(loss_sum)
         stepper.advance(self.n_rows)
-        return loss_sum, weight_sum, self.n_rows
+        return Epoch(loss_sum, weight_sum, self.n_rows, stationarity)
 
-    def _full_batch_step(self, stepper):
-        # The weights travel inside each task, not scattered to the workers beforehand: scattered
-        # data dies with a worker and cannot be recomputed, so a killed worker would cancel the step.
-        model, objective, _, _ = stepper.problem()
-        model = model._replace(theta=model.theta.copy())
-        results = self.client.gather([self.client.submit(_partition_gradient, X, y, model, objective, pure=False)
-                                      for X, y in self.partitions])
-        loss_sum, weight_sum = sum(r[0] for r in results), sum(r[1] for r in results)
-        stepper.gradient_step(np.sum([r[2] for r in results], axis=0), 1.0 / weight_sum)
-        return loss_sum, weight_sum
+    def _evaluator(self, stepper):
+        """theta -> (loss sum, weight sum, gradient sum) of the whole data, summed over the partitions
+        on the workers."""
+        def evaluate(theta):
+            # The weights travel inside each task, not scattered to the workers beforehand: scattered
+            # data dies with a worker and cannot be recomputed, so a killed worker would cancel the step.
+            model, objective, _, _ = stepper.problem()
+            model = model._replace(theta=theta.copy())
+            results = self.client.gather([self.client.submit(_partition_gradient, X, y, model, objective, pure=False)
+                                          for X, y in self.partitions])
+            return sum(r[0] for r in results), sum(r[1] for r in results), np.sum([r[2] for r in results], axis=0)
+
+        return evaluate
+
+    def stationarity(self, stepper):
+        return stepper.stationarity(self._evaluator(stepper))
 
     def _local_epochs(self, stepper, rng):
         state = stepper.state

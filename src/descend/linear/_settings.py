@@ -25,6 +25,7 @@ class Settings:
 
     loss: str
     optimizer: Optimizer
+    optimizer_named: bool  # given by its name (its rate then "auto"'s to choose), not as an instance
     penalty: ElasticNet | None
     learning_rate: str | float
     schedule: str | Callable
@@ -83,6 +84,7 @@ def fit_settings(params: dict, losses) -> Settings:
     return Settings(
         loss=params["loss"],
         optimizer=get_optimizer(params["optimizer"]),
+        optimizer_named=isinstance(params["optimizer"], str),
         penalty=get_penalty(params["penalty"], params["alpha"], params["l1_ratio"]),
         learning_rate=_learning_rate(params["learning_rate"]),
         schedule=_schedule(params["schedule"]),

@@ -9,9 +9,14 @@ another:
 * ``curvature(state, with_row_norm)`` over ``curvature_rows`` rows: the
   standardized Gram matrix and the largest row norm, for
   ``learning_rate="auto"``;
-* ``batch_size``, ``steps_per_epoch``, ``rows_per_epoch`` (None if unknown);
-* ``epoch(stepper, rng)``: one pass, handing rows to the stepper; returns
-  (loss sum, weight sum, rows);
+* ``sample(rows)``: (Data, rows) of at most that many rows, for the search
+  of ``learning_rate="auto"``;
+* ``batch_size``, ``steps_per_epoch``, ``rows_per_epoch`` (None if unknown),
+  ``full_batch`` (each step sees every row);
+* ``epoch(stepper, rng)``: one pass, handing rows to the stepper; returns an
+  :data:`~descend.linear._steps.Epoch`;
+* ``stationarity(stepper)``: the full batch's stationarity at the current
+  weights (one more pass), or None where that pass is not worth its cost;
 * ``validation_loss(stepper)``: the held-out loss, or None;
 * ``fingerprint()``: enough of the data to recognise it when resuming.
 
@@ -27,6 +32,7 @@ import numpy as np
 from .._engine.problem import Data, Gram
 from .._engine.stats import max_row_norm, sample_rows, standardized_gram, summarize, weighted_gram
 from ._state import DataSummary
+from ._steps import Epoch
 
 __all__ = ["ArraySource", "ChunkSource", "is_chunks"]
 
@@ -75,7 +81,8 @@ class ArraySource:
             raise ValueError("sample_weight is zero for every training sample")
         self.steps_per_epoch = -(-n_train // self.batch_size)
         self.rows_per_epoch = self.curvature_rows = n_train
-        self.use_gram = (gram_allowed and loss == "squared_error" and self.batch_size == n_train
+        self.full_batch = self.batch_size == n_train
+        self.use_gram = (gram_allowed and loss == "squared_error" and self.full_batch
                          and X.shape[1] <= GRAM_MAX_FEATURES and n_train >= 2 * X.shape[1])
         self._gram = None
 
@@ -98,15 +105,26 @@ class ArraySource:
         X, _, weights = self.data
         return _sample_curvature(X, weights, self.rows, state, with_row_norm, self.weight_mean)
 
+    def sample(self, rows):
+        return self.data, sample_rows(self.rows, rows)
+
+    def _evaluator(self, stepper):
+        if self.use_gram:
+            return stepper.gram_evaluator(self.gram(stepper.state))
+        return stepper.rows_evaluator(self.data, self.rows)
+
     def epoch(self, stepper, rng):
         n_train = self.rows.shape[0]
+        if stepper.line_search:
+            return stepper.line_search_step(self._evaluator(stepper), n_train)
         if self.use_gram:
-            mean_loss = stepper.gram_step(self.gram(stepper.state), n_train)
-            return mean_loss, 1.0, n_train
+            return stepper.gram_step(self.gram(stepper.state), n_train)
         shuffled = self.settings.shuffle and self.batch_size < n_train
         order = rng.permutation(self.rows) if shuffled else self.rows
-        loss_sum, weight_sum = stepper.steps(self.data, order, self.batch_size, self.weight_mean)
-        return loss_sum, weight_sum, n_train
+        return stepper.steps(self.data, order, self.batch_size, self.weight_mean)
+
+    def stationarity(self, stepper):
+        return stepper.stationarity(self._evaluator(stepper))
 
     def validation_loss(self, stepper):
         return None if self.validation_rows is None else stepper.mean_loss(self.data, self.validation_rows)
@@ -129,6 +147,7 @@ class ChunkSource:
     def __init__(self, chunks, prepare, settings):
         self.chunks, self.prepare, self.settings = chunks, prepare, settings
         self.rows_per_epoch = getattr(chunks, "n_rows", None)  # known for Parquet
+        self.full_batch = False  # a step sees one block at most
         # A TableStream has checked every value it puts in its buffer, and its blocks are views
         # of the same two arrays: once validated they need no validating again.
         self.finite = bool(getattr(chunks, "blocks_are_finite", False))
@@ -183,6 +202,10 @@ class ChunkSource:
         data, order = self._first
         return _sample_curvature(data.X, data.weights, order, state, with_row_norm, 1.0)
 
+    def sample(self, rows):
+        data, order = self._first
+        return data, order[:rows]
+
     def epoch(self, stepper, rng):
         if self._pending is not None:  # the first epoch, whose first block summary() has read
             first, rest = self._pending
@@ -194,11 +217,14 @@ class ChunkSource:
         rows = 0
         for data, order in blocks:
             batch = len(order) if self.settings.batch_size is None else min(self.settings.batch_size, len(order))
-            part, weights = stepper.steps(data, order, batch, 1.0)
-            loss_sum += part
-            weight_sum += weights
-            rows += len(order)
-        return loss_sum, weight_sum, rows
+            part = stepper.steps(data, order, batch, 1.0)
+            loss_sum += part.loss_sum
+            weight_sum += part.weight_sum
+            rows += part.rows
+        return Epoch(loss_sum, weight_sum, rows, -1.0)
+
+    def stationarity(self, stepper):
+        return None  # it would take another read of the whole stream
 
     def validation_loss(self, stepper):
         return None

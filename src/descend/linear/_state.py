@@ -121,6 +121,13 @@ class ModelState:
             self.optimizer, self.optimizer_state = optimizer, optimizer.init(self.theta)
         self.optimizer_state = conform(optimizer, self.theta, self.optimizer_state)
 
+    def copy(self) -> "ModelState":
+        """A state of its own: the arrays copied, the optimizer shared (it holds no state)."""
+        return ModelState(self.theta.copy(), self.center.copy(), self.scale.copy(), self.standardized, self.n_out,
+                          self.optimizer, {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                           for k, v in self.optimizer_state.items()},
+                          self.learning_rate, self.n_iter, {k: list(v) for k, v in self.history.items()})
+
     def coefficients(self):
         """(coef, intercept) of the original features: w = v * scale, b = c - w . center."""
         params = self.theta.reshape(self.n_out, -1)

@@ -1,17 +1,32 @@
-"""How rows become optimizer steps: the bridge from a model's state to the engine's kernels.
+r"""How rows become optimizer steps: the bridge from a model's state to the engine's kernels.
 
 A :class:`Stepper` is made once per fit. A data source hands it rows
-(:meth:`Stepper.steps`), a Gram matrix (:meth:`Stepper.gram_step`) or a
-summed gradient (:meth:`Stepper.gradient_step`); it asks the schedule for
-the learning rates of the steps to come, packs the state into the engine's
-named tuples, runs the compiled kernel (or the NumPy reference), counts the
-steps in the optimizer state, and refuses a loss or weights that stopped
-being finite.
+(:meth:`Stepper.steps`), a Gram matrix (:meth:`Stepper.gram_step`), a summed
+gradient (:meth:`Stepper.gradient_step`) or, for plain gradient descent on
+the full batch, a way to evaluate the objective (:meth:`Stepper.line_search_step`);
+it asks the schedule for the learning rates of the steps to come, packs the
+state into the engine's named tuples, runs the compiled kernel (or the NumPy
+reference), counts the steps in the optimizer state, and refuses a loss or
+weights that stopped being finite. An epoch's result is an :data:`Epoch`.
+
+The line search is the backtracking of Beck & Teboulle 2009 (*A Fast
+Iterative Shrinkage-Thresholding Algorithm for Linear Inverse Problems*,
+section 5.1) for the proximal gradient step :math:`\theta^+ =
+\operatorname{prox}_{\eta\lambda_1}(\theta - \eta \nabla f(\theta))`: the step
+:math:`\eta` halves until the smooth part's quadratic bound
+
+.. math:: f(\theta^+) \le f(\theta) + \nabla f(\theta)^\top (\theta^+ - \theta)
+          + \lVert \theta^+ - \theta \rVert^2 / (2\eta)
+
+holds, and grows by :data:`STEP_GROWTH` before each epoch's first try, so
+that it follows the local curvature: near the optimum of a logistic loss
+that is far below the global bound :math:`1/L` starts from.
 """
 
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -22,11 +37,20 @@ from ..losses import MULTINOMIAL
 from ..optimizers import SGD
 from ..schedules import rates
 
-__all__ = ["Stepper", "compiled_steps", "CHUNK_ROWS"]
+__all__ = ["Stepper", "Epoch", "compiled_steps", "CHUNK_ROWS", "STEP_GROWTH"]
 
 # Rows per call of the compiled engine: often enough to update a progress bar
 # and to notice a divergence, rarely enough to cost nothing.
 CHUNK_ROWS = 1 << 16
+# The line search's step may grow by this much from one epoch to the next: 1.5 took about 1.6
+# evaluations of the objective per epoch on the issue's data sets, 2 about 2.
+STEP_GROWTH = 1.5
+
+#: What one epoch (or a part of one) gives the epoch loop: the weighted loss sum and weight sum of
+#: the rows met (the loss at each batch's weights), the number of rows, and on the full batch the
+#: stationarity of the weights before the last step (the norm of the objective's minimum-norm
+#: subgradient, see descend._engine.kernels), else -1.
+Epoch = namedtuple("Epoch", "loss_sum weight_sum rows stationarity")
 
 
 def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain):
@@ -35,18 +59,35 @@ def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain)
     Returns (weighted loss sum, weight sum)."""
     model, objective, hyperparameters, arrays = problem
     if plain:
-        return kernels.plain_sgd_steps(data, order, model, objective, lrs, weight_mean)
+        return (*kernels.plain_sgd_steps(data, order, model, objective, lrs, weight_mean), -1.0)
     return kernels.batch_steps(data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size, weight_mean)
+
+
+def _bound_holds(value, gradient, trial_value, trial_gradient, moved, eta) -> bool:
+    """The line search's test, f(theta+) <= f(theta) + g'd + |d|^2 / (2 eta) for the move d.
+
+    Near the optimum both sides differ from f by less than f's rounding, and the test fails for
+    any step: there the equivalent test on gradients takes over, (g+ - g)'d <= |d|^2 / eta (the
+    same for a quadratic, where f(theta+) - f - g'd = (g+ - g)'d / 2), which rounds far less
+    (the switch of Becker, Candes & Grant 2011, TFOCS, section 5.3)."""
+    step = moved @ moved
+    if abs(trial_value - value) > 1e-10 * max(abs(value), 1e-300):
+        return trial_value <= value + gradient @ moved + step / (2 * eta)
+    return (trial_gradient - gradient) @ moved <= step / eta
 
 
 class Stepper:
     """Steps on ``state`` (a ModelState) for the objective of ``loss`` (a descend.losses.Loss) and
     ``penalty``; ``engine`` is ``"compiled"`` or ``"reference"``; ``progress`` counts rows (or None)."""
 
-    def __init__(self, state, settings, loss, schedule, *, engine="compiled", progress=None):
+    def __init__(self, state, settings, loss, schedule, *, engine="compiled", progress=None, line_search=False,
+                 step_size=None):
         self.state, self.settings, self.loss, self.schedule = state, settings, loss, schedule
         self.engine, self.progress = engine, progress
         self.last_lr = float("nan")  # the rate of the latest step, for the history
+        #: Full-batch plain gradient descent with a line search; ``step_size`` its latest step.
+        self.line_search, self.step_size = line_search, step_size
+        self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
 
     # ------------------------------------------------------------ packing
     def problem(self):
@@ -78,50 +119,127 @@ class Stepper:
         return (batch_size == 1 and self.state.n_out == 1 and self.loss.code != MULTINOMIAL
                 and isinstance(optimizer, SGD) and optimizer.is_plain)
 
-    def steps(self, data, order, batch_size, weight_mean):
-        """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each;
-        returns their (weighted loss sum, weight sum), the loss at each batch's weights."""
+    def steps(self, data, order, batch_size, weight_mean) -> Epoch:
+        """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each."""
         plain = self.plain(batch_size)
         chunk = max(batch_size, (CHUNK_ROWS // batch_size) * batch_size)
         loss_sum = weight_sum = 0.0
+        stationarity = -1.0
         for start in range(0, len(order), chunk):
             rows = order[start:start + chunk]
             n_steps = -(-len(rows) // batch_size)
             lrs = self.rates(n_steps)
             if self.engine == "reference":  # Optimizer.update counts its steps itself
                 model, objective, _, _ = self.problem()
-                part, weights = reference.batch_steps(data, rows, model, objective, self.state.optimizer,
-                                                      self.state.optimizer_state, lrs, batch_size, weight_mean)
+                part, weights, stationarity = reference.batch_steps(
+                    data, rows, model, objective, self.state.optimizer, self.state.optimizer_state, lrs, batch_size,
+                    weight_mean)
             else:
-                part, weights = compiled_steps(data, rows, self.problem(), self.state.t, lrs, batch_size,
-                                               weight_mean, plain)
+                part, weights, stationarity = compiled_steps(data, rows, self.problem(), self.state.t, lrs,
+                                                             batch_size, weight_mean, plain)
                 self.state.optimizer_state["step"] += n_steps
             loss_sum += part
             weight_sum += weights
             self.check_finite(loss_sum)
             self.last_lr = float(lrs[-1])
             self.advance(len(rows))
-        return loss_sum, weight_sum
+        return Epoch(loss_sum, weight_sum, len(order), stationarity)
 
-    def gram_step(self, gram, n_rows):
-        """One full-batch squared-error step from ``gram`` (an engine Gram tuple of ``n_rows`` rows);
-        returns the mean loss at the weights before it."""
+    def gram_step(self, gram, n_rows) -> Epoch:
+        """One full-batch squared-error step from ``gram`` (an engine Gram tuple of ``n_rows`` rows)."""
         lr = float(self.rates(1)[0])
         model, objective, hyperparameters, arrays = self.problem()
-        loss_sum = kernels.gram_step(gram, model, objective, hyperparameters, arrays, self.state.t, lr)
+        loss_sum, stationarity = kernels.gram_step(gram, model, objective, hyperparameters, arrays, self.state.t, lr)
         self.state.optimizer_state["step"] += 1
         self.check_finite(loss_sum)
         self.last_lr = lr
         self.advance(n_rows)
-        return loss_sum / gram.weight_sum
+        return Epoch(loss_sum, gram.weight_sum, n_rows, stationarity)
 
-    def gradient_step(self, grad, norm):
-        """One step from a gradient summed elsewhere (a cluster's partitions), scaled by ``norm``."""
+    def gradient_step(self, grad, norm) -> float:
+        """One step from a gradient summed elsewhere (a cluster's partitions), scaled by ``norm``;
+        returns the stationarity of the weights before it."""
         lr = float(self.rates(1)[0])
         model, objective, hyperparameters, arrays = self.problem()
-        kernels.apply_gradient(model, objective, hyperparameters, arrays, self.state.t, grad, norm, lr)
+        stationarity = kernels.apply_gradient(model, objective, hyperparameters, arrays, self.state.t, grad, norm, lr)
         self.state.optimizer_state["step"] += 1
         self.last_lr = lr
+        return stationarity
+
+    # --------------------------------------------------------- line search
+    def rows_evaluator(self, data, rows):
+        """theta -> (weighted loss sum, weight sum, summed gradient) over ``rows`` of ``data``."""
+        gradient_sum = reference.gradient_sum if self.engine == "reference" else kernels.gradient_sum
+
+        def evaluate(theta):
+            model, objective, _, _ = self.problem()
+            return gradient_sum(data, rows, model._replace(theta=theta), objective)
+
+        return evaluate
+
+    def gram_evaluator(self, gram):
+        """theta -> (weighted loss sum, weight sum, summed gradient) of a squared-error full batch."""
+        def evaluate(theta):
+            loss_sum, grad = kernels.gram_gradient(gram, theta)
+            return loss_sum, gram.weight_sum, grad
+
+        return evaluate
+
+    def _smooth_part(self, theta, evaluate):
+        """(f, its gradient, the loss sum, the weight sum and the summed loss gradient) at ``theta``: f is
+        the mean loss plus the penalty's L2 part, in the steps' coordinates."""
+        loss_sum, weight_sum, grad_sum = evaluate(theta)
+        l2 = self.state.penalty_weights(self.settings.penalty)[1]
+        params = theta.reshape(self.state.n_out, -1)
+        gradient = (grad_sum / weight_sum).reshape(self.state.n_out, -1)
+        gradient[:, :-1] += l2 * params[:, :-1]
+        if not self.settings.fit_intercept:
+            gradient[:, -1] = 0.0
+        value = loss_sum / weight_sum + 0.5 * float(np.sum(l2 * params[:, :-1] ** 2))
+        return value, gradient.ravel(), loss_sum, weight_sum, grad_sum
+
+    def _trial(self, theta, grad_sum, weight_sum, eta):
+        """The optimizer's (plain gradient descent's) step of size ``eta`` from ``theta``, then the L1
+        prox, on a copy; returns it and the stationarity of ``theta``."""
+        model, objective, hyperparameters, arrays = self.problem()
+        trial = theta.copy()
+        if self.engine == "reference":
+            state = dict(self.state.optimizer_state)  # update() counts steps: a trial is not one yet
+            stationarity = reference.apply_gradient(model._replace(theta=trial), objective, self.state.optimizer,
+                                                    state, grad_sum, 1.0 / weight_sum, eta)
+        else:
+            stationarity = kernels.apply_gradient(model._replace(theta=trial), objective, hyperparameters, arrays,
+                                                  self.state.t, grad_sum, 1.0 / weight_sum, eta)
+        return trial, stationarity
+
+    def line_search_step(self, evaluate, n_rows) -> Epoch:
+        """One proximal gradient step on the full batch, its size found by the module docstring's
+        backtracking; ``evaluate(theta)`` gives (loss sum, weight sum, gradient sum) at theta."""
+        theta = self.state.theta
+        if self._at is None or not np.array_equal(self._at[0], theta):
+            self._at = (theta.copy(), self._smooth_part(theta, evaluate))
+        value, gradient, _, weight_sum, grad_sum = self._at[1]
+        eta = self.step_size * STEP_GROWTH
+        while True:
+            trial, stationarity = self._trial(theta, grad_sum, weight_sum, eta)
+            moved = trial - theta
+            at_trial = self._smooth_part(trial, evaluate)
+            if _bound_holds(value, gradient, at_trial[0], at_trial[1], moved, eta) or not np.any(moved):
+                break
+            eta *= 0.5
+        theta[:] = trial
+        self._at = (trial, at_trial)
+        self.state.optimizer_state["step"] += 1
+        self.step_size = self.last_lr = eta
+        self.check_finite(at_trial[2])
+        self.advance(n_rows)
+        return Epoch(at_trial[2], at_trial[3], n_rows, stationarity)
+
+    def stationarity(self, evaluate) -> float:
+        """The stationarity of the current weights over the rows ``evaluate`` sums (one pass)."""
+        _, gradient, _, _, _ = self._smooth_part(self.state.theta, evaluate)
+        l1 = self.state.penalty_weights(self.settings.penalty)[0]
+        return reference.stationarity(self.state.theta, gradient, self.state.n_out, l1)
 
     def mean_loss(self, data, rows) -> float:
         """The weighted mean loss of the rows ``rows`` at the current weights (no penalty)."""

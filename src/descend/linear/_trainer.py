@@ -1,19 +1,31 @@
-"""The epoch loop of the linear models: one loop for data in memory, streamed in chunks, or on a cluster.
+r"""The epoch loop of the linear models: one loop for data in memory, streamed in chunks, or on a cluster.
 
 :meth:`Trainer.fit` runs, for any data source (:mod:`descend.linear._sources`,
 :mod:`descend.linear._dask`)::
 
     resume: the loop's record and the random state from the checkpoint
+            (a fit that had stopped comes back as it was)
     summary = source.summary(rng)            (moments, target mean; refuses NaN and inf)
     state   = a fresh model, or the current one continued
-    lr0     = learning_rate, or 1/L from the data's curvature; the schedule from it
+    lr0     = learning_rate, or "auto" (descend.linear._rate); the schedule from it
     for each epoch:
         source.epoch(stepper, rng)           (the only part that differs by source)
         end of epoch: count it, refuse an exploding loss, record loss and rate
-        stopping rule: the training loss (or, with early stopping, the validation
-                       loss) has not improved by tol for n_iter_no_change epochs
+        stopping rule (below)
         checkpoint every checkpoint_every epochs and at the end
-    early stopping keeps the best epoch's weights; running out of epochs warns
+    early stopping keeps the best epoch's weights; ending short of tol warns, saying how short
+
+The stopping rules, both judged against ``tol``:
+
+* **on the full batch** (a smooth loss, no early stopping): the norm of the
+  objective's minimum-norm subgradient at the weights, relative to its value
+  at the start, :math:`\lVert G(\theta_k) \rVert \le \mathrm{tol}\,
+  \lVert G(\theta_0) \rVert`. It is zero exactly at the optimum, with or
+  without an L1 part, as the optimality tests of exact solvers are;
+* **on mini-batches** (or hinge's kinks, or a validation loss): a relative
+  plateau, the monitored loss not below :math:`(1 - \mathrm{tol})` times its
+  best for ``n_iter_no_change`` epochs in a row. A fit that runs out of
+  epochs measures its full-batch gradient once, for the warning.
 
 The source is the only thing that differs: it knows how to summarize its
 rows, measure their curvature and walk them once.
@@ -29,10 +41,11 @@ import numpy as np
 
 from ..exceptions import EXPLOSION_FACTOR, DivergenceError
 from ..losses import LOSSES
+from ..optimizers import SGD
 from ._checkpoint import Checkpoint, loop_state, restore_rng, restore_schedule
 from ._rate import initial_rate, make_schedule
 from ._state import ModelState
-from ._steps import Stepper
+from ._steps import STEP_GROWTH, Stepper
 
 __all__ = ["Trainer", "Record"]
 
@@ -50,16 +63,28 @@ class Record:
     best_iteration: int | None = None
     first_loss: float | None = None
     rows_seen: int = 0
+    first_stationarity: float | None = None  # the gradient rule's reference, at the starting weights
+    stationarity: float | None = None  # the latest measured
+    step_size: float | None = None  # the line search's latest step
+    stopped: bool = False  # the stopping rule ended the fit: resuming it changes nothing
 
-    def stalled(self, monitored: float, key: str, tol, patience: int) -> bool:
-        """The tol rule: True once ``monitored`` has not beaten its best (``key``) by ``tol`` for
-        ``patience`` epochs in a row."""
-        if tol is not None and monitored > getattr(self, key) - tol:
+    def plateaued(self, monitored: float, key: str, tol, patience: int) -> bool:
+        """The plateau rule: True once ``monitored`` has not fallen below (1 - tol) times its best
+        (``key``) for ``patience`` epochs in a row."""
+        best = getattr(self, key)
+        if tol is not None and best < math.inf and monitored > best - tol * abs(best):
             self.no_improvement += 1
         else:
             self.no_improvement = 0
-        setattr(self, key, min(getattr(self, key), monitored))
+        setattr(self, key, min(best, monitored))
         return self.no_improvement >= patience
+
+    def gradient_small(self, stationarity: float, tol) -> bool:
+        """The full batch's rule: True once the stationarity is at most tol times its first value."""
+        if self.first_stationarity is None:
+            self.first_stationarity = stationarity
+        self.stationarity = stationarity
+        return tol is not None and stationarity <= tol * self.first_stationarity
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,41 +123,77 @@ class Trainer:
 
     def fit(self, source, state, rng, *, n_epochs, stopping, resume=False):
         """Train ``state`` (None for a fresh model) for up to ``n_epochs`` epochs over ``source``;
-        ``stopping`` applies the stopping rule (fit) or not (partial_fit, one epoch).
+        ``stopping`` applies the stopping rules (fit) or not (partial_fit, one epoch).
         Returns (state, record)."""
         record, document = Record(), None
         if resume:
             document = (self.checkpoint or Checkpoint(None, 1, {})).read(source.fingerprint())
             restore_rng(document, rng)
             record = Record(**loop_state(document))
-            if record.epoch >= n_epochs:
-                raise ValueError(f"{self.checkpoint.path} holds a fit that ran its {record.epoch} epochs already; "
-                                 "raise max_iter to go on")
         summary = source.summary(rng)
+        loss = LOSSES[summary.loss]
         state = self._starting_state(state, summary)
         if document is not None:
             state.restore(document["model"])
         else:
-            state.learning_rate = initial_rate(self.settings, LOSSES[summary.loss], state, source,
-                                               source.batch_size)
-        schedule = make_schedule(self.settings, state.learning_rate, source.steps_per_epoch)
+            state.learning_rate = initial_rate(self.settings, loss, state, source, source.batch_size, self.engine)
+        if record.stopped or record.epoch >= n_epochs:
+            self._say_nothing_to_resume(record, state)
+        else:
+            self._run(source, state, loss, rng, record, n_epochs, stopping, document)
+        if record.best_theta is not None:  # early stopping keeps the weights of the best validation loss
+            state.theta[:] = record.best_theta
+        if stopping and not record.stopped and self.settings.tol is not None:
+            self._warn_short(source, state, loss, record)
+        return state, record
+
+    def _run(self, source, state, loss, rng, record, n_epochs, stopping, document):
+        """The schedule, the stepper and the progress bar around the epochs."""
+        settings = self.settings
+        schedule = make_schedule(settings, state.learning_rate, source.steps_per_epoch)
         if document is not None:
             restore_schedule(document, schedule)
+        line_search = (settings.learning_rate == "auto" and source.full_batch and loss.smooth
+                       and isinstance(state.optimizer, SGD) and state.optimizer.is_plain)
+        if line_search and record.step_size is None:
+            record.step_size = state.learning_rate / STEP_GROWTH  # the first epoch tries 1/L itself
         progress = (_Progress(self.name, None if source.rows_per_epoch is None else n_epochs * source.rows_per_epoch)
-                    if self.settings.verbose else None)
-        stepper = Stepper(state, self.settings, LOSSES[summary.loss], schedule, engine=self.engine,
-                          progress=progress)
+                    if settings.verbose else None)
+        stepper = Stepper(state, settings, loss, schedule, engine=self.engine, progress=progress,
+                          line_search=line_search, step_size=record.step_size)
+        rule = "gradient" if (source.full_batch and loss.smooth and not settings.early_stopping) else "plateau"
         try:
-            converged = self._epochs(source, stepper, rng, record, n_epochs, stopping)
+            self._epochs(source, stepper, rng, record, n_epochs, stopping, rule)
         finally:
             if progress is not None:
                 progress.stop()
-        if record.best_theta is not None:  # early stopping keeps the weights of the best validation loss
-            state.theta[:] = record.best_theta
-        if stopping and not converged and self.settings.tol is not None:
-            warnings.warn(f"{self.name} reached max_iter={self.settings.max_iter} epochs before the training "
-                          "loss stopped improving; raise max_iter or tol.", _convergence_warning(), stacklevel=4)
-        return state, record
+
+    def _say_nothing_to_resume(self, record, state):
+        if record.stopped:
+            what = f"its stopping rule ended at epoch {record.epoch}: its model is returned unchanged"
+        else:
+            what = f"ran all its {record.epoch} epochs: its model is returned unchanged; raise max_iter to go on"
+        warnings.warn(f"{self.checkpoint.path} holds a fit that {what}", UserWarning, stacklevel=5)
+
+    def _warn_short(self, source, state, loss, record):
+        """The ConvergenceWarning of a fit that ended short of tol, saying how short."""
+        settings, history = self.settings, state.history
+        where = f"{self.name} reached max_iter={settings.max_iter} epochs"
+        if record.first_stationarity is not None and record.stationarity is not None:
+            ratio = record.stationarity / record.first_stationarity if record.first_stationarity > 0 else 0.0
+            message = (f"{where} with the gradient's norm at {ratio:.1e} of its first value, above tol={settings.tol:g}: "
+                       "the fit stopped short of the optimum. Raise max_iter, or try another optimizer or "
+                       "learning_rate.")
+        else:
+            monitored = history["val_loss"] if history["val_loss"] else history["loss"]
+            k = min(settings.n_iter_no_change, len(monitored) - 1)
+            fall = (monitored[-k - 1] - monitored[-1]) / max(abs(monitored[-1]), 1e-300) if k > 0 else math.nan
+            measured = source.stationarity(Stepper(state, settings, loss, None, engine=self.engine))
+            message = (f"{where} while the {'validation' if history['val_loss'] else 'training'} loss still fell "
+                       f"by {fall:.1e} (relative) over its last {k} epochs, more than tol={settings.tol:g}"
+                       + ("" if measured is None else f"; the full batch's gradient norm is {measured:.2e}")
+                       + ". Raise max_iter or tol, or use a decaying schedule.")
+        warnings.warn(message, _convergence_warning(), stacklevel=5)
 
     def _starting_state(self, state, summary):
         """A fresh model from the data's summary, or ``state`` continued on data like this."""
@@ -144,19 +205,19 @@ class Trainer:
         state.continue_with(settings.optimizer, len(summary.mean), summary.dtype)
         return state
 
-    def _epochs(self, source, stepper, rng, record, n_epochs, stopping):
-        """The loop itself; returns whether the stopping rule ended it."""
+    def _epochs(self, source, stepper, rng, record, n_epochs, stopping, rule):
+        """The loop itself; ``rule`` is "gradient" or "plateau" (the module docstring)."""
         settings, state = self.settings, stepper.state
         observe = getattr(stepper.schedule, "observe", None)
-        converged = False
-        while record.epoch < n_epochs:
+        while record.epoch < n_epochs and not record.stopped:
             if stepper.progress is not None:
                 stepper.progress.epoch(record.epoch + 1, n_epochs)
-            loss_sum, weight_sum, rows = source.epoch(stepper, rng)
-            if weight_sum == 0:
+            epoch = source.epoch(stepper, rng)
+            if epoch.weight_sum == 0:
                 raise ValueError("the source gave no rows")
-            record.rows_seen += rows
-            loss = self._end_epoch(state, record, loss_sum / weight_sum, stepper.last_lr)
+            record.rows_seen += epoch.rows
+            record.step_size = stepper.step_size
+            loss = self._end_epoch(state, record, epoch.loss_sum / epoch.weight_sum, stepper.last_lr)
             if observe is not None:
                 observe(loss)
             validation = source.validation_loss(stepper) if stopping else None
@@ -164,15 +225,15 @@ class Trainer:
                 state.history["val_loss"].append(validation)
                 if validation < record.best_val:
                     record.best_theta, record.best_iteration = state.theta.copy(), state.n_iter
-                converged = record.stalled(validation, "best_val", settings.tol, settings.n_iter_no_change)
+                record.stopped = record.plateaued(validation, "best_val", settings.tol, settings.n_iter_no_change)
+            elif stopping and rule == "gradient":
+                record.stopped = record.gradient_small(epoch.stationarity, settings.tol)
             elif stopping:
-                converged = record.stalled(loss, "best_loss", settings.tol, settings.n_iter_no_change)
-            if self.checkpoint is not None and self.checkpoint.due(record.epoch, converged or record.epoch == n_epochs):
+                record.stopped = record.plateaued(loss, "best_loss", settings.tol, settings.n_iter_no_change)
+            if self.checkpoint is not None and self.checkpoint.due(record.epoch,
+                                                                   record.stopped or record.epoch == n_epochs):
                 self.checkpoint.write(fingerprint=source.fingerprint(), record=record, rng=rng,
                                       schedule=stepper.schedule, state=state)
-            if converged:
-                break
-        return converged
 
     def _end_epoch(self, state, record, mean_loss, lr):
         """Count the epoch, refuse an exploding loss, and log it; returns the training objective."""
