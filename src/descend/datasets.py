@@ -1,6 +1,6 @@
-"""Data sets: two real ones shipped with the package, and synthetic generators.
+"""Data sets: three real ones shipped with the package, and synthetic generators.
 
-``load_housing`` and ``load_smarket`` read CSV files inside the package (from
+``load_housing``, ``load_smarket`` and ``load_default`` read CSV files inside the package (from
 the ISLP package of *An Introduction to Statistical Learning*, BSD-style
 licence; see ``descend/data/README.md``). Nothing is downloaded.
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-__all__ = ["load_housing", "load_smarket", "make_linear", "StreamingDataSimulator", "make_random_walk_prices"]
+__all__ = ["load_housing", "load_smarket", "load_default", "make_linear", "StreamingDataSimulator", "make_random_walk_prices"]
 
 ATTRIBUTION = (
     "From the ISLP package, the Python labs of 'An Introduction to Statistical Learning' "
@@ -50,6 +50,21 @@ def load_smarket() -> Bunch:
     features = ["Lag1", "Lag2", "Lag3", "Lag4", "Lag5", "Volume"]
     return Bunch(frame=frame, data=frame[features], target=frame["Direction"], feature_names=features,
                  target_name="Direction", DESCR="S&P 500 daily returns 2001-2005. " + ATTRIBUTION)
+
+
+def load_default() -> Bunch:
+    """Credit card default: 10,000 customers, target ``default`` (Yes/No, 3.3% Yes).
+
+    ``data`` holds ``balance`` (monthly balance, $), ``income`` ($) and
+    ``student`` as 1 for Yes and 0 for No; ``frame`` the file as it is, with
+    ``student`` as Yes/No. ISLR's table 4.3 fits ``default ~ balance + income
+    + student`` to all of it by logistic regression.
+    """
+    frame = _read("Default.csv")
+    features = ["balance", "income", "student"]
+    data = frame[["balance", "income"]].assign(student=(frame["student"] == "Yes").astype(int))
+    return Bunch(frame=frame, data=data, target=frame["default"], feature_names=features, target_name="default",
+                 DESCR="Credit card default, 10,000 customers. " + ATTRIBUTION)
 
 
 def make_linear(n_samples=1000, n_features=3, *, weights=None, bias=0.0, noise=0.1, random_state=None):

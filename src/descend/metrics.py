@@ -2,13 +2,19 @@
 
 Regression: R^2, RMSE, MAE. Classification: accuracy, log loss (when the
 model gives probabilities) and the majority-class baseline to judge it by.
+
+A metric the rows do not define is ``None``, never NaN (a model file cannot
+hold NaN, and a NaN reads as a number): R^2 when the true values do not
+vary (a single row, or a constant target), since it divides by their
+variance; the log loss when a row's class is not one of the model's, since
+the model gives it no probability. :func:`why_undefined` says which and why.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["table_metrics"]
+__all__ = ["table_metrics", "why_undefined"]
 
 
 def table_metrics(task, estimator, chunks):
@@ -27,8 +33,12 @@ def table_metrics(task, estimator, chunks):
 
 def _regression_metrics(estimator, chunks):
     count, squared, absolute, mean, m2 = 0, 0.0, 0.0, 0.0, 0.0
+    low, high = np.inf, -np.inf  # whether y varies, exactly: the mean of equal floats can miss them by an ulp
     for X, y in chunks:
         n = len(y)
+        if n == 0:
+            continue
+        low, high = min(low, float(np.min(y))), max(high, float(np.max(y)))
         error = estimator.predict(X) - y
         squared += float(error @ error)
         absolute += float(np.abs(error).sum())
@@ -40,7 +50,7 @@ def _regression_metrics(estimator, chunks):
         mean += delta * n / (count + n)
         count += n
     _refuse_no_rows(count)
-    return {"R^2": 1 - squared / m2 if m2 > 0 else float("nan"),
+    return {"R^2": 1 - squared / m2 if high > low and m2 > 0 else None,
             "RMSE": float(np.sqrt(squared / count)), "MAE": absolute / count, "rows": count}
 
 
@@ -52,7 +62,9 @@ def _classification_metrics(estimator, chunks):
         correct += int(np.sum(estimator.predict(X) == y))
         for label, times in zip(*np.unique(y, return_counts=True), strict=True):
             tally[label] = tally.get(label, 0) + int(times)
-        if proba:
+        if proba and log_loss is not None and not np.isin(y, estimator.classes_).all():
+            log_loss = None  # a class the model has no probability for
+        if proba and log_loss is not None:
             columns = np.searchsorted(estimator.classes_, y)
             chosen = estimator.predict_proba(X)[np.arange(n), columns]
             log_loss -= float(np.log(np.clip(chosen, 1e-15, 1.0)).sum())
@@ -60,10 +72,18 @@ def _classification_metrics(estimator, chunks):
     _refuse_no_rows(count)
     metrics = {"accuracy": correct / count}
     if proba:
-        metrics["log loss"] = log_loss / count
+        metrics["log loss"] = None if log_loss is None else log_loss / count
     metrics["baseline (majority class)"] = max(tally.values()) / count
     metrics["rows"] = count
     return metrics
+
+
+def why_undefined(metrics) -> dict:
+    """{name: reason} for each metric of ``metrics`` (a :func:`table_metrics` result) that is None."""
+    reasons = {"R^2": "a single row" if metrics.get("rows") == 1 else "the true values are all equal",
+               "log loss": "a class the model never saw"}
+    return {name: reasons.get(name, "not defined on these rows") for name, value in metrics.items()
+            if value is None}
 
 
 def _refuse_no_rows(count):

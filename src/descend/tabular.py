@@ -6,6 +6,17 @@ one-hot columns and what fills a missing value; it then turns any table with
 those columns into the same matrix. It is plain data (``to_dict`` /
 ``from_dict``), so it travels inside a model file. Every problem with the
 data raises :class:`DataError` with a message that names the column.
+
+Two judgements about a column need evidence, and a small table has little:
+
+- A text column whose values are mostly numbers is a numeric column with
+  typos, an error naming the first one and its data row: "mostly" is more
+  than half of the values, with at most ``TYPO_ROWS`` of them text or at
+  most ``1 - NUMERIC_SHARE`` of them (3 numbers and an ``x`` in 4 rows; 900
+  numbers and 100 words in 1000).
+- A column with a different value in every row is an identifier, dropped
+  with a notice, only in a table of ``ID_MIN_ROWS`` rows or more. In a
+  smaller one it stays a feature, with a notice that says so.
 """
 
 from __future__ import annotations
@@ -15,11 +26,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target", "check_finite_columns"]
+__all__ = ["DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target", "check_finite_columns",
+           "check_columns"]
 
-# An object column whose values are numbers at least this often is a numeric
-# column with a typo, not a categorical one.
+# A text column that is more than half numbers, with at most TYPO_ROWS other values or numbers at
+# least NUMERIC_SHARE of the time, is a numeric column with typos: a share alone cannot judge a
+# small table (3 numbers of 4 is 75%), a count alone cannot judge a big one.
 NUMERIC_SHARE = 0.9
+TYPO_ROWS = 2
+# Unique values in every row tell an identifier from a category only in this many rows or more:
+# in 4 rows, four colours or four sizes are unique too.
+ID_MIN_ROWS = 20
 MAX_CATEGORIES = 100
 IMPUTE_CHOICES = ("none", "mean", "median")
 
@@ -81,19 +98,26 @@ def target_array(y: pd.Series, task: str, classes=None) -> np.ndarray:
     return y.to_numpy(dtype=float)
 
 
-def _check_numeric_typos(frame: pd.DataFrame, columns) -> None:
-    """A text column whose values are nearly all numbers holds a typo: name it."""
+def _mostly_numbers(numbers: int, others: int) -> bool:
+    total = numbers + others
+    return numbers > others and (others <= TYPO_ROWS or numbers >= NUMERIC_SHARE * total)
+
+
+def _check_numeric_typos(frame: pd.DataFrame, columns, *, numeric=False) -> None:
+    """A text column whose values are mostly numbers holds typos: name the first ones and their data
+    rows. With ``numeric`` (the column held numbers in training) any text value is one."""
     for column in columns:
         series = frame[column]
         if _is_numeric(series) or series.notna().sum() == 0:
             continue
         values = series.dropna()
         as_numbers = pd.to_numeric(values.astype(str).str.strip(), errors="coerce")
-        share = as_numbers.notna().mean()
-        if share >= NUMERIC_SHARE and share < 1.0:
-            bad = values[as_numbers.isna()]
+        bad = values[as_numbers.isna()]
+        numbers = len(values) - len(bad)
+        if len(bad) and (numeric or _mostly_numbers(numbers, len(bad))):
             where = ", ".join(f"data row {i + 1} ({v!r})" for i, v in list(bad.items())[:3])
-            raise DataError(f"column {column!r} is numeric but holds non-numeric values: {where}")
+            raise DataError(f"column {column!r} is numeric but holds non-numeric values: {where} "
+                            f"({numbers} of its {len(values)} values are numbers)")
 
 
 def check_finite_columns(frame: pd.DataFrame, columns) -> None:
@@ -109,8 +133,16 @@ def check_finite_columns(frame: pd.DataFrame, columns) -> None:
                 raise DataError(f"column {column!r} contains infinite values (data rows {rows})")
 
 
-def clean_target(frame: pd.DataFrame, target: str, notices: list[str]) -> pd.DataFrame:
-    """The rows that have a target; the others are dropped with a notice."""
+def check_columns(frame: pd.DataFrame, columns) -> None:
+    """A DataError naming the column, the value and its data row when a column of ``columns`` is
+    numeric with typos (text in a few rows) or holds +-inf."""
+    _check_numeric_typos(frame, columns)
+    check_finite_columns(frame, columns)
+
+
+def clean_target(frame: pd.DataFrame, target: str, notices: list[str], *, learning: bool = True) -> pd.DataFrame:
+    """The rows that have a target; the others are dropped with a notice. ``learning``: the rows are
+    to train on, so a target with a single value is refused (measuring a model on one is fine)."""
     if target not in frame.columns:
         raise DataError(f"no column {target!r}; the columns are: {', '.join(frame.columns)}")
     missing = frame[target].isna()
@@ -119,9 +151,8 @@ def clean_target(frame: pd.DataFrame, target: str, notices: list[str]) -> pd.Dat
     if missing.any():
         notices.append(f"dropped {int(missing.sum())} row(s) whose target {target!r} is missing")
         frame = frame.loc[~missing]
-    _check_numeric_typos(frame, [target])
-    check_finite_columns(frame, [target])
-    if frame[target].nunique() < 2:
+    check_columns(frame, [target])
+    if learning and frame[target].nunique() < 2:
         raise DataError(f"the target {target!r} has a single value ({frame[target].iloc[0]}): nothing to learn")
     return frame
 
@@ -133,15 +164,38 @@ def infer_task(target: pd.Series) -> str:
     return "regression"
 
 
-def _looks_like_id(series: pd.Series) -> bool:
-    """Unique in every row and not a measurement: text, or integers that nearly fill
-    their range (a row number, with a few rows dropped or sampled away)."""
+def _unique_in_every_row(series: pd.Series) -> str | None:
+    """How a column names its rows when it looks as if it did, "" for text different in every row,
+    " (whole numbers from a to b)" for integers different in every row that nearly fill their range (a
+    row number, with a few rows dropped or sampled away); None for a column that may measure something."""
     n = len(series)
     if n < 3 or series.isna().any() or series.nunique() != n:
-        return False
+        return None
     if pd.api.types.is_integer_dtype(series):
-        return bool(series.max() - series.min() + 1 <= 2 * n)
-    return not _is_numeric(series)
+        low, high = int(series.min()), int(series.max())
+        return f" (whole numbers from {low} to {high})" if high - low + 1 <= 2 * n else None
+    return None if _is_numeric(series) else ""
+
+
+def _identifier_notices(whole: pd.DataFrame, columns) -> tuple[list[str], list[str]]:
+    """The identifier columns of ``columns``, and a notice for each column that looks like one: dropped
+    in a table of ID_MIN_ROWS rows or more, kept as a feature in a smaller one."""
+    ids, notices = [], []
+    n = len(whole)
+    for column in columns:
+        values = _unique_in_every_row(whole[column])
+        if values is None:
+            continue
+        if n >= ID_MIN_ROWS:
+            ids.append(column)
+            notices.append(f"dropped column {column!r}: a different value in each of its {n} rows{values}, "
+                           "an identifier")
+        else:
+            use = "a number" if values else "one-hot encoded"
+            notices.append(f"column {column!r} has a different value in each of its {n} rows{values}, like an "
+                           f"identifier, but fewer than {ID_MIN_ROWS} rows cannot tell one from a category: it is "
+                           f"kept as a feature ({use}); remove it if it only names the rows")
+    return ids, notices
 
 
 class TablePreprocessor:
@@ -150,7 +204,8 @@ class TablePreprocessor:
     Numeric columns pass through (missing values filled by the training mean
     or median when ``impute`` says so, else an error naming the columns);
     other columns are one-hot encoded with the training categories (an
-    unseen category gives all zeros); identifier columns are dropped.
+    unseen category gives all zeros); identifier columns are dropped (in a
+    table of ``ID_MIN_ROWS`` rows or more; see the module's docstring).
     """
 
     def __init__(self, impute: str = "none"):
@@ -166,14 +221,12 @@ class TablePreprocessor:
         if not columns:
             raise DataError("there are no feature columns besides the target")
         whole = frame if whole is None else whole
-        self.ids = [c for c in columns if _looks_like_id(whole[c])]
-        for column in self.ids:
-            notices.append(f"dropped column {column!r}: a different value in every row, an identifier")
+        check_columns(whole, columns)  # before identifiers: a numeric column with a typo is not one
+        self.ids, found = _identifier_notices(whole, columns)
+        notices.extend(found)
         self.features = [c for c in columns if c not in self.ids]
         if not self.features:
             raise DataError("every column besides the target is an identifier: nothing to learn from")
-        _check_numeric_typos(whole, self.features)
-        check_finite_columns(whole, self.features)
         self.numeric = [c for c in self.features if _is_numeric(frame[c])]
         self.categories = {}
         for column in self.features:
@@ -207,7 +260,7 @@ class TablePreprocessor:
         extra = [c for c in frame.columns if c not in self.features and c not in self.ids and c not in allowed_extra]
         if extra:
             raise DataError(f"the data has column(s) the model was not trained on: {', '.join(map(repr, extra))}")
-        _check_numeric_typos(frame, self.numeric)
+        _check_numeric_typos(frame, self.numeric, numeric=True)
         check_finite_columns(frame, self.numeric)
         parts = []
         if self.numeric:

@@ -10,6 +10,7 @@ work is done.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -34,6 +35,9 @@ class Task(str, Enum):
     regression = "regression"
     classification = "classification"
 
+
+# Metrics on fewer held-out rows than this say more about the split than about the model.
+MIN_TEST_ROWS = 10
 
 # Choices come from the modules that define them, so the command line cannot drift from the library.
 Penalty = Enum("Penalty", {name: name for name in ("none",) + PENALTY_NAMES}, type=str)
@@ -156,13 +160,16 @@ class _SplitTable:
 def _read_and_split(job, held_out, notices):
     from sklearn.model_selection import train_test_split
 
-    from ..tabular import clean_target, infer_task, read_table, target_array
+    from ..tabular import check_columns, clean_target, infer_task, read_table, target_array
 
     frame = clean_target(read_table(job.data), job.target, notices)
+    check_columns(frame, [c for c in frame.columns if c != job.target])  # a typo is named before any split
     task = job.task.value if job.task is not None else infer_task(frame[job.target])
     y = target_array(frame[job.target], task)
     if held_out == 0:
         return _SplitTable(frame, task, y, np.arange(len(frame)), np.arange(0))
+    _refuse_too_few_held_out(len(frame), held_out, len(np.unique(y)) if task == "classification" else 0,
+                             job.target)
     try:
         train_rows, test_rows = train_test_split(np.arange(len(frame)), test_size=held_out,
                                                  random_state=job.settings["random_state"],
@@ -170,6 +177,23 @@ def _read_and_split(job, held_out, notices):
     except ValueError as error:
         raise UserError(f"cannot hold out --test-size {held_out}: {error}") from None
     return _SplitTable(frame, task, y, train_rows, test_rows)
+
+
+def _refuse_too_few_held_out(rows, held_out, classes, target):
+    """Refuse a split whose held-out rows are too few to measure on: fewer than MIN_TEST_ROWS, or than
+    the classes; the advice names a --test-size that would do, when one that keeps half the rows would."""
+    measured = math.ceil(held_out * rows)  # as scikit-learn's train_test_split counts them
+    needed = max(MIN_TEST_ROWS, classes)
+    if measured >= needed:
+        return
+    why = f"the {classes} classes of {target!r}" if classes > MIN_TEST_ROWS else str(MIN_TEST_ROWS)
+    share = -(-needed * 100 // rows) / 100  # the smallest share in hundredths that holds out enough
+    while math.ceil(share * rows) < needed:
+        share += 0.01
+    advice = f"more data, --test-size {share:.2f} or more," if share <= 0.5 else "more data"
+    raise UserError(f"holding out {held_out * 100:.3g}% of {rows} rows leaves {measured} row"
+                    f"{'' if measured == 1 else 's'} to measure on, fewer than {why}; use {advice} "
+                    "or --test-size 0 to report training metrics")
 
 
 def _new_estimator(task, settings, verbose):
@@ -236,8 +260,9 @@ def _fit_streamed(console, job, chunk_rows, buffer_rows):
 
     source = TableStream(job.data, job.target, chunk_rows=chunk_rows, buffer_rows=buffer_rows,
                          impute=job.impute.value, task=job.task.value if job.task is not None else None)
-    for notice in source.notices:
-        print_notice(console, f"{notice} (in the first rows; later chunks drop such rows too)")
+    for notice in source.notices:  # learned from the first rows; only rows without a target go on being dropped
+        later = "; later chunks drop such rows too" if "whose target" in notice else ""
+        print_notice(console, f"{notice} (in the first rows{later})")
     settings = {**job.settings, "batch_size": job.settings["batch_size"] or 256}  # a full batch: one step an epoch
     estimator = _new_estimator(source.task, settings, verbose=1)
     with convergence_notice(console, job.epochs):

@@ -78,7 +78,7 @@ def evaluate(
 
         estimator, preprocessor, _ = load_trained(model)
         notices: list[str] = []
-        frame = clean_target(read_table(data), target, notices)
+        frame = clean_target(read_table(data), target, notices, learning=False)
         for notice in notices:
             print_notice(Console(), notice)
         task = "classification" if is_classifier(estimator) else "regression"

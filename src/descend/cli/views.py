@@ -7,14 +7,21 @@ from contextlib import contextmanager
 
 from rich.table import Table
 
+from ..metrics import why_undefined
+
 
 def metrics_table(title, metrics):
-    """A two-column table, metric and value, as fit and evaluate print it."""
+    """A two-column table, metric and value, as fit and evaluate print it; a metric the rows do not
+    define (None) as "undefined" and why."""
     table = Table(title=title, title_justify="left", min_width=len(title))
     table.add_column("metric")
     table.add_column("value", justify="right")
+    undefined = why_undefined(metrics)
     for name, value in metrics.items():
-        table.add_row(name, f"{value:.4g}" if isinstance(value, float) else str(value))
+        if name in undefined:
+            table.add_row(name, f"undefined: {undefined[name]}")
+        else:
+            table.add_row(name, f"{value:.4g}" if isinstance(value, float) else str(value))
     return table
 
 
