@@ -43,7 +43,7 @@ class _BaseGD(BaseEstimator):
     _losses: tuple = ()
 
     def __init__(self, loss, *, optimizer="sgd", learning_rate="auto", schedule="constant", batch_size=None,
-                 max_iter=1000, tol=1e-4, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+                 max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1, shuffle=True,
                  random_state=None, warm_start=False, verbose=0, checkpoint=None, checkpoint_every=1):
         self.loss = loss
@@ -290,7 +290,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
     _losses = REGRESSION_LOSSES
 
     def __init__(self, loss="squared_error", *, optimizer="sgd", learning_rate="auto", schedule="constant",
-                 batch_size=None, max_iter=1000, tol=1e-4, n_iter_no_change=5, penalty="l2", alpha=1e-4,
+                 batch_size=None, max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
                  checkpoint_every=1, epsilon=0.1):
@@ -349,7 +349,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
     _losses = CLASSIFICATION_LOSSES
 
     def __init__(self, loss="log_loss", *, optimizer="sgd", learning_rate="auto", schedule="constant",
-                 batch_size=None, max_iter=1000, tol=1e-4, n_iter_no_change=5, penalty="l2", alpha=1e-4,
+                 batch_size=None, max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
                  checkpoint_every=1, class_weight=None):

@@ -45,7 +45,7 @@ from ..optimizers import SGD
 from ._checkpoint import Checkpoint, loop_state, restore_rng, restore_schedule
 from ._rate import initial_rate, make_schedule
 from ._state import ModelState
-from ._steps import STEP_GROWTH, Stepper
+from ._steps import Stepper
 
 __all__ = ["Trainer", "Record"]
 
@@ -65,7 +65,8 @@ class Record:
     rows_seen: int = 0
     first_stationarity: float | None = None  # the gradient rule's reference, at the starting weights
     stationarity: float | None = None  # the latest measured
-    step_size: float | None = None  # the line search's latest step
+    step_size: float | None = None  # the line search's next step to try
+    recent: list | None = None  # the line search's last objectives
     stopped: bool = False  # the stopping rule ended the fit: resuming it changes nothing
 
     def plateaued(self, monitored: float, key: str, tol, patience: int) -> bool:
@@ -156,11 +157,12 @@ class Trainer:
         line_search = (settings.learning_rate == "auto" and source.full_batch and loss.smooth
                        and isinstance(state.optimizer, SGD) and state.optimizer.is_plain)
         if line_search and record.step_size is None:
-            record.step_size = state.learning_rate / STEP_GROWTH  # the first epoch tries 1/L itself
+            record.step_size, record.recent = state.learning_rate, []  # the first epoch tries 1/L
         progress = (_Progress(self.name, None if source.rows_per_epoch is None else n_epochs * source.rows_per_epoch)
                     if settings.verbose else None)
         stepper = Stepper(state, settings, loss, schedule, engine=self.engine, progress=progress,
                           line_search=line_search, step_size=record.step_size)
+        stepper.recent = list(record.recent or [])
         rule = "gradient" if (source.full_batch and loss.smooth and not settings.early_stopping) else "plateau"
         try:
             self._epochs(source, stepper, rng, record, n_epochs, stopping, rule)
@@ -187,10 +189,11 @@ class Trainer:
         else:
             monitored = history["val_loss"] if history["val_loss"] else history["loss"]
             k = min(settings.n_iter_no_change, len(monitored) - 1)
-            fall = (monitored[-k - 1] - monitored[-1]) / max(abs(monitored[-1]), 1e-300) if k > 0 else math.nan
+            change = (monitored[-1] - monitored[-k - 1]) / max(abs(monitored[-1]), 1e-300) if k > 0 else math.nan
+            moved = f"{'fell' if change < 0 else 'rose'} by {abs(change):.1e} (relative) over its last {k} epochs"
             measured = source.stationarity(Stepper(state, settings, loss, None, engine=self.engine))
-            message = (f"{where} while the {'validation' if history['val_loss'] else 'training'} loss still fell "
-                       f"by {fall:.1e} (relative) over its last {k} epochs, more than tol={settings.tol:g}"
+            message = (f"{where} while the {'validation' if history['val_loss'] else 'training'} loss {moved}, "
+                       f"more than tol={settings.tol:g}"
                        + ("" if measured is None else f"; the full batch's gradient norm is {measured:.2e}")
                        + ". Raise max_iter or tol, or use a decaying schedule.")
         warnings.warn(message, _convergence_warning(), stacklevel=5)
@@ -216,7 +219,7 @@ class Trainer:
             if epoch.weight_sum == 0:
                 raise ValueError("the source gave no rows")
             record.rows_seen += epoch.rows
-            record.step_size = stepper.step_size
+            record.step_size, record.recent = stepper.step_size, list(stepper.recent)
             loss = self._end_epoch(state, record, epoch.loss_sum / epoch.weight_sum, stepper.last_lr)
             if observe is not None:
                 observe(loss)
