@@ -103,3 +103,17 @@ def test_an_undefined_held_out_r2_is_printed_as_such_and_written_as_null(tmp_pat
     out = run_cli("evaluate", "model.json", "one.csv", "-t", "y", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "undefined: a single row" in out.stdout and "nan" not in out.stdout.lower()
+
+
+def test_a_fit_short_of_tol_says_how_far_and_a_finished_checkpoint_says_so(tmp_path, run_cli):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 3))
+    pd.DataFrame(X, columns=list("abc")).assign(y=X @ [1.0, 2.0, -1.0] + rng.standard_normal(300)).to_csv(
+        tmp_path / "t.csv", index=False)
+    common = ("fit", "t.csv", "--target", "y", "--out", "m.json", "--epochs", "2", "--checkpoint", "ck.json")
+    first = run_cli(*common, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "did not converge in 2 epochs (the gradient's norm at" in " ".join(first.stdout.split())
+    again = run_cli(*common, "--resume", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "ran all its 2 epochs: its model is returned unchanged" in " ".join(again.stdout.split())

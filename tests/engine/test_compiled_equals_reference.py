@@ -115,3 +115,25 @@ def test_same_random_state_same_fit_bit_for_bit(small_data):
     np.testing.assert_array_equal(a.coef_, b.coef_)
     np.testing.assert_array_equal(a.history_["val_loss"], b.history_["val_loss"])
     assert not np.array_equal(a.coef_, c.coef_)
+
+
+@pytest.mark.parametrize("make", [
+    # Plain gradient descent on the full batch: the line search and the gradient rule.
+    lambda: GDRegressor(loss="huber", penalty="elasticnet", alpha=0.05, epsilon=1.0),
+    lambda: GDClassifier(penalty="l1", alpha=0.01),
+    # Adam by name: the search for its rate, then the gradient rule (Huber: see without_intercept).
+    lambda: GDRegressor(optimizer="adam", loss="huber", penalty="l2", alpha=0.05),
+    # Mini-batches: the plateau rule.
+    lambda: GDRegressor(optimizer="momentum", batch_size=8, random_state=0),
+], ids=["line-search-huber-elasticnet", "line-search-multinomial-l1", "adam-searched-rate", "plateau"])
+def test_paths_agree_where_the_stopping_rules_end_them(small_data, make):
+    """The two paths stop at the same epoch with the same weights: the measures the rules use (the
+    stationarity, the line search's tests) are computed alike."""
+    X, y, sw = small_data(seed=2, n=200)
+    if isinstance(make(), GDClassifier):
+        y = np.digitize(y, np.quantile(y, [0.33, 0.66]))
+    compiled, reference = both_paths(make, X, y, sample_weight=sw)
+    assert 1 < compiled.n_iter_ < 1000  # stopped by tol
+    np.testing.assert_allclose(compiled.coef_, reference.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(compiled.intercept_, reference.intercept_, rtol=1e-9, atol=1e-12)
+    assert compiled.n_iter_ == reference.n_iter_ and compiled.learning_rate_ == reference.learning_rate_

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -135,3 +136,51 @@ def test_a_streamed_fit_resumes_where_it_stopped(tmp_path):
     assert again.history_ == uninterrupted.history_
     with pytest.raises(ValueError, match="need a source that can be read again"):
         make(1, checkpoint).fit(iter([(X, X[:, 0])]))
+
+
+def fits_stopped_by_tol(tmp_path):
+    """(name, make(checkpoint, max_iter), data to fit on): fits whose stopping rule ends them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from descend.stream import TableStream
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((2000, 5)) * [1.0, 2.0, 0.5, 3.0, 1.0]
+    y = X @ [1.0, -1.0, 2.0, 0.5, 0.0] + rng.standard_normal(2000)
+    labels = np.digitize(y, [-1.0, 1.0])
+    pq.write_table(pa.table({f"x{j}": X[:, j] for j in range(5)} | {"y": y}), tmp_path / "data.parquet",
+                   row_group_size=500)
+    stream = TableStream(tmp_path / "data.parquet", "y", chunk_rows=400, buffer_rows=1000)
+    return [
+        # the issue's: per-sample SGD, a plateau of the epoch's loss
+        ("per-sample", lambda ck, n: GDRegressor(batch_size=1, random_state=3, max_iter=n, checkpoint=ck), (X, y)),
+        # the full batch: the line search's step and window, and the gradient rule's reference
+        ("full-batch", lambda ck, n: GDClassifier(penalty="l1", alpha=0.01, max_iter=n, checkpoint=ck),
+         (X, labels)),
+        ("streamed", lambda ck, n: GDRegressor(optimizer="adam", batch_size=16, random_state=4, max_iter=n,
+                                               checkpoint=ck), (stream,)),
+    ]
+
+
+def test_resuming_from_any_epoch_of_a_fit_stopped_by_tol_gives_its_model(tmp_path):
+    """A job killed after any checkpoint, the last included, and resumed, ends with the model the
+    uninterrupted fit ended with, bit for bit; resuming a fit that had stopped changes nothing."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    for name, make, data in fits_stopped_by_tol(tmp_path):
+        whole = make(None, 300).fit(*data)
+        assert 2 < whole.n_iter_ < 300, name  # the stopping rule ended it
+        for epoch in range(1, whole.n_iter_ + 1):
+            checkpoint = str(tmp_path / f"{name}-{epoch}.json")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                make(checkpoint, epoch).fit(*data)  # the job's last checkpoint is this epoch's
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                resumed = make(checkpoint, 300).fit(*data, resume=True)
+            np.testing.assert_array_equal(resumed.coef_, whole.coef_, err_msg=f"{name}, epoch {epoch}")
+            np.testing.assert_array_equal(resumed.intercept_, whole.intercept_)
+            assert resumed.history_ == whole.history_ and resumed.n_iter_ == whole.n_iter_
+            said = [str(w.message) for w in caught]
+            assert (epoch == whole.n_iter_) == any("stopping rule ended" in m for m in said), (name, epoch, said)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from contextlib import contextmanager
 
@@ -32,12 +33,19 @@ def print_notice(console, text):
 
 @contextmanager
 def convergence_notice(console, epochs):
-    """A fit's warning that it ran out of epochs, as a notice; other warnings as they are."""
+    """A fit's warning that it ran out of epochs, as a notice saying how far it stopped; other
+    warnings as they are."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
     for warning in caught:
-        if "max_iter" in str(warning.message):
-            print_notice(console, f"did not converge in {epochs} epochs; raise --epochs")
+        text = str(warning.message)
+        if "returned unchanged" in text:  # a resumed fit that had ended already
+            print_notice(console, "the checkpoint holds " + text.split(" holds ", 1)[-1].replace("max_iter", "--epochs"))
+        elif "max_iter" in text:
+            # "... reached max_iter=N epochs with the gradient's norm at ...: the fit stopped short ..."
+            how_far = re.search(r"epochs (?:with|while) (.*?)(?:: the fit stopped short of the optimum)?\. Raise", text)
+            detail = f" ({how_far.group(1)})" if how_far else ""
+            print_notice(console, f"did not converge in {epochs} epochs{detail}; raise --epochs")
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)

@@ -230,8 +230,11 @@ class GDRegressor(RegressorMixin, _BaseGD):
         ``"nesterov"``) 1/L, with L the curvature of the objective measured on
         the data (the largest eigenvalue of X~'WX~/n, for mini-batches the
         expected smoothness of a batch), so that the defaults do not diverge
-        even on unscaled features; for adaptive optimizers their own default
-        rate. A number is the initial rate.
+        even on unscaled features; plain gradient descent on the full batch
+        then takes Barzilai-Borwein steps under a line search (SpaRSA). For
+        adaptive optimizers given by name, the rate of 0.001 ... 1 whose
+        20-epoch run on (at most 10,000 of) the rows ends lowest; given as an
+        instance, the instance's own ``lr``. A number is the initial rate.
     schedule : str or callable
         ``"constant"``, ``"invscaling"`` (lr / t^0.25, scikit-learn's),
         ``"step"`` (halve every 10 epochs), ``"exponential"`` (divide by e
@@ -244,8 +247,19 @@ class GDRegressor(RegressorMixin, _BaseGD):
     max_iter : int
         Epochs at most.
     tol, n_iter_no_change : float or None, int
-        Stop when the training loss (the validation loss with early stopping)
-        has not improved by ``tol`` for ``n_iter_no_change`` epochs in a row.
+        When a fit has converged. On the full batch, with a smooth loss (all
+        but hinge) and no early stopping: when the norm of the objective's
+        minimum-norm subgradient :math:`G` (its gradient, the L1 part's
+        subdifferential taken at its smallest) has fallen to ``tol`` times its
+        value at the start, :math:`\lVert G(\theta_k) \rVert \le
+        \mathrm{tol}\, \lVert G(\theta_0) \rVert`, the optimality test of
+        exact solvers; 1e-6, the default, gives the published digits of ISLR's
+        Default regression. On mini-batches (and for hinge, or the validation
+        loss of early stopping), when the epoch's mean loss :math:`\ell_k` has
+        not fallen below :math:`(1 - \mathrm{tol}) \min_{j<k} \ell_j` for
+        ``n_iter_no_change`` epochs in a row. A fit that ends by ``max_iter``
+        instead warns how far it stopped (the gradient's relative norm, or the
+        loss's last change). ``None`` runs ``max_iter`` epochs, silently.
     penalty, alpha, l1_ratio
         None, ``"l2"``, ``"l1"`` or ``"elasticnet"``, in scikit-learn's
         parameterisation; the L1 part by its proximal step (exact zeros).
