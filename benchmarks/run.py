@@ -2,9 +2,10 @@
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py [--write]
 
-(a) per-sample SGD, 1,000,000 x 100, squared loss + L2, invscaling, 5 epochs: vs SGDRegressor
-(b) mini-batch Adam, batch 32, one epoch over 200,000 x 100: vs torch.optim.Adam on nn.Linear
-    (one thread) and vs a plain NumPy loop
+(a) per-sample SGD, 100,000, 300,000 and 1,000,000 x 100, squared loss + L2, invscaling, 5 epochs:
+    vs SGDRegressor
+(b) mini-batch Adam, batch 32, one epoch over 100,000 and 200,000 x 100: vs torch.optim.Adam on
+    nn.Linear (one thread) and vs a plain NumPy loop
 (c) full-batch squared loss to a relative objective gap of 1e-8: vs NumPy's normal equations
 (d) extra peak memory of a fit beyond X and y, over X's size
 (e) first fit in a fresh process, with the compile cache warm
@@ -39,7 +40,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"a": 0.35, "b": 0.05, "c": 2.0, "d": 0.2, "e": 2.0, "f_rss_mb": 400, "f_throughput": 0.5}
+TARGETS = {"a": 0.30, "b": 0.04, "c": 2.0, "d": 0.2, "e": 2.0, "f_rss_mb": 400, "f_throughput": 0.5}
+SIZES_A = (100_000, 300_000, 1_000_000)
+SIZES_B = (100_000, 200_000)
 
 
 def best_of(repeats, fn):
@@ -60,11 +63,15 @@ def linear_data(n, p, seed=0, dtype=np.float64):
 
 
 def case_a():
+    return {"by_rows": {n: _case_a(n) for n in SIZES_A}}
+
+
+def _case_a(n):
     from sklearn.linear_model import SGDRegressor
 
     from descend import GDRegressor
 
-    X, y = linear_data(1_000_000, 100)
+    X, y = linear_data(n, 100)
     ours = GDRegressor(optimizer="sgd", learning_rate=0.01, schedule="invscaling", batch_size=1, max_iter=5,
                        tol=None, penalty="l2", alpha=1e-6, shuffle=True, random_state=0, standardize=False)
     theirs = SGDRegressor(loss="squared_error", learning_rate="invscaling", eta0=0.01, power_t=0.25, max_iter=5,
@@ -102,11 +109,15 @@ def numpy_minibatch_adam(X, y, lr, batch, seed=0):
 
 
 def case_b():
+    return {"by_rows": {n: _case_b(n) for n in SIZES_B}}
+
+
+def _case_b(n):
     import torch
 
     from descend import GDRegressor
 
-    X, y = linear_data(200_000, 100, seed=1)
+    X, y = linear_data(n, 100, seed=1)
     lr, batch = 0.01, 32
     ours = GDRegressor(optimizer="adam", learning_rate=lr, batch_size=batch, max_iter=1, tol=None, penalty=None,
                        random_state=0, standardize=False)
@@ -503,8 +514,9 @@ def _dask_lines(g):
 
 def write_markdown(results, info, elapsed):
     a, b, c, d, e, f = (results[k] for k in "abcdef")
-    ok = {k: results[k]["ratio" if k != "b" else "ratio_torch"] <= TARGETS[k] for k in "abcde"}
-    ok["a"] = ok["a"] and a["mse_rel_diff"] <= 0.01
+    ok = {k: results[k]["ratio"] <= TARGETS[k] for k in "cde"}
+    ok.update({("a", n): r["ratio"] <= TARGETS["a"] and r["mse_rel_diff"] <= 0.01 for n, r in a["by_rows"].items()})
+    ok.update({("b", n): r["ratio_torch"] <= TARGETS["b"] for n, r in b["by_rows"].items()})
     ok["f_rss"] = f["peak_rss_mb"] < TARGETS["f_rss_mb"]
     ok["f_speed"] = f["throughput_ratio"] >= TARGETS["f_throughput"]
     mark = {True: "met", False: "**missed**"}
@@ -519,16 +531,18 @@ def write_markdown(results, info, elapsed):
         "",
         "| case | descend | peer | ratio | target | |",
         "| --- | --- | --- | --- | --- | --- |",
-        f"| (a) per-sample SGD, 1,000,000 x 100, squared + L2 (1e-6), invscaling from 0.01, shuffled, 5 epochs "
-        f"| {a['descend_s']:.2f} s | SGDRegressor {a['sklearn_s']:.2f} s | {a['ratio']:.3f} | <= 0.35 "
-        f"| {mark[ok['a']]} |",
-        f"| (a) final training MSE | {a['mse_descend']:.6f} | {a['mse_sklearn']:.6f} "
-        f"| {100 * a['mse_rel_diff']:.2f}% apart | within 1% | |",
-        f"| (b) mini-batch Adam, batch 32, 1 epoch, 200,000 x 100 | {b['descend_s'] * 1000:.0f} ms "
-        f"| torch.optim.Adam + nn.Linear (1 thread) {b['torch_s']:.2f} s | {b['ratio_torch']:.3f} | <= 0.05 "
-        f"| {mark[ok['b']]} |",
-        f"| (b) the same, against a plain NumPy loop | | NumPy loop {b['numpy_loop_s']:.2f} s "
-        f"| {b['ratio_numpy_loop']:.3f} | | |",
+        *[line for n, r in a["by_rows"].items() for line in (
+            f"| (a) per-sample SGD, {n:,} x 100, squared + L2 (1e-6), invscaling from 0.01, shuffled, 5 epochs "
+            f"| {r['descend_s']:.3f} s | SGDRegressor {r['sklearn_s']:.3f} s | {r['ratio']:.3f} | <= 0.30 "
+            f"| {mark[ok['a', n]]} |",
+            f"| (a) its final training MSE | {r['mse_descend']:.6f} | {r['mse_sklearn']:.6f} "
+            f"| {100 * r['mse_rel_diff']:.2f}% apart | within 1% | |")],
+        *[line for n, r in b["by_rows"].items() for line in (
+            f"| (b) mini-batch Adam, batch 32, 1 epoch, {n:,} x 100 | {r['descend_s'] * 1000:.1f} ms "
+            f"| torch.optim.Adam + nn.Linear (1 thread) {r['torch_s']:.2f} s | {r['ratio_torch']:.3f} | <= 0.04 "
+            f"| {mark[ok['b', n]]} |",
+            f"| (b) the same, against a plain NumPy loop | | NumPy loop {r['numpy_loop_s']:.3f} s "
+            f"| {r['ratio_numpy_loop']:.3f} | | |")],
         f"| (s) set-up of a one-epoch fit of that kind on 100,000 x 100, standardized (all but the epoch): "
         f"one pass over X, its summary ({results['s']['summary_pass_s'] * 1000:.1f} ms; a bare read of X takes "
         f"{results['s']['one_read_s'] * 1000:.1f} ms), and {results['s']['fixed_s'] * 1000:.1f} ms of fixed costs, "
@@ -572,8 +586,10 @@ def write_markdown(results, info, elapsed):
         "",
         *_dask_lines(results["g"]),
         *_default_fit_lines(results["v"]),
-        "How to read them: (a) and (b) are dominated by the compiled per-step loop; (a) gathers each block of "
-        "shuffled rows into a small buffer so the memory reads overlap. (c) costs one X'X, as the normal "
+        "How to read them: (a) and (b) are dominated by the compiled per-step loop, which reads each shuffled "
+        "row where it lies and asks the processor for the row eight steps ahead, so that the cache misses "
+        "overlap; (a) also pays, each epoch, for the shuffle and the schedule's rates, and once for the pass "
+        "that checks X and finds its moments, a larger share at 100,000 rows. (c) costs one X'X, as the normal "
         "equations do, and then O(p^2) per epoch. (d) is measured as the rise of the process's peak resident "
         "memory during the fit.",
         "",

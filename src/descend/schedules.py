@@ -35,7 +35,7 @@ __all__ = [
 
 
 def _check_step(t):
-    if np.any(np.asarray(t) < 1):
+    if np.min(t) < 1:
         raise ValueError(f"schedules count steps from 1, got t={np.min(t)}")
     return t
 
@@ -290,7 +290,8 @@ def rates(schedule, first_step: int, count: int) -> np.ndarray:
 
     One call on an array for the schedules that allow it; else one call per step.
     """
-    steps = np.arange(first_step, first_step + count)
+    # Float steps: a vectorized schedule would convert integer ones to compute its powers anyway.
+    steps = np.arange(first_step, first_step + count, dtype=np.float64)
     if getattr(schedule, "vectorized", False):
         values = np.broadcast_to(np.asarray(schedule(steps), dtype=float), steps.shape)
     else:

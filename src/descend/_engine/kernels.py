@@ -7,11 +7,11 @@ with its tuple of ``state`` arrays and ``t``, the number of steps taken
 before. The step count and the optimizer state are the caller's: a kernel
 updates ``theta`` and the state arrays in place and returns sums.
 
-:func:`batch_steps` copies each block of up to 256 rows of a shuffled batch
-into a small buffer before using them: the copies of independent rows
-overlap in memory, where row-by-row reads would wait on each other.
-:func:`plain_sgd_steps` is per-sample plain gradient descent, the hot loop
-of SGD, on its own. For squared error on the full batch, :func:`gram_step`
+The kernels read the rows where they lie, in the order given, and ask the
+processor for the row a few steps ahead while they work on this one
+(:mod:`descend._engine.prefetch`), so that the cache misses of shuffled rows
+overlap instead of queueing. :func:`plain_sgd_steps` is per-sample plain
+gradient descent, the hot loop of SGD, on its own. For squared error on the full batch, :func:`gram_step`
 takes the same step from the weighted Gram matrix, so an epoch costs
 :math:`O(p^2)` instead of a pass over the data. :func:`gradient_sum` and
 :func:`apply_gradient` split a full-batch step in two for a cluster: sums
@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.core import types
+from numba.extending import overload
 
 from ..losses import HINGE, HUBER, LOG_LOSS, MULTINOMIAL, SQUARED_ERROR, hinge, huber, log_loss
 from ..losses import softmax_cross_entropy, squared_error
+from .prefetch import ROWS_AHEAD, prefetch_row
 from .rules import take_step
 
-__all__ = ["batch_steps", "plain_sgd_steps", "gram_step", "gradient_sum", "apply_gradient", "mean_loss",
-           "GATHER_ROWS"]
+__all__ = ["batch_steps", "plain_sgd_steps", "gram_gradient", "gram_step", "gradient_sum", "apply_gradient",
+           "mean_loss", "row_of"]
 
-GATHER_ROWS = 256
 # The loop may reorder sums and fuse multiply-adds, so that dot products vectorize;
 # not "nnan"/"ninf": NaN and inf must still propagate, to be caught as divergence.
 FAST = {"reassoc", "nsz", "arcp", "contract"}
@@ -98,19 +100,26 @@ def _add_row_gradient(grad, x, weight, dscores, n_out):
 
 
 @njit(cache=True, inline="always")
-def _add_rows(block_X, block_y, block_w, lo, hi, theta, n_out, loss, epsilon, grad, scores, dscores):
-    """Rows lo:hi of a gathered block, all in one batch: their gradients added to grad;
-    returns their (weighted loss sum, weight sum)."""
+def _add_batch(X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out, loss, epsilon, grad, scores,
+               dscores):
+    """Rows order[lo:hi], one batch: their gradients, times their weights, added to grad; returns
+    (weighted loss sum, weight sum). A call per batch, not per row: each call of an inlined
+    function that takes arrays costs Numba reference counts."""
+    weighted = weights.shape[0] > 0
+    n_rows = order.shape[0]
     loss_sum = 0.0
     weight_sum = 0.0
     if n_out == 1 and loss != MULTINOMIAL:
-        # The common case written out: one score and one derivative per row and no loop over
-        # outputs, which LLVM vectorizes (3x faster than the general loop below).
-        p = block_X.shape[1]
+        # The common case written out: one score and one derivative, no loop over outputs,
+        # which LLVM vectorizes (3x faster than the general loop below).
+        p = X.shape[1]
         for r in range(lo, hi):
-            x = block_X[r]
-            weight = block_w[r]
-            value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], block_y[r], loss, epsilon)
+            if r + ROWS_AHEAD < n_rows:
+                prefetch_row(X, order[r + ROWS_AHEAD])
+            i = order[r]
+            x = row_of(X, i, center, scale, buffer)
+            weight = weights[i] if weighted else 1.0
+            value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], y[i], loss, epsilon)
             loss_sum += weight * value
             weight_sum += weight
             d *= weight
@@ -119,42 +128,39 @@ def _add_rows(block_X, block_y, block_w, lo, hi, theta, n_out, loss, epsilon, gr
             grad[p] += d
         return loss_sum, weight_sum
     for r in range(lo, hi):
-        x = block_X[r]
-        weight = block_w[r]
-        loss_sum += weight * _row_loss(x, block_y[r], theta, n_out, loss, epsilon, scores, dscores)
+        if r + ROWS_AHEAD < n_rows:
+            prefetch_row(X, order[r + ROWS_AHEAD])
+        i = order[r]
+        x = row_of(X, i, center, scale, buffer)
+        weight = weights[i] if weighted else 1.0
+        loss_sum += weight * _row_loss(x, y[i], theta, n_out, loss, epsilon, scores, dscores)
         weight_sum += weight
         _add_row_gradient(grad, x, weight, dscores, n_out)
     return loss_sum, weight_sum
 
 
-# ------------------------------------------------------------ gathering
-@njit(cache=True)
-def _gather_block(X, y, weights, order, start, count, center, scale, standardized, block_X, block_y, block_w):
-    """Copy rows order[start:start + count], standardized, into the block buffers.
-
-    Compiled on its own (not inlined into the fastmath loop): LLVM makes a
-    better copy loop of it, 25% faster on shuffled per-sample epochs."""
-    p = X.shape[1]
-    weighted = weights.shape[0] > 0
-    for r in range(count):
-        i = order[start + r]
-        if standardized:
-            for j in range(p):
-                block_X[r, j] = (X[i, j] - center[j]) * scale[j]
-        else:
-            for j in range(p):
-                block_X[r, j] = X[i, j]
-        block_y[r] = y[i]
-        block_w[r] = weights[i] if weighted else 1.0
+def row_of(X, i, center, scale, buffer):
+    """Row i of X in the steps' coordinates: (x - center) * scale written into ``buffer``, or X's
+    own row when ``center`` is None. In compiled code, which of the two is settled when a kernel
+    is compiled, from center's type, so that the loop over rows has no branch and no copy for rows
+    taken as they are (a branch there cost 30% of a per-sample step, measured)."""
+    if center is None:
+        return X[i]
+    buffer[:] = (X[i] - center) * scale
+    return buffer
 
 
-@njit(cache=True)
-def _gather_buffers(X, y, n_rows, batch_size):
-    """The block buffers (rows, targets, weights): whole batches when batches are small, so that
-    per-sample steps gather 256 rows at once too."""
-    block_rows = GATHER_ROWS if batch_size >= GATHER_ROWS else (GATHER_ROWS // batch_size) * batch_size
-    rows = min(block_rows, n_rows)
-    return np.empty((rows, X.shape[1]), dtype=X.dtype), np.empty(rows, dtype=y.dtype), np.empty(rows)
+@overload(row_of, inline="always")
+def _compiled_row_of(X, i, center, scale, buffer):
+    if isinstance(center, types.NoneType):
+        return lambda X, i, center, scale, buffer: X[i]
+
+    def standardized(X, i, center, scale, buffer):
+        for j in range(X.shape[1]):
+            buffer[j] = (X[i, j] - center[j]) * scale[j]
+        return buffer
+
+    return standardized
 
 
 # ---------------------------------------------------------------- steps
@@ -220,43 +226,30 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     so that a stream can read its next piece meanwhile.
     """
     X, y, weights = data
-    theta, center, scale, n_out, fit_intercept, standardized = model
+    theta, center, scale, n_out, fit_intercept = model
     loss, epsilon, l1, l2 = objective
     n_rows = order.shape[0]
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
-    block_X, block_y, block_w = _gather_buffers(X, y, n_rows, batch_size)
-    block_size = block_X.shape[0]
+    buffer = np.empty(X.shape[1], dtype=X.dtype)
     has_l1 = np.any(l1 > 0)
     measure = batch_size >= n_rows
     stationarity = -1.0
     loss_sum = 0.0
     weight_sum = 0.0
     step = 0
-    block_start = block_end = 0
-    batch_start = batch_end = 0
-    q = 0
-    while q < n_rows:
-        if q == batch_end:  # a new batch
-            batch_start, batch_end = q, min(q + batch_size, n_rows)
-            for j in range(grad.shape[0]):
-                grad[j] = 0.0
-        if q == block_end:  # refill the block from row q on
-            block_start, block_end = q, min(q + block_size, n_rows)
-            _gather_block(X, y, weights, order, q, block_end - q, center, scale, standardized, block_X, block_y,
-                          block_w)
-        end = min(block_end, batch_end)
-        part, weights_met = _add_rows(block_X, block_y, block_w, q - block_start, end - block_start, theta, n_out,
-                                      loss, epsilon, grad, scores, dscores)
+    for batch_start in range(0, n_rows, batch_size):
+        batch_end = min(batch_start + batch_size, n_rows)
+        for j in range(grad.shape[0]):
+            grad[j] = 0.0
+        part, weights_met = _add_batch(X, y, weights, order, batch_start, batch_end, center, scale, buffer, theta,
+                                       n_out, loss, epsilon, grad, scores, dscores)
         loss_sum += part
         weight_sum += weights_met
-        q = end
-        if q == batch_end:
-            stationarity = _finish_step(theta, grad, n_out, fit_intercept,
-                                        1.0 / ((batch_end - batch_start) * weight_mean), l1, has_l1, l2,
-                                        hyperparameters, state, t + step + 1, lrs[step], measure)
-            step += 1
+        stationarity = _finish_step(theta, grad, n_out, fit_intercept, 1.0 / ((batch_end - batch_start) * weight_mean),
+                                    l1, has_l1, l2, hyperparameters, state, t + step + 1, lrs[step], measure)
+        step += 1
     return loss_sum, weight_sum, stationarity
 
 
@@ -268,34 +261,34 @@ def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
     A loop of its own: as a branch inside :func:`batch_steps` it slowed the
     batched steps down twofold. Returns (weighted loss sum, weight sum)."""
     X, y, weights = data
-    theta, center, scale, _, fit_intercept, standardized = model
+    theta, center, scale, _, fit_intercept = model
     loss, epsilon, l1, l2 = objective
     p = X.shape[1]
-    n_rows = order.shape[0]
-    block_X, block_y, block_w = _gather_buffers(X, y, n_rows, 1)
+    buffer = np.empty(p, dtype=X.dtype)
+    weighted = weights.shape[0] > 0
     has_l1 = np.any(l1 > 0)
+    per_weight = 1.0 / weight_mean  # a multiplication on each row's critical path, not a division
     loss_sum = 0.0
     weight_sum = 0.0
-    for block_start in range(0, n_rows, block_X.shape[0]):
-        block_fill = min(block_X.shape[0], n_rows - block_start)
-        _gather_block(X, y, weights, order, block_start, block_fill, center, scale, standardized, block_X,
-                      block_y, block_w)
-        for r in range(block_fill):
-            x = block_X[r]
-            weight = block_w[r]
-            weight_sum += weight
-            value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], block_y[r], loss, epsilon)
-            loss_sum += weight * value
-            d = weight * d / weight_mean
-            lr = lrs[block_start + r]
+    for r in range(order.shape[0]):
+        if r + ROWS_AHEAD < order.shape[0]:
+            prefetch_row(X, order[r + ROWS_AHEAD])
+        i = order[r]
+        x = row_of(X, i, center, scale, buffer)
+        weight = weights[i] if weighted else 1.0
+        weight_sum += weight
+        value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], y[i], loss, epsilon)
+        loss_sum += weight * value
+        d = weight * d * per_weight
+        lr = lrs[r]
+        for j in range(p):
+            theta[j] -= lr * (d * x[j] + l2[j] * theta[j])
+        if fit_intercept:
+            theta[p] -= lr * d
+        if has_l1:
             for j in range(p):
-                theta[j] -= lr * (d * x[j] + l2[j] * theta[j])
-            if fit_intercept:
-                theta[p] -= lr * d
-            if has_l1:
-                for j in range(p):
-                    threshold = lr * l1[j]
-                    theta[j] = theta[j] - min(max(theta[j], -threshold), threshold)
+                threshold = lr * l1[j]
+                theta[j] = theta[j] - min(max(theta[j], -threshold), threshold)
     return loss_sum, weight_sum
 
 
@@ -336,24 +329,16 @@ def gradient_sum(data, rows, model, objective):
     """(weighted loss sum, weight sum, summed gradient) over the rows ``rows`` of the data, at
     ``model.theta``, before any normalization or penalty (see :func:`apply_gradient`): a full batch's,
     or a cluster partition's share of one, summed over partitions. The rows go through the same
-    gather blocks and row sums as :func:`batch_steps`."""
+    row sums as :func:`batch_steps`."""
     X, y, weights = data
-    theta, center, scale, n_out, _, standardized = model
+    theta, center, scale, n_out, _ = model
     loss, epsilon, _, _ = objective
-    n_rows = rows.shape[0]
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
-    block_X, block_y, block_w = _gather_buffers(X, y, n_rows, GATHER_ROWS)
-    loss_sum = 0.0
-    weight_sum = 0.0
-    for start in range(0, n_rows, block_X.shape[0]):
-        count = min(block_X.shape[0], n_rows - start)
-        _gather_block(X, y, weights, rows, start, count, center, scale, standardized, block_X, block_y, block_w)
-        part, weights_met = _add_rows(block_X, block_y, block_w, 0, count, theta, n_out, loss, epsilon, grad, scores,
-                                      dscores)
-        loss_sum += part
-        weight_sum += weights_met
+    buffer = np.empty(X.shape[1], dtype=X.dtype)
+    loss_sum, weight_sum = _add_batch(X, y, weights, rows, 0, rows.shape[0], center, scale, buffer, theta, n_out, loss,
+                                      epsilon, grad, scores, dscores)
     return loss_sum, weight_sum, grad
 
 
@@ -371,18 +356,19 @@ def apply_gradient(model, objective, hyperparameters, state, t, grad, norm, lr):
 def mean_loss(data, rows, model, objective):
     """Weighted mean loss over ``rows`` (no penalty)."""
     X, y, weights = data
-    theta, center, scale, n_out, _, _ = model
+    theta, center, scale, n_out, _ = model
     loss, epsilon, _, _ = objective
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
-    x = np.empty(X.shape[1], dtype=X.dtype)
+    buffer = np.empty(X.shape[1], dtype=X.dtype)
     weighted = weights.shape[0] > 0
     total = 0.0
     weight_sum = 0.0
     for r in range(rows.shape[0]):
+        if r + ROWS_AHEAD < rows.shape[0]:
+            prefetch_row(X, rows[r + ROWS_AHEAD])
         i = rows[r]
-        for j in range(X.shape[1]):
-            x[j] = (X[i, j] - center[j]) * scale[j]
+        x = row_of(X, i, center, scale, buffer)
         weight = weights[i] if weighted else 1.0
         total += weight * _row_loss(x, y[i], theta, n_out, loss, epsilon, scores, dscores)
         weight_sum += weight

@@ -16,9 +16,9 @@ __all__ = ["Data", "Model", "Objective", "Gram"]
 Data = namedtuple("Data", "X y weights")
 
 #: The parameters and the coordinates they live in: ``theta`` (n_out * (p + 1),), ``center`` and
-#: ``scale`` (p,), the standardization the steps apply to each row; ``standardized`` False promises
-#: center 0 and scale 1, so that the loops skip applying them.
-Model = namedtuple("Model", "theta center scale n_out fit_intercept standardized")
+#: ``scale`` (p,), the standardization the steps apply to each row, (x - center) * scale; both None
+#: when the steps take the rows as they are (then the kernels compiled for it skip the arithmetic).
+Model = namedtuple("Model", "theta center scale n_out fit_intercept")
 
 #: What is minimized: the loss (a code of descend.losses), Huber's ``epsilon``, and the penalty's
 #: per-coordinate L1 and L2 weights in standardized coordinates (float64 arrays of length p).

@@ -41,7 +41,7 @@ def gradient_sum(data, rows, model, objective):
     """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
     X, y, weights = data
     params = model.theta.reshape(model.n_out, -1)  # rows are outputs, last column the intercept
-    Xb = (X[rows] - model.center) * model.scale
+    Xb = X[rows] if model.center is None else (X[rows] - model.center) * model.scale
     wb = weights[rows] if weights.size else np.ones(len(rows))
     loss, derivative = _batch_losses(Xb @ params[:, :-1].T + params[:, -1], y[rows], objective)
     derivative = derivative * wb[:, None]

@@ -97,8 +97,9 @@ class Stepper:
         """(model, objective, hyperparameters, state arrays) as the kernels take them, made anew
         at each call: a restored or averaged state may have new arrays."""
         state = self.state
-        model = Model(state.theta, state.center, state.scale, state.n_out, self.settings.fit_intercept,
-                      state.standardized)
+        # Without standardization (center 0, scale 1) the kernels take the rows as they are.
+        center, scale = (state.center, state.scale) if state.standardized else (None, None)
+        model = Model(state.theta, center, scale, state.n_out, self.settings.fit_intercept)
         l1, l2 = state.penalty_weights(self.settings.penalty)
         objective = Objective(self.loss.code, self.settings.epsilon, l1, l2)
         optimizer = state.optimizer

@@ -1,0 +1,70 @@
+"""A hint to the processor: start bringing a row of X into cache, without waiting for it.
+
+Shuffled rows are scattered over memory, and a loop that reads one row, then
+updates the weights with it, then reads the next, waits for each row's cache
+misses in turn. Asking for the row a few steps ahead lets those misses
+overlap with the work on the rows before::
+
+    for r in range(len(order)):
+        if r + ROWS_AHEAD < len(order):
+            prefetch_row(X, order[r + ROWS_AHEAD])
+        ... work on row order[r] ...
+
+On per-sample SGD over shuffled 100,000 x 100 rows that took an epoch from
+10.7 ms (the engine copying blocks of rows into a buffer first, as it did
+before) to 5.2 ms, and over 1,000,000 x 100 from 107 to 105 ms. It changes
+no result: a prefetch reads nothing back.
+
+:func:`prefetch_row` is a Numba intrinsic, lowered straight to LLVM's
+``llvm.prefetch``: a helper function taking the array would cost Numba a
+reference count at every row.
+"""
+
+from __future__ import annotations
+
+from llvmlite import binding, ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+__all__ = ["prefetch_row", "ROWS_AHEAD"]
+
+# How many rows ahead to ask for: 8 was the fastest of 2, 4, 8, 16 and 32 on the rows above.
+ROWS_AHEAD = 8
+# Bytes in a cache line: one prefetch each.
+_LINE_BYTES = 64
+# The intrinsic's name follows LLVM's pointer types: opaque from LLVM 17 on.
+_NAME = "llvm.prefetch.p0" if binding.llvm_version_info[0] >= 17 else "llvm.prefetch.p0i8"
+
+
+@intrinsic
+def prefetch_row(typingctx, matrix, row):
+    """Prefetch every cache line of ``matrix[row]`` (a C-ordered 2-D array) for reading, into all
+    cache levels. Compiled code only."""
+    if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and matrix.layout == "C"):
+        return None
+    signature = types.void(matrix, row)
+
+    def codegen(context, builder, sig, args):
+        view = context.make_array(sig.args[0])(context, builder, args[0])
+        row_index = context.cast(builder, args[1], sig.args[1], types.intp)
+        first = cgutils.get_item_pointer(context, builder, sig.args[0], view,
+                                         [row_index, context.get_constant(types.intp, 0)], wraparound=False)
+        byte = ir.PointerType(ir.IntType(8))
+        start = builder.bitcast(first, byte)
+        columns = cgutils.unpack_tuple(builder, view.shape, 2)[1]
+        row_bytes = builder.mul(columns, context.get_constant(types.intp, context.get_abi_sizeof(
+            context.get_data_type(sig.args[0].dtype))))
+        lines = builder.udiv(builder.add(row_bytes, context.get_constant(types.intp, _LINE_BYTES - 1)),
+                             context.get_constant(types.intp, _LINE_BYTES))
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [byte, ir.IntType(32), ir.IntType(32), ir.IntType(32)]),
+            _NAME)
+        flag = ir.IntType(32)
+        with cgutils.for_range(builder, lines) as loop:
+            offset = builder.mul(loop.index, context.get_constant(types.intp, _LINE_BYTES))
+            address = builder.gep(start, [offset])
+            builder.call(function, [address, flag(0), flag(3), flag(1)])
+        return context.get_dummy_value()
+
+    return signature, codegen
