@@ -30,6 +30,8 @@ The modules:
 * :mod:`~descend._engine.rules`: which optimizer step a compiled loop takes,
   found from the type of the optimizer's hyperparameters;
 * :mod:`~descend._engine.kernels`: the loops compiled with Numba;
+* :mod:`~descend._engine.prefetch`: the hint that lets the loops' cache
+  misses on shuffled rows overlap;
 * :mod:`~descend._engine.reference`: the same algorithm in NumPy, to be
   read, held equal to the kernels by the tests;
 * :mod:`~descend._engine.stats`: one pass over the data before training
