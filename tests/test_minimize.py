@@ -198,3 +198,73 @@ def test_bad_objectives_raise_clear_errors():
         minimize(lambda x: 1.0, [1.0, 1.0])
     with pytest.raises(TypeError, match="fun must be callable"):
         minimize("rosenbrock", [1.0, 1.0])
+
+
+def test_record_false_keeps_the_last_iterate_of_the_same_run():
+    f = Rosenbrock()
+    full = minimize(f, f.start, "adam", lr=0.05, max_iter=3000)
+    last = minimize(f, f.start, "adam", lr=0.05, max_iter=3000, record=False)
+    assert last.n_iter == full.n_iter == 2022 and last.converged and last.message == full.message
+    np.testing.assert_array_equal(last.x, full.x)
+    np.testing.assert_array_equal(last.path, full.path[-1:])
+    np.testing.assert_array_equal(last.loss_history, [full.fun])
+    np.testing.assert_array_equal(last.lr_history, [0.05])
+    assert last.n_fev == full.n_fev == 2023
+    scheduled = minimize(Bowl(), [1.0, 1.0], "sgd", schedule=lambda t: 0.1 / t, max_iter=4, tol=None, record=False)
+    np.testing.assert_array_equal(scheduled.lr_history, [0.025])
+    untouched = minimize(Bowl(), [1.0, 1.0], "sgd", max_iter=0, record=False)
+    assert untouched.path.shape == (1, 2) and untouched.lr_history.shape == (0,)
+
+
+def test_record_false_divergence_keeps_the_last_finite_iterate():
+    with pytest.raises(DivergenceError) as full:
+        minimize(Bowl(), [1.0, 1.0], SGD(lr=1.0), max_iter=1000)
+    with pytest.raises(DivergenceError) as last:
+        minimize(Bowl(), [1.0, 1.0], SGD(lr=1.0), max_iter=1000, record=False)
+    assert last.value.iteration == full.value.iteration
+    np.testing.assert_array_equal(last.value.path, full.value.path[-1:])
+    np.testing.assert_array_equal(last.value.loss_history, full.value.loss_history[-1:])
+
+
+def test_a_nan_gradient_keeps_the_iterates_before_it():
+    def fun(x):  # as in the test above: x[0] = 0.8^k passes below 0.5 at step 4
+        return float(x @ x), (2 * x if abs(x[0]) > 0.5 else np.array([np.nan, 0.0]))
+
+    for record in (True, False):
+        with pytest.raises(DivergenceError) as info:
+            minimize(fun, [1.0, 0.0], SGD(lr=0.1), max_iter=100, record=record)
+        expected = [[0.8**k, 0.0] for k in range(4)] if record else [[0.8**3, 0.0]]
+        np.testing.assert_allclose(info.value.path, expected, rtol=1e-15)
+        assert np.all(np.isfinite(info.value.loss_history)) and len(info.value.loss_history) == len(expected)
+
+
+def test_the_record_grows_past_its_first_rows():
+    # 3000 steps: the arrays start at 1024 rows and double twice; every row is still the closed form.
+    result = minimize(Bowl(), [1.0, -1.0], SGD(lr=0.005), max_iter=3000, tol=None)
+    k = np.arange(3001)
+    np.testing.assert_allclose(result.path, np.column_stack([0.99**k, -(0.98**k)]), rtol=1e-12)
+    np.testing.assert_allclose(result.loss_history, 0.99 ** (2 * k) + 2 * 0.98 ** (2 * k), rtol=1e-12)
+    assert result.lr_history.shape == (3000,) and np.all(result.lr_history == 0.005)
+
+
+def test_a_huge_finite_gradient_is_not_a_divergence():
+    # |g|^2 = 1e320 overflows to inf; the gradient itself is finite, so the run goes on.
+    def linear(x):
+        return 1e160 * float(x[0]), np.array([1e160, 0.0])
+
+    result = minimize(linear, [0.0, 0.0], SGD(lr=1e-170), max_iter=3)
+    assert result.n_iter == 3 and not result.converged
+    np.testing.assert_allclose(result.path[:, 0], [0.0, -1e-10, -2e-10, -3e-10])
+
+
+def test_line_search_counts_every_trial_and_records_the_accepted_rates():
+    wrapped, calls = recording(Rosenbrock())
+    result = minimize(wrapped, [-1.5, 2.0], SGD(lr=0.1), line_search=True, max_iter=40, tol=None)
+    assert result.n_fev == len(calls) > result.n_iter + 1  # rejected trials cost calls too
+    assert result.lr_history.shape == (40,) and len(set(result.lr_history)) > 1
+    assert np.all(np.log2(0.1 / result.lr_history) % 1 == 0)  # 0.1 halved a whole number of times
+
+
+def test_record_must_be_a_bool():
+    with pytest.raises(TypeError, match="record must be True or False, got str: 'no'"):
+        minimize(Bowl(), [1.0, 1.0], record="no")

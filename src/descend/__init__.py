@@ -4,8 +4,9 @@
 >>> from descend.functions import Rosenbrock
 >>> result = descend.minimize(Rosenbrock(), [-1.5, 2.0], "adam", lr=0.05, max_iter=5000)
 
-``import descend`` loads the optimizers, the schedules and ``minimize``
-(NumPy and Numba); the linear models, which need scikit-learn, are loaded
+``import descend`` loads the optimizers, the schedules, ``minimize`` and
+``check_gradient`` (NumPy and Numba; autograd only when ``jac="autograd"``
+asks for it); the linear models, which need scikit-learn, are loaded
 the first time ``descend.GDRegressor``, ``descend.GDClassifier`` or
 ``descend.load`` is used.
 """
@@ -13,6 +14,7 @@ the first time ``descend.GDRegressor``, ``descend.GDClassifier`` or
 from . import curvature, functions, losses, optimizers, penalties, schedules
 from ._version import __version__
 from .exceptions import DivergenceError
+from .gradients import GradientCheck, check_gradient
 from .minimize import OptimizeResult, StepInfo, minimize
 from .optimizers import get_optimizer
 
@@ -23,6 +25,8 @@ __all__ = [
     "minimize",
     "OptimizeResult",
     "StepInfo",
+    "check_gradient",
+    "GradientCheck",
     "DivergenceError",
     "get_optimizer",
     "optimizers",

@@ -11,6 +11,14 @@ returns ``{"path": [[x, y], ...] (iters + 1 points, fewer if it diverged),
 parameter is validated: a bad one is answered with HTTP 422 and a message,
 never 500. ``GET /api/surface?function=...`` gives the contour grid and
 ``GET /api/names`` the library's function and optimizer names.
+
+A 10,000-step path is answered in a few tens of milliseconds
+(``benchmarks/minimize_cases.py`` measures it): the gradient norms along it
+are one vectorized call of the surface's analytic gradient, and the answer
+goes out as bytes encoded at once, skipping FastAPI's ``jsonable_encoder``
+(which walks every number in Python): by ``orjson`` when it is installed,
+else by the standard library's ``json`` (about 14 ms more for 30,000
+numbers, the time of printing each float's shortest form).
 """
 
 from __future__ import annotations
@@ -59,8 +67,9 @@ def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, 
     if y0 is not None:
         start[1] = y0
     points, values, diverged = trace(surface, start, _optimizer(optimizer, lr, momentum, beta1, beta2), iters)
-    gradients = np.array([np.linalg.norm(surface.grad(p)) for p in points])
-    below = np.flatnonzero(gradients < CONVERGED)
+    # All the points at once (the named surfaces' gradients take a stack (2, n)); the norm as minimize's tol sees it.
+    gradients = surface.grad(points.T)
+    below = np.flatnonzero(np.sqrt(np.einsum("in,in->n", gradients, gradients)) < CONVERGED)
     return {"function": surface.name, "optimizer": optimizer, "path": points.tolist(), "loss": values.tolist(),
             "diverged": diverged, "converged_at": int(below[0]) if below.size else None}
 
@@ -95,16 +104,32 @@ def html_paths(function, runs, path) -> None:
         figure.write_html(temporary, include_plotlyjs=True, full_html=True)
 
 
+def json_encoder():
+    """``body -> bytes`` of JSON: ``orjson.dumps`` when orjson is installed, else the standard library's.
+
+    Both write each float in its shortest form that reads back to the same
+    double, so the page gets the library's path to the last bit either way.
+    """
+    try:
+        import orjson
+    except ImportError:
+        import json
+
+        return lambda body: json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+    return orjson.dumps
+
+
 def create_app():
     """The FastAPI application (``uvicorn`` serves it)."""
     from fastapi import FastAPI, HTTPException, Query
-    from fastapi.responses import FileResponse, HTMLResponse
+    from fastapi.responses import FileResponse, HTMLResponse, Response
 
     app = FastAPI(title="descend explorer", docs_url=None, redoc_url=None)
     page = resources.files("descend").joinpath("explorer_page.html").read_text(encoding="utf-8")
     import plotly
 
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    encode = json_encoder()
 
     @app.get("/", response_class=HTMLResponse)
     def index():
@@ -136,9 +161,12 @@ def create_app():
         beta2: float | None = Query(None, ge=0, lt=1, allow_inf_nan=False),
     ):
         try:
-            return compute_path(function.value, optimizer.value, lr, iters, x0, y0, momentum, beta1, beta2)
+            body = compute_path(function.value, optimizer.value, lr, iters, x0, y0, momentum, beta1, beta2)
         except ValueError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
+        # Bytes of our own: FastAPI would otherwise pass the 30,000 numbers of a 10,000-step path through
+        # jsonable_encoder one by one (27 ms).
+        return Response(encode(body), media_type="application/json")
 
     return app
 

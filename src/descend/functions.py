@@ -4,8 +4,11 @@ Each surface is callable as ``f(x) -> (value, gradient)``, the form
 :func:`descend.minimize` takes, and has ``value(x)``, ``grad(x)``,
 ``minima`` (one row per global minimum), ``min_value``, and for the 2-D
 ones a ``domain`` ((x_min, x_max), (y_min, y_max)) and a classic ``start``
-for pictures. ``value`` also takes a stack of points shaped ``(2, ...)``
-(a grid), which is how contour plots evaluate it.
+for pictures. ``value`` and ``grad`` also take a stack of points shaped
+``(dim, ...)`` (a grid, a path), which is how contour plots evaluate the
+surface and the explorer the gradient along a path, in one call each.
+The gradients are analytic; ``descend.check_gradient`` holds each one
+equal to central differences (``tests/test_gradients.py``).
 """
 
 from __future__ import annotations
@@ -109,7 +112,10 @@ class Quadratic(Surface):
         return 0.5 * np.einsum("i...,ij,j...->...", x, self.A, x) - np.einsum("i,i...->...", self.b, x)
 
     def grad(self, x):
-        return self.A @ x - self.b
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            return self.A @ x - self.b
+        return np.einsum("ij,j...->i...", self.A, x) - self.b.reshape((-1,) + (1,) * (x.ndim - 1))
 
     def hvp(self, x, v):
         """Hessian-vector product: A v."""

@@ -11,7 +11,16 @@ r"""The generic loop: minimize any differentiable function by gradient descent.
 
 ``fun`` is called once at each iterate, in order, so an objective may change
 from call to call (online learning); the gradient returned by call k drives
-step k.
+step k. (With ``jac="2-point"`` or ``"3-point"`` it is also called at the
+points around each iterate that finite differences need:
+:mod:`descend.gradients`.)
+
+The loop costs little beside ``fun`` and the optimizer's step: the rows of
+the result go into arrays allocated ahead and grown by doubling; the
+gradient's squared norm :math:`g \cdot g`, one compiled pass, tells both
+whether the gradient is finite and, with ``tol``, whether to stop; and a
+penalty, bounds, a schedule or callbacks cost nothing when absent.
+(``benchmarks/minimize_cases.py`` measures it against a bare loop.)
 """
 
 from __future__ import annotations
@@ -21,9 +30,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy as np
+from numba import njit
 
 from ._checks import check_integer, check_tolerance
 from .exceptions import EXPLOSION_FACTOR, DivergenceError
+from .gradients import fun_calls_per_point, value_and_grad
 from .optimizers import SGD, Optimizer, get_optimizer
 from .penalties import ElasticNet
 from .schedules import as_schedule
@@ -35,6 +46,19 @@ __all__ = ["minimize", "OptimizeResult", "StepInfo"]
 ARMIJO_C = 1e-4
 ARMIJO_SHRINK = 0.5
 ARMIJO_MAX_BACKTRACKS = 60
+
+
+@njit(cache=True)
+def squared_norm(g: np.ndarray) -> float:
+    r""":math:`\|g\|^2 = \sum_i g_i^2`, summed in float64; inf or NaN when a coordinate is.
+
+    Compiled: on a vector of a few coordinates NumPy's ``g.dot(g)`` spends
+    three times as long entering its machinery as this takes.
+    """
+    total = 0.0
+    for i in range(g.size):
+        total += g[i] * g[i]
+    return total
 
 
 @dataclass
@@ -140,30 +164,33 @@ def _check_line_search(line_search: bool, optimizer: Optimizer) -> None:
         )
 
 
+def _check_record(record) -> bool:
+    if not isinstance(record, (bool, np.bool_)):
+        raise TypeError(f"record must be True or False, got {type(record).__name__}: {record!r}")
+    return bool(record)
+
+
 def minimize(
-    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
-    x0,
-    optimizer: str | Optimizer = "adam",
-    *,
-    schedule=None,
-    penalty: ElasticNet | None = None,
-    bounds=None,
-    max_iter: int = 1000,
-    tol: float | None = 1e-6,
-    callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable = (),
-    lr: float | None = None,
-    line_search: bool = False,
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray]], x0, optimizer: str | Optimizer = "adam", *,
+    jac: bool | str = True, schedule=None, penalty: ElasticNet | None = None, bounds=None, max_iter: int = 1000,
+    tol: float | None = 1e-6, callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable = (),
+    lr: float | None = None, line_search: bool = False, record: bool = True,
 ) -> OptimizeResult:
     """Minimize ``fun`` from ``x0`` by gradient descent.
 
     Parameters
     ----------
     fun : callable
-        ``fun(x) -> (value, gradient)``. Called once per iterate, in order.
+        ``fun(x) -> (value, gradient)`` (``-> value`` when ``jac`` is a name).
+        Called once per iterate, in order.
     x0 : array-like, 1-D
         Starting point. Not modified.
     optimizer : str or Optimizer
         A name from :data:`descend.optimizers.OPTIMIZER_NAMES` or an instance.
+    jac : True, "autograd", "2-point" or "3-point"
+        ``True``: ``fun`` returns the gradient. Else ``fun`` returns the value
+        and the gradient is ``autograd``'s (``fun`` in ``autograd.numpy``; an
+        extra) or forward / central differences (:mod:`descend.gradients`).
     schedule : callable or float, optional
         Learning rate of step t (t = 1, 2, ...); overrides the optimizer's lr.
         An object with an ``observe(loss)`` method (such as
@@ -183,8 +210,8 @@ def minimize(
         exactly at a constrained / composite minimum). ``None`` runs all
         ``max_iter`` steps.
     callbacks : callable or sequence of callables
-        Each is called with a :class:`StepInfo` after every step; returning
-        ``True`` stops the run.
+        Each is called with a :class:`StepInfo` after every step; ``True``
+        stops the run.
     lr : float, optional
         Learning rate, overriding a named optimizer's default.
     line_search : bool
@@ -193,25 +220,80 @@ def minimize(
         ``F(x+) <= F(x) - c |x+ - x|^2 / step``. Needs ``optimizer="sgd"``
         without momentum or weight decay; every trial point costs one call of
         ``fun`` (the accepted one is reused as the next iterate).
+    record : bool
+        ``False`` keeps the last iterate only, in ``path``, ``loss_history``,
+        ``lr_history`` (and a DivergenceError's): for the answer alone.
 
     Returns
     -------
-    OptimizeResult
+    OptimizeResult (its ``n_fev`` counts the calls of ``fun``)
 
     Raises
     ------
     DivergenceError
         When a value or gradient stops being finite, or the objective grows
-        past ``EXPLOSION_FACTOR`` times its starting scale.
+        past ``EXPLOSION_FACTOR`` times its starting scale. Its ``path`` and
+        ``loss_history`` hold the finite iterates up to there.
     """
-    run = _Run(fun, x0, optimizer, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search)
+    run = _Run(fun, x0, optimizer, jac, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search, record)
     try:
         run.descend()
     except DivergenceError as error:
         # Keep the finite part of the way there: a picture of a divergence needs it.
-        error.path, error.loss_history = np.array(run.path), np.array(run.losses)
+        error.path, error.loss_history = run.history.path_and_losses()
         raise
     return run.result()
+
+
+class _History:
+    """The rows of the result as the run makes them: iterates, objectives and, when they vary, rates.
+
+    Arrays allocated ahead (room for 1024 rows, or 8 MB of them when x is
+    large) and grown by doubling up to ``max_iter + 1`` rows, so a row costs
+    two assignments and nothing is stacked at the end; ``rows`` counts the
+    rows written. Without ``keep`` every row is written over the first,
+    which so holds the last iterate.
+    """
+
+    FIRST_ROWS, FIRST_BYTES = 1024, 8 << 20
+
+    def __init__(self, x: np.ndarray, value: float, max_iter: int, keep: bool, with_rates: bool):
+        self.keep, self.most = keep, max_iter + 1
+        first = max(2, min(self.FIRST_ROWS, self.FIRST_BYTES // x.nbytes))
+        size = min(self.most, first) if keep else 1
+        self.path = np.empty((size, x.size), dtype=x.dtype)
+        self.losses = np.empty(size)
+        # rates[r] is the rate of the step that led to row r (rates[0] is unused while keeping).
+        self.rates = np.empty(size) if with_rates else None
+        self.path[0], self.losses[0] = x, value
+        self.rows = 1
+
+    def grow(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
+        """Double the room: ``(path, losses, rates, room)``, the new arrays and their length."""
+        used, size = len(self.losses), min(2 * len(self.losses), self.most)
+        path = np.empty((size, self.path.shape[1]), dtype=self.path.dtype)
+        path[:used] = self.path
+        losses = np.empty(size)
+        losses[:used] = self.losses
+        self.path, self.losses = path, losses
+        if self.rates is not None:
+            rates = np.empty(size)
+            rates[:used] = self.rates
+            self.rates = rates
+        return self.path, self.losses, self.rates, size
+
+    def path_and_losses(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows written: the arrays themselves when full, else copies (so the unused room is let go)."""
+        if self.rows == len(self.losses):
+            return self.path, self.losses
+        return self.path[: self.rows].copy(), self.losses[: self.rows].copy()
+
+    def rates_of(self, steps: int, fixed_rate: float | None) -> np.ndarray:
+        """The rates of the ``steps`` steps taken (of the last one only, without ``keep``)."""
+        kept = steps if self.keep else min(steps, 1)
+        if self.rates is None:
+            return np.full(kept, fixed_rate)
+        return self.rates[self.rows - kept : self.rows].copy()
 
 
 class _Run:
@@ -221,26 +303,29 @@ class _Run:
     after step k the run holds ``x`` :math:`= x_k`, ``objective``
     :math:`= F(x_k)`, ``full_grad`` :math:`= \nabla f(x_k) + \nabla P_2(x_k)`
     (the smooth, L2 part of the penalty; its L1 part is left to the
-    projection), and the rows of the result so far: ``path``, ``losses``
-    and ``rates``.
+    projection) and ``grad_sq`` :math:`= \|\nabla f(x_k) + \nabla P_2(x_k)\|^2`;
+    ``history`` holds the rows of the result so far.
 
     The methods are the lines of the module's pseudo-code: ``evaluate``
-    (F and its gradient), ``rate_of_step``, ``stationarity`` (the test
-    against ``tol``), ``plain_step`` or ``line_search_step`` (each ending in
-    ``project``), ``check_divergence``; ``descend`` strings them together.
+    (F and its gradient), ``rate_of_step``, ``mapping_norm`` (the test
+    against ``tol`` under a projection), the optimizer's step or
+    ``line_search_step`` (each ending in ``project``), ``explosion``;
+    ``descend`` strings them together.
     """
 
-    def __init__(self, fun, x0, optimizer, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search):
+    def __init__(self, fun, x0, optimizer, jac, schedule, penalty, bounds, max_iter, tol, callbacks, lr,
+                 line_search, record):
         """Check the arguments in the order of :func:`minimize`'s signature, then evaluate F at x_0."""
         if not callable(fun):
             raise TypeError(f"fun must be callable, returning (value, gradient); got {type(fun).__name__}")
-        self.fun = fun
         self.x = _as_x0(x0)
         self.optimizer = get_optimizer(optimizer, **({} if lr is None else {"lr": lr}))
+        self.fun = value_and_grad(fun, jac)
+        self.calls_per_point = fun_calls_per_point(jac, self.x.size)
         # Without a schedule every step runs at the optimizer's own rate, read once.
-        self.lr_at = self.optimizer_rate = None
+        self.lr_at = self.fixed_rate = None
         if schedule is None:
-            self.optimizer_rate = self.optimizer.lr
+            self.fixed_rate = self.optimizer.lr
         else:
             self.lr_at = as_schedule(schedule)
         self.penalty = _as_penalty(penalty)
@@ -250,78 +335,117 @@ class _Run:
         self.callbacks = _as_callbacks(callbacks)
         _check_line_search(line_search, self.optimizer)
         self.line_search = line_search
+        record = _check_record(record)
         self.observe = getattr(self.lr_at, "observe", None)
         self.has_prox = self.penalty is not None and self.penalty.l1 > 0
+        self.projects = self.has_prox or self.box is not None
 
-        self.n_fev = 0
-        self.objective, self.full_grad = self.evaluate(self.x, 0)
+        self.trials = 0  # points the line search tried
+        self.shape, self.dtype = self.x.shape, self.x.dtype
+        self.objective, self.full_grad, self.grad_sq = self.evaluate(self.x, 0)
         self.start_objective = self.objective
-        self.start_scale = max(1.0, abs(self.objective))
+        self.explosion_gap = EXPLOSION_FACTOR * max(1.0, abs(self.objective))
         self.state = self.optimizer.init(self.x)
-        self.path, self.losses, self.rates = [self.x.copy()], [self.objective], []
+        # The rates vary from step to step under a schedule or a line search; else they are the one fixed_rate.
+        self.history = _History(self.x, self.objective, self.max_iter, record, self.lr_at is not None or line_search)
         self.converged, self.message, self.k = False, "", 0
 
     def descend(self) -> None:
-        """Take steps until a stopping rule holds; it sets ``converged`` and ``message``."""
-        while True:
-            if self.observe is not None:
-                self.observe(self.objective)
-            rate = self.rate_of_step(self.k + 1)
-            if self.tol is not None and self.stationarity(self.x, self.full_grad, rate) < self.tol:
-                self.converged, self.message = True, f"gradient norm below tol={self.tol}"
-                return
-            if self.k == self.max_iter:
-                self.message = f"reached max_iter={self.max_iter}"
-                return
-            self.k += 1
-            if self.line_search:
-                rate = self.line_search_step(rate)
-                if rate is None:
-                    self.k -= 1
-                    self.message = "line search found no decrease (the objective is flat to rounding here)"
-                    return
-            else:
-                self.plain_step(rate)
-            self.path.append(self.x.copy())
-            self.losses.append(self.objective)
-            self.rates.append(rate)
-            self.check_divergence()
-            if self.callbacks and self.a_callback_stops(rate):
-                self.message = f"stopped by a callback at iteration {self.k}"
-                return
+        """Take steps until a stopping rule holds; it sets ``converged`` and ``message``.
 
-    def evaluate(self, point: np.ndarray, k: int) -> tuple[float, np.ndarray]:
-        r""":math:`(F(p), \nabla f(p) + \nabla P_2(p))` at ``point`` p: ``fun`` there, checked, plus the penalty.
+        The pseudo-code's loop. What changes from step to step lives in local
+        names (an attribute costs a dictionary look-up each time); ``finally``
+        hands it back to ``self`` however the loop ends, a DivergenceError too.
+        """
+        x, objective, grad, grad_sq = self.x, self.objective, self.full_grad, self.grad_sq
+        update, state, evaluate, observe = self.optimizer.update, self.state, self.evaluate, self.observe
+        fixed_rate, tol, max_iter, projects = self.fixed_rate, self.tol, self.max_iter, self.projects
+        line_search, callbacks, start, gap = self.line_search, self.callbacks, self.start_objective, self.explosion_gap
+        history = self.history
+        path, losses, rates, room = history.path, history.losses, history.rates, len(history.losses)
+        k, row, advance = 0, 0, int(history.keep)
+        try:
+            while True:
+                if observe is not None:
+                    observe(objective)
+                rate = fixed_rate if fixed_rate is not None else self.rate_of_step(k + 1)
+                if tol is not None and (self.mapping_norm(x, grad, rate) if projects else math.sqrt(grad_sq)) < tol:
+                    self.converged, self.message = True, f"gradient norm below tol={tol}"
+                    return
+                if k == max_iter:
+                    self.message = f"reached max_iter={max_iter}"
+                    return
+                k += 1
+                if line_search:
+                    found = self.line_search_step(x, objective, grad, rate, k)
+                    if found is None:
+                        k -= 1
+                        self.message = "line search found no decrease (the objective is flat to rounding here)"
+                        return
+                    rate, x, objective, grad, grad_sq = found
+                else:
+                    update(x, grad, state, rate)
+                    if projects:
+                        self.project(x, rate)
+                    objective, grad, grad_sq = evaluate(x, k)
+                row += advance
+                if row == room:
+                    path, losses, rates, room = history.grow()
+                path[row] = x
+                losses[row] = objective
+                if rates is not None:
+                    rates[row] = rate
+                if objective - start > gap:
+                    raise self.explosion(k, objective)
+                if callbacks and self.a_callback_stops(k, x, objective, grad_sq, rate):
+                    self.message = f"stopped by a callback at iteration {k}"
+                    return
+        finally:
+            self.x, self.objective, self.full_grad, self.grad_sq, self.k = x, objective, grad, grad_sq, k
+            history.rows = row + 1
+
+    def evaluate(self, point: np.ndarray, k: int) -> tuple[float, np.ndarray, float]:
+        r""":math:`(F(p), g, \|g\|^2)` at ``point`` p, with g = :math:`\nabla f(p) + \nabla P_2(p)`: ``fun``, checked.
 
         A non-finite value or gradient at x_0 (``k == 0``) is bad input, a
-        ValueError; at a later iterate the run has diverged.
+        ValueError; at a later iterate the run has diverged. :math:`\|g\|^2`
+        is finite exactly when every coordinate of g is, unless it overflows
+        (coordinates beyond 1e154): only then are the coordinates looked at.
         """
-        self.n_fev += 1
         out = self.fun(point.copy())
         try:
             value, grad = out
         except (TypeError, ValueError):
-            raise TypeError(f"fun must return a pair (value, gradient), got {type(out).__name__}") from None
+            raise TypeError(f"fun must return a pair (value, gradient), got {type(out).__name__} (for a fun that "
+                            f"returns the value alone, pass jac='autograd', '2-point' or '3-point')") from None
         value = float(value)
-        grad = np.asarray(grad, dtype=point.dtype)
-        if grad.shape != point.shape:
-            raise ValueError(f"fun returned a gradient of shape {grad.shape}, but x0 has shape {point.shape}")
-        if not (math.isfinite(value) and np.all(np.isfinite(grad))):
-            what = "value" if not math.isfinite(value) else "gradient"
-            if k == 0:
-                raise ValueError(f"fun returned a non-finite {what} at x0 (value={value})")
-            raise DivergenceError(
-                f"diverged at iteration {k}: fun returned a non-finite {what} (value={value}). "
-                "Try a smaller learning rate.",
-                iteration=k,
-            )
-        if self.penalty is None:
-            return value, grad
-        return value + self.penalty.value(point), grad + self.penalty.smooth_grad(point)
+        if type(grad) is not np.ndarray or grad.dtype is not self.dtype:
+            grad = np.asarray(grad, dtype=self.dtype)
+        if grad.shape != self.shape:
+            raise ValueError(f"fun returned a gradient of shape {grad.shape}, but x0 has shape {self.shape}")
+        if self.penalty is not None:
+            value, grad = value + self.penalty.value(point), grad + self.penalty.smooth_grad(point)
+        grad_sq = squared_norm(grad)
+        if not (math.isfinite(value) and math.isfinite(grad_sq)):
+            self.check_finite(value, grad, k)
+        return value, grad, grad_sq
+
+    def check_finite(self, value: float, grad: np.ndarray, k: int) -> None:
+        """Raise unless ``value`` and every coordinate of ``grad`` are finite: a ValueError at x_0, else divergence."""
+        if math.isfinite(value) and np.all(np.isfinite(grad)):
+            return
+        what = "value" if not math.isfinite(value) else "gradient"
+        if k == 0:
+            raise ValueError(f"fun returned a non-finite {what} at x0 (value={value})")
+        raise DivergenceError(
+            f"diverged at iteration {k}: fun returned a non-finite {what} (value={value}). "
+            "Try a smaller learning rate.",
+            iteration=k,
+        )
 
     def rate_of_step(self, k: int) -> float:
-        r"""The learning rate :math:`\gamma_k` of step k: the schedule's, else the optimizer's."""
-        rate = self.optimizer_rate if self.lr_at is None else float(self.lr_at(k))
+        r"""The learning rate :math:`\gamma_k` of step k under the schedule (without one it is ``fixed_rate``)."""
+        rate = float(self.lr_at(k))
         if not (math.isfinite(rate) and rate > 0):
             raise ValueError(f"the schedule gave learning rate {rate} at step {k}; it must be finite and > 0")
         return rate
@@ -337,27 +461,19 @@ class _Run:
         if self.box is not None:
             np.clip(point, self.box[0], self.box[1], out=point)
 
-    def stationarity(self, point: np.ndarray, full_grad: np.ndarray, rate: float) -> float:
-        r"""What ``tol`` is compared with: zero exactly at a (constrained, composite) minimum.
+    def mapping_norm(self, point: np.ndarray, full_grad: np.ndarray, rate: float) -> float:
+        r"""What ``tol`` is compared with under a projection: zero exactly at a constrained / composite minimum.
 
-        Unconstrained and without L1: :math:`\|g\|`. Otherwise the norm of the
-        gradient mapping :math:`\|x - \Pi(x - \gamma g)\| / \gamma`, with
-        :math:`\Pi` the projection above.
+        The norm of the gradient mapping :math:`\|x - \Pi(x - \gamma g)\| / \gamma`,
+        with :math:`\Pi` the projection above. (Without one it is :math:`\|g\|`,
+        which ``descend`` takes from ``grad_sq``.)
         """
-        if not self.has_prox and self.box is None:
-            return float(np.linalg.norm(full_grad))
         moved = point - rate * full_grad
         self.project(moved, rate)
         return float(np.linalg.norm(point - moved)) / rate
 
-    def plain_step(self, rate: float) -> None:
-        r"""Step k: :math:`x_k = \Pi(\text{optimizer step from } x_{k-1})`, then F and its gradient there."""
-        self.optimizer.update(self.x, self.full_grad, self.state, rate)
-        self.project(self.x, rate)
-        self.objective, self.full_grad = self.evaluate(self.x, self.k)
-
-    def line_search_step(self, rate: float) -> float | None:
-        r"""Step k by backtracking from ``rate``; the rate accepted, or None when none is.
+    def line_search_step(self, x: np.ndarray, objective: float, full_grad: np.ndarray, rate: float, k: int):
+        r"""Step k by backtracking from ``rate``: ``(rate, x, F, g, |g|^2)`` accepted, or None when none is.
 
         Trial :math:`x^+ = \Pi(x - \gamma g)`, accepted when
         :math:`F(x^+) \le F(x) - c \|x^+ - x\|^2 / \gamma`, else
@@ -365,50 +481,49 @@ class _Run:
         times. The accepted trial's F and gradient serve as the next iterate's.
         """
         for _ in range(ARMIJO_MAX_BACKTRACKS):
-            trial = self.x - rate * self.full_grad
+            trial = x - rate * full_grad
             self.project(trial, rate)
+            self.trials += 1
             try:
-                trial_objective, trial_grad = self.evaluate(trial, self.k)
+                trial_objective, trial_grad, trial_grad_sq = self.evaluate(trial, k)
             except DivergenceError:  # the trial step overshot into overflow: shorten it
                 rate *= ARMIJO_SHRINK
                 continue
-            moved = trial - self.x
-            if trial_objective <= self.objective - ARMIJO_C * float(moved @ moved) / rate:
-                self.x, self.objective, self.full_grad = trial, trial_objective, trial_grad
-                return rate
+            moved = trial - x
+            if trial_objective <= objective - ARMIJO_C * float(moved @ moved) / rate:
+                return rate, trial, trial_objective, trial_grad, trial_grad_sq
             rate *= ARMIJO_SHRINK
         return None
 
-    def check_divergence(self) -> None:
-        r"""Raise DivergenceError once the objective has exploded.
+    def explosion(self, k: int, objective: float) -> DivergenceError:
+        r"""The error once the objective has exploded, :math:`F(x_k) - F(x_0) > E \cdot \max(1, |F(x_0)|)`.
 
-        That is :math:`F(x_k) - F(x_0) > E \cdot \max(1, |F(x_0)|)`, with E =
-        ``EXPLOSION_FACTOR``: the run is diverging, and waiting for the
+        E is ``EXPLOSION_FACTOR``: the run is diverging, and waiting for the
         overflow to inf would only lose the trail.
         """
-        if self.objective - self.start_objective > EXPLOSION_FACTOR * self.start_scale:
-            raise DivergenceError(
-                f"diverged at iteration {self.k}: the objective grew from {self.start_objective:.6g} to "
-                f"{self.objective:.6g}. Try a smaller learning rate.",
-                iteration=self.k,
-            )
+        return DivergenceError(
+            f"diverged at iteration {k}: the objective grew from {self.start_objective:.6g} to "
+            f"{objective:.6g}. Try a smaller learning rate.",
+            iteration=k,
+        )
 
-    def a_callback_stops(self, rate: float) -> bool:
+    def a_callback_stops(self, k: int, x: np.ndarray, objective: float, grad_sq: float, rate: float) -> bool:
         """Show every callback the step just taken; True when one of them asks to stop."""
-        info = StepInfo(self.k, self.x.copy(), self.objective, float(np.linalg.norm(self.full_grad)), rate)
+        info = StepInfo(k, x.copy(), objective, math.sqrt(grad_sq), rate)
         # A list, not a generator: every callback sees every step, even after one has asked to stop.
         return any([bool(cb(info)) for cb in self.callbacks])
 
     def result(self) -> OptimizeResult:
+        path, losses = self.history.path_and_losses()
         return OptimizeResult(
             x=self.x,
             fun=self.objective,
             grad=self.full_grad,
             n_iter=self.k,
-            n_fev=self.n_fev,
+            n_fev=(1 + (self.trials if self.line_search else self.k)) * self.calls_per_point,
             converged=self.converged,
             message=self.message,
-            loss_history=np.array(self.losses),
-            path=np.array(self.path),
-            lr_history=np.array(self.rates),
+            loss_history=losses,
+            path=path,
+            lr_history=self.history.rates_of(self.k, self.fixed_rate),
         )

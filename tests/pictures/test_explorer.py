@@ -3,6 +3,7 @@
 import math
 import shutil
 import socket
+import sys
 import threading
 import time
 
@@ -44,6 +45,25 @@ def test_steps_to_converge(client):
     assert converged_at is not None and 0 < converged_at < 500
     norms = [np.linalg.norm(get_function("bowl").grad(np.array(point))) for point in body["path"]]
     assert norms[converged_at] < 1e-6 and min(norms[:converged_at]) >= 1e-6  # the first such step, not a later one
+
+
+@pytest.mark.parametrize("encoder", ["orjson", "json"])
+def test_a_long_path_is_sent_to_the_last_bit_by_either_encoder(encoder, monkeypatch):
+    if encoder == "orjson":
+        pytest.importorskip("orjson")
+    else:
+        monkeypatch.setitem(sys.modules, "orjson", None)  # as if it were not installed: the standard library's json
+    response = TestClient(create_app()).get("/api/path", params={"function": "rosenbrock", "optimizer": "adam",
+                                                                 "lr": 0.05, "iters": 10_000})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    body = response.json()
+    f = get_function("rosenbrock")
+    expected = minimize(f, f.start, get_optimizer("adam", lr=0.05), max_iter=10_000, tol=None)
+    np.testing.assert_array_equal(np.array(body["path"]), expected.path)
+    np.testing.assert_array_equal(np.array(body["loss"]), expected.loss_history)
+    # Adam at 0.05 first gets within 1e-6 of a zero gradient at step 2022, as minimize's tol=1e-6 stops there.
+    assert body["converged_at"] == minimize(f, f.start, get_optimizer("adam", lr=0.05), max_iter=10_000).n_iter == 2022
+    assert body["diverged"] is False
 
 
 @pytest.mark.parametrize("params", [
