@@ -16,6 +16,8 @@
     projection on paper to N machines
 (s) the set-up of a fit (everything outside its epochs) for mini-batch Adam, batch 32, on
     100,000 x 100 with the default standardization, counted in passes over X
+(k) minimize against a bare Python loop of the same fun and Adam.update (Rosenbrock, 10,000 steps),
+    and the explorer's 10,000-step request end to end (benchmarks/minimize_cases.py)
 (v) every optimizer name at defaults on Default, standardized iris and Boston: the objective's gap
     to the exact optimum (L-BFGS), epochs, time, warnings; beside scikit-learn's SGD at its defaults
 
@@ -224,6 +226,14 @@ def _default_fit_lines(v):
         lines.append(f"| {name} | {optimizer} | {gap:.1e} | {epochs} | {seconds * 1000:.0f} ms | "
                      f"{'yes' if warned else ''} |")
     return lines + [""]
+
+
+def case_k():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from minimize_cases import case_explorer
+    from minimize_cases import case_k as minimize_against_loop
+
+    return {"minimize": minimize_against_loop(), "explorer": case_explorer()}
 
 
 def case_c():
@@ -513,7 +523,7 @@ def _dask_lines(g):
 
 
 def write_markdown(results, info, elapsed):
-    a, b, c, d, e, f = (results[k] for k in "abcdef")
+    a, b, c, d, e, f, k = (results[key] for key in "abcdefk")
     ok = {k: results[k]["ratio"] <= TARGETS[k] for k in "cde"}
     ok.update({("a", n): r["ratio"] <= TARGETS["a"] and r["mse_rel_diff"] <= 0.01 for n, r in a["by_rows"].items()})
     ok.update({("b", n): r["ratio_torch"] <= TARGETS["b"] for n, r in b["by_rows"].items()})
@@ -548,6 +558,13 @@ def write_markdown(results, info, elapsed):
         f"{results['s']['one_read_s'] * 1000:.1f} ms), and {results['s']['fixed_s'] * 1000:.1f} ms of fixed costs, "
         f"beside an epoch of {results['s']['epoch_s'] * 1000:.1f} ms | {results['s']['setup_s'] * 1000:.1f} ms "
         f"| | | one pass over X | |",
+        f"| (k) minimize, Adam on Rosenbrock, 10,000 steps, default arguments: {k['minimize']['minimize_us_per_step']:.2f} "
+        f"us a step | {k['minimize']['minimize_us_per_step'] * 10:.1f} ms | bare loop of the same fun and Adam.update "
+        f"{k['minimize']['bare_loop_us_per_step'] * 10:.1f} ms | {k['minimize']['ratio']:.2f} | <= 1.5 "
+        f"| {mark[k['minimize']['ratio'] <= 1.5]} |",
+        f"| (k) the explorer's 10,000-step request, end to end ({k['explorer']['encoder']}; with the standard "
+        f"library's json {k['explorer']['request_stdlib_json_ms']:.0f} ms) | {k['explorer']['request_ms']:.0f} ms | | "
+        f"| < 60 ms | {mark[k['explorer']['request_ms'] < 60]} |",
         f"| (c) full batch, squared loss, 1,000,000 x 100 (feature scales 0.5 to 3), to a relative objective "
         f"gap below 1e-8 (measured {max(c['relative_gap'], 0.0):.1e}, {c['epochs']} epochs) | {c['descend_s']:.2f} s "
         f"| normal equations {c['normal_equations_s']:.2f} s | {c['ratio']:.2f} | <= 2.0 | {mark[ok['c']]} |",
@@ -601,11 +618,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
     # (b) imports torch, which changes the threading of the process: it runs after the NumPy-only cases.
-    parser.add_argument("--only", default="acdesvbfg", help="which cases, in this order, e.g. 'ac'")
+    parser.add_argument("--only", default="acdeskvbfg", help="which cases, in this order, e.g. 'ac'")
     args = parser.parse_args()
     start = time.perf_counter()
     cases = {"a": case_a, "b": case_b, "c": case_c, "d": case_d, "e": case_e, "f": case_f, "g": case_g,
-             "s": case_s, "v": case_v}
+             "s": case_s, "v": case_v, "k": case_k}
     results = {}
     for key in args.only:
         results[key] = cases[key]()
