@@ -25,10 +25,12 @@ __all__ = [
     "StepDecay",
     "Exponential",
     "InverseScaling",
+    "Optimal",
     "CosineAnnealing",
     "LinearWarmup",
     "ReduceOnPlateau",
     "SCHEDULE_NAMES",
+    "optimal_initial_rate",
     "get_schedule",
     "as_schedule",
 ]
@@ -111,6 +113,37 @@ class InverseScaling(Schedule):
     def __call__(self, t):
         _check_step(t)
         return self.lr0 / np.asarray(t, dtype=float) ** self.power_t
+
+
+class Optimal(Schedule):
+    r"""The decay of SGD on a :math:`\lambda`-strongly convex objective:
+
+    .. math::
+
+        \gamma_t = \frac{\gamma_0}{1 + \lambda \gamma_0 (t - 1)}
+                 = \frac{1}{\lambda (t_0 + t - 1)}, \quad t_0 = \frac{1}{\lambda \gamma_0},
+
+    which falls as :math:`1/(\lambda t)`, the rate that makes SGD converge at
+    :math:`O(1/t)` with an L2 penalty of weight :math:`\lambda` (Bottou 2012,
+    *Stochastic Gradient Descent Tricks*). scikit-learn's
+    ``learning_rate="optimal"``, with ``alpha`` as :math:`\lambda`; its
+    :math:`\gamma_0` is Bottou's heuristic :func:`optimal_initial_rate`.
+    """
+
+    def __init__(self, lr0: float, alpha: float):
+        self.lr0 = check_positive("lr0", lr0)
+        self.alpha = check_positive("alpha", alpha)
+
+    def __call__(self, t):
+        _check_step(t)
+        return self.lr0 / (1.0 + self.alpha * self.lr0 * (np.asarray(t, dtype=float) - 1.0))
+
+
+def optimal_initial_rate(alpha: float) -> float:
+    r""":math:`\gamma_0 = \alpha^{-1/4}`: Bottou's guess of the size of the weights, :math:`1/\sqrt{\alpha}`
+    squared-rooted, as scikit-learn's ``"optimal"`` schedule starts (its ``typw``; the loss's
+    derivative it divides by is at most 1 for every loss here)."""
+    return float(check_positive("alpha", alpha)) ** -0.25
 
 
 class CosineAnnealing(Schedule):
@@ -258,6 +291,7 @@ _NAMED: dict[str, Callable[[float], Schedule]] = {
     "invscaling": InverseScaling,
     "step": StepDecay,
     "exponential": Exponential,
+    "optimal": Optimal,
 }
 
 SCHEDULE_NAMES = tuple(_NAMED) + ("cosine",)
@@ -266,9 +300,12 @@ SCHEDULE_NAMES = tuple(_NAMED) + ("cosine",)
 def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **options) -> Schedule:
     """A schedule from its name, starting at ``lr0``; ``options`` go to its class.
 
-    ``"cosine"`` needs ``total_steps`` (the length of its single cycle).
+    ``"cosine"`` needs ``total_steps`` (the length of its single cycle), ``"optimal"`` the
+    penalty weight ``alpha``.
     """
     key = check_choice("schedule", name, SCHEDULE_NAMES)
+    if key == "optimal" and "alpha" not in options:
+        raise ValueError("the 'optimal' schedule needs alpha (the L2 penalty weight it decays with)")
     if key == "cosine":
         if total_steps is None:
             raise ValueError("the 'cosine' schedule needs total_steps")

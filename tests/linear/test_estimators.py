@@ -19,7 +19,8 @@ from descend import DivergenceError, GDClassifier, GDRegressor
 # Weights equal repetitions at the optimum; the check's 15 x 30 ridge problem is far from it at
 # the default tol, where the weighted and the repeated fits stop at different epochs. As scikit-learn
 # does for its own iterative solvers, that one check runs to a tight tolerance.
-PARAMS_FOR_CHECK = {"check_sample_weight_equivalence_on_dense_data": dict(tol=1e-12, max_iter=10_000)}
+PARAMS_FOR_CHECK = {"check_sample_weight_equivalence_on_dense_data": dict(tol=1e-12, max_iter=10_000),
+                    "check_sample_weight_equivalence_on_sparse_data": dict(tol=1e-12, max_iter=10_000)}
 
 
 @parametrize_with_checks([GDRegressor(), GDClassifier()])

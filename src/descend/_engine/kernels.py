@@ -28,10 +28,9 @@ from numba import njit
 from numba.core import types
 from numba.extending import overload
 
-from ..losses import HINGE, HUBER, LOG_LOSS, MULTINOMIAL, SQUARED_ERROR, hinge, huber, log_loss
-from ..losses import softmax_cross_entropy, squared_error
+from ..losses import MULTINOMIAL, softmax_cross_entropy
 from .prefetch import ROWS_AHEAD, prefetch_row
-from .rules import take_step
+from .step import elementwise_loss, finish_step
 
 __all__ = ["batch_steps", "plain_sgd_steps", "gram_gradient", "gram_step", "gradient_sum", "apply_gradient",
            "mean_loss", "row_of"]
@@ -57,18 +56,6 @@ def _dot(theta, offset, x):
 
 
 @njit(cache=True, inline="always")
-def _elementwise_loss(score, target, loss, epsilon):
-    """(loss, derivative) of one score by the loss of code ``loss``."""
-    if loss == SQUARED_ERROR:
-        return squared_error(score, target)
-    if loss == HUBER:
-        return huber(score, target, epsilon)
-    if loss == LOG_LOSS:
-        return log_loss(score, target)
-    return hinge(score, target)
-
-
-@njit(cache=True, inline="always")
 def _row_loss(x, y, theta, n_out, loss, epsilon, scores, dscores):
     """Loss of one row; its derivative in each output's score into dscores."""
     p1 = x.shape[0] + 1
@@ -82,7 +69,7 @@ def _row_loss(x, y, theta, n_out, loss, epsilon, scores, dscores):
         target = y
         if n_out > 1:  # one-vs-rest: output k separates class k from the rest
             target = 1.0 if y == k else -1.0
-        value, dscores[k] = _elementwise_loss(score, target, loss, epsilon)
+        value, dscores[k] = elementwise_loss(score, target, loss, epsilon)
         total += value
     return total
 
@@ -119,7 +106,7 @@ def _add_batch(X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out
             i = order[r]
             x = row_of(X, i, center, scale, buffer)
             weight = weights[i] if weighted else 1.0
-            value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], y[i], loss, epsilon)
+            value, d = elementwise_loss(_dot(theta, 0, x) + theta[p], y[i], loss, epsilon)
             loss_sum += weight * value
             weight_sum += weight
             d *= weight
@@ -164,54 +151,6 @@ def _compiled_row_of(X, i, center, scale, buffer):
 
 
 # ---------------------------------------------------------------- steps
-@njit(cache=True, inline="always")
-def _stationarity(theta, grad, n_out, l1):
-    r"""The norm of the minimum-norm subgradient of the objective at ``theta``, whose smooth part has
-    the gradient ``grad``: zero exactly at the optimum, with or without the L1 part.
-
-    Per weight: :math:`g_j + \lambda_j \operatorname{sign}(\theta_j)` where :math:`\theta_j \ne 0`, and
-    where :math:`\theta_j = 0` the gradient shrunk towards 0 by :math:`\lambda_j`,
-    :math:`\operatorname{sign}(g_j)\max(|g_j| - \lambda_j, 0)` (the L1 term's subdifferential
-    there is :math:`[-\lambda_j, \lambda_j]`); the intercept's entry is its gradient."""
-    p1 = theta.shape[0] // n_out
-    total = 0.0
-    for k in range(n_out):
-        for j in range(p1):
-            g = grad[k * p1 + j]
-            if j < p1 - 1 and l1[j] > 0:
-                w = theta[k * p1 + j]
-                if w > 0:
-                    g += l1[j]
-                elif w < 0:
-                    g -= l1[j]
-                else:
-                    g = g - min(max(g, -l1[j]), l1[j])
-            total += g * g
-    return np.sqrt(total)
-
-
-@njit(cache=True, inline="always")
-def _finish_step(theta, grad, n_out, fit_intercept, norm, l1, has_l1, l2, hyperparameters, state, t, lr, measure):
-    """Step ``t`` from a batch's summed gradient: normalize it by ``norm`` and add the L2 part, take
-    the optimizer's step, then the L1 part of the penalty by soft-thresholding (``has_l1``: some
-    coordinate has an L1 weight, worked out once per kernel call, not per step). With ``measure``,
-    returns the stationarity of the weights before the step (:func:`_stationarity`), else -1."""
-    p1 = theta.shape[0] // n_out
-    for k in range(n_out):
-        for j in range(p1 - 1):
-            grad[k * p1 + j] = grad[k * p1 + j] * norm + l2[j] * theta[k * p1 + j]
-        grad[k * p1 + p1 - 1] = grad[k * p1 + p1 - 1] * norm if fit_intercept else 0.0
-    stationarity = _stationarity(theta, grad, n_out, l1) if measure else -1.0
-    take_step(hyperparameters, theta, grad, state, float(t), lr)
-    if has_l1:
-        for j in range(p1 - 1):
-            threshold = lr * l1[j]
-            for k in range(n_out):
-                w = theta[k * p1 + j]
-                theta[k * p1 + j] = w - min(max(w, -threshold), threshold)
-    return stationarity
-
-
 @njit(cache=True, fastmath=FAST, nogil=True)
 def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, batch_size, weight_mean):
     """Steps over the rows ``order`` in batches of ``batch_size``; returns (weighted loss sum, weight sum,
@@ -222,7 +161,7 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     size times ``weight_mean``. The loss is summed over the rows as they are
     met, at the parameters of their batch. When one batch holds all the rows,
     the stationarity of the weights before its step is measured (the full
-    batch's; see :func:`_stationarity`), else it is -1. Runs without the GIL,
+    batch's; see :func:`descend._engine.step.stationarity`), else it is -1. Runs without the GIL,
     so that a stream can read its next piece meanwhile.
     """
     X, y, weights = data
@@ -247,7 +186,7 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
                                        n_out, loss, epsilon, grad, scores, dscores)
         loss_sum += part
         weight_sum += weights_met
-        stationarity = _finish_step(theta, grad, n_out, fit_intercept, 1.0 / ((batch_end - batch_start) * weight_mean),
+        stationarity = finish_step(theta, grad, n_out, fit_intercept, 1.0 / ((batch_end - batch_start) * weight_mean),
                                     l1, has_l1, l2, hyperparameters, state, t + step + 1, lrs[step], measure)
         step += 1
     return loss_sum, weight_sum, stationarity
@@ -277,7 +216,7 @@ def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
         x = row_of(X, i, center, scale, buffer)
         weight = weights[i] if weighted else 1.0
         weight_sum += weight
-        value, d = _elementwise_loss(_dot(theta, 0, x) + theta[p], y[i], loss, epsilon)
+        value, d = elementwise_loss(_dot(theta, 0, x) + theta[p], y[i], loss, epsilon)
         loss_sum += weight * value
         d = weight * d * per_weight
         lr = lrs[r]
@@ -319,7 +258,7 @@ def gram_step(gram, model, objective, hyperparameters, state, t, lr):
     theta = model.theta
     _, _, l1, l2 = objective
     loss_sum, grad = gram_gradient(gram, theta)
-    stationarity = _finish_step(theta, grad, 1, model.fit_intercept, 1.0 / gram.weight_sum, l1, np.any(l1 > 0), l2,
+    stationarity = finish_step(theta, grad, 1, model.fit_intercept, 1.0 / gram.weight_sum, l1, np.any(l1 > 0), l2,
                                 hyperparameters, state, t + 1, lr, True)
     return loss_sum, stationarity
 
@@ -348,7 +287,7 @@ def apply_gradient(model, objective, hyperparameters, state, t, grad, norm, lr):
     gradient ``grad``, normalized by ``norm``; returns the stationarity of the weights before it."""
     theta = model.theta
     _, _, l1, l2 = objective
-    return _finish_step(theta, grad.astype(theta.dtype), model.n_out, model.fit_intercept, norm, l1,
+    return finish_step(theta, grad.astype(theta.dtype), model.n_out, model.fit_intercept, norm, l1,
                         np.any(l1 > 0), l2, hyperparameters, state, t + 1, lr, True)
 
 

@@ -27,7 +27,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["prefetch_row", "ROWS_AHEAD"]
+__all__ = ["prefetch_row", "prefetch_span", "prefetch_csr_row", "ROWS_AHEAD"]
 
 # How many rows ahead to ask for: 8 was the fastest of 2, 4, 8, 16 and 32 on the rows above.
 ROWS_AHEAD = 8
@@ -35,6 +35,25 @@ ROWS_AHEAD = 8
 _LINE_BYTES = 64
 # The intrinsic's name follows LLVM's pointer types: opaque from LLVM 17 on.
 _NAME = "llvm.prefetch.p0" if binding.llvm_version_info[0] >= 17 else "llvm.prefetch.p0i8"
+
+
+def _prefetch_lines(context, builder, first, n_bytes):
+    """Emit a prefetch (read, all cache levels) of each cache line of ``n_bytes`` bytes from ``first``."""
+    byte = ir.PointerType(ir.IntType(8))
+    start = builder.bitcast(first, byte)
+    lines = builder.udiv(builder.add(n_bytes, context.get_constant(types.intp, _LINE_BYTES - 1)),
+                         context.get_constant(types.intp, _LINE_BYTES))
+    function = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [byte, ir.IntType(32), ir.IntType(32), ir.IntType(32)]),
+        _NAME)
+    flag = ir.IntType(32)
+    with cgutils.for_range(builder, lines) as loop:
+        offset = builder.mul(loop.index, context.get_constant(types.intp, _LINE_BYTES))
+        builder.call(function, [builder.gep(start, [offset]), flag(0), flag(3), flag(1)])
+
+
+def _item_bytes(context, array_type):
+    return context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(array_type.dtype)))
 
 
 @intrinsic
@@ -50,21 +69,56 @@ def prefetch_row(typingctx, matrix, row):
         row_index = context.cast(builder, args[1], sig.args[1], types.intp)
         first = cgutils.get_item_pointer(context, builder, sig.args[0], view,
                                          [row_index, context.get_constant(types.intp, 0)], wraparound=False)
-        byte = ir.PointerType(ir.IntType(8))
-        start = builder.bitcast(first, byte)
         columns = cgutils.unpack_tuple(builder, view.shape, 2)[1]
-        row_bytes = builder.mul(columns, context.get_constant(types.intp, context.get_abi_sizeof(
-            context.get_data_type(sig.args[0].dtype))))
-        lines = builder.udiv(builder.add(row_bytes, context.get_constant(types.intp, _LINE_BYTES - 1)),
-                             context.get_constant(types.intp, _LINE_BYTES))
-        function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [byte, ir.IntType(32), ir.IntType(32), ir.IntType(32)]),
-            _NAME)
-        flag = ir.IntType(32)
-        with cgutils.for_range(builder, lines) as loop:
-            offset = builder.mul(loop.index, context.get_constant(types.intp, _LINE_BYTES))
-            address = builder.gep(start, [offset])
-            builder.call(function, [address, flag(0), flag(3), flag(1)])
+        _prefetch_lines(context, builder, first, builder.mul(columns, _item_bytes(context, sig.args[0])))
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@intrinsic
+def prefetch_span(typingctx, array, start, stop):
+    """Prefetch the cache lines of ``array[start:stop]`` (a contiguous 1-D array; ``start < stop``
+    within bounds, unchecked), as :func:`prefetch_row` does for a row: a sparse row's column indices
+    and values, or a single weight with ``stop = start + 1``."""
+    if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout in "CA"):
+        return None
+    signature = types.void(array, start, stop)
+
+    def codegen(context, builder, sig, args):
+        view = context.make_array(sig.args[0])(context, builder, args[0])
+        first_index = context.cast(builder, args[1], sig.args[1], types.intp)
+        last_index = context.cast(builder, args[2], sig.args[2], types.intp)
+        first = cgutils.get_item_pointer(context, builder, sig.args[0], view, [first_index], wraparound=False)
+        count = builder.sub(last_index, first_index)
+        _prefetch_lines(context, builder, first, builder.mul(count, _item_bytes(context, sig.args[0])))
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@intrinsic
+def prefetch_csr_row(typingctx, indptr, indices, values, row):
+    """Prefetch row ``row`` of a CSR matrix: the cache lines of its column indices and of its values
+    (:func:`prefetch_span` of both, from ``indptr[row]`` to ``indptr[row + 1]``)."""
+    arrays = (indptr, indices, values)
+    if not all(isinstance(a, types.Array) and a.ndim == 1 for a in arrays):
+        return None
+    signature = types.void(indptr, indices, values, row)
+
+    def codegen(context, builder, sig, args):
+        pointers = context.make_array(sig.args[0])(context, builder, args[0])
+        row_index = context.cast(builder, args[3], sig.args[3], types.intp)
+        bounds = []
+        for index in (row_index, builder.add(row_index, context.get_constant(types.intp, 1))):
+            address = cgutils.get_item_pointer(context, builder, sig.args[0], pointers, [index], wraparound=False)
+            bounds.append(context.cast(builder, builder.load(address), sig.args[0].dtype, types.intp))
+        count = builder.sub(bounds[1], bounds[0])
+        for position in (1, 2):
+            view = context.make_array(sig.args[position])(context, builder, args[position])
+            first = cgutils.get_item_pointer(context, builder, sig.args[position], view, [bounds[0]],
+                                             wraparound=False)
+            _prefetch_lines(context, builder, first, builder.mul(count, _item_bytes(context, sig.args[position])))
         return context.get_dummy_value()
 
     return signature, codegen

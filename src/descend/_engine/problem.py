@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-__all__ = ["Data", "Model", "Objective", "Gram"]
+__all__ = ["Data", "SparseData", "Model", "Objective", "Gram"]
 
 #: The training rows: ``X`` (n, p), C-ordered; ``y`` (n,), in X's dtype (classes as -1/+1 for a
 #: binary loss, as the class index for more); ``weights`` (n,), or empty when every row weighs 1.
 Data = namedtuple("Data", "X y weights")
+
+#: Rows in CSR form (canonical: sorted column indices, no duplicates): ``indptr`` (n + 1,), ``indices``
+#: and ``values`` (nnz,), then ``y`` and ``weights`` as for Data. The number of features is the
+#: model's (its L1 weights' length).
+SparseData = namedtuple("SparseData", "indptr indices values y weights")
 
 #: The parameters and the coordinates they live in: ``theta`` (n_out * (p + 1),), ``center`` and
 #: ``scale`` (p,), the standardization the steps apply to each row, (x - center) * scale; both None

@@ -11,10 +11,12 @@ it equal to the compiled kernels to 1e-12.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..losses import HINGE, HUBER, LOG_LOSS, MULTINOMIAL, SQUARED_ERROR, hinge, huber, log_loss
 from ..losses import softmax_cross_entropy, squared_error
 from ..penalties import soft_threshold
+from .problem import SparseData
 
 __all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity"]
 
@@ -37,15 +39,25 @@ def _batch_losses(scores, y, objective):
     return loss.sum(axis=1), derivative
 
 
+def _rows(data, rows, model, n_features):
+    """The rows ``rows`` in the steps' coordinates: a dense array, or CSR (scaled, never centered)."""
+    if isinstance(data, SparseData):
+        X = sp.csr_matrix((data.values, data.indices, data.indptr), shape=(len(data.indptr) - 1, n_features))[rows]
+        if model.center is not None:  # centered rows are dense: fine for the reference, small data
+            return (X.toarray() - model.center) * model.scale
+        return X if model.scale is None else X.multiply(model.scale).tocsr()
+    return data.X[rows] if model.center is None else (data.X[rows] - model.center) * model.scale
+
+
 def gradient_sum(data, rows, model, objective):
     """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
-    X, y, weights = data
+    y, weights = data.y, data.weights
     params = model.theta.reshape(model.n_out, -1)  # rows are outputs, last column the intercept
-    Xb = X[rows] if model.center is None else (X[rows] - model.center) * model.scale
+    Xb = _rows(data, rows, model, len(objective.l1))
     wb = weights[rows] if weights.size else np.ones(len(rows))
-    loss, derivative = _batch_losses(Xb @ params[:, :-1].T + params[:, -1], y[rows], objective)
+    loss, derivative = _batch_losses(np.asarray(Xb @ params[:, :-1].T) + params[:, -1], y[rows], objective)
     derivative = derivative * wb[:, None]
-    grad = np.column_stack([derivative.T @ Xb, derivative.sum(axis=0)])
+    grad = np.column_stack([np.asarray(Xb.T @ derivative).T, derivative.sum(axis=0)])
     return float(wb @ loss), float(wb.sum()), grad.ravel()
 
 
@@ -74,17 +86,60 @@ def apply_gradient(model, objective, optimizer, state, grad, norm, lr):
     return measured
 
 
-def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size, weight_mean):
+def _touched(data, rows, model, n_features):
+    """Positions in theta of the weights the rows' non-zeros touch (every output), then the intercepts."""
+    columns = np.unique(_rows(data, rows, model, n_features).indices)
+    p1 = n_features + 1
+    return np.concatenate([np.concatenate([k * p1 + columns for k in range(model.n_out)]),
+                           np.arange(model.n_out) * p1 + n_features])
+
+
+def apply_gradient_lazily(model, objective, optimizer, state, grad, norm, lr, positions, n_weights):
+    """:func:`apply_gradient` on ``positions`` only (the first ``n_weights`` of them weights, the rest
+    intercepts): the semantics of sparse gradients, as descend._engine.sparse takes them."""
+    p1 = len(objective.l1) + 1
+    x = model.theta[positions]
+    g = grad[positions] * norm
+    g[:n_weights] += objective.l2[positions[:n_weights] % p1] * x[:n_weights]
+    if not model.fit_intercept:
+        g[n_weights:] = 0.0
+    part = {key: (value[positions] if isinstance(value, np.ndarray) and value.shape == model.theta.shape else value)
+            for key, value in state.items()}
+    optimizer.update(x, g, part, lr)
+    x[:n_weights] = soft_threshold(x[:n_weights], lr * objective.l1[positions[:n_weights] % p1])
+    model.theta[positions] = x
+    for key, value in state.items():
+        if isinstance(value, np.ndarray) and value.shape == model.theta.shape:
+            value[positions] = part[key]
+    state["step"] = part["step"]
+
+
+def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size, weight_mean, lazy=False,
+                intercept_decay=1.0):
     """Steps over the rows ``order`` in batches; returns (weighted loss sum, weight sum, stationarity),
-    the last measured when one batch holds all the rows (else -1)."""
+    the last measured when one batch holds all the rows (else -1). ``lazy`` (sparse rows): each
+    step on the touched coordinates only; ``intercept_decay`` multiplies the intercepts' gradients
+    (descend._engine.sparse.INTERCEPT_DECAY for its per-sample plain SGD)."""
     loss_sum = weight_sum = 0.0
     measured = -1.0
     for step, start in enumerate(range(0, len(order), batch_size)):
         rows = order[start:start + batch_size]
         part, weights, grad = gradient_sum(data, rows, model, objective)
+        grad[len(objective.l1)::len(objective.l1) + 1] *= intercept_decay
         loss_sum += part
         weight_sum += weights
-        at = apply_gradient(model, objective, optimizer, state, grad, 1.0 / (len(rows) * weight_mean), lrs[step])
+        norm = 1.0 / (len(rows) * weight_mean)
+        if lazy:
+            if len(rows) >= len(order):  # the full batch's stationarity, every coordinate's gradient
+                full = (grad * norm).reshape(model.n_out, -1)
+                full[:, :-1] += objective.l2 * model.theta.reshape(model.n_out, -1)[:, :-1]
+                full[:, -1] *= float(model.fit_intercept)
+                measured = stationarity(model.theta, full.ravel(), model.n_out, objective.l1)
+            positions = _touched(data, rows, model, len(objective.l1))
+            apply_gradient_lazily(model, objective, optimizer, state, grad, norm, lrs[step], positions,
+                                  len(positions) - model.n_out)
+            continue
+        at = apply_gradient(model, objective, optimizer, state, grad, norm, lrs[step])
         if len(rows) >= len(order):
             measured = at
     return loss_sum, weight_sum, measured

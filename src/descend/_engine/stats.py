@@ -18,7 +18,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["summarize", "weighted_gram", "standardized_gram", "max_row_norm", "sample_rows", "CURVATURE_ROWS"]
+from ..curvature import power_iteration
+
+__all__ = ["summarize", "summarize_sparse", "check_sparse_finite", "weighted_gram", "standardized_gram", "max_row_norm",
+           "max_sparse_row_norm", "largest_eigenvalue", "sample_rows", "CURVATURE_ROWS"]
 
 # The curvature for learning_rate="auto" is measured on at most this many rows.
 CURVATURE_ROWS = 100_000
@@ -76,6 +79,58 @@ def summarize(X, weights, rows):
         kind = "NaN" if np.isnan(values).any() else f"infinity or a value too large for {X.dtype!r}"
         raise ValueError(f"Input X contains {kind}.")
     return mean, np.sqrt(variance)
+
+
+@njit(cache=True, nogil=True)
+def _sparse_moments(indptr, indices, values, weights, rows, p):
+    """(weighted sum, weighted sum of squares, weight sum) of each column over ``rows``, implicit
+    zeros included, in one pass over the rows' non-zeros."""
+    weighted = weights.shape[0] > 0
+    total = np.zeros(p)
+    squares = np.zeros(p)
+    weight_sum = 0.0
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        weight = weights[i] if weighted else 1.0
+        weight_sum += weight
+        for k in range(indptr[i], indptr[i + 1]):
+            x = values[k]
+            total[indices[k]] += weight * x
+            squares[indices[k]] += weight * x * x
+    return total, squares, weight_sum
+
+
+def check_sparse_finite(X, result=None):
+    """Refuse a CSR X with NaN or infinity among its non-zeros (in scikit-learn's words); else
+    return ``result``."""
+    if not _finite(X.data):
+        kind = "NaN" if np.isnan(X.data).any() else f"infinity or a value too large for {X.dtype!r}"
+        raise ValueError(f"Input X contains {kind}.")
+    return result
+
+
+@njit(cache=True, nogil=True)
+def _finite(values):
+    probe = 0.0
+    for k in range(values.shape[0]):
+        probe += values[k] * 0.0
+    return probe == 0.0
+
+
+def summarize_sparse(X, weights, rows):
+    """Weighted column means and standard deviations of a CSR X over ``rows``, zeros included,
+    refusing NaN and infinity in its non-zeros."""
+    check_sparse_finite(X)
+    total, squares, weight_sum = _sparse_moments(X.indptr, X.indices, X.data, weights, rows, X.shape[1])
+    mean = total / weight_sum
+    return mean, np.sqrt(np.maximum(squares / weight_sum - mean * mean, 0.0))
+
+
+def largest_eigenvalue(gram):
+    """The largest eigenvalue of a weighted Gram matrix divided by its weight sum (its last entry):
+    the curvature of the mean squared error in the standardized coordinates."""
+    normalized = gram / gram[-1, -1]
+    return power_iteration(lambda v: normalized @ v, normalized.shape[0])
 
 
 def weighted_gram(X, weights, rows, y=None):
@@ -136,3 +191,36 @@ def max_row_norm(X, weights, rows, center, scale, weight_mean):
             total *= weights[i] / weight_mean
         largest = max(largest, total)
     return largest
+
+
+@njit(cache=True)
+def _max_sparse_row_norm(indptr, indices, values, weights, rows, scale, center, weight_mean):
+    """As max_row_norm; with ``center``, of the centered rows s (x - mu), whose squared norm is
+    |s x|^2 - 2 (s x).(s mu) + |s mu|^2, from the row's non-zeros and |s mu|^2 alone."""
+    weighted = weights.shape[0] > 0
+    centered = center.shape[0] > 0
+    shift = 0.0
+    if centered:
+        for j in range(center.shape[0]):
+            shift += (scale[j] * center[j]) ** 2
+    largest = 0.0
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        total = 1.0 + shift
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            z = values[k] * scale[j]
+            total += z * z
+            if centered:
+                total -= 2.0 * z * scale[j] * center[j]
+        if weighted:
+            total *= weights[i] / weight_mean
+        largest = max(largest, total)
+    return largest
+
+
+def max_sparse_row_norm(X, weights, rows, scale, weight_mean, center=None):
+    """:func:`max_row_norm` of a CSR X whose columns are scaled by ``scale`` and, if given, centered
+    at ``center`` (implicitly: X stays sparse)."""
+    center = np.empty(0) if center is None else center
+    return _max_sparse_row_norm(X.indptr, X.indices, X.data, weights, rows, scale, center, weight_mean)

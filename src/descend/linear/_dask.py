@@ -29,6 +29,7 @@ import numpy as np
 
 from .._engine import kernels
 from .._engine.problem import Data
+from .._engine.stats import largest_eigenvalue
 from ._state import DataSummary
 from ._steps import Epoch, compiled_steps
 
@@ -137,14 +138,14 @@ class DaskSource:
                   else None)
         return DataSummary(mean, std, float(y_mean), counts, n_out=self.n_out, loss=self.loss, dtype=np.float64)
 
-    def curvature(self, state, with_row_norm):
+    def curvature(self, state, eigenvalue, row_norm):
         import dask
         import dask.array as da
 
         standardized = (self.X - state.center) * state.scale
         design = da.concatenate([standardized, da.ones((self.n_rows, 1), chunks=(self.X.chunks[0], 1))], axis=1)
-        gram, row_norm = dask.compute(design.T @ design, ((standardized**2).sum(axis=1) + 1.0).max())
-        return gram, float(row_norm)
+        gram, norm = dask.compute(design.T @ design, ((standardized**2).sum(axis=1) + 1.0).max())
+        return (largest_eigenvalue(gram) if eigenvalue else None), (float(norm) if row_norm else None)
 
     def sample(self, rows):
         """The first ``rows`` rows, brought to the client."""

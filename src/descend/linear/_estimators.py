@@ -10,6 +10,7 @@ and publish what it learned as scikit-learn's attributes (``coef_``,
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.extmath import softmax
@@ -31,6 +32,16 @@ __all__ = ["GDRegressor", "GDClassifier", "load_model"]
 FLOAT_DTYPES = [np.float64, np.float32]
 
 
+def canonical_rows(X):
+    """X as the engine takes it: dense as it is; CSR in canonical form (each row's column indices
+    sorted, no duplicate), made on a copy when X is not, so the caller's matrix is never changed."""
+    if not sp.issparse(X) or X.has_canonical_format:
+        return X
+    X = X.copy()
+    X.sum_duplicates()
+    return X
+
+
 class _BaseGD(BaseEstimator):
     """What the regressor and the classifier share: parameters, the ways to fit, model files.
 
@@ -45,7 +56,8 @@ class _BaseGD(BaseEstimator):
     def __init__(self, loss, *, optimizer="sgd", learning_rate="auto", schedule="constant", batch_size=None,
                  max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1, shuffle=True,
-                 random_state=None, warm_start=False, verbose=0, checkpoint=None, checkpoint_every=1):
+                 random_state=None, warm_start=False, verbose=0, checkpoint=None, checkpoint_every=1,
+                 sparse_updates="lazy"):
         self.loss = loss
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -67,6 +79,7 @@ class _BaseGD(BaseEstimator):
         self.verbose = verbose
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
+        self.sparse_updates = sparse_updates
 
     # ------------------------------------------------------------ fitting
     def fit(self, X, y=None, sample_weight=None, *, resume=False):
@@ -211,7 +224,7 @@ class _BaseGD(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -239,7 +252,9 @@ class GDRegressor(RegressorMixin, _BaseGD):
         ``"constant"``, ``"invscaling"`` (lr / t^0.25, scikit-learn's),
         ``"step"`` (halve every 10 epochs), ``"exponential"`` (divide by e
         every 10 epochs), ``"cosine"`` (one cosine cycle over max_iter
-        epochs), or any callable ``t -> lr`` / schedule of
+        epochs), ``"optimal"`` (scikit-learn's: 1 / (alpha (t0 + t - 1)),
+        starting, with ``learning_rate="auto"``, at alpha^(-1/4) as
+        scikit-learn does), or any callable ``t -> lr`` / schedule of
         :mod:`descend.schedules` (then ``learning_rate`` is not used).
     batch_size : None or int
         None: the full batch; an int: mini-batches of that size; 1: one
@@ -289,6 +304,19 @@ class GDRegressor(RegressorMixin, _BaseGD):
         ``checkpoint_every`` epochs, atomically; ``fit(X, y, resume=True)``
         goes on from it and ends with the same model, bit for bit, as a fit
         that was never interrupted.
+    sparse_updates : {"lazy", "dense"}
+        How a step treats the coordinates a step's rows do not touch, when X
+        is sparse (CSR; its columns are then scaled by ``standardize``, never
+        centered, which would fill X in). ``"lazy"``: per-sample plain SGD
+        without ``standardize`` takes exactly the dense steps in O(non-zeros
+        of the row) (the penalty's decay of the untouched weights is applied
+        when they are next touched: the scaled-weight trick for L2, the
+        cumulative penalty of Tsuruoka et al. 2009 for L1); every other
+        optimizer and batch steps on the touched coordinates only, with the
+        semantics of ``torch.optim.SparseAdam`` (moments, penalty and step
+        move only where the gradient is non-zero). ``"dense"``: every
+        coordinate at every step, the dense fit's steps exactly, O(features)
+        a step.
     epsilon : float
         Huber's threshold.
 
@@ -307,22 +335,23 @@ class GDRegressor(RegressorMixin, _BaseGD):
                  batch_size=None, max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
-                 checkpoint_every=1, epsilon=0.1):
+                 checkpoint_every=1, sparse_updates="lazy", epsilon=0.1):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          standardize=standardize, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
                          warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
-                         checkpoint_every=checkpoint_every)
+                         checkpoint_every=checkpoint_every, sparse_updates=sparse_updates)
         self.epsilon = epsilon
 
     def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False):
         """(X, y, weights, outputs, loss) for the loop; ``checked``: X and y are the very arrays
         validated before."""
         if not checked:
-            X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES, order="C", y_numeric=True, reset=reset,
-                                 ensure_all_finite=check_finite)
+            X, y = validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, order="C", y_numeric=True,
+                                 reset=reset, ensure_all_finite=check_finite)
+            X = canonical_rows(X)
         y = np.ascontiguousarray(y, dtype=X.dtype)
         return X, y, self._validate_sample_weight(sample_weight, X), 1, self.loss
 
@@ -344,7 +373,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     def predict(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
         return X @ self.coef_ + self.intercept_[0]
 
 
@@ -366,14 +395,14 @@ class GDClassifier(ClassifierMixin, _BaseGD):
                  batch_size=None, max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
-                 checkpoint_every=1, class_weight=None):
+                 checkpoint_every=1, sparse_updates="lazy", class_weight=None):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          standardize=standardize, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
                          warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
-                         checkpoint_every=checkpoint_every)
+                         checkpoint_every=checkpoint_every, sparse_updates=sparse_updates)
         self.class_weight = class_weight
 
     def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False):
@@ -383,8 +412,9 @@ class GDClassifier(ClassifierMixin, _BaseGD):
             raise ValueError("fitting a classifier on chunks needs the classes up front: use a "
                              "descend.stream.TableStream, or partial_fit(chunks, classes=...)")
         if not checked:
-            X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES, order="C", reset=reset,
+            X, y = validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, order="C", reset=reset,
                                  ensure_all_finite=check_finite)
+            X = canonical_rows(X)
         check_classification_targets(y)
         if reset:
             self._set_classes(np.unique(y) if classes is None else np.unique(np.asarray(classes)))
@@ -436,7 +466,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
     def decision_function(self, X):
         """Scores: shape (n,) for two classes (positive means classes_[1]), (n, K) for more."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 

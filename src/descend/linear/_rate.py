@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..curvature import power_iteration
 from ..exceptions import DivergenceError
 from ..optimizers import SGD
-from ..schedules import Constant, get_schedule
+from ..schedules import Constant, get_schedule, optimal_initial_rate
 from ._steps import Stepper
 
 __all__ = ["initial_rate", "searched_rate", "make_schedule", "SEARCH_RATES", "SEARCH_EPOCHS", "SEARCH_ROWS"]
@@ -43,27 +42,31 @@ SEARCH_ROWS = 10_000
 def initial_rate(settings, loss, state, source, batch_size, engine="compiled") -> float:
     """The first learning rate: ``settings.learning_rate`` when a number, else as the module docstring says.
 
-    ``source`` gives the standardized Gram matrix and the largest row norm
-    (``source.curvature(state, with_row_norm)``) of the ``source.curvature_rows``
-    rows the estimate is about, and for the search a sample of its rows.
+    ``source`` gives the largest eigenvalue of the standardized Gram matrix and the largest row
+    norm (``source.curvature``) of the ``source.curvature_rows`` rows the estimate is about, and
+    for the search a sample of its rows.
     """
     if settings.learning_rate != "auto":
         return float(settings.learning_rate)
+    if settings.schedule == "optimal":
+        return optimal_initial_rate(_optimal_alpha(settings))
     optimizer = state.optimizer
     if not isinstance(optimizer, SGD):  # an instance's rate is the one its maker chose
         return searched_rate(settings, loss, state, source, engine) if settings.optimizer_named else optimizer.lr
     n = source.curvature_rows
     mini_batches = batch_size < n
-    gram, row_norm = source.curvature(state, mini_batches)
-    gram = gram / gram[-1, -1]  # the weight sum: X~'WX~ / sum(w)
-    L = loss.curvature * power_iteration(lambda v: gram @ v, gram.shape[0])
+    # One sample a step needs only the largest row (Gower's formula below at b = 1).
+    eigenvalue, row_norm = source.curvature(state, eigenvalue=batch_size > 1 or not mini_batches,
+                                            row_norm=mini_batches)
     if mini_batches:
         # Expected smoothness of a mini-batch of size b (Gower et al. 2019,
         # "SGD: General Analysis and Improved Rates", Proposition 3.8):
         # L_b = n(b-1)/(b(n-1)) L + (n-b)/(b(n-1)) L_max.
-        L_max = loss.curvature * row_norm
         b = batch_size
-        L = n * (b - 1) / (b * (n - 1)) * L + (n - b) / (b * (n - 1)) * L_max
+        L = (n * (b - 1) / (b * (n - 1)) * loss.curvature * (eigenvalue if b > 1 else 0.0)
+             + (n - b) / (b * (n - 1)) * loss.curvature * row_norm)
+    else:
+        L = loss.curvature * eigenvalue
     L += state.penalty_weights(settings.penalty)[1].max(initial=0.0)  # the L2 part's curvature
     rate = 1.0 / max(L, 1e-12)
     if mini_batches:
@@ -108,4 +111,15 @@ def make_schedule(settings, lr0: float, steps_per_epoch: int):
         return get_schedule("step", lr0, steps=10 * steps_per_epoch)
     if name == "exponential":
         return get_schedule("exponential", lr0, k=1.0 / (10 * steps_per_epoch))
+    if name == "optimal":
+        return get_schedule("optimal", lr0, alpha=_optimal_alpha(settings))
     return get_schedule(name, lr0)
+
+
+def _optimal_alpha(settings) -> float:
+    """The penalty weight the ``"optimal"`` schedule decays with: ``alpha``, as scikit-learn's."""
+    alpha = 0.0 if settings.penalty is None else settings.penalty.alpha
+    if alpha <= 0:
+        raise ValueError(f"schedule='optimal' decays as 1 / (alpha t): it needs a penalty with alpha > 0, "
+                         f"got {settings.penalty!r}")
+    return alpha

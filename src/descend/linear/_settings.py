@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .._checks import check_integer, check_interval, check_positive, check_tolerance, is_number
+from .._checks import check_choice, check_integer, check_interval, check_positive, check_tolerance, is_number
 from ..optimizers import Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
 
-__all__ = ["Settings", "fit_settings"]
+__all__ = ["Settings", "fit_settings", "SPARSE_UPDATES"]
+
+SPARSE_UPDATES = ("lazy", "dense")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Settings:
     checkpoint: Any
     checkpoint_every: int
     epsilon: float  # Huber's threshold; the classifier has none and leaves it at 0
+    sparse_updates: str  # on sparse rows: "lazy" (the touched coordinates) or "dense" (all of them)
 
 
 def _learning_rate(value):
@@ -104,4 +107,5 @@ def fit_settings(params: dict, losses) -> Settings:
         checkpoint=params["checkpoint"],
         checkpoint_every=check_integer("checkpoint_every", params["checkpoint_every"], low=1),
         epsilon=epsilon,
+        sparse_updates=check_choice("sparse_updates", params["sparse_updates"], SPARSE_UPDATES),
     )

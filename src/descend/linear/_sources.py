@@ -6,8 +6,9 @@ another:
 
 * ``summary(rng)``: a :class:`~descend.linear._state.DataSummary` (column
   moments, target mean, outputs, loss, dtype); it also refuses NaN and inf;
-* ``curvature(state, with_row_norm)`` over ``curvature_rows`` rows: the
-  standardized Gram matrix and the largest row norm, for
+* ``curvature(state, eigenvalue, row_norm)`` over ``curvature_rows`` rows:
+  the largest eigenvalue of the standardized, weighted Gram matrix over the
+  weight sum, and the largest row norm, each when asked (else None), for
   ``learning_rate="auto"``;
 * ``sample(rows)``: (Data, rows) of at most that many rows, for the search
   of ``learning_rate="auto"``;
@@ -29,8 +30,11 @@ import itertools
 
 import numpy as np
 
-from .._engine.problem import Data, Gram
-from .._engine.stats import max_row_norm, sample_rows, standardized_gram, summarize, weighted_gram
+import scipy.sparse as sp
+
+from .._engine.problem import Data, Gram, SparseData
+from .._engine.stats import (check_sparse_finite, largest_eigenvalue, max_row_norm, max_sparse_row_norm, sample_rows,
+                             standardized_gram, summarize, summarize_sparse, weighted_gram)
 from ._state import DataSummary
 from ._steps import Epoch
 
@@ -47,22 +51,48 @@ def is_chunks(X) -> bool:
     return hasattr(X, "epoch") or (hasattr(X, "__next__") and not hasattr(X, "shape"))
 
 
-def _summary(X, y, weights, rows, n_out, loss):
+def _summary(X, y, weights, rows, n_out, loss, standardize, dense_steps):
     """The summary of ``rows``: one pass over them for the moments (and finiteness), the target's mean
-    and, for the multinomial loss, the weight of each class."""
-    mean, std = summarize(X, weights, rows)
+    and, for the multinomial loss, the weight of each class. Sparse X is centered (implicitly, X
+    staying sparse) only when every step is on every coordinate (``dense_steps``): a centered row
+    is dense, and so would be the gradient of a lazy step. Else its summary's means are zeros, and
+    its deviations, ones unless ``standardize`` asks for them, cost only the check of its non-zeros."""
+    if sp.issparse(X):
+        if standardize:
+            mean, std = summarize_sparse(X, weights, rows)
+            mean = mean if dense_steps else np.zeros(X.shape[1])
+        else:
+            mean, std = np.zeros(X.shape[1]), check_sparse_finite(X, np.ones(X.shape[1]))
+    else:
+        mean, std = summarize(X, weights, rows)
     target, row_weights = y[rows], (weights[rows] if weights.size else None)
     counts = np.bincount(target.astype(int), weights=row_weights, minlength=n_out) if loss == "multinomial" else None
     return DataSummary(mean, std, float(np.average(target, weights=row_weights)), counts, n_out=n_out, loss=loss,
                        dtype=X.dtype)
 
 
-def _sample_curvature(X, weights, rows, state, with_row_norm, weight_mean):
-    """The standardized Gram matrix of a sample of ``rows``, and their largest row norm if asked."""
-    gram, xty, _ = weighted_gram(X, weights, sample_rows(rows))
-    gram, _ = standardized_gram(gram, xty, state.center, state.scale)
-    row_norm = max_row_norm(X, weights, rows, state.center, state.scale, weight_mean) if with_row_norm else None
-    return gram, row_norm
+def _sample_curvature(X, weights, rows, state, eigenvalue, row_norm, weight_mean):
+    """The largest eigenvalue of the standardized Gram matrix of a sample of ``rows`` over its
+    weight sum, and their largest row norm, each if asked. For sparse X the row norm bounds the
+    eigenvalue (it is at least as large) and stands in for it: measuring it would take a dense
+    Gram matrix of every feature, or many passes."""
+    if sp.issparse(X):
+        center = state.center if state.center.any() else None
+        largest = max_sparse_row_norm(X, weights, rows, state.scale, weight_mean, center)
+        return (largest if eigenvalue else None), (largest if row_norm else None)
+    measured = None
+    if eigenvalue:
+        gram, xty, _ = weighted_gram(X, weights, sample_rows(rows))
+        measured = largest_eigenvalue(standardized_gram(gram, xty, state.center, state.scale)[0])
+    norm = max_row_norm(X, weights, rows, state.center, state.scale, weight_mean) if row_norm else None
+    return measured, norm
+
+
+def _data(X, y, weights):
+    """The engine's tuple of rows: dense, or CSR."""
+    if sp.issparse(X):
+        return SparseData(X.indptr, X.indices, X.data, y, weights)
+    return Data(X, y, weights)
 
 
 class ArraySource:
@@ -70,7 +100,8 @@ class ArraySource:
     ``rows`` and, with early stopping, the held-out ``validation_rows``."""
 
     def __init__(self, X, y, weights, *, n_out, loss, settings, rows=None, validation_rows=None, gram_allowed=True):
-        self.data = Data(X, y, weights)
+        self.X = X  # the data's own form, dense or CSR, for its summaries
+        self.data = _data(X, y, weights)
         self.n_out, self.loss, self.settings = n_out, loss, settings
         self.rows = np.arange(X.shape[0]) if rows is None else rows
         self.validation_rows = validation_rows
@@ -82,13 +113,13 @@ class ArraySource:
         self.steps_per_epoch = -(-n_train // self.batch_size)
         self.rows_per_epoch = self.curvature_rows = n_train
         self.full_batch = self.batch_size == n_train
-        self.use_gram = (gram_allowed and loss == "squared_error" and self.full_batch
+        self.use_gram = (gram_allowed and loss == "squared_error" and self.full_batch and not sp.issparse(X)
                          and X.shape[1] <= GRAM_MAX_FEATURES and n_train >= 2 * X.shape[1])
         self._gram = None
 
     def summary(self, rng):
-        X, y, weights = self.data
-        return _summary(X, y, weights, np.arange(X.shape[0]), self.n_out, self.loss)
+        return _summary(self.X, self.data.y, self.data.weights, np.arange(self.X.shape[0]), self.n_out, self.loss,
+                        self.settings.standardize, self.full_batch or self.settings.sparse_updates == "dense")
 
     def gram(self, state):
         """The full batch as a Gram tuple in the state's coordinates (made once)."""
@@ -99,11 +130,10 @@ class ArraySource:
             self._gram = Gram(matrix, xty, yty, matrix[-1, -1])
         return self._gram
 
-    def curvature(self, state, with_row_norm):
+    def curvature(self, state, eigenvalue, row_norm):
         if self.use_gram:
-            return self.gram(state).matrix, None
-        X, _, weights = self.data
-        return _sample_curvature(X, weights, self.rows, state, with_row_norm, self.weight_mean)
+            return largest_eigenvalue(self.gram(state).matrix), None
+        return _sample_curvature(self.X, self.data.weights, self.rows, state, eigenvalue, row_norm, self.weight_mean)
 
     def sample(self, rows):
         return self.data, sample_rows(self.rows, rows)
@@ -130,8 +160,8 @@ class ArraySource:
         return None if self.validation_rows is None else stepper.mean_loss(self.data, self.validation_rows)
 
     def fingerprint(self):
-        X, y, _ = self.data
-        return [int(X.shape[0]), int(X.shape[1]), float(np.sum(X[0])), float(np.sum(X[-1])),
+        X, y = self.X, self.data.y
+        return [int(X.shape[0]), int(X.shape[1]), float(X[0].sum()), float(X[-1].sum()),
                 float(np.sum(y, dtype=np.float64))]
 
 
@@ -181,7 +211,8 @@ class ChunkSource:
         given = X, y
         X, y, weights, n_out, loss = self.prepare(X, y, first, self.finite, checked)
         self._validated = given if X is given[0] else (None, None)
-        return Data(X, y, weights), (np.arange(X.shape[0]) if order is None else order), n_out, loss
+        self._last_X = X  # dense or CSR, for the first block's summary
+        return _data(X, y, weights), (np.arange(X.shape[0]) if order is None else order), n_out, loss
 
     def summary(self, rng):
         """The first block's summary: it starts the first epoch, which :meth:`epoch` goes on with."""
@@ -190,20 +221,22 @@ class ChunkSource:
         if first is None:
             raise ValueError("the source gave no rows")
         data, order, n_out, loss = self._block(first, first=True)
+        X_of_first = self._last_X
         self._pending = (data, order), blocks
         self.batch_size = len(order) if self.settings.batch_size is None else min(self.settings.batch_size, len(order))
         self.steps_per_epoch = max(1, len(order) // self.batch_size)
         self.curvature_rows = len(order)
         # The first block's rows only: X may be a stream's buffer, of which X[order] is the block.
-        self._first = data, order
-        return _summary(data.X, data.y, data.weights, order, n_out, loss)
+        self._first = data, order, X_of_first
+        dense_steps = self.settings.batch_size is None or self.settings.sparse_updates == "dense"
+        return _summary(X_of_first, data.y, data.weights, order, n_out, loss, self.settings.standardize, dense_steps)
 
-    def curvature(self, state, with_row_norm):
-        data, order = self._first
-        return _sample_curvature(data.X, data.weights, order, state, with_row_norm, 1.0)
+    def curvature(self, state, eigenvalue, row_norm):
+        data, order, X = self._first
+        return _sample_curvature(X, data.weights, order, state, eigenvalue, row_norm, 1.0)
 
     def sample(self, rows):
-        data, order = self._first
+        data, order, _ = self._first
         return data, order[:rows]
 
     def epoch(self, stepper, rng):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._engine.step import penalty_value
 from ..optimizers import Optimizer
 
 __all__ = ["DataSummary", "ModelState", "plain", "from_plain"]
@@ -75,6 +76,9 @@ class ModelState:
     learning_rate: float = float("nan")
     n_iter: int = 0
     history: dict = field(default_factory=lambda: {"loss": [], "val_loss": [], "lr": []})
+    # (penalty, scale, weights) of the latest penalty_weights: each epoch asks again, and with a
+    # million features making them costs as much as a tenth of the epoch.
+    _penalty_weights: tuple = field(default=None, repr=False, compare=False)
 
     @property
     def t(self) -> int:
@@ -136,16 +140,21 @@ class ModelState:
 
     def penalty_weights(self, penalty):
         """Per standardized coordinate: the L1 and L2 weights of ``penalty`` on the original coefficients."""
+        made = self._penalty_weights
+        if made is not None and made[0] is penalty and made[1] is self.scale:
+            return made[2]
         l1 = penalty.l1 if penalty else 0.0
         l2 = penalty.l2 if penalty else 0.0
         scale = self.scale.astype(np.float64)
-        return l1 * scale, l2 * scale * scale
+        weights = l1 * scale, l2 * scale * scale
+        self._penalty_weights = penalty, self.scale, weights
+        return weights
 
     def objective(self, mean_loss: float, penalty) -> float:
         """The training objective: the mean loss plus the penalty on the original coefficients."""
         if penalty is None:
             return mean_loss
-        return mean_loss + penalty.value(self.coefficients()[0].ravel().astype(np.float64))
+        return mean_loss + penalty_value(self.theta, self.n_out, *self.penalty_weights(penalty))
 
     def to_dict(self) -> dict:
         """The state as JSON-ready data (a checkpoint holds it)."""

@@ -30,8 +30,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._engine import kernels, reference
-from .._engine.problem import Model, Objective
+from .._engine import kernels, reference, sparse
+from .._engine.problem import Model, Objective, SparseData
+from .._engine.step import penalty_value
 from ..exceptions import DivergenceError
 from ..losses import MULTINOMIAL
 from ..optimizers import SGD
@@ -54,11 +55,18 @@ SIGMA = 1e-4
 Epoch = namedtuple("Epoch", "loss_sum weight_sum rows stationarity")
 
 
-def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain):
+def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain, lazy=True):
     """The compiled steps over the rows ``order``, after ``t`` steps, for ``problem`` = (model,
-    objective, hyperparameters, state arrays); ``plain`` picks per-sample plain SGD's own loop.
-    Returns (weighted loss sum, weight sum)."""
+    objective, hyperparameters, state arrays); ``plain`` picks per-sample plain SGD's own loop, and
+    on sparse rows ``lazy`` the step on the touched coordinates only (descend._engine.sparse).
+    Returns (weighted loss sum, weight sum, stationarity)."""
     model, objective, hyperparameters, arrays = problem
+    if isinstance(data, SparseData):
+        lazy = lazy and model.center is None  # a centered row is dense
+        if lazy and plain and model.scale is None:  # the same penalty weight everywhere: the lazy loop
+            return (*sparse.lazy_sgd_steps(data, order, model, objective, lrs, weight_mean), -1.0)
+        return sparse.batch_steps(data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size,
+                                  weight_mean, lazy)
     if plain:
         return (*kernels.plain_sgd_steps(data, order, model, objective, lrs, weight_mean), -1.0)
     return kernels.batch_steps(data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size, weight_mean)
@@ -93,12 +101,15 @@ class Stepper:
         self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
 
     # ------------------------------------------------------------ packing
-    def problem(self):
+    def problem(self, sparse_rows=False):
         """(model, objective, hyperparameters, state arrays) as the kernels take them, made anew
         at each call: a restored or averaged state may have new arrays."""
         state = self.state
-        # Without standardization (center 0, scale 1) the kernels take the rows as they are.
+        # Without standardization (center 0, scale 1) the kernels take the rows as they are;
+        # sparse rows are centered only when the fit's steps are dense (see _sources._summary).
         center, scale = (state.center, state.scale) if state.standardized else (None, None)
+        if sparse_rows and center is not None and not center.any():
+            center = None
         model = Model(state.theta, center, scale, state.n_out, self.settings.fit_intercept)
         l1, l2 = state.penalty_weights(self.settings.penalty)
         objective = Objective(self.loss.code, self.settings.epsilon, l1, l2)
@@ -126,6 +137,7 @@ class Stepper:
     def steps(self, data, order, batch_size, weight_mean) -> Epoch:
         """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each."""
         plain = self.plain(batch_size)
+        sparse_rows, lazy = isinstance(data, SparseData), self.settings.sparse_updates == "lazy"
         chunk = max(batch_size, (CHUNK_ROWS // batch_size) * batch_size)
         loss_sum = weight_sum = 0.0
         stationarity = -1.0
@@ -134,13 +146,17 @@ class Stepper:
             n_steps = -(-len(rows) // batch_size)
             lrs = self.rates(n_steps)
             if self.engine == "reference":  # Optimizer.update counts its steps itself
-                model, objective, _, _ = self.problem()
+                model, objective, _, _ = self.problem(sparse_rows)
+                # What compiled_steps runs as sparse.lazy_sgd_steps: the dense steps, but for the intercept's.
+                lazy = lazy and model.center is None
+                lazy_plain = lazy and sparse_rows and plain and model.scale is None
                 part, weights, stationarity = reference.batch_steps(
                     data, rows, model, objective, self.state.optimizer, self.state.optimizer_state, lrs, batch_size,
-                    weight_mean)
+                    weight_mean, lazy and sparse_rows and not lazy_plain,
+                    sparse.INTERCEPT_DECAY if lazy_plain else 1.0)
             else:
-                part, weights, stationarity = compiled_steps(data, rows, self.problem(), self.state.t, lrs,
-                                                             batch_size, weight_mean, plain)
+                part, weights, stationarity = compiled_steps(data, rows, self.problem(sparse_rows), self.state.t, lrs,
+                                                             batch_size, weight_mean, plain, lazy)
                 self.state.optimizer_state["step"] += n_steps
             loss_sum += part
             weight_sum += weights
@@ -173,10 +189,12 @@ class Stepper:
     # --------------------------------------------------------- line search
     def rows_evaluator(self, data, rows):
         """theta -> (weighted loss sum, weight sum, summed gradient) over ``rows`` of ``data``."""
-        gradient_sum = reference.gradient_sum if self.engine == "reference" else kernels.gradient_sum
+        sparse_rows = isinstance(data, SparseData)
+        gradient_sum = (reference.gradient_sum if self.engine == "reference"
+                        else sparse.gradient_sum if sparse_rows else kernels.gradient_sum)
 
         def evaluate(theta):
-            model, objective, _, _ = self.problem()
+            model, objective, _, _ = self.problem(sparse_rows)
             return gradient_sum(data, rows, model._replace(theta=theta), objective)
 
         return evaluate
@@ -199,8 +217,7 @@ class Stepper:
         gradient[:, :-1] += l2 * params[:, :-1]
         if not self.settings.fit_intercept:
             gradient[:, -1] = 0.0
-        weights = params[:, :-1].astype(np.float64)
-        value = loss_sum / weight_sum + float(np.sum(0.5 * l2 * weights**2 + l1 * np.abs(weights)))
+        value = loss_sum / weight_sum + penalty_value(theta, self.state.n_out, l1, l2)
         return value, gradient.ravel(), loss_sum, weight_sum, grad_sum
 
     def _trial(self, theta, grad_sum, weight_sum, eta):
@@ -260,8 +277,9 @@ class Stepper:
 
     def mean_loss(self, data, rows) -> float:
         """The weighted mean loss of the rows ``rows`` at the current weights (no penalty)."""
-        model, objective, _, _ = self.problem()
-        return float(kernels.mean_loss(data, rows, model, objective))
+        sparse_rows = isinstance(data, SparseData)
+        model, objective, _, _ = self.problem(sparse_rows)
+        return float((sparse.mean_loss if sparse_rows else kernels.mean_loss)(data, rows, model, objective))
 
     # ---------------------------------------------------------- reporting
     def advance(self, n_rows):

@@ -1,0 +1,490 @@
+r"""The engine's loops on sparse rows (CSR): each row costs its non-zeros, not the number of features.
+
+A row's score is :math:`\sum_{k} \theta_{j_k} s_{j_k} x_{j_k}` over its
+non-zeros (``scale`` :math:`s` when the model is standardized: on sparse data
+the columns are scaled, never centered, which would fill them in), and its
+gradient has the same non-zeros plus the intercept. What the penalty and the
+optimizer do to the coordinates a batch does not touch decides the cost of a
+step:
+
+* :func:`lazy_sgd_steps`, per-sample plain gradient descent with the same
+  L2 and L1 weight on every coordinate (no scaling): exact, in O(non-zeros)
+  a step. Between two touches a coordinate only decays, :math:`u \leftarrow
+  \max(a_t u - b_t, 0)` on :math:`u = |\theta_j|` with :math:`a_t = 1 -
+  \eta_t\lambda_2` and :math:`b_t = \eta_t\lambda_1`, and such maps compose to
+  :math:`\max(A u - B, 0)`: one running pair (A, B) for all coordinates, and
+  the pair each coordinate was last brought up to date at, apply every
+  pending step at once. That is the scaled-weight trick (Shalev-Shwartz et al.
+  2007, Pegasos) for L2 and the cumulative penalty of Tsuruoka, Tsujii &
+  Ananiadou 2009 for L1, joined exactly. The intercept moves at
+  :data:`INTERCEPT_DECAY` times the rate, as scikit-learn's SGD moves it on
+  sparse data: the other difference from the dense steps.
+* :func:`batch_steps`, any optimizer and batch: the batch's gradient is
+  summed over its rows' non-zeros; then either the step is taken on every
+  coordinate (``lazy`` False: the dense fit's steps exactly, O(features) a
+  step) or only on the coordinates the batch touched and the intercepts
+  (``lazy`` True, the default of the estimators: the semantics of
+  ``torch.optim.SparseAdam``, whose moments move only where the gradient is
+  non-zero; the L2 and L1 parts act there too).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numba.core import types
+from numba.extending import overload
+
+from ..losses import MULTINOMIAL, softmax_cross_entropy
+from .prefetch import ROWS_AHEAD, prefetch_csr_row
+from .rules import take_step
+from .step import elementwise_loss, finish_step, stationarity
+
+__all__ = ["lazy_sgd_steps", "batch_steps", "gradient_sum", "mean_loss", "INTERCEPT_DECAY"]
+
+FAST = {"reassoc", "nsz", "arcp", "contract"}
+# Below this the running product of decays is renormalized (every coordinate brought up to date).
+TINY = 1e-200
+# Per-sample plain SGD on sparse rows moves the intercept at this fraction of the rate: scikit-learn's
+# SPARSE_INTERCEPT_DECAY. Every row touches the intercept, while a column touches few: at the rates
+# that suit the weights, its steps would make it swing from row to row.
+INTERCEPT_DECAY = 0.01
+
+
+@njit(cache=True, inline="always")
+def _catch_up(theta, j, A, B, stamps):
+    """Bring coordinate j through the decays since its last touch, whose composed map is
+    (A, B) after (stamps[j, 0], stamps[j, 1]): |theta_j| <- max(A' |theta_j| - B', 0)."""
+    shrink = A / stamps[j, 0]
+    offset = B - shrink * stamps[j, 1]
+    w = theta[j]
+    size = abs(w) * shrink - offset
+    theta[j] = (size if size > 0.0 else 0.0) * (1.0 if w >= 0.0 else -1.0)
+    stamps[j, 0], stamps[j, 1] = A, B
+
+
+@njit(cache=True, fastmath=FAST, nogil=True)
+def lazy_sgd_steps(data, order, model, objective, lrs, weight_mean):
+    """Per-sample plain SGD on one output with uniform penalty weights, in O(non-zeros) a step (see
+    the module docstring); the steps of the dense ``plain_sgd_steps`` but for the intercept's
+    :data:`INTERCEPT_DECAY`. Returns (weighted loss sum, weight sum)."""
+    theta, _, _, _, _ = model
+    _, _, l1, _ = objective
+    if l1.shape[0] > 0 and l1[0] > 0.0:
+        return _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean)
+    return _scaled_weight_steps(data, order, model, objective, lrs, weight_mean)
+
+
+@njit(cache=True, fastmath=FAST, nogil=True)
+def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean):
+    """L2 only: the weights are held as theta = s v, so the decay of all of them is s <- (1 - lr l2) s,
+    and a step changes v on the row's non-zeros alone."""
+    indptr, indices, values, y, weights = data
+    theta, _, _, _, fit_intercept = model
+    loss, epsilon, _, l2 = objective
+    p = theta.shape[0] - 1
+    l2c = l2[0] if p > 0 else 0.0
+    s = 1.0  # theta[:p] holds v
+    weighted = weights.shape[0] > 0
+    loss_sum = 0.0
+    weight_sum = 0.0
+    n_rows = order.shape[0]
+    for r in range(n_rows):
+        if r + ROWS_AHEAD < n_rows:  # shuffled rows lie anywhere: ask for one ahead (see prefetch)
+            prefetch_csr_row(indptr, indices, values, order[r + ROWS_AHEAD])
+        i = order[r]
+        lo, hi = indptr[i], indptr[i + 1]
+        dot = 0.0
+        for k in range(lo, hi):
+            dot += theta[indices[k]] * values[k]
+        weight = weights[i] if weighted else 1.0
+        value, d = elementwise_loss(s * dot + theta[p], y[i], loss, epsilon)
+        loss_sum += weight * value
+        weight_sum += weight
+        d = weight * d / weight_mean
+        lr = lrs[r]
+        s *= 1.0 - lr * l2c
+        if abs(s) < 1e-9:  # fold s into v before v grows past what a float keeps exactly
+            for j in range(p):
+                theta[j] *= s
+            s = 1.0
+        step = lr * d / s
+        for k in range(lo, hi):
+            theta[indices[k]] -= step * values[k]
+        if fit_intercept:
+            theta[p] -= INTERCEPT_DECAY * lr * d
+    for j in range(p):
+        theta[j] *= s
+    return loss_sum, weight_sum
+
+
+@njit(cache=True, fastmath=FAST, nogil=True)
+def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
+    """With an L1 part: each coordinate remembers the composed decay it was last brought up to
+    date at, and takes the decays since then when the next row touches it."""
+    indptr, indices, values, y, weights = data
+    theta, _, _, _, fit_intercept = model
+    loss, epsilon, l1, l2 = objective
+    p = theta.shape[0] - 1
+    l1c, l2c = l1[0], l2[0]
+    A, B = 1.0, 0.0  # the decays since the start of this call, composed
+    stamps = np.empty((p, 2))  # per coordinate, the (A, B) it is up to date at: together in memory
+    stamps[:, 0] = 1.0
+    stamps[:, 1] = 0.0
+    weighted = weights.shape[0] > 0
+    loss_sum = 0.0
+    weight_sum = 0.0
+    n_rows = order.shape[0]
+    for r in range(n_rows):
+        if r + ROWS_AHEAD < n_rows:  # shuffled rows lie anywhere: ask for one ahead (see prefetch)
+            prefetch_csr_row(indptr, indices, values, order[r + ROWS_AHEAD])
+        i = order[r]
+        lo, hi = indptr[i], indptr[i + 1]
+        score = theta[p]
+        for k in range(lo, hi):
+            j = indices[k]
+            _catch_up(theta, j, A, B, stamps)
+            score += theta[j] * values[k]
+        weight = weights[i] if weighted else 1.0
+        value, d = elementwise_loss(score, y[i], loss, epsilon)
+        loss_sum += weight * value
+        weight_sum += weight
+        d = weight * d / weight_mean
+        lr = lrs[r]
+        a, b = 1.0 - lr * l2c, lr * l1c
+        A, B = a * A, a * B + b
+        for k in range(lo, hi):  # the step on the row's coordinates, as the dense loop takes it
+            j = indices[k]
+            w = theta[j] - lr * (d * values[k] + l2c * theta[j])
+            theta[j] = w - min(max(w, -b), b)
+            stamps[j, 0], stamps[j, 1] = A, B
+        if fit_intercept:
+            theta[p] -= INTERCEPT_DECAY * lr * d
+        if A < TINY:
+            for j in range(p):
+                _catch_up(theta, j, A, B, stamps)
+            A, B = 1.0, 0.0
+            stamps[:, 0] = 1.0
+            stamps[:, 1] = 0.0
+    for j in range(p):
+        _catch_up(theta, j, A, B, stamps)
+    return loss_sum, weight_sum
+
+
+@njit(cache=True, inline="always")
+def _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores):
+    """The row's score for each output into ``scores`` (``shifts``: see :func:`center_shifts`)."""
+    p1 = theta.shape[0] // n_out
+    if n_out == 1:
+        score = theta[p1 - 1] - shifts[0]
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            score += theta[j] * scaled(values[q], scale, j)
+        scores[0] = score
+        return
+    for k in range(n_out):
+        scores[k] = theta[k * p1 + p1 - 1] - shifts[k]
+    for q in range(indptr[i], indptr[i + 1]):
+        j = indices[q]
+        x = scaled(values[q], scale, j)
+        for k in range(n_out):
+            scores[k] += theta[k * p1 + j] * x
+
+
+@njit(cache=True, inline="always")
+def _row_loss(y, scores, n_out, loss, epsilon, dscores):
+    """The row's loss; its derivative in each output's score into dscores."""
+    if loss == MULTINOMIAL:
+        return softmax_cross_entropy(scores, int(y), dscores)
+    total = 0.0
+    for k in range(n_out):
+        target = y if n_out == 1 else (1.0 if y == k else -1.0)  # one-vs-rest for several outputs
+        value, dscores[k] = elementwise_loss(scores[k], target, loss, epsilon)
+        total += value
+    return total
+
+
+def scaled(value, scale, j):
+    """A non-zero of column j in the steps' coordinates: times ``scale[j]``, or as it is when the
+    model is not standardized (scale None, settled when a kernel is compiled)."""
+    return value if scale is None else value * scale[j]
+
+
+@overload(scaled, inline="always")
+def _compiled_scaled(value, scale, j):
+    if isinstance(scale, types.NoneType):
+        return lambda value, scale, j: value
+    return lambda value, scale, j: value * scale[j]
+
+
+def center_shifts(theta, center, scale, n_out):
+    r"""Per output, :math:`\sum_j \theta_j s_j \mu_j`: what centering takes off each score, so that
+    the scores of centered rows come from the sparse rows as they are (zeros without a center)."""
+    shifts = np.zeros(n_out)
+    if center is not None:
+        p1 = theta.shape[0] // n_out
+        for k in range(n_out):
+            shifts[k] = theta[k * p1:(k + 1) * p1 - 1] @ (scale * center)
+    return shifts
+
+
+@overload(center_shifts)
+def _compiled_center_shifts(theta, center, scale, n_out):
+    if isinstance(center, types.NoneType):
+        return lambda theta, center, scale, n_out: np.zeros(n_out)
+
+    def shifts_of(theta, center, scale, n_out):
+        shifts = np.zeros(n_out)
+        p1 = theta.shape[0] // n_out
+        for k in range(n_out):
+            for j in range(p1 - 1):
+                shifts[k] += theta[k * p1 + j] * scaled(center[j], scale, j)
+        return shifts
+
+    return shifts_of
+
+
+def center_gradient(grad, center, scale, n_out):
+    r"""Make a gradient summed over sparse rows as they are the gradient over the centered rows:
+    :math:`g_j \mathrel{-}= s_j \mu_j g_b` (:math:`g_b`, the intercept's, is the sum of the rows'
+    loss derivatives), O(features). Nothing without a center."""
+    if center is not None:
+        p1 = grad.shape[0] // n_out
+        for k in range(n_out):
+            grad[k * p1:(k + 1) * p1 - 1] -= scale * center * grad[(k + 1) * p1 - 1]
+
+
+@overload(center_gradient)
+def _compiled_center_gradient(grad, center, scale, n_out):
+    if isinstance(center, types.NoneType):
+        return lambda grad, center, scale, n_out: None
+
+    def centered(grad, center, scale, n_out):
+        p1 = grad.shape[0] // n_out
+        for k in range(n_out):
+            total = grad[(k + 1) * p1 - 1]
+            for j in range(p1 - 1):
+                grad[k * p1 + j] -= scaled(center[j], scale, j) * total
+
+    return centered
+
+
+@njit(cache=True, inline="always")
+def _add_batch(data, order, lo, hi, theta, scale, n_out, shifts, loss, epsilon, grad, scores, dscores, track,
+               touched, mark, count):
+    """Rows order[lo:hi]: their gradients, times their weights, into grad; with ``track``, the columns
+    they touch into ``touched[:count]`` (``mark`` remembers which). Returns (loss sum, weight sum, count)."""
+    indptr, indices, values, y, weights = data
+    p1 = theta.shape[0] // n_out
+    weighted = weights.shape[0] > 0
+    loss_sum = 0.0
+    weight_sum = 0.0
+    for r in range(lo, hi):
+        if r + ROWS_AHEAD < hi:
+            prefetch_csr_row(indptr, indices, values, order[r + ROWS_AHEAD])
+        i = order[r]
+        _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores)
+        weight = weights[i] if weighted else 1.0
+        loss_sum += weight * _row_loss(y[i], scores, n_out, loss, epsilon, dscores)
+        weight_sum += weight
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            x = scaled(values[q], scale, j)
+            if n_out == 1:  # the common case, without the inner loop
+                grad[j] += weight * dscores[0] * x
+            else:
+                for k in range(n_out):
+                    grad[k * p1 + j] += weight * dscores[k] * x
+            if track and not mark[j]:
+                mark[j] = True
+                touched[count] = j
+                count += 1
+        for k in range(n_out):
+            grad[k * p1 + p1 - 1] += weight * dscores[k]
+    return loss_sum, weight_sum, count
+
+
+def _subset(array, positions, size):
+    return array[positions] if array.shape[0] == size else array
+
+
+@overload(_subset)
+def _compiled_subset(array, positions, size):
+    def subset(array, positions, size):
+        # An optimizer's element-wise state follows the weights; a scalar state (NAdam's product)
+        # or an unused one (empty) stays whole.
+        return array[positions] if array.shape[0] == size else array
+    return subset
+
+
+def state_subset(state, positions, size):
+    """The state arrays at ``positions`` (each element-wise one; the others as they are)."""
+    return tuple(_subset(a, positions, size) for a in state)
+
+
+@overload(state_subset)
+def _compiled_state_subset(state, positions, size):
+    arity = len(state)
+    if arity == 1:
+        return lambda state, positions, size: (_subset(state[0], positions, size),)
+    if arity == 2:
+        return lambda state, positions, size: (_subset(state[0], positions, size), _subset(state[1], positions, size))
+    return lambda state, positions, size: (_subset(state[0], positions, size), _subset(state[1], positions, size),
+                                           _subset(state[2], positions, size))
+
+
+def _scatter(array, part, positions, size):
+    if array.shape[0] == size:
+        array[positions] = part
+
+
+@overload(_scatter)
+def _compiled_scatter(array, part, positions, size):
+    def scatter(array, part, positions, size):
+        if array.shape[0] == size:
+            array[positions] = part
+    return scatter
+
+
+def put_back(state, subset, positions, size):
+    """The gathered state arrays back into the state (the element-wise ones)."""
+    for array, part in zip(state, subset):
+        _scatter(array, part, positions, size)
+
+
+@overload(put_back)
+def _compiled_put_back(state, subset, positions, size):
+    arity = len(state)
+
+    def one(state, subset, positions, size):
+        _scatter(state[0], subset[0], positions, size)
+
+    def two(state, subset, positions, size):
+        _scatter(state[0], subset[0], positions, size)
+        _scatter(state[1], subset[1], positions, size)
+
+    def three(state, subset, positions, size):
+        _scatter(state[0], subset[0], positions, size)
+        _scatter(state[1], subset[1], positions, size)
+        _scatter(state[2], subset[2], positions, size)
+
+    return (one, two, three)[arity - 1]
+
+
+@njit(cache=True)
+def _lazy_step(theta, grad, positions, n_weights, norm, l1, l2, fit_intercept, hyperparameters, state, t, lr):
+    """The optimizer's step on ``positions`` only (the touched weights, then the intercepts): the
+    normalized gradient plus the L2 part there, the step on the gathered coordinates and state, the
+    L1 prox on those weights; scattered back."""
+    p1 = l1.shape[0] + 1
+    size = theta.shape[0]
+    x = theta[positions]
+    g = grad[positions] * norm
+    for q in range(positions.shape[0]):
+        if q < n_weights:
+            g[q] += l2[positions[q] % p1] * x[q]
+        elif not fit_intercept:
+            g[q] = 0.0
+    subset = state_subset(state, positions, size)
+    take_step(hyperparameters, x, g, subset, float(t), lr)
+    for q in range(n_weights):
+        threshold = lr * l1[positions[q] % p1]
+        x[q] = x[q] - min(max(x[q], -threshold), threshold)
+    theta[positions] = x
+    put_back(state, subset, positions, size)
+
+
+@njit(cache=True, nogil=True)
+def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, batch_size, weight_mean, lazy):
+    """Steps over the rows ``order`` in batches of ``batch_size``; returns (weighted loss sum, weight sum,
+    stationarity), as :func:`descend._engine.kernels.batch_steps` does for dense rows. ``lazy``: the
+    step only on the coordinates each batch touched (module docstring)."""
+    theta, center, scale, n_out, fit_intercept = model
+    loss, epsilon, l1, l2 = objective
+    p = l1.shape[0]
+    p1 = p + 1
+    n_rows = order.shape[0]
+    grad = np.zeros(theta.shape[0], dtype=theta.dtype)
+    scores = np.zeros(n_out)
+    dscores = np.zeros(n_out)
+    touched = np.empty(p, dtype=np.int64)
+    mark = np.zeros(p, dtype=np.bool_)
+    has_l1 = np.any(l1 > 0)
+    measure = batch_size >= n_rows
+    measured = -1.0
+    loss_sum = 0.0
+    weight_sum = 0.0
+    step = 0
+    for batch_start in range(0, n_rows, batch_size):
+        batch_end = min(batch_start + batch_size, n_rows)
+        shifts = center_shifts(theta, center, scale, n_out)
+        part, weights_met, count = _add_batch(data, order, batch_start, batch_end, theta, scale, n_out, shifts, loss,
+                                              epsilon, grad, scores, dscores, lazy, touched, mark, 0)
+        center_gradient(grad, center, scale, n_out)
+        loss_sum += part
+        weight_sum += weights_met
+        norm = 1.0 / ((batch_end - batch_start) * weight_mean)
+        if not lazy:
+            measured = finish_step(theta, grad, n_out, fit_intercept, norm, l1, has_l1, l2, hyperparameters, state,
+                                   t + step + 1, lrs[step], measure)
+            grad[:] = 0.0
+        else:
+            positions = np.empty(count * n_out + n_out, dtype=np.int64)
+            for k in range(n_out):
+                for q in range(count):
+                    positions[k * count + q] = k * p1 + touched[q]
+                positions[count * n_out + k] = k * p1 + p
+            if measure:  # the full batch's stationarity, every coordinate's gradient
+                full = grad * norm
+                for k in range(n_out):
+                    for j in range(p):
+                        full[k * p1 + j] += l2[j] * theta[k * p1 + j]
+                    if not fit_intercept:
+                        full[k * p1 + p] = 0.0
+                measured = stationarity(theta, full, n_out, l1)
+            _lazy_step(theta, grad, positions, count * n_out, norm, l1, l2, fit_intercept, hyperparameters, state,
+                       t + step + 1, lrs[step])
+            grad[positions] = 0.0
+        for q in range(count):
+            mark[touched[q]] = False
+        step += 1
+    return loss_sum, weight_sum, measured
+
+
+@njit(cache=True, nogil=True)
+def gradient_sum(data, rows, model, objective):
+    """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
+    theta, center, scale, n_out, _ = model
+    loss, epsilon, _, _ = objective
+    grad = np.zeros(theta.shape[0], dtype=theta.dtype)
+    nothing = np.empty(0, dtype=np.int64)
+    shifts = center_shifts(theta, center, scale, n_out)
+    loss_sum, weight_sum, _ = _add_batch(data, rows, 0, rows.shape[0], theta, scale, n_out, shifts, loss, epsilon,
+                                         grad, np.zeros(n_out), np.zeros(n_out), False, nothing,
+                                         nothing.astype(np.bool_), 0)
+    center_gradient(grad, center, scale, n_out)
+    return loss_sum, weight_sum, grad
+
+
+@njit(cache=True)
+def mean_loss(data, rows, model, objective):
+    """Weighted mean loss over ``rows`` (no penalty)."""
+    indptr, indices, values, y, weights = data
+    theta, center, scale, n_out, _ = model
+    loss, epsilon, _, _ = objective
+    shifts = center_shifts(theta, center, scale, n_out)
+    scores = np.zeros(n_out)
+    dscores = np.zeros(n_out)
+    weighted = weights.shape[0] > 0
+    total = 0.0
+    weight_sum = 0.0
+    n_rows = rows.shape[0]
+    for r in range(n_rows):
+        if r + ROWS_AHEAD < n_rows:
+            prefetch_csr_row(indptr, indices, values, rows[r + ROWS_AHEAD])
+        i = rows[r]
+        _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores)
+        weight = weights[i] if weighted else 1.0
+        total += weight * _row_loss(y[i], scores, n_out, loss, epsilon, dscores)
+        weight_sum += weight
+    return total / weight_sum

@@ -1,0 +1,94 @@
+"""What every kernel does the same way, dense rows or sparse: the loss of one score, and the
+optimizer's step from a batch's summed gradient.
+
+A batch's gradient is summed over its rows by the kernels (``kernels`` for
+dense rows, ``sparse`` for CSR rows); :func:`finish_step` normalizes it, adds
+the L2 part, lets the optimizer step (``rules.take_step``) and applies the L1
+part by its proximal step; :func:`stationarity` measures how far the weights
+are from the optimum, for the stopping rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..losses import HINGE, HUBER, LOG_LOSS, SQUARED_ERROR, hinge, huber, log_loss, squared_error
+from .rules import take_step
+
+__all__ = ["elementwise_loss", "stationarity", "finish_step", "penalty_value"]
+
+
+@njit(cache=True, inline="always")
+def elementwise_loss(score, target, loss, epsilon):
+    """(loss, derivative) of one score by the loss of code ``loss``."""
+    if loss == SQUARED_ERROR:
+        return squared_error(score, target)
+    if loss == HUBER:
+        return huber(score, target, epsilon)
+    if loss == LOG_LOSS:
+        return log_loss(score, target)
+    return hinge(score, target)
+
+
+@njit(cache=True, inline="always")
+def stationarity(theta, grad, n_out, l1):
+    r"""The norm of the minimum-norm subgradient of the objective at ``theta``, whose smooth part has
+    the gradient ``grad``: zero exactly at the optimum, with or without the L1 part.
+
+    Per weight: :math:`g_j + \lambda_j \operatorname{sign}(\theta_j)` where :math:`\theta_j \ne 0`, and
+    where :math:`\theta_j = 0` the gradient shrunk towards 0 by :math:`\lambda_j`,
+    :math:`\operatorname{sign}(g_j)\max(|g_j| - \lambda_j, 0)` (the L1 term's subdifferential
+    there is :math:`[-\lambda_j, \lambda_j]`); the intercept's entry is its gradient."""
+    p1 = theta.shape[0] // n_out
+    total = 0.0
+    for k in range(n_out):
+        for j in range(p1):
+            g = grad[k * p1 + j]
+            if j < p1 - 1 and l1[j] > 0:
+                w = theta[k * p1 + j]
+                if w > 0:
+                    g += l1[j]
+                elif w < 0:
+                    g -= l1[j]
+                else:
+                    g = g - min(max(g, -l1[j]), l1[j])
+            total += g * g
+    return np.sqrt(total)
+
+
+@njit(cache=True, inline="always")
+def finish_step(theta, grad, n_out, fit_intercept, norm, l1, has_l1, l2, hyperparameters, state, t, lr, measure):
+    """Step ``t`` from a batch's summed gradient: normalize it by ``norm`` and add the L2 part, take
+    the optimizer's step, then the L1 part of the penalty by soft-thresholding (``has_l1``: some
+    coordinate has an L1 weight, worked out once per kernel call, not per step). With ``measure``,
+    returns the stationarity of the weights before the step (:func:`stationarity`), else -1."""
+    p1 = theta.shape[0] // n_out
+    for k in range(n_out):
+        for j in range(p1 - 1):
+            grad[k * p1 + j] = grad[k * p1 + j] * norm + l2[j] * theta[k * p1 + j]
+        grad[k * p1 + p1 - 1] = grad[k * p1 + p1 - 1] * norm if fit_intercept else 0.0
+    measured = stationarity(theta, grad, n_out, l1) if measure else -1.0
+    take_step(hyperparameters, theta, grad, state, float(t), lr)
+    if has_l1:
+        for j in range(p1 - 1):
+            threshold = lr * l1[j]
+            for k in range(n_out):
+                w = theta[k * p1 + j]
+                theta[k * p1 + j] = w - min(max(w, -threshold), threshold)
+    return measured
+
+
+@njit(cache=True, nogil=True)
+def penalty_value(theta, n_out, l1, l2):
+    r"""The penalty at ``theta``, :math:`\sum_j \lambda_{1,j} |\theta_j| + \tfrac12 \lambda_{2,j}
+    \theta_j^2` over the weights of every output (not the intercepts), in one pass: with the
+    per-coordinate weights of the standardized coordinates, the penalty on the original
+    coefficients."""
+    p1 = theta.shape[0] // n_out
+    total = 0.0
+    for k in range(n_out):
+        for j in range(p1 - 1):
+            w = float(theta[k * p1 + j])
+            total += l1[j] * abs(w) + 0.5 * l2[j] * w * w
+    return total
