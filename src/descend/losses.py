@@ -54,10 +54,14 @@ def huber(p, y, epsilon):
 @register_jitable
 def log_loss(p, y):
     r"""Logistic loss :math:`\log(1 + e^{-y p})`, derivative
-    :math:`-y\, \sigma(-y p)`, for :math:`y = \pm 1`; computed through
-    ``logaddexp`` so that no score overflows."""
+    :math:`-y\, \sigma(-y p)`, for :math:`y = \pm 1`. Both from one
+    :math:`e = e^{-|z|}`, :math:`z = y p`, which never overflows:
+    :math:`\log(1 + e^{-z}) = \max(-z, 0) + \log(1 + e)` and
+    :math:`\sigma(-z) = e / (1 + e)` for :math:`z \ge 0`, :math:`1 / (1 + e)` below."""
     z = y * p
-    return np.logaddexp(0.0, -z), -y * np.exp(-np.logaddexp(0.0, z))
+    e = np.exp(-np.abs(z))
+    numerator = e + (z < 0.0) * (1.0 - e)
+    return np.maximum(-z, 0.0) + np.log1p(e), -y * numerator / (1.0 + e)
 
 
 @register_jitable

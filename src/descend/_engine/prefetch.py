@@ -27,10 +27,13 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["prefetch_row", "prefetch_span", "prefetch_csr_row", "ROWS_AHEAD"]
+__all__ = ["prefetch_row", "prefetch_span", "prefetch_csr_ahead", "ROWS_AHEAD", "POINTERS_AHEAD"]
 
 # How many rows ahead to ask for: 8 was the fastest of 2, 4, 8, 16 and 32 on the rows above.
 ROWS_AHEAD = 8
+# For CSR rows, where a row lies (its pointers) is asked for this many rows ahead: on 160,000 shuffled
+# documents of 65 non-zeros, per-sample SGD's epoch went from 39 to 35 ms (32 and 64 alike).
+POINTERS_AHEAD = 32
 # Bytes in a cache line: one prefetch each.
 _LINE_BYTES = 64
 # The intrinsic's name follows LLVM's pointer types: opaque from LLVM 17 on.
@@ -98,27 +101,44 @@ def prefetch_span(typingctx, array, start, stop):
 
 
 @intrinsic
-def prefetch_csr_row(typingctx, indptr, indices, values, row):
-    """Prefetch row ``row`` of a CSR matrix: the cache lines of its column indices and of its values
-    (:func:`prefetch_span` of both, from ``indptr[row]`` to ``indptr[row + 1]``)."""
-    arrays = (indptr, indices, values)
+def prefetch_csr_ahead(typingctx, indptr, indices, values, order, position):
+    """In a loop over the rows ``order`` of a CSR matrix, at ``position``: prefetch the column indices
+    and values of the row :data:`ROWS_AHEAD` positions ahead and, :data:`POINTERS_AHEAD` ahead, the
+    row pointers of a row to come (finding where a shuffled row lies is a cache miss of its own).
+    Past the end of ``order`` it does nothing."""
+    arrays = (indptr, indices, values, order)
     if not all(isinstance(a, types.Array) and a.ndim == 1 for a in arrays):
         return None
-    signature = types.void(indptr, indices, values, row)
+    signature = types.void(indptr, indices, values, order, position)
 
     def codegen(context, builder, sig, args):
-        pointers = context.make_array(sig.args[0])(context, builder, args[0])
-        row_index = context.cast(builder, args[3], sig.args[3], types.intp)
-        bounds = []
-        for index in (row_index, builder.add(row_index, context.get_constant(types.intp, 1))):
-            address = cgutils.get_item_pointer(context, builder, sig.args[0], pointers, [index], wraparound=False)
-            bounds.append(context.cast(builder, builder.load(address), sig.args[0].dtype, types.intp))
-        count = builder.sub(bounds[1], bounds[0])
-        for position in (1, 2):
-            view = context.make_array(sig.args[position])(context, builder, args[position])
-            first = cgutils.get_item_pointer(context, builder, sig.args[position], view, [bounds[0]],
-                                             wraparound=False)
-            _prefetch_lines(context, builder, first, builder.mul(count, _item_bytes(context, sig.args[position])))
+        intp = types.intp
+        arrays = [context.make_array(sig.args[k])(context, builder, args[k]) for k in range(4)]
+        pointers, _, _, rows = arrays
+        here = context.cast(builder, args[4], sig.args[4], intp)
+        n_rows = cgutils.unpack_tuple(builder, rows.shape, 1)[0]
+
+        def load(k, index):
+            address = cgutils.get_item_pointer(context, builder, sig.args[k], arrays[k], [index], wraparound=False)
+            return context.cast(builder, builder.load(address), sig.args[k].dtype, intp)
+
+        def ahead(distance):
+            at = builder.add(here, context.get_constant(intp, distance))
+            return at, builder.icmp_signed("<", at, n_rows)
+
+        at, inside = ahead(POINTERS_AHEAD)
+        with builder.if_then(inside, likely=True):
+            row = load(3, at)
+            first = cgutils.get_item_pointer(context, builder, sig.args[0], pointers, [row], wraparound=False)
+            _prefetch_lines(context, builder, first, _item_bytes(context, sig.args[0]))
+        at, inside = ahead(ROWS_AHEAD)
+        with builder.if_then(inside, likely=True):
+            row = load(3, at)
+            start = load(0, row)
+            count = builder.sub(load(0, builder.add(row, context.get_constant(intp, 1))), start)
+            for k in (1, 2):
+                first = cgutils.get_item_pointer(context, builder, sig.args[k], arrays[k], [start], wraparound=False)
+                _prefetch_lines(context, builder, first, builder.mul(count, _item_bytes(context, sig.args[k])))
         return context.get_dummy_value()
 
     return signature, codegen

@@ -1,11 +1,14 @@
 r"""The engine's loops on sparse rows (CSR): each row costs its non-zeros, not the number of features.
 
 A row's score is :math:`\sum_{k} \theta_{j_k} s_{j_k} x_{j_k}` over its
-non-zeros (``scale`` :math:`s` when the model is standardized: on sparse data
-the columns are scaled, never centered, which would fill them in), and its
-gradient has the same non-zeros plus the intercept. What the penalty and the
-optimizer do to the coordinates a batch does not touch decides the cost of a
-step:
+non-zeros (``scale`` :math:`s` when the model is standardized), and its
+gradient has the same non-zeros plus the intercept. Centering would fill the
+rows in; when every step is on every coordinate anyway (the full batch, or
+``lazy`` False) the model may be centered all the same, implicitly: the
+scores lose :math:`\sum_j \theta_j s_j \mu_j` (:func:`center_shifts`) and
+the gradient :math:`s_j \mu_j` times the intercept's (:func:`center_gradient`),
+so that the steps are the dense fit's. What the penalty and the optimizer do
+to the coordinates a batch does not touch decides the cost of a step:
 
 * :func:`lazy_sgd_steps`, per-sample plain gradient descent with the same
   L2 and L1 weight on every coordinate (no scaling): exact, in O(non-zeros)
@@ -36,7 +39,7 @@ from numba.core import types
 from numba.extending import overload
 
 from ..losses import MULTINOMIAL, softmax_cross_entropy
-from .prefetch import ROWS_AHEAD, prefetch_csr_row
+from .prefetch import prefetch_csr_ahead
 from .rules import take_step
 from .step import elementwise_loss, finish_step, stationarity
 
@@ -90,8 +93,7 @@ def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean):
     weight_sum = 0.0
     n_rows = order.shape[0]
     for r in range(n_rows):
-        if r + ROWS_AHEAD < n_rows:  # shuffled rows lie anywhere: ask for one ahead (see prefetch)
-            prefetch_csr_row(indptr, indices, values, order[r + ROWS_AHEAD])
+        prefetch_csr_ahead(indptr, indices, values, order, r)  # shuffled rows lie anywhere (see prefetch)
         i = order[r]
         lo, hi = indptr[i], indptr[i + 1]
         dot = 0.0
@@ -136,8 +138,7 @@ def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
     weight_sum = 0.0
     n_rows = order.shape[0]
     for r in range(n_rows):
-        if r + ROWS_AHEAD < n_rows:  # shuffled rows lie anywhere: ask for one ahead (see prefetch)
-            prefetch_csr_row(indptr, indices, values, order[r + ROWS_AHEAD])
+        prefetch_csr_ahead(indptr, indices, values, order, r)  # shuffled rows lie anywhere (see prefetch)
         i = order[r]
         lo, hi = indptr[i], indptr[i + 1]
         score = theta[p]
@@ -217,30 +218,31 @@ def _compiled_scaled(value, scale, j):
     return lambda value, scale, j: value * scale[j]
 
 
-def center_shifts(theta, center, scale, n_out):
-    r"""Per output, :math:`\sum_j \theta_j s_j \mu_j`: what centering takes off each score, so that
-    the scores of centered rows come from the sparse rows as they are (zeros without a center)."""
-    shifts = np.zeros(n_out)
+def center_shifts(theta, center, scale, n_out, shifts):
+    r"""Per output, into ``shifts``: :math:`\sum_j \theta_j s_j \mu_j`, what centering takes off each
+    score, so that the scores of centered rows come from the sparse rows as they are (zeros
+    without a center)."""
+    shifts[:] = 0.0
     if center is not None:
         p1 = theta.shape[0] // n_out
         for k in range(n_out):
             shifts[k] = theta[k * p1:(k + 1) * p1 - 1] @ (scale * center)
-    return shifts
 
 
 @overload(center_shifts)
-def _compiled_center_shifts(theta, center, scale, n_out):
+def _compiled_center_shifts(theta, center, scale, n_out, shifts):
     if isinstance(center, types.NoneType):
-        return lambda theta, center, scale, n_out: np.zeros(n_out)
+        def no_shifts(theta, center, scale, n_out, shifts):
+            pass  # the caller's zeros stay
+        return no_shifts
 
-    def shifts_of(theta, center, scale, n_out):
-        shifts = np.zeros(n_out)
+    def shifts_of(theta, center, scale, n_out, shifts):
         p1 = theta.shape[0] // n_out
         for k in range(n_out):
+            total = 0.0
             for j in range(p1 - 1):
-                shifts[k] += theta[k * p1 + j] * scaled(center[j], scale, j)
-        return shifts
-
+                total += theta[k * p1 + j] * scaled(center[j], scale, j)
+            shifts[k] = total
     return shifts_of
 
 
@@ -280,8 +282,7 @@ def _add_batch(data, order, lo, hi, theta, scale, n_out, shifts, loss, epsilon, 
     loss_sum = 0.0
     weight_sum = 0.0
     for r in range(lo, hi):
-        if r + ROWS_AHEAD < hi:
-            prefetch_csr_row(indptr, indices, values, order[r + ROWS_AHEAD])
+        prefetch_csr_ahead(indptr, indices, values, order, r)
         i = order[r]
         _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores)
         weight = weights[i] if weighted else 1.0
@@ -304,94 +305,130 @@ def _add_batch(data, order, lo, hi, theta, scale, n_out, shifts, loss, epsilon, 
     return loss_sum, weight_sum, count
 
 
-def _subset(array, positions, size):
-    return array[positions] if array.shape[0] == size else array
+def _gather(array, work, positions, m, size):
+    """An optimizer's state array at ``positions[:m]``, copied into ``work``: an element-wise one
+    (the weights' size) follows the weights; a scalar one (NAdam's product) or an unused (empty)
+    one is taken whole."""
+    if array.shape[0] != size:
+        return array[:]
+    work[:m] = array[positions[:m]]
+    return work[:m]
 
 
-@overload(_subset)
-def _compiled_subset(array, positions, size):
-    def subset(array, positions, size):
-        # An optimizer's element-wise state follows the weights; a scalar state (NAdam's product)
-        # or an unused one (empty) stays whole.
-        return array[positions] if array.shape[0] == size else array
-    return subset
+@overload(_gather)
+def _compiled_gather(array, work, positions, m, size):
+    def gather(array, work, positions, m, size):
+        if array.shape[0] != size:
+            return array[:]
+        for q in range(m):
+            work[q] = array[positions[q]]
+        return work[:m]
+    return gather
 
 
-def state_subset(state, positions, size):
-    """The state arrays at ``positions`` (each element-wise one; the others as they are)."""
-    return tuple(_subset(a, positions, size) for a in state)
+def gathered(state, work, positions, m, size):
+    """The state arrays at ``positions[:m]`` (:func:`_gather` of each), in the buffers ``work``."""
+    return tuple(_gather(a, w, positions, m, size) for a, w in zip(state, work))
 
 
-@overload(state_subset)
-def _compiled_state_subset(state, positions, size):
+@overload(gathered)
+def _compiled_gathered(state, work, positions, m, size):
     arity = len(state)
     if arity == 1:
-        return lambda state, positions, size: (_subset(state[0], positions, size),)
+        return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),)
     if arity == 2:
-        return lambda state, positions, size: (_subset(state[0], positions, size), _subset(state[1], positions, size))
-    return lambda state, positions, size: (_subset(state[0], positions, size), _subset(state[1], positions, size),
-                                           _subset(state[2], positions, size))
+        return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
+                                                        _gather(state[1], work[1], positions, m, size))
+    return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
+                                                    _gather(state[1], work[1], positions, m, size),
+                                                    _gather(state[2], work[2], positions, m, size))
 
 
-def _scatter(array, part, positions, size):
+def _scatter(array, part, positions, m, size):
     if array.shape[0] == size:
-        array[positions] = part
+        array[positions[:m]] = part[:m]
 
 
 @overload(_scatter)
-def _compiled_scatter(array, part, positions, size):
-    def scatter(array, part, positions, size):
+def _compiled_scatter(array, part, positions, m, size):
+    def scatter(array, part, positions, m, size):
         if array.shape[0] == size:
-            array[positions] = part
+            for q in range(m):
+                array[positions[q]] = part[q]
     return scatter
 
 
-def put_back(state, subset, positions, size):
+def put_back(state, parts, positions, m, size):
     """The gathered state arrays back into the state (the element-wise ones)."""
-    for array, part in zip(state, subset):
-        _scatter(array, part, positions, size)
+    for array, part in zip(state, parts):
+        _scatter(array, part, positions, m, size)
 
 
 @overload(put_back)
-def _compiled_put_back(state, subset, positions, size):
+def _compiled_put_back(state, parts, positions, m, size):
     arity = len(state)
 
-    def one(state, subset, positions, size):
-        _scatter(state[0], subset[0], positions, size)
+    def one(state, parts, positions, m, size):
+        _scatter(state[0], parts[0], positions, m, size)
 
-    def two(state, subset, positions, size):
-        _scatter(state[0], subset[0], positions, size)
-        _scatter(state[1], subset[1], positions, size)
+    def two(state, parts, positions, m, size):
+        _scatter(state[0], parts[0], positions, m, size)
+        _scatter(state[1], parts[1], positions, m, size)
 
-    def three(state, subset, positions, size):
-        _scatter(state[0], subset[0], positions, size)
-        _scatter(state[1], subset[1], positions, size)
-        _scatter(state[2], subset[2], positions, size)
+    def three(state, parts, positions, m, size):
+        _scatter(state[0], parts[0], positions, m, size)
+        _scatter(state[1], parts[1], positions, m, size)
+        _scatter(state[2], parts[2], positions, m, size)
 
     return (one, two, three)[arity - 1]
 
 
+def work_buffers(state, size):
+    """A buffer of ``size`` for each state array, to gather a step's coordinates into (made once a call)."""
+    return tuple(np.empty(size, dtype=a.dtype) for a in state)
+
+
+@overload(work_buffers)
+def _compiled_work_buffers(state, size):
+    arity = len(state)
+    if arity == 1:
+        return lambda state, size: (np.empty(size, dtype=state[0].dtype),)
+    if arity == 2:
+        return lambda state, size: (np.empty(size, dtype=state[0].dtype), np.empty(size, dtype=state[1].dtype))
+    return lambda state, size: (np.empty(size, dtype=state[0].dtype), np.empty(size, dtype=state[1].dtype),
+                                np.empty(size, dtype=state[2].dtype))
+
+
 @njit(cache=True)
-def _lazy_step(theta, grad, positions, n_weights, norm, l1, l2, fit_intercept, hyperparameters, state, t, lr):
-    """The optimizer's step on ``positions`` only (the touched weights, then the intercepts): the
-    normalized gradient plus the L2 part there, the step on the gathered coordinates and state, the
-    L1 prox on those weights; scattered back."""
-    p1 = l1.shape[0] + 1
+def _lazy_step(theta, grad, positions, touched, count, n_out, norm, l1, l2, fit_intercept, hyperparameters, state,
+               work, x_work, g_work, t, lr):
+    """The optimizer's step on ``positions[:m]`` only, m = (count + 1) n_out: the weights of the
+    columns ``touched[:count]`` for each output, then the intercepts. The normalized gradient plus
+    the L2 part there, the step on the gathered coordinates and state, the L1 prox on those
+    weights; scattered back. The ``*work`` buffers hold the gathered values, so that a step
+    allocates nothing."""
     size = theta.shape[0]
-    x = theta[positions]
-    g = grad[positions] * norm
-    for q in range(positions.shape[0]):
-        if q < n_weights:
-            g[q] += l2[positions[q] % p1] * x[q]
-        elif not fit_intercept:
-            g[q] = 0.0
-    subset = state_subset(state, positions, size)
-    take_step(hyperparameters, x, g, subset, float(t), lr)
-    for q in range(n_weights):
-        threshold = lr * l1[positions[q] % p1]
-        x[q] = x[q] - min(max(x[q], -threshold), threshold)
-    theta[positions] = x
-    put_back(state, subset, positions, size)
+    n_weights = count * n_out
+    m = n_weights + n_out
+    for k in range(n_out):
+        for c in range(count):
+            q = k * count + c
+            x_work[q] = theta[positions[q]]
+            g_work[q] = grad[positions[q]] * norm + l2[touched[c]] * x_work[q]
+    for q in range(n_weights, m):
+        x_work[q] = theta[positions[q]]
+        g_work[q] = grad[positions[q]] * norm if fit_intercept else 0.0
+    x = x_work[:m]
+    parts = gathered(state, work, positions, m, size)
+    take_step(hyperparameters, x, g_work[:m], parts, float(t), lr)
+    for k in range(n_out):
+        for c in range(count):
+            q = k * count + c
+            threshold = lr * l1[touched[c]]
+            x[q] = x[q] - min(max(x[q], -threshold), threshold)
+    for q in range(m):
+        theta[positions[q]] = x[q]
+    put_back(state, parts, positions, m, size)
 
 
 @njit(cache=True, nogil=True)
@@ -409,6 +446,15 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     dscores = np.zeros(n_out)
     touched = np.empty(p, dtype=np.int64)
     mark = np.zeros(p, dtype=np.bool_)
+    shifts = np.zeros(n_out)
+    if lazy:  # the buffers of the lazy steps, made once
+        positions = np.empty(theta.shape[0], dtype=np.int64)
+        x_work, g_work = np.empty_like(theta), np.empty_like(theta)
+        work = work_buffers(state, theta.shape[0])
+    else:
+        positions = np.empty(0, dtype=np.int64)
+        x_work, g_work = np.empty(0, dtype=theta.dtype), np.empty(0, dtype=theta.dtype)
+        work = work_buffers(state, 0)
     has_l1 = np.any(l1 > 0)
     measure = batch_size >= n_rows
     measured = -1.0
@@ -417,7 +463,7 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     step = 0
     for batch_start in range(0, n_rows, batch_size):
         batch_end = min(batch_start + batch_size, n_rows)
-        shifts = center_shifts(theta, center, scale, n_out)
+        center_shifts(theta, center, scale, n_out, shifts)
         part, weights_met, count = _add_batch(data, order, batch_start, batch_end, theta, scale, n_out, shifts, loss,
                                               epsilon, grad, scores, dscores, lazy, touched, mark, 0)
         center_gradient(grad, center, scale, n_out)
@@ -429,7 +475,6 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
                                    t + step + 1, lrs[step], measure)
             grad[:] = 0.0
         else:
-            positions = np.empty(count * n_out + n_out, dtype=np.int64)
             for k in range(n_out):
                 for q in range(count):
                     positions[k * count + q] = k * p1 + touched[q]
@@ -442,9 +487,10 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
                     if not fit_intercept:
                         full[k * p1 + p] = 0.0
                 measured = stationarity(theta, full, n_out, l1)
-            _lazy_step(theta, grad, positions, count * n_out, norm, l1, l2, fit_intercept, hyperparameters, state,
-                       t + step + 1, lrs[step])
-            grad[positions] = 0.0
+            _lazy_step(theta, grad, positions, touched, count, n_out, norm, l1, l2, fit_intercept, hyperparameters,
+                       state, work, x_work, g_work, t + step + 1, lrs[step])
+            for q in range(count * n_out + n_out):
+                grad[positions[q]] = 0.0
         for q in range(count):
             mark[touched[q]] = False
         step += 1
@@ -458,7 +504,8 @@ def gradient_sum(data, rows, model, objective):
     loss, epsilon, _, _ = objective
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     nothing = np.empty(0, dtype=np.int64)
-    shifts = center_shifts(theta, center, scale, n_out)
+    shifts = np.zeros(n_out)
+    center_shifts(theta, center, scale, n_out, shifts)
     loss_sum, weight_sum, _ = _add_batch(data, rows, 0, rows.shape[0], theta, scale, n_out, shifts, loss, epsilon,
                                          grad, np.zeros(n_out), np.zeros(n_out), False, nothing,
                                          nothing.astype(np.bool_), 0)
@@ -472,7 +519,8 @@ def mean_loss(data, rows, model, objective):
     indptr, indices, values, y, weights = data
     theta, center, scale, n_out, _ = model
     loss, epsilon, _, _ = objective
-    shifts = center_shifts(theta, center, scale, n_out)
+    shifts = np.zeros(n_out)
+    center_shifts(theta, center, scale, n_out, shifts)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
     weighted = weights.shape[0] > 0
@@ -480,8 +528,7 @@ def mean_loss(data, rows, model, objective):
     weight_sum = 0.0
     n_rows = rows.shape[0]
     for r in range(n_rows):
-        if r + ROWS_AHEAD < n_rows:
-            prefetch_csr_row(indptr, indices, values, rows[r + ROWS_AHEAD])
+        prefetch_csr_ahead(indptr, indices, values, rows, r)
         i = rows[r]
         _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores)
         weight = weights[i] if weighted else 1.0

@@ -306,15 +306,18 @@ class GDRegressor(RegressorMixin, _BaseGD):
         that was never interrupted.
     sparse_updates : {"lazy", "dense"}
         How a step treats the coordinates a step's rows do not touch, when X
-        is sparse (CSR; its columns are then scaled by ``standardize``, never
-        centered, which would fill X in). ``"lazy"``: per-sample plain SGD
+        is sparse (CSR). ``standardize`` scales its columns, and centers them
+        only when every step is dense (the full batch, or ``"dense"``), then
+        implicitly, X staying sparse: the dense fit's steps. ``"lazy"``: per-sample plain SGD
         without ``standardize`` takes exactly the dense steps in O(non-zeros
         of the row) (the penalty's decay of the untouched weights is applied
         when they are next touched: the scaled-weight trick for L2, the
         cumulative penalty of Tsuruoka et al. 2009 for L1); every other
         optimizer and batch steps on the touched coordinates only, with the
         semantics of ``torch.optim.SparseAdam`` (moments, penalty and step
-        move only where the gradient is non-zero). ``"dense"``: every
+        move only where the gradient is non-zero; the step count is the
+        optimizer's; the step is the optimizer's own, for Adam
+        ``torch.optim.Adam``'s placement of eps). ``"dense"``: every
         coordinate at every step, the dense fit's steps exactly, O(features)
         a step.
     epsilon : float
