@@ -103,8 +103,8 @@ class ModelState:
         theta = np.zeros(n_out * (p + 1), dtype=dtype)
         if fit_intercept:
             theta[p::p + 1] = starting_intercept(loss, summary)
-        return cls(theta, center.astype(dtype), scale.astype(dtype), bool(standardize), n_out, optimizer,
-                   optimizer.init(theta))
+        return cls(theta, center.astype(dtype, copy=False), scale.astype(dtype, copy=False), bool(standardize), n_out,
+                   optimizer, optimizer.init(theta))
 
     @classmethod
     def from_coefficients(cls, coef, intercept, center, scale, *, standardized, optimizer):
@@ -145,7 +145,7 @@ class ModelState:
             return made[2]
         l1 = penalty.l1 if penalty else 0.0
         l2 = penalty.l2 if penalty else 0.0
-        scale = self.scale.astype(np.float64)
+        scale = self.scale.astype(np.float64, copy=False)
         weights = l1 * scale, l2 * scale * scale
         self._penalty_weights = penalty, self.scale, weights
         return weights

@@ -42,7 +42,7 @@ __all__ = ["Stepper", "Epoch", "compiled_steps", "CHUNK_ROWS", "WINDOW"]
 
 # Rows per call of the compiled engine: often enough to update a progress bar
 # and to notice a divergence, rarely enough to cost nothing.
-CHUNK_ROWS = 1 << 16
+CHUNK_ROWS = 1 << 18
 # The line search's test: the objective may exceed its best of the last WINDOW epochs, not their
 # worst, and must fall below that by SIGMA |move|^2 / (2 step) (SpaRSA's choices).
 WINDOW = 10
