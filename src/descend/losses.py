@@ -24,7 +24,20 @@ __all__ = [
     "huber",
     "log_loss",
     "hinge",
+    "modified_huber",
+    "squared_hinge",
+    "perceptron",
+    "epsilon_insensitive",
+    "squared_epsilon_insensitive",
+    "quantile",
+    "poisson",
+    "gamma",
+    "tweedie",
     "softmax_cross_entropy",
+    "loss_and_derivative",
+    "get_loss",
+    "check_targets",
+    "LOG_LINK_LOSSES",
     "Loss",
     "LOSSES",
     "REGRESSION_LOSSES",
@@ -73,6 +86,99 @@ def hinge(p, y):
 
 
 @register_jitable
+def modified_huber(p, y):
+    r"""Modified Huber: with :math:`u = \max(0, 1 - y p)`, :math:`u^2` for :math:`u \le 2`, else
+    :math:`4(u - 1)` (:math:`-4 y p`): the squared hinge, linear beyond :math:`y p < -1`. Derivative
+    :math:`-2 y \min(u, 2)`. Zhang 2004, *Solving large scale linear prediction problems using
+    stochastic gradient descent algorithms*; scikit-learn's ``"modified_huber"``."""
+    u = np.maximum(1.0 - y * p, 0.0)
+    c = np.minimum(u, 2.0)
+    return c * (2.0 * u - c), -2.0 * y * c
+
+
+@register_jitable
+def squared_hinge(p, y):
+    r"""Squared hinge :math:`\max(0, 1 - y p)^2`, derivative :math:`-2 y \max(0, 1 - y p)`."""
+    u = np.maximum(1.0 - y * p, 0.0)
+    return u * u, -2.0 * y * u
+
+
+@register_jitable
+def perceptron(p, y):
+    r"""Perceptron :math:`\max(0, -y p)`, subgradient :math:`-y` where :math:`y p \le 0` (scikit-learn's:
+    the hinge at threshold 0). Rosenblatt 1958."""
+    z = y * p
+    return np.maximum(0.0, -z), -y * (z <= 0.0)
+
+
+@register_jitable
+def epsilon_insensitive(p, y, epsilon):
+    r""":math:`\max(0, |p - y| - \epsilon)`, subgradient :math:`\operatorname{sign}(p - y)` outside the
+    tube, 0 inside: the loss of support vector regression (Vapnik 1995)."""
+    r = p - y
+    return np.maximum(np.abs(r) - epsilon, 0.0), np.sign(r) * (np.abs(r) > epsilon)
+
+
+@register_jitable
+def squared_epsilon_insensitive(p, y, epsilon):
+    r""":math:`\max(0, |p - y| - \epsilon)^2`, derivative :math:`2 \operatorname{sign}(p - y) \max(0, |p - y|
+    - \epsilon)` (scikit-learn's, without a half)."""
+    r = p - y
+    excess = np.maximum(np.abs(r) - epsilon, 0.0)
+    return excess * excess, 2.0 * np.sign(r) * excess
+
+
+@register_jitable
+def quantile(p, y, tau):
+    r"""Pinball loss of the :math:`\tau`-quantile: :math:`\max(\tau r, (\tau - 1) r)` with
+    :math:`r = y - p`, whose minimizer over constants is the :math:`\tau`-quantile of y. Subgradient
+    :math:`-\tau` where :math:`r > 0`, :math:`1 - \tau` where :math:`r < 0`, and 0 (the smallest
+    one) at :math:`r = 0`. Koenker & Bassett 1978, *Regression Quantiles*."""
+    r = y - p
+    return np.maximum(tau * r, (tau - 1.0) * r), (r < 0.0) * 1.0 - tau * (r != 0.0)
+
+
+# log(TINY) stands in for log(0) where it is multiplied by a zero count: 0 log 0 = 0.
+TINY = 1e-300
+
+
+@register_jitable
+def poisson(eta, y):
+    r"""Half the Poisson deviance of the mean :math:`\mu = e^\eta` (log link), :math:`y \log(y / \mu)
+    - y + \mu`, with :math:`0 \log 0 = 0`; derivative in the linear predictor :math:`\eta`:
+    :math:`\mu - y`. Its mean over the rows is scikit-learn's ``PoissonRegressor`` objective up to a
+    constant (McCullagh & Nelder 1989)."""
+    mu = np.exp(eta)
+    return y * (np.log(np.maximum(y, TINY)) - eta) - y + mu, mu - y
+
+
+@register_jitable
+def gamma(eta, y):
+    r"""Half the Gamma deviance of :math:`\mu = e^\eta`, :math:`\log(\mu / y) + y / \mu - 1`
+    (:math:`y > 0`); derivative in :math:`\eta`: :math:`1 - y / \mu`."""
+    ratio = y * np.exp(-eta)
+    return eta - np.log(y) + ratio - 1.0, 1.0 - ratio
+
+
+@register_jitable
+def tweedie(eta, y, power):
+    r"""Half the Tweedie deviance of power :math:`q` (not 1 or 2: :func:`poisson`, :func:`gamma`) of
+    :math:`\mu = e^\eta`:
+
+    .. math::
+
+        \frac{y^{2-q}}{(1-q)(2-q)} - \frac{y\, \mu^{1-q}}{1-q} + \frac{\mu^{2-q}}{2-q},
+
+    derivative in :math:`\eta`: :math:`\mu^{2-q} - y\, \mu^{1-q}`. :math:`q = 0` is the squared
+    error of :math:`\mu`; :math:`1 < q < 2`, the compound Poisson-Gamma of claims and rain, takes
+    zeros; :math:`q > 2` positive targets only. Jørgensen 1987."""
+    a = np.exp(eta * (1.0 - power))
+    b = np.exp(eta * (2.0 - power))
+    value = np.power(y, 2.0 - power) / ((1.0 - power) * (2.0 - power)) - y * a / (1.0 - power) + b / (2.0 - power)
+    return value, b - y * a
+
+
+@register_jitable
 def softmax_cross_entropy(scores, label, out):
     r"""Multinomial log loss of one sample: :math:`\log \sum_k e^{s_k} - s_y`.
 
@@ -95,32 +201,129 @@ def softmax_cross_entropy(scores, label, out):
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss as the estimators know it.
+    r"""A loss as the estimators know it.
 
     ``curvature`` bounds the second derivative in the score (1 for squared
     error and Huber, 1/4 for the logistic loss, 1/2 for the multinomial one,
-    Böhning 1992; hinge has none and is given 1): the gradient's Lipschitz
-    constant is ``curvature`` times the largest eigenvalue of X'X/n.
+    Böhning 1992, 2 for the squared hinges and modified Huber); the gradient's
+    Lipschitz constant is ``curvature`` times the largest eigenvalue of X'X/n.
+    The non-smooth ones (hinge, perceptron, epsilon-insensitive, quantile)
+    have none and are given 1. The log-link losses have none either: their
+    second derivative in the linear predictor is :math:`\mu^{2-q}` near the
+    optimum (:math:`\mu`, the prediction, close to the target), so
+    :meth:`for_targets` takes :math:`\max y^{2-q}` (the largest count for
+    Poisson, 1 for Gamma), and full-batch gradient descent backtracks from it.
     ``smooth``: the derivative is continuous, so the gradient vanishes at the
-    optimum and full-batch fits stop on its norm (hinge's does not: its fits
-    stop when the objective stops falling).
+    optimum and full-batch fits stop on its norm (the others' fits stop when
+    the objective stops falling). ``parameter`` is the one number the loss
+    takes (epsilon, the quantile, Tweedie's power), 0 for the others;
+    ``power`` the log-link losses' Tweedie power (None for the others).
     """
 
     name: str
     code: int
     curvature: float
     smooth: bool = True
+    parameter: float = 0.0
+    power: float | None = None
+
+    @property
+    def log_link(self) -> bool:
+        """Whether the score is the log of the prediction (Poisson, Gamma, Tweedie)."""
+        return self.power is not None
+
+    def for_targets(self, largest_target: float) -> "Loss":
+        """This loss with the curvature of a log-link loss at targets up to ``largest_target``."""
+        if not self.log_link:
+            return self
+        scale = max(abs(float(largest_target)), 1e-12) ** (2.0 - self.power)
+        return Loss(self.name, self.code, scale, self.smooth, self.parameter, self.power)
 
 
-# The codes by which the compiled engine picks a loss (descend._engine.kernels).
-SQUARED_ERROR, HUBER, LOG_LOSS, HINGE, MULTINOMIAL = range(5)
+# The codes by which the compiled engine picks a loss (loss_and_derivative below).
+(SQUARED_ERROR, HUBER, LOG_LOSS, HINGE, MULTINOMIAL, MODIFIED_HUBER, SQUARED_HINGE, PERCEPTRON, EPSILON_INSENSITIVE,
+ SQUARED_EPSILON_INSENSITIVE, QUANTILE, POISSON, GAMMA, TWEEDIE) = range(14)
+
+
+@register_jitable
+def loss_and_derivative(p, y, code, parameter):
+    """(loss, derivative in the score) of the loss of ``code`` (its ``parameter``: epsilon, the
+    quantile or the power), on numbers in compiled code or element-wise on arrays: the one place
+    the engine's loops and the NumPy path find a loss."""
+    if code == SQUARED_ERROR:
+        return squared_error(p, y)
+    if code == HUBER:
+        return huber(p, y, parameter)
+    if code == LOG_LOSS:
+        return log_loss(p, y)
+    if code == HINGE:
+        return hinge(p, y)
+    if code == MODIFIED_HUBER:
+        return modified_huber(p, y)
+    if code == SQUARED_HINGE:
+        return squared_hinge(p, y)
+    if code == PERCEPTRON:
+        return perceptron(p, y)
+    if code == EPSILON_INSENSITIVE:
+        return epsilon_insensitive(p, y, parameter)
+    if code == SQUARED_EPSILON_INSENSITIVE:
+        return squared_epsilon_insensitive(p, y, parameter)
+    if code == QUANTILE:
+        return quantile(p, y, parameter)
+    if code == POISSON:
+        return poisson(p, y)
+    if code == GAMMA:
+        return gamma(p, y)
+    return tweedie(p, y, parameter)
+
 
 LOSSES = {
     "squared_error": Loss("squared_error", SQUARED_ERROR, 1.0),
     "huber": Loss("huber", HUBER, 1.0),
+    "epsilon_insensitive": Loss("epsilon_insensitive", EPSILON_INSENSITIVE, 1.0, smooth=False),
+    "squared_epsilon_insensitive": Loss("squared_epsilon_insensitive", SQUARED_EPSILON_INSENSITIVE, 2.0),
+    "quantile": Loss("quantile", QUANTILE, 1.0, smooth=False),
+    "poisson": Loss("poisson", POISSON, 1.0, power=1.0),
+    "gamma": Loss("gamma", GAMMA, 1.0, power=2.0),
+    "tweedie": Loss("tweedie", TWEEDIE, 1.0, power=1.5),
     "log_loss": Loss("log_loss", LOG_LOSS, 0.25),
     "hinge": Loss("hinge", HINGE, 1.0, smooth=False),
+    "modified_huber": Loss("modified_huber", MODIFIED_HUBER, 2.0),
+    "squared_hinge": Loss("squared_hinge", SQUARED_HINGE, 2.0),
+    "perceptron": Loss("perceptron", PERCEPTRON, 1.0, smooth=False),
     "multinomial": Loss("multinomial", MULTINOMIAL, 0.5),
 }
-REGRESSION_LOSSES = ("squared_error", "huber")
-CLASSIFICATION_LOSSES = ("log_loss", "hinge")
+REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive", "quantile",
+                     "poisson", "gamma", "tweedie")
+CLASSIFICATION_LOSSES = ("log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron")
+#: The losses whose score is the log of the prediction.
+LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
+
+
+def check_targets(loss: Loss, y) -> None:
+    """Refuse targets outside the loss's domain, naming the first bad one: counts (>= 0) for Poisson
+    and Tweedie between 1 and 2, positive values for Gamma and Tweedie from 2 on."""
+    if not loss.log_link or loss.power == 0:
+        return
+    y = np.asarray(y)
+    positive = loss.power >= 2
+    bad = (y <= 0) if positive else (y < 0)
+    if bad.any():
+        index = np.unravel_index(int(np.argmax(bad)), y.shape)
+        where = ", ".join(str(int(i)) for i in index)
+        need = "positive targets (> 0)" if positive else "targets >= 0 (counts, amounts)"
+        name = loss.name if loss.name != "tweedie" else f"tweedie with power={loss.power:g}"
+        raise ValueError(f"loss={name!r} needs {need}; y[{where}] = {y[index]!r}")
+
+
+def get_loss(name: str, *, epsilon: float = 0.1, quantile: float = 0.5, power: float = 1.5) -> Loss:
+    """The loss ``name`` with its parameter: ``epsilon`` for Huber and the insensitive losses,
+    ``quantile`` for the pinball loss, ``power`` for Tweedie (1 is Poisson, 2 Gamma)."""
+    loss = LOSSES[name]
+    if name == "tweedie" and power in (1.0, 2.0):
+        loss = LOSSES["poisson" if power == 1.0 else "gamma"]
+        return Loss("tweedie", loss.code, loss.curvature, loss.smooth, loss.parameter, loss.power)
+    parameter = {"huber": epsilon, "epsilon_insensitive": epsilon, "squared_epsilon_insensitive": epsilon,
+                 "quantile": quantile, "tweedie": power}.get(name, 0.0)
+    return Loss(loss.name, loss.code, loss.curvature, loss.smooth, float(parameter),
+                float(power) if name == "tweedie" else loss.power)

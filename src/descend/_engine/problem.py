@@ -12,7 +12,8 @@ from collections import namedtuple
 __all__ = ["Data", "SparseData", "Model", "Objective", "Gram"]
 
 #: The training rows: ``X`` (n, p), C-ordered; ``y`` (n,), in X's dtype (classes as -1/+1 for a
-#: binary loss, as the class index for more); ``weights`` (n,), or empty when every row weighs 1.
+#: binary loss, as the class index for more), or (n, k) for k regression outputs; ``weights`` (n,),
+#: or empty when every row weighs 1.
 Data = namedtuple("Data", "X y weights")
 
 #: Rows in CSR form (canonical: sorted column indices, no duplicates): ``indptr`` (n + 1,), ``indices``
@@ -25,9 +26,10 @@ SparseData = namedtuple("SparseData", "indptr indices values y weights")
 #: when the steps take the rows as they are (then the kernels compiled for it skip the arithmetic).
 Model = namedtuple("Model", "theta center scale n_out fit_intercept")
 
-#: What is minimized: the loss (a code of descend.losses), Huber's ``epsilon``, and the penalty's
-#: per-coordinate L1 and L2 weights in standardized coordinates (float64 arrays of length p).
-Objective = namedtuple("Objective", "loss epsilon l1 l2")
+#: What is minimized: the loss (a code of descend.losses) and its ``parameter`` (epsilon, the quantile,
+#: Tweedie's power; 0 for the losses without one), and the penalty's per-coordinate L1 and L2 weights
+#: in standardized coordinates (float64 arrays of length p).
+Objective = namedtuple("Objective", "loss parameter l1 l2")
 
 #: A squared-error full batch summed up: ``matrix`` the weighted Gram matrix of the standardized
 #: [X, 1], ``xty`` = X~'Wy, ``yty`` = y'Wy, ``weight_sum`` = sum(w).

@@ -13,15 +13,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..losses import HINGE, HUBER, LOG_LOSS, MULTINOMIAL, SQUARED_ERROR, hinge, huber, log_loss
-from ..losses import softmax_cross_entropy, squared_error
+from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from ..penalties import soft_threshold
 from .problem import SparseData
 
 __all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity"]
-
-_ELEMENTWISE = {SQUARED_ERROR: squared_error, LOG_LOSS: log_loss, HINGE: hinge}
-
 
 def _batch_losses(scores, y, objective):
     """Loss per row and derivative per row and output."""
@@ -31,11 +27,11 @@ def _batch_losses(scores, y, objective):
         loss = np.array([softmax_cross_entropy(s, int(label), d)
                          for s, label, d in zip(scores, y, derivative, strict=True)])
         return loss, derivative
-    target = y[:, None] if n_out == 1 else np.where(y[:, None] == np.arange(n_out), 1.0, -1.0)
-    if objective.loss == HUBER:
-        loss, derivative = huber(scores, target, objective.epsilon)
-    else:
-        loss, derivative = _ELEMENTWISE[objective.loss](scores, target)
+    if y.ndim == 2:  # several regression outputs: a target each
+        target = y
+    else:  # one output, or one-vs-rest: output k separates class k from the rest
+        target = y[:, None] if n_out == 1 else np.where(y[:, None] == np.arange(n_out), 1.0, -1.0)
+    loss, derivative = loss_and_derivative(scores, target, objective.loss, objective.parameter)
     return loss.sum(axis=1), derivative
 
 

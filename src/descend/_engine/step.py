@@ -1,5 +1,6 @@
-"""What every kernel does the same way, dense rows or sparse: the loss of one score, and the
-optimizer's step from a batch's summed gradient.
+"""What every kernel does the same way, dense rows or sparse: the target of an output, and the
+optimizer's step from a batch's summed gradient (the loss of a score is
+:func:`descend.losses.loss_and_derivative`).
 
 A batch's gradient is summed over its rows by the kernels (``kernels`` for
 dense rows, ``sparse`` for CSR rows); :func:`finish_step` normalizes it, adds
@@ -11,24 +12,38 @@ are from the optimum, for the stopping rule.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
-from ..losses import HINGE, HUBER, LOG_LOSS, SQUARED_ERROR, hinge, huber, log_loss, squared_error
 from .rules import take_step
 
-__all__ = ["elementwise_loss", "stationarity", "finish_step", "penalty_value"]
+__all__ = ["target_of", "stationarity", "finish_step", "penalty_value"]
 
 
-@njit(cache=True, inline="always")
-def elementwise_loss(score, target, loss, epsilon):
-    """(loss, derivative) of one score by the loss of code ``loss``."""
-    if loss == SQUARED_ERROR:
-        return squared_error(score, target)
-    if loss == HUBER:
-        return huber(score, target, epsilon)
-    if loss == LOG_LOSS:
-        return log_loss(score, target)
-    return hinge(score, target)
+def target_of(y_row, k, n_out):
+    """Output k's target in a row whose target is ``y_row``: the row's own value for several
+    regression outputs (``y_row`` then a row of Y), else the target itself for one output, and
+    for several classifier outputs (one-vs-rest, ``y_row`` the class index) +1 for class k, -1 for
+    the others."""
+    if np.ndim(y_row) > 0:
+        return y_row[k]
+    return y_row if n_out == 1 else (1.0 if y_row == k else -1.0)
+
+
+@overload(target_of)
+def _compiled_target_of(y_row, k, n_out):
+    if isinstance(y_row, types.Array):
+        def of_row(y_row, k, n_out):
+            return y_row[k]
+        return of_row
+
+    def of_value(y_row, k, n_out):
+        if n_out == 1:
+            return y_row
+        if y_row == k:
+            return 1.0
+        return -1.0
+    return of_value
 
 
 @njit(cache=True, inline="always")

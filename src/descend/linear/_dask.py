@@ -133,10 +133,12 @@ class DaskSource:
         import dask
         import dask.array as da
 
-        mean, std, y_mean = dask.compute(self.X.mean(axis=0), self.X.std(axis=0), self.y.mean())
+        mean, std, y_mean, y_max = dask.compute(self.X.mean(axis=0), self.X.std(axis=0), self.y.mean(),
+                                                abs(self.y).max())
         counts = (da.bincount(self.y.astype(int), minlength=self.n_out).compute() if self.loss == "multinomial"
                   else None)
-        return DataSummary(mean, std, float(y_mean), counts, n_out=self.n_out, loss=self.loss, dtype=np.float64)
+        return DataSummary(mean, std, float(y_mean), counts, n_out=self.n_out, loss=self.loss, dtype=np.float64,
+                           target_max=float(y_max))
 
     def curvature(self, state, eigenvalue, row_norm):
         import dask

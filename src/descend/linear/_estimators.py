@@ -18,7 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ..losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
+from ..losses import CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES, check_targets, get_loss
 from ..optimizers import get_optimizer
 from ._dask import DaskSource, is_dask_collection
 from ._model_file import ModelFileError, floats, param_from_json, read_document, refuse, write_document
@@ -201,6 +201,7 @@ class _BaseGD(BaseEstimator):
         coef = np.array(state["coef"], dtype=dtype)
         intercept = np.array(state["intercept"], dtype=dtype)
         n_out = 1 if coef.ndim == 1 else coef.shape[0]
+        self._targets_2d = coef.ndim == 2
         p = int(state["n_features_in"])
         if coef.shape[-1] != p or intercept.shape != (n_out,):
             refuse(path, "its coefficients do not fit together")
@@ -338,7 +339,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
                  batch_size=None, max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
-                 checkpoint_every=1, sparse_updates="lazy", epsilon=0.1):
+                 checkpoint_every=1, sparse_updates="lazy", epsilon=0.1, quantile=0.5, power=1.5):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
@@ -347,20 +348,33 @@ class GDRegressor(RegressorMixin, _BaseGD):
                          warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
                          checkpoint_every=checkpoint_every, sparse_updates=sparse_updates)
         self.epsilon = epsilon
+        self.quantile = quantile
+        self.power = power
 
     def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False):
         """(X, y, weights, outputs, loss) for the loop; ``checked``: X and y are the very arrays
-        validated before."""
+        validated before. A 2-D y of k columns is k outputs, fitted together."""
         if not checked:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, order="C", y_numeric=True,
-                                 reset=reset, ensure_all_finite=check_finite)
+                                 multi_output=True, reset=reset, ensure_all_finite=check_finite)
             X = canonical_rows(X)
         y = np.ascontiguousarray(y, dtype=X.dtype)
-        return X, y, self._validate_sample_weight(sample_weight, X), 1, self.loss
+        if reset:
+            self._targets_2d = y.ndim == 2
+        elif (y.ndim == 2) != self._targets_2d or (y.ndim == 2 and y.shape[1] != self._state.n_out):
+            raise ValueError(f"y has shape {y.shape}, but this model was fitted on "
+                             f"{'a 2-D y of ' + str(self._state.n_out) + ' columns' if self._targets_2d else '1-D y'}")
+        check_targets(get_loss(self.loss, power=self.power), y)
+        if y.ndim == 2 and y.shape[1] == 1:  # one output: the engine takes it as a vector
+            y = np.ascontiguousarray(y[:, 0])
+        return X, y, self._validate_sample_weight(sample_weight, X), (y.shape[1] if y.ndim == 2 else 1), self.loss
 
     def _dask_source(self, X, y, sample_weight, settings):
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported with dask collections yet")
+        if getattr(y, "ndim", 1) != 1:
+            raise ValueError(f"a Dask fit takes one target column; y has shape {y.shape}")
+        self._targets_2d = False
         source = DaskSource(X, y, settings, loss=self.loss)
         self._dask_features(source)
         return source
@@ -372,12 +386,39 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     def _publish(self, state):
         coef, intercept = state.coefficients()
-        self.coef_, self.intercept_ = coef[0], intercept
+        self.coef_, self.intercept_ = (coef if self._targets_2d else coef[0]), intercept
 
-    def predict(self, X):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        if self.loss in ("poisson", "gamma") or (self.loss == "tweedie" and self.power != 0):
+            tags.target_tags.positive_only = True
+        return tags
+
+    def _linear_predictor(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
-        return X @ self.coef_ + self.intercept_[0]
+        if self.coef_.ndim == 2:
+            return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(X @ self.coef_) + self.intercept_[0]
+
+    def predict(self, X):
+        """The predictions: the linear score, or with a log-link loss (Poisson, Gamma, Tweedie) its
+        exponential, the predicted mean. One column per output for a 2-D y."""
+        score = self._linear_predictor(X)
+        return np.exp(score) if self.loss in LOG_LINK_LOSSES else score
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the predictions; for the log-link losses D^2, the share of the Tweedie deviance (of
+        their power) explained, as scikit-learn's PoissonRegressor, GammaRegressor and
+        TweedieRegressor score."""
+        if self.loss not in LOG_LINK_LOSSES:
+            return super().score(X, y, sample_weight=sample_weight)
+        from sklearn.metrics import d2_tweedie_score
+
+        power = {"poisson": 1.0, "gamma": 2.0}.get(self.loss, self.power)
+        return d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=power)
 
 
 class GDClassifier(ClassifierMixin, _BaseGD):
@@ -479,12 +520,23 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         return self.classes_[indices]
 
     def _has_proba(self):
-        return self.loss == "log_loss"
+        return self.loss in ("log_loss", "modified_huber")
 
     @available_if(_has_proba)
     def predict_proba(self, X):
-        """Class probabilities (log_loss only): the sigmoid, or the softmax of the scores."""
+        """Class probabilities. log_loss: the sigmoid, or the softmax of the scores. modified_huber:
+        as scikit-learn defines them for it (Zadrozny & Elkan 2002), (clip(score, -1, 1) + 1) / 2 per
+        class, normalized over the classes for more than two (uniform where every score is -1 or less)."""
         scores = self.decision_function(X)
+        if self.loss == "modified_huber":
+            share = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
+            if scores.ndim == 1:
+                return np.column_stack([1.0 - share, share])
+            total = share.sum(axis=1, keepdims=True)
+            empty = total[:, 0] == 0
+            share[empty] = 1.0
+            total[empty] = share.shape[1]
+            return share / total
         if scores.ndim == 1:
             positive = np.exp(-np.logaddexp(0.0, -scores))
             return np.column_stack([1.0 - positive, positive])

@@ -8,10 +8,13 @@ penalty object), so that nothing after it checks a parameter again.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .._checks import check_choice, check_integer, check_interval, check_positive, check_tolerance, is_number
+from .._checks import (check_choice, check_integer, check_interval, check_nonnegative, check_number, check_positive,
+                       check_tolerance, is_number)
+from ..losses import Loss, get_loss
 from ..optimizers import Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
@@ -45,8 +48,15 @@ class Settings:
     verbose: int
     checkpoint: Any
     checkpoint_every: int
-    epsilon: float  # Huber's threshold; the classifier has none and leaves it at 0
+    epsilon: float  # Huber's and the insensitive losses' threshold; the classifier has none and leaves it at 0
     sparse_updates: str  # on sparse rows: "lazy" (the touched coordinates) or "dense" (all of them)
+    quantile: float = 0.5  # the quantile loss's
+    power: float = 1.5  # Tweedie's
+
+    def loss_for(self, name: str) -> Loss:
+        """The loss ``name`` (the settings' loss, or "multinomial" for more than two classes) with
+        its parameter."""
+        return get_loss(name, epsilon=self.epsilon, quantile=self.quantile, power=self.power)
 
 
 def _learning_rate(value):
@@ -83,7 +93,8 @@ def fit_settings(params: dict, losses) -> Settings:
         raise ValueError(f"Unknown loss {params['loss']!r}; valid losses are: {', '.join(losses)}")
     epsilon = params.get("epsilon", 0.0)
     if "epsilon" in params:
-        epsilon = check_positive("epsilon", epsilon)
+        epsilon = (check_positive if params["loss"] == "huber" else check_nonnegative)("epsilon", epsilon)
+    quantile = check_interval("quantile", params.get("quantile", 0.5), 0.0, 1.0, closed="neither")
     return Settings(
         loss=params["loss"],
         optimizer=get_optimizer(params["optimizer"]),
@@ -108,4 +119,14 @@ def fit_settings(params: dict, losses) -> Settings:
         checkpoint_every=check_integer("checkpoint_every", params["checkpoint_every"], low=1),
         epsilon=epsilon,
         sparse_updates=check_choice("sparse_updates", params["sparse_updates"], SPARSE_UPDATES),
+        quantile=quantile,
+        power=_power(params.get("power", 1.5)),
     )
+
+
+def _power(value):
+    power = check_number("power", value)
+    if not (power == 0 or 1 <= power < math.inf):
+        raise ValueError(f"power must be 0 (normal), 1 (Poisson), between 1 and 2 (compound Poisson-Gamma), 2 "
+                         f"(Gamma) or above; Tweedie distributions exist for no power between 0 and 1, got {value!r}")
+    return power

@@ -67,7 +67,9 @@ def _summary(X, y, weights, rows, n_out, loss, standardize, dense_steps):
         mean, std = summarize(X, weights, rows)
     target, row_weights = y[rows], (weights[rows] if weights.size else None)
     counts = np.bincount(target.astype(int), weights=row_weights, minlength=n_out) if loss == "multinomial" else None
-    return DataSummary(mean, std, float(np.average(target, weights=row_weights)), counts, n_out=n_out, loss=loss,
+    target_mean = np.average(target, axis=0, weights=row_weights)
+    return DataSummary(mean, std, float(target_mean) if target.ndim == 1 else target_mean, counts, n_out=n_out,
+                       loss=loss, target_max=float(np.max(np.abs(target))) if target.size else 1.0,
                        dtype=X.dtype)
 
 
@@ -113,7 +115,7 @@ class ArraySource:
         self.steps_per_epoch = -(-n_train // self.batch_size)
         self.rows_per_epoch = self.curvature_rows = n_train
         self.full_batch = self.batch_size == n_train
-        self.use_gram = (gram_allowed and loss == "squared_error" and self.full_batch and not sp.issparse(X)
+        self.use_gram = (gram_allowed and loss == "squared_error" and n_out == 1 and self.full_batch and not sp.issparse(X)
                          and X.shape[1] <= GRAM_MAX_FEATURES and n_train >= 2 * X.shape[1])
         self._gram = None
 

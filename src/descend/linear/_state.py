@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._engine.step import penalty_value
+from ..losses import LOG_LINK_LOSSES, REGRESSION_LOSSES
 from ..optimizers import Optimizer
 
 __all__ = ["DataSummary", "ModelState", "plain", "from_plain"]
@@ -25,25 +26,31 @@ __all__ = ["DataSummary", "ModelState", "plain", "from_plain"]
 @dataclass
 class DataSummary:
     """What a fit needs to know of its data to start: the weighted column moments (over all of
-    it or a first block), the weighted mean target, for the multinomial loss the weight of each
-    class; the number of outputs, the loss's name (``"multinomial"`` for log-loss on more than two
-    classes) and the dtype of the rows."""
+    it or a first block), the weighted mean target (one per output for several regression
+    outputs), for the multinomial loss the weight of each class; the number of outputs, the loss's
+    name (``"multinomial"`` for log-loss on more than two classes), the dtype of the rows, and
+    the largest target in absolute value (the curvature of the log-link losses)."""
 
     mean: np.ndarray
     std: np.ndarray
-    target_mean: float
+    target_mean: float | np.ndarray
     class_counts: np.ndarray | None
     n_out: int
     loss: str
     dtype: np.dtype
+    target_max: float = 1.0
 
 
 def starting_intercept(loss: str, summary: DataSummary):
-    """The best constant model: the mean target; the log-odds of the positive class (targets are
+    """The best constant model (near it, for the losses whose best constant is not the mean: the
+    median of the quantile loss...): the mean target, or its log with a log link; the log-odds of
+    the positive class (targets are
     -1/+1, so its share is (mean + 1) / 2); or the log class frequencies. An intercept far from 0
     costs an optimizer with small steps many epochs."""
-    if loss in ("squared_error", "huber"):
+    if loss in REGRESSION_LOSSES and loss not in LOG_LINK_LOSSES:
         return summary.target_mean
+    if loss in LOG_LINK_LOSSES:  # the log of the mean: the best constant prediction of a log link
+        return np.log(np.maximum(summary.target_mean, 1e-10))
     if loss == "log_loss":
         positive = np.clip((summary.target_mean + 1) / 2, 1e-6, 1 - 1e-6)
         return np.log(positive / (1 - positive))

@@ -112,7 +112,7 @@ class Stepper:
             center = None
         model = Model(state.theta, center, scale, state.n_out, self.settings.fit_intercept)
         l1, l2 = state.penalty_weights(self.settings.penalty)
-        objective = Objective(self.loss.code, self.settings.epsilon, l1, l2)
+        objective = Objective(self.loss.code, self.loss.parameter, l1, l2)
         optimizer = state.optimizer
         arrays = tuple([state.optimizer_state[name] for name in optimizer.state_names])
         return model, objective, optimizer.hyperparameters(), arrays

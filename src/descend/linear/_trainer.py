@@ -40,7 +40,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..exceptions import EXPLOSION_FACTOR, DivergenceError
-from ..losses import LOSSES
 from ..optimizers import SGD
 from ._checkpoint import Checkpoint, loop_state, restore_rng, restore_schedule
 from ._rate import initial_rate, make_schedule
@@ -132,7 +131,7 @@ class Trainer:
             restore_rng(document, rng)
             record = Record(**loop_state(document))
         summary = source.summary(rng)
-        loss = LOSSES[summary.loss]
+        loss = self.settings.loss_for(summary.loss).for_targets(summary.target_max)
         state = self._starting_state(state, summary)
         if document is not None:
             state.restore(document["model"])
