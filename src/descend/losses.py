@@ -129,12 +129,21 @@ def squared_epsilon_insensitive(p, y, epsilon):
 
 
 @register_jitable
-def quantile(p, y, tau):
-    r"""Pinball loss of the :math:`\tau`-quantile: :math:`\max(\tau r, (\tau - 1) r)` with
+def quantile(p, y, tau, smoothing=0.0):
+    r"""Pinball loss of the :math:`\tau`-quantile: :math:`\rho_\tau(r) = \max(\tau r, (\tau - 1) r)` with
     :math:`r = y - p`, whose minimizer over constants is the :math:`\tau`-quantile of y. Subgradient
     :math:`-\tau` where :math:`r > 0`, :math:`1 - \tau` where :math:`r < 0`, and 0 (the smallest
-    one) at :math:`r = 0`. Koenker & Bassett 1978, *Regression Quantiles*."""
+    one) at :math:`r = 0`. Koenker & Bassett 1978, *Regression Quantiles*.
+
+    With ``smoothing`` :math:`h > 0`, its Moreau envelope :math:`\min_u \rho_\tau(u) + (r - u)^2 / (2h)`:
+    with :math:`g = \operatorname{clip}(r / h, \tau - 1, \tau)`, the value :math:`g r - h g^2 / 2` and the
+    derivative :math:`-g`; quadratic within :math:`h` of the kink, smooth with curvature :math:`1/h`,
+    and below the pinball loss by at most :math:`h \max(\tau, 1 - \tau)^2 / 2`. Full-batch fits
+    minimize it for smaller and smaller h (descend.linear._trainer)."""
     r = y - p
+    if smoothing > 0.0:
+        g = np.minimum(np.maximum(r / smoothing, tau - 1.0), tau)
+        return g * r - 0.5 * smoothing * g * g, -g
     return np.maximum(tau * r, (tau - 1.0) * r), (r < 0.0) * 1.0 - tau * (r != 0.0)
 
 
@@ -228,6 +237,12 @@ class Loss:
     power: float | None = None
 
     @property
+    def smoothable(self) -> bool:
+        """Whether full-batch fits minimize it through smoothed versions (the quantile loss's
+        Moreau envelopes, ever closer to it)."""
+        return self.code == QUANTILE
+
+    @property
     def log_link(self) -> bool:
         """Whether the score is the log of the prediction (Poisson, Gamma, Tweedie)."""
         return self.power is not None
@@ -246,14 +261,15 @@ class Loss:
 
 
 @register_jitable
-def loss_and_derivative(p, y, code, parameter):
-    """(loss, derivative in the score) of the loss of ``code`` (its ``parameter``: epsilon, the
-    quantile or the power), on numbers in compiled code or element-wise on arrays: the one place
-    the engine's loops and the NumPy path find a loss."""
+def loss_and_derivative(p, y, code, parameters):
+    """(loss, derivative in the score) of the loss of ``code``, on numbers in compiled code or
+    element-wise on arrays: the one place the engine's loops and the NumPy path find a loss.
+    ``parameters``: the loss's own (epsilon, the quantile or the power), then its smoothing (the
+    quantile loss's; 0 for none)."""
     if code == SQUARED_ERROR:
         return squared_error(p, y)
     if code == HUBER:
-        return huber(p, y, parameter)
+        return huber(p, y, parameters[0])
     if code == LOG_LOSS:
         return log_loss(p, y)
     if code == HINGE:
@@ -265,16 +281,16 @@ def loss_and_derivative(p, y, code, parameter):
     if code == PERCEPTRON:
         return perceptron(p, y)
     if code == EPSILON_INSENSITIVE:
-        return epsilon_insensitive(p, y, parameter)
+        return epsilon_insensitive(p, y, parameters[0])
     if code == SQUARED_EPSILON_INSENSITIVE:
-        return squared_epsilon_insensitive(p, y, parameter)
+        return squared_epsilon_insensitive(p, y, parameters[0])
     if code == QUANTILE:
-        return quantile(p, y, parameter)
+        return quantile(p, y, parameters[0], parameters[1])
     if code == POISSON:
         return poisson(p, y)
     if code == GAMMA:
         return gamma(p, y)
-    return tweedie(p, y, parameter)
+    return tweedie(p, y, parameters[0])
 
 
 LOSSES = {

@@ -56,7 +56,7 @@ def _dot(theta, offset, x):
 
 
 @njit(cache=True, inline="always")
-def _row_loss(x, y, theta, n_out, loss, parameter, scores, dscores):
+def _row_loss(x, y, theta, n_out, loss, parameters, scores, dscores):
     """Loss of one row; its derivative in each output's score into dscores."""
     p1 = x.shape[0] + 1
     if loss == MULTINOMIAL:
@@ -66,7 +66,7 @@ def _row_loss(x, y, theta, n_out, loss, parameter, scores, dscores):
     total = 0.0
     for k in range(n_out):
         score = _dot(theta, k * p1, x) + theta[k * p1 + p1 - 1]
-        value, dscores[k] = loss_and_derivative(score, target_of(y, k, n_out), loss, parameter)
+        value, dscores[k] = loss_and_derivative(score, target_of(y, k, n_out), loss, parameters)
         total += value
     return total
 
@@ -84,7 +84,7 @@ def _add_row_gradient(grad, x, weight, dscores, n_out):
 
 
 @njit(cache=True, inline="always")
-def _add_batch(X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out, loss, parameter, grad, scores,
+def _add_batch(X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out, loss, parameters, grad, scores,
                dscores):
     """Rows order[lo:hi], one batch: their gradients, times their weights, added to grad; returns
     (weighted loss sum, weight sum). A call per batch, not per row: each call of an inlined
@@ -103,7 +103,7 @@ def _add_batch(X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out
             i = order[r]
             x = row_of(X, i, center, scale, buffer)
             weight = weights[i] if weighted else 1.0
-            value, d = loss_and_derivative(_dot(theta, 0, x) + theta[p], target_of(y[i], 0, 1), loss, parameter)
+            value, d = loss_and_derivative(_dot(theta, 0, x) + theta[p], target_of(y[i], 0, 1), loss, parameters)
             loss_sum += weight * value
             weight_sum += weight
             d *= weight
@@ -117,7 +117,7 @@ def _add_batch(X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out
         i = order[r]
         x = row_of(X, i, center, scale, buffer)
         weight = weights[i] if weighted else 1.0
-        loss_sum += weight * _row_loss(x, y[i], theta, n_out, loss, parameter, scores, dscores)
+        loss_sum += weight * _row_loss(x, y[i], theta, n_out, loss, parameters, scores, dscores)
         weight_sum += weight
         _add_row_gradient(grad, x, weight, dscores, n_out)
     return loss_sum, weight_sum
@@ -163,7 +163,7 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     """
     X, y, weights = data
     theta, center, scale, n_out, fit_intercept = model
-    loss, parameter, l1, l2 = objective
+    loss, parameters, l1, l2 = objective
     n_rows = order.shape[0]
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
@@ -180,7 +180,7 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
         for j in range(grad.shape[0]):
             grad[j] = 0.0
         part, weights_met = _add_batch(X, y, weights, order, batch_start, batch_end, center, scale, buffer, theta,
-                                       n_out, loss, parameter, grad, scores, dscores)
+                                       n_out, loss, parameters, grad, scores, dscores)
         loss_sum += part
         weight_sum += weights_met
         stationarity = finish_step(theta, grad, n_out, fit_intercept, 1.0 / ((batch_end - batch_start) * weight_mean),
@@ -198,7 +198,7 @@ def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
     batched steps down twofold. Returns (weighted loss sum, weight sum)."""
     X, y, weights = data
     theta, center, scale, _, fit_intercept = model
-    loss, parameter, l1, l2 = objective
+    loss, parameters, l1, l2 = objective
     p = X.shape[1]
     buffer = np.empty(p, dtype=X.dtype)
     weighted = weights.shape[0] > 0
@@ -213,7 +213,7 @@ def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
         x = row_of(X, i, center, scale, buffer)
         weight = weights[i] if weighted else 1.0
         weight_sum += weight
-        value, d = loss_and_derivative(_dot(theta, 0, x) + theta[p], target_of(y[i], 0, 1), loss, parameter)
+        value, d = loss_and_derivative(_dot(theta, 0, x) + theta[p], target_of(y[i], 0, 1), loss, parameters)
         loss_sum += weight * value
         d = weight * d * per_weight
         lr = lrs[r]
@@ -268,13 +268,13 @@ def gradient_sum(data, rows, model, objective):
     row sums as :func:`batch_steps`."""
     X, y, weights = data
     theta, center, scale, n_out, _ = model
-    loss, parameter, _, _ = objective
+    loss, parameters, _, _ = objective
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
     buffer = np.empty(X.shape[1], dtype=X.dtype)
     loss_sum, weight_sum = _add_batch(X, y, weights, rows, 0, rows.shape[0], center, scale, buffer, theta, n_out, loss,
-                                      parameter, grad, scores, dscores)
+                                      parameters, grad, scores, dscores)
     return loss_sum, weight_sum, grad
 
 
@@ -293,7 +293,7 @@ def mean_loss(data, rows, model, objective):
     """Weighted mean loss over ``rows`` (no penalty)."""
     X, y, weights = data
     theta, center, scale, n_out, _ = model
-    loss, parameter, _, _ = objective
+    loss, parameters, _, _ = objective
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
     buffer = np.empty(X.shape[1], dtype=X.dtype)
@@ -306,6 +306,6 @@ def mean_loss(data, rows, model, objective):
         i = rows[r]
         x = row_of(X, i, center, scale, buffer)
         weight = weights[i] if weighted else 1.0
-        total += weight * _row_loss(x, y[i], theta, n_out, loss, parameter, scores, dscores)
+        total += weight * _row_loss(x, y[i], theta, n_out, loss, parameters, scores, dscores)
         weight_sum += weight
     return total / weight_sum

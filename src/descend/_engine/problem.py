@@ -26,10 +26,11 @@ SparseData = namedtuple("SparseData", "indptr indices values y weights")
 #: when the steps take the rows as they are (then the kernels compiled for it skip the arithmetic).
 Model = namedtuple("Model", "theta center scale n_out fit_intercept")
 
-#: What is minimized: the loss (a code of descend.losses) and its ``parameter`` (epsilon, the quantile,
-#: Tweedie's power; 0 for the losses without one), and the penalty's per-coordinate L1 and L2 weights
-#: in standardized coordinates (float64 arrays of length p).
-Objective = namedtuple("Objective", "loss parameter l1 l2")
+#: What is minimized: the loss (a code of descend.losses) and its ``parameters``, a float64 array of
+#: the loss's own parameter (epsilon, the quantile, Tweedie's power; 0 for the losses without one) and
+#: its smoothing (0: none; see descend.losses.quantile), and the penalty's per-coordinate L1 and L2
+#: weights in standardized coordinates (float64 arrays of length p).
+Objective = namedtuple("Objective", "loss parameters l1 l2")
 
 #: A squared-error full batch summed up: ``matrix`` the weighted Gram matrix of the standardized
 #: [X, 1], ``xty`` = X~'Wy, ``yty`` = y'Wy, ``weight_sum`` = sum(w).

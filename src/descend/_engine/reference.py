@@ -31,7 +31,7 @@ def _batch_losses(scores, y, objective):
         target = y
     else:  # one output, or one-vs-rest: output k separates class k from the rest
         target = y[:, None] if n_out == 1 else np.where(y[:, None] == np.arange(n_out), 1.0, -1.0)
-    loss, derivative = loss_and_derivative(scores, target, objective.loss, objective.parameter)
+    loss, derivative = loss_and_derivative(scores, target, objective.loss, objective.parameters)
     return loss.sum(axis=1), derivative
 
 

@@ -84,7 +84,7 @@ def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean):
     and a step changes v on the row's non-zeros alone."""
     indptr, indices, values, y, weights = data
     theta, _, _, _, fit_intercept = model
-    loss, parameter, _, l2 = objective
+    loss, parameters, _, l2 = objective
     p = theta.shape[0] - 1
     l2c = l2[0] if p > 0 else 0.0
     s = 1.0  # theta[:p] holds v
@@ -100,7 +100,7 @@ def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean):
         for k in range(lo, hi):
             dot += theta[indices[k]] * values[k]
         weight = weights[i] if weighted else 1.0
-        value, d = loss_and_derivative(s * dot + theta[p], target_of(y[i], 0, 1), loss, parameter)
+        value, d = loss_and_derivative(s * dot + theta[p], target_of(y[i], 0, 1), loss, parameters)
         loss_sum += weight * value
         weight_sum += weight
         d = weight * d / weight_mean
@@ -126,7 +126,7 @@ def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
     date at, and takes the decays since then when the next row touches it."""
     indptr, indices, values, y, weights = data
     theta, _, _, _, fit_intercept = model
-    loss, parameter, l1, l2 = objective
+    loss, parameters, l1, l2 = objective
     p = theta.shape[0] - 1
     l1c, l2c = l1[0], l2[0]
     A, B = 1.0, 0.0  # the decays since the start of this call, composed
@@ -147,7 +147,7 @@ def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
             _catch_up(theta, j, A, B, stamps)
             score += theta[j] * values[k]
         weight = weights[i] if weighted else 1.0
-        value, d = loss_and_derivative(score, target_of(y[i], 0, 1), loss, parameter)
+        value, d = loss_and_derivative(score, target_of(y[i], 0, 1), loss, parameters)
         loss_sum += weight * value
         weight_sum += weight
         d = weight * d / weight_mean
@@ -193,13 +193,13 @@ def _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores)
 
 
 @njit(cache=True, inline="always")
-def _row_loss(y, scores, n_out, loss, parameter, dscores):
+def _row_loss(y, scores, n_out, loss, parameters, dscores):
     """The row's loss; its derivative in each output's score into dscores."""
     if loss == MULTINOMIAL:
         return softmax_cross_entropy(scores, int(target_of(y, 0, 1)), dscores)
     total = 0.0
     for k in range(n_out):
-        value, dscores[k] = loss_and_derivative(scores[k], target_of(y, k, n_out), loss, parameter)
+        value, dscores[k] = loss_and_derivative(scores[k], target_of(y, k, n_out), loss, parameters)
         total += value
     return total
 
@@ -271,7 +271,7 @@ def _compiled_center_gradient(grad, center, scale, n_out):
 
 
 @njit(cache=True, inline="always")
-def _add_batch(data, order, lo, hi, theta, scale, n_out, shifts, loss, parameter, grad, scores, dscores, track,
+def _add_batch(data, order, lo, hi, theta, scale, n_out, shifts, loss, parameters, grad, scores, dscores, track,
                touched, mark, count):
     """Rows order[lo:hi]: their gradients, times their weights, into grad; with ``track``, the columns
     they touch into ``touched[:count]`` (``mark`` remembers which). Returns (loss sum, weight sum, count)."""
@@ -285,7 +285,7 @@ def _add_batch(data, order, lo, hi, theta, scale, n_out, shifts, loss, parameter
         i = order[r]
         _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores)
         weight = weights[i] if weighted else 1.0
-        loss_sum += weight * _row_loss(y[i], scores, n_out, loss, parameter, dscores)
+        loss_sum += weight * _row_loss(y[i], scores, n_out, loss, parameters, dscores)
         weight_sum += weight
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
@@ -436,7 +436,7 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     stationarity), as :func:`descend._engine.kernels.batch_steps` does for dense rows. ``lazy``: the
     step only on the coordinates each batch touched (module docstring)."""
     theta, center, scale, n_out, fit_intercept = model
-    loss, parameter, l1, l2 = objective
+    loss, parameters, l1, l2 = objective
     p = l1.shape[0]
     p1 = p + 1
     n_rows = order.shape[0]
@@ -464,7 +464,7 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
         batch_end = min(batch_start + batch_size, n_rows)
         center_shifts(theta, center, scale, n_out, shifts)
         part, weights_met, count = _add_batch(data, order, batch_start, batch_end, theta, scale, n_out, shifts, loss,
-                                              parameter, grad, scores, dscores, lazy, touched, mark, 0)
+                                              parameters, grad, scores, dscores, lazy, touched, mark, 0)
         center_gradient(grad, center, scale, n_out)
         loss_sum += part
         weight_sum += weights_met
@@ -500,12 +500,12 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
 def gradient_sum(data, rows, model, objective):
     """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
     theta, center, scale, n_out, _ = model
-    loss, parameter, _, _ = objective
+    loss, parameters, _, _ = objective
     grad = np.zeros(theta.shape[0], dtype=theta.dtype)
     nothing = np.empty(0, dtype=np.int64)
     shifts = np.zeros(n_out)
     center_shifts(theta, center, scale, n_out, shifts)
-    loss_sum, weight_sum, _ = _add_batch(data, rows, 0, rows.shape[0], theta, scale, n_out, shifts, loss, parameter,
+    loss_sum, weight_sum, _ = _add_batch(data, rows, 0, rows.shape[0], theta, scale, n_out, shifts, loss, parameters,
                                          grad, np.zeros(n_out), np.zeros(n_out), False, nothing,
                                          nothing.astype(np.bool_), 0)
     center_gradient(grad, center, scale, n_out)
@@ -517,7 +517,7 @@ def mean_loss(data, rows, model, objective):
     """Weighted mean loss over ``rows`` (no penalty)."""
     indptr, indices, values, y, weights = data
     theta, center, scale, n_out, _ = model
-    loss, parameter, _, _ = objective
+    loss, parameters, _, _ = objective
     shifts = np.zeros(n_out)
     center_shifts(theta, center, scale, n_out, shifts)
     scores = np.zeros(n_out)
@@ -531,6 +531,6 @@ def mean_loss(data, rows, model, objective):
         i = rows[r]
         _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores)
         weight = weights[i] if weighted else 1.0
-        total += weight * _row_loss(y[i], scores, n_out, loss, parameter, dscores)
+        total += weight * _row_loss(y[i], scores, n_out, loss, parameters, dscores)
         weight_sum += weight
     return total / weight_sum

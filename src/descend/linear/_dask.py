@@ -135,10 +135,11 @@ class DaskSource:
 
         mean, std, y_mean, y_max = dask.compute(self.X.mean(axis=0), self.X.std(axis=0), self.y.mean(),
                                                 abs(self.y).max())
+        spread = float(abs(self.y - y_mean).mean().compute())
         counts = (da.bincount(self.y.astype(int), minlength=self.n_out).compute() if self.loss == "multinomial"
                   else None)
         return DataSummary(mean, std, float(y_mean), counts, n_out=self.n_out, loss=self.loss, dtype=np.float64,
-                           target_max=float(y_max))
+                           target_max=float(y_max), target_spread=spread)
 
     def curvature(self, state, eigenvalue, row_norm):
         import dask

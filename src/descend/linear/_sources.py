@@ -68,9 +68,10 @@ def _summary(X, y, weights, rows, n_out, loss, standardize, dense_steps):
     target, row_weights = y[rows], (weights[rows] if weights.size else None)
     counts = np.bincount(target.astype(int), weights=row_weights, minlength=n_out) if loss == "multinomial" else None
     target_mean = np.average(target, axis=0, weights=row_weights)
+    spread = float(np.mean(np.average(np.abs(target - target_mean), axis=0, weights=row_weights))) if target.size else 1.0
     return DataSummary(mean, std, float(target_mean) if target.ndim == 1 else target_mean, counts, n_out=n_out,
                        loss=loss, target_max=float(np.max(np.abs(target))) if target.size else 1.0,
-                       dtype=X.dtype)
+                       target_spread=spread, dtype=X.dtype)
 
 
 def _sample_curvature(X, weights, rows, state, eigenvalue, row_norm, weight_mean):

@@ -29,7 +29,8 @@ class DataSummary:
     it or a first block), the weighted mean target (one per output for several regression
     outputs), for the multinomial loss the weight of each class; the number of outputs, the loss's
     name (``"multinomial"`` for log-loss on more than two classes), the dtype of the rows, and
-    the largest target in absolute value (the curvature of the log-link losses)."""
+    the largest target in absolute value (the curvature of the log-link losses) and the target's
+    spread (the first smoothing of the quantile loss)."""
 
     mean: np.ndarray
     std: np.ndarray
@@ -39,6 +40,7 @@ class DataSummary:
     loss: str
     dtype: np.dtype
     target_max: float = 1.0
+    target_spread: float = 1.0  # the mean absolute deviation of the target: the scale of the residuals
 
 
 def starting_intercept(loss: str, summary: DataSummary):

@@ -98,7 +98,13 @@ class Stepper:
         #: Full-batch plain gradient descent with a line search: ``step_size`` the next step to try,
         #: ``recent`` the objective's last WINDOW values (both go into checkpoints).
         self.line_search, self.step_size, self.recent = line_search, step_size, []
+        self.smoothing = 0.0  # the quantile loss's smoothing (descend.losses.quantile): 0, none
         self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
+
+    def smooth_with(self, smoothing: float) -> None:
+        """Minimize from now on the loss smoothed by ``smoothing``: a new objective, so the line
+        search forgets the values and the gradient it remembered."""
+        self.smoothing, self._at, self.recent = float(smoothing), None, []
 
     # ------------------------------------------------------------ packing
     def problem(self, sparse_rows=False):
@@ -112,7 +118,7 @@ class Stepper:
             center = None
         model = Model(state.theta, center, scale, state.n_out, self.settings.fit_intercept)
         l1, l2 = state.penalty_weights(self.settings.penalty)
-        objective = Objective(self.loss.code, self.loss.parameter, l1, l2)
+        objective = Objective(self.loss.code, np.array([self.loss.parameter, self.smoothing]), l1, l2)
         optimizer = state.optimizer
         arrays = tuple([state.optimizer_state[name] for name in optimizer.state_names])
         return model, objective, optimizer.hyperparameters(), arrays
