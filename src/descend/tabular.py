@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target", "check_finite_columns",
-           "check_columns"]
+           "check_columns", "check_text_names", "text_dtypes"]
 
 # A text column that is more than half numbers, with at most TYPO_ROWS other values or numbers at
 # least NUMERIC_SHARE of the time, is a numeric column with typos: a share alone cannot judge a
@@ -269,11 +269,20 @@ def _check_text_column(series: pd.Series, column: str, *, learning: bool) -> Non
     if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
         row = next(i for i, v in values.items() if not isinstance(v, str))
         value = values[row]
-        raise DataError(f"text column {column!r}, data row {row + 1}: {value!r:.40} is a {type(value).__name__}, "
-                        "not text")
+        raise DataError(f"text column {column!r}, data row {row + 1}: {value!r:.40} is of type "
+                        f"{type(value).__name__}, not text")
     if learning and len(values) and pd.to_numeric(values.str.strip(), errors="coerce").notna().all():
         raise DataError(f"text column {column!r} holds only numbers (e.g. {values.iloc[0]!r} in data row "
                         f"{values.index[0] + 1}), not text; {hint}")
+
+
+def check_text_names(frame: pd.DataFrame, text, target: str | None) -> None:
+    """A DataError for a text column (``--text``) that the table lacks, or that is the target."""
+    for column in text:
+        if column == target:
+            raise DataError(f"--text {column}: {column!r} is the target")
+        if column not in frame.columns:
+            raise DataError(f"no column {column!r} (given with --text); the columns are: {', '.join(frame.columns)}")
 
 
 def _missing_texts_notice(series: pd.Series, column: str) -> str | None:
@@ -360,12 +369,8 @@ class TablePreprocessor:
         return self
 
     def _check_text(self, whole, target, notices):
+        check_text_names(whole, self.text, target)
         for column in self.text:
-            if column == target:
-                raise DataError(f"--text {column}: {column!r} is the target")
-            if column not in whole.columns:
-                raise DataError(f"no column {column!r} (given with --text); the columns are: "
-                                f"{', '.join(whole.columns)}")
             _check_text_column(whole[column], column, learning=True)
             if whole[column].isna().all():
                 raise DataError(f"text column {column!r} is missing in every row")

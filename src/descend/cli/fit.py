@@ -12,11 +12,14 @@ words, see :mod:`descend.tabular`) or an svmlight / libsvm file
 :mod:`descend.svmlight`). When the matrix is sparse (hashed features, or an
 svmlight file), the options the user did not give default to what suits
 sparse rows, scikit-learn's ``SGDClassifier`` way (:data:`SPARSE_DEFAULTS`):
-one row a step, in O(non-zeros) each; the "optimal" schedule (for plain SGD
-at the automatic rate with a penalty); no standardization (scaling each
-hashed column by its deviation blows rare words up: 0.71 against 0.78
-accuracy on a review benchmark, ten times slower); stopping once the epoch's
-loss falls by less than 0.1% for 5 epochs. A notice says which were chosen.
+one row a step, in O(non-zeros) each; for classification, the "optimal"
+schedule (for plain SGD at the automatic rate with a penalty; it starts at
+alpha^(-1/4), 10 at the default alpha, which a loss of bounded slope takes
+but squared error diverges on: regression keeps the constant automatic
+rate, 1/L of the largest row); no standardization (scaling each hashed
+column by its deviation blows rare words up: 0.71 against 0.78 accuracy on
+a review benchmark, ten times slower); stopping once the epoch's loss falls
+by less than 0.1% for 5 epochs. A notice says which were chosen.
 """
 
 from __future__ import annotations
@@ -218,18 +221,19 @@ def _parse_ngram(text):
     return int(parts[0]), int(parts[1])
 
 
-def _sparse_settings(settings: dict, design_columns: int, notices: list[str]) -> dict:
+def _sparse_settings(settings: dict, task: str, design_columns: int, notices: list[str]) -> dict:
     """``settings`` for a sparse matrix: what the user gave, and :data:`SPARSE_DEFAULTS` for the rest
-    (the schedule only for plain SGD at the automatic rate, one row a step, with a penalty; else the
-    estimator's); a notice says what was chosen."""
+    (the schedule only for classification by plain SGD at the automatic rate, one row a step, with a
+    penalty; else the estimator's); a notice says what was chosen."""
     chosen = {}
     if settings["batch_size"] is None:
         chosen["batch_size"] = 1
     batch = chosen.get("batch_size", settings["batch_size"])
     if "standardize" not in settings:
         chosen["standardize"] = False
-    if ("schedule" not in settings and settings["optimizer"] == "sgd" and settings["learning_rate"] == "auto"
-            and batch == 1 and settings["penalty"] is not None and settings["alpha"] > 0):
+    if ("schedule" not in settings and task == "classification" and settings["optimizer"] == "sgd"
+            and settings["learning_rate"] == "auto" and batch == 1 and settings["penalty"] is not None
+            and settings["alpha"] > 0):
         chosen["schedule"] = "optimal"
     if "tol" not in settings and batch == 1:
         chosen["tol"] = SPARSE_DEFAULTS["tol"]
@@ -283,9 +287,12 @@ def _split(job, held_out, y, task, rows):
 
 def _load_table(job, held_out, notices):
     """A table in memory, split, its preprocessing learned on the training rows."""
-    from ..tabular import TablePreprocessor, check_columns, clean_target, infer_task, read_table, target_array
+    from ..tabular import (TablePreprocessor, check_columns, check_text_names, clean_target, infer_task, read_table,
+                           target_array)
 
-    frame = clean_target(read_table(job.data, text=job.text), job.target, notices)
+    frame = read_table(job.data, text=job.text)
+    check_text_names(frame, job.text, job.target)
+    frame = clean_target(frame, job.target, notices)
     # a typo is named before any split
     check_columns(frame, [c for c in frame.columns if c != job.target and c not in job.text])
     task = job.task.value if job.task is not None else infer_task(frame[job.target])
@@ -342,13 +349,13 @@ def _new_estimator(task, settings, verbose):
     return (GDRegressor if task == "regression" else GDClassifier)(**settings, verbose=verbose)
 
 
-def _fit_settings(job, preprocessing, notices):
+def _fit_settings(job, task, preprocessing, notices):
     """The estimator's settings: the user's, and for a sparse matrix the sparse defaults for the rest."""
     if not preprocessing.sparse:
         if job.n_features is not None:
             notices.append("--n-features is not used: no column is hashed (see --text)")
         return job.settings
-    return _sparse_settings(job.settings, preprocessing.n_outputs, notices)
+    return _sparse_settings(job.settings, task, preprocessing.n_outputs, notices)
 
 
 def _fit_in_memory(console, job, held_out, scheduler):
@@ -357,7 +364,7 @@ def _fit_in_memory(console, job, held_out, scheduler):
     if scheduler and loaded.preprocessing.sparse:
         raise UserError("--scheduler works on a dense table, not with hashed columns (text, or categories "
                         "with many values)")
-    settings = _fit_settings(job, loaded.preprocessing, notices)
+    settings = _fit_settings(job, loaded.task, loaded.preprocessing, notices)
     for notice in notices:
         print_notice(console, notice)
     n_train = loaded.X_train.shape[0]
@@ -421,7 +428,7 @@ def _fit_streamed(console, job, chunk_rows, buffer_rows):
         later = "; later chunks drop such rows too" if "whose target" in notice else ""
         print_notice(console, f"{notice} (in the first rows{later})")
     notices: list[str] = []
-    settings = _fit_settings(job, preprocessing, notices)
+    settings = _fit_settings(job, source.task, preprocessing, notices)
     for notice in notices:
         print_notice(console, notice)
     if not preprocessing.sparse:
