@@ -371,7 +371,7 @@ def _fit_in_memory(console, job, held_out, scheduler):
     verbose = 1 if n_train * job.epochs >= 5_000_000 else 0  # a progress bar on long fits
     estimator = _new_estimator(loaded.task, settings, verbose)
     if loaded.task == "classification" and len(np.unique(loaded.y_train)) < 2:
-        raise UserError(f"the training rows hold a single class of {job.target or 'the labels'!r}")
+        raise UserError(f"the training rows hold a single class of {repr(job.target) if job.target else 'labels'}")
     with convergence_notice(console, job.epochs):
         if scheduler:
             _fit_on_cluster(estimator, scheduler, loaded.X_train, loaded.y_train)
