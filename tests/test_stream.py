@@ -229,3 +229,36 @@ def test_both_threads_read_and_who_read_what_changes_nothing(numeric, monkeypatc
     shared = _file_rows(source.blocks(np.random.RandomState(5)), frame)
     assert len(readers) == 4 * 5 + 2 and any(readers) and not all(readers)  # the last group: 3 columns a task
     np.testing.assert_array_equal(shared, alone)
+
+
+def test_a_text_column_is_hashed_chunk_by_chunk_as_the_whole_file_is(tmp_path):
+    """Hashing learns nothing: the chunks of a stream, stacked, are the matrix of the whole file."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    n = 700
+    words = np.array(["good", "bad", "fine", "slow", "quick", "price", "box"])
+    frame = pd.DataFrame({"review": [" ".join(rng.choice(words, rng.integers(1, 6))) for _ in range(n)],
+                          "x": rng.normal(size=n), "label": rng.choice(["yes", "no"], n)})
+    frame.loc[[10, 600], "review"] = np.nan  # in the first rows, and past them
+    frame.to_csv(tmp_path / "texts.csv", index=False)
+    source = TableStream(tmp_path / "texts.csv", "label", chunk_rows=128, buffer_rows=300, shuffle=False,
+                         text=["review"], n_features=512, sample_rows=200)
+    assert source.n_features == 1 + 512 and source.classes.tolist() == ["no", "yes"]
+    assert any("text column 'review' has 1 missing value (data row 11)" in notice for notice in source.notices)
+    chunks = list(source.epoch())
+    assert all(sp.isspmatrix_csr(X) and X.shape[0] <= 128 for X, _ in chunks)
+    whole = source.preprocessor.transform(pd.read_csv(tmp_path / "texts.csv", dtype={"review": str}),
+                                          allowed_extra=("label",))
+    assert (sp.vstack([X for X, _ in chunks]) != whole).nnz == 0
+    np.testing.assert_array_equal(np.concatenate([y for _, y in chunks]), frame["label"])
+
+    shuffled = TableStream(tmp_path / "texts.csv", "label", chunk_rows=128, buffer_rows=300, text=["review"],
+                           n_features=512, sample_rows=200)
+    chunks = list(shuffled.epoch(np.random.RandomState(0)))
+    X = sp.vstack([X for X, _ in chunks], format="csr")
+    column, expected = X[:, 0].toarray().ravel(), whole[:, 0].toarray().ravel()  # x, a different value a row
+    assert (np.sort(column) == np.sort(expected)).all() and (column != expected).any()  # each row once, shuffled
+    model = GDClassifier(batch_size=1, standardize=False, schedule="optimal", max_iter=2, tol=None,
+                         random_state=0).fit(shuffled)
+    assert model.coef_.shape == (1, 513)

@@ -104,3 +104,120 @@ def test_measuring_on_a_single_valued_target_is_allowed_learning_from_it_is_not(
     with pytest.raises(DataError, match="has a single value"):
         clean_target(frame, "y", [])
     assert len(clean_target(frame, "y", [], learning=False)) == 2
+
+
+# ---------------------------------------------------------------- text columns and many categories (issue 14)
+def texts_table(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    words = np.array(["good", "bad", "fine", "slow", "quick", "price", "box", "ok"])
+    return pd.DataFrame({"review": [" ".join(rng.choice(words, 4)) for _ in range(n)],
+                         "title": [" ".join(rng.choice(words, 2)) for _ in range(n)],
+                         "x": rng.normal(size=n), "y": rng.choice(["a", "b"], n)})
+
+
+def test_text_columns_share_the_hashed_space_after_the_named_columns():
+    import scipy.sparse as sp
+
+    from descend.text import hash_texts
+
+    frame = texts_table()
+    preprocessor = TablePreprocessor(text=["review", "title"], n_features=256, ngram_range=(1, 2)).fit(
+        frame, "y", [])
+    X = preprocessor.transform(frame.drop(columns=["y"]))
+    assert sp.isspmatrix_csr(X) and X.shape == (60, 1 + 256) and preprocessor.n_outputs == 257
+    assert preprocessor.output_names == ["x"]  # the hashed columns have no names
+    mean, deviation = frame["x"].mean(), frame["x"].std(ddof=0)
+    assert preprocessor.standardized == {"x": [pytest.approx(mean), pytest.approx(deviation)]}
+    hashed = (hash_texts(frame["review"], 256, ngram_range=(1, 2)) + hash_texts(frame["title"], 256,
+                                                                                 ngram_range=(1, 2)))
+    np.testing.assert_allclose(X[:, 1:].toarray(), hashed.toarray(), rtol=1e-15)
+    np.testing.assert_allclose(X[:, 0].toarray().ravel(), (frame["x"] - mean) / deviation, rtol=1e-12)
+    again = TablePreprocessor.from_dict(preprocessor.to_dict()).transform(frame.drop(columns=["y"]))
+    assert (again != X).nnz == 0
+
+
+def test_an_empty_text_is_an_empty_document_and_a_missing_one_is_said():
+    frame = texts_table().assign(review=lambda f: f["review"].astype(object))
+    frame.loc[2, "review"] = ""
+    frame.loc[[5, 7], "review"] = np.nan
+    notices = []
+    preprocessor = TablePreprocessor(text=["review"], n_features=64).fit(frame.drop(columns=["title"]), "y", notices)
+    assert notices == ["text column 'review' has 2 missing values (data rows 6, 8), read as empty texts"]
+    told = []
+    X = preprocessor.transform(frame.drop(columns=["title", "y"]), notices=told)
+    assert told == notices
+    assert [X[i, 1:].nnz for i in (2, 5, 7)] == [0, 0, 0] and X[3, 1:].nnz > 0
+
+
+@pytest.mark.parametrize("values, message", [
+    ([1.5, 2.5] * 30, "text column 'review' holds float64 values, not text"),
+    (["3", "4 "] * 30, "text column 'review' holds only numbers (e.g. '3' in data row 1), not text"),
+    (["good"] * 10 + [7] + ["bad"] * 49, "text column 'review', data row 11: 7 is of type int, not text"),
+])
+def test_a_text_column_must_hold_text(values, message):
+    frame = texts_table().assign(review=values)
+    with pytest.raises(DataError) as caught:
+        TablePreprocessor(text=["review"]).fit(frame, "y", [])
+    assert str(caught.value).startswith(message)
+
+
+def test_a_text_column_must_be_a_column_and_not_the_target():
+    frame = texts_table()
+    with pytest.raises(DataError, match="no column 'body' \\(given with --text\\); the columns are: review, title"):
+        TablePreprocessor(text=["body"]).fit(frame, "y", [])
+    with pytest.raises(DataError, match="--text y: 'y' is the target"):
+        TablePreprocessor(text=["y"]).fit(frame, "y", [])
+
+
+def test_free_text_is_dropped_with_a_hint_names_and_short_categories_are_not():
+    rng = np.random.default_rng(0)
+    n = 40
+    frame = pd.DataFrame({
+        "comment": [f"this one was {w} and {i}" for i, w in enumerate(rng.choice(["good", "bad"], n))],
+        "customer": [f"Ann Lee{i}" for i in range(n)],  # two words, unique: a name, an identifier
+        "city": rng.choice(["New York City", "Los Angeles", "Salt Lake City"], n),  # words, but few values
+        "x": rng.normal(size=n), "y": rng.normal(size=n)})
+    preprocessor, notices = fit(frame)
+    assert preprocessor.dropped == ["comment"] and preprocessor.ids == ["customer"]
+    assert list(preprocessor.categories) == ["city"] and not preprocessor.sparse
+    assert notices[0] == ("dropped column 'comment': free text (40 distinct values, 100% of them of 3 words or "
+                          "more); pass --text comment to learn from its words")
+    assert notices[1].startswith("dropped column 'customer': a different value in each of its 40 rows")
+    X = preprocessor.transform(frame.drop(columns=["y"]))  # the dropped columns may come back at prediction
+    assert isinstance(X, np.ndarray) and X.shape == (n, 4)
+
+
+def test_a_category_of_more_than_max_categories_values_is_hashed():
+    import scipy.sparse as sp
+
+    from descend.tabular import MAX_CATEGORIES
+    from descend.text import hash_columns
+
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pd.DataFrame({"store": [f"S{k}" for k in rng.integers(0, MAX_CATEGORIES + 20, n)],
+                          "colour": rng.choice(["red", "blue"], n), "y": rng.normal(size=n)})
+    frame.loc[4, "store"] = np.nan
+    notices = []
+    preprocessor = TablePreprocessor(n_features=1024).fit(frame, "y", notices)
+    levels = frame["store"].nunique()
+    assert levels > MAX_CATEGORIES and preprocessor.hashed == ["store"] and list(preprocessor.categories) == ["colour"]
+    assert notices == [f"hashed column(s) 'store' ({levels} values) into 1,024 hashed features: more than "
+                       f"{MAX_CATEGORIES} distinct values each, too many to one-hot encode"]
+    X = preprocessor.transform(frame.drop(columns=["y"]))
+    assert sp.isspmatrix_csr(X) and X.shape == (n, 2 + 1024)
+    expected = hash_columns({"store": frame["store"].fillna("")}, 1024)  # a missing value is the token "store="
+    assert (X[:, 2:] != expected).nnz == 0
+    np.testing.assert_array_equal(X[:, :2].toarray(), np.column_stack([frame["colour"] == "blue",
+                                                                       frame["colour"] == "red"]))
+
+
+def test_a_preprocessor_written_before_text_columns_reads_as_before():
+    frame = texts_table().drop(columns=["review", "title"]).assign(colour=lambda f: f["y"].map({"a": "r", "b": "g"}))
+    preprocessor, _ = fit(frame.assign(y=np.arange(60.0)))
+    old = {key: value for key, value in preprocessor.to_dict().items()
+           if key in ("impute", "ids", "features", "numeric", "categories", "fill")}
+    again = TablePreprocessor.from_dict(old)
+    X = again.transform(frame.drop(columns=["y"]))
+    assert isinstance(X, np.ndarray) and not again.sparse and again.text == [] and again.standardized == {}
+    np.testing.assert_array_equal(X, preprocessor.transform(frame.drop(columns=["y"])))

@@ -44,10 +44,10 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .tabular import (DataError, TablePreprocessor, check_finite_columns, clean_target, infer_task,
-                      table_separator, target_array)
+from .tabular import (HASHED_FEATURES, DataError, TablePreprocessor, check_finite_columns, clean_target,
+                      infer_task, table_separator, target_array, text_dtypes)
 
-__all__ = ["TableStream"]
+__all__ = ["TableStream", "sparse_blocks"]
 
 # Arrow decodes about this many bytes of a row group per read call: one column
 # chunk of a big group, many of a small one (where each call's overhead would show).
@@ -220,6 +220,10 @@ class TableStream:
     buffer_rows : size of the shuffle buffer (0: no row shuffling).
     shuffle : shuffle pieces and rows every epoch.
     impute, task : as for ``descend fit``.
+    text, n_features, ngram_range : text columns and the hashed space (see :mod:`descend.tabular`). With a
+        hashed part (text columns, or categorical columns with many values) the chunks are CSR matrices,
+        each hashed as it is read (hashing learns nothing: every chunk is hashed the same way), shuffled
+        by :func:`sparse_blocks`.
     """
 
     #: Every feature value that :meth:`blocks` hands out has been checked finite here, so the
@@ -227,7 +231,7 @@ class TableStream:
     blocks_are_finite = True
 
     def __init__(self, path, target, *, chunk_rows=65_536, buffer_rows=262_144, shuffle=True, impute="none",
-                 task=None, sample_rows=10_000):
+                 task=None, sample_rows=10_000, text=(), n_features=HASHED_FEATURES, ngram_range=(1, 1)):
         self.path = Path(path)
         if not self.path.is_file():
             raise DataError(f"no such file: {self.path}")
@@ -239,6 +243,7 @@ class TableStream:
             raise ValueError(f"chunk_rows must be >= 1 and buffer_rows >= 0, got {chunk_rows} and {buffer_rows}")
         self.shuffle = bool(shuffle)
         self.notices: list[str] = []
+        self.text = list(text)
         first = self._head(sample_rows)
         if self.separator is None:
             import pyarrow as pa
@@ -248,9 +253,10 @@ class TableStream:
             raise DataError(f"{self.path} has a header but no rows")
         first = clean_target(first, target, self.notices)
         self.task = task or infer_task(first[target])
-        self.preprocessor = TablePreprocessor(impute).fit(first, target, self.notices)
+        self.preprocessor = TablePreprocessor(impute, text=text, n_features=n_features,
+                                              ngram_range=ngram_range).fit(first, target, self.notices)
         self.classes = self._scan_classes() if self.task == "classification" else None
-        self.n_features = len(self.preprocessor.output_names)
+        self.n_features = self.preprocessor.n_outputs
         #: Rows in the file, when its metadata says (Parquet; counting a CSV's would mean reading it).
         self.n_rows = None
         if self.separator is None:
@@ -291,7 +297,7 @@ class TableStream:
     def _head(self, rows) -> pd.DataFrame:
         if self.separator is not None:
             try:
-                return pd.read_csv(self.path, sep=self.separator, nrows=rows)
+                return pd.read_csv(self.path, sep=self.separator, nrows=rows, dtype=text_dtypes(self.text))
             except pd.errors.EmptyDataError:
                 raise DataError(f"{self.path} is empty") from None
         import pyarrow as pa
@@ -325,15 +331,17 @@ class TableStream:
         if self.task == "regression":
             check_finite_columns(frame, [self.target])  # names the rows; an estimator would only say "Input y"
         X = self.preprocessor.transform(frame, allowed_extra=(self.target,))
-        if not np.isfinite(X).all():  # the preprocessor refuses NaN and inf; this keeps blocks_are_finite true
+        y = target_array(frame[self.target], self.task, self.classes)
+        if not np.isfinite(X.data if self.preprocessor.sparse else X).all():
+            # the preprocessor refuses NaN and inf; this keeps blocks_are_finite true
             raise DataError(f"{self.path}: a feature value is not finite")
-        return X.T, target_array(frame[self.target], self.task, self.classes)
+        return (X, y) if self.preprocessor.sparse else (X.T, y)
 
     def _piece_source(self):
         """What the piece readers of an epoch use of this stream; the fast path needs every feature
         a number and a Parquet file."""
         numeric = self.preprocessor.numeric
-        fast = self.separator is None and not self.preprocessor.categories
+        fast = self.separator is None and not self.preprocessor.categories and not self.preprocessor.sparse
         return _PieceSource(fast_columns=numeric + [self.target] if fast else None,
                             group_rows=self._group_rows if self.separator is None else [],
                             feature_index={name: j for j, name in enumerate(numeric)},
@@ -355,7 +363,7 @@ class TableStream:
         if self.separator is not None:
             # A CSV cannot be read from the middle cheaply: its blocks are read in order, and
             # shuffled within a window of the buffer's size instead.
-            csv = pd.read_csv(self.path, sep=self.separator, chunksize=self.chunk_rows)
+            csv = pd.read_csv(self.path, sep=self.separator, chunksize=self.chunk_rows, dtype=text_dtypes(self.text))
             groups = itertools.repeat(None)  # until the file ends
         else:
             groups = np.arange(len(self._group_rows))
@@ -388,6 +396,7 @@ class TableStream:
 
     def blocks(self, rng=None):
         """One pass over the file as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
+        (CSR matrices, with a hashed part: :func:`sparse_blocks`.)
 
         ``X`` is the shuffle buffer itself, overwritten when the next block is
         asked for: use a block before asking for the next (the estimators do;
@@ -403,6 +412,9 @@ class TableStream:
         chunks of rows in file order.
         """
         rng = rng if self.shuffle else None
+        if self.preprocessor.sparse:
+            yield from sparse_blocks(self.pieces(rng), rng, self.buffer_rows, self.chunk_rows)
+            return
         shuffling = rng is not None and self.buffer_rows > 0
         size = self.buffer_rows if shuffling else self.chunk_rows
         buffer_X = buffer_y = None
@@ -438,3 +450,33 @@ class TableStream:
 
     def __iter__(self):
         return self.epoch()
+
+
+def sparse_blocks(pieces, rng, buffer_rows, chunk_rows):
+    """``(X, y, rows)`` blocks of CSR ``pieces`` ``(X, y)``, shuffled as :meth:`TableStream.blocks` shuffles
+    dense rows: the pieces, as they come, fill a window of at least ``buffer_rows`` rows (the pieces of it
+    stacked into one CSR matrix, bounded by the window and a piece), whose rows are handed out in a
+    uniformly random order, ``chunk_rows`` at a time; ``X`` is the whole window and ``rows`` the rows to
+    use, in that order, so that no chunk is copied. Without ``rng`` (or with ``buffer_rows`` 0) each piece
+    is a window, in file order."""
+    import scipy.sparse as sp
+
+    shuffling = rng is not None and buffer_rows > 0
+    window, count = [], 0
+    for X, y in pieces:
+        window.append((X, y))
+        count += X.shape[0]
+        if shuffling and count < buffer_rows:
+            continue
+        yield from _window_blocks(sp, window, rng if shuffling else None, chunk_rows)
+        window, count = [], 0
+    if window:
+        yield from _window_blocks(sp, window, rng if shuffling else None, chunk_rows)
+
+
+def _window_blocks(sp, window, rng, chunk_rows):
+    X = window[0][0] if len(window) == 1 else sp.vstack([piece[0] for piece in window], format="csr")
+    y = np.concatenate([piece[1] for piece in window])
+    order = rng.permutation(len(y)) if rng is not None else np.arange(len(y))
+    for first in range(0, len(y), chunk_rows):
+        yield X, y, order[first:first + chunk_rows]

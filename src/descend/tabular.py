@@ -17,6 +17,42 @@ Two judgements about a column need evidence, and a small table has little:
 - A column with a different value in every row is an identifier, dropped
   with a notice, only in a table of ``ID_MIN_ROWS`` rows or more. In a
   smaller one it stays a feature, with a notice that says so.
+
+Text and many categories, hashed (:mod:`descend.text`), into one space of
+``n_features`` columns (2**20 by default) after the numeric and one-hot ones:
+
+- A text column (``text=[...]``, ``descend fit --text NAME``) is cut into
+  words (or word n-grams, ``ngram_range``), lowercased, hashed with
+  ``hash_texts`` (scikit-learn's ``HashingVectorizer``: signed by the hash,
+  ``alternate_sign=True``, so collisions cancel on average; each row of a
+  column l2-normalized). Several text columns share the space: a word counts
+  in it whichever column it is in, each column's row normalized on its own.
+  An empty text is an empty document (an all-zero row, as in scikit-learn);
+  a missing one (an empty CSV cell, NaN, null) is read as an empty document
+  too, with a notice naming its rows: a CSV cannot tell the two apart. A
+  column of numbers, or a value that is not a string, is an error naming
+  the column (and the row).
+- A categorical column with more than ``MAX_CATEGORIES`` (100) distinct
+  values is hashed instead of one-hot encoded, ``"column=value"`` tokens
+  through ``hash_columns`` (scikit-learn's ``FeatureHasher``), with a notice;
+  a missing value is the token ``"column="``, its own level. 100 one-hot
+  columns of a category are about as many as a fit can learn each from a
+  useful share of the rows; past that, hashing keeps the matrix narrow and
+  handles levels never seen in training without growing.
+- A column that looks like free text (values of ``FREE_TEXT_WORDS`` words
+  or more in ``FREE_TEXT_SHARE`` of its rows or more, and many distinct
+  values: more than ``MAX_CATEGORIES``, or, in a table of ``ID_MIN_ROWS``
+  rows or more, at least one for every two rows) but was not given as text
+  is dropped, with a notice that suggests ``--text NAME``: one-hot or hashed
+  as whole values, a text is an identifier. Names of two words ("Ann Lee",
+  "row 12") are not free text: unique in every row, they are identifiers.
+
+With a hashed part the matrix is a CSR matrix (never made dense), and the
+numeric columns are standardized here, by the training mean and standard
+deviation kept with the rest: the estimator then steps on raw columns, as
+scaling each hashed column by its own deviation would blow rare words up.
+Without one, it is a dense array as it always was, and model files without
+these fields still load.
 """
 
 from __future__ import annotations
@@ -27,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target", "check_finite_columns",
-           "check_columns"]
+           "check_columns", "check_text_names", "text_dtypes"]
 
 # A text column that is more than half numbers, with at most TYPO_ROWS other values or numbers at
 # least NUMERIC_SHARE of the time, is a numeric column with typos: a share alone cannot judge a
@@ -37,7 +73,15 @@ TYPO_ROWS = 2
 # Unique values in every row tell an identifier from a category only in this many rows or more:
 # in 4 rows, four colours or four sizes are unique too.
 ID_MIN_ROWS = 20
+# A categorical column with more distinct values than this is hashed, not one-hot encoded.
 MAX_CATEGORIES = 100
+# A column with FREE_TEXT_WORDS words or more in at least FREE_TEXT_SHARE of its values, with many
+# distinct values, is free text.
+FREE_TEXT_WORDS = 3
+FREE_TEXT_SHARE = 0.5
+# The hashed space: its default size, and how texts are hashed (scikit-learn's HashingVectorizer defaults).
+HASHED_FEATURES = 2**20
+TEXT_HASHING = {"lowercase": True, "alternate_sign": True, "norm": "l2"}
 IMPUTE_CHOICES = ("none", "mean", "median")
 
 
@@ -58,8 +102,15 @@ def table_separator(path: Path) -> str | None:
     return TEXT_SEPARATORS.get(suffix)
 
 
-def read_table(path) -> pd.DataFrame:
-    """Read a CSV or Parquet file, with a clear error for each way it can be unusable."""
+def text_dtypes(text) -> dict:
+    """``pd.read_csv``'s ``dtype`` for the text columns ``text``: read as strings, always ("5 stars" and
+    "5" alike), so that a block of a file where a text happens to be a number reads the same."""
+    return {column: str for column in text}
+
+
+def read_table(path, text=()) -> pd.DataFrame:
+    """Read a CSV or Parquet file, with a clear error for each way it can be unusable; the columns
+    ``text`` of a CSV are read as strings."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"no such file: {path}")
@@ -69,7 +120,8 @@ def read_table(path) -> pd.DataFrame:
         raise DataError(f"{path} is empty")
     separator = table_separator(path)
     try:
-        frame = pd.read_parquet(path) if separator is None else pd.read_csv(path, sep=separator)
+        frame = (pd.read_parquet(path) if separator is None
+                 else pd.read_csv(path, sep=separator, dtype=text_dtypes(text)))
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} has no columns") from None
     except Exception as error:  # pandas / pyarrow parse errors
@@ -177,6 +229,72 @@ def _unique_in_every_row(series: pd.Series) -> str | None:
     return None if _is_numeric(series) else ""
 
 
+def _looks_like_free_text(series: pd.Series) -> str | None:
+    """How a text column looks like free text (see the module's docstring), or None."""
+    if _is_numeric(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    values = series.dropna().astype(str).str.strip()
+    if len(values) == 0:
+        return None
+    worded = float((values.str.split().str.len() >= FREE_TEXT_WORDS).mean())
+    distinct = values.nunique()
+    many = distinct > MAX_CATEGORIES or (len(series) >= ID_MIN_ROWS and 2 * distinct >= len(series))
+    if worded < FREE_TEXT_SHARE or not many:
+        return None
+    return f"{distinct} distinct values, {worded:.0%} of them of {FREE_TEXT_WORDS} words or more"
+
+
+def _free_text_notices(whole: pd.DataFrame, columns) -> tuple[list[str], list[str]]:
+    """The columns of ``columns`` that look like free text, and a notice for each: dropped, and how to
+    use them."""
+    free, notices = [], []
+    for column in columns:
+        looks = _looks_like_free_text(whole[column])
+        if looks is not None:
+            free.append(column)
+            notices.append(f"dropped column {column!r}: free text ({looks}); pass --text {column} to learn "
+                           "from its words")
+    return free, notices
+
+
+def _check_text_column(series: pd.Series, column: str, *, learning: bool) -> None:
+    """A DataError unless ``series`` can be a text column: strings (and missing values). In training
+    (``learning``), a column of numbers only is refused too: it is no text, even read as strings."""
+    hint = f"--text is for columns of words; leave --text {column} out to use it as a number"
+    if _is_numeric(series) or pd.api.types.is_bool_dtype(series):
+        raise DataError(f"text column {column!r} holds {series.dtype} values, not text; {hint}")
+    values = series.dropna()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+        row = next(i for i, v in values.items() if not isinstance(v, str))
+        value = values[row]
+        raise DataError(f"text column {column!r}, data row {row + 1}: {value!r:.40} is of type "
+                        f"{type(value).__name__}, not text")
+    if learning and len(values) and pd.to_numeric(values.str.strip(), errors="coerce").notna().all():
+        raise DataError(f"text column {column!r} holds only numbers (e.g. {values.iloc[0]!r} in data row "
+                        f"{values.index[0] + 1}), not text; {hint}")
+
+
+def check_text_names(frame: pd.DataFrame, text, target: str | None) -> None:
+    """A DataError for a text column (``--text``) that the table lacks, or that is the target."""
+    for column in text:
+        if column == target:
+            raise DataError(f"--text {column}: {column!r} is the target")
+        if column not in frame.columns:
+            raise DataError(f"no column {column!r} (given with --text); the columns are: {', '.join(frame.columns)}")
+
+
+def _missing_texts_notice(series: pd.Series, column: str) -> str | None:
+    missing = series.isna()
+    if not missing.any():
+        return None
+    count = int(missing.sum())
+    rows = ", ".join(str(i + 1) for i in series.index[missing][:3]) + (", ..." if count > 3 else "")
+    return (f"text column {column!r} has {count} missing value{'s' * (count > 1)} (data row{'s' * (count > 1)} "
+            f"{rows}), read as empty text{'s' * (count > 1)}")
+
+
 def _identifier_notices(whole: pd.DataFrame, columns) -> tuple[list[str], list[str]]:
     """The identifier columns of ``columns``, and a notice for each column that looks like one: dropped
     in a table of ID_MIN_ROWS rows or more, kept as a feature in a smaller one."""
@@ -204,14 +322,26 @@ class TablePreprocessor:
     Numeric columns pass through (missing values filled by the training mean
     or median when ``impute`` says so, else an error naming the columns);
     other columns are one-hot encoded with the training categories (an
-    unseen category gives all zeros); identifier columns are dropped (in a
-    table of ``ID_MIN_ROWS`` rows or more; see the module's docstring).
+    unseen category gives all zeros), or hashed when they have more than
+    ``MAX_CATEGORIES``; ``text`` columns are hashed words; identifier
+    columns are dropped (in a table of ``ID_MIN_ROWS`` rows or more), and so
+    are columns of free text not given in ``text`` (see the module's
+    docstring). ``n_features`` and ``ngram_range`` shape the hashed part.
     """
 
-    def __init__(self, impute: str = "none"):
+    def __init__(self, impute: str = "none", *, text=(), n_features: int = HASHED_FEATURES, ngram_range=(1, 1)):
+        from ._checks import check_integer
+
         if impute not in IMPUTE_CHOICES:
             raise DataError(f"impute must be one of {', '.join(IMPUTE_CHOICES)}, got {impute!r}")
         self.impute = impute
+        self.text = list(dict.fromkeys(text))
+        n_features = check_integer("n_features", n_features, low=1)
+        low, high = (check_integer("ngram_range", n, low=1) for n in ngram_range)
+        if low > high:
+            raise DataError(f"ngram_range must have min_n <= max_n, got {tuple(ngram_range)}")
+        self.hashing = {"n_features": n_features, "ngram_range": [low, high], **TEXT_HASHING}
+        self.dropped, self.hashed, self.standardized = [], [], {}
 
     def fit(self, frame: pd.DataFrame, target: str | None, notices: list[str], *,
             whole: pd.DataFrame | None = None) -> "TablePreprocessor":
@@ -221,43 +351,89 @@ class TablePreprocessor:
         if not columns:
             raise DataError("there are no feature columns besides the target")
         whole = frame if whole is None else whole
-        check_columns(whole, columns)  # before identifiers: a numeric column with a typo is not one
-        self.ids, found = _identifier_notices(whole, columns)
+        self._check_text(whole, target, notices)
+        rest = [c for c in columns if c not in self.text]
+        check_columns(whole, rest)  # before identifiers: a numeric column with a typo is not one
+        self.dropped, found = _free_text_notices(whole, rest)
         notices.extend(found)
-        self.features = [c for c in columns if c not in self.ids]
+        self.ids, found = _identifier_notices(whole, [c for c in rest if c not in self.dropped])
+        notices.extend(found)
+        self.features = [c for c in columns if c not in self.ids and c not in self.dropped]
         if not self.features:
-            raise DataError("every column besides the target is an identifier: nothing to learn from")
-        self.numeric = [c for c in self.features if _is_numeric(frame[c])]
-        self.categories = {}
+            advice = f"; pass --text {self.dropped[0]} to learn from its words" if self.dropped else ""
+            raise DataError(f"every column besides the target is an identifier{' or free text' * bool(self.dropped)}"
+                            f": nothing to learn from{advice}")
+        self.numeric = [c for c in self.features if c not in self.text and _is_numeric(frame[c])]
+        self._learn_categories(frame, notices)
+        self._learn_fill(frame)
+        return self
+
+    def _check_text(self, whole, target, notices):
+        check_text_names(whole, self.text, target)
+        for column in self.text:
+            _check_text_column(whole[column], column, learning=True)
+            if whole[column].isna().all():
+                raise DataError(f"text column {column!r} is missing in every row")
+            notice = _missing_texts_notice(whole[column], column)
+            if notice:
+                notices.append(notice)
+
+    def _learn_categories(self, frame, notices):
+        """One-hot levels of the categorical columns, or hashing for those with too many."""
+        self.categories, self.hashed = {}, []
         for column in self.features:
-            if column not in self.numeric:
+            if column not in self.numeric and column not in self.text:
                 levels = sorted(frame[column].dropna().astype(str).unique().tolist())
                 if len(levels) > MAX_CATEGORIES:
-                    raise DataError(f"column {column!r} has {len(levels)} distinct text values; more than "
-                                    f"{MAX_CATEGORIES} is not a category (drop it or encode it first)")
-                self.categories[column] = levels
+                    self.hashed.append(column)
+                else:
+                    self.categories[column] = levels
+        if self.hashed:
+            counts = ", ".join(f"{c!r} ({frame[c].nunique()} values)" for c in self.hashed)
+            notices.append(f"hashed column(s) {counts} into {self.hashing['n_features']:,} hashed features: more "
+                           f"than {MAX_CATEGORIES} distinct values each, too many to one-hot encode")
+
+    def _learn_fill(self, frame):
         self.fill = {}
         missing = [c for c in self.numeric if frame[c].isna().any()]
         if missing and self.impute == "none":
             raise DataError(f"missing values in column(s) {', '.join(map(repr, missing))}; "
                             "pass --impute mean or --impute median to fill them")
+        self.standardized = {}
         for column in self.numeric:
             values = frame[column].astype(float)
             self.fill[column] = float(values.mean() if self.impute == "mean" else values.median())
-        return self
+            if self.sparse:
+                filled = values.fillna(self.fill[column])
+                deviation = float(filled.std(ddof=0))
+                self.standardized[column] = [float(filled.mean()), deviation if deviation > 0 else 1.0]
+
+    @property
+    def sparse(self) -> bool:
+        """Whether the matrix has a hashed part, and is therefore a CSR matrix."""
+        return bool(self.text or self.hashed)
 
     @property
     def output_names(self) -> list[str]:
+        """The names of the numeric and one-hot columns (the hashed ones, after them, have none)."""
         names = list(self.numeric)
         for column, levels in self.categories.items():
             names += [f"{column}={level}" for level in levels]
         return names
 
-    def transform(self, frame: pd.DataFrame, *, allowed_extra=()) -> np.ndarray:
+    @property
+    def n_outputs(self) -> int:
+        """The matrix's columns: the named ones, then the hashed space, if any."""
+        return len(self.output_names) + (self.hashing["n_features"] if self.sparse else 0)
+
+    def transform(self, frame: pd.DataFrame, *, allowed_extra=(), notices=None):
+        """The matrix of ``frame``: a float array, or a CSR matrix when there is a hashed part. A
+        notice for missing texts goes to ``notices`` when given."""
         missing = [c for c in self.features if c not in frame.columns]
         if missing:
             raise DataError(f"the data lacks the training column(s) {', '.join(map(repr, missing))}")
-        extra = [c for c in frame.columns if c not in self.features and c not in self.ids and c not in allowed_extra]
+        known = set(self.features) | set(self.ids) | set(self.dropped) | set(allowed_extra)
+        extra = [c for c in frame.columns if c not in known]
         if extra:
             raise DataError(f"the data has column(s) the model was not trained on: {', '.join(map(repr, extra))}")
         _check_numeric_typos(frame, self.numeric, numeric=True)
@@ -270,20 +446,60 @@ class TablePreprocessor:
                 rows = ", ".join(str(i + 1) for i in numeric.index[numeric[holes].isna().any(axis=1)][:3])
                 raise DataError(f"missing values in column(s) {', '.join(map(repr, holes))} (data rows {rows}); "
                                 "the model fills none: train it with --impute mean or --impute median")
-            parts.append(numeric.fillna(self.fill).to_numpy())
+            numeric = numeric.fillna(self.fill)
+            for column, (mean, deviation) in self.standardized.items():
+                numeric[column] = (numeric[column] - mean) / deviation
+            parts.append(numeric.to_numpy())
         for column, levels in self.categories.items():
             values = frame[column].astype(str).where(frame[column].notna(), None).to_numpy()
             parts.append((values[:, None] == np.array(levels, dtype=object)[None, :]).astype(float))
-        return np.ascontiguousarray(np.hstack(parts), dtype=float)
+        dense = np.ascontiguousarray(np.hstack(parts), dtype=float) if parts else np.empty((len(frame), 0))
+        if not self.sparse:
+            return dense
+        return self._with_hashed(dense, frame, notices)
+
+    def _with_hashed(self, dense, frame, notices):
+        """The named columns, then the hashed space, as one CSR matrix (never dense)."""
+        import scipy.sparse as sp
+
+        from .text import hash_columns, hash_texts
+
+        options = dict(self.hashing)
+        n_features, ngram_range = options.pop("n_features"), tuple(options.pop("ngram_range"))
+        hashed = None
+        for column in self.text:
+            _check_text_column(frame[column], column, learning=False)
+            notice = _missing_texts_notice(frame[column], column)
+            if notice and notices is not None:
+                notices.append(notice)
+            texts = frame[column].astype(object).where(frame[column].notna(), "")
+            block = hash_texts(texts, n_features, ngram_range=ngram_range, **options)
+            hashed = block if hashed is None else hashed + block
+        if self.hashed:
+            values = {c: frame[c].astype(str).where(frame[c].notna(), "") for c in self.hashed}
+            block = hash_columns(values, n_features, alternate_sign=options["alternate_sign"])
+            hashed = block if hashed is None else hashed + block
+        if dense.shape[1] == 0:
+            return hashed
+        return sp.hstack([sp.csr_matrix(dense), hashed], format="csr")
 
     def to_dict(self) -> dict:
         return {"impute": self.impute, "ids": self.ids, "features": self.features, "numeric": self.numeric,
-                "categories": self.categories, "fill": self.fill}
+                "categories": self.categories, "fill": self.fill, "text": self.text, "hashed": self.hashed,
+                "hashing": self.hashing if self.sparse else None, "standardized": self.standardized,
+                "dropped": self.dropped}
 
     @classmethod
     def from_dict(cls, data: dict) -> "TablePreprocessor":
-        self = cls(data["impute"])
+        """The preprocessor of a model file; one written before text and hashing (without their
+        fields) reads as one with neither."""
+        hashing = data.get("hashing") or {}
+        self = cls(data["impute"], text=data.get("text", []), n_features=hashing.get("n_features", HASHED_FEATURES),
+                   ngram_range=hashing.get("ngram_range", (1, 1)))
+        self.hashing.update({k: v for k, v in hashing.items() if k in TEXT_HASHING})
         self.ids, self.features, self.numeric = list(data["ids"]), list(data["features"]), list(data["numeric"])
         self.categories = {k: list(v) for k, v in data["categories"].items()}
         self.fill = {k: float(v) for k, v in data["fill"].items()}
+        self.hashed, self.dropped = list(data.get("hashed", [])), list(data.get("dropped", []))
+        self.standardized = {k: [float(m), float(s)] for k, (m, s) in data.get("standardized", {}).items()}
         return self

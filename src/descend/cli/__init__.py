@@ -1,7 +1,7 @@
 """The ``descend`` command line.
 
-``descend fit`` trains a linear model on a CSV or Parquet file and writes a
-model file; ``descend predict`` and ``descend evaluate`` use it; ``descend
+``descend fit`` trains a linear model on a CSV or Parquet file (text columns
+hashed) or an svmlight file and writes a model file; ``descend predict`` and ``descend evaluate`` use it; ``descend
 demo`` runs the applications and the optimizer race; ``descend paths`` and
 ``descend explore`` draw optimizer paths. Every failure a user can cause ends
 in one line on stderr, ``error: ...``, and exit status 2; no traceback, and no

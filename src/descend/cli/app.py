@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import typer
 
 app = typer.Typer(
-    help="descend: gradient descent, end to end. Train linear models on CSV or Parquet files, "
+    help="descend: gradient descent, end to end. Train linear models on CSV, Parquet or svmlight files, "
     "or watch the optimizers race.",
     add_completion=False,
     pretty_exceptions_enable=False,

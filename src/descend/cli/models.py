@@ -1,4 +1,8 @@
-"""``descend predict`` and ``descend evaluate``: using a model file that ``descend fit`` wrote."""
+"""``descend predict`` and ``descend evaluate``: using a model file that ``descend fit`` wrote.
+
+The model file's preprocessing says how to read the data: a table through its TablePreprocessor (text
+columns hashed as in training), or an svmlight file with the training file's columns and index base.
+"""
 
 from __future__ import annotations
 
@@ -15,21 +19,51 @@ from .views import metrics_table, print_notice
 
 
 def load_trained(model_path):
-    """The estimator, its table preprocessing and its metadata from a model file ``descend fit`` wrote."""
+    """The estimator, its preprocessing (a TablePreprocessor, or an SvmlightFormat) and its metadata
+    from a model file ``descend fit`` wrote."""
     from ..io import ModelFileError, load_model
+    from ..svmlight import SvmlightFormat
     from ..tabular import TablePreprocessor
 
     estimator, preprocessing, metadata = load_model(model_path)
     if preprocessing is None:
         raise ModelFileError(f"{model_path} was saved from Python without its preprocessing; "
                              "use it from Python, or train it with 'descend fit'")
+    if preprocessing.get("kind") == SvmlightFormat.kind:
+        return estimator, SvmlightFormat.from_dict(preprocessing), metadata
     return estimator, TablePreprocessor.from_dict(preprocessing), metadata
+
+
+def _svmlight_model(preprocessor) -> bool:
+    from ..svmlight import SvmlightFormat
+
+    return isinstance(preprocessor, SvmlightFormat)
+
+
+def _read_svmlight_for(preprocessor, data, model):
+    """(X, labels) of the svmlight file ``data`` as the model reads it; a table is refused by name."""
+    from ..tabular import PARQUET_SUFFIXES
+
+    if Path(data).suffix.lower() in PARQUET_SUFFIXES + (".csv", ".tsv"):  # not .txt: libsvm's files may be
+        raise UserError(f"{model} was trained on an svmlight file, and {data} is a table")
+    return preprocessor.read(data)
+
+
+def _read_table_for(preprocessor, data, model):
+    """The table ``data`` as the model's preprocessing reads it; an svmlight file is refused by name."""
+    from ..svmlight import is_svmlight
+    from ..tabular import read_table
+
+    if is_svmlight(data):
+        raise UserError(f"{model} was trained on a table, and {data} is an svmlight file")
+    return read_table(data, text=preprocessor.text)
 
 
 @app.command()
 def predict(
     model: Path = typer.Argument(..., help="A model file written by 'descend fit'."),
-    data: Path = typer.Argument(..., help="Rows to predict: a .csv or .parquet file with the training columns."),
+    data: Path = typer.Argument(..., help="Rows to predict: a .csv or .parquet file with the training columns "
+                                          "(an svmlight file for a model trained on one)."),
     out: Path = typer.Option(None, "--out", "-o", help="Write the predictions here (CSV); else print them."),
 ) -> None:
     """Predict every row of a table with a trained model (one output row per input row).
@@ -40,16 +74,22 @@ def predict(
         import pandas as pd
 
         from ..io import write_atomically
-        from ..tabular import read_table
 
         estimator, preprocessor, metadata = load_trained(model)
-        frame = read_table(data)
-        target = metadata.get("target")
-        X = preprocessor.transform(frame, allowed_extra=(target,) if target else ())
-        result = pd.DataFrame(index=frame.index)
-        for column in preprocessor.ids:
-            if column in frame.columns:
-                result[column] = frame[column]
+        if _svmlight_model(preprocessor):
+            X, _ = _read_svmlight_for(preprocessor, data, model)  # the labels of the file are not used
+            result = pd.DataFrame(index=pd.RangeIndex(X.shape[0]))
+        else:
+            frame = _read_table_for(preprocessor, data, model)
+            target = metadata.get("target")
+            notices: list[str] = []
+            X = preprocessor.transform(frame, allowed_extra=(target,) if target else (), notices=notices)
+            for notice in notices:
+                print_notice(Console(stderr=True), notice)
+            result = pd.DataFrame(index=frame.index)
+            for column in preprocessor.ids:
+                if column in frame.columns:
+                    result[column] = frame[column]
         result["prediction"] = estimator.predict(X)
         if hasattr(estimator, "predict_proba"):
             for label, column in zip(estimator.classes_, estimator.predict_proba(X).T, strict=True):
@@ -64,8 +104,9 @@ def predict(
 @app.command()
 def evaluate(
     model: Path = typer.Argument(..., help="A model file written by 'descend fit'."),
-    data: Path = typer.Argument(..., help="Labelled rows: a .csv or .parquet file."),
-    target: str = typer.Option(..., "--target", "-t", help="The column with the true values."),
+    data: Path = typer.Argument(..., help="Labelled rows: a .csv or .parquet file (an svmlight file for a model "
+                                          "trained on one)."),
+    target: str = typer.Option(None, "--target", "-t", help="The column with the true values (a table)."),
 ) -> None:
     """Print a trained model's metrics on labelled data.
 
@@ -74,18 +115,35 @@ def evaluate(
     with one_line_errors():
         from sklearn.base import is_classifier
 
-        from ..tabular import clean_target, read_table, target_array
-
         estimator, preprocessor, _ = load_trained(model)
-        notices: list[str] = []
-        frame = clean_target(read_table(data), target, notices, learning=False)
-        for notice in notices:
-            print_notice(Console(), notice)
         task = "classification" if is_classifier(estimator) else "regression"
-        X = preprocessor.transform(frame, allowed_extra=(target,))
-        y = target_array(frame[target], task, estimator.classes_ if task == "classification" else None)
+        if _svmlight_model(preprocessor):
+            if target is not None:
+                raise UserError("an svmlight file holds its labels in each line's first field: leave --target out")
+            from ..svmlight import labels
+
+            X, y = _read_svmlight_for(preprocessor, data, model)
+            y = labels(y, task)
+        else:
+            X, y = _labelled_table(preprocessor, model, data, target, task, estimator)
         if task == "classification":
             unknown = np.setdiff1d(y.astype(str), estimator.classes_.astype(str))
             if unknown.size:
-                raise UserError(f"{target!r} holds classes the model never saw: {', '.join(unknown[:5])}")
+                holder = repr(target) if target else f"{data}'s labels"
+                raise UserError(f"{holder} holds classes the model never saw: {', '.join(unknown[:5])}")
         Console().print(metrics_table(f"{model.name} on {data.name}", table_metrics(task, estimator, [(X, y)])))
+
+
+def _labelled_table(preprocessor, model, data, target, task, estimator):
+    """(X, y) of a labelled table, rows without a target dropped with a notice."""
+    from ..tabular import clean_target, target_array
+
+    if target is None:
+        raise UserError("--target is required: the column with the true values")
+    notices: list[str] = []
+    frame = clean_target(_read_table_for(preprocessor, data, model), target, notices, learning=False)
+    X = preprocessor.transform(frame, allowed_extra=(target,), notices=notices)
+    for notice in notices:
+        print_notice(Console(), notice)
+    y = target_array(frame[target], task, estimator.classes_ if task == "classification" else None)
+    return X, y
