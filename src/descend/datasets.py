@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-__all__ = ["load_housing", "load_smarket", "load_default", "load_bikeshare", "BIKESHARE_LEVELS", "make_linear", "StreamingDataSimulator", "make_random_walk_prices"]
+__all__ = ["load_housing", "load_smarket", "load_default", "load_bikeshare", "BIKESHARE_LEVELS", "make_linear",
+           "StreamingDataSimulator", "make_random_walk_prices"]
 
 ATTRIBUTION = (
     "From the ISLP package, the Python labs of 'An Introduction to Statistical Learning' "
