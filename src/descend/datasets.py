@@ -1,6 +1,6 @@
-"""Data sets: three real ones shipped with the package, and synthetic generators.
+"""Data sets: four real ones shipped with the package, and synthetic generators.
 
-``load_housing``, ``load_smarket`` and ``load_default`` read CSV files inside the package (from
+``load_housing``, ``load_smarket``, ``load_default`` and ``load_bikeshare`` read CSV files inside the package (from
 the ISLP package of *An Introduction to Statistical Learning*, BSD-style
 licence; see ``descend/data/README.md``). Nothing is downloaded.
 """
@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-__all__ = ["load_housing", "load_smarket", "load_default", "make_linear", "StreamingDataSimulator", "make_random_walk_prices"]
+__all__ = ["load_housing", "load_smarket", "load_default", "load_bikeshare", "BIKESHARE_LEVELS", "make_linear",
+           "StreamingDataSimulator", "make_random_walk_prices"]
 
 ATTRIBUTION = (
     "From the ISLP package, the Python labs of 'An Introduction to Statistical Learning' "
@@ -65,6 +66,37 @@ def load_default() -> Bunch:
     data = frame[["balance", "income"]].assign(student=(frame["student"] == "Yes").astype(int))
     return Bunch(frame=frame, data=data, target=frame["default"], feature_names=features, target_name="default",
                  DESCR="Credit card default, 10,000 customers. " + ATTRIBUTION)
+
+
+# The levels of Bikeshare's categorical columns, in their natural order; the first is the
+# reference level of a treatment coding (ISLR's: January, midnight, clear weather).
+BIKESHARE_LEVELS = {
+    "mnth": ["Jan", "Feb", "March", "April", "May", "June", "July", "Aug", "Sept", "Oct", "Nov", "Dec"],
+    "hr": list(range(24)),
+    "weathersit": ["clear", "cloudy/misty", "light rain/snow", "heavy rain/snow"],
+}
+
+
+def load_bikeshare() -> Bunch:
+    """Washington DC bike share, 2011: 8,645 hours, target ``bikers`` (rentals in the hour, a count).
+
+    ``data`` holds the predictors: ``season``, ``mnth``, ``day`` (of the
+    year), ``hr``, ``holiday``, ``weekday``, ``workingday``, ``weathersit``,
+    ``temp`` and ``atemp`` (normalized temperatures), ``hum``, ``windspeed``;
+    ``mnth``, ``hr`` and ``weathersit`` are pandas categoricals whose levels
+    are in their natural order (:data:`BIKESHARE_LEVELS`: January, hour 0 and
+    clear weather first). ``frame`` is the file as it is, with ``casual`` and
+    ``registered``, whose sum is ``bikers``: never features. ISLR's section 4.6
+    fits ``bikers ~ mnth + hr + workingday + temp + weathersit`` to all of it
+    by Poisson regression.
+    """
+    frame = _read("Bikeshare.csv")
+    features = [c for c in frame.columns if c not in ("casual", "registered", "bikers")]
+    data = frame[features].copy()
+    for column, levels in BIKESHARE_LEVELS.items():
+        data[column] = pd.Categorical(data[column], categories=levels)
+    return Bunch(frame=frame, data=data, target=frame["bikers"], feature_names=features, target_name="bikers",
+                 DESCR="Washington DC bike share, hourly, 2011: 8,645 hours. " + ATTRIBUTION)
 
 
 def make_linear(n_samples=1000, n_features=3, *, weights=None, bias=0.0, noise=0.1, random_state=None):

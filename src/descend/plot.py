@@ -6,6 +6,7 @@
   (the seed tutorial's three-panel picture is ``compare_optimizers()``).
 * :func:`learning_rate_grid` - one optimizer, several learning rates.
 * :func:`animate_paths` - the paths drawn step by step, as a GIF (or MP4 when ffmpeg is there).
+* :func:`effects` - a fitted model's effect of each level of categorical predictors, one panel each.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["loss_curve", "paths", "compare_optimizers", "learning_rate_grid", "animate_paths", "run_paths",
-           "trace", "save_figure", "height_grid", "path_points"]
+           "trace", "save_figure", "height_grid", "path_points", "effects"]
 
 COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:gray",
           "tab:olive", "tab:cyan", "black", "gold"]
@@ -85,6 +86,34 @@ def loss_curve(runs, *, title="Training loss", path=None, ax=None, show_lr=True)
             twin.plot(np.arange(1, len(rates) + 1), rates, color="gray", alpha=0.6, label="learning rate")
             twin.set_ylabel("learning rate", color="gray")
     ax.legend(loc="upper right", fontsize=8)
+    if path is not None:
+        save_figure(figure, path)
+    return figure
+
+
+# -------------------------------------------------------------------- effects
+def effects(panels, *, title=None, ylabel="coefficient", path=None):
+    """The effect of each level of one or several categorical predictors, one panel each, side by side.
+
+    ``panels`` maps a panel's title to ``{level: effect}`` (a dict or a
+    ``pandas.Series``), drawn in its order as points joined by a line, with a
+    dotted line at 0: ISLR's figure 4.15 for ``descend demo bikes``, where the
+    effects are a Poisson fit's month and hour coefficients in sum coding.
+    """
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    for ax, (name, levels), color in zip(axes[0], panels.items(), COLORS):
+        labels = [str(level) for level in dict(levels)]
+        x = np.arange(len(labels))
+        ax.plot(x, list(dict(levels).values()), color=color, marker="o", markersize=4)
+        ax.axhline(0.0, color="gray", linewidth=0.8, linestyle=":")
+        ax.set_xticks(x, labels, fontsize=8)
+        ax.set_title(name)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
     if path is not None:
         save_figure(figure, path)
     return figure

@@ -84,6 +84,21 @@ def test_loss_curves(tmp_path):
     assert len(figure.axes) == 1 and len(figure.axes[0].lines) == 2
 
 
+def test_effects_draws_each_level_in_order(tmp_path):
+    import pandas as pd
+
+    months = pd.Series([-0.5, 0.1, 0.4], index=["Jan", "Feb", "March"])
+    hours = {hour: 0.1 * hour - 1.15 for hour in range(24)}
+    figure = plot.effects({"month": months, "hour": hours}, title="effects", path=tmp_path / "effects.png")
+    assert (tmp_path / "effects.png").read_bytes()[:8] == PNG
+    assert [ax.get_title() for ax in figure.axes] == ["month", "hour"]
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["Jan", "Feb", "March"]
+    np.testing.assert_array_equal(figure.axes[0].lines[0].get_ydata(), months.to_numpy())
+    np.testing.assert_array_equal(figure.axes[1].lines[0].get_ydata(), list(hours.values()))
+    assert [t.get_text() for t in figure.axes[1].get_xticklabels()][-1] == "23"
+    assert [p.name for p in tmp_path.iterdir()] == ["effects.png"]  # written whole: no temporary file left
+
+
 def test_learning_rate_grid_marks_divergence(tmp_path):
     figure = plot.learning_rate_grid("bowl", "sgd", [0.05, 0.2, 0.45, 2.0], iters=60, path=tmp_path / "grid.png")
     titles = [ax.get_title() for ax in figure.axes if ax.get_visible()]

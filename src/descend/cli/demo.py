@@ -1,4 +1,4 @@
-"""``descend demo``: the two applications on the data shipped with descend, and the optimizer race."""
+"""``descend demo``: the applications on the data shipped with descend, and the optimizer race."""
 
 from __future__ import annotations
 
@@ -35,16 +35,20 @@ class Demo(str, Enum):
     all = "all"
     housing = "housing"
     stocks = "stocks"
+    bikes = "bikes"
     race = "race"
 
 
 @app.command()
 def demo(
     which: Demo = typer.Argument(Demo.all, help="housing: house prices on Boston; stocks: stock direction on the "
-                                                 "S&P 500; all: both; race: the optimizers on a test surface."),
+                                                 "S&P 500; all: those two; bikes: bike rentals by the hour "
+                                                 "(Poisson and quantile regression; a few seconds more, so not "
+                                                 "in all); race: the optimizers on a test surface."),
     function: str = typer.Option("rosenbrock", help=f"For the race: {', '.join(FUNCTION_NAMES)}."),
     iters: int = typer.Option(10_000, min=1, max=1_000_000, help="For the race: most steps per optimizer."),
-    plot: Path = typer.Option(None, help="For housing and stocks: write the loss curve to this file."),
+    plot: Path = typer.Option(None, help="For housing and stocks: write the loss curve to this file; for bikes: "
+                                         "the monthly and hourly effects (.png, .svg, .pdf)."),
 ) -> None:
     """Run the demos on the data shipped with descend (nothing is downloaded).
 
@@ -53,6 +57,8 @@ def demo(
     with one_line_errors():
         from .. import demos
 
+        if plot and not plot.parent.is_dir():  # before the fits, not after them
+            raise FileNotFoundError(f"no such folder: {plot.parent}")
         if which == Demo.race:
             race(function, iters)
         if which in (Demo.housing, Demo.all):
@@ -61,6 +67,8 @@ def demo(
             Console().print()
         if which in (Demo.stocks, Demo.all):
             demos.stocks(plot=str(plot) if plot and which == Demo.stocks else None)
+        if which == Demo.bikes:
+            demos.bikes(plot=str(plot) if plot else None)
 
 
 def race(function: str, iters: int) -> None:
