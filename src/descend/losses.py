@@ -24,6 +24,7 @@ __all__ = [
     "huber",
     "log_loss",
     "hinge",
+    "ramp_envelope",
     "modified_huber",
     "squared_hinge",
     "perceptron",
@@ -78,11 +79,26 @@ def log_loss(p, y):
 
 
 @register_jitable
-def hinge(p, y):
+def hinge(p, y, smoothing=0.0):
     r"""Hinge :math:`\max(0, 1 - y p)`, subgradient :math:`-y` where
-    :math:`y p \le 1` (as scikit-learn's SGD), else 0. Cortes & Vapnik 1995."""
+    :math:`y p \le 1` (as scikit-learn's SGD), else 0. Cortes & Vapnik 1995.
+    With ``smoothing`` h > 0, its Moreau envelope (:func:`ramp_envelope` of :math:`1 - y p`)."""
+    if smoothing > 0.0:
+        value, slope = ramp_envelope(1.0 - y * p, smoothing)
+        return value, -y * slope
     z = y * p
     return np.maximum(0.0, 1.0 - z), -y * (z <= 1.0)
+
+
+@register_jitable
+def ramp_envelope(u, h):
+    r"""The Moreau envelope of :math:`\max(0, u)` of width h, :math:`\min_v \max(0, v) + (u - v)^2 / (2h)`:
+    0 for :math:`u \le 0`, :math:`u^2 / (2h)` up to h, :math:`u - h/2` beyond; its slope
+    :math:`\operatorname{clip}(u / h, 0, 1)`. Smooth, and below the kinked function by at most h/2:
+    what full-batch fits of the losses built on it (hinge, perceptron, epsilon-insensitive; the
+    quantile loss has its own) minimize, for smaller and smaller h (descend.linear._trainer)."""
+    g = np.minimum(np.maximum(u / h, 0.0), 1.0)
+    return g * u - 0.5 * h * g * g, g
 
 
 @register_jitable
@@ -104,18 +120,25 @@ def squared_hinge(p, y):
 
 
 @register_jitable
-def perceptron(p, y):
+def perceptron(p, y, smoothing=0.0):
     r"""Perceptron :math:`\max(0, -y p)`, subgradient :math:`-y` where :math:`y p \le 0` (scikit-learn's:
-    the hinge at threshold 0). Rosenblatt 1958."""
+    the hinge at threshold 0). Rosenblatt 1958. Smoothed: :func:`ramp_envelope` of :math:`-y p`."""
+    if smoothing > 0.0:
+        value, slope = ramp_envelope(-y * p, smoothing)
+        return value, -y * slope
     z = y * p
     return np.maximum(0.0, -z), -y * (z <= 0.0)
 
 
 @register_jitable
-def epsilon_insensitive(p, y, epsilon):
+def epsilon_insensitive(p, y, epsilon, smoothing=0.0):
     r""":math:`\max(0, |p - y| - \epsilon)`, subgradient :math:`\operatorname{sign}(p - y)` outside the
-    tube, 0 inside: the loss of support vector regression (Vapnik 1995)."""
+    tube, 0 inside: the loss of support vector regression (Vapnik 1995). Smoothed:
+    :func:`ramp_envelope` of :math:`|p - y| - \epsilon` (both kinks smoothed when :math:`\epsilon > 0`)."""
     r = p - y
+    if smoothing > 0.0:
+        value, slope = ramp_envelope(np.abs(r) - epsilon, smoothing)
+        return value, np.sign(r) * slope
     return np.maximum(np.abs(r) - epsilon, 0.0), np.sign(r) * (np.abs(r) > epsilon)
 
 
@@ -238,9 +261,9 @@ class Loss:
 
     @property
     def smoothable(self) -> bool:
-        """Whether full-batch fits minimize it through smoothed versions (the quantile loss's
-        Moreau envelopes, ever closer to it)."""
-        return self.code == QUANTILE
+        """Whether full-batch fits minimize it through smoothed versions (its Moreau envelopes, ever
+        closer to it): the losses with kinks."""
+        return self.code in (QUANTILE, HINGE, PERCEPTRON, EPSILON_INSENSITIVE)
 
     @property
     def log_link(self) -> bool:
@@ -264,8 +287,8 @@ class Loss:
 def loss_and_derivative(p, y, code, parameters):
     """(loss, derivative in the score) of the loss of ``code``, on numbers in compiled code or
     element-wise on arrays: the one place the engine's loops and the NumPy path find a loss.
-    ``parameters``: the loss's own (epsilon, the quantile or the power), then its smoothing (the
-    quantile loss's; 0 for none)."""
+    ``parameters``: the loss's own (epsilon, the quantile or the power), then its smoothing (of the
+    losses with kinks; 0 for none)."""
     if code == SQUARED_ERROR:
         return squared_error(p, y)
     if code == HUBER:
@@ -273,15 +296,15 @@ def loss_and_derivative(p, y, code, parameters):
     if code == LOG_LOSS:
         return log_loss(p, y)
     if code == HINGE:
-        return hinge(p, y)
+        return hinge(p, y, parameters[1])
     if code == MODIFIED_HUBER:
         return modified_huber(p, y)
     if code == SQUARED_HINGE:
         return squared_hinge(p, y)
     if code == PERCEPTRON:
-        return perceptron(p, y)
+        return perceptron(p, y, parameters[1])
     if code == EPSILON_INSENSITIVE:
-        return epsilon_insensitive(p, y, parameters[0])
+        return epsilon_insensitive(p, y, parameters[0], parameters[1])
     if code == SQUARED_EPSILON_INSENSITIVE:
         return squared_epsilon_insensitive(p, y, parameters[0])
     if code == QUANTILE:
@@ -329,7 +352,7 @@ def check_targets(loss: Loss, y) -> None:
         where = ", ".join(str(int(i)) for i in index)
         need = "positive targets (> 0)" if positive else "targets >= 0 (counts, amounts)"
         name = loss.name if loss.name != "tweedie" else f"tweedie with power={loss.power:g}"
-        raise ValueError(f"loss={name!r} needs {need}; y[{where}] = {y[index]!r}")
+        raise ValueError(f"loss={name!r} needs {need}; y[{where}] = {y[index].item():g}")
 
 
 def get_loss(name: str, *, epsilon: float = 0.1, quantile: float = 0.5, power: float = 1.5) -> Loss:

@@ -27,10 +27,11 @@ The stopping rules, both judged against ``tol``:
   best for ``n_iter_no_change`` epochs in a row. A fit that runs out of
   epochs measures its full-batch gradient once, for the warning.
 
-The quantile loss has a kink where a residual is zero, and gradient descent
-on the full batch would circle it. Its full-batch fits minimize instead its
-Moreau envelope of width h (:func:`descend.losses.quantile`), a smooth
-function below the loss by at most h/2, by the line search, to the gradient
+The quantile, hinge, perceptron and epsilon-insensitive losses have kinks,
+and gradient descent on the full batch would circle them. Their full-batch
+fits minimize instead the loss's Moreau envelope of width h
+(:func:`descend.losses.quantile`, :func:`descend.losses.ramp_envelope`), a
+smooth function below the loss by at most h/2, by the line search, to the gradient
 rule above; then h shrinks tenfold, the line search starts afresh from the
 weights reached, and so on from h = the target's mean absolute deviation
 down to tol times that (:data:`SMOOTHING_SHRINK`): the last problem is within
