@@ -86,7 +86,11 @@ def test_the_objective_of_scikit_learns_sgd_with_each_of_its_losses(loss):
         if classifier:
             y = (score + rng.standard_normal(500) > 0).astype(int)
             theirs = SGDClassifier(loss=loss, alpha=alpha, max_iter=3000, tol=None, random_state=0).fit(X, y)
-            ours = GDClassifier(loss=loss, alpha=alpha, max_iter=5000).fit(X, y)
+            # the perceptron learns one row a step (its full-batch optimum is w = 0): run as scikit-learn's,
+            # with the same schedule, towards that optimum
+            same_schedule = dict(schedule="optimal", max_iter=3000, tol=None, random_state=0)
+            ours = GDClassifier(loss=loss, alpha=alpha, **(same_schedule if loss == "perceptron" else
+                                                           dict(max_iter=5000))).fit(X, y)
             target = 2.0 * y - 1.0
         else:
             target = y = score + rng.standard_normal(500)
@@ -187,10 +191,35 @@ def test_log_link_streams_and_partial_fits(tmp_path):
     np.testing.assert_array_equal(resumed.coef_, whole.coef_)
 
 
+def expected_failures(estimator):
+    """The checks a loss cannot pass, each for a reason of the loss, not of the code (those are tested
+    otherwise: the log-link losses' several outputs in test_several_outputs_equal_separate_fits, the kinked
+    losses' optimum against HiGHS in test_quantile_fit_reaches_the_linear_programs_objective)."""
+    loss = estimator.loss
+    failures = {}
+    if loss in ("poisson", "gamma", "tweedie"):
+        failures["check_regressor_multioutput"] = (
+            "its targets come from make_regression and are negative, which a log-link loss refuses")
+    if loss in ("quantile", "epsilon_insensitive"):
+        reason = ("a kinked objective: a first-order method reaches its minimum value (to 1e-6 of HiGHS's), "
+                  "not its minimizer to the check's 1e-7")
+        failures["check_sample_weight_equivalence_on_dense_data"] = reason
+        failures["check_sample_weight_equivalence_on_sparse_data"] = reason
+    if loss == "perceptron":
+        reason = ("one row a step (see GDClassifier): stochastic steps on weighted rows are not those on "
+                  "repeated rows, as scikit-learn marks for its SGD estimators")
+        failures["check_sample_weight_equivalence_on_dense_data"] = reason
+        failures["check_sample_weight_equivalence_on_sparse_data"] = reason
+    return failures
+
+
 @parametrize_with_checks([GDRegressor(loss=loss) for loss in NEW_REGRESSION]
-                         + [GDClassifier(loss=loss) for loss in NEW_CLASSIFICATION])
+                         + [GDClassifier(loss=loss) for loss in NEW_CLASSIFICATION],
+                         expected_failed_checks=expected_failures)
 def test_sklearn_estimator_checks_with_every_new_loss(estimator, check):
     name = getattr(check, "func", check).__name__
+    estimator = clone(estimator)  # the instance is shared by every check of its loss
     if "sample_weight_equivalence" in name:
-        estimator.set_params(tol=1e-12, max_iter=10_000)
+        # scikit-learn runs its own iterative solvers to a tight tolerance for this check
+        estimator.set_params(tol=1e-12, max_iter=50_000)
     check(estimator)

@@ -234,9 +234,21 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     Parameters
     ----------
-    loss : {"squared_error", "huber"}
-        ``"squared_error"``: :math:`\tfrac12 (y - p)^2`; ``"huber"``: squared
-        within ``epsilon`` of the target, linear beyond (robust to outliers).
+    loss : str
+        With :math:`p = x^\top w + b` and :math:`r = p - y`:
+        ``"squared_error"`` :math:`\tfrac12 r^2`; ``"huber"``: squared within
+        ``epsilon`` of the target, linear beyond (robust to outliers);
+        ``"epsilon_insensitive"`` :math:`\max(0, |r| - \epsilon)` and
+        ``"squared_epsilon_insensitive"`` its square (support vector
+        regression); ``"quantile"`` the pinball loss
+        :math:`\max(q r', (q - 1) r')`, :math:`r' = y - p`, whose minimizer
+        predicts the ``quantile`` q of y given x; ``"poisson"``, ``"gamma"``,
+        ``"tweedie"`` the half unit deviances of scikit-learn's
+        ``PoissonRegressor``, ``GammaRegressor`` and ``TweedieRegressor`` with
+        a log link: predictions are :math:`\exp(x^\top w + b)`, ``score`` is
+        :math:`D^2`. The kinked losses (quantile, epsilon-insensitive) are
+        minimized on the full batch through a smoothing shrunk to zero
+        (continuation); on mini-batches by their subgradients.
     optimizer : str or descend.optimizers.Optimizer
         Any name of :data:`descend.optimizers.OPTIMIZER_NAMES` or an instance.
     learning_rate : "auto" or float
@@ -322,7 +334,12 @@ class GDRegressor(RegressorMixin, _BaseGD):
         coordinate at every step, the dense fit's steps exactly, O(features)
         a step.
     epsilon : float
-        Huber's threshold.
+        Huber's threshold, and the width of the epsilon-insensitive tube.
+    quantile : float
+        The quantile q in (0, 1) the ``"quantile"`` loss estimates.
+    power : float
+        Tweedie's power: 0 (normal), 1 (Poisson), 1 < power < 2 (compound
+        Poisson-Gamma), 2 (Gamma), > 2 (e.g. 3, inverse Gaussian).
 
     Attributes
     ----------
@@ -427,7 +444,12 @@ class GDClassifier(ClassifierMixin, _BaseGD):
     ``loss="log_loss"`` is logistic regression: binary with two classes,
     multinomial (softmax) with more, and has ``predict_proba``.
     ``loss="hinge"`` is a linear support vector machine, one-vs-rest with
-    more than two classes. ``class_weight`` (a dict or ``"balanced"``)
+    more than two classes, as are ``"squared_hinge"``, ``"modified_huber"``
+    (a smooth hinge with scikit-learn's ``predict_proba``,
+    :math:`(\min(1, \max(-1, f)) + 1)/2`) and ``"perceptron"``
+    (:math:`\max(0, -y f)`, which learns one row a step: with no
+    ``batch_size`` it takes ``batch_size=1``, since over the full batch
+    :math:`w = 0` minimizes it). ``class_weight`` (a dict or ``"balanced"``)
     multiplies the sample weights of each class. The other parameters and
     the attributes are those of :class:`GDRegressor`, plus ``classes_``;
     ``coef_`` has one row per class (one for two classes).

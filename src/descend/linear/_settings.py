@@ -86,6 +86,16 @@ def _batch_size(value):
     return int(value)
 
 
+def _default_batch_size(loss, batch_size):
+    """The perceptron learns one row a step when no batch size is given. Its criterion
+    max(0, -y p) is positively homogeneous, so over the full batch (plus any penalty) it is
+    smallest at w = 0: only Rosenblatt's row-by-row steps, as scikit-learn's Perceptron takes,
+    learn anything from it."""
+    if batch_size is None and loss == "perceptron":
+        return 1
+    return batch_size
+
+
 def fit_settings(params: dict, losses) -> Settings:
     """The parameters ``params`` (an estimator's ``get_params()``) checked, for a model whose valid
     loss names are ``losses``; a ValueError or TypeError naming the first bad one."""
@@ -102,7 +112,7 @@ def fit_settings(params: dict, losses) -> Settings:
         penalty=get_penalty(params["penalty"], params["alpha"], params["l1_ratio"]),
         learning_rate=_learning_rate(params["learning_rate"]),
         schedule=_schedule(params["schedule"]),
-        batch_size=_batch_size(params["batch_size"]),
+        batch_size=_default_batch_size(params["loss"], _batch_size(params["batch_size"])),
         max_iter=check_integer("max_iter", params["max_iter"], low=1),
         tol=check_tolerance(params["tol"]),
         n_iter_no_change=check_integer("n_iter_no_change", params["n_iter_no_change"], low=1),
