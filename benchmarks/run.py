@@ -25,6 +25,9 @@
 (i) the same corpus end to end, strings to a trained model in one pass: hash_texts + one epoch of
     per-sample AdaGrad (rate 1) against Vowpal Wabbit (logistic loss, -b 20, its adaptive defaults)
 (j) extra peak memory of fits on that CSR matrix over its size
+(q) quantile regression (q = 0.9) on 20,000 x 20 against QuantileRegressor's linear program (HiGHS), and
+    descend alone on 1,000,000 x 20 (benchmarks/loss_cases.py)
+(p) Poisson regression on 1,000,000 x 50 against PoissonRegressor (lbfgs) to a relative objective gap of 1e-6
 (v) every optimizer name at defaults on Default, standardized iris and Boston: the objective's gap
     to the exact optimum (L-BFGS), epochs, time, warnings; beside scikit-learn's SGD at its defaults
 
@@ -47,6 +50,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from loss_cases import case_p, case_q, loss_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"a": 0.30, "b": 0.04, "c": 2.0, "d": 0.2, "e": 2.0, "f_rss_mb": 400, "f_throughput": 0.5,
@@ -786,6 +790,7 @@ def write_markdown(results, info, elapsed):
         "(in the best runs).",
         "",
         *_text_lines(results["h"], results["i"], results["j"]),
+        *loss_lines(results["q"], results["p"], mark),
         *_dask_lines(results["g"]),
         *_default_fit_lines(results["v"]),
         "How to read them: (a) and (b) are dominated by the compiled per-step loop, which reads each shuffled "
@@ -804,11 +809,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
     # (b) imports torch, which changes the threading of the process: it runs after the NumPy-only cases.
-    parser.add_argument("--only", default="acdeskvhijbfg", help="which cases, in this order, e.g. 'ac'")
+    parser.add_argument("--only", default="acdeskvhijqpbfg", help="which cases, in this order, e.g. 'ac'")
     args = parser.parse_args()
     start = time.perf_counter()
     cases = {"a": case_a, "b": case_b, "c": case_c, "d": case_d, "e": case_e, "f": case_f, "g": case_g,
-             "s": case_s, "v": case_v, "k": case_k, "h": case_h, "i": case_i, "j": case_j}
+             "s": case_s, "v": case_v, "k": case_k, "h": case_h, "i": case_i, "j": case_j, "q": case_q,
+             "p": case_p}
     results, corpus = {}, None
     for key in args.only:
         if key in "hi" and corpus is None:
