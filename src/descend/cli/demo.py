@@ -42,9 +42,9 @@ class Demo(str, Enum):
 @app.command()
 def demo(
     which: Demo = typer.Argument(Demo.all, help="housing: house prices on Boston; stocks: stock direction on the "
-                                                 "S&P 500; all: those two; bikes: bike rentals by the hour "
-                                                 "(Poisson and quantile regression; a few seconds more, so not "
-                                                 "in all); race: the optimizers on a test surface."),
+                                                 "S&P 500; bikes: bike rentals by the hour (Poisson and "
+                                                 "quantile regression); all: those three; race: the "
+                                                 "optimizers on a test surface."),
     function: str = typer.Option("rosenbrock", help=f"For the race: {', '.join(FUNCTION_NAMES)}."),
     iters: int = typer.Option(10_000, min=1, max=1_000_000, help="For the race: most steps per optimizer."),
     plot: Path = typer.Option(None, help="For housing and stocks: write the loss curve to this file; for bikes: "
@@ -67,8 +67,10 @@ def demo(
             Console().print()
         if which in (Demo.stocks, Demo.all):
             demos.stocks(plot=str(plot) if plot and which == Demo.stocks else None)
-        if which == Demo.bikes:
-            demos.bikes(plot=str(plot) if plot else None)
+        if which == Demo.all:
+            Console().print()
+        if which in (Demo.bikes, Demo.all):
+            demos.bikes(plot=str(plot) if plot and which == Demo.bikes else None)
 
 
 def race(function: str, iters: int) -> None:
