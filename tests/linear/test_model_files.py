@@ -87,3 +87,18 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path):
         write_atomically(target, broken)
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_an_unstandardized_model_stores_its_center_and_scale_as_one_number_each(tmp_path):
+    """Center 0 and scale 1 in every column (standardize=False, as on sparse rows) are one number in the
+    file, not a list as long as the columns: a hashed model's file is a third of the size."""
+    import scipy.sparse as sp
+
+    X = sp.random(200, 5000, density=0.01, format="csr", random_state=0)
+    y = np.arange(200) % 2
+    model = GDClassifier(batch_size=1, standardize=False, max_iter=2, tol=None, random_state=0).fit(X, y)
+    model.save(tmp_path / "m.json")
+    state = json.loads((tmp_path / "m.json").read_text())["state"]
+    assert state["center"] == 0.0 and state["scale"] == 1.0 and np.shape(state["coef"]) == (1, 5000)
+    loaded = descend.load(tmp_path / "m.json")
+    np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))
