@@ -49,6 +49,20 @@ def test_full_batch_on_the_cluster_equals_the_in_memory_fit(client, data, settin
     np.testing.assert_allclose(ours.history_["loss"], reference.history_["loss"], rtol=1e-8)
 
 
+@pytest.mark.parametrize("loss, params", [("poisson", {}), ("tweedie", dict(power=1.5)),
+                                           ("quantile", dict(quantile=0.8))])
+def test_new_losses_on_the_cluster_equal_the_in_memory_fit(client, data, loss, params):
+    """The log link, Tweedie's power and the quantile's smoothing stages run on the workers as in memory."""
+    X, y = data(seed=2)
+    if loss in ("poisson", "tweedie"):
+        y = np.random.default_rng(2).poisson(np.exp(0.1 * (y - y.mean()) / y.std() + 1.0)).astype(float)
+    settings = dict(loss=loss, max_iter=30, tol=None, **params)
+    ours = GDRegressor(**settings).fit(da.from_array(X, chunks=(700, 5)), da.from_array(y, chunks=700))
+    reference = GDRegressor(**settings).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.history_["loss"], reference.history_["loss"], rtol=1e-8)
+
+
 def test_classifier_and_dataframes_on_the_cluster(client, data):
     import dask.dataframe as dd
     import pandas as pd
