@@ -65,7 +65,11 @@ def folder(tmp_path_factory):
     frame["y"] = np.where(rng.random(2000) < 1 / (1 + np.exp(-(2 * frame["x1"] - frame["x2"]))), "yes", "no")
     frame.to_csv(folder / "labels.csv", index=False)
     counts = pd.read_csv(folder / "counts.csv")
-    counts.assign(y=counts["y"].where(counts.index != 1234, -3)).to_csv(folder / "negative_late.csv", index=False)
+    late = counts.assign(y=counts["y"].where(counts.index != 1234, -3))
+    late.to_csv(folder / "negative_late.csv", index=False)
+    late.to_parquet(folder / "negative_late.parquet", row_group_size=500)
+    lines = [f"{y} 1:{a} 2:{b}" for a, b, y in late.itertuples(index=False)]
+    (folder / "negative_late.svm").write_text("# counts\n" + "\n".join(lines) + "\n")  # row 1235 on line 1236
     counts.loc[[12, 2344], "y"] = -3  # data rows 13 and 2345
     counts.to_csv(folder / "negative.csv", index=False)
     positive = pd.read_csv(folder / "positive.csv")
@@ -200,6 +204,12 @@ POWER = ("power must be 0 (normal), 1 (Poisson), between 1 and 2 (compound Poiss
      "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3"),
     (("negative_late.csv", "--loss", "poisson", "--stream", "--chunk-rows", "500"),  # in the third chunk
      "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3"),
+    (("negative_late.parquet", "--loss", "poisson", "--stream"),  # in the third row group
+     "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3"),
+    (("negative_late.svm", "--loss", "poisson", "--stream", "--chunk-rows", "500"),
+     "loss='poisson' needs targets >= 0 (counts, amounts); negative_late.svm line 1236 = -3"),
+    (("negative_late.svm", "--loss", "poisson"),
+     "loss='poisson' needs targets >= 0 (counts, amounts); row 1235 of negative_late.svm = -3"),
     (("negative.csv", "--loss", "tweedie", "--stream"),
      "loss='tweedie with power=1.5' needs targets >= 0 (counts, amounts); 'y' in data row 13 = -3"),
     (("zero.csv", "--loss", "gamma"), "loss='gamma' needs positive targets (> 0); 'y' in data row 1701 = 0"),
@@ -221,7 +231,8 @@ POWER = ("power must be 0 (normal), 1 (Poisson), between 1 and 2 (compound Poiss
      "--epsilon goes with --loss huber or epsilon_insensitive or squared_epsilon_insensitive, not hinge"),
 ])
 def test_a_bad_loss_or_target_is_one_line_and_no_file(folder, descend, args, message):
-    out = descend("fit", *args, "-t", "y", "-o", "refused.json", cwd=folder)
+    target = () if args[0].endswith(".svm") else ("-t", "y")
+    out = descend("fit", *args, *target, "-o", "refused.json", cwd=folder)
     assert (out.returncode, out.stderr) == (2, f"error: {message}\n"), out.stdout
     assert not (folder / "refused.json").exists()
 
