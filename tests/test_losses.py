@@ -119,6 +119,12 @@ def test_targets_outside_the_domain_are_named(loss, bad, message):
     check_targets(get_loss("tweedie", power=0.0), np.array([-3.0]))  # the normal distribution takes any
 
 
+def test_the_bad_target_is_named_as_the_caller_says():
+    with pytest.raises(ValueError, match=r"^loss='poisson' needs targets >= 0 \(counts, amounts\); 'n' in data row 8 "
+                                         r"= -2$"):
+        check_targets(get_loss("poisson"), np.array([0.0, 3.0, -2.0, -1.0]), where=lambda i: f"'n' in data row {i + 6}")
+
+
 def test_tweedie_at_powers_one_and_two_is_poisson_and_gamma():
     assert get_loss("tweedie", power=1.0).code == POISSON
     assert get_loss("tweedie", power=2.0).code == GAMMA

@@ -339,9 +339,11 @@ CLASSIFICATION_LOSSES = ("log_loss", "hinge", "modified_huber", "squared_hinge",
 LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
 
 
-def check_targets(loss: Loss, y) -> None:
+def check_targets(loss: Loss, y, where=None) -> None:
     """Refuse targets outside the loss's domain, naming the first bad one: counts (>= 0) for Poisson
-    and Tweedie between 1 and 2, positive values for Gamma and Tweedie from 2 on."""
+    and Tweedie between 1 and 2, positive values for Gamma and Tweedie from 2 on. ``where``, for a
+    1-D ``y``: a function from a row's place in ``y`` to how the message names it (the command line
+    names the row of the file); by default ``y[i]``."""
     if not loss.log_link or loss.power == 0:
         return
     y = np.asarray(y)
@@ -349,10 +351,10 @@ def check_targets(loss: Loss, y) -> None:
     bad = (y <= 0) if positive else (y < 0)
     if bad.any():
         index = np.unravel_index(int(np.argmax(bad)), y.shape)
-        where = ", ".join(str(int(i)) for i in index)
+        place = f"y[{', '.join(str(int(i)) for i in index)}]" if where is None else where(int(index[0]))
         need = "positive targets (> 0)" if positive else "targets >= 0 (counts, amounts)"
         name = loss.name if loss.name != "tweedie" else f"tweedie with power={loss.power:g}"
-        raise ValueError(f"loss={name!r} needs {need}; y[{where}] = {y[index].item():g}")
+        raise ValueError(f"loss={name!r} needs {need}; {place} = {y[index].item():g}")
 
 
 def get_loss(name: str, *, epsilon: float = 0.1, quantile: float = 0.5, power: float = 1.5) -> Loss:

@@ -323,6 +323,27 @@ class TableStream:
         numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
         return np.array(sorted(values)) if numeric else np.array(sorted(map(str, values)), dtype=object)
 
+    def targets(self):
+        """The target column alone, in the file's order, piece by piece: ``(y, place)``, ``y`` the
+        targets as numbers (a missing one NaN), ``place(i)`` how messages name the i-th row ("data row
+        17", counted as :func:`descend.tabular.read_table`'s rows are). One pass over that column, for
+        checks that must see every target before training (``descend fit --loss poisson``)."""
+        if self.separator is not None:
+            with pd.read_csv(self.path, sep=self.separator, usecols=[self.target], chunksize=self.chunk_rows) as blocks:
+                for block in blocks:
+                    yield self._numbered_targets(block[self.target])
+            return
+        file = self._parquet()
+        for group in range(file.num_row_groups):
+            column = file.read_row_group(group, columns=[self.target], use_threads=False).column(0).to_pandas()
+            column.index = pd.RangeIndex(self._group_starts[group], self._group_starts[group + 1])
+            yield self._numbered_targets(column)
+
+    def _numbered_targets(self, column):
+        rows = column.index
+        return (target_array(column.rename(self.target), "regression"),
+                lambda i: f"data row {rows[i] + 1}")
+
     def _frame_piece(self, frame):
         """The general path: (features by rows, targets) of a DataFrame, through the preprocessor."""
         frame = frame[frame[self.target].notna()] if frame[self.target].isna().any() else frame

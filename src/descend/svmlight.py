@@ -323,6 +323,18 @@ class SvmlightStream:
             rng.shuffle(order)
         return self._read_blocks([self._offsets[k] for k in order.tolist()])
 
+    def targets(self):
+        """The labels, in the file's order, block by block: ``(y, place)``, ``place(i)`` how messages
+        name the i-th row of the block ("data.svm line 17"). One more pass over the file, for checks
+        that must see every label before training (``descend fit --loss poisson --stream``)."""
+        with self.path.open("rb") as file:
+            for offset, first_line, count, _ in self._offsets:
+                file.seek(offset)
+                lines = list(islice(file, count))
+                _, y = _parse(self.path, lines, first_line)
+                yield y.astype(float), (lambda i, lines=lines, first=first_line:
+                                        f"{self.path} line {_line_of_row(lines, first, i)}")
+
     def _read_blocks(self, blocks):
         with self.path.open("rb") as file:
             for offset, first_line, count, _ in blocks:

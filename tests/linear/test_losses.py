@@ -174,6 +174,21 @@ def test_bad_targets_and_parameters_are_refused(params, y, message):
         GDRegressor(**params).fit(X, np.array(y))
 
 
+@pytest.mark.parametrize("params, message", [
+    (dict(loss="quantile", quantile=1.2), r"quantile must .*1.2"),
+    (dict(loss="tweedie", power=0.5), r"power must be 0 .* no power between 0 and 1.*0.5"),
+    (dict(loss="huber", epsilon=0.0), r"epsilon must"),
+    (dict(loss="poisson", optimizer="adam", learning_rate=-1.0), r"learning_rate"),
+])
+def test_check_params_refuses_before_any_data_what_fit_refuses(params, message):
+    with pytest.raises(ValueError, match=message):
+        GDRegressor(**params).check_params()
+    model = GDRegressor(loss="tweedie", power=1.5)
+    assert model.check_params() is model and not hasattr(model, "coef_")
+    with pytest.raises(ValueError, match="Unknown loss 'poisson'"):
+        GDClassifier(loss="poisson").check_params()
+
+
 def test_log_link_streams_and_partial_fits(tmp_path):
     """Poisson through partial_fit on blocks and through a checkpointed fit resumed: the log link
     everywhere the other losses go."""

@@ -34,6 +34,7 @@ import numpy as np
 import typer
 from rich.console import Console
 
+from ..losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, check_targets, get_loss
 from ..metrics import table_metrics
 from ..optimizers import OPTIMIZER_NAMES
 from ..penalties import PENALTY_NAMES
@@ -55,6 +56,21 @@ MIN_TEST_ROWS = 10
 Penalty = Enum("Penalty", {name: name for name in ("none",) + PENALTY_NAMES}, type=str)
 Impute = Enum("Impute", {name: name for name in IMPUTE_CHOICES}, type=str)
 Schedule = Enum("Schedule", {name: name for name in SCHEDULE_NAMES}, type=str)
+LossName = Enum("LossName", {name: name for name in REGRESSION_LOSSES + CLASSIFICATION_LOSSES}, type=str)
+
+#: The options of the losses' own parameters, and the losses that take each (the estimator's parameter
+#: of the same name).
+LOSS_OPTIONS = {"quantile": ("quantile",), "power": ("tweedie",),
+                "epsilon": ("huber", "epsilon_insensitive", "squared_epsilon_insensitive")}
+LOSS_HELP = ("What the fit minimizes: a name listed above, of the task's (default: squared_error, log_loss). "
+             "poisson, gamma and tweedie predict exp(Xw + b), a mean. The metrics printed are those of the loss.")
+LOSS_OPTION_HELP = {
+    "quantile": "With --loss quantile: the quantile to fit, between 0 and 1 (default 0.5, the median).",
+    "power": "With --loss tweedie: its power, 0 or from 1 on (1 Poisson, between 1 and 2 compound Poisson-Gamma, "
+             "2 Gamma; default 1.5).",
+    "epsilon": "With --loss huber, or a loss with epsilon in its name: the threshold, in the target's units "
+               "(default 0.1).",
+}
 
 
 class DataFormat(str, Enum):
@@ -89,7 +105,15 @@ class FitJob:
         return self.settings["max_iter"]
 
 
-@app.command()
+FIT_HELP = ("Train a linear model on a table (or an svmlight file) and write it to a model file.\n\n"
+            f"Losses (--loss) for regression: {', '.join(REGRESSION_LOSSES)}; "
+            f"for classification: {', '.join(CLASSIFICATION_LOSSES)}.\n\n"
+            "Example: descend fit houses.csv --target price --out model.json;\n"
+            "descend fit reviews.csv --target label --text review --out model.json;\n"
+            "descend fit trips.csv --target riders --loss poisson --out model.json")
+
+
+@app.command(help=FIT_HELP)
 def fit(
     data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file, or an svmlight file."),
     target: str = typer.Option(None, "--target", "-t", help="The column to predict (a table; an svmlight "
@@ -97,6 +121,10 @@ def fit(
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the model file (JSON)."),
     task: Task = typer.Option(None, help="regression or classification; inferred from the target if not given "
                                          "(text or two values: classification)."),
+    loss: LossName = typer.Option(None, metavar="NAME", show_default=False, help=LOSS_HELP),
+    quantile: float = typer.Option(None, help=LOSS_OPTION_HELP["quantile"]),
+    power: float = typer.Option(None, help=LOSS_OPTION_HELP["power"]),
+    epsilon: float = typer.Option(None, help=LOSS_OPTION_HELP["epsilon"]),
     optimizer: str = typer.Option("sgd", help=f"{', '.join(OPTIMIZER_NAMES)}."),
     learning_rate: str = typer.Option("auto", "--learning-rate", "--lr",
                                       help="'auto' (from the data's curvature) or a number."),
@@ -137,11 +165,7 @@ def fit(
     tol: float = typer.Option(None, min=0.0, help="When to stop: see GDRegressor's tol (default: 1e-6; 1e-3 "
                                                   "for one row a step on sparse data)."),
 ) -> None:
-    """Train a linear model on a table (or an svmlight file) and write it to a model file.
-
-    Example: descend fit houses.csv --target price --out model.json;
-    descend fit reviews.csv --target label --text review --out model.json
-    """
+    """Train a linear model on a table (or an svmlight file) and write it to a model file (``--help``: FIT_HELP)."""
     console = Console()
     with one_line_errors():
         for path, option in ((out, "--out"), (plot, "--plot"), (checkpoint, "--checkpoint")):
@@ -155,15 +179,91 @@ def fit(
                         checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every)
         given = {"schedule": schedule.value if schedule else None, "standardize": standardize, "tol": tol}
         settings.update({key: value for key, value in given.items() if value is not None})
+        settings.update(_loss_settings(loss, task, quantile=quantile, power=power, epsilon=epsilon))
         svmlight = _is_svmlight(data, data_format)
         _refuse_data_flags(svmlight, target, text, ngram, scheduler)
         job = FitJob(data, target, task, out, plot, impute, resume, settings, svmlight, tuple(text or ()),
                      n_features, _parse_ngram(ngram))
         _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, checkpoint, resume)
+        _check_settings(settings, task)
         if stream:
             _fit_streamed(console, job, chunk_rows, buffer_rows)
         else:
             _fit_in_memory(console, job, 0.2 if test_size is None else test_size, scheduler)
+
+
+def _task_of_loss(name):
+    return "regression" if name in REGRESSION_LOSSES else "classification"
+
+
+def _loss_settings(loss, task, **parameters):
+    """The estimator's settings of ``--loss`` and its parameters (those given); a parameter that the
+    loss does not take, or a loss of the other task than ``--task``, refused."""
+    name = None if loss is None else loss.value
+    if name is not None and task is not None and _task_of_loss(name) != task.value:
+        raise UserError(f"--loss {name} is a {_task_of_loss(name)} loss, and --task is {task.value}")
+    chosen = {} if name is None else {"loss": name}
+    for option, value in parameters.items():
+        if value is None:
+            continue
+        takers = LOSS_OPTIONS[option]
+        if name not in takers:
+            raise UserError(f"--{option} goes with --loss {' or '.join(takers)}, not "
+                            f"{'the default loss' if name is None else name}")
+        chosen[option] = value
+    return chosen
+
+
+def _check_settings(settings, task):
+    """The estimator's parameters checked by the library, as a fit checks them, before any data is read
+    (a --power between 0 and 1, a --quantile outside (0, 1)...)."""
+    name = settings.get("loss")
+    kind = _task_of_loss(name) if name else (task.value if task is not None else "regression")
+    _new_estimator(kind, settings, verbose=0).check_params()
+
+
+def _refuse_loss_of_other_task(job, task, text=False):
+    """Refuse a loss of the other task than the one the target was taken for (a --task given was
+    checked against the loss before); ``text``: the target holds text."""
+    name = job.settings.get("loss")
+    if name is None or _task_of_loss(name) == task:
+        return
+    holder = repr(job.target) if job.target else f"the labels of {job.data.name}"
+    if task == "classification" and text:
+        raise UserError(f"--loss {name} is a regression loss, but {holder} holds text: classes")
+    if task == "classification":
+        raise UserError(f"--loss {name} is a regression loss, but {holder} holds two values, taken for classes; "
+                        "--task regression fits them as numbers")
+    raise UserError(f"--loss {name} is a classification loss, but {holder} looks like numbers to predict (more "
+                    "than two values); --task classification takes them as classes")
+
+
+def _target_loss(job, task):
+    """The loss whose domain the targets must lie in (a log-link loss: counts for poisson, positive
+    values for gamma), or None."""
+    name = job.settings.get("loss")
+    if task != "regression" or name is None:
+        return None
+    loss = get_loss(name, **{key: job.settings[key] for key in ("power",) if key in job.settings})
+    return loss if loss.log_link else None
+
+
+def _check_targets(job, task, y, place):
+    """Refuse, before any training, a target outside the loss's domain, named by its row in the file
+    (``place(i)``: the i-th of ``y``); the library would name it by its place in the training rows."""
+    loss = _target_loss(job, task)
+    if loss is not None:
+        check_targets(loss, y, where=place)
+
+
+def _check_streamed_targets(job, source):
+    """As :func:`_check_targets`, on every target of a stream: one pass over the target column."""
+    loss = _target_loss(job, source.task)
+    if loss is None:
+        return
+    holder = f"{job.target!r} in " if job.target else ""
+    for y, place in source.targets():
+        check_targets(loss, y, where=lambda i, place=place: holder + place(i))
 
 
 def _refuse_unwritable(path, option):
@@ -287,6 +387,8 @@ def _split(job, held_out, y, task, rows):
 
 def _load_table(job, held_out, notices):
     """A table in memory, split, its preprocessing learned on the training rows."""
+    import pandas as pd
+
     from ..tabular import (TablePreprocessor, check_columns, check_text_names, clean_target, infer_task, read_table,
                            target_array)
 
@@ -296,7 +398,11 @@ def _load_table(job, held_out, notices):
     # a typo is named before any split
     check_columns(frame, [c for c in frame.columns if c != job.target and c not in job.text])
     task = job.task.value if job.task is not None else infer_task(frame[job.target])
+    column = frame[job.target]
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    _refuse_loss_of_other_task(job, task, text=not numeric)
     y = target_array(frame[job.target], task)
+    _check_targets(job, task, y, lambda i: f"{job.target!r} in data row {frame.index[i] + 1}")
     train_rows, test_rows = _split(job, held_out, y, task, len(frame))
     train = frame.iloc[train_rows]
     preprocessor = TablePreprocessor(job.impute.value, text=job.text, n_features=job.n_features or HASHED_FEATURES,
@@ -317,7 +423,9 @@ def _load_svmlight(job, held_out):
 
     X, y, file_format = read_svmlight(job.data, job.n_features)
     task = job.task.value if job.task is not None else infer_task(pd.Series(y))
+    _refuse_loss_of_other_task(job, task)
     y = labels(y, task)
+    _check_targets(job, task, y, lambda i: f"row {i + 1} of {job.data}")
     if task == "classification" and len(np.unique(y)) < 2:
         raise UserError(f"the labels of {job.data} have a single value ({y[0]}): nothing to learn")
     train_rows, test_rows = _split(job, held_out, y, task, X.shape[0])
@@ -423,6 +531,9 @@ def _stream_source(job, chunk_rows, buffer_rows):
 
 def _fit_streamed(console, job, chunk_rows, buffer_rows):
     source = _stream_source(job, chunk_rows, buffer_rows)
+    text = source.classes is not None and source.classes.dtype.kind not in "iufb"
+    _refuse_loss_of_other_task(job, source.task, text=text)
+    _check_streamed_targets(job, source)
     preprocessing = source.format if job.svmlight else source.preprocessor
     for notice in source.notices:  # learned from the first rows; only rows without a target go on being dropped
         later = "; later chunks drop such rows too" if "whose target" in notice else ""
@@ -452,8 +563,8 @@ def _write_model(console, job, estimator, preprocessing, metadata, plot_title):
     metadata = {**metadata, "features": list(preprocessing.output_names), "n_features": preprocessing.n_outputs,
                 "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     save(estimator, job.out, preprocessing=preprocessing.to_dict(), metadata=metadata)
-    console.print(f"model written to {job.out} ({estimator.n_iter_} epochs, learning rate "
-                  f"{estimator.learning_rate_:.3g})")
+    console.print(f"model written to {job.out} (loss {estimator.loss}, {estimator.n_iter_} epochs, "
+                  f"learning rate {estimator.learning_rate_:.3g})")
     if job.plot:
         from ..plot import loss_curve
 

@@ -13,6 +13,7 @@ import numpy as np
 import typer
 from rich.console import Console
 
+from ..losses import check_targets, get_loss
 from ..metrics import table_metrics
 from .app import UserError, app, one_line_errors
 from .views import metrics_table, print_notice
@@ -124,8 +125,11 @@ def evaluate(
 
             X, y = _read_svmlight_for(preprocessor, data, model)
             y = labels(y, task)
+            place = lambda i: f"row {i + 1} of {data}"  # noqa: E731
         else:
-            X, y = _labelled_table(preprocessor, model, data, target, task, estimator)
+            X, y, place = _labelled_table(preprocessor, model, data, target, task, estimator)
+        if task == "regression":  # a target the loss cannot measure (a negative count...), named by its row
+            check_targets(get_loss(estimator.loss, power=estimator.power), y, where=place)
         if task == "classification":
             unknown = np.setdiff1d(y.astype(str), estimator.classes_.astype(str))
             if unknown.size:
@@ -135,7 +139,8 @@ def evaluate(
 
 
 def _labelled_table(preprocessor, model, data, target, task, estimator):
-    """(X, y) of a labelled table, rows without a target dropped with a notice."""
+    """(X, y, place) of a labelled table, rows without a target dropped with a notice; ``place(i)`` names
+    the i-th of y by its row in the file."""
     from ..tabular import clean_target, target_array
 
     if target is None:
@@ -146,4 +151,4 @@ def _labelled_table(preprocessor, model, data, target, task, estimator):
     for notice in notices:
         print_notice(Console(), notice)
     y = target_array(frame[target], task, estimator.classes_ if task == "classification" else None)
-    return X, y
+    return X, y, lambda i: f"{target!r} in data row {frame.index[i] + 1}"

@@ -99,6 +99,12 @@ class _BaseGD(BaseEstimator):
         return self._train(source, settings, rng, n_epochs=settings.max_iter, stopping=True, fresh=fresh,
                            resume=resume)
 
+    def check_params(self):
+        """Check the parameters as ``fit`` does, before any data: a ValueError or TypeError naming the
+        first bad one (``descend fit`` asks before it reads a file). Returns the estimator."""
+        fit_settings(self.get_params(deep=False), self._losses)
+        return self
+
     def _partial_fit(self, X, y, sample_weight, classes=None):
         """One epoch over (X, y) or over a source of chunks, continuing from the current state."""
         settings = fit_settings(self.get_params(deep=False), self._losses)
