@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["loss_curve", "paths", "compare_optimizers", "learning_rate_grid", "animate_paths", "run_paths",
-           "trace", "save_figure", "height_grid", "path_points", "effects"]
+           "trace", "save_figure", "height_grid", "spans_decades", "path_points", "effects"]
 
 COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:gray",
           "tab:olive", "tab:cyan", "black", "gold"]
@@ -145,15 +145,48 @@ def height_grid(surface, n, bounds=None):
     return x, y, Z, Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
 
 
+def spans_decades(Z) -> bool:
+    """True when a grid of heights is best shown on log-spaced levels.
+
+    That is when at least half of the grid lies in the lowest tenth of its
+    range (Rosenbrock: 0.06 of it; Beale: 0.002): linearly spaced levels would
+    paint that half, the valley every path follows, in one flat colour.
+
+    Parameters
+    ----------
+    Z : array_like
+        The heights.
+
+    Returns
+    -------
+    bool
+        Whether log-spaced levels should be used.
+
+    Examples
+    --------
+    >>> from descend.functions import get_function
+    >>> from descend.plot import height_grid, spans_decades
+    >>> [spans_decades(height_grid(get_function(name), 100)[2]) for name in ("rosenbrock", "bowl")]
+    [True, False]
+    """
+    Z = np.asarray(Z, dtype=float)
+    spread = np.ptp(Z)
+    return bool(spread > 0 and np.median(Z - Z.min()) < 0.1 * spread)
+
+
 def _contours(ax, surface, bounds=None, levels=30):
     x, y, Z, shifted = height_grid(surface, 300, bounds)
-    if np.ptp(Z) > 0 and Z.max() / max(shifted.min(), 1e-300) > 1e3:
-        # Valleys like Rosenbrock's span decades: levels spaced in log show the floor too.
-        level_values = np.geomspace(shifted.min(), shifted.max(), levels) + (Z.min() - shifted.min())
+    if spans_decades(Z):
+        # Valleys like Rosenbrock's span decades: levels spaced in log (of the heights moved just above 0),
+        # and colours spread evenly over them, show the floor of the valley too.
+        from matplotlib.colors import LogNorm
+
+        heights, level_values = shifted, np.geomspace(shifted.min(), shifted.max(), levels)
+        norm = LogNorm(vmin=level_values[0], vmax=level_values[-1])
     else:
-        level_values = np.linspace(Z.min(), Z.max(), levels)
-    ax.contourf(x, y, Z, levels=level_values, cmap="viridis", alpha=0.85)
-    ax.contour(x, y, Z, levels=level_values, colors="white", linewidths=0.3, alpha=0.5)
+        heights, level_values, norm = Z, np.linspace(Z.min(), Z.max(), levels), None
+    ax.contourf(x, y, heights, levels=level_values, cmap="viridis", alpha=0.85, norm=norm)
+    ax.contour(x, y, heights, levels=level_values, colors="white", linewidths=0.3, alpha=0.5)
     for minimum in surface.minima:
         ax.plot(*minimum, marker="*", color="gold", markersize=14, markeredgecolor="black", linestyle="none")
     ax.set_xlim(x[0], x[-1])
@@ -163,10 +196,16 @@ def _contours(ax, surface, bounds=None, levels=30):
 
 
 def _draw_path(ax, path, color, label):
+    import matplotlib.patheffects as effects
+
     path = np.asarray(path)
-    ax.plot(path[:, 0], path[:, 1], color=color, linewidth=1.6, marker="o", markersize=2.5, label=label)
+    # A white outline keeps the path visible over any colour of the fill.
+    outline = [effects.Stroke(linewidth=4, foreground="white", alpha=0.9), effects.Normal()]
+    (line,) = ax.plot(path[:, 0], path[:, 1], color=color, linewidth=2, marker="o", markersize=2.5, label=label,
+                      path_effects=outline)
     ax.plot(*path[0], marker="s", color=color, markeredgecolor="black", markersize=7, linestyle="none")
     ax.plot(*path[-1], marker="X", color=color, markeredgecolor="black", markersize=9, linestyle="none")
+    return line
 
 
 def path_points(run):
@@ -186,8 +225,10 @@ def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
     figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 5.5))
     _contours(ax, surface, bounds)
     for (label, run), color in zip(runs.items(), COLORS * 4):
-        _draw_path(ax, path_points(run), color, label)
-    ax.legend(loc="upper right", fontsize=8)
+        points = path_points(run)
+        ended = f"f = {surface.value(points[-1]):.3g} after {len(points) - 1} steps"
+        _draw_path(ax, points, color, f"{label}: {ended}" if label else ended)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     ax.set_title(title or f"{surface.name}")
     if path is not None:
         save_figure(figure, path)
