@@ -55,7 +55,9 @@ html_last_updated_fmt = None
 autodoc_default_options = {
     "member-order": "bysource",
     # scikit-learn's metadata-routing setters, made on every estimator class: documented by scikit-learn.
-    "exclude-members": "set_fit_request,set_partial_fit_request,set_score_request,set_predict_request",
+    "exclude-members": "set_fit_request,set_partial_fit_request,set_score_request,set_predict_request,"
+                       # an optimizer's compiled step function: the module's docstring describes them
+                       "step",
 }
 # A subclass's method without a docstring of its own (Adam.init) is documented once, on the base class.
 autodoc_inherit_docstrings = False
@@ -77,6 +79,17 @@ numpydoc_validation_exclude = {
     r"\._[a-z]",  # private names
     r"\.__[a-z]+__$",  # dunders
 }
+# Modules whose docstrings are still prose rather than numpydoc sections: rendered in the reference, but
+# not yet validated. Converting one means removing it here and fixing what the build then reports.
+NOT_YET_VALIDATED = [
+    "curvature", "datasets", "demos", "exceptions", "features", "functions", "gradients", "io", "linear",
+    "losses", "metrics", "minimize", "penalties", "plot", "schedules", "stream", "svmlight", "tabular", "text",
+    "cli",
+]
+numpydoc_validation_exclude |= {rf"^descend\.{name}\." for name in NOT_YET_VALIDATED}
+# The same objects, reached from the top-level names of descend.__all__.
+numpydoc_validation_exclude |= {r"^descend\.(load|GDRegressor|GDClassifier|minimize|OptimizeResult|StepInfo|"
+                                r"check_gradient|GradientCheck|DivergenceError)(\.|$)"}
 
 # ---------------------------------------------------------------- gallery
 sphinx_gallery_conf = {
@@ -172,7 +185,9 @@ def write_api_pages(app=None):
         names = list(module.__all__)
         lines = [module_name, "=" * len(module_name), "", f".. automodule:: {module_name}", "   :no-members:", "",
                  ".. currentmodule:: " + module_name, ""]
-        functions = [n for n in names if not isinstance(getattr(module, n), type(sys))]
+        # The table lists the classes and functions (a datum's summary would be its type's docstring).
+        functions = [n for n in names if isinstance(getattr(module, n), type) or hasattr(getattr(module, n), "__code__")
+                     or type(getattr(module, n)).__name__ == "CPUDispatcher"]
         if functions:
             lines += [".. autosummary::", ""] + [f"   {n}" for n in functions] + [""]
         for name in names:

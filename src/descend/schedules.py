@@ -140,9 +140,11 @@ class Optimal(Schedule):
 
 
 def optimal_initial_rate(alpha: float) -> float:
-    r""":math:`\gamma_0 = \alpha^{-1/4}`: Bottou's guess of the size of the weights, :math:`1/\sqrt{\alpha}`
-    squared-rooted, as scikit-learn's ``"optimal"`` schedule starts (its ``typw``; the loss's
-    derivative it divides by is at most 1 for every loss here)."""
+    r"""The first rate of scikit-learn's ``"optimal"`` schedule, :math:`\gamma_0 = \alpha^{-1/4}`.
+
+    Bottou's guess of the size of the weights, :math:`1/\sqrt{\alpha}`, square-rooted, as scikit-learn's
+    ``"optimal"`` schedule starts (its ``typw``; the loss's derivative it divides by is at most 1 for
+    every loss here)."""
     return float(check_positive("alpha", alpha)) ** -0.25
 
 
@@ -323,7 +325,7 @@ def as_schedule(schedule) -> Callable[[int], float]:
 
 
 def rates(schedule, first_step: int, count: int) -> np.ndarray:
-    """The rates of steps ``first_step .. first_step + count - 1``, as a float array.
+    """The rates of steps ``first_step`` to ``first_step + count - 1``, as a float array.
 
     One call on an array for the schedules that allow it; else one call per step.
     """

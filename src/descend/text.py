@@ -3,7 +3,7 @@
 
 The hashing trick (Weinberger, Dasgupta, Langford, Smola & Attenberg, "Feature hashing for large scale
 multitask learning", ICML 2009; Shi et al., "Hash kernels for structured data", JMLR 2009) sends a
-token ``t`` to the column and the sign
+token ``t`` to the column and the sign::
 
     j(t) = |h(t)| mod n_features,        s(t) = +1 if h(t) >= 0 else -1   (s = +1 when alternate_sign=False)
 
