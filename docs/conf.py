@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "src"))  # this checkout's descend, even when another is installed
+sys.path.insert(0, str(HERE))  # gallery_order
 
 import descend  # noqa: E402
 
@@ -95,7 +96,8 @@ numpydoc_validation_exclude |= {r"^descend\.(load|GDRegressor|GDClassifier|minim
 sphinx_gallery_conf = {
     "examples_dirs": ["../examples"],
     "gallery_dirs": ["auto_examples"],
-    "filename_pattern": r"/plot_",  # only plot_*.py are run; the application scripts are not
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "gallery_order.ChapterOrder",  # only plot_*.py are run; the application scripts are not
     # housing.py and stocks.py run the applications (descend demo); the gallery has its own versions.
     "ignore_pattern": r"^(__init__|housing|stocks)\.py$",
     "download_all_examples": False,

@@ -195,16 +195,19 @@ def _contours(ax, surface, bounds=None, levels=30):
     ax.set_ylabel("y")
 
 
-def _draw_path(ax, path, color, label):
+def _draw_path(ax, path, color, label, width=2.0):
     import matplotlib.patheffects as effects
 
     path = np.asarray(path)
     # A white outline keeps the path visible over any colour of the fill.
-    outline = [effects.Stroke(linewidth=4, foreground="white", alpha=0.9), effects.Normal()]
-    (line,) = ax.plot(path[:, 0], path[:, 1], color=color, linewidth=2, marker="o", markersize=2.5, label=label,
-                      path_effects=outline)
+    outline = [effects.Stroke(linewidth=width + 1.2, foreground="white", alpha=0.9), effects.Normal()]
+    # A dot per step while the steps can be told apart; a long path's dots would merge into a blur.
+    marker = "o" if len(path) <= 300 else ""
+    (line,) = ax.plot(path[:, 0], path[:, 1], color=color, linewidth=width, marker=marker, markersize=2.5,
+                      label=label, path_effects=outline)
     ax.plot(*path[0], marker="s", color=color, markeredgecolor="black", markersize=7, linestyle="none")
-    ax.plot(*path[-1], marker="X", color=color, markeredgecolor="black", markersize=9, linestyle="none")
+    # Ends above every line: a run whose path another covers still shows where it stopped.
+    ax.plot(*path[-1], marker="X", color=color, markeredgecolor="black", markersize=9, linestyle="none", zorder=5)
     return line
 
 
@@ -224,10 +227,13 @@ def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
     surface = _surface(function)
     figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 5.5))
     _contours(ax, surface, bounds)
-    for (label, run), color in zip(runs.items(), COLORS * 4):
+    for index, ((label, run), color) in enumerate(zip(runs.items(), COLORS * 4)):
         points = path_points(run)
         ended = f"f = {surface.value(points[-1]):.3g} after {len(points) - 1} steps"
-        _draw_path(ax, points, color, f"{label}: {ended}" if label else ended)
+        # Each path a little thinner than the one before, so that paths along the same valley show as
+        # nested bands instead of the last one hiding the others.
+        width = 1.5 + 4.5 * (len(runs) - 1 - index) / max(len(runs) - 1, 1)
+        _draw_path(ax, points, color, f"{label}: {ended}" if label else ended, width)
     ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     ax.set_title(title or f"{surface.name}")
     if path is not None:
