@@ -193,6 +193,7 @@ def minimize(
         extra) or forward / central differences (:mod:`descend.gradients`).
     schedule : callable or float, optional
         Learning rate of step t (t = 1, 2, ...); overrides the optimizer's lr.
+        Asked only for the steps taken: t runs up to ``max_iter`` at most.
         An object with an ``observe(loss)`` method (such as
         :class:`~descend.schedules.ReduceOnPlateau`) is shown the objective
         of each iterate before the next rate is asked for.
@@ -206,9 +207,10 @@ def minimize(
         Most steps to take.
     tol : float or None
         Stop when the gradient norm falls below ``tol`` (with bounds or an L1
-        penalty: the norm of the gradient mapping ``(x - x_next) / lr``, zero
-        exactly at a constrained / composite minimum). ``None`` runs all
-        ``max_iter`` steps.
+        penalty: the norm of the gradient mapping ``(x - x_next) / lr``, with
+        lr the rate of the step that led to x, the optimizer's before the
+        first; zero exactly at a constrained / composite minimum). ``None``
+        runs all ``max_iter`` steps.
     callbacks : callable or sequence of callables
         Each is called with a :class:`StepInfo` after every step; ``True``
         stops the run.
@@ -364,17 +366,20 @@ class _Run:
         history = self.history
         path, losses, rates, room = history.path, history.losses, history.rates, len(history.losses)
         k, row, advance = 0, 0, int(history.keep)
+        # The rate of the last step taken (before the first, the optimizer's): the gradient mapping's, under a
+        # projection. The schedule is asked for the rate of a step only once that step is to be taken.
+        rate = fixed_rate if fixed_rate is not None else self.optimizer.lr
         try:
             while True:
-                if observe is not None:
-                    observe(objective)
-                rate = fixed_rate if fixed_rate is not None else self.rate_of_step(k + 1)
                 if tol is not None and (self.mapping_norm(x, grad, rate) if projects else math.sqrt(grad_sq)) < tol:
                     self.converged, self.message = True, f"gradient norm below tol={tol}"
                     return
                 if k == max_iter:
                     self.message = f"reached max_iter={max_iter}"
                     return
+                if observe is not None:
+                    observe(objective)
+                rate = fixed_rate if fixed_rate is not None else self.rate_of_step(k + 1)
                 k += 1
                 if line_search:
                     found = self.line_search_step(x, objective, grad, rate, k)
@@ -465,7 +470,8 @@ class _Run:
         r"""What ``tol`` is compared with under a projection: zero exactly at a constrained / composite minimum.
 
         The norm of the gradient mapping :math:`\|x - \Pi(x - \gamma g)\| / \gamma`,
-        with :math:`\Pi` the projection above. (Without one it is :math:`\|g\|`,
+        with :math:`\Pi` the projection above and :math:`\gamma` the rate of the
+        last step taken. (Without one it is :math:`\|g\|`,
         which ``descend`` takes from ``grad_sq``.)
         """
         moved = point - rate * full_grad
