@@ -551,7 +551,41 @@ ESTIMATORS = {"GDRegressor": GDRegressor, "GDClassifier": GDClassifier}
 
 
 def load_model(path):
-    """``(estimator, preprocessing dict or None, metadata dict)`` from a model file."""
+    """``(estimator, preprocessing dict or None, metadata dict)`` from a model file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A model file written by ``estimator.save`` or :func:`descend.io.save`.
+
+    Returns
+    -------
+    estimator : GDRegressor or GDClassifier
+        The fitted model.
+    preprocessing : dict or None
+        The preprocessing saved with it (the command line's), or None.
+    metadata : dict
+        The free-form metadata saved with it, ``{}`` when there is none.
+
+    Raises
+    ------
+    ModelFileError
+        When the file is not a descend model this version can read (another format, a newer
+        version, a field missing or malformed).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from descend import GDClassifier
+    >>> from descend.io import load_model
+    >>> X, y = np.array([[-2.0], [-1.0], [1.0], [2.0]]), np.array([0, 0, 1, 1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     GDClassifier().fit(X, y).save(os.path.join(folder, "model.json"), metadata={"rows": 4})
+    ...     model, preprocessing, metadata = load_model(os.path.join(folder, "model.json"))
+    >>> model.predict([[-3.0], [3.0]]), preprocessing, metadata
+    (array([0, 1]), None, {'rows': 4})
+    """
     document = read_document(path)
     try:
         cls = ESTIMATORS[document["estimator"]]
