@@ -76,6 +76,12 @@ def load(path):
 
     Examples
     --------
-    See :func:`save`.
+    >>> import os, tempfile
+    >>> from descend import GDRegressor, load
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     GDRegressor().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]).save(os.path.join(folder, "line.json"))
+    ...     model = load(os.path.join(folder, "line.json"))
+    >>> model.predict([[3.0]]).round(2)  # y = 2x + 1, less the small default L2 penalty
+    array([7.])
     """
     return load_model(path)[0]

@@ -96,6 +96,19 @@ class Optimizer:
     function), ``state_names`` (the state arrays the step takes, in order),
     and implements :meth:`init` (the state: ``"step"``, the count of steps
     taken, and those arrays) and :meth:`hyperparameters`.
+
+    Examples
+    --------
+    Every optimizer is driven the same way, :meth:`init` then :meth:`update`:
+
+    >>> import numpy as np
+    >>> from descend.optimizers import SGD
+    >>> optimizer = SGD(lr=0.1)
+    >>> x = np.array([1.0, -2.0])
+    >>> state = optimizer.init(x)
+    >>> optimizer.update(x, 2 * x, state)  # one step on |x|^2: x <- x - 0.1 * 2x
+    >>> x, state["step"]
+    (array([ 0.8, -1.6]), 1)
     """
 
     name = "optimizer"
