@@ -82,6 +82,9 @@ numpydoc_validation_exclude = {
 }
 # Modules whose docstrings are still prose rather than numpydoc sections: rendered in the reference, but
 # not yet validated. Converting one means removing it here and fixing what the build then reports.
+# These two were being rewritten on other branches (streaming, Dask, loss metrics) when the others were
+# converted: converting them then would only have made merge conflicts. (tests/docs/test_docstrings.py
+# asks every other public class and function for an example.)
 NOT_YET_VALIDATED = ["metrics", "stream"]
 numpydoc_validation_exclude |= {rf"^descend\.{name}\." for name in NOT_YET_VALIDATED}
 
