@@ -78,14 +78,28 @@ def test_no_module_takes_another_modules_private_names():
     assert taken == []
 
 
+def _docstring_lines(node) -> int:
+    """Lines of the docstrings of ``node`` and of the classes and functions within it."""
+    lines = 0
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(inner):
+            first = inner.body[0]
+            lines += first.end_lineno - first.lineno + 1
+    return lines
+
+
 def test_the_parts_are_small():
-    """No class over 300 lines; no function over 80, compiled kernels aside."""
+    """No class over 300 lines of code; no function over 80, compiled kernels aside.
+
+    Docstrings do not count: a numpydoc entry (parameters, returns, raises, examples) is as
+    long as the documentation needs.
+    """
     too_long = []
     for name, (path, tree) in modules().items():
         for node in ast.walk(tree):
             if not isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            length = node.end_lineno - node.lineno + 1
+            length = node.end_lineno - node.lineno + 1 - _docstring_lines(node)
             if isinstance(node, ast.ClassDef) and length > 300:
                 too_long.append(f"class {name}.{node.name}: {length} lines")
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and length > 80:

@@ -6,7 +6,7 @@ import pytest
 from descend import DivergenceError, minimize
 from descend.functions import Bowl, Quadratic, Rosenbrock
 from descend.optimizers import SGD, Adam
-from descend.schedules import ReduceOnPlateau, StepDecay
+from descend.schedules import CosineAnnealing, ReduceOnPlateau, StepDecay
 
 
 def recording(fun):
@@ -105,6 +105,27 @@ def test_plain_callable_schedule_and_lr_override():
     np.testing.assert_allclose(result.lr_history, [0.1, 0.05, 0.1 / 3, 0.025])
     result = minimize(Bowl(), [1.0, 1.0], "momentum", lr=0.01, max_iter=3, tol=None)
     np.testing.assert_allclose(result.lr_history, [0.01] * 3)
+
+
+def test_the_schedule_is_asked_only_for_the_steps_taken():
+    # CosineAnnealing(T_max=max_iter) reaches eta_min = 0 at step max_iter + 1, a step never taken.
+    result = minimize(Bowl(), [1.0, 1.0], "sgd", schedule=CosineAnnealing(0.1, T_max=20), max_iter=20, tol=None)
+    assert result.n_iter == 20 and "max_iter" in result.message
+    np.testing.assert_allclose(result.lr_history, CosineAnnealing(0.1, T_max=20)(np.arange(1, 21)))
+    asked = []
+
+    def schedule(t):
+        asked.append(t)
+        return 0.1
+
+    for kwargs in ({}, {"bounds": (-2.0, 2.0), "tol": 1e-3}, {"line_search": True}):
+        asked.clear()
+        result = minimize(Bowl(), [1.0, 1.0], "sgd", schedule=schedule, max_iter=5, **kwargs)
+        assert asked == list(range(1, result.n_iter + 1)), kwargs
+    # Converging before max_iter asks for no further rate either.
+    asked.clear()
+    result = minimize(Bowl(), [1.0, 1.0], "sgd", schedule=schedule, max_iter=1000, tol=1e-6)
+    assert result.converged and asked == list(range(1, result.n_iter + 1))
 
 
 def test_reduce_on_plateau_lowers_the_rate_when_the_loss_stalls():

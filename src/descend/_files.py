@@ -42,7 +42,32 @@ def atomic_path(path):
 
 
 def write_atomically(path, write) -> None:
-    """Call ``write(stream)`` on a text file that appears at ``path`` only once complete."""
+    """Call ``write(stream)`` on a text file that appears at ``path`` only once complete.
+
+    The text goes to a temporary file in the same folder, renamed to ``path`` when ``write``
+    returns (replacing any old file at once) and removed if it raises.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; its folder must exist.
+    write : callable
+        ``write(stream)`` writes the text to ``stream`` (UTF-8, no newline translation).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder of ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from descend.io import write_atomically
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_atomically(os.path.join(folder, "notes.txt"), lambda stream: stream.write("done\\n"))
+    ...     print(open(os.path.join(folder, "notes.txt")).read().strip())
+    done
+    """
     with atomic_path(path) as temporary:
         with open(temporary, "w", encoding="utf-8", newline="") as stream:
             write(stream)

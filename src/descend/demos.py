@@ -41,7 +41,31 @@ def _least_squares(X, y, alpha=0.0):
 
 
 def housing(console: Console | None = None, plot: str | None = None) -> dict:
-    """House prices on Boston: ISLR's least-squares figures, then a ridge fit judged on held-out data."""
+    """House prices on Boston: ISLR's least-squares figures, then a ridge fit judged on held-out data.
+
+    Parameters
+    ----------
+    console : rich.console.Console, optional
+        Where the report is printed; a new console on the terminal by default.
+    plot : str, optional
+        A file to write the ridge fit's loss curve to.
+
+    Returns
+    -------
+    dict
+        The figures measured, ``lstat_intercept``, ``lstat_slope``, ``all_r2`` (ISLR's section 3.6), and
+        ``"descend"`` and ``"closed form"``, each ``{"mse", "rmse", "r2"}`` of the ridge fit on the test
+        suburbs.
+
+    Examples
+    --------
+    >>> import io
+    >>> from rich.console import Console
+    >>> from descend.demos import housing
+    >>> results = housing(Console(file=io.StringIO()))  # the report, not printed here
+    >>> round(results["lstat_intercept"], 2), round(results["lstat_slope"], 3), round(results["all_r2"], 3)
+    (34.55, -0.95, 0.734)
+    """
     console = console or Console()
     data = load_housing()
     X, y = data.data, data.target
@@ -96,7 +120,31 @@ def housing(console: Console | None = None, plot: str | None = None) -> dict:
 
 
 def stocks(console: Console | None = None, plot: str | None = None) -> dict:
-    """Stock direction on Smarket: ISLR's logistic regression, then technical features, honestly judged."""
+    """Stock direction on Smarket: ISLR's logistic regression, then technical features, honestly judged.
+
+    Parameters
+    ----------
+    console : rich.console.Console, optional
+        Where the report is printed; a new console on the terminal by default.
+    plot : str, optional
+        A file to write the technical-feature model's loss curve to.
+
+    Returns
+    -------
+    dict
+        The figures measured, ``islr_accuracy``, ``always_up_2005``, ``islr_coef``, ``islr_intercept``
+        (ISLR's section 4.7), ``features_accuracy``, ``baseline_accuracy`` and ``confusion`` (rows:
+        actual Down, Up; columns: predicted).
+
+    Examples
+    --------
+    >>> import io
+    >>> from rich.console import Console
+    >>> from descend.demos import stocks
+    >>> results = stocks(Console(file=io.StringIO()))
+    >>> round(results["islr_accuracy"], 2), round(results["features_accuracy"], 3), results["confusion"]
+    (0.56, 0.575, [[19, 92], [15, 126]])
+    """
     console = console or Console()
     frame = load_smarket().frame
     console.print("[bold]Stock direction: S&P 500, 1250 days 2001-2005, target Direction (Up/Down)[/]")
@@ -156,7 +204,7 @@ def stocks(console: Console | None = None, plot: str | None = None) -> dict:
     return results
 
 
-# ISLR (2nd ed.), section 4.6: the Poisson regression's coefficients, to the digits printed.
+#: ISLR (2nd ed.), section 4.6: the Poisson regression's coefficients, to the digits printed.
 BIKES_ISLR = {
     "workingday": 0.0147,
     "temp": 0.7853,
@@ -174,6 +222,24 @@ def bike_design(data: pd.DataFrame) -> pd.DataFrame:
     which the intercept stands for. The columns, in the formula's order:
     ``mnth[Feb]`` .. ``mnth[Dec]``, ``hr[1]`` .. ``hr[23]``, ``workingday``,
     ``temp``, ``weathersit[cloudy/misty]`` .. ``weathersit[heavy rain/snow]``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The predictors, as ``load_bikeshare().data``.
+
+    Returns
+    -------
+    DataFrame
+        The 39 columns, floats, on ``data``'s index.
+
+    Examples
+    --------
+    >>> from descend.datasets import load_bikeshare
+    >>> from descend.demos import bike_design
+    >>> X = bike_design(load_bikeshare().data)
+    >>> X.shape, list(X.columns[:2]), list(X.columns[-2:])
+    ((8645, 39), ['mnth[Feb]', 'mnth[March]'], ['weathersit[light rain/snow]', 'weathersit[heavy rain/snow]'])
     """
     columns = {}
     for name in ("mnth", "hr"):
@@ -195,7 +261,35 @@ def _level_effects(coefficients: pd.Series, name: str) -> pd.Series:
 
 
 def bikes(console: Console | None = None, plot: str | None = None) -> dict:
-    """Bike rentals by the hour: ISLR's Poisson regression, then an 80% prediction interval from two quantile fits."""
+    """Bike rentals by the hour: ISLR's Poisson regression, then an 80% prediction interval from two quantile fits.
+
+    Parameters
+    ----------
+    console : rich.console.Console, optional
+        Where the report is printed; a new console on the terminal by default.
+    plot : str, optional
+        A file to write the monthly and hourly effects (:func:`descend.plot.effects`) to.
+
+    Returns
+    -------
+    dict
+        The figures measured, among them ``coef`` (the coefficients of :data:`BIKES_ISLR`), ``d2``,
+        ``month_effects``, ``hour_effects``, and ``interval``: the two quantile fits against HiGHS, and
+        the interval's ``coverage``, ``width``, ``below`` and ``above`` on held-out hours.
+
+    Examples
+    --------
+    Three seconds of fits, so not run with the other examples (the output is a real run's):
+
+    >>> import io
+    >>> from rich.console import Console
+    >>> from descend.demos import bikes
+    >>> results = bikes(Console(file=io.StringIO()))  # doctest: +SKIP
+    >>> {name: round(value, 4) for name, value in results["coef"].items()}  # doctest: +SKIP
+    {'workingday': 0.0147, 'temp': 0.7853, 'weathersit[cloudy/misty]': -0.0752, 'weathersit[light rain/snow]': -0.5758, 'weathersit[heavy rain/snow]': -0.9263}
+    >>> round(results["interval"]["descend"]["coverage"], 3)  # doctest: +SKIP
+    0.785
+    """
     console = console or Console()
     data = load_bikeshare()
     X, y = bike_design(data.data), data.target.to_numpy(dtype=float)

@@ -2,9 +2,9 @@
 
 __all__ = ["DivergenceError", "EXPLOSION_FACTOR"]
 
-# A loss this many times larger than its starting scale has exploded: the run
-# is diverging, and waiting for the overflow to inf only loses the trail.
-# descend.minimize and the linear models' epoch loop both apply this rule.
+#: A loss this many times larger than its starting scale has exploded: the run
+#: is diverging, and waiting for the overflow to inf only loses the trail.
+#: :func:`descend.minimize` and the linear models' epoch loop both apply this rule.
 EXPLOSION_FACTOR = 1e8
 
 
@@ -15,6 +15,24 @@ class DivergenceError(ValueError):
     :func:`descend.minimize`, ``path`` and ``loss_history`` hold the finite
     iterates before it (rows as in ``OptimizeResult.path``), so the way to
     the blow-up can still be drawn.
+
+    A ``ValueError``, so code that catches bad values catches it too.
+
+    Parameters
+    ----------
+    message : str
+        What happened, and what to try.
+    iteration : int, optional
+        The step at which the divergence was noticed.
+
+    Examples
+    --------
+    >>> from descend import DivergenceError, minimize
+    >>> try:
+    ...     minimize(lambda x: (x @ x, 2 * x), [1.0], "sgd", lr=1.5)
+    ... except DivergenceError as error:
+    ...     print(error.iteration, len(error.path), error.loss_history[-1])
+    14 15 268435456.0
     """
 
     def __init__(self, message: str, iteration: int | None = None):

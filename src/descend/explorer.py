@@ -41,15 +41,42 @@ FunctionName = Enum("FunctionName", {name: name for name in FUNCTION_NAMES}, typ
 OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZER_NAMES}, type=str)
 
 
+def slider_targets() -> dict:
+    """``{slider: [optimizer names]}``: the optimizers each of the page's sliders changes.
+
+    The momentum slider changes the optimizers named for momentum, those
+    whose default momentum is above 0 (``momentum``, ``nesterov``): ``sgd``
+    and ``rmsprop`` have a momentum parameter too, but stay plain, as their
+    names promise. The beta sliders change the optimizers with ``betas``
+    (the Adam family). The page names them next to each slider.
+
+    Returns
+    -------
+    dict
+        ``{"momentum": [...], "beta1": [...], "beta2": [...]}``, each list in
+        :data:`descend.optimizers.OPTIMIZER_NAMES` order.
+
+    Examples
+    --------
+    >>> from descend.explorer import slider_targets
+    >>> slider_targets()["momentum"]
+    ['momentum', 'nesterov']
+    """
+    defaults = {name: get_optimizer(name).get_params() for name in OPTIMIZER_NAMES}
+    with_momentum = [name for name, params in defaults.items() if params.get("momentum", 0.0) > 0]
+    with_betas = [name for name, params in defaults.items() if "betas" in params]
+    return {"momentum": with_momentum, "beta1": with_betas, "beta2": with_betas}
+
+
 def _optimizer(name: str, lr: float, momentum=None, beta1=None, beta2=None):
-    """Optimizer ``name`` at ``lr``, with each slider value it has a hyperparameter for.
+    """Optimizer ``name`` at ``lr``, with each slider value that :func:`slider_targets` says changes it.
 
     A value the optimizer rejects (nesterov without momentum) is its own ValueError.
     """
     optimizer = get_optimizer(name, lr=lr)
     params = optimizer.get_params()
     sliders = {}
-    if momentum is not None and "momentum" in params:
+    if momentum is not None and name in slider_targets()["momentum"]:
         sliders["momentum"] = momentum
     if "betas" in params and (beta1 is not None or beta2 is not None):
         default1, default2 = params["betas"]
@@ -142,7 +169,7 @@ def create_app():
     @app.get("/api/names")
     def names():
         # The page builds its menus from these, so a new function or optimizer shows up by itself.
-        return {"functions": list(FUNCTION_NAMES), "optimizers": list(OPTIMIZER_NAMES)}
+        return {"functions": list(FUNCTION_NAMES), "optimizers": list(OPTIMIZER_NAMES), "sliders": slider_targets()}
 
     @app.get("/api/surface")
     def surface(function: FunctionName = Query(...)):

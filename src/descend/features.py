@@ -18,14 +18,32 @@ def technical_features(returns, *, lags: int = 5, window: int = 5) -> pd.DataFra
 
     Parameters
     ----------
-    returns : Series of daily returns in percent (like Smarket's ``Today``).
-    lags : how many previous days' returns, as ``lag_1`` .. ``lag_<lags>``.
-    window : days in the moving average ``ma``, the volatility ``vol``
+    returns : Series or array-like
+        Daily returns in percent (like Smarket's ``Today``).
+    lags : int
+        How many previous days' returns, as ``lag_1`` .. ``lag_<lags>``.
+    window : int
+        Days in the moving average ``ma``, the volatility ``vol``
         (standard deviation) and the rate of change ``roc`` (the percent
         change of the price index over the window).
 
-    The first ``max(lags, window + 1)`` rows have missing values (not enough
-    history) and should be dropped.
+    Returns
+    -------
+    DataFrame
+        One row per day (a fresh 0, 1, ... index), the columns ``lag_1`` ..
+        ``lag_<lags>``, ``ma``, ``vol``, ``roc``. The first
+        ``max(lags, window + 1)`` rows have missing values (not enough
+        history) and should be dropped.
+
+    Examples
+    --------
+    >>> from descend.features import technical_features
+    >>> features = technical_features([1.0, -0.5, 0.2, 0.4, -1.0, 0.3], lags=2, window=2)
+    >>> features.dropna().round(3)  # day t sees the returns up to day t - 1
+       lag_1  lag_2    ma    vol    roc
+    3    0.2   -0.5 -0.15  0.495 -0.301
+    4    0.4    0.2  0.30  0.141  0.601
+    5   -1.0    0.4 -0.30  0.990 -0.604
     """
     returns = pd.Series(returns, dtype=float).reset_index(drop=True)
     past = returns.shift(1)  # what was known at the close of the day before

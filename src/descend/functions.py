@@ -29,7 +29,25 @@ __all__ = [
 
 
 class Surface:
-    """A differentiable test function; subclasses define value and grad."""
+    """A differentiable test function; subclasses define value and grad.
+
+    Called on a point of shape ``(dim,)``, it returns ``(value, gradient)``,
+    the form :func:`descend.minimize` takes (a ValueError for another shape).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.functions import Surface
+    >>> class Cone(Surface):
+    ...     name = "cone"
+    ...     minima = np.array([[0.0, 0.0]])
+    ...     def value(self, x):
+    ...         return np.hypot(x[0], x[1])
+    ...     def grad(self, x):
+    ...         return np.asarray(x) / np.hypot(x[0], x[1])
+    >>> Cone()([3.0, 4.0])
+    (5.0, array([0.6, 0.8]))
+    """
 
     name = "surface"
     dim = 2
@@ -39,9 +57,33 @@ class Surface:
     start = np.array([-1.5, 1.5])
 
     def value(self, x):
+        """The function's value.
+
+        Parameters
+        ----------
+        x : ndarray of shape (dim,) or (dim, ...)
+            A point, or a stack of points along the trailing axes.
+
+        Returns
+        -------
+        float or ndarray
+            The value, one per point of a stack.
+        """
         raise NotImplementedError
 
     def grad(self, x) -> np.ndarray:
+        """The function's gradient.
+
+        Parameters
+        ----------
+        x : ndarray of shape (dim,) or (dim, ...)
+            A point, or a stack of points along the trailing axes.
+
+        Returns
+        -------
+        ndarray of the shape of x
+            The gradient at each point.
+        """
         raise NotImplementedError
 
     def __call__(self, x) -> tuple[float, np.ndarray]:
@@ -58,6 +100,16 @@ class Bowl(Surface):
     r""":math:`f(x, y) = x^2 + 2y^2`, the seed tutorial's elongated bowl.
 
     Minimum 0 at (0, 0); curvatures 2 and 4 (condition number 2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.functions import Bowl
+    >>> f = Bowl()
+    >>> f([1.0, 1.0])
+    (3.0, array([2., 4.]))
+    >>> f.value(np.array([[0.0, 1.0], [1.0, 1.0]]))  # two points (0, 1) and (1, 1), stacked
+    array([2., 3.])
     """
 
     name = "bowl"
@@ -78,6 +130,27 @@ class Quadratic(Surface):
     When A is positive definite the minimum is :math:`x^* = A^{-1} b` with
     value :math:`-\tfrac12 b^\top x^*`; the Hessian is A everywhere, so the
     gradient's Lipschitz constant is A's largest eigenvalue.
+
+    Parameters
+    ----------
+    A : array-like of shape (n, n)
+        The symmetric matrix, finite.
+    b : array-like of shape (n,), optional
+        The linear term; zeros by default.
+
+    Raises
+    ------
+    ValueError
+        When A is not square, not symmetric or not finite, or b has the wrong shape.
+
+    Examples
+    --------
+    >>> from descend.functions import Quadratic
+    >>> f = Quadratic([[2.0, 0.0], [0.0, 4.0]], [2.0, 4.0])
+    >>> f.minima, f.min_value
+    (array([[1., 1.]]), -3.0)
+    >>> f([0.0, 0.0])
+    (0.0, array([-2., -4.]))
     """
 
     name = "quadratic"
@@ -118,7 +191,20 @@ class Quadratic(Surface):
         return np.einsum("ij,j...->i...", self.A, x) - self.b.reshape((-1,) + (1,) * (x.ndim - 1))
 
     def hvp(self, x, v):
-        """Hessian-vector product: A v."""
+        """Hessian-vector product: A v.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n,)
+            The point (the Hessian is A everywhere).
+        v : ndarray of shape (n,)
+            The vector.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            A v.
+        """
         return self.A @ v
 
     def __repr__(self) -> str:
@@ -130,6 +216,22 @@ class Rosenbrock(Surface):
 
     Minimum 0 at :math:`(a, a^2)`. Rosenbrock 1960, *An Automatic Method
     for Finding the Greatest or Least Value of a Function*.
+
+    Parameters
+    ----------
+    a : float
+        Where the minimum lies, :math:`(a, a^2)`.
+    b : float
+        The steepness of the valley's walls.
+
+    Examples
+    --------
+    >>> from descend.functions import Rosenbrock
+    >>> f = Rosenbrock()
+    >>> f(f.start)  # the classic start (-1.5, 2)
+    (12.5, array([-155.,  -50.]))
+    >>> f.minima
+    array([[1., 1.]])
     """
 
     name = "rosenbrock"
@@ -157,6 +259,12 @@ class Beale(Surface):
     Minimum 0 at (3, 0.5); flat plateaus and steep walls.
     Beale 1958, *On an iterative method for finding a local minimum of a
     function of more than one variable*.
+
+    Examples
+    --------
+    >>> from descend.functions import Beale
+    >>> Beale()([3.0, 0.5])[0]
+    0.0
     """
 
     name = "beale"
@@ -184,6 +292,13 @@ class Himmelblau(Surface):
 
     Minimum 0 at (3, 2), (-2.805118, 3.131313), (-3.779310, -3.283186) and
     (3.584428, -1.848127). Himmelblau 1972, *Applied Nonlinear Programming*.
+
+    Examples
+    --------
+    >>> from descend.functions import Himmelblau
+    >>> f = Himmelblau()
+    >>> f.value(f.minima.T).round(12)  # the four minima, as a stack of points
+    array([0., 0., 0., 0.])
     """
 
     name = "himmelblau"
@@ -209,6 +324,12 @@ class Booth(Surface):
     r""":math:`f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2`, a tilted quadratic.
 
     Minimum 0 at (1, 3).
+
+    Examples
+    --------
+    >>> from descend.functions import Booth
+    >>> Booth()([1.0, 3.0])
+    (0.0, array([0., 0.]))
     """
 
     name = "booth"
@@ -226,11 +347,34 @@ class Booth(Surface):
 
 
 _NAMED = {cls.name: cls for cls in (Bowl, Rosenbrock, Beale, Himmelblau, Booth)}
+#: The names :func:`get_function` knows.
 FUNCTION_NAMES = tuple(_NAMED)
 
 
 def get_function(name: str) -> Surface:
-    """A named 2-D test surface: one of :data:`FUNCTION_NAMES`."""
+    """A named 2-D test surface: one of :data:`FUNCTION_NAMES`.
+
+    Parameters
+    ----------
+    name : str
+        The surface's name, any case.
+
+    Returns
+    -------
+    Surface
+        A new instance, with its default parameters.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+
+    Examples
+    --------
+    >>> from descend.functions import get_function
+    >>> get_function("Rosenbrock")
+    Rosenbrock(a=1.0, b=100.0)
+    """
     key = str(name).strip().lower()
     if key not in _NAMED:
         raise ValueError(f"Unknown function {name!r}; valid names are: {', '.join(FUNCTION_NAMES)}")

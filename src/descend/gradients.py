@@ -60,7 +60,33 @@ def _check_jac(jac) -> bool | str:
 def value_and_grad(fun: Callable, jac=True) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """``fun`` as a function ``x -> (value, gradient)``, the gradient from ``jac`` (see the module's docstring).
 
-    With ``jac=True`` that is ``fun`` itself.
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> (value, gradient)`` with ``jac=True``; ``fun(x) -> value`` with a name.
+    jac : True or str
+        ``True`` or one of :data:`JAC_NAMES`.
+
+    Returns
+    -------
+    callable
+        ``x -> (value, gradient)``; with ``jac=True``, ``fun`` itself.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``jac``.
+    ImportError
+        For ``jac="autograd"`` without the autograd package.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.gradients import value_and_grad
+    >>> both = value_and_grad(lambda x: float(x @ x + x[0]), "3-point")
+    >>> value, grad = both(np.array([1.0, 2.0]))
+    >>> value, grad.round(6)
+    (6.0, array([3., 4.]))
     """
     jac = _check_jac(jac)
     if jac is True:
@@ -81,7 +107,31 @@ def value_and_grad(fun: Callable, jac=True) -> Callable[[np.ndarray], tuple[floa
 
 
 def fun_calls_per_point(jac, n: int) -> int:
-    """How many calls of ``fun`` one ``(value, gradient)`` costs at a point of ``n`` coordinates."""
+    """How many calls of ``fun`` one ``(value, gradient)`` costs at a point of ``n`` coordinates.
+
+    Parameters
+    ----------
+    jac : True or str
+        ``True`` or one of :data:`JAC_NAMES`.
+    n : int
+        The number of coordinates.
+
+    Returns
+    -------
+    int
+        1 for ``True`` and ``"autograd"``, n + 1 for ``"2-point"``, 2n + 1 for ``"3-point"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``jac``.
+
+    Examples
+    --------
+    >>> from descend.gradients import fun_calls_per_point
+    >>> fun_calls_per_point(True, 3), fun_calls_per_point("2-point", 3), fun_calls_per_point("3-point", 3)
+    (1, 4, 7)
+    """
     jac = _check_jac(jac)
     if jac == "2-point":
         return n + 1
@@ -108,7 +158,31 @@ def _steps(x: np.ndarray, power: float) -> np.ndarray:
 def forward_differences(fun: Callable, x: np.ndarray, value: float | None = None) -> np.ndarray:
     r""":math:`g_i = (f(x + h_i e_i) - f(x)) / ((x_i + h_i) - x_i)`, :math:`h_i = \sqrt\epsilon s_i \max(1, |x_i|)`.
 
-    ``fun(x) -> value``; ``value`` is :math:`f(x)` when already known (saves a call).
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> value``, a number.
+    x : array-like, 1-D
+        The point.
+    value : float, optional
+        :math:`f(x)` when already known (saves a call).
+
+    Returns
+    -------
+    ndarray
+        The differences, one per coordinate (float, of ``x``'s precision when it is float).
+
+    Raises
+    ------
+    TypeError
+        When ``fun`` returns a pair or an array rather than a number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.gradients import forward_differences
+    >>> forward_differences(lambda x: float(x @ x + x[0]), np.array([1.0, 2.0])).round(6)
+    array([3., 4.])
     """
     x = np.asarray(x, dtype=np.result_type(x, float))
     value = _value(fun, x.copy(), "2-point") if value is None else value
@@ -124,8 +198,33 @@ def forward_differences(fun: Callable, x: np.ndarray, value: float | None = None
 def central_differences(fun: Callable, x: np.ndarray, value: float | None = None) -> np.ndarray:
     r""":math:`g_i = (f(x + h_i e_i) - f(x - h_i e_i)) / ((x_i + h_i) - (x_i - h_i))`.
 
-    With :math:`h_i = \epsilon^{1/3} s_i \max(1, |x_i|)`. ``fun(x) -> value``; ``value``,
-    :math:`f(x)`, is not needed (the signature is :func:`forward_differences`').
+    With :math:`h_i = \epsilon^{1/3} s_i \max(1, |x_i|)`.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> value``, a number.
+    x : array-like, 1-D
+        The point.
+    value : float, optional
+        :math:`f(x)`; not needed here (the signature is :func:`forward_differences`').
+
+    Returns
+    -------
+    ndarray
+        The differences, one per coordinate.
+
+    Raises
+    ------
+    TypeError
+        When ``fun`` returns a pair or an array rather than a number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.gradients import central_differences
+    >>> central_differences(lambda x: float(x @ x + x[0]), np.array([1.0, 2.0])).round(8)
+    array([3., 4.])
     """
     x = np.asarray(x, dtype=np.result_type(x, float))
     grad, _ = _central(lambda point: _value(fun, point, "3-point"), x, _steps(x, 1 / 3))
@@ -154,6 +253,35 @@ class GradientCheck:
     differences' own error as estimated, ``relative_error`` each coordinate's disagreement beyond it
     (see :func:`check_gradient`); ``worst`` is the coordinate where that is largest and
     ``max_relative_error`` its value; ``ok`` says it is at most ``rtol``.
+    ``str`` gives a one-line verdict.
+
+    Parameters
+    ----------
+    ok : bool
+        Whether ``max_relative_error`` <= ``rtol``.
+    max_relative_error : float
+        The largest relative error.
+    worst : int
+        The coordinate where it is.
+    rtol : float
+        The tolerance checked against.
+    x : ndarray
+        The point.
+    analytic : ndarray
+        The gradient ``fun`` returned.
+    numeric : ndarray
+        The central differences.
+    numeric_error : ndarray
+        The differences' estimated error, per coordinate.
+    relative_error : ndarray
+        Each coordinate's relative error.
+
+    Examples
+    --------
+    >>> from descend.gradients import check_gradient
+    >>> check = check_gradient(lambda x: (float(x @ x), x), [1.0, 2.0])  # half the gradient
+    >>> check.ok, check.worst, round(check.max_relative_error, 4)
+    (False, 1, 0.5)
     """
 
     ok: bool
@@ -191,8 +319,38 @@ def check_gradient(fun: Callable, x, *, rtol: float = 1e-4) -> GradientCheck:
     gradient is below what differences resolve (at a minimum; at a kink, where they resolve nothing)
     every gradient within :math:`e_i` passes: check away from those points.
 
-    Costs :math:`4n + 1` calls of ``fun``. Returns a :class:`GradientCheck`; ``ok`` when the worst
-    :math:`r_i \le` ``rtol``. ``print`` it for a one-line verdict.
+    Costs :math:`4n + 1` calls of ``fun``.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> (value, gradient)``.
+    x : array-like, 1-D
+        Where to check, away from minima and kinks.
+    rtol : float
+        The largest relative error that passes, > 0.
+
+    Returns
+    -------
+    GradientCheck
+        ``ok`` when the worst :math:`r_i \le` ``rtol``; ``print`` it for a one-line verdict.
+
+    Raises
+    ------
+    TypeError
+        When ``fun`` is not callable or does not return a pair.
+    ValueError
+        For an empty, non-finite or not 1-D ``x``, a bad ``rtol``, or a gradient of the wrong
+        shape or not finite.
+
+    Examples
+    --------
+    >>> from descend import check_gradient
+    >>> from descend.functions import Rosenbrock
+    >>> check_gradient(Rosenbrock(), [-1.0, 1.0]).ok
+    True
+    >>> print(check_gradient(lambda x: (float(x @ x), -2 * x), [1.0, 2.0]))  # the wrong sign
+    the gradient DISAGREES with central differences: worst at coordinate 1, analytic -4, central differences 4 (error about 1.5e-09), relative error 2 (rtol 0.0001)
     """
     if not callable(fun):
         raise TypeError(f"fun must be callable, returning (value, gradient); got {type(fun).__name__}")

@@ -14,12 +14,74 @@ __all__ = ["save", "load", "load_model", "ModelFileError", "FORMAT", "VERSION", 
 
 
 def save(estimator, path, *, preprocessing=None, metadata=None) -> None:
-    """Write a fitted estimator (and, for the command line, its preprocessing) to ``path``."""
+    """Write a fitted estimator (and, for the command line, its preprocessing) to ``path``.
+
+    The same as ``estimator.save(path, ...)``; the file appears only once complete.
+
+    Parameters
+    ----------
+    estimator : GDRegressor or GDClassifier
+        A fitted model.
+    path : str or path-like
+        Where to write the JSON model file (its folder must exist).
+    preprocessing : dict, optional
+        How to turn raw data into the model's X (``TablePreprocessor.to_dict()``, as the command line saves).
+    metadata : dict, optional
+        Free-form JSON data kept with the model (training data, metrics, date).
+
+    Raises
+    ------
+    TypeError
+        For an object that is not a GDRegressor or GDClassifier.
+    ValueError
+        For an estimator not fitted yet.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from descend import GDRegressor, load
+    >>> from descend.io import save
+    >>> X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([1.0, 3.0, 5.0, 7.0])
+    >>> model = GDRegressor(optimizer="sgd").fit(X, y)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save(model, os.path.join(folder, "line.json"), metadata={"data": "y = 2x + 1"})
+    ...     again = load(os.path.join(folder, "line.json"))
+    >>> bool(np.array_equal(again.predict(X), model.predict(X)))
+    True
+    """
     if not isinstance(estimator, (GDRegressor, GDClassifier)):
         raise TypeError(f"only GDRegressor and GDClassifier can be saved, not {type(estimator).__name__}")
     estimator.save(path, preprocessing=preprocessing, metadata=metadata)
 
 
 def load(path):
-    """A fitted GDRegressor or GDClassifier from a model file written by ``save``."""
+    """A fitted GDRegressor or GDClassifier from a model file written by ``save``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A model file.
+
+    Returns
+    -------
+    GDRegressor or GDClassifier
+        The fitted model, predicting as the one saved. (:func:`load_model` also returns the
+        file's preprocessing and metadata.)
+
+    Raises
+    ------
+    ModelFileError
+        When the file is not a descend model this version can read.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from descend import GDRegressor, load
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     GDRegressor().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]).save(os.path.join(folder, "line.json"))
+    ...     model = load(os.path.join(folder, "line.json"))
+    >>> model.predict([[3.0]]).round(2)  # y = 2x + 1, less the small default L2 penalty
+    array([7.])
+    """
     return load_model(path)[0]

@@ -48,7 +48,29 @@ __all__ = [
 
 @register_jitable
 def squared_error(p, y):
-    r""":math:`\tfrac12 (p - y)^2`, derivative :math:`p - y` (scikit-learn's SGD convention)."""
+    r"""Squared error :math:`\tfrac12 (p - y)^2`, derivative :math:`p - y` (scikit-learn's SGD convention).
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import squared_error
+    >>> squared_error(np.array([3.0, 0.0]), np.array([1.0, 1.0]))
+    (array([2. , 0.5]), array([ 2., -1.]))
+    """
     r = p - y
     return 0.5 * r * r, r
 
@@ -58,7 +80,31 @@ def huber(p, y, epsilon):
     r"""Huber: :math:`\tfrac12 r^2` for :math:`|r| \le \epsilon`, else
     :math:`\epsilon (|r| - \tfrac12 \epsilon)`, with :math:`r = p - y`;
     derivative :math:`\operatorname{clip}(r, -\epsilon, \epsilon)`. Huber 1964,
-    *Robust Estimation of a Location Parameter*."""
+    *Robust Estimation of a Location Parameter*.
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target.
+    epsilon : float
+        Where the loss turns from quadratic to linear, :math:`\epsilon > 0`.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import huber
+    >>> huber(np.array([3.0, 1.5]), np.array([1.0, 1.0]), 1.0)
+    (array([1.5  , 0.125]), array([1. , 0.5]))
+    """
     r = p - y
     a = np.abs(r)
     c = np.minimum(a, epsilon)
@@ -71,7 +117,30 @@ def log_loss(p, y):
     :math:`-y\, \sigma(-y p)`, for :math:`y = \pm 1`. Both from one
     :math:`e = e^{-|z|}`, :math:`z = y p`, which never overflows:
     :math:`\log(1 + e^{-z}) = \max(-z, 0) + \log(1 + e)` and
-    :math:`\sigma(-z) = e / (1 + e)` for :math:`z \ge 0`, :math:`1 / (1 + e)` below."""
+    :math:`\sigma(-z) = e / (1 + e)` for :math:`z \ge 0`, :math:`1 / (1 + e)` below.
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target :math:`\pm 1`.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import log_loss
+    >>> value, slope = log_loss(np.array([0.0, 2.0, -30.0]), 1.0)
+    >>> value.round(4), slope.round(4)
+    (array([ 0.6931,  0.1269, 30.    ]), array([-0.5   , -0.1192, -1.    ]))
+    """
     z = y * p
     e = np.exp(-np.abs(z))
     numerator = e + (z < 0.0) * (1.0 - e)
@@ -82,7 +151,33 @@ def log_loss(p, y):
 def hinge(p, y, smoothing=0.0):
     r"""Hinge :math:`\max(0, 1 - y p)`, subgradient :math:`-y` where
     :math:`y p \le 1` (as scikit-learn's SGD), else 0. Cortes & Vapnik 1995.
-    With ``smoothing`` h > 0, its Moreau envelope (:func:`ramp_envelope` of :math:`1 - y p`)."""
+    With ``smoothing`` h > 0, its Moreau envelope (:func:`ramp_envelope` of :math:`1 - y p`).
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target :math:`\pm 1`.
+    smoothing : float
+        Width h >= 0 of the Moreau envelope that smooths the kink; 0 (the default) for the loss itself.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative (a subgradient) in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import hinge
+    >>> hinge(np.array([0.5, 2.0]), 1.0)
+    (array([0.5, 0. ]), array([-1., -0.]))
+    >>> hinge(np.array([0.5, -1.0]), 1.0, 0.1)  # smoothed: u - h/2 beyond h
+    (array([0.45, 1.95]), array([-1., -1.]))
+    """
     if smoothing > 0.0:
         value, slope = ramp_envelope(1.0 - y * p, smoothing)
         return value, -y * slope
@@ -96,7 +191,30 @@ def ramp_envelope(u, h):
     0 for :math:`u \le 0`, :math:`u^2 / (2h)` up to h, :math:`u - h/2` beyond; its slope
     :math:`\operatorname{clip}(u / h, 0, 1)`. Smooth, and below the kinked function by at most h/2:
     what full-batch fits of the losses built on it (hinge, perceptron, epsilon-insensitive; the
-    quantile loss has its own) minimize, for smaller and smaller h (descend.linear._trainer)."""
+    quantile loss has its own) minimize, for smaller and smaller h (descend.linear._trainer).
+
+    Parameters
+    ----------
+    u : float or ndarray
+        Where to take the envelope.
+    h : float
+        Its width, > 0.
+
+    Returns
+    -------
+    value : float or ndarray
+        The envelope at u, element-wise.
+    slope : float or ndarray
+        Its derivative, :math:`\operatorname{clip}(u / h, 0, 1)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import ramp_envelope
+    >>> value, slope = ramp_envelope(np.array([-1.0, 0.05, 1.0]), 0.1)
+    >>> value.round(4), slope
+    (array([-0.    ,  0.0125,  0.95  ]), array([0. , 0.5, 1. ]))
+    """
     g = np.minimum(np.maximum(u / h, 0.0), 1.0)
     return g * u - 0.5 * h * g * g, g
 
@@ -106,7 +224,29 @@ def modified_huber(p, y):
     r"""Modified Huber: with :math:`u = \max(0, 1 - y p)`, :math:`u^2` for :math:`u \le 2`, else
     :math:`4(u - 1)` (:math:`-4 y p`): the squared hinge, linear beyond :math:`y p < -1`. Derivative
     :math:`-2 y \min(u, 2)`. Zhang 2004, *Solving large scale linear prediction problems using
-    stochastic gradient descent algorithms*; scikit-learn's ``"modified_huber"``."""
+    stochastic gradient descent algorithms*; scikit-learn's ``"modified_huber"``.
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target :math:`\pm 1`.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import modified_huber
+    >>> modified_huber(np.array([-2.0, 0.0, 2.0]), 1.0)
+    (array([8., 1., 0.]), array([-4., -2., -0.]))
+    """
     u = np.maximum(1.0 - y * p, 0.0)
     c = np.minimum(u, 2.0)
     return c * (2.0 * u - c), -2.0 * y * c
@@ -114,7 +254,29 @@ def modified_huber(p, y):
 
 @register_jitable
 def squared_hinge(p, y):
-    r"""Squared hinge :math:`\max(0, 1 - y p)^2`, derivative :math:`-2 y \max(0, 1 - y p)`."""
+    r"""Squared hinge :math:`\max(0, 1 - y p)^2`, derivative :math:`-2 y \max(0, 1 - y p)`.
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target :math:`\pm 1`.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import squared_hinge
+    >>> squared_hinge(np.array([0.5, 2.0]), 1.0)
+    (array([0.25, 0.  ]), array([-1., -0.]))
+    """
     u = np.maximum(1.0 - y * p, 0.0)
     return u * u, -2.0 * y * u
 
@@ -122,7 +284,31 @@ def squared_hinge(p, y):
 @register_jitable
 def perceptron(p, y, smoothing=0.0):
     r"""Perceptron :math:`\max(0, -y p)`, subgradient :math:`-y` where :math:`y p \le 0` (scikit-learn's:
-    the hinge at threshold 0). Rosenblatt 1958. Smoothed: :func:`ramp_envelope` of :math:`-y p`."""
+    the hinge at threshold 0). Rosenblatt 1958. Smoothed: :func:`ramp_envelope` of :math:`-y p`.
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target :math:`\pm 1`.
+    smoothing : float
+        Width h >= 0 of the Moreau envelope that smooths the kink; 0 (the default) for the loss itself.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative (a subgradient) in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import perceptron
+    >>> perceptron(np.array([-0.5, 0.5]), 1.0)
+    (array([0.5, 0. ]), array([-1., -0.]))
+    """
     if smoothing > 0.0:
         value, slope = ramp_envelope(-y * p, smoothing)
         return value, -y * slope
@@ -134,7 +320,34 @@ def perceptron(p, y, smoothing=0.0):
 def epsilon_insensitive(p, y, epsilon, smoothing=0.0):
     r""":math:`\max(0, |p - y| - \epsilon)`, subgradient :math:`\operatorname{sign}(p - y)` outside the
     tube, 0 inside: the loss of support vector regression (Vapnik 1995). Smoothed:
-    :func:`ramp_envelope` of :math:`|p - y| - \epsilon` (both kinks smoothed when :math:`\epsilon > 0`)."""
+    :func:`ramp_envelope` of :math:`|p - y| - \epsilon` (both kinks smoothed when :math:`\epsilon > 0`).
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target.
+    epsilon : float
+        Half-width :math:`\epsilon \ge 0` of the tube where the loss is 0.
+    smoothing : float
+        Width h >= 0 of the Moreau envelope that smooths the kink; 0 (the default) for the loss itself.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative (a subgradient) in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import epsilon_insensitive
+    >>> value, slope = epsilon_insensitive(np.array([1.5, 1.05]), 1.0, 0.1)
+    >>> value.round(4), slope
+    (array([0.4, 0. ]), array([1., 0.]))
+    """
     r = p - y
     if smoothing > 0.0:
         value, slope = ramp_envelope(np.abs(r) - epsilon, smoothing)
@@ -145,7 +358,32 @@ def epsilon_insensitive(p, y, epsilon, smoothing=0.0):
 @register_jitable
 def squared_epsilon_insensitive(p, y, epsilon):
     r""":math:`\max(0, |p - y| - \epsilon)^2`, derivative :math:`2 \operatorname{sign}(p - y) \max(0, |p - y|
-    - \epsilon)` (scikit-learn's, without a half)."""
+    - \epsilon)` (scikit-learn's, without a half).
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target.
+    epsilon : float
+        Half-width :math:`\epsilon \ge 0` of the tube where the loss is 0.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import squared_epsilon_insensitive
+    >>> value, slope = squared_epsilon_insensitive(np.array([1.5, 1.05]), 1.0, 0.1)
+    >>> value.round(4), slope.round(4)
+    (array([0.16, 0.  ]), array([0.8, 0. ]))
+    """
     r = p - y
     excess = np.maximum(np.abs(r) - epsilon, 0.0)
     return excess * excess, 2.0 * np.sign(r) * excess
@@ -162,7 +400,34 @@ def quantile(p, y, tau, smoothing=0.0):
     with :math:`g = \operatorname{clip}(r / h, \tau - 1, \tau)`, the value :math:`g r - h g^2 / 2` and the
     derivative :math:`-g`; quadratic within :math:`h` of the kink, smooth with curvature :math:`1/h`,
     and below the pinball loss by at most :math:`h \max(\tau, 1 - \tau)^2 / 2`. Full-batch fits
-    minimize it for smaller and smaller h (descend.linear._trainer)."""
+    minimize it for smaller and smaller h (descend.linear._trainer).
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score :math:`p = w^\top x + b`.
+    y : float or ndarray
+        The target.
+    tau : float
+        The quantile :math:`\tau`, in (0, 1).
+    smoothing : float
+        Width h >= 0 of the Moreau envelope that smooths the kink; 0 (the default) for the loss itself.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative (a subgradient) in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import quantile
+    >>> value, slope = quantile(np.array([0.0, 2.0]), 1.0, 0.9)  # under the target costs 9 times more
+    >>> value.round(4), slope.round(4)
+    (array([0.9, 0.1]), array([-0.9,  0.1]))
+    """
     r = y - p
     if smoothing > 0.0:
         g = np.minimum(np.maximum(r / smoothing, tau - 1.0), tau)
@@ -179,7 +444,30 @@ def poisson(eta, y):
     r"""Half the Poisson deviance of the mean :math:`\mu = e^\eta` (log link), :math:`y \log(y / \mu)
     - y + \mu`, with :math:`0 \log 0 = 0`; derivative in the linear predictor :math:`\eta`:
     :math:`\mu - y`. Its mean over the rows is scikit-learn's ``PoissonRegressor`` objective up to a
-    constant (McCullagh & Nelder 1989)."""
+    constant (McCullagh & Nelder 1989).
+
+    Parameters
+    ----------
+    eta : float or ndarray
+        The linear predictor :math:`\eta = w^\top x + b`, the log of the mean.
+    y : float or ndarray
+        The target, a count >= 0.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in :math:`\eta`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import poisson
+    >>> value, slope = poisson(np.array([0.0, np.log(2.0)]), 2.0)  # zero at the target's mean
+    >>> value.round(4), slope.round(4)
+    (array([0.3863, 0.    ]), array([-1.,  0.]))
+    """
     mu = np.exp(eta)
     return y * (np.log(np.maximum(y, TINY)) - eta) - y + mu, mu - y
 
@@ -187,7 +475,30 @@ def poisson(eta, y):
 @register_jitable
 def gamma(eta, y):
     r"""Half the Gamma deviance of :math:`\mu = e^\eta`, :math:`\log(\mu / y) + y / \mu - 1`
-    (:math:`y > 0`); derivative in :math:`\eta`: :math:`1 - y / \mu`."""
+    (:math:`y > 0`); derivative in :math:`\eta`: :math:`1 - y / \mu`.
+
+    Parameters
+    ----------
+    eta : float or ndarray
+        The linear predictor :math:`\eta = w^\top x + b`, the log of the mean.
+    y : float or ndarray
+        The target, > 0.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in :math:`\eta`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import gamma
+    >>> value, slope = gamma(np.array([0.0, np.log(2.0)]), 2.0)
+    >>> value.round(4), slope.round(4)
+    (array([0.3069, 0.    ]), array([-1.,  0.]))
+    """
     ratio = y * np.exp(-eta)
     return eta - np.log(y) + ratio - 1.0, 1.0 - ratio
 
@@ -203,7 +514,32 @@ def tweedie(eta, y, power):
 
     derivative in :math:`\eta`: :math:`\mu^{2-q} - y\, \mu^{1-q}`. :math:`q = 0` is the squared
     error of :math:`\mu`; :math:`1 < q < 2`, the compound Poisson-Gamma of claims and rain, takes
-    zeros; :math:`q > 2` positive targets only. Jørgensen 1987."""
+    zeros; :math:`q > 2` positive targets only. Jørgensen 1987.
+
+    Parameters
+    ----------
+    eta : float or ndarray
+        The linear predictor :math:`\eta = w^\top x + b`, the log of the mean.
+    y : float or ndarray
+        The target (>= 0 for :math:`q < 2`, > 0 from 2 on).
+    power : float
+        The Tweedie power q, not 1 or 2.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in :math:`\eta`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import tweedie
+    >>> value, slope = tweedie(np.array([0.0, np.log(4.0)]), 2.0, 1.5)
+    >>> value.round(4), slope.round(4)
+    (array([0.3431, 0.3431]), array([-1.,  1.]))
+    """
     a = np.exp(eta * (1.0 - power))
     b = np.exp(eta * (2.0 - power))
     value = np.power(y, 2.0 - power) / ((1.0 - power) * (2.0 - power)) - y * a / (1.0 - power) + b / (2.0 - power)
@@ -217,6 +553,30 @@ def softmax_cross_entropy(scores, label, out):
     Writes the derivative :math:`\operatorname{softmax}(s)_k - [k = y]` into
     ``out`` and returns the loss. The largest score is subtracted first so
     that no exponential overflows.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_classes,)
+        The scores :math:`s_k` of the classes.
+    label : int
+        The index y of the true class.
+    out : ndarray of shape (n_classes,)
+        Written: the derivative of the loss in each score.
+
+    Returns
+    -------
+    float
+        The loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import softmax_cross_entropy
+    >>> out = np.empty(3)
+    >>> round(float(softmax_cross_entropy(np.array([1.0, 2.0, 3.0]), 2, out)), 4)
+    0.4076
+    >>> out.round(4)  # the probabilities, less 1 at the true class
+    array([ 0.09  ,  0.2447, -0.3348])
     """
     top = scores[0]
     for k in range(1, scores.shape[0]):
@@ -250,6 +610,29 @@ class Loss:
     the objective stops falling). ``parameter`` is the one number the loss
     takes (epsilon, the quantile, Tweedie's power), 0 for the others;
     ``power`` the log-link losses' Tweedie power (None for the others).
+
+    Parameters
+    ----------
+    name : str
+        The loss's name, a key of :data:`LOSSES`.
+    code : int
+        The number by which the compiled engine picks it (:func:`loss_and_derivative`).
+    curvature : float
+        The bound on its second derivative in the score.
+    smooth : bool
+        Whether its derivative is continuous.
+    parameter : float
+        Its one number (epsilon, the quantile, Tweedie's power); 0 for none.
+    power : float or None
+        The Tweedie power of a log-link loss; None for the others.
+
+    Examples
+    --------
+    >>> from descend.losses import LOSSES
+    >>> LOSSES["log_loss"]
+    Loss(name='log_loss', code=2, curvature=0.25, smooth=True, parameter=0.0, power=None)
+    >>> LOSSES["poisson"].for_targets(10.0).curvature  # counts up to 10
+    10.0
     """
 
     name: str
@@ -271,7 +654,18 @@ class Loss:
         return self.power is not None
 
     def for_targets(self, largest_target: float) -> "Loss":
-        """This loss with the curvature of a log-link loss at targets up to ``largest_target``."""
+        r"""This loss with the curvature of a log-link loss at targets up to ``largest_target``.
+
+        Parameters
+        ----------
+        largest_target : float
+            The largest target :math:`y` of the data.
+
+        Returns
+        -------
+        Loss
+            A log-link loss with ``curvature`` :math:`\max(|y|, 10^{-12})^{2-q}`; any other loss unchanged.
+        """
         if not self.log_link:
             return self
         scale = max(abs(float(largest_target)), 1e-12) ** (2.0 - self.power)
@@ -287,8 +681,33 @@ class Loss:
 def loss_and_derivative(p, y, code, parameters):
     """(loss, derivative in the score) of the loss of ``code``, on numbers in compiled code or
     element-wise on arrays: the one place the engine's loops and the NumPy path find a loss.
-    ``parameters``: the loss's own (epsilon, the quantile or the power), then its smoothing (of the
-    losses with kinks; 0 for none)."""
+
+    Parameters
+    ----------
+    p : float or ndarray
+        The score (the linear predictor for the log-link losses).
+    y : float or ndarray
+        The target.
+    code : int
+        The loss's :attr:`Loss.code`.
+    parameters : sequence of two floats
+        The loss's own number (epsilon, the quantile or the power), then its smoothing (of the
+        losses with kinks; 0 for none).
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss.
+    derivative : float or ndarray
+        Its derivative in the score.
+
+    Examples
+    --------
+    >>> from descend.losses import get_loss, loss_and_derivative
+    >>> huber = get_loss("huber", epsilon=1.0)
+    >>> [float(v) for v in loss_and_derivative(3.0, 1.0, huber.code, (huber.parameter, 0.0))]
+    [1.5, 1.0]
+    """
     if code == SQUARED_ERROR:
         return squared_error(p, y)
     if code == HUBER:
@@ -316,6 +735,7 @@ def loss_and_derivative(p, y, code, parameters):
     return tweedie(p, y, parameters[0])
 
 
+#: Every loss by name, with its curvature bound (see :class:`Loss`).
 LOSSES = {
     "squared_error": Loss("squared_error", SQUARED_ERROR, 1.0),
     "huber": Loss("huber", HUBER, 1.0),
@@ -332,8 +752,10 @@ LOSSES = {
     "perceptron": Loss("perceptron", PERCEPTRON, 1.0, smooth=False),
     "multinomial": Loss("multinomial", MULTINOMIAL, 0.5),
 }
+#: The losses of :class:`~descend.GDRegressor`.
 REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive", "quantile",
                      "poisson", "gamma", "tweedie")
+#: The binary losses of :class:`~descend.GDClassifier` (which also takes ``"multinomial"``).
 CLASSIFICATION_LOSSES = ("log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron")
 #: The losses whose score is the log of the prediction.
 LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
@@ -341,9 +763,32 @@ LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
 
 def check_targets(loss: Loss, y, where=None) -> None:
     """Refuse targets outside the loss's domain, naming the first bad one: counts (>= 0) for Poisson
-    and Tweedie between 1 and 2, positive values for Gamma and Tweedie from 2 on. ``where``, for a
-    1-D ``y``: a function from a row's place in ``y`` to how the message names it (the command line
-    names the row of the file); by default ``y[i]``."""
+    and Tweedie between 1 and 2, positive values for Gamma and Tweedie from 2 on.
+
+    Parameters
+    ----------
+    loss : Loss
+        The loss (any loss but the log-link ones takes every target).
+    y : array-like
+        The targets.
+    where : callable, optional
+        For a 1-D ``y``: a function from a row's place in ``y`` to how the message names it (the
+        command line names the row of the file); by default ``y[i]``.
+
+    Raises
+    ------
+    ValueError
+        When a target lies outside the loss's domain.
+
+    Examples
+    --------
+    >>> from descend.losses import check_targets, get_loss
+    >>> check_targets(get_loss("poisson"), [0, 3, 1])
+    >>> check_targets(get_loss("gamma"), [2.0, 0.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: loss='gamma' needs positive targets (> 0); y[1] = 0
+    """
     if not loss.log_link or loss.power == 0:
         return
     y = np.asarray(y)
@@ -358,8 +803,35 @@ def check_targets(loss: Loss, y, where=None) -> None:
 
 
 def get_loss(name: str, *, epsilon: float = 0.1, quantile: float = 0.5, power: float = 1.5) -> Loss:
-    """The loss ``name`` with its parameter: ``epsilon`` for Huber and the insensitive losses,
-    ``quantile`` for the pinball loss, ``power`` for Tweedie (1 is Poisson, 2 Gamma)."""
+    """The loss ``name`` with its parameter.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`LOSSES`.
+    epsilon : float
+        For Huber and the (squared) epsilon-insensitive losses.
+    quantile : float
+        For the pinball loss, ``"quantile"``.
+    power : float
+        For ``"tweedie"``: 1 is Poisson's deviance, 2 Gamma's (named ``"tweedie"`` all the same).
+
+    Returns
+    -------
+    Loss
+        The loss, its ``parameter`` set.
+
+    Raises
+    ------
+    KeyError
+        For a name not in :data:`LOSSES`.
+
+    Examples
+    --------
+    >>> from descend.losses import get_loss
+    >>> get_loss("quantile", quantile=0.9)
+    Loss(name='quantile', code=10, curvature=1.0, smooth=False, parameter=0.9, power=None)
+    """
     loss = LOSSES[name]
     if name == "tweedie" and power in (1.0, 2.0):
         loss = LOSSES["poisson" if power == 1.0 else "gamma"]

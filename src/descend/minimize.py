@@ -63,11 +63,51 @@ def squared_norm(g: np.ndarray) -> float:
 
 @dataclass
 class OptimizeResult:
-    """What :func:`minimize` returns.
+    r"""What :func:`minimize` returns.
 
     ``path[k]`` is the iterate after step k (``path[0]`` is ``x0``) and
     ``loss_history[k]`` the objective there, penalty included;
-    ``lr_history[k-1]`` is the learning rate of step k.
+    ``lr_history[k-1]`` is the learning rate of step k. With ``record=False``
+    the three hold the last row only.
+
+    Parameters
+    ----------
+    x : ndarray
+        The last iterate.
+    fun : float
+        The objective there, penalty included.
+    grad : ndarray
+        The gradient there (with the L2 part of the penalty).
+    n_iter : int
+        The number of steps taken.
+    n_fev : int
+        The number of calls of ``fun`` (finite differences and line-search trials included).
+    converged : bool
+        Whether the ``tol`` test stopped the run.
+    message : str
+        Why the run stopped.
+    loss_history : ndarray of shape (n_iter + 1,)
+        The objective at each iterate.
+    path : ndarray of shape (n_iter + 1, n)
+        The iterates, ``x0`` first.
+    lr_history : ndarray of shape (n_iter,)
+        The learning rate of each step.
+
+    Examples
+    --------
+    Plain gradient descent on :math:`\lVert x \rVert^2` with rate 1/4 halves x at every step:
+
+    >>> from descend import minimize
+    >>> result = minimize(lambda x: (x @ x, 2 * x), [3.0, -4.0], "sgd", lr=0.25, max_iter=3, tol=None)
+    >>> result
+    OptimizeResult(converged=False, message='reached max_iter=3', n_iter=3, fun=0.390625, x=[ 0.375 -0.5  ])
+    >>> result.path
+    array([[ 3.   , -4.   ],
+           [ 1.5  , -2.   ],
+           [ 0.75 , -1.   ],
+           [ 0.375, -0.5  ]])
+    >>> result.loss_history, result.lr_history, result.n_fev
+    (array([25.      ,  6.25    ,  1.5625  ,  0.390625]), array([0.25, 0.25, 0.25]), 4)
     """
 
     x: np.ndarray
@@ -91,7 +131,32 @@ class OptimizeResult:
 @dataclass(frozen=True)
 class StepInfo:
     """What a callback sees after step ``iteration``: the new iterate ``x``,
-    the objective ``value`` and gradient norm there, and the ``lr`` used."""
+    the objective ``value`` and gradient norm there, and the ``lr`` used.
+
+    Parameters
+    ----------
+    iteration : int
+        The step just taken, from 1.
+    x : ndarray
+        The iterate after it (a copy).
+    value : float
+        The objective there, penalty included.
+    grad_norm : float
+        The norm of the gradient there.
+    lr : float
+        The learning rate of the step.
+
+    Examples
+    --------
+    >>> from descend import minimize
+    >>> seen = []
+    >>> result = minimize(lambda x: (x @ x, 2 * x), [1.0], "sgd", lr=0.25, max_iter=5, tol=None,
+    ...                   callbacks=lambda info: seen.append(info) or info.iteration == 2)
+    >>> seen[-1]
+    StepInfo(iteration=2, x=array([0.25]), value=0.0625, grad_norm=0.5, lr=0.25)
+    >>> result.message
+    'stopped by a callback at iteration 2'
+    """
 
     iteration: int
     x: np.ndarray
@@ -193,6 +258,7 @@ def minimize(
         extra) or forward / central differences (:mod:`descend.gradients`).
     schedule : callable or float, optional
         Learning rate of step t (t = 1, 2, ...); overrides the optimizer's lr.
+        Asked only for the steps taken: t runs up to ``max_iter`` at most.
         An object with an ``observe(loss)`` method (such as
         :class:`~descend.schedules.ReduceOnPlateau`) is shown the objective
         of each iterate before the next rate is asked for.
@@ -206,9 +272,10 @@ def minimize(
         Most steps to take.
     tol : float or None
         Stop when the gradient norm falls below ``tol`` (with bounds or an L1
-        penalty: the norm of the gradient mapping ``(x - x_next) / lr``, zero
-        exactly at a constrained / composite minimum). ``None`` runs all
-        ``max_iter`` steps.
+        penalty: the norm of the gradient mapping ``(x - x_next) / lr``, with
+        lr the rate of the step that led to x, the optimizer's before the
+        first; zero exactly at a constrained / composite minimum). ``None``
+        runs all ``max_iter`` steps.
     callbacks : callable or sequence of callables
         Each is called with a :class:`StepInfo` after every step; ``True``
         stops the run.
@@ -226,7 +293,9 @@ def minimize(
 
     Returns
     -------
-    OptimizeResult (its ``n_fev`` counts the calls of ``fun``)
+    OptimizeResult
+        The last iterate, why the run stopped, and the rows of the run; its
+        ``n_fev`` counts the calls of ``fun``.
 
     Raises
     ------
@@ -234,6 +303,30 @@ def minimize(
         When a value or gradient stops being finite, or the objective grows
         past ``EXPLOSION_FACTOR`` times its starting scale. Its ``path`` and
         ``loss_history`` hold the finite iterates up to there.
+    ValueError
+        For a bad argument (an empty or non-finite ``x0``, bounds that exclude
+        it, a negative ``max_iter``, ``line_search`` with another optimizer,
+        a schedule's rate that is not finite and > 0, ...), or a value or
+        gradient that is not finite at ``x0``.
+    TypeError
+        For an argument of the wrong type (``fun`` not callable or not
+        returning a pair, a penalty that is not one, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend import minimize
+    >>> def fun(x):  # (x - 1)'(x - 1) and its gradient
+    ...     return float((x - 1) @ (x - 1)), 2 * (x - 1)
+    >>> result = minimize(fun, [0.0, 0.0], "sgd", lr=0.1)
+    >>> result.converged, result.n_iter, result.x.round(6)
+    (True, 67, array([1., 1.]))
+    >>> minimize(fun, [0.0, 0.0], "sgd", lr=0.1, bounds=(-0.5, 0.5)).x  # projected
+    array([0.5, 0.5])
+    >>> minimize(fun, [0.0, 0.0], "sgd", lr=1.5)
+    Traceback (most recent call last):
+    ...
+    descend.exceptions.DivergenceError: diverged at iteration 14: the objective grew from 2 to 5.36871e+08. Try a smaller learning rate.
     """
     run = _Run(fun, x0, optimizer, jac, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search, record)
     try:
@@ -364,17 +457,20 @@ class _Run:
         history = self.history
         path, losses, rates, room = history.path, history.losses, history.rates, len(history.losses)
         k, row, advance = 0, 0, int(history.keep)
+        # The rate of the last step taken (before the first, the optimizer's): the gradient mapping's, under a
+        # projection. The schedule is asked for the rate of a step only once that step is to be taken.
+        rate = fixed_rate if fixed_rate is not None else self.optimizer.lr
         try:
             while True:
-                if observe is not None:
-                    observe(objective)
-                rate = fixed_rate if fixed_rate is not None else self.rate_of_step(k + 1)
                 if tol is not None and (self.mapping_norm(x, grad, rate) if projects else math.sqrt(grad_sq)) < tol:
                     self.converged, self.message = True, f"gradient norm below tol={tol}"
                     return
                 if k == max_iter:
                     self.message = f"reached max_iter={max_iter}"
                     return
+                if observe is not None:
+                    observe(objective)
+                rate = fixed_rate if fixed_rate is not None else self.rate_of_step(k + 1)
                 k += 1
                 if line_search:
                     found = self.line_search_step(x, objective, grad, rate, k)
@@ -465,7 +561,8 @@ class _Run:
         r"""What ``tol`` is compared with under a projection: zero exactly at a constrained / composite minimum.
 
         The norm of the gradient mapping :math:`\|x - \Pi(x - \gamma g)\| / \gamma`,
-        with :math:`\Pi` the projection above. (Without one it is :math:`\|g\|`,
+        with :math:`\Pi` the projection above and :math:`\gamma` the rate of the
+        last step taken. (Without one it is :math:`\|g\|`,
         which ``descend`` takes from ``grad_sq``.)
         """
         moved = point - rate * full_grad

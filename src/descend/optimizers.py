@@ -96,6 +96,19 @@ class Optimizer:
     function), ``state_names`` (the state arrays the step takes, in order),
     and implements :meth:`init` (the state: ``"step"``, the count of steps
     taken, and those arrays) and :meth:`hyperparameters`.
+
+    Examples
+    --------
+    Every optimizer is driven the same way, :meth:`init` then :meth:`update`:
+
+    >>> import numpy as np
+    >>> from descend.optimizers import SGD
+    >>> optimizer = SGD(lr=0.1)
+    >>> x = np.array([1.0, -2.0])
+    >>> state = optimizer.init(x)
+    >>> optimizer.update(x, 2 * x, state)  # one step on |x|^2: x <- x - 0.1 * 2x
+    >>> x, state["step"]
+    (array([ 0.8, -1.6]), 1)
     """
 
     name = "optimizer"
@@ -105,7 +118,18 @@ class Optimizer:
     state_names: tuple[str, ...] = ()
 
     def init(self, x: np.ndarray) -> dict[str, Any]:
-        """Return the state for parameters shaped like ``x``."""
+        """Return the state for parameters shaped like ``x``.
+
+        Parameters
+        ----------
+        x : ndarray
+            The parameters (only their shape and dtype are used).
+
+        Returns
+        -------
+        dict
+            ``"step"`` (0, the count of steps taken) and the arrays of :attr:`state_names`.
+        """
         raise NotImplementedError
 
     def hyperparameters(self) -> tuple:
@@ -113,7 +137,19 @@ class Optimizer:
         raise NotImplementedError
 
     def update(self, x: np.ndarray, grad: np.ndarray, state: dict, lr: float | None = None) -> None:
-        """Take one step: change ``x`` and ``state`` in place; ``lr`` None means ``self.lr``."""
+        """Take one step: change ``x`` and ``state`` in place.
+
+        Parameters
+        ----------
+        x : ndarray
+            The parameters, changed in place.
+        grad : ndarray
+            The gradient at ``x``.
+        state : dict
+            The state from :meth:`init`, changed in place.
+        lr : float, optional
+            The learning rate of this step; None means ``self.lr``.
+        """
         state["step"] += 1
         arrays = tuple([state[name] for name in self.state_names])
         # A plain tuple: the compiled step is entered faster with one than with a named tuple.
@@ -122,13 +158,37 @@ class Optimizer:
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The hyperparameters, as passed to ``__init__``.
 
-        ``deep`` is scikit-learn's signature; an optimizer holds no estimators, so it changes nothing.
+        Parameters
+        ----------
+        deep : bool
+            scikit-learn's signature; an optimizer holds no estimators, so it changes nothing.
+
+        Returns
+        -------
+        dict
+            ``{name: value}`` for every parameter of ``__init__``.
         """
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
         return {name: getattr(self, name) for name in names}
 
     def set_params(self, **params) -> "Optimizer":
-        """Change hyperparameters (validated again); lets a grid search tune ``optimizer__lr``."""
+        """Change hyperparameters (validated again); lets a grid search tune ``optimizer__lr``.
+
+        Parameters
+        ----------
+        **params
+            Hyperparameters by name, as ``__init__`` takes them.
+
+        Returns
+        -------
+        Optimizer
+            ``self``.
+
+        Raises
+        ------
+        ValueError
+            For a name the optimizer does not have, or a value it rejects.
+        """
         unknown = set(params) - set(self.get_params())
         if unknown:
             raise ValueError(f"{type(self).__name__} has no hyperparameter(s) {sorted(unknown)}")
@@ -194,6 +254,30 @@ class SGD(Optimizer):
     of speeding up the convergence of iteration methods*); the Nesterov form
     is Sutskever, Martens, Dahl & Hinton 2013, *On the importance of
     initialization and momentum in deep learning*, eq. (3)-(4).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    momentum : float
+        Momentum :math:`\mu` in [0, 1); 0 is plain gradient descent.
+    dampening : float
+        Dampening :math:`\tau` of the momentum buffer: :math:`b_t = \mu b_{t-1} + (1 - \tau) g_t`.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+    nesterov : bool
+        Nesterov momentum: step along :math:`g_t + \mu b_t` (needs momentum > 0 and no dampening).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.optimizers import SGD
+    >>> opt = SGD(lr=0.1, momentum=0.9)
+    >>> x = np.array([1.0, -2.0])
+    >>> state = opt.init(x)
+    >>> opt.update(x, 2 * x, state)  # one step on f(x) = |x|^2
+    >>> x
+    array([ 0.8, -1.6])
     """
 
     name = "sgd"
@@ -253,6 +337,25 @@ class Adagrad(Optimizer):
     with learning-rate decay :math:`\eta`. Duchi, Hazan & Singer 2011,
     *Adaptive Subgradient Methods for Online Learning and Stochastic
     Optimization*, JMLR 12.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    lr_decay : float
+        The rate at step t is :math:`\gamma / (1 + (t - 1)\,\text{lr\_decay})`.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+    initial_accumulator_value : float
+        Starting value of the sum of squared gradients.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+
+    Examples
+    --------
+    >>> from descend.optimizers import Adagrad
+    >>> Adagrad(lr=0.01)  # doctest: +ELLIPSIS
+    Adagrad(lr=0.01, ...)
     """
 
     name = "adagrad"
@@ -317,6 +420,27 @@ class RMSprop(Optimizer):
     Hinton, Srivastava & Swersky 2012, *Neural Networks for Machine Learning*,
     lecture 6e; the centered form is Graves 2013, *Generating Sequences With
     Recurrent Neural Networks*, eq. (38)-(45).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    alpha : float
+        Smoothing constant :math:`\alpha` of the running mean of squared gradients.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+    momentum : float
+        Momentum on the scaled step, in [0, 1); 0 (the default) is plain RMSprop.
+    centered : bool
+        Divide by the running variance of the gradient (the mean square less the squared mean) instead.
+
+    Examples
+    --------
+    >>> from descend.optimizers import RMSprop
+    >>> RMSprop(lr=0.01)  # doctest: +ELLIPSIS
+    RMSprop(lr=0.01, ...)
     """
 
     name = "rmsprop"
@@ -385,6 +509,36 @@ class Adam(Optimizer):
     torch does); AMSGrad is Reddi, Kale & Kumar 2018, *On the Convergence of
     Adam and Beyond*, Algorithm 2; decoupled weight decay is Loshchilov &
     Hutter 2019 (see :class:`AdamW`).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    betas : tuple of two floats
+        :math:`(\beta_1, \beta_2)`, each in [0, 1): decay rates of the running means of the gradient and of its square.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+    amsgrad : bool
+        Divide by the largest second moment seen so far (AMSGrad).
+    decoupled_weight_decay : bool
+        Apply ``weight_decay`` to the weights directly (AdamW's rule) rather than through the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.optimizers import Adam
+    >>> opt = Adam(lr=0.1)
+    >>> x = np.array([1.0, -2.0])
+    >>> state = opt.init(x)
+    >>> opt.update(x, 2 * x, state)  # the first step moves each coordinate by lr
+    >>> x
+    array([ 0.9, -1.9])
+    >>> from descend import minimize
+    >>> from descend.functions import Rosenbrock
+    >>> minimize(Rosenbrock(), [-1.5, 2.0], Adam(lr=0.05), max_iter=10_000, tol=1e-8).x.round(6)
+    array([1., 1.])
     """
 
     name = "adam"
@@ -422,6 +576,25 @@ class AdamW(Adam):
     gradient (where Adam's scaling would weaken it for coordinates with large
     gradients). Loshchilov & Hutter 2019, *Decoupled Weight Decay
     Regularization*, Algorithm 2. The rest is :class:`Adam`.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    betas : tuple of two floats
+        :math:`(\beta_1, \beta_2)`, each in [0, 1): decay rates of the running means of the gradient and of its square.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        Decoupled weight decay :math:`\lambda` >= 0: :math:`x \leftarrow (1 - \gamma\lambda) x` before the step.
+    amsgrad : bool
+        Divide by the largest second moment seen so far (AMSGrad).
+
+    Examples
+    --------
+    >>> from descend.optimizers import AdamW
+    >>> AdamW(lr=0.01)  # doctest: +ELLIPSIS
+    AdamW(lr=0.01, ...)
     """
 
     name = "adamw"
@@ -471,6 +644,27 @@ class NAdam(Optimizer):
 
     with momentum decay :math:`\psi`. Dozat 2016, *Incorporating Nesterov
     Momentum into Adam*, Algorithm 2.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    betas : tuple of two floats
+        :math:`(\beta_1, \beta_2)`, each in [0, 1): decay rates of the running means of the gradient and of its square.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+    momentum_decay : float
+        :math:`\psi`, the decay of the momentum schedule :math:`\mu_t = \beta_1 (1 - 0.5 \cdot 0.96^{t\psi})`.
+    decoupled_weight_decay : bool
+        Apply ``weight_decay`` to the weights directly (AdamW's rule) rather than through the gradient.
+
+    Examples
+    --------
+    >>> from descend.optimizers import NAdam
+    >>> NAdam(lr=0.01)  # doctest: +ELLIPSIS
+    NAdam(lr=0.01, ...)
     """
 
     name = "nadam"
@@ -525,6 +719,23 @@ class Adamax(Optimizer):
 
     Kingma & Ba 2015, *Adam: A Method for Stochastic Optimization*, section
     7.1, Algorithm 2 (with :math:`\epsilon` inside the max, as torch does).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    betas : tuple of two floats
+        :math:`(\beta_1, \beta_2)`, each in [0, 1): decay rates of the running means of the gradient and of its square.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+
+    Examples
+    --------
+    >>> from descend.optimizers import Adamax
+    >>> Adamax(lr=0.01)  # doctest: +ELLIPSIS
+    Adamax(lr=0.01, ...)
     """
 
     name = "adamax"
@@ -574,6 +785,23 @@ class Adadelta(Optimizer):
 
     Zeiler 2012, *ADADELTA: An Adaptive Learning Rate Method*, Algorithm 1
     (torch's lr :math:`\gamma` scales the step; 1.0 is the paper's method).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    rho : float
+        Decay rate :math:`\rho` of the running means of squared gradients and squared updates.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+
+    Examples
+    --------
+    >>> from descend.optimizers import Adadelta
+    >>> Adadelta(lr=0.01)  # doctest: +ELLIPSIS
+    Adadelta(lr=0.01, ...)
     """
 
     name = "adadelta"
@@ -641,6 +869,25 @@ class RAdam(Optimizer):
 
     Liu, Jiang, He, Chen, Liu, Gao & Han 2020, *On the Variance of the
     Adaptive Learning Rate and Beyond*, Algorithm 2.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    betas : tuple of two floats
+        :math:`(\beta_1, \beta_2)`, each in [0, 1): decay rates of the running means of the gradient and of its square.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+    decoupled_weight_decay : bool
+        Apply ``weight_decay`` to the weights directly (AdamW's rule) rather than through the gradient.
+
+    Examples
+    --------
+    >>> from descend.optimizers import RAdam
+    >>> RAdam(lr=0.01)  # doctest: +ELLIPSIS
+    RAdam(lr=0.01, ...)
     """
 
     name = "radam"
@@ -688,9 +935,30 @@ OPTIMIZER_CLASSES = tuple(dict.fromkeys(cls for cls, _ in _NAMED.values()))
 def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Optimizer:
     """An optimizer from a name (``"adam"``, ``"momentum"``, ...) or an instance.
 
-    Keyword arguments override the named method's hyperparameters, e.g.
-    ``get_optimizer("momentum", lr=0.01)``; an instance is returned as it is
-    and takes no keywords.
+    Parameters
+    ----------
+    optimizer : str or Optimizer
+        A name of :data:`OPTIMIZER_NAMES`, or an instance, returned as it is.
+    **hyperparameters
+        Override the named method's hyperparameters (not allowed with an instance).
+
+    Returns
+    -------
+    Optimizer
+        A new instance for a name; the instance itself otherwise.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a bad hyperparameter value.
+    TypeError
+        For hyperparameters given with an instance, or an optimizer that is neither.
+
+    Examples
+    --------
+    >>> from descend.optimizers import get_optimizer
+    >>> get_optimizer("momentum", lr=0.01)
+    SGD(lr=0.01, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False)
     """
     if isinstance(optimizer, Optimizer):
         if hyperparameters:

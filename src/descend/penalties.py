@@ -41,12 +41,58 @@ def soft_threshold(w: np.ndarray, threshold: float) -> np.ndarray:
 
     Written as :math:`w - \operatorname{clip}(w, -\text{threshold}, \text{threshold})`,
     the same numbers, but the zeros come out as +0.0 rather than -0.0.
+
+    Parameters
+    ----------
+    w : ndarray
+        The coordinates.
+    threshold : float
+        How far each moves towards 0, >= 0.
+
+    Returns
+    -------
+    ndarray
+        The thresholded coordinates; ``w`` is not modified.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.penalties import soft_threshold
+    >>> soft_threshold(np.array([-2.0, 0.3, 1.5]), 0.5)
+    array([-1.5,  0. ,  1. ])
     """
     return w - np.clip(w, -threshold, threshold)
 
 
 class ElasticNet:
-    r""":math:`\alpha (\rho \lVert w\rVert_1 + \tfrac12 (1-\rho) \lVert w\rVert_2^2)`."""
+    r"""Elastic net :math:`\alpha (\rho \lVert w\rVert_1 + \tfrac12 (1-\rho) \lVert w\rVert_2^2)`.
+
+    Parameters
+    ----------
+    alpha : float
+        The penalty's weight :math:`\alpha` >= 0.
+    l1_ratio : float
+        The share :math:`\rho` of the L1 norm, in [0, 1] (1 is :class:`L1`, 0 is :class:`L2`).
+
+    Raises
+    ------
+    ValueError
+        For a negative ``alpha`` or an ``l1_ratio`` outside [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.penalties import ElasticNet
+    >>> penalty = ElasticNet(alpha=0.1, l1_ratio=0.5)
+    >>> w = np.array([1.0, -2.0])
+    >>> penalty.value(w)  # 0.05 * 3 + 0.5 * 0.05 * 5
+    0.275
+    >>> penalty.smooth_grad(w)
+    array([ 0.05, -0.1 ])
+    >>> penalty.prox(w, 1.0)  # each coordinate 0.05 closer to 0
+    >>> w
+    array([ 0.95, -1.95])
+    """
 
     def __init__(self, alpha: float = 1e-4, l1_ratio: float = 0.15):
         self.alpha = check_nonnegative("alpha", alpha)
@@ -63,14 +109,47 @@ class ElasticNet:
         return self.alpha * (1.0 - self.l1_ratio)
 
     def value(self, w: np.ndarray) -> float:
+        """The penalty at ``w``.
+
+        Parameters
+        ----------
+        w : ndarray
+            The weights.
+
+        Returns
+        -------
+        float
+            :math:`R(w)`.
+        """
         return self.l1 * float(np.abs(w).sum()) + 0.5 * self.l2 * float(w @ w)
 
     def smooth_grad(self, w: np.ndarray) -> np.ndarray:
-        """Gradient of the L2 part (the L1 part goes through :meth:`prox`)."""
+        r"""Gradient of the L2 part (the L1 part goes through :meth:`prox`).
+
+        Parameters
+        ----------
+        w : ndarray
+            The weights.
+
+        Returns
+        -------
+        ndarray
+            :math:`\alpha (1 - \rho) w`, a new array.
+        """
         return self.l2 * w
 
     def prox(self, w: np.ndarray, step: float) -> None:
-        """Apply the proximal step of the L1 part for step size ``step``, in place."""
+        r"""Apply the proximal step of the L1 part for step size ``step``, in place.
+
+        Soft-thresholding by :math:`\gamma \alpha \rho`; nothing without an L1 part.
+
+        Parameters
+        ----------
+        w : ndarray
+            The weights, overwritten.
+        step : float
+            The step size :math:`\gamma` of the gradient step just taken.
+        """
         if self.l1 > 0:
             w[...] = soft_threshold(w, step * self.l1)
 
@@ -85,7 +164,31 @@ class ElasticNet:
 
 
 class L1(ElasticNet):
-    r"""Lasso penalty :math:`\alpha \lVert w \rVert_1` (Tibshirani 1996)."""
+    r"""Lasso penalty :math:`\alpha \lVert w \rVert_1` (Tibshirani 1996).
+
+    Parameters
+    ----------
+    alpha : float
+        The penalty's weight :math:`\alpha` >= 0.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``alpha``.
+
+    Examples
+    --------
+    The minimum of :math:`\tfrac12 \lVert x \rVert^2 - b^\top x + 0.1 \lVert x \rVert_1` is
+    ``soft_threshold(b, 0.1)``, an exact zero where :math:`|b_i| \le 0.1`:
+
+    >>> import numpy as np
+    >>> from descend import minimize
+    >>> from descend.functions import Quadratic
+    >>> from descend.penalties import L1
+    >>> f = Quadratic(np.eye(2), np.array([1.0, 0.05]))
+    >>> minimize(f, [0.0, 0.0], "sgd", lr=0.5, penalty=L1(0.1)).x.round(4)
+    array([0.9, 0. ])
+    """
 
     def __init__(self, alpha: float = 1e-4):
         super().__init__(alpha, l1_ratio=1.0)
@@ -95,7 +198,25 @@ class L1(ElasticNet):
 
 
 class L2(ElasticNet):
-    r"""Ridge penalty :math:`\tfrac12 \alpha \lVert w \rVert_2^2` (Hoerl & Kennard 1970)."""
+    r"""Ridge penalty :math:`\tfrac12 \alpha \lVert w \rVert_2^2` (Hoerl & Kennard 1970).
+
+    Parameters
+    ----------
+    alpha : float
+        The penalty's weight :math:`\alpha` >= 0.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``alpha``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.penalties import L2
+    >>> L2(0.5).value(np.array([1.0, 2.0]))
+    1.25
+    """
 
     def __init__(self, alpha: float = 1e-4):
         super().__init__(alpha, l1_ratio=0.0)
@@ -104,11 +225,42 @@ class L2(ElasticNet):
         return f"L2(alpha={self.alpha!r})"
 
 
+#: The names :func:`get_penalty` knows.
 PENALTY_NAMES = ("l1", "l2", "elasticnet")
 
 
 def get_penalty(name: str | ElasticNet | None, alpha: float = 1e-4, l1_ratio: float = 0.15) -> ElasticNet | None:
-    """A penalty from a name (``None``, "l1", "l2", "elasticnet") or an instance."""
+    """A penalty from a name (``None``, "l1", "l2", "elasticnet") or an instance.
+
+    Parameters
+    ----------
+    name : str, ElasticNet or None
+        A name of :data:`PENALTY_NAMES` (any case), or a penalty (returned as it is), or None.
+    alpha : float
+        The weight of a named penalty.
+    l1_ratio : float
+        The L1 share of ``"elasticnet"`` (the others ignore it).
+
+    Returns
+    -------
+    ElasticNet or None
+        The penalty (an :class:`L1`, :class:`L2` or :class:`ElasticNet`), or None for None.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a bad ``alpha`` or ``l1_ratio``.
+    TypeError
+        For anything else than a name, a penalty or None.
+
+    Examples
+    --------
+    >>> from descend.penalties import get_penalty
+    >>> get_penalty("L1", alpha=0.01)
+    L1(alpha=0.01)
+    >>> get_penalty("elasticnet", alpha=0.01, l1_ratio=0.5)
+    ElasticNet(alpha=0.01, l1_ratio=0.5)
+    """
     if name is None or isinstance(name, ElasticNet):
         return name
     if not isinstance(name, str):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["loss_curve", "paths", "compare_optimizers", "learning_rate_grid", "animate_paths", "run_paths",
-           "trace", "save_figure", "height_grid", "path_points", "effects"]
+           "trace", "save_figure", "height_grid", "spans_decades", "path_points", "effects"]
 
 COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:gray",
           "tab:olive", "tab:cyan", "black", "gold"]
@@ -32,7 +32,29 @@ def _pyplot():
 
 
 def save_figure(figure, path) -> None:
-    """Save atomically, in the format the suffix names (png, svg, pdf, ...)."""
+    """Save atomically, in the format the suffix names (png, svg, pdf, ...).
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+    path : str or path-like
+        Where; the file appears only once complete (120 dpi, tight bounding box).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder of ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from descend.plot import effects, save_figure
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_figure(effects({"a": {"x": 1.0}}), os.path.join(folder, "effects.svg"))
+    ...     os.listdir(folder)
+    ['effects.svg']
+    """
     from ._files import atomic_path
 
     with atomic_path(path) as temporary:
@@ -55,6 +77,31 @@ def loss_curve(runs, *, title="Training loss", path=None, ax=None, show_lr=True)
     (``loss_history``), or a history dict with ``loss`` and optionally
     ``val_loss`` and ``lr``. Validation curves are dashed, with a marker at
     the best epoch; the learning rate of a single run goes on a second axis.
+
+    Parameters
+    ----------
+    runs : run or dict
+        One run, or ``{label: run}``.
+    title : str
+        The axes' title.
+    path : str or path-like, optional
+        Save the figure there too, in the format its suffix names.
+    ax : matplotlib.axes.Axes, optional
+        Draw there rather than on a new figure.
+    show_lr : bool
+        Draw a single run's learning rate, when it varies, on a second axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Examples
+    --------
+    >>> from descend.plot import loss_curve
+    >>> figure = loss_curve({"run": {"loss": [3.0, 2.0, 1.0], "val_loss": [3.5, 2.5, 2.6]}})
+    >>> [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    ['run training', 'run validation', 'run best (epoch 2)']
     """
     plt = _pyplot()
     runs = runs if isinstance(runs, dict) and "loss" not in runs else {"": runs}
@@ -99,6 +146,29 @@ def effects(panels, *, title=None, ylabel="coefficient", path=None):
     ``pandas.Series``), drawn in its order as points joined by a line, with a
     dotted line at 0: ISLR's figure 4.15 for ``descend demo bikes``, where the
     effects are a Poisson fit's month and hour coefficients in sum coding.
+
+    Parameters
+    ----------
+    panels : dict
+        ``{panel title: {level: effect}}``.
+    title : str, optional
+        The figure's title.
+    ylabel : str
+        The y axes' label.
+    path : str or path-like, optional
+        Save the figure there too, in the format its suffix names.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, one axes per panel.
+
+    Examples
+    --------
+    >>> from descend.plot import effects
+    >>> figure = effects({"month": {"Jan": -0.5, "Feb": 0.1, "Mar": 0.4}, "hour": {0: -1.0, 12: 0.8}})
+    >>> [ax.get_title() for ax in figure.axes]
+    ['month', 'hour']
     """
     plt = _pyplot()
     figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
@@ -138,6 +208,34 @@ def height_grid(surface, n, bounds=None):
     ``shifted`` is :math:`Z - \min Z + 10^{-3}(\max Z - \min Z + 10^{-12})`:
     ``Z`` moved up to lie just above 0 (even when flat), so a log scale can
     show the floor of a valley.
+
+    Parameters
+    ----------
+    surface : descend.functions.Surface
+        A 2-D surface.
+    n : int
+        Points per side.
+    bounds : ((x_lo, x_hi), (y_lo, y_hi)), optional
+        The rectangle; the surface's ``domain`` by default.
+
+    Returns
+    -------
+    x, y : ndarray of shape (n,)
+        The coordinates.
+    Z, shifted : ndarray of shape (n, n)
+        The heights, and the heights moved just above 0.
+
+    Examples
+    --------
+    >>> from descend.functions import Bowl
+    >>> from descend.plot import height_grid
+    >>> x, y, Z, shifted = height_grid(Bowl(), 3)
+    >>> x, Z
+    (array([-2.,  0.,  2.]), array([[12.,  8., 12.],
+           [ 4.,  0.,  4.],
+           [12.,  8., 12.]]))
+    >>> float(shifted.min())  # 1e-3 of the range above 0
+    0.012000000000001001
     """
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surface.domain
     x, y = np.linspace(x_lo, x_hi, n), np.linspace(y_lo, y_hi, n)
@@ -145,15 +243,48 @@ def height_grid(surface, n, bounds=None):
     return x, y, Z, Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
 
 
+def spans_decades(Z) -> bool:
+    """True when a grid of heights is best shown on log-spaced levels.
+
+    That is when at least half of the grid lies in the lowest tenth of its
+    range (Rosenbrock: 0.06 of it; Beale: 0.002): linearly spaced levels would
+    paint that half, the valley every path follows, in one flat colour.
+
+    Parameters
+    ----------
+    Z : array_like
+        The heights.
+
+    Returns
+    -------
+    bool
+        Whether log-spaced levels should be used.
+
+    Examples
+    --------
+    >>> from descend.functions import get_function
+    >>> from descend.plot import height_grid, spans_decades
+    >>> [spans_decades(height_grid(get_function(name), 100)[2]) for name in ("rosenbrock", "bowl")]
+    [True, False]
+    """
+    Z = np.asarray(Z, dtype=float)
+    spread = np.ptp(Z)
+    return bool(spread > 0 and np.median(Z - Z.min()) < 0.1 * spread)
+
+
 def _contours(ax, surface, bounds=None, levels=30):
     x, y, Z, shifted = height_grid(surface, 300, bounds)
-    if np.ptp(Z) > 0 and Z.max() / max(shifted.min(), 1e-300) > 1e3:
-        # Valleys like Rosenbrock's span decades: levels spaced in log show the floor too.
-        level_values = np.geomspace(shifted.min(), shifted.max(), levels) + (Z.min() - shifted.min())
+    if spans_decades(Z):
+        # Valleys like Rosenbrock's span decades: levels spaced in log (of the heights moved just above 0),
+        # and colours spread evenly over them, show the floor of the valley too.
+        from matplotlib.colors import LogNorm
+
+        heights, level_values = shifted, np.geomspace(shifted.min(), shifted.max(), levels)
+        norm = LogNorm(vmin=level_values[0], vmax=level_values[-1])
     else:
-        level_values = np.linspace(Z.min(), Z.max(), levels)
-    ax.contourf(x, y, Z, levels=level_values, cmap="viridis", alpha=0.85)
-    ax.contour(x, y, Z, levels=level_values, colors="white", linewidths=0.3, alpha=0.5)
+        heights, level_values, norm = Z, np.linspace(Z.min(), Z.max(), levels), None
+    ax.contourf(x, y, heights, levels=level_values, cmap="viridis", alpha=0.85, norm=norm)
+    ax.contour(x, y, heights, levels=level_values, colors="white", linewidths=0.3, alpha=0.5)
     for minimum in surface.minima:
         ax.plot(*minimum, marker="*", color="gold", markersize=14, markeredgecolor="black", linestyle="none")
     ax.set_xlim(x[0], x[-1])
@@ -162,15 +293,42 @@ def _contours(ax, surface, bounds=None, levels=30):
     ax.set_ylabel("y")
 
 
-def _draw_path(ax, path, color, label):
+def _draw_path(ax, path, color, label, width=2.0):
+    import matplotlib.patheffects as effects
+
     path = np.asarray(path)
-    ax.plot(path[:, 0], path[:, 1], color=color, linewidth=1.6, marker="o", markersize=2.5, label=label)
+    # A white outline keeps the path visible over any colour of the fill.
+    outline = [effects.Stroke(linewidth=width + 1.2, foreground="white", alpha=0.9), effects.Normal()]
+    # A dot per step while the steps can be told apart; a long path's dots would merge into a blur.
+    marker = "o" if len(path) <= 300 else ""
+    (line,) = ax.plot(path[:, 0], path[:, 1], color=color, linewidth=width, marker=marker, markersize=2.5,
+                      label=label, path_effects=outline)
     ax.plot(*path[0], marker="s", color=color, markeredgecolor="black", markersize=7, linestyle="none")
-    ax.plot(*path[-1], marker="X", color=color, markeredgecolor="black", markersize=9, linestyle="none")
+    # Ends above every line: a run whose path another covers still shows where it stopped.
+    ax.plot(*path[-1], marker="X", color=color, markeredgecolor="black", markersize=9, linestyle="none", zorder=5)
+    return line
 
 
 def path_points(run):
-    """The points of a run as an (n, 2) array: an OptimizeResult's ``path``, or the points given (an array-like)."""
+    """The points of a run as an (n, 2) array: an OptimizeResult's ``path``, or the points given (an array-like).
+
+    Parameters
+    ----------
+    run : OptimizeResult or array-like of shape (n, 2)
+        A run of :func:`descend.minimize`, or its points.
+
+    Returns
+    -------
+    ndarray of shape (n, 2)
+        The points.
+
+    Examples
+    --------
+    >>> from descend.plot import path_points
+    >>> path_points([[0.0, 0.0], [1.0, 1.0]])
+    array([[0., 0.],
+           [1., 1.]])
+    """
     return run.path if hasattr(run, "path") else np.asarray(run)
 
 
@@ -179,15 +337,57 @@ def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
 
     ``runs`` maps a label to an :class:`descend.OptimizeResult` or an array
     of points (n, 2). The start of each path is a square, its end a cross,
-    the known minima gold stars.
+    the known minima gold stars. The contours are log-spaced where the surface
+    spans decades (:func:`spans_decades`); each path is a little thinner than
+    the one before, and the legend says where each run ended.
+
+    Parameters
+    ----------
+    function : str or descend.functions.Surface
+        A name of :data:`descend.functions.FUNCTION_NAMES` or a 2-D surface.
+    runs : dict
+        ``{label: run}``.
+    title : str, optional
+        The title; the surface's name by default.
+    path : str or path-like, optional
+        Save the figure there too, in the format its suffix names.
+    ax : matplotlib.axes.Axes, optional
+        Draw there rather than on a new figure.
+    bounds : ((x_lo, x_hi), (y_lo, y_hi)), optional
+        The rectangle shown; the surface's ``domain`` by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    ValueError
+        For a function that is not a 2-D surface.
+
+    Examples
+    --------
+    >>> from descend import minimize
+    >>> from descend.functions import Rosenbrock
+    >>> from descend.plot import paths
+    >>> run = minimize(Rosenbrock(), [-1.5, 2.0], "adam", lr=0.05, max_iter=200, tol=None)
+    >>> figure = paths("rosenbrock", {"adam": run})
+    >>> figure.axes[0].get_legend().get_texts()[0].get_text()
+    'adam: f = 3.69 after 200 steps'
     """
     plt = _pyplot()
     surface = _surface(function)
     figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 5.5))
     _contours(ax, surface, bounds)
-    for (label, run), color in zip(runs.items(), COLORS * 4):
-        _draw_path(ax, path_points(run), color, label)
-    ax.legend(loc="upper right", fontsize=8)
+    for index, ((label, run), color) in enumerate(zip(runs.items(), COLORS * 4)):
+        points = path_points(run)
+        ended = f"f = {surface.value(points[-1]):.3g} after {len(points) - 1} steps"
+        # Each path a little thinner than the one before, so that paths along the same valley show as
+        # nested bands instead of the last one hiding the others.
+        width = 1.5 + 4.5 * (len(runs) - 1 - index) / max(len(runs) - 1, 1)
+        _draw_path(ax, points, color, f"{label}: {ended}" if label else ended, width)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     ax.set_title(title or f"{surface.name}")
     if path is not None:
         save_figure(figure, path)
@@ -208,6 +408,31 @@ def run_paths(function, optimizers, *, lr=None, start=None, iters=100):
     ``lr`` is one rate for all or a dict ``{name: rate}``; an optimizer it
     does not name runs at its default rate. A run that diverges keeps the
     steps it took before (its path ends where it blew up).
+
+    Parameters
+    ----------
+    function : str or descend.functions.Surface
+        A name or a 2-D surface.
+    optimizers : iterable of str
+        Optimizer names.
+    lr : float or dict, optional
+        One rate, or ``{name: rate}``.
+    start : array-like of shape (2,), optional
+        The start; the surface's ``start`` by default.
+    iters : int
+        Steps per run.
+
+    Returns
+    -------
+    dict
+        ``{name: path}``, each path an array of shape (steps + 1, 2).
+
+    Examples
+    --------
+    >>> from descend.plot import run_paths
+    >>> runs = run_paths("bowl", ["sgd", "adam"], lr={"sgd": 0.1}, iters=10)
+    >>> {name: path.shape for name, path in runs.items()}
+    {'sgd': (11, 2), 'adam': (11, 2)}
     """
     from .optimizers import get_optimizer
 
@@ -225,6 +450,41 @@ def trace(surface, start, optimizer, iters):
 
     On divergence the path and losses stop where they were last finite and
     on the picture (coordinates below 1e6), as :class:`descend.DivergenceError` keeps them.
+
+    Parameters
+    ----------
+    surface : callable
+        ``f(x) -> (value, gradient)``, such as a surface.
+    start : array-like
+        The start.
+    optimizer : str or Optimizer
+        As :func:`descend.minimize` takes it.
+    iters : int
+        Steps to take (``tol=None``: all of them).
+
+    Returns
+    -------
+    path : ndarray
+        The iterates.
+    loss_history : ndarray
+        The objective at each.
+    diverged : bool
+        Whether the run diverged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.functions import Bowl
+    >>> from descend.optimizers import SGD
+    >>> from descend.plot import trace
+    >>> path, losses, diverged = trace(Bowl(), np.array([1.0, 1.0]), SGD(lr=0.1), 2)
+    >>> path, losses.round(4), diverged
+    (array([[1.  , 1.  ],
+           [0.8 , 0.6 ],
+           [0.64, 0.36]]), array([3.    , 1.36  , 0.6688]), False)
+    >>> path, losses, diverged = trace(Bowl(), np.array([1.0, 1.0]), SGD(lr=1.0), 100)
+    >>> len(path), diverged
+    (10, True)
     """
     from .exceptions import DivergenceError
     from .minimize import minimize
@@ -243,6 +503,36 @@ def compare_optimizers(function="bowl", optimizers=("sgd", "momentum", "adagrad"
 
     With the defaults: the contours of x^2 + 2y^2 and the paths of vanilla
     gradient descent, momentum and AdaGrad (the seed's "adaptive"), side by side.
+
+    Parameters
+    ----------
+    function : str or descend.functions.Surface
+        A name or a 2-D surface.
+    optimizers : sequence of str
+        Optimizer names.
+    lr : float or dict, optional
+        One rate, or ``{name: rate}``; by default a rate per optimizer that suits the bowl.
+    start : array-like of shape (2,), optional
+        The start; the surface's ``start`` by default.
+    iters : int
+        Steps per run.
+    side_by_side : bool
+        One panel per optimizer; ``False`` overlays the paths (:func:`paths`).
+    path : str or path-like, optional
+        Save the figure there too, in the format its suffix names.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Examples
+    --------
+    >>> from descend.plot import compare_optimizers
+    >>> figure = compare_optimizers()
+    >>> [ax.get_title() for ax in figure.axes]  # doctest: +NORMALIZE_WHITESPACE
+    ['sgd (lr 0.1): f = 4.58e-10 after 50 steps', 'momentum (lr 0.05): f = 1.42e-02 after 50 steps',
+     'adagrad (lr 0.5): f = 7.16e-12 after 50 steps']
     """
     plt = _pyplot()
     surface = _surface(function)
@@ -267,7 +557,35 @@ def compare_optimizers(function="bowl", optimizers=("sgd", "momentum", "adagrad"
 
 
 def learning_rate_grid(function, optimizer, rates, *, start=None, iters=50, path=None):
-    """One optimizer at several learning rates, one panel each: too small, right, too large."""
+    """One optimizer at several learning rates, one panel each: too small, right, too large.
+
+    Parameters
+    ----------
+    function : str or descend.functions.Surface
+        A name or a 2-D surface.
+    optimizer : str
+        An optimizer name.
+    rates : sequence of float
+        The learning rates, three panels a row.
+    start : array-like of shape (2,), optional
+        The start; the surface's ``start`` by default.
+    iters : int
+        Steps per run.
+    path : str or path-like, optional
+        Save the figure there too, in the format its suffix names.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; a panel's title says when its run diverged.
+
+    Examples
+    --------
+    >>> from descend.plot import learning_rate_grid
+    >>> figure = learning_rate_grid("bowl", "sgd", [0.05, 0.4, 0.55], iters=20)  # 2/L = 0.5
+    >>> [ax.get_title() for ax in figure.axes]
+    ['sgd, lr 0.05', 'sgd, lr 0.4', 'sgd, lr 0.55 (diverged)']
+    """
     plt = _pyplot()
     surface = _surface(function)
     columns = min(len(rates), 3)
@@ -293,8 +611,39 @@ def learning_rate_grid(function, optimizer, rates, *, start=None, iters=50, path
 def animate_paths(function, runs, path, *, steps_per_frame=1, fps=10):
     """Draw the paths step by step into a GIF (Pillow) or, for a .mp4 name, an MP4 (needs ffmpeg).
 
-    One frame per ``steps_per_frame`` steps, plus the starting frame.
-    Returns the number of frames written.
+    One frame per ``steps_per_frame`` steps, plus the starting frame (and the last step's).
+
+    Parameters
+    ----------
+    function : str or descend.functions.Surface
+        A name or a 2-D surface.
+    runs : dict
+        ``{label: run}``, as :func:`paths` takes them.
+    path : str or path-like
+        The file, ``.gif`` or ``.mp4``.
+    steps_per_frame : int
+        Steps between frames.
+    fps : int
+        Frames per second.
+
+    Returns
+    -------
+    int
+        The number of frames written.
+
+    Raises
+    ------
+    ValueError
+        For another suffix, or an MP4 without ffmpeg.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from descend.plot import animate_paths, run_paths
+    >>> runs = run_paths("bowl", ["sgd"], lr=0.1, iters=10)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     animate_paths("bowl", runs, os.path.join(folder, "bowl.gif"), steps_per_frame=5)
+    3
     """
     import matplotlib.animation as animation
 

@@ -46,7 +46,19 @@ class Schedule:
     """Base class: a callable ``t -> lr`` with a readable ``repr``.
 
     ``vectorized = True`` promises that ``schedule(array_of_steps)`` returns
-    the array of rates.
+    the array of rates. A subclass defines ``__call__(t)``, the rate of step
+    ``t`` (from 1); ``repr`` shows the public attributes.
+
+    Examples
+    --------
+    >>> from descend.schedules import Schedule
+    >>> class Halving(Schedule):
+    ...     def __init__(self, lr0):
+    ...         self.lr0 = lr0
+    ...     def __call__(self, t):
+    ...         return self.lr0 / 2 ** (t - 1)
+    >>> Halving(0.1), Halving(0.1)(3)
+    (Halving(lr0=0.1), 0.025)
     """
 
     vectorized = True
@@ -60,7 +72,19 @@ class Schedule:
 
 
 class Constant(Schedule):
-    r""":math:`\gamma_t = \gamma_0`."""
+    r"""A constant rate, :math:`\gamma_t = \gamma_0`.
+
+    Parameters
+    ----------
+    lr0 : float
+        The first rate :math:`\gamma_0` > 0.
+
+    Examples
+    --------
+    >>> from descend.schedules import Constant
+    >>> Constant(0.1)(5)
+    0.1
+    """
 
     def __init__(self, lr0: float):
         self.lr0 = check_positive("lr0", lr0)
@@ -74,6 +98,21 @@ class StepDecay(Schedule):
     r"""Step decay: :math:`\gamma_t = \gamma_0 \cdot r^{\lfloor t / s \rfloor}`.
 
     The rate is multiplied by ``rate`` every ``steps`` steps.
+
+    Parameters
+    ----------
+    lr0 : float
+        The first rate :math:`\gamma_0` > 0.
+    rate : float
+        The factor r > 0 applied every ``steps`` steps.
+    steps : int
+        The number of steps s >= 1 between two decays.
+
+    Examples
+    --------
+    >>> from descend.schedules import StepDecay, rates
+    >>> rates(StepDecay(0.1, rate=0.5, steps=2), 1, 5)
+    array([0.1  , 0.05 , 0.05 , 0.025, 0.025])
     """
 
     def __init__(self, lr0: float, rate: float = 0.5, steps: int = 100):
@@ -87,7 +126,21 @@ class StepDecay(Schedule):
 
 
 class Exponential(Schedule):
-    r"""Exponential decay: :math:`\gamma_t = \gamma_0 e^{-k t}`."""
+    r"""Exponential decay: :math:`\gamma_t = \gamma_0 e^{-k t}`.
+
+    Parameters
+    ----------
+    lr0 : float
+        The first rate :math:`\gamma_0` > 0.
+    k : float
+        The decay rate k >= 0 per step.
+
+    Examples
+    --------
+    >>> from descend.schedules import Exponential, rates
+    >>> rates(Exponential(0.1, k=0.5), 1, 3).round(4)
+    array([0.0607, 0.0368, 0.0223])
+    """
 
     def __init__(self, lr0: float, k: float = 1e-3):
         self.lr0 = check_positive("lr0", lr0)
@@ -104,6 +157,19 @@ class InverseScaling(Schedule):
     scikit-learn's ``learning_rate="invscaling"`` (with ``power_t`` = p =
     0.25 by default); p = 1/2 is the :math:`1/\sqrt t` of online convex
     optimization (Zinkevich 2003).
+
+    Parameters
+    ----------
+    lr0 : float
+        The first rate :math:`\gamma_0` > 0.
+    power_t : float
+        The power p >= 0.
+
+    Examples
+    --------
+    >>> from descend.schedules import InverseScaling, rates
+    >>> rates(InverseScaling(0.1, power_t=0.5), 1, 4).round(4)
+    array([0.1   , 0.0707, 0.0577, 0.05  ])
     """
 
     def __init__(self, lr0: float, power_t: float = 0.25):
@@ -128,6 +194,19 @@ class Optimal(Schedule):
     *Stochastic Gradient Descent Tricks*). scikit-learn's
     ``learning_rate="optimal"``, with ``alpha`` as :math:`\lambda`; its
     :math:`\gamma_0` is Bottou's heuristic :func:`optimal_initial_rate`.
+
+    Parameters
+    ----------
+    lr0 : float
+        The first rate :math:`\gamma_0` > 0.
+    alpha : float
+        The L2 penalty's weight :math:`\lambda` > 0.
+
+    Examples
+    --------
+    >>> from descend.schedules import Optimal, rates
+    >>> rates(Optimal(1.0, alpha=0.1), 1, 3).round(4)
+    array([1.    , 0.9091, 0.8333])
     """
 
     def __init__(self, lr0: float, alpha: float):
@@ -140,9 +219,28 @@ class Optimal(Schedule):
 
 
 def optimal_initial_rate(alpha: float) -> float:
-    r""":math:`\gamma_0 = \alpha^{-1/4}`: Bottou's guess of the size of the weights, :math:`1/\sqrt{\alpha}`
-    squared-rooted, as scikit-learn's ``"optimal"`` schedule starts (its ``typw``; the loss's
-    derivative it divides by is at most 1 for every loss here)."""
+    r"""The first rate of scikit-learn's ``"optimal"`` schedule, :math:`\gamma_0 = \alpha^{-1/4}`.
+
+    Bottou's guess of the size of the weights, :math:`1/\sqrt{\alpha}`, square-rooted, as scikit-learn's
+    ``"optimal"`` schedule starts (its ``typw``; the loss's derivative it divides by is at most 1 for
+    every loss here).
+
+    Parameters
+    ----------
+    alpha : float
+        The L2 penalty's weight, > 0.
+
+    Returns
+    -------
+    float
+        :math:`\alpha^{-1/4}`.
+
+    Examples
+    --------
+    >>> from descend.schedules import optimal_initial_rate
+    >>> optimal_initial_rate(1e-4)
+    10.0
+    """
     return float(check_positive("alpha", alpha)) ** -0.25
 
 
@@ -162,6 +260,32 @@ class CosineAnnealing(Schedule):
     :math:`\gamma_0` after each cycle and cycle lengths grow by ``T_mult``:
     :math:`T_i = T_{max} T_{mult}^i`. Loshchilov & Hutter 2017, *SGDR:
     Stochastic Gradient Descent with Warm Restarts*, eq. (5).
+
+    Parameters
+    ----------
+    lr0 : float
+        The first rate :math:`\gamma_0` > 0.
+    T_max : int
+        The length of the (first) cycle, in steps, >= 1.
+    eta_min : float
+        The lowest rate :math:`\eta_{min}`, in [0, lr0].
+    restarts : bool
+        Start a new cycle at :math:`\gamma_0` after each one.
+    T_mult : int
+        The factor >= 1 by which each cycle is longer than the one before (with restarts).
+
+    Raises
+    ------
+    ValueError
+        For a bad value, or ``eta_min`` above ``lr0``.
+
+    Examples
+    --------
+    >>> from descend.schedules import CosineAnnealing, rates
+    >>> rates(CosineAnnealing(0.1, T_max=4), 1, 6).round(4)
+    array([0.1   , 0.0854, 0.05  , 0.0146, 0.    , 0.    ])
+    >>> rates(CosineAnnealing(0.1, T_max=2, restarts=True, T_mult=2), 1, 7).round(4)
+    array([0.1   , 0.05  , 0.1   , 0.0854, 0.05  , 0.0146, 0.1   ])
     """
 
     def __init__(self, lr0: float, T_max: int, eta_min: float = 0.0, restarts: bool = False, T_mult: int = 1):
@@ -206,6 +330,19 @@ class LinearWarmup(Schedule):
     rate of ``after`` (a schedule, a callable, or a number), which then runs
     from its own step 1 (Goyal et al. 2017, *Accurate, Large Minibatch SGD*,
     section 2.2).
+
+    Parameters
+    ----------
+    after : schedule, callable or float
+        What runs after the warm-up (a number is a :class:`Constant`).
+    warmup_steps : int
+        The number w >= 1 of warm-up steps.
+
+    Examples
+    --------
+    >>> from descend.schedules import LinearWarmup, rates
+    >>> rates(LinearWarmup(0.1, warmup_steps=3), 1, 5).round(4)
+    array([0.025, 0.05 , 0.075, 0.1  , 0.1  ])
     """
 
     vectorized = False
@@ -233,6 +370,37 @@ class ReduceOnPlateau(Schedule):
 
     This schedule is stateful: the rate depends on the losses observed, not
     only on ``t``. Use a fresh instance (or :meth:`reset`) for each run.
+
+    Parameters
+    ----------
+    lr0 : float
+        The first rate :math:`\gamma_0` > 0.
+    factor : float
+        What the rate is multiplied by, in (0, 1).
+    patience : int
+        Observations without improvement tolerated before the rate falls, >= 0.
+    threshold : float
+        The least improvement that counts, >= 0.
+    threshold_mode : {"rel", "abs"}
+        Whether ``threshold`` is relative to the best loss or absolute.
+    cooldown : int
+        Observations ignored after each fall, >= 0.
+    min_lr : float
+        The rate never falls below it.
+
+    Raises
+    ------
+    ValueError
+        For a bad value (``factor`` not below 1, an unknown ``threshold_mode``, ...).
+
+    Examples
+    --------
+    >>> from descend.schedules import ReduceOnPlateau
+    >>> schedule = ReduceOnPlateau(1.0, factor=0.5, patience=1)
+    >>> for loss in [3.0, 2.0, 2.0, 2.0]:
+    ...     schedule.observe(loss)
+    >>> schedule(5)  # two observations without improvement, more than patience
+    0.5
     """
 
     vectorized = False
@@ -265,7 +433,13 @@ class ReduceOnPlateau(Schedule):
         return loss < self._best - self.threshold
 
     def observe(self, loss: float) -> None:
-        """Record the monitored loss of the latest step."""
+        """Record the monitored loss of the latest step.
+
+        Parameters
+        ----------
+        loss : float
+            The loss; the rate falls after more than ``patience`` losses without improvement.
+        """
         loss = float(loss)
         if self._improves(loss):
             self._best = loss
@@ -294,14 +468,41 @@ _NAMED: dict[str, Callable[[float], Schedule]] = {
     "optimal": Optimal,
 }
 
+#: The names :func:`get_schedule` knows.
 SCHEDULE_NAMES = tuple(_NAMED) + ("cosine",)
 
 
 def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **options) -> Schedule:
     """A schedule from its name, starting at ``lr0``; ``options`` go to its class.
 
-    ``"cosine"`` needs ``total_steps`` (the length of its single cycle), ``"optimal"`` the
-    penalty weight ``alpha``.
+    Parameters
+    ----------
+    name : str
+        A name of :data:`SCHEDULE_NAMES`.
+    lr0 : float
+        The first rate.
+    total_steps : int, optional
+        The length of ``"cosine"``'s single cycle (needed by it, ignored by the others).
+    **options
+        Passed to the schedule's class; ``"optimal"`` needs ``alpha``.
+
+    Returns
+    -------
+    Schedule
+        The schedule.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, ``"cosine"`` without ``total_steps``, or ``"optimal"`` without ``alpha``.
+
+    Examples
+    --------
+    >>> from descend.schedules import get_schedule
+    >>> get_schedule("cosine", 0.1, total_steps=100)
+    CosineAnnealing(lr0=0.1, T_max=100, eta_min=0.0, restarts=False, T_mult=1)
+    >>> get_schedule("invscaling", 0.1)
+    InverseScaling(lr0=0.1, power_t=0.25)
     """
     key = check_choice("schedule", name, SCHEDULE_NAMES)
     if key == "optimal" and "alpha" not in options:
@@ -314,7 +515,29 @@ def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **opt
 
 
 def as_schedule(schedule) -> Callable[[int], float]:
-    """A number becomes :class:`Constant`; a callable is used as it is."""
+    """A number becomes :class:`Constant`; a callable is used as it is.
+
+    Parameters
+    ----------
+    schedule : float or callable
+        A rate, or a callable ``t -> lr``.
+
+    Returns
+    -------
+    callable
+        The schedule.
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+
+    Examples
+    --------
+    >>> from descend.schedules import as_schedule
+    >>> as_schedule(0.05)
+    Constant(lr0=0.05)
+    """
     if is_number(schedule):
         return Constant(schedule)
     if callable(schedule):
@@ -323,9 +546,29 @@ def as_schedule(schedule) -> Callable[[int], float]:
 
 
 def rates(schedule, first_step: int, count: int) -> np.ndarray:
-    """The rates of steps ``first_step .. first_step + count - 1``, as a float array.
+    """The rates of steps ``first_step`` to ``first_step + count - 1``, as a float array.
 
     One call on an array for the schedules that allow it; else one call per step.
+
+    Parameters
+    ----------
+    schedule : callable
+        A schedule ``t -> lr``.
+    first_step : int
+        The first step, >= 1.
+    count : int
+        The number of steps.
+
+    Returns
+    -------
+    ndarray of shape (count,)
+        The rates, float64.
+
+    Examples
+    --------
+    >>> from descend.schedules import rates
+    >>> rates(lambda t: 0.1 / t, 1, 4).round(4)
+    array([0.1   , 0.05  , 0.0333, 0.025 ])
     """
     # Float steps: a vectorized schedule would convert integer ones to compute its powers anyway.
     steps = np.arange(first_step, first_step + count, dtype=np.float64)

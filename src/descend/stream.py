@@ -479,7 +479,40 @@ def sparse_blocks(pieces, rng, buffer_rows, chunk_rows):
     stacked into one CSR matrix, bounded by the window and a piece), whose rows are handed out in a
     uniformly random order, ``chunk_rows`` at a time; ``X`` is the whole window and ``rows`` the rows to
     use, in that order, so that no chunk is copied. Without ``rng`` (or with ``buffer_rows`` 0) each piece
-    is a window, in file order."""
+    is a window, in file order.
+
+    Parameters
+    ----------
+    pieces : iterable of (scipy.sparse.csr_matrix, ndarray)
+        The pieces ``(X, y)``, in file order.
+    rng : numpy.random.Generator or None
+        Shuffles the rows of each window; None keeps the file's order.
+    buffer_rows : int
+        The least rows of a window (0: a window per piece).
+    chunk_rows : int
+        Rows per block.
+
+    Yields
+    ------
+    X : scipy.sparse.csr_matrix
+        The window.
+    y : ndarray
+        Its targets.
+    rows : ndarray of int
+        The rows of the block, in the order to use them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from descend.stream import sparse_blocks
+    >>> pieces = [(sp.csr_matrix(np.eye(3)), np.array([0.0, 1.0, 2.0])),
+    ...           (sp.csr_matrix(np.eye(3)), np.array([3.0, 4.0, 5.0]))]
+    >>> [(X.shape, rows) for X, y, rows in sparse_blocks(pieces, None, 0, 2)]
+    [((3, 3), array([0, 1])), ((3, 3), array([2])), ((3, 3), array([0, 1])), ((3, 3), array([2]))]
+    >>> [(X.shape, rows) for X, y, rows in sparse_blocks(pieces, np.random.default_rng(0), 6, 4)]
+    [((6, 3), array([3, 2, 5, 4])), ((6, 3), array([0, 1]))]
+    """
     import scipy.sparse as sp
 
     shuffling = rng is not None and buffer_rows > 0

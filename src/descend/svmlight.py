@@ -42,13 +42,50 @@ MAX_LABELS = 1000
 
 
 def is_svmlight(path) -> bool:
-    """Whether ``path``'s name says svmlight."""
+    """Whether ``path``'s name says svmlight.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file name.
+
+    Returns
+    -------
+    bool
+        Whether its suffix, any case, is one of :data:`SUFFIXES`.
+
+    Examples
+    --------
+    >>> from descend.svmlight import is_svmlight
+    >>> is_svmlight("train.SVM"), is_svmlight("train.csv")
+    (True, False)
+    """
     return Path(path).suffix.lower() in SUFFIXES
 
 
 def labels(y: np.ndarray, task: str) -> np.ndarray:
     """The labels of a file as a model takes them: for classification whole numbers as integers (a class
-    ``1``, not ``1.0``), for regression floats."""
+    ``1``, not ``1.0``), for regression floats.
+
+    Parameters
+    ----------
+    y : ndarray
+        The labels as read, floats.
+    task : {"classification", "regression"}
+        The task.
+
+    Returns
+    -------
+    ndarray
+        int64 labels for classification when all are whole numbers (below 2**53), else floats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.svmlight import labels
+    >>> labels(np.array([1.0, 0.0]), "classification"), labels(np.array([1.0, 0.0]), "regression")
+    (array([1, 0]), array([1., 0.]))
+    """
     if task == "classification" and y.size and np.all(y == np.round(y)) and np.abs(y).max() < 2**53:
         return y.astype(np.int64)
     return y.astype(float)
@@ -57,7 +94,24 @@ def labels(y: np.ndarray, task: str) -> np.ndarray:
 @dataclass
 class SvmlightFormat:
     """How a model reads svmlight files: its ``n_features`` columns, and whether indices start at 0. It
-    travels in a model file as the preprocessing (``to_dict``)."""
+    travels in a model file as the preprocessing (``to_dict``, ``from_dict``).
+
+    Parameters
+    ----------
+    n_features : int
+        The number of columns.
+    zero_based : bool
+        Whether index 0 is the first column (else index 1 is).
+
+    Examples
+    --------
+    >>> from descend.svmlight import SvmlightFormat
+    >>> form = SvmlightFormat(n_features=3, zero_based=False)
+    >>> form.to_dict()
+    {'kind': 'svmlight', 'n_features': 3, 'zero_based': False}
+    >>> SvmlightFormat.from_dict(form.to_dict()) == form
+    True
+    """
 
     n_features: int
     zero_based: bool
@@ -79,7 +133,25 @@ class SvmlightFormat:
         return cls(int(data["n_features"]), bool(data["zero_based"]))
 
     def read(self, path):
-        """(X, labels as floats) of a file, read as the training file was."""
+        """(X, labels as floats) of a file, read as the training file was.
+
+        Parameters
+        ----------
+        path : str or path-like
+            An svmlight file.
+
+        Returns
+        -------
+        X : scipy.sparse.csr_matrix of shape (rows, n_features)
+            The features.
+        y : ndarray
+            The labels, floats.
+
+        Raises
+        ------
+        descend.tabular.DataError
+            For a file that cannot be read, naming the line (an index beyond ``n_features`` too).
+        """
         X, y, _ = read_svmlight(path, self.n_features, zero_based=self.zero_based)
         return X, y
 
@@ -209,8 +281,44 @@ def _decide(low, high, n_features, zero_based):
 def read_svmlight(path, n_features=None, *, zero_based=None):
     """(X as CSR, labels as floats, its SvmlightFormat) of an svmlight file, in memory.
 
-    ``zero_based`` None decides the base from the file (see the module's docstring); ``n_features``
-    None takes the columns from its largest index. Problems are DataErrors naming the line."""
+    Parameters
+    ----------
+    path : str or path-like
+        An svmlight file.
+    n_features : int, optional
+        The number of columns; by default the largest index's column plus one.
+    zero_based : bool, optional
+        Whether indices start at 0; by default decided from the file (see the module's docstring).
+
+    Returns
+    -------
+    X : scipy.sparse.csr_matrix of shape (rows, n_features)
+        The features.
+    y : ndarray
+        The labels, floats.
+    format : SvmlightFormat
+        How the file was read, for the files to predict.
+
+    Raises
+    ------
+    descend.tabular.DataError
+        For a missing, empty or unreadable file, naming the line of a problem.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "small.svm")
+    >>> with open(path, "w") as file:
+    ...     _ = file.write("1 1:0.5 3:2\\n0 2:1\\n# a comment\\n1 1:1.5 3:-1\\n")
+    >>> from descend.svmlight import read_svmlight
+    >>> X, y, form = read_svmlight(path)  # no index 0: one-based
+    >>> X.toarray(), y, form
+    (array([[ 0.5,  0. ,  2. ],
+           [ 0. ,  1. ,  0. ],
+           [ 1.5,  0. , -1. ]]), array([1., 0., 1.]), SvmlightFormat(n_features=3, zero_based=False))
+    >>> import shutil; shutil.rmtree(folder)
+    """
     from sklearn.datasets import load_svmlight_file
 
     path = Path(path)
@@ -262,6 +370,45 @@ class SvmlightStream:
     ``n_features`` is given), the rows, and the labels, from which the task (unless given) and the
     classes. Each epoch then reads the blocks in a shuffled order (a seek each) and shuffles their rows
     in windows of ``buffer_rows`` (:func:`descend.stream.sparse_blocks`).
+
+    Parameters
+    ----------
+    path : str or path-like
+        An svmlight file.
+    chunk_rows : int
+        Lines per block read, and rows per chunk handed out, >= 1.
+    buffer_rows : int
+        Rows of the shuffle window, >= 0.
+    shuffle : bool
+        Shuffle the blocks and the rows every epoch.
+    task : {"classification", "regression"}, optional
+        By default inferred from the labels (more than 1000 distinct ones: regression).
+    n_features : int, optional
+        The number of columns; by default the largest index's column plus one.
+    zero_based : bool, optional
+        Whether indices start at 0; by default decided from the whole file.
+
+    Raises
+    ------
+    descend.tabular.DataError
+        For a missing, empty or unreadable file (naming the line), or too many classes.
+    ValueError
+        For ``chunk_rows`` < 1 or ``buffer_rows`` < 0.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "small.svm")
+    >>> with open(path, "w") as file:
+    ...     _ = file.write("1 1:0.5 3:2\\n0 2:1\\n# a comment\\n1 1:1.5 3:-1\\n")
+    >>> from descend.svmlight import SvmlightStream
+    >>> stream = SvmlightStream(path, chunk_rows=2, shuffle=False)
+    >>> stream.n_rows, stream.n_features, stream.task, stream.classes
+    (3, 3, 'classification', array([0, 1]))
+    >>> [(X.shape, y) for X, y in stream.epoch()]
+    [((2, 3), array([1, 0])), ((1, 3), array([1]))]
+    >>> import shutil; shutil.rmtree(folder)
     """
 
     #: Every value handed out has been checked finite.
@@ -312,12 +459,29 @@ class SvmlightStream:
         return lambda row, what: _located(self.path, _line_of_row(lines, first_line, row), what)
 
     def fingerprint(self):
-        """Enough of the file and the settings to refuse resuming a checkpoint on other data."""
+        """Enough of the file and the settings to refuse resuming a checkpoint on other data.
+
+        Returns
+        -------
+        list
+            The file's name and size, the columns, the index base and the reading settings.
+        """
         return [self.path.name, self.path.stat().st_size, self.n_features, self.format.zero_based, self.chunk_rows,
                 self.buffer_rows, self.shuffle]
 
     def pieces(self, rng=None):
-        """The file's blocks of lines as ``(X, y)``, CSR and labels; in a random order when ``rng`` is given."""
+        """The file's blocks of lines as ``(X, y)``, CSR and labels; in a random order when ``rng`` is given.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, optional
+            Shuffles the order of the blocks.
+
+        Returns
+        -------
+        iterator of (scipy.sparse.csr_matrix, ndarray)
+            One pair per block of lines.
+        """
         order = np.arange(len(self._offsets))
         if rng is not None:
             rng.shuffle(order)
@@ -347,12 +511,36 @@ class SvmlightStream:
                 yield X, (y.astype(self.classes.dtype) if self.task == "classification" else y)
 
     def blocks(self, rng=None):
-        """One pass as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order."""
+        """One pass as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, optional
+            Shuffles blocks and rows (when the stream shuffles).
+
+        Returns
+        -------
+        iterator of (scipy.sparse.csr_matrix, ndarray, ndarray)
+            Blocks, and the order of their rows.
+        """
         rng = rng if self.shuffle else None
         return sparse_blocks(self.pieces(rng), rng, self.buffer_rows, self.chunk_rows)
 
     def epoch(self, rng=None):
-        """One pass: chunks ``(X, y)`` of at most ``chunk_rows`` rows."""
+        """One pass: chunks ``(X, y)`` of at most ``chunk_rows`` rows.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, optional
+            Shuffles blocks and rows (when the stream shuffles).
+
+        Yields
+        ------
+        X : scipy.sparse.csr_matrix
+            A chunk's rows.
+        y : ndarray
+            Their labels.
+        """
         for X, y, rows in self.blocks(rng):
             yield X[rows], y[rows]
 

@@ -86,7 +86,20 @@ IMPUTE_CHOICES = ("none", "mean", "median")
 
 
 class DataError(ValueError):
-    """The data cannot be used as it is; the message says why and where."""
+    """The data cannot be used as it is; the message says why and where.
+
+    A ``ValueError``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from descend.tabular import DataError, clean_target
+    >>> try:
+    ...     clean_target(pd.DataFrame({"x": [1, 2]}), "y", [])
+    ... except DataError as error:
+    ...     print(error)
+    no column 'y'; the columns are: x
+    """
 
 
 # The files descend reads: Parquet, and text tables with these column separators.
@@ -104,13 +117,61 @@ def table_separator(path: Path) -> str | None:
 
 def text_dtypes(text) -> dict:
     """``pd.read_csv``'s ``dtype`` for the text columns ``text``: read as strings, always ("5 stars" and
-    "5" alike), so that a block of a file where a text happens to be a number reads the same."""
+    "5" alike), so that a block of a file where a text happens to be a number reads the same.
+
+    Parameters
+    ----------
+    text : iterable of str
+        The text columns.
+
+    Returns
+    -------
+    dict
+        ``{column: str}``.
+
+    Examples
+    --------
+    >>> from descend.tabular import text_dtypes
+    >>> text_dtypes(["review"])
+    {'review': <class 'str'>}
+    """
     return {column: str for column in text}
 
 
 def read_table(path, text=()) -> pd.DataFrame:
     """Read a CSV or Parquet file, with a clear error for each way it can be unusable; the columns
-    ``text`` of a CSV are read as strings."""
+    ``text`` of a CSV are read as strings.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.txt``, ``.tsv`` (tab-separated), ``.parquet`` or ``.pq`` file.
+    text : iterable of str
+        Columns of free text.
+
+    Returns
+    -------
+    DataFrame
+        The table, its column names as strings, on a fresh 0, 1, ... index.
+
+    Raises
+    ------
+    DataError
+        For a missing, empty or unreadable file, another suffix, no columns or no rows.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from descend.tabular import read_table
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "homes.csv"), "w") as file:
+    ...     _ = file.write("size,city\\n50,Lyon\\n80,Oslo\\n")
+    >>> read_table(os.path.join(folder, "homes.csv"))
+       size  city
+    0    50  Lyon
+    1    80  Oslo
+    >>> import shutil; shutil.rmtree(folder)
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"no such file: {path}")
@@ -174,7 +235,30 @@ def _check_numeric_typos(frame: pd.DataFrame, columns, *, numeric=False) -> None
 
 def check_finite_columns(frame: pd.DataFrame, columns) -> None:
     """A DataError naming the column and its first data rows when a numeric column of ``columns``
-    holds +-inf (NaN is a missing value: the callers fill it or name it as such)."""
+    holds +-inf (NaN is a missing value: the callers fill it or name it as such).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    columns : iterable of str
+        The columns to check (the non-numeric ones are skipped).
+
+    Raises
+    ------
+    DataError
+        For a column holding +-inf, naming its first data rows (counted from 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from descend.tabular import DataError, check_finite_columns
+    >>> check_finite_columns(pd.DataFrame({"x": [1.0, np.inf]}), ["x"])
+    Traceback (most recent call last):
+    ...
+    descend.tabular.DataError: column 'x' contains infinite values (data rows 2)
+    """
     for column in columns:
         series = frame[column]
         if _is_numeric(series):
@@ -187,14 +271,72 @@ def check_finite_columns(frame: pd.DataFrame, columns) -> None:
 
 def check_columns(frame: pd.DataFrame, columns) -> None:
     """A DataError naming the column, the value and its data row when a column of ``columns`` is
-    numeric with typos (text in a few rows) or holds +-inf."""
+    numeric with typos (text in a few rows) or holds +-inf.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    columns : iterable of str
+        The columns to check.
+
+    Raises
+    ------
+    DataError
+        For such a column, naming it, the value and its data row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from descend.tabular import check_columns
+    >>> check_columns(pd.DataFrame({"x": ["1", "2", "three", "4", "5", "6", "7", "8", "9", "10"]}), ["x"])
+    Traceback (most recent call last):
+    ...
+    descend.tabular.DataError: column 'x' is numeric but holds non-numeric values: data row 3 ('three') (9 of its 10 values are numbers)
+    """
     _check_numeric_typos(frame, columns)
     check_finite_columns(frame, columns)
 
 
 def clean_target(frame: pd.DataFrame, target: str, notices: list[str], *, learning: bool = True) -> pd.DataFrame:
     """The rows that have a target; the others are dropped with a notice. ``learning``: the rows are
-    to train on, so a target with a single value is refused (measuring a model on one is fine)."""
+    to train on, so a target with a single value is refused (measuring a model on one is fine).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    target : str
+        The target column.
+    notices : list of str
+        Appended to: what was dropped.
+    learning : bool
+        Refuse a target with a single value.
+
+    Returns
+    -------
+    DataFrame
+        The rows that have a target.
+
+    Raises
+    ------
+    DataError
+        For no such column, a target missing everywhere, a numeric target with typos or +-inf, or
+        (learning) a single value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from descend.tabular import clean_target
+    >>> notices = []
+    >>> clean_target(pd.DataFrame({"size": [50, 80, 120], "price": [1.0, np.nan, 3.5]}), "price", notices)
+       size  price
+    0    50    1.0
+    2   120    3.5
+    >>> notices
+    ["dropped 1 row(s) whose target 'price' is missing"]
+    """
     if target not in frame.columns:
         raise DataError(f"no column {target!r}; the columns are: {', '.join(frame.columns)}")
     missing = frame[target].isna()
@@ -210,7 +352,25 @@ def clean_target(frame: pd.DataFrame, target: str, notices: list[str], *, learni
 
 
 def infer_task(target: pd.Series) -> str:
-    """Classification for a non-numeric or two-valued target, else regression."""
+    """Classification for a non-numeric or two-valued target, else regression.
+
+    Parameters
+    ----------
+    target : Series
+        The target column.
+
+    Returns
+    -------
+    {"classification", "regression"}
+        The task.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from descend.tabular import infer_task
+    >>> infer_task(pd.Series([1.0, 2.5, 3.0])), infer_task(pd.Series([0, 1, 1])), infer_task(pd.Series(["a", "b"]))
+    ('regression', 'classification', 'classification')
+    """
     if not _is_numeric(target) or target.nunique() <= 2:
         return "classification"
     return "regression"
@@ -277,7 +437,32 @@ def _check_text_column(series: pd.Series, column: str, *, learning: bool) -> Non
 
 
 def check_text_names(frame: pd.DataFrame, text, target: str | None) -> None:
-    """A DataError for a text column (``--text``) that the table lacks, or that is the target."""
+    """A DataError for a text column (``--text``) that the table lacks, or that is the target.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    text : iterable of str
+        The text columns named.
+    target : str or None
+        The target column.
+
+    Raises
+    ------
+    DataError
+        For the first such column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from descend.tabular import check_text_names
+    >>> check_text_names(pd.DataFrame({"review": ["good"], "stars": [5]}), ["review"], "stars")
+    >>> check_text_names(pd.DataFrame({"review": ["good"], "stars": [5]}), ["stars"], "stars")
+    Traceback (most recent call last):
+    ...
+    descend.tabular.DataError: --text stars: 'stars' is the target
+    """
     for column in text:
         if column == target:
             raise DataError(f"--text {column}: {column!r} is the target")
@@ -327,6 +512,37 @@ class TablePreprocessor:
     columns are dropped (in a table of ``ID_MIN_ROWS`` rows or more), and so
     are columns of free text not given in ``text`` (see the module's
     docstring). ``n_features`` and ``ngram_range`` shape the hashed part.
+
+    Parameters
+    ----------
+    impute : str
+        ``"none"``, ``"mean"`` or ``"median"``: how missing numbers are filled (``"none"``: an error naming
+        the columns).
+    text : iterable of str
+        Columns of free text, hashed as words.
+    n_features : int
+        The columns of the hashed part.
+    ngram_range : (min_n, max_n)
+        The word n-grams of the text columns.
+
+    Raises
+    ------
+    DataError
+        For an unknown ``impute`` or ``min_n > max_n``.
+    ValueError
+        For ``n_features`` or an n below 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from descend.tabular import TablePreprocessor
+    >>> train = pd.DataFrame({"size": [50.0, 80.0, 120.0], "city": ["Lyon", "Oslo", "Lyon"], "price": [1, 2, 3]})
+    >>> preprocessor = TablePreprocessor(impute="mean").fit(train, "price", [])
+    >>> preprocessor.output_names
+    ['size', 'city=Lyon', 'city=Oslo']
+    >>> preprocessor.transform(pd.DataFrame({"size": [np.nan], "city": ["Paris"]}))  # the mean; unseen city
+    array([[83.33333333,  0.        ,  0.        ]])
     """
 
     def __init__(self, impute: str = "none", *, text=(), n_features: int = HASHED_FEATURES, ngram_range=(1, 1)):
@@ -346,7 +562,30 @@ class TablePreprocessor:
     def fit(self, frame: pd.DataFrame, target: str | None, notices: list[str], *,
             whole: pd.DataFrame | None = None) -> "TablePreprocessor":
         """Learn from ``frame`` (the training rows); ``whole`` (all rows, when the training rows are a
-        sample of them) is where identifier columns are recognised: a sample of 1..n is not consecutive."""
+        sample of them) is where identifier columns are recognised: a sample of 1..n is not consecutive.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            The training rows.
+        target : str or None
+            The target column, not a feature.
+        notices : list of str
+            Appended to: the columns dropped or hashed, and why.
+        whole : DataFrame, optional
+            All the rows, when ``frame`` is a sample of them.
+
+        Returns
+        -------
+        TablePreprocessor
+            This preprocessor, fitted.
+
+        Raises
+        ------
+        DataError
+            For a table it cannot use (a numeric column with typos or +-inf, missing numbers
+            without ``impute``, no feature left, ...), naming the column.
+        """
         columns = [c for c in frame.columns if c != target]
         if not columns:
             raise DataError("there are no feature columns besides the target")
@@ -428,7 +667,28 @@ class TablePreprocessor:
 
     def transform(self, frame: pd.DataFrame, *, allowed_extra=(), notices=None):
         """The matrix of ``frame``: a float array, or a CSR matrix when there is a hashed part. A
-        notice for missing texts goes to ``notices`` when given."""
+        notice for missing texts goes to ``notices`` when given.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            A table with the training columns.
+        allowed_extra : iterable of str
+            Columns that may be present besides them (the target).
+        notices : list of str, optional
+            Appended to: a notice for missing texts.
+
+        Returns
+        -------
+        ndarray or scipy.sparse.csr_matrix of shape (rows, n_outputs)
+            The matrix.
+
+        Raises
+        ------
+        DataError
+            For a training column missing, a column the model was not trained on, bad numbers, or
+            missing numbers without ``impute``.
+        """
         missing = [c for c in self.features if c not in frame.columns]
         if missing:
             raise DataError(f"the data lacks the training column(s) {', '.join(map(repr, missing))}")
@@ -492,7 +752,18 @@ class TablePreprocessor:
     @classmethod
     def from_dict(cls, data: dict) -> "TablePreprocessor":
         """The preprocessor of a model file; one written before text and hashing (without their
-        fields) reads as one with neither."""
+        fields) reads as one with neither.
+
+        Parameters
+        ----------
+        data : dict
+            What ``to_dict`` wrote.
+
+        Returns
+        -------
+        TablePreprocessor
+            The fitted preprocessor.
+        """
         hashing = data.get("hashing") or {}
         self = cls(data["impute"], text=data.get("text", []), n_features=hashing.get("n_features", HASHED_FEATURES),
                    ngram_range=hashing.get("ngram_range", (1, 1)))

@@ -3,7 +3,7 @@
 
 The hashing trick (Weinberger, Dasgupta, Langford, Smola & Attenberg, "Feature hashing for large scale
 multitask learning", ICML 2009; Shi et al., "Hash kernels for structured data", JMLR 2009) sends a
-token ``t`` to the column and the sign
+token ``t`` to the column and the sign::
 
     j(t) = |h(t)| mod n_features,        s(t) = +1 if h(t) >= 0 else -1   (s = +1 when alternate_sign=False)
 
@@ -681,18 +681,49 @@ def hash_texts(texts, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase:
 
     Parameters
     ----------
-    texts : a sequence of str (a list, NumPy array, pandas Series, any iterable) or a pyarrow string
-        array (string, large_string, string_view, dictionary of strings; chunked or not, read in place).
+    texts : sequence of str or pyarrow string array
+        A list, NumPy array, pandas Series, any iterable of str, or a pyarrow string array (string,
+        large_string, string_view, dictionary of strings; chunked or not, read in place).
         ``bytes`` items are read as UTF-8, as ``HashingVectorizer`` does by default. An empty document
         gives an all-zero row. No documents give a matrix of 0 rows.
-    n_features : the number of columns, 1 to 2**31 - 1.
-    ngram_range : (min_n, max_n), the token n-grams hashed, 1 <= min_n <= max_n.
-    lowercase : lowercase the text (``str.lower``) before cutting the tokens.
-    alternate_sign : sign each token's entry by its hash's sign.
-    norm : "l2", "l1" or None, each row divided by its norm.
+    n_features : int
+        The number of columns, 1 to 2**31 - 1.
+    ngram_range : (min_n, max_n)
+        The token n-grams hashed, 1 <= min_n <= max_n.
+    lowercase : bool
+        Lowercase the text (``str.lower``) before cutting the tokens.
+    alternate_sign : bool
+        Sign each token's entry by its hash's sign.
+    norm : {"l2", "l1", None}
+        Each row divided by its norm, or not.
 
-    A missing item (None, NaN, an Arrow null) is a ValueError, any other non-string a TypeError; both
-    name the item's position (``texts[3]``).
+    Returns
+    -------
+    scipy.sparse.csr_matrix of shape (len(texts), n_features)
+        The hashed counts, float64, in canonical format (sorted indices, no duplicates).
+
+    Raises
+    ------
+    ValueError
+        For a missing item (None, NaN, an Arrow null), naming its position (``texts[3]``), text that
+        is not valid UTF-8, or a bad parameter value.
+    TypeError
+        For any other non-string item, naming its position, or a parameter of the wrong type.
+
+    Examples
+    --------
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> from descend.text import hash_texts
+    >>> X = hash_texts(["the cat sat", "The cat, the hat"], n_features=8)
+    >>> X.toarray().round(3)  # "the" twice: twice the weight, then each row's L2 norm is 1
+    array([[ 0.   ,  0.   ,  0.   ,  0.   ,  0.577,  0.   , -0.577,  0.577],
+           [ 0.   ,  0.   ,  0.   ,  0.   ,  0.408,  0.   , -0.816,  0.408]])
+    >>> (X != HashingVectorizer(n_features=8).transform(["the cat sat", "The cat, the hat"])).nnz
+    0
+    >>> hash_texts(["fine", None])
+    Traceback (most recent call last):
+    ...
+    ValueError: texts[1] is missing (None, NaN or null): every item must be a string (an empty document is '')
     """
     hashing, (min_n, max_n), lowercase = _text_parameters(n_features, ngram_range, lowercase, alternate_sign,
                                                           norm)
@@ -762,10 +793,35 @@ def hash_columns(columns, n_features: int = 2**20, *, alternate_sign: bool = Tru
 
     Parameters
     ----------
-    columns : a pandas DataFrame, a pyarrow Table or RecordBatch, or a mapping {name: values}; each
-        column holds strings (or categories of strings) or integers, with no missing value (fill
-        them first, e.g. with "missing": a missing value is a ValueError naming the column and row).
-    n_features, alternate_sign, norm : as for :func:`hash_texts`.
+    columns : DataFrame, pyarrow Table or RecordBatch, or mapping
+        The columns (a mapping is ``{name: values}``); each holds strings (or categories of
+        strings) or integers, with no missing value (fill them first, e.g. with "missing").
+    n_features : int
+        The number of columns of the result, 1 to 2**31 - 1.
+    alternate_sign : bool
+        Sign each token's entry by its hash's sign.
+    norm : {None, "l2", "l1"}
+        Each row divided by its norm, or not (the default, as FeatureHasher).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix of shape (rows, n_features)
+        The hashed tokens, float64.
+
+    Raises
+    ------
+    ValueError
+        For no column, columns of different lengths, a missing value (naming the column and row),
+        or a bad parameter value.
+    TypeError
+        For ``columns`` of another type, or a column of values other than strings and integers.
+
+    Examples
+    --------
+    >>> from descend.text import hash_columns
+    >>> hash_columns({"city": ["Lyon", "Oslo"], "rooms": [3, 2]}, n_features=8).toarray()
+    array([[ 0.,  1.,  0.,  0.,  0.,  0.,  0.,  1.],
+           [ 0.,  1.,  0.,  0.,  0.,  0.,  0., -1.]])
     """
     hashing = _hashing_parameters(n_features, alternate_sign, norm)
     named = _named_columns(columns)
@@ -791,8 +847,30 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """:func:`hash_texts` as a scikit-learn transformer, for pipelines: stateless (``fit`` checks the
     parameters and learns nothing), ``transform(texts)`` is ``hash_texts(texts, **parameters)``.
 
-    The parameters are those of :func:`hash_texts`; ``HashingVectorizer`` with the same parameters
-    gives the same matrix.
+    ``HashingVectorizer`` with the same parameters gives the same matrix.
+
+    Parameters
+    ----------
+    n_features : int
+        The number of columns, 1 to 2**31 - 1.
+    ngram_range : (min_n, max_n)
+        The token n-grams hashed.
+    lowercase : bool
+        Lowercase the text before cutting the tokens.
+    alternate_sign : bool
+        Sign each token's entry by its hash's sign.
+    norm : {"l2", "l1", None}
+        Each row divided by its norm, or not.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from descend import GDClassifier
+    >>> from descend.text import TextHasher
+    >>> model = make_pipeline(TextHasher(n_features=2**10), GDClassifier())
+    >>> model = model.fit(["good film", "great film", "bad film", "awful film"], [1, 1, 0, 0])
+    >>> model.predict(["good", "awful"])
+    array([1, 0])
     """
 
     def __init__(self, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase: bool = True,
@@ -804,12 +882,43 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.norm = norm
 
     def fit(self, X=None, y=None):
-        """Check the parameters; nothing is learned."""
+        """Check the parameters; nothing is learned.
+
+        Parameters
+        ----------
+        X : ignored
+            Present for scikit-learn's interface.
+        y : ignored
+            Present for scikit-learn's interface.
+
+        Returns
+        -------
+        TextHasher
+            This transformer.
+
+        Raises
+        ------
+        ValueError
+            For a bad parameter value.
+        TypeError
+            For a parameter of the wrong type.
+        """
         _text_parameters(self.n_features, self.ngram_range, self.lowercase, self.alternate_sign, self.norm)
         return self
 
     def transform(self, X) -> sp.csr_matrix:
-        """The documents ``X`` hashed: a CSR matrix of shape (len(X), n_features)."""
+        """The documents ``X`` hashed: a CSR matrix of shape (len(X), n_features).
+
+        Parameters
+        ----------
+        X : sequence of str or pyarrow string array
+            The documents, as :func:`hash_texts` takes them.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (len(X), n_features)
+            ``hash_texts(X, **parameters)``.
+        """
         return hash_texts(X, self.n_features, ngram_range=self.ngram_range, lowercase=self.lowercase,
                           alternate_sign=self.alternate_sign, norm=self.norm)
 

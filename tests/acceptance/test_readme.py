@@ -23,4 +23,7 @@ def test_readme_examples_run(tmp_path, monkeypatch):
 
 def test_ci_runs_the_readme_test_command():
     ci = (README.parent / ".ci" / "run").read_text()
-    assert 'pip install -e ".[test]" && python -m pytest' in ci
+    # The README's command, with the docs extra added so that CI also builds the site (and fails on a warning).
+    assert 'pip install -e ".[test]" && python -m pytest' in README.read_text()
+    assert 'pip install -e ".[test,docs]" && python -m pytest' in ci
+    assert "python -m sphinx -W" in ci and 'exit "$docs"' in ci

@@ -91,8 +91,24 @@ def test_bad_parameters_are_4xx_with_a_message(client, params):
 
 def test_the_page_offers_the_librarys_names(client):
     names = client.get("/api/names").json()
-    assert names == {"functions": list(FUNCTION_NAMES), "optimizers": list(OPTIMIZER_NAMES)}
+    assert names == {"functions": list(FUNCTION_NAMES), "optimizers": list(OPTIMIZER_NAMES),
+                     "sliders": {"momentum": ["momentum", "nesterov"],
+                                 "beta1": ["adam", "amsgrad", "adamw", "nadam", "adamax", "radam"],
+                                 "beta2": ["adam", "amsgrad", "adamw", "nadam", "adamax", "radam"]}}
     assert "radam" not in client.get("/").text  # the page holds no list of its own
+
+
+def test_the_momentum_slider_leaves_plain_sgd_and_rmsprop_plain(client):
+    # The page sends every slider's value with every request; only the optimizers named for momentum take it.
+    query = {"function": "rosenbrock", "lr": 0.001, "iters": 300, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999}
+    f = get_function("rosenbrock")
+    for name in ("sgd", "rmsprop", "momentum"):
+        body = client.get("/api/path", params={**query, "optimizer": name}).json()
+        expected = minimize(f, f.start, get_optimizer(name, lr=0.001), max_iter=300, tol=None)
+        np.testing.assert_array_equal(np.array(body["path"]), expected.path)
+    half = client.get("/api/path", params={**query, "optimizer": "momentum", "momentum": 0.5}).json()
+    expected = minimize(f, f.start, get_optimizer("momentum", lr=0.001, momentum=0.5), max_iter=300, tol=None)
+    np.testing.assert_array_equal(np.array(half["path"]), expected.path)
 
 
 def test_page_and_plotly_are_served_locally(client):
@@ -147,6 +163,13 @@ def test_moving_the_learning_rate_slider_redraws_the_paths(server, client, tmp_p
 
         before = drawn_paths()
         assert set(before) == {"sgd", "momentum", "adam"}
+        # At the opening view plain SGD stays plain: its path is not momentum's, nor its final loss.
+        assert before["sgd"] != before["momentum"]
+        losses = page.evaluate("Object.fromEntries(window.descendPaths.map(p => [p.optimizer, p.loss.at(-1)]))")
+        assert losses["sgd"] != losses["momentum"]
+        # Every slider names the optimizers it changes.
+        assert page.inner_text("#momentum-targets") == "changes momentum, nesterov"
+        assert page.inner_text("#beta1-targets") == "changes adam, amsgrad, adamw, nadam, adamax, radam"
         ticket = page.evaluate("document.body.dataset.drawn")
         page.evaluate("""() => { const slider = document.getElementById('lr');
                                  slider.value = '-2.5'; slider.dispatchEvent(new Event('input')); }""")

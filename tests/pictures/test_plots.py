@@ -12,7 +12,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def drawn(ax, label):
-    line = next(line for line in ax.lines if line.get_label() == label)
+    # paths() labels a run "name: f = ... after n steps"; the other pictures by its name alone.
+    line = next(line for line in ax.lines if line.get_label().split(":")[0] == label)
     return np.column_stack(line.get_data())
 
 
@@ -131,3 +132,25 @@ def test_descend_paths_bad_input(tmp_path, args, message, run_cli):
     assert out.returncode == 2 and error.startswith("error: ")
     assert error.removeprefix("error: ").startswith(message) and "Traceback" not in error
     assert not (tmp_path / "p.png").exists()
+
+
+def test_rosenbrock_is_filled_on_log_levels_so_its_valley_shows():
+    # Linear levels would paint the valley (half the grid lies in the lowest tenth of the heights) one colour.
+    figure = plot.paths("rosenbrock", plot.run_paths("rosenbrock", ["adam"], lr=0.05, iters=50))
+    filled = figure.axes[0].collections[0]
+    levels = np.asarray(filled.levels)
+    assert np.allclose(np.diff(np.log(levels)), np.log(levels[1] / levels[0]))  # geometric
+    f = get_function("rosenbrock")
+    x, y, Z, _ = plot.height_grid(f, 300)
+    valley = Z < np.quantile(Z, 0.5)  # the lower half of the grid spans many levels, not one
+    assert np.unique(np.digitize(Z[valley] - Z.min(), levels - levels[0])).size > 10
+    assert not plot.spans_decades(plot.height_grid(get_function("bowl"), 100)[2])  # a bowl keeps linear levels
+
+
+def test_the_legend_says_where_each_run_ended():
+    runs = plot.run_paths("rosenbrock", ["sgd", "adam"], lr={"sgd": 1e-3, "adam": 0.05}, iters=150)
+    figure = plot.paths("rosenbrock", runs)
+    f = get_function("rosenbrock")
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert labels == [f"sgd: f = {f.value(runs['sgd'][-1]):.3g} after 150 steps",
+                      f"adam: f = {f.value(runs['adam'][-1]):.3g} after 150 steps"]

@@ -45,7 +45,24 @@ def _root(context: typer.Context) -> None:
 
 
 def main() -> None:
-    """Entry point: usage errors too end in one line, ``error: ...``, and exit status 2."""
+    """Entry point: usage errors too end in one line, ``error: ...``, and exit status 2.
+
+    The ``descend`` command (and ``python -m descend``) runs it on ``sys.argv``.
+
+    Raises
+    ------
+    SystemExit
+        Always, with the command's exit status: 0 on success, 2 for an error the user can fix
+        (its one line on stderr), 130 when interrupted.
+
+    Examples
+    --------
+    >>> import subprocess, sys
+    >>> run = subprocess.run([sys.executable, "-m", "descend", "fit", "homes.csv", "--target", "price"],
+    ...                      capture_output=True, text=True)
+    >>> run.returncode, run.stderr
+    (2, "error: Missing option '--out' / '-o'.\\n")
+    """
     try:
         status = app(standalone_mode=False)  # returns the code of a typer.Exit
     except Exception as error:  # click's own exceptions (typer carries a private copy of click)

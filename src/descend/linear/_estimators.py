@@ -85,8 +85,31 @@ class _BaseGD(BaseEstimator):
     def fit(self, X, y=None, sample_weight=None, *, resume=False):
         """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``.
 
-        ``X`` may also be a source of ``(X, y)`` chunks (a :class:`descend.stream.TableStream`
-        for data larger than memory), with ``y`` None, or a Dask array or DataFrame."""
+        Parameters
+        ----------
+        X : array-like, sparse matrix, source of chunks, or Dask collection
+            The rows, shape (n_samples, n_features); or a source of ``(X, y)`` chunks (a
+            :class:`descend.stream.TableStream` for data larger than memory), with ``y`` None; or
+            a Dask array or DataFrame.
+        y : array-like, optional
+            The targets (None with a source of chunks).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the rows.
+        resume : bool
+            Go on from the file ``checkpoint`` names.
+
+        Returns
+        -------
+        GDRegressor or GDClassifier
+            This model, fitted.
+
+        Raises
+        ------
+        ValueError
+            For a bad parameter or bad data (named), or a checkpoint of another fit.
+        descend.DivergenceError
+            When the training loss stops being finite or explodes.
+        """
         settings = fit_settings(self.get_params(deep=False), self._losses)
         fresh = resume or not (settings.warm_start and hasattr(self, "_state"))
         rng = check_random_state(settings.random_state)
@@ -100,8 +123,27 @@ class _BaseGD(BaseEstimator):
                            resume=resume)
 
     def check_params(self):
-        """Check the parameters as ``fit`` does, before any data: a ValueError or TypeError naming the
-        first bad one (``descend fit`` asks before it reads a file). Returns the estimator."""
+        """Check the parameters as ``fit`` does, before any data (``descend fit`` asks before it reads
+        a file).
+
+        Returns
+        -------
+        self
+            The estimator, unchanged.
+
+        Raises
+        ------
+        ValueError, TypeError
+            Naming the first bad parameter.
+
+        Examples
+        --------
+        >>> from descend import GDRegressor
+        >>> GDRegressor(loss="quantile", quantile=1.5).check_params()
+        Traceback (most recent call last):
+        ...
+        ValueError: quantile must lie in (0, 1), got 1.5
+        """
         fit_settings(self.get_params(deep=False), self._losses)
         return self
 
@@ -180,7 +222,22 @@ class _BaseGD(BaseEstimator):
     # -------------------------------------------------------- model files
     def save(self, path, *, preprocessing=None, metadata=None):
         """Write the fitted model to ``path`` as a JSON model file (see :mod:`descend.io`);
-        ``descend.load(path)`` reads it back."""
+        ``descend.load(path)`` reads it back.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file, written atomically.
+        preprocessing : dict, optional
+            How raw data becomes X, kept with the model (the command line's).
+        metadata : dict, optional
+            Free-form JSON data kept with the model.
+
+        Raises
+        ------
+        ValueError
+            For a model not fitted yet.
+        """
         if not hasattr(self, "coef_"):
             raise ValueError(f"this {type(self).__name__} is not fitted yet: fit it before saving")
         state = self._state
@@ -340,12 +397,12 @@ class GDRegressor(RegressorMixin, _BaseGD):
         coordinate at every step, the dense fit's steps exactly, O(features)
         a step.
     epsilon : float
-        Huber's threshold, and the width of the epsilon-insensitive tube.
+        Huber's threshold; the half-width of the epsilon-insensitive losses' tube.
     quantile : float
-        The quantile q in (0, 1) the ``"quantile"`` loss estimates.
+        The quantile :math:`\tau` in (0, 1) of ``loss="quantile"``.
     power : float
-        Tweedie's power: 0 (normal), 1 (Poisson), 1 < power < 2 (compound
-        Poisson-Gamma), 2 (Gamma), > 2 (e.g. 3, inverse Gaussian).
+        Tweedie's power of ``loss="tweedie"``: 0 (normal), 1 (Poisson), between
+        1 and 2 (compound Poisson-Gamma), 2 (Gamma), above 2 (3: inverse Gaussian).
 
     Attributes
     ----------
@@ -354,6 +411,30 @@ class GDRegressor(RegressorMixin, _BaseGD):
         included), ``val_loss`` (with early stopping) and ``lr`` (the rate of
         the epoch's last step). ``best_iteration_``: the epoch whose weights
         early stopping kept.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter out of its range or an unknown name (checked
+        when fitting, as scikit-learn does), or targets outside the loss's
+        domain (:func:`descend.losses.check_targets`).
+
+    Examples
+    --------
+    A converged full-batch fit is the exact least-squares solution:
+
+    >>> import numpy as np
+    >>> from descend import GDRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 2))
+    >>> y = X @ [1.5, -2.0] + 0.5 + 0.1 * rng.standard_normal(50)
+    >>> model = GDRegressor(alpha=0.0).fit(X, y)
+    >>> model.coef_.round(4), model.intercept_.round(4)
+    (array([ 1.5178, -2.0003]), array([0.503]))
+    >>> np.linalg.lstsq(np.c_[X, np.ones(50)], y, rcond=None)[0].round(4)
+    array([ 1.5178, -2.0003,  0.503 ])
+    >>> round(model.score(X, y), 4)
+    0.9982
     """
 
     _losses = REGRESSION_LOSSES
@@ -404,7 +485,34 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """One epoch over (X, y) (or over a source of chunks), continuing from the current
-        weights and optimizer state."""
+        weights and optimizer state.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features), or a source of chunks
+            The rows, or a source of ``(X, y)`` chunks (then ``y`` is None).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the rows.
+
+        Returns
+        -------
+        GDRegressor
+            This model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from descend import GDRegressor
+        >>> from descend.datasets import make_linear
+        >>> X, y, _, _ = make_linear(50, 2, weights=[1.5, -2.0], random_state=0)
+        >>> model = GDRegressor(optimizer="adam", batch_size=10, random_state=0)
+        >>> for _ in range(3):
+        ...     model = model.partial_fit(X, y)
+        >>> model.n_iter_
+        3
+        """
         return self._partial_fit(X, y, sample_weight)
 
     def _publish(self, state):
@@ -428,14 +536,40 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     def predict(self, X):
         """The predictions: the linear score, or with a log-link loss (Poisson, Gamma, Tweedie) its
-        exponential, the predicted mean. One column per output for a 2-D y."""
+        exponential, the predicted mean. One column per output for a 2-D y.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predictions.
+        """
         score = self._linear_predictor(X)
         return np.exp(score) if self.loss in LOG_LINK_LOSSES else score
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions; for the log-link losses D^2, the share of the Tweedie deviance (of
         their power) explained, as scikit-learn's PoissonRegressor, GammaRegressor and
-        TweedieRegressor score."""
+        TweedieRegressor score.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their targets.
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the rows.
+
+        Returns
+        -------
+        float
+            R^2 (or D^2), 1 for perfect predictions.
+        """
         if self.loss not in LOG_LINK_LOSSES:
             return super().score(X, y, sample_weight=sample_weight)
         from sklearn.metrics import d2_tweedie_score
@@ -459,6 +593,41 @@ class GDClassifier(ClassifierMixin, _BaseGD):
     multiplies the sample weights of each class. The other parameters and
     the attributes are those of :class:`GDRegressor`, plus ``classes_``;
     ``coef_`` has one row per class (one for two classes).
+
+    Parameters
+    ----------
+    loss : {"log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron"}
+        The loss of the score :math:`p` and the label :math:`y = \pm 1` (:mod:`descend.losses`).
+    optimizer, learning_rate, schedule, batch_size, max_iter, tol, n_iter_no_change
+        As for :class:`GDRegressor`.
+    penalty, alpha, l1_ratio, fit_intercept, standardize
+        As for :class:`GDRegressor`.
+    early_stopping, validation_fraction, shuffle, random_state, warm_start, verbose
+        As for :class:`GDRegressor` (the held-out fraction is stratified by class).
+    checkpoint, checkpoint_every, sparse_updates
+        As for :class:`GDRegressor`.
+    class_weight : dict, "balanced" or None
+        Weights of the classes, multiplying the sample weights: ``{class: weight}``, or
+        ``"balanced"``, n_samples / (n_classes * count of the class).
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a bad parameter, fewer than two classes, or labels outside the classes given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend import GDClassifier
+    >>> X, y = np.array([[-2.0], [-1.0], [1.0], [2.0]]), np.array(["no", "no", "yes", "yes"])
+    >>> model = GDClassifier().fit(X, y)
+    >>> model.classes_, model.predict([[-3.0], [0.5]])
+    (array(['no', 'yes'], dtype='<U3'), array(['no', 'yes'], dtype='<U3'))
+    >>> model.predict_proba([[0.0]])  # the boundary, halfway between the classes
+    array([[0.5, 0.5]])
+    >>> three = GDClassifier().fit([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]], [0, 0, 1, 1, 2, 2])
+    >>> three.coef_.shape, three.predict([[0.2], [2.5], [4.8]])  # multinomial: a row per class
+    ((3, 1), array([0, 1, 2]))
     """
 
     _losses = CLASSIFICATION_LOSSES
@@ -527,7 +696,39 @@ class GDClassifier(ClassifierMixin, _BaseGD):
 
     def partial_fit(self, X, y=None, classes=None, sample_weight=None):
         """One epoch over (X, y) (or over a source of chunks), continuing from the current state;
-        ``classes`` is needed on the first call."""
+        ``classes`` is needed on the first call.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features), or a source of chunks
+            The rows, or a source of ``(X, y)`` chunks (then ``y`` is None).
+        y : array-like of shape (n_samples,)
+            The labels.
+        classes : array-like, optional
+            Every class, on the first call (a source of chunks may say them itself).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the rows.
+
+        Returns
+        -------
+        GDClassifier
+            This model.
+
+        Raises
+        ------
+        ValueError
+            On the first call without ``classes``, or for labels outside them.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from descend import GDClassifier
+        >>> model = GDClassifier(loss="hinge", batch_size=1, random_state=0)
+        >>> model = model.partial_fit([[-2.0], [-1.0], [1.0], [2.0]], ["no", "no", "yes", "yes"],
+        ...                           classes=["no", "yes"])
+        >>> model.predict([[-3.0], [3.0]])
+        array(['no', 'yes'], dtype='<U3')
+        """
         if not hasattr(self, "_state") and classes is None and not is_chunks(X):
             raise ValueError("classes must be passed on the first call to partial_fit")
         return self._partial_fit(X, y, sample_weight, classes=classes)
@@ -536,13 +737,36 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         self.coef_, self.intercept_ = state.coefficients()
 
     def decision_function(self, X):
-        """Scores: shape (n,) for two classes (positive means classes_[1]), (n, K) for more."""
+        """Scores: shape (n,) for two classes (positive means classes_[1]), (n, K) for more.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            :math:`X w^\top + b`.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):
+        """The class of each row: ``classes_[1]`` where the score is positive, else the best-scoring class.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The predicted classes, labels of ``classes_``.
+        """
         scores = self.decision_function(X)
         indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[indices]
@@ -554,7 +778,18 @@ class GDClassifier(ClassifierMixin, _BaseGD):
     def predict_proba(self, X):
         """Class probabilities. log_loss: the sigmoid, or the softmax of the scores. modified_huber:
         as scikit-learn defines them for it (Zadrozny & Elkan 2002), (clip(score, -1, 1) + 1) / 2 per
-        class, normalized over the classes for more than two (uniform where every score is -1 or less)."""
+        class, normalized over the classes for more than two (uniform where every score is -1 or less).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            The probabilities, in the order of ``classes_``; each row sums to 1.
+        """
         scores = self.decision_function(X)
         if self.loss == "modified_huber":
             share = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
@@ -572,6 +807,18 @@ class GDClassifier(ClassifierMixin, _BaseGD):
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
+        """The logarithms of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            The log-probabilities.
+        """
         return np.log(self.predict_proba(X))
 
 
@@ -588,7 +835,41 @@ def _constant_or_floats(values):
 
 
 def load_model(path):
-    """``(estimator, preprocessing dict or None, metadata dict)`` from a model file."""
+    """``(estimator, preprocessing dict or None, metadata dict)`` from a model file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A model file written by ``estimator.save`` or :func:`descend.io.save`.
+
+    Returns
+    -------
+    estimator : GDRegressor or GDClassifier
+        The fitted model.
+    preprocessing : dict or None
+        The preprocessing saved with it (the command line's), or None.
+    metadata : dict
+        The free-form metadata saved with it, ``{}`` when there is none.
+
+    Raises
+    ------
+    ModelFileError
+        When the file is not a descend model this version can read (another format, a newer
+        version, a field missing or malformed).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from descend import GDClassifier
+    >>> from descend.io import load_model
+    >>> X, y = np.array([[-2.0], [-1.0], [1.0], [2.0]]), np.array([0, 0, 1, 1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     GDClassifier().fit(X, y).save(os.path.join(folder, "model.json"), metadata={"rows": 4})
+    ...     model, preprocessing, metadata = load_model(os.path.join(folder, "model.json"))
+    >>> model.predict([[-3.0], [3.0]]), preprocessing, metadata
+    (array([0, 1]), None, {'rows': 4})
+    """
     document = read_document(path)
     try:
         cls = ESTIMATORS[document["estimator"]]

@@ -50,7 +50,25 @@ VERSION = 1
 
 
 class ModelFileError(ValueError):
-    """The file is not a descend model this version can read."""
+    """The file is not a descend model this version can read.
+
+    A ``ValueError``; its message names the file and what is wrong with it.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from descend import load
+    >>> from descend.io import ModelFileError
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "notes.json"), "w") as file:
+    ...     _ = file.write('{"format": "other"}')
+    >>> try:
+    ...     load(os.path.join(folder, "notes.json"))
+    ... except ModelFileError as error:
+    ...     print(str(error).replace(folder, "<folder>"))
+    <folder>/notes.json is not a descend model file: its 'format' field is not 'descend-model'
+    >>> import shutil; shutil.rmtree(folder)
+    """
 
 
 def param_to_json(value):
