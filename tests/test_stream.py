@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from descend import GDClassifier, GDRegressor
-from descend.stream import TableStream, _PieceRead
+from descend.stream import TableStream
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +183,7 @@ def test_the_reader_thread_stops_with_the_epoch_and_passes_its_errors_on(numeric
     assert not [t for t in threading.enumerate() if t.name.startswith("descend-read")]
 
     calls = []
-    real = _PieceRead._read_columns
+    real = TableStream._piece
 
     def failing(self, *args):
         calls.append(1)
@@ -191,44 +191,11 @@ def test_the_reader_thread_stops_with_the_epoch_and_passes_its_errors_on(numeric
             raise OSError("the disk went away")
         return real(self, *args)
 
-    monkeypatch.setattr(_PieceRead, "_read_columns", failing)
+    monkeypatch.setattr(TableStream, "_piece", failing)
     with pytest.raises(OSError, match="the disk went away"):
         GDRegressor(max_iter=1, tol=None).fit(source)
     assert not [t for t in threading.enumerate() if t.name.startswith("descend-read")]
     assert len(calls) == 3  # of 5 row groups: nothing was read after the failure
-
-
-def test_both_threads_read_and_who_read_what_changes_nothing(numeric, monkeypatch):
-    """A piece's columns are read by the background thread and by the training thread, once it
-    has caught up: the epoch is the same, row for row, whoever read which column."""
-    import threading
-    import time
-
-    import descend.stream
-
-    path, frame = numeric
-    source = TableStream(path, "y", chunk_rows=300, buffer_rows=1000)
-    alone = _file_rows(source.blocks(np.random.RandomState(5)), frame)
-
-    monkeypatch.setattr(descend.stream, "READ_BYTES", 8 * 700)  # one column per task
-    readers = []
-    real = _PieceRead._read_columns
-    background_started = threading.Event()
-
-    def slow_in_the_background(self, file, names):
-        in_main = threading.current_thread() is threading.main_thread()
-        if in_main:
-            background_started.wait(10)  # the background reader takes the first task, whatever the scheduling
-        else:
-            background_started.set()
-            time.sleep(0.02)  # then falls behind: the training thread takes over
-        readers.append(in_main)
-        return real(self, file, names)
-
-    monkeypatch.setattr(_PieceRead, "_read_columns", slow_in_the_background)
-    shared = _file_rows(source.blocks(np.random.RandomState(5)), frame)
-    assert len(readers) == 4 * 5 + 2 and any(readers) and not all(readers)  # the last group: 3 columns a task
-    np.testing.assert_array_equal(shared, alone)
 
 
 def test_a_text_column_is_hashed_chunk_by_chunk_as_the_whole_file_is(tmp_path):

@@ -38,6 +38,7 @@ from ..metrics import table_metrics
 from ..optimizers import OPTIMIZER_NAMES
 from ..penalties import PENALTY_NAMES
 from ..schedules import SCHEDULE_NAMES
+from ..stream import DEFAULT_MEMORY
 from ..tabular import HASHED_FEATURES, IMPUTE_CHOICES
 from .app import UserError, app, one_line_errors
 from .views import convergence_notice, metrics_table, print_notice
@@ -91,7 +92,8 @@ class FitJob:
 
 @app.command()
 def fit(
-    data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file, or an svmlight file."),
+    data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file, or an svmlight file; with "
+                                          "--stream also a folder or a quoted glob ('data/*.parquet') of tables."),
     target: str = typer.Option(None, "--target", "-t", help="The column to predict (a table; an svmlight "
                                                             "file's labels are its first field)."),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the model file (JSON)."),
@@ -115,9 +117,12 @@ def fit(
     checkpoint_every: int = typer.Option(1, min=1, help="Epochs between checkpoints."),
     resume: bool = typer.Option(False, "--resume", help="Go on from --checkpoint (same data, same settings)."),
     stream: bool = typer.Option(False, "--stream", help="Read the file in chunks, epoch after epoch: memory "
-                                                        "bounded by --chunk-rows and --buffer-rows, not the file."),
+                                                        "bounded by --memory, not the file."),
     chunk_rows: int = typer.Option(65_536, min=1, help="With --stream: rows per chunk."),
-    buffer_rows: int = typer.Option(262_144, min=0, help="With --stream: rows in the shuffle buffer."),
+    buffer_rows: int = typer.Option(None, min=0, help="With --stream: rows in the shuffle buffer (default: what "
+                                                      "--memory leaves)."),
+    memory: str = typer.Option(None, help=f"With --stream: the memory held for data, e.g. 256MB (default: "
+                                          f"{DEFAULT_MEMORY}): read buffers, pieces read ahead, the shuffle buffer."),
     scheduler: str = typer.Option(None, help="Train on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 "
                                              "(full batch: exact; mini-batches: local SGD with averaging)."),
     text: list[str] = typer.Option(None, "--text", help="A column of free text: its words are hashed into "
@@ -160,8 +165,12 @@ def fit(
         job = FitJob(data, target, task, out, plot, impute, resume, settings, svmlight, tuple(text or ()),
                      n_features, _parse_ngram(ngram))
         _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, checkpoint, resume)
+        if memory is not None and not stream:
+            raise UserError("--memory works with --stream (a table in memory takes what it takes)")
+        if memory is not None and svmlight:
+            raise UserError("--memory works on a table (CSV or Parquet); an svmlight stream takes --buffer-rows")
         if stream:
-            _fit_streamed(console, job, chunk_rows, buffer_rows)
+            _fit_streamed(console, job, chunk_rows, buffer_rows, memory or DEFAULT_MEMORY)
         else:
             _fit_in_memory(console, job, 0.2 if test_size is None else test_size, scheduler)
 
@@ -406,24 +415,26 @@ def _fit_on_cluster(estimator, address, X, y):
         client.close()
 
 
-def _stream_source(job, chunk_rows, buffer_rows):
+def _stream_source(job, chunk_rows, buffer_rows, memory):
     """The file as chunks: a TableStream, or an SvmlightStream."""
     task = job.task.value if job.task is not None else None
     if job.svmlight:
         from ..svmlight import SvmlightStream
 
-        return SvmlightStream(job.data, chunk_rows=chunk_rows, buffer_rows=buffer_rows, task=task,
-                              n_features=job.n_features)
+        return SvmlightStream(job.data, chunk_rows=chunk_rows, buffer_rows=262_144 if buffer_rows is None
+                              else buffer_rows, task=task, n_features=job.n_features)
     from ..stream import TableStream
 
-    return TableStream(job.data, job.target, chunk_rows=chunk_rows, buffer_rows=buffer_rows,
+    return TableStream(job.data, job.target, chunk_rows=chunk_rows, buffer_rows=buffer_rows, memory=memory,
                        impute=job.impute.value, task=task, text=job.text,
                        n_features=job.n_features or HASHED_FEATURES, ngram_range=job.ngram_range)
 
 
-def _fit_streamed(console, job, chunk_rows, buffer_rows):
-    source = _stream_source(job, chunk_rows, buffer_rows)
+def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
+    source = _stream_source(job, chunk_rows, buffer_rows, memory)
     preprocessing = source.format if job.svmlight else source.preprocessor
+    if not job.svmlight:
+        print_notice(console, source.memory_notice)
     for notice in source.notices:  # learned from the first rows; only rows without a target go on being dropped
         later = "; later chunks drop such rows too" if "whose target" in notice else ""
         print_notice(console, f"{notice} (in the first rows{later})")
