@@ -60,14 +60,17 @@ from .tabular import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataEr
 __all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "MemoryPlan",
            "plan_memory"]
 
-#: The default budget for data: with the imports of a ``descend fit`` process (about 240 MB), it keeps
-#: the whole process under 400 MB (BENCHMARKS.md, case f).
+#: The default budget for data. The rest of a ``descend fit`` process (imports, about 240 MB, and the
+#: compiled loops once loaded) comes on top: measured, the whole process peaked at 470-530 MB on
+#: 5,000,000 x 20 Parquet files (issue 16; below the budget, the peak hardly moves).
 DEFAULT_MEMORY = "128MB"
 # What Arrow holds to read one Parquet column chunk, at most: its decoded dictionary page and a data
 # page (pyarrow and Spark write pages of 1 MiB), with room for the compressed page; less for a smaller chunk.
 COLUMN_READ_BYTES = 5 << 19
 # Arrow's read buffer per column (ParquetFile's buffer_size).
 READ_BUFFER = 1 << 16
+# Whether Arrow decodes a slice's columns on its own threads too (the reader thread waits for them).
+THREADED_READS = False
 # Columns read at once for the first rows, before the plan.
 HEAD_COLUMNS = 16
 # Staging arrays the reader thread fills ahead: one the training thread uses, one ready, one being read.
@@ -555,7 +558,7 @@ class TableStream:
             try:
                 if not plan.windows:
                     batches = file.iter_batches(batch_size=plan.piece_rows, row_groups=[group], columns=self._read,
-                                                use_threads=False)
+                                                use_threads=THREADED_READS)
                     first = start
                     for batch in batches:
                         yield batch, first, name
