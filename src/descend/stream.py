@@ -75,6 +75,13 @@ THREADED_READS = False
 HEAD_COLUMNS = 16
 # Staging arrays the reader thread fills ahead: one the training thread uses, one ready, one being read.
 SLOTS = 3
+# Row groups read whole (when two fit the budget, see plan_memory): two staging arrays of a group each
+# (the training thread places one's rows while the reader thread fills the other), Arrow asked for about
+# GROUP_READ_BYTES of decoded columns a call, so that it holds a column chunk or two, not a group.
+GROUP_SLOTS = 2
+GROUP_READ_BYTES = 1 << 20
+# The share of the budget the staging of whole row groups may take (the shuffle buffer has the rest).
+GROUP_SHARE = 0.6
 # The largest and smallest CSV block pyarrow is asked to read at a time.
 CSV_BLOCK_BYTES = (1 << 16, 1 << 24)
 
@@ -161,12 +168,18 @@ class MemoryPlan:
     column_batch: int = 0
     #: CSV: the bytes pyarrow reads at a time (0 for Parquet).
     block_bytes: int = 0
+    #: Parquet row groups read whole, a few columns at a time, into GROUP_SLOTS staging arrays of a
+    #: group each (``piece_rows`` is the largest group): what Arrow holds is a column chunk or two,
+    #: and its decoding costs a third less than slices of all the columns at once.
+    groups: bool = False
 
     def notice(self, group_rows=0) -> str:
         text = (f"memory {_size(self.budget)}: a shuffle buffer of {self.buffer_rows:,} rows "
                 f"({_size(self.buffer_rows * self.buffer_row_bytes)}), ")
         if self.block_bytes:
             return text + f"CSV read in blocks of {_size(self.block_bytes)}"
+        if self.groups:
+            return text + f"row groups of up to {self.piece_rows:,} rows read whole, a few columns at a time"
         text += f"{self.piece_rows:,} rows read at a time"
         if self.windows:
             passes = -(-group_rows // self.piece_rows) if group_rows else 1
@@ -177,13 +190,16 @@ class MemoryPlan:
 
 
 def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, buffer_rows=None, shuffle=True,
-                chunk_rows=65_536, largest_piece=None, csv_row_bytes=0, where="the data", rows=None) -> MemoryPlan:
+                chunk_rows=65_536, largest_piece=None, csv_row_bytes=0, where="the data", rows=None,
+                whole_groups=False) -> MemoryPlan:
     """The plan for a budget of ``memory``: ``columns`` columns read, ``row_bytes`` a row as read,
     ``buffer_row_bytes`` a row of the buffer, ``column_bytes`` what Arrow holds to read a column (0 for a
     CSV, whose rows take ``csv_row_bytes`` of text each). ``buffer_rows`` given is taken from the budget
     first; without shuffling the buffer is a chunk. The pieces read ahead (``SLOTS`` staging arrays and
-    Arrow's decoded copy) take a third of what the readers leave, the buffer the rest. A ValueError when
-    the budget cannot hold one row."""
+    Arrow's decoded copy) take a third of what the readers leave, the buffer the rest. With
+    ``whole_groups`` (every column a number), Parquet row groups of ``largest_piece`` rows are read whole
+    when GROUP_SLOTS of them take at most GROUP_SHARE of the budget. A ValueError when the budget cannot
+    hold one row."""
     budget = memory_bytes(memory)
     fixed_buffer = buffer_rows if buffer_rows is not None else (None if shuffle else chunk_rows)
     reserved = 0 if fixed_buffer is None else fixed_buffer * buffer_row_bytes
@@ -197,7 +213,13 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
         block_bytes = int(np.clip(share / per_byte, *CSV_BLOCK_BYTES))
         reader = 4 * block_bytes
         piece_rows = block_bytes // max(csv_row_bytes, 1) if share >= per_byte * csv_row_bytes else 0
+    elif whole_groups and largest_piece and (
+            _group_reader_bytes(largest_piece, column_bytes) + GROUP_SLOTS * largest_piece * row_bytes
+            <= (left if fixed_buffer is not None else GROUP_SHARE * left)):
+        reader = _group_reader_bytes(largest_piece, column_bytes)
+        piece_rows, per_row = largest_piece, GROUP_SLOTS * row_bytes
     else:
+        whole_groups = False
         reader = columns * (column_bytes + READ_BUFFER)
         if reader > left // 2:  # windows: a few columns at a time
             windows = True
@@ -218,7 +240,20 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
                          f"columns needs about {_size(need)} (a row takes {row_bytes:,} bytes"
                          + (f" and Arrow about {_size(column_bytes)} to read each column)" if column_bytes else ")"))
     return MemoryPlan(budget, row_bytes, buffer_row_bytes, int(reader), int(piece_rows), int(buffer), windows,
-                      int(column_batch), block_bytes)
+                      int(column_batch), block_bytes, bool(whole_groups and column_bytes))
+
+
+def _group_reader_bytes(group_rows, column_bytes):
+    """What Arrow holds to read a row group a few columns at a time: the columns of a call, decoded and
+    compressed (about as large), and a column's decoded dictionary and page."""
+    return 2 * max(GROUP_READ_BYTES, 8 * group_rows) + column_bytes
+
+
+def _column_batches(columns, rows):
+    """``columns`` cut into runs of about GROUP_READ_BYTES of a ``rows``-row group each (one column of a
+    big group, many of a small one, where each call's overhead would show)."""
+    per_call = max(1, GROUP_READ_BYTES // max(1, 8 * rows))
+    return [columns[first:first + per_call] for first in range(0, len(columns), per_call)]
 
 
 # ------------------------------------------------------------------------------------------ compiled copies
@@ -234,12 +269,19 @@ def _copy_finite(source, target):
 
 
 @njit(cache=True, nogil=True)
-def _place_rows(columns, start, slots, buffer):
-    """buffer[slots[r]] = row start + r of a piece stored feature by feature (columns[j] is feature j)."""
+def _place_rows(columns, y, start, slots, buffer, buffer_y):
+    """buffer[slots[r]] = row start + r of a piece stored feature by feature (columns[j] is feature j),
+    buffer_y[slots[r]] = y[start + r]: in one call that releases the GIL (NumPy's buffer_y[slots] = y
+    holds it, and the reader thread waited for it)."""
     for r in range(slots.shape[0]):
         row = buffer[slots[r]]
         for j in range(columns.shape[0]):
             row[j] = columns[j, start + r]
+        if buffer_y.shape[0]:
+            buffer_y[slots[r]] = y[start + r]
+
+
+_NO_TARGET = np.empty(0)  # for _place_rows: targets it cannot hold (text labels) are placed by NumPy
 
 
 class _Stopped(Exception):
@@ -455,7 +497,7 @@ class TableStream:
         return plan_memory(memory, columns=len(self._read), row_bytes=row_bytes, buffer_row_bytes=buffer_row_bytes,
                            column_bytes=column_bytes, buffer_rows=buffer_rows, shuffle=self.shuffle,
                            chunk_rows=self.chunk_rows, largest_piece=largest, csv_row_bytes=self._csv_row_bytes,
-                           where=where, rows=self.n_rows)
+                           where=where, rows=self.n_rows, whole_groups=not self._general())
 
     def _general(self):
         """Whether pieces go through pandas and the preprocessor (categories, hashed columns)."""
@@ -542,14 +584,64 @@ class TableStream:
         frame.index = pd.RangeIndex(first_row, first_row + len(frame))
         return self._frame_piece(frame, file)
 
-    def _parquet_parts(self, rng):
-        """(Arrow part, its file's first row, file) for each piece of an epoch, and the staging it goes
-        into: Parquet row groups of every file, in a shuffled order, in slices of ``plan.piece_rows``."""
+    def _group_order(self, rng):
         order = np.arange(len(self._groups))
         if rng is not None:
             rng.shuffle(order)
+        return order.tolist()
+
+    def _group_piece(self, file, group, rows, staging):
+        """Row group ``group`` (``rows`` rows) read a few columns at a time straight into ``staging``
+        (features by rows) as (features by rows, targets); None when a column has a hole (a missing
+        value, NaN or inf), which the general path names."""
+        columns, y = staging[:, :rows], None
+        for names in _column_batches(self._read, rows):
+            part = file.read_row_group(group, columns=names, use_threads=False)
+            for name, column in zip(names, part.columns, strict=True):
+                if column.null_count:
+                    return None
+                if name == self.target:
+                    y = target_array(column.to_pandas(), self.task, self.classes)
+                    if self.task == "regression" and not np.isfinite(y).all():
+                        return None
+                elif not _copy_finite(column.to_numpy(), columns[self._position[name]]):
+                    return None
+        return columns[:-1], y
+
+    def _whole_groups(self, rng, take, staging):
+        """(slot, piece) for each Parquet row group of every file, in a shuffled order, read whole by
+        :meth:`_group_piece` into the staging array of a slot taken by ``take()``; a group with a hole is
+        read again in slices through pandas."""
+        opened = {}
+        self._position = {name: j for j, name in enumerate(self._read)}
+        for k in self._group_order(rng):
+            index, group, rows = self._groups[k]
+            if index not in opened:
+                opened.clear()  # one file open at a time
+                opened[index] = self._parquet(index)
+            file, name, start = opened[index], self.files[index], int(self._starts[index][group])
+            slot = take()
+            if staging[slot] is None:
+                staging[slot] = np.empty((len(self._read), self.plan.piece_rows))
+            try:
+                piece = self._group_piece(file, group, rows, staging[slot])
+                if piece is not None:
+                    yield slot, piece
+                    continue
+                first = start
+                for n, batch in enumerate(file.iter_batches(batch_size=self.chunk_rows, row_groups=[group],
+                                                            columns=self._read, use_threads=False)):
+                    slot = slot if n == 0 else take()
+                    yield slot, self._piece(batch, first, name, None)
+                    first += batch.num_rows
+            except OSError as error:
+                raise _missing_file(name, error) from None
+
+    def _parquet_parts(self, rng):
+        """(Arrow part, its file's first row, file) for each piece of an epoch, and the staging it goes
+        into: Parquet row groups of every file, in a shuffled order, in slices of ``plan.piece_rows``."""
         plan, opened = self.plan, {}
-        for k in order.tolist():
+        for k in self._group_order(rng):
             index, group, rows = self._groups[k]
             if index not in opened:
                 opened.clear()  # one file open at a time
@@ -612,6 +704,11 @@ class TableStream:
         when every feature is a number (else through pandas).
         """
         fast = not self._general()
+        if self.plan.groups:
+            staging = [None] * GROUP_SLOTS
+            yield from (piece for piece in _prefetched(lambda take: self._whole_groups(rng, take, staging),
+                                                       GROUP_SLOTS) if piece is not None)
+            return
         staging = [None] * SLOTS
         parts = self._csv_parts if self.separator is not None else self._parquet_parts
 
@@ -664,8 +761,11 @@ class TableStream:
                     places = rng.permutation(size) if shuffling else np.arange(size)
                 count = min(size - filled, len(y) - start)
                 slots = places[filled:filled + count]
-                _place_rows(columns, start, slots, buffer_X)
-                buffer_y[slots] = y[start:start + count]
+                if buffer_y.dtype.kind in "iufb":
+                    _place_rows(columns, y, start, slots, buffer_X, buffer_y)
+                else:  # text labels
+                    _place_rows(columns, _NO_TARGET, start, slots, buffer_X, _NO_TARGET)
+                    buffer_y[slots] = y[start:start + count]
                 start += count
                 filled += count
                 if filled == size:
