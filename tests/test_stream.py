@@ -328,3 +328,19 @@ def test_files_that_disagree_none_at_all_or_one_gone(split, tmp_path):
     (tmp_path / "b.parquet").unlink()  # gone before the epoch reads it
     with pytest.raises(ValueError, match=r"b.parquet could not be read while streaming .*moved or deleted"):
         GDRegressor(max_iter=1, tol=None).fit(stream)
+
+
+def test_the_progress_bar_of_a_stream_says_rows_and_megabytes_a_second(numeric, capsys):
+    from descend.linear._trainer import rate_text
+
+    assert rate_text(2_494_000, 210.8) == "2.49M rows/s, 526 MB/s"
+    assert rate_text(12_345, None) == "12.3k rows/s" and rate_text(9e6, 400) == "9M rows/s, 3,600 MB/s"
+    assert rate_text(None, 210.8) == ""  # no pace measured yet
+    path, _ = numeric
+    source = TableStream(path, "y", chunk_rows=300, buffer_rows=600)
+    assert source.bytes_per_row == pytest.approx(path.stat().st_size / 3000)
+    GDRegressor(max_iter=2, tol=None, verbose=1, batch_size=32).fit(source)
+    out = capsys.readouterr().out
+    assert "6000/6000 rows" in out and " rows/s, " in out and " MB/s" in out
+    GDRegressor(max_iter=1, tol=None, verbose=1).fit(np.ones((50, 2)), np.ones(50))
+    assert "rows/s" not in capsys.readouterr().out  # arrays in memory: no files to measure

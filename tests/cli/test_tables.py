@@ -1,6 +1,7 @@
 """descend fit / predict / evaluate on files, through the real command."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -174,6 +175,12 @@ def test_fit_streams_a_parquet_file_over_several_epochs(tmp_path, run_cli):
                   "--buffer-rows", "2000", "--out", "model.json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "epoch 3/3" in out.stdout and "18000/18000 rows" in out.stdout  # progress in epochs and rows
+    bar = re.sub(r"\s+|\d:\d\d:\d\d", "", out.stdout)  # rich wraps the bar's columns in a narrow terminal
+    pace = re.search(r"rows([0-9.]+)([kMG]?)rows/s,([0-9.,]+)MB/s", bar)  # and its pace
+    assert pace, out.stdout
+    rows_per_second = float(pace[1]) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[pace[2]]
+    file_bytes_per_row = (tmp_path / "big.parquet").stat().st_size / 6000
+    assert float(pace[3].replace(",", "")) == pytest.approx(rows_per_second * file_bytes_per_row / 1e6, rel=0.01)
     assert "streamed (6000 rows)" in out.stdout
     document = json.loads((tmp_path / "model.json").read_text())
     assert document["metadata"]["streamed"] and document["metadata"]["metrics"]["R^2"] > 0.999
