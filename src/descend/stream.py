@@ -7,7 +7,7 @@ first rows of the first file). The data is a file, a folder of files or a
 glob pattern (``"data/*.parquet"``): one stream whose files must hold the
 same columns.
 
-**Memory.** ``memory="128MB"`` (``descend fit --stream --memory``) bounds the
+**Memory.** ``memory="80MB"`` (``descend fit --stream --memory``) bounds the
 bytes held for data, whatever the files look like: what Arrow holds to read
 (a few MB per column being read: a decoded dictionary page and a data page),
 the pieces read ahead, and the shuffle buffer, which takes what the rest
@@ -58,12 +58,14 @@ from .tabular import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataEr
                       check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
 
 __all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "MemoryPlan",
-           "plan_memory"]
+           "plan_memory", "return_memory_promptly"]
 
-#: The default budget for data. The rest of a ``descend fit`` process (imports, about 240 MB, and the
-#: compiled loops once loaded) comes on top: measured, the whole process peaked at 470-530 MB on
-#: 5,000,000 x 20 Parquet files (issue 16; below the budget, the peak hardly moves).
-DEFAULT_MEMORY = "128MB"
+#: The default budget for data. The rest of a ``descend fit`` process comes on top: its imports (about
+#: 245 MB: scikit-learn 60, pandas 40, Numba 64, pyarrow 40), the first rows read (about 20 MB) and
+#: Numba's compiler state once the first compiled loop is loaded (about 43 MB), some 310 MB before
+#: the first row of an epoch. Measured (benchmark f), the whole process peaked at 390-445 MB on
+#: 5,000,000 x 20 Parquet files, from one run to the next of the same command.
+DEFAULT_MEMORY = "80MB"
 # What Arrow holds to read one Parquet column chunk, at most: its decoded dictionary page and a data
 # page (pyarrow and Spark write pages of 1 MiB), with room for the compressed page; less for a smaller chunk.
 COLUMN_READ_BYTES = 5 << 19
@@ -71,6 +73,10 @@ COLUMN_READ_BYTES = 5 << 19
 READ_BUFFER = 1 << 16
 # Whether Arrow decodes a slice's columns on its own threads too (the reader thread waits for them).
 THREADED_READS = False
+# Parquet read in windows of rows, a few columns at a time, only when Arrow's readers of all the columns
+# would take more than this share of the budget: windows decode a row group many times over (4.9 s an
+# epoch against 2 s on 5,000,000 x 20 in groups of 1,048,576 rows), and save less memory than planned.
+WINDOWS_ABOVE = 0.85
 # Columns read at once for the first rows, before the plan.
 HEAD_COLUMNS = 16
 # Staging arrays the reader thread fills ahead: one the training thread uses, one ready, one being read.
@@ -106,6 +112,23 @@ def memory_bytes(memory) -> int:
 
 def _size(n_bytes) -> str:
     return f"{n_bytes / 1e9:.3g} GB" if n_bytes >= 1e9 else f"{n_bytes / 1e6:.3g} MB"
+
+
+def return_memory_promptly(threshold=1 << 18):
+    """Have the C allocator (glibc) give every block of ``threshold`` bytes or more back to the system
+    when it is freed, for the rest of the process: by default glibc raises that threshold to the
+    largest block freed so far (up to 32 MB), so that after an epoch's staging arrays and shuffle buffer
+    are freed, blocks of that size come from its heap and stay resident: the process grew by about
+    30 MB an epoch on 5,000,000 x 20 (memory 64 MB). ``descend fit --stream`` calls it; a library user
+    may. Returns whether the allocator took it (False off glibc)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(-3, int(threshold)))  # M_MMAP_THRESHOLD: fixed, no longer dynamic
+    except (OSError, AttributeError):
+        return False
 
 
 # ------------------------------------------------------------------------------------------ the files
@@ -221,7 +244,7 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
     else:
         whole_groups = False
         reader = columns * (column_bytes + READ_BUFFER)
-        if reader > left // 2:  # windows: a few columns at a time
+        if reader > WINDOWS_ABOVE * left:  # windows: a few columns at a time
             windows = True
             column_batch = int(max(1, min(columns, (left // 8) // (column_bytes + READ_BUFFER))))
             reader = column_batch * (column_bytes + READ_BUFFER)
