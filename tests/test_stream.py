@@ -265,12 +265,22 @@ def test_many_columns_are_read_a_window_at_a_time(tmp_path):
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(60)]).assign(y=X.sum(axis=1))
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "wide.parquet",
                    row_group_size=1000)
-    source = TableStream(tmp_path / "wide.parquet", "y", memory="2MB", shuffle=False, chunk_rows=100)
+    source = TableStream(tmp_path / "wide.parquet", "y", memory="1.2MB", shuffle=False, chunk_rows=100)
     assert source.plan.windows and source.plan.column_batch < 61 and source.plan.piece_rows < 1000
     assert "column(s) at a time" in source.memory_notice
     chunks = list(source.epoch())
     np.testing.assert_array_equal(np.vstack([c[0] for c in chunks]), X)
     np.testing.assert_array_equal(np.concatenate([c[1] for c in chunks]), frame["y"])
+    shuffled = TableStream(tmp_path / "wide.parquet", "y", memory="1.2MB", chunk_rows=100, buffer_rows=500)
+    assert shuffled.plan.windows and shuffled.plan.piece_rows < 1000
+    rows = np.vstack([X for X, _, _ in [(X[r], y, r) for X, y, r in shuffled.blocks(np.random.RandomState(1))]])
+    assert sorted(map(tuple, rows)) == sorted(map(tuple, X)) and (rows != X).any()  # each row once, shuffled
+
+    frame.loc[1234, "x17"] = np.nan  # a hole in a window: the general path names it
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "holed.parquet",
+                   row_group_size=1000)
+    with pytest.raises(DataError, match="x17"):
+        list(TableStream(tmp_path / "holed.parquet", "y", memory="1.2MB", shuffle=False, chunk_rows=100).epoch())
 
 
 @pytest.fixture(scope="module")

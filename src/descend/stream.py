@@ -228,6 +228,7 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
     reserved = 0 if fixed_buffer is None else fixed_buffer * buffer_row_bytes
     left = budget - reserved
     windows, column_batch, block_bytes = False, columns, 0
+    numbers_only = whole_groups
     per_row = (SLOTS + 1) * row_bytes  # the staging arrays and the piece as Arrow decoded it
     if column_bytes == 0:  # a CSV: pyarrow holds a few blocks of text as it parses them
         reader = 0
@@ -246,6 +247,8 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
         reader = columns * (column_bytes + READ_BUFFER)
         if reader > WINDOWS_ABOVE * left:  # windows: a few columns at a time
             windows = True
+            if numbers_only:  # each column batch is copied to staging as it is decoded
+                per_row = SLOTS * row_bytes
             column_batch = int(max(1, min(columns, (left // 8) // (column_bytes + READ_BUFFER))))
             reader = column_batch * (column_bytes + READ_BUFFER)
         share = 1.0 if fixed_buffer is not None else (0.75 if windows else 1 / 3)  # the fewer windows, the better
@@ -660,6 +663,62 @@ class TableStream:
             except OSError as error:
                 raise _missing_file(name, error) from None
 
+    def _window_piece(self, file, group, low, high, staging):
+        """Rows ``low`` to ``high`` of row group ``group``, ``plan.column_batch`` columns at a time, each
+        batch decoding the group from its start and copied into ``staging`` as it comes (Arrow holds one
+        batch of a few columns, never the window); (features by rows, targets), or None at a hole."""
+        columns, targets = staging[:, :high - low], []
+        for start in range(0, len(self._read), self.plan.column_batch):
+            names = self._read[start:start + self.plan.column_batch]
+            position = 0
+            for batch in file.iter_batches(batch_size=1 << 16, row_groups=[group], columns=names, use_threads=False):
+                end = position + batch.num_rows
+                if end > low:
+                    first = max(0, low - position)
+                    part = batch.slice(first, min(end, high) - max(position, low))
+                    at = max(position, low) - low
+                    for name, column in zip(names, part.columns, strict=True):
+                        if column.null_count:
+                            return None
+                        if name == self.target:
+                            y = target_array(column.to_pandas(), self.task, self.classes)
+                            if self.task == "regression" and not np.isfinite(y).all():
+                                return None
+                            targets.append(y)
+                        elif not _copy_finite(column.to_numpy(),
+                                              columns[self._position[name], at:at + part.num_rows]):
+                            return None
+                position = end
+                if position >= high:
+                    break
+        return columns[:-1], np.concatenate(targets)
+
+    def _windows(self, rng, take, staging):
+        """(slot, piece) for each window of ``plan.piece_rows`` rows of each row group, the groups in a
+        shuffled order, read by :meth:`_window_piece` into the staging array of a slot taken by
+        ``take()``; a window with a hole goes through pandas, which names it."""
+        opened = {}
+        self._position = {name: j for j, name in enumerate(self._read)}
+        for k in self._group_order(rng):
+            index, group, rows = self._groups[k]
+            if index not in opened:
+                opened.clear()
+                opened[index] = self._parquet(index)
+            file, name, start = opened[index], self.files[index], int(self._starts[index][group])
+            try:
+                for low in range(0, rows, self.plan.piece_rows):
+                    high = min(rows, low + self.plan.piece_rows)
+                    slot = take()
+                    if staging[slot] is None:
+                        staging[slot] = np.empty((len(self._read), self.plan.piece_rows))
+                    piece = self._window_piece(file, group, low, high, staging[slot])
+                    if piece is None:
+                        part = _window(file, group, self._read, low, high, self.plan.column_batch)
+                        piece = self._piece(part, start + low, name, None)
+                    yield slot, piece
+            except OSError as error:
+                raise _missing_file(name, error) from None
+
     def _parquet_parts(self, rng):
         """(Arrow part, its file's first row, file) for each piece of an epoch, and the staging it goes
         into: Parquet row groups of every file, in a shuffled order, in slices of ``plan.piece_rows``."""
@@ -727,10 +786,12 @@ class TableStream:
         when every feature is a number (else through pandas).
         """
         fast = not self._general()
-        if self.plan.groups:
-            staging = [None] * GROUP_SLOTS
-            yield from (piece for piece in _prefetched(lambda take: self._whole_groups(rng, take, staging),
-                                                       GROUP_SLOTS) if piece is not None)
+        if self.plan.groups or (fast and self.plan.windows and self.separator is None):
+            slots = GROUP_SLOTS if self.plan.groups else SLOTS
+            staging = [None] * slots
+            read = self._whole_groups if self.plan.groups else self._windows
+            yield from (piece for piece in _prefetched(lambda take: read(rng, take, staging), slots)
+                        if piece is not None)
             return
         staging = [None] * SLOTS
         parts = self._csv_parts if self.separator is not None else self._parquet_parts
