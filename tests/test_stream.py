@@ -7,7 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from descend import GDClassifier, GDRegressor
-from descend.stream import TableStream, _PieceRead
+from descend.stream import TableStream
+from descend.tabular import DataError
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +184,8 @@ def test_the_reader_thread_stops_with_the_epoch_and_passes_its_errors_on(numeric
     assert not [t for t in threading.enumerate() if t.name.startswith("descend-read")]
 
     calls = []
-    real = _PieceRead._read_columns
+    method = "_group_piece" if source.plan.groups else "_piece"  # row groups read whole, or in slices
+    real = getattr(TableStream, method)
 
     def failing(self, *args):
         calls.append(1)
@@ -191,44 +193,11 @@ def test_the_reader_thread_stops_with_the_epoch_and_passes_its_errors_on(numeric
             raise OSError("the disk went away")
         return real(self, *args)
 
-    monkeypatch.setattr(_PieceRead, "_read_columns", failing)
-    with pytest.raises(OSError, match="the disk went away"):
+    monkeypatch.setattr(TableStream, method, failing)
+    with pytest.raises((OSError, DataError), match="the disk went away"):  # a whole group's read names its file
         GDRegressor(max_iter=1, tol=None).fit(source)
     assert not [t for t in threading.enumerate() if t.name.startswith("descend-read")]
     assert len(calls) == 3  # of 5 row groups: nothing was read after the failure
-
-
-def test_both_threads_read_and_who_read_what_changes_nothing(numeric, monkeypatch):
-    """A piece's columns are read by the background thread and by the training thread, once it
-    has caught up: the epoch is the same, row for row, whoever read which column."""
-    import threading
-    import time
-
-    import descend.stream
-
-    path, frame = numeric
-    source = TableStream(path, "y", chunk_rows=300, buffer_rows=1000)
-    alone = _file_rows(source.blocks(np.random.RandomState(5)), frame)
-
-    monkeypatch.setattr(descend.stream, "READ_BYTES", 8 * 700)  # one column per task
-    readers = []
-    real = _PieceRead._read_columns
-    background_started = threading.Event()
-
-    def slow_in_the_background(self, file, names):
-        in_main = threading.current_thread() is threading.main_thread()
-        if in_main:
-            background_started.wait(10)  # the background reader takes the first task, whatever the scheduling
-        else:
-            background_started.set()
-            time.sleep(0.02)  # then falls behind: the training thread takes over
-        readers.append(in_main)
-        return real(self, file, names)
-
-    monkeypatch.setattr(_PieceRead, "_read_columns", slow_in_the_background)
-    shared = _file_rows(source.blocks(np.random.RandomState(5)), frame)
-    assert len(readers) == 4 * 5 + 2 and any(readers) and not all(readers)  # the last group: 3 columns a task
-    np.testing.assert_array_equal(shared, alone)
 
 
 def test_a_text_column_is_hashed_chunk_by_chunk_as_the_whole_file_is(tmp_path):
@@ -262,3 +231,126 @@ def test_a_text_column_is_hashed_chunk_by_chunk_as_the_whole_file_is(tmp_path):
     model = GDClassifier(batch_size=1, standardize=False, schedule="optimal", max_iter=2, tol=None,
                          random_state=0).fit(shuffled)
     assert model.coef_.shape == (1, 513)
+
+
+# ------------------------------------------------- the memory budget, and folders or globs of files
+def test_memory_sizes_and_the_plan(numeric):
+    from descend.stream import memory_bytes
+
+    assert memory_bytes("256MB") == 256 * 10**6 and memory_bytes("1.5 GB") == 1_500_000_000
+    assert memory_bytes("512MiB") == 512 * 2**20 and memory_bytes(4096) == 4096
+    for bad in ("lots", "12 parsecs", "-1MB", 0):
+        with pytest.raises(ValueError, match="memory must be"):
+            memory_bytes(bad)
+    path, _ = numeric
+    source = TableStream(path, "y", memory="1MB")
+    plan = source.plan
+    assert plan.buffer_rows >= 1 and 1 <= plan.piece_rows <= 700  # a slice of a row group at most
+    assert plan.reader_bytes + plan.piece_rows * 4 * plan.row_bytes + plan.buffer_rows * plan.buffer_row_bytes \
+        <= 10**6
+    assert "memory 1 MB: a shuffle buffer of" in source.memory_notice
+    X = np.vstack([X for X, _ in source.epoch(np.random.RandomState(0))])
+    assert X.shape == (3000, 4)
+    with pytest.raises(ValueError, match=r"memory=0.001 MB is too small for .*numbers.parquet"):
+        TableStream(path, "y", memory="1kB")
+    with pytest.raises(ValueError, match="buffer_rows=100,000 takes"):
+        TableStream(path, "y", memory="1MB", buffer_rows=100_000)
+
+
+def test_many_columns_are_read_a_window_at_a_time(tmp_path):
+    """Columns too many for Arrow to read all at once under the budget: windows of rows, a few columns
+    at a time; the same rows, each once."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((2000, 60))
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(60)]).assign(y=X.sum(axis=1))
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "wide.parquet",
+                   row_group_size=1000)
+    source = TableStream(tmp_path / "wide.parquet", "y", memory="1.2MB", shuffle=False, chunk_rows=100)
+    assert source.plan.windows and source.plan.column_batch < 61 and source.plan.piece_rows < 1000
+    assert "column(s) at a time" in source.memory_notice
+    chunks = list(source.epoch())
+    np.testing.assert_array_equal(np.vstack([c[0] for c in chunks]), X)
+    np.testing.assert_array_equal(np.concatenate([c[1] for c in chunks]), frame["y"])
+    shuffled = TableStream(tmp_path / "wide.parquet", "y", memory="1.2MB", chunk_rows=100, buffer_rows=500)
+    assert shuffled.plan.windows and shuffled.plan.piece_rows < 1000
+    rows = np.vstack([X for X, _, _ in [(X[r], y, r) for X, y, r in shuffled.blocks(np.random.RandomState(1))]])
+    assert sorted(map(tuple, rows)) == sorted(map(tuple, X)) and (rows != X).any()  # each row once, shuffled
+
+    frame.loc[1234, "x17"] = np.nan  # a hole in a window: the general path names it
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "holed.parquet",
+                   row_group_size=1000)
+    with pytest.raises(DataError, match="x17"):
+        list(TableStream(tmp_path / "holed.parquet", "y", memory="1.2MB", shuffle=False, chunk_rows=100).epoch())
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory, numeric):
+    """The numeric table as one file of 8 row groups and as a folder of 8 files, one group each."""
+    folder = tmp_path_factory.mktemp("split")
+    _, frame = numeric
+    frame = frame.iloc[:2400]
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / "one.parquet", row_group_size=300)
+    (folder / "parts").mkdir()
+    for k in range(8):
+        pq.write_table(pa.Table.from_pandas(frame.iloc[300 * k:300 * (k + 1)], preserve_index=False),
+                       folder / "parts" / f"part-{k}.parquet")
+    frame.iloc[:1200].to_csv(folder / "parts-a.csv", index=False)
+    frame.iloc[1200:].to_csv(folder / "parts-b.csv", index=False)
+    return folder, frame
+
+
+@pytest.mark.parametrize("data", ["parts", "parts/*.parquet"])
+def test_a_folder_or_a_glob_of_files_fits_like_the_one_file(split, data):
+    folder, frame = split
+    settings = dict(optimizer="adam", learning_rate=0.01, batch_size=16, max_iter=3, tol=None, random_state=0)
+    one = GDRegressor(**settings).fit(TableStream(folder / "one.parquet", "y", chunk_rows=256, buffer_rows=700))
+    stream = TableStream(str(folder / data), "y", chunk_rows=256, buffer_rows=700)
+    assert len(stream.files) == 8 and stream.n_rows == 2400
+    many = GDRegressor(**settings).fit(stream)
+    np.testing.assert_allclose(many.coef_, one.coef_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(many.intercept_, one.intercept_, rtol=0, atol=1e-12)
+    X = frame[["a", "b", "c", "d"]].to_numpy()
+    np.testing.assert_allclose(many.predict(X), one.predict(X), rtol=0, atol=1e-12)
+    # Shuffled across files: the first window mixes rows of several files.
+    rows = _file_rows(stream.blocks(np.random.RandomState(0)), frame)
+    np.testing.assert_array_equal(np.sort(rows), np.arange(2400))
+    assert len(np.unique(rows[:700] // 300)) > 2
+    csv = list(TableStream(str(folder / "parts-*.csv"), "y", shuffle=False).epoch())
+    np.testing.assert_array_equal(np.concatenate([y for _, y in csv]), frame["y"])
+
+
+def test_files_that_disagree_none_at_all_or_one_gone(split, tmp_path):
+    folder, frame = split
+    with pytest.raises(ValueError, match=r"no file matches .*nothing-\*\.parquet"):
+        TableStream(str(tmp_path / "nothing-*.parquet"), "y")
+    with pytest.raises(ValueError, match="folder with no .parquet or .csv file"):
+        TableStream(tmp_path, "y")
+    frame.iloc[:100].to_parquet(tmp_path / "a.parquet", index=False)
+    frame.iloc[100:200].rename(columns={"c": "see"}).to_parquet(tmp_path / "b.parquet", index=False)
+    with pytest.raises(ValueError, match=r"b.parquet has no column 'c', which a.parquet has"):
+        TableStream(tmp_path, "y")
+    frame.iloc[100:200].drop(columns=["c"]).to_csv(tmp_path / "b.csv", index=False)
+    with pytest.raises(ValueError, match=r"b.csv is not of the kind of .*a.parquet"):
+        TableStream(str(tmp_path / "[ab].*"), "y")
+    (tmp_path / "b.parquet").unlink()
+    frame.iloc[100:200].to_parquet(tmp_path / "b.parquet", index=False)
+    stream = TableStream(str(tmp_path / "*.parquet"), "y")
+    (tmp_path / "b.parquet").unlink()  # gone before the epoch reads it
+    with pytest.raises(ValueError, match=r"b.parquet could not be read while streaming .*moved or deleted"):
+        GDRegressor(max_iter=1, tol=None).fit(stream)
+
+
+def test_the_progress_bar_of_a_stream_says_rows_and_megabytes_a_second(numeric, capsys):
+    from descend.linear._trainer import rate_text
+
+    assert rate_text(2_494_000, 210.8) == "2.49M rows/s, 526 MB/s"
+    assert rate_text(12_345, None) == "12.3k rows/s" and rate_text(9e6, 400) == "9M rows/s, 3,600 MB/s"
+    assert rate_text(None, 210.8) == ""  # no pace measured yet
+    path, _ = numeric
+    source = TableStream(path, "y", chunk_rows=300, buffer_rows=600)
+    assert source.bytes_per_row == pytest.approx(path.stat().st_size / 3000)
+    GDRegressor(max_iter=2, tol=None, verbose=1, batch_size=32).fit(source)
+    out = capsys.readouterr().out
+    assert "6000/6000 rows" in out and " rows/s, " in out and " MB/s" in out
+    GDRegressor(max_iter=1, tol=None, verbose=1).fit(np.ones((50, 2)), np.ones(50))
+    assert "rows/s" not in capsys.readouterr().out  # arrays in memory: no files to measure

@@ -1,15 +1,38 @@
 """Data larger than memory: chunks of (X, y) read from Parquet or CSV files, epoch after epoch.
 
-A :class:`TableStream` is re-iterable: each ``epoch(rng)`` reads the file
+A :class:`TableStream` is re-iterable: each ``epoch(rng)`` reads the data
 again and yields float chunks ``(X, y)``, turned into numbers by the same
 :class:`descend.tabular.TablePreprocessor` as ``descend fit`` (learned on the
-first rows). Memory is bounded by the shuffle buffer and two pieces of the
-file (Parquet row groups, CSV blocks), not by the file.
+first rows of the first file). The data is a file, a folder of files or a
+glob pattern (``"data/*.parquet"``): one stream whose files must hold the
+same columns.
 
-Shuffling out of core, in two stages:
+**Memory.** ``memory="80MB"`` (``descend fit --stream --memory``) bounds the
+bytes held for data, whatever the files look like: what Arrow holds to read
+(a few MB per column being read: a decoded dictionary page and a data page),
+the pieces read ahead, and the shuffle buffer, which takes what the rest
+leaves. :func:`plan_memory` makes the plan and says it in a notice. A
+Parquet row group of numbers that fits twice in 60% of the budget is read
+whole, about 1 MB of decoded columns a call (Arrow then holds a column chunk
+or two; its decoding costs a third less than slices of every column), into
+two staging arrays of a group; a larger one is read in slices of rows
+(``ParquetFile(pre_buffer=False, buffer_size=...)``,
+``iter_batches(batch_size=...)``), Arrow holding about 2.5 MB for each
+column; when the columns are so many that those readers would take 85% of
+the budget, a row group is read a window of rows at a time, a few columns at
+a time, each window decoding the group from its start to the window's end:
+bounded, but much slower (the notice says how many passes). A CSV is read in
+blocks of bytes by pyarrow's streaming reader (``pyarrow.csv.open_csv``,
+Arrow's threads off), sized for the reader's ~40 bytes a byte of block.
 
-1. the order of the *pieces* of the file (Parquet row groups, CSV blocks of
-   ``chunk_rows``) is shuffled every epoch;
+The budget is for data: a ``descend fit --stream`` process holds about 310
+MB besides (see :data:`DEFAULT_MEMORY`), and :func:`return_memory_promptly`
+keeps glibc from holding freed buffers.
+
+**Shuffling** out of core, in two stages:
+
+1. the order of the *pieces* (Parquet row groups of every file, shuffled
+   together; CSV files) is shuffled every epoch;
 2. the rows, as they come, fill a *shuffle buffer* of ``buffer_rows`` rows,
    each at a place drawn at random; a full buffer is handed out in the order
    of its places, a uniform shuffle of those ``buffer_rows`` rows, and fills
@@ -21,22 +44,22 @@ shuffle; when the file is sorted (by date, by label) and the buffer small,
 consecutive steps still see correlated rows, which slows convergence (see
 BENCHMARKS.md for a measurement).
 
-How an epoch keeps to its memory and its pace: Parquet row groups are read
-a column at a time (so Arrow holds one column chunk, not a whole group) into
-one of two recycled staging arrays, feature by feature; a compiled loop
-scatters their rows into the row-major shuffle buffer, which the training
-loop then reads in order, in place. The next piece is read while the current
-one trains: a background thread starts on its columns, and the training
-thread, once done with its steps, takes the columns still unread (pyarrow and
-the compiled loops release the GIL), so the two cores share the decoding.
+**Pace.** A background thread reads the pieces ahead (Arrow's decoding and
+the compiled copy release the GIL) into a few recycled staging arrays, while
+the training thread scatters each piece's rows and targets into the
+row-major shuffle buffer (one compiled call, without the GIL) and runs its
+steps on it, in place. Measured on 5,000,000 x 20 in 100,000-row groups: an
+epoch spends about 0.27 CPU-s decoding, 0.08 copying to staging, 0.2
+scattering and 0.4 in the steps: the training thread is the busier of the
+two, and no longer also takes a share of the decoding (as it once did).
 """
 
 from __future__ import annotations
 
-import itertools
+import glob
+import queue
+import re
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,24 +67,239 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .tabular import (HASHED_FEATURES, DataError, TablePreprocessor, check_finite_columns, clean_target,
-                      infer_task, table_separator, target_array, text_dtypes)
+from .tabular import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataError, TablePreprocessor,
+                      check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
 
-__all__ = ["TableStream", "sparse_blocks"]
+__all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "MemoryPlan",
+           "plan_memory", "return_memory_promptly"]
 
-# Arrow decodes about this many bytes of a row group per read call: one column
-# chunk of a big group, many of a small one (where each call's overhead would show).
-READ_BYTES = 1 << 20
+#: The default budget for data. The rest of a ``descend fit`` process comes on top: its imports (about
+#: 245 MB: scikit-learn 60, pandas 40, Numba 64, pyarrow 40), the first rows read (about 20 MB) and
+#: Numba's compiler state once the first compiled loop is loaded (about 43 MB), some 310 MB before
+#: the first row of an epoch. Measured (benchmark f), the whole process peaked at 390-445 MB on
+#: 5,000,000 x 20 Parquet files, from one run to the next of the same command.
+DEFAULT_MEMORY = "80MB"
+# What Arrow holds to read one Parquet column chunk, at most: its decoded dictionary page and a data
+# page (pyarrow and Spark write pages of 1 MiB), with room for the compressed page; less for a smaller chunk.
+COLUMN_READ_BYTES = 5 << 19
+# Arrow's read buffer per column (ParquetFile's buffer_size).
+READ_BUFFER = 1 << 16
+# Whether Arrow decodes a slice's columns on its own threads too (the reader thread waits for them).
+THREADED_READS = False
+# Parquet read in windows of rows, a few columns at a time, only when Arrow's readers of all the columns
+# would take more than this share of the budget: windows decode a row group many times over (4.9 s an
+# epoch against 2 s on 5,000,000 x 20 in groups of 1,048,576 rows), and save less memory than planned.
+WINDOWS_ABOVE = 0.85
+# Columns read at once for the first rows, before the plan.
+HEAD_COLUMNS = 16
+# Staging arrays the reader thread fills ahead: one the training thread uses, one ready, one being read.
+SLOTS = 3
+# Row groups read whole (when two fit the budget, see plan_memory): two staging arrays of a group each
+# (the training thread places one's rows while the reader thread fills the other), Arrow asked for about
+# GROUP_READ_BYTES of decoded columns a call, so that it holds a column chunk or two, not a group.
+GROUP_SLOTS = 2
+GROUP_READ_BYTES = 1 << 20
+# The share of the budget the staging of whole row groups may take (the shuffle buffer has the rest).
+GROUP_SHARE = 0.6
+# The largest and smallest CSV block pyarrow is asked to read at a time.
+CSV_BLOCK_BYTES = (1 << 16, 1 << 24)
+# What pyarrow's streaming CSV reader holds, in bytes a byte of its block size: measured on a 2 GB CSV of
+# 5,000,000 x 21 numbers, its pool peaked at 37 MB with blocks of 1 MB and at 176 MB with 4.7 MB.
+CSV_READER_PER_BLOCK_BYTE = 40
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "k": 10**3, "m": 10**6,
+          "g": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(memory) -> int:
+    """A memory size as bytes: an int, or text such as ``"256MB"``, ``"1.5 GB"``, ``"512MiB"`` (kB, MB, GB
+    are powers of 1000, KiB, MiB, GiB of 1024, as Dask reads them)."""
+    if isinstance(memory, (int, np.integer)) and not isinstance(memory, bool):
+        value = int(memory)
+    else:
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([a-z]*)\s*", str(memory).lower())
+        if match is None or match.group(2) not in _UNITS:
+            raise ValueError(f"memory must be a size such as '256MB', '1GB' or a number of bytes, got {memory!r}")
+        value = int(float(match.group(1)) * _UNITS[match.group(2)])
+    if value <= 0:
+        raise ValueError(f"memory must be more than 0 bytes, got {memory!r}")
+    return value
+
+
+def _size(n_bytes) -> str:
+    return f"{n_bytes / 1e9:.3g} GB" if n_bytes >= 1e9 else f"{n_bytes / 1e6:.3g} MB"
+
+
+def return_memory_promptly(threshold=1 << 18):
+    """Have the C allocator (glibc) give every block of ``threshold`` bytes or more back to the system
+    when it is freed, for the rest of the process: by default glibc raises that threshold to the
+    largest block freed so far (up to 32 MB), so that after an epoch's staging arrays and shuffle buffer
+    are freed, blocks of that size come from its heap and stay resident: the process grew by about
+    30 MB an epoch on 5,000,000 x 20 (memory 64 MB). ``descend fit --stream`` calls it; a library user
+    may. Returns whether the allocator took it (False off glibc)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(-3, int(threshold)))  # M_MMAP_THRESHOLD: fixed, no longer dynamic
+    except (OSError, AttributeError):
+        return False
+
+
+# ------------------------------------------------------------------------------------------ the files
+_TABLE_SUFFIXES = PARQUET_SUFFIXES + tuple(TEXT_SEPARATORS)
+
+
+def table_files(data) -> list[Path]:
+    """The files of ``data``: a file, a folder (its Parquet and CSV files) or a glob pattern, sorted by
+    name; all of one kind (Parquet, or text tables with one separator). A DataError when there is none."""
+    if isinstance(data, (list, tuple)):
+        files = [Path(f) for f in data]
+        if not files:
+            raise DataError("no data files given")
+    else:
+        path = Path(data)
+        if path.is_dir():
+            files = sorted(f for f in path.iterdir() if f.is_file() and f.suffix.lower() in _TABLE_SUFFIXES)
+            if not files:
+                raise DataError(f"{path} is a folder with no .parquet or .csv file")
+        elif path.is_file():
+            files = [path]
+        elif glob.has_magic(str(data)):
+            files = sorted(Path(f) for f in glob.glob(str(data), recursive=True) if Path(f).is_file())
+            if not files:
+                raise DataError(f"no file matches {data}")
+        else:
+            raise DataError(f"no such file: {path}")
+    for file in files:
+        if not file.is_file():
+            raise DataError(f"no such file: {file}")
+    kinds = [table_separator(file) for file in files]
+    for file, kind in zip(files, kinds, strict=True):
+        if kind != kinds[0]:
+            raise DataError(f"{file} is not of the kind of {files[0]}: the files of one stream must be all "
+                            "Parquet or all text tables with the same separator")
+    return files
+
+
+def _missing_file(file, error) -> DataError:
+    return DataError(f"{file} could not be read while streaming ({type(error).__name__}: "
+                     f"{str(error).splitlines()[0] if str(error) else 'gone'}); was it moved or deleted?")
+
+
+# ------------------------------------------------------------------------------------------ the memory plan
+@dataclass(frozen=True)
+class MemoryPlan:
+    """How a stream spends its budget of ``budget`` bytes (see the module's docstring)."""
+
+    budget: int
+    #: Bytes of a row as read (8 a number, strings as long as they are) and of a row in the shuffle buffer.
+    row_bytes: int
+    buffer_row_bytes: int
+    #: What Arrow holds for the columns read at once.
+    reader_bytes: int
+    #: Rows read at a time: a piece. With ``windows``, a piece is a window of a row group, read
+    #: ``column_batch`` columns at a time, each window decoding its group from the start.
+    piece_rows: int
+    buffer_rows: int
+    windows: bool = False
+    column_batch: int = 0
+    #: CSV: the bytes pyarrow reads at a time (0 for Parquet).
+    block_bytes: int = 0
+    #: Parquet row groups read whole, a few columns at a time, into GROUP_SLOTS staging arrays of a
+    #: group each (``piece_rows`` is the largest group): what Arrow holds is a column chunk or two,
+    #: and its decoding costs a third less than slices of all the columns at once.
+    groups: bool = False
+
+    def notice(self, group_rows=0) -> str:
+        text = (f"memory {_size(self.budget)}: a shuffle buffer of {self.buffer_rows:,} rows "
+                f"({_size(self.buffer_rows * self.buffer_row_bytes)}), ")
+        if self.block_bytes:
+            return text + f"CSV read in blocks of {_size(self.block_bytes)}"
+        if self.groups:
+            return text + f"row groups of up to {self.piece_rows:,} rows read whole, a few columns at a time"
+        text += f"{self.piece_rows:,} rows read at a time"
+        if self.windows:
+            passes = -(-group_rows // self.piece_rows) if group_rows else 1
+            text += (f", {self.column_batch} column(s) at a time: the columns are too many to read all at once "
+                     f"(Arrow holds about {_size(COLUMN_READ_BYTES)} a column); a row group is decoded "
+                     f"{(passes + 1) / 2:.3g} times over (a larger --memory reads it in fewer passes)")
+        return text
+
+
+def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, buffer_rows=None, shuffle=True,
+                chunk_rows=65_536, largest_piece=None, csv_row_bytes=0, where="the data", rows=None,
+                whole_groups=False) -> MemoryPlan:
+    """The plan for a budget of ``memory``: ``columns`` columns read, ``row_bytes`` a row as read,
+    ``buffer_row_bytes`` a row of the buffer, ``column_bytes`` what Arrow holds to read a column (0 for a
+    CSV, whose rows take ``csv_row_bytes`` of text each). ``buffer_rows`` given is taken from the budget
+    first; without shuffling the buffer is a chunk. The pieces read ahead (``SLOTS`` staging arrays and
+    Arrow's decoded copy) take a third of what the readers leave, the buffer the rest. With
+    ``whole_groups`` (every column a number), Parquet row groups of ``largest_piece`` rows are read whole
+    when GROUP_SLOTS of them take at most GROUP_SHARE of the budget. A ValueError when the budget cannot
+    hold one row."""
+    budget = memory_bytes(memory)
+    fixed_buffer = buffer_rows if buffer_rows is not None else (None if shuffle else chunk_rows)
+    reserved = 0 if fixed_buffer is None else fixed_buffer * buffer_row_bytes
+    left = budget - reserved
+    windows, column_batch, block_bytes = False, columns, 0
+    numbers_only = whole_groups
+    per_row = (SLOTS + 1) * row_bytes  # the staging arrays and the piece as Arrow decoded it
+    if column_bytes == 0:  # a CSV: pyarrow holds a few blocks of text as it parses them
+        reader = 0
+        share = left // 3 if fixed_buffer is None else left
+        per_byte = CSV_READER_PER_BLOCK_BYTE + per_row / max(csv_row_bytes, 1)
+        block_bytes = int(np.clip(share / per_byte, *CSV_BLOCK_BYTES))
+        reader = CSV_READER_PER_BLOCK_BYTE * block_bytes
+        piece_rows = block_bytes // max(csv_row_bytes, 1) if share >= per_byte * csv_row_bytes else 0
+    elif whole_groups and largest_piece and (
+            _group_reader_bytes(largest_piece, column_bytes) + GROUP_SLOTS * largest_piece * row_bytes
+            <= (left if fixed_buffer is not None else GROUP_SHARE * left)):
+        reader = _group_reader_bytes(largest_piece, column_bytes)
+        piece_rows, per_row = largest_piece, GROUP_SLOTS * row_bytes
+    else:
+        whole_groups = False
+        reader = columns * (column_bytes + READ_BUFFER)
+        if reader > WINDOWS_ABOVE * left:  # windows: a few columns at a time
+            windows = True
+            if numbers_only:  # each column batch is copied to staging as it is decoded
+                per_row = SLOTS * row_bytes
+            column_batch = int(max(1, min(columns, (left // 8) // (column_bytes + READ_BUFFER))))
+            reader = column_batch * (column_bytes + READ_BUFFER)
+        share = 1.0 if fixed_buffer is not None else (0.75 if windows else 1 / 3)  # the fewer windows, the better
+        piece_rows = int(max(0, left - reader) * share) // per_row
+        if largest_piece:
+            piece_rows = min(piece_rows, largest_piece)
+    used = reader + piece_rows * per_row
+    buffer = fixed_buffer if fixed_buffer is not None else (left - used) // buffer_row_bytes
+    if rows and fixed_buffer is None:
+        buffer = min(buffer, max(rows, 1))  # a buffer larger than the data would shuffle no better
+    if piece_rows < 1 or buffer < (1 if fixed_buffer is None else 0):
+        need = reserved + (reader if column_bytes else CSV_READER_PER_BLOCK_BYTE * csv_row_bytes) + per_row \
+            + buffer_row_bytes
+        taken = f" (buffer_rows={fixed_buffer:,} takes {_size(reserved)} of it)" if fixed_buffer else ""
+        raise ValueError(f"memory={_size(budget)} is too small for {where}{taken}: one row of its {columns} "
+                         f"columns needs about {_size(need)} (a row takes {row_bytes:,} bytes"
+                         + (f" and Arrow about {_size(column_bytes)} to read each column)" if column_bytes else ")"))
+    return MemoryPlan(budget, row_bytes, buffer_row_bytes, int(reader), int(piece_rows), int(buffer), windows,
+                      int(column_batch), block_bytes, bool(whole_groups and column_bytes))
+
+
+def _group_reader_bytes(group_rows, column_bytes):
+    """What Arrow holds to read a row group a few columns at a time: the columns of a call, decoded and
+    compressed (about as large), and a column's decoded dictionary and page."""
+    return 2 * max(GROUP_READ_BYTES, 8 * group_rows) + column_bytes
 
 
 def _column_batches(columns, rows):
-    """``columns`` cut into runs of about READ_BYTES of a ``rows``-row group each: Arrow then
-    holds one such run of decoded data at a time, not the whole group (a 100,000 x 21 group
-    read in one call raised the peak memory by about 60 MB more than column by column)."""
-    per_call = max(1, READ_BYTES // max(1, 8 * rows))
+    """``columns`` cut into runs of about GROUP_READ_BYTES of a ``rows``-row group each (one column of a
+    big group, many of a small one, where each call's overhead would show)."""
+    per_call = max(1, GROUP_READ_BYTES // max(1, 8 * rows))
     return [columns[first:first + per_call] for first in range(0, len(columns), per_call)]
 
 
+# ------------------------------------------------------------------------------------------ compiled copies
 @njit(cache=True, nogil=True)
 def _copy_finite(source, target):
     """target[:] = source (as float64); whether every value is finite."""
@@ -74,150 +312,115 @@ def _copy_finite(source, target):
 
 
 @njit(cache=True, nogil=True)
-def _place_rows(columns, start, slots, buffer):
-    """buffer[slots[r]] = row start + r of a piece stored feature by feature (columns[j] is feature j)."""
+def _place_rows(columns, y, start, slots, buffer, buffer_y):
+    """buffer[slots[r]] = row start + r of a piece stored feature by feature (columns[j] is feature j),
+    buffer_y[slots[r]] = y[start + r]: in one call that releases the GIL (NumPy's buffer_y[slots] = y
+    holds it, and the reader thread waited for it)."""
     for r in range(slots.shape[0]):
         row = buffer[slots[r]]
         for j in range(columns.shape[0]):
             row[j] = columns[j, start + r]
+        if buffer_y.shape[0]:
+            buffer_y[slots[r]] = y[start + r]
 
 
-@dataclass(frozen=True)
-class _PieceSource:
-    """What a piece reader needs of its stream, and all it uses of it.
-
-    The fast path reads a row group's numeric columns straight into a staging
-    array; the general path (categories, a hole, a CSV block) takes the piece
-    through pandas and the stream's preprocessor.
-    """
-
-    #: The columns the fast path reads (the numeric features, then the target); None when every
-    #: piece takes the general path (a CSV, a categorical feature).
-    fast_columns: list[str] | None
-    #: Rows in each Parquet row group (none for a CSV).
-    group_rows: list[int]
-    #: The row of the staging array that holds each numeric feature.
-    feature_index: dict[str, int]
-    #: The target column, the task and the classes (None for regression): how targets become labels.
-    target: str
-    task: str
-    classes: np.ndarray | None
-    #: The general path, Parquet: ``group_frame(file, group)`` is a row group as a DataFrame
-    #: indexed by the file's row numbers.
-    group_frame: Callable[..., pd.DataFrame]
-    #: The general path: ``frame_piece(frame)`` is (features by rows, targets) of a DataFrame through
-    #: the preprocessor, None if no row has a target.
-    frame_piece: Callable[[pd.DataFrame], tuple | None]
+_NO_TARGET = np.empty(0)  # for _place_rows: targets it cannot hold (text labels) are placed by NumPy
 
 
-class _PieceRead:
-    """The reading of one piece of the file, cut into tasks that either thread may take.
+class _Stopped(Exception):
+    """The consumer of a prefetched stream went away."""
 
-    A Parquet row group on the fast path is a task per few columns, each
-    copied into the staging array as soon as it is decoded; a piece on the
-    general path (categories, a hole, a CSV block) is one task. The
-    background reader takes the tasks in order as soon as the piece is
-    started; the training thread takes those left when it comes for the
-    piece (:meth:`finish`). Each task writes its own columns: which thread
-    did which changes nothing in the result.
-    """
 
-    def __init__(self, source: _PieceSource, group, staging, csv=None):
-        self.source, self.group, self.csv = source, group, csv
-        self.fast = csv is None and source.fast_columns is not None
-        if self.fast:
-            rows = source.group_rows[group]
-            self.columns, self.y = staging[:, :rows], None
-            self.tasks = _column_batches(source.fast_columns, rows)
-        else:
-            self.tasks = [None]  # the whole piece, through pandas
-        self.piece = None  # what the general path made of it
-        self.holed = False  # the fast path met a hole or a NaN or an inf: the general path names it
-        self.ended = False  # the CSV had no block left
-        self.error = None
-        self.cancelled = False
-        self._next = self._running = 0
-        self._turn = threading.Condition()
+def _prefetched(produce, slots):
+    """The pieces of ``produce(take)``, a generator run in a background thread: before each piece it
+    calls ``take()`` for a free slot of ``slots`` and yields ``(slot, piece)``; the piece handed out
+    keeps its slot until the next one is asked for. Errors reach the consumer; a consumer that stops
+    early stops the thread (after the piece it is reading)."""
+    free, ready, stop = queue.Queue(), queue.Queue(), threading.Event()
+    for slot in range(slots):
+        free.put(slot)
 
-    def _claim(self):
-        with self._turn:
-            if self._next == len(self.tasks) or self.error is not None or self.cancelled or self.holed:
-                return None
-            self._next += 1
-            self._running += 1
-            return self._next - 1
-
-    def work(self, file):
-        """Take tasks until none is left (or one has failed)."""
-        while (task := self._claim()) is not None:
+    def take():
+        while True:
             try:
-                if self.fast:
-                    self._read_columns(file, self.tasks[task])
-                else:
-                    self.piece = self._read_piece(file)
-            except BaseException as error:  # handed to the training thread by finish()
-                self.error = self.error or error
-            finally:
-                with self._turn:
-                    self._running -= 1
-                    self._turn.notify_all()
+                slot = free.get(timeout=0.05)
+            except queue.Empty:
+                slot = None
+            if stop.is_set():
+                raise _Stopped
+            if slot is not None:
+                return slot
 
-    def _wait(self):
-        """Until no task is under way (none is started after this, as none is left to claim)."""
-        with self._turn:
-            self._turn.wait_for(lambda: self._running == 0)
-
-    def cancel(self):
-        self.cancelled = True
-        self._wait()
-
-    def finish(self, file):
-        """Help with the tasks left, wait for the other thread's; the piece as (features by rows,
-        targets), None if it has no rows."""
-        self.work(file)
-        self._wait()
-        if self.error is not None:
-            raise self.error
-        if self.holed:
-            return self._read_piece(file)
-        return (self.columns, self.y) if self.fast else self.piece
-
-    def _read_columns(self, file, names):
-        """The fast path: a few numeric columns of a row group, into the staging array."""
-        source = self.source
-        part = file.read_row_group(self.group, columns=names, use_threads=False)
-        for name, column in zip(part.column_names, part.columns, strict=True):
-            if column.null_count:
-                self.holed = True  # the general path drops the row or names the column
-                return
-            if name == source.target:
-                y = target_array(column.to_pandas(), source.task, source.classes)
-                if source.task == "regression" and not np.isfinite(y).all():
-                    self.holed = True  # the general path names the row
+    def run():
+        try:
+            for item in produce(take):
+                if stop.is_set():
                     return
-                self.y = y
-            elif not _copy_finite(column.to_numpy(), self.columns[source.feature_index[name]]):
-                self.holed = True  # the general path names the column
-                return
+                ready.put(("piece", item))
+            ready.put(("end", None))
+        except _Stopped:
+            pass
+        except BaseException as error:  # handed to the consumer
+            ready.put(("error", error))
 
-    def _read_piece(self, file):
-        """The general path: the piece through pandas and the preprocessor."""
-        if self.csv is None:
-            return self.source.frame_piece(self.source.group_frame(file, self.group))
-        frame = next(self.csv, None)
-        self.ended = frame is None
-        return None if frame is None else self.source.frame_piece(frame)
+    thread = threading.Thread(target=run, name="descend-read", daemon=True)
+    thread.start()
+    held = None
+    try:
+        while True:
+            kind, item = ready.get()
+            if held is not None:
+                free.put(held)
+                held = None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            held, piece = item
+            yield piece
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _window(file, group, columns, low, high, column_batch):
+    """Rows ``low`` to ``high`` of row group ``group`` as an Arrow table, read ``column_batch`` columns at a
+    time, each batch decoding the group from its start (Parquet cannot start in the middle of a page
+    without its page index)."""
+    import pyarrow as pa
+
+    arrays = {}
+    for start in range(0, len(columns), column_batch):
+        names = columns[start:start + column_batch]
+        chunks = [[] for _ in names]
+        position = 0
+        # batches no longer than the window: a slice keeps its whole batch alive
+        for batch in file.iter_batches(batch_size=max(1, min(1 << 16, high - low)), row_groups=[group], columns=names,
+                                       use_threads=False):
+            end = position + batch.num_rows
+            if end > low:
+                part = batch.slice(max(0, low - position), min(end, high) - max(position, low))
+                for chunk, column in zip(chunks, part.columns, strict=True):
+                    chunk.append(column)
+            position = end
+            if position >= high:
+                break
+        arrays.update({name: pa.chunked_array(chunk) for name, chunk in zip(names, chunks, strict=True)})
+    return pa.table(arrays)
 
 
 class TableStream:
-    """Chunks of a CSV or Parquet file as float arrays, with the CLI's preprocessing.
+    """Chunks of CSV or Parquet files as float arrays, with the CLI's preprocessing.
 
     Parameters
     ----------
-    path : the file (.parquet, or a text table: .csv, .txt, .tsv).
+    path : a file (.parquet, or a text table: .csv, .txt, .tsv), a folder of them, or a glob pattern
+        (``"data/*.parquet"``); several files are one stream, and must hold the same columns.
     target : the column to predict.
-    chunk_rows : rows per chunk handed to the optimizer (and per CSV block).
-    buffer_rows : size of the shuffle buffer (0: no row shuffling).
+    chunk_rows : rows per chunk handed to the optimizer.
+    buffer_rows : size of the shuffle buffer (0: no row shuffling); None: what ``memory`` leaves.
+    memory : the bytes held for data (see the module's docstring), e.g. ``"256MB"``; the plan is
+        :attr:`plan`, said in :attr:`memory_notice`.
     shuffle : shuffle pieces and rows every epoch.
     impute, task : as for ``descend fit``.
     text, n_features, ngram_range : text columns and the hashed space (see :mod:`descend.tabular`). With a
@@ -230,193 +433,431 @@ class TableStream:
     #: estimators need not check the whole shuffle buffer again for each block.
     blocks_are_finite = True
 
-    def __init__(self, path, target, *, chunk_rows=65_536, buffer_rows=262_144, shuffle=True, impute="none",
-                 task=None, sample_rows=10_000, text=(), n_features=HASHED_FEATURES, ngram_range=(1, 1)):
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise DataError(f"no such file: {self.path}")
-        self.separator = table_separator(self.path)  # None for Parquet
+    def __init__(self, path, target, *, chunk_rows=65_536, buffer_rows=None, memory=DEFAULT_MEMORY, shuffle=True,
+                 impute="none", task=None, sample_rows=10_000, text=(), n_features=HASHED_FEATURES,
+                 ngram_range=(1, 1)):
+        self.files = table_files(path)
+        self.path = self.files[0] if len(self.files) == 1 else Path(str(path))
+        self.separator = table_separator(self.files[0])  # None for Parquet
         self.target = target
         self.chunk_rows = int(chunk_rows)
-        self.buffer_rows = int(buffer_rows)
-        if self.chunk_rows < 1 or self.buffer_rows < 0:
+        if self.chunk_rows < 1 or (buffer_rows is not None and int(buffer_rows) < 0):
             raise ValueError(f"chunk_rows must be >= 1 and buffer_rows >= 0, got {chunk_rows} and {buffer_rows}")
         self.shuffle = bool(shuffle)
         self.notices: list[str] = []
         self.text = list(text)
+        columns = self._check_columns()
         first = self._head(sample_rows)
-        if self.separator is None:
-            import pyarrow as pa
-
-            pa.default_memory_pool().release_unused()  # what Arrow kept of the head's read (about 30 MB)
         if len(first) == 0:
-            raise DataError(f"{self.path} has a header but no rows")
+            raise DataError(f"{self.files[0]} has a header but no rows")
         first = clean_target(first, target, self.notices)
         self.task = task or infer_task(first[target])
         self.preprocessor = TablePreprocessor(impute, text=text, n_features=n_features,
                                               ngram_range=ngram_range).fit(first, target, self.notices)
-        self.classes = self._scan_classes() if self.task == "classification" else None
         self.n_features = self.preprocessor.n_outputs
-        #: Rows in the file, when its metadata says (Parquet; counting a CSV's would mean reading it).
+        self._read = self.preprocessor.features + [target]  # the columns read, ids and free text left out
+        #: Rows in the files, when their metadata says (Parquet; counting a CSV's would mean reading it).
         self.n_rows = None
         if self.separator is None:
-            metadata = self._parquet().metadata
-            self._group_rows = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
-            self._group_starts = np.cumsum([0] + self._group_rows)  # messages name rows by their place in the file
-            self.n_rows = metadata.num_rows
+            self._groups, self._starts = [], []  # (file, group, rows); each file's first row of each group
+            for index, metadata in enumerate(self._metadata):
+                rows = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
+                self._groups += [(index, g, r) for g, r in enumerate(rows)]
+                self._starts.append(np.cumsum([0] + rows))
+            self.n_rows = sum(r for _, _, r in self._groups)
+        self.classes = self._scan_classes() if self.task == "classification" else None
+        self.plan = self._plan(memory, None if buffer_rows is None else int(buffer_rows), first, columns)
+        self.buffer_rows = self.plan.buffer_rows
+        largest = max((r for _, _, r in self._groups), default=0) if self.separator is None else 0
+        self.memory_notice = self.plan.notice(largest)
+        #: Bytes of the files a row takes, on average (for the progress bar's MB/s).
+        size = sum(f.stat().st_size for f in self.files)
+        self.bytes_per_row = size / self.n_rows if self.n_rows else self._csv_row_bytes
 
     def fingerprint(self):
-        """Enough of the file and the settings to refuse resuming a checkpoint on other data: a
+        """Enough of the files and the settings to refuse resuming a checkpoint on other data: a
         resumed fit must see, epoch after epoch, the rows the interrupted one would have."""
-        return [self.path.name, self.path.stat().st_size, self.target, self.n_features, self.chunk_rows,
+        files = [[f.name, f.stat().st_size] for f in self.files]
+        return [*(files[0] if len(files) == 1 else [files]), self.target, self.n_features, self.chunk_rows,
                 self.buffer_rows, self.shuffle]
 
-    # ------------------------------------------------------------- reading
-    def _parquet(self):
+    # ------------------------------------------------------------- the files and the plan
+    def _parquet(self, index, *, buffered=True):
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(self.path)
+        file = self.files[index]
+        try:
+            if buffered:
+                return pq.ParquetFile(file, pre_buffer=False, buffer_size=READ_BUFFER)
+            return pq.ParquetFile(file)
+        except (OSError, ValueError) as error:  # a file deleted, or not Parquet
+            if not file.is_file():
+                raise _missing_file(file, error) from None
+            raise DataError(f"{file} could not be read: {str(error).splitlines()[0]}") from None
 
-    def _read_group(self, file, group, columns, rows=None):
-        """Row group ``group`` (its first ``rows`` rows) as one Arrow table."""
-        import pyarrow as pa
+    def _check_columns(self):
+        """The files' columns, refused unless every file holds the first one's; the first file's columns."""
+        if self.separator is None:
+            self._metadata = [self._parquet(i).metadata for i in range(len(self.files))]
+            names = [m.schema.to_arrow_schema().names for m in self._metadata]
+        else:
+            names = []
+            for file in self.files:
+                try:
+                    names.append([str(c) for c in pd.read_csv(file, sep=self.separator, nrows=0).columns])
+                except pd.errors.EmptyDataError:
+                    raise DataError(f"{file} is empty") from None
+        first = names[0]
+        for file, columns in zip(self.files[1:], names[1:], strict=True):
+            missing = [c for c in first if c not in columns]
+            extra = [c for c in columns if c not in first]
+            if missing:
+                raise DataError(f"{file} has no column {missing[0]!r}, which {self.files[0].name} has: the files of "
+                                "one stream must hold the same columns")
+            if extra:
+                raise DataError(f"{file} has a column {extra[0]!r} that {self.files[0].name} has not: the files of "
+                                "one stream must hold the same columns")
+        return first
 
-        parts = {}
-        for batch in _column_batches(columns, file.metadata.row_group(group).num_rows):
-            part = file.read_row_group(group, columns=batch, use_threads=False)
-            part = part if rows is None else part.slice(0, rows)
-            parts.update(zip(part.column_names, part.columns, strict=True))
-        return pa.table(parts)
+    def _plan(self, memory, buffer_rows, first, columns):
+        read = first[[c for c in self._read if c in first.columns]]
+        numeric = self.preprocessor.numeric
+        row_bytes = 8 * len(self._read) if not self._general() else int(
+            np.ceil(read.memory_usage(deep=True, index=False).sum() / max(len(read), 1)))
+        buffer_row_bytes = 8 * (len(numeric) + 1) if not self.preprocessor.sparse else row_bytes
+        column_bytes = 0
+        self._csv_row_bytes = 0
+        if self.separator is None:
+            sizes = [m.row_group(g).column(c).total_uncompressed_size
+                     for m in self._metadata for g in range(m.num_row_groups) for c in range(m.num_columns)
+                     if m.schema.column(c).name in self._read]
+            column_bytes = min(COLUMN_READ_BYTES, max(sizes, default=0)) or READ_BUFFER
+        else:
+            with open(self.files[0], "rb") as file:
+                head = file.read(1 << 20)
+            lines = max(1, head.count(b"\n") - 1)
+            self._csv_row_bytes = max(1, len(head) // lines)
+        largest = max((r for _, _, r in self._groups), default=None) if self.separator is None else None
+        where = str(self.path) if len(self.files) == 1 else f"{len(self.files)} files like {self.files[0]}"
+        return plan_memory(memory, columns=len(self._read), row_bytes=row_bytes, buffer_row_bytes=buffer_row_bytes,
+                           column_bytes=column_bytes, buffer_rows=buffer_rows, shuffle=self.shuffle,
+                           chunk_rows=self.chunk_rows, largest_piece=largest, csv_row_bytes=self._csv_row_bytes,
+                           where=where, rows=self.n_rows, whole_groups=not self._general())
 
-    def _group_frame(self, file, group):
-        """Row group ``group`` as a DataFrame indexed by the file's row numbers."""
-        frame = self._read_group(file, group, self.preprocessor.features + [self.target]).to_pandas()
-        frame.index = pd.RangeIndex(self._group_starts[group], self._group_starts[group] + len(frame))
-        return frame
+    def _general(self):
+        """Whether pieces go through pandas and the preprocessor (categories, hashed columns)."""
+        return bool(self.preprocessor.categories) or self.preprocessor.sparse
 
     def _head(self, rows) -> pd.DataFrame:
         if self.separator is not None:
             try:
-                return pd.read_csv(self.path, sep=self.separator, nrows=rows, dtype=text_dtypes(self.text))
+                return pd.read_csv(self.files[0], sep=self.separator, nrows=rows, dtype=text_dtypes(self.text))
             except pd.errors.EmptyDataError:
-                raise DataError(f"{self.path} is empty") from None
+                raise DataError(f"{self.files[0]} is empty") from None
         import pyarrow as pa
 
-        file = self._parquet()
+        file, names = self._parquet(0), self._metadata[0].schema.to_arrow_schema().names
         tables, count = [], 0
-        for group in range(file.num_row_groups):
+        for group in range(file.num_row_groups):  # HEAD_COLUMNS at a time: the columns may be many
             if count >= rows:
                 break
-            tables.append(self._read_group(file, group, file.schema_arrow.names, rows - count))
-            count += len(tables[-1])
-        return pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
+            high = min(rows - count, file.metadata.row_group(group).num_rows)
+            tables.append(_window(file, group, names, 0, high, HEAD_COLUMNS))
+            count += high
+        frame = pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
+        del tables, file
+        pa.default_memory_pool().release_unused()
+        return frame
 
     def _scan_classes(self):
-        """The classes of the target over the whole file: one pass over that column only."""
+        """The classes of the target over every file: one pass over that column only."""
+        import pyarrow.compute as pc
+
+        values = set()
         if self.separator is not None:
-            values = set()
-            for block in pd.read_csv(self.path, sep=self.separator, usecols=[self.target],
-                                     chunksize=self.chunk_rows):
-                values.update(block[self.target].dropna().tolist())
+            for file in self.files:
+                for block in pd.read_csv(file, sep=self.separator, usecols=[self.target], chunksize=self.chunk_rows):
+                    values.update(block[self.target].dropna().tolist())
         else:
-            values = set(self._parquet().read(columns=[self.target]).column(0).drop_null().to_pylist())
+            for index in range(len(self.files)):
+                for batch in self._parquet(index).iter_batches(columns=[self.target], use_threads=False):
+                    values.update(pc.unique(batch.column(0).drop_null()).to_pylist())
         numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
         return np.array(sorted(values)) if numeric else np.array(sorted(map(str, values)), dtype=object)
 
     def targets(self):
-        """The target column alone, in the file's order, piece by piece: ``(y, place)``, ``y`` the
+        """The target column alone, in the files' order, piece by piece: ``(y, place)``, ``y`` the
         targets as numbers (a missing one NaN), ``place(i)`` how messages name the i-th row ("data row
-        17", counted as :func:`descend.tabular.read_table`'s rows are). One pass over that column, for
-        checks that must see every target before training (``descend fit --loss poisson``)."""
-        if self.separator is not None:
-            with pd.read_csv(self.path, sep=self.separator, usecols=[self.target], chunksize=self.chunk_rows) as blocks:
-                for block in blocks:
-                    yield self._numbered_targets(block[self.target])
-            return
-        file = self._parquet()
-        for group in range(file.num_row_groups):
-            column = file.read_row_group(group, columns=[self.target], use_threads=False).column(0).to_pandas()
-            column.index = pd.RangeIndex(self._group_starts[group], self._group_starts[group + 1])
-            yield self._numbered_targets(column)
+        17", counted as :func:`descend.tabular.read_table`'s rows are, and the file when there are several).
+        One pass over that column, for checks that must see every target before training (``descend fit
+        --loss poisson``)."""
+        for index, path in enumerate(self.files):
+            if self.separator is not None:
+                with pd.read_csv(path, sep=self.separator, usecols=[self.target], chunksize=self.chunk_rows) as blocks:
+                    for block in blocks:
+                        yield self._numbered_targets(block[self.target], path)
+                continue
+            file = self._parquet(index)
+            for group in range(file.num_row_groups):
+                column = file.read_row_group(group, columns=[self.target], use_threads=False).column(0).to_pandas()
+                start = int(self._starts[index][group])
+                column.index = pd.RangeIndex(start, start + len(column))
+                yield self._numbered_targets(column, path)
 
-    def _numbered_targets(self, column):
+    def _numbered_targets(self, column, path):
         rows = column.index
+        where = "" if len(self.files) == 1 else f"{path}: "
         return (target_array(column.rename(self.target), "regression"),
-                lambda i: f"data row {rows[i] + 1}")
+                lambda i: f"{where}data row {rows[i] + 1}")
 
-    def _frame_piece(self, frame):
+    # ------------------------------------------------------------- pieces
+    def _frame_piece(self, frame, file):
         """The general path: (features by rows, targets) of a DataFrame, through the preprocessor."""
         frame = frame[frame[self.target].notna()] if frame[self.target].isna().any() else frame
         if len(frame) == 0:
             return None
-        if self.task == "regression":
-            check_finite_columns(frame, [self.target])  # names the rows; an estimator would only say "Input y"
-        X = self.preprocessor.transform(frame, allowed_extra=(self.target,))
+        try:
+            if self.task == "regression":
+                check_finite_columns(frame, [self.target])  # names the rows; an estimator would only say "Input y"
+            X = self.preprocessor.transform(frame, allowed_extra=(self.target,))
+        except DataError as error:
+            if len(self.files) == 1:
+                raise
+            raise DataError(f"{file}: {error}") from None
         y = target_array(frame[self.target], self.task, self.classes)
         if not np.isfinite(X.data if self.preprocessor.sparse else X).all():
             # the preprocessor refuses NaN and inf; this keeps blocks_are_finite true
-            raise DataError(f"{self.path}: a feature value is not finite")
+            raise DataError(f"{file}: a feature value is not finite")
         return (X, y) if self.preprocessor.sparse else (X.T, y)
 
-    def _piece_source(self):
-        """What the piece readers of an epoch use of this stream; the fast path needs every feature
-        a number and a Parquet file."""
-        numeric = self.preprocessor.numeric
-        fast = self.separator is None and not self.preprocessor.categories and not self.preprocessor.sparse
-        return _PieceSource(fast_columns=numeric + [self.target] if fast else None,
-                            group_rows=self._group_rows if self.separator is None else [],
-                            feature_index={name: j for j, name in enumerate(numeric)},
-                            target=self.target, task=self.task, classes=self.classes,
-                            group_frame=self._group_frame, frame_piece=self._frame_piece)
+    def _piece(self, part, first_row, file, staging):
+        """A piece from an Arrow table or batch ``part`` whose first row is the file's ``first_row``:
+        its numeric columns straight into ``staging`` when they are all numbers without holes, else
+        through pandas and the preprocessor (which fills the holes or names them)."""
+        if staging is not None:
+            rows = part.num_rows
+            columns = staging[:, :rows]
+            y = None
+            for index, name in enumerate(self._read):
+                column = part.column(index)
+                if column.null_count:
+                    break
+                if name == self.target:
+                    y = target_array(column.to_pandas(), self.task, self.classes)
+                    if self.task == "regression" and not np.isfinite(y).all():
+                        break
+                elif not _copy_finite(column.to_numpy(), columns[index]):
+                    break
+            else:
+                return columns[:-1], y  # the target is the last column read
+        frame = part.to_pandas()
+        frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+        return self._frame_piece(frame, file)
+
+    def _group_order(self, rng):
+        order = np.arange(len(self._groups))
+        if rng is not None:
+            rng.shuffle(order)
+        return order.tolist()
+
+    def _group_piece(self, file, group, rows, staging):
+        """Row group ``group`` (``rows`` rows) read a few columns at a time straight into ``staging``
+        (features by rows) as (features by rows, targets); None when a column has a hole (a missing
+        value, NaN or inf), which the general path names."""
+        columns, y = staging[:, :rows], None
+        for names in _column_batches(self._read, rows):
+            part = file.read_row_group(group, columns=names, use_threads=False)
+            for name, column in zip(names, part.columns, strict=True):
+                if column.null_count:
+                    return None
+                if name == self.target:
+                    y = target_array(column.to_pandas(), self.task, self.classes)
+                    if self.task == "regression" and not np.isfinite(y).all():
+                        return None
+                elif not _copy_finite(column.to_numpy(), columns[self._position[name]]):
+                    return None
+        return columns[:-1], y
+
+    def _whole_groups(self, rng, take, staging):
+        """(slot, piece) for each Parquet row group of every file, in a shuffled order, read whole by
+        :meth:`_group_piece` into the staging array of a slot taken by ``take()``; a group with a hole is
+        read again in slices through pandas."""
+        opened = {}
+        self._position = {name: j for j, name in enumerate(self._read)}
+        for k in self._group_order(rng):
+            index, group, rows = self._groups[k]
+            if index not in opened:
+                opened.clear()  # one file open at a time
+                opened[index] = self._parquet(index)
+            file, name, start = opened[index], self.files[index], int(self._starts[index][group])
+            slot = take()
+            if staging[slot] is None:
+                staging[slot] = np.empty((len(self._read), self.plan.piece_rows))
+            try:
+                piece = self._group_piece(file, group, rows, staging[slot])
+                if piece is not None:
+                    yield slot, piece
+                    continue
+                first = start
+                for n, batch in enumerate(file.iter_batches(batch_size=self.chunk_rows, row_groups=[group],
+                                                            columns=self._read, use_threads=False)):
+                    slot = slot if n == 0 else take()
+                    yield slot, self._piece(batch, first, name, None)
+                    first += batch.num_rows
+            except OSError as error:
+                raise _missing_file(name, error) from None
+
+    def _window_piece(self, file, group, low, high, staging):
+        """Rows ``low`` to ``high`` of row group ``group``, ``plan.column_batch`` columns at a time, each
+        batch decoding the group from its start and copied into ``staging`` as it comes (Arrow holds one
+        batch of a few columns, never the window); (features by rows, targets), or None at a hole."""
+        columns, targets = staging[:, :high - low], []
+        for start in range(0, len(self._read), self.plan.column_batch):
+            names = self._read[start:start + self.plan.column_batch]
+            position = 0
+            for batch in file.iter_batches(batch_size=1 << 16, row_groups=[group], columns=names, use_threads=False):
+                end = position + batch.num_rows
+                if end > low:
+                    first = max(0, low - position)
+                    part = batch.slice(first, min(end, high) - max(position, low))
+                    at = max(position, low) - low
+                    for name, column in zip(names, part.columns, strict=True):
+                        if column.null_count:
+                            return None
+                        if name == self.target:
+                            y = target_array(column.to_pandas(), self.task, self.classes)
+                            if self.task == "regression" and not np.isfinite(y).all():
+                                return None
+                            targets.append(y)
+                        elif not _copy_finite(column.to_numpy(),
+                                              columns[self._position[name], at:at + part.num_rows]):
+                            return None
+                position = end
+                if position >= high:
+                    break
+        return columns[:-1], np.concatenate(targets)
+
+    def _windows(self, rng, take, staging):
+        """(slot, piece) for each window of ``plan.piece_rows`` rows of each row group, the groups in a
+        shuffled order, read by :meth:`_window_piece` into the staging array of a slot taken by
+        ``take()``; a window with a hole goes through pandas, which names it."""
+        opened = {}
+        self._position = {name: j for j, name in enumerate(self._read)}
+        for k in self._group_order(rng):
+            index, group, rows = self._groups[k]
+            if index not in opened:
+                opened.clear()
+                opened[index] = self._parquet(index)
+            file, name, start = opened[index], self.files[index], int(self._starts[index][group])
+            try:
+                for low in range(0, rows, self.plan.piece_rows):
+                    high = min(rows, low + self.plan.piece_rows)
+                    slot = take()
+                    if staging[slot] is None:
+                        staging[slot] = np.empty((len(self._read), self.plan.piece_rows))
+                    piece = self._window_piece(file, group, low, high, staging[slot])
+                    if piece is None:
+                        part = _window(file, group, self._read, low, high, self.plan.column_batch)
+                        piece = self._piece(part, start + low, name, None)
+                    yield slot, piece
+            except OSError as error:
+                raise _missing_file(name, error) from None
+
+    def _parquet_parts(self, rng):
+        """(Arrow part, its file's first row, file) for each piece of an epoch, and the staging it goes
+        into: Parquet row groups of every file, in a shuffled order, in slices of ``plan.piece_rows``."""
+        plan, opened = self.plan, {}
+        for k in self._group_order(rng):
+            index, group, rows = self._groups[k]
+            if index not in opened:
+                opened.clear()  # one file open at a time
+                opened[index] = self._parquet(index)
+            file, name, start = opened[index], self.files[index], int(self._starts[index][group])
+            try:
+                if not plan.windows:
+                    batches = file.iter_batches(batch_size=plan.piece_rows, row_groups=[group], columns=self._read,
+                                                use_threads=THREADED_READS)
+                    first = start
+                    for batch in batches:
+                        yield batch, first, name
+                        first += batch.num_rows
+                else:
+                    for low in range(0, rows, plan.piece_rows):
+                        yield (_window(file, group, self._read, low, min(rows, low + plan.piece_rows),
+                                       plan.column_batch), start + low, name)
+            except OSError as error:
+                raise _missing_file(name, error) from None
+
+    def _csv_parts(self, rng):
+        """(Arrow batch, its file's first row, file) for each block of every CSV file, the files in a
+        shuffled order."""
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        order = np.arange(len(self.files))
+        if rng is not None:
+            rng.shuffle(order)
+        types = {c: pa.float64() for c in self.preprocessor.numeric}
+        types.update({c: pa.string() for c in self.preprocessor.features if c not in self.preprocessor.numeric})
+        if self.task == "regression":
+            types[self.target] = pa.float64()
+        convert = pcsv.ConvertOptions(column_types=types, include_columns=self._read, strings_can_be_null=True)
+        for k in order.tolist():
+            name = self.files[k]
+            try:
+                # Arrow's threads off: this thread parses, as fast on 2 cores, and without their read-ahead
+                options = pcsv.ReadOptions(block_size=self.plan.block_bytes, use_threads=False)
+                reader = pcsv.open_csv(name, read_options=options,
+                                       parse_options=pcsv.ParseOptions(delimiter=self.separator),
+                                       convert_options=convert)
+                first = 0
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        break
+                    yield batch, first, name
+                    first += batch.num_rows
+            except FileNotFoundError as error:
+                raise _missing_file(name, error) from None
+            except pa.ArrowInvalid as error:
+                raise DataError(f"{name}: {str(error).splitlines()[0]}") from None
 
     def pieces(self, rng=None):
-        """The file's pieces (Parquet row groups, CSV blocks of ``chunk_rows``) as (features by
-        rows, targets); row groups in a random order when ``rng`` is given. A piece may live in
-        a staging array that the next piece but one overwrites.
+        """The pieces of the files (slices of Parquet row groups, CSV blocks) as (features by rows,
+        targets); row groups (CSV files) in a random order when ``rng`` is given. A piece may live in a
+        staging array that the next piece but one overwrites.
 
-        Each piece is started by a background thread while the training loop
-        uses the one before, and finished by both (:class:`_PieceRead`). Two
-        threads are right for two cores: a second background reader slowed the
-        epoch down, as three busy threads took turns on them.
+        A background thread reads the pieces ahead (:func:`_prefetched`), into ``SLOTS`` staging arrays
+        when every feature is a number (else through pandas).
         """
-        file = reader_file = csv = staging = None
-        source = self._piece_source()
-        if self.separator is not None:
-            # A CSV cannot be read from the middle cheaply: its blocks are read in order, and
-            # shuffled within a window of the buffer's size instead.
-            csv = pd.read_csv(self.path, sep=self.separator, chunksize=self.chunk_rows, dtype=text_dtypes(self.text))
-            groups = itertools.repeat(None)  # until the file ends
-        else:
-            groups = np.arange(len(self._group_rows))
-            if rng is not None:
-                rng.shuffle(groups)
-            groups = groups.tolist()
-            file, reader_file = self._parquet(), self._parquet()  # one each: a file reader is not for two threads
-            staging = [np.empty((len(self.preprocessor.numeric), max(self._group_rows, default=0)))
-                       for _ in range(2)]
-        previous = read = job = None
-        with ThreadPoolExecutor(1, thread_name_prefix="descend-read") as reader:
-            try:
-                for k, group in enumerate(groups):
-                    read = _PieceRead(source, group, None if staging is None else staging[k % 2], csv)
-                    job = reader.submit(read.work, reader_file)
-                    if previous is not None:
-                        yield previous
-                    previous = read.finish(file)
-                    if read.ended:
-                        break
-                if previous is not None:
-                    yield previous
-            finally:
-                if read is not None:
-                    read.cancel()
-                if job is not None:
-                    job.result()  # the reader has left the file: it may be closed
-                if csv is not None:
-                    csv.close()
+        fast = not self._general()
+        if self.plan.groups or (fast and self.plan.windows and self.separator is None):
+            slots = GROUP_SLOTS if self.plan.groups else SLOTS
+            staging = [None] * slots
+            read = self._whole_groups if self.plan.groups else self._windows
+            yield from (piece for piece in _prefetched(lambda take: read(rng, take, staging), slots)
+                        if piece is not None)
+            return
+        staging = [None] * SLOTS
+        parts = self._csv_parts if self.separator is not None else self._parquet_parts
+
+        def produce(take):
+            for part, first, name in parts(rng):
+                slot = take()
+                if fast and (staging[slot] is None or staging[slot].shape[1] < part.num_rows):
+                    staging[slot] = None
+                    staging[slot] = np.empty((len(self._read), max(part.num_rows, self.plan.piece_rows)))
+                piece = self._piece(part, first, name, staging[slot] if fast else None)
+                del part
+                yield slot, piece
+
+        for piece in _prefetched(produce, SLOTS):
+            if piece is not None:
+                yield piece
 
     def blocks(self, rng=None):
-        """One pass over the file as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
+        """One pass over the files as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
         (CSR matrices, with a hashed part: :func:`sparse_blocks`.)
 
         ``X`` is the shuffle buffer itself, overwritten when the next block is
@@ -425,7 +866,7 @@ class TableStream:
         copy of each row into the buffer and none out.
 
         The shuffle buffer takes the rows ``buffer_rows`` at a time, as they
-        come (row groups in shuffled order), each at a place drawn at random,
+        come (pieces in shuffled order), each at a place drawn at random,
         and hands them out in the order of their places: a uniform shuffle of
         each window of ``buffer_rows`` rows. Scattering the rows as they come
         in lets the training loop read the buffer forwards, a third faster
@@ -437,7 +878,8 @@ class TableStream:
             yield from sparse_blocks(self.pieces(rng), rng, self.buffer_rows, self.chunk_rows)
             return
         shuffling = rng is not None and self.buffer_rows > 0
-        size = self.buffer_rows if shuffling else self.chunk_rows
+        # unshuffled (the CLI's metrics pass), the window is a chunk, within what the plan gave the buffer
+        size = self.buffer_rows if shuffling else max(1, min(self.chunk_rows, self.buffer_rows or self.chunk_rows))
         buffer_X = buffer_y = None
         filled = 0
         for columns, y in self.pieces(rng):
@@ -450,8 +892,11 @@ class TableStream:
                     places = rng.permutation(size) if shuffling else np.arange(size)
                 count = min(size - filled, len(y) - start)
                 slots = places[filled:filled + count]
-                _place_rows(columns, start, slots, buffer_X)
-                buffer_y[slots] = y[start:start + count]
+                if buffer_y.dtype.kind in "iufb":
+                    _place_rows(columns, y, start, slots, buffer_X, buffer_y)
+                else:  # text labels
+                    _place_rows(columns, _NO_TARGET, start, slots, buffer_X, _NO_TARGET)
+                    buffer_y[slots] = y[start:start + count]
                 start += count
                 filled += count
                 if filled == size:
@@ -465,7 +910,7 @@ class TableStream:
                 yield X, y, np.arange(first, min(first + self.chunk_rows, filled))
 
     def epoch(self, rng=None):
-        """One pass over the file: chunks ``(X, y)`` of at most ``chunk_rows`` rows, copies of their own."""
+        """One pass over the files: chunks ``(X, y)`` of at most ``chunk_rows`` rows, copies of their own."""
         for X, y, rows in self.blocks(rng):
             yield X[rows], y[rows]
 

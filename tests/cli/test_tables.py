@@ -1,6 +1,7 @@
 """descend fit / predict / evaluate on files, through the real command."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -174,6 +175,12 @@ def test_fit_streams_a_parquet_file_over_several_epochs(tmp_path, run_cli):
                   "--buffer-rows", "2000", "--out", "model.json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "epoch 3/3" in out.stdout and "18000/18000 rows" in out.stdout  # progress in epochs and rows
+    bar = re.sub(r"\s+|\d:\d\d:\d\d", "", out.stdout)  # rich wraps the bar's columns in a narrow terminal
+    pace = re.search(r"rows([0-9.]+)([kMG]?)rows/s,([0-9.,]+)MB/s", bar)  # and its pace
+    assert pace, out.stdout
+    rows_per_second = float(pace[1]) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[pace[2]]
+    file_bytes_per_row = (tmp_path / "big.parquet").stat().st_size / 6000
+    assert float(pace[3].replace(",", "")) == pytest.approx(rows_per_second * file_bytes_per_row / 1e6, rel=0.01)
     assert "streamed (6000 rows)" in out.stdout
     document = json.loads((tmp_path / "model.json").read_text())
     assert document["metadata"]["streamed"] and document["metadata"]["metrics"]["R^2"] > 0.999
@@ -217,3 +224,26 @@ def test_fit_refuses_settings_it_cannot_honour_before_any_work(tables, args, mes
     out = run_cli("fit", "houses.csv", "--target", "price", "--out", "refused.json", *args, cwd=folder)
     assert out.returncode == 2 and out.stderr.strip() == f"error: {message}"
     assert not (folder / "refused.json").exists()  # nothing trained, nothing written
+
+
+def test_fit_streams_a_glob_of_files_within_a_memory_budget(tmp_path, run_cli):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((4000, 3))
+    frame = pd.DataFrame(X, columns=["u", "v", "w"]).assign(y=X @ [2.0, -1.0, 0.5] + 4.0)
+    (tmp_path / "data").mkdir()
+    for k in range(4):
+        frame.iloc[1000 * k:1000 * (k + 1)].to_parquet(tmp_path / "data" / f"part-{k}.parquet", index=False)
+    out = run_cli("fit", "data/*.parquet", "--target", "y", "--stream", "--epochs", "3", "--memory", "2MB",
+                  "--out", "model.json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "memory 2 MB: a shuffle buffer of 4,000 rows" in out.stdout and "streamed (4000 rows)" in out.stdout
+    for args, message in (
+            (("nothing/*.parquet", "--memory", "2MB"), "error: no file matches nothing/*.parquet"),
+            (("data", "--memory", "1kB"), "error: memory=0.001 MB is too small for 4 files like"),
+            (("data", "--memory", "plenty"), "error: memory must be a size such as '256MB'")):
+        out = run_cli("fit", *args, "--target", "y", "--stream", "--out", "bad.json", cwd=tmp_path)
+        assert out.returncode == 2 and out.stderr.startswith(message), out.stderr
+        assert not (tmp_path / "bad.json").exists()
+    out = run_cli("fit", "data/part-0.parquet", "--target", "y", "--memory", "2MB", "--out", "bad.json",
+                  cwd=tmp_path)
+    assert out.returncode == 2 and "--memory works with --stream" in out.stderr

@@ -180,6 +180,8 @@ class ChunkSource:
     def __init__(self, chunks, prepare, settings):
         self.chunks, self.prepare, self.settings = chunks, prepare, settings
         self.rows_per_epoch = getattr(chunks, "n_rows", None)  # known for Parquet
+        #: Bytes of the files a row takes (a TableStream's), for the progress bar's MB/s; None: not files.
+        self.bytes_per_row = getattr(chunks, "bytes_per_row", None)
         self.full_batch = False  # a step sees one block at most
         # A TableStream has checked every value it puts in its buffer, and its blocks are views
         # of the same two arrays: once validated they need no validating again.

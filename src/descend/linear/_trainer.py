@@ -65,7 +65,7 @@ from ._rate import initial_rate, make_schedule
 from ._state import ModelState
 from ._steps import Stepper
 
-__all__ = ["Trainer", "Record"]
+__all__ = ["Trainer", "Record", "rate_text"]
 
 
 @dataclass
@@ -112,15 +112,43 @@ class Record:
         return asdict(self)
 
 
-class _Progress:
-    """A rich progress bar counting rows (no bar when the total is unknown)."""
+def rate_text(rows_per_second, bytes_per_row=None) -> str:
+    """A streamed fit's pace as its progress bar shows it: ``"2.49M rows/s, 524 MB/s"``, the bytes those
+    rows take in the files (``bytes_per_row``, None: rows only); empty before there is a pace."""
+    if rows_per_second is None:
+        return ""
+    text = f"{_count(rows_per_second)} rows/s"
+    if bytes_per_row:
+        megabytes = rows_per_second * bytes_per_row / 1e6
+        text += f", {megabytes:.3g} MB/s" if megabytes < 1000 else f", {megabytes:,.0f} MB/s"
+    return text
 
-    def __init__(self, name, total):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+def _count(value) -> str:
+    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{value / scale:.3g}{unit}"
+    return f"{value:.3g}"
+
+
+class _Progress:
+    """A rich progress bar counting rows (no bar when the total is unknown); for a source read from
+    files (``bytes_per_row`` known: a stream), its pace in rows/s and MB/s of the files."""
+
+    def __init__(self, name, total, bytes_per_row=None):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
+        from rich.text import Text
+
+        class Pace(ProgressColumn):
+            def render(self, task):
+                speed = task.finished_speed if task.finished else task.speed
+                return Text(rate_text(speed, bytes_per_row), style="progress.data.speed")
 
         self.name = name
-        self.bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), "rows",
-                            TimeRemainingColumn(), transient=False)
+        columns = ["[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), "rows"]
+        if bytes_per_row is not None:
+            columns.append(Pace())
+        self.bar = Progress(*columns, TimeRemainingColumn(), transient=False)
         self.task = self.bar.add_task(name, total=total)
         self.bar.start()
 
@@ -182,7 +210,8 @@ class Trainer:
                        and isinstance(state.optimizer, SGD) and state.optimizer.is_plain)
         if line_search and record.step_size is None:
             record.step_size, record.recent = state.learning_rate, []  # the first epoch tries 1/L
-        progress = (_Progress(self.name, None if source.rows_per_epoch is None else n_epochs * source.rows_per_epoch)
+        progress = (_Progress(self.name, None if source.rows_per_epoch is None else n_epochs * source.rows_per_epoch,
+                              getattr(source, "bytes_per_row", None))
                     if settings.verbose else None)
         stepper = Stepper(state, settings, loss, schedule, engine=self.engine, progress=progress,
                           line_search=line_search, step_size=record.step_size)
