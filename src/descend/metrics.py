@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["table_metrics", "why_undefined"]
+__all__ = ["table_metrics", "metric_sums", "combine_metrics", "why_undefined"]
 
 
 def table_metrics(task, estimator, chunks):
@@ -26,27 +26,55 @@ def table_metrics(task, estimator, chunks):
     chunk, so memory never holds more than a chunk. Raises ValueError when
     there are no rows.
     """
+    return combine_metrics(task, (metric_sums(task, estimator, X, y) for X, y in chunks))
+
+
+def metric_sums(task, estimator, X, y) -> tuple:
+    """What the metrics need of one chunk: small sums, which :func:`combine_metrics` adds up (chunks
+    measured apart, on a Dask cluster's workers, give the metrics of all their rows)."""
+    n = len(y)
     if task == "regression":
-        return _regression_metrics(estimator, chunks)
-    return _classification_metrics(estimator, chunks)
+        if n == 0:
+            return (0,)
+        error = estimator.predict(X) - y
+        chunk_mean = float(np.mean(y))
+        return (n, float(np.min(y)), float(np.max(y)), float(error @ error), float(np.abs(error).sum()), chunk_mean,
+                float(((y - chunk_mean) ** 2).sum()))
+    correct = int(np.sum(estimator.predict(X) == y))
+    tally = {label: int(times) for label, times in zip(*np.unique(y, return_counts=True), strict=True)}
+    log_loss = 0.0
+    if not hasattr(estimator, "predict_proba"):
+        log_loss = "none"
+    elif not np.isin(y, estimator.classes_).all():
+        log_loss = None  # a class the model has no probability for
+    elif n:
+        chosen = estimator.predict_proba(X)[np.arange(n), np.searchsorted(estimator.classes_, y)]
+        log_loss = -float(np.log(np.clip(chosen, 1e-15, 1.0)).sum())
+    return n, correct, log_loss, tally
 
 
-def _regression_metrics(estimator, chunks):
+def combine_metrics(task, sums):
+    """The metrics of the chunks whose :func:`metric_sums` are ``sums``."""
+    if task == "regression":
+        return _regression_metrics(sums)
+    return _classification_metrics(sums)
+
+
+def _regression_metrics(sums):
     count, squared, absolute, mean, m2 = 0, 0.0, 0.0, 0.0, 0.0
     low, high = np.inf, -np.inf  # whether y varies, exactly: the mean of equal floats can miss them by an ulp
-    for X, y in chunks:
-        n = len(y)
+    for part in sums:
+        n = part[0]
         if n == 0:
             continue
-        low, high = min(low, float(np.min(y))), max(high, float(np.max(y)))
-        error = estimator.predict(X) - y
-        squared += float(error @ error)
-        absolute += float(np.abs(error).sum())
+        _, chunk_low, chunk_high, chunk_squared, chunk_absolute, chunk_mean, chunk_m2 = part
+        low, high = min(low, chunk_low), max(high, chunk_high)
+        squared += chunk_squared
+        absolute += chunk_absolute
         # The variance of y by Chan et al.'s pairwise update: a chunk's own sum of squares,
         # plus what the gap between its mean and the running mean adds.
-        chunk_mean = float(np.mean(y))
         delta = chunk_mean - mean
-        m2 += float(((y - chunk_mean) ** 2).sum()) + delta * delta * count * n / (count + n)
+        m2 += chunk_m2 + delta * delta * count * n / (count + n)
         mean += delta * n / (count + n)
         count += n
     _refuse_no_rows(count)
@@ -54,20 +82,18 @@ def _regression_metrics(estimator, chunks):
             "RMSE": float(np.sqrt(squared / count)), "MAE": absolute / count, "rows": count}
 
 
-def _classification_metrics(estimator, chunks):
-    count, correct, log_loss, tally = 0, 0, 0.0, {}
-    proba = hasattr(estimator, "predict_proba")
-    for X, y in chunks:
-        n = len(y)
-        correct += int(np.sum(estimator.predict(X) == y))
-        for label, times in zip(*np.unique(y, return_counts=True), strict=True):
-            tally[label] = tally.get(label, 0) + int(times)
-        if proba and log_loss is not None and not np.isin(y, estimator.classes_).all():
-            log_loss = None  # a class the model has no probability for
-        if proba and log_loss is not None:
-            columns = np.searchsorted(estimator.classes_, y)
-            chosen = estimator.predict_proba(X)[np.arange(n), columns]
-            log_loss -= float(np.log(np.clip(chosen, 1e-15, 1.0)).sum())
+def _classification_metrics(sums):
+    count, correct, log_loss, tally, proba = 0, 0, 0.0, {}, True
+    for n, chunk_correct, chunk_log_loss, chunk_tally in sums:
+        correct += chunk_correct
+        for label, times in chunk_tally.items():
+            tally[label] = tally.get(label, 0) + times
+        if chunk_log_loss == "none":
+            proba = False
+        elif chunk_log_loss is None or log_loss is None:
+            log_loss = None
+        else:
+            log_loss += chunk_log_loss
         count += n
     _refuse_no_rows(count)
     metrics = {"accuracy": correct / count}
