@@ -18,7 +18,8 @@ memory, the client never holding the rows.
    for a few columns they cost a targeted pass over those columns alone: whether a column unique in every
    partition is unique over all of them (whole numbers whose partitions' ranges do not overlap are; else
    Dask's ``nunique``), and the exact median (``impute="median"``: counts in bins, narrowed until the
-   middle values are few).
+   middle values are few). With ``impute="none"`` the model file's ``fill`` (which a model that fills
+   nothing never uses) holds the means, where a table in memory stores medians: it saves those passes.
 3. The matrix and the targets are dask arrays of the preprocessed partitions (:attr:`X`, :attr:`y`, their
    chunks the rows of each partition), which ``GDRegressor().fit(table)`` trains on with
    :class:`descend.linear._dask.DaskSource`: the full batch from the matrix persisted on the workers (each
@@ -393,7 +394,7 @@ class DaskTable:
                             "pass --impute mean or --impute median to fill them")
         if impute == "median":
             fill = self._medians(numeric, merged)
-        else:
+        else:  # impute="none" fills nothing: its fill (medians in memory, never used) costs no passes here
             fill = {c: (merged[c]["sum"] / merged[c]["count"] if merged[c]["count"] else float("nan")) for c in numeric}
         self.preprocessor = TablePreprocessor.from_dict(
             {"impute": impute, "ids": ids, "features": features, "numeric": numeric, "categories": categories,
