@@ -227,6 +227,21 @@ def _whole(tally):
     return min(r[0] for r in ranges), max(r[1] for r in ranges)
 
 
+def _file_columns(file, separator):
+    """A file's column names: a Parquet footer, or a CSV header."""
+    if separator is None:
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(file).names)
+        except (OSError, ValueError) as error:
+            raise DataError(f"{file} could not be read: {str(error).splitlines()[0]}") from None
+    try:
+        return [str(c) for c in pd.read_csv(file, sep=separator, nrows=0).columns]
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{file} is empty") from None
+
+
 class DaskTable:
     """A table (a file, a folder or a glob of Parquet or CSV files) read by the workers of a Dask cluster.
 
@@ -262,7 +277,7 @@ class DaskTable:
         self.path = path
         self.target = target
         self.separator = table_separator(self.files[0])
-        check_same_columns(self.files, [self._file_columns(f) for f in self.files])
+        check_same_columns(self.files, [_file_columns(f, self.separator) for f in self.files])
         self.frame = self._read(blocksize)
         self.notices: list[str] = []
         self.preprocessor = TablePreprocessor(impute)
@@ -274,19 +289,6 @@ class DaskTable:
         self._arrays()
 
     # ------------------------------------------------------------- the files
-    def _file_columns(self, file):
-        if self.separator is None:
-            import pyarrow.parquet as pq
-
-            try:
-                return list(pq.read_schema(file).names)
-            except (OSError, ValueError) as error:
-                raise DataError(f"{file} could not be read: {str(error).splitlines()[0]}") from None
-        try:
-            return [str(c) for c in pd.read_csv(file, sep=self.separator, nrows=0).columns]
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{file} is empty") from None
-
     def _read(self, blocksize):
         import dask.dataframe as dd
 

@@ -93,9 +93,8 @@ class FitJob:
 
 @app.command()
 def fit(
-    data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file, or an svmlight file; with "
-                                          "--stream or --scheduler also a folder or a quoted glob "
-                                          "('data/*.parquet') of tables."),
+    data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file or an svmlight file; with --stream "
+                                          "or --scheduler also a folder or a quoted glob ('data/*.parquet')."),
     target: str = typer.Option(None, "--target", "-t", help="The column to predict (a table; an svmlight "
                                                             "file's labels are its first field)."),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the model file (JSON)."),
@@ -125,9 +124,8 @@ def fit(
                                                       "--memory leaves)."),
     memory: str = typer.Option(None, help=f"With --stream: the memory held for data, e.g. 256MB (default: "
                                           f"{DEFAULT_MEMORY}): read buffers, pieces read ahead, the shuffle buffer."),
-    scheduler: str = typer.Option(None, help="Train on an existing Dask cluster, e.g. tcp://127.0.0.1:8786, "
-                                             "whose workers read the files (they must see the same paths; "
-                                             "full batch: exact; mini-batches: local SGD with averaging)."),
+    scheduler: str = typer.Option(None, help="Train on a Dask cluster (tcp://host:8786) whose workers read the "
+                                             "files at the same paths (full batch: exact; else local SGD)."),
     text: list[str] = typer.Option(None, "--text", help="A column of free text: its words are hashed into "
                                                         "--n-features columns (repeat for more columns)."),
     n_features: int = typer.Option(None, min=1, help="Columns of the hashed space of --text columns and "
