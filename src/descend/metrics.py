@@ -8,6 +8,10 @@ fits the q-quantile: the mean pinball loss (``mean_pinball_loss`` with alpha = q
 share of rows whose y is at most the prediction, which should be near q. Classification: accuracy,
 log loss (when the model gives probabilities) and the majority-class baseline to judge it by.
 
+Each chunk of rows is reduced to a few sums (:func:`metric_sums`), which :func:`combine_metrics` adds
+up: chunks of a stream one after the other, or the partitions of a Dask cluster measured on its
+workers, give the metrics of all their rows.
+
 A metric the rows do not define is ``None``, never NaN (a model file cannot
 hold NaN, and a NaN reads as a number): R^2 and D^2 when the true values do not
 vary (a single row, or a constant target), since they divide by their
@@ -22,46 +26,174 @@ import numpy as np
 
 from .losses import LOG_LINK_LOSSES, check_targets, get_loss
 
-__all__ = ["table_metrics", "why_undefined", "deviance_name", "COVERAGE"]
+__all__ = ["table_metrics", "metric_sums", "combine_metrics", "why_undefined", "deviance_name", "COVERAGE"]
+
+#: The quantile fits' coverage: near the quantile when the fit is right.
+COVERAGE = "coverage (share of y <= prediction)"
 
 
 def table_metrics(task, estimator, chunks):
     """The metrics of ``estimator`` on the rows of ``chunks``, with their count as ``"rows"``.
 
-    ``task`` is ``"regression"`` or ``"classification"``; ``chunks`` is an
-    iterable of ``(X, y)``: one pair for a table in memory, the chunks of a
-    stream otherwise. It is read once, and the sums are gathered chunk by
-    chunk, so memory never holds more than a chunk. Which metrics: those of
-    the estimator's ``loss`` (see the module's docstring). Raises ValueError
-    when there are no rows, or when a target lies outside a log-link loss's
-    domain (naming it, as training does).
+    ``chunks`` is read once, and the sums are gathered chunk by chunk, so memory never holds more
+    than a chunk. Which metrics: those of the estimator's ``loss`` (see the module's docstring).
+
+    Parameters
+    ----------
+    task : {"regression", "classification"}
+        What the model does.
+    estimator : GDRegressor or GDClassifier
+        The fitted model.
+    chunks : iterable of (X, y)
+        One pair for a table in memory, the chunks of a stream otherwise.
+
+    Returns
+    -------
+    dict
+        ``{name: value}``, a value None where the rows do not define it (:func:`why_undefined`).
+
+    Raises
+    ------
+    ValueError
+        When there are no rows, or when a target lies outside a log-link loss's domain (naming it,
+        as training does).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend import GDRegressor
+    >>> X = np.arange(8.0).reshape(-1, 1); y = 2 * X[:, 0] + 1
+    >>> model = GDRegressor(penalty=None).fit(X, y)
+    >>> metrics = table_metrics("regression", model, [(X[:4], y[:4]), (X[4:], y[4:])])
+    >>> round(metrics["R^2"], 6), metrics["rows"]
+    (1.0, 8)
+    """
+    return combine_metrics(task, (metric_sums(task, estimator, X, y) for X, y in chunks))
+
+
+def metric_sums(task, estimator, X, y) -> tuple:
+    """What the metrics need of one chunk: a few sums, tagged by the kind of metrics they make.
+
+    Parameters
+    ----------
+    task : {"regression", "classification"}
+        What the model does.
+    estimator : GDRegressor or GDClassifier
+        The fitted model.
+    X : array-like or sparse matrix
+        The chunk's rows.
+    y : array-like
+        Their true values.
+
+    Returns
+    -------
+    tuple
+        ``(kind, n, ...)``, for :func:`combine_metrics`.
+
+    Raises
+    ------
+    ValueError
+        When a target lies outside a log-link loss's domain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend import GDRegressor
+    >>> X = np.arange(4.0).reshape(-1, 1)
+    >>> model = GDRegressor(penalty=None).fit(X, X[:, 0])
+    >>> metric_sums("regression", model, X, X[:, 0])[:2]
+    ('regression', 4)
     """
     if task == "classification":
-        return _classification_metrics(estimator, chunks)
+        return _classification_sums(estimator, X, y)
     loss = getattr(estimator, "loss", "squared_error")
     if loss in LOG_LINK_LOSSES:
-        return _deviance_metrics(estimator, chunks, get_loss(loss, power=estimator.power))
+        return _deviance_sums(estimator, X, y, get_loss(loss, power=estimator.power))
     if loss == "quantile":
-        return _quantile_metrics(estimator, chunks, float(estimator.quantile))
-    return _regression_metrics(estimator, chunks)
+        return _quantile_sums(estimator, X, y, float(estimator.quantile))
+    return _regression_sums(estimator, X, y)
+
+
+def combine_metrics(task, sums):
+    """The metrics of the chunks whose :func:`metric_sums` are ``sums``.
+
+    Parameters
+    ----------
+    task : {"regression", "classification"}
+        What the model does (the metrics of no rows are still refused by kind).
+    sums : iterable of tuple
+        :func:`metric_sums` of each chunk.
+
+    Returns
+    -------
+    dict
+        ``{name: value}``, as :func:`table_metrics`.
+
+    Raises
+    ------
+    ValueError
+        When there are no rows.
+
+    Examples
+    --------
+    >>> combine_metrics("regression", [("regression", 2, 0.0, 2.0, 0.5, 1.0, 1.0, 2.0)])
+    {'R^2': 0.75, 'RMSE': 0.5, 'MAE': 0.5, 'rows': 2}
+    """
+    parts = [part for part in sums if part[1] > 0]
+    _refuse_no_rows(sum(part[1] for part in parts))
+    kind = parts[0][0]
+    return {"regression": _regression_metrics, "deviance": _deviance_metrics, "quantile": _quantile_metrics,
+            "classification": _classification_metrics}[kind](parts)
+
+
+def deviance_name(loss) -> str:
+    """What the metrics call the mean deviance of a log-link loss.
+
+    Parameters
+    ----------
+    loss : descend.losses.Loss
+        A log-link loss.
+
+    Returns
+    -------
+    str
+        "mean Poisson deviance", "mean Gamma deviance" or "mean Tweedie deviance (power p)".
+
+    Examples
+    --------
+    >>> from descend.losses import get_loss
+    >>> deviance_name(get_loss("tweedie", power=1.5))
+    'mean Tweedie deviance (power 1.5)'
+    """
+    named = {1.0: "Poisson", 2.0: "Gamma"}.get(loss.power)
+    return f"mean {named} deviance" if named else f"mean Tweedie deviance (power {loss.power:g})"
+
+
+# ----------------------------------------------------------------- regression by squared error and kin
+def _regression_sums(estimator, X, y):
+    n = len(y)
+    if n == 0:
+        return ("regression", 0)
+    error = estimator.predict(X) - y
+    chunk_mean = float(np.mean(y))
+    return ("regression", n, float(np.min(y)), float(np.max(y)), float(error @ error), float(np.abs(error).sum()),
+            chunk_mean, float(((y - chunk_mean) ** 2).sum()))
 
 
 class _Spread:
-    """How the true values spread, gathered chunk by chunk: their count, whether they vary (exactly:
-    the mean of equal floats can miss them by an ulp) and the sum of their squared deviations from
-    their mean, by Chan et al.'s pairwise update: a chunk's own sum of squares, plus what the gap
-    between its mean and the running mean adds."""
+    """How the true values spread over the chunks: their count, whether they vary (exactly: the mean of
+    equal floats can miss them by an ulp) and the sum of their squared deviations from their mean, by
+    Chan et al.'s pairwise update: a chunk's own sum of squares, plus what the gap between its mean
+    and the running mean adds."""
 
     def __init__(self):
         self.count, self.mean, self.m2 = 0, 0.0, 0.0
         self.low, self.high = np.inf, -np.inf
 
-    def add(self, y):
-        n = len(y)
-        self.low, self.high = min(self.low, float(np.min(y))), max(self.high, float(np.max(y)))
-        chunk_mean = float(np.mean(y))
+    def add(self, n, low, high, chunk_mean, chunk_m2):
+        self.low, self.high = min(self.low, low), max(self.high, high)
         delta = chunk_mean - self.mean
-        self.m2 += float(((y - chunk_mean) ** 2).sum()) + delta * delta * self.count * n / (self.count + n)
+        self.m2 += chunk_m2 + delta * delta * self.count * n / (self.count + n)
         self.mean += delta * n / (self.count + n)
         self.count += n
 
@@ -70,112 +202,112 @@ class _Spread:
         return self.high > self.low
 
 
-def _regression_metrics(estimator, chunks):
+def _regression_metrics(parts):
     spread, squared, absolute = _Spread(), 0.0, 0.0
-    for X, y in chunks:
-        if len(y) == 0:
-            continue
-        error = estimator.predict(X) - y
-        squared += float(error @ error)
-        absolute += float(np.abs(error).sum())
-        spread.add(y)
+    for _, n, low, high, chunk_squared, chunk_absolute, chunk_mean, chunk_m2 in parts:
+        squared += chunk_squared
+        absolute += chunk_absolute
+        spread.add(n, low, high, chunk_mean, chunk_m2)
     count = spread.count
-    _refuse_no_rows(count)
     return {"R^2": 1 - squared / spread.m2 if spread.varies and spread.m2 > 0 else None,
             "RMSE": float(np.sqrt(squared / count)), "MAE": absolute / count, "rows": count}
 
 
-def deviance_name(loss) -> str:
-    """What the metrics call the mean deviance of a log-link ``loss`` (a :class:`descend.losses.Loss`)."""
-    named = {1.0: "Poisson", 2.0: "Gamma"}.get(loss.power)
-    return f"mean {named} deviance" if named else f"mean Tweedie deviance (power {loss.power:g})"
-
-
-def _deviance_metrics(estimator, chunks, loss):
-    """The mean deviance at the loss's power, and D^2. D^2's denominator, the deviance of predicting
-    the mean of all the rows, is gathered as the variance is: a deviance is a Bregman divergence, so
-    over a chunk A of n_A rows of mean m_A, the sum of d(y, c) for a constant c is the sum of
-    d(y, m_A) plus n_A d(m_A, c); each chunk keeps those two numbers, c being known at the end."""
+# ----------------------------------------------------------------- log-link losses: deviance and D^2
+def _deviance_sums(estimator, X, y, loss):
+    """A deviance is a Bregman divergence, so over a chunk A of n_A rows of mean m_A, the sum of
+    d(y, c) for a constant c is the sum of d(y, m_A) plus n_A d(m_A, c): each chunk keeps those
+    (D^2's denominator, the deviance of predicting the mean of all the rows, c known at the end)."""
     from sklearn.metrics import mean_tweedie_deviance
 
-    power = loss.power
-    spread, deviance, parts, defined = _Spread(), 0.0, [], True
-    for X, y in chunks:
-        n = len(y)
-        if n == 0:
-            continue
-        check_targets(loss, y)
-        with np.errstate(over="ignore"):  # an infinite prediction leaves the deviance undefined, below
-            prediction = estimator.predict(X)
-        if defined and np.all(np.isfinite(prediction)) and (power == 0 or np.all(prediction > 0)):
-            deviance += n * float(mean_tweedie_deviance(y, prediction, power=power))
-        else:
-            defined = False
-        mean = float(np.mean(y))
-        around_own_mean = 0.0 if mean == 0 else n * float(mean_tweedie_deviance(y, np.full(n, mean), power=power))
-        parts.append((n, mean, around_own_mean))
-        spread.add(y)
-    count = spread.count
-    _refuse_no_rows(count)
-    mean = spread.mean
+    n, power = len(y), loss.power
+    if n == 0:
+        return ("deviance", 0)
+    check_targets(loss, y)
+    with np.errstate(over="ignore"):  # an infinite prediction leaves the deviance undefined
+        prediction = estimator.predict(X)
+    defined = bool(np.all(np.isfinite(prediction)) and (power == 0 or np.all(prediction > 0)))
+    deviance = n * float(mean_tweedie_deviance(y, prediction, power=power)) if defined else None
+    mean = float(np.mean(y))
+    around_own_mean = 0.0 if mean == 0 else n * float(mean_tweedie_deviance(y, np.full(n, mean), power=power))
+    return ("deviance", n, float(np.min(y)), float(np.max(y)), mean, power, deviance, around_own_mean)
+
+
+def _deviance_metrics(parts):
+    from sklearn.metrics import mean_tweedie_deviance
+
+    spread, deviance, power = _Spread(), 0.0, parts[0][5]
+    for _, n, low, high, mean, _, chunk_deviance, _ in parts:
+        deviance = None if deviance is None or chunk_deviance is None else deviance + chunk_deviance
+        spread.add(n, low, high, mean, 0.0)
+    count, mean = spread.count, spread.mean
     null = None
     if spread.varies and (power == 0 or mean > 0):
-        null = sum(own + n * float(mean_tweedie_deviance([m], [mean], power=power)) for n, m, own in parts)
-    name = deviance_name(loss)
-    return _finite({name: deviance / count if defined else None,
-                    "D^2": 1 - deviance / null if defined and null is not None and null > 0 else None,
+        null = sum(own + n * float(mean_tweedie_deviance([m], [mean], power=power))
+                   for _, n, _, _, m, _, _, own in parts)
+    return _finite({deviance_name(get_loss("tweedie", power=power)): None if deviance is None else deviance / count,
+                    "D^2": 1 - deviance / null if deviance is not None and null is not None and null > 0 else None,
                     "rows": count})
 
 
-def _quantile_metrics(estimator, chunks, quantile):
-    """The mean pinball loss at ``quantile`` and the share of rows at or below their prediction."""
+# ----------------------------------------------------------------- quantiles: pinball loss and coverage
+def _quantile_sums(estimator, X, y, quantile):
     from sklearn.metrics import mean_pinball_loss
 
-    count, pinball, covered = 0, 0.0, 0
-    for X, y in chunks:
-        n = len(y)
-        if n == 0:
-            continue
-        prediction = estimator.predict(X)
-        pinball += n * float(mean_pinball_loss(y, prediction, alpha=quantile))
-        covered += int(np.sum(y <= prediction))
-        count += n
-    _refuse_no_rows(count)
+    n = len(y)
+    if n == 0:
+        return ("quantile", 0)
+    prediction = estimator.predict(X)
+    return ("quantile", n, n * float(mean_pinball_loss(y, prediction, alpha=quantile)), int(np.sum(y <= prediction)))
+
+
+def _quantile_metrics(parts):
+    count = sum(part[1] for part in parts)
+    pinball, covered = sum(part[2] for part in parts), sum(part[3] for part in parts)
     return _finite({"mean pinball loss": pinball / count, COVERAGE: covered / count, "rows": count})
 
 
-#: The quantile fits' coverage: near the quantile when the fit is right.
-COVERAGE = "coverage (share of y <= prediction)"
+# ----------------------------------------------------------------- classification
+def _classification_sums(estimator, X, y):
+    n = len(y)
+    correct = int(np.sum(estimator.predict(X) == y)) if n else 0
+    tally = {label: int(times) for label, times in zip(*np.unique(y, return_counts=True), strict=True)}
+    log_loss = 0.0
+    if not hasattr(estimator, "predict_proba"):
+        log_loss = "none"
+    elif not np.isin(y, estimator.classes_).all():
+        log_loss = None  # a class the model has no probability for
+    elif n:
+        chosen = estimator.predict_proba(X)[np.arange(n), np.searchsorted(estimator.classes_, y)]
+        log_loss = -float(np.log(np.clip(chosen, 1e-15, 1.0)).sum())
+    return ("classification", n, correct, log_loss, tally)
 
 
-def _finite(metrics):
-    """``metrics`` with a value that is not a finite number as None (a model file holds no NaN or inf)."""
-    return {name: (None if isinstance(value, float) and not np.isfinite(value) else value)
-            for name, value in metrics.items()}
-
-
-def _classification_metrics(estimator, chunks):
-    count, correct, log_loss, tally = 0, 0, 0.0, {}
-    proba = hasattr(estimator, "predict_proba")
-    for X, y in chunks:
-        n = len(y)
-        correct += int(np.sum(estimator.predict(X) == y))
-        for label, times in zip(*np.unique(y, return_counts=True), strict=True):
-            tally[label] = tally.get(label, 0) + int(times)
-        if proba and log_loss is not None and not np.isin(y, estimator.classes_).all():
-            log_loss = None  # a class the model has no probability for
-        if proba and log_loss is not None:
-            columns = np.searchsorted(estimator.classes_, y)
-            chosen = estimator.predict_proba(X)[np.arange(n), columns]
-            log_loss -= float(np.log(np.clip(chosen, 1e-15, 1.0)).sum())
+def _classification_metrics(parts):
+    count, correct, log_loss, tally, proba = 0, 0, 0.0, {}, True
+    for _, n, chunk_correct, chunk_log_loss, chunk_tally in parts:
+        correct += chunk_correct
+        for label, times in chunk_tally.items():
+            tally[label] = tally.get(label, 0) + times
+        if chunk_log_loss == "none":
+            proba = False
+        elif chunk_log_loss is None or log_loss is None:
+            log_loss = None
+        else:
+            log_loss += chunk_log_loss
         count += n
-    _refuse_no_rows(count)
     metrics = {"accuracy": correct / count}
     if proba:
         metrics["log loss"] = None if log_loss is None else log_loss / count
     metrics["baseline (majority class)"] = max(tally.values()) / count
     metrics["rows"] = count
     return metrics
+
+
+def _finite(metrics):
+    """``metrics`` with a value that is not a finite number as None (a model file holds no NaN or inf)."""
+    return {name: (None if isinstance(value, float) and not np.isfinite(value) else value)
+            for name, value in metrics.items()}
 
 
 def why_undefined(metrics) -> dict:

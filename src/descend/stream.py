@@ -70,8 +70,8 @@ from numba import njit
 from .tabular import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataError, TablePreprocessor,
                       check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
 
-__all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "MemoryPlan",
-           "plan_memory", "return_memory_promptly"]
+__all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "check_same_columns",
+           "MemoryPlan", "plan_memory", "return_memory_promptly"]
 
 #: The default budget for data. The rest of a ``descend fit`` process comes on top: its imports (about
 #: 245 MB: scikit-learn 60, pandas 40, Numba 64, pyarrow 40), the first rows read (about 20 MB) and
@@ -181,6 +181,22 @@ def table_files(data) -> list[Path]:
             raise DataError(f"{file} is not of the kind of {files[0]}: the files of one stream must be all "
                             "Parquet or all text tables with the same separator")
     return files
+
+
+def check_same_columns(files, names) -> list[str]:
+    """The first file's columns, ``names[0]``; a DataError naming the file and the column unless every file's
+    columns (``names``, one list a file) are those."""
+    first = names[0]
+    for file, columns in zip(files[1:], names[1:], strict=True):
+        missing = [c for c in first if c not in columns]
+        extra = [c for c in columns if c not in first]
+        if missing:
+            raise DataError(f"{file} has no column {missing[0]!r}, which {files[0].name} has: the files of "
+                            "one stream must hold the same columns")
+        if extra:
+            raise DataError(f"{file} has a column {extra[0]!r} that {files[0].name} has not: the files of "
+                            "one stream must hold the same columns")
+    return first
 
 
 def _missing_file(file, error) -> DataError:
@@ -507,17 +523,7 @@ class TableStream:
                     names.append([str(c) for c in pd.read_csv(file, sep=self.separator, nrows=0).columns])
                 except pd.errors.EmptyDataError:
                     raise DataError(f"{file} is empty") from None
-        first = names[0]
-        for file, columns in zip(self.files[1:], names[1:], strict=True):
-            missing = [c for c in first if c not in columns]
-            extra = [c for c in columns if c not in first]
-            if missing:
-                raise DataError(f"{file} has no column {missing[0]!r}, which {self.files[0].name} has: the files of "
-                                "one stream must hold the same columns")
-            if extra:
-                raise DataError(f"{file} has a column {extra[0]!r} that {self.files[0].name} has not: the files of "
-                                "one stream must hold the same columns")
-        return first
+        return check_same_columns(self.files, names)
 
     def _plan(self, memory, buffer_rows, first, columns):
         read = first[[c for c in self._read if c in first.columns]]

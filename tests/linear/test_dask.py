@@ -2,10 +2,6 @@
 
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
@@ -107,50 +103,3 @@ def test_a_worker_killed_mid_fit_does_not_stop_it(client, data, monkeypatch):
 def test_no_checkpoints_on_a_cluster():
     with pytest.raises(ValueError, match="not on a Dask cluster"):
         GDRegressor(checkpoint="state.json").fit(da.ones((10, 2)), da.ones(10))
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_descend_fit_on_a_cluster_started_from_the_shell(tmp_path, data, run_cli):
-    # `python -m dask` is the `dask` command, found whatever the PATH.
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    scheduler = [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                 "--dashboard-address", ":0"]
-    processes = [subprocess.Popen(scheduler, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        time.sleep(2)
-        for _ in range(2):
-            processes.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
-                                               "--no-dashboard"],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        with distributed.Client(address, timeout=30) as probe:
-            probe.wait_for_workers(2, timeout=60)
-        import pandas as pd
-
-        X, y = data()
-        pd.DataFrame(X, columns=list("abcde")).assign(target=y).to_csv(tmp_path / "data.csv", index=False)
-        common = ["fit", "data.csv", "--target", "target", "--penalty", "none", "--epochs", "40",
-                  "--test-size", "0.2", "--random-state", "0"]
-        on_cluster = run_cli(*common, "--out", "cluster.json", "--scheduler", address, cwd=tmp_path)
-        assert on_cluster.returncode == 0, on_cluster.stderr
-        local = run_cli(*common, "--out", "local.json", cwd=tmp_path)
-        assert local.returncode == 0, local.stderr
-        import json
-
-        a = json.loads((tmp_path / "cluster.json").read_text())["state"]
-        b = json.loads((tmp_path / "local.json").read_text())["state"]
-        np.testing.assert_allclose(a["coef"], b["coef"], rtol=1e-8)
-        np.testing.assert_allclose(a["intercept"], b["intercept"], rtol=1e-8)
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()

@@ -2,7 +2,8 @@
 
 Three ways to train: the table in memory (split into training and held-out
 rows), the file streamed in chunks epoch after epoch (``--stream``), or the
-rows sent to an existing Dask cluster (``--scheduler``). Every flag that a way
+files read by the workers of an existing Dask cluster (``--scheduler``; see
+:mod:`descend.dask_table`: the client never holds the rows). Every flag that a way
 cannot honour, and every output that cannot be written, is refused before any
 work is done.
 
@@ -116,8 +117,8 @@ FIT_HELP = ("Train a linear model on a table (or an svmlight file) and write it 
 
 @app.command(help=FIT_HELP)
 def fit(
-    data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file, or an svmlight file; with "
-                                          "--stream also a folder or a quoted glob ('data/*.parquet') of tables."),
+    data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file or an svmlight file; with --stream "
+                                          "or --scheduler also a folder or a quoted glob ('data/*.parquet')."),
     target: str = typer.Option(None, "--target", "-t", help="The column to predict (a table; an svmlight "
                                                             "file's labels are its first field)."),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the model file (JSON)."),
@@ -151,8 +152,8 @@ def fit(
                                                       "--memory leaves)."),
     memory: str = typer.Option(None, help=f"With --stream: the memory held for data, e.g. 256MB (default: "
                                           f"{DEFAULT_MEMORY}): read buffers, pieces read ahead, the shuffle buffer."),
-    scheduler: str = typer.Option(None, help="Train on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 "
-                                             "(full batch: exact; mini-batches: local SGD with averaging)."),
+    scheduler: str = typer.Option(None, help="Train on a Dask cluster (tcp://host:8786) whose workers read the "
+                                             "files at the same paths (full batch: exact; else local SGD)."),
     text: list[str] = typer.Option(None, "--text", help="A column of free text: its words are hashed into "
                                                         "--n-features columns (repeat for more columns)."),
     n_features: int = typer.Option(None, min=1, help="Columns of the hashed space of --text columns and "
@@ -194,8 +195,10 @@ def fit(
         _refuse_memory_out_of_place(memory, stream, svmlight)
         if stream:
             _fit_streamed(console, job, chunk_rows, buffer_rows, memory or DEFAULT_MEMORY)
+        elif scheduler:
+            _fit_on_cluster(console, job, scheduler)
         else:
-            _fit_in_memory(console, job, 0.2 if test_size is None else test_size, scheduler)
+            _fit_in_memory(console, job, 0.2 if test_size is None else test_size)
 
 
 def _task_of_loss(name):
@@ -289,8 +292,13 @@ def _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, che
                               (test_size is not None, "--test-size")):
             if given:
                 raise UserError(f"{option} works on a table in memory, not with --stream")
-    elif scheduler and (checkpoint or resume):
-        raise UserError("--checkpoint and --resume work in memory or with --stream, not with --scheduler")
+    elif scheduler:
+        if checkpoint or resume:
+            raise UserError("--checkpoint and --resume work in memory or with --stream, not with --scheduler")
+        for given, option in ((early_stopping, "--early-stopping"), (test_size is not None, "--test-size")):
+            if given:
+                raise UserError(f"{option} works in memory or with --stream, not with --scheduler (the cluster "
+                                "trains on every row, and measures the model on them)")
 
 
 def _refuse_memory_out_of_place(memory, stream, svmlight):
@@ -317,6 +325,9 @@ def _refuse_data_flags(svmlight, target, text, ngram, scheduler):
         if scheduler:
             raise UserError("--scheduler works on a dense table, not on an svmlight file")
         return
+    if scheduler and text:
+        raise UserError("--text works in memory or with --stream, not with --scheduler: hashed words make a sparse "
+                        "matrix, which a Dask cluster does not train on")
     if target is None:
         raise UserError("--target is required: the column to predict")
     if ngram is not None and not text:
@@ -479,12 +490,9 @@ def _fit_settings(job, task, preprocessing, notices):
     return _sparse_settings(job.settings, task, preprocessing.n_outputs, notices)
 
 
-def _fit_in_memory(console, job, held_out, scheduler):
+def _fit_in_memory(console, job, held_out):
     notices: list[str] = []
     loaded = _load_svmlight(job, held_out) if job.svmlight else _load_table(job, held_out, notices)
-    if scheduler and loaded.preprocessing.sparse:
-        raise UserError("--scheduler works on a dense table, not with hashed columns (text, or categories "
-                        "with many values)")
     settings = _fit_settings(job, loaded.task, loaded.preprocessing, notices)
     for notice in notices:
         print_notice(console, notice)
@@ -494,10 +502,7 @@ def _fit_in_memory(console, job, held_out, scheduler):
     if loaded.task == "classification" and len(np.unique(loaded.y_train)) < 2:
         raise UserError(f"the training rows hold a single class of {repr(job.target) if job.target else 'labels'}")
     with convergence_notice(console, job.epochs):
-        if scheduler:
-            _fit_on_cluster(estimator, scheduler, loaded.X_train, loaded.y_train)
-        else:
-            estimator.fit(loaded.X_train, loaded.y_train, resume=job.resume)
+        estimator.fit(loaded.X_train, loaded.y_train, resume=job.resume)
     if loaded.X_test is None:
         metrics = table_metrics(loaded.task, estimator, [(loaded.X_train, loaded.y_train)])
         title = "training metrics (no rows held out)"
@@ -511,20 +516,38 @@ def _fit_in_memory(console, job, held_out, scheduler):
                  f"{job.data.name}: training loss")
 
 
-def _fit_on_cluster(estimator, address, X, y):
-    """Send the rows to the cluster's workers in four partitions or more, and fit there."""
-    import dask.array as da
+def _fit_on_cluster(console, job, address):
+    """The files read by the cluster's workers (a DaskTable), the fit there, and the training metrics
+    gathered there: the client holds sums, never rows."""
     from distributed import Client
+
+    from ..dask_table import DaskTable
+    from ..metrics import combine_metrics
 
     try:
         client = Client(address, timeout=20)
     except (OSError, TimeoutError) as error:
         raise UserError(f"cannot reach the Dask scheduler at {address}: {str(error).splitlines()[0]}") from None
     try:
-        rows = max(1, -(-len(y) // max(4, 2 * len(client.scheduler_info()["workers"]))))
-        estimator.fit(da.from_array(X, chunks=(rows, X.shape[1])), da.from_array(y, chunks=rows))
+        task = job.task.value if job.task is not None else None
+        table = DaskTable(job.data, job.target, impute=job.impute.value, task=task, client=client)
+        for notice in table.notices:
+            print_notice(console, notice)
+        if job.n_features is not None:
+            print_notice(console, "--n-features is not used: no column is hashed (see --text)")
+        estimator = _new_estimator(table.task, job.settings, verbose=0)
+        with convergence_notice(console, job.epochs):
+            estimator.fit(table)
+        metrics = combine_metrics(table.task, table.measure(estimator))
     finally:
         client.close()
+    title = f"training metrics over every row, on the cluster ({metrics['rows']} rows)"
+    console.print(metrics_table(title, metrics))
+    _write_model(console, job, estimator, table.preprocessor,
+                 {"task": table.task, "target": job.target, "data": str(job.data), "rows": int(table.n_rows),
+                  "trained_on": int(table.n_rows), "files": len(table.files), "metrics": metrics,
+                  "metrics_on": title},
+                 f"{job.data.name}: training loss (on a Dask cluster)")
 
 
 def _stream_source(job, chunk_rows, buffer_rows, memory):

@@ -21,6 +21,12 @@ walks the partitions.
 
 A worker that dies mid-fit is no failure: Dask recomputes its tasks on the
 workers that remain (the partitions are rebuilt from the task graph).
+
+``fit(table)`` with a :class:`descend.dask_table.DaskTable` (files that the
+workers read) trains on its matrix and targets, persisted on the workers for
+the full batch; for mini-batches they are not persisted: each epoch, each
+partition is read again and its local epoch run in one task, so a worker holds
+a partition at a time, not its share of the data.
 """
 
 from __future__ import annotations
@@ -33,11 +39,20 @@ from .._engine.stats import largest_eigenvalue
 from ._state import DataSummary
 from ._steps import Epoch, compiled_steps
 
-__all__ = ["is_dask_collection", "DaskSource"]
+__all__ = ["is_dask_collection", "is_dask_table", "DaskSource"]
 
 
 def is_dask_collection(X) -> bool:
     return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "__dask_graph__")
+
+
+def is_dask_table(X) -> bool:
+    """Files that a Dask cluster reads (a descend.dask_table.DaskTable): anything with ``dask_arrays()``."""
+    return hasattr(X, "dask_arrays")
+
+
+def _call(function, X, y, arguments):
+    return function(X, y, *arguments)
 
 
 def as_dask_arrays(X, y):
@@ -102,19 +117,29 @@ class DaskSource:
         except ValueError:
             raise ValueError("fitting on dask collections needs a dask.distributed Client: from dask.distributed "
                              "import Client; Client()  (or Client('tcp://host:port'))") from None
-        X, y, self.feature_names = as_dask_arrays(X, y)
-        X, y = self.client.persist([X, y])
+        # files read by the workers, for mini-batches: read again each epoch, a partition at a time
+        self.persisted = not (is_dask_table(X) and settings.batch_size is not None)
+        if is_dask_table(X):
+            X, y, self.feature_names = X.dask_arrays()
+        else:
+            X, y, self.feature_names = as_dask_arrays(X, y)
+        if self.persisted:
+            X, y = self.client.persist([X, y])
         self.n_out, self.loss = 1, loss
         if classes is not None:
             binary = len(classes) == 2
             codes = y.map_blocks(lambda block: np.searchsorted(classes, block), dtype=np.int64)
-            y = ((2.0 * codes - 1.0) if binary else codes.astype(float)).persist()
+            y = (2.0 * codes - 1.0) if binary else codes.astype(float)
+            y = self.client.persist(y) if self.persisted else y
             self.n_out = 1 if binary else len(classes)
         self.X, self.y, self.settings = X, y, settings
         self.n_rows, self.n_features = int(X.shape[0]), int(X.shape[1])
-        partitions = [self.client.compute(part) for pair in zip(X.to_delayed().ravel(), y.to_delayed().ravel(),
-                                                                 strict=True) for part in pair]
-        self.partitions = list(zip(partitions[::2], partitions[1::2], strict=True))
+        pairs = list(zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True))
+        if self.persisted:
+            partitions = [self.client.compute(part) for pair in pairs for part in pair]
+            self.partitions = list(zip(partitions[::2], partitions[1::2], strict=True))
+        else:
+            self.partitions = pairs
         self.partition_rows = [int(c) for c in X.chunks[0]]
         batch = settings.batch_size
         self.batch_size = self.n_rows if batch is None else min(batch, min(self.partition_rows))
@@ -124,8 +149,11 @@ class DaskSource:
 
     @staticmethod
     def labels(X, y):
-        """The sorted distinct labels of ``y``, computed on the cluster."""
+        """The sorted distinct labels of ``y``, computed on the cluster (a DaskTable knows its classes)."""
         import dask.array as da
+
+        if is_dask_table(X):
+            return X.classes
 
         return np.asarray(da.unique(as_dask_arrays(X, y)[1]).compute())
 
@@ -176,8 +204,7 @@ class DaskSource:
             # data dies with a worker and cannot be recomputed, so a killed worker would cancel the step.
             model, objective, _, _ = stepper.problem()
             model = model._replace(theta=theta.copy())
-            results = self.client.gather([self.client.submit(_partition_gradient, X, y, model, objective, pure=False)
-                                          for X, y in self.partitions])
+            results = self.client.gather(self._tasks(_partition_gradient, [(model, objective)] * len(self.partitions)))
             return sum(r[0] for r in results), sum(r[1] for r in results), np.sum([r[2] for r in results], axis=0)
 
         return evaluate
@@ -190,10 +217,9 @@ class DaskSource:
         lrs = stepper.rates(self.steps_per_epoch)
         seeds = rng.randint(0, 2**31 - 1, size=len(self.partitions))
         plain = stepper.plain(self.batch_size)
-        tasks = [self.client.submit(_partition_epoch, X, y, int(seed), stepper.problem(), state.t, lrs,
-                                    self.batch_size, plain, pure=False)
-                 for (X, y), seed in zip(self.partitions, seeds, strict=True)]
-        results = self.client.gather(tasks)
+        problem = stepper.problem()
+        results = self.client.gather(self._tasks(_partition_epoch, [(int(seed), problem, state.t, lrs, self.batch_size,
+                                                                     plain) for seed in seeds]))
         shares = np.array([r[4] for r in results], dtype=float) / self.n_rows
         state.theta[:] = np.sum([share * r[0] for share, r in zip(shares, results, strict=True)], axis=0)
         for index, name in enumerate(state.optimizer.state_names):
@@ -202,6 +228,17 @@ class DaskSource:
         state.optimizer_state["step"] += max(r[5] for r in results)
         stepper.last_lr = float(lrs[-1])
         return sum(r[2] for r in results), sum(r[3] for r in results)
+
+    def _tasks(self, function, arguments):
+        """``function(X, y, *arguments[i])`` on each partition i: on its persisted rows, or reading them
+        in the same task graph (a worker reads a partition, runs the task, and lets it go)."""
+        if self.persisted:
+            return [self.client.submit(function, X, y, *args, pure=False)
+                    for (X, y), args in zip(self.partitions, arguments, strict=True)]
+        from dask import delayed
+
+        return self.client.compute([delayed(_call, pure=False)(function, X, y, delayed(args, traverse=False))
+                                    for (X, y), args in zip(self.partitions, arguments, strict=True)])
 
     def validation_loss(self, stepper):
         return None

@@ -20,7 +20,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..losses import CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES, check_targets, get_loss
 from ..optimizers import get_optimizer
-from ._dask import DaskSource, is_dask_collection
+from ._dask import DaskSource, is_dask_collection, is_dask_table
 from ._model_file import ModelFileError, floats, param_from_json, read_document, refuse, write_document
 from ._settings import fit_settings
 from ._sources import ArraySource, ChunkSource, is_chunks
@@ -87,12 +87,13 @@ class _BaseGD(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, sparse matrix, source of chunks, or Dask collection
+        X : array-like, sparse matrix, source of chunks, Dask collection or DaskTable
             The rows, shape (n_samples, n_features); or a source of ``(X, y)`` chunks (a
             :class:`descend.stream.TableStream` for data larger than memory), with ``y`` None; or
-            a Dask array or DataFrame.
+            a Dask array or DataFrame; or a :class:`descend.dask_table.DaskTable` (files that the
+            cluster's workers read), with ``y`` None.
         y : array-like, optional
-            The targets (None with a source of chunks).
+            The targets (None with a source of chunks or a DaskTable).
         sample_weight : array-like of shape (n_samples,), optional
             Weights of the rows.
         resume : bool
@@ -115,7 +116,7 @@ class _BaseGD(BaseEstimator):
         rng = check_random_state(settings.random_state)
         if is_chunks(X):
             source = ChunkSource(X, self._chunk_encoder(fresh, getattr(X, "classes", None)), settings)
-        elif is_dask_collection(X):
+        elif is_dask_collection(X) or is_dask_table(X):
             source = self._dask_source(X, y, sample_weight, settings)
         else:
             source = self._array_source(X, y, sample_weight, settings, reset=True, rng=rng, hold_out=True)
