@@ -425,198 +425,11 @@ def _window(file, group, columns, low, high, column_batch):
     return pa.table(arrays)
 
 
-class TableStream:
-    """Chunks of CSV or Parquet files as float arrays, with the CLI's preprocessing.
+class _FilePieces:
+    """How a :class:`TableStream` reads its files piece by piece: Parquet row groups whole, in slices
+    or in windows of rows a few columns at a time, as its memory plan says; CSV blocks through
+    pyarrow's reader; each piece preprocessed into (rows, targets) in a staging array."""
 
-    Parameters
-    ----------
-    path : a file (.parquet, or a text table: .csv, .txt, .tsv), a folder of them, or a glob pattern
-        (``"data/*.parquet"``); several files are one stream, and must hold the same columns.
-    target : the column to predict.
-    chunk_rows : rows per chunk handed to the optimizer.
-    buffer_rows : size of the shuffle buffer (0: no row shuffling); None: what ``memory`` leaves.
-    memory : the bytes held for data (see the module's docstring), e.g. ``"256MB"``; the plan is
-        :attr:`plan`, said in :attr:`memory_notice`.
-    shuffle : shuffle pieces and rows every epoch.
-    impute, task : as for ``descend fit``.
-    text, n_features, ngram_range : text columns and the hashed space (see :mod:`descend.tabular`). With a
-        hashed part (text columns, or categorical columns with many values) the chunks are CSR matrices,
-        each hashed as it is read (hashing learns nothing: every chunk is hashed the same way), shuffled
-        by :func:`sparse_blocks`.
-    """
-
-    #: Every feature value that :meth:`blocks` hands out has been checked finite here, so the
-    #: estimators need not check the whole shuffle buffer again for each block.
-    blocks_are_finite = True
-
-    def __init__(self, path, target, *, chunk_rows=65_536, buffer_rows=None, memory=DEFAULT_MEMORY, shuffle=True,
-                 impute="none", task=None, sample_rows=10_000, text=(), n_features=HASHED_FEATURES,
-                 ngram_range=(1, 1)):
-        self.files = table_files(path)
-        self.path = self.files[0] if len(self.files) == 1 else Path(str(path))
-        self.separator = table_separator(self.files[0])  # None for Parquet
-        self.target = target
-        self.chunk_rows = int(chunk_rows)
-        if self.chunk_rows < 1 or (buffer_rows is not None and int(buffer_rows) < 0):
-            raise ValueError(f"chunk_rows must be >= 1 and buffer_rows >= 0, got {chunk_rows} and {buffer_rows}")
-        self.shuffle = bool(shuffle)
-        self.notices: list[str] = []
-        self.text = list(text)
-        columns = self._check_columns()
-        first = self._head(sample_rows)
-        if len(first) == 0:
-            raise DataError(f"{self.files[0]} has a header but no rows")
-        first = clean_target(first, target, self.notices)
-        self.task = task or infer_task(first[target])
-        self.preprocessor = TablePreprocessor(impute, text=text, n_features=n_features,
-                                              ngram_range=ngram_range).fit(first, target, self.notices)
-        self.n_features = self.preprocessor.n_outputs
-        self._read = self.preprocessor.features + [target]  # the columns read, ids and free text left out
-        #: Rows in the files, when their metadata says (Parquet; counting a CSV's would mean reading it).
-        self.n_rows = None
-        if self.separator is None:
-            self._groups, self._starts = [], []  # (file, group, rows); each file's first row of each group
-            for index, metadata in enumerate(self._metadata):
-                rows = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
-                self._groups += [(index, g, r) for g, r in enumerate(rows)]
-                self._starts.append(np.cumsum([0] + rows))
-            self.n_rows = sum(r for _, _, r in self._groups)
-        self.classes = self._scan_classes() if self.task == "classification" else None
-        self.plan = self._plan(memory, None if buffer_rows is None else int(buffer_rows), first, columns)
-        self.buffer_rows = self.plan.buffer_rows
-        largest = max((r for _, _, r in self._groups), default=0) if self.separator is None else 0
-        self.memory_notice = self.plan.notice(largest)
-        #: Bytes of the files a row takes, on average (for the progress bar's MB/s).
-        size = sum(f.stat().st_size for f in self.files)
-        self.bytes_per_row = size / self.n_rows if self.n_rows else self._csv_row_bytes
-
-    def fingerprint(self):
-        """Enough of the files and the settings to refuse resuming a checkpoint on other data: a
-        resumed fit must see, epoch after epoch, the rows the interrupted one would have."""
-        files = [[f.name, f.stat().st_size] for f in self.files]
-        return [*(files[0] if len(files) == 1 else [files]), self.target, self.n_features, self.chunk_rows,
-                self.buffer_rows, self.shuffle]
-
-    # ------------------------------------------------------------- the files and the plan
-    def _parquet(self, index, *, buffered=True):
-        import pyarrow.parquet as pq
-
-        file = self.files[index]
-        try:
-            if buffered:
-                return pq.ParquetFile(file, pre_buffer=False, buffer_size=READ_BUFFER)
-            return pq.ParquetFile(file)
-        except (OSError, ValueError) as error:  # a file deleted, or not Parquet
-            if not file.is_file():
-                raise _missing_file(file, error) from None
-            raise DataError(f"{file} could not be read: {str(error).splitlines()[0]}") from None
-
-    def _check_columns(self):
-        """The files' columns, refused unless every file holds the first one's; the first file's columns."""
-        if self.separator is None:
-            self._metadata = [self._parquet(i).metadata for i in range(len(self.files))]
-            names = [m.schema.to_arrow_schema().names for m in self._metadata]
-        else:
-            names = []
-            for file in self.files:
-                try:
-                    names.append([str(c) for c in pd.read_csv(file, sep=self.separator, nrows=0).columns])
-                except pd.errors.EmptyDataError:
-                    raise DataError(f"{file} is empty") from None
-        return check_same_columns(self.files, names)
-
-    def _plan(self, memory, buffer_rows, first, columns):
-        read = first[[c for c in self._read if c in first.columns]]
-        numeric = self.preprocessor.numeric
-        row_bytes = 8 * len(self._read) if not self._general() else int(
-            np.ceil(read.memory_usage(deep=True, index=False).sum() / max(len(read), 1)))
-        buffer_row_bytes = 8 * (len(numeric) + 1) if not self.preprocessor.sparse else row_bytes
-        column_bytes = 0
-        self._csv_row_bytes = 0
-        if self.separator is None:
-            sizes = [m.row_group(g).column(c).total_uncompressed_size
-                     for m in self._metadata for g in range(m.num_row_groups) for c in range(m.num_columns)
-                     if m.schema.column(c).name in self._read]
-            column_bytes = min(COLUMN_READ_BYTES, max(sizes, default=0)) or READ_BUFFER
-        else:
-            with open(self.files[0], "rb") as file:
-                head = file.read(1 << 20)
-            lines = max(1, head.count(b"\n") - 1)
-            self._csv_row_bytes = max(1, len(head) // lines)
-        largest = max((r for _, _, r in self._groups), default=None) if self.separator is None else None
-        where = str(self.path) if len(self.files) == 1 else f"{len(self.files)} files like {self.files[0]}"
-        return plan_memory(memory, columns=len(self._read), row_bytes=row_bytes, buffer_row_bytes=buffer_row_bytes,
-                           column_bytes=column_bytes, buffer_rows=buffer_rows, shuffle=self.shuffle,
-                           chunk_rows=self.chunk_rows, largest_piece=largest, csv_row_bytes=self._csv_row_bytes,
-                           where=where, rows=self.n_rows, whole_groups=not self._general())
-
-    def _general(self):
-        """Whether pieces go through pandas and the preprocessor (categories, hashed columns)."""
-        return bool(self.preprocessor.categories) or self.preprocessor.sparse
-
-    def _head(self, rows) -> pd.DataFrame:
-        if self.separator is not None:
-            try:
-                return pd.read_csv(self.files[0], sep=self.separator, nrows=rows, dtype=text_dtypes(self.text))
-            except pd.errors.EmptyDataError:
-                raise DataError(f"{self.files[0]} is empty") from None
-        import pyarrow as pa
-
-        file, names = self._parquet(0), self._metadata[0].schema.to_arrow_schema().names
-        tables, count = [], 0
-        for group in range(file.num_row_groups):  # HEAD_COLUMNS at a time: the columns may be many
-            if count >= rows:
-                break
-            high = min(rows - count, file.metadata.row_group(group).num_rows)
-            tables.append(_window(file, group, names, 0, high, HEAD_COLUMNS))
-            count += high
-        frame = pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
-        del tables, file
-        pa.default_memory_pool().release_unused()
-        return frame
-
-    def _scan_classes(self):
-        """The classes of the target over every file: one pass over that column only."""
-        import pyarrow.compute as pc
-
-        values = set()
-        if self.separator is not None:
-            for file in self.files:
-                for block in pd.read_csv(file, sep=self.separator, usecols=[self.target], chunksize=self.chunk_rows):
-                    values.update(block[self.target].dropna().tolist())
-        else:
-            for index in range(len(self.files)):
-                for batch in self._parquet(index).iter_batches(columns=[self.target], use_threads=False):
-                    values.update(pc.unique(batch.column(0).drop_null()).to_pylist())
-        numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
-        return np.array(sorted(values)) if numeric else np.array(sorted(map(str, values)), dtype=object)
-
-    def targets(self):
-        """The target column alone, in the files' order, piece by piece: ``(y, place)``, ``y`` the
-        targets as numbers (a missing one NaN), ``place(i)`` how messages name the i-th row ("data row
-        17", counted as :func:`descend.tabular.read_table`'s rows are, and the file when there are several).
-        One pass over that column, for checks that must see every target before training (``descend fit
-        --loss poisson``)."""
-        for index, path in enumerate(self.files):
-            if self.separator is not None:
-                with pd.read_csv(path, sep=self.separator, usecols=[self.target], chunksize=self.chunk_rows) as blocks:
-                    for block in blocks:
-                        yield self._numbered_targets(block[self.target], path)
-                continue
-            file = self._parquet(index)
-            for group in range(file.num_row_groups):
-                column = file.read_row_group(group, columns=[self.target], use_threads=False).column(0).to_pandas()
-                start = int(self._starts[index][group])
-                column.index = pd.RangeIndex(start, start + len(column))
-                yield self._numbered_targets(column, path)
-
-    def _numbered_targets(self, column, path):
-        rows = column.index
-        where = "" if len(self.files) == 1 else f"{path}: "
-        return (target_array(column.rename(self.target), "regression"),
-                lambda i: f"{where}data row {rows[i] + 1}")
-
-    # ------------------------------------------------------------- pieces
     def _frame_piece(self, frame, file):
         """The general path: (features by rows, targets) of a DataFrame, through the preprocessor."""
         frame = frame[frame[self.target].notna()] if frame[self.target].isna().any() else frame
@@ -828,6 +641,199 @@ class TableStream:
                 raise _missing_file(name, error) from None
             except pa.ArrowInvalid as error:
                 raise DataError(f"{name}: {str(error).splitlines()[0]}") from None
+
+
+
+class TableStream(_FilePieces):
+    """Chunks of CSV or Parquet files as float arrays, with the CLI's preprocessing.
+
+    Parameters
+    ----------
+    path : a file (.parquet, or a text table: .csv, .txt, .tsv), a folder of them, or a glob pattern
+        (``"data/*.parquet"``); several files are one stream, and must hold the same columns.
+    target : the column to predict.
+    chunk_rows : rows per chunk handed to the optimizer.
+    buffer_rows : size of the shuffle buffer (0: no row shuffling); None: what ``memory`` leaves.
+    memory : the bytes held for data (see the module's docstring), e.g. ``"256MB"``; the plan is
+        :attr:`plan`, said in :attr:`memory_notice`.
+    shuffle : shuffle pieces and rows every epoch.
+    impute, task : as for ``descend fit``.
+    text, n_features, ngram_range : text columns and the hashed space (see :mod:`descend.tabular`). With a
+        hashed part (text columns, or categorical columns with many values) the chunks are CSR matrices,
+        each hashed as it is read (hashing learns nothing: every chunk is hashed the same way), shuffled
+        by :func:`sparse_blocks`.
+    """
+
+    #: Every feature value that :meth:`blocks` hands out has been checked finite here, so the
+    #: estimators need not check the whole shuffle buffer again for each block.
+    blocks_are_finite = True
+
+    def __init__(self, path, target, *, chunk_rows=65_536, buffer_rows=None, memory=DEFAULT_MEMORY, shuffle=True,
+                 impute="none", task=None, sample_rows=10_000, text=(), n_features=HASHED_FEATURES,
+                 ngram_range=(1, 1)):
+        self.files = table_files(path)
+        self.path = self.files[0] if len(self.files) == 1 else Path(str(path))
+        self.separator = table_separator(self.files[0])  # None for Parquet
+        self.target = target
+        self.chunk_rows = int(chunk_rows)
+        if self.chunk_rows < 1 or (buffer_rows is not None and int(buffer_rows) < 0):
+            raise ValueError(f"chunk_rows must be >= 1 and buffer_rows >= 0, got {chunk_rows} and {buffer_rows}")
+        self.shuffle = bool(shuffle)
+        self.notices: list[str] = []
+        self.text = list(text)
+        columns = self._check_columns()
+        first = self._head(sample_rows)
+        if len(first) == 0:
+            raise DataError(f"{self.files[0]} has a header but no rows")
+        first = clean_target(first, target, self.notices)
+        self.task = task or infer_task(first[target])
+        self.preprocessor = TablePreprocessor(impute, text=text, n_features=n_features,
+                                              ngram_range=ngram_range).fit(first, target, self.notices)
+        self.n_features = self.preprocessor.n_outputs
+        self._read = self.preprocessor.features + [target]  # the columns read, ids and free text left out
+        #: Rows in the files, when their metadata says (Parquet; counting a CSV's would mean reading it).
+        self.n_rows = None
+        if self.separator is None:
+            self._groups, self._starts = [], []  # (file, group, rows); each file's first row of each group
+            for index, metadata in enumerate(self._metadata):
+                rows = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
+                self._groups += [(index, g, r) for g, r in enumerate(rows)]
+                self._starts.append(np.cumsum([0] + rows))
+            self.n_rows = sum(r for _, _, r in self._groups)
+        self.classes = self._scan_classes() if self.task == "classification" else None
+        self.plan = self._plan(memory, None if buffer_rows is None else int(buffer_rows), first, columns)
+        self.buffer_rows = self.plan.buffer_rows
+        largest = max((r for _, _, r in self._groups), default=0) if self.separator is None else 0
+        self.memory_notice = self.plan.notice(largest)
+        #: Bytes of the files a row takes, on average (for the progress bar's MB/s).
+        size = sum(f.stat().st_size for f in self.files)
+        self.bytes_per_row = size / self.n_rows if self.n_rows else self._csv_row_bytes
+
+    def fingerprint(self):
+        """Enough of the files and the settings to refuse resuming a checkpoint on other data: a
+        resumed fit must see, epoch after epoch, the rows the interrupted one would have."""
+        files = [[f.name, f.stat().st_size] for f in self.files]
+        return [*(files[0] if len(files) == 1 else [files]), self.target, self.n_features, self.chunk_rows,
+                self.buffer_rows, self.shuffle]
+
+    # ------------------------------------------------------------- the files and the plan
+    def _parquet(self, index, *, buffered=True):
+        import pyarrow.parquet as pq
+
+        file = self.files[index]
+        try:
+            if buffered:
+                return pq.ParquetFile(file, pre_buffer=False, buffer_size=READ_BUFFER)
+            return pq.ParquetFile(file)
+        except (OSError, ValueError) as error:  # a file deleted, or not Parquet
+            if not file.is_file():
+                raise _missing_file(file, error) from None
+            raise DataError(f"{file} could not be read: {str(error).splitlines()[0]}") from None
+
+    def _check_columns(self):
+        """The files' columns, refused unless every file holds the first one's; the first file's columns."""
+        if self.separator is None:
+            self._metadata = [self._parquet(i).metadata for i in range(len(self.files))]
+            names = [m.schema.to_arrow_schema().names for m in self._metadata]
+        else:
+            names = []
+            for file in self.files:
+                try:
+                    names.append([str(c) for c in pd.read_csv(file, sep=self.separator, nrows=0).columns])
+                except pd.errors.EmptyDataError:
+                    raise DataError(f"{file} is empty") from None
+        return check_same_columns(self.files, names)
+
+    def _plan(self, memory, buffer_rows, first, columns):
+        read = first[[c for c in self._read if c in first.columns]]
+        numeric = self.preprocessor.numeric
+        row_bytes = 8 * len(self._read) if not self._general() else int(
+            np.ceil(read.memory_usage(deep=True, index=False).sum() / max(len(read), 1)))
+        buffer_row_bytes = 8 * (len(numeric) + 1) if not self.preprocessor.sparse else row_bytes
+        column_bytes = 0
+        self._csv_row_bytes = 0
+        if self.separator is None:
+            sizes = [m.row_group(g).column(c).total_uncompressed_size
+                     for m in self._metadata for g in range(m.num_row_groups) for c in range(m.num_columns)
+                     if m.schema.column(c).name in self._read]
+            column_bytes = min(COLUMN_READ_BYTES, max(sizes, default=0)) or READ_BUFFER
+        else:
+            with open(self.files[0], "rb") as file:
+                head = file.read(1 << 20)
+            lines = max(1, head.count(b"\n") - 1)
+            self._csv_row_bytes = max(1, len(head) // lines)
+        largest = max((r for _, _, r in self._groups), default=None) if self.separator is None else None
+        where = str(self.path) if len(self.files) == 1 else f"{len(self.files)} files like {self.files[0]}"
+        return plan_memory(memory, columns=len(self._read), row_bytes=row_bytes, buffer_row_bytes=buffer_row_bytes,
+                           column_bytes=column_bytes, buffer_rows=buffer_rows, shuffle=self.shuffle,
+                           chunk_rows=self.chunk_rows, largest_piece=largest, csv_row_bytes=self._csv_row_bytes,
+                           where=where, rows=self.n_rows, whole_groups=not self._general())
+
+    def _general(self):
+        """Whether pieces go through pandas and the preprocessor (categories, hashed columns)."""
+        return bool(self.preprocessor.categories) or self.preprocessor.sparse
+
+    def _head(self, rows) -> pd.DataFrame:
+        if self.separator is not None:
+            try:
+                return pd.read_csv(self.files[0], sep=self.separator, nrows=rows, dtype=text_dtypes(self.text))
+            except pd.errors.EmptyDataError:
+                raise DataError(f"{self.files[0]} is empty") from None
+        import pyarrow as pa
+
+        file, names = self._parquet(0), self._metadata[0].schema.to_arrow_schema().names
+        tables, count = [], 0
+        for group in range(file.num_row_groups):  # HEAD_COLUMNS at a time: the columns may be many
+            if count >= rows:
+                break
+            high = min(rows - count, file.metadata.row_group(group).num_rows)
+            tables.append(_window(file, group, names, 0, high, HEAD_COLUMNS))
+            count += high
+        frame = pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
+        del tables, file
+        pa.default_memory_pool().release_unused()
+        return frame
+
+    def _scan_classes(self):
+        """The classes of the target over every file: one pass over that column only."""
+        import pyarrow.compute as pc
+
+        values = set()
+        if self.separator is not None:
+            for file in self.files:
+                for block in pd.read_csv(file, sep=self.separator, usecols=[self.target], chunksize=self.chunk_rows):
+                    values.update(block[self.target].dropna().tolist())
+        else:
+            for index in range(len(self.files)):
+                for batch in self._parquet(index).iter_batches(columns=[self.target], use_threads=False):
+                    values.update(pc.unique(batch.column(0).drop_null()).to_pylist())
+        numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
+        return np.array(sorted(values)) if numeric else np.array(sorted(map(str, values)), dtype=object)
+
+    def targets(self):
+        """The target column alone, in the files' order, piece by piece: ``(y, place)``, ``y`` the
+        targets as numbers (a missing one NaN), ``place(i)`` how messages name the i-th row ("data row
+        17", counted as :func:`descend.tabular.read_table`'s rows are, and the file when there are several).
+        One pass over that column, for checks that must see every target before training (``descend fit
+        --loss poisson``)."""
+        for index, path in enumerate(self.files):
+            if self.separator is not None:
+                with pd.read_csv(path, sep=self.separator, usecols=[self.target], chunksize=self.chunk_rows) as blocks:
+                    for block in blocks:
+                        yield self._numbered_targets(block[self.target], path)
+                continue
+            file = self._parquet(index)
+            for group in range(file.num_row_groups):
+                column = file.read_row_group(group, columns=[self.target], use_threads=False).column(0).to_pandas()
+                start = int(self._starts[index][group])
+                column.index = pd.RangeIndex(start, start + len(column))
+                yield self._numbered_targets(column, path)
+
+    def _numbered_targets(self, column, path):
+        rows = column.index
+        where = "" if len(self.files) == 1 else f"{path}: "
+        return (target_array(column.rename(self.target), "regression"),
+                lambda i: f"{where}data row {rows[i] + 1}")
 
     def pieces(self, rng=None):
         """The pieces of the files (slices of Parquet row groups, CSV blocks) as (features by rows,

@@ -176,8 +176,6 @@ def fit(
     with one_line_errors():
         for path, option in ((out, "--out"), (plot, "--plot"), (checkpoint, "--checkpoint")):
             _refuse_unwritable(path, option)
-        if resume and checkpoint is None:
-            raise UserError("--resume needs --checkpoint FILE")
         settings = dict(optimizer=optimizer, learning_rate=_parse_learning_rate(learning_rate),
                         batch_size=batch_size, max_iter=epochs,
                         penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
@@ -287,6 +285,8 @@ def _refuse_unwritable(path, option):
 
 def _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, checkpoint, resume):
     """Refuse, before any work, a flag that the chosen way of training cannot honour."""
+    if resume and checkpoint is None:
+        raise UserError("--resume needs --checkpoint FILE")
     if stream:
         for given, option in ((scheduler, "--scheduler"), (early_stopping, "--early-stopping"),
                               (test_size is not None, "--test-size")):
