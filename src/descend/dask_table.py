@@ -259,6 +259,28 @@ class DaskTable:
     preprocessor, task, classes, notices : as a table in memory learns them.
     X, y : dask arrays of the matrix and the targets (not persisted), chunked by partition.
     n_rows : rows with a target; ``partition_rows`` their count per partition.
+
+    Raises
+    ------
+    ValueError
+        When no ``client`` is given and there is no active one.
+    descend.tabular.DataError
+        When there is no file, the files' columns or kinds disagree, a worker cannot read a partition,
+        the target is absent, missing in every row, constant or unusable for the task, the columns hold
+        what the preprocessing refuses (infinite values, numbers mixed with text, missing values with
+        ``impute="none"``, no feature left), or a hashed column would make a sparse matrix.
+
+    Examples
+    --------
+    Needs a Dask cluster whose workers see the files (not run here):
+
+    >>> from dask.distributed import Client  # doctest: +SKIP
+    >>> from descend import GDRegressor
+    >>> from descend.metrics import combine_metrics
+    >>> client = Client("tcp://scheduler:8786")  # doctest: +SKIP
+    >>> table = DaskTable("data/*.parquet", "y", client=client)  # doctest: +SKIP
+    >>> model = GDRegressor().fit(table)  # doctest: +SKIP
+    >>> metrics = combine_metrics(table.task, table.measure(model))  # doctest: +SKIP
     """
 
     def __init__(self, path, target, *, impute="none", task=None, client=None, blocksize=PARTITION_BYTES):
@@ -523,7 +545,23 @@ class DaskTable:
 
     def measure(self, estimator):
         """The :func:`descend.metrics.metric_sums` of each partition, computed on the workers (a pass over
-        the files unless the rows are persisted): ``combine_metrics(table.task, table.measure(model))``."""
+        the files unless the rows are persisted): ``combine_metrics(table.task, table.measure(model))``.
+
+        Parameters
+        ----------
+        estimator : GDRegressor or GDClassifier
+            The fitted model, sent to the workers.
+
+        Returns
+        -------
+        list of tuple
+            The :func:`descend.metrics.metric_sums` of each partition with rows, in order.
+
+        Raises
+        ------
+        descend.tabular.DataError
+            When a worker cannot read a partition.
+        """
         from dask import delayed
 
         from .metrics import metric_sums
@@ -532,7 +570,17 @@ class DaskTable:
         return self._compute([delayed(metric_sums)(self.task, estimator, X, y) for X, y in pairs])
 
     def dask_arrays(self):
-        """(X, y, feature names): what :class:`descend.linear._dask.DaskSource` trains on."""
+        """(X, y, feature names): what :class:`descend.linear._dask.DaskSource` trains on.
+
+        Returns
+        -------
+        X : dask.array.Array
+            The matrix, chunked by partition (not persisted).
+        y : dask.array.Array
+            The targets, chunked alike.
+        feature_names : list of str
+            The names of the matrix's columns.
+        """
         return self.X, self.y, self.feature_names
 
     def __repr__(self):

@@ -311,7 +311,29 @@ def _finite(metrics):
 
 
 def why_undefined(metrics) -> dict:
-    """{name: reason} for each metric of ``metrics`` (a :func:`table_metrics` result) that is None."""
+    """{name: reason} for each metric of ``metrics`` (a :func:`table_metrics` result) that is None.
+
+    Parameters
+    ----------
+    metrics : dict
+        ``{name: value}``, as :func:`table_metrics` returns (its ``"rows"`` says whether there was a
+        single row).
+
+    Returns
+    -------
+    dict
+        ``{name: reason}`` for each metric whose value is None, in the order of ``metrics``; empty when
+        every metric is defined.
+
+    Examples
+    --------
+    >>> why_undefined({"R^2": None, "RMSE": 0.0, "MAE": 0.0, "rows": 1})
+    {'R^2': 'a single row'}
+    >>> why_undefined({"mean Poisson deviance": None, "D^2": None, "rows": 5})["D^2"]
+    'a prediction is 0 or infinite (the exponential of a score out of range)'
+    >>> why_undefined({"accuracy": 0.5, "log loss": None, "rows": 4})
+    {'log loss': 'a class the model never saw'}
+    """
     constant = "a single row" if metrics.get("rows") == 1 else "the true values are all equal"
     reasons = {"R^2": constant, "D^2": constant, "log loss": "a class the model never saw"}
     deviance = "a prediction is 0 or infinite (the exponential of a score out of range)"

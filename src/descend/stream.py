@@ -113,7 +113,31 @@ _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "k
 
 def memory_bytes(memory) -> int:
     """A memory size as bytes: an int, or text such as ``"256MB"``, ``"1.5 GB"``, ``"512MiB"`` (kB, MB, GB
-    are powers of 1000, KiB, MiB, GiB of 1024, as Dask reads them)."""
+    are powers of 1000, KiB, MiB, GiB of 1024, as Dask reads them).
+
+    Parameters
+    ----------
+    memory : int or str
+        A number of bytes, or a number followed by a unit (B, kB, MB, GB, TB, K, M, G, KiB, MiB, GiB,
+        TiB; any case, spaces allowed).
+
+    Returns
+    -------
+    int
+        The bytes, more than 0.
+
+    Raises
+    ------
+    ValueError
+        When ``memory`` is not such a size (a bool, an unknown unit) or is not more than 0 bytes.
+
+    Examples
+    --------
+    >>> memory_bytes("80MB")
+    80000000
+    >>> memory_bytes("1.5 GB"), memory_bytes("512MiB"), memory_bytes(1000)
+    (1500000000, 536870912, 1000)
+    """
     if isinstance(memory, (int, np.integer)) and not isinstance(memory, bool):
         value = int(memory)
     else:
@@ -136,7 +160,24 @@ def return_memory_promptly(threshold=1 << 18):
     largest block freed so far (up to 32 MB), so that after an epoch's staging arrays and shuffle buffer
     are freed, blocks of that size come from its heap and stay resident: the process grew by about
     30 MB an epoch on 5,000,000 x 20 (memory 64 MB). ``descend fit --stream`` calls it; a library user
-    may. Returns whether the allocator took it (False off glibc)."""
+    may. Returns whether the allocator took it (False off glibc).
+
+    Parameters
+    ----------
+    threshold : int
+        Blocks of this many bytes or more are mapped on their own and given back when freed
+        (glibc's ``M_MMAP_THRESHOLD``); 256 KiB by default.
+
+    Returns
+    -------
+    bool
+        Whether the allocator took the setting: False when there is no glibc ``mallopt`` (or it refused).
+
+    Examples
+    --------
+    >>> isinstance(return_memory_promptly(), bool)  # True on glibc
+    True
+    """
     import ctypes
     import ctypes.util
 
@@ -153,7 +194,35 @@ _TABLE_SUFFIXES = PARQUET_SUFFIXES + tuple(TEXT_SEPARATORS)
 
 def table_files(data) -> list[Path]:
     """The files of ``data``: a file, a folder (its Parquet and CSV files) or a glob pattern, sorted by
-    name; all of one kind (Parquet, or text tables with one separator). A DataError when there is none."""
+    name; all of one kind (Parquet, or text tables with one separator). A DataError when there is none.
+
+    Parameters
+    ----------
+    data : str, Path, or list or tuple of them
+        A file, a folder (its files ending in a Parquet or text-table suffix), or a glob pattern
+        (``"data/*.parquet"``, ``**`` recursive); a list or tuple is taken as the files themselves, in
+        its order.
+
+    Returns
+    -------
+    list of Path
+        The files.
+
+    Raises
+    ------
+    descend.tabular.DataError
+        When there is no file (an empty list, a folder without table files, a glob matching nothing, a
+        path that does not exist), or when the files are not all of one kind.
+
+    Examples
+    --------
+    >>> table_files("data")  # doctest: +SKIP
+    [PosixPath('data/part0.parquet'), PosixPath('data/part1.parquet')]
+    >>> table_files("no/such/file.parquet")
+    Traceback (most recent call last):
+    ...
+    descend.tabular.DataError: no such file: no/such/file.parquet
+    """
     if isinstance(data, (list, tuple)):
         files = [Path(f) for f in data]
         if not files:
@@ -185,7 +254,35 @@ def table_files(data) -> list[Path]:
 
 def check_same_columns(files, names) -> list[str]:
     """The first file's columns, ``names[0]``; a DataError naming the file and the column unless every file's
-    columns (``names``, one list a file) are those."""
+    columns (``names``, one list a file) are those.
+
+    Parameters
+    ----------
+    files : sequence of Path
+        The files, to name in the messages.
+    names : sequence of list of str
+        The column names of each file, in the order of ``files``.
+
+    Returns
+    -------
+    list of str
+        ``names[0]``, the first file's columns (the order of the others' may differ).
+
+    Raises
+    ------
+    descend.tabular.DataError
+        When a file lacks one of the first file's columns, or has one that the first has not.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> check_same_columns([Path("a.csv"), Path("b.csv")], [["x", "y"], ["y", "x"]])
+    ['x', 'y']
+    >>> check_same_columns([Path("a.csv"), Path("b.csv")], [["x", "y"], ["x"]])
+    Traceback (most recent call last):
+    ...
+    descend.tabular.DataError: b.csv has no column 'y', which a.csv has: the files of one stream must hold the same columns
+    """
     first = names[0]
     for file, columns in zip(files[1:], names[1:], strict=True):
         missing = [c for c in first if c not in columns]
@@ -207,7 +304,44 @@ def _missing_file(file, error) -> DataError:
 # ------------------------------------------------------------------------------------------ the memory plan
 @dataclass(frozen=True)
 class MemoryPlan:
-    """How a stream spends its budget of ``budget`` bytes (see the module's docstring)."""
+    """How a stream spends its budget of ``budget`` bytes (see the module's docstring).
+
+    Made by :func:`plan_memory`; :meth:`notice` says it in words.
+
+    Parameters
+    ----------
+    budget : int
+        The bytes held for data.
+    row_bytes : int
+        Bytes of a row as read (8 a number, strings as long as they are).
+    buffer_row_bytes : int
+        Bytes of a row in the shuffle buffer.
+    reader_bytes : int
+        What Arrow holds for the columns read at once (for a CSV, pyarrow's reader for a block).
+    piece_rows : int
+        Rows read at a time: a piece (with ``groups``, the largest row group; with ``windows``, a window
+        of a row group).
+    buffer_rows : int
+        Rows of the shuffle buffer.
+    windows : bool
+        Whether Parquet row groups are read in windows of rows, ``column_batch`` columns at a time, each
+        window decoding its group from the start.
+    column_batch : int
+        Columns read at a time with ``windows`` (else all the columns read).
+    block_bytes : int
+        For a CSV, the bytes pyarrow reads at a time; 0 for Parquet.
+    groups : bool
+        Whether Parquet row groups are read whole, a few columns at a time, into ``GROUP_SLOTS`` staging
+        arrays of a group each.
+
+    Examples
+    --------
+    >>> plan = plan_memory("8MB", columns=3, row_bytes=24, buffer_row_bytes=24, column_bytes=1 << 16)
+    >>> plan.budget, plan.piece_rows, plan.buffer_rows, plan.windows
+    (8000000, 26412, 211301, False)
+    >>> plan.notice()
+    'memory 8 MB: a shuffle buffer of 211,301 rows (5.07 MB), 26,412 rows read at a time'
+    """
 
     budget: int
     #: Bytes of a row as read (8 a number, strings as long as they are) and of a row in the shuffle buffer.
@@ -254,7 +388,61 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
     Arrow's decoded copy) take a third of what the readers leave, the buffer the rest. With
     ``whole_groups`` (every column a number), Parquet row groups of ``largest_piece`` rows are read whole
     when GROUP_SLOTS of them take at most GROUP_SHARE of the budget. A ValueError when the budget cannot
-    hold one row."""
+    hold one row.
+
+    Parameters
+    ----------
+    memory : int or str
+        The budget, as :func:`memory_bytes` reads it.
+    columns : int
+        The columns read (the features used and the target).
+    row_bytes : int
+        Bytes of a row as read.
+    buffer_row_bytes : int
+        Bytes of a row in the shuffle buffer.
+    column_bytes : int
+        What Arrow holds to read one Parquet column; 0 for a CSV.
+    buffer_rows : int, optional
+        The shuffle buffer's rows, taken from the budget first; None: what the budget leaves (at most
+        ``rows``).
+    shuffle : bool
+        Whether rows are shuffled; without shuffling (and no ``buffer_rows``) the buffer is a chunk.
+    chunk_rows : int
+        Rows per chunk: the buffer's size when there is no shuffling.
+    largest_piece : int, optional
+        The most rows of a piece (the largest Parquet row group): no piece is read larger.
+    csv_row_bytes : int
+        Bytes of text of a CSV row, on average (for a CSV).
+    where : str
+        How the error message names the data.
+    rows : int, optional
+        The data's rows, when known: a buffer larger would shuffle no better.
+    whole_groups : bool
+        Whether every column is a number, so that Parquet row groups may be read whole.
+
+    Returns
+    -------
+    MemoryPlan
+        The plan.
+
+    Raises
+    ------
+    ValueError
+        When the budget cannot hold one row (naming ``where`` and what a row needs), or is not a size.
+
+    Examples
+    --------
+    >>> plan = plan_memory("8MB", columns=3, row_bytes=24, buffer_row_bytes=24, column_bytes=1 << 16)
+    >>> plan.reader_bytes, plan.piece_rows, plan.buffer_rows
+    (393216, 26412, 211301)
+    >>> plan_memory("8MB", columns=3, row_bytes=24, buffer_row_bytes=24, column_bytes=0,
+    ...             csv_row_bytes=30).block_bytes
+    65536
+    >>> plan_memory(100, columns=3, row_bytes=24, buffer_row_bytes=24, column_bytes=1 << 16)
+    Traceback (most recent call last):
+    ...
+    ValueError: memory=0.0001 MB is too small for the data: one row of its 3 columns needs about 0.131 MB (a row takes 24 bytes and Arrow about 0.0655 MB to read each column)
+    """
     budget = memory_bytes(memory)
     fixed_buffer = buffer_rows if buffer_rows is not None else (None if shuffle else chunk_rows)
     reserved = 0 if fixed_buffer is None else fixed_buffer * buffer_row_bytes
@@ -662,6 +850,29 @@ class TableStream(_FilePieces):
         hashed part (text columns, or categorical columns with many values) the chunks are CSR matrices,
         each hashed as it is read (hashing learns nothing: every chunk is hashed the same way), shuffled
         by :func:`sparse_blocks`.
+    sample_rows : the first rows of the first file, from which the preprocessing is learned (and the task
+        inferred).
+
+    Raises
+    ------
+    descend.tabular.DataError
+        When there is no file, the files' columns or kinds disagree, or the first file has no rows.
+    ValueError
+        When ``chunk_rows`` is below 1 or ``buffer_rows`` below 0, or the memory is too small for a row
+        (:func:`plan_memory`).
+
+    Examples
+    --------
+    A Parquet file of 1,000 rows (3 numeric features and a target ``y``) in row groups of 250:
+
+    >>> import numpy as np
+    >>> stream = TableStream("data.parquet", "y", chunk_rows=256, memory="8MB")  # doctest: +SKIP
+    >>> stream.n_rows, stream.n_features, stream.buffer_rows  # doctest: +SKIP
+    (1000, 3, 1000)
+    >>> stream.memory_notice  # doctest: +SKIP
+    'memory 8 MB: a shuffle buffer of 1,000 rows (0.032 MB), row groups of up to 250 rows read whole, a few columns at a time'
+    >>> [X.shape for X, y in stream.epoch(np.random.default_rng(0))]  # doctest: +SKIP
+    [(256, 3), (256, 3), (256, 3), (232, 3)]
     """
 
     #: Every feature value that :meth:`blocks` hands out has been checked finite here, so the
@@ -711,7 +922,20 @@ class TableStream(_FilePieces):
 
     def fingerprint(self):
         """Enough of the files and the settings to refuse resuming a checkpoint on other data: a
-        resumed fit must see, epoch after epoch, the rows the interrupted one would have."""
+        resumed fit must see, epoch after epoch, the rows the interrupted one would have.
+
+        Returns
+        -------
+        list
+            The file's name and size in bytes (a list of ``[name, size]`` for several files), then
+            ``target``, ``n_features``, ``chunk_rows``, ``buffer_rows`` and ``shuffle``: JSON-friendly,
+            for the checkpoint.
+
+        Examples
+        --------
+        >>> stream.fingerprint()  # doctest: +SKIP
+        ['data.parquet', 41806, 'y', 3, 256, 1000, True]
+        """
         files = [[f.name, f.stat().st_size] for f in self.files]
         return [*(files[0] if len(files) == 1 else [files]), self.target, self.n_features, self.chunk_rows,
                 self.buffer_rows, self.shuffle]
@@ -842,6 +1066,29 @@ class TableStream(_FilePieces):
 
         A background thread reads the pieces ahead (:func:`_prefetched`), into ``SLOTS`` staging arrays
         when every feature is a number (else through pandas).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, optional
+            Shuffles the order of the row groups (CSV files); None keeps the files' order.
+
+        Yields
+        ------
+        columns : ndarray or scipy.sparse.csr_matrix
+            The piece's features, one row a feature (a CSR matrix of rows by features when there is a
+            hashed part).
+        y : ndarray
+            Its targets.
+
+        Raises
+        ------
+        descend.tabular.DataError
+            When a file cannot be read (moved, deleted, malformed) or a value cannot be preprocessed.
+
+        Examples
+        --------
+        >>> [(X.shape, y.shape) for X, y in stream.pieces()]  # doctest: +SKIP
+        [((3, 250), (250,)), ((3, 250), (250,)), ((3, 250), (250,)), ((3, 250), (250,))]
         """
         fast = not self._general()
         if self.plan.groups or (fast and self.plan.windows and self.separator is None):
@@ -884,6 +1131,27 @@ class TableStream(_FilePieces):
         in lets the training loop read the buffer forwards, a third faster
         than reading it in a random order. Without shuffling, the windows are
         chunks of rows in file order.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, optional
+            Shuffles pieces and rows (when the stream shuffles); None: the files' order.
+
+        Yields
+        ------
+        X : ndarray or scipy.sparse.csr_matrix
+            The shuffle buffer (rows by features), or the last window's rows; a CSR window with a hashed
+            part.
+        y : ndarray
+            Its targets.
+        rows : ndarray of int
+            The rows of the block, at most ``chunk_rows``, in the order to use them.
+
+        Examples
+        --------
+        >>> X, y, rows = next(stream.blocks(np.random.default_rng(0)))  # doctest: +SKIP
+        >>> X.shape, rows[:3], len(rows)  # doctest: +SKIP
+        ((1000, 3), array([0, 1, 2]), 256)
         """
         rng = rng if self.shuffle else None
         if self.preprocessor.sparse:
@@ -922,7 +1190,25 @@ class TableStream(_FilePieces):
                 yield X, y, np.arange(first, min(first + self.chunk_rows, filled))
 
     def epoch(self, rng=None):
-        """One pass over the files: chunks ``(X, y)`` of at most ``chunk_rows`` rows, copies of their own."""
+        """One pass over the files: chunks ``(X, y)`` of at most ``chunk_rows`` rows, copies of their own.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, optional
+            Shuffles pieces and rows (when the stream shuffles); None: the files' order.
+
+        Yields
+        ------
+        X : ndarray or scipy.sparse.csr_matrix
+            A chunk's features, rows by features.
+        y : ndarray
+            Its targets.
+
+        Examples
+        --------
+        >>> [X.shape for X, y in stream.epoch(np.random.default_rng(0))]  # doctest: +SKIP
+        [(256, 3), (256, 3), (256, 3), (232, 3)]
+        """
         for X, y, rows in self.blocks(rng):
             yield X[rows], y[rows]
 
