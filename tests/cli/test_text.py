@@ -263,7 +263,8 @@ def test_svmlight_input_errors_are_one_line(svmlight_files, args, message, run_c
     (("--text", "review", "--ngram", "2"), "--ngram must be MIN,MAX with 1 <= MIN <= MAX, e.g. 1,2 for words and "
                                            "pairs of words; got '2'"),
     (("--text", "review", "--scheduler", "tcp://127.0.0.1:1"),
-     "--scheduler works on a dense table, not with hashed columns"),
+     "--text works in memory or with --stream, not with --scheduler: hashed words make a sparse matrix, which a "
+     "Dask cluster does not train on"),
 ])
 def test_bad_text_options_are_one_line_errors(reviews, args, message, run_cli):
     folder, _ = reviews
