@@ -280,7 +280,7 @@ class DaskTable:
     >>> client = Client("tcp://scheduler:8786")  # doctest: +SKIP
     >>> table = DaskTable("data/*.parquet", "y", client=client)  # doctest: +SKIP
     >>> model = GDRegressor().fit(table)  # doctest: +SKIP
-    >>> metrics = combine_metrics(table.task, table.measure(model))  # doctest: +SKIP
+    >>> metrics = combine_metrics(table.measure(model))  # doctest: +SKIP
     """
 
     def __init__(self, path, target, *, impute="none", task=None, client=None, blocksize=PARTITION_BYTES):
@@ -545,7 +545,7 @@ class DaskTable:
 
     def measure(self, estimator):
         """The :func:`descend.metrics.metric_sums` of each partition, computed on the workers (a pass over
-        the files unless the rows are persisted): ``combine_metrics(table.task, table.measure(model))``.
+        the files unless the rows are persisted): ``combine_metrics(table.measure(model))``.
 
         Parameters
         ----------

@@ -649,6 +649,14 @@ class Loss:
         return self.code in (QUANTILE, HINGE, PERCEPTRON, EPSILON_INSENSITIVE)
 
     @property
+    def learns_row_by_row(self) -> bool:
+        """Whether only per-sample steps learn from it: the perceptron's :math:`\max(0, -y p)` is
+        positively homogeneous in the weights, so over the full batch (plus any penalty) it is smallest
+        at :math:`w = 0`; Rosenblatt's row-by-row steps, as scikit-learn's ``Perceptron`` takes them,
+        are the algorithm. The estimators take ``batch_size=1`` for it when none is given."""
+        return self.code == PERCEPTRON
+
+    @property
     def log_link(self) -> bool:
         """Whether the score is the log of the prediction (Poisson, Gamma, Tweedie)."""
         return self.power is not None

@@ -68,7 +68,7 @@ def table_metrics(task, estimator, chunks):
     >>> round(metrics["R^2"], 6), metrics["rows"]
     (1.0, 8)
     """
-    return combine_metrics(task, (metric_sums(task, estimator, X, y) for X, y in chunks))
+    return combine_metrics((metric_sums(task, estimator, X, y) for X, y in chunks))
 
 
 def metric_sums(task, estimator, X, y) -> tuple:
@@ -114,13 +114,11 @@ def metric_sums(task, estimator, X, y) -> tuple:
     return _regression_sums(estimator, X, y)
 
 
-def combine_metrics(task, sums):
-    """The metrics of the chunks whose :func:`metric_sums` are ``sums``.
+def combine_metrics(sums):
+    """The metrics of the chunks whose :func:`metric_sums` are ``sums`` (each tagged with its kind).
 
     Parameters
     ----------
-    task : {"regression", "classification"}
-        What the model does (the metrics of no rows are still refused by kind).
     sums : iterable of tuple
         :func:`metric_sums` of each chunk.
 
@@ -136,7 +134,7 @@ def combine_metrics(task, sums):
 
     Examples
     --------
-    >>> combine_metrics("regression", [("regression", 2, 0.0, 2.0, 0.5, 1.0, 1.0, 2.0)])
+    >>> combine_metrics([("regression", 2, 0.0, 2.0, 0.5, 1.0, 1.0, 2.0)])
     {'R^2': 0.75, 'RMSE': 0.5, 'MAE': 0.5, 'rows': 2}
     """
     parts = [part for part in sums if part[1] > 0]

@@ -451,12 +451,7 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
     numbers_only = whole_groups
     per_row = (SLOTS + 1) * row_bytes  # the staging arrays and the piece as Arrow decoded it
     if column_bytes == 0:  # a CSV: pyarrow holds a few blocks of text as it parses them
-        reader = 0
-        share = left // 3 if fixed_buffer is None else left
-        per_byte = CSV_READER_PER_BLOCK_BYTE + per_row / max(csv_row_bytes, 1)
-        block_bytes = int(np.clip(share / per_byte, *CSV_BLOCK_BYTES))
-        reader = CSV_READER_PER_BLOCK_BYTE * block_bytes
-        piece_rows = block_bytes // max(csv_row_bytes, 1) if share >= per_byte * csv_row_bytes else 0
+        reader, piece_rows, block_bytes = _csv_reading(left, fixed_buffer, per_row, csv_row_bytes)
     elif whole_groups and largest_piece and (
             _group_reader_bytes(largest_piece, column_bytes) + GROUP_SLOTS * largest_piece * row_bytes
             <= (left if fixed_buffer is not None else GROUP_SHARE * left)):
@@ -464,17 +459,8 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
         piece_rows, per_row = largest_piece, GROUP_SLOTS * row_bytes
     else:
         whole_groups = False
-        reader = columns * (column_bytes + READ_BUFFER)
-        if reader > WINDOWS_ABOVE * left:  # windows: a few columns at a time
-            windows = True
-            if numbers_only:  # each column batch is copied to staging as it is decoded
-                per_row = SLOTS * row_bytes
-            column_batch = int(max(1, min(columns, (left // 8) // (column_bytes + READ_BUFFER))))
-            reader = column_batch * (column_bytes + READ_BUFFER)
-        share = 1.0 if fixed_buffer is not None else (0.75 if windows else 1 / 3)  # the fewer windows, the better
-        piece_rows = int(max(0, left - reader) * share) // per_row
-        if largest_piece:
-            piece_rows = min(piece_rows, largest_piece)
+        reader, piece_rows, per_row, windows, column_batch = _sliced_reading(
+            left, fixed_buffer, per_row, row_bytes, columns, column_bytes, largest_piece, numbers_only)
     used = reader + piece_rows * per_row
     buffer = fixed_buffer if fixed_buffer is not None else (left - used) // buffer_row_bytes
     if rows and fixed_buffer is None:
@@ -488,6 +474,35 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
                          + (f" and Arrow about {_size(column_bytes)} to read each column)" if column_bytes else ")"))
     return MemoryPlan(budget, row_bytes, buffer_row_bytes, int(reader), int(piece_rows), int(buffer), windows,
                       int(column_batch), block_bytes, bool(whole_groups and column_bytes))
+
+
+def _csv_reading(left, fixed_buffer, per_row, csv_row_bytes):
+    """(reader bytes, rows a block, block bytes) of a CSV: pyarrow's reader holds about
+    CSV_READER_PER_BLOCK_BYTE bytes a byte of block; the blocks take a third of what is left when the
+    shuffle buffer is sized from the budget."""
+    share = left // 3 if fixed_buffer is None else left
+    per_byte = CSV_READER_PER_BLOCK_BYTE + per_row / max(csv_row_bytes, 1)
+    block_bytes = int(np.clip(share / per_byte, *CSV_BLOCK_BYTES))
+    piece_rows = block_bytes // max(csv_row_bytes, 1) if share >= per_byte * csv_row_bytes else 0
+    return CSV_READER_PER_BLOCK_BYTE * block_bytes, piece_rows, block_bytes
+
+
+def _sliced_reading(left, fixed_buffer, per_row, row_bytes, columns, column_bytes, largest_piece, numbers_only):
+    """(reader bytes, rows a piece, bytes a row, windows?, columns a read) of Parquet row groups read in
+    slices of rows, or, when Arrow's readers of every column would take more than WINDOWS_ABOVE of
+    what is left, in windows of rows a few columns at a time."""
+    reader, windows, column_batch = columns * (column_bytes + READ_BUFFER), False, columns
+    if reader > WINDOWS_ABOVE * left:
+        windows = True
+        if numbers_only:  # each column batch is copied to staging as it is decoded
+            per_row = SLOTS * row_bytes
+        column_batch = int(max(1, min(columns, (left // 8) // (column_bytes + READ_BUFFER))))
+        reader = column_batch * (column_bytes + READ_BUFFER)
+    share = 1.0 if fixed_buffer is not None else (0.75 if windows else 1 / 3)  # the fewer windows, the better
+    piece_rows = int(max(0, left - reader) * share) // per_row
+    if largest_piece:
+        piece_rows = min(piece_rows, largest_piece)
+    return reader, piece_rows, per_row, windows, column_batch
 
 
 def _group_reader_bytes(group_rows, column_bytes):

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .stream import sparse_blocks
-from .tabular import DataError, infer_task
+from .tabular import DataError, check_data_file, infer_task
 
 __all__ = ["SUFFIXES", "SvmlightFormat", "read_svmlight", "SvmlightStream", "is_svmlight", "labels"]
 
@@ -322,7 +322,7 @@ def read_svmlight(path, n_features=None, *, zero_based=None):
     from sklearn.datasets import load_svmlight_file
 
     path = Path(path)
-    _check_file(path)
+    check_data_file(path)
     try:
         X, y = load_svmlight_file(str(path), zero_based=True)
     except ValueError as error:
@@ -350,15 +350,6 @@ def _line_number(path, row):
             if seen == row:
                 return number
     raise AssertionError("row past the file")  # pragma: no cover
-
-
-def _check_file(path: Path):
-    if not path.exists():
-        raise DataError(f"no such file: {path}")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, not a data file")
-    if path.stat().st_size == 0:
-        raise DataError(f"{path} is empty")
 
 
 class SvmlightStream:
@@ -417,7 +408,7 @@ class SvmlightStream:
     def __init__(self, path, *, chunk_rows=65_536, buffer_rows=262_144, shuffle=True, task=None, n_features=None,
                  zero_based=None):
         self.path = Path(path)
-        _check_file(self.path)
+        check_data_file(self.path)
         self.chunk_rows, self.buffer_rows, self.shuffle = int(chunk_rows), int(buffer_rows), bool(shuffle)
         if self.chunk_rows < 1 or self.buffer_rows < 0:
             raise ValueError(f"chunk_rows must be >= 1 and buffer_rows >= 0, got {chunk_rows} and {buffer_rows}")

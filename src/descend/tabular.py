@@ -62,8 +62,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target", "check_finite_columns",
-           "check_columns", "check_text_names", "text_dtypes"]
+__all__ = ["check_data_file", "DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target",
+           "check_finite_columns", "check_columns", "check_text_names", "text_dtypes"]
 
 # A text column that is more than half numbers, with at most TYPO_ROWS other values or numbers at
 # least NUMERIC_SHARE of the time, is a numeric column with typos: a share alone cannot judge a
@@ -138,6 +138,41 @@ def text_dtypes(text) -> dict:
     return {column: str for column in text}
 
 
+def check_data_file(path) -> Path:
+    """``path`` as a Path, refused unless it is a file with something in it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A data file (a table, an svmlight file).
+
+    Returns
+    -------
+    pathlib.Path
+        The path.
+
+    Raises
+    ------
+    DataError
+        When it does not exist, is a folder, or is empty.
+
+    Examples
+    --------
+    >>> check_data_file("no/such/table.csv")
+    Traceback (most recent call last):
+    ...
+    descend.tabular.DataError: no such file: no/such/table.csv
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"no such file: {path}")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a data file")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path} is empty")
+    return path
+
+
 def read_table(path, text=()) -> pd.DataFrame:
     """Read a CSV or Parquet file, with a clear error for each way it can be unusable; the columns
     ``text`` of a CSV are read as strings.
@@ -172,13 +207,7 @@ def read_table(path, text=()) -> pd.DataFrame:
     1    80  Oslo
     >>> import shutil; shutil.rmtree(folder)
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"no such file: {path}")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, not a data file")
-    if path.stat().st_size == 0:
-        raise DataError(f"{path} is empty")
+    path = check_data_file(path)
     separator = table_separator(path)
     try:
         frame = (pd.read_parquet(path) if separator is None

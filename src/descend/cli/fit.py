@@ -538,7 +538,7 @@ def _fit_on_cluster(console, job, address):
         estimator = _new_estimator(table.task, job.settings, verbose=0)
         with convergence_notice(console, job.epochs):
             estimator.fit(table)
-        metrics = combine_metrics(table.task, table.measure(estimator))
+        metrics = combine_metrics(table.measure(estimator))
     finally:
         client.close()
     title = f"training metrics over every row, on the cluster ({metrics['rows']} rows)"

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from .._checks import (check_choice, check_integer, check_interval, check_nonnegative, check_number, check_positive,
                        check_tolerance, is_number)
-from ..losses import Loss, get_loss
+from ..losses import LOSSES, Loss, get_loss
 from ..optimizers import Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
@@ -87,11 +87,8 @@ def _batch_size(value):
 
 
 def _default_batch_size(loss, batch_size):
-    """The perceptron learns one row a step when no batch size is given. Its criterion
-    max(0, -y p) is positively homogeneous, so over the full batch (plus any penalty) it is
-    smallest at w = 0: only Rosenblatt's row-by-row steps, as scikit-learn's Perceptron takes,
-    learn anything from it."""
-    if batch_size is None and loss == "perceptron":
+    """None (the full batch) unless the loss learns only row by row (the perceptron): then 1."""
+    if batch_size is None and LOSSES[loss].learns_row_by_row:
         return 1
     return batch_size
 
