@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
+from timing import best_of
 
 Q = 0.9
 ALPHA_P = 1e-4
@@ -32,12 +32,6 @@ def pinball(X, y, coef, intercept, q=Q):
     return float(np.mean(np.maximum(q * r, (q - 1) * r)))
 
 
-def _timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
-
-
 def _compile(fit):
     """A short fit first, so that no timing below includes Numba's compilation (or cache load)."""
     with warnings.catch_warnings():
@@ -52,12 +46,12 @@ def case_q():
 
     X, y = quantile_data(20_000)
     _compile(lambda: GDRegressor(loss="quantile", quantile=Q, penalty=None, max_iter=3).fit(X[:200], y[:200]))
-    ours, ours_s = _timed(lambda: GDRegressor(loss="quantile", quantile=Q, penalty=None).fit(X, y))
-    theirs, theirs_s = _timed(lambda: QuantileRegressor(quantile=Q, alpha=0.0, solver="highs").fit(X, y))
+    ours_s, ours = best_of(1, lambda: GDRegressor(loss="quantile", quantile=Q, penalty=None).fit(X, y))
+    theirs_s, theirs = best_of(1, lambda: QuantileRegressor(quantile=Q, alpha=0.0, solver="highs").fit(X, y))
     best = pinball(X, y, theirs.coef_, theirs.intercept_)
     reached = pinball(X, y, ours.coef_, ours.intercept_[0])
     Xb, yb = quantile_data(1_000_000, seed=1)
-    big, big_s = _timed(lambda: GDRegressor(loss="quantile", quantile=Q, penalty=None).fit(Xb, yb))
+    big_s, big = best_of(1, lambda: GDRegressor(loss="quantile", quantile=Q, penalty=None).fit(Xb, yb))
     return {"descend_s": ours_s, "highs_s": theirs_s, "ratio": ours_s / theirs_s,
             "relative_gap": (reached - best) / best, "epochs": int(ours.n_iter_),
             "coverage": float(np.mean(y <= ours.predict(X))),
@@ -87,11 +81,11 @@ def case_p():
     _compile(lambda: GDRegressor(loss="poisson", max_iter=3).fit(X[:200], y[:200]))
     runs = {"descend": [], "sklearn": []}
     for _ in range(2):  # alternating, best of 2
-        theirs, seconds = _timed(lambda: PoissonRegressor(alpha=ALPHA_P, tol=1e-8, max_iter=1000).fit(X, y))
+        seconds, theirs = best_of(1, lambda: PoissonRegressor(alpha=ALPHA_P, tol=1e-8, max_iter=1000).fit(X, y))
         runs["sklearn"].append(seconds)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a fit that stops short would say so
-            ours, seconds = _timed(lambda: GDRegressor(loss="poisson", alpha=ALPHA_P).fit(X, y))
+            seconds, ours = best_of(1, lambda: GDRegressor(loss="poisson", alpha=ALPHA_P).fit(X, y))
         runs["descend"].append(seconds)
     mine = poisson_objective(X, y, ours.coef_, ours.intercept_[0])
     peer = poisson_objective(X, y, theirs.coef_, theirs.intercept_)

@@ -51,21 +51,13 @@ from pathlib import Path
 
 import numpy as np
 from loss_cases import case_p, case_q, loss_lines
+from timing import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"a": 0.30, "b": 0.04, "c": 2.0, "d": 0.2, "e": 2.0, "f_rss_mb": 400, "f_throughput": 0.5,
            "h_hashing": 0.2, "h_fit": 0.5, "accuracy": 0.005, "j": 0.3}
 SIZES_A = (100_000, 300_000, 1_000_000)
 SIZES_B = (100_000, 200_000)
-
-
-def best_of(repeats, fn):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def linear_data(n, p, seed=0, dtype=np.float64):
@@ -382,10 +374,11 @@ def case_i(corpus):
 
 
 SPARSE_MEMORY_PROBE = textwrap.dedent("""
-    import json, sys, warnings
+    import json, sys
     sys.path.insert(0, sys.argv[2])
     import numpy as np
     from descend import GDClassifier
+    from timing import peak_added_by
     from descend.text import hash_texts
     from text_cases import N_FEATURES, N_TRAIN, make_corpus
     settings = json.loads(sys.argv[1])
@@ -394,19 +387,9 @@ SPARSE_MEMORY_PROBE = textwrap.dedent("""
     y = labels[:N_TRAIN]
     del documents
     GDClassifier(**settings).fit(X[:1000], y[:1000])   # compile / load the cache first
-
-    def status(field):
-        for line in open("/proc/self/status"):
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    before = status("VmRSS:")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")                                  # reset the peak (VmHWM) to now
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        GDClassifier(**settings).fit(X, y)
+    extra = peak_added_by(lambda: GDClassifier(**settings).fit(X, y))
     csr_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    print(json.dumps({"extra": status("VmHWM:") - before, "csr_bytes": csr_bytes}))
+    print(json.dumps({"extra": extra, "csr_bytes": csr_bytes}))
 """)
 
 
@@ -444,26 +427,18 @@ def case_c():
 
 
 MEMORY_PROBE = textwrap.dedent("""
-    import json, sys, warnings
+    import json, sys
+    sys.path.insert(0, sys.argv[2])
     import numpy as np
     from descend import GDRegressor
+    from timing import peak_added_by
     settings = json.loads(sys.argv[1])
     rng = np.random.default_rng(0)
     X = rng.standard_normal((1_000_000, 100))
     y = X @ rng.standard_normal(100) + 0.1 * rng.standard_normal(1_000_000)
     GDRegressor(**settings).fit(X[:1000], y[:1000])   # compile / load the cache first
-
-    def status(field):
-        for line in open("/proc/self/status"):
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    before = status("VmRSS:")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")                                  # reset the peak (VmHWM) to now
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        GDRegressor(**settings).fit(X, y)
-    print(json.dumps({"extra": status("VmHWM:") - before, "x_bytes": X.nbytes}))
+    extra = peak_added_by(lambda: GDRegressor(**settings).fit(X, y))
+    print(json.dumps({"extra": extra, "x_bytes": X.nbytes}))
 """)
 
 
@@ -477,7 +452,8 @@ def case_d():
     }
     results = {}
     for name, settings in runs.items():
-        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, json.dumps(settings)], capture_output=True,
+        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, json.dumps(settings), str(ROOT / "benchmarks")],
+                             capture_output=True,
                              text=True, check=True)
         probe = json.loads(out.stdout.strip().splitlines()[-1])
         results[name] = probe["extra"] / probe["x_bytes"]

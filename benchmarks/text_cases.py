@@ -33,21 +33,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 N_DOCUMENTS, VOCABULARY, WORDS_PER_DOCUMENT, N_TRAIN = 200_000, 50_000, 65, 160_000
 N_FEATURES = 2**20
 TARGET_H = 0.2
-
-
-def best_of(repeats, fn):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def best_of_each(repeats, fns):
