@@ -21,6 +21,31 @@ gradient's squared norm :math:`g \cdot g`, one compiled pass, tells both
 whether the gradient is finite and, with ``tol``, whether to stop; and a
 penalty, bounds, a schedule or callbacks cost nothing when absent.
 (``benchmarks/minimize_cases.py`` measures it against a bare loop.)
+
+**Stopping.** ``tol`` is compared with the gradient's norm. With bounds or
+an L1 penalty the gradient need not vanish at the minimum: the norm is then
+the gradient mapping's, ``(x - x_next) / lr``, with lr the rate of the step
+that led to x (the optimizer's before the first), zero exactly at a
+constrained or composite minimum (:doc:`/user_guide/convergence`).
+
+**Line search.** ``line_search=True`` is plain gradient descent with a
+backtracking (Armijo) line search: from the step's lr, the step is halved
+until the objective decreases enough, ``F(x+) <= F(x) - c |x+ - x|^2 / step``
+(c = ``ARMIJO_C``). Every trial point costs one call of ``fun``; the
+accepted one is reused as the next iterate.
+
+**Divergence.** A value or gradient that stops being finite, or an
+objective grown past ``EXPLOSION_FACTOR`` times its starting scale, raises
+:class:`~descend.exceptions.DivergenceError`, which keeps the finite part of
+the path (``path``, ``loss_history``) for drawing:
+
+>>> from descend import minimize
+>>> def fun(x):  # (x - 1)'(x - 1) and its gradient
+...     return float((x - 1) @ (x - 1)), 2 * (x - 1)
+>>> minimize(fun, [0.0, 0.0], "sgd", lr=1.5)
+Traceback (most recent call last):
+...
+descend.exceptions.DivergenceError: diverged at iteration 14: the objective grew from 2 to 5.36871e+08. Try a smaller learning rate.
 """
 
 from __future__ import annotations
@@ -241,80 +266,57 @@ def minimize(
     tol: float | None = 1e-6, callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable = (),
     lr: float | None = None, line_search: bool = False, record: bool = True,
 ) -> OptimizeResult:
-    """Minimize ``fun`` from ``x0`` by gradient descent.
+    """Minimize ``fun`` from ``x0`` by gradient descent (the loop: see the module's docstring).
 
     Parameters
     ----------
     fun : callable
-        ``fun(x) -> (value, gradient)`` (``-> value`` when ``jac`` is a name).
-        Called once per iterate, in order.
+        ``fun(x) -> (value, gradient)`` (``-> value`` when ``jac`` is a name), called once per iterate, in order.
     x0 : array-like, 1-D
         Starting point. Not modified.
     optimizer : str or Optimizer
         A name from :data:`descend.optimizers.OPTIMIZER_NAMES` or an instance.
     jac : True, "autograd", "2-point" or "3-point"
-        ``True``: ``fun`` returns the gradient. Else ``fun`` returns the value
-        and the gradient is ``autograd``'s (``fun`` in ``autograd.numpy``; an
-        extra) or forward / central differences (:mod:`descend.gradients`).
+        ``True``: ``fun`` returns the gradient; a name: autograd's or finite differences' (:mod:`descend.gradients`).
     schedule : callable or float, optional
-        Learning rate of step t (t = 1, 2, ...); overrides the optimizer's lr.
-        Asked only for the steps taken: t runs up to ``max_iter`` at most.
-        An object with an ``observe(loss)`` method (such as
-        :class:`~descend.schedules.ReduceOnPlateau`) is shown the objective
-        of each iterate before the next rate is asked for.
+        Learning rate of step t = 1, 2, ... (asked only for the steps taken), overriding the optimizer's; one
+        with ``observe(loss)`` (:class:`~descend.schedules.ReduceOnPlateau`) sees each objective first.
     penalty : descend.penalties.ElasticNet (or L1, L2), optional
-        Added to the objective; the L2 part joins the gradient, the L1 part
-        is applied by its proximal step after each optimizer step.
+        Added to the objective: the L2 part joins the gradient, the L1 part is a proximal step after each step.
     bounds : (low, high), optional
-        Scalars or arrays; after every step x is projected onto the box
-        (projected gradient descent). ``x0`` must lie inside.
+        Scalars or arrays: x is projected onto the box after every step. ``x0`` must lie inside.
     max_iter : int
         Most steps to take.
     tol : float or None
-        Stop when the gradient norm falls below ``tol`` (with bounds or an L1
-        penalty: the norm of the gradient mapping ``(x - x_next) / lr``, with
-        lr the rate of the step that led to x, the optimizer's before the
-        first; zero exactly at a constrained / composite minimum). ``None``
-        runs all ``max_iter`` steps.
+        Stop when the gradient's norm falls below ``tol`` (with bounds or an L1 penalty, the gradient
+        mapping's: see the module's docstring). ``None`` runs all ``max_iter`` steps.
     callbacks : callable or sequence of callables
-        Each is called with a :class:`StepInfo` after every step; ``True``
-        stops the run.
+        Each is called with a :class:`StepInfo` after every step; ``True`` stops the run.
     lr : float, optional
         Learning rate, overriding a named optimizer's default.
     line_search : bool
-        Plain gradient descent with a backtracking (Armijo) line search: from
-        the step's lr, halve the step until the objective decreases enough,
-        ``F(x+) <= F(x) - c |x+ - x|^2 / step``. Needs ``optimizer="sgd"``
-        without momentum or weight decay; every trial point costs one call of
-        ``fun`` (the accepted one is reused as the next iterate).
+        A backtracking (Armijo) line search, for ``optimizer="sgd"`` without momentum or weight decay.
     record : bool
-        ``False`` keeps the last iterate only, in ``path``, ``loss_history``,
-        ``lr_history`` (and a DivergenceError's): for the answer alone.
+        ``False`` keeps only the last iterate in ``path``, ``loss_history``, ``lr_history`` (a DivergenceError's too).
 
     Returns
     -------
     OptimizeResult
-        The last iterate, why the run stopped, and the rows of the run; its
-        ``n_fev`` counts the calls of ``fun``.
+        The last iterate, why the run stopped, and the rows of the run; ``n_fev`` counts the calls of ``fun``.
 
     Raises
     ------
     DivergenceError
-        When a value or gradient stops being finite, or the objective grows
-        past ``EXPLOSION_FACTOR`` times its starting scale. Its ``path`` and
-        ``loss_history`` hold the finite iterates up to there.
+        When a value or gradient stops being finite, or the objective explodes (see the module's docstring);
+        its ``path`` and ``loss_history`` hold the finite iterates up to there.
     ValueError
-        For a bad argument (an empty or non-finite ``x0``, bounds that exclude
-        it, a negative ``max_iter``, ``line_search`` with another optimizer,
-        a schedule's rate that is not finite and > 0, ...), or a value or
-        gradient that is not finite at ``x0``.
+        For a bad argument (``x0`` empty, not finite or out of the bounds, ``line_search`` with another
+        optimizer, ...), or a value or gradient not finite at ``x0``.
     TypeError
-        For an argument of the wrong type (``fun`` not callable or not
-        returning a pair, a penalty that is not one, ...).
+        For an argument of the wrong type (``fun`` not callable or not returning a pair, ...).
 
     Examples
     --------
-    >>> import numpy as np
     >>> from descend import minimize
     >>> def fun(x):  # (x - 1)'(x - 1) and its gradient
     ...     return float((x - 1) @ (x - 1)), 2 * (x - 1)
@@ -323,10 +325,6 @@ def minimize(
     (True, 67, array([1., 1.]))
     >>> minimize(fun, [0.0, 0.0], "sgd", lr=0.1, bounds=(-0.5, 0.5)).x  # projected
     array([0.5, 0.5])
-    >>> minimize(fun, [0.0, 0.0], "sgd", lr=1.5)
-    Traceback (most recent call last):
-    ...
-    descend.exceptions.DivergenceError: diverged at iteration 14: the objective grew from 2 to 5.36871e+08. Try a smaller learning rate.
     """
     run = _Run(fun, x0, optimizer, jac, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search, record)
     try:
