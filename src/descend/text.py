@@ -495,6 +495,19 @@ def _ascii_tables():
     return (np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(1, np.uint8), np.zeros(1, np.int32))
 
 
+def _character_tables(array: pa.Array, offsets, data, lowercase: bool):
+    """``_unicode_tables`` of the code points beyond ASCII of the texts ``array`` (its ``offsets`` and
+    ``data`` buffers), or, when there are none, ``_ascii_tables`` and no growth. A ValueError when the
+    bytes are not UTF-8."""
+    if offsets[-1] <= offsets[0] or data[offsets[0]:offsets[-1]].max() < 0x80:
+        return _ascii_tables(), 1, 1.0
+    try:
+        array.validate(full=True)  # an Arrow array made elsewhere might not be UTF-8
+    except pa.ArrowInvalid as error:
+        raise ValueError(f"texts is not valid UTF-8: {error}") from None
+    return _unicode_tables(_code_points_beyond_ascii(data, offsets[0], offsets[-1]), lowercase)
+
+
 def _byte_map(lowercase: bool):
     """``bytes_`` of ``_tokenize``: the ASCII word characters (lowercased), 0 for the others, 255 above ASCII."""
     table = np.zeros(256, np.uint8)
@@ -731,15 +744,7 @@ def hash_texts(texts, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase:
     offsets, data = _buffers(array)
     lengths = np.diff(offsets)
     longest = int(lengths.max()) if lengths.size else 0
-    if offsets[-1] > offsets[0] and data[offsets[0]:offsets[-1]].max() >= 0x80:
-        try:
-            array.validate(full=True)  # an Arrow array made elsewhere might not be UTF-8
-        except pa.ArrowInvalid as error:
-            raise ValueError(f"texts is not valid UTF-8: {error}") from None
-        points = _code_points_beyond_ascii(data, offsets[0], offsets[-1])
-        tables, growth_points, growth_bytes = _unicode_tables(points, lowercase)
-    else:
-        tables, growth_points, growth_bytes = _ascii_tables(), 1, 1.0
+    tables, growth_points, growth_bytes = _character_tables(array, offsets, data, lowercase)
     # A token is 2 or more code points and is followed by a non-word one (or the end): a document of
     # m code points once lowercased has at most (m + 1) // 3 tokens, and as many n-grams of each n.
     # The scratch holds a document's B lowercased bytes at most, a space after each token (B / 3 + 1
