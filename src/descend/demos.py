@@ -148,26 +148,40 @@ def stocks(console: Console | None = None, plot: str | None = None) -> dict:
     console = console or Console()
     frame = load_smarket().frame
     console.print("[bold]Stock direction: S&P 500, 1250 days 2001-2005, target Direction (Up/Down)[/]")
+    results = _islr_direction(frame, console)
+    model, found = _technical_direction(frame, console)
+    results.update(found)
+    if plot:
+        from .plot import loss_curve
+
+        loss_curve(model, title="Smarket technical features: training loss", path=plot)
+        console.print(f"Loss curve written to {plot}")
+    return results
+
+
+def _islr_direction(frame, console) -> dict:
+    """ISLR's logistic regression Direction ~ Lag1 + Lag2, fitted on 2001-2004 and judged on 2005."""
     train, test = frame["Year"] < 2005, frame["Year"] == 2005
     y = frame["Direction"]
-
     islr = _converged(GDClassifier(penalty=None), frame.loc[train, ["Lag1", "Lag2"]], y[train])
     accuracy = islr.score(frame.loc[test, ["Lag1", "Lag2"]], y[test])
     always_up = float((y[test] == "Up").mean())
-    results = {"islr_accuracy": float(accuracy), "always_up_2005": always_up,
-               "islr_coef": islr.coef_.ravel().tolist(), "islr_intercept": float(islr.intercept_[0])}
     console.print(
         f"ISLR (2nd ed.), section 4.7: logistic regression Direction ~ Lag1 + Lag2, fitted on 2001-2004, "
         f"predicts 2005 with accuracy [bold]{accuracy:.3f}[/] (ISLR: 0.56). Saying 'Up' every day scores "
         f"{always_up:.3f} in 2005. So the model is barely above chance, and no better than that trivial rule: "
         "yesterday's returns say almost nothing about today's."
     )
+    return {"islr_accuracy": float(accuracy), "always_up_2005": always_up,
+            "islr_coef": islr.coef_.ravel().tolist(), "islr_intercept": float(islr.intercept_[0])}
 
-    # Technical features of past returns only (no look-ahead), split by time.
+
+def _technical_direction(frame, console):
+    """Technical features of past returns only (no look-ahead), split by time: (the model, its figures)."""
     features = technical_features(frame["Today"], lags=5, window=5)
     usable = features.notna().all(axis=1)
     X = features[usable]
-    target = y[usable]
+    target = frame["Direction"][usable]
     years = frame.loc[usable, "Year"]
     X_train, X_test = X[years < 2005], X[years == 2005]
     y_train, y_test = target[years < 2005], target[years == 2005]
@@ -175,8 +189,8 @@ def stocks(console: Console | None = None, plot: str | None = None) -> dict:
     model = _converged(model, X_train, y_train)
     predicted = model.predict(X_test)
     majority = y_train.value_counts().idxmax()
-    results["features_accuracy"] = float((predicted == y_test).mean())
-    results["baseline_accuracy"] = float((y_test == majority).mean())
+    results = {"features_accuracy": float((predicted == y_test).mean()),
+               "baseline_accuracy": float((y_test == majority).mean())}
     matrix = confusion_matrix(y_test, predicted, labels=["Down", "Up"])
     results["confusion"] = matrix.tolist()
     table = Table(title="Technical features (lags 1-5, 5-day mean, volatility, rate of change); "
@@ -196,12 +210,7 @@ def stocks(console: Console | None = None, plot: str | None = None) -> dict:
         f"predicting the training period's majority ('{majority}'), {gain:+.3f}: {verdict} "
         f"(one standard error on {len(y_test)} days is {standard_error:.3f})."
     )
-    if plot:
-        from .plot import loss_curve
-
-        loss_curve(model, title="Smarket technical features: training loss", path=plot)
-        console.print(f"Loss curve written to {plot}")
-    return results
+    return model, results
 
 
 #: ISLR (2nd ed.), section 4.6: the Poisson regression's coefficients, to the digits printed.
