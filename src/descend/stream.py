@@ -10,13 +10,14 @@ same columns.
 **Memory.** ``memory="80MB"`` (``descend fit --stream --memory``) bounds the
 bytes held for data, whatever the files look like: what Arrow holds to read
 (a few MB per column being read: a decoded dictionary page and a data page),
-the pieces read ahead, and the shuffle buffer, which takes what the rest
-leaves. :func:`plan_memory` makes the plan and says it in a notice. A
-Parquet row group of numbers that fits twice in 60% of the budget is read
-whole, about 1 MB of decoded columns a call (Arrow then holds a column chunk
-or two; its decoding costs a third less than slices of every column), into
-two staging arrays of a group; a larger one is read in slices of rows
-(``ParquetFile(pre_buffer=False, buffer_size=...)``,
+the pieces read ahead (``SLOTS`` staging arrays and Arrow's decoded copy: in
+slices, a third of what the readers leave), and the shuffle buffer, which
+takes what the rest leaves. :func:`plan_memory` makes the plan and says it
+in a notice. A Parquet row group of numbers that fits twice in 60% of the
+budget is read whole, about 1 MB of decoded columns a call (Arrow then holds
+a column chunk or two; its decoding costs a third less than slices of every
+column), into two staging arrays of a group; a larger one is read in slices
+of rows (``ParquetFile(pre_buffer=False, buffer_size=...)``,
 ``iter_batches(batch_size=...)``), Arrow holding about 2.5 MB for each
 column; when the columns are so many that those readers would take 85% of
 the budget, a row group is read a window of rows at a time, a few columns at
@@ -62,6 +63,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -381,14 +383,7 @@ class MemoryPlan:
 def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, buffer_rows=None, shuffle=True,
                 chunk_rows=65_536, largest_piece=None, csv_row_bytes=0, where="the data", rows=None,
                 whole_groups=False) -> MemoryPlan:
-    """The plan for a budget of ``memory``: ``columns`` columns read, ``row_bytes`` a row as read,
-    ``buffer_row_bytes`` a row of the buffer, ``column_bytes`` what Arrow holds to read a column (0 for a
-    CSV, whose rows take ``csv_row_bytes`` of text each). ``buffer_rows`` given is taken from the budget
-    first; without shuffling the buffer is a chunk. The pieces read ahead (``SLOTS`` staging arrays and
-    Arrow's decoded copy) take a third of what the readers leave, the buffer the rest. With
-    ``whole_groups`` (every column a number), Parquet row groups of ``largest_piece`` rows are read whole
-    when GROUP_SLOTS of them take at most GROUP_SHARE of the budget. A ValueError when the budget cannot
-    hold one row.
+    """The plan for a budget of ``memory`` bytes for data, as the module's docstring describes it.
 
     Parameters
     ----------
@@ -403,8 +398,7 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
     column_bytes : int
         What Arrow holds to read one Parquet column; 0 for a CSV.
     buffer_rows : int, optional
-        The shuffle buffer's rows, taken from the budget first; None: what the budget leaves (at most
-        ``rows``).
+        The shuffle buffer's rows, taken from the budget first; None: what the budget leaves (at most ``rows``).
     shuffle : bool
         Whether rows are shuffled; without shuffling (and no ``buffer_rows``) the buffer is a chunk.
     chunk_rows : int
@@ -447,33 +441,57 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
     fixed_buffer = buffer_rows if buffer_rows is not None else (None if shuffle else chunk_rows)
     reserved = 0 if fixed_buffer is None else fixed_buffer * buffer_row_bytes
     left = budget - reserved
-    windows, column_batch, block_bytes = False, columns, 0
-    numbers_only = whole_groups
-    per_row = (SLOTS + 1) * row_bytes  # the staging arrays and the piece as Arrow decoded it
-    if column_bytes == 0:  # a CSV: pyarrow holds a few blocks of text as it parses them
-        reader, piece_rows, block_bytes = _csv_reading(left, fixed_buffer, per_row, csv_row_bytes)
-    elif whole_groups and largest_piece and (
-            _group_reader_bytes(largest_piece, column_bytes) + GROUP_SLOTS * largest_piece * row_bytes
-            <= (left if fixed_buffer is not None else GROUP_SHARE * left)):
-        reader = _group_reader_bytes(largest_piece, column_bytes)
-        piece_rows, per_row = largest_piece, GROUP_SLOTS * row_bytes
-    else:
-        whole_groups = False
-        reader, piece_rows, per_row, windows, column_batch = _sliced_reading(
-            left, fixed_buffer, per_row, row_bytes, columns, column_bytes, largest_piece, numbers_only)
-    used = reader + piece_rows * per_row
+    read = _piece_reading(left, fixed_buffer, columns, row_bytes, column_bytes, largest_piece, csv_row_bytes,
+                          whole_groups)
+    used = read.reader + read.piece_rows * read.per_row
     buffer = fixed_buffer if fixed_buffer is not None else (left - used) // buffer_row_bytes
     if rows and fixed_buffer is None:
         buffer = min(buffer, max(rows, 1))  # a buffer larger than the data would shuffle no better
-    if piece_rows < 1 or buffer < (1 if fixed_buffer is None else 0):
-        need = reserved + (reader if column_bytes else CSV_READER_PER_BLOCK_BYTE * csv_row_bytes) + per_row \
-            + buffer_row_bytes
-        taken = f" (buffer_rows={fixed_buffer:,} takes {_size(reserved)} of it)" if fixed_buffer else ""
-        raise ValueError(f"memory={_size(budget)} is too small for {where}{taken}: one row of its {columns} "
-                         f"columns needs about {_size(need)} (a row takes {row_bytes:,} bytes"
-                         + (f" and Arrow about {_size(column_bytes)} to read each column)" if column_bytes else ")"))
-    return MemoryPlan(budget, row_bytes, buffer_row_bytes, int(reader), int(piece_rows), int(buffer), windows,
-                      int(column_batch), block_bytes, bool(whole_groups and column_bytes))
+    if read.piece_rows < 1 or buffer < (1 if fixed_buffer is None else 0):
+        need = reserved + (read.reader if column_bytes else CSV_READER_PER_BLOCK_BYTE * csv_row_bytes) \
+            + read.per_row + buffer_row_bytes
+        raise _too_small(budget, where, need, columns, row_bytes, column_bytes, fixed_buffer, reserved)
+    return MemoryPlan(budget, row_bytes, buffer_row_bytes, int(read.reader), int(read.piece_rows), int(buffer),
+                      read.windows, int(read.column_batch), read.block_bytes, read.groups)
+
+
+class _Reading(NamedTuple):
+    """How a plan reads its pieces: what Arrow holds to read (``reader`` bytes), the rows of a piece, the
+    bytes a row of a piece takes (staged and as Arrow decoded it), and MemoryPlan's fields of the way."""
+
+    reader: int
+    piece_rows: int
+    per_row: int
+    windows: bool
+    column_batch: int
+    block_bytes: int = 0
+    groups: bool = False
+
+
+def _piece_reading(left, fixed_buffer, columns, row_bytes, column_bytes, largest_piece, csv_row_bytes,
+                   whole_groups) -> _Reading:
+    """How the pieces are read with ``left`` bytes of the budget: CSV blocks, Parquet row groups whole
+    (``whole_groups``: every column a number) when GROUP_SLOTS of the largest take at most GROUP_SHARE of
+    it, else in slices or windows of rows."""
+    per_row = (SLOTS + 1) * row_bytes  # the staging arrays and the piece as Arrow decoded it
+    if column_bytes == 0:  # a CSV: pyarrow holds a few blocks of text as it parses them
+        reader, piece_rows, block_bytes = _csv_reading(left, fixed_buffer, per_row, csv_row_bytes)
+        return _Reading(reader, piece_rows, per_row, False, columns, block_bytes)
+    if whole_groups and largest_piece and (
+            _group_reader_bytes(largest_piece, column_bytes) + GROUP_SLOTS * largest_piece * row_bytes
+            <= (left if fixed_buffer is not None else GROUP_SHARE * left)):
+        reader = _group_reader_bytes(largest_piece, column_bytes)
+        return _Reading(reader, largest_piece, GROUP_SLOTS * row_bytes, False, columns, groups=True)
+    return _Reading(*_sliced_reading(left, fixed_buffer, per_row, row_bytes, columns, column_bytes, largest_piece,
+                                     whole_groups))
+
+
+def _too_small(budget, where, need, columns, row_bytes, column_bytes, fixed_buffer, reserved) -> ValueError:
+    """The error of a budget that cannot hold one row, which ``need`` bytes."""
+    taken = f" (buffer_rows={fixed_buffer:,} takes {_size(reserved)} of it)" if fixed_buffer else ""
+    return ValueError(f"memory={_size(budget)} is too small for {where}{taken}: one row of its {columns} "
+                      f"columns needs about {_size(need)} (a row takes {row_bytes:,} bytes"
+                      + (f" and Arrow about {_size(column_bytes)} to read each column)" if column_bytes else ")"))
 
 
 def _csv_reading(left, fixed_buffer, per_row, csv_row_bytes):
