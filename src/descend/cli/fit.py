@@ -176,13 +176,10 @@ def fit(
     with one_line_errors():
         for path, option in ((out, "--out"), (plot, "--plot"), (checkpoint, "--checkpoint")):
             _refuse_unwritable(path, option)
-        settings = dict(optimizer=optimizer, learning_rate=_parse_learning_rate(learning_rate),
-                        batch_size=batch_size, max_iter=epochs,
-                        penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
-                        early_stopping=early_stopping, random_state=random_state,
-                        checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every)
-        given = {"schedule": schedule.value if schedule else None, "standardize": standardize, "tol": tol}
-        settings.update({key: value for key, value in given.items() if value is not None})
+        settings = _estimator_settings(
+            optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, penalty=penalty,
+            alpha=alpha, l1_ratio=l1_ratio, early_stopping=early_stopping, random_state=random_state, tol=tol,
+            checkpoint=checkpoint, checkpoint_every=checkpoint_every, schedule=schedule, standardize=standardize)
         settings.update(_loss_settings(loss, task, quantile=quantile, power=power, epsilon=epsilon))
         svmlight = _is_svmlight(data, data_format)
         _refuse_data_flags(svmlight, target, text, ngram, scheduler)
@@ -191,12 +188,32 @@ def fit(
         _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, checkpoint, resume)
         _check_settings(settings, task)
         _refuse_memory_out_of_place(memory, stream, svmlight)
-        if stream:
-            _fit_streamed(console, job, chunk_rows, buffer_rows, memory or DEFAULT_MEMORY)
-        elif scheduler:
-            _fit_on_cluster(console, job, scheduler)
-        else:
-            _fit_in_memory(console, job, 0.2 if test_size is None else test_size)
+        _train(console, job, stream, scheduler, test_size, chunk_rows, buffer_rows, memory)
+
+
+def _estimator_settings(*, optimizer, learning_rate, batch_size, epochs, penalty, alpha, l1_ratio, early_stopping,
+                        random_state, checkpoint, checkpoint_every, schedule, standardize, tol):
+    """The keyword arguments of GDRegressor and GDClassifier that the options say; ``schedule``,
+    ``standardize`` and ``tol`` only when given, so that a sparse matrix may default them (SPARSE_DEFAULTS)."""
+    settings = dict(optimizer=optimizer, learning_rate=_parse_learning_rate(learning_rate),
+                    batch_size=batch_size, max_iter=epochs,
+                    penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
+                    early_stopping=early_stopping, random_state=random_state,
+                    checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every)
+    given = {"schedule": schedule.value if schedule else None, "standardize": standardize, "tol": tol}
+    settings.update({key: value for key, value in given.items() if value is not None})
+    return settings
+
+
+def _train(console, job, stream, scheduler, test_size, chunk_rows, buffer_rows, memory):
+    """Train the way the flags say: the file streamed (--stream), read by a Dask cluster (--scheduler), or
+    in memory."""
+    if stream:
+        _fit_streamed(console, job, chunk_rows, buffer_rows, memory or DEFAULT_MEMORY)
+    elif scheduler:
+        _fit_on_cluster(console, job, scheduler)
+    else:
+        _fit_in_memory(console, job, 0.2 if test_size is None else test_size)
 
 
 def _task_of_loss(name):
