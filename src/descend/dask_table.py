@@ -227,6 +227,78 @@ def _whole(tally):
     return min(r[0] for r in ranges), max(r[1] for r in ranges)
 
 
+def _task_and_classes(name, target, task):
+    """The task (``task`` when given) and the classes (None for regression) of the target column ``name``
+    from its tally ``target``, as clean_target and infer_task decide them for a table in memory."""
+    _check_typos(name, target)
+    _check_finite(name, target)
+    distinct = target["distinct"]
+    if distinct is not None and len(distinct) < 2:
+        raise DataError(f"the target {name!r} has a single value ({next(iter(distinct))}): nothing to learn")
+    numeric = target["kind"] in ("integer", "float")
+    task = task or ("classification" if not numeric or (distinct is not None and len(distinct) <= 2)
+                    else "regression")
+    if task == "regression" and not numeric:
+        raise DataError(f"regression needs a numeric target; {name!r} holds text")
+    if task != "classification":
+        return task, None
+    if distinct is None:
+        raise DataError(f"the target {name!r} has more than {MAX_CLASSES:,} distinct values: too many "
+                        "classes (is it a regression target? --task regression)")
+    return task, (np.array(sorted(distinct)) if numeric else np.array(sorted(map(str, distinct)), dtype=object))
+
+
+def _exact_medians(compute, parts, target, numeric, merged):
+    """The exact median of each ``numeric`` column (pandas': the mean of the two middle values of an even
+    count) over the rows with a ``target`` of the delayed partitions ``parts``, ``compute`` running the
+    tasks on the cluster: counts in bins between bounds that hold the middle ranks, narrowed pass after
+    pass (each pass counts exactly what lies below the bounds) until the values between them are few
+    enough to bring to the client."""
+    from dask import delayed
+
+    kept = [delayed(_kept_rows)(part, target) for part in parts]
+    fill, pending = {}, {}
+    for column in numeric:
+        count = merged[column]["count"]
+        if count == 0:
+            fill[column] = float("nan")
+            continue
+        low, high = _whole(merged[column])
+        pending[column] = {"bounds": (low, high), "inside": count,
+                           "ranks": sorted({(count - 1) // 2, count // 2})}
+    while pending:
+        bounds = {c: state["bounds"] for c, state in pending.items()}
+        for column, state in list(pending.items()):
+            if state["bounds"][0] == state["bounds"][1]:  # one value between the bounds: the median
+                fill[column] = float(state["bounds"][0])
+                del pending[column]
+        few = [c for c, state in pending.items() if state["inside"] <= MEDIAN_VALUES]
+        if few:
+            parts = compute([delayed(_values_between)(p, few, bounds) for p in kept])
+            for column in few:
+                below = sum(part[column][0] for part in parts)
+                values = np.sort(np.concatenate([part[column][1] for part in parts]))
+                fill[column] = float(np.mean([values[r - below] for r in pending.pop(column)["ranks"]]))
+        if not pending:
+            break
+        parts = compute([delayed(_bin_counts)(p, list(pending), bounds, MEDIAN_BINS) for p in kept])
+        for column, state in pending.items():
+            below = sum(part[column][0] for part in parts)
+            counts = np.sum([part[column][1] for part in parts], axis=0)
+            cumulative = below + np.cumsum(counts)
+            low, high = state["bounds"]
+            # a bin of margin on each side: a value on a bin's edge may round into its neighbour
+            first = max(int(np.searchsorted(cumulative, state["ranks"][0], side="right")) - 1, 0)
+            last = min(int(np.searchsorted(cumulative, state["ranks"][-1], side="right")) + 1, MEDIAN_BINS - 1)
+            width = (high - low) / MEDIAN_BINS
+            narrowed = (low + first * width, high if last == MEDIAN_BINS - 1 else low + (last + 1) * width)
+            inside = int(counts[first:last + 1].sum())
+            # bins that no longer narrow (float resolution): bring what lies between the bounds
+            state["inside"] = inside if narrowed != state["bounds"] else 0
+            state["bounds"] = narrowed
+    return fill
+
+
 def _file_columns(file, separator):
     """A file's column names: a Parquet footer, or a CSV header."""
     if separator is None:
@@ -352,31 +424,12 @@ class DaskTable:
         n = self.n_rows
         columns = stats[0]["columns"]
         merged = {c: _merge_column([s["column_stats"][c] for s in stats], offsets) for c in columns}
-        # the target, as clean_target and infer_task see it
-        target = merged[self.target]
         if n == 0:
             raise DataError(f"the target {self.target!r} is missing in every row")
         dropped = sum(s["missing_target"] for s in stats)
         if dropped:
             self.notices.append(f"dropped {dropped} row(s) whose target {self.target!r} is missing")
-        _check_typos(self.target, target)
-        _check_finite(self.target, target)
-        distinct = target["distinct"]
-        if distinct is not None and len(distinct) < 2:
-            raise DataError(f"the target {self.target!r} has a single value ({next(iter(distinct))}): nothing to "
-                            "learn")
-        numeric_target = target["kind"] in ("integer", "float")
-        self.task = task or ("classification" if not numeric_target or (distinct is not None and len(distinct) <= 2)
-                             else "regression")
-        if self.task == "regression" and not numeric_target:
-            raise DataError(f"regression needs a numeric target; {self.target!r} holds text")
-        self.classes = None
-        if self.task == "classification":
-            if distinct is None:
-                raise DataError(f"the target {self.target!r} has more than {MAX_CLASSES:,} distinct values: too many "
-                                "classes (is it a regression target? --task regression)")
-            self.classes = (np.array(sorted(distinct)) if numeric_target
-                            else np.array(sorted(map(str, distinct)), dtype=object))
+        self.task, self.classes = _task_and_classes(self.target, merged[self.target], task)
         self._fit_preprocessor(merged, [c for c in columns if c != self.target], n)
 
     def _fit_preprocessor(self, merged, columns, n):
@@ -423,7 +476,7 @@ class DaskTable:
             raise DataError(f"missing values in column(s) {', '.join(map(repr, missing))}; "
                             "pass --impute mean or --impute median to fill them")
         if impute == "median":
-            fill = self._medians(numeric, merged)
+            fill = _exact_medians(self._compute, self._parts, self.target, numeric, merged)
         else:  # impute="none" fills nothing: its fill (medians in memory, never used) costs no passes here
             fill = {c: (merged[c]["sum"] / merged[c]["count"] if merged[c]["count"] else float("nan")) for c in numeric}
         self.preprocessor = TablePreprocessor.from_dict(
@@ -470,55 +523,6 @@ class DaskTable:
     def _distinct_count(self, column):
         """The exact count of distinct values of one column, by Dask's ``nunique`` (a pass over it alone)."""
         return int(self._compute(self.frame[self.frame[self.target].notnull()][column].nunique()))
-
-    def _medians(self, numeric, merged):
-        """The exact median of each numeric column (pandas': the mean of the two middle values of an even
-        count): counts in bins between bounds that hold the middle ranks, narrowed pass after pass (each
-        pass counts exactly what lies below the bounds) until the values between them are few enough to
-        bring to the client."""
-        from dask import delayed
-
-        kept = [delayed(_kept_rows)(part, self.target) for part in self._parts]
-        fill, pending = {}, {}
-        for column in numeric:
-            count = merged[column]["count"]
-            if count == 0:
-                fill[column] = float("nan")
-                continue
-            low, high = _whole(merged[column])
-            pending[column] = {"bounds": (low, high), "inside": count,
-                               "ranks": sorted({(count - 1) // 2, count // 2})}
-        while pending:
-            bounds = {c: state["bounds"] for c, state in pending.items()}
-            for column, state in list(pending.items()):
-                if state["bounds"][0] == state["bounds"][1]:  # one value between the bounds: the median
-                    fill[column] = float(state["bounds"][0])
-                    del pending[column]
-            few = [c for c, state in pending.items() if state["inside"] <= MEDIAN_VALUES]
-            if few:
-                parts = self._compute([delayed(_values_between)(p, few, bounds) for p in kept])
-                for column in few:
-                    below = sum(part[column][0] for part in parts)
-                    values = np.sort(np.concatenate([part[column][1] for part in parts]))
-                    fill[column] = float(np.mean([values[r - below] for r in pending.pop(column)["ranks"]]))
-            if not pending:
-                break
-            parts = self._compute([delayed(_bin_counts)(p, list(pending), bounds, MEDIAN_BINS) for p in kept])
-            for column, state in pending.items():
-                below = sum(part[column][0] for part in parts)
-                counts = np.sum([part[column][1] for part in parts], axis=0)
-                cumulative = below + np.cumsum(counts)
-                low, high = state["bounds"]
-                # a bin of margin on each side: a value on a bin's edge may round into its neighbour
-                first = max(int(np.searchsorted(cumulative, state["ranks"][0], side="right")) - 1, 0)
-                last = min(int(np.searchsorted(cumulative, state["ranks"][-1], side="right")) + 1, MEDIAN_BINS - 1)
-                width = (high - low) / MEDIAN_BINS
-                narrowed = (low + first * width, high if last == MEDIAN_BINS - 1 else low + (last + 1) * width)
-                inside = int(counts[first:last + 1].sum())
-                # bins that no longer narrow (float resolution): bring what lies between the bounds
-                state["inside"] = inside if narrowed != state["bounds"] else 0
-                state["bounds"] = narrowed
-        return fill
 
     # ------------------------------------------------------------- the arrays
     def _arrays(self):
