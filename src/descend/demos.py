@@ -386,10 +386,10 @@ def _bikes_interval(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
 
     The same 39 columns, pinball-loss fits on 75% of the hours, coverage on the other 25%. The
     pinball loss is not smooth: the default full-batch fit minimizes its Moreau envelope, the
-    smoothing shrunk tenfold stage by stage, and each fit is held against the exact minimum, a
-    linear program (HiGHS), on the training hours. These one-hot columns make the linear program
-    degenerate (many optimal vertices) and the last stage slow: tol=3e-5 stops each fit within
-    3e-5 of the minimum in under 1,000 epochs, where the default 1e-6 needs more than 5,000.
+    smoothing shrunk tenfold stage by stage, until the rows the smoothed fit puts on the kinks give
+    the exact minimizer (descend.linear._kinks); each fit is held against the exact minimum, a
+    linear program (HiGHS), on the training hours. These one-hot columns and tied counts make the
+    linear program degenerate (more rows on the kinks than weights, many optimal vertices).
     """
     from sklearn.linear_model import QuantileRegressor
 
@@ -398,7 +398,7 @@ def _bikes_interval(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
     for q in (0.1, 0.9):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            quantile = GDRegressor(loss="quantile", quantile=q, penalty=None, tol=3e-5).fit(X_train, y_train)
+            quantile = GDRegressor(loss="quantile", quantile=q, penalty=None).fit(X_train, y_train)
         # The interior-point method of HiGHS, with its crossover to a vertex: the same minimum as its
         # simplex (solver="highs"), to every digit printed, in a quarter of the time (the quantile
         # lines may differ: this linear program has more than one optimal vertex).
@@ -423,7 +423,8 @@ def _bikes_interval(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
     ours = interval["descend"]
     console.print(
         f"Loss: the mean pinball loss on the training hours; descend's fits are full-batch gradient descent "
-        f"on the smoothed loss ({interval[0.1]['n_iter']} and {interval[0.9]['n_iter']} epochs), HiGHS is scikit-learn's "
+        f"on the smoothed loss ({interval[0.1]['n_iter']} and {interval[0.9]['n_iter']} epochs), then the exact minimizer "
+        f"from the hours it puts on the kinks; HiGHS is scikit-learn's "
         f"QuantileRegressor, the exact linear program: descend's objective is {interval[0.1]['relative_gap']:.1e} "
         f"(q=0.1) and {interval[0.9]['relative_gap']:.1e} (q=0.9) above its minimum, relatively. On the held-out "
         f"hours [bold]{ours['coverage']:.1%}[/] of the counts fall inside descend's interval (80% intended; below "

@@ -36,6 +36,7 @@ __all__ = [
     "tweedie",
     "softmax_cross_entropy",
     "loss_and_derivative",
+    "kinks",
     "get_loss",
     "check_targets",
     "LOG_LINK_LOSSES",
@@ -650,7 +651,7 @@ class Loss:
 
     @property
     def learns_row_by_row(self) -> bool:
-        """Whether only per-sample steps learn from it: the perceptron's :math:`\max(0, -y p)` is
+        r"""Whether only per-sample steps learn from it: the perceptron's :math:`\max(0, -y p)` is
         positively homogeneous in the weights, so over the full batch (plus any penalty) it is smallest
         at :math:`w = 0`; Rosenblatt's row-by-row steps, as scikit-learn's ``Perceptron`` takes them,
         are the algorithm. The estimators take ``batch_size=1`` for it when none is given."""
@@ -741,6 +742,52 @@ def loss_and_derivative(p, y, code, parameters):
     if code == GAMMA:
         return gamma(p, y)
     return tweedie(p, y, parameters[0])
+
+
+def kinks(y, code, parameter):
+    r"""Where a loss with kinks bends, as scores, and its slopes on either side: a kink's
+    subdifferential is the interval between them.
+
+    The quantile loss bends at :math:`p = y`, the epsilon-insensitive one at :math:`p = y \pm \epsilon`,
+    the hinge at :math:`y p = 1` (:math:`p = y` for :math:`y = \pm 1`), the perceptron at :math:`p = 0`.
+    Each is linear between its kinks, so the slopes are its derivative part-way to the next one.
+
+    Parameters
+    ----------
+    y : ndarray
+        The targets (-1/+1 for the classifiers' losses).
+    code : int
+        The loss's :attr:`Loss.code`: QUANTILE, EPSILON_INSENSITIVE, HINGE or PERCEPTRON.
+    parameter : float
+        The loss's own number (the quantile, epsilon).
+
+    Returns
+    -------
+    positions, left, right : ndarray
+        Of shape ``y.shape + (m,)``, m kinks a row (1, or 2 for epsilon-insensitive): where each is,
+        and the loss's derivative just below and just above it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import get_loss, kinks
+    >>> loss = get_loss("quantile", quantile=0.9)
+    >>> [a.ravel().tolist() for a in kinks(np.array([2.0]), loss.code, loss.parameter)]
+    [[2.0], [-0.9], [0.1]]
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if code == EPSILON_INSENSITIVE:
+        positions, half_gap = np.stack([y - parameter, y + parameter], axis=-1), (parameter or 1.0) / 2
+    elif code in (QUANTILE, HINGE):
+        positions, half_gap = y[..., None], 0.5
+    elif code == PERCEPTRON:
+        positions, half_gap = np.zeros(y.shape + (1,)), 0.5
+    else:
+        raise ValueError(f"loss code {code} has no kinks")
+    targets, parameters = y[..., None], (float(parameter), 0.0)
+    left = loss_and_derivative(positions - half_gap, targets, code, parameters)[1]
+    right = loss_and_derivative(positions + half_gap, targets, code, parameters)[1]
+    return positions, left * 1.0, right * 1.0
 
 
 #: Every loss by name, with its curvature bound (see :class:`Loss`).

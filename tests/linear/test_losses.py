@@ -208,22 +208,18 @@ def test_log_link_streams_and_partial_fits(tmp_path):
 
 
 def expected_failures(estimator):
-    """The checks a loss cannot pass, each for a reason of the loss, not of the code (those are tested
-    otherwise: the log-link losses' several outputs in test_several_outputs_equal_separate_fits, the kinked
-    losses' optimum against HiGHS in test_quantile_fit_reaches_the_linear_programs_objective)."""
+    """The checks a loss cannot pass, each for a reason of the loss or of the check, not of the code
+    (those are tested otherwise: the log-link losses' several outputs in
+    test_several_outputs_equal_separate_fits)."""
     loss = estimator.loss
     failures = {}
     if loss in ("poisson", "gamma", "tweedie"):
         failures["check_regressor_multioutput"] = (
-            "its targets come from make_regression and are negative, which a log-link loss refuses")
-    if loss in ("quantile", "epsilon_insensitive"):
-        reason = ("a kinked objective: a first-order method reaches its minimum value (to 1e-6 of HiGHS's), "
-                  "not its minimizer to the check's 1e-7")
-        failures["check_sample_weight_equivalence_on_dense_data"] = reason
-        failures["check_sample_weight_equivalence_on_sparse_data"] = reason
+            "the check draws its targets from make_regression without its positive_only tag: negative, "
+            "which a log-link loss refuses")
     if loss == "perceptron":
         reason = ("one row a step (see GDClassifier): stochastic steps on weighted rows are not those on "
-                  "repeated rows, as scikit-learn marks for its SGD estimators")
+                  "repeated rows, as scikit-learn marks for its own Perceptron and SGD estimators")
         failures["check_sample_weight_equivalence_on_dense_data"] = reason
         failures["check_sample_weight_equivalence_on_sparse_data"] = reason
     return failures

@@ -312,7 +312,9 @@ class GDRegressor(RegressorMixin, _BaseGD):
         a log link: predictions are :math:`\exp(x^\top w + b)`, ``score`` is
         :math:`D^2`. The kinked losses (quantile, epsilon-insensitive) are
         minimized on the full batch through a smoothing shrunk to zero
-        (continuation); on mini-batches by their subgradients.
+        (continuation), ending, for data in memory, on the exact minimizer
+        the smoothed one points to (:mod:`descend.linear._kinks`); on
+        mini-batches by their subgradients.
     optimizer : str or descend.optimizers.Optimizer
         Any name of :data:`descend.optimizers.OPTIMIZER_NAMES` or an instance.
     learning_rate : "auto" or float

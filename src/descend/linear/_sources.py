@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from .._engine.problem import Data, Gram, SparseData
 from .._engine.stats import (check_sparse_finite, largest_eigenvalue, max_row_norm, max_sparse_row_norm, sample_rows,
                              standardized_gram, summarize, summarize_sparse, weighted_gram)
+from ._kinks import kinked_minimizer
 from ._state import DataSummary
 from ._steps import Epoch
 
@@ -158,6 +159,20 @@ class ArraySource:
 
     def stationarity(self, stepper):
         return stepper.stationarity(self._evaluator(stepper))
+
+    def kinked_minimizer(self, stepper):
+        """The exact minimizer of a kinked loss's objective, from the smoothed one the stepper has
+        reached (:mod:`descend.linear._kinks`); None where it is not found."""
+        X, y, weights = self.X, self.data.y, self.data.weights
+        if len(self.rows) != X.shape[0]:
+            X, y, weights = X[self.rows], y[self.rows], (weights[self.rows] if weights.size else weights)
+        state = stepper.state
+        return kinked_minimizer(X, y, weights, state, stepper.loss, self.settings.fit_intercept,
+                                *state.penalty_weights(self.settings.penalty), stepper.smoothing)
+
+    def mean_loss(self, stepper):
+        """The weighted mean loss of the training rows at the current weights."""
+        return stepper.mean_loss(self.data, self.rows)
 
     def validation_loss(self, stepper):
         return None if self.validation_rows is None else stepper.mean_loss(self.data, self.validation_rows)

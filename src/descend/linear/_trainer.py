@@ -37,6 +37,10 @@ weights reached, and so on from h = the target's mean absolute deviation
 down to tol times that (:data:`SMOOTHING_SHRINK`): the last problem is within
 tol/2 of the spread of the target of the true one, and each starts close to
 its optimum (continuation, as Nesterov's smoothing is used in practice).
+For data in memory, the end of each stage (and every :data:`EXACT_EVERY`
+epochs) tries for the kinked objective's exact minimizer, from the rows the
+smoothed one puts on the kinks (:mod:`descend.linear._kinks`); found, it ends
+the fit.
 
 The source is the only thing that differs: it knows how to summarize its
 rows, measure their curvature and walk them once.
@@ -59,6 +63,9 @@ from ..exceptions import EXPLOSION_FACTOR, DivergenceError
 SMOOTHING_SHRINK = 10.0
 STAGE_TOL = 1e-3
 FINAL_SMOOTHING = 100.0
+# The exact minimizer (descend.linear._kinks) is sought at the end of each stage and every EXACT_EVERY
+# epochs within one: degenerate problems (ties, one-hot columns) can stall a stage long before its end.
+EXACT_EVERY = 25
 from ..optimizers import SGD
 from ._checkpoint import Checkpoint, loop_state, restore_rng, restore_schedule
 from ._rate import initial_rate, make_schedule
@@ -287,7 +294,7 @@ class Trainer:
                     record.best_theta, record.best_iteration = state.theta.copy(), state.n_iter
                 record.stopped = record.plateaued(validation, "best_val", settings.tol, settings.n_iter_no_change)
             elif stopping and rule == "gradient" and stepper.smoothing > 0:
-                record.stopped = self._smoothing_stage(record, stepper, epoch.stationarity)
+                record.stopped = self._smoothing_stage(source, record, stepper, epoch.stationarity)
             elif stopping and rule == "gradient":
                 record.stopped = record.gradient_small(epoch.stationarity, settings.tol)
             elif stopping:
@@ -297,19 +304,37 @@ class Trainer:
                 self.checkpoint.write(fingerprint=source.fingerprint(), record=record, rng=rng,
                                       schedule=stepper.schedule, state=state)
 
-    def _smoothing_stage(self, record, stepper, stationarity):
+    def _smoothing_stage(self, source, record, stepper, stationarity):
         """The gradient rule of a smoothed fit (the module docstring): a stage ends at STAGE_TOL of the
-        stationarity it started from, the last at tol of the first. Returns whether the fit is done."""
+        stationarity it started from, the last at tol of the first. At the end of each stage, a source
+        that can tries for the exact minimizer (descend.linear._kinks). Returns whether the fit is done."""
         done = record.gradient_small(stationarity, self.settings.tol)
         if record.stage_first is None:
             record.stage_first = stationarity
+        stage_over = stationarity <= STAGE_TOL * record.stage_first
+        if (done or stage_over or record.epoch % EXACT_EVERY == 0) and self._exact_minimizer(source, record, stepper):
+            return True
         if record.smoothing <= record.final_smoothing:
             return done
-        if stationarity <= STAGE_TOL * record.stage_first:
+        if stage_over:
             record.smoothing = max(record.smoothing / SMOOTHING_SHRINK, record.final_smoothing)
             record.stage_first = None
             stepper.smooth_with(record.smoothing)
         return False
+
+    def _exact_minimizer(self, source, record, stepper):
+        """Move to the kinked objective's exact minimizer where the source finds it; whether it did."""
+        finder = getattr(source, "kinked_minimizer", None)
+        theta = None if finder is None else finder(stepper)
+        if theta is None:
+            return False
+        state = stepper.state
+        state.theta[:] = theta
+        stepper.smooth_with(0.0)
+        record.smoothing = record.stationarity = 0.0
+        mean_loss = source.mean_loss(stepper)
+        state.history["loss"][-1] = state.objective(mean_loss, self.settings.penalty)
+        return True
 
     def _end_epoch(self, state, record, mean_loss, lr):
         """Count the epoch, refuse an exploding loss, and log it; returns the training objective."""
