@@ -771,9 +771,9 @@ def kinks(y, code, parameter):
     --------
     >>> import numpy as np
     >>> from descend.losses import get_loss, kinks
-    >>> loss = get_loss("quantile", quantile=0.9)
-    >>> [a.ravel().tolist() for a in kinks(np.array([2.0]), loss.code, loss.parameter)]
-    [[2.0], [-0.9], [0.1]]
+    >>> loss = get_loss("quantile", quantile=0.75)
+    >>> [a.ravel().tolist() for a in kinks(np.array([2.0]), loss.code, loss.parameter)]  # at y, -q below, 1 - q above
+    [[2.0], [-0.75], [0.25]]
     """
     y = np.asarray(y, dtype=np.float64)
     if code == EPSILON_INSENSITIVE:
