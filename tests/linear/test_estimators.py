@@ -215,3 +215,13 @@ def test_negative_sample_weight_is_refused(regression_data):
     X, y = regression_data(n=10)
     with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
         GDRegressor().fit(X, y, sample_weight=-np.ones(10))
+
+
+def test_a_one_epoch_fit_says_it_was_too_short_to_judge(regression_data):
+    """The plateau rule compares n_iter_no_change epochs: after one, the warning says so, not 'rose by nan'."""
+    X, y = regression_data()
+    with pytest.warns(ConvergenceWarning) as caught:
+        GDRegressor(batch_size=10, max_iter=1, random_state=0).fit(X, y)
+    message = str(caught[0].message)
+    assert "had a single epoch, too few for the stopping rule to judge" in message
+    assert "n_iter_no_change=5" in message and "nan" not in message

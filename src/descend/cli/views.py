@@ -46,6 +46,7 @@ def convergence_notice(console, epochs):
             # "... reached max_iter=N epochs with the gradient's norm at ...: the fit stopped short ..."
             how_far = re.search(r"epochs (?:with|while) (.*?)(?:: the fit stopped short of the optimum)?\. Raise", text)
             detail = f" ({how_far.group(1)})" if how_far else ""
-            print_notice(console, f"did not converge in {epochs} epochs{detail}; raise --epochs")
+            print_notice(console, f"did not converge in {epochs} epoch{'' if epochs == 1 else 's'}{detail}; "
+                                  "raise --epochs")
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)

@@ -253,11 +253,15 @@ class Trainer:
         else:
             monitored = history["val_loss"] if history["val_loss"] else history["loss"]
             k = min(settings.n_iter_no_change, len(monitored) - 1)
-            change = (monitored[-1] - monitored[-k - 1]) / max(abs(monitored[-1]), 1e-300) if k > 0 else math.nan
-            moved = f"{'fell' if change < 0 else 'rose'} by {abs(change):.1e} (relative) over its last {k} epochs"
+            if k > 0:
+                change = (monitored[-1] - monitored[-k - 1]) / max(abs(monitored[-1]), 1e-300)
+                moved = (f"{'fell' if change < 0 else 'rose'} by {abs(change):.1e} (relative) over its last {k} "
+                         f"epochs, more than tol={settings.tol:g}")
+            else:  # one epoch: nothing to compare it with yet
+                moved = (f"had a single epoch, too few for the stopping rule to judge: it compares the last "
+                         f"n_iter_no_change={settings.n_iter_no_change} epochs")
             measured = source.stationarity(Stepper(state, settings, loss, None, engine=self.engine))
-            message = (f"{where} while the {'validation' if history['val_loss'] else 'training'} loss {moved}, "
-                       f"more than tol={settings.tol:g}"
+            message = (f"{where} while the {'validation' if history['val_loss'] else 'training'} loss {moved}"
                        + ("" if measured is None else f"; the full batch's gradient norm is {measured:.2e}")
                        + ". Raise max_iter or tol, or use a decaying schedule.")
         warnings.warn(message, _convergence_warning(), stacklevel=5)
