@@ -20,10 +20,15 @@ are linear in :math:`(w, b, g_Z)`: off the kinks :math:`g_i` is the loss's known
 it is unknown. Their solution is the minimizer exactly when every :math:`g_i` of a row on a kink
 lies between the kink's one-sided slopes, every other row stays on its side of its kinks, every
 weight keeps its sign and every zero weight's gradient lies within :math:`\lambda_{1,j}`: the KKT
-conditions, which suffice for a convex objective. Where one fails, the sets are corrected and the
-system solved again (a primal-dual active-set method, Hintermüller, Ito & Kunisch 2003, *SIAM J.
-Optim.* 13(3)); if they have not settled within :data:`MAX_ROUNDS`, or the system would be larger
-than :data:`MAX_UNKNOWNS`, the fit goes on smoothing instead.
+conditions, which suffice for a convex objective (:meth:`_Objective.optimal` tests them at any
+point, finding the multipliers by bounded least squares where more rows meet than the weights
+pin). Where one fails, the sets change one row or weight at a time and the system is solved
+again, the weights moving only along exact line searches of the kinked objective
+(:meth:`_Objective.line_minimum`), so that every round lowers it: an active-set method, as for
+quadratic programs (Nocedal & Wright, *Numerical Optimization*, 2006, ch. 16). At a degenerate
+point, where releasing rows one by one could cycle, the move is along the steepest descent, minus
+the smallest subgradient (Wolfe 1975). If the sets have not settled within :data:`MAX_ROUNDS`, or
+the system would be larger than :data:`MAX_UNKNOWNS`, the fit goes on smoothing instead.
 """
 
 from __future__ import annotations
