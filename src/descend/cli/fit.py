@@ -640,8 +640,9 @@ def _write_model(console, job, estimator, preprocessing, metadata, plot_title):
     metadata = {**metadata, "features": list(preprocessing.output_names), "n_features": preprocessing.n_outputs,
                 "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     save(estimator, job.out, preprocessing=preprocessing.to_dict(), metadata=metadata)
-    console.print(f"model written to {job.out} (loss {estimator.loss}, {estimator.n_iter_} epochs, "
-                  f"learning rate {estimator.learning_rate_:.3g})")
+    epochs = f"{estimator.n_iter_} epoch{'' if estimator.n_iter_ == 1 else 's'}"
+    console.print(f"model written to {job.out} (loss {estimator.loss}, {epochs}, learning rate "
+                  f"{estimator.learning_rate_:.3g})")
     if job.plot:
         from ..plot import loss_curve
 
