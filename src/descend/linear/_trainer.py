@@ -55,17 +55,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..exceptions import EXPLOSION_FACTOR, DivergenceError
-
-# The quantile loss's smoothing shrinks by this factor at each stage of a full-batch fit, once the
-# stage's gradient is STAGE_TOL of the one it started from, down to FINAL_SMOOTHING * tol times the
-# target's spread, whose stage goes on to tol. Measured on 2,000 x 10 (quantiles 0.1, 0.5, 0.9, with
-# and without L1): 250 to 800 epochs, objectives within 1e-6 of the linear program's.
-SMOOTHING_SHRINK = 10.0
-STAGE_TOL = 1e-3
-FINAL_SMOOTHING = 100.0
-# The exact minimizer (descend.linear._kinks) is sought at the end of each stage and every EXACT_EVERY
-# epochs within one: degenerate problems (ties, one-hot columns) can stall a stage long before its end.
-EXACT_EVERY = 25
 from ..optimizers import SGD
 from ._checkpoint import Checkpoint, loop_state, restore_rng, restore_schedule
 from ._rate import initial_rate, make_schedule
@@ -73,6 +62,18 @@ from ._state import ModelState
 from ._steps import Stepper
 
 __all__ = ["Trainer", "Record", "rate_text"]
+
+# The quantile loss's smoothing shrinks by this factor at each stage of a full-batch fit, once the
+# stage's gradient is STAGE_TOL of the one it started from, down to FINAL_SMOOTHING * tol times the
+# target's spread, whose stage goes on to tol. Measured on 2,000 x 10 (quantiles 0.1, 0.5, 0.9, with
+# and without L1): 250 to 800 epochs, objectives within 1e-6 of the linear program's (before the exact
+# minimizer, below, ended most fits far earlier).
+SMOOTHING_SHRINK = 10.0
+STAGE_TOL = 1e-3
+FINAL_SMOOTHING = 100.0
+# The exact minimizer (descend.linear._kinks) is sought at the end of each stage and every EXACT_EVERY
+# epochs within one: degenerate problems (ties, one-hot columns) can stall a stage long before its end.
+EXACT_EVERY = 25
 
 
 @dataclass
@@ -310,8 +311,9 @@ class Trainer:
 
     def _smoothing_stage(self, source, record, stepper, stationarity):
         """The gradient rule of a smoothed fit (the module docstring): a stage ends at STAGE_TOL of the
-        stationarity it started from, the last at tol of the first. At the end of each stage, a source
-        that can tries for the exact minimizer (descend.linear._kinks). Returns whether the fit is done."""
+        stationarity it started from, the last at tol of the first. At the end of each stage, and every
+        EXACT_EVERY epochs, a source that can tries for the exact minimizer (descend.linear._kinks).
+        Returns whether the fit is done."""
         done = record.gradient_small(stationarity, self.settings.tol)
         if record.stage_first is None:
             record.stage_first = stationarity
