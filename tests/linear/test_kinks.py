@@ -1,6 +1,8 @@
 """The exact minimizer of the kinked losses' full-batch objectives (descend.linear._kinks), held against
 linear programs solved by HiGHS."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -123,3 +125,21 @@ def test_line_minimum_is_the_exact_minimum_along_the_line():
     assert best <= min(along) + 1e-12
     assert best <= output.objective(w + (t - 1e-6) * dw, b + (t - 1e-6) * db)
     assert best <= output.objective(w + (t + 1e-6) * dw, b + (t + 1e-6) * db)
+
+
+def test_one_vs_rest_hinge_with_a_class_no_line_separates():
+    """The middle of three classes ordered along a line: its best hinge fit is the degenerate w = 0,
+    with most rows on the kink at once. Each output reaches its linear program's optimum (L1 penalty),
+    where before the fit ran out of epochs."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((300, 4))
+    classes = np.digitize(X @ np.array([1.0, -1.0, 0.5, 0.0]) + rng.standard_normal(300), [-0.5, 0.5])
+    alpha = 0.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning
+        model = GDClassifier(loss="hinge", penalty="l1", alpha=alpha).fit(X, classes)
+    for k in range(3):
+        signs = np.where(classes == k, 1.0, -1.0)
+        scores = X @ model.coef_[k] + model.intercept_[k]
+        ours = np.mean(np.maximum(0.0, 1.0 - signs * scores)) + alpha * np.abs(model.coef_[k]).sum()
+        assert ours == pytest.approx(piecewise_linear_program(X, signs, "hinge", alpha), rel=1e-10)

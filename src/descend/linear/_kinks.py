@@ -229,7 +229,7 @@ class _ActiveSet(_Objective):
         on_kink = (self.s > 0) & (smoothed > low) & (smoothed < high)
         slope = self._side_slopes(p, kappa, low, high)
         free, sign, released = (self.l1 == 0) | (w != 0), np.sign(w), None
-        if not self._worth_trying(on_kink, kappa, free):
+        if not self._worth_trying(on_kink, p, kappa, slope, free, sign, b):
             return None
         for _ in range(MAX_ROUNDS):
             on_kink = self._independent(on_kink, p, kappa, free)
@@ -264,10 +264,12 @@ class _ActiveSet(_Objective):
                 released = self._one_change(verdict, g, on_kink, slope, low, high, free, sign)
         return None
 
-    def _worth_trying(self, on_kink, kappa, free):
-        """Whether the rows in the smoothing's reach could be those on the kinks at the optimum: not
-        far more distinct ones than can meet at a point (else it is too early), and a system small
-        enough to solve densely."""
+    def _worth_trying(self, on_kink, p, kappa, slope, free, sign, b):
+        """Whether the rows in the smoothing's reach could be those on the kinks at the optimum, and
+        the system small enough to solve densely. They could if they are not far more (distinct) than
+        can meet at a point, or, if they are, when the point their independent rows pin puts nearly
+        all of them on their kinks: a degenerate optimum (weights near zero for a class that no
+        line separates, one-hot columns). Else it is too early, the smoothing still wide."""
         room = int(free.sum()) + int(self.fit_intercept)
         Z = np.flatnonzero(on_kink)
         if room > MAX_UNKNOWNS or len(Z) > MAX_UNKNOWNS:
@@ -275,7 +277,13 @@ class _ActiveSet(_Objective):
         if len(Z) <= 2 * room + 8:
             return True
         distinct = np.unique(np.column_stack([self.rows.rows(Z), kappa[Z]]), axis=0)  # repeated rows meet too
-        return len(distinct) <= 2 * room + 8
+        if len(distinct) <= 2 * room + 8:
+            return True
+        solved = self._conditions(self._independent(on_kink, p, kappa, free), kappa, slope, free, sign, b)
+        if solved is None:
+            return False
+        at = self.rows.scores(solved[0], solved[1])[Z]
+        return np.mean(np.abs(at - kappa[Z]) <= 1e-9 * (1.0 + np.abs(kappa[Z]))) >= 0.9
 
     @staticmethod
     def _one_change(verdict, g, on_kink, slope, low, high, free, sign):
