@@ -25,6 +25,7 @@ __all__ = [
     "log_loss",
     "hinge",
     "ramp_envelope",
+    "margin_ramp",
     "modified_huber",
     "squared_hinge",
     "perceptron",
@@ -179,11 +180,7 @@ def hinge(p, y, smoothing=0.0):
     >>> hinge(np.array([0.5, -1.0]), 1.0, 0.1)  # smoothed: u - h/2 beyond h
     (array([0.45, 1.95]), array([-1., -1.]))
     """
-    if smoothing > 0.0:
-        value, slope = ramp_envelope(1.0 - y * p, smoothing)
-        return value, -y * slope
-    z = y * p
-    return np.maximum(0.0, 1.0 - z), -y * (z <= 1.0)
+    return margin_ramp(1.0 - y * p, y, smoothing)
 
 
 @register_jitable
@@ -218,6 +215,34 @@ def ramp_envelope(u, h):
     """
     g = np.minimum(np.maximum(u / h, 0.0), 1.0)
     return g * u - 0.5 * h * g * g, g
+
+
+@register_jitable
+def margin_ramp(u, y, smoothing):
+    r"""The hinge and the perceptron on their margin shortfall :math:`u = m - y p` (m = 1 and 0):
+    :math:`\max(0, u)` and its derivative in the score, :math:`-y` where :math:`u \ge 0` (scikit-learn's
+    side of the kink), else 0; with ``smoothing`` h > 0, :func:`ramp_envelope` of u instead.
+
+    Parameters
+    ----------
+    u : float or ndarray
+        The shortfall :math:`m - y p`.
+    y : float or ndarray
+        The target :math:`\pm 1`.
+    smoothing : float
+        Width h >= 0 of the Moreau envelope; 0 for the loss itself.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The loss, element-wise.
+    derivative : float or ndarray
+        Its derivative in the score p.
+    """
+    if smoothing > 0.0:
+        value, slope = ramp_envelope(u, smoothing)
+        return value, -y * slope
+    return np.maximum(0.0, u), -y * (u >= 0.0)
 
 
 @register_jitable
@@ -310,11 +335,7 @@ def perceptron(p, y, smoothing=0.0):
     >>> perceptron(np.array([-0.5, 0.5]), 1.0)
     (array([0.5, 0. ]), array([-1., -0.]))
     """
-    if smoothing > 0.0:
-        value, slope = ramp_envelope(-y * p, smoothing)
-        return value, -y * slope
-    z = y * p
-    return np.maximum(0.0, -z), -y * (z <= 0.0)
+    return margin_ramp(-y * p, y, smoothing)
 
 
 @register_jitable

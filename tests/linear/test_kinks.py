@@ -10,6 +10,7 @@ from scipy.optimize import linprog
 from sklearn.linear_model import QuantileRegressor
 
 from descend import GDClassifier, GDRegressor
+from descend._engine.problem import Data, Model
 from descend.linear._kinks import _Objective, _Standardized
 from descend.losses import get_loss, kinks, loss_and_derivative
 
@@ -114,8 +115,9 @@ def test_line_minimum_is_the_exact_minimum_along_the_line():
     rng = np.random.default_rng(7)
     X = rng.standard_normal((200, 3))
     y = X @ np.array([1.0, 0.0, -1.0]) + rng.standard_normal(200)
-    output = _Objective(_Standardized(X, None, None), y, np.ones(200), get_loss("quantile", quantile=0.7), True,
-                     np.full(3, 0.05), np.full(3, 0.02))
+    rows = _Standardized(Data(X, y, np.empty(0)), np.arange(200), Model(np.zeros(4), None, None, 1, True), 3)
+    output = _Objective(rows, y, np.ones(200), get_loss("quantile", quantile=0.7), True, np.full(3, 0.05),
+                        np.full(3, 0.02))
     w, b = rng.standard_normal(3), 0.5
     dw, db = -w + 0.3 * rng.standard_normal(3), -0.4
     t, stopped = output.line_minimum(w, b, dw, db)

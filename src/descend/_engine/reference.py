@@ -17,7 +17,7 @@ from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from ..penalties import soft_threshold
 from .problem import SparseData
 
-__all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity"]
+__all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity", "targets", "steps_rows"]
 
 def _batch_losses(scores, y, objective):
     """Loss per row and derivative per row and output."""
@@ -27,15 +27,20 @@ def _batch_losses(scores, y, objective):
         loss = np.array([softmax_cross_entropy(s, int(label), d)
                          for s, label, d in zip(scores, y, derivative, strict=True)])
         return loss, derivative
-    if y.ndim == 2:  # several regression outputs: a target each
-        target = y
-    else:  # one output, or one-vs-rest: output k separates class k from the rest
-        target = y[:, None] if n_out == 1 else np.where(y[:, None] == np.arange(n_out), 1.0, -1.0)
-    loss, derivative = loss_and_derivative(scores, target, objective.loss, objective.parameters)
+    loss, derivative = loss_and_derivative(scores, targets(y, n_out), objective.loss, objective.parameters)
     return loss.sum(axis=1), derivative
 
 
-def _rows(data, rows, model, n_features):
+def targets(y, n_out):
+    """The target of each row for each output, (n, n_out), from y as the steps take it: several
+    regression outputs' columns as they are; one output's y; for one-vs-rest, output k separates
+    class k (+1) from the rest (-1)."""
+    if y.ndim == 2:
+        return y
+    return y[:, None] if n_out == 1 else np.where(y[:, None] == np.arange(n_out), 1.0, -1.0)
+
+
+def steps_rows(data, rows, model, n_features):
     """The rows ``rows`` in the steps' coordinates: a dense array, or CSR (scaled, never centered)."""
     if isinstance(data, SparseData):
         X = sp.csr_matrix((data.values, data.indices, data.indptr), shape=(len(data.indptr) - 1, n_features))[rows]
@@ -49,7 +54,7 @@ def gradient_sum(data, rows, model, objective):
     """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
     y, weights = data.y, data.weights
     params = model.theta.reshape(model.n_out, -1)  # rows are outputs, last column the intercept
-    Xb = _rows(data, rows, model, len(objective.l1))
+    Xb = steps_rows(data, rows, model, len(objective.l1))
     wb = weights[rows] if weights.size else np.ones(len(rows))
     loss, derivative = _batch_losses(np.asarray(Xb @ params[:, :-1].T) + params[:, -1], y[rows], objective)
     derivative = derivative * wb[:, None]
@@ -84,7 +89,7 @@ def apply_gradient(model, objective, optimizer, state, grad, norm, lr):
 
 def _touched(data, rows, model, n_features):
     """Positions in theta of the weights the rows' non-zeros touch (every output), then the intercepts."""
-    columns = np.unique(_rows(data, rows, model, n_features).indices)
+    columns = np.unique(steps_rows(data, rows, model, n_features).indices)
     p1 = n_features + 1
     return np.concatenate([np.concatenate([k * p1 + columns for k in range(model.n_out)]),
                            np.arange(model.n_out) * p1 + n_features])

@@ -212,6 +212,9 @@ class DaskSource:
     def stationarity(self, stepper):
         return stepper.stationarity(self._evaluator(stepper))
 
+    def kinked_minimizer(self, stepper):
+        return None  # its rounds read chosen rows and pass over the data several times: the workers' rows
+
     def _local_epochs(self, stepper, rng):
         state = stepper.state
         lrs = stepper.rates(self.steps_per_epoch)

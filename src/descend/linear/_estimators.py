@@ -292,6 +292,14 @@ class _BaseGD(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    def _scores(self, X):
+        """X w' + b for new rows, checked as fit checked its own: (n,) for a 1-D coef_, else (n, outputs)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
+        if self.coef_.ndim == 2:
+            return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(X @ self.coef_) + self.intercept_[0]
+
 
 class GDRegressor(RegressorMixin, _BaseGD):
     r"""Linear regression by gradient descent.
@@ -530,13 +538,6 @@ class GDRegressor(RegressorMixin, _BaseGD):
             tags.target_tags.positive_only = True
         return tags
 
-    def _linear_predictor(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
-        if self.coef_.ndim == 2:
-            return np.asarray(X @ self.coef_.T) + self.intercept_
-        return np.asarray(X @ self.coef_) + self.intercept_[0]
-
     def predict(self, X):
         """The predictions: the linear score, or with a log-link loss (Poisson, Gamma, Tweedie) its
         exponential, the predicted mean. One column per output for a 2-D y.
@@ -551,7 +552,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predictions.
         """
-        score = self._linear_predictor(X)
+        score = self._scores(X)
         return np.exp(score) if self.loss in LOG_LINK_LOSSES else score
 
     def score(self, X, y, sample_weight=None):
@@ -752,9 +753,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         ndarray of shape (n_samples,) or (n_samples, n_classes)
             :math:`X w^\top + b`.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
-        scores = X @ self.coef_.T + self.intercept_
+        scores = self._scores(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):

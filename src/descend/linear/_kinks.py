@@ -36,6 +36,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .._engine.problem import SparseData
+from .._engine.reference import steps_rows, targets
 from .._engine.step import penalty_value
 from ..losses import kinks, loss_and_derivative
 
@@ -51,12 +53,18 @@ SLACK = 1e-9
 
 
 class _Standardized:
-    """The rows of X as the steps see them, (x - center) * scale, without forming them."""
+    """The training rows of an engine Data (or SparseData) in the steps' coordinates, as ``model``
+    takes them ((x - center) * scale, or as they are), without forming them all: their scores, X~'c,
+    and a few rows (:func:`descend._engine.reference.steps_rows`)."""
 
-    def __init__(self, X, center, scale):
-        self.X = X
-        self.center = None if center is None else center.astype(np.float64)
-        self.scale = None if scale is None else scale.astype(np.float64)
+    def __init__(self, data, rows, model, n_features):
+        self.data, self.model, self.n_features = data, model, n_features
+        X = (sp.csr_matrix((data.values, data.indices, data.indptr), shape=(len(data.indptr) - 1, n_features))
+             if isinstance(data, SparseData) else data.X)
+        self.rows_used = rows
+        self.X = X if np.array_equal(rows, np.arange(X.shape[0])) else X[rows]
+        self.center = None if model.center is None else model.center.astype(np.float64)
+        self.scale = None if model.scale is None else model.scale.astype(np.float64)
 
     def scores(self, w, b):
         v = w if self.scale is None else w * self.scale
@@ -70,32 +78,30 @@ class _Standardized:
         return out if self.scale is None else out * self.scale
 
     def rows(self, index):
-        R = self.X[index]
-        R = R.toarray() if sp.issparse(R) else np.array(R, dtype=np.float64)
-        if self.center is not None:
-            R -= self.center
-        return R if self.scale is None else R * self.scale
+        R = steps_rows(self.data, self.rows_used[index], self.model, self.n_features)
+        return R.toarray() if sp.issparse(R) else np.asarray(R, dtype=np.float64)
 
 
-def kinked_minimizer(X, y, weights, state, loss, fit_intercept, l1, l2, smoothing):
-    """The weights (theta, as ``state.theta``) minimizing the kinked objective, found from
-    ``state.theta``, the minimizer of the loss smoothed by ``smoothing``; None where the
-    active-set method does not settle. X dense or CSR, y as the steps take it (-1/+1 or class
-    indices for a classifier, (n, k) for k regression outputs), ``weights`` (n,) or empty; ``l1``
-    and ``l2`` the penalty's weights in the steps' coordinates."""
-    rows = _Standardized(X, *((state.center, state.scale) if state.standardized else (None, None)))
-    s = np.asarray(weights, dtype=np.float64) if weights.size else np.ones(X.shape[0])
-    start = state.theta.reshape(state.n_out, -1).astype(np.float64)
-    found = start.copy()
-    for k in range(state.n_out):
-        target = (y[:, k] if y.ndim == 2 else y if state.n_out == 1
-                  else np.where(y == k, 1.0, -1.0)).astype(np.float64)
-        output = _ActiveSet(rows, target, s, loss, fit_intercept, l1, l2)
+def kinked_minimizer(data, rows, model, loss, l1, l2, smoothing):
+    """(theta, objective): the weights (as ``model.theta``) minimizing the kinked objective over the
+    rows ``rows`` of ``data`` (an engine Data or SparseData, ``model`` as :meth:`Stepper.problem`
+    packs it), found from ``model.theta``, the minimizer of the loss smoothed by ``smoothing``, and
+    the objective there; None where the active-set method does not settle. ``l1`` and ``l2``: the
+    penalty's weights in the steps' coordinates."""
+    view = _Standardized(data, rows, model, len(l1))
+    s = np.asarray(data.weights[rows], dtype=np.float64) if data.weights.size else np.ones(len(rows))
+    target = targets(data.y[rows], model.n_out).astype(np.float64)
+    start = model.theta.reshape(model.n_out, -1).astype(np.float64)
+    found, objective = start.copy(), 0.0
+    for k in range(model.n_out):  # the objective is a sum over the outputs: each minimized on its own
+        output = _ActiveSet(view, target[:, k], s, loss, model.fit_intercept, l1, l2)
         solved = output.solve(start[k, :-1], start[k, -1], smoothing)
-        if solved is None or output.objective(*solved) > output.objective(start[k, :-1], start[k, -1]):
+        value = None if solved is None else output.objective(*solved)
+        if value is None or value > output.objective(start[k, :-1], start[k, -1]):
             return None
         found[k, :-1], found[k, -1] = solved
-    return found.ravel()
+        objective += value
+    return found.ravel(), objective
 
 
 class _Objective:

@@ -19,6 +19,10 @@ another:
 * ``stationarity(stepper)``: the full batch's stationarity at the current
   weights (one more pass), or None where that pass is not worth its cost;
 * ``validation_loss(stepper)``: the held-out loss, or None;
+* ``kinked_minimizer(stepper)``: for a loss with kinks smoothed on the full
+  batch, (theta, objective) at its exact minimizer near the smoothed one
+  (:mod:`descend.linear._kinks`), or None where it is not found or not worth
+  the passes it takes;
 * ``fingerprint()``: enough of the data to recognise it when resuming.
 
 The Dask source lives in :mod:`descend.linear._dask`.
@@ -161,18 +165,11 @@ class ArraySource:
         return stepper.stationarity(self._evaluator(stepper))
 
     def kinked_minimizer(self, stepper):
-        """The exact minimizer of a kinked loss's objective, from the smoothed one the stepper has
-        reached (:mod:`descend.linear._kinks`); None where it is not found."""
-        X, y, weights = self.X, self.data.y, self.data.weights
-        if len(self.rows) != X.shape[0]:
-            X, y, weights = X[self.rows], y[self.rows], (weights[self.rows] if weights.size else weights)
-        state = stepper.state
-        return kinked_minimizer(X, y, weights, state, stepper.loss, self.settings.fit_intercept,
-                                *state.penalty_weights(self.settings.penalty), stepper.smoothing)
-
-    def mean_loss(self, stepper):
-        """The weighted mean loss of the training rows at the current weights."""
-        return stepper.mean_loss(self.data, self.rows)
+        """(theta, objective): the exact minimizer of a kinked loss's objective, from the smoothed one
+        the stepper has reached (:mod:`descend.linear._kinks`); None where it is not found."""
+        model, objective, _, _ = stepper.problem(isinstance(self.data, SparseData))
+        return kinked_minimizer(self.data, self.rows, model, stepper.loss, objective.l1, objective.l2,
+                                stepper.smoothing)
 
     def validation_loss(self, stepper):
         return None if self.validation_rows is None else stepper.mean_loss(self.data, self.validation_rows)
@@ -281,6 +278,9 @@ class ChunkSource:
 
     def validation_loss(self, stepper):
         return None
+
+    def kinked_minimizer(self, stepper):
+        return None  # its rounds read chosen rows and pass over the data several times: reads of the file
 
     def fingerprint(self):
         if not hasattr(self.chunks, "fingerprint"):

@@ -330,16 +330,14 @@ class Trainer:
 
     def _exact_minimizer(self, source, record, stepper):
         """Move to the kinked objective's exact minimizer where the source finds it; whether it did."""
-        finder = getattr(source, "kinked_minimizer", None)
-        theta = None if finder is None else finder(stepper)
-        if theta is None:
+        found = source.kinked_minimizer(stepper)
+        if found is None:
             return False
-        state = stepper.state
-        state.theta[:] = theta
+        theta, objective = found
+        stepper.state.theta[:] = theta
         stepper.smooth_with(0.0)
         record.smoothing = record.stationarity = 0.0
-        mean_loss = source.mean_loss(stepper)
-        state.history["loss"][-1] = state.objective(mean_loss, self.settings.penalty)
+        stepper.state.history["loss"][-1] = objective  # the epoch's objective, now the kinked one's minimum
         return True
 
     def _end_epoch(self, state, record, mean_loss, lr):
