@@ -238,6 +238,13 @@ def margin_ramp(u, y, smoothing):
         The loss, element-wise.
     derivative : float or ndarray
         Its derivative in the score p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import margin_ramp
+    >>> margin_ramp(np.array([0.5, -1.0]), 1.0, 0.0)  # the hinge at y p = 0.5 and 2
+    (array([0.5, 0. ]), array([-1., -0.]))
     """
     if smoothing > 0.0:
         value, slope = ramp_envelope(u, smoothing)
