@@ -11,10 +11,13 @@ from descend.schedules import (
     Exponential,
     InverseScaling,
     LinearWarmup,
+    Optimal,
+    RATE_BLOCK,
     ReduceOnPlateau,
     StepDecay,
     as_schedule,
     get_schedule,
+    rates,
 )
 
 T = range(1, 301)
@@ -144,3 +147,15 @@ def test_names_and_plain_callables():
 def test_validation(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+@pytest.mark.parametrize("schedule", [InverseScaling(0.01), Optimal(1.0, alpha=1e-4), Constant(0.2),
+                                      lambda t: 0.1 / math.sqrt(t)])
+def test_rates_in_blocks_are_each_steps_rate(schedule):
+    first, count = 7, 2 * RATE_BLOCK + 5  # three blocks, the last one short
+    got = rates(schedule, first, count)
+    steps = np.arange(first, first + count, dtype=np.float64)
+    expected = (np.broadcast_to(schedule(steps), steps.shape) if getattr(schedule, "vectorized", False)
+                else np.array([schedule(int(t)) for t in steps]))
+    assert got.shape == (count,) and got.dtype == np.float64
+    assert np.array_equal(got, expected)  # the same numbers as asked at once, bit for bit

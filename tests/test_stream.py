@@ -354,3 +354,16 @@ def test_the_progress_bar_of_a_stream_says_rows_and_megabytes_a_second(numeric, 
     assert "6000/6000 rows" in out and " rows/s, " in out and " MB/s" in out
     GDRegressor(max_iter=1, tol=None, verbose=1).fit(np.ones((50, 2)), np.ones(50))
     assert "rows/s" not in capsys.readouterr().out  # arrays in memory: no files to measure
+
+
+def test_listed_files_are_checked_as_every_data_file_is(split, tmp_path):
+    folder, _ = split
+    parts = sorted((folder / "parts").glob("part-*.parquet"))
+    (tmp_path / "empty.parquet").write_bytes(b"")
+    (tmp_path / "sub.parquet").mkdir()
+    with pytest.raises(DataError, match=r"empty.parquet is empty"):
+        TableStream([parts[0], tmp_path / "empty.parquet"], "y")
+    with pytest.raises(DataError, match=r"sub.parquet is a folder, not a data file"):
+        TableStream([parts[0], tmp_path / "sub.parquet"], "y")
+    with pytest.raises(DataError, match=r"no such file: .*gone.parquet"):
+        TableStream([parts[0], tmp_path / "gone.parquet"], "y")

@@ -299,21 +299,6 @@ def _exact_medians(compute, parts, target, numeric, merged):
     return fill
 
 
-def _file_columns(file, separator):
-    """A file's column names: a Parquet footer, or a CSV header."""
-    if separator is None:
-        import pyarrow.parquet as pq
-
-        try:
-            return list(pq.read_schema(file).names)
-        except (OSError, ValueError) as error:
-            raise DataError(f"{file} could not be read: {str(error).splitlines()[0]}") from None
-    try:
-        return [str(c) for c in pd.read_csv(file, sep=separator, nrows=0).columns]
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{file} is empty") from None
-
-
 class DaskTable:
     """A table (a file, a folder or a glob of Parquet or CSV files) read by the workers of a Dask cluster.
 
@@ -356,7 +341,7 @@ class DaskTable:
     """
 
     def __init__(self, path, target, *, impute="none", task=None, client=None, blocksize=PARTITION_BYTES):
-        from .stream import check_same_columns, table_files
+        from .stream import check_same_columns, file_columns, table_files
 
         if client is None:
             from distributed import default_client
@@ -371,7 +356,7 @@ class DaskTable:
         self.path = path
         self.target = target
         self.separator = table_separator(self.files[0])
-        check_same_columns(self.files, [_file_columns(f, self.separator) for f in self.files])
+        check_same_columns(self.files, [file_columns(f, self.separator) for f in self.files])
         self.frame = self._read(blocksize)
         self.notices: list[str] = []
         self.preprocessor = TablePreprocessor(impute)

@@ -815,7 +815,7 @@ def kinks(y, code, parameter):
     targets, parameters = y[..., None], (float(parameter), 0.0)
     left = loss_and_derivative(positions - half_gap, targets, code, parameters)[1]
     right = loss_and_derivative(positions + half_gap, targets, code, parameters)[1]
-    return positions, left * 1.0, right * 1.0
+    return positions, left, right
 
 
 #: Every loss by name, with its curvature bound (see :class:`Loss`).

@@ -70,10 +70,10 @@ import pandas as pd
 from numba import njit
 
 from .tabular import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataError, TablePreprocessor,
-                      check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
+                      check_data_file, check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
 
-__all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "check_same_columns",
-           "MemoryPlan", "plan_memory", "return_memory_promptly"]
+__all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "file_columns",
+           "check_same_columns", "MemoryPlan", "plan_memory", "return_memory_promptly"]
 
 #: The default budget for data. The rest of a ``descend fit`` process comes on top: its imports (about
 #: 245 MB: scikit-learn 60, pandas 40, Numba 64, pyarrow 40), the first rows read (about 20 MB) and
@@ -243,15 +243,56 @@ def table_files(data) -> list[Path]:
                 raise DataError(f"no file matches {data}")
         else:
             raise DataError(f"no such file: {path}")
-    for file in files:
-        if not file.is_file():
-            raise DataError(f"no such file: {file}")
+    files = [check_data_file(file) for file in files]
     kinds = [table_separator(file) for file in files]
     for file, kind in zip(files, kinds, strict=True):
         if kind != kinds[0]:
             raise DataError(f"{file} is not of the kind of {files[0]}: the files of one stream must be all "
                             "Parquet or all text tables with the same separator")
     return files
+
+
+def file_columns(file, separator) -> list[str]:
+    """A table file's column names, read without its rows.
+
+    Parameters
+    ----------
+    file : Path
+        A Parquet file (``separator`` None: its footer is read) or a text table (its header).
+    separator : str or None
+        The text table's column separator (:func:`descend.tabular.table_separator`), None for Parquet.
+
+    Returns
+    -------
+    list of str
+        The column names, in the file's order.
+
+    Raises
+    ------
+    descend.tabular.DataError
+        When the file is empty or cannot be read as that kind of table.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "prices.csv"
+    ...     _ = path.write_text("area,price\\n50,100\\n")
+    ...     file_columns(path, ",")
+    ['area', 'price']
+    """
+    if separator is None:
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(file).names)
+        except (OSError, ValueError) as error:
+            raise DataError(f"{file} could not be read: {str(error).splitlines()[0]}") from None
+    try:
+        return [str(c) for c in pd.read_csv(file, sep=separator, nrows=0).columns]
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{file} is empty") from None
 
 
 def check_same_columns(files, names) -> list[str]:
@@ -666,17 +707,11 @@ class _TableFiles:
                 self.starts.append(np.cumsum([0] + rows))
             self.n_rows = sum(r for _, _, r in self.groups)
         else:
-            check_same_columns(files, [self._csv_columns(file) for file in files])
+            check_same_columns(files, [file_columns(file, separator) for file in files])
             with open(files[0], "rb") as file:
                 head = file.read(1 << 20)
             self.csv_row_bytes = max(1, len(head) // max(1, head.count(b"\n") - 1))
         self.largest_group = max((r for _, _, r in self.groups), default=0)
-
-    def _csv_columns(self, file):
-        try:
-            return [str(c) for c in pd.read_csv(file, sep=self.separator, nrows=0).columns]
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{file} is empty") from None
 
     def parquet(self, index):
         """The ``index``-th file, opened for reading (Arrow's read buffer: READ_BUFFER a column)."""

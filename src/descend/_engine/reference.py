@@ -17,7 +17,7 @@ from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from ..penalties import soft_threshold
 from .problem import SparseData
 
-__all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity", "targets", "steps_rows"]
+__all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity", "targets", "steps_rows", "data_matrix"]
 
 def _batch_losses(scores, y, objective):
     """Loss per row and derivative per row and output."""
@@ -40,10 +40,17 @@ def targets(y, n_out):
     return y[:, None] if n_out == 1 else np.where(y[:, None] == np.arange(n_out), 1.0, -1.0)
 
 
+def data_matrix(data, n_features):
+    """The rows of an engine Data tuple as one matrix: its dense X, or the CSR matrix of a SparseData."""
+    if isinstance(data, SparseData):
+        return sp.csr_matrix((data.values, data.indices, data.indptr), shape=(len(data.indptr) - 1, n_features))
+    return data.X
+
+
 def steps_rows(data, rows, model, n_features):
     """The rows ``rows`` in the steps' coordinates: a dense array, or CSR (scaled, never centered)."""
     if isinstance(data, SparseData):
-        X = sp.csr_matrix((data.values, data.indices, data.indptr), shape=(len(data.indptr) - 1, n_features))[rows]
+        X = data_matrix(data, n_features)[rows]
         if model.center is not None:  # centered rows are dense: fine for the reference, small data
             return (X.toarray() - model.center) * model.scale
         return X if model.scale is None else X.multiply(model.scale).tocsr()

@@ -36,8 +36,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .._engine.problem import SparseData
-from .._engine.reference import steps_rows, targets
+from .._engine.reference import data_matrix, steps_rows, targets
 from .._engine.step import penalty_value
 from ..losses import kinks, loss_and_derivative
 
@@ -50,6 +49,13 @@ MAX_UNKNOWNS = 4000
 # A slope this far outside its kink's interval, or a gradient this far past its L1 weight, is a
 # violated condition; closer is rounding in the solve.
 SLACK = 1e-9
+# A score this close to a kink (relative to it) is on it: the solves round to about this.
+ON_KINK = 1e-10
+
+
+def _on_kink(p, kink, tolerance=ON_KINK):
+    """Whether each score lies on its kink, up to the rounding of the solves."""
+    return np.abs(p - kink) <= tolerance * (1.0 + np.abs(kink))
 
 
 class _Standardized:
@@ -59,8 +65,7 @@ class _Standardized:
 
     def __init__(self, data, rows, model, n_features):
         self.data, self.model, self.n_features = data, model, n_features
-        X = (sp.csr_matrix((data.values, data.indices, data.indptr), shape=(len(data.indptr) - 1, n_features))
-             if isinstance(data, SparseData) else data.X)
+        X = data_matrix(data, n_features)
         self.rows_used = rows
         self.X = X if np.array_equal(rows, np.arange(X.shape[0])) else X[rows]
         self.center = None if model.center is None else model.center.astype(np.float64)
@@ -116,7 +121,7 @@ class _Objective:
         self.positions, self.left, self.right = kinks(target, loss.code, loss.parameter)
 
     def slope(self, p, smoothing=0.0):
-        return loss_and_derivative(p, self.target, self.code, (self.parameter, smoothing))[1] * 1.0
+        return loss_and_derivative(p, self.target, self.code, (self.parameter, smoothing))[1]
 
     def nearest(self, p):
         """Each row's nearest kink and the slopes either side of it."""
@@ -141,7 +146,7 @@ class _Objective:
 
         p = self.rows.scores(w, b)
         near, low, high = self.nearest(p)
-        at = (self.s > 0) & (np.abs(p - near) <= 1e-10 * (1.0 + np.abs(near)))
+        at = (self.s > 0) & _on_kink(p, near)
         off = np.where(at, 0.0, self.s * self.slope(p))
         free = (self.l1 == 0) | (w != 0)
         gradient_off = self.rows.transposed_times(off) / self.total + self.l2 * w + self.l1 * np.sign(w)
@@ -289,7 +294,7 @@ class _ActiveSet(_Objective):
         if solved is None:
             return False
         at = self.rows.scores(solved[0], solved[1])[Z]
-        return np.mean(np.abs(at - kappa[Z]) <= 1e-9 * (1.0 + np.abs(kappa[Z]))) >= 0.9
+        return np.mean(_on_kink(at, kappa[Z], tolerance=1e-9)) >= 0.9
 
     @staticmethod
     def _one_change(verdict, g, on_kink, slope, low, high, free, sign):
@@ -315,7 +320,7 @@ class _ActiveSet(_Objective):
         gradient = self.rows.transposed_times(self.s * g) / self.total + self.l2 * w
         outside = np.where(on_kink, np.maximum(low - g, g - high), 0.0)
         near, near_low, near_high = self.nearest(p)
-        at_kink = np.abs(p - near) <= 1e-10 * (1.0 + np.abs(near))
+        at_kink = _on_kink(p, near)
         crossed = (~on_kink & (self.s > 0) & (self.slope(p) != slope)
                    & ~(at_kink & (slope >= near_low) & (slope <= near_high)))
         flipped = free & (self.l1 > 0) & (np.sign(w) != sign)
@@ -331,7 +336,7 @@ class _ActiveSet(_Objective):
         that reached one join; the others' slopes are their sides'; the weights not zero are free."""
         p = self.rows.scores(w, b)
         near, near_low, near_high = self.nearest(p)
-        hit = ~on_kink & (self.s > 0) & (np.abs(p - near) <= 1e-10 * (1.0 + np.abs(near)))
+        hit = ~on_kink & (self.s > 0) & _on_kink(p, near)
         kappa, low, high = (np.where(on_kink, a, n) for a, n in ((kappa, near), (low, near_low), (high, near_high)))
         on_kink = on_kink | hit
         return (p, kappa, low, high, on_kink, self._side_slopes(p, kappa, low, high),
