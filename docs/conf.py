@@ -58,7 +58,7 @@ autodoc_default_options = {
     # scikit-learn's metadata-routing setters, made on every estimator class: documented by scikit-learn.
     "exclude-members": "set_fit_request,set_partial_fit_request,set_score_request,set_predict_request,"
                        # an optimizer's compiled step function: the module's docstring describes them
-                       "step",
+                       "step,row_step",
 }
 # A subclass's method without a docstring of its own (Adam.init) is documented once, on the base class.
 autodoc_inherit_docstrings = False

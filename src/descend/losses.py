@@ -37,6 +37,7 @@ __all__ = [
     "tweedie",
     "softmax_cross_entropy",
     "loss_and_derivative",
+    "gradient_flow",
     "kinks",
     "get_loss",
     "check_targets",
@@ -770,6 +771,71 @@ def loss_and_derivative(p, y, code, parameters):
     if code == GAMMA:
         return gamma(p, y)
     return tweedie(p, y, parameters[0])
+
+
+@register_jitable
+def _log_loss_flow(z, time):
+    """The solution z' of z' + exp(z') = z + exp(z) + time, by Newton's method: the margin z = y p of
+    the logistic loss after its gradient flow (see :func:`gradient_flow`)."""
+    if z >= 700.0:
+        return z  # a margin this large has no loss left to descend (and exp(z) would overflow)
+    c = z + np.exp(z) + time
+    # z + exp(z) - c is increasing and convex: Newton's steps from a point where it is positive
+    # (log c, or c itself) fall to the root without overshooting it.
+    root = np.log(c) if c > 1.0 else c
+    for _ in range(60):
+        e = np.exp(root)
+        step = (root + e - c) / (1.0 + e)
+        root -= step
+        if abs(step) <= 1e-15 * (1.0 + abs(root)):
+            break
+    return root
+
+
+@register_jitable
+def gradient_flow(p, y, code, parameters, time):
+    r"""The score after following the loss's negative gradient for a time :math:`\tau`: the solution
+    of :math:`\mathrm{d}p/\mathrm{d}\tau = -\ell'(p, y)` from :math:`p(0) = p`.
+
+    A step of size :math:`\eta` along a row x moves its score by :math:`\eta\, a\, \ell'` (a, how
+    much the score moves per unit of step); for large steps that overshoots the target. The update
+    that is invariant to importance weights (Karampatziakis & Langford 2011, *Online importance
+    weight aware updates*) takes instead the limit of many small steps, the flow above for
+    :math:`\tau = \eta a`: it never passes the target, and a row of weight 2 moves the score as two
+    copies of it would. In closed form for the squared error, :math:`p' = y + (p - y)e^{-\tau}`, and
+    for the logistic loss, whose margin :math:`z = yp` follows :math:`z' + e^{z'} = z + e^{z} +
+    \tau` (a Lambert W function, solved here by Newton's method); for the other losses the
+    first-order step :math:`p - \tau \ell'(p, y)`.
+
+    Parameters
+    ----------
+    p, y : float
+        The score and the target (:math:`\pm 1` for the logistic loss).
+    code : int
+        The loss's :attr:`Loss.code`.
+    parameters : sequence of two floats
+        As :func:`loss_and_derivative` takes them.
+    time : float
+        :math:`\tau \ge 0`.
+
+    Returns
+    -------
+    float
+        The score at :math:`\tau`.
+
+    Examples
+    --------
+    >>> from descend.losses import LOSSES, gradient_flow
+    >>> float(gradient_flow(0.0, 1.0, LOSSES["squared_error"].code, (0.0, 0.0), 50.0))  # never past the target
+    1.0
+    >>> round(float(gradient_flow(0.0, 1.0, LOSSES["squared_error"].code, (0.0, 0.0), 1e-3)), 8)  # p - tau (p - y)
+    0.0009995
+    """
+    if code == SQUARED_ERROR:
+        return y + (p - y) * np.exp(-time)
+    if code == LOG_LOSS:
+        return y * _log_loss_flow(y * p, time)
+    return p - time * loss_and_derivative(p, y, code, parameters)[1]
 
 
 def kinks(y, code, parameter):

@@ -34,7 +34,7 @@ def synthetic_housing(n=1000, seed=42):
     (dict(optimizer="momentum", batch_size=32, random_state=0), False),        # MomentumGradientDescent
     (dict(optimizer="adagrad", learning_rate=2.0, batch_size=32, random_state=0), True),  # AdaptiveGradientDescent
     (dict(optimizer="adam", learning_rate=0.05, batch_size=32, random_state=0), True),
-    (dict(batch_size=1, schedule="invscaling", random_state=0), True),         # StochasticGradientDescent
+    (dict(optimizer="sgd", batch_size=1, schedule="invscaling", random_state=0), True),  # StochasticGradientDescent
 ])
 def test_housing_recovers_the_true_price_model(settings, recovers):
     X, y, weights, bias = synthetic_housing()

@@ -47,7 +47,7 @@ def test_per_sample_plain_sgd_lazy_steps_equal_dense_steps(estimator_class, loss
     X, y, labels = sparse_problem()
     target = y if estimator_class is GDRegressor else labels
     dense, csr = both(estimator_class, X, target, loss=loss, penalty=penalty, alpha=0.01, batch_size=1,
-                      standardize=False, fit_intercept=False, learning_rate=0.01, max_iter=4, tol=None,
+                      optimizer="sgd", standardize=False, fit_intercept=False, learning_rate=0.01, max_iter=4, tol=None,
                       random_state=0)
     assert np.abs(dense.coef_).max() > 0.05  # it learned something
     np.testing.assert_allclose(csr.coef_, dense.coef_, rtol=0, atol=1e-9)
@@ -59,7 +59,7 @@ def test_dense_updates_equal_the_dense_fit_with_intercept(estimator_class, loss,
     X, y, labels = sparse_problem(seed=1)
     target = y if estimator_class is GDRegressor else labels
     dense, csr = both(estimator_class, X, target, loss=loss, penalty=penalty, alpha=0.01, batch_size=1,
-                      standardize=False, learning_rate=0.01, max_iter=3, tol=None, random_state=0,
+                      optimizer="sgd", standardize=False, learning_rate=0.01, max_iter=3, tol=None, random_state=0,
                       sparse_updates="dense")
     np.testing.assert_allclose(csr.coef_, dense.coef_, rtol=0, atol=1e-9)
     np.testing.assert_allclose(csr.intercept_, dense.intercept_, rtol=0, atol=1e-9)
@@ -70,8 +70,8 @@ def test_lazy_plain_sgd_moves_the_intercept_at_the_decayed_rate():
     On rows that are all zero only the intercept moves, by exactly that."""
     X = sp.csr_matrix((5, 3))
     y = np.full(5, 2.0)
-    model = GDRegressor(batch_size=1, standardize=False, learning_rate=0.1, max_iter=1, tol=None, shuffle=False,
-                        alpha=0.0, penalty=None).fit(X, y)
+    model = GDRegressor(batch_size=1, optimizer="sgd", standardize=False, learning_rate=0.1, max_iter=1, tol=None,
+                        shuffle=False, alpha=0.0, penalty=None).fit(X, y)
     start = 2.0  # the intercept starts at the best constant: no step then
     assert model.intercept_[0] == pytest.approx(start)
     y_shifted = np.full(5, 3.0)
@@ -216,7 +216,8 @@ def test_non_canonical_csr_is_summed_on_a_copy():
     messy = sp.csr_matrix((messy.data, messy.indices, messy.indptr), shape=X.shape)  # keep duplicates
     messy.has_canonical_format = False
     kept = messy.data.copy(), messy.indices.copy()
-    params = dict(batch_size=1, standardize=False, learning_rate=0.01, max_iter=2, tol=None, random_state=0)
+    params = dict(batch_size=1, optimizer="sgd", standardize=False, learning_rate=0.01, max_iter=2, tol=None,
+                  random_state=0)
     a = GDRegressor(**params).fit(canonical, y)
     b = GDRegressor(**params).fit(messy, y)
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=0, atol=1e-12)
@@ -226,7 +227,7 @@ def test_non_canonical_csr_is_summed_on_a_copy():
 def test_partial_fit_takes_csr_chunks():
     X, _, labels = sparse_problem(seed=8)
     X_csr = sp.csr_matrix(X)
-    model = GDClassifier(batch_size=1, standardize=False, learning_rate=0.05, random_state=0)
+    model = GDClassifier(batch_size=1, optimizer="sgd", standardize=False, learning_rate=0.05, random_state=0)
     for start in range(0, 300, 100):
         model.partial_fit(X_csr[start:start + 100], labels[start:start + 100], classes=[0, 1])
     assert model.score(X_csr, labels) > 0.8
@@ -248,7 +249,8 @@ def test_a_wide_csr_is_never_made_dense():
     columns = np.concatenate([rng.integers(0, p, size=(n, 9)), rng.integers(0, 50, size=(n, 1))], axis=1).ravel()
     X = sp.csr_matrix((np.ones(n * 10), (rows, columns)), shape=(n, p))
     y = ((columns.reshape(n, 10)[:, -1] < 25) ^ (rng.random(n) < 0.1)).astype(int)
-    model = GDClassifier(batch_size=1, standardize=False, max_iter=2, tol=None, random_state=0).fit(X, y)
+    model = GDClassifier(batch_size=1, optimizer="sgd", standardize=False, max_iter=2, tol=None,
+                         random_state=0).fit(X, y)
     assert model.coef_.shape == (1, p)
     assert model.predict(X[:5]).shape == (5,)
 
@@ -264,8 +266,8 @@ def test_optimal_schedule_is_scikit_learns():
     np.testing.assert_allclose(schedule(t), 1.0 / (alpha * (t0 + t - 1)), rtol=1e-15)
     X, y, _ = sparse_problem(seed=10)
     X, y = X * 0.02, y * 0.02  # rows small enough for scikit-learn's first rate, 10
-    model = GDRegressor(schedule="optimal", batch_size=1, standardize=False, max_iter=2, tol=None, alpha=alpha,
-                        random_state=0).fit(sp.csr_matrix(X), y)
+    model = GDRegressor(schedule="optimal", batch_size=1, optimizer="sgd", standardize=False, max_iter=2, tol=None,
+                        alpha=alpha, random_state=0).fit(sp.csr_matrix(X), y)
     assert model.learning_rate_ == pytest.approx(eta0)
     assert model.history_["lr"][-1] == pytest.approx(1.0 / (alpha * (t0 + 2 * 300 - 1)))
     with pytest.raises(ValueError, match="alpha > 0"):

@@ -33,7 +33,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["prefetch_row", "prefetch_csr_ahead", "ROWS_AHEAD", "POINTERS_AHEAD"]
+__all__ = ["prefetch_row", "prefetch_csr_ahead", "prefetch_item", "ROWS_AHEAD", "POINTERS_AHEAD"]
 
 # How many rows ahead to ask for: 8 was the fastest of 2, 4, 8, 16 and 32 on the rows above.
 ROWS_AHEAD = 8
@@ -46,8 +46,9 @@ _LINE_BYTES = 64
 _NAME = "llvm.prefetch.p0" if binding.llvm_version_info[0] >= 17 else "llvm.prefetch.p0i8"
 
 
-def _prefetch_lines(context, builder, first, n_bytes):
-    """Emit a prefetch (read, non-temporal) of each cache line of ``n_bytes`` bytes from ``first``."""
+def _prefetch_lines(context, builder, first, n_bytes, locality=0):
+    """Emit a prefetch (read; non-temporal unless ``locality`` says more) of each cache line of
+    ``n_bytes`` bytes from ``first``."""
     byte = ir.PointerType(ir.IntType(8))
     start = builder.bitcast(first, byte)
     lines = builder.udiv(builder.add(n_bytes, context.get_constant(types.intp, _LINE_BYTES - 1)),
@@ -58,8 +59,8 @@ def _prefetch_lines(context, builder, first, n_bytes):
     flag = ir.IntType(32)
     with cgutils.for_range(builder, lines) as loop:
         offset = builder.mul(loop.index, context.get_constant(types.intp, _LINE_BYTES))
-        # read (0), non-temporal (locality 0), data cache (1)
-        builder.call(function, [builder.gep(start, [offset]), flag(0), flag(0), flag(1)])
+        # read (0), locality (0: non-temporal), data cache (1)
+        builder.call(function, [builder.gep(start, [offset]), flag(0), flag(locality), flag(1)])
 
 
 def _item_bytes(context, array_type):
@@ -125,6 +126,24 @@ def prefetch_csr_ahead(typingctx, indptr, indices, values, order, position):
             for k in (1, 2):
                 first = cgutils.get_item_pointer(context, builder, sig.args[k], arrays[k], [start], wraparound=False)
                 _prefetch_lines(context, builder, first, builder.mul(count, _item_bytes(context, sig.args[k])))
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@intrinsic
+def prefetch_item(typingctx, array, index):
+    """Prefetch the cache line of ``array[index]`` (a 1-D array), to be kept (locality 3): a weight
+    or an optimizer's state that the row after next will read and write. Compiled code only."""
+    if not (isinstance(array, types.Array) and array.ndim == 1):
+        return None
+    signature = types.void(array, index)
+
+    def codegen(context, builder, sig, args):
+        view = context.make_array(sig.args[0])(context, builder, args[0])
+        at = context.cast(builder, args[1], sig.args[1], types.intp)
+        first = cgutils.get_item_pointer(context, builder, sig.args[0], view, [at], wraparound=False)
+        _prefetch_lines(context, builder, first, _item_bytes(context, sig.args[0]), locality=3)
         return context.get_dummy_value()
 
     return signature, codegen

@@ -13,11 +13,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
+from ..losses import MULTINOMIAL, gradient_flow, loss_and_derivative, softmax_cross_entropy
 from ..penalties import soft_threshold
 from .problem import SparseData
 
-__all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity", "targets", "steps_rows", "data_matrix"]
+__all__ = ["batch_steps", "gradient_sum", "apply_gradient", "stationarity", "targets", "steps_rows", "data_matrix",
+           "normalized_steps"]
+
 
 def _batch_losses(scores, y, objective):
     """Loss per row and derivative per row and output."""
@@ -151,3 +153,57 @@ def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size
         if len(rows) >= len(order):
             measured = at
     return loss_sum, weight_sum, measured
+
+
+def normalized_steps(data, order, model, objective, optimizer, state, lrs, weight_mean):
+    """The normalized update (:class:`descend.optimizers.Normalized`), one row of ``order`` at a time,
+    as the paper's algorithm reads, on the row's non-zero features and the intercept; returns
+    (weighted loss sum, weight sum) and counts the steps in ``state["step"]``."""
+    n_out, p = model.n_out, len(objective.l1)
+    params = model.theta.reshape(n_out, p + 1)
+    sums, scales = (state[name].reshape(n_out, p + 1) for name in ("sum_squares", "feature_scale"))
+    totals = state["totals"]  # N, T
+    invariant = optimizer.invariant and objective.loss != MULTINOMIAL
+    loss_sum = weight_sum = 0.0
+    for i, lr in zip(order, lrs, strict=True):
+        row = steps_rows(data, [i], model, p)
+        row = np.asarray(row.toarray() if sp.issparse(row) else row)[0]
+        columns = np.flatnonzero(row)
+        x = row[columns]
+        if model.fit_intercept:  # the intercept: a feature of value 1
+            columns, x = np.append(columns, p), np.append(x, 1.0)
+        scores = params[:, columns] @ x
+        loss, derivative = _batch_losses(scores[None, :], data.y[[i]], objective)
+        weight = data.weights[i] if data.weights.size else 1.0
+        loss_sum += weight * loss[0]
+        weight_sum += weight
+        h = weight / weight_mean
+        target = targets(data.y[[i]], n_out)[0]
+        for k in range(n_out):
+            d = derivative[0, k]
+            sums[k, columns] += h * d * d * x * x
+            grown = np.abs(x) > scales[k, columns]
+            old = scales[k, columns]
+            params[k, columns] *= np.where(grown & (old > 0), old / np.where(grown, np.abs(x), 1.0), 1.0)
+            scales[k, columns] = np.maximum(old, np.abs(x))
+            if k == 0:
+                totals += [h * np.sum((x / scales[k, columns]) ** 2), h]
+            G = sums[k, columns]
+            eta = np.sqrt(totals[1] / totals[0]) * np.divide(1.0, scales[k, columns] * np.sqrt(G),
+                                                            out=np.zeros_like(G), where=G > 0)
+            a = np.sum(eta * x * x)
+            if a <= 0:
+                continue
+            if invariant:
+                update = (gradient_flow(scores[k], target[k], objective.loss, objective.parameters, lr * h * a)
+                          - scores[k]) / a
+            else:
+                update = -lr * h * d
+            w = params[k, columns] + update * eta * x
+            n_weights = len(columns) - int(model.fit_intercept)
+            shrink = lr * eta[:n_weights]
+            w[:n_weights] = soft_threshold(w[:n_weights] / (1.0 + shrink * objective.l2[columns[:n_weights]]),
+                                           shrink * objective.l1[columns[:n_weights]])
+            params[k, columns] = w
+        state["step"] += 1
+    return loss_sum, weight_sum

@@ -10,17 +10,13 @@ work is done.
 Two kinds of data: a table (CSV, Parquet; ``--text`` columns hashed into
 words, see :mod:`descend.tabular`) or an svmlight / libsvm file
 (``--format svmlight``, or a name ending in .svm, .svmlight, .libsvm; see
-:mod:`descend.svmlight`). When the matrix is sparse (hashed features, or an
-svmlight file), the options the user did not give default to what suits
-sparse rows, scikit-learn's ``SGDClassifier`` way (:data:`SPARSE_DEFAULTS`):
-one row a step, in O(non-zeros) each; for classification, the "optimal"
-schedule (for plain SGD at the automatic rate with a penalty; it starts at
-alpha^(-1/4), 10 at the default alpha, which a loss of bounded slope takes
-but squared error diverges on: regression keeps the constant automatic
-rate, 1/L of the largest row); no standardization (scaling each hashed
-column by its deviation blows rare words up: 0.71 against 0.78 accuracy on
-a review benchmark, ten times slower); stopping once the epoch's loss falls
-by less than 0.1% for 5 epochs. A notice says which were chosen.
+:mod:`descend.svmlight`). What to train with, when the options do not say, is the
+library's choice (``optimizer="auto"``, ``batch_size="auto"``: see
+:mod:`descend.linear._settings`): a large sparse matrix (hashed text, an
+svmlight file) is learned online, one pass of one row a step with Vowpal
+Wabbit's normalized update; other data take the full batch. A streamed
+sparse file is learned online the same way (its size is not known before
+the pass). A notice says what was chosen.
 """
 
 from __future__ import annotations
@@ -37,7 +33,7 @@ from rich.console import Console
 
 from ..losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, check_targets, get_loss
 from ..metrics import table_metrics
-from ..optimizers import OPTIMIZER_NAMES
+from ..optimizers import OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
 from ..penalties import PENALTY_NAMES
 from ..schedules import SCHEDULE_NAMES
 from ..stream import DEFAULT_MEMORY
@@ -81,10 +77,6 @@ class DataFormat(str, Enum):
     svmlight = "svmlight"
 
 
-# What a sparse matrix trains with when the user chose nothing else (see the module's docstring).
-SPARSE_DEFAULTS = {"batch_size": 1, "standardize": False, "schedule": "optimal", "tol": 1e-3}
-
-
 @dataclass(frozen=True)
 class FitJob:
     """What every way of training shares: the data, the outputs, and the estimator's settings."""
@@ -101,6 +93,7 @@ class FitJob:
     text: tuple = ()  # text columns
     n_features: int | None = None  # the hashed space (a table), the columns (svmlight); None: the default
     ngram_range: tuple = (1, 1)
+    epochs_given: bool = False  # --epochs was given (else an online fit makes one pass)
 
     @property
     def epochs(self):
@@ -128,11 +121,14 @@ def fit(
     quantile: float = typer.Option(None, help=LOSS_OPTION_HELP["quantile"]),
     power: float = typer.Option(None, help=LOSS_OPTION_HELP["power"]),
     epsilon: float = typer.Option(None, help=LOSS_OPTION_HELP["epsilon"]),
-    optimizer: str = typer.Option("sgd", help=f"{', '.join(OPTIMIZER_NAMES)}."),
+    optimizer: str = typer.Option("auto", help=f"auto, {', '.join(OPTIMIZER_NAMES + ROW_OPTIMIZER_NAMES)} (auto: "
+                                               "normalized for one row a step, else sgd)."),
     learning_rate: str = typer.Option("auto", "--learning-rate", "--lr",
                                       help="'auto' (from the data's curvature) or a number."),
-    batch_size: int = typer.Option(None, min=1, help="Rows per step; omit for the full batch, 1 for SGD."),
-    epochs: int = typer.Option(1000, min=1, help="Most passes over the data."),
+    batch_size: int = typer.Option(None, min=1, help="Rows per step (default: auto, the full batch, or for a large "
+                                                     "sparse matrix one row a step, online)."),
+    epochs: int = typer.Option(None, min=1, help="Most passes over the data (default: 1000; one when learning "
+                                                 "online)."),
     penalty: Penalty = typer.Option(Penalty.l2, help="Regularisation."),
     alpha: float = typer.Option(1e-4, min=0.0, help="Strength of the penalty."),
     l1_ratio: float = typer.Option(0.15, min=0.0, max=1.0, help="Share of L1 in the elastic net."),
@@ -164,12 +160,10 @@ def fit(
                                          "pairs of words (default: 1,1)."),
     data_format: DataFormat = typer.Option(DataFormat.auto, "--format", help="table (CSV, Parquet) or svmlight; "
                                                                             "auto: by the file's name."),
-    schedule: Schedule = typer.Option(None, help="The learning rate's schedule (default: constant; 'optimal' "
-                                                 "for plain SGD on sparse data)."),
+    schedule: Schedule = typer.Option(None, help="The learning rate's schedule (default: constant)."),
     standardize: bool = typer.Option(None, "--standardize/--no-standardize",
-                                     help="Step in standardized coordinates (default: yes; no on sparse data)."),
-    tol: float = typer.Option(None, min=0.0, help="When to stop: see GDRegressor's tol (default: 1e-6; 1e-3 "
-                                                  "for one row a step on sparse data)."),
+                                     help="Step in standardized coordinates (default: yes)."),
+    tol: float = typer.Option(None, min=0.0, help="When to stop: see GDRegressor's tol (default: 1e-6)."),
 ) -> None:
     """Train a linear model on a table (or an svmlight file) and write it to a model file (``--help``: FIT_HELP)."""
     console = Console()
@@ -184,7 +178,7 @@ def fit(
         svmlight = _is_svmlight(data, data_format)
         _refuse_data_flags(svmlight, target, text, ngram, scheduler)
         job = FitJob(data, target, task, out, plot, impute, resume, settings, svmlight, tuple(text or ()),
-                     n_features, _parse_ngram(ngram))
+                     n_features, _parse_ngram(ngram), epochs_given=epochs is not None)
         _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, checkpoint, resume)
         _check_settings(settings, task)
         _refuse_memory_out_of_place(memory, stream, svmlight)
@@ -193,10 +187,10 @@ def fit(
 
 def _estimator_settings(*, optimizer, learning_rate, batch_size, epochs, penalty, alpha, l1_ratio, early_stopping,
                         random_state, checkpoint, checkpoint_every, schedule, standardize, tol):
-    """The keyword arguments of GDRegressor and GDClassifier that the options say; ``schedule``,
-    ``standardize`` and ``tol`` only when given, so that a sparse matrix may default them (SPARSE_DEFAULTS)."""
+    """The keyword arguments of GDRegressor and GDClassifier that the options say; the estimator's defaults
+    for the options not given (``max_iter`` 1000: an online fit makes one pass whatever it says)."""
     settings = dict(optimizer=optimizer, learning_rate=_parse_learning_rate(learning_rate),
-                    batch_size=batch_size, max_iter=epochs,
+                    batch_size="auto" if batch_size is None else batch_size, max_iter=epochs or 1000,
                     penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
                     early_stopping=early_stopping, random_state=random_state,
                     checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every)
@@ -362,29 +356,35 @@ def _parse_ngram(text):
     return int(parts[0]), int(parts[1])
 
 
-def _sparse_settings(settings: dict, task: str, design_columns: int, notices: list[str]) -> dict:
-    """``settings`` for a sparse matrix: what the user gave, and :data:`SPARSE_DEFAULTS` for the rest
-    (the schedule only for classification by plain SGD at the automatic rate, one row a step, with a
-    penalty; else the estimator's); a notice says what was chosen."""
+def _streamed_sparse_settings(settings: dict, epochs_given: bool, notices: list[str]) -> dict:
+    """``settings`` for a sparse stream: online, one row a step for one pass, unless the options say
+    otherwise (a stream's size is not known before its pass: the library's "auto" cannot judge it)."""
     chosen = {}
-    if settings["batch_size"] is None:
+    if settings["batch_size"] == "auto":
         chosen["batch_size"] = 1
-    batch = chosen.get("batch_size", settings["batch_size"])
-    if "standardize" not in settings:
-        chosen["standardize"] = False
-    if ("schedule" not in settings and task == "classification" and settings["optimizer"] == "sgd"
-            and settings["learning_rate"] == "auto" and batch == 1 and settings["penalty"] is not None
-            and settings["alpha"] > 0):
-        chosen["schedule"] = "optimal"
-    if "tol" not in settings and batch == 1:
-        chosen["tol"] = SPARSE_DEFAULTS["tol"]
+        if not epochs_given:
+            chosen["max_iter"] = 1
+            if "tol" not in settings:
+                chosen["tol"] = None  # one pass by design, not a fit stopped short
     if chosen:
-        said = {"batch_size": "one row a step (--batch-size 1)", "standardize": "unstandardized columns",
-                "schedule": "the 'optimal' schedule", "tol": f"tol {SPARSE_DEFAULTS['tol']:g}"}
-        notices.append(f"a sparse matrix of {design_columns:,} columns: training with "
-                       f"{', '.join(said[key] for key in chosen)}; --batch-size, --schedule, --standardize "
-                       "and --tol choose otherwise")
+        notices.append("a sparse stream: learned online, one row a step"
+                       + (" for one pass" if "max_iter" in chosen else "")
+                       + "; --batch-size and --epochs choose otherwise")
     return {**settings, **chosen}
+
+
+def _chosen_notice(estimator, X) -> str | None:
+    """What ``"auto"`` chose for a sparse matrix in memory, said in one line (None if nothing was left to it)."""
+    if estimator.get_params()["batch_size"] != "auto":
+        return None
+    rows, columns = X.shape
+    if estimator.batch_size_ == 1:
+        return (f"a large sparse matrix ({rows:,} rows of {columns:,} columns, {X.nnz / rows:.0f} non-zeros a "
+                "row): learned "
+                f"online, one pass of one row a step with the {estimator.optimizer_.name} update; --batch-size "
+                "and --epochs choose otherwise")
+    return (f"a sparse matrix of {rows:,} rows and {columns:,} columns: the full batch (online learning takes "
+            "10,000 rows or more); --batch-size 1 learns one row a step")
 
 
 def _parse_learning_rate(text):
@@ -498,28 +498,22 @@ def _new_estimator(task, settings, verbose):
     return (GDRegressor if task == "regression" else GDClassifier)(**settings, verbose=verbose)
 
 
-def _fit_settings(job, task, preprocessing, notices):
-    """The estimator's settings: the user's, and for a sparse matrix the sparse defaults for the rest."""
-    if not preprocessing.sparse:
-        if job.n_features is not None:
-            notices.append("--n-features is not used: no column is hashed (see --text)")
-        return job.settings
-    return _sparse_settings(job.settings, task, preprocessing.n_outputs, notices)
-
-
 def _fit_in_memory(console, job, held_out):
     notices: list[str] = []
     loaded = _load_svmlight(job, held_out) if job.svmlight else _load_table(job, held_out, notices)
-    settings = _fit_settings(job, loaded.task, loaded.preprocessing, notices)
+    if not loaded.preprocessing.sparse and job.n_features is not None:
+        notices.append("--n-features is not used: no column is hashed (see --text)")
     for notice in notices:
         print_notice(console, notice)
     n_train = loaded.X_train.shape[0]
     verbose = 1 if n_train * job.epochs >= 5_000_000 else 0  # a progress bar on long fits
-    estimator = _new_estimator(loaded.task, settings, verbose)
+    estimator = _new_estimator(loaded.task, job.settings, verbose)
     if loaded.task == "classification" and len(np.unique(loaded.y_train)) < 2:
         raise UserError(f"the training rows hold a single class of {repr(job.target) if job.target else 'labels'}")
     with convergence_notice(console, job.epochs):
         estimator.fit(loaded.X_train, loaded.y_train, resume=job.resume)
+    if loaded.preprocessing.sparse and (notice := _chosen_notice(estimator, loaded.X_train)):
+        print_notice(console, notice)
     if loaded.X_test is None:
         metrics = table_metrics(loaded.task, estimator, [(loaded.X_train, loaded.y_train)])
         title = "training metrics (no rows held out)"
@@ -597,11 +591,15 @@ def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
         later = "; later chunks drop such rows too" if "whose target" in notice else ""
         print_notice(console, f"{notice} (in the first rows{later})")
     notices: list[str] = []
-    settings = _fit_settings(job, source.task, preprocessing, notices)
+    if preprocessing.sparse:
+        settings = _streamed_sparse_settings(job.settings, job.epochs_given, notices)
+    else:
+        if job.n_features is not None:
+            notices.append("--n-features is not used: no column is hashed (see --text)")
+        batch = job.settings["batch_size"]
+        settings = {**job.settings, "batch_size": 256 if batch in ("auto", None) else batch}  # not one step an epoch
     for notice in notices:
         print_notice(console, notice)
-    if not preprocessing.sparse:
-        settings = {**settings, "batch_size": settings["batch_size"] or 256}  # a full batch: one step an epoch
     estimator = _new_estimator(source.task, settings, verbose=1)
     with convergence_notice(console, job.epochs):
         estimator.fit(source, resume=job.resume)

@@ -22,7 +22,7 @@ from ..losses import CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES, 
 from ..optimizers import get_optimizer
 from ._dask import DaskSource, is_dask_collection, is_dask_table
 from ._model_file import ModelFileError, floats, param_from_json, read_document, refuse, write_document
-from ._settings import fit_settings
+from ._settings import fit_settings, for_data
 from ._sources import ArraySource, ChunkSource, is_chunks
 from ._state import ModelState
 from ._trainer import Trainer
@@ -53,7 +53,7 @@ class _BaseGD(BaseEstimator):
     _engine = "compiled"  # "reference" runs the NumPy path (tests, reading)
     _losses: tuple = ()
 
-    def __init__(self, loss, *, optimizer="sgd", learning_rate="auto", schedule="constant", batch_size=None,
+    def __init__(self, loss, *, optimizer="auto", learning_rate="auto", schedule="constant", batch_size="auto",
                  max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1, shuffle=True,
                  random_state=None, warm_start=False, verbose=0, checkpoint=None, checkpoint_every=1,
@@ -114,14 +114,25 @@ class _BaseGD(BaseEstimator):
         settings = fit_settings(self.get_params(deep=False), self._losses)
         fresh = resume or not (settings.warm_start and hasattr(self, "_state"))
         rng = check_random_state(settings.random_state)
+        previous = None if fresh else self._chosen()
         if is_chunks(X):
+            settings = for_data(settings, None, previous)
             source = ChunkSource(X, self._chunk_encoder(fresh, getattr(X, "classes", None)), settings)
         elif is_dask_collection(X) or is_dask_table(X):
+            settings = for_data(settings, None, previous)
             source = self._dask_source(X, y, sample_weight, settings)
         else:
-            source = self._array_source(X, y, sample_weight, settings, reset=True, rng=rng, hold_out=True)
-        return self._train(source, settings, rng, n_epochs=settings.max_iter, stopping=True, fresh=fresh,
-                           resume=resume)
+            source = self._array_source(X, y, sample_weight, settings, reset=True, rng=rng, hold_out=True,
+                                        previous=previous)
+        return self._train(source, source.settings, rng, n_epochs=source.settings.max_iter, stopping=True,
+                           fresh=fresh, resume=resume)
+
+    def _chosen(self):
+        """(optimizer, batch size) of the fit that a warm start or partial_fit continues: what
+        ``"auto"`` chose then is kept (None before any fit)."""
+        if not hasattr(self, "_state"):
+            return None
+        return self._state.optimizer, getattr(self, "batch_size_", None)
 
     def check_params(self):
         """Check the parameters as ``fit`` does, before any data (``descend fit`` asks before it reads
@@ -155,10 +166,12 @@ class _BaseGD(BaseEstimator):
         rng = check_random_state(settings.random_state)
         if is_chunks(X):
             classes = getattr(X, "classes", None) if classes is None else classes
+            settings = for_data(settings, None, self._chosen())
             source = ChunkSource(X, self._chunk_encoder(first, classes), settings)
         else:
-            source = self._array_source(X, y, sample_weight, settings, reset=first, classes=classes)
-        return self._train(source, settings, rng, n_epochs=1, stopping=False, fresh=first)
+            source = self._array_source(X, y, sample_weight, settings, reset=first, classes=classes,
+                                        previous=self._chosen())
+        return self._train(source, source.settings, rng, n_epochs=1, stopping=False, fresh=first)
 
     def _train(self, source, settings, rng, *, n_epochs, stopping, fresh, resume=False):
         trainer = Trainer(settings, name=type(self).__name__, params=self.get_params(deep=False), engine=self._engine)
@@ -166,16 +179,20 @@ class _BaseGD(BaseEstimator):
                                     stopping=stopping, resume=resume)
         self._state = state
         self._publish(state)
+        self.optimizer_, self.batch_size_ = state.optimizer, settings.batch_size
         self.n_iter_, self.t_, self.learning_rate_ = state.n_iter, state.t, state.learning_rate
         self.history_ = state.history
         self.best_iteration_, self.rows_seen_ = record.best_iteration, record.rows_seen
         return self
 
-    def _array_source(self, X, y, sample_weight, settings, *, reset, rng=None, hold_out=False, classes=None):
+    def _array_source(self, X, y, sample_weight, settings, *, reset, rng=None, hold_out=False, classes=None,
+                      previous=None):
         """Arrays in memory, validated (their finiteness is checked by the source's one pass over X)
-        and encoded; with early stopping (``hold_out``), a validation share held out."""
+        and encoded, with the settings' "auto" settled for them (``previous``: see :meth:`_chosen`);
+        with early stopping (``hold_out``), a validation share held out."""
         X, y, weights, n_out, loss = self._encode(X, y, sample_weight, reset=reset, classes=classes,
                                                   check_finite=False)
+        settings = for_data(settings, X, previous)
         if settings.batch_size is not None and settings.batch_size > X.shape[0]:
             raise ValueError(f"batch_size must lie between 1 and the number of samples ({X.shape[0]}), "
                              f"got {settings.batch_size}")
@@ -251,6 +268,9 @@ class _BaseGD(BaseEstimator):
             "n_iter": int(self.n_iter_), "t": int(self.t_), "learning_rate": float(self.learning_rate_),
             "history": {k: [float(v) for v in values] for k, values in self.history_.items()},
             "dtype": str(state.theta.dtype),
+            # What the fit took ("auto" chose it, or the parameters said it): a warm start goes on with it.
+            "optimizer": {"name": state.optimizer.name, "params": state.optimizer.get_params()},
+            "batch_size": self.batch_size_,
         }
         if hasattr(self, "classes_"):
             document["classes"] = self.classes_.tolist()
@@ -275,9 +295,13 @@ class _BaseGD(BaseEstimator):
                 refuse(path, "it holds non-finite numbers")
         if state.get("classes") is not None:
             self.classes_ = np.array(state["classes"])
+        chosen = state.get("optimizer")  # files before "auto" have none: their parameter is the optimizer
+        optimizer = (get_optimizer(chosen["name"], **chosen["params"]) if chosen is not None
+                     else get_optimizer(self.optimizer))
         self._state = ModelState.from_coefficients(coef.reshape(n_out, p), intercept, center, scale,
-                                                   standardized=self.standardize,
-                                                   optimizer=get_optimizer(self.optimizer))
+                                                   standardized=self.standardize, optimizer=optimizer)
+        self.optimizer_ = optimizer
+        self.batch_size_ = state.get("batch_size", self.batch_size)
         self._state.n_iter, self._state.learning_rate = int(state["n_iter"]), float(state["learning_rate"])
         self._state.history = {k: list(v) for k, v in state["history"].items()}
         self.coef_, self.intercept_ = coef, intercept
@@ -323,8 +347,12 @@ class GDRegressor(RegressorMixin, _BaseGD):
         (continuation), ending, for data in memory, on the exact minimizer
         the smoothed one points to (:mod:`descend.linear._kinks`); on
         mini-batches by their subgradients.
-    optimizer : str or descend.optimizers.Optimizer
-        Any name of :data:`descend.optimizers.OPTIMIZER_NAMES` or an instance.
+    optimizer : "auto", str or descend.optimizers.Optimizer
+        ``"auto"`` (the default): the normalized update (``"normalized"``,
+        Vowpal Wabbit's) for one row a step, plain gradient descent
+        (``"sgd"``) otherwise. Any name of
+        :data:`descend.optimizers.OPTIMIZER_NAMES` or
+        :data:`descend.optimizers.ROW_OPTIMIZER_NAMES`, or an instance.
     learning_rate : "auto" or float
         ``"auto"``: for gradient descent (``"sgd"``, ``"momentum"``,
         ``"nesterov"``) 1/L, with L the curvature of the objective measured on
@@ -334,7 +362,9 @@ class GDRegressor(RegressorMixin, _BaseGD):
         then takes Barzilai-Borwein steps under a line search (SpaRSA). For
         adaptive optimizers given by name, the rate of 0.001 ... 1 whose
         20-epoch run on (at most 10,000 of) the rows ends lowest; given as an
-        instance, the instance's own ``lr``. A number is the initial rate.
+        instance, or for the normalized update (whose rate does not depend on
+        the data's scale), the optimizer's own ``lr``. A number is the initial
+        rate.
     schedule : str or callable
         ``"constant"``, ``"invscaling"`` (lr / t^0.25, scikit-learn's),
         ``"step"`` (halve every 10 epochs), ``"exponential"`` (divide by e
@@ -343,11 +373,17 @@ class GDRegressor(RegressorMixin, _BaseGD):
         starting, with ``learning_rate="auto"``, at alpha^(-1/4) as
         scikit-learn does), or any callable ``t -> lr`` / schedule of
         :mod:`descend.schedules` (then ``learning_rate`` is not used).
-    batch_size : None or int
+    batch_size : "auto", None or int
         None: the full batch; an int: mini-batches of that size; 1: one
-        sample per step (stochastic gradient descent).
+        sample per step (stochastic gradient descent). ``"auto"`` (the
+        default): a large sparse matrix (at least 10,000 rows and 1,000
+        features, at most 1% non-zeros: hashed text, click logs, one-hot
+        categories) is learned online, one pass of one row a step with the
+        normalized update, as Vowpal Wabbit learns; other data take the full
+        batch. ``batch_size_`` and ``optimizer_`` say what was chosen (see
+        :mod:`descend.linear._settings`).
     max_iter : int
-        Epochs at most.
+        Epochs at most (an online fit chosen by ``batch_size="auto"`` makes one).
     tol, n_iter_no_change : float or None, int
         When a fit has converged. On the full batch, with a smooth loss (all
         but hinge) and no early stopping: when the norm of the objective's
@@ -417,6 +453,9 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     Attributes
     ----------
+    optimizer_, batch_size_
+        The optimizer (an instance) and the batch size the fit took: the
+        parameters', or what ``"auto"`` chose for the data.
     coef_, intercept_, n_iter_, t_, learning_rate_, history_
         ``history_`` has per epoch ``loss`` (training objective, penalty
         included), ``val_loss`` (with early stopping) and ``lr`` (the rate of
@@ -450,8 +489,8 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     _losses = REGRESSION_LOSSES
 
-    def __init__(self, loss="squared_error", *, optimizer="sgd", learning_rate="auto", schedule="constant",
-                 batch_size=None, max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
+    def __init__(self, loss="squared_error", *, optimizer="auto", learning_rate="auto", schedule="constant",
+                 batch_size="auto", max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
                  checkpoint_every=1, sparse_updates="lazy", epsilon=0.1, quantile=0.5, power=1.5):
@@ -636,8 +675,8 @@ class GDClassifier(ClassifierMixin, _BaseGD):
 
     _losses = CLASSIFICATION_LOSSES
 
-    def __init__(self, loss="log_loss", *, optimizer="sgd", learning_rate="auto", schedule="constant",
-                 batch_size=None, max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
+    def __init__(self, loss="log_loss", *, optimizer="auto", learning_rate="auto", schedule="constant",
+                 batch_size="auto", max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
                  checkpoint_every=1, sparse_updates="lazy", class_weight=None):

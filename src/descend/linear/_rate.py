@@ -9,6 +9,14 @@ the defaults are safe even on unscaled features. Plain gradient descent on
 the full batch starts from it and then finds its steps by a line search
 (:mod:`descend.linear._steps`).
 
+The normalized update (:class:`descend.optimizers.Normalized`) divides
+each step by the scale of its feature and of its row, so its steps move a
+score by about the rate whatever the features' units. Given by its name,
+``"auto"`` takes its own rate, 0.5, in the units of the score: times the
+target's spread (its mean absolute deviation) for a regression loss on the
+target's own scale, as is for the margins of a classifier and the log of a
+log link. Its steps are then the same for prices in dollars or in cents.
+
 For the adaptive optimizers (Adagrad, RMSprop, Adadelta, the Adam family),
 whose step moves each coordinate by about the learning rate whatever the
 gradient's size, the unit is the scale of the optimum's coordinates in the
@@ -28,7 +36,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..exceptions import DivergenceError
-from ..optimizers import SGD
+from ..losses import REGRESSION_LOSSES
+from ..optimizers import SGD, Normalized
 from ..schedules import Constant, get_schedule, optimal_initial_rate
 from ._steps import Stepper
 
@@ -39,8 +48,9 @@ SEARCH_EPOCHS = 20
 SEARCH_ROWS = 10_000
 
 
-def initial_rate(settings, loss, state, source, batch_size, engine="compiled") -> float:
-    """The first learning rate: ``settings.learning_rate`` when a number, else as the module docstring says.
+def initial_rate(settings, loss, state, source, batch_size, engine="compiled", target_spread=1.0) -> float:
+    """The first learning rate: ``settings.learning_rate`` when a number, else as the module docstring says
+    (``target_spread``, the summary's, is the normalized update's unit for a regression loss).
 
     ``source`` gives the largest eigenvalue of the standardized Gram matrix and the largest row
     norm (``source.curvature``) of the ``source.curvature_rows`` rows the estimate is about, and
@@ -51,6 +61,10 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled") -
     if settings.schedule == "optimal":
         return optimal_initial_rate(_optimal_alpha(settings))
     optimizer = state.optimizer
+    if isinstance(optimizer, Normalized):
+        on_target_scale = loss.name in REGRESSION_LOSSES and not loss.log_link
+        unit = max(float(target_spread), 1e-12) if on_target_scale and settings.optimizer_named else 1.0
+        return optimizer.lr * unit
     if not isinstance(optimizer, SGD):  # an instance's rate is the one its maker chose
         return searched_rate(settings, loss, state, source, engine) if settings.optimizer_named else optimizer.lr
     n = source.curvature_rows

@@ -4,24 +4,55 @@ scikit-learn's contract: ``__init__`` stores its arguments untouched and
 ``fit`` validates them. :func:`fit_settings` does that validation and turns
 the parameters into what the training loop uses (an optimizer object, a
 penalty object), so that nothing after it checks a parameter again.
+
+``optimizer="auto"`` and ``batch_size="auto"``, the defaults, are settled
+from the data by :func:`for_data`, once the rows are known:
+
+* a **large sparse** matrix (:func:`is_large_sparse`: at least
+  :data:`ONLINE_MIN_ROWS` rows and :data:`ONLINE_MIN_FEATURES` features, at
+  most :data:`ONLINE_MAX_DENSITY` of its entries non-zero, as hashed text,
+  click logs and one-hot categories are) is learned **online**, as Vowpal
+  Wabbit learns by default: one pass, one row a step, with the normalized
+  update (:class:`descend.optimizers.Normalized`), each row costing its
+  non-zeros. Further passes on such data mostly fit its noise;
+* anything else takes the **full batch** with plain gradient descent, whose
+  line search ends on the exact minimizer of the objective;
+* ``batch_size=1`` given with ``optimizer="auto"`` takes the normalized
+  update, for as many epochs as the stopping rule lets it (the perceptron,
+  whose algorithm is plain per-sample steps, keeps SGD).
+
+The choice depends on the data, not on its storage: the same rows as a dense
+array are judged by their non-zeros alike. The fitted estimator says what was
+chosen (``optimizer_``, ``batch_size_``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
+
+import numpy as np
+import scipy.sparse as sp
 
 from .._checks import (check_choice, check_integer, check_interval, check_nonnegative, check_number, check_positive,
                        check_tolerance, is_number)
 from ..losses import LOSSES, Loss, get_loss
-from ..optimizers import Optimizer, get_optimizer
+from ..optimizers import SGD, Normalized, Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
 
-__all__ = ["Settings", "fit_settings", "SPARSE_UPDATES"]
+__all__ = ["Settings", "fit_settings", "for_data", "is_large_sparse", "SPARSE_UPDATES", "ONLINE_MIN_ROWS",
+           "ONLINE_MIN_FEATURES", "ONLINE_MAX_DENSITY"]
 
 SPARSE_UPDATES = ("lazy", "dense")
+
+# What makes data "large and sparse", learned online by the defaults (see the module docstring): at
+# 10,000 rows one pass sees each frequent feature many times; at 1,000 features and 1% non-zeros a
+# row is a few of many features (a text's words, a log line's fields), not a table's columns.
+ONLINE_MIN_ROWS = 10_000
+ONLINE_MIN_FEATURES = 1_000
+ONLINE_MAX_DENSITY = 0.01
 
 
 @dataclass(frozen=True)
@@ -29,12 +60,12 @@ class Settings:
     """The validated parameters of a fit (see GDRegressor's docstring for each)."""
 
     loss: str
-    optimizer: Optimizer
+    optimizer: Optimizer | str  # "auto" until for_data settles it
     optimizer_named: bool  # given by its name (its rate then "auto"'s to choose), not as an instance
     penalty: ElasticNet | None
     learning_rate: str | float
     schedule: str | Callable
-    batch_size: int | None
+    batch_size: int | None | str  # None: the full batch; "auto" until for_data settles it
     max_iter: int
     tol: float | None
     n_iter_no_change: int
@@ -52,6 +83,27 @@ class Settings:
     sparse_updates: str  # on sparse rows: "lazy" (the touched coordinates) or "dense" (all of them)
     quantile: float = 0.5  # the quantile loss's
     power: float = 1.5  # Tweedie's
+
+    online: bool = False  # chosen by "auto" for a large sparse matrix: one pass, whatever max_iter says
+
+    @property
+    def row_steps(self) -> bool:
+        """Whether the optimizer learns from rows one at a time (the normalized update): its steps
+        touch a row's features only, so sparse rows are never centered."""
+        return isinstance(self.optimizer, Normalized)
+
+    @property
+    def standardized_steps(self) -> bool:
+        """Whether the steps are taken in standardized coordinates: ``standardize``, but for the
+        normalized update, which is invariant to each feature's scale (standardizing would change
+        its steps by rounding alone) and never centers."""
+        return self.standardize and not self.row_steps
+
+    @property
+    def dense_steps(self) -> bool:
+        """Whether every step is on every coordinate: the full batch, or ``sparse_updates="dense"``
+        (sparse rows may then be centered, implicitly)."""
+        return not self.row_steps and (self.batch_size is None or self.sparse_updates == "dense")
 
     def loss_for(self, name: str) -> Loss:
         """The loss ``name`` (the settings' loss, or "multinomial" for more than two classes) with
@@ -77,20 +129,57 @@ def _schedule(value):
 
 
 def _batch_size(value):
-    if value is None:
-        return None
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return value
     if isinstance(value, bool) or not is_number(value) or int(value) != value:
-        raise ValueError(f"batch_size must be None (full batch) or an integer, got {value!r}")
+        raise ValueError(f"batch_size must be 'auto', None (full batch) or an integer, got {value!r}")
     if value < 1:
         raise ValueError(f"batch_size must lie between 1 and the number of samples, got {value}")
     return int(value)
 
 
 def _default_batch_size(loss, batch_size):
-    """None (the full batch) unless the loss learns only row by row (the perceptron): then 1."""
-    if batch_size is None and LOSSES[loss].learns_row_by_row:
+    """The loss that learns only row by row (the perceptron) takes 1 for None or "auto"."""
+    if batch_size in (None, "auto") and LOSSES[loss].learns_row_by_row:
         return 1
     return batch_size
+
+
+def _optimizer(value):
+    if isinstance(value, str) and value == "auto":
+        return value
+    return get_optimizer(value)
+
+
+def is_large_sparse(X) -> bool:
+    """Whether ``X`` (dense or CSR) is large and sparse as the module docstring says: its non-zeros
+    are counted only when its shape qualifies."""
+    n, p = X.shape
+    if n < ONLINE_MIN_ROWS or p < ONLINE_MIN_FEATURES:
+        return False
+    nonzeros = X.nnz if sp.issparse(X) else np.count_nonzero(X)
+    return nonzeros <= ONLINE_MAX_DENSITY * n * p
+
+
+def for_data(settings: Settings, X, previous=None) -> Settings:
+    """``settings`` with ``"auto"`` settled for the rows ``X`` (module docstring); ``previous``, the
+    (optimizer, batch size) of the fit a warm start or ``partial_fit`` goes on from, keeps them."""
+    batch_size, optimizer = settings.batch_size, settings.optimizer
+    online = False
+    if previous is not None:
+        optimizer = previous[0] if optimizer == "auto" else optimizer
+        batch_size = previous[1] if batch_size == "auto" else batch_size
+    if batch_size == "auto":
+        online = X is not None and is_large_sparse(X)
+        batch_size = 1 if online else None
+    if optimizer == "auto":
+        normalized = batch_size == 1 and not LOSSES[settings.loss].learns_row_by_row
+        optimizer = Normalized() if normalized else SGD()
+    if isinstance(optimizer, Normalized) and batch_size != 1:
+        raise ValueError(f"optimizer='normalized' learns one row a step: it takes batch_size=1 (or 'auto'), got "
+                         f"batch_size={batch_size!r}; for batches, use an optimizer of gradients such as 'adagrad'")
+    return replace(settings, batch_size=batch_size, optimizer=optimizer, online=online,
+                   max_iter=1 if online else settings.max_iter)
 
 
 def fit_settings(params: dict, losses) -> Settings:
@@ -104,7 +193,7 @@ def fit_settings(params: dict, losses) -> Settings:
     quantile = check_interval("quantile", params.get("quantile", 0.5), 0.0, 1.0, closed="neither")
     return Settings(
         loss=params["loss"],
-        optimizer=get_optimizer(params["optimizer"]),
+        optimizer=_optimizer(params["optimizer"]),
         optimizer_named=isinstance(params["optimizer"], str),
         penalty=get_penalty(params["penalty"], params["alpha"], params["l1_ratio"]),
         learning_rate=_learning_rate(params["learning_rate"]),

@@ -127,7 +127,8 @@ class ArraySource:
 
     def summary(self, rng):
         return _summary(self.X, self.data.y, self.data.weights, np.arange(self.X.shape[0]), self.n_out, self.loss,
-                        self.settings.standardize, self.full_batch or self.settings.sparse_updates == "dense")
+                        self.settings.standardized_steps,
+                        self.settings.dense_steps or (self.full_batch and not self.settings.row_steps))
 
     def gram(self, state):
         """The full batch as a Gram tuple in the state's coordinates (made once)."""
@@ -245,8 +246,8 @@ class ChunkSource:
         self.curvature_rows = len(order)
         # The first block's rows only: X may be a stream's buffer, of which X[order] is the block.
         self._first = data, order, X_of_first
-        dense_steps = self.settings.batch_size is None or self.settings.sparse_updates == "dense"
-        return _summary(X_of_first, data.y, data.weights, order, n_out, loss, self.settings.standardize, dense_steps)
+        return _summary(X_of_first, data.y, data.weights, order, n_out, loss, self.settings.standardized_steps,
+                        self.settings.dense_steps)
 
     def curvature(self, state, eigenvalue, row_norm):
         data, order, X = self._first

@@ -30,12 +30,12 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._engine import kernels, reference, sparse
+from .._engine import kernels, normalized, reference, sparse
 from .._engine.problem import Model, Objective, SparseData
 from .._engine.step import penalty_value
 from ..exceptions import DivergenceError
 from ..losses import MULTINOMIAL
-from ..optimizers import SGD
+from ..optimizers import SGD, Normalized
 from ..schedules import rates
 
 __all__ = ["Stepper", "Epoch", "compiled_steps", "CHUNK_ROWS", "WINDOW"]
@@ -61,6 +61,9 @@ def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain,
     on sparse rows ``lazy`` the step on the touched coordinates only (descend._engine.sparse).
     Returns (weighted loss sum, weight sum, stationarity)."""
     model, objective, hyperparameters, arrays = problem
+    if isinstance(hyperparameters, Normalized.Hyperparameters):  # one row a step, on its features
+        return (*normalized.normalized_steps(data, order, model, objective, hyperparameters, arrays, lrs,
+                                             weight_mean), -1.0)
     if isinstance(data, SparseData):
         lazy = lazy and model.center is None  # a centered row is dense
         if lazy and plain and model.scale is None:  # the same penalty weight everywhere: the lazy loop
@@ -152,7 +155,11 @@ class Stepper:
             rows = order[start:start + chunk]
             n_steps = -(-len(rows) // batch_size)
             lrs = self.rates(n_steps)
-            if self.engine == "reference":  # Optimizer.update counts its steps itself
+            if self.engine == "reference" and isinstance(self.state.optimizer, Normalized):
+                model, objective, _, _ = self.problem(sparse_rows)
+                part, weights = reference.normalized_steps(data, rows, model, objective, self.state.optimizer,
+                                                           self.state.optimizer_state, lrs, weight_mean)
+            elif self.engine == "reference":  # Optimizer.update counts its steps itself
                 model, objective, _, _ = self.problem(sparse_rows)
                 # What compiled_steps runs as sparse.lazy_sgd_steps: the dense steps, but for the intercept's.
                 lazy = lazy and model.center is None

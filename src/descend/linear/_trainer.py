@@ -197,14 +197,16 @@ class Trainer:
         if document is not None:
             state.restore(document["model"])
         else:
-            state.learning_rate = initial_rate(self.settings, loss, state, source, source.batch_size, self.engine)
+            state.learning_rate = initial_rate(self.settings, loss, state, source, source.batch_size, self.engine,
+                                               target_spread=summary.target_spread)
         if record.stopped or record.epoch >= n_epochs:
             self._say_nothing_to_resume(record, state)
         else:
             self._run(source, state, loss, rng, record, n_epochs, stopping, document)
         if record.best_theta is not None:  # early stopping keeps the weights of the best validation loss
             state.theta[:] = record.best_theta
-        if stopping and not record.stopped and self.settings.tol is not None:
+        # An online fit (one pass, chosen by batch_size="auto") is not judged by a stopping rule.
+        if stopping and not record.stopped and self.settings.tol is not None and not self.settings.online:
             self._warn_short(source, state, loss, record)
         return state, record
 
@@ -272,7 +274,7 @@ class Trainer:
         settings = self.settings
         if state is None:
             return ModelState.start(summary, n_out=summary.n_out, loss=summary.loss, optimizer=settings.optimizer,
-                                    standardize=settings.standardize, fit_intercept=settings.fit_intercept,
+                                    standardize=settings.standardized_steps, fit_intercept=settings.fit_intercept,
                                     dtype=summary.dtype)
         state.continue_with(settings.optimizer, len(summary.mean), summary.dtype)
         return state

@@ -1,0 +1,156 @@
+"""The normalized update (Vowpal Wabbit's default): compiled loop = NumPy reference = the paper's algorithm."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from descend._engine import reference
+from descend._engine.normalized import normalized_steps
+from descend._engine.problem import Data, Model, Objective, SparseData
+from descend.losses import LOSSES, gradient_flow, loss_and_derivative
+from descend.optimizers import Normalized
+
+
+def problem(loss, n=300, p=12, seed=0):
+    """Sparse rows on mixed scales, weights, and targets for ``loss``."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=0.3, random_state=seed, format="csr") * sp.diags(10.0 ** rng.uniform(-2, 2, p))
+    X = sp.csr_matrix(X)
+    if loss == "squared_error":
+        y = X @ rng.standard_normal(p) + rng.standard_normal(n)
+    elif loss == "multinomial":
+        y = rng.integers(0, 3, n).astype(float)
+    else:
+        y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    return X, y, rng.uniform(0.5, 2.0, n)
+
+
+def run(engine, data, n_out, loss, optimizer, l1, l2, order, lrs, weight_mean=1.3):
+    p = len(l1)
+    theta = np.zeros(n_out * (p + 1))
+    state = optimizer.init(theta)
+    model = Model(theta, None, None, n_out, True)
+    objective = Objective(LOSSES[loss].code, np.zeros(2), l1, l2)
+    if engine == "compiled":
+        arrays = tuple(state[name] for name in optimizer.state_names)
+        sums = normalized_steps(data, order, model, objective, optimizer.hyperparameters(), arrays, lrs, weight_mean)
+    else:
+        sums = reference.normalized_steps(data, order, model, objective, optimizer, state, lrs, weight_mean)
+    return theta, state, sums
+
+
+@pytest.mark.parametrize("loss, n_out", [("log_loss", 1), ("squared_error", 1), ("hinge", 3), ("multinomial", 3)])
+@pytest.mark.parametrize("invariant", [True, False])
+@pytest.mark.parametrize("penalty", [(0.0, 0.0), (1e-3, 1e-2)])
+def test_compiled_loop_equals_the_reference_dense_and_csr(loss, n_out, invariant, penalty):
+    X, y, weights = problem(loss if n_out == 1 else "multinomial")
+    if loss == "hinge":
+        y = y.astype(float)  # one-vs-rest: the class index; the loop makes each output's +-1
+    l1, l2 = np.full(X.shape[1], penalty[0]), np.full(X.shape[1], penalty[1])
+    order = np.random.default_rng(1).permutation(X.shape[0])
+    lrs = np.linspace(0.5, 0.2, X.shape[0])
+    optimizer = Normalized(invariant=invariant)
+    theta_ref, state_ref, sums_ref = run("reference", SparseData(X.indptr, X.indices, X.data, y, weights), n_out, loss,
+                                         optimizer, l1, l2, order, lrs)
+    assert np.abs(theta_ref).max() > 0.1  # it learned something
+    assert state_ref["step"] == X.shape[0]
+    for data in (SparseData(X.indptr, X.indices, X.data, y, weights), Data(X.toarray(), y, weights)):
+        theta, state, sums = run("compiled", data, n_out, loss, optimizer, l1, l2, order, lrs)
+        np.testing.assert_allclose(theta, theta_ref, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(sums, sums_ref, rtol=1e-12)
+        for name in optimizer.state_names:
+            np.testing.assert_allclose(state[name], state_ref[name], rtol=1e-12, atol=1e-300)
+
+
+def paper_nag(rows, targets, lr, invariant):
+    """Algorithm NAG of Ross, Mineiro & Langford 2013 for the logistic loss, coordinate by coordinate
+    over dicts (the intercept a feature "b" of value 1), with the invariant update of Karampatziakis
+    & Langford 2011 solved by bisection: an implementation that shares nothing with descend's."""
+    w, G, s = {}, {}, {}
+    N = T = 0.0
+    for row, y in zip(rows, targets, strict=True):
+        x = {**row, "b": 1.0}
+        p = sum(w.get(i, 0.0) * v for i, v in x.items())
+        d = -y / (1.0 + math.exp(y * p))
+        for i, v in x.items():
+            G[i] = G.get(i, 0.0) + d * d * v * v
+            if abs(v) > s.get(i, 0.0):
+                if s.get(i, 0.0) > 0:
+                    w[i] = w.get(i, 0.0) * s[i] / abs(v)
+                s[i] = abs(v)
+        N += sum((v / s[i]) ** 2 for i, v in x.items())
+        T += 1.0
+        eta = {i: math.sqrt(T / N) / (s[i] * math.sqrt(G[i])) for i in x}
+        a = sum(eta[i] * v * v for i, v in x.items())
+        if invariant:  # the margin z follows z + exp(z) = z0 + exp(z0) + lr a: bisection on it
+            z0 = y * p
+            c = z0 + math.exp(z0) + lr * a
+            low, high = z0, z0 + lr * a
+            for _ in range(200):
+                mid = 0.5 * (low + high)
+                low, high = (mid, high) if mid + math.exp(mid) < c else (low, mid)
+            u = (y * 0.5 * (low + high) - p) / a
+        else:
+            u = -lr * d
+        for i, v in x.items():
+            w[i] = w.get(i, 0.0) + u * eta[i] * v
+    return w
+
+
+@pytest.mark.parametrize("invariant", [True, False])
+def test_the_loop_is_the_papers_algorithm(invariant):
+    X, y, _ = problem("log_loss", n=200, p=6, seed=3)
+    theta, _, _ = run("compiled", SparseData(X.indptr, X.indices, X.data, y, np.empty(0)), 1, "log_loss",
+                      Normalized(lr=0.5, invariant=invariant), np.zeros(6), np.zeros(6), np.arange(200),
+                      np.full(200, 0.5), weight_mean=1.0)
+    rows = [dict(zip(X[i].indices.tolist(), X[i].data.tolist())) for i in range(200)]
+    w = paper_nag(rows, y, 0.5, invariant)
+    expected = np.array([w.get(j, 0.0) for j in range(6)] + [w["b"]])
+    np.testing.assert_allclose(theta, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_a_feature_in_other_units_gets_the_same_predictions():
+    """Scale invariance: column 0 in thousandths, its weight a thousand times larger, every score the same."""
+    X, y, _ = problem("squared_error", seed=4)
+    order, lrs = np.arange(X.shape[0]), np.full(X.shape[0], 0.5)
+    scaled = sp.csr_matrix(X @ sp.diags(np.r_[1000.0, np.ones(X.shape[1] - 1)]))
+    zeros = np.zeros(X.shape[1])
+    theta, _, _ = run("compiled", SparseData(X.indptr, X.indices, X.data, y, np.empty(0)), 1, "squared_error",
+                      Normalized(), zeros, zeros, order, lrs)
+    theta_k, _, _ = run("compiled", SparseData(scaled.indptr, scaled.indices, scaled.data, y, np.empty(0)), 1,
+                        "squared_error", Normalized(), zeros, zeros, order, lrs)
+    np.testing.assert_allclose(theta_k[0] * 1000.0, theta[0], rtol=1e-10)
+    np.testing.assert_allclose(theta_k[1:], theta[1:], rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("loss, p, y", [("squared_error", 0.3, 2.0), ("log_loss", -1.0, 1.0), ("log_loss", 4.0, -1.0)])
+def test_gradient_flow_is_the_flow_of_the_loss(loss, p, y):
+    code = LOSSES[loss].code
+    # Its own composition (a flow), and the limit of small steps.
+    once = gradient_flow(p, y, code, (0.0, 0.0), 1.7)
+    twice = gradient_flow(gradient_flow(p, y, code, (0.0, 0.0), 0.5), y, code, (0.0, 0.0), 1.2)
+    assert once == pytest.approx(twice, rel=1e-12)
+    q = p
+    for _ in range(20_000):
+        q -= 1.7 / 20_000 * loss_and_derivative(q, y, code, (0.0, 0.0))[1]
+    assert once == pytest.approx(q, abs=1e-4)
+    # The loss only falls, and a squared error never passes its target.
+    assert loss_and_derivative(once, y, code, (0.0, 0.0))[0] < loss_and_derivative(p, y, code, (0.0, 0.0))[0]
+    if loss == "squared_error":
+        assert gradient_flow(p, y, code, (0.0, 0.0), 1e6) == pytest.approx(y)
+
+
+def test_minimize_refuses_the_normalized_update():
+    from descend import minimize
+
+    with pytest.raises(TypeError, match="learns from rows"):
+        minimize(lambda x: (float(x @ x), 2 * x), np.ones(2), "normalized", max_iter=2)
+
+
+def test_normalized_hyperparameters_are_checked():
+    with pytest.raises(ValueError, match="lr must be"):
+        Normalized(lr=0.0)
+    with pytest.raises(ValueError, match="invariant must be True or False"):
+        Normalized(invariant="yes")

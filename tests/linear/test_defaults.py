@@ -1,0 +1,104 @@
+"""What the defaults choose (optimizer="auto", batch_size="auto"), and that the choice is said and kept."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from descend import GDClassifier, GDRegressor
+from descend.linear import load_model
+from descend.linear._settings import ONLINE_MAX_DENSITY, ONLINE_MIN_FEATURES, ONLINE_MIN_ROWS
+from descend.optimizers import SGD, Normalized
+
+
+def text_like(n=ONLINE_MIN_ROWS, p=2 * ONLINE_MIN_FEATURES, per_row=8, seed=0):
+    """Rows of a few of many columns, Zipf-like, and a label from a hidden sparse rule."""
+    rng = np.random.default_rng(seed)
+    columns = np.minimum(rng.zipf(1.3, size=(n, per_row)) - 1, p - 1)
+    X = sp.csr_matrix((np.ones(n * per_row), (np.repeat(np.arange(n), per_row), columns.ravel())), shape=(n, p))
+    X.sum_duplicates()
+    rule = rng.standard_normal(p) * (rng.random(p) < 0.3)
+    score = X @ rule
+    labels = (score + 0.5 * rng.standard_normal(n) > np.median(score)).astype(int)
+    return X, score, labels
+
+
+def test_a_large_sparse_matrix_is_learned_online_in_one_pass():
+    X, score, labels = text_like()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one pass by design: no warning that it stopped short
+        model = GDClassifier(random_state=0).fit(X, labels)
+    assert isinstance(model.optimizer_, Normalized) and model.batch_size_ == 1
+    assert model.n_iter_ == 1 and model.rows_seen_ == X.shape[0]
+    assert model.score(X, labels) > 0.8
+    regressor = GDRegressor(random_state=0).fit(X, score)
+    assert isinstance(regressor.optimizer_, Normalized) and regressor.n_iter_ == 1
+    assert regressor.score(X, score) > 0.8
+
+
+def test_the_same_rows_dense_get_the_same_fit():
+    """The choice is the data's, not its storage's: the dense array of the same rows is learned online too,
+    step for step the same (a dense row's non-zeros are taken in the order of a CSR row's)."""
+    X, _, labels = text_like(p=ONLINE_MIN_FEATURES)
+    sparse_fit = GDClassifier(random_state=0).fit(X, labels)
+    dense_fit = GDClassifier(random_state=0).fit(X.toarray(), labels)
+    assert isinstance(dense_fit.optimizer_, Normalized) and dense_fit.batch_size_ == 1
+    np.testing.assert_allclose(dense_fit.coef_, sparse_fit.coef_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(dense_fit.intercept_, sparse_fit.intercept_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("change", ["rows", "features", "density"])
+def test_small_or_dense_data_take_the_full_batch(change):
+    n, p, per_row = ONLINE_MIN_ROWS, ONLINE_MIN_FEATURES, 5
+    if change == "rows":
+        n = ONLINE_MIN_ROWS - 1
+    elif change == "features":
+        p = ONLINE_MIN_FEATURES - 1
+    else:
+        per_row = int(2 * ONLINE_MAX_DENSITY * p)
+    X, score, _ = text_like(n=n, p=p, per_row=per_row)
+    model = GDRegressor(max_iter=3, tol=None).fit(X, score)
+    assert model.batch_size_ is None and isinstance(model.optimizer_, SGD)
+
+
+def test_one_row_a_step_takes_the_normalized_update_for_several_epochs():
+    X, _, labels = text_like(n=2000)
+    model = GDClassifier(batch_size=1, max_iter=3, tol=None, random_state=0).fit(X, labels)
+    assert isinstance(model.optimizer_, Normalized) and model.n_iter_ == 3
+    perceptron = GDClassifier(loss="perceptron", max_iter=2, tol=None, random_state=0).fit(X, labels)
+    assert isinstance(perceptron.optimizer_, SGD) and perceptron.batch_size_ == 1  # Rosenblatt's steps
+
+
+def test_the_normalized_update_refuses_batches():
+    X, _, labels = text_like(n=200)
+    with pytest.raises(ValueError, match="optimizer='normalized' learns one row a step: it takes batch_size=1"):
+        GDClassifier(optimizer="normalized", batch_size=32).fit(X, labels)
+    with pytest.raises(ValueError, match="batch_size must be 'auto', None"):
+        GDClassifier(batch_size="online").fit(X, labels)
+
+
+def test_the_choice_is_kept_by_warm_starts_partial_fit_and_model_files(tmp_path):
+    X, _, labels = text_like()
+    model = GDClassifier(random_state=0, warm_start=True).fit(X, labels)
+    model.fit(X[:500], labels[:500])  # a small matrix alone would take the full batch
+    assert isinstance(model.optimizer_, Normalized) and model.batch_size_ == 1
+    online = GDClassifier(random_state=0).partial_fit(X, labels, classes=[0, 1])
+    online.partial_fit(X[:500], labels[:500])
+    assert isinstance(online.optimizer_, Normalized) and online.batch_size_ == 1 and online.n_iter_ == 2
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = load_model(path)[0]
+    assert loaded.optimizer_ == model.optimizer_ and loaded.batch_size_ == 1
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_sparse_inputs_are_checked():
+    with pytest.raises(ValueError, match="0 sample"):
+        GDClassifier().fit(sp.csr_matrix((0, 5)), np.array([]))
+    X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, np.nan], [2.0, 1.0]]))
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        GDClassifier().fit(X, [0, 1, 0])
+    model = GDClassifier(max_iter=5, tol=None).fit(sp.csr_matrix(np.eye(4)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="X has 6 features, but GDClassifier is expecting 4 features"):
+        model.predict(sp.csr_matrix(np.eye(6)))
