@@ -60,8 +60,10 @@ __all__ = [
     "Adadelta",
     "RAdam",
     "Normalized",
+    "LBFGS",
     "OPTIMIZER_NAMES",
     "ROW_OPTIMIZER_NAMES",
+    "FULL_BATCH_OPTIMIZER_NAMES",
     "OPTIMIZER_CLASSES",
     "get_optimizer",
 ]
@@ -1044,6 +1046,63 @@ class Normalized(Optimizer):
                         f"gradients ({', '.join(OPTIMIZER_NAMES)})")
 
 
+class LBFGS(Optimizer):
+    r"""L-BFGS on the full batch of a linear model: quasi-Newton steps under a line search.
+
+    From the last ``history_size`` moves :math:`s_k = \theta_{k+1} - \theta_k` and gradient
+    changes :math:`y_k = \nabla F(\theta_{k+1}) - \nabla F(\theta_k)`, the two-loop recursion
+    (Nocedal 1980, *Updating quasi-Newton matrices with limited storage*; Liu & Nocedal 1989)
+    makes :math:`d = -H \nabla F(\theta)`, H the BFGS approximation of the inverse Hessian
+    started from :math:`H_0 = s^\top y / y^\top y` (the first step: the learning rate, the
+    inverse of the curvature measured on the data). The step :math:`\theta + \eta d` starts
+    at :math:`\eta = 1` and is halved until the objective falls by
+    :math:`10^{-4}\, \eta\, |\nabla F^\top d|` below the largest of its last 10 values (a
+    non-monotone Armijo rule, Grippo, Lampariello & Lucidi 1986). A pair with :math:`s^\top y
+    \le 0` (rounding near the optimum) is not kept. It needs the objective's values as well as
+    its gradient, and a smooth objective: the estimators take it on the full batch of a smooth
+    (or smoothed) loss without an L1 part (:mod:`descend.linear._steps`); it is a gradient
+    method, each step one pass over the data.
+
+    Parameters
+    ----------
+    history_size : int
+        The pairs (s, y) kept, >= 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend import GDRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 30)) * np.logspace(-3, 3, 30)  # condition number 1e12
+    >>> y = X @ rng.standard_normal(30)
+    >>> model = GDRegressor(optimizer="lbfgs", penalty=None, tol=1e-10).fit(X, y)
+    >>> exact = np.linalg.lstsq(np.c_[X, np.ones(200)], y, rcond=None)[0]
+    >>> bool(np.allclose(model.predict(X), np.c_[X, np.ones(200)] @ exact, rtol=1e-8)), model.n_iter_ < 200
+    (True, True)
+    """
+
+    name = "lbfgs"
+    Hyperparameters = namedtuple("LBFGSHyperparameters", "history_size")
+    state_names = ()
+    lr = 1.0  # the first step is the estimator's learning rate ("auto": the inverse of the curvature)
+
+    def __init__(self, history_size=10):
+        if isinstance(history_size, bool) or not isinstance(history_size, (int, np.integer)) or history_size < 1:
+            raise ValueError(f"history_size must be an integer >= 1, got {history_size!r}")
+        self.history_size = int(history_size)
+
+    def init(self, x):
+        return {"step": 0}
+
+    def hyperparameters(self):
+        return self.Hyperparameters(self.history_size)
+
+    def update(self, x, grad, state, lr=None):
+        raise TypeError("L-BFGS needs the objective's values as well as its gradient: use it in GDRegressor or "
+                        "GDClassifier on the full batch (batch_size=None); minimize() takes an optimizer of "
+                        f"gradients ({', '.join(OPTIMIZER_NAMES)})")
+
+
 # Names accepted wherever an optimizer is: each maps to a class and the
 # keyword arguments that make the named method out of it.
 _NAMED = {
@@ -1073,6 +1132,12 @@ _ROW_NAMED = {"normalized": (Normalized, {})}
 #: Their names.
 ROW_OPTIMIZER_NAMES = tuple(_ROW_NAMED)
 
+# The optimizers that need the objective's values on the full batch (a linear model's).
+_FULL_BATCH_NAMED = {"lbfgs": (LBFGS, {})}
+
+#: Their names.
+FULL_BATCH_OPTIMIZER_NAMES = tuple(_FULL_BATCH_NAMED)
+
 
 def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Optimizer:
     """An optimizer from a name (``"adam"``, ``"momentum"``, ...) or an instance.
@@ -1080,7 +1145,8 @@ def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Opt
     Parameters
     ----------
     optimizer : str or Optimizer
-        A name of :data:`OPTIMIZER_NAMES` or :data:`ROW_OPTIMIZER_NAMES`, or an instance, returned as it is.
+        A name of :data:`OPTIMIZER_NAMES`, :data:`ROW_OPTIMIZER_NAMES` or :data:`FULL_BATCH_OPTIMIZER_NAMES`,
+        or an instance, returned as it is.
     **hyperparameters
         Override the named method's hyperparameters (not allowed with an instance).
 
@@ -1113,6 +1179,6 @@ def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Opt
         raise TypeError(
             f"optimizer must be a name or a descend.optimizers.Optimizer, got {type(optimizer).__name__}"
         )
-    named = {**_NAMED, **_ROW_NAMED}
+    named = {**_NAMED, **_ROW_NAMED, **_FULL_BATCH_NAMED}
     cls, defaults = named[check_choice("optimizer", optimizer, tuple(named))]
     return cls(**{**defaults, **hyperparameters})

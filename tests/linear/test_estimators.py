@@ -84,7 +84,7 @@ def test_learning_rate_auto_never_diverges_on_prices_in_dollars():
 
 def test_a_diverging_fit_raises_with_advice_and_no_nan_coefficients():
     X, y = house_prices_in_dollars()
-    model = GDRegressor(learning_rate=1e-3, standardize=False, max_iter=50)
+    model = GDRegressor(optimizer="sgd", learning_rate=1e-3, standardize=False, max_iter=50)
     with pytest.raises(DivergenceError, match="smaller learning_rate"):
         model.fit(X, y)
     assert not hasattr(model, "coef_")

@@ -116,7 +116,7 @@ class _BaseGD(BaseEstimator):
         rng = check_random_state(settings.random_state)
         previous = None if fresh else self._chosen()
         if is_chunks(X):
-            settings = for_data(settings, None, previous)
+            settings = for_data(settings, None, previous, chunks=True)
             source = ChunkSource(X, self._chunk_encoder(fresh, getattr(X, "classes", None)), settings)
         elif is_dask_collection(X) or is_dask_table(X):
             settings = for_data(settings, None, previous)
@@ -166,7 +166,7 @@ class _BaseGD(BaseEstimator):
         rng = check_random_state(settings.random_state)
         if is_chunks(X):
             classes = getattr(X, "classes", None) if classes is None else classes
-            settings = for_data(settings, None, self._chosen())
+            settings = for_data(settings, None, self._chosen(), chunks=True)
             source = ChunkSource(X, self._chunk_encoder(first, classes), settings)
         else:
             source = self._array_source(X, y, sample_weight, settings, reset=first, classes=classes,

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..exceptions import DivergenceError
 from ..losses import REGRESSION_LOSSES
-from ..optimizers import SGD, Normalized
+from ..optimizers import LBFGS, SGD, Normalized
 from ..schedules import Constant, get_schedule, optimal_initial_rate
 from ._steps import Stepper
 
@@ -65,7 +65,7 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled", t
         on_target_scale = loss.name in REGRESSION_LOSSES and not loss.log_link
         unit = max(float(target_spread), 1e-12) if on_target_scale and settings.optimizer_named else 1.0
         return optimizer.lr * unit
-    if not isinstance(optimizer, SGD):  # an instance's rate is the one its maker chose
+    if not isinstance(optimizer, (SGD, LBFGS)):  # an instance's rate is the one its maker chose
         return searched_rate(settings, loss, state, source, engine) if settings.optimizer_named else optimizer.lr
     n = source.curvature_rows
     mini_batches = batch_size < n
@@ -86,7 +86,7 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled", t
     if mini_batches:
         # Momentum multiplies the step (and the gradient noise) by 1 / (1 - momentum)
         # in the long run; on noisy batches, take that back.
-        rate *= 1.0 - optimizer.momentum
+        rate *= 1.0 - getattr(optimizer, "momentum", 0.0)
     return rate
 
 

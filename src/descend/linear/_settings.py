@@ -15,8 +15,10 @@ from the data by :func:`for_data`, once the rows are known:
   Wabbit learns by default: one pass, one row a step, with the normalized
   update (:class:`descend.optimizers.Normalized`), each row costing its
   non-zeros. Further passes on such data mostly fit its noise;
-* anything else takes the **full batch** with plain gradient descent, whose
-  line search ends on the exact minimizer of the objective;
+* anything else takes the **full batch**: L-BFGS (:class:`descend.optimizers.LBFGS`)
+  for a smooth (or smoothed) loss without an L1 part, else plain gradient
+  descent by proximal steps (SpaRSA); both under a line search, to the exact
+  minimizer of the objective;
 * ``batch_size=1`` given with ``optimizer="auto"`` takes the normalized
   update, for as many epochs as the stopping rule lets it (the perceptron,
   whose algorithm is plain per-sample steps, keeps SGD).
@@ -38,7 +40,7 @@ import scipy.sparse as sp
 from .._checks import (check_choice, check_integer, check_interval, check_nonnegative, check_number, check_positive,
                        check_tolerance, is_number)
 from ..losses import LOSSES, Loss, get_loss
-from ..optimizers import SGD, Normalized, Optimizer, get_optimizer
+from ..optimizers import LBFGS, SGD, Normalized, Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
 
@@ -161,9 +163,10 @@ def is_large_sparse(X) -> bool:
     return nonzeros <= ONLINE_MAX_DENSITY * n * p
 
 
-def for_data(settings: Settings, X, previous=None) -> Settings:
+def for_data(settings: Settings, X, previous=None, *, chunks=False) -> Settings:
     """``settings`` with ``"auto"`` settled for the rows ``X`` (module docstring); ``previous``, the
-    (optimizer, batch size) of the fit a warm start or ``partial_fit`` goes on from, keeps them."""
+    (optimizer, batch size) of the fit a warm start or ``partial_fit`` goes on from, keeps them.
+    ``chunks``: the rows come in blocks (a stream), so no step sees the full batch: L-BFGS is out."""
     batch_size, optimizer = settings.batch_size, settings.optimizer
     online = False
     if previous is not None:
@@ -172,12 +175,22 @@ def for_data(settings: Settings, X, previous=None) -> Settings:
     if batch_size == "auto":
         online = X is not None and is_large_sparse(X)
         batch_size = 1 if online else None
+    l1_part = settings.penalty is not None and settings.penalty.l1 > 0
     if optimizer == "auto":
-        normalized = batch_size == 1 and not LOSSES[settings.loss].learns_row_by_row
-        optimizer = Normalized() if normalized else SGD()
+        if batch_size == 1 and not LOSSES[settings.loss].learns_row_by_row:
+            optimizer = Normalized()
+        elif batch_size is None and not (l1_part or chunks or LOSSES[settings.loss].learns_row_by_row):
+            optimizer = LBFGS()
+        else:
+            optimizer = SGD()
     if isinstance(optimizer, Normalized) and batch_size != 1:
         raise ValueError(f"optimizer='normalized' learns one row a step: it takes batch_size=1 (or 'auto'), got "
                          f"batch_size={batch_size!r}; for batches, use an optimizer of gradients such as 'adagrad'")
+    if isinstance(optimizer, LBFGS) and (batch_size is not None or l1_part or chunks):
+        what = ("a source of chunks" if chunks else f"batch_size={batch_size!r}" if batch_size is not None
+                else "a penalty with an L1 part")
+        raise ValueError(f"optimizer='lbfgs' takes the full batch (batch_size=None) of a smooth objective, got "
+                         f"{what}; use optimizer='sgd' (proximal steps for L1, any batch size)")
     return replace(settings, batch_size=batch_size, optimizer=optimizer, online=online,
                    max_iter=1 if online else settings.max_iter)
 

@@ -35,7 +35,7 @@ from .._engine.problem import Model, Objective, SparseData
 from .._engine.step import penalty_value
 from ..exceptions import DivergenceError
 from ..losses import MULTINOMIAL
-from ..optimizers import SGD, Normalized
+from ..optimizers import LBFGS, SGD, Normalized
 from ..schedules import rates
 
 __all__ = ["Stepper", "Epoch", "compiled_steps", "CHUNK_ROWS", "WINDOW"]
@@ -89,25 +89,34 @@ def _accept(reference, value, trial_value, gradient, trial_gradient, moved, eta)
     return (trial_gradient - gradient) @ moved <= step / eta
 
 
+def _flat_but_closer(value, trial_value, gradient, trial_gradient, direction) -> bool:
+    """Near the optimum, where two objectives differ by less than their rounding, a step is taken
+    when the slope along it has shrunk: the test of values can no longer tell (see :func:`_accept`)."""
+    if abs(trial_value - value) > 1e-10 * max(abs(value), 1e-300):
+        return False
+    return abs(float(trial_gradient @ direction)) <= abs(float(gradient @ direction))
+
+
 class Stepper:
     """Steps on ``state`` (a ModelState) for the objective of ``loss`` (a descend.losses.Loss) and
     ``penalty``; ``engine`` is ``"compiled"`` or ``"reference"``; ``progress`` counts rows (or None)."""
 
     def __init__(self, state, settings, loss, schedule, *, engine="compiled", progress=None, line_search=False,
-                 step_size=None):
+                 step_size=None, memory=None):
         self.state, self.settings, self.loss, self.schedule = state, settings, loss, schedule
         self.engine, self.progress = engine, progress
         self.last_lr = float("nan")  # the rate of the latest step, for the history
-        #: Full-batch plain gradient descent with a line search: ``step_size`` the next step to try,
-        #: ``recent`` the objective's last WINDOW values (both go into checkpoints).
+        #: Full-batch steps under a line search: ``step_size`` the next step to try, ``recent`` the
+        #: objective's last WINDOW values, ``memory`` L-BFGS's pairs (s, y) (all go into checkpoints).
         self.line_search, self.step_size, self.recent = line_search, step_size, []
+        self.memory = [] if memory is None else [(memory[k], memory[k + 1]) for k in range(0, len(memory), 2)]
         self.smoothing = 0.0  # the quantile loss's smoothing (descend.losses.quantile): 0, none
         self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
 
     def smooth_with(self, smoothing: float) -> None:
         """Minimize from now on the loss smoothed by ``smoothing``: a new objective, so the line
         search forgets the values and the gradient it remembered."""
-        self.smoothing, self._at, self.recent = float(smoothing), None, []
+        self.smoothing, self._at, self.recent, self.memory = float(smoothing), None, [], []
 
     # ------------------------------------------------------------ packing
     def problem(self, sparse_rows=False):
@@ -249,11 +258,14 @@ class Stepper:
         return trial, stationarity
 
     def line_search_step(self, evaluate, n_rows) -> Epoch:
-        """One proximal gradient step on the full batch, its size found by the module docstring's
-        rule; ``evaluate(theta)`` gives (loss sum, weight sum, gradient sum) at theta."""
+        """One step on the full batch: L-BFGS's (:meth:`quasi_newton_step`), or a proximal gradient
+        step, its size found by the module docstring's rule; ``evaluate(theta)`` gives (loss sum,
+        weight sum, gradient sum) at theta."""
         theta = self.state.theta
         if self._at is None or not np.array_equal(self._at[0], theta):
             self._at = (theta.copy(), self._smooth_part(theta, evaluate))
+        if isinstance(self.state.optimizer, LBFGS):
+            return self.quasi_newton_step(evaluate, n_rows)
         value, gradient, _, weight_sum, grad_sum = self._at[1]
         reference = max(self.recent + [value])
         eta = self.step_size
@@ -273,6 +285,64 @@ class Stepper:
         self.check_finite(at_trial[2])
         self.advance(n_rows)
         return Epoch(at_trial[2], at_trial[3], n_rows, stationarity)
+
+    def quasi_newton_step(self, evaluate, n_rows) -> Epoch:
+        """One L-BFGS step (:class:`descend.optimizers.LBFGS`: its docstring has the rule) from the
+        weights whose objective ``self._at`` holds; no L1 part, so the gradient is the objective's."""
+        theta = self.state.theta
+        value, gradient, _, _, _ = self._at[1]
+        stationarity = float(np.sqrt(gradient @ gradient))
+        direction = self._inverse_hessian_times(gradient)
+        slope = float(gradient @ direction)
+        if not slope < 0:  # rounding made H indefinite along the gradient: start the memory afresh
+            self.memory = []
+            direction = -self.step_size * gradient
+            slope = float(gradient @ direction)
+        reference = max(self.recent + [value])
+        eta = 1.0
+        while True:
+            trial = theta + eta * direction
+            at_trial = self._smooth_part(trial, evaluate)
+            if (at_trial[0] <= reference + SIGMA * eta * slope
+                    or _flat_but_closer(value, at_trial[0], gradient, at_trial[1], direction)
+                    or not np.any(trial != theta)):
+                break
+            eta *= 0.5
+        moved, change = trial - theta, at_trial[1] - gradient
+        curvature = float(moved @ change)
+        if curvature > 1e-12 * float(change @ change):  # a pair that keeps H positive definite
+            self.memory = (self.memory + [(moved, change)])[-self.state.optimizer.history_size:]
+        if curvature > 0:
+            self.step_size = float(moved @ moved) / curvature  # the steepest descent's, if the memory is dropped
+        theta[:] = trial
+        self._at = (trial, at_trial)
+        self.recent = (self.recent + [at_trial[0]])[-WINDOW:]
+        self.state.optimizer_state["step"] += 1
+        self.last_lr = eta
+        self.check_finite(at_trial[2])
+        self.advance(n_rows)
+        return Epoch(at_trial[2], at_trial[3], n_rows, stationarity)
+
+    def _inverse_hessian_times(self, gradient):
+        """-H g by the two-loop recursion over the memory (Nocedal & Wright, *Numerical
+        Optimization*, algorithm 7.4); with no memory, -step_size g."""
+        if not self.memory:
+            return -self.step_size * gradient
+        q = gradient.copy()
+        alphas = []
+        for s, y in reversed(self.memory):
+            alpha = float(s @ q) / float(s @ y)
+            q -= alpha * y
+            alphas.append(alpha)
+        s, y = self.memory[-1]
+        q *= float(s @ y) / float(y @ y)
+        for (s, y), alpha in zip(self.memory, reversed(alphas)):
+            q += (alpha - float(y @ q) / float(s @ y)) * s
+        return -q
+
+    def memory_array(self):
+        """L-BFGS's pairs as one array, rows s1, y1, s2, y2... (None without any), for checkpoints."""
+        return np.array([row for pair in self.memory for row in pair]) if self.memory else None
 
     def _barzilai_borwein(self, moved, change, eta):
         """The next step to try: s's / s'y of the move s and the gradient's change y, kept within a

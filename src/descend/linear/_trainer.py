@@ -55,7 +55,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..exceptions import EXPLOSION_FACTOR, DivergenceError
-from ..optimizers import SGD
+from ..optimizers import LBFGS, SGD
 from ._checkpoint import Checkpoint, loop_state, restore_rng, restore_schedule
 from ._rate import initial_rate, make_schedule
 from ._state import ModelState
@@ -97,6 +97,7 @@ class Record:
     smoothing: float | None = None  # the quantile loss's current smoothing (full batch)
     final_smoothing: float | None = None  # and the one its last stage minimizes with
     stage_first: float | None = None  # the stationarity the current stage started from
+    memory: np.ndarray | None = None  # L-BFGS's pairs (s, y), as rows s1, y1, s2, y2...
 
     def plateaued(self, monitored: float, key: str, tol, patience: int) -> bool:
         """The plateau rule: True once ``monitored`` has not fallen below (1 - tol) times its best
@@ -216,15 +217,17 @@ class Trainer:
         schedule = make_schedule(settings, state.learning_rate, source.steps_per_epoch)
         if document is not None:
             restore_schedule(document, schedule)
-        line_search = (settings.learning_rate == "auto" and source.full_batch and (loss.smooth or loss.smoothable)
-                       and isinstance(state.optimizer, SGD) and state.optimizer.is_plain)
+        plain_sgd = (settings.learning_rate == "auto" and isinstance(state.optimizer, SGD)
+                     and state.optimizer.is_plain)
+        line_search = (source.full_batch and (loss.smooth or loss.smoothable)
+                       and (plain_sgd or isinstance(state.optimizer, LBFGS)))
         if line_search and record.step_size is None:
             record.step_size, record.recent = state.learning_rate, []  # the first epoch tries 1/L
         progress = (_Progress(self.name, None if source.rows_per_epoch is None else n_epochs * source.rows_per_epoch,
                               getattr(source, "bytes_per_row", None))
                     if settings.verbose else None)
         stepper = Stepper(state, settings, loss, schedule, engine=self.engine, progress=progress,
-                          line_search=line_search, step_size=record.step_size)
+                          line_search=line_search, step_size=record.step_size, memory=record.memory)
         smoothed = line_search and not loss.smooth
         if smoothed:
             stepper.smooth_with(record.smoothing)
@@ -291,6 +294,7 @@ class Trainer:
                 raise ValueError("the source gave no rows")
             record.rows_seen += epoch.rows
             record.step_size, record.recent = stepper.step_size, list(stepper.recent)
+            record.memory = stepper.memory_array()
             loss = self._end_epoch(state, record, epoch.loss_sum / epoch.weight_sum, stepper.last_lr)
             if observe is not None:
                 observe(loss)
