@@ -30,6 +30,9 @@
 (p) Poisson regression on 1,000,000 x 50 against PoissonRegressor (lbfgs) to a relative objective gap of 1e-6
 (v) every optimizer name at defaults on Default, standardized iris and Boston: the objective's gap
     to the exact optimum (L-BFGS), epochs, time, warnings; beside scikit-learn's SGD at its defaults
+(u) what a user types: estimators as typed, at their defaults, on sparse text (classification, regression)
+    and dense data, beside scikit-learn's defaults and Vowpal Wabbit, each fit bounded to 60 s
+    (benchmarks/user_cases.py)
 
 Each timing is the best of a few repeats (the machine is shared); the ratio
 is descend's time over the peer's. Nothing here is asserted in the tests.
@@ -52,6 +55,7 @@ from pathlib import Path
 import numpy as np
 from loss_cases import case_p, case_q, loss_lines
 from timing import best_of
+from user_cases import user_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"a": 0.30, "b": 0.04, "c": 2.0, "d": 0.2, "e": 2.0, "f_rss_mb": 400, "f_throughput": 0.5,
@@ -217,6 +221,14 @@ def case_v():
         rows.append([name, "scikit-learn SGD, standardized", gap(kind, Z, y, peer, exact_optimum(kind, Z, y)),
                      int(peer.n_iter_), seconds, warned])
     return {"rows": rows}
+
+
+def case_u():
+    """benchmarks/user_cases.py in a process of its own: it forks a child for each fit, and a fork after
+    Numba's OpenMP threads have started (cases h and i start them in this process) may hang."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "user_cases.py"), "--json", "--limit", "120"],
+                         stdout=subprocess.PIPE, text=True, check=True)  # its progress passes through stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _text_lines(h, i, j):
@@ -889,6 +901,7 @@ def write_markdown(results, info, elapsed):
         *loss_lines(results["q"], results["p"], mark),
         *_dask_lines(results["g"]),
         *_default_fit_lines(results["v"]),
+        *user_lines(results["u"]),
         "How to read them: (a) and (b) are dominated by the compiled per-step loop, which reads each shuffled "
         "row where it lies and asks the processor for the row eight steps ahead, so that the cache misses "
         "overlap; (a) also pays, each epoch, for the shuffle and the schedule's rates, and once for the pass "
@@ -905,12 +918,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
     # (b) imports torch, which changes the threading of the process: it runs after the NumPy-only cases.
-    parser.add_argument("--only", default="acdeskvhijqpbfg", help="which cases, in this order, e.g. 'ac'")
+    parser.add_argument("--only", default="acdeskvhijqpbfgu", help="which cases, in this order, e.g. 'ac'")
     args = parser.parse_args()
     start = time.perf_counter()
     cases = {"a": case_a, "b": case_b, "c": case_c, "d": case_d, "e": case_e, "f": case_f, "g": case_g,
              "s": case_s, "v": case_v, "k": case_k, "h": case_h, "i": case_i, "j": case_j, "q": case_q,
-             "p": case_p}
+             "p": case_p, "u": case_u}
     results, corpus = {}, None
     for key in args.only:
         if key in "hi" and corpus is None:

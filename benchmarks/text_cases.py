@@ -10,6 +10,8 @@ carry N(0, 1) weights, a document's score z is the sum of its words' weights, st
 label is 1 with probability 1 / (1 + exp(-3 z)), so that no model can be right every time (the
 rule's own accuracy on the held-out documents is printed: no model can expect better). The first
 160,000 documents are the training set, the last 40,000 the held-out set.
+``corpus_with_scores`` makes the same kind of corpus with another vocabulary or lengths that vary, and
+returns the scores z too (benchmarks/user_cases.py uses it).
 
 (h) ``descend.text.hash_texts(docs, 2**20, alternate_sign=False)`` against scikit-learn's
     ``HashingVectorizer(n_features=2**20, alternate_sign=False).transform(docs)`` on the 200,000
@@ -82,21 +84,35 @@ def make_words(rng, n):
     return words[:n]
 
 
-def make_corpus(seed=0, n_documents=N_DOCUMENTS, *, with_rule=False):
+def make_corpus(seed=0, n_documents=N_DOCUMENTS, *, with_rule=False, **shape):
     """(documents as a list of str, labels as an int array of 0 and 1), and with ``with_rule`` the hidden
-    rule's own guesses (z > 0, its most probable label)."""
+    rule's own guesses (z > 0, its most probable label); ``shape`` as in ``corpus_with_scores``."""
+    documents, labels, z = corpus_with_scores(seed, n_documents, **shape)
+    return (documents, labels, (z > 0).astype(np.int64)) if with_rule else (documents, labels)
+
+
+def corpus_with_scores(seed=0, n_documents=N_DOCUMENTS, *, vocabulary=VOCABULARY,
+                       words_per_document=WORDS_PER_DOCUMENT, varied_lengths=False):
+    """(documents, labels, each document's standardized hidden score z) of the corpus described above:
+    ``vocabulary`` words, ``words_per_document`` words each, or with ``varied_lengths`` 1 + Poisson(
+    ``words_per_document`` - 1) words (at least one, ``words_per_document`` on average)."""
     rng = np.random.default_rng(seed)
-    words = np.array(make_words(rng, VOCABULARY), dtype=object)
-    frequency = 1.0 / np.arange(1, VOCABULARY + 1)
-    ids = rng.choice(VOCABULARY, size=(n_documents, WORDS_PER_DOCUMENT), p=frequency / frequency.sum())
-    weights = np.zeros(VOCABULARY)
+    words = np.array(make_words(rng, vocabulary), dtype=object)
+    lengths = np.full(n_documents, words_per_document)
+    if varied_lengths:  # drawn only here, so that the fixed-length corpus stays the one it always was
+        lengths = 1 + rng.poisson(words_per_document - 1, size=n_documents)
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    frequency = 1.0 / np.arange(1, vocabulary + 1)
+    ids = rng.choice(vocabulary, size=starts[-1], p=frequency / frequency.sum())
+    weights = np.zeros(vocabulary)
     weights[rng.choice(np.arange(20, 5000), size=500, replace=False)] = rng.standard_normal(500)
-    score = weights[ids].sum(axis=1)
+    score = np.add.reduceat(weights[ids], starts[:-1])
     z = (score - score.mean()) / score.std()
     probability = 1.0 / (1.0 + np.exp(-3.0 * z))
     labels = (rng.random(n_documents) < probability).astype(np.int64)
-    documents = [" ".join(row) for row in words[ids].tolist()]
-    return (documents, labels, (z > 0).astype(np.int64)) if with_rule else (documents, labels)
+    tokens = words[ids].tolist()
+    documents = [" ".join(tokens[start:end]) for start, end in zip(starts[:-1], starts[1:])]
+    return documents, labels, z
 
 
 def same_matrix(a, b):
@@ -140,25 +156,32 @@ def case_hashing(corpus=None):
             "max_abs_difference": float(abs(X - Y).max())}
 
 
+def vw_one_pass(documents, labels):
+    """Vowpal Wabbit trained in one pass over ``documents`` given as strings (``"1 | word word ..."``,
+    labels -1 and 1), its defaults otherwise."""
+    from vowpalwabbit import Workspace
+
+    model = Workspace("--loss_function logistic -b 20 --quiet")
+    for text, label in zip(documents, labels):
+        model.learn(f"{1 if label else -1} | {text}")
+    return model
+
+
+def vw_predict(model, documents):
+    """Its labels, 0 or 1, for ``documents`` given as strings."""
+    return np.array([model.predict(f"| {text}") > 0 for text in documents]).astype(np.int64)
+
+
 def vowpal_wabbit_peer(corpus=None):
     import vowpalwabbit
-    from vowpalwabbit import Workspace
 
     from descend.text import hash_texts
 
     documents, labels, rule = corpus or make_corpus(with_rule=True)
     train, test = documents[:N_TRAIN], documents[N_TRAIN:]
     y_train, y_test = labels[:N_TRAIN], labels[N_TRAIN:]
-
-    def one_pass():
-        model = Workspace("--loss_function logistic -b 20 --quiet")
-        for text, label in zip(train, y_train):
-            model.learn(f"{1 if label else -1} | {text}")
-        return model
-
-    seconds, model = best_of(2, one_pass)
-    predicted = np.array([model.predict(f"| {text}") > 0 for text in test])
-    accuracy = float(np.mean(predicted == (y_test == 1)))
+    seconds, model = best_of(2, lambda: vw_one_pass(train, y_train))
+    accuracy = float(np.mean(vw_predict(model, test) == y_test))
     model.finish()
     hashing, _ = best_of(5, lambda: hash_texts(train, N_FEATURES, alternate_sign=False))
     return {"version": vowpalwabbit.__version__, "train_documents": len(train), "vw_s": round(seconds, 3),

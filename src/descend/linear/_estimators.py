@@ -409,7 +409,10 @@ class GDRegressor(RegressorMixin, _BaseGD):
         original coefficients and the solution are the same, but badly scaled
         features no longer make the problem ill-conditioned. ``False`` steps
         on the raw features, as ``torch.nn.Linear`` would. No copy of X is
-        made either way.
+        made either way. Two fits step on the raw features whatever it says:
+        the normalized update, which is invariant to each feature's scale,
+        and the full batch of a sparse, wide matrix, whose rare columns
+        scaling would make ill-conditioned (the same solution, reached sooner).
     early_stopping, validation_fraction
         Hold out this fraction, stop when its loss stops improving, and keep
         the weights of the best epoch.

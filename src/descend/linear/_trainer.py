@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -97,7 +97,7 @@ class Record:
     smoothing: float | None = None  # the quantile loss's current smoothing (full batch)
     final_smoothing: float | None = None  # and the one its last stage minimizes with
     stage_first: float | None = None  # the stationarity the current stage started from
-    memory: np.ndarray | None = None  # L-BFGS's pairs (s, y), as rows s1, y1, s2, y2...
+    memory: list | np.ndarray | None = None  # L-BFGS's pairs (s, y); in a checkpoint rows s1, y1, s2, y2...
 
     def plateaued(self, monitored: float, key: str, tol, patience: int) -> bool:
         """The plateau rule: True once ``monitored`` has not fallen below (1 - tol) times its best
@@ -118,7 +118,12 @@ class Record:
         return tol is not None and stationarity <= tol * self.first_stationarity
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        document = asdict(replace(self, memory=None))
+        pairs = self.memory
+        if isinstance(pairs, list):
+            pairs = np.array([row for pair in pairs for row in pair]) if pairs else None
+        document["memory"] = pairs
+        return document
 
 
 def rate_text(rows_per_second, bytes_per_row=None) -> str:
@@ -294,7 +299,7 @@ class Trainer:
                 raise ValueError("the source gave no rows")
             record.rows_seen += epoch.rows
             record.step_size, record.recent = stepper.step_size, list(stepper.recent)
-            record.memory = stepper.memory_array()
+            record.memory = stepper.memory  # the list itself: a checkpoint stacks it (Record.to_dict)
             loss = self._end_epoch(state, record, epoch.loss_sum / epoch.weight_sum, stepper.last_lr)
             if observe is not None:
                 observe(loss)
