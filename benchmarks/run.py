@@ -294,7 +294,8 @@ def case_k():
     return {"minimize": minimize_against_loop(), "explorer": case_explorer()}
 
 
-TEXT = {"loss": "log_loss", "alpha": 1e-6, "batch_size": 1, "standardize": False, "tol": None, "random_state": 0}
+TEXT = {"loss": "log_loss", "optimizer": "sgd", "alpha": 1e-6, "batch_size": 1, "standardize": False, "tol": None,
+        "random_state": 0}
 SGD_5_EPOCHS = dict(TEXT, schedule="optimal", max_iter=5)
 ADAGRAD_1_PASS = dict(TEXT, optimizer="adagrad", learning_rate=1.0, max_iter=1)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import time
 import warnings
 
@@ -25,7 +27,12 @@ def _status(field):
 
 def peak_added_by(fit):
     """The bytes by which ``fit()`` raises this process's peak resident memory over what it holds
-    before (Linux: the peak, VmHWM, is reset to now first), its warnings silenced."""
+    before (Linux: the peak, VmHWM, is reset to now first), its warnings silenced. The heap is
+    trimmed first (glibc's malloc_trim): memory that making the data freed but kept would otherwise
+    be reused by the fit unseen (the sparse fits of case (j) measured 0.00 that way, 0.66 to 0.91 of
+    their CSR matrix on a trimmed heap, the same code)."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
     before = _status("VmRSS:")
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")

@@ -1097,6 +1097,63 @@ class LBFGS(Optimizer):
     def hyperparameters(self):
         return self.Hyperparameters(self.history_size)
 
+    def direction(self, memory, gradient, first_step):
+        """:math:`d = -H \\nabla F` by the two-loop recursion (Nocedal & Wright, *Numerical
+        Optimization*, algorithm 7.4) over ``memory``, the pairs (s, y) oldest first; with none,
+        ``-first_step`` times the gradient.
+
+        Parameters
+        ----------
+        memory : list of (ndarray, ndarray)
+            The kept moves and gradient changes.
+        gradient : ndarray
+            :math:`\\nabla F` at the weights.
+        first_step : float
+            The step along the gradient when the memory is empty.
+
+        Returns
+        -------
+        ndarray
+            The direction, a new array.
+        """
+        from scipy.linalg import get_blas_funcs  # here: scipy.linalg takes a while to import
+
+        if not memory:
+            return -first_step * gradient
+        # BLAS's axpy and dot, in place: on 2^20 weights NumPy's temporaries took twice as long.
+        axpy, dot = get_blas_funcs(("axpy", "dot"), (gradient,))
+        q = gradient.copy()
+        alphas = []
+        for s, y in reversed(memory):
+            alpha = dot(s, q) / dot(s, y)
+            q = axpy(y, q, a=-alpha)
+            alphas.append(alpha)
+        s, y = memory[-1]
+        q *= dot(s, y) / dot(y, y)  # H0 = s'y / y'y
+        for (s, y), alpha in zip(memory, reversed(alphas)):
+            q = axpy(s, q, a=alpha - dot(y, q) / dot(s, y))
+        return -q
+
+    def remember(self, memory, moved, change):
+        """``memory`` with the pair (moved, change) added (the oldest dropped past ``history_size``),
+        unless :math:`s^\\top y` is not positive enough to keep H positive definite.
+
+        Parameters
+        ----------
+        memory : list of (ndarray, ndarray)
+            The kept pairs.
+        moved, change : ndarray
+            The step's move s and the gradient's change y.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            The pairs to keep.
+        """
+        if float(moved @ change) > 1e-12 * float(change @ change):
+            return (memory + [(moved, change)])[-self.history_size:]
+        return memory
+
     def update(self, x, grad, state, lr=None):
         raise TypeError("L-BFGS needs the objective's values as well as its gradient: use it in GDRegressor or "
                         "GDClassifier on the full batch (batch_size=None); minimize() takes an optimizer of "

@@ -52,10 +52,10 @@ SEARCH_EPOCHS = 20
 SEARCH_ROWS = 10_000
 # On more rows than SEARCH_ROWS, the trials step through at most this share of the rows of the
 # shortest fit that can follow (max_iter epochs, or the n_iter_no_change + 1 the plateau rule needs):
-# fewer epochs of each trial, and fewer rows, down to one epoch. A trial's row costs more than the
-# fit's (a copy of the state, the loss measured after): at 0.25 the search of one Adagrad pass over
-# 120,000 documents took 0.38 of the pass's time, so 0.15 keeps it under a quarter.
-SEARCH_SHARE = 0.15
+# fewer epochs of each trial, and fewer rows, down to one epoch. A trial costs more than its rows (a
+# copy of the state, the loss measured after): the search of one Adagrad pass over 120,000 hashed
+# documents took 0.34 of the pass's time at 0.15, 0.25 at 0.1 (the same rate chosen).
+SEARCH_SHARE = 0.1
 
 
 def initial_rate(settings, loss, state, source, batch_size, engine="compiled", target_spread=1.0) -> float:

@@ -29,7 +29,6 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from scipy.linalg import get_blas_funcs
 
 from .._engine import kernels, normalized, reference, sparse
 from .._engine.problem import Model, Objective, SparseData
@@ -307,7 +306,8 @@ class Stepper:
         theta = self.state.theta
         value, gradient, _, _, _ = self._at[1]
         stationarity = float(np.sqrt(gradient @ gradient))
-        direction = self._inverse_hessian_times(gradient)
+        optimizer = self.state.optimizer
+        direction = optimizer.direction(self.memory, gradient, self.step_size)
         slope = float(gradient @ direction)
         if not slope < 0:  # rounding made H indefinite along the gradient: start the memory afresh
             self.memory = []
@@ -324,9 +324,8 @@ class Stepper:
                 break
             eta *= 0.5
         moved, change = trial - theta, at_trial[1] - gradient
+        self.memory = optimizer.remember(self.memory, moved, change)
         curvature = float(moved @ change)
-        if curvature > 1e-12 * float(change @ change):  # a pair that keeps H positive definite
-            self.memory = (self.memory + [(moved, change)])[-self.state.optimizer.history_size:]
         if curvature > 0:
             self.step_size = float(moved @ moved) / curvature  # the steepest descent's, if the memory is dropped
         theta[:] = trial
@@ -337,25 +336,6 @@ class Stepper:
         self.check_finite(at_trial[2])
         self.advance(n_rows)
         return Epoch(at_trial[2], at_trial[3], n_rows, stationarity)
-
-    def _inverse_hessian_times(self, gradient):
-        """-H g by the two-loop recursion over the memory (Nocedal & Wright, *Numerical
-        Optimization*, algorithm 7.4); with no memory, -step_size g."""
-        if not self.memory:
-            return -self.step_size * gradient
-        # BLAS's axpy and dot, in place: on 2^20 weights, numpy's temporaries took twice as long.
-        axpy, dot = get_blas_funcs(("axpy", "dot"), (gradient,))
-        q = gradient.copy()
-        alphas = []
-        for s, y in reversed(self.memory):
-            alpha = dot(s, q) / dot(s, y)
-            q = axpy(y, q, a=-alpha)
-            alphas.append(alpha)
-        s, y = self.memory[-1]
-        q *= dot(s, y) / dot(y, y)
-        for (s, y), alpha in zip(self.memory, reversed(alphas)):
-            q = axpy(s, q, a=alpha - dot(y, q) / dot(s, y))
-        return -q
 
     def _barzilai_borwein(self, moved, change, eta):
         """The next step to try: s's / s'y of the move s and the gradient's change y, kept within a
