@@ -70,6 +70,9 @@ def test_sigkill_then_resume_gives_the_uninterrupted_model(tmp_path):
                            checkpoint=ck, checkpoint_every=2),
     lambda ck: GDClassifier(optimizer="momentum", batch_size=4, tol=None, early_stopping=True, random_state=1,
                             n_iter_no_change=50, checkpoint=ck),
+    # The normalized update's sums, scales and totals; L-BFGS's pairs (the default full batch).
+    lambda ck: GDClassifier(batch_size=1, tol=None, random_state=2, checkpoint=ck, checkpoint_every=3),
+    lambda ck: GDRegressor(tol=None, checkpoint=ck),
 ])
 def test_resume_on_the_compiled_path(tmp_path, make):
     rng = np.random.default_rng(0)

@@ -51,8 +51,8 @@ from ..optimizers import LBFGS, SGD, Normalized, Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
 
-__all__ = ["Settings", "fit_settings", "for_data", "is_large_sparse", "is_sparse_wide", "SPARSE_UPDATES", "ONLINE_MIN_ROWS",
-           "ONLINE_MIN_FEATURES", "ONLINE_MAX_DENSITY"]
+__all__ = ["Settings", "fit_settings", "for_data", "is_large_sparse", "is_sparse_wide", "SPARSE_UPDATES",
+           "ONLINE_MIN_ROWS", "ONLINE_MIN_FEATURES", "ONLINE_MAX_DENSITY"]
 
 SPARSE_UPDATES = ("lazy", "dense")
 
@@ -106,7 +106,8 @@ class Settings:
     def standardized_steps(self) -> bool:
         """Whether the steps are taken in standardized coordinates: ``standardize``, but for the
         normalized update, which is invariant to each feature's scale (standardizing would change
-        its steps by rounding alone) and never centers."""
+        its steps by rounding alone) and never centers, and for the full batch of a sparse, wide
+        matrix (``raw_columns``: see the module docstring)."""
         return self.standardize and not self.row_steps and not self.raw_columns
 
     @property
