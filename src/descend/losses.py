@@ -802,10 +802,12 @@ def gradient_flow(p, y, code, parameters, time):
     that is invariant to importance weights (Karampatziakis & Langford 2011, *Online importance
     weight aware updates*) takes instead the limit of many small steps, the flow above for
     :math:`\tau = \eta a`: it never passes the target, and a row of weight 2 moves the score as two
-    copies of it would. In closed form for the squared error, :math:`p' = y + (p - y)e^{-\tau}`, and
+    copies of it would. In closed form for the squared error, :math:`p' = y + (p - y)e^{-\tau}`;
     for the logistic loss, whose margin :math:`z = yp` follows :math:`z' + e^{z'} = z + e^{z} +
-    \tau` (a Lambert W function, solved here by Newton's method); for the other losses the
-    first-order step :math:`p - \tau \ell'(p, y)`.
+    \tau` (a Lambert W function, solved here by Newton's method); for the Poisson deviance, whose
+    :math:`u = e^{-p}` follows :math:`u' = 1 - y u`, :math:`e^{-p'} = 1/y + (e^{-p} - 1/y)e^{-y\tau}`
+    (:math:`e^{-p} + \tau` for :math:`y = 0`); for the other losses the first-order step
+    :math:`p - \tau \ell'(p, y)`.
 
     Parameters
     ----------
@@ -835,6 +837,11 @@ def gradient_flow(p, y, code, parameters, time):
         return y + (p - y) * np.exp(-time)
     if code == LOG_LOSS:
         return y * _log_loss_flow(y * p, time)
+    if code == POISSON:  # the mean moves towards y and never passes it
+        inverse_mean = np.exp(-p)
+        if y == 0.0:
+            return -np.log(inverse_mean + time)
+        return -np.log(1.0 / y + (inverse_mean - 1.0 / y) * np.exp(-y * time))
     return p - time * loss_and_derivative(p, y, code, parameters)[1]
 
 

@@ -125,7 +125,8 @@ def test_a_feature_in_other_units_gets_the_same_predictions():
     np.testing.assert_allclose(theta_k[1:], theta[1:], rtol=1e-10, atol=1e-14)
 
 
-@pytest.mark.parametrize("loss, p, y", [("squared_error", 0.3, 2.0), ("log_loss", -1.0, 1.0), ("log_loss", 4.0, -1.0)])
+@pytest.mark.parametrize("loss, p, y", [("squared_error", 0.3, 2.0), ("log_loss", -1.0, 1.0), ("log_loss", 4.0, -1.0),
+                                        ("poisson", 0.5, 3.0), ("poisson", 1.0, 0.0)])
 def test_gradient_flow_is_the_flow_of_the_loss(loss, p, y):
     code = LOSSES[loss].code
     # Its own composition (a flow), and the limit of small steps.
@@ -140,6 +141,8 @@ def test_gradient_flow_is_the_flow_of_the_loss(loss, p, y):
     assert loss_and_derivative(once, y, code, (0.0, 0.0))[0] < loss_and_derivative(p, y, code, (0.0, 0.0))[0]
     if loss == "squared_error":
         assert gradient_flow(p, y, code, (0.0, 0.0), 1e6) == pytest.approx(y)
+    if loss == "poisson" and y > 0:  # the mean reaches the count, never beyond
+        assert np.exp(gradient_flow(p, y, code, (0.0, 0.0), 1e3)) == pytest.approx(y)
 
 
 def test_minimize_refuses_the_normalized_update():
