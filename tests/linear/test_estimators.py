@@ -16,12 +16,17 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from descend import DivergenceError, GDClassifier, GDRegressor
 
 
-# Every check at the defaults, the sample-weight equivalences included: the default full batch
-# (L-BFGS, its first move a unit along the gradient) takes the same steps on weighted rows as on the
-# rows repeated, to rounding.
+# Weights equal repetitions at the optimum; the check's 15 x 30 ridge problem is far from it at
+# the default tol, where the weighted and the repeated fits stop at different epochs. As scikit-learn
+# does for its own iterative solvers, that one check runs to a tight tolerance.
+PARAMS_FOR_CHECK = {"check_sample_weight_equivalence_on_dense_data": dict(tol=1e-12, max_iter=10_000),
+                    "check_sample_weight_equivalence_on_sparse_data": dict(tol=1e-12, max_iter=10_000)}
+
+
 @parametrize_with_checks([GDRegressor(), GDClassifier()])
 def test_sklearn_estimator_checks(estimator, check):
-    check(clone(estimator))
+    name = getattr(check, "func", check).__name__
+    check(clone(estimator).set_params(**PARAMS_FOR_CHECK.get(name, {})))
 
 
 @pytest.fixture

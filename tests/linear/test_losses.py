@@ -232,11 +232,8 @@ def test_sklearn_estimator_checks_with_every_new_loss(estimator, check):
     name = getattr(check, "func", check).__name__
     estimator = clone(estimator)  # the instance is shared by every check of its loss
     if "sample_weight_equivalence" in name:
-        # scikit-learn runs its own iterative solvers to a tight tolerance for this check. Proximal
-        # gradient steps, as before L-BFGS became the default: at tol=1e-12 L-BFGS's weighted and
-        # repeated fits of modified_huber and squared_hinge still differ by 2e-8 in decision values of
-        # 0.03, over the check's 1e-7 (the default estimators pass it at their defaults: test_estimators).
-        estimator.set_params(tol=1e-12, max_iter=50_000, optimizer="sgd")
+        # scikit-learn runs its own iterative solvers to a tight tolerance for this check
+        estimator.set_params(tol=1e-12, max_iter=50_000)
     check(estimator)
 
 

@@ -75,9 +75,7 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled", t
         on_target_scale = loss.name in REGRESSION_LOSSES and not loss.log_link
         unit = max(float(target_spread), 1e-12) if on_target_scale and settings.optimizer_named else 1.0
         return optimizer.lr * unit
-    if isinstance(optimizer, LBFGS):  # its first move is one unit along the gradient (see Stepper)
-        return LBFGS.lr
-    if not isinstance(optimizer, SGD):  # an instance's rate is the one its maker chose
+    if not isinstance(optimizer, (SGD, LBFGS)):  # an instance's rate is the one its maker chose
         return searched_rate(settings, loss, state, source, engine) if settings.optimizer_named else optimizer.lr
     n = source.curvature_rows
     mini_batches = batch_size < n

@@ -307,14 +307,11 @@ class Stepper:
         value, gradient, _, _, _ = self._at[1]
         stationarity = float(np.sqrt(gradient @ gradient))
         optimizer = self.state.optimizer
-        # With no memory yet, a move of length step_size along the gradient (its unit, 1, at the start:
-        # scale-free, and the same for weighted rows as for the rows repeated, as no curvature bound is).
-        first_step = self.step_size / max(stationarity, 1e-300) if self.state.t == 0 else self.step_size
-        direction = optimizer.direction(self.memory, gradient, first_step)
+        direction = optimizer.direction(self.memory, gradient, self.step_size)
         slope = float(gradient @ direction)
         if not slope < 0:  # rounding made H indefinite along the gradient: start the memory afresh
             self.memory = []
-            direction = -first_step * gradient
+            direction = -self.step_size * gradient
             slope = float(gradient @ direction)
         reference = max(self.recent + [value])
         eta = 1.0
