@@ -43,7 +43,7 @@ from .prefetch import prefetch_csr_ahead
 from .rules import take_step
 from .step import finish_step, stationarity, target_of
 
-__all__ = ["lazy_sgd_steps", "batch_steps", "gradient_sum", "mean_loss", "INTERCEPT_DECAY"]
+__all__ = ["lazy_sgd_steps", "batch_steps", "mean_loss", "INTERCEPT_DECAY"]
 
 FAST = {"reassoc", "nsz", "arcp", "contract"}
 # Below this the running product of decays is renormalized (every coordinate brought up to date).
@@ -494,22 +494,6 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
             mark[touched[q]] = False
         step += 1
     return loss_sum, weight_sum, measured
-
-
-@njit(cache=True, nogil=True)
-def gradient_sum(data, rows, model, objective):
-    """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
-    theta, center, scale, n_out, _ = model
-    loss, parameters, _, _ = objective
-    grad = np.zeros(theta.shape[0], dtype=theta.dtype)
-    nothing = np.empty(0, dtype=np.int64)
-    shifts = np.zeros(n_out)
-    center_shifts(theta, center, scale, n_out, shifts)
-    loss_sum, weight_sum, _ = _add_batch(data, rows, 0, rows.shape[0], theta, scale, n_out, shifts, loss, parameters,
-                                         grad, np.zeros(n_out), np.zeros(n_out), False, nothing,
-                                         nothing.astype(np.bool_), 0)
-    center_gradient(grad, center, scale, n_out)
-    return loss_sum, weight_sum, grad
 
 
 @njit(cache=True)

@@ -96,7 +96,7 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled", t
     if mini_batches:
         # Momentum multiplies the step (and the gradient noise) by 1 / (1 - momentum)
         # in the long run; on noisy batches, take that back.
-        rate *= 1.0 - getattr(optimizer, "momentum", 0.0)
+        rate *= 1.0 - optimizer.momentum
     return rate
 
 

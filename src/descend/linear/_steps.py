@@ -84,17 +84,21 @@ def _accept(reference, value, trial_value, gradient, trial_gradient, moved, eta)
     at most the inverse of the curvature along the move), which rounds far less (the switch of
     Becker, Candes & Grant 2011, TFOCS, section 5.3)."""
     step = moved @ moved
-    if abs(trial_value - value) > 1e-10 * max(abs(value), 1e-300):
+    if not _within_rounding(value, trial_value):
         return trial_value <= reference - SIGMA * step / (2 * eta)
     return (trial_gradient - gradient) @ moved <= step / eta
+
+
+def _within_rounding(value, trial_value) -> bool:
+    """Whether two objectives differ by less than their rounding can tell (near the optimum)."""
+    return abs(trial_value - value) <= 1e-10 * max(abs(value), 1e-300)
 
 
 def _flat_but_closer(value, trial_value, gradient, trial_gradient, direction) -> bool:
     """Near the optimum, where two objectives differ by less than their rounding, a step is taken
     when the slope along it has shrunk: the test of values can no longer tell (see :func:`_accept`)."""
-    if abs(trial_value - value) > 1e-10 * max(abs(value), 1e-300):
-        return False
-    return abs(float(trial_gradient @ direction)) <= abs(float(gradient @ direction))
+    return (_within_rounding(value, trial_value)
+            and abs(float(trial_gradient @ direction)) <= abs(float(gradient @ direction)))
 
 
 class Stepper:
