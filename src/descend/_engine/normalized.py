@@ -5,7 +5,7 @@ gathered (:func:`row_features`: a dense row's non-zeros, in the steps'
 coordinates, or a CSR row's entries, scaled when the model is
 standardized), the intercept joins them as a feature of value 1, each
 output's score is taken, then the loss's derivative, then
-:func:`descend.optimizers.normalized_row_step`, the update itself. A row
+:func:`descend.optimizers.online.normalized_row_step`, the update itself. A row
 costs its non-zeros, whatever the number of features. The NumPy twin is
 :func:`descend._engine.reference.normalized_steps`.
 """
@@ -17,7 +17,7 @@ from numba import njit
 from numba.extending import overload
 
 from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
-from ..optimizers import normalized_row_step
+from ..optimizers.online import normalized_row_step
 from .kernels import row_of
 from .prefetch import prefetch_csr_ahead, prefetch_item
 from .problem import SparseData

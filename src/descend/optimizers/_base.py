@@ -1,0 +1,160 @@
+"""What every optimizer shares: the base class, and the checks and weight decay of several."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from .._checks import check_interval
+
+__all__ = ["Optimizer", "check_betas", "weight_decayed"]
+
+
+def check_betas(betas) -> tuple[float, float]:
+    try:
+        beta1, beta2 = betas
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+    return (check_interval("betas[0]", beta1, 0.0, 1.0, closed="left"),
+            check_interval("betas[1]", beta2, 0.0, 1.0, closed="left"))
+
+
+@njit(cache=True, inline="always")
+def weight_decayed(x_i, d, lr, weight_decay, decoupled):
+    r"""(x_i, d) after weight decay :math:`\lambda` on coordinate i, whose gradient is d: added
+    to the gradient, :math:`d + \lambda x_i` (L2 regularisation), or, decoupled, applied to x itself,
+    :math:`x_i (1 - \gamma\lambda)` (Loshchilov & Hutter 2019); torch's operations either way.
+
+    Numbers in and out, no array: an array passed to an inlined function costs Numba a reference
+    count per call, and per coordinate that made steps 5x slower (measured)."""
+    if weight_decay != 0:
+        if decoupled:
+            return x_i * (1 - lr * weight_decay), d
+        return x_i, d + weight_decay * x_i
+    return x_i, d
+
+
+class Optimizer:
+    """Base class: hyperparameters live on the instance, state is explicit.
+
+    A subclass sets ``name``, ``Hyperparameters`` (the named tuple of what
+    its step takes besides the learning rate), ``step`` (its compiled step
+    function), ``state_names`` (the state arrays the step takes, in order),
+    and implements :meth:`init` (the state: ``"step"``, the count of steps
+    taken, and those arrays) and :meth:`hyperparameters`.
+
+    Examples
+    --------
+    Every optimizer is driven the same way, :meth:`init` then :meth:`update`:
+
+    >>> import numpy as np
+    >>> from descend.optimizers import SGD
+    >>> optimizer = SGD(lr=0.1)
+    >>> x = np.array([1.0, -2.0])
+    >>> state = optimizer.init(x)
+    >>> optimizer.update(x, 2 * x, state)  # one step on |x|^2: x <- x - 0.1 * 2x
+    >>> x, state["step"]
+    (array([ 0.8, -1.6]), 1)
+    """
+
+    name = "optimizer"
+    lr: float
+    Hyperparameters: type = tuple
+    step = None
+    state_names: tuple[str, ...] = ()
+
+    def init(self, x: np.ndarray) -> dict[str, Any]:
+        """Return the state for parameters shaped like ``x``.
+
+        Parameters
+        ----------
+        x : ndarray
+            The parameters (only their shape and dtype are used).
+
+        Returns
+        -------
+        dict
+            ``"step"`` (0, the count of steps taken) and the arrays of :attr:`state_names`.
+        """
+        raise NotImplementedError
+
+    def hyperparameters(self) -> tuple:
+        """The step function's hyperparameters (all but the learning rate), as ``self.Hyperparameters``."""
+        raise NotImplementedError
+
+    def update(self, x: np.ndarray, grad: np.ndarray, state: dict, lr: float | None = None) -> None:
+        """Take one step: change ``x`` and ``state`` in place.
+
+        Parameters
+        ----------
+        x : ndarray
+            The parameters, changed in place.
+        grad : ndarray
+            The gradient at ``x``.
+        state : dict
+            The state from :meth:`init`, changed in place.
+        lr : float, optional
+            The learning rate of this step; None means ``self.lr``.
+        """
+        state["step"] += 1
+        arrays = tuple([state[name] for name in self.state_names])
+        # A plain tuple: the compiled step is entered faster with one than with a named tuple.
+        self.step(x, grad, arrays, float(state["step"]), self.lr if lr is None else lr, tuple(self.hyperparameters()))
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyperparameters, as passed to ``__init__``.
+
+        Parameters
+        ----------
+        deep : bool
+            scikit-learn's signature; an optimizer holds no estimators, so it changes nothing.
+
+        Returns
+        -------
+        dict
+            ``{name: value}`` for every parameter of ``__init__``.
+        """
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params) -> "Optimizer":
+        """Change hyperparameters (validated again); lets a grid search tune ``optimizer__lr``.
+
+        Parameters
+        ----------
+        **params
+            Hyperparameters by name, as ``__init__`` takes them.
+
+        Returns
+        -------
+        Optimizer
+            ``self``.
+
+        Raises
+        ------
+        ValueError
+            For a name the optimizer does not have, or a value it rejects.
+        """
+        unknown = set(params) - set(self.get_params())
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no hyperparameter(s) {sorted(unknown)}")
+        self.__init__(**{**self.get_params(), **params})
+        return self
+
+    def __sklearn_clone__(self) -> "Optimizer":
+        # scikit-learn's default clone insists that __init__ stores each argument as the very object
+        # passed; ours validates and converts them (betas becomes a new tuple of floats), so rebuild.
+        return type(self)(**self.get_params())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.get_params() == other.get_params()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(map(repr, self.get_params().items())))))

@@ -1,0 +1,239 @@
+"""Per-coordinate adaptive steps without momentum's bias correction: AdaGrad, RMSprop, Adadelta."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from .._checks import check_interval, check_nonnegative, check_positive
+from ._base import Optimizer, weight_decayed
+
+__all__ = ["Adagrad", "RMSprop", "Adadelta"]
+
+
+AdagradHyperparameters = namedtuple("AdagradHyperparameters", "lr_decay weight_decay eps")
+
+
+@njit(cache=True, inline="always")
+def adagrad_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`Adagrad` (its docstring has the math), x and state in place."""
+    (s,) = state
+    lr_decay, weight_decay, eps = hyperparameters
+    clr = lr / (1 + (t - 1) * lr_decay)
+    for i in range(x.size):
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, False)
+        s[i] += d * d
+        x[i] -= clr * d / (np.sqrt(s[i]) + eps)
+
+
+class Adagrad(Optimizer):
+    r"""AdaGrad: per-coordinate steps shrink with the gradients seen so far.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1} \\
+        \tilde\gamma_t &= \gamma / (1 + (t - 1)\,\eta) \\
+        s_t &= s_{t-1} + g_t^2, \qquad s_0 = \text{initial\_accumulator\_value} \\
+        x_t &= x_{t-1} - \tilde\gamma_t \, g_t / (\sqrt{s_t} + \epsilon)
+
+    with learning-rate decay :math:`\eta`. Duchi, Hazan & Singer 2011,
+    *Adaptive Subgradient Methods for Online Learning and Stochastic
+    Optimization*, JMLR 12.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    lr_decay : float
+        The rate at step t is :math:`\gamma / (1 + (t - 1)\,\text{lr\_decay})`.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+    initial_accumulator_value : float
+        Starting value of the sum of squared gradients.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+
+    Examples
+    --------
+    >>> from descend.optimizers import Adagrad
+    >>> Adagrad(lr=0.01)  # doctest: +ELLIPSIS
+    Adagrad(lr=0.01, ...)
+    """
+
+    name = "adagrad"
+    Hyperparameters = AdagradHyperparameters
+    step = staticmethod(adagrad_step)
+    state_names = ("sum",)
+
+    def __init__(self, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+        self.lr = check_positive("lr", lr)
+        self.lr_decay = check_nonnegative("lr_decay", lr_decay)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.initial_accumulator_value = check_nonnegative(
+            "initial_accumulator_value", initial_accumulator_value
+        )
+        self.eps = check_nonnegative("eps", eps)
+
+    def init(self, x):
+        return {"step": 0, "sum": np.full_like(x, self.initial_accumulator_value)}
+
+    def hyperparameters(self):
+        return self.Hyperparameters(self.lr_decay, self.weight_decay, self.eps)
+
+
+RMSpropHyperparameters = namedtuple("RMSpropHyperparameters", "alpha eps weight_decay momentum centered")
+
+
+@njit(cache=True, inline="always")
+def rmsprop_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`RMSprop` (its docstring has the math), x and state in place."""
+    square_avg, grad_avg, buf = state
+    alpha, eps, weight_decay, momentum, centered = hyperparameters
+    for i in range(x.size):
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, False)
+        square_avg[i] = square_avg[i] * alpha + (1 - alpha) * d * d
+        if centered:
+            grad_avg[i] += (1 - alpha) * (d - grad_avg[i])
+            avg = np.sqrt(square_avg[i] - grad_avg[i] * grad_avg[i]) + eps
+        else:
+            avg = np.sqrt(square_avg[i]) + eps
+        if momentum > 0:
+            buf[i] = buf[i] * momentum + d / avg
+            x[i] -= lr * buf[i]
+        else:
+            x[i] -= lr * d / avg
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop: divide the gradient by a running root mean square.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1} \\
+        v_t &= \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
+        \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha) g_t
+            \quad\text{(centered only)} \\
+        \sigma_t &= \sqrt{v_t - \bar g_t^2} + \epsilon \text{ if centered, else }
+            \sqrt{v_t} + \epsilon \\
+        b_t &= \mu b_{t-1} + g_t / \sigma_t, \qquad
+            x_t = x_{t-1} - \gamma b_t \quad (\mu > 0) \\
+        x_t &= x_{t-1} - \gamma g_t / \sigma_t \quad (\mu = 0)
+
+    Hinton, Srivastava & Swersky 2012, *Neural Networks for Machine Learning*,
+    lecture 6e; the centered form is Graves 2013, *Generating Sequences With
+    Recurrent Neural Networks*, eq. (38)-(45).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    alpha : float
+        Smoothing constant :math:`\alpha` of the running mean of squared gradients.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+    momentum : float
+        Momentum on the scaled step, in [0, 1); 0 (the default) is plain RMSprop.
+    centered : bool
+        Divide by the running variance of the gradient (the mean square less the squared mean) instead.
+
+    Examples
+    --------
+    >>> from descend.optimizers import RMSprop
+    >>> RMSprop(lr=0.01)  # doctest: +ELLIPSIS
+    RMSprop(lr=0.01, ...)
+    """
+
+    name = "rmsprop"
+    Hyperparameters = RMSpropHyperparameters
+    step = staticmethod(rmsprop_step)
+    state_names = ("square_avg", "grad_avg", "momentum_buffer")
+
+    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        self.lr = check_positive("lr", lr)
+        self.alpha = check_interval("alpha", alpha, 0.0, 1.0)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.momentum = check_nonnegative("momentum", momentum)
+        self.centered = bool(centered)
+
+    def init(self, x):
+        empty = np.empty(0, x.dtype)
+        return {
+            "step": 0,
+            "square_avg": np.zeros_like(x),
+            "grad_avg": np.zeros_like(x) if self.centered else empty,
+            "momentum_buffer": np.zeros_like(x) if self.momentum > 0 else empty,
+        }
+
+    def hyperparameters(self):
+        return self.Hyperparameters(self.alpha, self.eps, self.weight_decay, self.momentum, self.centered)
+
+
+AdadeltaHyperparameters = namedtuple("AdadeltaHyperparameters", "rho eps weight_decay")
+
+
+@njit(cache=True, inline="always")
+def adadelta_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`Adadelta` (its docstring has the math), x and state in place."""
+    v, u = state
+    rho, eps, weight_decay = hyperparameters
+    for i in range(x.size):
+        x[i], d = weight_decayed(x[i], g[i], lr, weight_decay, False)
+        v[i] = v[i] * rho + (1 - rho) * d * d
+        delta = np.sqrt(u[i] + eps) / np.sqrt(v[i] + eps) * d
+        u[i] = u[i] * rho + (1 - rho) * delta * delta
+        x[i] -= lr * delta
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta: steps in the units of the parameters, no tuning of a rate.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda x_{t-1} \\
+        v_t &= \rho v_{t-1} + (1 - \rho) g_t^2 \\
+        \Delta x_t &= \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t \\
+        u_t &= \rho u_{t-1} + (1 - \rho) \Delta x_t^2 \\
+        x_t &= x_{t-1} - \gamma\, \Delta x_t
+
+    Zeiler 2012, *ADADELTA: An Adaptive Learning Rate Method*, Algorithm 1
+    (torch's lr :math:`\gamma` scales the step; 1.0 is the paper's method).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0 (a schedule or ``minimize(lr=...)`` may override it per step).
+    rho : float
+        Decay rate :math:`\rho` of the running means of squared gradients and squared updates.
+    eps : float
+        :math:`\epsilon` >= 0, added to the denominator for numerical stability.
+    weight_decay : float
+        L2 weight decay :math:`\lambda` >= 0, added to the gradient as :math:`\lambda x`.
+
+    Examples
+    --------
+    >>> from descend.optimizers import Adadelta
+    >>> Adadelta(lr=0.01)  # doctest: +ELLIPSIS
+    Adadelta(lr=0.01, ...)
+    """
+
+    name = "adadelta"
+    Hyperparameters = AdadeltaHyperparameters
+    step = staticmethod(adadelta_step)
+    state_names = ("square_avg", "acc_delta")
+
+    def __init__(self, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        self.lr = check_positive("lr", lr)
+        self.rho = check_interval("rho", rho, 0.0, 1.0)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+
+    def init(self, x):
+        return {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
+
+    def hyperparameters(self):
+        return self.Hyperparameters(self.rho, self.eps, self.weight_decay)
