@@ -8,13 +8,15 @@ import pytest
 from descend import optimizers
 from descend.optimizers import OPTIMIZER_NAMES, SGD, Adam, AdamW, get_optimizer
 
-CLASSES = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "Adadelta", "RAdam"]
+TORCH_CLASSES = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "Adadelta", "RAdam", "ASGD", "Rprop",
+                 "Adafactor"]
+CLASSES = TORCH_CLASSES + ["Lion"]
 
 
 def test_every_name_builds_the_method_it_names():
     assert OPTIMIZER_NAMES == (
         "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad",
-        "adamw", "nadam", "adamax", "adadelta", "radam",
+        "adamw", "nadam", "adamax", "adadelta", "radam", "asgd", "rprop", "adafactor", "lion",
     )
     assert get_optimizer("sgd") == SGD()
     assert get_optimizer("momentum") == SGD(momentum=0.9)
@@ -40,8 +42,12 @@ def test_unknown_name_lists_every_valid_one():
 @pytest.mark.parametrize("name", CLASSES)
 def test_defaults_are_torchs(name):
     torch = pytest.importorskip("torch")
+    if name == "Lion":
+        reference = pytest.importorskip("lion_pytorch").Lion
+    else:
+        reference = getattr(torch.optim, name)
     ours = inspect.signature(getattr(optimizers, name)).parameters
-    theirs = inspect.signature(getattr(torch.optim, name)).parameters
+    theirs = inspect.signature(reference).parameters
     for parameter in ours:
         assert parameter in theirs, f"{name}.{parameter} is not a torch.optim hyperparameter"
         assert ours[parameter].default == theirs[parameter].default, f"{name}.{parameter}"
@@ -71,6 +77,18 @@ def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
         (lambda: optimizers.RMSprop(alpha=1.5), r"alpha must lie in \[0, 1\], got 1.5"),
         (lambda: optimizers.Adadelta(rho=2), r"rho must lie in \[0, 1\], got 2"),
         (lambda: optimizers.NAdam(momentum_decay=-1), r"momentum_decay must be a finite number >= 0, got -1"),
+        (lambda: optimizers.ASGD(lambd=-1e-4), r"lambd must be a finite number >= 0, got -0.0001"),
+        (lambda: optimizers.ASGD(t0=-1), r"t0 must be a finite number >= 0, got -1"),
+        (lambda: optimizers.Rprop(etas=(1.5, 1.2)), r"etas\[0\] must lie in \(0, 1\), got 1.5"),
+        (lambda: optimizers.Rprop(etas=(0.5, 0.9)), r"etas\[1\] must be a finite number > 1, got 0.9"),
+        (lambda: optimizers.Rprop(etas=0.5), r"etas must be a pair"),
+        (lambda: optimizers.Rprop(step_sizes=(1.0, 0.1)), r"min <= max, got \(1.0, 0.1\)"),
+        (lambda: optimizers.Adafactor(beta2_decay=0.5), r"beta2_decay must be a finite number <= 0, got 0.5"),
+        (lambda: optimizers.Adafactor(eps=(None, -1)), r"eps\[1\] must be a finite number >= 0, got -1"),
+        (lambda: optimizers.Adafactor(eps=1e-3), r"eps must be a pair"),
+        (lambda: optimizers.Adafactor(d=0.5), r"d must be a finite number >= 1, got 0.5"),
+        (lambda: optimizers.Lion(betas=(0.9, 1.0)), r"betas\[1\] must lie in \[0, 1\), got 1.0"),
+        (lambda: optimizers.Lion(weight_decay=-0.1), r"weight_decay must be a finite number >= 0, got -0.1"),
     ],
 )
 def test_invalid_hyperparameters_name_the_value(make, match):

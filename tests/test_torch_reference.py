@@ -72,3 +72,20 @@ def test_named_aliases_are_the_torch_configurations(reference, alias, name, hype
     ours = minimize(fun, x0, alias, lr=0.05, max_iter=N_STEPS, tol=None).path
     theirs = reference[f"quadratic/{case_id(name, hyperparameters)}"]
     assert relative_error(ours, theirs) <= RTOL
+
+
+ASGD_PARAMS = [pytest.param(objective, hp, id=f"{objective}-{case_id('ASGD', hp)}")
+               for objective in OBJECTIVES for name, hp in CASES if name == "ASGD"]
+
+
+@pytest.mark.parametrize("objective,hyperparameters", ASGD_PARAMS)
+def test_asgd_returns_torchs_averaged_iterate(reference, objective, hyperparameters):
+    """minimize's x is torch's state "ax", the average of the iterates (the iterate itself while
+    averaging has not started), and fun is the objective there."""
+    fun, x0 = OBJECTIVES[objective]()
+    result = minimize(fun, x0, optimizers.ASGD(**hyperparameters), max_iter=N_STEPS, tol=None)
+    theirs = reference[f"{objective}/{case_id('ASGD', hyperparameters)}/ax"]
+    assert np.linalg.norm(result.x - theirs) <= RTOL * np.linalg.norm(theirs)
+    assert result.fun == fun(result.x)[0]
+    if hyperparameters.get("t0", 1e6) < N_STEPS:  # averaging started: the average is not the last iterate
+        assert np.linalg.norm(result.x - result.path[-1]) > 1e-3

@@ -62,7 +62,32 @@ CASES = [
     ("RAdam", {"lr": 0.05, "eps": 1e-4}),
     ("RAdam", {"lr": 0.05, "weight_decay": 0.1}),
     ("RAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("ASGD", {"lr": 0.05}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.05}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.05, "alpha": 0.5}),
+    ("ASGD", {"lr": 0.05, "t0": 20}),
+    ("ASGD", {"lr": 0.05, "weight_decay": 0.1}),
+    ("ASGD", {"lr": 0.03, "lambd": 0.01, "alpha": 1.0, "t0": 50, "weight_decay": 0.05}),
+    ("Rprop", {"lr": 0.01}),
+    ("Rprop", {"lr": 0.01, "etas": (0.3, 1.5)}),
+    ("Rprop", {"lr": 0.01, "step_sizes": (1e-3, 0.5)}),
+    ("Rprop", {"lr": 0.05, "etas": (0.4, 1.1), "step_sizes": (1e-4, 1.0)}),
+    # Adafactor's steps are a fixed fraction of RMS(x): at larger rates its path turns chaotic (two
+    # float64 orders of summation part by 1e-2 after 100 steps), so its cases keep small rates.
+    ("Adafactor", {"lr": 0.01}),
+    ("Adafactor", {"lr": 0.01, "weight_decay": 0.1}),
+    ("Adafactor", {"lr": 0.01, "eps": (0.5, 10.0)}),
+    ("Adafactor", {"lr": 0.01, "eps": (1.0, 1e-3)}),
+    ("Adafactor", {"lr": 0.005, "beta2_decay": -0.6, "eps": (0.5, 10.0), "d": 1.5, "weight_decay": 0.05}),
+    # Lion is not in torch.optim: its reference is lion_pytorch.Lion (LION_SOURCE)
+    ("Lion", {"lr": 0.01}),
+    ("Lion", {"lr": 0.01, "betas": (0.8, 0.95)}),
+    ("Lion", {"lr": 0.01, "weight_decay": 0.1}),
+    ("Lion", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
 ]
+
+#: The optimizers whose reference is not torch.optim: class name -> (module, class) of the reference.
+OTHER_SOURCES = {"Lion": ("lion_pytorch", "Lion")}
 
 
 def case_id(name, hyperparameters):

@@ -98,7 +98,8 @@ class OptimizeResult:
     Parameters
     ----------
     x : ndarray
-        The last iterate.
+        The last iterate, or the optimizer's estimate where that is another point (ASGD's average of
+        the iterates, :meth:`descend.optimizers.Optimizer.estimate`); ``fun`` and ``grad`` are there.
     fun : float
         The objective there, penalty included.
     grad : ndarray
@@ -610,12 +611,17 @@ class _Run:
 
     def result(self) -> OptimizeResult:
         path, losses = self.history.path_and_losses()
+        x, objective, grad = self.x, self.objective, self.full_grad
+        estimate, extra_calls = self.optimizer.estimate(x, self.state), 0
+        if estimate is not x:  # ASGD's average: the estimate is not the walk's last point
+            x, extra_calls = estimate, self.calls_per_point
+            objective, grad, _ = self.evaluate(x, self.k)
         return OptimizeResult(
-            x=self.x,
-            fun=self.objective,
-            grad=self.full_grad,
+            x=x,
+            fun=objective,
+            grad=grad,
             n_iter=self.k,
-            n_fev=(1 + (self.trials if self.line_search else self.k)) * self.calls_per_point,
+            n_fev=(1 + (self.trials if self.line_search else self.k)) * self.calls_per_point + extra_calls,
             converged=self.converged,
             message=self.message,
             loss_history=losses,

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from descend import GDClassifier, GDRegressor
-from descend.optimizers import RMSprop
+from descend.optimizers import ASGD, RMSprop
 
+# ASGD averages after its 5th step, so that the fit's coefficients are the average, not the iterate.
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", RMSprop(lr=0.01, centered=True, momentum=0.5),
-              "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam"]
+              "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", ASGD(t0=5), "rprop",
+              "adafactor", "lion"]
 
 
 @pytest.fixture
@@ -41,14 +43,16 @@ def assert_same_fit(compiled, reference):
     assert np.any(compiled.coef_ != 0)
 
 
-ADAPTIVE = {"adagrad", "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam"}
+ADAPTIVE = {"adagrad", "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", "rprop", "adafactor",
+            "lion"}
 
 CASES = [
     # (loss, optimizer, batch_size, penalty, standardize, weighted)
-    # (Adadelta's first steps are ~1e-3, below the L1 threshold at its lr of 1: all zeros. So L2 there.)
-    *[("squared_error", opt, batch, "l2" if opt == "adadelta" else "elasticnet", True, False)
+    # (Adadelta's first steps are ~1e-3, below the L1 threshold at its lr of 1, and Adafactor's, from zero
+    # weights, eps2 times the rate: all zeros. So L2 there.)
+    *[("squared_error", opt, batch, "l2" if opt in ("adadelta", "adafactor") else "elasticnet", True, False)
       for opt, batch in itertools.product(OPTIMIZERS, [None, 7])],
-    *[("huber", opt, 1, "l1", False, True) for opt in ["sgd", "adam", "nadam"]],
+    *[("huber", opt, 1, "l1", False, True) for opt in ["sgd", "adam", "nadam", ASGD(t0=5), "lion"]],
     ("squared_error", "sgd", None, "l2", False, True),
     ("squared_error", "momentum", 1, None, True, True),
     ("squared_error", "adagrad", 60, "l1", False, False),

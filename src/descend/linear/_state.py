@@ -142,8 +142,9 @@ class ModelState:
                           self.learning_rate, self.n_iter, {k: list(v) for k, v in self.history.items()})
 
     def coefficients(self):
-        """(coef, intercept) of the original features: w = v * scale, b = c - w . center."""
-        params = self.theta.reshape(self.n_out, -1)
+        """(coef, intercept) of the original features: w = v * scale, b = c - w . center, with v the
+        optimizer's estimate (the weights themselves, or ASGD's average of them)."""
+        params = self.optimizer.estimate(self.theta, self.optimizer_state).reshape(self.n_out, -1)
         coef = params[:, :-1] * self.scale
         return coef, params[:, -1] - coef @ self.center
 

@@ -32,8 +32,9 @@ same ``pow`` that Python (and torch) compute.
 
 One module per family, each optimizer's math beside its compiled step:
 
-* :mod:`~descend.optimizers.sgd`: gradient descent, with (Nesterov) momentum;
-* :mod:`~descend.optimizers.adaptive`: per-coordinate steps (AdaGrad, RMSprop, Adadelta);
+* :mod:`~descend.optimizers.sgd`: gradient descent, with (Nesterov) momentum, and averaged (ASGD);
+* :mod:`~descend.optimizers.adaptive`: per-coordinate steps (AdaGrad, RMSprop, Adadelta, Adafactor);
+* :mod:`~descend.optimizers.sign`: steps by the gradient's sign (Rprop, Lion);
 * :mod:`~descend.optimizers.adam`: the Adam family (Adam, AdamW, NAdam, Adamax, RAdam);
 * :mod:`~descend.optimizers.online`: updates that learn from rows (Vowpal Wabbit's normalized update);
 * :mod:`~descend.optimizers.quasi_newton`: L-BFGS on the full batch;
@@ -50,10 +51,11 @@ from __future__ import annotations
 from .._checks import check_choice
 from ._base import Optimizer
 from .adam import Adam, Adamax, AdamW, NAdam, RAdam
-from .adaptive import Adadelta, Adagrad, RMSprop
+from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop
 from .online import Normalized
 from .quasi_newton import LBFGS
-from .sgd import SGD
+from .sgd import ASGD, SGD
+from .sign import Lion, Rprop
 
 __all__ = [
     "Optimizer",
@@ -66,6 +68,10 @@ __all__ = [
     "Adamax",
     "Adadelta",
     "RAdam",
+    "ASGD",
+    "Rprop",
+    "Adafactor",
+    "Lion",
     "Normalized",
     "LBFGS",
     "OPTIMIZER_NAMES",
@@ -92,6 +98,10 @@ _NAMED = {
     "adamax": (Adamax, {}),
     "adadelta": (Adadelta, {}),
     "radam": (RAdam, {}),
+    "asgd": (ASGD, {}),
+    "rprop": (Rprop, {}),
+    "adafactor": (Adafactor, {}),
+    "lion": (Lion, {}),
 }
 
 OPTIMIZER_NAMES = tuple(_NAMED)

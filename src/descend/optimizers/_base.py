@@ -104,6 +104,24 @@ class Optimizer:
         # A plain tuple: the compiled step is entered faster with one than with a named tuple.
         self.step(x, grad, arrays, float(state["step"]), self.lr if lr is None else lr, tuple(self.hyperparameters()))
 
+    def estimate(self, x: np.ndarray, state: dict) -> np.ndarray:
+        """The point a fit returns after the steps that made ``x`` and ``state``: ``x`` itself, unless
+        the optimizer's estimate is another point than its iterate (ASGD's average of the iterates).
+
+        Parameters
+        ----------
+        x : ndarray
+            The iterate.
+        state : dict
+            The optimizer's state.
+
+        Returns
+        -------
+        ndarray
+            ``x`` itself (the same object) when the iterate is the estimate, else a new array.
+        """
+        return x
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The hyperparameters, as passed to ``__init__``.
 

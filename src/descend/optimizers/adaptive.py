@@ -1,16 +1,17 @@
-"""Per-coordinate adaptive steps without momentum's bias correction: AdaGrad, RMSprop, Adadelta."""
+"""Per-coordinate adaptive steps, without momentum's bias correction: AdaGrad, RMSprop, Adadelta, Adafactor."""
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
-from .._checks import check_interval, check_nonnegative, check_positive
+from .._checks import check_interval, check_nonnegative, check_number, check_positive
 from ._base import Optimizer, weight_decayed
 
-__all__ = ["Adagrad", "RMSprop", "Adadelta"]
+__all__ = ["Adagrad", "RMSprop", "Adadelta", "Adafactor"]
 
 
 AdagradHyperparameters = namedtuple("AdagradHyperparameters", "lr_decay weight_decay eps")
@@ -237,3 +238,120 @@ class Adadelta(Optimizer):
 
     def hyperparameters(self):
         return self.Hyperparameters(self.rho, self.eps, self.weight_decay)
+
+
+AdafactorHyperparameters = namedtuple("AdafactorHyperparameters", "beta2_decay eps1 eps2 d weight_decay")
+
+
+@njit(cache=True, inline="always")
+def _lerp(start, end, weight):
+    # torch.lerp's two forms, each exact at its end of the weight's range
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
+@njit(cache=True, inline="always")
+def adafactor_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`Adafactor` on a vector (its docstring has the math), x and state in place."""
+    (variance,) = state
+    beta2_decay, eps1, eps2, d, weight_decay = hyperparameters
+    n = x.size
+    one_minus_beta2 = t**beta2_decay
+    rho = min(lr, 1 / (t**0.5))
+    x_sq = 0.0
+    for i in range(n):
+        x_sq += x[i] * x[i]
+    alpha = max(eps2, np.sqrt(x_sq) / (n**0.5)) * rho
+    if weight_decay != 0:
+        shrink = 1 - lr * weight_decay
+        for i in range(n):
+            x[i] *= shrink
+    u_sq = 0.0
+    floor = eps1 * eps1
+    for i in range(n):
+        variance[i] = _lerp(variance[i], g[i] * g[i], one_minus_beta2)
+        u = g[i] / np.sqrt(max(variance[i], floor))
+        u_sq += u * u
+    scale = -alpha / max(1.0, np.sqrt(u_sq) / ((n**0.5) * d))
+    for i in range(n):
+        x[i] += g[i] / np.sqrt(max(variance[i], floor)) * scale
+
+
+class Adafactor(Optimizer):
+    r"""Adafactor: RMSprop-like steps whose size is relative to the parameters' own scale, with an
+    increasing decay of the second moment and the update's RMS clipped.
+
+    On a vector x of n coordinates (the form the linear models and ``minimize`` take; torch factors
+    the second moment of a matrix into its row and column means, which a vector does not have):
+
+    .. math::
+
+        \hat\beta_{2,t} &= 1 - t^{c}, \qquad
+            \rho_t = \min(\gamma, 1/\sqrt t), \qquad
+            \alpha_t = \max\bigl(\epsilon_2, \operatorname{RMS}(x_{t-1})\bigr)\, \rho_t \\
+        x_{t-1} &\leftarrow x_{t-1} (1 - \gamma\lambda) \\
+        v_t &= \hat\beta_{2,t} v_{t-1} + (1 - \hat\beta_{2,t})\, g_t^2 \\
+        u_t &= g_t / \sqrt{\max(v_t, \epsilon_1^2)} \\
+        x_t &= x_{t-1} - \alpha_t\, u_t / \max\bigl(1, \operatorname{RMS}(u_t) / d\bigr)
+
+    with :math:`\operatorname{RMS}(u) = \|u\|_2 / \sqrt n` and the decay exponent :math:`c`
+    (``beta2_decay``). Shazeer & Stern 2018, *Adafactor: Adaptive learning rates with sublinear
+    memory cost*, algorithms 2 and 4, with torch.optim.Adafactor's choices (the relative step
+    :math:`\rho_t` bounded by the learning rate, no momentum). Every step moves x by about
+    :math:`\alpha_t`, a fraction of its own RMS: from x = 0 the first steps are :math:`\epsilon_2`
+    small.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma` > 0, the largest relative step :math:`\rho_t`.
+    beta2_decay : float
+        :math:`c` <= 0, the decay's exponent (-0.8: the second moment forgets less with time).
+    eps : (float or None, float)
+        :math:`(\epsilon_1, \epsilon_2)`, each >= 0: the floor of the second moment's root (None: the
+        machine epsilon of float64) and of the parameters' RMS.
+    d : float
+        The clipping threshold :math:`d` >= 1 of the update's RMS.
+    weight_decay : float
+        Decoupled weight decay :math:`\lambda` >= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.optimizers import Adafactor
+    >>> opt = Adafactor(lr=0.1)
+    >>> x = np.array([1.0, -2.0])
+    >>> state = opt.init(x)
+    >>> opt.update(x, 2 * x, state)  # a step of 0.1 RMS(x) along g / |g|, clipped to RMS 1
+    >>> x.round(4)
+    array([ 0.8419, -1.8419])
+    """
+
+    name = "adafactor"
+    Hyperparameters = AdafactorHyperparameters
+    step = staticmethod(adafactor_step)
+    state_names = ("variance",)
+
+    def __init__(self, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0):
+        self.lr = check_positive("lr", lr)
+        beta2_decay = check_number("beta2_decay", beta2_decay)
+        if not beta2_decay <= 0:
+            raise ValueError(f"beta2_decay must be a finite number <= 0, got {beta2_decay!r}")
+        self.beta2_decay = beta2_decay
+        try:
+            eps1, eps2 = eps
+        except (TypeError, ValueError):
+            raise ValueError(f"eps must be a pair (eps1 or None, eps2), got {eps!r}") from None
+        self.eps = (None if eps1 is None else check_nonnegative("eps[0]", eps1), check_nonnegative("eps[1]", eps2))
+        self.d = check_number("d", d)
+        if not (math.isfinite(self.d) and self.d >= 1):
+            raise ValueError(f"d must be a finite number >= 1, got {d!r}")
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+
+    def init(self, x):
+        return {"step": 0, "variance": np.zeros_like(x)}
+
+    def hyperparameters(self):
+        eps1 = float(np.finfo(np.float64).eps) if self.eps[0] is None else self.eps[0]
+        return self.Hyperparameters(self.beta2_decay, eps1, self.eps[1], self.d, self.weight_decay)

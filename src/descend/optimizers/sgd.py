@@ -1,4 +1,4 @@
-"""Gradient descent, with (Nesterov) momentum."""
+"""Gradient descent, with (Nesterov) momentum, and averaged (ASGD)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from numba import njit
 from .._checks import check_nonnegative, check_positive
 from ._base import Optimizer, weight_decayed
 
-__all__ = ["SGD"]
+__all__ = ["SGD", "ASGD"]
 
 
 SGDHyperparameters = namedtuple("SGDHyperparameters", "momentum dampening weight_decay nesterov")
@@ -109,3 +109,89 @@ class SGD(Optimizer):
     def is_plain(self) -> bool:
         """Plain gradient descent: no momentum, no weight decay."""
         return self.momentum == 0 and self.weight_decay == 0
+
+
+ASGDHyperparameters = namedtuple("ASGDHyperparameters", "lambd alpha t0 weight_decay")
+
+
+@njit(cache=True, inline="always")
+def asgd_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`ASGD` (its docstring has the math), x and state in place."""
+    (ax,) = state
+    lambd, alpha, t0, weight_decay = hyperparameters
+    # torch keeps eta and mu as state, computed after each step for the next one: the same numbers
+    eta = lr if t == 1 else lr / ((1 + lambd * lr * (t - 1)) ** alpha)
+    mu = 1.0 if t == 1 else 1 / max(1.0, t - 1 - t0)
+    for i in range(x.size):
+        d = g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * x[i]
+        x[i] *= 1 - lambd * eta
+        x[i] -= eta * d
+        if mu != 1:
+            ax[i] += (x[i] - ax[i]) * mu
+        else:
+            ax[i] = x[i]
+
+
+class ASGD(Optimizer):
+    r"""Averaged stochastic gradient descent: plain steps with a decaying rate, and the running
+    mean of the iterates after step :math:`t_0`, which is what a fit returns.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda_w x_{t-1} \\
+        \eta_t &= \gamma / (1 + \lambda \gamma (t - 1))^{\alpha} \\
+        x_t &= x_{t-1} (1 - \lambda \eta_t) - \eta_t g_t \\
+        \bar x_t &= \bar x_{t-1} + \mu_t (x_t - \bar x_{t-1}), \qquad
+            \mu_t = 1 / \max(1, t - 1 - t_0)
+
+    Polyak & Juditsky 1992, *Acceleration of stochastic approximation by averaging*; the rates
+    are those of Bottou 2012, *Stochastic gradient descent tricks*, sec. 5.3, as torch.optim.ASGD
+    takes them. Until step :math:`t_0` (a million by default) the average is the iterate itself.
+    ``minimize`` and the linear models return :math:`\bar x` (torch's state ``"ax"``): the
+    averaged iterate is the estimate, the iterate only the walk that makes it.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0.
+    lambd : float
+        Decay term :math:`\lambda` >= 0, of the rate and of x.
+    alpha : float
+        Power :math:`\alpha` >= 0 of the rate's decay.
+    t0 : float
+        The step :math:`t_0` >= 0 after which averaging starts.
+    weight_decay : float
+        L2 weight decay :math:`\lambda_w` >= 0, added to the gradient as :math:`\lambda_w x`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend import minimize
+    >>> result = minimize(lambda x: (x @ x, 2 * x), [1.0, -2.0], "asgd", lr=0.1, t0=10, max_iter=50, tol=None)
+    >>> bool(np.allclose(result.x, 0, atol=1e-3))  # the average of the iterates after step 10
+    True
+    """
+
+    name = "asgd"
+    Hyperparameters = ASGDHyperparameters
+    step = staticmethod(asgd_step)
+    state_names = ("ax",)
+
+    def __init__(self, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
+        self.lr = check_positive("lr", lr)
+        self.lambd = check_nonnegative("lambd", lambd)
+        self.alpha = check_nonnegative("alpha", alpha)
+        self.t0 = check_nonnegative("t0", t0)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+
+    def init(self, x):
+        return {"step": 0, "ax": np.zeros_like(x)}
+
+    def hyperparameters(self):
+        return self.Hyperparameters(self.lambd, self.alpha, self.t0, self.weight_decay)
+
+    def estimate(self, x, state):
+        """The averaged iterate: x itself until averaging has started (step t0 + 2, the first with mu < 1)."""
+        return x if state["step"] <= self.t0 + 2 else state["ax"].copy()
