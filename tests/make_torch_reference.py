@@ -1,7 +1,7 @@
 """Regenerate tests/data/torch_reference.npz: torch.optim's paths for every case (and those of the
-reference packages built on torch, OTHER_SOURCES: lion-pytorch).
+reference packages built on torch, OTHER_SOURCES: lion-pytorch, schedulefree).
 
-    pip install torch==2.13.0 lion-pytorch==0.2.5 && python tests/make_torch_reference.py
+    pip install torch==2.13.0 lion-pytorch==0.2.5 schedulefree==1.4.1 && python tests/make_torch_reference.py
 
 torch's own optimizer steps the parameters; the gradients come from the same
 NumPy objectives descend is tested on, so only the optimizers are compared.
@@ -14,7 +14,10 @@ import torch
 
 import importlib
 
-from torch_cases import CASES, N_STEPS, OBJECTIVES, OTHER_SOURCES, case_id
+from torch_cases import CASES, ESTIMATED, N_STEPS, OBJECTIVES, OTHER_SOURCES, case_id
+
+# The reference classes without torch's foreach switch.
+WITHOUT_FOREACH = {"Lion"}
 
 OUT = Path(__file__).parent / "data" / "torch_reference.npz"
 
@@ -27,23 +30,28 @@ def reference_class(name):
     return getattr(torch.optim, name)
 
 
-def torch_path(objective, name, hyperparameters, n_steps=N_STEPS, with_average=False):
-    """The iterates of torch.optim.<name> on ``objective``, x0 first, in float64; with ``with_average``
-    also ASGD's averaged iterate (its state "ax") after the last step."""
+def torch_path(objective, name, hyperparameters, n_steps=N_STEPS, with_estimate=False):
+    """The iterates of torch.optim.<name> on ``objective``, x0 first, in float64; with ``with_estimate``
+    also the point a fit returns after the last step, where it is not the last iterate (ESTIMATED)."""
     # Scalar state (NAdam's mu_product, step counters) takes the default dtype.
     torch.set_default_dtype(torch.float64)
     fun, x0 = OBJECTIVES[objective]()
     param = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-    options = {} if name in OTHER_SOURCES else {"foreach": False}
+    options = {} if name in WITHOUT_FOREACH else {"foreach": False}
     opt = reference_class(name)([param], **options, **hyperparameters)
+    if hasattr(opt, "train"):  # schedulefree's optimizers step only in "train" mode
+        opt.train()
     path = [x0.copy()]
     for _ in range(n_steps):
         _, grad = fun(param.detach().numpy().copy())
         param.grad = torch.tensor(grad, dtype=torch.float64)
         opt.step()
         path.append(param.detach().numpy().copy())
-    if with_average:
-        return np.array(path), opt.state[param]["ax"].numpy().copy()
+    if with_estimate:
+        if name == "ASGD":
+            return np.array(path), opt.state[param]["ax"].numpy().copy()
+        opt.eval()  # schedulefree: the parameters become the average x
+        return np.array(path), param.detach().numpy().copy()
     return np.array(path)
 
 
@@ -52,8 +60,9 @@ def main():
     for objective in OBJECTIVES:
         for name, hyperparameters in CASES:
             key = f"{objective}/{case_id(name, hyperparameters)}"
-            if name == "ASGD":
-                arrays[key], arrays[key + "/ax"] = torch_path(objective, name, hyperparameters, with_average=True)
+            if name in ESTIMATED:
+                arrays[key], arrays[key + "/estimate"] = torch_path(objective, name, hyperparameters,
+                                                                    with_estimate=True)
             else:
                 arrays[key] = torch_path(objective, name, hyperparameters)
     tmp = OUT.with_suffix(".tmp.npz")

@@ -10,13 +10,17 @@ from descend.optimizers import OPTIMIZER_NAMES, SGD, Adam, AdamW, get_optimizer
 
 TORCH_CLASSES = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "Adadelta", "RAdam", "ASGD", "Rprop",
                  "Adafactor"]
-CLASSES = TORCH_CLASSES + ["Lion"]
+# Not in torch.optim: (module, class) of the reference each is held equal to.
+OTHER_REFERENCES = {"Lion": ("lion_pytorch", "Lion"), "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
+                    "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree")}
+CLASSES = TORCH_CLASSES + list(OTHER_REFERENCES)
 
 
 def test_every_name_builds_the_method_it_names():
     assert OPTIMIZER_NAMES == (
         "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad",
         "adamw", "nadam", "adamax", "adadelta", "radam", "asgd", "rprop", "adafactor", "lion",
+        "sgd_schedulefree", "adamw_schedulefree",
     )
     assert get_optimizer("sgd") == SGD()
     assert get_optimizer("momentum") == SGD(momentum=0.9)
@@ -42,8 +46,9 @@ def test_unknown_name_lists_every_valid_one():
 @pytest.mark.parametrize("name", CLASSES)
 def test_defaults_are_torchs(name):
     torch = pytest.importorskip("torch")
-    if name == "Lion":
-        reference = pytest.importorskip("lion_pytorch").Lion
+    if name in OTHER_REFERENCES:
+        module, attribute = OTHER_REFERENCES[name]
+        reference = getattr(pytest.importorskip(module), attribute)
     else:
         reference = getattr(torch.optim, name)
     ours = inspect.signature(getattr(optimizers, name)).parameters
@@ -89,6 +94,9 @@ def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
         (lambda: optimizers.Adafactor(d=0.5), r"d must be a finite number >= 1, got 0.5"),
         (lambda: optimizers.Lion(betas=(0.9, 1.0)), r"betas\[1\] must lie in \[0, 1\), got 1.0"),
         (lambda: optimizers.Lion(weight_decay=-0.1), r"weight_decay must be a finite number >= 0, got -0.1"),
+        (lambda: optimizers.SGDScheduleFree(momentum=1.0), r"momentum must lie in \(0, 1\), got 1.0"),
+        (lambda: optimizers.SGDScheduleFree(warmup_steps=2.5), r"warmup_steps must be an integer >= 0, got 2.5"),
+        (lambda: optimizers.AdamWScheduleFree(betas=(0.0, 0.999)), r"betas\[0\] must lie in \(0, 1\), got 0.0"),
     ],
 )
 def test_invalid_hyperparameters_name_the_value(make, match):
@@ -119,3 +127,10 @@ def test_state_is_explicit_and_the_update_is_in_place():
     assert repr(opt) == (
         "Adam(lr=0.1, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False, decoupled_weight_decay=False)"
     )
+
+
+def test_a_hyperparameter_of_the_wrong_kind_is_a_type_error():
+    with pytest.raises(TypeError, match=r"r must be a number, got str: 'fast'"):
+        optimizers.AdamWScheduleFree(r="fast")
+    with pytest.raises(TypeError, match=r"beta2_decay must be a number, got NoneType"):
+        optimizers.Adafactor(beta2_decay=None)

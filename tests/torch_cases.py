@@ -84,10 +84,32 @@ CASES = [
     ("Lion", {"lr": 0.01, "betas": (0.8, 0.95)}),
     ("Lion", {"lr": 0.01, "weight_decay": 0.1}),
     ("Lion", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    # Schedule-free SGD and AdamW: the reference is the authors' package schedulefree
+    ("SGDScheduleFree", {"lr": 0.05}),
+    ("SGDScheduleFree", {"lr": 0.05, "momentum": 0.7}),
+    ("SGDScheduleFree", {"lr": 0.05, "weight_decay": 0.1}),
+    ("SGDScheduleFree", {"lr": 0.05, "warmup_steps": 20}),
+    ("SGDScheduleFree", {"lr": 0.05, "r": 1.0}),
+    ("SGDScheduleFree", {"lr": 0.05, "warmup_steps": 20, "weight_lr_power": 1.0}),
+    ("SGDScheduleFree", {"lr": 0.03, "momentum": 0.8, "weight_decay": 0.05, "warmup_steps": 10, "r": 0.5,
+                         "weight_lr_power": 3.0}),
+    ("AdamWScheduleFree", {"lr": 0.05}),
+    ("AdamWScheduleFree", {"lr": 0.05, "betas": (0.8, 0.99)}),
+    ("AdamWScheduleFree", {"lr": 0.05, "eps": 1e-3}),
+    ("AdamWScheduleFree", {"lr": 0.05, "weight_decay": 0.1}),
+    ("AdamWScheduleFree", {"lr": 0.05, "warmup_steps": 20}),
+    ("AdamWScheduleFree", {"lr": 0.05, "r": 1.0, "weight_lr_power": 1.0}),
+    ("AdamWScheduleFree", {"lr": 0.03, "betas": (0.7, 0.95), "eps": 1e-3, "weight_decay": 0.05,
+                           "warmup_steps": 10, "r": 0.5, "weight_lr_power": 3.0}),
 ]
 
 #: The optimizers whose reference is not torch.optim: class name -> (module, class) of the reference.
-OTHER_SOURCES = {"Lion": ("lion_pytorch", "Lion")}
+OTHER_SOURCES = {"Lion": ("lion_pytorch", "Lion"), "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
+                 "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree")}
+
+#: The optimizers whose fit returns another point than the last iterate: ASGD's average of the
+#: iterates (torch's state "ax"), the schedule-free average x (the reference's eval()).
+ESTIMATED = {"ASGD", "SGDScheduleFree", "AdamWScheduleFree"}
 
 
 def case_id(name, hyperparameters):

@@ -11,7 +11,7 @@ from descend.optimizers import ASGD, RMSprop
 # ASGD averages after its 5th step, so that the fit's coefficients are the average, not the iterate.
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", RMSprop(lr=0.01, centered=True, momentum=0.5),
               "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", ASGD(t0=5), "rprop",
-              "adafactor", "lion"]
+              "adafactor", "lion", "sgd_schedulefree", "adamw_schedulefree"]
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def assert_same_fit(compiled, reference):
 
 
 ADAPTIVE = {"adagrad", "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", "rprop", "adafactor",
-            "lion"}
+            "lion", "adamw_schedulefree"}
 
 CASES = [
     # (loss, optimizer, batch_size, penalty, standardize, weighted)
@@ -52,7 +52,8 @@ CASES = [
     # weights, eps2 times the rate: all zeros. So L2 there.)
     *[("squared_error", opt, batch, "l2" if opt in ("adadelta", "adafactor") else "elasticnet", True, False)
       for opt, batch in itertools.product(OPTIMIZERS, [None, 7])],
-    *[("huber", opt, 1, "l1", False, True) for opt in ["sgd", "adam", "nadam", ASGD(t0=5), "lion"]],
+    *[("huber", opt, 1, "l1", False, True) for opt in ["sgd", "adam", "nadam", ASGD(t0=5), "lion",
+                                                              "adamw_schedulefree"]],
     ("squared_error", "sgd", None, "l2", False, True),
     ("squared_error", "momentum", 1, None, True, True),
     ("squared_error", "adagrad", 60, "l1", False, False),

@@ -332,15 +332,24 @@ def gathered(state, work, positions, m, size):
 
 @overload(gathered)
 def _compiled_gathered(state, work, positions, m, size):
+    # One function per arity (the optimizers' states have 1 to 4 arrays): Numba cannot build a
+    # tuple of varying types from a loop.
     arity = len(state)
     if arity == 1:
         return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),)
     if arity == 2:
         return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
                                                         _gather(state[1], work[1], positions, m, size))
-    return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
-                                                    _gather(state[1], work[1], positions, m, size),
-                                                    _gather(state[2], work[2], positions, m, size))
+    if arity == 3:
+        return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
+                                                        _gather(state[1], work[1], positions, m, size),
+                                                        _gather(state[2], work[2], positions, m, size))
+    if arity == 4:
+        return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
+                                                        _gather(state[1], work[1], positions, m, size),
+                                                        _gather(state[2], work[2], positions, m, size),
+                                                        _gather(state[3], work[3], positions, m, size))
+    raise TypeError(f"an optimizer state of {arity} arrays: the lazy sparse steps take 1 to 4")
 
 
 def _scatter(array, part, positions, m, size):
@@ -379,7 +388,13 @@ def _compiled_put_back(state, parts, positions, m, size):
         _scatter(state[1], parts[1], positions, m, size)
         _scatter(state[2], parts[2], positions, m, size)
 
-    return (one, two, three)[arity - 1]
+    def four(state, parts, positions, m, size):
+        _scatter(state[0], parts[0], positions, m, size)
+        _scatter(state[1], parts[1], positions, m, size)
+        _scatter(state[2], parts[2], positions, m, size)
+        _scatter(state[3], parts[3], positions, m, size)
+
+    return (one, two, three, four)[arity - 1]
 
 
 def work_buffers(state, size):
@@ -394,8 +409,11 @@ def _compiled_work_buffers(state, size):
         return lambda state, size: (np.empty(size, dtype=state[0].dtype),)
     if arity == 2:
         return lambda state, size: (np.empty(size, dtype=state[0].dtype), np.empty(size, dtype=state[1].dtype))
+    if arity == 3:
+        return lambda state, size: (np.empty(size, dtype=state[0].dtype), np.empty(size, dtype=state[1].dtype),
+                                    np.empty(size, dtype=state[2].dtype))
     return lambda state, size: (np.empty(size, dtype=state[0].dtype), np.empty(size, dtype=state[1].dtype),
-                                np.empty(size, dtype=state[2].dtype))
+                                np.empty(size, dtype=state[2].dtype), np.empty(size, dtype=state[3].dtype))
 
 
 @njit(cache=True)

@@ -36,6 +36,7 @@ One module per family, each optimizer's math beside its compiled step:
 * :mod:`~descend.optimizers.adaptive`: per-coordinate steps (AdaGrad, RMSprop, Adadelta, Adafactor);
 * :mod:`~descend.optimizers.sign`: steps by the gradient's sign (Rprop, Lion);
 * :mod:`~descend.optimizers.adam`: the Adam family (Adam, AdamW, NAdam, Adamax, RAdam);
+* :mod:`~descend.optimizers.schedule_free`: schedule-free SGD and AdamW (the average is the estimate);
 * :mod:`~descend.optimizers.online`: updates that learn from rows (Vowpal Wabbit's normalized update);
 * :mod:`~descend.optimizers.quasi_newton`: L-BFGS on the full batch;
 * :mod:`~descend.optimizers._base`: the base class, and what several share.
@@ -54,6 +55,7 @@ from .adam import Adam, Adamax, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop
 from .online import Normalized
 from .quasi_newton import LBFGS
+from .schedule_free import AdamWScheduleFree, SGDScheduleFree
 from .sgd import ASGD, SGD
 from .sign import Lion, Rprop
 
@@ -72,6 +74,8 @@ __all__ = [
     "Rprop",
     "Adafactor",
     "Lion",
+    "SGDScheduleFree",
+    "AdamWScheduleFree",
     "Normalized",
     "LBFGS",
     "OPTIMIZER_NAMES",
@@ -102,6 +106,8 @@ _NAMED = {
     "rprop": (Rprop, {}),
     "adafactor": (Adafactor, {}),
     "lion": (Lion, {}),
+    "sgd_schedulefree": (SGDScheduleFree, {}),
+    "adamw_schedulefree": (AdamWScheduleFree, {}),
 }
 
 OPTIMIZER_NAMES = tuple(_NAMED)

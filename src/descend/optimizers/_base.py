@@ -10,7 +10,7 @@ from numba import njit
 
 from .._checks import check_interval
 
-__all__ = ["Optimizer", "check_betas", "weight_decayed"]
+__all__ = ["Optimizer", "check_betas", "weight_decayed", "lerp"]
 
 
 def check_betas(betas) -> tuple[float, float]:
@@ -35,6 +35,15 @@ def weight_decayed(x_i, d, lr, weight_decay, decoupled):
             return x_i * (1 - lr * weight_decay), d
         return x_i, d + weight_decay * x_i
     return x_i, d
+
+
+@njit(cache=True, inline="always")
+def lerp(start, end, weight):
+    """``start + weight (end - start)``, computed as torch.lerp computes it: from the nearer end,
+    so that each end is exact (weight 0 gives start, weight 1 gives end)."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
 
 
 class Optimizer:

@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from .._checks import check_interval, check_nonnegative, check_number, check_positive
-from ._base import Optimizer, weight_decayed
+from ._base import Optimizer, lerp, weight_decayed
 
 __all__ = ["Adagrad", "RMSprop", "Adadelta", "Adafactor"]
 
@@ -244,14 +244,6 @@ AdafactorHyperparameters = namedtuple("AdafactorHyperparameters", "beta2_decay e
 
 
 @njit(cache=True, inline="always")
-def _lerp(start, end, weight):
-    # torch.lerp's two forms, each exact at its end of the weight's range
-    if abs(weight) < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1 - weight)
-
-
-@njit(cache=True, inline="always")
 def adafactor_step(x, g, state, t, lr, hyperparameters):
     """One step of :class:`Adafactor` on a vector (its docstring has the math), x and state in place."""
     (variance,) = state
@@ -270,7 +262,7 @@ def adafactor_step(x, g, state, t, lr, hyperparameters):
     u_sq = 0.0
     floor = eps1 * eps1
     for i in range(n):
-        variance[i] = _lerp(variance[i], g[i] * g[i], one_minus_beta2)
+        variance[i] = lerp(variance[i], g[i] * g[i], one_minus_beta2)
         u = g[i] / np.sqrt(max(variance[i], floor))
         u_sq += u * u
     scale = -alpha / max(1.0, np.sqrt(u_sq) / ((n**0.5) * d))
