@@ -1,7 +1,8 @@
 """Regenerate tests/data/torch_reference.npz: torch.optim's paths for every case (and those of the
-reference packages built on torch, OTHER_SOURCES: lion-pytorch, schedulefree).
+reference packages built on torch, OTHER_SOURCES: lion-pytorch, schedulefree,
+prodigyopt).
 
-    pip install torch==2.13.0 lion-pytorch==0.2.5 schedulefree==1.4.1 && python tests/make_torch_reference.py
+    pip install torch==2.13.0 lion-pytorch==0.2.5 schedulefree==1.4.1 prodigyopt==1.1.2 && python tests/make_torch_reference.py
 
 torch's own optimizer steps the parameters; the gradients come from the same
 NumPy objectives descend is tested on, so only the optimizers are compared.
@@ -17,7 +18,7 @@ import importlib
 from torch_cases import CASES, ESTIMATED, N_STEPS, OBJECTIVES, OTHER_SOURCES, case_id
 
 # The reference classes without torch's foreach switch.
-WITHOUT_FOREACH = {"Lion"}
+WITHOUT_FOREACH = {"Lion", "Prodigy"}
 
 OUT = Path(__file__).parent / "data" / "torch_reference.npz"
 

@@ -12,7 +12,7 @@ TORCH_CLASSES = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax"
                  "Adafactor"]
 # Not in torch.optim: (module, class) of the reference each is held equal to.
 OTHER_REFERENCES = {"Lion": ("lion_pytorch", "Lion"), "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
-                    "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree")}
+                    "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree"), "Prodigy": ("prodigyopt", "Prodigy")}
 CLASSES = TORCH_CLASSES + list(OTHER_REFERENCES)
 
 
@@ -20,7 +20,7 @@ def test_every_name_builds_the_method_it_names():
     assert OPTIMIZER_NAMES == (
         "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad",
         "adamw", "nadam", "adamax", "adadelta", "radam", "asgd", "rprop", "adafactor", "lion",
-        "sgd_schedulefree", "adamw_schedulefree",
+        "sgd_schedulefree", "adamw_schedulefree", "prodigy",
     )
     assert get_optimizer("sgd") == SGD()
     assert get_optimizer("momentum") == SGD(momentum=0.9)
@@ -97,6 +97,11 @@ def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
         (lambda: optimizers.SGDScheduleFree(momentum=1.0), r"momentum must lie in \(0, 1\), got 1.0"),
         (lambda: optimizers.SGDScheduleFree(warmup_steps=2.5), r"warmup_steps must be an integer >= 0, got 2.5"),
         (lambda: optimizers.AdamWScheduleFree(betas=(0.0, 0.999)), r"betas\[0\] must lie in \(0, 1\), got 0.0"),
+        (lambda: optimizers.Prodigy(d0=0), r"d0 must be a finite number > 0, got 0"),
+        (lambda: optimizers.Prodigy(beta3=1.0), r"beta3 must lie in \[0, 1\), got 1.0"),
+        (lambda: optimizers.Prodigy(growth_rate=0), r"growth_rate must be a number > 0 \(inf: no bound\), got 0"),
+        (lambda: optimizers.Prodigy(slice_p=0), r"slice_p must be an integer >= 1, got 0"),
+        (lambda: optimizers.Prodigy(eps=0), r"eps must be a finite number > 0, got 0"),
     ],
 )
 def test_invalid_hyperparameters_name_the_value(make, match):

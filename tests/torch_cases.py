@@ -101,11 +101,31 @@ CASES = [
     ("AdamWScheduleFree", {"lr": 0.05, "r": 1.0, "weight_lr_power": 1.0}),
     ("AdamWScheduleFree", {"lr": 0.03, "betas": (0.7, 0.95), "eps": 1e-3, "weight_decay": 0.05,
                            "warmup_steps": 10, "r": 0.5, "weight_lr_power": 3.0}),
+    # Prodigy: the reference is the authors' package prodigyopt. Its rate is a ratio of two sums over
+    # the coordinates, which torch adds in another order (BLAS's dot): on the logistic objective,
+    # betas (0.8, 0.99) part from it by 1.8e-10 after 200 steps and beta3 = 0.9 by 9e-9, where
+    # (0.85, 0.99) and 0.95 stay within 4e-11. So those two are the cases here.
+    ("Prodigy", {}),
+    ("Prodigy", {"lr": 0.5}),
+    ("Prodigy", {"betas": (0.85, 0.99)}),
+    ("Prodigy", {"betas": (0.0, 0.99)}),
+    ("Prodigy", {"beta3": 0.95}),
+    ("Prodigy", {"eps": 1e-4}),
+    ("Prodigy", {"weight_decay": 0.1}),
+    ("Prodigy", {"weight_decay": 0.1, "decouple": False}),
+    ("Prodigy", {"use_bias_correction": True}),
+    ("Prodigy", {"safeguard_warmup": True}),
+    ("Prodigy", {"d0": 1e-3}),
+    ("Prodigy", {"d_coef": 0.5}),
+    ("Prodigy", {"growth_rate": 1.05}),
+    ("Prodigy", {"slice_p": 2}),
+    ("Prodigy", {"lr": 0.7, "betas": (0.0, 0.95), "weight_decay": 0.05, "decouple": False, "use_bias_correction": True,
+                 "safeguard_warmup": True, "d0": 1e-4, "d_coef": 0.8, "growth_rate": 1.2, "slice_p": 3}),
 ]
 
 #: The optimizers whose reference is not torch.optim: class name -> (module, class) of the reference.
 OTHER_SOURCES = {"Lion": ("lion_pytorch", "Lion"), "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
-                 "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree")}
+                 "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree"), "Prodigy": ("prodigyopt", "Prodigy")}
 
 #: The optimizers whose fit returns another point than the last iterate: ASGD's average of the
 #: iterates (torch's state "ax"), the schedule-free average x (the reference's eval()).

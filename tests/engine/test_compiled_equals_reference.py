@@ -11,7 +11,7 @@ from descend.optimizers import ASGD, RMSprop
 # ASGD averages after its 5th step, so that the fit's coefficients are the average, not the iterate.
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", RMSprop(lr=0.01, centered=True, momentum=0.5),
               "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", ASGD(t0=5), "rprop",
-              "adafactor", "lion", "sgd_schedulefree", "adamw_schedulefree"]
+              "adafactor", "lion", "sgd_schedulefree", "adamw_schedulefree", "prodigy"]
 
 
 @pytest.fixture
@@ -44,16 +44,17 @@ def assert_same_fit(compiled, reference):
 
 
 ADAPTIVE = {"adagrad", "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", "rprop", "adafactor",
-            "lion", "adamw_schedulefree"}
+            "lion", "adamw_schedulefree", "prodigy"}
 
 CASES = [
     # (loss, optimizer, batch_size, penalty, standardize, weighted)
-    # (Adadelta's first steps are ~1e-3, below the L1 threshold at its lr of 1, and Adafactor's, from zero
-    # weights, eps2 times the rate: all zeros. So L2 there.)
-    *[("squared_error", opt, batch, "l2" if opt in ("adadelta", "adafactor") else "elasticnet", True, False)
+    # (Adadelta's first steps are ~1e-3, below the L1 threshold at its lr of 1, Adafactor's, from zero
+    # weights, eps2 times the rate, and Prodigy's, from its d0 = 1e-6: all zeros. So L2 there.)
+    *[("squared_error", opt, batch, "l2" if opt in ("adadelta", "adafactor", "prodigy") else "elasticnet", True, False)
       for opt, batch in itertools.product(OPTIMIZERS, [None, 7])],
     *[("huber", opt, 1, "l1", False, True) for opt in ["sgd", "adam", "nadam", ASGD(t0=5), "lion",
                                                               "adamw_schedulefree"]],
+    ("huber", "prodigy", 1, "l2", False, True),
     ("squared_error", "sgd", None, "l2", False, True),
     ("squared_error", "momentum", 1, None, True, True),
     ("squared_error", "adagrad", 60, "l1", False, False),
@@ -73,7 +74,7 @@ def without_intercept(optimizer, loss):
                               for c in CASES])
 def test_regressor_paths_agree(small_data, loss, optimizer, batch_size, penalty, standardize, weighted):
     X, y, sw = small_data()
-    lr = "auto" if optimizer in ("sgd", "momentum", "nesterov", "adadelta") else 0.02
+    lr = "auto" if optimizer in ("sgd", "momentum", "nesterov", "adadelta", "prodigy") else 0.02
     compiled, reference = both_paths(
         lambda: GDRegressor(loss=loss, optimizer=optimizer, learning_rate=lr, batch_size=batch_size,
                             penalty=penalty, alpha=0.05, max_iter=4, tol=None, standardize=standardize,

@@ -306,16 +306,19 @@ def _add_batch(data, order, lo, hi, theta, scale, n_out, shifts, loss, parameter
 
 def _gather(array, work, positions, m, size):
     """An optimizer's state array at ``positions[:m]``, copied into ``work``: an element-wise one
-    (the weights' size) follows the weights; a scalar one (NAdam's product) or an unused (empty)
-    one is taken whole."""
-    if array.shape[0] != size:
-        return array[:]
+    (the weights' size) follows the weights; a scalar one (NAdam's product), an unused (empty) one,
+    or a row of numbers (Prodigy's, 2-D: never mistaken for the weights) is taken whole."""
+    if array.ndim == 2 or array.shape[0] != size:
+        return array
     work[:m] = array[positions[:m]]
     return work[:m]
 
 
 @overload(_gather)
 def _compiled_gather(array, work, positions, m, size):
+    if array.ndim == 2:
+        return lambda array, work, positions, m, size: array
+
     def gather(array, work, positions, m, size):
         if array.shape[0] != size:
             return array[:]
@@ -330,35 +333,33 @@ def gathered(state, work, positions, m, size):
     return tuple(_gather(a, w, positions, m, size) for a, w in zip(state, work))
 
 
+def _unrolled(signature, item, arity, *, statements=False):
+    """A function of ``signature`` that returns the tuple of ``item`` for i = 0 .. arity - 1 (or,
+    with ``statements``, runs each ``item`` in turn): one function per arity, as Numba cannot build
+    a tuple of varying types (an optimizer's state arrays) in a loop."""
+    items = [item.format(i=i) for i in range(arity)]
+    body = "\n".join(f"    {line}" for line in items) if statements else f"    return ({', '.join(items)},)"
+    namespace = {"_gather": _gather, "_scatter": _scatter, "np": np}
+    exec(f"def unrolled({signature}):\n{body}\n", namespace)
+    return namespace["unrolled"]
+
+
 @overload(gathered)
 def _compiled_gathered(state, work, positions, m, size):
-    # One function per arity (the optimizers' states have 1 to 4 arrays): Numba cannot build a
-    # tuple of varying types from a loop.
-    arity = len(state)
-    if arity == 1:
-        return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),)
-    if arity == 2:
-        return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
-                                                        _gather(state[1], work[1], positions, m, size))
-    if arity == 3:
-        return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
-                                                        _gather(state[1], work[1], positions, m, size),
-                                                        _gather(state[2], work[2], positions, m, size))
-    if arity == 4:
-        return lambda state, work, positions, m, size: (_gather(state[0], work[0], positions, m, size),
-                                                        _gather(state[1], work[1], positions, m, size),
-                                                        _gather(state[2], work[2], positions, m, size),
-                                                        _gather(state[3], work[3], positions, m, size))
-    raise TypeError(f"an optimizer state of {arity} arrays: the lazy sparse steps take 1 to 4")
+    return _unrolled("state, work, positions, m, size", "_gather(state[{i}], work[{i}], positions, m, size)",
+                     len(state))
 
 
 def _scatter(array, part, positions, m, size):
-    if array.shape[0] == size:
+    if array.ndim == 1 and array.shape[0] == size:
         array[positions[:m]] = part[:m]
 
 
 @overload(_scatter)
 def _compiled_scatter(array, part, positions, m, size):
+    if array.ndim == 2:  # taken whole, changed in place
+        return lambda array, part, positions, m, size: None
+
     def scatter(array, part, positions, m, size):
         if array.shape[0] == size:
             for q in range(m):
@@ -374,27 +375,8 @@ def put_back(state, parts, positions, m, size):
 
 @overload(put_back)
 def _compiled_put_back(state, parts, positions, m, size):
-    arity = len(state)
-
-    def one(state, parts, positions, m, size):
-        _scatter(state[0], parts[0], positions, m, size)
-
-    def two(state, parts, positions, m, size):
-        _scatter(state[0], parts[0], positions, m, size)
-        _scatter(state[1], parts[1], positions, m, size)
-
-    def three(state, parts, positions, m, size):
-        _scatter(state[0], parts[0], positions, m, size)
-        _scatter(state[1], parts[1], positions, m, size)
-        _scatter(state[2], parts[2], positions, m, size)
-
-    def four(state, parts, positions, m, size):
-        _scatter(state[0], parts[0], positions, m, size)
-        _scatter(state[1], parts[1], positions, m, size)
-        _scatter(state[2], parts[2], positions, m, size)
-        _scatter(state[3], parts[3], positions, m, size)
-
-    return (one, two, three, four)[arity - 1]
+    return _unrolled("state, parts, positions, m, size", "_scatter(state[{i}], parts[{i}], positions, m, size)",
+                     len(state), statements=True)
 
 
 def work_buffers(state, size):
@@ -404,16 +386,7 @@ def work_buffers(state, size):
 
 @overload(work_buffers)
 def _compiled_work_buffers(state, size):
-    arity = len(state)
-    if arity == 1:
-        return lambda state, size: (np.empty(size, dtype=state[0].dtype),)
-    if arity == 2:
-        return lambda state, size: (np.empty(size, dtype=state[0].dtype), np.empty(size, dtype=state[1].dtype))
-    if arity == 3:
-        return lambda state, size: (np.empty(size, dtype=state[0].dtype), np.empty(size, dtype=state[1].dtype),
-                                    np.empty(size, dtype=state[2].dtype))
-    return lambda state, size: (np.empty(size, dtype=state[0].dtype), np.empty(size, dtype=state[1].dtype),
-                                np.empty(size, dtype=state[2].dtype), np.empty(size, dtype=state[3].dtype))
+    return _unrolled("state, size", "np.empty(size, dtype=state[{i}].dtype)", len(state))
 
 
 @njit(cache=True)

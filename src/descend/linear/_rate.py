@@ -76,7 +76,8 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled", t
         unit = max(float(target_spread), 1e-12) if on_target_scale and settings.optimizer_named else 1.0
         return optimizer.lr * unit
     if not isinstance(optimizer, (SGD, LBFGS)):  # an instance's rate is the one its maker chose
-        return searched_rate(settings, loss, state, source, engine) if settings.optimizer_named else optimizer.lr
+        searched = settings.optimizer_named and not optimizer.rate_free
+        return searched_rate(settings, loss, state, source, engine) if searched else optimizer.lr
     n = source.curvature_rows
     mini_batches = batch_size < n
     # One sample a step needs only the largest row (Gower's formula below at b = 1).

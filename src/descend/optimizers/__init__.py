@@ -37,6 +37,7 @@ One module per family, each optimizer's math beside its compiled step:
 * :mod:`~descend.optimizers.sign`: steps by the gradient's sign (Rprop, Lion);
 * :mod:`~descend.optimizers.adam`: the Adam family (Adam, AdamW, NAdam, Adamax, RAdam);
 * :mod:`~descend.optimizers.schedule_free`: schedule-free SGD and AdamW (the average is the estimate);
+* :mod:`~descend.optimizers.rate_free`: Prodigy, which learns its own rate;
 * :mod:`~descend.optimizers.online`: updates that learn from rows (Vowpal Wabbit's normalized update);
 * :mod:`~descend.optimizers.quasi_newton`: L-BFGS on the full batch;
 * :mod:`~descend.optimizers._base`: the base class, and what several share.
@@ -55,6 +56,7 @@ from .adam import Adam, Adamax, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop
 from .online import Normalized
 from .quasi_newton import LBFGS
+from .rate_free import Prodigy
 from .schedule_free import AdamWScheduleFree, SGDScheduleFree
 from .sgd import ASGD, SGD
 from .sign import Lion, Rprop
@@ -76,6 +78,7 @@ __all__ = [
     "Lion",
     "SGDScheduleFree",
     "AdamWScheduleFree",
+    "Prodigy",
     "Normalized",
     "LBFGS",
     "OPTIMIZER_NAMES",
@@ -108,6 +111,7 @@ _NAMED = {
     "lion": (Lion, {}),
     "sgd_schedulefree": (SGDScheduleFree, {}),
     "adamw_schedulefree": (AdamWScheduleFree, {}),
+    "prodigy": (Prodigy, {}),
 }
 
 OPTIMIZER_NAMES = tuple(_NAMED)

@@ -74,6 +74,8 @@ class Optimizer:
     Hyperparameters: type = tuple
     step = None
     state_names: tuple[str, ...] = ()
+    #: Learns its own rate (Prodigy): ``learning_rate="auto"`` takes ``lr`` and searches nothing.
+    rate_free: bool = False
 
     def init(self, x: np.ndarray) -> dict[str, Any]:
         """Return the state for parameters shaped like ``x``.
