@@ -15,10 +15,10 @@ import torch
 
 import importlib
 
-from torch_cases import CASES, ESTIMATED, N_STEPS, OBJECTIVES, OTHER_SOURCES, case_id
+from torch_cases import CASES, ESTIMATED, N_STEPS, OBJECTIVES, OTHER_SOURCES, SPARSE_GRADIENTS, case_id, objectives_for
 
 # The reference classes without torch's foreach switch.
-WITHOUT_FOREACH = {"Lion", "Prodigy"}
+WITHOUT_FOREACH = {"Lion", "Prodigy", "SparseAdam"}
 
 OUT = Path(__file__).parent / "data" / "torch_reference.npz"
 
@@ -46,6 +46,8 @@ def torch_path(objective, name, hyperparameters, n_steps=N_STEPS, with_estimate=
     for _ in range(n_steps):
         _, grad = fun(param.detach().numpy().copy())
         param.grad = torch.tensor(grad, dtype=torch.float64)
+        if name in SPARSE_GRADIENTS:  # its non-zeros, as a sparse tensor
+            param.grad = param.grad.to_sparse()
         opt.step()
         path.append(param.detach().numpy().copy())
     if with_estimate:
@@ -58,8 +60,8 @@ def torch_path(objective, name, hyperparameters, n_steps=N_STEPS, with_estimate=
 
 def main():
     arrays = {"torch_version": np.array(torch.__version__)}
-    for objective in OBJECTIVES:
-        for name, hyperparameters in CASES:
+    for name, hyperparameters in CASES:
+        for objective in objectives_for(name):
             key = f"{objective}/{case_id(name, hyperparameters)}"
             if name in ESTIMATED:
                 arrays[key], arrays[key + "/estimate"] = torch_path(objective, name, hyperparameters,

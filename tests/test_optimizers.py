@@ -9,7 +9,7 @@ from descend import optimizers
 from descend.optimizers import OPTIMIZER_NAMES, SGD, Adam, AdamW, get_optimizer
 
 TORCH_CLASSES = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "Adadelta", "RAdam", "ASGD", "Rprop",
-                 "Adafactor"]
+                 "Adafactor", "SparseAdam"]
 # Not in torch.optim: (module, class) of the reference each is held equal to.
 OTHER_REFERENCES = {"Lion": ("lion_pytorch", "Lion"), "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
                     "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree"), "Prodigy": ("prodigyopt", "Prodigy")}
@@ -19,7 +19,7 @@ CLASSES = TORCH_CLASSES + list(OTHER_REFERENCES)
 def test_every_name_builds_the_method_it_names():
     assert OPTIMIZER_NAMES == (
         "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad",
-        "adamw", "nadam", "adamax", "adadelta", "radam", "asgd", "rprop", "adafactor", "lion",
+        "adamw", "nadam", "adamax", "adadelta", "radam", "sparse_adam", "asgd", "rprop", "adafactor", "lion",
         "sgd_schedulefree", "adamw_schedulefree", "prodigy",
     )
     assert get_optimizer("sgd") == SGD()
@@ -82,6 +82,8 @@ def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
         (lambda: optimizers.RMSprop(alpha=1.5), r"alpha must lie in \[0, 1\], got 1.5"),
         (lambda: optimizers.Adadelta(rho=2), r"rho must lie in \[0, 1\], got 2"),
         (lambda: optimizers.NAdam(momentum_decay=-1), r"momentum_decay must be a finite number >= 0, got -1"),
+        (lambda: optimizers.SparseAdam(eps=0), r"eps must be a finite number > 0, got 0"),
+        (lambda: optimizers.SparseAdam(betas=(1.0, 0.9)), r"betas\[0\] must lie in \[0, 1\), got 1.0"),
         (lambda: optimizers.ASGD(lambd=-1e-4), r"lambd must be a finite number >= 0, got -0.0001"),
         (lambda: optimizers.ASGD(t0=-1), r"t0 must be a finite number >= 0, got -1"),
         (lambda: optimizers.Rprop(etas=(1.5, 1.2)), r"etas\[0\] must lie in \(0, 1\), got 1.5"),

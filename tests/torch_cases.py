@@ -79,6 +79,10 @@ CASES = [
     ("Adafactor", {"lr": 0.01, "eps": (0.5, 10.0)}),
     ("Adafactor", {"lr": 0.01, "eps": (1.0, 1e-3)}),
     ("Adafactor", {"lr": 0.005, "beta2_decay": -0.6, "eps": (0.5, 10.0), "d": 1.5, "weight_decay": 0.05}),
+    ("SparseAdam", {"lr": 0.05}),
+    ("SparseAdam", {"lr": 0.05, "betas": (0.8, 0.99)}),
+    ("SparseAdam", {"lr": 0.05, "eps": 1e-3}),
+    ("SparseAdam", {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-4}),
     # Lion is not in torch.optim: its reference is lion_pytorch.Lion (LION_SOURCE)
     ("Lion", {"lr": 0.01}),
     ("Lion", {"lr": 0.01, "betas": (0.8, 0.95)}),
@@ -169,4 +173,33 @@ def _logistic():
     return fun, x0
 
 
-OBJECTIVES = {"quadratic": _quadratic, "logistic": _logistic}
+def _sparse_rows():
+    """Per-sample logistic loss on a sparse design, one row a call, in order (call k takes row k mod 40),
+    without intercept: each gradient is non-zero on that row's few features only, as torch receives
+    it, a sparse tensor (SparseAdam takes no other)."""
+    rng = np.random.default_rng(20260103)
+    X = np.where(rng.random((40, 12)) < 0.25, rng.standard_normal((40, 12)), 0.0)
+    X[np.arange(40), rng.integers(0, 12, 40)] = 1.0  # no empty row
+    y = np.where(rng.random(40) < 0.5, 1.0, -1.0)
+    x0 = rng.standard_normal(12)
+    calls = [0]
+
+    def fun(w):
+        row, label = X[calls[0] % 40], y[calls[0] % 40]
+        calls[0] += 1
+        margin = label * (row @ w)
+        return np.logaddexp(0.0, -margin), -label * expit(-margin) * row
+
+    return fun, x0
+
+
+OBJECTIVES = {"quadratic": _quadratic, "logistic": _logistic, "sparse_rows": _sparse_rows}
+
+#: The optimizers of sparse gradients, which also run on the objective of sparse rows.
+SPARSE_GRADIENTS = {"SparseAdam"}
+
+
+def objectives_for(name):
+    """The objectives an optimizer's cases run on: the quadratic and the logistic loss, and for an
+    optimizer of sparse gradients, the sparse rows too."""
+    return [objective for objective in OBJECTIVES if objective != "sparse_rows" or name in SPARSE_GRADIENTS]

@@ -10,7 +10,7 @@ from descend.optimizers import ASGD, RMSprop
 
 # ASGD averages after its 5th step, so that the fit's coefficients are the average, not the iterate.
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", RMSprop(lr=0.01, centered=True, momentum=0.5),
-              "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", ASGD(t0=5), "rprop",
+              "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", "sparse_adam", ASGD(t0=5), "rprop",
               "adafactor", "lion", "sgd_schedulefree", "adamw_schedulefree", "prodigy"]
 
 
@@ -43,7 +43,8 @@ def assert_same_fit(compiled, reference):
     assert np.any(compiled.coef_ != 0)
 
 
-ADAPTIVE = {"adagrad", "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", "rprop", "adafactor",
+ADAPTIVE = {"adagrad", "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", "sparse_adam", "rprop",
+            "adafactor",
             "lion", "adamw_schedulefree", "prodigy"}
 
 CASES = [

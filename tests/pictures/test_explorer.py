@@ -92,10 +92,30 @@ def test_bad_parameters_are_4xx_with_a_message(client, params):
 def test_the_page_offers_the_librarys_names(client):
     names = client.get("/api/names").json()
     assert names == {"functions": list(FUNCTION_NAMES), "optimizers": list(OPTIMIZER_NAMES),
-                     "sliders": {"momentum": ["momentum", "nesterov"],
-                                 "beta1": ["adam", "amsgrad", "adamw", "nadam", "adamax", "radam"],
-                                 "beta2": ["adam", "amsgrad", "adamw", "nadam", "adamax", "radam"]}}
+                     "sliders": {"momentum": ["momentum", "nesterov", "sgd_schedulefree"],
+                                 "beta1": BETAS, "beta2": BETAS}}
     assert "radam" not in client.get("/").text  # the page holds no list of its own
+
+
+BETAS = ["adam", "amsgrad", "adamw", "nadam", "adamax", "radam", "sparse_adam", "lion", "adamw_schedulefree",
+         "prodigy"]
+
+
+@pytest.mark.parametrize("optimizer,params", [
+    ("lion", {"lr": 0.01, "beta1": 0.5}),
+    ("prodigy", {"lr": 1.0}),
+    ("sgd_schedulefree", {"lr": 0.001, "momentum": 0.5}),
+    ("rprop", {"lr": 0.01}),
+])
+def test_the_later_optimizers_draw_their_paths(client, optimizer, params):
+    """A request for each kind of optimizer added later: its path, changed by the sliders it takes."""
+    query = {"function": "rosenbrock", "optimizer": optimizer, "iters": 200, **params}
+    path = client.get("/api/path", params=query).json()
+    assert len(path["path"]) == 201 and not path["diverged"]
+    assert path["loss"][-1] < path["loss"][0]
+    if "beta1" in params or "momentum" in params:
+        default = client.get("/api/path", params={k: v for k, v in query.items() if k not in ("beta1", "momentum")})
+        assert default.json()["path"][-1] != path["path"][-1]  # the slider changed the optimizer
 
 
 def test_the_momentum_slider_leaves_plain_sgd_and_rmsprop_plain(client):

@@ -35,7 +35,7 @@ One module per family, each optimizer's math beside its compiled step:
 * :mod:`~descend.optimizers.sgd`: gradient descent, with (Nesterov) momentum, and averaged (ASGD);
 * :mod:`~descend.optimizers.adaptive`: per-coordinate steps (AdaGrad, RMSprop, Adadelta, Adafactor);
 * :mod:`~descend.optimizers.sign`: steps by the gradient's sign (Rprop, Lion);
-* :mod:`~descend.optimizers.adam`: the Adam family (Adam, AdamW, NAdam, Adamax, RAdam);
+* :mod:`~descend.optimizers.adam`: the Adam family (Adam, AdamW, NAdam, Adamax, RAdam, SparseAdam);
 * :mod:`~descend.optimizers.schedule_free`: schedule-free SGD and AdamW (the average is the estimate);
 * :mod:`~descend.optimizers.rate_free`: Prodigy, which learns its own rate;
 * :mod:`~descend.optimizers.online`: updates that learn from rows (Vowpal Wabbit's normalized update);
@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from .._checks import check_choice
 from ._base import Optimizer
-from .adam import Adam, Adamax, AdamW, NAdam, RAdam
+from .adam import Adam, Adamax, AdamW, NAdam, RAdam, SparseAdam
 from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop
 from .online import Normalized
 from .quasi_newton import LBFGS
@@ -72,6 +72,7 @@ __all__ = [
     "Adamax",
     "Adadelta",
     "RAdam",
+    "SparseAdam",
     "ASGD",
     "Rprop",
     "Adafactor",
@@ -105,6 +106,7 @@ _NAMED = {
     "adamax": (Adamax, {}),
     "adadelta": (Adadelta, {}),
     "radam": (RAdam, {}),
+    "sparse_adam": (SparseAdam, {}),
     "asgd": (ASGD, {}),
     "rprop": (Rprop, {}),
     "adafactor": (Adafactor, {}),

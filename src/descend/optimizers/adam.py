@@ -10,7 +10,7 @@ from numba import njit
 from .._checks import check_nonnegative, check_positive
 from ._base import Optimizer, check_betas, weight_decayed
 
-__all__ = ["Adam", "AdamW", "NAdam", "Adamax", "RAdam"]
+__all__ = ["Adam", "AdamW", "NAdam", "Adamax", "RAdam", "SparseAdam"]
 
 
 AdamHyperparameters = namedtuple("AdamHyperparameters", "beta1 beta2 eps weight_decay amsgrad decoupled_weight_decay")
@@ -385,3 +385,83 @@ class RAdam(Optimizer):
 
     def hyperparameters(self):
         return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.decoupled_weight_decay)
+
+
+SparseAdamHyperparameters = namedtuple("SparseAdamHyperparameters", "beta1 beta2 eps")
+
+
+@njit(cache=True, inline="always")
+def sparse_adam_step(x, g, state, t, lr, hyperparameters):
+    """One step of :class:`SparseAdam` (its docstring has the math), x and state in place."""
+    m, v = state
+    beta1, beta2, eps = hyperparameters
+    step_size = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    for i in range(x.size):
+        d = g[i]
+        if d == 0:  # not in the sparse gradient: neither the moments nor x move
+            continue
+        m_old, v_old = m[i], v[i]
+        dm = (d - m_old) * (1 - beta1)
+        dv = (d * d - v_old) * (1 - beta2)
+        m[i] = m_old + dm
+        v[i] = v_old + dv
+        x[i] += -step_size * ((dm + m_old) / (np.sqrt(dv + v_old) + eps))
+
+
+class SparseAdam(Optimizer):
+    r"""Adam for sparse gradients: the moments and the parameters move only where the gradient has
+    a value (its non-zeros here); elsewhere nothing decays.
+
+    For each coordinate i with :math:`g_{t,i} \ne 0`:
+
+    .. math::
+
+        m_{t,i} &= m_{t-1,i} + (1 - \beta_1)(g_{t,i} - m_{t-1,i}), \qquad
+            v_{t,i} = v_{t-1,i} + (1 - \beta_2)(g_{t,i}^2 - v_{t-1,i}) \\
+        x_{t,i} &= x_{t-1,i} - \gamma \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}\,
+            \frac{m_{t,i}}{\sqrt{v_{t,i}} + \epsilon}
+
+    with t the count of all steps (the bias correction is global, as torch.optim.SparseAdam's),
+    and the other coordinates left as they are. Unlike :class:`Adam`'s, :math:`\epsilon` is added
+    before the bias correction of :math:`v`. Kingma & Ba 2015, *Adam*, made lazy as in
+    ``torch.optim.SparseAdam``, which tests hold equal step for step on gradients with zeros
+    (given to torch as sparse tensors). The linear models' lazy steps on sparse rows
+    (``sparse_update="lazy"``) gather the coordinates a batch touches and take any optimizer's
+    step there; with ``optimizer="sparse_adam"`` that step is this one.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\gamma`, > 0.
+    betas : (float, float)
+        :math:`(\beta_1, \beta_2)`, each in [0, 1).
+    eps : float
+        :math:`\epsilon` > 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.optimizers import SparseAdam
+    >>> opt = SparseAdam(lr=0.1)
+    >>> x = np.array([1.0, -2.0, 3.0])
+    >>> state = opt.init(x)
+    >>> opt.update(x, np.array([2.0, 0.0, 6.0]), state)  # no gradient on the second coordinate
+    >>> x.round(6), state["exp_avg"]
+    (array([ 0.9, -2. ,  2.9]), array([0.2, 0. , 0.6]))
+    """
+
+    name = "sparse_adam"
+    Hyperparameters = SparseAdamHyperparameters
+    step = staticmethod(sparse_adam_step)
+    state_names = ("exp_avg", "exp_avg_sq")
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        self.lr = check_positive("lr", lr)
+        self.betas = check_betas(betas)
+        self.eps = check_positive("eps", eps)
+
+    def init(self, x):
+        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+
+    def hyperparameters(self):
+        return self.Hyperparameters(*self.betas, self.eps)

@@ -140,7 +140,20 @@ class SGDScheduleFree(Optimizer):
                                     self.weight_lr_power)
 
     def estimate(self, x, state):
-        """The average :math:`x = y + (1 - 1/\\beta)(z - y)` (before the first step, y itself)."""
+        """The average :math:`x = y + (1 - 1/\\beta)(z - y)` (before the first step, y itself).
+
+        Parameters
+        ----------
+        x : ndarray
+            The iterate y, where the gradients are taken.
+        state : dict
+            The optimizer's state.
+
+        Returns
+        -------
+        ndarray
+            The average x, a new array (``x`` itself before the first step).
+        """
         return _average_of(x, state, self.momentum)
 
 
@@ -240,5 +253,18 @@ class AdamWScheduleFree(Optimizer):
                                     self.weight_lr_power)
 
     def estimate(self, x, state):
-        """The average :math:`x = y + (1 - 1/\\beta_1)(z - y)` (before the first step, y itself)."""
+        """The average :math:`x = y + (1 - 1/\\beta_1)(z - y)` (before the first step, y itself).
+
+        Parameters
+        ----------
+        x : ndarray
+            The iterate y, where the gradients are taken.
+        state : dict
+            The optimizer's state.
+
+        Returns
+        -------
+        ndarray
+            The average x, a new array (``x`` itself before the first step).
+        """
         return _average_of(x, state, self.betas[0])

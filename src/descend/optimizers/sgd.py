@@ -199,5 +199,18 @@ class ASGD(Optimizer):
         return self.Hyperparameters(self.lambd, self.alpha, self.t0, self.weight_decay)
 
     def estimate(self, x, state):
-        """The averaged iterate: x itself until averaging has started (step t0 + 2, the first with mu < 1)."""
+        """The averaged iterate: x itself until averaging has started (step t0 + 2, the first with mu < 1).
+
+        Parameters
+        ----------
+        x : ndarray
+            The iterate.
+        state : dict
+            The optimizer's state.
+
+        Returns
+        -------
+        ndarray
+            ``x`` itself before averaging starts, else a copy of the average ``state["ax"]``.
+        """
         return x if state["step"] <= self.t0 + 2 else state["ax"].copy()
