@@ -120,7 +120,11 @@ plot_pre_code = "import numpy as np\nimport matplotlib.pyplot as plt\n"
 # its __all__ gets an entry. Written at every build, so a new public name is documented (and validated
 # by numpydoc) without touching the docs.
 PUBLIC_MODULES = [
-    "descend", "descend.minimize", "descend.optimizers", "descend.schedules", "descend.penalties",
+    "descend", "descend.minimize", "descend.optimizers", "descend.optimizers.sgd", "descend.optimizers.adaptive",
+    "descend.optimizers.adam", "descend.optimizers.sign", "descend.optimizers.schedule_free",
+    "descend.optimizers.rate_free", "descend.optimizers.matrix", "descend.optimizers.quasi_newton",
+    "descend.optimizers.online",
+    "descend.schedules", "descend.penalties",
     "descend.losses", "descend.curvature", "descend.gradients", "descend.functions", "descend.exceptions",
     "descend.linear", "descend.io", "descend.datasets", "descend.features", "descend.text", "descend.svmlight",
     "descend.stream", "descend.dask_table", "descend.tabular", "descend.metrics", "descend.plot", "descend.demos", "descend.cli",

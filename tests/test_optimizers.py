@@ -9,7 +9,7 @@ from descend import optimizers
 from descend.optimizers import OPTIMIZER_NAMES, SGD, Adam, AdamW, get_optimizer
 
 TORCH_CLASSES = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "Adadelta", "RAdam", "ASGD", "Rprop",
-                 "Adafactor", "SparseAdam"]
+                 "Adafactor", "SparseAdam", "LBFGS", "Muon"]
 # Not in torch.optim: (module, class) of the reference each is held equal to.
 OTHER_REFERENCES = {"Lion": ("lion_pytorch", "Lion"), "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
                     "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree"), "Prodigy": ("prodigyopt", "Prodigy")}
@@ -22,6 +22,8 @@ def test_every_name_builds_the_method_it_names():
         "adamw", "nadam", "adamax", "adadelta", "radam", "sparse_adam", "asgd", "rprop", "adafactor", "lion",
         "sgd_schedulefree", "adamw_schedulefree", "prodigy",
     )
+    assert optimizers.MATRIX_OPTIMIZER_NAMES == ("muon",) and get_optimizer("muon") == optimizers.Muon()
+    assert get_optimizer("lbfgs") == optimizers.LBFGS(history_size=10)
     assert get_optimizer("sgd") == SGD()
     assert get_optimizer("momentum") == SGD(momentum=0.9)
     assert get_optimizer("nesterov") == SGD(momentum=0.9, nesterov=True)
@@ -53,7 +55,8 @@ def test_defaults_are_torchs(name):
         reference = getattr(torch.optim, name)
     ours = inspect.signature(getattr(optimizers, name)).parameters
     theirs = inspect.signature(reference).parameters
-    for parameter in ours:
+    # Muon's shape: the matrix that minimize()'s vector holds (torch's parameter is the matrix itself)
+    for parameter in [p for p in ours if (name, p) != ("Muon", "shape")]:
         assert parameter in theirs, f"{name}.{parameter} is not a torch.optim hyperparameter"
         assert ours[parameter].default == theirs[parameter].default, f"{name}.{parameter}"
 
@@ -82,6 +85,15 @@ def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
         (lambda: optimizers.RMSprop(alpha=1.5), r"alpha must lie in \[0, 1\], got 1.5"),
         (lambda: optimizers.Adadelta(rho=2), r"rho must lie in \[0, 1\], got 2"),
         (lambda: optimizers.NAdam(momentum_decay=-1), r"momentum_decay must be a finite number >= 0, got -1"),
+        (lambda: optimizers.Muon(ns_steps=100), r"ns_steps must be an integer from 1 to 99, got 100"),
+        (lambda: optimizers.Muon(adjust_lr_fn="spectral"), r"adjust_lr_fn must be None, 'original' or 'match_rms_adamw'"),
+        (lambda: optimizers.Muon(momentum=1.0), r"momentum must lie in \[0, 1\), got 1.0"),
+        (lambda: optimizers.Muon(shape=(3,)), r"shape must be a pair \(rows, cols\) or None"),
+        (lambda: optimizers.Muon().init(np.zeros(4)), r"Muon steps a matrix, and x is a vector: give shape"),
+        (lambda: optimizers.Muon(shape=(2, 3)).init(np.zeros(4)), r"shape=\(2, 3\) holds 6 numbers, x has 4"),
+        (lambda: optimizers.LBFGS(line_search_fn="armijo"), r"line_search_fn must be None or 'strong_wolfe', got 'armijo'"),
+        (lambda: optimizers.LBFGS(max_iter=0), r"max_iter must be an integer >= 1, got 0"),
+        (lambda: optimizers.LBFGS(tolerance_grad=-1), r"tolerance_grad must be a finite number >= 0, got -1"),
         (lambda: optimizers.SparseAdam(eps=0), r"eps must be a finite number > 0, got 0"),
         (lambda: optimizers.SparseAdam(betas=(1.0, 0.9)), r"betas\[0\] must lie in \[0, 1\), got 1.0"),
         (lambda: optimizers.ASGD(lambd=-1e-4), r"lambd must be a finite number >= 0, got -0.0001"),
@@ -141,3 +153,20 @@ def test_a_hyperparameter_of_the_wrong_kind_is_a_type_error():
         optimizers.AdamWScheduleFree(r="fast")
     with pytest.raises(TypeError, match=r"beta2_decay must be a number, got NoneType"):
         optimizers.Adafactor(beta2_decay=None)
+
+
+def test_lbfgs_in_minimize_refuses_what_is_not_smooth():
+    from descend import minimize
+    from descend.penalties import ElasticNet
+
+    def f(x):
+        return x @ x, 2 * x
+
+    with pytest.raises(ValueError, match=r"needs a smooth objective: no L1 penalty and no bounds"):
+        minimize(f, [0.5, 0.5], "lbfgs", bounds=(-1, 1))
+    with pytest.raises(ValueError, match=r"needs a smooth objective"):
+        minimize(f, [1.0, 2.0], "lbfgs", penalty=ElasticNet(alpha=0.1, l1_ratio=0.5))
+    with pytest.raises(TypeError, match=r"L-BFGS needs the objective's values"):
+        optimizers.LBFGS().update(np.zeros(2), np.ones(2), {"step": 0})
+    result = minimize(f, [1.0, 2.0], "lbfgs", penalty=ElasticNet(alpha=0.1, l1_ratio=0.0))  # L2 is smooth
+    assert result.converged and np.allclose(result.x, 0)

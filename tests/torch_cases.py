@@ -79,6 +79,32 @@ CASES = [
     ("Adafactor", {"lr": 0.01, "eps": (0.5, 10.0)}),
     ("Adafactor", {"lr": 0.01, "eps": (1.0, 1e-3)}),
     ("Adafactor", {"lr": 0.005, "beta2_decay": -0.6, "eps": (0.5, 10.0), "d": 1.5, "weight_decay": 0.05}),
+    ("LBFGS", {}),
+    ("LBFGS", {"line_search_fn": "strong_wolfe"}),
+    ("LBFGS", {"lr": 0.5}),
+    ("LBFGS", {"max_iter": 5}),
+    ("LBFGS", {"max_iter": 5, "max_eval": 4}),
+    ("LBFGS", {"history_size": 3}),
+    ("LBFGS", {"tolerance_grad": 1e-3}),
+    ("LBFGS", {"tolerance_change": 1e-3}),
+    ("LBFGS", {"max_iter": 4, "max_eval": 6, "line_search_fn": "strong_wolfe"}),
+    ("LBFGS", {"lr": 0.8, "max_iter": 3, "history_size": 4, "tolerance_grad": 1e-5, "tolerance_change": 1e-6,
+               "line_search_fn": "strong_wolfe"}),
+    # Muon: torch runs its Newton-Schulz iterations in bfloat16; the reference does them in float64
+    # (make_torch_reference.py), as descend does. Its steps have a fixed size whatever the gradient's,
+    # so near the minimum it circles, and there the two paths part (by 3e-2 after 130 steps at
+    # lr 0.02 and momentum 0.8 on the multinomial loss): that case takes lr 0.01.
+    ("Muon", {"lr": 0.02}),
+    ("Muon", {"lr": 0.02, "weight_decay": 0.0}),
+    ("Muon", {"lr": 0.01, "momentum": 0.8}),
+    ("Muon", {"lr": 0.02, "nesterov": False}),
+    ("Muon", {"lr": 0.02, "ns_steps": 3}),
+    ("Muon", {"lr": 0.02, "ns_coefficients": (2.0, -1.5, 0.5)}),
+    ("Muon", {"lr": 0.02, "eps": 1e-3}),
+    ("Muon", {"lr": 0.02, "adjust_lr_fn": "original"}),
+    ("Muon", {"lr": 0.02, "adjust_lr_fn": "match_rms_adamw"}),
+    ("Muon", {"lr": 0.01, "weight_decay": 0.05, "momentum": 0.9, "nesterov": False, "ns_steps": 4,
+              "adjust_lr_fn": "match_rms_adamw"}),
     ("SparseAdam", {"lr": 0.05}),
     ("SparseAdam", {"lr": 0.05, "betas": (0.8, 0.99)}),
     ("SparseAdam", {"lr": 0.05, "eps": 1e-3}),
@@ -193,13 +219,62 @@ def _sparse_rows():
     return fun, x0
 
 
-OBJECTIVES = {"quadratic": _quadratic, "logistic": _logistic, "sparse_rows": _sparse_rows}
+def _rosenbrock():
+    """Rosenbrock's valley, (1 - a)^2 + 100 (b - a^2)^2, from (-1.5, 2): for the methods with a line
+    search (the others' fixed rates diverge or crawl there)."""
 
-#: The optimizers of sparse gradients, which also run on the objective of sparse rows.
+    def fun(x):
+        a, b = x
+        value = (1 - a) ** 2 + 100 * (b - a * a) ** 2
+        return value, np.array([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)])
+
+    return fun, np.array([-1.5, 2.0])
+
+
+def _multinomial():
+    """Mean multinomial logistic loss of a 3 x 4 coefficient matrix W (3 classes, 4 features, no
+    intercept), held row by row in a vector of 12: for Muon, which steps W as a matrix."""
+    rng = np.random.default_rng(20260104)
+    X = rng.standard_normal((90, 4)) * [1.0, 2.0, 0.5, 1.5]
+    y = rng.integers(0, 3, 90)
+    x0 = rng.standard_normal(12)
+
+    def fun(w):
+        scores = X @ w.reshape(3, 4).T
+        top = scores.max(axis=1, keepdims=True)
+        log_sum = top[:, 0] + np.log(np.exp(scores - top).sum(axis=1))
+        probabilities = np.exp(scores - log_sum[:, None])
+        probabilities[np.arange(90), y] -= 1
+        return float(np.mean(log_sum - scores[np.arange(90), y])), (probabilities.T @ X / 90).ravel()
+
+    return fun, x0
+
+
+OBJECTIVES = {"quadratic": _quadratic, "logistic": _logistic, "sparse_rows": _sparse_rows, "rosenbrock": _rosenbrock,
+              "multinomial": _multinomial}
+
+#: The matrix each objective's vector holds, for Muon (torch steps that matrix).
+MATRIX_SHAPES = {"quadratic": (2, 3), "multinomial": (3, 4)}
+
+#: The objectives some optimizers' cases run on besides the quadratic and the logistic loss: the
+#: sparse rows for an optimizer of sparse gradients, Rosenbrock for L-BFGS.
+EXTRA_OBJECTIVES = {"SparseAdam": ["sparse_rows"], "LBFGS": ["rosenbrock"]}
+
+#: The optimizers of sparse gradients: torch gets their gradients as sparse tensors.
 SPARSE_GRADIENTS = {"SparseAdam"}
 
+#: The optimizers whose step takes a closure (the objective), not a gradient.
+CLOSURE_STEPS = {"LBFGS"}
 
-def objectives_for(name):
-    """The objectives an optimizer's cases run on: the quadratic and the logistic loss, and for an
-    optimizer of sparse gradients, the sparse rows too."""
-    return [objective for objective in OBJECTIVES if objective != "sparse_rows" or name in SPARSE_GRADIENTS]
+
+def objectives_for(name, hyperparameters):
+    """The objectives a case runs on. L-BFGS without a line search takes unit steps (times lr) along
+    its directions: on the logistic loss its first step overshoots to a loss of 1e21 (torch's too,
+    which minimize() stops as a divergence), and on Rosenbrock's curved valley the steps amplify a
+    last-bit difference in a dot product (BLAS's order of summation) to 1e-7 within four steps, where
+    the strong Wolfe search keeps the two within 1e-12. So those cases run on the quadratic only."""
+    if name == "LBFGS" and hyperparameters.get("line_search_fn") is None:
+        return ["quadratic"]
+    if name == "Muon":  # a matrix: the quadratic's 6 numbers as 2 x 3, and the multinomial's 3 x 4
+        return list(MATRIX_SHAPES)
+    return ["quadratic", "logistic", *EXTRA_OBJECTIVES.get(name, [])]

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .functions import FUNCTION_NAMES, get_function
-from .optimizers import OPTIMIZER_NAMES, get_optimizer
+from .optimizers import FULL_BATCH_OPTIMIZER_NAMES, OPTIMIZER_NAMES, get_optimizer
 from .plot import height_grid, path_points, trace
 
 MAX_ITERS = 10_000
@@ -38,31 +38,34 @@ GRID = 120
 CONVERGED = 1e-6  # steps to converge: the first step where the gradient norm is below this
 
 FunctionName = Enum("FunctionName", {name: name for name in FUNCTION_NAMES}, type=str)
-OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZER_NAMES}, type=str)
+#: The optimizers the page offers: those of gradients and L-BFGS (minimize() gives it the function).
+EXPLORER_OPTIMIZERS = OPTIMIZER_NAMES + FULL_BATCH_OPTIMIZER_NAMES
+OptimizerName = Enum("OptimizerName", {name: name for name in EXPLORER_OPTIMIZERS}, type=str)
 
 
 def slider_targets() -> dict:
     """``{slider: [optimizer names]}``: the optimizers each of the page's sliders changes.
 
     The momentum slider changes the optimizers named for momentum, those
-    whose default momentum is above 0 (``momentum``, ``nesterov``): ``sgd``
+    whose default momentum is above 0 (``momentum``, ``nesterov``, and
+    ``sgd_schedulefree``, whose interpolation is called momentum): ``sgd``
     and ``rmsprop`` have a momentum parameter too, but stay plain, as their
     names promise. The beta sliders change the optimizers with ``betas``
-    (the Adam family). The page names them next to each slider.
+    (the Adam family, Lion, Prodigy). The page names them next to each slider.
 
     Returns
     -------
     dict
         ``{"momentum": [...], "beta1": [...], "beta2": [...]}``, each list in
-        :data:`descend.optimizers.OPTIMIZER_NAMES` order.
+        :data:`EXPLORER_OPTIMIZERS` order.
 
     Examples
     --------
     >>> from descend.explorer import slider_targets
     >>> slider_targets()["momentum"]
-    ['momentum', 'nesterov']
+    ['momentum', 'nesterov', 'sgd_schedulefree']
     """
-    defaults = {name: get_optimizer(name).get_params() for name in OPTIMIZER_NAMES}
+    defaults = {name: get_optimizer(name).get_params() for name in EXPLORER_OPTIMIZERS}
     with_momentum = [name for name, params in defaults.items() if params.get("momentum", 0.0) > 0]
     with_betas = [name for name, params in defaults.items() if "betas" in params]
     return {"momentum": with_momentum, "beta1": with_betas, "beta2": with_betas}
@@ -169,7 +172,7 @@ def create_app():
     @app.get("/api/names")
     def names():
         # The page builds its menus from these, so a new function or optimizer shows up by itself.
-        return {"functions": list(FUNCTION_NAMES), "optimizers": list(OPTIMIZER_NAMES), "sliders": slider_targets()}
+        return {"functions": list(FUNCTION_NAMES), "optimizers": list(EXPLORER_OPTIMIZERS), "sliders": slider_targets()}
 
     @app.get("/api/surface")
     def surface(function: FunctionName = Query(...)):

@@ -426,13 +426,17 @@ class _Run:
         self.tol = check_tolerance(tol)
         self.callbacks = _as_callbacks(callbacks)
         _check_line_search(line_search, self.optimizer)
+        if self.optimizer.needs_objective and (
+                (self.penalty is not None and self.penalty.l1 > 0) or self.box is not None):
+            raise ValueError(f"{self.optimizer!r} needs a smooth objective: no L1 penalty and no bounds (use "
+                             "optimizer='sgd' for their proximal and projected steps)")
         self.line_search = line_search
         record = _check_record(record)
         self.observe = getattr(self.lr_at, "observe", None)
         self.has_prox = self.penalty is not None and self.penalty.l1 > 0
         self.projects = self.has_prox or self.box is not None
 
-        self.trials = 0  # points the line search tried
+        self.trials = 0  # points the line search tried, or the optimizer within its steps (L-BFGS)
         self.shape, self.dtype = self.x.shape, self.x.dtype
         self.objective, self.full_grad, self.grad_sq = self.evaluate(self.x, 0)
         self.start_objective = self.objective
@@ -451,6 +455,7 @@ class _Run:
         """
         x, objective, grad, grad_sq = self.x, self.objective, self.full_grad, self.grad_sq
         update, state, evaluate, observe = self.optimizer.update, self.state, self.evaluate, self.observe
+        needs_objective = self.optimizer.needs_objective
         fixed_rate, tol, max_iter, projects = self.fixed_rate, self.tol, self.max_iter, self.projects
         line_search, callbacks, start, gap = self.line_search, self.callbacks, self.start_objective, self.explosion_gap
         history = self.history
@@ -479,7 +484,10 @@ class _Run:
                         return
                     rate, x, objective, grad, grad_sq = found
                 else:
-                    update(x, grad, state, rate)
+                    if needs_objective:  # L-BFGS: its iterations and line search evaluate F themselves
+                        self.optimizer.minimize_step(self.inner_evaluation(k), x, objective, grad, state, rate)
+                    else:
+                        update(x, grad, state, rate)
                     if projects:
                         self.project(x, rate)
                     objective, grad, grad_sq = evaluate(x, k)
@@ -498,6 +506,14 @@ class _Run:
         finally:
             self.x, self.objective, self.full_grad, self.grad_sq, self.k = x, objective, grad, grad_sq, k
             history.rows = row + 1
+
+    def inner_evaluation(self, k: int):
+        """``point -> (F, gradient)`` for an optimizer's own evaluations within step k (L-BFGS's), counted
+        in ``trials``."""
+        def evaluate(point):
+            self.trials += 1
+            return self.evaluate(point, k)[:2]
+        return evaluate
 
     def evaluate(self, point: np.ndarray, k: int) -> tuple[float, np.ndarray, float]:
         r""":math:`(F(p), g, \|g\|^2)` at ``point`` p, with g = :math:`\nabla f(p) + \nabla P_2(p)`: ``fun``, checked.
@@ -621,7 +637,7 @@ class _Run:
             fun=objective,
             grad=grad,
             n_iter=self.k,
-            n_fev=(1 + (self.trials if self.line_search else self.k)) * self.calls_per_point + extra_calls,
+            n_fev=(1 + (self.trials if self.line_search else self.k + self.trials)) * self.calls_per_point + extra_calls,
             converged=self.converged,
             message=self.message,
             loss_history=losses,

@@ -76,13 +76,15 @@ def test_sigkill_then_resume_gives_the_uninterrupted_model(tmp_path):
     lambda ck: GDRegressor(tol=None, checkpoint=ck),
     # The optimizers added later, each with its own state: ASGD's average (past its t0), Rprop's step
     # sizes and last signs, Adafactor's second moment, Lion's momentum, schedule-free AdamW's z, second
-    # moment and averaging sums, Prodigy's distance estimate.
+    # moment and averaging sums, Prodigy's distance estimate, Muon's momentum
+    # matrix (the classifier of three classes: a 3 x 4 coefficient matrix).
     lambda ck: GDRegressor(optimizer=ASGD(t0=100), batch_size=8, tol=None, random_state=3, checkpoint=ck),
     lambda ck: GDRegressor(optimizer="rprop", batch_size=None, tol=None, checkpoint=ck),
     lambda ck: GDClassifier(optimizer="adafactor", batch_size=16, tol=None, random_state=4, checkpoint=ck),
     lambda ck: GDClassifier(optimizer="lion", batch_size=1, tol=None, random_state=5, checkpoint=ck),
     lambda ck: GDRegressor(optimizer="adamw_schedulefree", batch_size=8, tol=None, random_state=6, checkpoint=ck),
     lambda ck: GDClassifier(optimizer="prodigy", batch_size=None, tol=None, checkpoint=ck),
+    lambda ck: GDClassifier(optimizer="muon", batch_size=16, tol=None, random_state=7, checkpoint=ck),
 ])
 def test_resume_on_the_compiled_path(tmp_path, make):
     rng = np.random.default_rng(0)

@@ -102,3 +102,18 @@ def test_an_unstandardized_model_stores_its_center_and_scale_as_one_number_each(
     assert state["center"] == 0.0 and state["scale"] == 1.0 and np.shape(state["coef"]) == (1, 5000)
     loaded = descend.load(tmp_path / "m.json")
     np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))
+
+
+@pytest.mark.parametrize("name", descend.optimizers.OPTIMIZER_NAMES + descend.optimizers.MATRIX_OPTIMIZER_NAMES
+                         + descend.optimizers.FULL_BATCH_OPTIMIZER_NAMES)
+def test_every_optimizer_round_trips_through_a_model_file(tmp_path, data, name):
+    """Each optimizer by name: its hyperparameters written (Prodigy's growth_rate=inf included) and read
+    back as they were, the same predictions, and a warm start from the file goes on as from the model."""
+    X, y = data()
+    y = np.digitize(y, [-1, 1])  # three classes: a coefficient matrix, which Muon needs
+    batch_size = None if name == "lbfgs" else 32
+    model = GDClassifier(optimizer=name, batch_size=batch_size, max_iter=3, tol=None, random_state=0).fit(X, y)
+    model.save(tmp_path / "model.json")
+    loaded = descend.load(tmp_path / "model.json")
+    assert loaded.optimizer_ == model.optimizer_
+    np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))

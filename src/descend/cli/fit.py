@@ -33,7 +33,7 @@ from rich.console import Console
 
 from ..losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, check_targets, get_loss
 from ..metrics import table_metrics
-from ..optimizers import FULL_BATCH_OPTIMIZER_NAMES, OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
+from ..optimizers import FULL_BATCH_OPTIMIZER_NAMES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
 from ..penalties import PENALTY_NAMES
 from ..schedules import SCHEDULE_NAMES
 from ..stream import DEFAULT_MEMORY
@@ -122,8 +122,9 @@ def fit(
     power: float = typer.Option(None, help=LOSS_OPTION_HELP["power"]),
     epsilon: float = typer.Option(None, help=LOSS_OPTION_HELP["epsilon"]),
     optimizer: str = typer.Option("auto", help=f"auto, {', '.join(OPTIMIZER_NAMES + ROW_OPTIMIZER_NAMES)}, "
-                                               f"{', '.join(FULL_BATCH_OPTIMIZER_NAMES)} (auto: normalized for one "
-                                               "row a step, lbfgs for the full batch, else sgd)."),
+                                               f"{', '.join(FULL_BATCH_OPTIMIZER_NAMES + MATRIX_OPTIMIZER_NAMES)} "
+                                               "(auto: normalized for one row a step, lbfgs for the full batch, else "
+                                               "sgd; muon for several classes or targets)."),
     learning_rate: str = typer.Option("auto", "--learning-rate", "--lr",
                                       help="'auto' (from the data's curvature) or a number."),
     batch_size: int = typer.Option(None, min=1, help="Rows per step (default: auto, the full batch, or for a large "

@@ -21,7 +21,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ..losses import CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES, check_targets, get_loss
 from ..optimizers import get_optimizer
 from ._dask import DaskSource, is_dask_collection, is_dask_table
-from ._model_file import ModelFileError, floats, param_from_json, read_document, refuse, write_document
+from ._model_file import ModelFileError, floats, param_from_json, param_to_json, read_document, refuse, write_document
 from ._settings import fit_settings, for_data
 from ._sources import ArraySource, ChunkSource, is_chunks
 from ._state import ModelState
@@ -269,7 +269,8 @@ class _BaseGD(BaseEstimator):
             "history": {k: [float(v) for v in values] for k, values in self.history_.items()},
             "dtype": str(state.theta.dtype),
             # What the fit took ("auto" chose it, or the parameters said it): a warm start goes on with it.
-            "optimizer": {"name": state.optimizer.name, "params": state.optimizer.get_params()},
+            "optimizer": {"name": state.optimizer.name,
+                          "params": {k: param_to_json(v) for k, v in state.optimizer.get_params().items()}},
             "batch_size": self.batch_size_,
         }
         if hasattr(self, "classes_"):
@@ -296,8 +297,8 @@ class _BaseGD(BaseEstimator):
         if state.get("classes") is not None:
             self.classes_ = np.array(state["classes"])
         chosen = state.get("optimizer")  # files before "auto" have none: their parameter is the optimizer
-        optimizer = (get_optimizer(chosen["name"], **chosen["params"]) if chosen is not None
-                     else get_optimizer(self.optimizer))
+        optimizer = (get_optimizer(chosen["name"], **{k: param_from_json(v) for k, v in chosen["params"].items()})
+                     if chosen is not None else get_optimizer(self.optimizer))
         self._state = ModelState.from_coefficients(coef.reshape(n_out, p), intercept, center, scale,
                                                    standardized=self.standardize, optimizer=optimizer)
         self.optimizer_ = optimizer

@@ -74,9 +74,11 @@ class ModelFileError(ValueError):
 def param_to_json(value):
     """An estimator parameter as JSON data."""
     if isinstance(value, Optimizer):
-        return {"class": type(value).__name__, "params": value.get_params()}
+        return {"class": type(value).__name__, "params": {k: param_to_json(v) for k, v in value.get_params().items()}}
     if isinstance(value, ElasticNet):
         return {"class": type(value).__name__, "alpha": value.alpha, "l1_ratio": value.l1_ratio}
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):  # Prodigy's growth_rate=inf
+        return {"float": repr(float(value))}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, dict):
@@ -93,8 +95,10 @@ def param_from_json(value):
     """The inverse of :func:`param_to_json`; what could not be written comes back as None."""
     if isinstance(value, dict) and "unserializable" in value:
         return None
+    if isinstance(value, dict) and set(value) == {"float"}:
+        return float(value["float"])
     if isinstance(value, dict) and value.get("class") and "params" in value:
-        params = dict(value["params"])
+        params = {k: param_from_json(v) for k, v in value["params"].items()}
         if "betas" in params:
             params["betas"] = tuple(params["betas"])
         cls = getattr(optimizers, value["class"], None)

@@ -47,7 +47,7 @@ import scipy.sparse as sp
 from .._checks import (check_choice, check_integer, check_interval, check_nonnegative, check_number, check_positive,
                        check_tolerance, is_number)
 from ..losses import LOSSES, Loss, get_loss
-from ..optimizers import LBFGS, SGD, Normalized, Optimizer, get_optimizer
+from ..optimizers import LBFGS, SGD, Muon, Normalized, Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
 
@@ -62,6 +62,9 @@ SPARSE_UPDATES = ("lazy", "dense")
 ONLINE_MIN_ROWS = 10_000
 ONLINE_MIN_FEATURES = 1_000
 ONLINE_MAX_DENSITY = 0.01
+# The pairs the full batch's L-BFGS keeps (scipy's L-BFGS-B default, m = 10; torch keeps 100): each pair
+# costs four passes over the weights a step, which on a million hashed columns is most of a step.
+LBFGS_HISTORY = 10
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ def for_data(settings: Settings, X, previous=None, *, chunks=False) -> Settings:
         if batch_size == 1 and not LOSSES[settings.loss].learns_row_by_row:
             optimizer = Normalized()
         elif batch_size is None and not (l1_part or chunks or LOSSES[settings.loss].learns_row_by_row):
-            optimizer = LBFGS()
+            optimizer = LBFGS(history_size=LBFGS_HISTORY)
         else:
             optimizer = SGD()
     if isinstance(optimizer, Normalized) and batch_size != 1:
@@ -207,6 +210,12 @@ def for_data(settings: Settings, X, previous=None, *, chunks=False) -> Settings:
                 else "a penalty with an L1 part")
         raise ValueError(f"optimizer='lbfgs' takes the full batch (batch_size=None) of a smooth objective, got "
                          f"{what}; use optimizer='sgd' (proximal steps for L1, any batch size)")
+    if isinstance(optimizer, Muon) and (batch_size == 1 or (
+            X is not None and sp.issparse(X) and batch_size is not None and settings.sparse_updates == "lazy")):
+        what = "batch_size=1 (one row's gradient is a matrix of rank one)" if batch_size == 1 else (
+            "the lazy steps on sparse rows, which move the coordinates a batch touches")
+        raise ValueError(f"optimizer='muon' steps the whole coefficient matrix, not {what}: use mini-batches or the "
+                         "full batch (and sparse_updates='dense' on sparse rows)")
     raw_columns = batch_size is None and X is not None and is_sparse_wide(X)
     return replace(settings, batch_size=batch_size, optimizer=optimizer, online=online, raw_columns=raw_columns,
                    max_iter=1 if online else settings.max_iter)

@@ -112,6 +112,7 @@ class ModelState:
         theta = np.zeros(n_out * (p + 1), dtype=dtype)
         if fit_intercept:
             theta[p::p + 1] = starting_intercept(loss, summary)
+        optimizer = optimizer.for_coefficients(n_out, p + 1)
         return cls(theta, center.astype(dtype, copy=False), scale.astype(dtype, copy=False), bool(standardize), n_out,
                    optimizer, optimizer.init(theta))
 
@@ -120,6 +121,7 @@ class ModelState:
         """The inverse of :meth:`coefficients` for ``coef`` (one row per output): v = w / scale and
         c = b + w . center; the optimizer's state starts afresh."""
         theta = np.column_stack([coef / scale, intercept + coef @ center]).ravel()
+        optimizer = optimizer.for_coefficients(coef.shape[0], coef.shape[1] + 1)
         return cls(theta, center, scale, bool(standardized), coef.shape[0], optimizer, optimizer.init(theta))
 
     def continue_with(self, optimizer: Optimizer, n_features: int, dtype) -> None:
@@ -130,6 +132,7 @@ class ModelState:
                              f"data of {n_features} features")
         if self.theta.dtype != dtype:
             self.theta, self.center, self.scale = (a.astype(dtype) for a in (self.theta, self.center, self.scale))
+        optimizer = optimizer.for_coefficients(self.n_out, n_features + 1)
         if optimizer != self.optimizer:
             self.optimizer, self.optimizer_state = optimizer, optimizer.init(self.theta)
         self.optimizer_state = conform(optimizer, self.theta, self.optimizer_state)

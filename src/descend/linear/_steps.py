@@ -111,12 +111,14 @@ class Stepper:
         self.engine, self.progress = engine, progress
         self.last_lr = float("nan")  # the rate of the latest step, for the history
         #: Full-batch steps under a line search: ``step_size`` the next step to try, ``recent`` the
-        #: objective's last WINDOW values, ``memory`` L-BFGS's pairs (s, y) (all go into checkpoints).
+        #: objective's last WINDOW values, ``memory`` L-BFGS's pairs (s, y) with their y's (all go into
+        #: checkpoints, y's made again from the pair as remember() makes it).
         self.line_search, self.step_size, self.recent = line_search, step_size, []
         if memory is None or isinstance(memory, list):
             self.memory = list(memory or [])
         else:  # a checkpoint's array, rows s1, y1, s2, y2...
-            self.memory = [(memory[k], memory[k + 1]) for k in range(0, len(memory), 2)]
+            self.memory = [(memory[k], memory[k + 1], float(memory[k + 1] @ memory[k]))
+                           for k in range(0, len(memory), 2)]
         self.smoothing = 0.0  # the quantile loss's smoothing (descend.losses.quantile): 0, none
         self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
 

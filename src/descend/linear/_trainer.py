@@ -97,7 +97,7 @@ class Record:
     smoothing: float | None = None  # the quantile loss's current smoothing (full batch)
     final_smoothing: float | None = None  # and the one its last stage minimizes with
     stage_first: float | None = None  # the stationarity the current stage started from
-    memory: list | np.ndarray | None = None  # L-BFGS's pairs (s, y); in a checkpoint rows s1, y1, s2, y2...
+    memory: list | np.ndarray | None = None  # L-BFGS's (s, y, y's); in a checkpoint rows s1, y1, s2, y2...
 
     def plateaued(self, monitored: float, key: str, tol, patience: int) -> bool:
         """The plateau rule: True once ``monitored`` has not fallen below (1 - tol) times its best
@@ -121,7 +121,7 @@ class Record:
         document = asdict(replace(self, memory=None))
         pairs = self.memory
         if isinstance(pairs, list):
-            pairs = np.array([row for pair in pairs for row in pair]) if pairs else None
+            pairs = np.array([row for s, y, _ in pairs for row in (s, y)]) if pairs else None
         document["memory"] = pairs
         return document
 

@@ -38,6 +38,7 @@ One module per family, each optimizer's math beside its compiled step:
 * :mod:`~descend.optimizers.adam`: the Adam family (Adam, AdamW, NAdam, Adamax, RAdam, SparseAdam);
 * :mod:`~descend.optimizers.schedule_free`: schedule-free SGD and AdamW (the average is the estimate);
 * :mod:`~descend.optimizers.rate_free`: Prodigy, which learns its own rate;
+* :mod:`~descend.optimizers.matrix`: Muon, which steps a matrix of parameters as a whole;
 * :mod:`~descend.optimizers.online`: updates that learn from rows (Vowpal Wabbit's normalized update);
 * :mod:`~descend.optimizers.quasi_newton`: L-BFGS on the full batch;
 * :mod:`~descend.optimizers._base`: the base class, and what several share.
@@ -54,6 +55,7 @@ from .._checks import check_choice
 from ._base import Optimizer
 from .adam import Adam, Adamax, AdamW, NAdam, RAdam, SparseAdam
 from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop
+from .matrix import Muon
 from .online import Normalized
 from .quasi_newton import LBFGS
 from .rate_free import Prodigy
@@ -80,11 +82,13 @@ __all__ = [
     "SGDScheduleFree",
     "AdamWScheduleFree",
     "Prodigy",
+    "Muon",
     "Normalized",
     "LBFGS",
     "OPTIMIZER_NAMES",
     "ROW_OPTIMIZER_NAMES",
     "FULL_BATCH_OPTIMIZER_NAMES",
+    "MATRIX_OPTIMIZER_NAMES",
     "OPTIMIZER_CLASSES",
     "get_optimizer",
 ]
@@ -118,8 +122,15 @@ _NAMED = {
 
 OPTIMIZER_NAMES = tuple(_NAMED)
 
-#: Every optimizer class the names above make, once each.
-OPTIMIZER_CLASSES = tuple(dict.fromkeys(cls for cls, _ in _NAMED.values()))
+# The optimizers of a matrix of parameters (a vector is not one): minimize() takes them with the shape
+# the vector holds, the linear models for the coefficients of several outputs.
+_MATRIX_NAMED = {"muon": (Muon, {})}
+
+#: Their names.
+MATRIX_OPTIMIZER_NAMES = tuple(_MATRIX_NAMED)
+
+#: Every optimizer class of gradients the names above make, once each (the compiled engine steps them).
+OPTIMIZER_CLASSES = tuple(dict.fromkeys(cls for cls, _ in {**_NAMED, **_MATRIX_NAMED}.values()))
 
 # The optimizers that learn from rows, one at a time (a linear model's per-sample steps), not from a
 # gradient: the estimators take them; minimize() cannot.
@@ -128,8 +139,9 @@ _ROW_NAMED = {"normalized": (Normalized, {})}
 #: Their names.
 ROW_OPTIMIZER_NAMES = tuple(_ROW_NAMED)
 
-# The optimizers that need the objective's values on the full batch (a linear model's).
-_FULL_BATCH_NAMED = {"lbfgs": (LBFGS, {})}
+# The optimizers that need the objective's values, not only its gradient: minimize() gives them, and
+# the linear models on the full batch (not on mini-batches).
+_FULL_BATCH_NAMED = {"lbfgs": (LBFGS, {"history_size": 10})}
 
 #: Their names.
 FULL_BATCH_OPTIMIZER_NAMES = tuple(_FULL_BATCH_NAMED)
@@ -141,7 +153,8 @@ def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Opt
     Parameters
     ----------
     optimizer : str or Optimizer
-        A name of :data:`OPTIMIZER_NAMES`, :data:`ROW_OPTIMIZER_NAMES` or :data:`FULL_BATCH_OPTIMIZER_NAMES`,
+        A name of :data:`OPTIMIZER_NAMES`, :data:`MATRIX_OPTIMIZER_NAMES`, :data:`ROW_OPTIMIZER_NAMES` or
+        :data:`FULL_BATCH_OPTIMIZER_NAMES`,
         or an instance, returned as it is.
     **hyperparameters
         Override the named method's hyperparameters (not allowed with an instance).
@@ -175,6 +188,6 @@ def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Opt
         raise TypeError(
             f"optimizer must be a name or a descend.optimizers.Optimizer, got {type(optimizer).__name__}"
         )
-    named = {**_NAMED, **_ROW_NAMED, **_FULL_BATCH_NAMED}
+    named = {**_NAMED, **_MATRIX_NAMED, **_ROW_NAMED, **_FULL_BATCH_NAMED}
     cls, defaults = named[check_choice("optimizer", optimizer, tuple(named))]
     return cls(**{**defaults, **hyperparameters})

@@ -76,6 +76,9 @@ class Optimizer:
     state_names: tuple[str, ...] = ()
     #: Learns its own rate (Prodigy): ``learning_rate="auto"`` takes ``lr`` and searches nothing.
     rate_free: bool = False
+    #: Needs the objective's values, not only its gradient (L-BFGS): minimize() calls its
+    #: ``minimize_step`` instead of :meth:`update`.
+    needs_objective: bool = False
 
     def init(self, x: np.ndarray) -> dict[str, Any]:
         """Return the state for parameters shaped like ``x``.
@@ -114,6 +117,24 @@ class Optimizer:
         arrays = tuple([state[name] for name in self.state_names])
         # A plain tuple: the compiled step is entered faster with one than with a named tuple.
         self.step(x, grad, arrays, float(state["step"]), self.lr if lr is None else lr, tuple(self.hyperparameters()))
+
+    def for_coefficients(self, n_out: int, n_columns: int) -> "Optimizer":
+        """This optimizer for a linear model's coefficients, ``n_out`` rows of ``n_columns`` (the
+        weights and the intercept): itself, unless it needs their shape (Muon's matrix).
+
+        Parameters
+        ----------
+        n_out : int
+            The model's outputs (rows).
+        n_columns : int
+            The coefficients of each (the features, then the intercept).
+
+        Returns
+        -------
+        Optimizer
+            ``self``, or a copy that knows the shape.
+        """
+        return self
 
     def estimate(self, x: np.ndarray, state: dict) -> np.ndarray:
         """The point a fit returns after the steps that made ``x`` and ``state``: ``x`` itself, unless
