@@ -18,6 +18,8 @@
     100,000 x 100 with the default standardization, counted in passes over X
 (k) minimize against a bare Python loop of the same fun and Adam.update (Rosenbrock, 10,000 steps),
     and the explorer's 10,000-step request end to end (benchmarks/minimize_cases.py)
+(o) every optimizer: minimize against a bare loop of its update (Rosenbrock, 10,000 steps), and its compiled
+    per-sample epoch on 1,000,000 x 100 against plain SGD's (benchmarks/optimizer_cases.py)
 (h) the text corpus of benchmarks/text_cases.py (200,000 documents, Zipf vocabulary of 50,000 words, 65
     words each, 80/20 split): descend.text.hash_texts against HashingVectorizer (2**20 features,
     alternate_sign=False), then 5 epochs of per-sample SGD (log loss, alpha 1e-6, scikit-learn's
@@ -284,6 +286,38 @@ def _default_fit_lines(v):
         lines.append(f"| {name} | {optimizer} | {gap:.1e} | {epochs} | {seconds * 1000:.0f} ms | "
                      f"{'yes' if warned else ''} |")
     return lines + [""]
+
+
+def case_o():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from optimizer_cases import case_o as every_optimizer
+
+    return every_optimizer()
+
+
+def _optimizer_lines(o, mark):
+    """Case (o): every optimizer's cost, in minimize and in the compiled per-sample step."""
+    slowest = max(o["minimize"].items(), key=lambda item: item[1]["ratio"])
+    lines = [
+        "## Every optimizer (issue 24)",
+        "",
+        "`benchmarks/optimizer_cases.py`: `minimize` against a bare loop of the same `fun` and `update`, "
+        "10,000 steps on Rosenbrock at a rate of 1e-4 (`tol=None`), microseconds a step; and one compiled "
+        "per-sample epoch of `GDRegressor(optimizer=name, batch_size=1)` on 1,000,000 x 100 against plain "
+        "SGD's. Muon steps the 2-vector as a 1 x 2 matrix in `minimize` and refuses one row a step; L-BFGS "
+        "(up to 20 iterations a step) is in neither.",
+        "",
+        "| optimizer | minimize (us a step) | bare loop (us a step) | ratio | target | | per-sample epoch (s) "
+        "| over SGD's |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, figure in o["minimize"].items():
+        epoch = o["per_sample"].get(name)
+        lines.append(f"| {name} | {figure['minimize_us']:.2f} | {figure['bare_loop_us']:.2f} | {figure['ratio']:.2f} "
+                     f"| <= 1.5 | {mark[figure['ratio'] <= 1.5]} | {epoch['epoch_s'] if epoch else '-'} "
+                     f"| {epoch['over_sgd'] if epoch else '-'} |")
+    lines += ["", f"The highest ratio: {slowest[0]}, {slowest[1]['ratio']:.2f}.", ""]
+    return lines
 
 
 def case_k():
@@ -902,6 +936,7 @@ def write_markdown(results, info, elapsed):
         *loss_lines(results["q"], results["p"], mark),
         *_dask_lines(results["g"]),
         *_default_fit_lines(results["v"]),
+        *_optimizer_lines(results["o"], mark),
         *user_lines(results["u"]),
         "How to read them: (a) and (b) are dominated by the compiled per-step loop, which reads each shuffled "
         "row where it lies and asks the processor for the row eight steps ahead, so that the cache misses "
@@ -919,11 +954,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
     # (b) imports torch, which changes the threading of the process: it runs after the NumPy-only cases.
-    parser.add_argument("--only", default="acdeskvhijqpbfgu", help="which cases, in this order, e.g. 'ac'")
+    parser.add_argument("--only", default="acdeskovhijqpbfgu", help="which cases, in this order, e.g. 'ac'")
     args = parser.parse_args()
     start = time.perf_counter()
     cases = {"a": case_a, "b": case_b, "c": case_c, "d": case_d, "e": case_e, "f": case_f, "g": case_g,
-             "s": case_s, "v": case_v, "k": case_k, "h": case_h, "i": case_i, "j": case_j, "q": case_q,
+             "s": case_s, "v": case_v, "k": case_k, "o": case_o, "h": case_h, "i": case_i, "j": case_j, "q": case_q,
              "p": case_p, "u": case_u}
     results, corpus = {}, None
     for key in args.only:

@@ -20,7 +20,7 @@ def test_every_name_builds_the_method_it_names():
     assert OPTIMIZER_NAMES == (
         "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad",
         "adamw", "nadam", "adamax", "adadelta", "radam", "sparse_adam", "asgd", "rprop", "adafactor", "lion",
-        "sgd_schedulefree", "adamw_schedulefree", "prodigy",
+        "sgd_schedulefree", "adamw_schedulefree", "prodigy", "ftrl",
     )
     assert optimizers.MATRIX_OPTIMIZER_NAMES == ("muon",) and get_optimizer("muon") == optimizers.Muon()
     assert get_optimizer("lbfgs") == optimizers.LBFGS(history_size=10)
@@ -85,6 +85,9 @@ def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
         (lambda: optimizers.RMSprop(alpha=1.5), r"alpha must lie in \[0, 1\], got 1.5"),
         (lambda: optimizers.Adadelta(rho=2), r"rho must lie in \[0, 1\], got 2"),
         (lambda: optimizers.NAdam(momentum_decay=-1), r"momentum_decay must be a finite number >= 0, got -1"),
+        (lambda: optimizers.FTRL(learning_rate_power=0.5), r"learning_rate_power must be a finite number <= 0, got 0.5"),
+        (lambda: optimizers.FTRL(l1_regularization_strength=-1), r"l1_regularization_strength must be a finite number >= 0"),
+        (lambda: optimizers.FTRL(initial_accumulator_value=-0.1), r"initial_accumulator_value must be a finite number >= 0"),
         (lambda: optimizers.Muon(ns_steps=100), r"ns_steps must be an integer from 1 to 99, got 100"),
         (lambda: optimizers.Muon(adjust_lr_fn="spectral"), r"adjust_lr_fn must be None, 'original' or 'match_rms_adamw'"),
         (lambda: optimizers.Muon(momentum=1.0), r"momentum must lie in \[0, 1\), got 1.0"),

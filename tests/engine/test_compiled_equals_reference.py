@@ -11,7 +11,7 @@ from descend.optimizers import ASGD, RMSprop
 # ASGD averages after its 5th step, so that the fit's coefficients are the average, not the iterate.
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", RMSprop(lr=0.01, centered=True, momentum=0.5),
               "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", "sparse_adam", ASGD(t0=5), "rprop",
-              "adafactor", "lion", "sgd_schedulefree", "adamw_schedulefree", "prodigy"]
+              "adafactor", "lion", "sgd_schedulefree", "adamw_schedulefree", "prodigy", "ftrl"]
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def assert_same_fit(compiled, reference):
 
 ADAPTIVE = {"adagrad", "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta", "radam", "sparse_adam", "rprop",
             "adafactor",
-            "lion", "adamw_schedulefree", "prodigy"}
+            "lion", "adamw_schedulefree", "prodigy", "ftrl"}
 
 CASES = [
     # (loss, optimizer, batch_size, penalty, standardize, weighted)
@@ -56,6 +56,7 @@ CASES = [
     *[("huber", opt, 1, "l1", False, True) for opt in ["sgd", "adam", "nadam", ASGD(t0=5), "lion",
                                                               "adamw_schedulefree"]],
     ("huber", "prodigy", 1, "l2", False, True),
+    ("huber", "ftrl", 1, "l1", False, True),
     ("squared_error", "sgd", None, "l2", False, True),
     ("squared_error", "momentum", 1, None, True, True),
     ("squared_error", "adagrad", 60, "l1", False, False),

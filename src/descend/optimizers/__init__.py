@@ -39,7 +39,8 @@ One module per family, each optimizer's math beside its compiled step:
 * :mod:`~descend.optimizers.schedule_free`: schedule-free SGD and AdamW (the average is the estimate);
 * :mod:`~descend.optimizers.rate_free`: Prodigy, which learns its own rate;
 * :mod:`~descend.optimizers.matrix`: Muon, which steps a matrix of parameters as a whole;
-* :mod:`~descend.optimizers.online`: updates that learn from rows (Vowpal Wabbit's normalized update);
+* :mod:`~descend.optimizers.online`: online learning's updates (FTRL-Proximal, and Vowpal Wabbit's
+  normalized update, which learns from rows);
 * :mod:`~descend.optimizers.quasi_newton`: L-BFGS on the full batch;
 * :mod:`~descend.optimizers._base`: the base class, and what several share.
 
@@ -56,7 +57,7 @@ from ._base import Optimizer
 from .adam import Adam, Adamax, AdamW, NAdam, RAdam, SparseAdam
 from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop
 from .matrix import Muon
-from .online import Normalized
+from .online import FTRL, Normalized
 from .quasi_newton import LBFGS
 from .rate_free import Prodigy
 from .schedule_free import AdamWScheduleFree, SGDScheduleFree
@@ -83,6 +84,7 @@ __all__ = [
     "AdamWScheduleFree",
     "Prodigy",
     "Muon",
+    "FTRL",
     "Normalized",
     "LBFGS",
     "OPTIMIZER_NAMES",
@@ -118,6 +120,7 @@ _NAMED = {
     "sgd_schedulefree": (SGDScheduleFree, {}),
     "adamw_schedulefree": (AdamWScheduleFree, {}),
     "prodigy": (Prodigy, {}),
+    "ftrl": (FTRL, {}),
 }
 
 OPTIMIZER_NAMES = tuple(_NAMED)
