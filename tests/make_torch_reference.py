@@ -16,7 +16,7 @@ import torch
 import importlib
 
 from torch_cases import (CASES, CLOSURE_STEPS, ESTIMATED, MATRIX_SHAPES, N_STEPS, OBJECTIVES, OTHER_SOURCES,
-                        SPARSE_GRADIENTS, case_id, objectives_for)
+                        SPARSE_GRADIENTS, as_matrix, case_id, objectives_for)
 
 # The reference classes without torch's foreach switch.
 WITHOUT_FOREACH = {"Lion", "Prodigy", "SparseAdam", "LBFGS", "Muon"}
@@ -55,7 +55,7 @@ def torch_path(objective, name, hyperparameters, n_steps=N_STEPS, with_estimate=
     # Scalar state (NAdam's mu_product, step counters) takes the default dtype.
     torch.set_default_dtype(torch.float64)
     fun, x0 = OBJECTIVES[objective]()
-    shape = MATRIX_SHAPES[objective] if name == "Muon" else x0.shape
+    shape = MATRIX_SHAPES[objective] if as_matrix(name, objective) else x0.shape
     if name == "Muon":
         muon_module = importlib.import_module("torch.optim._muon")
         muon_module._zeropower_via_newtonschulz = newton_schulz_in_float64

@@ -55,8 +55,8 @@ def test_defaults_are_torchs(name):
         reference = getattr(torch.optim, name)
     ours = inspect.signature(getattr(optimizers, name)).parameters
     theirs = inspect.signature(reference).parameters
-    # Muon's shape: the matrix that minimize()'s vector holds (torch's parameter is the matrix itself)
-    for parameter in [p for p in ours if (name, p) != ("Muon", "shape")]:
+    # shape: the matrix that minimize()'s vector holds (torch's parameter is the matrix itself)
+    for parameter in [p for p in ours if p != "shape"]:
         assert parameter in theirs, f"{name}.{parameter} is not a torch.optim hyperparameter"
         assert ours[parameter].default == theirs[parameter].default, f"{name}.{parameter}"
 
@@ -88,6 +88,7 @@ def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
         (lambda: optimizers.FTRL(learning_rate_power=0.5), r"learning_rate_power must be a finite number <= 0, got 0.5"),
         (lambda: optimizers.FTRL(l1_regularization_strength=-1), r"l1_regularization_strength must be a finite number >= 0"),
         (lambda: optimizers.FTRL(initial_accumulator_value=-0.1), r"initial_accumulator_value must be a finite number >= 0"),
+        (lambda: optimizers.Adafactor(shape=(2, 2)).init(np.zeros(6)), r"shape=\(2, 2\) holds 4 numbers, x has 6"),
         (lambda: optimizers.Muon(ns_steps=100), r"ns_steps must be an integer from 1 to 99, got 100"),
         (lambda: optimizers.Muon(adjust_lr_fn="spectral"), r"adjust_lr_fn must be None, 'original' or 'match_rms_adamw'"),
         (lambda: optimizers.Muon(momentum=1.0), r"momentum must lie in \[0, 1\), got 1.0"),

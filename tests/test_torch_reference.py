@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from descend import minimize, optimizers
-from torch_cases import CASES, ESTIMATED, MATRIX_SHAPES, N_STEPS, OBJECTIVES, case_id, objectives_for
+from torch_cases import CASES, ESTIMATED, MATRIX_SHAPES, N_STEPS, OBJECTIVES, as_matrix, case_id, objectives_for
 
 REFERENCE = Path(__file__).parent / "data" / "torch_reference.npz"
 RTOL = 1e-10
@@ -19,7 +19,7 @@ PARAMS = [
 
 def descend_path(objective, name, hyperparameters):
     fun, x0 = OBJECTIVES[objective]()
-    if name == "Muon":  # torch steps the matrix; descend's vector holds it row by row
+    if as_matrix(name, objective):  # torch steps the matrix; descend's vector holds it row by row
         hyperparameters = {**hyperparameters, "shape": MATRIX_SHAPES[objective]}
     optimizer = getattr(optimizers, name)(**hyperparameters)
     return minimize(fun, x0, optimizer, max_iter=N_STEPS, tol=None).path

@@ -210,12 +210,14 @@ def for_data(settings: Settings, X, previous=None, *, chunks=False) -> Settings:
                 else "a penalty with an L1 part")
         raise ValueError(f"optimizer='lbfgs' takes the full batch (batch_size=None) of a smooth objective, got "
                          f"{what}; use optimizer='sgd' (proximal steps for L1, any batch size)")
-    if isinstance(optimizer, Muon) and (batch_size == 1 or (
-            X is not None and sp.issparse(X) and batch_size is not None and settings.sparse_updates == "lazy")):
-        what = "batch_size=1 (one row's gradient is a matrix of rank one)" if batch_size == 1 else (
-            "the lazy steps on sparse rows, which move the coordinates a batch touches")
-        raise ValueError(f"optimizer='muon' steps the whole coefficient matrix, not {what}: use mini-batches or the "
-                         "full batch (and sparse_updates='dense' on sparse rows)")
+    if isinstance(optimizer, Muon) and batch_size == 1:
+        raise ValueError("optimizer='muon' steps the whole coefficient matrix, not batch_size=1 (one row's gradient "
+                         "is a matrix of rank one): use mini-batches or the full batch")
+    if (isinstance(optimizer, Optimizer) and optimizer.whole_matrix and X is not None and sp.issparse(X)
+            and batch_size is not None and settings.sparse_updates == "lazy"):
+        raise ValueError(f"optimizer='{optimizer.name}' steps the whole coefficient matrix, not the lazy steps on "
+                         "sparse rows, which move the coordinates a batch touches: use sparse_updates='dense' or "
+                         "the full batch")
     raw_columns = batch_size is None and X is not None and is_sparse_wide(X)
     return replace(settings, batch_size=batch_size, optimizer=optimizer, online=online, raw_columns=raw_columns,
                    max_iter=1 if online else settings.max_iter)

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from .._checks import check_interval
+from .._checks import check_integer, check_interval
 
-__all__ = ["Optimizer", "check_betas", "weight_decayed", "lerp"]
+__all__ = ["Optimizer", "check_betas", "check_shape", "weight_decayed", "lerp"]
 
 
 def check_betas(betas) -> tuple[float, float]:
@@ -35,6 +35,17 @@ def weight_decayed(x_i, d, lr, weight_decay, decoupled):
             return x_i * (1 - lr * weight_decay), d
         return x_i, d + weight_decay * x_i
     return x_i, d
+
+
+def check_shape(shape):
+    """``shape`` as a pair of integers >= 1 (the matrix a vector holds, row by row), or None."""
+    if shape is None:
+        return None
+    try:
+        rows, cols = shape
+    except (TypeError, ValueError):
+        raise ValueError(f"shape must be a pair (rows, cols) or None, got {shape!r}") from None
+    return check_integer("shape[0]", rows, low=1), check_integer("shape[1]", cols, low=1)
 
 
 @njit(cache=True, inline="always")
@@ -79,6 +90,9 @@ class Optimizer:
     #: Needs the objective's values, not only its gradient (L-BFGS): minimize() calls its
     #: ``minimize_step`` instead of :meth:`update`.
     needs_objective: bool = False
+    #: A step needs the whole matrix of parameters (Muon; Adafactor factored): not the lazy steps on
+    #: sparse rows, which gather the coordinates a batch touches.
+    whole_matrix: bool = False
 
     def init(self, x: np.ndarray) -> dict[str, Any]:
         """Return the state for parameters shaped like ``x``.

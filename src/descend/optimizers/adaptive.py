@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from .._checks import check_interval, check_nonnegative, check_number, check_positive
-from ._base import Optimizer, lerp, weight_decayed
+from ._base import Optimizer, check_shape, lerp, weight_decayed
 
 __all__ = ["Adagrad", "RMSprop", "Adadelta", "Adafactor"]
 
@@ -240,14 +240,15 @@ class Adadelta(Optimizer):
         return self.Hyperparameters(self.rho, self.eps, self.weight_decay)
 
 
-AdafactorHyperparameters = namedtuple("AdafactorHyperparameters", "beta2_decay eps1 eps2 d weight_decay")
+AdafactorHyperparameters = namedtuple("AdafactorHyperparameters", "beta2_decay eps1 eps2 d weight_decay rows cols")
 
 
 @njit(cache=True, inline="always")
 def adafactor_step(x, g, state, t, lr, hyperparameters):
-    """One step of :class:`Adafactor` on a vector (its docstring has the math), x and state in place."""
-    (variance,) = state
-    beta2_decay, eps1, eps2, d, weight_decay = hyperparameters
+    """One step of :class:`Adafactor` (its docstring has the math), x and state in place: on a vector
+    (``rows`` 0), or on the ``rows`` x ``cols`` matrix x holds row by row, its second moment factored."""
+    variance, row_var, col_var = state
+    beta2_decay, eps1, eps2, d, weight_decay, rows, cols = hyperparameters
     n = x.size
     one_minus_beta2 = t**beta2_decay
     rho = min(lr, 1 / (t**0.5))
@@ -259,23 +260,49 @@ def adafactor_step(x, g, state, t, lr, hyperparameters):
         shrink = 1 - lr * weight_decay
         for i in range(n):
             x[i] *= shrink
-    u_sq = 0.0
     floor = eps1 * eps1
-    for i in range(n):
-        variance[i] = lerp(variance[i], g[i] * g[i], one_minus_beta2)
-        u = g[i] / np.sqrt(max(variance[i], floor))
-        u_sq += u * u
+    if rows == 0:
+        u_sq = 0.0
+        for i in range(n):
+            variance[i] = lerp(variance[i], g[i] * g[i], one_minus_beta2)
+            u = g[i] / np.sqrt(max(variance[i], floor))
+            u_sq += u * u
+        scale = -alpha / max(1.0, np.sqrt(u_sq) / ((n**0.5) * d))
+        for i in range(n):
+            x[i] += g[i] / np.sqrt(max(variance[i], floor)) * scale
+        return
+    # The factored second moment: the rows' and the columns' mean squares (torch: a norm, squared).
+    for r in range(rows):
+        total = 0.0
+        for c in range(cols):
+            total += g[r * cols + c] * g[r * cols + c]
+        row_var[r] = lerp(row_var[r], np.sqrt(total) ** 2 / cols, one_minus_beta2)
+    for c in range(cols):
+        total = 0.0
+        for r in range(rows):
+            total += g[r * cols + c] * g[r * cols + c]
+        col_var[c] = lerp(col_var[c], np.sqrt(total) ** 2 / rows, one_minus_beta2)
+    row_mean = 0.0
+    for r in range(rows):
+        row_mean += row_var[r]
+    row_mean = max(row_mean / rows, eps1)
+    u_sq = 0.0
+    for r in range(rows):
+        for c in range(cols):
+            u = g[r * cols + c] / np.sqrt(max(row_var[r] * col_var[c] / row_mean, floor))
+            u_sq += u * u
     scale = -alpha / max(1.0, np.sqrt(u_sq) / ((n**0.5) * d))
-    for i in range(n):
-        x[i] += g[i] / np.sqrt(max(variance[i], floor)) * scale
+    for r in range(rows):
+        for c in range(cols):
+            i = r * cols + c
+            x[i] += g[i] / np.sqrt(max(row_var[r] * col_var[c] / row_mean, floor)) * scale
 
 
 class Adafactor(Optimizer):
     r"""Adafactor: RMSprop-like steps whose size is relative to the parameters' own scale, with an
     increasing decay of the second moment and the update's RMS clipped.
 
-    On a vector x of n coordinates (the form the linear models and ``minimize`` take; torch factors
-    the second moment of a matrix into its row and column means, which a vector does not have):
+    On a vector x of n coordinates:
 
     .. math::
 
@@ -288,7 +315,10 @@ class Adafactor(Optimizer):
         x_t &= x_{t-1} - \alpha_t\, u_t / \max\bigl(1, \operatorname{RMS}(u_t) / d\bigr)
 
     with :math:`\operatorname{RMS}(u) = \|u\|_2 / \sqrt n` and the decay exponent :math:`c`
-    (``beta2_decay``). Shazeer & Stern 2018, *Adafactor: Adaptive learning rates with sublinear
+    (``beta2_decay``). On a matrix (``shape=(A, B)``: the matrix a vector x holds row by row) the
+    second moment is factored, A + B numbers instead of AB: the rows' and the columns' mean squares
+    :math:`r_t, c_t` take :math:`v_t`'s update, and :math:`v_t = r_t c_t^\top / \operatorname{mean}(r_t)`
+    (the mean at least :math:`\epsilon_1`). Shazeer & Stern 2018, *Adafactor: Adaptive learning rates with sublinear
     memory cost*, algorithms 2 and 4, with torch.optim.Adafactor's choices (the relative step
     :math:`\rho_t` bounded by the learning rate, no momentum). Every step moves x by about
     :math:`\alpha_t`, a fraction of its own RMS: from x = 0 the first steps are :math:`\epsilon_2`
@@ -307,6 +337,9 @@ class Adafactor(Optimizer):
         The clipping threshold :math:`d` >= 1 of the update's RMS.
     weight_decay : float
         Decoupled weight decay :math:`\lambda` >= 0.
+    shape : (int, int) or None
+        The matrix (rows, cols) that x holds row by row, whose second moment is factored; None: a
+        vector, one second moment a coordinate (the linear models' coefficients).
 
     Examples
     --------
@@ -323,9 +356,9 @@ class Adafactor(Optimizer):
     name = "adafactor"
     Hyperparameters = AdafactorHyperparameters
     step = staticmethod(adafactor_step)
-    state_names = ("variance",)
+    state_names = ("variance", "row_var", "col_var")
 
-    def __init__(self, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0):
+    def __init__(self, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, shape=None):
         self.lr = check_positive("lr", lr)
         beta2_decay = check_number("beta2_decay", beta2_decay)
         if not beta2_decay <= 0:
@@ -340,10 +373,43 @@ class Adafactor(Optimizer):
         if not (math.isfinite(self.d) and self.d >= 1):
             raise ValueError(f"d must be a finite number >= 1, got {d!r}")
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.shape = check_shape(shape)
+
+    @property
+    def whole_matrix(self):
+        """Factored (a shape given): a step needs the whole matrix."""
+        return self.shape is not None
+
+    def for_coefficients(self, n_out, n_columns):
+        """Itself; a shape given must be the coefficient matrix's, (``n_out``, ``n_columns``).
+
+        Parameters
+        ----------
+        n_out : int
+            The model's outputs.
+        n_columns : int
+            The coefficients of each.
+
+        Returns
+        -------
+        Adafactor
+            ``self``.
+        """
+        if self.shape is not None and self.shape != (n_out, n_columns):
+            raise ValueError(f"Adafactor's shape={self.shape} is not the model's coefficient matrix, "
+                             f"({n_out}, {n_columns})")
+        return self
 
     def init(self, x):
-        return {"step": 0, "variance": np.zeros_like(x)}
+        empty = np.empty(0, x.dtype)
+        if self.shape is None:
+            return {"step": 0, "variance": np.zeros_like(x), "row_var": empty, "col_var": empty}
+        rows, cols = self.shape
+        if rows * cols != x.size:
+            raise ValueError(f"Adafactor's shape={self.shape} holds {rows * cols} numbers, x has {x.size}")
+        return {"step": 0, "variance": empty, "row_var": np.zeros(rows, x.dtype), "col_var": np.zeros(cols, x.dtype)}
 
     def hyperparameters(self):
         eps1 = float(np.finfo(np.float64).eps) if self.eps[0] is None else self.eps[0]
-        return self.Hyperparameters(self.beta2_decay, eps1, self.eps[1], self.d, self.weight_decay)
+        rows, cols = self.shape if self.shape is not None else (0, 0)
+        return self.Hyperparameters(self.beta2_decay, eps1, self.eps[1], self.d, self.weight_decay, rows, cols)

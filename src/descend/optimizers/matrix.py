@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from .._checks import check_integer, check_interval, check_nonnegative, check_number, check_positive
-from ._base import Optimizer, lerp
+from ._base import Optimizer, check_shape, lerp
 
 __all__ = ["Muon"]
 
@@ -118,6 +118,7 @@ class Muon(Optimizer):
     """
 
     name = "muon"
+    whole_matrix = True
     Hyperparameters = MuonHyperparameters
     step = staticmethod(muon_step)
     state_names = ("momentum_buffer",)
@@ -141,13 +142,7 @@ class Muon(Optimizer):
         if adjust_lr_fn not in ADJUSTMENTS:
             raise ValueError(f"adjust_lr_fn must be None, 'original' or 'match_rms_adamw', got {adjust_lr_fn!r}")
         self.adjust_lr_fn = adjust_lr_fn
-        if shape is not None:
-            try:
-                rows, cols = shape
-            except (TypeError, ValueError):
-                raise ValueError(f"shape must be a pair (rows, cols) or None, got {shape!r}") from None
-            shape = (check_integer("shape[0]", rows, low=1), check_integer("shape[1]", cols, low=1))
-        self.shape = shape
+        self.shape = check_shape(shape)
 
     def for_coefficients(self, n_out, n_columns):
         """Muon on the coefficient matrix (``n_out`` rows, the intercept its last column).
