@@ -157,12 +157,15 @@ def ftrl_step(x, g, state, t, lr, hyperparameters):
     n, z = state
     power, l1, l2, l2_shrinkage, beta = hyperparameters
     l2_total = l2 + beta / (2.0 * lr)
+    square_root = power == -0.5  # the default: a square root costs a fraction of a power (20x SGD's step else)
     for i in range(x.size):
         d = g[i]
         d_used = d + (2 * l2_shrinkage) * x[i]
         n_new = n[i] + d * d
-        z[i] += d_used - ((n_new ** (-power) - n[i] ** (-power)) / lr) * x[i]
-        quadratic = n_new ** (-power) / lr + 2 * l2_total
+        root_new = np.sqrt(n_new) if square_root else n_new ** (-power)
+        root_old = np.sqrt(n[i]) if square_root else n[i] ** (-power)
+        z[i] += d_used - ((root_new - root_old) / lr) * x[i]
+        quadratic = root_new / lr + 2 * l2_total
         clipped = min(max(z[i], -l1), l1)
         x[i] = (clipped - z[i]) / quadratic
         n[i] = n_new
