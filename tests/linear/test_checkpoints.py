@@ -86,6 +86,8 @@ def test_sigkill_then_resume_gives_the_uninterrupted_model(tmp_path):
     lambda ck: GDClassifier(optimizer="prodigy", batch_size=None, tol=None, checkpoint=ck),
     lambda ck: GDClassifier(optimizer="muon", batch_size=16, tol=None, random_state=7, checkpoint=ck),
     lambda ck: GDRegressor(optimizer="ftrl", batch_size=1, tol=None, random_state=8, checkpoint=ck),
+    lambda ck: GDRegressor(optimizer="sparse_adam", batch_size=4, tol=None, random_state=9, checkpoint=ck),
+    lambda ck: GDClassifier(optimizer="sgd_schedulefree", batch_size=8, tol=None, random_state=10, checkpoint=ck),
 ])
 def test_resume_on_the_compiled_path(tmp_path, make):
     rng = np.random.default_rng(0)

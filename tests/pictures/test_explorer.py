@@ -105,7 +105,12 @@ BETAS = ["adam", "amsgrad", "adamw", "nadam", "adamax", "radam", "sparse_adam", 
     ("lion", {"lr": 0.01, "beta1": 0.5}),
     ("prodigy", {"lr": 1.0}),
     ("sgd_schedulefree", {"lr": 0.001, "momentum": 0.5}),
+    ("adamw_schedulefree", {"lr": 0.01, "beta2": 0.99}),
     ("rprop", {"lr": 0.01}),
+    ("asgd", {"lr": 0.001}),
+    ("adafactor", {"lr": 0.01}),
+    ("sparse_adam", {"lr": 0.01, "beta1": 0.8}),
+    ("ftrl", {"lr": 0.1}),
     ("lbfgs", {"lr": 1.0}),
 ])
 def test_the_later_optimizers_draw_their_paths(client, optimizer, params):
