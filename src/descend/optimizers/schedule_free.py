@@ -40,12 +40,42 @@ def _average_weight(t, rate, r, weight_lr_power, weight_sum, lr_max, i, last_top
     return (weight / weight_sum[i] if weight_sum[i] != 0 else 0.0), top, weight
 
 
-def _check_common(self, lr, weight_decay, warmup_steps, r, weight_lr_power):
-    self.lr = check_positive("lr", lr)
-    self.weight_decay = check_nonnegative("weight_decay", weight_decay)
-    self.warmup_steps = check_integer("warmup_steps", warmup_steps, low=0)
-    self.r = check_number("r", r)
-    self.weight_lr_power = check_number("weight_lr_power", weight_lr_power)
+class ScheduleFree(Optimizer):
+    """What the schedule-free optimizers share: their averaging's hyperparameters, checked, and the
+    estimate, the average x, found from y and z. A subclass says which of its numbers is the
+    interpolation :math:`\beta` (``_interpolation``)."""
+
+    def _check_averaging(self, lr, weight_decay, warmup_steps, r, weight_lr_power):
+        self.lr = check_positive("lr", lr)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.warmup_steps = check_integer("warmup_steps", warmup_steps, low=0)
+        self.r = check_number("r", r)
+        self.weight_lr_power = check_number("weight_lr_power", weight_lr_power)
+
+    def _interpolation(self) -> float:
+        """:math:`\beta`, the weight of x in y = (1 - beta) z + beta x."""
+        raise NotImplementedError
+
+    def estimate(self, x, state):
+        """The average :math:`x = y + (1 - 1/\\beta)(z - y)` (before the first step, y itself), as the
+        reference's ``eval()`` computes it, ``y.lerp_(z, 1 - 1/beta)``.
+
+        Parameters
+        ----------
+        x : ndarray
+            The iterate y, where the gradients are taken.
+        state : dict
+            The optimizer's state.
+
+        Returns
+        -------
+        ndarray
+            The average x, a new array (``x`` itself before the first step).
+        """
+        if state["step"] == 0:
+            return x
+        w, z = 1 - 1 / self._interpolation(), state["z"]
+        return x + w * (z - x) if abs(w) < 0.5 else z - (z - x) * (1 - w)
 
 
 SGDScheduleFreeHyperparameters = namedtuple("SGDScheduleFreeHyperparameters",
@@ -69,7 +99,7 @@ def sgd_schedulefree_step(x, g, state, t, lr, hyperparameters):
         z[i] = z[i] - rate * d
 
 
-class SGDScheduleFree(Optimizer):
+class SGDScheduleFree(ScheduleFree):
     r"""Schedule-free SGD: plain steps on :math:`z`, their online average :math:`x` returned, the
     gradient taken between the two.
 
@@ -128,7 +158,7 @@ class SGDScheduleFree(Optimizer):
     state_names = ("z", "weight_sum", "lr_max")
 
     def __init__(self, lr=1.0, momentum=0.9, weight_decay=0.0, warmup_steps=0, r=0.0, weight_lr_power=2.0):
-        _check_common(self, lr, weight_decay, warmup_steps, r, weight_lr_power)
+        self._check_averaging(lr, weight_decay, warmup_steps, r, weight_lr_power)
         self.momentum = check_interval("momentum", momentum, 0.0, 1.0, closed="neither")
 
     def init(self, x):
@@ -139,30 +169,8 @@ class SGDScheduleFree(Optimizer):
         return self.Hyperparameters(self.momentum, self.weight_decay, self.warmup_steps, self.r,
                                     self.weight_lr_power)
 
-    def estimate(self, x, state):
-        """The average :math:`x = y + (1 - 1/\\beta)(z - y)` (before the first step, y itself).
-
-        Parameters
-        ----------
-        x : ndarray
-            The iterate y, where the gradients are taken.
-        state : dict
-            The optimizer's state.
-
-        Returns
-        -------
-        ndarray
-            The average x, a new array (``x`` itself before the first step).
-        """
-        return _average_of(x, state, self.momentum)
-
-
-def _average_of(y, state, beta):
-    """x from y and z, as the reference's ``eval()``: ``y.lerp_(z, 1 - 1/beta)``."""
-    if state["step"] == 0:
-        return y
-    w, z = 1 - 1 / beta, state["z"]
-    return y + w * (z - y) if abs(w) < 0.5 else z - (z - y) * (1 - w)
+    def _interpolation(self):
+        return self.momentum
 
 
 AdamWScheduleFreeHyperparameters = namedtuple("AdamWScheduleFreeHyperparameters",
@@ -188,7 +196,7 @@ def adamw_schedulefree_step(x, g, state, t, lr, hyperparameters):
         z[i] = z[i] - rate * d
 
 
-class AdamWScheduleFree(Optimizer):
+class AdamWScheduleFree(ScheduleFree):
     r"""Schedule-free AdamW: :class:`SGDScheduleFree`'s averaging over AdamW's scaled steps.
 
     .. math::
@@ -238,7 +246,7 @@ class AdamWScheduleFree(Optimizer):
 
     def __init__(self, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, warmup_steps=0, r=0.0,
                  weight_lr_power=2.0):
-        _check_common(self, lr, weight_decay, warmup_steps, r, weight_lr_power)
+        self._check_averaging(lr, weight_decay, warmup_steps, r, weight_lr_power)
         self.betas = check_betas(betas)
         if self.betas[0] == 0:
             raise ValueError(f"betas[0] must lie in (0, 1), got {betas[0]!r}")
@@ -252,19 +260,5 @@ class AdamWScheduleFree(Optimizer):
         return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.warmup_steps, self.r,
                                     self.weight_lr_power)
 
-    def estimate(self, x, state):
-        """The average :math:`x = y + (1 - 1/\\beta_1)(z - y)` (before the first step, y itself).
-
-        Parameters
-        ----------
-        x : ndarray
-            The iterate y, where the gradients are taken.
-        state : dict
-            The optimizer's state.
-
-        Returns
-        -------
-        ndarray
-            The average x, a new array (``x`` itself before the first step).
-        """
-        return _average_of(x, state, self.betas[0])
+    def _interpolation(self):
+        return self.betas[0]
