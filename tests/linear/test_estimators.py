@@ -16,17 +16,20 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from descend import DivergenceError, GDClassifier, GDRegressor
 
 
-# Weights equal repetitions at the optimum; the check's 15 x 30 ridge problem is far from it at
-# the default tol, where the weighted and the repeated fits stop at different epochs. As scikit-learn
-# does for its own iterative solvers, that one check runs to a tight tolerance.
-PARAMS_FOR_CHECK = {"check_sample_weight_equivalence_on_dense_data": dict(tol=1e-12, max_iter=10_000),
-                    "check_sample_weight_equivalence_on_sparse_data": dict(tol=1e-12, max_iter=10_000)}
+# Weights equal repetitions at the optimum. GDClassifier passes every check at its defaults. The check's
+# 15 x 30 ridge problem (condition number 5e4 at alpha=1e-4) is not solved to the 1e-9 its
+# predictions are compared to at GDRegressor's default tol=1e-6, which leaves them about 1e-4 from the
+# exact minimizer: there the weighted and the repeated fits stop at points their rounding set apart.
+# As scikit-learn does for its own iterative solvers, that one check runs to a tight tolerance.
+TIGHT = dict(tol=1e-12, max_iter=10_000)
+PARAMS_FOR_CHECK = {("GDRegressor", "check_sample_weight_equivalence_on_dense_data"): TIGHT,
+                    ("GDRegressor", "check_sample_weight_equivalence_on_sparse_data"): TIGHT}
 
 
 @parametrize_with_checks([GDRegressor(), GDClassifier()])
 def test_sklearn_estimator_checks(estimator, check):
     name = getattr(check, "func", check).__name__
-    check(clone(estimator).set_params(**PARAMS_FOR_CHECK.get(name, {})))
+    check(clone(estimator).set_params(**PARAMS_FOR_CHECK.get((type(estimator).__name__, name), {})))
 
 
 @pytest.fixture

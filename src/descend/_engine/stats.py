@@ -21,7 +21,7 @@ from numba import njit
 from ..curvature import power_iteration
 
 __all__ = ["summarize", "summarize_sparse", "check_sparse_finite", "weighted_gram", "standardized_gram", "max_row_norm",
-           "max_sparse_row_norm", "largest_eigenvalue", "sample_rows", "CURVATURE_ROWS"]
+           "sparse_row_norms", "largest_eigenvalue", "sample_rows", "CURVATURE_ROWS"]
 
 # The curvature for learning_rate="auto" is measured on at most this many rows.
 CURVATURE_ROWS = 100_000
@@ -194,9 +194,10 @@ def max_row_norm(X, weights, rows, center, scale, weight_mean):
 
 
 @njit(cache=True)
-def _max_sparse_row_norm(indptr, indices, values, weights, rows, scale, center, weight_mean):
-    """As max_row_norm; with ``center``, of the centered rows s (x - mu), whose squared norm is
-    |s x|^2 - 2 (s x).(s mu) + |s mu|^2, from the row's non-zeros and |s mu|^2 alone."""
+def _sparse_row_norms(indptr, indices, values, weights, rows, scale, center, weight_mean):
+    """(largest, mean) of s_i / mean(s) * (|x_i|^2 + 1) over the rows, as max_row_norm; with
+    ``center``, of the centered rows s (x - mu), whose squared norm is |s x|^2 - 2 (s x).(s mu) +
+    |s mu|^2, from the row's non-zeros and |s mu|^2 alone."""
     weighted = weights.shape[0] > 0
     centered = center.shape[0] > 0
     shift = 0.0
@@ -204,6 +205,7 @@ def _max_sparse_row_norm(indptr, indices, values, weights, rows, scale, center, 
         for j in range(center.shape[0]):
             shift += (scale[j] * center[j]) ** 2
     largest = 0.0
+    total_sum = 0.0
     for r in range(rows.shape[0]):
         i = rows[r]
         total = 1.0 + shift
@@ -216,11 +218,16 @@ def _max_sparse_row_norm(indptr, indices, values, weights, rows, scale, center, 
         if weighted:
             total *= weights[i] / weight_mean
         largest = max(largest, total)
-    return largest
+        total_sum += total
+    return largest, total_sum / max(rows.shape[0], 1)
 
 
-def max_sparse_row_norm(X, weights, rows, scale, weight_mean, center=None):
-    """:func:`max_row_norm` of a CSR X whose columns are scaled by ``scale`` and, if given, centered
-    at ``center`` (implicitly: X stays sparse)."""
+def sparse_row_norms(X, weights, rows, scale, weight_mean, center=None):
+    """(largest, mean) squared norm of the rows of a CSR X whose columns are scaled by ``scale`` and,
+    if given, centered at ``center`` (implicitly: X stays sparse), each row weighted as in
+    :func:`max_row_norm`. The largest is the curvature of the worst single row; the (weighted) mean is
+    the trace of the standardized Gram matrix over the weight sum, which bounds its largest eigenvalue
+    (the matrix is positive semi-definite) and, unlike the largest row, is the same for rows weighted
+    by k as for rows repeated k times."""
     center = np.empty(0) if center is None else center
-    return _max_sparse_row_norm(X.indptr, X.indices, X.data, weights, rows, scale, center, weight_mean)
+    return _sparse_row_norms(X.indptr, X.indices, X.data, weights, rows, scale, center, weight_mean)

@@ -37,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._engine.problem import Data, Gram, SparseData
-from .._engine.stats import (check_sparse_finite, largest_eigenvalue, max_row_norm, max_sparse_row_norm, sample_rows,
+from .._engine.stats import (check_sparse_finite, largest_eigenvalue, max_row_norm, sample_rows, sparse_row_norms,
                              standardized_gram, summarize, summarize_sparse, weighted_gram)
 from ._kinks import kinked_minimizer
 from ._state import DataSummary
@@ -81,13 +81,13 @@ def _summary(X, y, weights, rows, n_out, loss, standardize, dense_steps):
 
 def _sample_curvature(X, weights, rows, state, eigenvalue, row_norm, weight_mean):
     """The largest eigenvalue of the standardized Gram matrix of a sample of ``rows`` over its
-    weight sum, and their largest row norm, each if asked. For sparse X the row norm bounds the
-    eigenvalue (it is at least as large) and stands in for it: measuring it would take a dense
-    Gram matrix of every feature, or many passes."""
+    weight sum, and their largest row norm, each if asked. For sparse X the Gram matrix's trace (the
+    mean squared row norm) bounds the eigenvalue and stands in for it: measuring it would take a
+    dense Gram matrix of every feature, or many passes."""
     if sp.issparse(X):
         center = state.center if state.center.any() else None
-        largest = max_sparse_row_norm(X, weights, rows, state.scale, weight_mean, center)
-        return (largest if eigenvalue else None), (largest if row_norm else None)
+        largest, mean = sparse_row_norms(X, weights, rows, state.scale, weight_mean, center)
+        return (mean if eigenvalue else None), (largest if row_norm else None)
     measured = None
     if eigenvalue:
         gram, xty, _ = weighted_gram(X, weights, sample_rows(rows))

@@ -101,6 +101,14 @@ def _flat_but_closer(value, trial_value, gradient, trial_gradient, direction) ->
             and abs(float(trial_gradient @ direction)) <= abs(float(gradient @ direction)))
 
 
+def _exact_step(gradient, trial_gradient, direction, eta):
+    """The minimizer along ``direction`` of a quadratic objective, from its gradients at the start and
+    at the step ``eta``: the slope there is linear in the step, g(t)'d = g'd + t c with c = d'Hd =
+    (g(eta) - g)'d / eta, so the slope vanishes at t = -g'd / c; None where c is not positive."""
+    curvature = float((trial_gradient - gradient) @ direction) / eta
+    return -float(gradient @ direction) / curvature if curvature > 0 else None
+
+
 class Stepper:
     """Steps on ``state`` (a ModelState) for the objective of ``loss`` (a descend.losses.Loss) and
     ``penalty``; ``engine`` is ``"compiled"`` or ``"reference"``; ``progress`` counts rows (or None)."""
@@ -329,6 +337,13 @@ class Stepper:
                     or not np.any(trial != theta)):
                 break
             eta *= 0.5
+        if self.loss.name == "squared_error":  # a quadratic: on to the minimizer along the direction
+            exact = _exact_step(gradient, at_trial[1], direction, eta)
+            if exact is not None and abs(exact - eta) > 1e-3 * eta:
+                closer = theta + exact * direction
+                at_closer = self._smooth_part(closer, evaluate)
+                if at_closer[0] <= at_trial[0]:  # as it must, but for rounding near the optimum
+                    eta, trial, at_trial = exact, closer, at_closer
         moved, change = trial - theta, at_trial[1] - gradient
         self.memory = optimizer.remember(self.memory, moved, change)
         curvature = float(moved @ change)
