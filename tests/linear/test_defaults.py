@@ -110,6 +110,29 @@ def test_lbfgs_on_squared_error_steps_to_the_minimizer_along_each_direction(cont
     assert model.n_iter_ <= 60
 
 
+@pytest.mark.parametrize("estimator_class", [GDClassifier, GDRegressor])
+def test_lbfgs_skips_the_columns_that_never_occur(estimator_class):
+    """On the full batch of sparse rows L-BFGS moves only the coefficients of columns that occur (the
+    others stay 0): the fit equals the fit without those columns, where it moves every coordinate."""
+    X, score, labels = text_like(n=3000, p=4000)
+    occurs = np.flatnonzero(np.bincount(X.indices, minlength=X.shape[1]))
+    assert len(occurs) < X.shape[1] / 2
+    target = labels if estimator_class is GDClassifier else score
+    every = estimator_class(batch_size=None, tol=1e-8).fit(X, target)
+    fewer = estimator_class(batch_size=None, tol=1e-8).fit(X[:, occurs], target)
+    assert every.n_iter_ == fewer.n_iter_ > 5
+    coef = every.coef_.reshape(-1, X.shape[1])
+    np.testing.assert_allclose(coef[:, occurs], fewer.coef_.reshape(-1, len(occurs)), rtol=1e-10, atol=1e-13)
+    assert not np.delete(coef, occurs, axis=1).any()
+    np.testing.assert_allclose(every.intercept_, fewer.intercept_, rtol=1e-10)
+    # A warm start from a non-zero coefficient of an unused column moves it too: to 0, the L2 part's minimum.
+    unused = np.setdiff1d(np.arange(X.shape[1]), occurs)[0]
+    every.set_params(warm_start=True, tol=1e-6)
+    every.coef_[..., unused] = 1.0
+    every.fit(X, target)
+    assert abs(every.coef_.reshape(-1, X.shape[1])[0, unused]) < 1e-3
+
+
 def test_weighted_and_repeated_sparse_rows_get_the_same_first_rate():
     """The curvature bound of sparse rows is their mean squared norm (the Gram matrix's trace), which is
     the same for a row weighted by k as for the row repeated k times; the largest row's was not."""
