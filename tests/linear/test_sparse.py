@@ -133,7 +133,7 @@ def test_lazy_steps_compiled_equal_reference(optimizer):
     X, y, labels = sparse_problem(seed=5, classes=3)
     X_csr = sp.csr_matrix(X)
     params = dict(optimizer=optimizer, learning_rate=0.01, batch_size=8 if optimizer != "sgd" else 1, max_iter=3,
-                  tol=None, random_state=0, standardize=optimizer == "adam", penalty="elasticnet", alpha=0.01)
+                  tol=None, random_state=0, standardize=optimizer != "adagrad", penalty="elasticnet", alpha=0.01)
     for estimator_class, target in [(GDRegressor, y), (GDClassifier, labels)]:
         compiled = estimator_class(**params).fit(X_csr, target)
         reference = estimator_class(**params)
@@ -141,6 +141,22 @@ def test_lazy_steps_compiled_equal_reference(optimizer):
         reference.fit(X_csr, target)
         np.testing.assert_allclose(compiled.coef_, reference.coef_, rtol=0, atol=1e-10)
         np.testing.assert_allclose(compiled.intercept_, reference.intercept_, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("sgd", 1)])
+def test_scaled_values_made_once_give_the_steps_bit_for_bit(optimizer, batch_size, monkeypatch):
+    """Standardized sparse rows: their values times their columns' scales made once a fit
+    (Stepper._scaled) give the very products the kernels made a step at a time."""
+    X, y, _ = sparse_problem(seed=6)
+    X_csr = sp.csr_matrix(X)
+    params = dict(optimizer=optimizer, learning_rate=0.01, batch_size=batch_size, max_iter=3, tol=None,
+                  random_state=0, penalty="elasticnet", alpha=0.01)
+    once = GDRegressor(**params).fit(X_csr, y)
+    from descend.linear._steps import Stepper
+
+    monkeypatch.setattr(Stepper, "_scaled", lambda self, data, model: None)
+    each_step = GDRegressor(**params).fit(X_csr, y)
+    assert np.array_equal(once.coef_, each_step.coef_) and np.array_equal(once.intercept_, each_step.intercept_)
 
 
 def test_lazy_adam_leaves_untouched_coordinates_alone():
