@@ -33,8 +33,8 @@
 (v) every optimizer name at defaults on Default, standardized iris and Boston: the objective's gap
     to the exact optimum (L-BFGS), epochs, time, warnings; beside scikit-learn's SGD at its defaults
 (u) what a user types: estimators as typed, at their defaults, on sparse text (classification, regression)
-    and dense data, beside scikit-learn's defaults and Vowpal Wabbit, each fit bounded to 60 s
-    (benchmarks/user_cases.py)
+    and dense data, beside scikit-learn's defaults and Vowpal Wabbit, each fit bounded to 60 s; and what
+    standardize=True costs an epoch, per-sample and mini-batch, dense and CSR (benchmarks/user_cases.py)
 
 Each timing is the best of a few repeats (the machine is shared); the ratio
 is descend's time over the peer's. Nothing here is asserted in the tests.
