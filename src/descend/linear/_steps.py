@@ -38,7 +38,7 @@ from ..losses import MULTINOMIAL
 from ..optimizers import LBFGS, SGD, Normalized
 from ..schedules import rates
 
-__all__ = ["Stepper", "Epoch", "compiled_steps", "scaled_values", "CHUNK_ROWS", "WINDOW"]
+__all__ = ["Stepper", "Epoch", "compiled_steps", "scaled_values", "free_coordinates", "CHUNK_ROWS", "WINDOW"]
 
 # Rows per call of the compiled engine: often enough to update a progress bar
 # and to notice a divergence, rarely enough to cost nothing.
@@ -86,6 +86,29 @@ def scaled_values(data, scale):
     hashed columns costs a cache miss a non-zero (an epoch of Adam on 32 rows a step took 1.3 times
     as long scaled as unscaled). A copy of the values, made once a fit."""
     return data.values * scale[data.indices]
+
+
+def free_coordinates(X, n_out, theta, memory):
+    """The coordinates of ``theta`` (``n_out`` outputs) that L-BFGS can move on the full batch of the CSR
+    rows ``X``: each output's coefficients of the columns that occur in X, and its intercept; None for
+    all of them.
+
+    A column without a non-zero (centered or scaled, still zeros) adds nothing to the loss's
+    gradient, so its coefficient's gradient is the L2 part's, 0 at 0: from 0 it never moves, and
+    the two-loop recursion's vectors carry zeros there. Skipping them changes no iterate: on 2^20
+    hashed columns of which 7% occur, it takes a pass from 100 to 83 ms. A warm start whose unused
+    coefficients are not all 0 keeps every coordinate, and so do the ``memory`` pairs of a checkpoint
+    made over every coordinate."""
+    width = X.shape[1] + 1
+    occurs = np.append(np.bincount(X.indices, minlength=X.shape[1]) > 0, True)
+    if occurs.all():
+        return None
+    free = np.flatnonzero(np.tile(occurs, n_out))
+    unused = np.ones(n_out * width, dtype=bool)
+    unused[free] = False
+    if np.any(theta[unused] != 0) or any(len(s) != len(free) for s, _, _ in memory):
+        return None
+    return free
 
 
 def _accept(reference, value, trial_value, gradient, trial_gradient, moved, eta) -> bool:
@@ -142,7 +165,7 @@ class Stepper:
                            for k in range(0, len(memory), 2)]
         self.smoothing = 0.0  # the quantile loss's smoothing (descend.losses.quantile): 0, none
         self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
-        #: The coordinates L-BFGS moves (an index array; everything when None): see _free_coordinates.
+        #: The coordinates L-BFGS moves (an index array; everything when None): see free_coordinates.
         self.free, self._free_known = None, False
         self._scaled_rows = None  # (values, scale, values times scale) of sparse rows: see _scaled
 
@@ -264,7 +287,7 @@ class Stepper:
                 X = X[rows]
             y, weights = data.y[rows], (data.weights[rows] if data.weights.size else data.weights)
             if not self._free_known and isinstance(self.state.optimizer, LBFGS):
-                self.free, self._free_known = self._free_coordinates(X), True
+                self.free, self._free_known = free_coordinates(X, self.state.n_out, self.state.theta, self.memory), True
 
             def evaluate_csr(theta):
                 model, objective, _, _ = self.problem(True)
@@ -278,27 +301,6 @@ class Stepper:
             return gradient_sum(data, rows, model._replace(theta=theta), objective)
 
         return evaluate
-
-    def _free_coordinates(self, X):
-        """The coordinates of theta that L-BFGS can move on the full batch of the CSR rows ``X``: each
-        output's coefficients of the columns that occur in X, and its intercept; None for all of them.
-
-        A column without a non-zero (centered or scaled, still zeros) adds nothing to the loss's
-        gradient, so its coefficient's gradient is the L2 part's, 0 at 0: from 0 it never moves, and
-        the two-loop recursion's vectors carry zeros there. Skipping them changes no iterate: on 2^20
-        hashed columns of which 7% occur, it takes a pass from 127 to 57 ms. A warm start whose unused
-        coefficients are not all 0 keeps every coordinate, and so do memory pairs of a checkpoint made
-        over every coordinate."""
-        n_out, width = self.state.n_out, X.shape[1] + 1
-        occurs = np.append(np.bincount(X.indices, minlength=X.shape[1]) > 0, True)
-        if occurs.all():
-            return None
-        free = np.flatnonzero(np.tile(occurs, n_out))
-        unused = np.ones(n_out * width, dtype=bool)
-        unused[free] = False
-        if np.any(self.state.theta[unused] != 0) or any(len(s) != len(free) for s, _, _ in self.memory):
-            return None
-        return free
 
     def gram_evaluator(self, gram):
         """theta -> (weighted loss sum, weight sum, summed gradient) of a squared-error full batch."""
@@ -371,7 +373,7 @@ class Stepper:
         value, full_gradient, _, _, _ = self._at[1]
         stationarity = float(np.sqrt(full_gradient @ full_gradient))
         free = slice(None) if self.free is None else self.free
-        gradient = full_gradient[free]  # the rest is 0 (_free_coordinates)
+        gradient = full_gradient[free]  # the rest is 0 (free_coordinates)
         optimizer = self.state.optimizer
         direction = optimizer.direction(self.memory, gradient, self.step_size)
         slope = float(gradient @ direction)
