@@ -691,6 +691,12 @@ class Loss:
         """Whether the score is the log of the prediction (Poisson, Gamma, Tweedie)."""
         return self.power is not None
 
+    @property
+    def quadratic(self) -> bool:
+        """Whether the objective is a quadratic in the coefficients (squared error): its slope along any
+        direction is then linear in the step, so a line search can go straight to its minimizer."""
+        return self.code == SQUARED_ERROR
+
     def for_targets(self, largest_target: float) -> "Loss":
         r"""This loss with the curvature of a log-link loss at targets up to ``largest_target``.
 

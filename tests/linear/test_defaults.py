@@ -108,6 +108,9 @@ def test_lbfgs_on_squared_error_steps_to_the_minimizer_along_each_direction(cont
     exact = np.linalg.solve(hessian, Z.T @ y / 15)
     np.testing.assert_allclose(model.predict(X), Z @ exact, rtol=0, atol=1e-7)
     assert model.n_iter_ <= 60
+    from descend.losses import LOSSES
+
+    assert [name for name, loss in LOSSES.items() if loss.quadratic] == ["squared_error"]  # no other takes them
 
 
 @pytest.mark.parametrize("estimator_class", [GDClassifier, GDRegressor])

@@ -146,15 +146,15 @@ def test_lazy_steps_compiled_equal_reference(optimizer):
 @pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("sgd", 1)])
 def test_scaled_values_made_once_give_the_steps_bit_for_bit(optimizer, batch_size, monkeypatch):
     """Standardized sparse rows: their values times their columns' scales made once a fit
-    (Stepper._scaled) give the very products the kernels made a step at a time."""
+    (ScaledValues) give the very products the kernels made a step at a time."""
     X, y, _ = sparse_problem(seed=6)
     X_csr = sp.csr_matrix(X)
     params = dict(optimizer=optimizer, learning_rate=0.01, batch_size=batch_size, max_iter=3, tol=None,
                   random_state=0, penalty="elasticnet", alpha=0.01)
     once = GDRegressor(**params).fit(X_csr, y)
-    from descend.linear._steps import Stepper
+    from descend.linear._steps import ScaledValues
 
-    monkeypatch.setattr(Stepper, "_scaled", lambda self, data, model: None)
+    monkeypatch.setattr(ScaledValues, "of", lambda self, data, model: None)
     each_step = GDRegressor(**params).fit(X_csr, y)
     assert np.array_equal(once.coef_, each_step.coef_) and np.array_equal(once.intercept_, each_step.intercept_)
 

@@ -38,7 +38,7 @@ from ..losses import MULTINOMIAL
 from ..optimizers import LBFGS, SGD, Normalized
 from ..schedules import rates
 
-__all__ = ["Stepper", "Epoch", "compiled_steps", "scaled_values", "free_coordinates", "CHUNK_ROWS", "WINDOW"]
+__all__ = ["Stepper", "Epoch", "compiled_steps", "ScaledValues", "free_coordinates", "CHUNK_ROWS", "WINDOW"]
 
 # Rows per call of the compiled engine: often enough to update a progress bar
 # and to notice a divergence, rarely enough to cost nothing.
@@ -59,10 +59,9 @@ def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain,
     """The compiled steps over the rows ``order``, after ``t`` steps, for ``problem`` = (model,
     objective, hyperparameters, state arrays); ``plain`` picks per-sample plain SGD's own loop, and
     on sparse rows ``lazy`` the step on the touched coordinates only (descend._engine.sparse).
-    ``scaled_values``, for sparse rows scaled but not centered, are their values times their
-    columns' scales (:func:`scaled_values`): the kernels then take them as they are, the same
-    products made once a fit rather than once a step. Returns (weighted loss sum, weight sum,
-    stationarity)."""
+    ``scaled_values``, for sparse rows scaled but not centered, are their values times their columns'
+    scales (:class:`ScaledValues`): the kernels then take them as unscaled rows, the same products made
+    once a fit rather than once a step. Returns (weighted loss sum, weight sum, stationarity)."""
     model, objective, hyperparameters, arrays = problem
     if isinstance(hyperparameters, Normalized.Hyperparameters):  # one row a step, on its features
         return (*normalized.normalized_steps(data, order, model, objective, hyperparameters, arrays, lrs,
@@ -71,7 +70,7 @@ def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain,
         lazy = lazy and model.center is None  # a centered row is dense
         if lazy and plain and model.scale is None:  # the same penalty weight everywhere: the lazy loop
             return (*sparse.lazy_sgd_steps(data, order, model, objective, lrs, weight_mean), -1.0)
-        if scaled_values is not None and model.scale is not None and model.center is None:
+        if scaled_values is not None:
             data, model = data._replace(values=scaled_values), model._replace(scale=None)
         return sparse.batch_steps(data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size,
                                   weight_mean, lazy)
@@ -80,12 +79,23 @@ def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain,
     return kernels.batch_steps(data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size, weight_mean)
 
 
-def scaled_values(data, scale):
-    """The non-zeros of the CSR rows ``data`` (a SparseData) in standardized coordinates, each times
-    its column's scale: a row's step then reads the scale of none of its features, which on 2^20
-    hashed columns costs a cache miss a non-zero (an epoch of Adam on 32 rows a step took 1.3 times
-    as long scaled as unscaled). A copy of the values, made once a fit."""
-    return data.values * scale[data.indices]
+class ScaledValues:
+    """The non-zeros of standardized sparse rows, each times its column's scale, made once a fit: a
+    row's step then reads the scale of none of its features, which on 2^20 hashed columns costs a cache
+    miss a non-zero (an epoch of Adam on 32 rows a step took 1.3 times as long scaled as unscaled).
+    ``of(data, model)`` gives them for rows scaled but not centered (None for others), a copy of the
+    values kept while the rows and the scales are the same arrays (an epoch's rows are; a stream's
+    blocks are new each time)."""
+
+    def __init__(self):
+        self._kept = None  # (values, scale, values times scale)
+
+    def of(self, data, model):
+        if not isinstance(data, SparseData) or model.scale is None or model.center is not None:
+            return None
+        if self._kept is None or self._kept[0] is not data.values or self._kept[1] is not model.scale:
+            self._kept = (data.values, model.scale, data.values * model.scale[data.indices])
+        return self._kept[2]
 
 
 def free_coordinates(X, n_out, theta, memory):
@@ -167,7 +177,7 @@ class Stepper:
         self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
         #: The coordinates L-BFGS moves (an index array; everything when None): see free_coordinates.
         self.free, self._free_known = None, False
-        self._scaled_rows = None  # (values, scale, values times scale) of sparse rows: see _scaled
+        self.scaled_values = ScaledValues()
 
     def smooth_with(self, smoothing: float) -> None:
         """Minimize from now on the loss smoothed by ``smoothing``: a new objective, so the line
@@ -235,8 +245,9 @@ class Stepper:
                     sparse.INTERCEPT_DECAY if lazy_plain else 1.0)
             else:
                 problem = self.problem(sparse_rows)
+                scaled = self.scaled_values.of(data, problem[0])
                 part, weights, stationarity = compiled_steps(data, rows, problem, self.state.t, lrs, batch_size,
-                                                             weight_mean, plain, lazy, self._scaled(data, problem[0]))
+                                                             weight_mean, plain, lazy, scaled)
                 self.state.optimizer_state["step"] += n_steps
             loss_sum += part
             weight_sum += weights
@@ -244,16 +255,6 @@ class Stepper:
             self.last_lr = float(lrs[-1])
             self.advance(len(rows))
         return Epoch(loss_sum, weight_sum, len(order), stationarity)
-
-    def _scaled(self, data, model):
-        """:func:`scaled_values` of sparse rows that are scaled but not centered, kept while the rows
-        and the scales are the same arrays (an epoch's rows are; a stream's blocks are new each time)."""
-        if not isinstance(data, SparseData) or model.scale is None or model.center is not None:
-            return None
-        kept = self._scaled_rows
-        if kept is None or kept[0] is not data.values or kept[1] is not model.scale:
-            kept = self._scaled_rows = (data.values, model.scale, scaled_values(data, model.scale))
-        return kept[2]
 
     def gram_step(self, gram, n_rows) -> Epoch:
         """One full-batch squared-error step from ``gram`` (an engine Gram tuple of ``n_rows`` rows)."""
@@ -397,7 +398,7 @@ class Stepper:
                     or not np.any(trial != theta)):
                 break
             eta *= 0.5
-        if self.loss.name == "squared_error":  # a quadratic: on to the minimizer along the direction
+        if self.loss.quadratic:  # on to the minimizer along the direction
             exact = _exact_step(gradient, at_trial[1][free], direction, eta)
             if exact is not None and abs(exact - eta) > 1e-3 * eta:
                 closer = moved_by(exact)
