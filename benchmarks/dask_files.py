@@ -88,7 +88,7 @@ finally:
 # the in-memory fit of the same rows, in this process
 import pandas as pd
 from descend.io import load
-from descend.tabular import TablePreprocessor, clean_target
+from descend.readers.tables import TablePreprocessor, clean_target
 start = time.time()
 frame = pd.concat([pd.read_parquet(f"{here}/data/part{i}.parquet") for i in range(8)], ignore_index=True)
 notices = []

@@ -544,7 +544,7 @@ STREAM_PROBE = textwrap.dedent("""
     import json, sys, time
     import numpy as np
     from descend import GDRegressor
-    from descend.stream import TableStream
+    from descend.readers.stream import TableStream
     model = GDRegressor(optimizer="sgd", learning_rate=0.001, batch_size=32, max_iter=1, tol=None,
                         random_state=0, standardize=False)
     model.fit(np.zeros((1000, 20)), np.zeros(1000))  # load the compiled loop first
@@ -678,7 +678,7 @@ def case_f():
     import pyarrow.parquet as pq
 
     from descend import GDRegressor
-    from descend.stream import TableStream
+    from descend.readers.stream import TableStream
 
     results = {}
     # About 7 GB of files: DESCEND_BENCH_DIR says where, if not here.

@@ -126,8 +126,9 @@ PUBLIC_MODULES = [
     "descend.optimizers.online",
     "descend.schedules", "descend.penalties",
     "descend.losses", "descend.curvature", "descend.gradients", "descend.functions", "descend.exceptions",
-    "descend.linear", "descend.io", "descend.datasets", "descend.features", "descend.text", "descend.svmlight",
-    "descend.stream", "descend.dask_table", "descend.tabular", "descend.metrics", "descend.plot", "descend.demos", "descend.cli",
+    "descend.linear", "descend.io", "descend.datasets", "descend.features", "descend.text", "descend.readers",
+    "descend.readers.tables", "descend.readers.stream", "descend.readers.svmlight",
+    "descend.readers.dask_tables", "descend.metrics", "descend.plot", "descend.demos", "descend.cli",
 ]
 
 
@@ -208,6 +209,9 @@ def write_api_pages(app=None):
         target = out / f"{module_name}.rst"
         if not target.exists() or target.read_text() != text:  # unchanged files keep Sphinx's cache valid
             target.write_text(text)
+    for page in out.glob("descend*.rst"):  # a module renamed or removed leaves no page behind
+        if page.stem not in PUBLIC_MODULES:
+            page.unlink()
 
 
 write_api_pages()

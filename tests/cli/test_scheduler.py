@@ -69,7 +69,7 @@ def assert_same_fit(cluster, local):
     a, b = state(cluster), state(local)
     np.testing.assert_allclose(a["state"]["coef"], b["state"]["coef"], rtol=1e-8, atol=1e-9)
     np.testing.assert_allclose(a["state"]["intercept"], b["state"]["intercept"], rtol=1e-8)
-    # impute none: the fill is never used, means on the cluster, medians in memory (see descend.dask_table)
+    # impute none: the fill is never used, means on the cluster, medians in memory (see descend.readers.dask_tables)
     assert {**a["preprocessing"], "fill": None} == {**b["preprocessing"], "fill": None}
     assert a["metadata"]["rows"] == b["metadata"]["rows"]
     np.testing.assert_allclose(a["metadata"]["metrics"]["RMSE"], b["metadata"]["metrics"]["RMSE"], rtol=1e-8)

@@ -60,7 +60,7 @@ def test_fit_predict_evaluate_on_a_messy_csv(tables, run_cli):
 def test_the_saved_model_predicts_as_the_fitted_one(tables, run_cli):
     folder, frame = tables
     from descend.io import load_model
-    from descend.tabular import TablePreprocessor
+    from descend.readers.tables import TablePreprocessor
 
     assert run_cli("fit", "houses.parquet", "-t", "price", "-o", "parquet.json", "--test-size", "0", cwd=folder
                    ).returncode == 0

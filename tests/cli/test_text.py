@@ -140,7 +140,7 @@ def test_free_text_not_given_as_text_is_dropped_with_a_hint(reviews, run_cli):
 
 def test_missing_texts_are_empty_texts_with_a_notice(reviews, run_cli):
     from descend.io import load_model
-    from descend.tabular import TablePreprocessor
+    from descend.readers.tables import TablePreprocessor
 
     folder, frame = reviews
     holes = frame.head(400).copy()

@@ -124,7 +124,7 @@ def test_a_streamed_fit_resumes_where_it_stopped(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from descend.stream import TableStream
+    from descend.readers.stream import TableStream
 
     rng = np.random.default_rng(2)
     X = rng.standard_normal((3000, 4)) * [1.0, 2.0, 0.5, 3.0] + 1.0
@@ -161,7 +161,7 @@ def fits_stopped_by_tol(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from descend.stream import TableStream
+    from descend.readers.stream import TableStream
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((2000, 5)) * [1.0, 2.0, 0.5, 3.0, 1.0]

@@ -7,9 +7,9 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from descend import GDClassifier, GDRegressor  # noqa: E402
-from descend import dask_table  # noqa: E402
-from descend.dask_table import DaskTable  # noqa: E402
-from descend.tabular import DataError, TablePreprocessor, clean_target, infer_task, target_array  # noqa: E402
+from descend.readers import dask_tables as dask_table  # noqa: E402
+from descend.readers.dask_tables import DaskTable  # noqa: E402
+from descend.readers.tables import DataError, TablePreprocessor, clean_target, infer_task, target_array  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,14 @@
 Three ways to train: the table in memory (split into training and held-out
 rows), the file streamed in chunks epoch after epoch (``--stream``), or the
 files read by the workers of an existing Dask cluster (``--scheduler``; see
-:mod:`descend.dask_table`: the client never holds the rows). Every flag that a way
+:mod:`descend.readers.dask_tables`: the client never holds the rows). Every flag that a way
 cannot honour, and every output that cannot be written, is refused before any
 work is done.
 
 Two kinds of data: a table (CSV, Parquet; ``--text`` columns hashed into
-words, see :mod:`descend.tabular`) or an svmlight / libsvm file
+words, see :mod:`descend.readers.tables`) or an svmlight / libsvm file
 (``--format svmlight``, or a name ending in .svm, .svmlight, .libsvm; see
-:mod:`descend.svmlight`). What to train with, when the options do not say, is the
+:mod:`descend.readers.svmlight`). What to train with, when the options do not say, is the
 library's choice (``optimizer="auto"``, ``batch_size="auto"``: see
 :mod:`descend.linear._settings`): a large sparse matrix (hashed text, an
 svmlight file) is learned online, one pass of one row a step with Vowpal
@@ -36,8 +36,8 @@ from ..metrics import table_metrics
 from ..optimizers import FULL_BATCH_OPTIMIZER_NAMES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
 from ..penalties import PENALTY_NAMES
 from ..schedules import SCHEDULE_NAMES
-from ..stream import DEFAULT_MEMORY
-from ..tabular import HASHED_FEATURES, IMPUTE_CHOICES
+from ..readers.stream import DEFAULT_MEMORY
+from ..readers.tables import HASHED_FEATURES, IMPUTE_CHOICES
 from .app import UserError, app, one_line_errors
 from .views import convergence_notice, metrics_table, print_notice
 
@@ -322,7 +322,7 @@ def _refuse_memory_out_of_place(memory, stream, svmlight):
 
 
 def _is_svmlight(data, data_format):
-    from ..svmlight import is_svmlight
+    from ..readers.svmlight import is_svmlight
 
     return data_format == DataFormat.svmlight or (data_format == DataFormat.auto and is_svmlight(data))
 
@@ -432,7 +432,7 @@ def _load_table(job, held_out, notices):
     """A table in memory, split, its preprocessing learned on the training rows."""
     import pandas as pd
 
-    from ..tabular import (TablePreprocessor, check_columns, check_text_names, clean_target, infer_task, read_table,
+    from ..readers.tables import (TablePreprocessor, check_columns, check_text_names, clean_target, infer_task, read_table,
                            target_array)
 
     frame = read_table(job.data, text=job.text)
@@ -461,8 +461,8 @@ def _load_svmlight(job, held_out):
     """An svmlight file in memory, split."""
     import pandas as pd
 
-    from ..svmlight import labels, read_svmlight
-    from ..tabular import infer_task
+    from ..readers.svmlight import labels, read_svmlight
+    from ..readers.tables import infer_task
 
     X, y, file_format = read_svmlight(job.data, job.n_features)
     task = job.task.value if job.task is not None else infer_task(pd.Series(y))
@@ -534,7 +534,7 @@ def _fit_on_cluster(console, job, address):
     gathered there: the client holds sums, never rows."""
     from distributed import Client
 
-    from ..dask_table import DaskTable
+    from ..readers.dask_tables import DaskTable
     from ..metrics import combine_metrics
 
     try:
@@ -567,11 +567,11 @@ def _stream_source(job, chunk_rows, buffer_rows, memory):
     """The file as chunks: a TableStream, or an SvmlightStream."""
     task = job.task.value if job.task is not None else None
     if job.svmlight:
-        from ..svmlight import SvmlightStream
+        from ..readers.svmlight import SvmlightStream
 
         return SvmlightStream(job.data, chunk_rows=chunk_rows, buffer_rows=262_144 if buffer_rows is None
                               else buffer_rows, task=task, n_features=job.n_features)
-    from ..stream import TableStream
+    from ..readers.stream import TableStream
 
     return TableStream(job.data, job.target, chunk_rows=chunk_rows, buffer_rows=buffer_rows, memory=memory,
                        impute=job.impute.value, task=task, text=job.text,
@@ -579,7 +579,7 @@ def _stream_source(job, chunk_rows, buffer_rows, memory):
 
 
 def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
-    from ..stream import return_memory_promptly
+    from ..readers.stream import return_memory_promptly
 
     return_memory_promptly()  # this process is the stream's: its freed buffers go back at once
     source = _stream_source(job, chunk_rows, buffer_rows, memory)

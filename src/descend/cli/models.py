@@ -23,8 +23,8 @@ def load_trained(model_path):
     """The estimator, its preprocessing (a TablePreprocessor, or an SvmlightFormat) and its metadata
     from a model file ``descend fit`` wrote."""
     from ..io import ModelFileError, load_model
-    from ..svmlight import SvmlightFormat
-    from ..tabular import TablePreprocessor
+    from ..readers.svmlight import SvmlightFormat
+    from ..readers.tables import TablePreprocessor
 
     estimator, preprocessing, metadata = load_model(model_path)
     if preprocessing is None:
@@ -36,14 +36,14 @@ def load_trained(model_path):
 
 
 def _svmlight_model(preprocessor) -> bool:
-    from ..svmlight import SvmlightFormat
+    from ..readers.svmlight import SvmlightFormat
 
     return isinstance(preprocessor, SvmlightFormat)
 
 
 def _read_svmlight_for(preprocessor, data, model):
     """(X, labels) of the svmlight file ``data`` as the model reads it; a table is refused by name."""
-    from ..tabular import PARQUET_SUFFIXES
+    from ..readers.tables import PARQUET_SUFFIXES
 
     if Path(data).suffix.lower() in PARQUET_SUFFIXES + (".csv", ".tsv"):  # not .txt: libsvm's files may be
         raise UserError(f"{model} was trained on an svmlight file, and {data} is a table")
@@ -52,8 +52,8 @@ def _read_svmlight_for(preprocessor, data, model):
 
 def _read_table_for(preprocessor, data, model):
     """The table ``data`` as the model's preprocessing reads it; an svmlight file is refused by name."""
-    from ..svmlight import is_svmlight
-    from ..tabular import read_table
+    from ..readers.svmlight import is_svmlight
+    from ..readers.tables import read_table
 
     if is_svmlight(data):
         raise UserError(f"{model} was trained on a table, and {data} is an svmlight file")
@@ -121,7 +121,7 @@ def evaluate(
         if _svmlight_model(preprocessor):
             if target is not None:
                 raise UserError("an svmlight file holds its labels in each line's first field: leave --target out")
-            from ..svmlight import labels
+            from ..readers.svmlight import labels
 
             X, y = _read_svmlight_for(preprocessor, data, model)
             y = labels(y, task)
@@ -141,7 +141,7 @@ def evaluate(
 def _labelled_table(preprocessor, model, data, target, task, estimator):
     """(X, y, place) of a labelled table, rows without a target dropped with a notice; ``place(i)`` names
     the i-th of y by its row in the file."""
-    from ..tabular import clean_target, target_array
+    from ..readers.tables import clean_target, target_array
 
     if target is None:
         raise UserError("--target is required: the column with the true values")

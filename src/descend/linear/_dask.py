@@ -22,7 +22,7 @@ walks the partitions.
 A worker that dies mid-fit is no failure: Dask recomputes its tasks on the
 workers that remain (the partitions are rebuilt from the task graph).
 
-``fit(table)`` with a :class:`descend.dask_table.DaskTable` (files that the
+``fit(table)`` with a :class:`descend.readers.dask_tables.DaskTable` (files that the
 workers read) trains on its matrix and targets, persisted on the workers for
 the full batch; for mini-batches they are not persisted: each epoch, each
 partition is read again and its local epoch run in one task, so a worker holds
@@ -47,7 +47,7 @@ def is_dask_collection(X) -> bool:
 
 
 def is_dask_table(X) -> bool:
-    """Files that a Dask cluster reads (a descend.dask_table.DaskTable): anything with ``dask_arrays()``."""
+    """Files that a Dask cluster reads (a descend.readers.dask_tables.DaskTable): anything with ``dask_arrays()``."""
     return hasattr(X, "dask_arrays")
 
 

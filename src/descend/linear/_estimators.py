@@ -89,8 +89,8 @@ class _BaseGD(BaseEstimator):
         ----------
         X : array-like, sparse matrix, source of chunks, Dask collection or DaskTable
             The rows, shape (n_samples, n_features); or a source of ``(X, y)`` chunks (a
-            :class:`descend.stream.TableStream` for data larger than memory), with ``y`` None; or
-            a Dask array or DataFrame; or a :class:`descend.dask_table.DaskTable` (files that the
+            :class:`descend.readers.stream.TableStream` for data larger than memory), with ``y`` None; or
+            a Dask array or DataFrame; or a :class:`descend.readers.dask_tables.DaskTable` (files that the
             cluster's workers read), with ``y`` None.
         y : array-like, optional
             The targets (None with a source of chunks or a DaskTable).
@@ -698,7 +698,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         class index; ``class_weight`` multiplies the sample weights."""
         if chunks and reset and classes is None:
             raise ValueError("fitting a classifier on chunks needs the classes up front: use a "
-                             "descend.stream.TableStream, or partial_fit(chunks, classes=...)")
+                             "descend.readers.stream.TableStream, or partial_fit(chunks, classes=...)")
         if not checked:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, order="C", reset=reset,
                                  ensure_all_finite=check_finite)

@@ -14,8 +14,8 @@ A model file is one UTF-8 JSON document::
         "center": [...], "scale": [...],  # the standardization the steps used
         "n_iter": 57, "t": 57, "learning_rate": 0.41, "history": {...}, "dtype": "float64"
       },
-      "preprocessing": {...} or null,     # descend.tabular.TablePreprocessor.to_dict(), or for an svmlight
-                                          # file descend.svmlight.SvmlightFormat.to_dict() ("kind": "svmlight")
+      "preprocessing": {...} or null,     # descend.readers.tables.TablePreprocessor.to_dict(), or for an svmlight
+                                          # file descend.readers.svmlight.SvmlightFormat.to_dict() ("kind": "svmlight")
       "metadata": {...}                   # free-form: training data, task, metrics, date
     }
 

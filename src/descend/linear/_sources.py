@@ -51,7 +51,7 @@ GRAM_MAX_FEATURES = 2000
 
 
 def is_chunks(X) -> bool:
-    """A source of (X, y) chunks: a descend.stream.TableStream, anything with an ``epoch(rng)``
+    """A source of (X, y) chunks: a descend.readers.stream.TableStream, anything with an ``epoch(rng)``
     method, or a one-shot iterator of pairs."""
     return hasattr(X, "epoch") or (hasattr(X, "__next__") and not hasattr(X, "shape"))
 
@@ -211,7 +211,7 @@ class ChunkSource:
             return chunks.epoch(rng)
         if self._used:
             raise ValueError("a one-shot iterator of chunks allows one epoch; pass a TableStream "
-                             "(descend.stream) or an object with an epoch(rng) method for more")
+                             "(descend.readers.stream) or an object with an epoch(rng) method for more")
         self._used = True
         return iter(chunks)
 
@@ -286,6 +286,6 @@ class ChunkSource:
     def fingerprint(self):
         if not hasattr(self.chunks, "fingerprint"):
             raise ValueError("checkpoints of a fit on chunks need a source that can be read again and "
-                             "recognised: a descend.stream.TableStream (or an object with epoch(rng) and "
+                             "recognised: a descend.readers.stream.TableStream (or an object with epoch(rng) and "
                              "fingerprint() methods)")
         return self.chunks.fingerprint()

@@ -2,7 +2,7 @@
 
 A :class:`TableStream` is re-iterable: each ``epoch(rng)`` reads the data
 again and yields float chunks ``(X, y)``, turned into numbers by the same
-:class:`descend.tabular.TablePreprocessor` as ``descend fit`` (learned on the
+:class:`descend.readers.tables.TablePreprocessor` as ``descend fit`` (learned on the
 first rows of the first file). The data is a file, a folder of files or a
 glob pattern (``"data/*.parquet"``): one stream whose files must hold the
 same columns.
@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .tabular import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataError, TablePreprocessor,
+from .tables import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataError, TablePreprocessor,
                       check_data_file, check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
 
 __all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "file_columns",
@@ -212,7 +212,7 @@ def table_files(data) -> list[Path]:
 
     Raises
     ------
-    descend.tabular.DataError
+    descend.readers.tables.DataError
         When there is no file (an empty list, a folder without table files, a glob matching nothing, a
         path that does not exist), or when the files are not all of one kind.
 
@@ -223,7 +223,7 @@ def table_files(data) -> list[Path]:
     >>> table_files("no/such/file.parquet")
     Traceback (most recent call last):
     ...
-    descend.tabular.DataError: no such file: no/such/file.parquet
+    descend.readers.tables.DataError: no such file: no/such/file.parquet
     """
     if isinstance(data, (list, tuple)):
         files = [Path(f) for f in data]
@@ -260,7 +260,7 @@ def file_columns(file, separator) -> list[str]:
     file : Path
         A Parquet file (``separator`` None: its footer is read) or a text table (its header).
     separator : str or None
-        The text table's column separator (:func:`descend.tabular.table_separator`), None for Parquet.
+        The text table's column separator (:func:`descend.readers.tables.table_separator`), None for Parquet.
 
     Returns
     -------
@@ -269,7 +269,7 @@ def file_columns(file, separator) -> list[str]:
 
     Raises
     ------
-    descend.tabular.DataError
+    descend.readers.tables.DataError
         When the file is empty or cannot be read as that kind of table.
 
     Examples
@@ -313,7 +313,7 @@ def check_same_columns(files, names) -> list[str]:
 
     Raises
     ------
-    descend.tabular.DataError
+    descend.readers.tables.DataError
         When a file lacks one of the first file's columns, or has one that the first has not.
 
     Examples
@@ -324,7 +324,7 @@ def check_same_columns(files, names) -> list[str]:
     >>> check_same_columns([Path("a.csv"), Path("b.csv")], [["x", "y"], ["x"]])
     Traceback (most recent call last):
     ...
-    descend.tabular.DataError: b.csv has no column 'y', which a.csv has: the files of one stream must hold the same columns
+    descend.readers.tables.DataError: b.csv has no column 'y', which a.csv has: the files of one stream must hold the same columns
     """
     first = names[0]
     for file, columns in zip(files[1:], names[1:], strict=True):
@@ -1028,7 +1028,7 @@ class TableStream(_FilePieces):
         :attr:`plan`, said in :attr:`memory_notice`.
     shuffle : shuffle pieces and rows every epoch.
     impute, task : as for ``descend fit``.
-    text, n_features, ngram_range : text columns and the hashed space (see :mod:`descend.tabular`). With a
+    text, n_features, ngram_range : text columns and the hashed space (see :mod:`descend.readers.tables`). With a
         hashed part (text columns, or categorical columns with many values) the chunks are CSR matrices,
         each hashed as it is read (hashing learns nothing: every chunk is hashed the same way), shuffled
         by :func:`sparse_blocks`.
@@ -1037,7 +1037,7 @@ class TableStream(_FilePieces):
 
     Raises
     ------
-    descend.tabular.DataError
+    descend.readers.tables.DataError
         When there is no file, the files' columns or kinds disagree, or the first file has no rows.
     ValueError
         When ``chunk_rows`` is below 1 or ``buffer_rows`` below 0, or the memory is too small for a row
@@ -1136,7 +1136,7 @@ class TableStream(_FilePieces):
     def targets(self):
         """The target column alone, in the files' order, piece by piece: ``(y, place)``, ``y`` the
         targets as numbers (a missing one NaN), ``place(i)`` how messages name the i-th row ("data row
-        17", counted as :func:`descend.tabular.read_table`'s rows are, and the file when there are several).
+        17", counted as :func:`descend.readers.tables.read_table`'s rows are, and the file when there are several).
         One pass over that column, for checks that must see every target before training (``descend fit
         --loss poisson``)."""
         yield from self._table_files.targets(self.target, self.chunk_rows)
@@ -1164,7 +1164,7 @@ class TableStream(_FilePieces):
 
         Raises
         ------
-        descend.tabular.DataError
+        descend.readers.tables.DataError
             When a file cannot be read (moved, deleted, malformed) or a value cannot be preprocessed.
 
         Examples
@@ -1334,7 +1334,7 @@ def sparse_blocks(pieces, rng, buffer_rows, chunk_rows):
     --------
     >>> import numpy as np
     >>> import scipy.sparse as sp
-    >>> from descend.stream import sparse_blocks
+    >>> from descend.readers.stream import sparse_blocks
     >>> pieces = [(sp.csr_matrix(np.eye(3)), np.array([0.0, 1.0, 2.0])),
     ...           (sp.csr_matrix(np.eye(3)), np.array([3.0, 4.0, 5.0]))]
     >>> [(X.shape, rows) for X, y, rows in sparse_blocks(pieces, None, 0, 2)]

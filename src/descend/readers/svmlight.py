@@ -17,7 +17,7 @@ file to predict is read as the training file was, whichever indices it happens t
 The number of columns is the largest index's column plus one, or ``n_features`` when given (an index
 beyond it is an error naming its line); a model file keeps it too. Memory, streamed: the byte offset of
 each block of lines (found by the first pass, which also finds the indices' base, the columns, the rows
-and the labels) and a shuffle window of CSR rows (:func:`descend.stream.sparse_blocks`), not the file.
+and the labels) and a shuffle window of CSR rows (:func:`descend.readers.stream.sparse_blocks`), not the file.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
+from . import SUFFIXES as FORMAT_SUFFIXES
 from .stream import sparse_blocks
-from .tabular import DataError, check_data_file, infer_task
+from .tables import DataError, check_data_file, infer_task
 
 __all__ = ["SUFFIXES", "SvmlightFormat", "read_svmlight", "SvmlightStream", "is_svmlight", "labels"]
 
 #: Files read as svmlight by their name alone.
-SUFFIXES = (".svm", ".svmlight", ".libsvm")
+SUFFIXES = FORMAT_SUFFIXES["svmlight"]
 # A stream collects the distinct labels of the file (its classes) up to this many; past it, the
 # labels are measurements and the task is regression.
 MAX_LABELS = 1000
@@ -56,7 +57,7 @@ def is_svmlight(path) -> bool:
 
     Examples
     --------
-    >>> from descend.svmlight import is_svmlight
+    >>> from descend.readers.svmlight import is_svmlight
     >>> is_svmlight("train.SVM"), is_svmlight("train.csv")
     (True, False)
     """
@@ -82,7 +83,7 @@ def labels(y: np.ndarray, task: str) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from descend.svmlight import labels
+    >>> from descend.readers.svmlight import labels
     >>> labels(np.array([1.0, 0.0]), "classification"), labels(np.array([1.0, 0.0]), "regression")
     (array([1, 0]), array([1., 0.]))
     """
@@ -105,7 +106,7 @@ class SvmlightFormat:
 
     Examples
     --------
-    >>> from descend.svmlight import SvmlightFormat
+    >>> from descend.readers.svmlight import SvmlightFormat
     >>> form = SvmlightFormat(n_features=3, zero_based=False)
     >>> form.to_dict()
     {'kind': 'svmlight', 'n_features': 3, 'zero_based': False}
@@ -149,7 +150,7 @@ class SvmlightFormat:
 
         Raises
         ------
-        descend.tabular.DataError
+        descend.readers.tables.DataError
             For a file that cannot be read, naming the line (an index beyond ``n_features`` too).
         """
         X, y, _ = read_svmlight(path, self.n_features, zero_based=self.zero_based)
@@ -301,7 +302,7 @@ def read_svmlight(path, n_features=None, *, zero_based=None):
 
     Raises
     ------
-    descend.tabular.DataError
+    descend.readers.tables.DataError
         For a missing, empty or unreadable file, naming the line of a problem.
 
     Examples
@@ -311,7 +312,7 @@ def read_svmlight(path, n_features=None, *, zero_based=None):
     >>> path = os.path.join(folder, "small.svm")
     >>> with open(path, "w") as file:
     ...     _ = file.write("1 1:0.5 3:2\\n0 2:1\\n# a comment\\n1 1:1.5 3:-1\\n")
-    >>> from descend.svmlight import read_svmlight
+    >>> from descend.readers.svmlight import read_svmlight
     >>> X, y, form = read_svmlight(path)  # no index 0: one-based
     >>> X.toarray(), y, form
     (array([[ 0.5,  0. ,  2. ],
@@ -354,13 +355,13 @@ def _line_number(path, row):
 
 class SvmlightStream:
     """Chunks ``(X, y)`` of an svmlight file, CSR, epoch after epoch, in bounded memory: a source for
-    ``GDRegressor.fit`` / ``GDClassifier.fit`` as :class:`descend.stream.TableStream` is.
+    ``GDRegressor.fit`` / ``GDClassifier.fit`` as :class:`descend.readers.stream.TableStream` is.
 
     The constructor reads the file once (blocks of ``chunk_rows`` lines): every line is checked (a bad
     one is named before any training), and the pass finds the indices' base, the columns (unless
     ``n_features`` is given), the rows, and the labels, from which the task (unless given) and the
     classes. Each epoch then reads the blocks in a shuffled order (a seek each) and shuffles their rows
-    in windows of ``buffer_rows`` (:func:`descend.stream.sparse_blocks`).
+    in windows of ``buffer_rows`` (:func:`descend.readers.stream.sparse_blocks`).
 
     Parameters
     ----------
@@ -381,7 +382,7 @@ class SvmlightStream:
 
     Raises
     ------
-    descend.tabular.DataError
+    descend.readers.tables.DataError
         For a missing, empty or unreadable file (naming the line), or too many classes.
     ValueError
         For ``chunk_rows`` < 1 or ``buffer_rows`` < 0.
@@ -393,7 +394,7 @@ class SvmlightStream:
     >>> path = os.path.join(folder, "small.svm")
     >>> with open(path, "w") as file:
     ...     _ = file.write("1 1:0.5 3:2\\n0 2:1\\n# a comment\\n1 1:1.5 3:-1\\n")
-    >>> from descend.svmlight import SvmlightStream
+    >>> from descend.readers.svmlight import SvmlightStream
     >>> stream = SvmlightStream(path, chunk_rows=2, shuffle=False)
     >>> stream.n_rows, stream.n_features, stream.task, stream.classes
     (3, 3, 'classification', array([0, 1]))

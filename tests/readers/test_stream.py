@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from descend import GDClassifier, GDRegressor
-from descend.stream import TableStream
-from descend.tabular import DataError
+from descend.readers.stream import TableStream
+from descend.readers.tables import DataError
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +235,7 @@ def test_a_text_column_is_hashed_chunk_by_chunk_as_the_whole_file_is(tmp_path):
 
 # ------------------------------------------------- the memory budget, and folders or globs of files
 def test_memory_sizes_and_the_plan(numeric):
-    from descend.stream import memory_bytes
+    from descend.readers.stream import memory_bytes
 
     assert memory_bytes("256MB") == 256 * 10**6 and memory_bytes("1.5 GB") == 1_500_000_000
     assert memory_bytes("512MiB") == 512 * 2**20 and memory_bytes(4096) == 4096

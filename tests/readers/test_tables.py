@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from descend.tabular import ID_MIN_ROWS, DataError, TablePreprocessor, check_columns, clean_target
+from descend.readers.tables import ID_MIN_ROWS, DataError, TablePreprocessor, check_columns, clean_target
 
 
 def fit(frame, target="y"):
@@ -190,7 +190,7 @@ def test_free_text_is_dropped_with_a_hint_names_and_short_categories_are_not():
 def test_a_category_of_more_than_max_categories_values_is_hashed():
     import scipy.sparse as sp
 
-    from descend.tabular import MAX_CATEGORIES
+    from descend.readers.tables import MAX_CATEGORIES
     from descend.text import hash_columns
 
     rng = np.random.default_rng(0)

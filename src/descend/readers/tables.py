@@ -62,6 +62,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import SUFFIXES as FORMAT_SUFFIXES
+
 __all__ = ["check_data_file", "DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target",
            "check_finite_columns", "check_columns", "check_text_names", "text_dtypes"]
 
@@ -93,7 +95,7 @@ class DataError(ValueError):
     Examples
     --------
     >>> import pandas as pd
-    >>> from descend.tabular import DataError, clean_target
+    >>> from descend.readers.tables import DataError, clean_target
     >>> try:
     ...     clean_target(pd.DataFrame({"x": [1, 2]}), "y", [])
     ... except DataError as error:
@@ -103,7 +105,7 @@ class DataError(ValueError):
 
 
 # The files descend reads: Parquet, and text tables with these column separators.
-PARQUET_SUFFIXES = (".parquet", ".pq")
+PARQUET_SUFFIXES = FORMAT_SUFFIXES["parquet"]
 TEXT_SEPARATORS = {".csv": ",", ".txt": ",", ".tsv": "\t"}
 
 
@@ -131,7 +133,7 @@ def text_dtypes(text) -> dict:
 
     Examples
     --------
-    >>> from descend.tabular import text_dtypes
+    >>> from descend.readers.tables import text_dtypes
     >>> text_dtypes(["review"])
     {'review': <class 'str'>}
     """
@@ -161,7 +163,7 @@ def check_data_file(path) -> Path:
     >>> check_data_file("no/such/table.csv")
     Traceback (most recent call last):
     ...
-    descend.tabular.DataError: no such file: no/such/table.csv
+    descend.readers.tables.DataError: no such file: no/such/table.csv
     """
     path = Path(path)
     if not path.exists():
@@ -197,7 +199,7 @@ def read_table(path, text=()) -> pd.DataFrame:
     Examples
     --------
     >>> import os, tempfile
-    >>> from descend.tabular import read_table
+    >>> from descend.readers.tables import read_table
     >>> folder = tempfile.mkdtemp()
     >>> with open(os.path.join(folder, "homes.csv"), "w") as file:
     ...     _ = file.write("size,city\\n50,Lyon\\n80,Oslo\\n")
@@ -282,11 +284,11 @@ def check_finite_columns(frame: pd.DataFrame, columns) -> None:
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from descend.tabular import DataError, check_finite_columns
+    >>> from descend.readers.tables import DataError, check_finite_columns
     >>> check_finite_columns(pd.DataFrame({"x": [1.0, np.inf]}), ["x"])
     Traceback (most recent call last):
     ...
-    descend.tabular.DataError: column 'x' contains infinite values (data rows 2)
+    descend.readers.tables.DataError: column 'x' contains infinite values (data rows 2)
     """
     for column in columns:
         series = frame[column]
@@ -317,11 +319,11 @@ def check_columns(frame: pd.DataFrame, columns) -> None:
     Examples
     --------
     >>> import pandas as pd
-    >>> from descend.tabular import check_columns
+    >>> from descend.readers.tables import check_columns
     >>> check_columns(pd.DataFrame({"x": ["1", "2", "three", "4", "5", "6", "7", "8", "9", "10"]}), ["x"])
     Traceback (most recent call last):
     ...
-    descend.tabular.DataError: column 'x' is numeric but holds non-numeric values: data row 3 ('three') (9 of its 10 values are numbers)
+    descend.readers.tables.DataError: column 'x' is numeric but holds non-numeric values: data row 3 ('three') (9 of its 10 values are numbers)
     """
     _check_numeric_typos(frame, columns)
     check_finite_columns(frame, columns)
@@ -357,7 +359,7 @@ def clean_target(frame: pd.DataFrame, target: str, notices: list[str], *, learni
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from descend.tabular import clean_target
+    >>> from descend.readers.tables import clean_target
     >>> notices = []
     >>> clean_target(pd.DataFrame({"size": [50, 80, 120], "price": [1.0, np.nan, 3.5]}), "price", notices)
        size  price
@@ -396,7 +398,7 @@ def infer_task(target: pd.Series) -> str:
     Examples
     --------
     >>> import pandas as pd
-    >>> from descend.tabular import infer_task
+    >>> from descend.readers.tables import infer_task
     >>> infer_task(pd.Series([1.0, 2.5, 3.0])), infer_task(pd.Series([0, 1, 1])), infer_task(pd.Series(["a", "b"]))
     ('regression', 'classification', 'classification')
     """
@@ -485,12 +487,12 @@ def check_text_names(frame: pd.DataFrame, text, target: str | None) -> None:
     Examples
     --------
     >>> import pandas as pd
-    >>> from descend.tabular import check_text_names
+    >>> from descend.readers.tables import check_text_names
     >>> check_text_names(pd.DataFrame({"review": ["good"], "stars": [5]}), ["review"], "stars")
     >>> check_text_names(pd.DataFrame({"review": ["good"], "stars": [5]}), ["stars"], "stars")
     Traceback (most recent call last):
     ...
-    descend.tabular.DataError: --text stars: 'stars' is the target
+    descend.readers.tables.DataError: --text stars: 'stars' is the target
     """
     for column in text:
         if column == target:
@@ -565,7 +567,7 @@ class TablePreprocessor:
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from descend.tabular import TablePreprocessor
+    >>> from descend.readers.tables import TablePreprocessor
     >>> train = pd.DataFrame({"size": [50.0, 80.0, 120.0], "city": ["Lyon", "Oslo", "Lyon"], "price": [1, 2, 3]})
     >>> preprocessor = TablePreprocessor(impute="mean").fit(train, "price", [])
     >>> preprocessor.output_names
@@ -575,7 +577,7 @@ class TablePreprocessor:
     """
 
     def __init__(self, impute: str = "none", *, text=(), n_features: int = HASHED_FEATURES, ngram_range=(1, 1)):
-        from ._checks import check_integer
+        from .._checks import check_integer
 
         if impute not in IMPUTE_CHOICES:
             raise DataError(f"impute must be one of {', '.join(IMPUTE_CHOICES)}, got {impute!r}")
@@ -751,7 +753,7 @@ class TablePreprocessor:
         """The named columns, then the hashed space, as one CSR matrix (never dense)."""
         import scipy.sparse as sp
 
-        from .text import hash_columns, hash_texts
+        from ..text import hash_columns, hash_texts
 
         options = dict(self.hashing)
         n_features, ngram_range = options.pop("n_features"), tuple(options.pop("ngram_range"))

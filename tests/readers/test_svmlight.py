@@ -5,8 +5,8 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import dump_svmlight_file, load_svmlight_file
 
-from descend.svmlight import SvmlightFormat, SvmlightStream, read_svmlight
-from descend.tabular import DataError
+from descend.readers.svmlight import SvmlightFormat, SvmlightStream, read_svmlight
+from descend.readers.tables import DataError
 
 
 def write_rows(path, X, y, zero_based):

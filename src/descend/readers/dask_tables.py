@@ -1,10 +1,10 @@
 """Tables that a Dask cluster reads itself: files (a file, a folder, a glob) read by the workers, partition
-by partition, turned into numbers by the same :class:`descend.tabular.TablePreprocessor` as a table in
+by partition, turned into numbers by the same :class:`descend.readers.tables.TablePreprocessor` as a table in
 memory, the client never holding the rows.
 
 ``DaskTable("data/*.parquet", "y")`` (``descend fit 'data/*.parquet' --target y --scheduler tcp://...``):
 
-1. On the client, the file names only: :func:`descend.stream.table_files` resolves the folder or the glob
+1. On the client, the file names only: :func:`descend.readers.stream.table_files` resolves the folder or the glob
    (to absolute paths: the workers must see the same files, a shared disk), and every file must hold the
    first one's columns (Parquet footers, CSV headers). ``dask.dataframe.read_parquet`` / ``read_csv``
    then make the partitions, which the workers read.
@@ -38,7 +38,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .tabular import (FREE_TEXT_SHARE, FREE_TEXT_WORDS, ID_MIN_ROWS, MAX_CATEGORIES, NUMERIC_SHARE, TYPO_ROWS,
+from .tables import (FREE_TEXT_SHARE, FREE_TEXT_WORDS, ID_MIN_ROWS, MAX_CATEGORIES, NUMERIC_SHARE, TYPO_ROWS,
                       DataError, TablePreprocessor, table_separator, target_array)
 
 __all__ = ["DaskTable"]
@@ -321,7 +321,7 @@ class DaskTable:
     ------
     ValueError
         When no ``client`` is given and there is no active one.
-    descend.tabular.DataError
+    descend.readers.tables.DataError
         When there is no file, the files' columns or kinds disagree, a worker cannot read a partition,
         the target is absent, missing in every row, constant or unusable for the task, the columns hold
         what the preprocessing refuses (infinite values, numbers mixed with text, missing values with
@@ -548,12 +548,12 @@ class DaskTable:
 
         Raises
         ------
-        descend.tabular.DataError
+        descend.readers.tables.DataError
             When a worker cannot read a partition.
         """
         from dask import delayed
 
-        from .metrics import metric_sums
+        from ..metrics import metric_sums
 
         pairs = zip(self.X.to_delayed().ravel(), self.y.to_delayed().ravel(), strict=True)
         return self._compute([delayed(metric_sums)(self.task, estimator, X, y) for X, y in pairs])
