@@ -4,7 +4,8 @@ ORDER = [
     "plot_batch_gradient_descent.py", "plot_mini_batch.py", "plot_momentum.py", "plot_adaptive.py",
     "plot_sgd_per_sample.py", "plot_early_stopping.py", "plot_schedules.py", "plot_penalties.py",
     "plot_housing.py", "plot_stocks.py", "plot_visualizer.py", "plot_streaming.py",
-    "plot_rosenbrock_paths.py", "plot_learning_rate_sweep.py", "plot_amsgrad.py", "plot_optimizer_race.py",
+    "plot_concept_drift.py", "plot_rosenbrock_paths.py", "plot_learning_rate_sweep.py", "plot_amsgrad.py",
+    "plot_optimizer_race.py",
     "plot_text_hashing.py",
     "plot_bikes.py",
 ]

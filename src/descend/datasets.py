@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
+from ._checks import check_choice, check_integer, check_number, check_positive
+
 __all__ = ["load_housing", "load_smarket", "load_default", "load_bikeshare", "BIKESHARE_LEVELS", "make_linear",
            "StreamingDataSimulator", "make_random_walk_prices"]
 
@@ -164,7 +166,7 @@ def make_linear(n_samples=1000, n_features=3, *, weights=None, bias=0.0, noise=0
         The true intercept.
     noise : float
         The standard deviation of the noise added to y.
-    random_state : int, Generator, RandomState or None
+    random_state : int, RandomState or None
         The seed (scikit-learn's ``check_random_state``).
 
     Returns
@@ -201,11 +203,47 @@ def make_linear(n_samples=1000, n_features=3, *, weights=None, bias=0.0, noise=0
 
 
 class StreamingDataSimulator:
-    """Batches of (X, y) from one fixed linear model, for online learning with ``partial_fit``.
+    r"""Batches of (X, y) from a linear model that may change, for online learning with ``partial_fit``.
 
-    Each call of :meth:`next_batch` (or each step of :meth:`batches`) draws fresh
-    samples; ``drift`` > 0 moves the true weights after every batch by ``drift`` times
-    a standard normal step in each coordinate, to simulate a changing world.
+    Each call of :meth:`next_batch` (or each step of :meth:`batches`) draws
+    fresh rows; row :math:`t = 0, 1, 2, \ldots` (the count of rows drawn
+    before it) is
+
+    .. math::
+
+        x_t \sim N(0, I), \qquad
+        y_t = x_t^\top w_t + b_t + \sigma \varepsilon_t, \quad \varepsilon_t \sim N(0, 1),
+
+    with :math:`\sigma` = ``noise``. The true model :math:`(w_t, b_t)`, the
+    *concept*, changes in three ways, which can be combined (the incremental,
+    sudden and gradual drifts of Gama et al. 2014, *A survey on concept drift
+    adaptation*, ACM Computing Surveys 46(4)):
+
+    * a random walk, ``drift`` = :math:`s` > 0 (incremental drift): after
+      every batch the weights move by :math:`w \leftarrow w + s\,\xi`,
+      :math:`\xi \sim N(0, I)` (both concepts by the same step when there are
+      two; the bias stays);
+    * ``concept_drift="abrupt"`` (sudden drift): from row ``drift_position``
+      = :math:`t_0` on, every row follows the new concept :math:`(w', b')` =
+      (``new_weights``, ``new_bias``), even within a batch:
+      :math:`(w_t, b_t) = (w', b')` for :math:`t \ge t_0`, :math:`(w, b)`
+      before;
+    * ``concept_drift="gradual"``: each row follows the new concept with the
+      probability
+
+      .. math::
+
+          p(t) = \frac{1}{1 + e^{-4 (t - t_0) / W}},
+
+      :math:`W` = ``drift_width``, drawn row by row (a batch can mix the two
+      concepts): :math:`p` is 1/2 at :math:`t_0` and rises from 0.12 to 0.88
+      over the :math:`W` rows centred there.
+
+    The last two are the ``ConceptDriftStream`` of MOA (Bifet, Holmes, Kirkby &
+    Pfahringer 2010, *MOA: Massive Online Analysis*, JMLR 11) and of river
+    (Montiel et al. 2021, *River: machine learning for streaming data in
+    Python*, JMLR 22), whose sigmoid this is; they count rows from 1, this
+    class from 0, and its abrupt drift is an exact step (theirs, a width of 1).
 
     Parameters
     ----------
@@ -221,13 +259,44 @@ class StreamingDataSimulator:
         Rows per batch, >= 1.
     drift : float
         The scale of the weights' random walk, per batch; 0 keeps them fixed.
-    random_state : int, Generator, RandomState or None
-        The seed.
+    concept_drift : None, "abrupt" or "gradual"
+        The change of concept at ``drift_position``; None: none.
+    drift_position : int, optional
+        :math:`t_0`, the row at which the new concept takes over (abrupt) or
+        the centre of the change (gradual), >= 0; needed by a concept drift.
+    drift_width : float, optional
+        :math:`W`, the width of a gradual drift in rows, > 0; needed by
+        ``"gradual"`` (an abrupt drift has none).
+    new_weights : array-like of shape (n_features,), optional
+        The new concept's weights; drawn from N(0, 1) (with this simulator's
+        generator, after ``weights``) when not given.
+    new_bias : float, optional
+        The new concept's intercept; ``bias`` when not given.
+    random_state : int, RandomState or None
+        The seed (scikit-learn's ``check_random_state``). The generator draws
+        the weights and the new weights (those not given), then per batch X,
+        the noise, the gradual drift's uniform draw per row and the random
+        walk's step: without ``concept_drift`` a seed gives the batches it gave
+        before concept drift existed, bit for bit.
+
+    Attributes
+    ----------
+    weights, bias : ndarray, float
+        The first concept (its weights move with ``drift``).
+    new_weights, new_bias : ndarray or None, float or None
+        The new concept; None without ``concept_drift``.
+    rows_drawn : int
+        The rows drawn so far: the :math:`t` of the next row.
+    last_batch_new_concept : ndarray of bool or None
+        For each row of the last batch, whether it followed the new concept.
 
     Raises
     ------
     ValueError
-        For ``batch_size`` < 1.
+        For ``batch_size`` < 1, an unknown ``concept_drift``, a missing or
+        negative ``drift_position``, a ``drift_width`` <= 0 or missing for a
+        gradual drift (or given for an abrupt one), ``new_weights`` of the
+        wrong shape, or a concept drift's parameter without ``concept_drift``.
 
     Examples
     --------
@@ -240,9 +309,25 @@ class StreamingDataSimulator:
     ...     model = model.partial_fit(X, y)
     >>> model.coef_.round(2)
     array([ 1., -2.])
+
+    An abrupt drift at row 20 changes the concept in the middle of the second
+    batch of 16; a gradual one of width 100 around row 200 mixes them:
+
+    >>> stream = StreamingDataSimulator(2, weights=[1.0, -2.0], noise=0.0, batch_size=16, concept_drift="abrupt",
+    ...                                 drift_position=20, new_weights=[-1.0, 0.5], random_state=0)
+    >>> _ = stream.next_batch()
+    >>> X, y = stream.next_batch()
+    >>> stream.last_batch_new_concept.nonzero()[0]
+    array([ 4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15])
+    >>> bool(np.allclose(y[4:], X[4:] @ [-1.0, 0.5])), bool(np.allclose(y[:4], X[:4] @ [1.0, -2.0]))
+    (True, True)
+    >>> gradual = StreamingDataSimulator(2, concept_drift="gradual", drift_position=200, drift_width=100)
+    >>> gradual.new_concept_probability([100, 150, 200, 250, 300]).round(2)
+    array([0.02, 0.12, 0.5 , 0.88, 0.98])
     """
 
     def __init__(self, n_features=3, *, weights=None, bias=0.0, noise=0.1, batch_size=32, drift=0.0,
+                 concept_drift=None, drift_position=None, drift_width=None, new_weights=None, new_bias=None,
                  random_state=None):
         self._rng = check_random_state(random_state)
         self.weights = (self._rng.standard_normal(n_features) if weights is None
@@ -253,6 +338,50 @@ class StreamingDataSimulator:
         self.drift = float(drift)
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.concept_drift, self.drift_position, self.drift_width = _check_concept_drift(
+            concept_drift, drift_position, drift_width, new_weights, new_bias)
+        self.new_weights, self.new_bias = None, None
+        if self.concept_drift is not None:
+            n = len(self.weights)
+            self.new_weights = (self._rng.standard_normal(n) if new_weights is None
+                                else np.array(new_weights, dtype=float))
+            if self.new_weights.shape != (n,):
+                raise ValueError(f"new_weights must have shape ({n},), like weights, got {self.new_weights.shape}")
+            self.new_bias = self.bias if new_bias is None else check_number("new_bias", new_bias)
+        self.rows_drawn = 0
+        self.last_batch_new_concept = None
+
+    def new_concept_probability(self, t):
+        r"""The probability that row ``t`` follows the new concept.
+
+        0 without a concept drift; for an abrupt one 1 from :math:`t_0` on and
+        0 before; for a gradual one :math:`1 / (1 + e^{-4 (t - t_0) / W})`.
+
+        Parameters
+        ----------
+        t : int or array-like of int
+            Rows, counted from 0.
+
+        Returns
+        -------
+        float or ndarray
+            The probabilities, of the shape of ``t``.
+
+        Examples
+        --------
+        >>> from descend.datasets import StreamingDataSimulator
+        >>> abrupt = StreamingDataSimulator(2, concept_drift="abrupt", drift_position=10)
+        >>> abrupt.new_concept_probability([0, 9, 10, 11])
+        array([0., 0., 1., 1.])
+        """
+        t = np.asarray(t, dtype=float)
+        if self.concept_drift is None:
+            probability = np.zeros_like(t)
+        elif self.concept_drift == "abrupt":
+            probability = (t >= self.drift_position).astype(float)
+        else:  # the logistic function, written with tanh, which does not overflow far from t0
+            probability = 0.5 * (1.0 + np.tanh(2.0 * (t - self.drift_position) / self.drift_width))
+        return probability if probability.ndim else float(probability)
 
     def next_batch(self):
         """One batch of fresh samples, then the drift's step.
@@ -262,12 +391,27 @@ class StreamingDataSimulator:
         X : ndarray of shape (batch_size, n_features)
             The features, drawn from N(0, 1).
         y : ndarray of shape (batch_size,)
-            ``X @ weights + bias`` plus noise.
+            ``X @ weights + bias`` (``X @ new_weights + new_bias`` in the rows
+            that follow the new concept) plus noise.
         """
         X = self._rng.standard_normal((self.batch_size, len(self.weights)))
-        y = X @ self.weights + self.bias + self.noise * self._rng.standard_normal(self.batch_size)
+        noise = self.noise * self._rng.standard_normal(self.batch_size)
+        rows = self.rows_drawn + np.arange(self.batch_size)
+        if self.concept_drift == "gradual":
+            follows_new = self._rng.random(self.batch_size) < self.new_concept_probability(rows)
+        else:
+            follows_new = self.new_concept_probability(rows) == 1.0
+        signal = X @ self.weights + self.bias
+        if follows_new.any():
+            signal = np.where(follows_new, X @ self.new_weights + self.new_bias, signal)
+        y = signal + noise
         if self.drift:
-            self.weights = self.weights + self.drift * self._rng.standard_normal(len(self.weights))
+            step = self.drift * self._rng.standard_normal(len(self.weights))
+            self.weights = self.weights + step
+            if self.new_weights is not None:
+                self.new_weights = self.new_weights + step
+        self.rows_drawn += self.batch_size
+        self.last_batch_new_concept = follows_new
         return X, y
 
     def batches(self, n_batches):
@@ -287,6 +431,32 @@ class StreamingDataSimulator:
             yield self.next_batch()
 
 
+_CONCEPT_DRIFTS = ("abrupt", "gradual")
+
+
+def _check_concept_drift(concept_drift, drift_position, drift_width, new_weights, new_bias):
+    """(concept_drift, drift_position, drift_width) checked: the kind's name, an int, a float or None."""
+    if concept_drift is None:
+        given = [name for name, value in [("drift_position", drift_position), ("drift_width", drift_width),
+                                          ("new_weights", new_weights), ("new_bias", new_bias)] if value is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} describe a concept drift, but concept_drift is None; "
+                             f"give concept_drift='abrupt' or 'gradual'")
+        return None, None, None
+    kind = check_choice("concept_drift", concept_drift, _CONCEPT_DRIFTS)
+    if drift_position is None:
+        raise ValueError(f"concept_drift={kind!r} needs drift_position, the row at which the new concept takes over")
+    position = check_integer("drift_position", drift_position, low=0)
+    if kind == "abrupt":
+        if drift_width is not None:
+            raise ValueError(f"drift_width is the width of a gradual drift; concept_drift='abrupt' has none, "
+                             f"got drift_width={drift_width!r}")
+        return kind, position, None
+    if drift_width is None:
+        raise ValueError("concept_drift='gradual' needs drift_width, the number of rows over which it moves")
+    return kind, position, check_positive("drift_width", drift_width)
+
+
 def make_random_walk_prices(n_days=1000, *, start=100.0, drift=0.0003, volatility=0.01, random_state=None):
     """Daily closing prices of a geometric random walk (log returns N(drift, volatility^2)).
 
@@ -302,7 +472,7 @@ def make_random_walk_prices(n_days=1000, *, start=100.0, drift=0.0003, volatilit
         The mean daily log return.
     volatility : float
         The standard deviation of the daily log return.
-    random_state : int, Generator, RandomState or None
+    random_state : int, RandomState or None
         The seed.
 
     Returns

@@ -41,6 +41,7 @@ __all__ = [
     "kinks",
     "get_loss",
     "check_targets",
+    "class_probabilities",
     "LOG_LINK_LOSSES",
     "Loss",
     "LOSSES",
@@ -921,6 +922,49 @@ REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_e
 CLASSIFICATION_LOSSES = ("log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron")
 #: The losses whose score is the log of the prediction.
 LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
+
+
+def class_probabilities(loss: str, scores):
+    """A classifier's probabilities from its scores: for ``"log_loss"`` the sigmoid of one score (two
+    classes) or the softmax of several; for ``"modified_huber"``, as scikit-learn defines them for it
+    (Zadrozny & Elkan 2002), (clip(score, -1, 1) + 1) / 2 per class, normalized over the classes for
+    more than two (uniform where every score is -1 or less).
+
+    Parameters
+    ----------
+    loss : {"log_loss", "modified_huber"}
+        The loss the scores were fitted with.
+    scores : ndarray of shape (n,) or (n, n_classes)
+        The decision function: one score (positive for the second class), or one a class.
+
+    Returns
+    -------
+    ndarray of shape (n, n_classes)
+        The probabilities; each row sums to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.losses import class_probabilities
+    >>> class_probabilities("log_loss", np.array([0.0, np.log(3.0)]))
+    array([[0.5 , 0.5 ],
+           [0.25, 0.75]])
+    """
+    if loss == "modified_huber":
+        share = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
+        if scores.ndim == 1:
+            return np.column_stack([1.0 - share, share])
+        total = share.sum(axis=1, keepdims=True)
+        empty = total[:, 0] == 0
+        share[empty] = 1.0
+        total[empty] = share.shape[1]
+        return share / total
+    if scores.ndim == 1:
+        positive = np.exp(-np.logaddexp(0.0, -scores))
+        return np.column_stack([1.0 - positive, positive])
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exponentials = np.exp(shifted)
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
 
 
 def check_targets(loss: Loss, y, where=None) -> None:

@@ -26,7 +26,8 @@ import numpy as np
 
 from .losses import LOG_LINK_LOSSES, check_targets, get_loss
 
-__all__ = ["table_metrics", "metric_sums", "combine_metrics", "why_undefined", "deviance_name", "COVERAGE"]
+__all__ = ["table_metrics", "metric_sums", "prediction_sums", "merge_sums", "combine_metrics", "why_undefined",
+           "deviance_name", "COVERAGE"]
 
 #: The quantile fits' coverage: near the quantile when the fit is right.
 COVERAGE = "coverage (share of y <= prediction)"
@@ -105,13 +106,116 @@ def metric_sums(task, estimator, X, y) -> tuple:
     ('regression', 4)
     """
     if task == "classification":
-        return _classification_sums(estimator, X, y)
+        if len(y) == 0:
+            return ("classification", 0)
+        proba = estimator.predict_proba(X) if hasattr(estimator, "predict_proba") else None
+        return prediction_sums(task, estimator, y, estimator.predict(X), proba)
+    if len(y) == 0:
+        return (_kind(estimator), 0)
+    loss = getattr(estimator, "loss", "squared_error")
+    with np.errstate(over="ignore"):  # an infinite prediction leaves a deviance undefined
+        prediction = estimator.predict(X)
+    if loss in LOG_LINK_LOSSES:
+        check_targets(_log_link_loss(estimator), y)
+    return prediction_sums(task, estimator, y, prediction)
+
+
+def prediction_sums(task, estimator, y, prediction, proba=None) -> tuple:
+    """:func:`metric_sums` of rows whose predictions are made: ``prediction`` (the predicted values, or
+    classes), ``proba`` (a classifier's probabilities, in the order of ``estimator.classes_``; None for
+    one without). Online learning measures each row's prediction made before the model learned from
+    it (:mod:`descend.online`).
+
+    Parameters
+    ----------
+    task : {"regression", "classification"}
+        What the model does.
+    estimator : GDRegressor or GDClassifier
+        The model: its ``loss`` (and ``quantile``, ``power``) picks the metrics; a classifier's ``classes_``.
+    y : array-like
+        The true values.
+    prediction : ndarray
+        The predictions: values, or classes.
+    proba : ndarray of shape (n, n_classes), optional
+        A classifier's probabilities.
+
+    Returns
+    -------
+    tuple
+        ``(kind, n, ...)``, for :func:`combine_metrics` and :func:`merge_sums`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend import GDRegressor
+    >>> prediction_sums("regression", GDRegressor(), np.array([1.0, 3.0]), np.array([1.0, 2.0]))
+    ('regression', 2, 1.0, 3.0, 1.0, 1.0, 2.0, 2.0)
+    """
+    y = np.asarray(y)
+    if task == "classification":
+        return _classification_sums(estimator, y, prediction, proba)
     loss = getattr(estimator, "loss", "squared_error")
     if loss in LOG_LINK_LOSSES:
-        return _deviance_sums(estimator, X, y, get_loss(loss, power=estimator.power))
+        return _deviance_sums(prediction, y, _log_link_loss(estimator))
     if loss == "quantile":
-        return _quantile_sums(estimator, X, y, float(estimator.quantile))
-    return _regression_sums(estimator, X, y)
+        return _quantile_sums(prediction, y, float(estimator.quantile))
+    return _regression_sums(prediction, y)
+
+
+def merge_sums(first, second) -> tuple:
+    """The sums of two sets of rows in one tuple of the same size: what :func:`combine_metrics` would
+    make of both, so that a stream of any length is measured in constant memory.
+
+    Parameters
+    ----------
+    first, second : tuple
+        :func:`metric_sums` (or :func:`prediction_sums`) of two sets of rows, of the same kind.
+
+    Returns
+    -------
+    tuple
+        The sums of their union.
+
+    Examples
+    --------
+    >>> a = ("regression", 2, 0.0, 2.0, 0.5, 1.0, 1.0, 2.0)
+    >>> b = ("regression", 1, 3.0, 3.0, 0.0, 0.0, 3.0, 0.0)
+    >>> combine_metrics([merge_sums(a, b)]) == combine_metrics([a, b])
+    True
+    """
+    if first[1] == 0:
+        return second
+    if second[1] == 0:
+        return first
+    kind = first[0]
+    if kind == "regression":
+        spread = _Spread()
+        for part in (first, second):
+            spread.add(part[1], part[2], part[3], part[6], part[7])
+        return ("regression", spread.count, spread.low, spread.high, first[4] + second[4], first[5] + second[5],
+                spread.mean, spread.m2)
+    if kind == "deviance":
+        return _merged_deviance(first, second)
+    if kind == "quantile":
+        return ("quantile", first[1] + second[1], first[2] + second[2], first[3] + second[3])
+    _, _, correct, log_loss, tally = first
+    merged = dict(tally)
+    for label, times in second[4].items():
+        merged[label] = merged.get(label, 0) + times
+    if "none" in (log_loss, second[3]):
+        combined = "none"
+    else:
+        combined = None if log_loss is None or second[3] is None else log_loss + second[3]
+    return ("classification", first[1] + second[1], correct + second[2], combined, merged)
+
+
+def _kind(estimator):
+    loss = getattr(estimator, "loss", "squared_error")
+    return "deviance" if loss in LOG_LINK_LOSSES else "quantile" if loss == "quantile" else "regression"
+
+
+def _log_link_loss(estimator):
+    return get_loss(estimator.loss, power=getattr(estimator, "power", 1.5))
 
 
 def combine_metrics(sums):
@@ -168,11 +272,11 @@ def deviance_name(loss) -> str:
 
 
 # ----------------------------------------------------------------- regression by squared error and kin
-def _regression_sums(estimator, X, y):
+def _regression_sums(prediction, y):
     n = len(y)
     if n == 0:
         return ("regression", 0)
-    error = estimator.predict(X) - y
+    error = prediction - y
     chunk_mean = float(np.mean(y))
     return ("regression", n, float(np.min(y)), float(np.max(y)), float(error @ error), float(np.abs(error).sum()),
             chunk_mean, float(((y - chunk_mean) ** 2).sum()))
@@ -212,7 +316,7 @@ def _regression_metrics(parts):
 
 
 # ----------------------------------------------------------------- log-link losses: deviance and D^2
-def _deviance_sums(estimator, X, y, loss):
+def _deviance_sums(prediction, y, loss):
     """A deviance is a Bregman divergence, so over a chunk A of n_A rows of mean m_A, the sum of
     d(y, c) for a constant c is the sum of d(y, m_A) plus n_A d(m_A, c): each chunk keeps those
     (D^2's denominator, the deviance of predicting the mean of all the rows, c known at the end)."""
@@ -221,14 +325,30 @@ def _deviance_sums(estimator, X, y, loss):
     n, power = len(y), loss.power
     if n == 0:
         return ("deviance", 0)
-    check_targets(loss, y)
-    with np.errstate(over="ignore"):  # an infinite prediction leaves the deviance undefined
-        prediction = estimator.predict(X)
     defined = bool(np.all(np.isfinite(prediction)) and (power == 0 or np.all(prediction > 0)))
     deviance = n * float(mean_tweedie_deviance(y, prediction, power=power)) if defined else None
     mean = float(np.mean(y))
     around_own_mean = 0.0 if mean == 0 else n * float(mean_tweedie_deviance(y, np.full(n, mean), power=power))
     return ("deviance", n, float(np.min(y)), float(np.max(y)), mean, power, deviance, around_own_mean)
+
+
+def _merged_deviance(first, second):
+    """Two chunks' deviance sums as one: the same Bregman identity gives the union's own deviance
+    around its mean, each part's own plus its rows times d(its mean, the union's mean)."""
+    from sklearn.metrics import mean_tweedie_deviance
+
+    spread = _Spread()
+    for part in (first, second):
+        spread.add(part[1], part[2], part[3], part[4], 0.0)
+    power, mean = first[5], spread.mean
+    deviance = None if first[6] is None or second[6] is None else first[6] + second[6]
+    if power != 0 and mean <= 0:
+        own = 0.0
+    else:
+        own = sum(part[7] + (0.0 if part[4] == mean else part[1] * float(mean_tweedie_deviance([part[4]], [mean],
+                                                                                                 power=power)))
+                  for part in (first, second))
+    return ("deviance", spread.count, spread.low, spread.high, mean, power, deviance, own)
 
 
 def _deviance_metrics(parts):
@@ -249,13 +369,12 @@ def _deviance_metrics(parts):
 
 
 # ----------------------------------------------------------------- quantiles: pinball loss and coverage
-def _quantile_sums(estimator, X, y, quantile):
+def _quantile_sums(prediction, y, quantile):
     from sklearn.metrics import mean_pinball_loss
 
     n = len(y)
     if n == 0:
         return ("quantile", 0)
-    prediction = estimator.predict(X)
     return ("quantile", n, n * float(mean_pinball_loss(y, prediction, alpha=quantile)), int(np.sum(y <= prediction)))
 
 
@@ -266,17 +385,17 @@ def _quantile_metrics(parts):
 
 
 # ----------------------------------------------------------------- classification
-def _classification_sums(estimator, X, y):
+def _classification_sums(estimator, y, predicted, proba):
     n = len(y)
-    correct = int(np.sum(estimator.predict(X) == y)) if n else 0
+    correct = int(np.sum(predicted == y)) if n else 0
     tally = {label: int(times) for label, times in zip(*np.unique(y, return_counts=True), strict=True)}
     log_loss = 0.0
-    if not hasattr(estimator, "predict_proba"):
+    if proba is None:
         log_loss = "none"
     elif not np.isin(y, estimator.classes_).all():
         log_loss = None  # a class the model has no probability for
     elif n:
-        chosen = estimator.predict_proba(X)[np.arange(n), np.searchsorted(estimator.classes_, y)]
+        chosen = proba[np.arange(n), np.searchsorted(estimator.classes_, y)]
         log_loss = -float(np.log(np.clip(chosen, 1e-15, 1.0)).sum())
     return ("classification", n, correct, log_loss, tally)
 

@@ -33,11 +33,14 @@ def run(engine, data, n_out, loss, optimizer, l1, l2, order, lrs, weight_mean=1.
     state = optimizer.init(theta)
     model = Model(theta, None, None, n_out, True)
     objective = Objective(LOSSES[loss].code, np.zeros(2), l1, l2)
+    scores = np.full((len(data.y), n_out), np.nan)  # each row's scores before its step
     if engine == "compiled":
         arrays = tuple(state[name] for name in optimizer.state_names)
-        sums = normalized_steps(data, order, model, objective, optimizer.hyperparameters(), arrays, lrs, weight_mean)
+        sums = normalized_steps(data, order, model, objective, optimizer.hyperparameters(), arrays, lrs, weight_mean,
+                                scores)
     else:
-        sums = reference.normalized_steps(data, order, model, objective, optimizer, state, lrs, weight_mean)
+        sums = reference.normalized_steps(data, order, model, objective, optimizer, state, lrs, weight_mean, scores)
+    state["scores"] = scores
     return theta, state, sums
 
 
@@ -62,6 +65,9 @@ def test_compiled_loop_equals_the_reference_dense_and_csr(loss, n_out, invariant
         np.testing.assert_allclose(sums, sums_ref, rtol=1e-12)
         for name in optimizer.state_names:
             np.testing.assert_allclose(state[name], state_ref[name], rtol=1e-12, atol=1e-300)
+        # A score is a sum of terms of both signs: near 0, its rounding is that of the terms.
+        np.testing.assert_allclose(state["scores"], state_ref["scores"], rtol=1e-12, atol=1e-12)
+    assert np.isfinite(state_ref["scores"]).all() and np.abs(state_ref["scores"]).max() > 0.1
 
 
 def paper_nag(rows, targets, lr, invariant):
@@ -70,9 +76,11 @@ def paper_nag(rows, targets, lr, invariant):
     & Langford 2011 solved by bisection: an implementation that shares nothing with descend's."""
     w, G, s = {}, {}, {}
     N = T = 0.0
+    predictions = []  # each row's score before its update: progressive validation's
     for row, y in zip(rows, targets, strict=True):
         x = {**row, "b": 1.0}
         p = sum(w.get(i, 0.0) * v for i, v in x.items())
+        predictions.append(p)
         d = -y / (1.0 + math.exp(y * p))
         for i, v in x.items():
             G[i] = G.get(i, 0.0) + d * d * v * v
@@ -96,19 +104,20 @@ def paper_nag(rows, targets, lr, invariant):
             u = -lr * d
         for i, v in x.items():
             w[i] = w.get(i, 0.0) + u * eta[i] * v
-    return w
+    return w, predictions
 
 
 @pytest.mark.parametrize("invariant", [True, False])
 def test_the_loop_is_the_papers_algorithm(invariant):
     X, y, _ = problem("log_loss", n=200, p=6, seed=3)
-    theta, _, _ = run("compiled", SparseData(X.indptr, X.indices, X.data, y, np.empty(0)), 1, "log_loss",
-                      Normalized(lr=0.5, invariant=invariant), np.zeros(6), np.zeros(6), np.arange(200),
-                      np.full(200, 0.5), weight_mean=1.0)
+    theta, state, _ = run("compiled", SparseData(X.indptr, X.indices, X.data, y, np.empty(0)), 1, "log_loss",
+                          Normalized(lr=0.5, invariant=invariant), np.zeros(6), np.zeros(6), np.arange(200),
+                          np.full(200, 0.5), weight_mean=1.0)
     rows = [dict(zip(X[i].indices.tolist(), X[i].data.tolist())) for i in range(200)]
-    w = paper_nag(rows, y, 0.5, invariant)
+    w, predictions = paper_nag(rows, y, 0.5, invariant)
     expected = np.array([w.get(j, 0.0) for j in range(6)] + [w["b"]])
     np.testing.assert_allclose(theta, expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(state["scores"][:, 0], predictions, rtol=1e-9, atol=1e-12)
 
 
 def test_a_feature_in_other_units_gets_the_same_predictions():

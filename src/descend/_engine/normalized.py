@@ -100,9 +100,11 @@ def _compiled_row_features(data, i, center, scale, buffer, columns, xs):
 
 
 @njit(cache=True, nogil=True)
-def normalized_steps(data, order, model, objective, hyperparameters, state, lrs, weight_mean):
+def normalized_steps(data, order, model, objective, hyperparameters, state, lrs, weight_mean, scores_out):
     """One step of the normalized update per row of ``order`` (rates ``lrs``), every output;
-    returns (weighted loss sum, weight sum). ``data`` is an engine Data or SparseData tuple."""
+    returns (weighted loss sum, weight sum). ``data`` is an engine Data or SparseData tuple.
+    ``scores_out`` (rows of the data, outputs), unless it has no rows, receives each row's scores
+    taken before its step: the predictions of progressive validation."""
     theta, center, scale, n_out, fit_intercept = model
     loss, parameters, l1, l2 = objective
     y, weights = data.y, data.weights
@@ -117,6 +119,7 @@ def normalized_steps(data, order, model, objective, hyperparameters, state, lrs,
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
     weighted = weights.shape[0] > 0
+    recording = scores_out.shape[0] > 0
     loss_sum = 0.0
     weight_sum = 0.0
     for r in range(order.shape[0]):
@@ -133,6 +136,8 @@ def normalized_steps(data, order, model, objective, hyperparameters, state, lrs,
             for q in range(n_weights):
                 score += theta[k * p1 + columns[q]] * xs[q]
             scores[k] = score
+            if recording:
+                scores_out[i, k] = score
         weight = weights[i] if weighted else 1.0
         if loss == MULTINOMIAL:
             loss_sum += weight * softmax_cross_entropy(scores, int(target_of(y[i], 0, 1)), dscores)

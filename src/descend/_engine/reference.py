@@ -184,10 +184,11 @@ def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size
     return loss_sum, weight_sum, measured
 
 
-def normalized_steps(data, order, model, objective, optimizer, state, lrs, weight_mean):
+def normalized_steps(data, order, model, objective, optimizer, state, lrs, weight_mean, scores_out=None):
     """The normalized update (:class:`descend.optimizers.Normalized`), one row of ``order`` at a time,
     as the paper's algorithm reads, on the row's non-zero features and the intercept; returns
-    (weighted loss sum, weight sum) and counts the steps in ``state["step"]``."""
+    (weighted loss sum, weight sum) and counts the steps in ``state["step"]``. ``scores_out``, if
+    given, receives each row's scores before its step (row i in ``scores_out[i]``)."""
     n_out, p = model.n_out, len(objective.l1)
     params = model.theta.reshape(n_out, p + 1)
     sums, scales = (state[name].reshape(n_out, p + 1) for name in ("sum_squares", "feature_scale"))
@@ -202,6 +203,8 @@ def normalized_steps(data, order, model, objective, optimizer, state, lrs, weigh
         if model.fit_intercept:  # the intercept: a feature of value 1
             columns, x = np.append(columns, p), np.append(x, 1.0)
         scores = params[:, columns] @ x
+        if scores_out is not None:
+            scores_out[i] = scores
         loss, derivative = _batch_losses(scores[None, :], data.y[[i]], objective)
         weight = data.weights[i] if data.weights.size else 1.0
         loss_sum += weight * loss[0]

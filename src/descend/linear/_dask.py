@@ -167,7 +167,8 @@ class DaskSource:
         counts = (da.bincount(self.y.astype(int), minlength=self.n_out).compute() if self.loss == "multinomial"
                   else None)
         return DataSummary(mean, std, float(y_mean), counts, n_out=self.n_out, loss=self.loss, dtype=np.float64,
-                           target_max=float(y_max), target_spread=spread)
+                           target_max=float(y_max), target_spread=spread,
+                           rows=int(self.y.shape[0]) if np.isfinite(self.y.shape[0]) else 0)
 
     def curvature(self, state, eigenvalue, row_norm):
         import dask

@@ -9,16 +9,18 @@ and publish what it learned as scikit-learn's attributes (``coef_``,
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils import check_random_state, compute_class_weight
-from sklearn.utils.extmath import softmax
+from sklearn.utils import _safe_indexing, check_random_state, compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted, validate_data
 
-from ..losses import CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES, check_targets, get_loss
+from ..losses import (CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES, check_targets, class_probabilities,
+                      get_loss)
 from ..optimizers import get_optimizer
 from ._dask import DaskSource, is_dask_collection, is_dask_table
 from ._model_file import ModelFileError, floats, param_from_json, param_to_json, read_document, refuse, write_document
@@ -159,8 +161,10 @@ class _BaseGD(BaseEstimator):
         fit_settings(self.get_params(deep=False), self._losses)
         return self
 
-    def _partial_fit(self, X, y, sample_weight, classes=None):
-        """One epoch over (X, y) or over a source of chunks, continuing from the current state."""
+    def _partial_fit(self, X, y, sample_weight, classes=None, *, online=False, record=False):
+        """One epoch over (X, y) or over a source of chunks, continuing from the current state.
+        ``online``: the rows in the order given, "auto" settled as for rows that come one by one;
+        ``record``: returns the scores of each row before its step (:meth:`progressive_fit`)."""
         settings = fit_settings(self.get_params(deep=False), self._losses)
         first = not hasattr(self, "_state")
         rng = check_random_state(settings.random_state)
@@ -169,9 +173,46 @@ class _BaseGD(BaseEstimator):
             settings = for_data(settings, None, self._chosen(), chunks=True)
             source = ChunkSource(X, self._chunk_encoder(first, classes), settings)
         else:
+            if online:
+                settings = replace(settings, shuffle=False)
             source = self._array_source(X, y, sample_weight, settings, reset=first, classes=classes,
-                                        previous=self._chosen())
-        return self._train(source, source.settings, rng, n_epochs=1, stopping=False, fresh=first)
+                                        previous=self._chosen(), online=online)
+            if record:
+                source.record_scores()
+        self._train(source, source.settings, rng, n_epochs=1, stopping=False, fresh=first)
+        return source.scores_out if record else self
+
+    def _progressive_fit(self, X, y, sample_weight, classes=None):
+        """Each row scored by the model as it stands, then learned from, in order (progressive_fit)."""
+        settings = fit_settings(self.get_params(deep=False), self._losses)
+        if settings.batch_size is None:
+            raise ValueError("progressive_fit learns from rows as they come: batch_size=None (the full batch) has "
+                             "no place in it; use 'auto', 1 or a mini-batch size")
+        X = canonical_rows(X)
+        n = _num_samples(X)
+        y = np.asarray(y)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        parts, start = [], 0
+        while start < n:
+            fresh = not hasattr(self, "_state")
+            chosen = for_data(settings, None, self._chosen(), online=True)
+            # The normalized update records each row's scores inside its loop: the rest of the rows in one call.
+            # Anything else, and the first rows of a fresh model, scores a batch, then learns from it.
+            stop = n if chosen.row_steps and not fresh else min(start + chosen.batch_size, n)
+            rows = slice(start, stop)
+            part = (_safe_indexing(X, rows), y[rows], None if weights is None else weights[rows])
+            if stop == n and not fresh and chosen.row_steps:
+                parts.append(self._partial_fit(*part, classes, online=True, record=True))
+            else:
+                before = None if fresh else self._scores(part[0]).reshape(stop - start, -1)
+                self._partial_fit(*part, classes, online=True)
+                parts.append(np.zeros((stop - start, self._state.n_out)) if before is None else before)
+            start = stop
+        scores = np.concatenate(parts) if parts else np.zeros((0, 1))
+        return scores.ravel() if scores.shape[1] == 1 and self._single_output() else scores
+
+    def _single_output(self):
+        return True
 
     def _train(self, source, settings, rng, *, n_epochs, stopping, fresh, resume=False):
         trainer = Trainer(settings, name=type(self).__name__, params=self.get_params(deep=False), engine=self._engine)
@@ -186,14 +227,16 @@ class _BaseGD(BaseEstimator):
         return self
 
     def _array_source(self, X, y, sample_weight, settings, *, reset, rng=None, hold_out=False, classes=None,
-                      previous=None):
+                      previous=None, online=False):
         """Arrays in memory, validated (their finiteness is checked by the source's one pass over X)
-        and encoded, with the settings' "auto" settled for them (``previous``: see :meth:`_chosen`);
-        with early stopping (``hold_out``), a validation share held out."""
+        and encoded, with the settings' "auto" settled for them (``previous``: see :meth:`_chosen`;
+        ``online``: for rows that come one by one); with early stopping (``hold_out``, a fit's), a
+        validation share held out. A fit's batch is at most its rows; a partial fit's chunk, the last
+        of a stream, may be shorter than one batch."""
         X, y, weights, n_out, loss = self._encode(X, y, sample_weight, reset=reset, classes=classes,
                                                   check_finite=False)
-        settings = for_data(settings, X, previous)
-        if settings.batch_size is not None and settings.batch_size > X.shape[0]:
+        settings = for_data(settings, X, previous, online=online)
+        if hold_out and settings.batch_size is not None and settings.batch_size > X.shape[0]:
             raise ValueError(f"batch_size must lie between 1 and the number of samples ({X.shape[0]}), "
                              f"got {settings.batch_size}")
         rows = validation_rows = None
@@ -569,6 +612,55 @@ class GDRegressor(RegressorMixin, _BaseGD):
         """
         return self._partial_fit(X, y, sample_weight)
 
+    def progressive_fit(self, X, y, sample_weight=None):
+        r"""Predict each row, then learn from it: one pass over the rows in the order given, as
+        online learning goes (Vowpal Wabbit's default, river's ``learn_one``); returns the predictions
+        made before each row was learned from, the rows' progressive validation (Blum, Kalai &
+        Langford 1999).
+
+        Row :math:`i`'s score is :math:`s_i = w_{i-1}^\top x_i + b_{i-1}`, the model as it stood after
+        rows :math:`1, \dots, i-1`; the mean loss of the :math:`s_i` estimates the model's error on
+        new rows with no held-out set. The same as, for each batch of ``batch_size`` rows in turn,
+        scoring it with the model as it stands (0 before the first), then ``partial_fit`` on it,
+        with ``"auto"`` settled for rows that come one by one: one a step, with the normalized
+        update (its loop records each row's score, so a call on many rows costs what ``partial_fit``
+        costs). Importance weights (``sample_weight``) scale each row's step as they are.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows, in the order they arrive.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+        sample_weight : array-like of shape (n_samples,), optional
+            The rows' importance weights.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Each row's score before the model learned from it: the prediction, or with a log-link
+            loss its logarithm, the linear predictor.
+
+        Raises
+        ------
+        ValueError
+            For ``batch_size=None``, and as ``partial_fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from descend import GDRegressor
+        >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
+        >>> model = GDRegressor()
+        >>> before = model.progressive_fit(X, 2 * X[:, 0])
+        >>> float(before[0]), model.batch_size_, model.optimizer_.name  # the first row meets a model of zeros
+        (0.0, 1, 'normalized')
+        """
+        return self._progressive_fit(X, y, sample_weight)
+
+    def _single_output(self):
+        return not self._targets_2d
+
     def _publish(self, state):
         coef, intercept = state.coefficients()
         self.coef_, self.intercept_ = (coef if self._targets_2d else coef[0]), intercept
@@ -780,6 +872,54 @@ class GDClassifier(ClassifierMixin, _BaseGD):
             raise ValueError("classes must be passed on the first call to partial_fit")
         return self._partial_fit(X, y, sample_weight, classes=classes)
 
+    def progressive_fit(self, X, y, classes=None, sample_weight=None):
+        r"""Score each row, then learn from it: one pass over the rows in the order given, as online
+        learning goes (Vowpal Wabbit's default, river's ``learn_one``); returns the scores made before
+        each row was learned from, the rows' progressive validation (Blum, Kalai & Langford 1999).
+        ``classes`` is needed on the first call.
+
+        Row :math:`i`'s score is :math:`s_i = w_{i-1}^\top x_i + b_{i-1}`, the model as it stood after
+        rows :math:`1, \dots, i-1`. The same as, for each batch of ``batch_size`` rows in turn,
+        ``decision_function`` on it with the model as it stands (0 before the first), then
+        ``partial_fit`` on it, with ``"auto"`` settled for rows that come one by one: one a step,
+        with the normalized update (its loop records each row's score). Importance weights
+        (``sample_weight``) scale each row's step as they are.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows, in the order they arrive.
+        y : array-like of shape (n_samples,)
+            The labels.
+        classes : array-like, optional
+            Every class, on the first call.
+        sample_weight : array-like of shape (n_samples,), optional
+            The rows' importance weights.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Each row's ``decision_function`` before the model learned from it (positive means
+            ``classes_[1]`` for two classes).
+
+        Raises
+        ------
+        ValueError
+            For ``batch_size=None``, and as ``partial_fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from descend import GDClassifier
+        >>> x = np.array([-2.0, 2.0, -1.0, 1.0, -3.0, 3.0] * 5)
+        >>> y = np.where(x > 0, "yes", "no")
+        >>> scores = GDClassifier().progressive_fit(x[:, None], y, classes=["no", "yes"])
+        >>> right = (scores > 0) == (y == "yes")
+        >>> float(scores[0]), int(right[:10].sum()), int(right[10:].sum())  # learning as it goes
+        (0.0, 7, 20)
+        """
+        return self._progressive_fit(X, y, sample_weight, classes)
+
     def _publish(self, state):
         self.coef_, self.intercept_ = state.coefficients()
 
@@ -835,20 +975,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         ndarray of shape (n_samples, n_classes)
             The probabilities, in the order of ``classes_``; each row sums to 1.
         """
-        scores = self.decision_function(X)
-        if self.loss == "modified_huber":
-            share = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
-            if scores.ndim == 1:
-                return np.column_stack([1.0 - share, share])
-            total = share.sum(axis=1, keepdims=True)
-            empty = total[:, 0] == 0
-            share[empty] = 1.0
-            total[empty] = share.shape[1]
-            return share / total
-        if scores.ndim == 1:
-            positive = np.exp(-np.logaddexp(0.0, -scores))
-            return np.column_stack([1.0 - positive, positive])
-        return softmax(scores.astype(np.float64, copy=True))
+        return class_probabilities(self.loss, self.decision_function(X))
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):

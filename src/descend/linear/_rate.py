@@ -60,7 +60,9 @@ SEARCH_SHARE = 0.1
 
 def initial_rate(settings, loss, state, source, batch_size, engine="compiled", target_spread=1.0) -> float:
     """The first learning rate: ``settings.learning_rate`` when a number, else as the module docstring says
-    (``target_spread``, the summary's, is the normalized update's unit for a regression loss).
+    (``target_spread``, the summary's, is the normalized update's unit for a regression loss: the
+    mean absolute deviation of the target, or of the first rows of a stream, which set it for the rest;
+    the target itself when a first row has no deviation).
 
     ``source`` gives the largest eigenvalue of the standardized Gram matrix and the largest row
     norm (``source.curvature``) of the ``source.curvature_rows`` rows the estimate is about, and
@@ -72,9 +74,11 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled", t
         return optimal_initial_rate(_optimal_alpha(settings))
     optimizer = state.optimizer
     if isinstance(optimizer, Normalized):
+        if state.t > 0:  # rows that come in chunks: the unit their first rows gave holds
+            return state.learning_rate
         on_target_scale = loss.name in REGRESSION_LOSSES and not loss.log_link
-        unit = max(float(target_spread), 1e-12) if on_target_scale and settings.optimizer_named else 1.0
-        return optimizer.lr * unit
+        unit = float(target_spread) if target_spread > 0 else 1.0
+        return optimizer.lr * (unit if on_target_scale and settings.optimizer_named else 1.0)
     if not isinstance(optimizer, (SGD, LBFGS)):  # an instance's rate is the one its maker chose
         searched = settings.optimizer_named and not optimizer.rate_free
         return searched_rate(settings, loss, state, source, engine) if searched else optimizer.lr

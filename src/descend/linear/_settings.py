@@ -182,17 +182,17 @@ def is_large_sparse(X) -> bool:
     return X.shape[0] >= ONLINE_MIN_ROWS and is_sparse_wide(X)
 
 
-def for_data(settings: Settings, X, previous=None, *, chunks=False) -> Settings:
+def for_data(settings: Settings, X, previous=None, *, chunks=False, online=False) -> Settings:
     """``settings`` with ``"auto"`` settled for the rows ``X`` (module docstring); ``previous``, the
     (optimizer, batch size) of the fit a warm start or ``partial_fit`` goes on from, keeps them.
-    ``chunks``: the rows come in blocks (a stream), so no step sees the full batch: L-BFGS is out."""
+    ``chunks``: the rows come in blocks (a stream), so no step sees the full batch: L-BFGS is out.
+    ``online``: rows learned as they come (progressive validation), one a step at ``"auto"``."""
     batch_size, optimizer = settings.batch_size, settings.optimizer
-    online = False
     if previous is not None:
         optimizer = previous[0] if optimizer == "auto" else optimizer
         batch_size = previous[1] if batch_size == "auto" else batch_size
     if batch_size == "auto":
-        online = X is not None and is_large_sparse(X)
+        online = online or (X is not None and is_large_sparse(X))
         batch_size = 1 if online else None
     l1_part = settings.penalty is not None and settings.penalty.l1 > 0
     if optimizer == "auto":

@@ -76,7 +76,8 @@ def _summary(X, y, weights, rows, n_out, loss, standardize, dense_steps):
     spread = float(np.mean(np.average(np.abs(target - target_mean), axis=0, weights=row_weights))) if target.size else 1.0
     return DataSummary(mean, std, float(target_mean) if target.ndim == 1 else target_mean, counts, n_out=n_out,
                        loss=loss, target_max=float(np.max(np.abs(target))) if target.size else 1.0,
-                       target_spread=spread, dtype=X.dtype)
+                       target_spread=spread, dtype=X.dtype,
+                       rows=float(row_weights.sum()) if row_weights is not None else len(rows))
 
 
 def _sample_curvature(X, weights, rows, state, eigenvalue, row_norm, weight_mean):
@@ -124,6 +125,14 @@ class ArraySource:
         self.use_gram = (gram_allowed and loss == "squared_error" and n_out == 1 and self.full_batch and not sp.issparse(X)
                          and X.shape[1] <= GRAM_MAX_FEATURES and n_train >= 2 * X.shape[1])
         self._gram = None
+        self.scores_out = None
+
+    def record_scores(self):
+        """Progressive validation: the epoch records each row's scores before its step in
+        ``scores_out`` (the normalized update's rows), and takes importance weights as they are, not
+        over their mean, which rows that come one by one do not know."""
+        self.scores_out = np.zeros((self.X.shape[0], self.n_out))
+        self.weight_mean = 1.0
 
     def summary(self, rng):
         return _summary(self.X, self.data.y, self.data.weights, np.arange(self.X.shape[0]), self.n_out, self.loss,
@@ -160,7 +169,7 @@ class ArraySource:
             return stepper.gram_step(self.gram(stepper.state), n_train)
         shuffled = self.settings.shuffle and self.batch_size < n_train
         order = rng.permutation(self.rows) if shuffled else self.rows
-        return stepper.steps(self.data, order, self.batch_size, self.weight_mean)
+        return stepper.steps(self.data, order, self.batch_size, self.weight_mean, self.scores_out)
 
     def stationarity(self, stepper):
         return stepper.stationarity(self._evaluator(stepper))

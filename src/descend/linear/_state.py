@@ -41,23 +41,29 @@ class DataSummary:
     dtype: np.dtype
     target_max: float = 1.0
     target_spread: float = 1.0  # the mean absolute deviation of the target: the scale of the residuals
+    rows: float = 0  # how many rows it summarizes (weighted): the class shares' prior weighs 1 row a class
 
 
 def starting_intercept(loss: str, summary: DataSummary):
     """The best constant model (near it, for the losses whose best constant is not the mean: the
     median of the quantile loss...): the mean target, or its log with a log link; the log-odds of
     the positive class (targets are
-    -1/+1, so its share is (mean + 1) / 2); or the log class frequencies. An intercept far from 0
+    -1/+1, so its share is (mean + 1) / 2); or the log class frequencies, each class's share
+    counting one row more of it. An intercept far from 0
     costs an optimizer with small steps many epochs."""
     if loss in REGRESSION_LOSSES and loss not in LOG_LINK_LOSSES:
         return summary.target_mean
     if loss in LOG_LINK_LOSSES:  # the log of the mean: the best constant prediction of a log link
         return np.log(np.maximum(summary.target_mean, 1e-10))
+    # The class shares are estimated with one row of each class added (Laplace's rule of succession):
+    # the first row of a stream, learned alone, then starts the intercept at log 2, not at log 1e6.
+    n = summary.rows
     if loss == "log_loss":
-        positive = np.clip((summary.target_mean + 1) / 2, 1e-6, 1 - 1e-6)
+        positive = np.clip((n * (summary.target_mean + 1) / 2 + 1) / (n + 2), 1e-6, 1 - 1e-6)
         return np.log(positive / (1 - positive))
     if loss == "multinomial":
-        frequencies = np.clip(summary.class_counts / summary.class_counts.sum(), 1e-6, None)
+        shares = summary.class_counts / summary.class_counts.sum()
+        frequencies = np.clip((n * shares + 1) / (n + len(shares)), 1e-6, None)
         return np.log(frequencies) - np.log(frequencies).mean()
     return 0.0
 

@@ -55,17 +55,21 @@ SIGMA = 1e-4
 Epoch = namedtuple("Epoch", "loss_sum weight_sum rows stationarity")
 
 
-def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain, lazy=True, scaled_values=None):
+def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain, lazy=True, scaled_values=None,
+                   scores_out=None):
     """The compiled steps over the rows ``order``, after ``t`` steps, for ``problem`` = (model,
     objective, hyperparameters, state arrays); ``plain`` picks per-sample plain SGD's own loop, and
     on sparse rows ``lazy`` the step on the touched coordinates only (descend._engine.sparse).
     ``scaled_values``, for sparse rows scaled but not centered, are their values times their columns'
     scales (:class:`ScaledValues`): the kernels then take them as unscaled rows, the same products made
-    once a fit rather than once a step. Returns (weighted loss sum, weight sum, stationarity)."""
+    once a fit rather than once a step. ``scores_out`` (the normalized update's only) receives each
+    row's scores before its step. Returns (weighted loss sum, weight sum, stationarity)."""
     model, objective, hyperparameters, arrays = problem
     if isinstance(hyperparameters, Normalized.Hyperparameters):  # one row a step, on its features
+        if scores_out is None:
+            scores_out = np.empty((0, model.n_out))
         return (*normalized.normalized_steps(data, order, model, objective, hyperparameters, arrays, lrs,
-                                             weight_mean), -1.0)
+                                             weight_mean, scores_out), -1.0)
     if isinstance(data, SparseData):
         lazy = lazy and model.center is None  # a centered row is dense
         if lazy and plain and model.scale is None:  # the same penalty weight everywhere: the lazy loop
@@ -219,8 +223,9 @@ class Stepper:
         return (batch_size == 1 and self.state.n_out == 1 and self.loss.code != MULTINOMIAL
                 and isinstance(optimizer, SGD) and optimizer.is_plain)
 
-    def steps(self, data, order, batch_size, weight_mean) -> Epoch:
-        """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each."""
+    def steps(self, data, order, batch_size, weight_mean, scores_out=None) -> Epoch:
+        """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each;
+        ``scores_out`` (the normalized update's only): each row's scores before its step, in place."""
         plain = self.plain(batch_size)
         sparse_rows, lazy = isinstance(data, SparseData), self.settings.sparse_updates == "lazy"
         chunk = max(batch_size, (CHUNK_ROWS // batch_size) * batch_size)
@@ -233,7 +238,8 @@ class Stepper:
             if self.engine == "reference" and isinstance(self.state.optimizer, Normalized):
                 model, objective, _, _ = self.problem(sparse_rows)
                 part, weights = reference.normalized_steps(data, rows, model, objective, self.state.optimizer,
-                                                           self.state.optimizer_state, lrs, weight_mean)
+                                                           self.state.optimizer_state, lrs, weight_mean,
+                                                           scores_out)
             elif self.engine == "reference":  # Optimizer.update counts its steps itself
                 model, objective, _, _ = self.problem(sparse_rows)
                 # What compiled_steps runs as sparse.lazy_sgd_steps: the dense steps, but for the intercept's.
@@ -247,7 +253,7 @@ class Stepper:
                 problem = self.problem(sparse_rows)
                 scaled = self.scaled_values.of(data, problem[0])
                 part, weights, stationarity = compiled_steps(data, rows, problem, self.state.t, lrs, batch_size,
-                                                             weight_mean, plain, lazy, scaled)
+                                                             weight_mean, plain, lazy, scaled, scores_out)
                 self.state.optimizer_state["step"] += n_steps
             loss_sum += part
             weight_sum += weights

@@ -203,8 +203,9 @@ class Trainer:
         if document is not None:
             state.restore(document["model"])
         else:
+            unit = summary.target_spread or float(np.max(np.abs(summary.target_mean)))  # one row: its target
             state.learning_rate = initial_rate(self.settings, loss, state, source, source.batch_size, self.engine,
-                                               target_spread=summary.target_spread)
+                                               target_spread=unit)
         if record.stopped or record.epoch >= n_epochs:
             self._say_nothing_to_resume(record, state)
         else:
