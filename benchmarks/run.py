@@ -32,6 +32,8 @@
 (p) Poisson regression on 1,000,000 x 50 against PoissonRegressor (lbfgs) to a relative objective gap of 1e-6
 (v) every optimizer name at defaults on Default, standardized iris and Boston: the objective's gap
     to the exact optimum (L-BFGS), epochs, time, warnings; beside scikit-learn's SGD at its defaults
+(w) online learning from a Vowpal Wabbit file: descend learn against Vowpal Wabbit and river, one pass,
+    rows per second, the progressive log loss, held-out accuracy, peak memory (benchmarks/online_cases.py)
 (u) what a user types: estimators as typed, at their defaults, on sparse text (classification, regression)
     and dense data, beside scikit-learn's defaults and Vowpal Wabbit, each fit bounded to 60 s; and what
     standardize=True costs an epoch, per-sample and mini-batch, dense and CSR (benchmarks/user_cases.py)
@@ -57,6 +59,7 @@ from pathlib import Path
 import numpy as np
 from loss_cases import case_p, case_q, loss_lines
 from timing import best_of
+from online_cases import online_lines
 from user_cases import user_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,6 +233,13 @@ def case_u():
     Numba's OpenMP threads have started (cases h and i start them in this process) may hang."""
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "user_cases.py"), "--json", "--limit", "120"],
                          stdout=subprocess.PIPE, text=True, check=True)  # its progress passes through stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def case_w():
+    """benchmarks/online_cases.py in a process of its own (it starts its learners as processes)."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "online_cases.py"), "--json"],
+                         stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -943,6 +953,7 @@ def write_markdown(results, info, elapsed):
         *_default_fit_lines(results["v"]),
         *_optimizer_lines(results["o"], mark),
         *user_lines(results["u"]),
+        *online_lines(results["w"]),
         "How to read them: (a) and (b) are dominated by the compiled per-step loop, which reads each shuffled "
         "row where it lies and asks the processor for the row eight steps ahead, so that the cache misses "
         "overlap; (a) also pays, each epoch, for the shuffle and the schedule's rates, and once for the pass "
@@ -959,12 +970,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
     # (b) imports torch, which changes the threading of the process: it runs after the NumPy-only cases.
-    parser.add_argument("--only", default="acdeskovhijqpbfgu", help="which cases, in this order, e.g. 'ac'")
+    parser.add_argument("--only", default="acdeskovhijqpbfguw", help="which cases, in this order, e.g. 'ac'")
     args = parser.parse_args()
     start = time.perf_counter()
     cases = {"a": case_a, "b": case_b, "c": case_c, "d": case_d, "e": case_e, "f": case_f, "g": case_g,
              "s": case_s, "v": case_v, "k": case_k, "o": case_o, "h": case_h, "i": case_i, "j": case_j, "q": case_q,
-             "p": case_p, "u": case_u}
+             "p": case_p, "u": case_u, "w": case_w}
     results, corpus = {}, None
     for key in args.only:
         if key in "hi" and corpus is None:

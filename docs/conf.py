@@ -128,7 +128,7 @@ PUBLIC_MODULES = [
     "descend.losses", "descend.curvature", "descend.gradients", "descend.functions", "descend.exceptions",
     "descend.linear", "descend.io", "descend.datasets", "descend.features", "descend.text", "descend.readers",
     "descend.readers.tables", "descend.readers.stream", "descend.readers.svmlight",
-    "descend.readers.dask_tables", "descend.metrics", "descend.plot", "descend.demos", "descend.cli",
+    "descend.readers.vw", "descend.readers.lines", "descend.readers.dask_tables", "descend.online", "descend.murmurhash", "descend.metrics", "descend.plot", "descend.demos", "descend.cli",
 ]
 
 

@@ -190,3 +190,21 @@ def test_bad_arguments_are_named(rows):
         progressive_validation(GDRegressor(), iter([]))
     with pytest.raises(TypeError, match="blocks are"):
         progressive_validation(GDRegressor(), [X])
+
+
+def test_the_normalized_update_learns_a_repeated_column_as_often_as_it_appears(rows):
+    """A CSR row may repeat a column (Vowpal Wabbit's format repeats a word): the normalized update meets
+    it as often (as Vowpal Wabbit does); every other step adds the repeats up first."""
+    X, labels, _ = rows
+    X = sp.csr_matrix(X)
+    doubled = sp.csr_matrix((np.repeat(X.data, 2), np.repeat(X.indices, 2), 2 * X.indptr), shape=X.shape)
+    counted = doubled.copy()
+    counted.sum_duplicates()
+    fit = {"classes": ["no", "yes"]}
+    normalized = [GDClassifier(optimizer="normalized", shuffle=False).progressive_fit(data, labels, **fit)
+                  for data in (doubled, counted)]
+    assert np.abs(normalized[0] - normalized[1]).max() > 1e-3
+    adagrad = [GDClassifier(optimizer="adagrad", batch_size=1, shuffle=False).progressive_fit(data, labels, **fit)
+               for data in (doubled, counted)]
+    np.testing.assert_allclose(adagrad[0], adagrad[1], rtol=1e-12)  # scored as X @ w: x w + x w, or 2x w
+    assert doubled.nnz == 2 * X.nnz  # the caller's matrix is left as it was

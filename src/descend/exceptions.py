@@ -1,6 +1,6 @@
 """Errors raised by descend."""
 
-__all__ = ["DivergenceError", "EXPLOSION_FACTOR"]
+__all__ = ["DivergenceError", "DataError", "EXPLOSION_FACTOR"]
 
 #: A loss this many times larger than its starting scale has exploded: the run
 #: is diverging, and waiting for the overflow to inf only loses the trail.
@@ -41,3 +41,20 @@ class DivergenceError(ValueError):
         # Filled in by descend.minimize once the error reaches it; None from anywhere else.
         self.path = None
         self.loss_history = None
+
+
+class DataError(ValueError):
+    """The data cannot be used as it is; the message says why and where.
+
+    A ``ValueError``.
+
+    Examples
+    --------
+    >>> from descend.exceptions import DataError
+    >>> from descend.readers.vw import VWFormat
+    >>> try:
+    ...     VWFormat().parse(b"1 |a x\\nyes |a y\\n", where="clicks.vw")
+    ... except DataError as error:
+    ...     print(error)
+    clicks.vw, line 2: the label 'yes' is not a number
+    """

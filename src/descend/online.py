@@ -42,7 +42,7 @@ __all__ = ["progressive_validation", "ProgressiveValidation", "report_counts"]
 class ProgressiveValidation:
     """What :func:`progressive_validation` measured, at each report and at the end.
 
-    Attributes
+    Parameters
     ----------
     counts : ndarray of int
         The number of rows seen at each report.
@@ -59,6 +59,18 @@ class ProgressiveValidation:
         The figures over every row: ``"rows"``, ``"loss"`` (the mean progressive loss) and the metrics.
     loss : str
         The loss whose mean ``average_loss`` is (the model's own, as :mod:`descend.losses` defines it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend import GDRegressor
+    >>> from descend.online import progressive_validation
+    >>> X = np.random.default_rng(0).standard_normal((500, 2))
+    >>> result = progressive_validation(GDRegressor(), X, X @ [1.0, -1.0], report_at=250)
+    >>> result.counts, result.loss, sorted(result.final)
+    (array([250, 500]), 'squared_error', ['MAE', 'RMSE', 'R^2', 'loss', 'rows'])
+    >>> bool(result.recent_loss[1] < result.recent_loss[0])  # it learned
+    True
     """
 
     counts: np.ndarray
@@ -87,6 +99,18 @@ class ProgressiveValidation:
 def report_counts(report_at, low, high):
     """The report counts in ``(low, high]``: the powers of two (``"doubling"``), or the multiples of an
     integer ``report_at``.
+
+    Parameters
+    ----------
+    report_at : "doubling" or int
+        When reports are made.
+    low, high : int
+        The rows seen before and after a block.
+
+    Returns
+    -------
+    list of int
+        The counts, in increasing order.
 
     Examples
     --------

@@ -57,6 +57,7 @@ from numba import get_num_threads, njit, parallel_chunksize, prange
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._checks import check_choice, check_integer
+from .murmurhash import murmurhash3_32
 
 __all__ = ["hash_texts", "hash_columns", "TextHasher"]
 
@@ -73,49 +74,11 @@ _CODE_SPACE = 0x110000
 _WORD, _CASED, _IGNORABLE = 1, 2, 4
 _CAPITAL_SIGMA, _SMALL_SIGMA, _FINAL_SIGMA = 0x3A3, 0x3C3, 0x3C2
 _NORM_CODES = {"none": 0, "l2": 1, "l1": 2}
-_MASK32 = 0xFFFFFFFF
 
 
 # ---------------------------------------------------------------------------------------------
 # Compiled: the hash, UTF-8, the tokenizer, a row's assembly, the rows of texts and of columns
 # ---------------------------------------------------------------------------------------------
-
-@njit(cache=True, inline="always")
-def _mix_block(k):
-    # MurmurHash3's per-block scramble; int64 products wrap, and their low 32 bits are the
-    # uint32 products the reference computes.
-    k = (k * 0xCC9E2D51) & _MASK32
-    k = ((k << 15) | (k >> 17)) & _MASK32
-    return (k * 0x1B873593) & _MASK32
-
-
-@njit(cache=True, inline="always")
-def _murmurhash3_32(data, start, stop):
-    """MurmurHash3_x86_32 of ``data[start:stop]`` with seed 0, as a signed 32-bit value.
-
-    Reads up to 3 bytes past ``stop`` (the callers leave room): the tail's 1 to 3 bytes are read as
-    3 and masked, with no branch on the tail's length, and a tail of 0 bytes mixes in 0, which
-    changes nothing, as the reference's skipping it does: 2.5 times faster on words."""
-    h = 0
-    length = stop - start
-    end_blocks = start + (length & ~3)
-    for i in range(start, end_blocks, 4):
-        k = np.int64(data[i]) | (np.int64(data[i + 1]) << 8) | (np.int64(data[i + 2]) << 16) \
-            | (np.int64(data[i + 3]) << 24)
-        h ^= _mix_block(k)
-        h = ((h << 13) | (h >> 19)) & _MASK32
-        h = (h * 5 + 0xE6546B64) & _MASK32
-    tail = length & 3
-    k = np.int64(data[end_blocks]) | (np.int64(data[end_blocks + 1]) << 8) | (np.int64(data[end_blocks + 2]) << 16)
-    h ^= _mix_block(k & ((1 << (8 * tail)) - 1))
-    h ^= length
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _MASK32
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _MASK32
-    h ^= h >> 16
-    return h - (1 << 32) if h >= (1 << 31) else h
-
 
 @njit(cache=True, inline="always")
 def _key(h, n_features, alternate_sign):
@@ -353,7 +316,7 @@ def _text_rows(rows, offsets, data, bytes_, lowercase, tables, ngrams, hashing, 
         for n in range(min_n, max_n + 1):
             for t in range(n_tokens - n + 1):
                 # The n-gram is the slice from token t to token t + n - 1, single spaces between.
-                h = _murmurhash3_32(scratch, starts[t], stops[t + n - 1])
+                h = murmurhash3_32(scratch, starts[t], stops[t + n - 1])
                 keys[count] = _key(h, n_features, alternate_sign)
                 count += 1
         _sort_keys(keys, count, top_bit, spare, bounds)
@@ -396,7 +359,7 @@ def _column_rows(rows, offsets, data, prefixes, hashing, scratch_size, out, coun
             for j in range(offsets[item], offsets[item + 1]):
                 scratch[pos] = data[j]
                 pos += 1
-            keys[c] = _key(_murmurhash3_32(scratch, 0, pos), n_features, alternate_sign)
+            keys[c] = _key(murmurhash3_32(scratch, 0, pos), n_features, alternate_sign)
         _sort_keys(keys, n_columns, top_bit, spare, bounds)
         end = _write_row(keys, n_columns, norm, indices, values, nnz)
         counts[i] = end - nnz

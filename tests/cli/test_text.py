@@ -101,7 +101,9 @@ def test_the_command_line_fit_is_the_library_fit_on_the_same_matrix(reviews, who
     assert (params["batch_size"], params["optimizer"]) == ("auto", "auto")  # the library's choice: the full batch
     assert whole_file_fit["state"]["batch_size"] is None
     model = GDClassifier(**params).fit(design(frame, whole_file_fit["preprocessing"]), frame["label"].to_numpy())
-    assert model.coef_.ravel().tolist() == whole_file_fit["state"]["coef"][0]
+    from descend.linear._model_file import unpacked
+
+    assert model.coef_.ravel().tolist() == unpacked(whole_file_fit["state"]["coef"])[0].tolist()
     assert model.intercept_.tolist() == whole_file_fit["state"]["intercept"]
 
 

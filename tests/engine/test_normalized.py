@@ -166,3 +166,21 @@ def test_normalized_hyperparameters_are_checked():
         Normalized(lr=0.0)
     with pytest.raises(ValueError, match="invariant must be True or False"):
         Normalized(invariant="yes")
+
+
+def test_a_repeated_column_is_learned_as_often_as_it_appears_compiled_as_the_reference():
+    """Vowpal Wabbit's format repeats a word that occurs twice: the loop meets its column twice (its sums
+    grow twice), in the compiled loop and the reference alike, and learns otherwise than from its count."""
+    X, y, _ = problem("log_loss", n=200, p=8, seed=5)
+    # Every entry twice, side by side, as a word that occurs twice in a document.
+    doubled = SparseData(2 * X.indptr, np.repeat(X.indices, 2), np.repeat(X.data, 2), y, np.empty(0))
+    counted = sp.csr_matrix((doubled.values, doubled.indices, doubled.indptr), shape=(200, 8), copy=True)
+    counted.sum_duplicates()  # each column once, its value twice as large
+    order, lrs = np.arange(200), np.full(200, 0.5)
+    args = ("log_loss", Normalized(), np.zeros(8), np.zeros(8), order, lrs)
+    theta, _, _ = run("compiled", doubled, 1, *args, weight_mean=1.0)
+    theta_ref, _, _ = run("reference", doubled, 1, *args, weight_mean=1.0)
+    np.testing.assert_allclose(theta, theta_ref, rtol=1e-12, atol=1e-14)
+    theta_count, _, _ = run("compiled", SparseData(counted.indptr, counted.indices, counted.data, y, np.empty(0)), 1,
+                            *args, weight_mean=1.0)
+    assert np.abs(theta - theta_count).max() > 1e-3

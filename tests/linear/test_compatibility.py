@@ -26,7 +26,7 @@ def test_an_old_checkpoint_resumes_to_the_old_uninterrupted_model(tmp_path):
     np.testing.assert_allclose(resumed.coef_, expected["resumed_coef"], rtol=1e-12)
     np.testing.assert_allclose(resumed.intercept_, expected["resumed_intercept"], rtol=1e-12)
     np.testing.assert_allclose(resumed.history_["loss"], expected["resumed_history"], rtol=1e-12)
-    assert resumed.n_iter_ == 6 and json.loads(checkpoint.read_text())["version"] == 2
+    assert resumed.n_iter_ == 6 and json.loads(checkpoint.read_text())["version"] == 3
 
 
 def test_an_old_model_file_predicts_as_it_did():

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import descend
-from descend import GDClassifier, GDRegressor
+from descend import GDClassifier, GDRegressor, load
 from descend.io import ModelFileError, load_model, write_atomically
+from descend.linear._model_file import unpacked
 from descend.optimizers import Adam
 
 
@@ -46,7 +47,7 @@ def test_the_file_is_documented_json(tmp_path, data):
     path = tmp_path / "model.json"
     GDRegressor().fit(X, y).save(path, metadata={"note": "test"})
     document = json.loads(path.read_text())
-    assert document["format"] == "descend-model" and document["version"] == 1
+    assert document["format"] == "descend-model" and document["version"] == 2
     assert document["estimator"] == "GDRegressor" and document["metadata"] == {"note": "test"}
     assert len(document["state"]["coef"]) == 4
 
@@ -54,7 +55,7 @@ def test_the_file_is_documented_json(tmp_path, data):
 @pytest.mark.parametrize("content,match", [
     ("{not json", "not JSON"),
     ('{"hello": 1}', "'format' field"),
-    ('{"format": "descend-model", "version": 2}', "version 2"),
+    ('{"format": "descend-model", "version": 3}', "version 3"),
     ('{"format": "descend-model", "version": 1, "estimator": "os.system"}', "missing or malformed"),
     ('{"format": "descend-model", "version": 1, "estimator": "GDRegressor", "params": {}, "state": {}}',
      "missing or malformed"),
@@ -117,3 +118,29 @@ def test_every_optimizer_round_trips_through_a_model_file(tmp_path, data, name):
     loaded = descend.load(tmp_path / "model.json")
     assert loaded.optimizer_ == model.optimizer_
     np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))
+
+
+def test_mostly_zero_arrays_are_written_as_their_non_zeros_and_read_back_exactly(tmp_path):
+    """Hashed features: of 2^16 coefficients a few hundred are learned; the file keeps those (and the
+    optimizer's state, so that learning goes on exactly), and the model read back predicts bit for bit."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    X = sp.random(2000, 2**16, density=5e-5, random_state=1, format="csr")
+    y = (X @ rng.standard_normal(2**16) > 0).astype(int)
+    model = GDClassifier(optimizer="normalized", batch_size=1, random_state=0).fit(X, y)
+    path = tmp_path / "hashed.json"
+    model.save(path)
+    document = json.loads(path.read_text())
+    coef = document["state"]["coef"]
+    assert set(coef) == {"shape", "nonzero", "values"} and len(coef["nonzero"]) == np.count_nonzero(model.coef_)
+    assert 0 < len(coef["nonzero"]) < 2**16 / 8
+    assert set(document["state"]["optimizer_state"]["sum_squares"]["array"]) == {"shape", "nonzero", "values"}
+    again = load(path)
+    np.testing.assert_array_equal(again.coef_, model.coef_)
+    np.testing.assert_array_equal(again.decision_function(X), model.decision_function(X))
+    continued = model.set_params(shuffle=False).partial_fit(X[:300], y[:300])
+    reloaded = again.set_params(shuffle=False).partial_fit(X[:300], y[:300])
+    np.testing.assert_array_equal(continued.coef_, reloaded.coef_)
+    with pytest.raises(ValueError, match="do not fit its shape"):
+        unpacked({"shape": [4], "nonzero": [7], "values": [1.0]})

@@ -196,10 +196,14 @@ def normalized_steps(data, order, model, objective, optimizer, state, lrs, weigh
     invariant = optimizer.invariant and objective.loss != MULTINOMIAL
     loss_sum = weight_sum = 0.0
     for i, lr in zip(order, lrs, strict=True):
-        row = steps_rows(data, [i], model, p)
-        row = np.asarray(row.toarray() if sp.issparse(row) else row)[0]
-        columns = np.flatnonzero(row)
-        x = row[columns]
+        if isinstance(data, SparseData):  # a CSR row's entries as stored: a repeated column stays repeated
+            entries = slice(data.indptr[i], data.indptr[i + 1])
+            columns = data.indices[entries].astype(np.int64)
+            x = data.values[entries] if model.scale is None else data.values[entries] * model.scale[columns]
+        else:
+            row = np.asarray(steps_rows(data, [i], model, p))[0]
+            columns = np.flatnonzero(row)
+            x = row[columns]
         if model.fit_intercept:  # the intercept: a feature of value 1
             columns, x = np.append(columns, p), np.append(x, 1.0)
         scores = params[:, columns] @ x
@@ -211,18 +215,23 @@ def normalized_steps(data, order, model, objective, optimizer, state, lrs, weigh
         weight_sum += weight
         h = weight / weight_mean
         target = targets(data.y[[i]], n_out)[0]
+        n_weights = len(columns) - int(model.fit_intercept)
         for k in range(n_out):
             d = derivative[0, k]
-            sums[k, columns] += h * d * d * x * x
-            grown = np.abs(x) > scales[k, columns]
-            old = scales[k, columns]
-            params[k, columns] *= np.where(grown & (old > 0), old / np.where(grown, np.abs(x), 1.0), 1.0)
-            scales[k, columns] = np.maximum(old, np.abs(x))
+            # Feature by feature, as the paper writes it (a repeated column is met again, its sums grown).
+            eta = np.zeros(len(columns))
+            norm_x = 0.0
+            for q, (j, value) in enumerate(zip(columns, x, strict=True)):
+                sums[k, j] += h * d * d * value * value
+                if abs(value) > scales[k, j]:  # a larger value than seen: w_j as if it had always been this scale
+                    if scales[k, j] > 0:
+                        params[k, j] *= scales[k, j] / abs(value)
+                    scales[k, j] = abs(value)
+                norm_x += (value / scales[k, j]) ** 2
+                eta[q] = 1.0 / (scales[k, j] * np.sqrt(sums[k, j])) if sums[k, j] > 0 else 0.0
             if k == 0:
-                totals += [h * np.sum((x / scales[k, columns]) ** 2), h]
-            G = sums[k, columns]
-            eta = np.sqrt(totals[1] / totals[0]) * np.divide(1.0, scales[k, columns] * np.sqrt(G),
-                                                            out=np.zeros_like(G), where=G > 0)
+                totals += [h * norm_x, h]
+            eta *= np.sqrt(totals[1] / totals[0]) if totals[0] > 0 else 0.0
             a = np.sum(eta * x * x)
             if a <= 0:
                 continue
@@ -231,11 +240,11 @@ def normalized_steps(data, order, model, objective, optimizer, state, lrs, weigh
                           - scores[k]) / a
             else:
                 update = -lr * h * d
-            w = params[k, columns] + update * eta * x
-            n_weights = len(columns) - int(model.fit_intercept)
-            shrink = lr * eta[:n_weights]
-            w[:n_weights] = soft_threshold(w[:n_weights] / (1.0 + shrink * objective.l2[columns[:n_weights]]),
-                                           shrink * objective.l1[columns[:n_weights]])
-            params[k, columns] = w
+            for q, (j, value) in enumerate(zip(columns, x, strict=True)):
+                w = params[k, j] + update * eta[q] * value
+                if q < n_weights:  # the penalty's proximal step, at the coordinate's own rate
+                    shrink = lr * eta[q]
+                    w = soft_threshold(w / (1.0 + shrink * objective.l2[j]), shrink * objective.l1[j])
+                params[k, j] = w
         state["step"] += 1
     return loss_sum, weight_sum

@@ -12,6 +12,6 @@ of :mod:`descend.cli.app`; importing them here is what registers them.
 """
 
 from .app import app, main
-from . import fit, models, demo, pictures  # noqa: E402,F401  (registers the commands, in --help's order)
+from . import fit, learn, models, demo, pictures  # noqa: E402,F401  (registers the commands, in --help's order)
 
 __all__ = ["app", "main"]

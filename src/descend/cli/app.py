@@ -7,6 +7,7 @@ status 2: no traceback, and no output file left behind.
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 
@@ -32,6 +33,10 @@ def one_line_errors():
     the first line is enough of any, and an OSError names the file it could not use."""
     try:
         yield
+    except BrokenPipeError:  # the reader went away (| head): as any filter, stop without a word
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's own flush at exit would fail again
+        raise typer.Exit(code=1) from None
     except (UserError, ValueError, TypeError, OSError) as error:
         typer.echo(f"error: {str(error).splitlines()[0] if str(error) else type(error).__name__}", err=True)
         raise typer.Exit(code=2) from None

@@ -37,6 +37,7 @@ from ..optimizers import FULL_BATCH_OPTIMIZER_NAMES, MATRIX_OPTIMIZER_NAMES, OPT
 from ..penalties import PENALTY_NAMES
 from ..schedules import SCHEDULE_NAMES
 from ..readers.stream import DEFAULT_MEMORY
+from ..readers import file_format
 from ..readers.tables import HASHED_FEATURES, IMPUTE_CHOICES
 from .app import UserError, app, one_line_errors
 from .views import convergence_notice, metrics_table, print_notice
@@ -72,9 +73,10 @@ LOSS_OPTION_HELP = {
 
 
 class DataFormat(str, Enum):
-    auto = "auto"  # svmlight by the file's name (.svm, .svmlight, .libsvm), else a table
+    auto = "auto"  # by the file's name: svmlight (.svm, .svmlight, .libsvm), Vowpal Wabbit (.vw), else a table
     table = "table"  # CSV (.csv, .txt, .tsv) or Parquet (.parquet, .pq)
     svmlight = "svmlight"
+    vw = "vw"  # Vowpal Wabbit's text format (descend.readers.vw), in memory
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,12 @@ class FitJob:
     impute: Impute
     resume: bool
     settings: dict  # keyword arguments of GDRegressor and GDClassifier; those the user gave, for the rest
-    svmlight: bool  # the data is an svmlight file, not a table
+    svmlight: bool  # the data is lines with their labels first (svmlight, or Vowpal Wabbit's: vw), not a table
     text: tuple = ()  # text columns
     n_features: int | None = None  # the hashed space (a table), the columns (svmlight); None: the default
     ngram_range: tuple = (1, 1)
     epochs_given: bool = False  # --epochs was given (else an online fit makes one pass)
+    vw: bool = False  # the lines are Vowpal Wabbit's
 
     @property
     def epochs(self):
@@ -160,8 +163,9 @@ def fit(
                                                      "largest index)."),
     ngram: str = typer.Option(None, help="With --text: MIN,MAX words per hashed term, e.g. 1,2 for words and "
                                          "pairs of words (default: 1,1)."),
-    data_format: DataFormat = typer.Option(DataFormat.auto, "--format", help="table (CSV, Parquet) or svmlight; "
-                                                                            "auto: by the file's name."),
+    data_format: DataFormat = typer.Option(DataFormat.auto, "--format", help="table (CSV, Parquet), svmlight or vw "
+                                                                            "(Vowpal Wabbit's format); auto: by the "
+                                                                            "file's name."),
     schedule: Schedule = typer.Option(None, help="The learning rate's schedule (default: constant)."),
     standardize: bool = typer.Option(None, "--standardize/--no-standardize",
                                      help="Step in standardized coordinates (default: yes)."),
@@ -171,16 +175,19 @@ def fit(
     console = Console()
     with one_line_errors():
         for path, option in ((out, "--out"), (plot, "--plot"), (checkpoint, "--checkpoint")):
-            _refuse_unwritable(path, option)
+            refuse_unwritable(path, option)
         settings = _estimator_settings(
             optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, penalty=penalty,
             alpha=alpha, l1_ratio=l1_ratio, early_stopping=early_stopping, random_state=random_state, tol=tol,
             checkpoint=checkpoint, checkpoint_every=checkpoint_every, schedule=schedule, standardize=standardize)
         settings.update(_loss_settings(loss, task, quantile=quantile, power=power, epsilon=epsilon))
-        svmlight = _is_svmlight(data, data_format)
+        vw = data_format == DataFormat.vw or (data_format == DataFormat.auto and file_format(data) == "vw")
+        svmlight = vw or _is_svmlight(data, data_format)
         _refuse_data_flags(svmlight, target, text, ngram, scheduler)
+        if vw and (stream or scheduler):
+            raise UserError("a Vowpal Wabbit file is read in memory; for one pass over a stream, use 'descend learn'")
         job = FitJob(data, target, task, out, plot, impute, resume, settings, svmlight, tuple(text or ()),
-                     n_features, _parse_ngram(ngram), epochs_given=epochs is not None)
+                     n_features, _parse_ngram(ngram), epochs_given=epochs is not None, vw=vw)
         _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, checkpoint, resume)
         _check_settings(settings, task)
         _refuse_memory_out_of_place(memory, stream, svmlight)
@@ -191,7 +198,7 @@ def _estimator_settings(*, optimizer, learning_rate, batch_size, epochs, penalty
                         random_state, checkpoint, checkpoint_every, schedule, standardize, tol):
     """The keyword arguments of GDRegressor and GDClassifier that the options say; the estimator's defaults
     for the options not given (``max_iter`` 1000: an online fit makes one pass whatever it says)."""
-    settings = dict(optimizer=optimizer, learning_rate=_parse_learning_rate(learning_rate),
+    settings = dict(optimizer=optimizer, learning_rate=parse_learning_rate(learning_rate),
                     batch_size="auto" if batch_size is None else batch_size, max_iter=epochs or 1000,
                     penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
                     early_stopping=early_stopping, random_state=random_state,
@@ -212,7 +219,7 @@ def _train(console, job, stream, scheduler, test_size, chunk_rows, buffer_rows, 
         _fit_in_memory(console, job, 0.2 if test_size is None else test_size)
 
 
-def _task_of_loss(name):
+def task_of_loss(name):
     return "regression" if name in REGRESSION_LOSSES else "classification"
 
 
@@ -220,8 +227,8 @@ def _loss_settings(loss, task, **parameters):
     """The estimator's settings of ``--loss`` and its parameters (those given); a parameter that the
     loss does not take, or a loss of the other task than ``--task``, refused."""
     name = None if loss is None else loss.value
-    if name is not None and task is not None and _task_of_loss(name) != task.value:
-        raise UserError(f"--loss {name} is a {_task_of_loss(name)} loss, and --task is {task.value}")
+    if name is not None and task is not None and task_of_loss(name) != task.value:
+        raise UserError(f"--loss {name} is a {task_of_loss(name)} loss, and --task is {task.value}")
     chosen = {} if name is None else {"loss": name}
     for option, value in parameters.items():
         if value is None:
@@ -238,7 +245,7 @@ def _check_settings(settings, task):
     """The estimator's parameters checked by the library, as a fit checks them, before any data is read
     (a --power between 0 and 1, a --quantile outside (0, 1)...)."""
     name = settings.get("loss")
-    kind = _task_of_loss(name) if name else (task.value if task is not None else "regression")
+    kind = task_of_loss(name) if name else (task.value if task is not None else "regression")
     _new_estimator(kind, settings, verbose=0).check_params()
 
 
@@ -246,7 +253,7 @@ def _refuse_loss_of_other_task(job, task, text=False):
     """Refuse a loss of the other task than the one the target was taken for (a --task given was
     checked against the loss before); ``text``: the target holds text."""
     name = job.settings.get("loss")
-    if name is None or _task_of_loss(name) == task:
+    if name is None or task_of_loss(name) == task:
         return
     holder = repr(job.target) if job.target else f"the labels of {job.data.name}"
     if task == "classification" and text:
@@ -286,7 +293,7 @@ def _check_streamed_targets(job, source):
         check_targets(loss, y, where=lambda i, place=place: holder + place(i))
 
 
-def _refuse_unwritable(path, option):
+def refuse_unwritable(path, option):
     """Refuse, before any work, an output path that cannot be written."""
     if path is None:
         return
@@ -389,7 +396,7 @@ def _chosen_notice(estimator, X) -> str | None:
             "10,000 rows or more); --batch-size 1 learns one row a step")
 
 
-def _parse_learning_rate(text):
+def parse_learning_rate(text):
     if text == "auto":
         return "auto"
     try:
@@ -411,6 +418,7 @@ class _Loaded:
     X_test: object
     y_test: np.ndarray
     rows: int
+    weights_train: np.ndarray | None = None  # importance weights (Vowpal Wabbit's), None when all are 1
 
 
 def _split(job, held_out, y, task, rows):
@@ -458,13 +466,23 @@ def _load_table(job, held_out, notices):
 
 
 def _load_svmlight(job, held_out):
-    """An svmlight file in memory, split."""
+    """An svmlight or Vowpal Wabbit file in memory, split."""
     import pandas as pd
 
     from ..readers.svmlight import labels, read_svmlight
     from ..readers.tables import infer_task
 
-    X, y, file_format = read_svmlight(job.data, job.n_features)
+    weights = None
+    if job.vw:
+        from ..readers.vw import VWFormat, read_vw
+
+        block = read_vw(job.data, job.n_features or HASHED_FEATURES)
+        X, y, lines_format = block.X, block.y, VWFormat(n_features=block.X.shape[1])
+        if np.isnan(y).any():
+            raise UserError(f"{job.data} line {block.lines[np.isnan(y)][0]} has no label: nothing to learn from")
+        weights = None if np.all(block.weights == 1.0) else block.weights
+    else:
+        X, y, lines_format = read_svmlight(job.data, job.n_features)
     task = job.task.value if job.task is not None else infer_task(pd.Series(y))
     _refuse_loss_of_other_task(job, task)
     y = labels(y, task)
@@ -474,7 +492,8 @@ def _load_svmlight(job, held_out):
     train_rows, test_rows = _split(job, held_out, y, task, X.shape[0])
     X_test = X[np.sort(test_rows)] if len(test_rows) else None
     train_rows = np.sort(train_rows)
-    return _Loaded(task, file_format, X[train_rows], y[train_rows], X_test, y[np.sort(test_rows)], X.shape[0])
+    return _Loaded(task, lines_format, X[train_rows], y[train_rows], X_test, y[np.sort(test_rows)], X.shape[0],
+                   None if weights is None else weights[train_rows])
 
 
 def _refuse_too_few_held_out(rows, held_out, classes, target):
@@ -513,7 +532,7 @@ def _fit_in_memory(console, job, held_out):
     if loaded.task == "classification" and len(np.unique(loaded.y_train)) < 2:
         raise UserError(f"the training rows hold a single class of {repr(job.target) if job.target else 'labels'}")
     with convergence_notice(console, job.epochs):
-        estimator.fit(loaded.X_train, loaded.y_train, resume=job.resume)
+        estimator.fit(loaded.X_train, loaded.y_train, sample_weight=loaded.weights_train, resume=job.resume)
     if loaded.preprocessing.sparse and (notice := _chosen_notice(estimator, loaded.X_train)):
         print_notice(console, notice)
     if loaded.X_test is None:

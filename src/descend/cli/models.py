@@ -15,6 +15,7 @@ from rich.console import Console
 
 from ..losses import check_targets, get_loss
 from ..metrics import table_metrics
+from ..readers.lines import STDIN
 from .app import UserError, app, one_line_errors
 from .views import metrics_table, print_notice
 
@@ -32,13 +33,16 @@ def load_trained(model_path):
                              "use it from Python, or train it with 'descend fit'")
     if preprocessing.get("kind") == SvmlightFormat.kind:
         return estimator, SvmlightFormat.from_dict(preprocessing), metadata
+    if preprocessing.get("kind") == "vw":
+        from ..readers.vw import VWFormat
+
+        return estimator, VWFormat.from_dict(preprocessing), metadata
     return estimator, TablePreprocessor.from_dict(preprocessing), metadata
 
 
 def _svmlight_model(preprocessor) -> bool:
-    from ..readers.svmlight import SvmlightFormat
-
-    return isinstance(preprocessor, SvmlightFormat)
+    """Whether the model reads lines with their labels first (svmlight's, or Vowpal Wabbit's)."""
+    return getattr(preprocessor, "kind", None) in ("svmlight", "vw")
 
 
 def _read_svmlight_for(preprocessor, data, model):
@@ -67,9 +71,11 @@ def predict(
                                           "(an svmlight file for a model trained on one)."),
     out: Path = typer.Option(None, "--out", "-o", help="Write the predictions here (CSV); else print them."),
 ) -> None:
-    """Predict every row of a table with a trained model (one output row per input row).
+    """Predict every row of a table with a trained model (one output row per input row); ``-`` reads
+    rows from standard input and writes each block's predictions as it comes, in bounded memory.
 
-    Example: descend predict model.json new_houses.csv --out predictions.csv
+    Example: descend predict model.json new_houses.csv --out predictions.csv;
+    cat new.vw | descend predict model.json -
     """
     with one_line_errors():
         import pandas as pd
@@ -77,6 +83,11 @@ def predict(
         from ..io import write_atomically
 
         estimator, preprocessor, metadata = load_trained(model)
+        if str(data) == STDIN:
+            if out is not None:
+                raise UserError("rows from standard input are predicted to standard output: leave --out out")
+            _predict_stream(estimator, preprocessor, metadata)
+            return
         if _svmlight_model(preprocessor):
             X, _ = _read_svmlight_for(preprocessor, data, model)  # the labels of the file are not used
             result = pd.DataFrame(index=pd.RangeIndex(X.shape[0]))
@@ -100,6 +111,43 @@ def predict(
         else:
             write_atomically(out, lambda stream: result.to_csv(stream, index=False))
             Console(stderr=True).print(f"{len(result)} predictions written to {out}")
+
+
+def _predict_stream(estimator, preprocessor, metadata):
+    """Rows from standard input to predictions on standard output, block by block as lines arrive: the
+    model's format (Vowpal Wabbit's, svmlight's, or CSV with its header first)."""
+    import io
+
+    import pandas as pd
+
+    from ..readers.lines import LineBlocks
+
+    header, written = None, False
+    for data, first_line in LineBlocks(STDIN, max_lines=16_384):
+        kind = getattr(preprocessor, "kind", "table")
+        if kind == "vw":
+            X = preprocessor.parse(data, first_line=first_line).X
+        elif kind == "svmlight":
+            X = preprocessor.parse(data, first_line=first_line)[0]
+        else:
+            if header is None:
+                cut = data.find(b"\n") + 1 or len(data)
+                header, data = data[:cut], data[cut:]
+            if not data.strip():
+                continue
+            target = metadata.get("target")
+            frame = pd.read_csv(io.BytesIO(header + data),
+                                dtype={column: str for column in getattr(preprocessor, "text", ())})
+            X = preprocessor.transform(frame, allowed_extra=(target,) if target else ())
+        if X.shape[0] == 0:
+            continue
+        result = pd.DataFrame({"prediction": estimator.predict(X)})
+        if hasattr(estimator, "predict_proba"):
+            for label, column in zip(estimator.classes_, estimator.predict_proba(X).T, strict=True):
+                result[f"probability_{label}"] = column
+        result.to_csv(sys.stdout, index=False, header=not written)
+        sys.stdout.flush()
+        written = True
 
 
 @app.command()

@@ -31,7 +31,7 @@ from ._state import from_plain, plain
 __all__ = ["Checkpoint"]
 
 FORMAT = "descend-checkpoint"
-VERSION = 2
+VERSION = 3  # 3: mostly-zero arrays as their non-zeros (descend.linear._model_file.packed)
 _MODEL_KEYS = ("center", "scale", "learning_rate", "theta", "optimizer_state", "n_iter", "history")
 
 
@@ -65,7 +65,7 @@ class Checkpoint:
             raise ValueError(f"resume=True needs an existing checkpoint file; checkpoint={self.path!r}")
         try:
             document = json.loads(path.read_text())
-            if document.get("format") != FORMAT or document.get("version") not in (1, VERSION):
+            if document.get("format") != FORMAT or document.get("version") not in (1, 2, VERSION):
                 raise ValueError
         except ValueError:
             raise ValueError(f"{path} is not a descend checkpoint") from None

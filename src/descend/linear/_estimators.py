@@ -23,7 +23,8 @@ from ..losses import (CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES,
                       get_loss)
 from ..optimizers import get_optimizer
 from ._dask import DaskSource, is_dask_collection, is_dask_table
-from ._model_file import ModelFileError, floats, param_from_json, param_to_json, read_document, refuse, write_document
+from ._model_file import (ModelFileError, floats, param_from_json, param_to_json, read_document, refuse, unpacked,
+                          write_document)
 from ._settings import fit_settings, for_data
 from ._sources import ArraySource, ChunkSource, is_chunks
 from ._state import ModelState
@@ -188,7 +189,6 @@ class _BaseGD(BaseEstimator):
         if settings.batch_size is None:
             raise ValueError("progressive_fit learns from rows as they come: batch_size=None (the full batch) has "
                              "no place in it; use 'auto', 1 or a mini-batch size")
-        X = canonical_rows(X)
         n = _num_samples(X)
         y = np.asarray(y)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -234,8 +234,10 @@ class _BaseGD(BaseEstimator):
         validation share held out. A fit's batch is at most its rows; a partial fit's chunk, the last
         of a stream, may be shorter than one batch."""
         X, y, weights, n_out, loss = self._encode(X, y, sample_weight, reset=reset, classes=classes,
-                                                  check_finite=False)
+                                                  check_finite=False, canonical=False)
         settings = for_data(settings, X, previous, online=online)
+        if not settings.row_steps:  # the normalized update takes a row's entries as they are, repeats included
+            X = canonical_rows(X)
         if hold_out and settings.batch_size is not None and settings.batch_size > X.shape[0]:
             raise ValueError(f"batch_size must lie between 1 and the number of samples ({X.shape[0]}), "
                              f"got {settings.batch_size}")
@@ -315,6 +317,7 @@ class _BaseGD(BaseEstimator):
             "optimizer": {"name": state.optimizer.name,
                           "params": {k: param_to_json(v) for k, v in state.optimizer.get_params().items()}},
             "batch_size": self.batch_size_,
+            "optimizer_state": state.optimizer_dict(),  # so that partial_fit, or descend learn, goes on exactly
         }
         if hasattr(self, "classes_"):
             document["classes"] = self.classes_.tolist()
@@ -326,14 +329,14 @@ class _BaseGD(BaseEstimator):
         dtype = np.dtype(state.get("dtype", "float64"))
         if dtype not in (np.float32, np.float64):
             refuse(path, f"unknown dtype {dtype}")
-        coef = np.array(state["coef"], dtype=dtype)
-        intercept = np.array(state["intercept"], dtype=dtype)
+        coef = unpacked(state["coef"], dtype=dtype)
+        intercept = unpacked(state["intercept"], dtype=dtype)
         n_out = 1 if coef.ndim == 1 else coef.shape[0]
         self._targets_2d = coef.ndim == 2
         p = int(state["n_features_in"])
         if coef.shape[-1] != p or intercept.shape != (n_out,):
             refuse(path, "its coefficients do not fit together")
-        center, scale = (np.broadcast_to(np.array(state[name], dtype=dtype), (p,)).copy() for name in ("center", "scale"))
+        center, scale = (np.broadcast_to(unpacked(state[name], dtype=dtype), (p,)).copy() for name in ("center", "scale"))
         for value in (coef, intercept, center, scale):
             if not np.all(np.isfinite(value)):
                 refuse(path, "it holds non-finite numbers")
@@ -346,6 +349,8 @@ class _BaseGD(BaseEstimator):
                                                    standardized=self.standardize, optimizer=optimizer)
         self.optimizer_ = optimizer
         self.batch_size_ = state.get("batch_size", self.batch_size)
+        if "optimizer_state" in state:  # older files have none: a partial fit then starts the optimizer afresh
+            self._state.restore_optimizer(state["optimizer_state"])
         self._state.n_iter, self._state.learning_rate = int(state["n_iter"]), float(state["learning_rate"])
         self._state.history = {k: list(v) for k, v in state["history"].items()}
         self.coef_, self.intercept_ = coef, intercept
@@ -552,13 +557,14 @@ class GDRegressor(RegressorMixin, _BaseGD):
         self.quantile = quantile
         self.power = power
 
-    def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False):
+    def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False,
+                canonical=True):
         """(X, y, weights, outputs, loss) for the loop; ``checked``: X and y are the very arrays
         validated before. A 2-D y of k columns is k outputs, fitted together."""
         if not checked:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, order="C", y_numeric=True,
                                  multi_output=True, reset=reset, ensure_all_finite=check_finite)
-            X = canonical_rows(X)
+            X = canonical_rows(X) if canonical else X
         y = np.ascontiguousarray(y, dtype=X.dtype)
         if reset:
             self._targets_2d = y.ndim == 2
@@ -785,7 +791,8 @@ class GDClassifier(ClassifierMixin, _BaseGD):
                          checkpoint_every=checkpoint_every, sparse_updates=sparse_updates)
         self.class_weight = class_weight
 
-    def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False):
+    def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False,
+                canonical=True):
         """(X, targets, weights, outputs, loss): binary losses take y = -1 / +1, more classes the
         class index; ``class_weight`` multiplies the sample weights."""
         if chunks and reset and classes is None:
@@ -794,7 +801,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         if not checked:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, order="C", reset=reset,
                                  ensure_all_finite=check_finite)
-            X = canonical_rows(X)
+            X = canonical_rows(X) if canonical else X
         check_classification_targets(y)
         if reset:
             self._set_classes(np.unique(y) if classes is None else np.unique(np.asarray(classes)))

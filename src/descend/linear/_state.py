@@ -19,6 +19,7 @@ import numpy as np
 from .._engine.step import penalty_value
 from ..losses import LOG_LINK_LOSSES, REGRESSION_LOSSES
 from ..optimizers import Optimizer
+from ._model_file import packed, unpacked
 
 __all__ = ["DataSummary", "ModelState", "plain", "from_plain"]
 
@@ -175,10 +176,19 @@ class ModelState:
             return mean_loss
         return mean_loss + penalty_value(self.theta, self.n_out, *self.penalty_weights(penalty))
 
+    def optimizer_dict(self) -> dict:
+        """The optimizer's state as JSON-ready data (a checkpoint and a model file hold it: learning from
+        more rows goes on exactly where it stood)."""
+        return {k: plain(v) for k, v in self.optimizer_state.items()}
+
+    def restore_optimizer(self, data: dict) -> None:
+        """Take over :meth:`optimizer_dict`'s data."""
+        self.optimizer_state = conform(self.optimizer, self.theta, {k: from_plain(v) for k, v in data.items()})
+
     def to_dict(self) -> dict:
         """The state as JSON-ready data (a checkpoint holds it)."""
         return {"center": plain(self.center), "scale": plain(self.scale), "learning_rate": float(self.learning_rate),
-                "theta": plain(self.theta), "optimizer_state": {k: plain(v) for k, v in self.optimizer_state.items()},
+                "theta": plain(self.theta), "optimizer_state": self.optimizer_dict(),
                 "n_iter": int(self.n_iter), "history": {k: [float(v) for v in values]
                                                         for k, values in self.history.items()}}
 
@@ -189,16 +199,16 @@ class ModelState:
         self.scale = from_plain(data["scale"]).astype(dtype)
         self.theta = from_plain(data["theta"]).astype(dtype)
         self.learning_rate = data["learning_rate"]
-        self.optimizer_state = conform(self.optimizer, self.theta,
-                                       {k: from_plain(v) for k, v in data["optimizer_state"].items()})
+        self.restore_optimizer(data["optimizer_state"])
         self.n_iter = data["n_iter"]
         self.history = {k: list(v) for k, v in data["history"].items()}
 
 
 def plain(value):
-    """A value as JSON holds it: an array as its list and dtype, a NumPy scalar as a number."""
+    """A value as JSON holds it: an array as its data (:func:`~descend.linear._model_file.packed`) and
+    dtype, a NumPy scalar as a number."""
     if isinstance(value, np.ndarray):
-        return {"array": value.tolist(), "dtype": str(value.dtype)}
+        return {"array": packed(value), "dtype": str(value.dtype)}
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
     return value
@@ -207,5 +217,5 @@ def plain(value):
 def from_plain(item):
     """The inverse of :func:`plain`."""
     if isinstance(item, dict) and "array" in item:
-        return np.array(item["array"], dtype=item["dtype"])
+        return unpacked(item["array"], dtype=item["dtype"])
     return item

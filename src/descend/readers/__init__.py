@@ -29,6 +29,16 @@ def file_format(path) -> str:
 
     Standard input (``"-"``) and any other name are ``"csv"``.
 
+    Parameters
+    ----------
+    path : str or path-like
+        A file's name.
+
+    Returns
+    -------
+    str
+        A key of :data:`SUFFIXES`.
+
     Examples
     --------
     >>> from descend.readers import file_format

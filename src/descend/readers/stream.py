@@ -58,7 +58,6 @@ two, and no longer also takes a share of the decoding (as it once did).
 from __future__ import annotations
 
 import glob
-import queue
 import re
 import threading
 from dataclasses import dataclass
@@ -69,6 +68,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from .lines import prefetched
 from .tables import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataError, TablePreprocessor,
                       check_data_file, check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
 
@@ -223,7 +223,7 @@ def table_files(data) -> list[Path]:
     >>> table_files("no/such/file.parquet")
     Traceback (most recent call last):
     ...
-    descend.readers.tables.DataError: no such file: no/such/file.parquet
+    descend.exceptions.DataError: no such file: no/such/file.parquet
     """
     if isinstance(data, (list, tuple)):
         files = [Path(f) for f in data]
@@ -324,7 +324,7 @@ def check_same_columns(files, names) -> list[str]:
     >>> check_same_columns([Path("a.csv"), Path("b.csv")], [["x", "y"], ["x"]])
     Traceback (most recent call last):
     ...
-    descend.readers.tables.DataError: b.csv has no column 'y', which a.csv has: the files of one stream must hold the same columns
+    descend.exceptions.DataError: b.csv has no column 'y', which a.csv has: the files of one stream must hold the same columns
     """
     first = names[0]
     for file, columns in zip(files[1:], names[1:], strict=True):
@@ -603,62 +603,6 @@ def _place_rows(columns, y, start, slots, buffer, buffer_y):
 
 
 _NO_TARGET = np.empty(0)  # for _place_rows: targets it cannot hold (text labels) are placed by NumPy
-
-
-class _Stopped(Exception):
-    """The consumer of a prefetched stream went away."""
-
-
-def _prefetched(produce, slots):
-    """The pieces of ``produce(take)``, a generator run in a background thread: before each piece it
-    calls ``take()`` for a free slot of ``slots`` and yields ``(slot, piece)``; the piece handed out
-    keeps its slot until the next one is asked for. Errors reach the consumer; a consumer that stops
-    early stops the thread (after the piece it is reading)."""
-    free, ready, stop = queue.Queue(), queue.Queue(), threading.Event()
-    for slot in range(slots):
-        free.put(slot)
-
-    def take():
-        while True:
-            try:
-                slot = free.get(timeout=0.05)
-            except queue.Empty:
-                slot = None
-            if stop.is_set():
-                raise _Stopped
-            if slot is not None:
-                return slot
-
-    def run():
-        try:
-            for item in produce(take):
-                if stop.is_set():
-                    return
-                ready.put(("piece", item))
-            ready.put(("end", None))
-        except _Stopped:
-            pass
-        except BaseException as error:  # handed to the consumer
-            ready.put(("error", error))
-
-    thread = threading.Thread(target=run, name="descend-read", daemon=True)
-    thread.start()
-    held = None
-    try:
-        while True:
-            kind, item = ready.get()
-            if held is not None:
-                free.put(held)
-                held = None
-            if kind == "end":
-                return
-            if kind == "error":
-                raise item
-            held, piece = item
-            yield piece
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _window(file, group, columns, low, high, column_batch):
@@ -1146,7 +1090,7 @@ class TableStream(_FilePieces):
         targets); row groups (CSV files) in a random order when ``rng`` is given. A piece may live in a
         staging array that the next piece but one overwrites.
 
-        A background thread reads the pieces ahead (:func:`_prefetched`), into ``SLOTS`` staging arrays
+        A background thread reads the pieces ahead (:func:`~descend.readers.lines.prefetched`), into ``SLOTS`` staging arrays
         when every feature is a number (else through pandas).
 
         Parameters
@@ -1177,7 +1121,7 @@ class TableStream(_FilePieces):
             slots = GROUP_SLOTS if self.plan.groups else SLOTS
             staging = [None] * slots
             read = self._whole_groups if self.plan.groups else self._windows
-            yield from (piece for piece in _prefetched(lambda take: read(rng, take, staging), slots)
+            yield from (piece for piece in prefetched(lambda take: read(rng, take, staging), slots)
                         if piece is not None)
             return
         staging = [None] * SLOTS
@@ -1193,7 +1137,7 @@ class TableStream(_FilePieces):
                 del part
                 yield slot, piece
 
-        for piece in _prefetched(produce, SLOTS):
+        for piece in prefetched(produce, SLOTS):
             if piece is not None:
                 yield piece
 

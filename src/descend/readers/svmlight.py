@@ -156,6 +156,49 @@ class SvmlightFormat:
         X, y, _ = read_svmlight(path, self.n_features, zero_based=self.zero_based)
         return X, y
 
+    def parse(self, data: bytes, *, first_line: int = 1, where: str = "<stdin>"):
+        """(X, labels as floats) of whole lines of svmlight text, as this format reads them: rows as
+        they come, from a pipe or a growing file (``descend learn``, ``descend predict ... -``).
+
+        Parameters
+        ----------
+        data : bytes
+            Whole lines (blank and comment lines hold no row).
+        first_line : int
+            The line number of the first, in the input (for errors).
+        where : str
+            The input's name (for errors).
+
+        Returns
+        -------
+        X : scipy.sparse.csr_matrix of shape (rows, n_features)
+            The rows.
+        y : ndarray
+            The labels.
+
+        Raises
+        ------
+        descend.readers.tables.DataError
+            Naming the line of a problem: a bad field, an index beyond ``n_features``.
+
+        Examples
+        --------
+        >>> SvmlightFormat(n_features=4, zero_based=True).parse(b"1 0:2.5 3:1\\n-1 2:1\\n")[0].toarray()
+        array([[2.5, 0. , 0. , 1. ],
+               [0. , 0. , 1. , 0. ]])
+        """
+        import scipy.sparse as sp
+
+        lines = data.splitlines(keepends=True)
+        if not any(_is_row(line) for line in lines):
+            return sp.csr_matrix((0, self.n_features)), np.zeros(0)
+        X, y = _parse(where, lines, first_line)
+
+        def at(row, what):
+            return _located(where, _line_of_row(lines, first_line, row), what)
+
+        return _finish(X, y, self.n_features, self.zero_based, at)
+
 
 # ------------------------------------------------------------------ naming the line of a problem
 def _line_problem(line: bytes) -> str | None:

@@ -62,6 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..exceptions import DataError
 from . import SUFFIXES as FORMAT_SUFFIXES
 
 __all__ = ["check_data_file", "DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target",
@@ -85,23 +86,6 @@ FREE_TEXT_SHARE = 0.5
 HASHED_FEATURES = 2**20
 TEXT_HASHING = {"lowercase": True, "alternate_sign": True, "norm": "l2"}
 IMPUTE_CHOICES = ("none", "mean", "median")
-
-
-class DataError(ValueError):
-    """The data cannot be used as it is; the message says why and where.
-
-    A ``ValueError``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from descend.readers.tables import DataError, clean_target
-    >>> try:
-    ...     clean_target(pd.DataFrame({"x": [1, 2]}), "y", [])
-    ... except DataError as error:
-    ...     print(error)
-    no column 'y'; the columns are: x
-    """
 
 
 # The files descend reads: Parquet, and text tables with these column separators.
@@ -163,7 +147,7 @@ def check_data_file(path) -> Path:
     >>> check_data_file("no/such/table.csv")
     Traceback (most recent call last):
     ...
-    descend.readers.tables.DataError: no such file: no/such/table.csv
+    descend.exceptions.DataError: no such file: no/such/table.csv
     """
     path = Path(path)
     if not path.exists():
@@ -288,7 +272,7 @@ def check_finite_columns(frame: pd.DataFrame, columns) -> None:
     >>> check_finite_columns(pd.DataFrame({"x": [1.0, np.inf]}), ["x"])
     Traceback (most recent call last):
     ...
-    descend.readers.tables.DataError: column 'x' contains infinite values (data rows 2)
+    descend.exceptions.DataError: column 'x' contains infinite values (data rows 2)
     """
     for column in columns:
         series = frame[column]
@@ -323,7 +307,7 @@ def check_columns(frame: pd.DataFrame, columns) -> None:
     >>> check_columns(pd.DataFrame({"x": ["1", "2", "three", "4", "5", "6", "7", "8", "9", "10"]}), ["x"])
     Traceback (most recent call last):
     ...
-    descend.readers.tables.DataError: column 'x' is numeric but holds non-numeric values: data row 3 ('three') (9 of its 10 values are numbers)
+    descend.exceptions.DataError: column 'x' is numeric but holds non-numeric values: data row 3 ('three') (9 of its 10 values are numbers)
     """
     _check_numeric_typos(frame, columns)
     check_finite_columns(frame, columns)
@@ -492,7 +476,7 @@ def check_text_names(frame: pd.DataFrame, text, target: str | None) -> None:
     >>> check_text_names(pd.DataFrame({"review": ["good"], "stars": [5]}), ["stars"], "stars")
     Traceback (most recent call last):
     ...
-    descend.readers.tables.DataError: --text stars: 'stars' is the target
+    descend.exceptions.DataError: --text stars: 'stars' is the target
     """
     for column in text:
         if column == target:

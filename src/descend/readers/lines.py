@@ -1,0 +1,234 @@
+"""Whole lines from a file or standard input, in blocks, as they arrive: what the online command line
+reads, whatever the format of its lines (Vowpal Wabbit's, svmlight's, CSV's).
+
+:class:`LineBlocks` reads what is there (up to ``read_bytes`` at a time) and hands out the complete
+lines of it, holding back a last line until its newline arrives (or the input ends). It never holds
+more than one read of input, so a stream of any length takes the same memory. With ``follow``, the
+end of a file is not the end: it waits for lines appended to it (``tail -f``), until :meth:`stop`.
+
+Waiting is done with ``select`` and a timeout, never in a read that blocks: :meth:`stop` may then be
+called from a signal handler, which only sets a flag, and the blocks end within ``poll_seconds``
+with every line already read handed out. (A handler that raised instead could do so between a read
+and the hand-out, and lose what was read.)
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import select
+import stat
+import sys
+import threading
+from pathlib import Path
+
+__all__ = ["LineBlocks", "prefetched", "STDIN"]
+
+#: The name that means standard input.
+STDIN = "-"
+
+
+class LineBlocks:
+    """Blocks of complete lines, ``(data, first_line)``: ``data`` the bytes of whole lines (each ending
+    in a newline, but perhaps the input's last), ``first_line`` the 1-based number of its first line.
+
+    Parameters
+    ----------
+    source : str, path-like or binary file object
+        A file, ``"-"`` for standard input, or an open binary file (``sys.stdin.buffer``, a pipe).
+    follow : bool
+        At the end of the input, wait for more (a file still being written) until :meth:`stop`.
+    poll_seconds : float
+        How long a wait lasts before the stop flag is looked at again.
+    read_bytes : int
+        The most read at a time: the largest block, with the line it cuts.
+    max_lines : int, optional
+        The most lines in a block (a block is cut at a line's end).
+
+    Examples
+    --------
+    >>> import io
+    >>> blocks = LineBlocks(io.BytesIO(b"1 |a x\\n-1 |a y\\n1 |a z"), read_bytes=8)
+    >>> [(data, first) for data, first in blocks]
+    [(b'1 |a x\\n', 1), (b'-1 |a y\\n', 2), (b'1 |a z', 3)]
+    """
+
+    def __init__(self, source, *, follow=False, poll_seconds=0.2, read_bytes=1 << 22, max_lines=None):
+        if not (isinstance(read_bytes, int) and read_bytes >= 1):
+            raise ValueError(f"read_bytes must be an integer >= 1, got {read_bytes!r}")
+        if max_lines is not None and not (isinstance(max_lines, int) and max_lines >= 1):
+            raise ValueError(f"max_lines must be an integer >= 1, got {max_lines!r}")
+        if not poll_seconds > 0:
+            raise ValueError(f"poll_seconds must be > 0, got {poll_seconds!r}")
+        self.source, self.follow, self.poll_seconds = source, bool(follow), float(poll_seconds)
+        self.read_bytes, self.max_lines = read_bytes, max_lines
+        self._stopped = threading.Event()
+        self.lines_read = 0
+
+    def stop(self):
+        """End the blocks at the next wait (safe from a signal handler or another thread): the lines
+        read so far are still handed out."""
+        self._stopped.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def _open(self):
+        if hasattr(self.source, "read"):
+            return self.source, False
+        if str(self.source) == STDIN:
+            return sys.stdin.buffer, False
+        return open(Path(self.source), "rb"), True
+
+    def __iter__(self):
+        handle, owned = self._open()
+        try:
+            yield from self._blocks(handle)
+        finally:
+            if owned:
+                handle.close()
+
+    def _blocks(self, handle):
+        read = self._reader(handle)
+        pending = b""
+        while not self.stopped:
+            data = read(True)
+            if data is None:  # nothing yet: waited poll_seconds
+                continue
+            if not data:  # the end of the input
+                if self.follow:
+                    self._wait()
+                    continue
+                break
+            pending += data
+            while len(pending) < self.read_bytes:  # a pipe gives 64 KiB a read: take what else is there
+                more = read(False)
+                if not more:
+                    break
+                pending += more
+            cut = pending.rfind(b"\n") + 1
+            if cut:
+                yield from self._hand_out(pending[:cut])
+                pending = pending[cut:]
+        if pending and not self.follow:  # a last line without its newline
+            yield from self._hand_out(pending)
+
+    def _hand_out(self, data):
+        if self.max_lines is None:
+            first = self.lines_read + 1
+            self.lines_read += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            yield data, first
+            return
+        start = 0
+        while start < len(data):
+            stop = start
+            for _ in range(self.max_lines):
+                found = data.find(b"\n", stop)
+                stop = len(data) if found < 0 else found + 1
+                if stop >= len(data):
+                    break
+            first = self.lines_read + 1
+            self.lines_read += data.count(b"\n", start, stop) + (0 if data[stop - 1:stop] == b"\n" else 1)
+            yield data[start:stop], first
+            start = stop
+
+    def _reader(self, handle):
+        """A function giving the next bytes read (b"" at the end, None when a wait found nothing). A
+        file descriptor is read directly (a pipe only once select says it holds something); so the
+        handle must not have been read from before, as a fresh file or standard input has not."""
+        try:
+            fd = handle.fileno()
+        except (AttributeError, OSError, ValueError):  # an in-memory file: never waits
+            return lambda wait: handle.read(self.read_bytes)
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)  # a file on disk: never blocks
+
+        def read(wait):
+            """What is there, or with ``wait`` what comes within poll_seconds (None: nothing)."""
+            if not regular:
+                ready, _, _ = select.select([fd], [], [], self.poll_seconds if wait else 0.0)
+                if not ready:
+                    return None
+            return os.read(fd, self.read_bytes)
+        return read
+
+    def _wait(self):
+        self._stopped.wait(self.poll_seconds)
+
+
+class _Stopped(Exception):
+    """The consumer of a prefetched stream went away."""
+
+
+def prefetched(produce, slots):
+    """The pieces of ``produce(take)``, a generator run in a background thread: before each piece it
+    calls ``take()`` for a free slot of ``slots`` and yields ``(slot, piece)``; the piece handed out
+    keeps its slot until the next one is asked for. Errors reach the consumer; a consumer that stops
+    early stops the thread (after the piece it is reading). Reading (and parsing, in compiled code
+    that lets go of the GIL) then overlaps with learning: at most ``slots`` pieces are held.
+
+    Parameters
+    ----------
+    produce : callable
+        ``produce(take)``: a generator of ``(slot, piece)``, each slot from ``take()``.
+    slots : int
+        How many pieces may be held at once (the one being used among them).
+
+    Yields
+    ------
+    object
+        The pieces, in order.
+
+    Examples
+    --------
+    >>> def produce(take):
+    ...     for piece in ("a", "b", "c"):
+    ...         yield take(), piece.upper()
+    >>> list(prefetched(produce, 2))
+    ['A', 'B', 'C']
+    """
+    free, ready, stop = queue.Queue(), queue.Queue(), threading.Event()
+    for slot in range(slots):
+        free.put(slot)
+
+    def take():
+        while True:
+            try:
+                slot = free.get(timeout=0.05)
+            except queue.Empty:
+                slot = None
+            if stop.is_set():
+                raise _Stopped
+            if slot is not None:
+                return slot
+
+    def run():
+        try:
+            for item in produce(take):
+                if stop.is_set():
+                    return
+                ready.put(("piece", item))
+            ready.put(("end", None))
+        except _Stopped:
+            pass
+        except BaseException as error:  # handed to the consumer
+            ready.put(("error", error))
+
+    thread = threading.Thread(target=run, name="descend-read", daemon=True)
+    thread.start()
+    held = None
+    try:
+        while True:
+            kind, item = ready.get()
+            if held is not None:
+                free.put(held)
+                held = None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            held, piece = item
+            yield piece
+    finally:
+        stop.set()
+        thread.join()
