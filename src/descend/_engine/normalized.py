@@ -110,6 +110,7 @@ def normalized_steps(data, order, model, objective, hyperparameters, state, lrs,
     y, weights = data.y, data.weights
     # The multinomial loss has no gradient flow of one score: its outputs take the plain update.
     invariant = hyperparameters.invariant and loss != MULTINOMIAL
+    penalized = np.any(l1 != 0.0) or np.any(l2 != 0.0)
     p = l1.shape[0]
     p1 = p + 1
     columns = np.empty(p1, dtype=np.int64)
@@ -149,5 +150,5 @@ def normalized_steps(data, order, model, objective, hyperparameters, state, lrs,
         for k in range(n_out):
             normalized_row_step(theta, state, k * p1, columns, xs, count, n_weights, scores[k],
                                 target_of(y[i], k, n_out), dscores[k], weight / weight_mean, lrs[r], k == 0,
-                                invariant, loss, parameters, l1, l2, rates)
+                                invariant, loss, parameters, l1, l2, rates, penalized)
     return loss_sum, weight_sum

@@ -195,7 +195,7 @@ def learn(
                                                "optimizer of gradients: sgd, adagrad, adam..."),
     learning_rate: str = typer.Option("auto", "--learning-rate", "--lr", help="'auto' or a number."),
     batch_size: int = typer.Option(None, min=1, help="Rows a step (default: 1)."),
-    alpha: float = typer.Option(1e-4, min=0.0, help="Strength of the L2 penalty."),
+    alpha: float = typer.Option(0.0, min=0.0, help="Strength of an L2 penalty (default: none, as Vowpal Wabbit)."),
     bits: int = typer.Option(20, "--bits", "-b", min=1, max=30, help="Hashed features: 2**bits columns (VW format, "
                                                                      "CSV text; svmlight: its indices' range)."),
     interactions: list[str] = typer.Option(None, "--interactions", "-q",

@@ -137,12 +137,15 @@ class ModelState:
         if n_features != self.n_features:
             raise ValueError(f"cannot continue a fit of {self.n_out} output(s) and {self.n_features} features on "
                              f"data of {n_features} features")
-        if self.theta.dtype != dtype:
+        retyped = self.theta.dtype != dtype
+        if retyped:
             self.theta, self.center, self.scale = (a.astype(dtype) for a in (self.theta, self.center, self.scale))
         optimizer = optimizer.for_coefficients(self.n_out, n_features + 1)
         if optimizer != self.optimizer:
             self.optimizer, self.optimizer_state = optimizer, optimizer.init(self.theta)
-        self.optimizer_state = conform(optimizer, self.theta, self.optimizer_state)
+        elif retyped:  # the state made for these weights, in their old dtype (a state read from a file is conformed
+            # as it is read): left alone, a stream of many small partial fits would allocate it anew each time
+            self.optimizer_state = conform(optimizer, self.theta, self.optimizer_state)
 
     def copy(self) -> "ModelState":
         """A state of its own: the arrays copied, the optimizer shared (it holds no state)."""
@@ -161,7 +164,7 @@ class ModelState:
     def penalty_weights(self, penalty):
         """Per standardized coordinate: the L1 and L2 weights of ``penalty`` on the original coefficients."""
         made = self._penalty_weights
-        if made is not None and made[0] is penalty and made[1] is self.scale:
+        if made is not None and made[0] == penalty and made[1] is self.scale:  # == : each fit checks its own
             return made[2]
         l1 = penalty.l1 if penalty else 0.0
         l2 = penalty.l2 if penalty else 0.0

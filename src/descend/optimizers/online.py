@@ -21,14 +21,15 @@ NormalizedHyperparameters = namedtuple("NormalizedHyperparameters", "invariant")
 
 @njit(cache=True, inline="always")
 def normalized_row_step(theta, state, offset, columns, xs, count, n_weights, score, target, d, weight, lr,
-                        count_row, invariant, loss, parameters, l1, l2, rates):
+                        count_row, invariant, loss, parameters, l1, l2, rates, penalized=True):
     """One row's step of :class:`Normalized` (its docstring has the math) for one output, theta and
     state in place. The row's non-zero features are ``columns[:count]`` with values ``xs[:count]``
     (the intercept last, as a feature of value 1, when it is fitted: the first ``n_weights`` are
     weights), each at ``theta[offset + column]``; ``d`` is the loss's derivative at ``score``,
     ``weight`` the row's importance h; ``count_row`` adds the row to N and T (once a row, for
     the first output); ``invariant`` takes the invariant update (a hyperparameter, see the class);
-    ``rates`` a buffer for each feature's rate."""
+    ``rates`` a buffer for each feature's rate; ``penalized`` False when ``l1`` and ``l2`` are 0
+    everywhere (their reads are then left out: two random reads a feature fewer)."""
     sums, scales, totals = state
     g2 = weight * d * d
     norm_x = 0.0
@@ -59,7 +60,7 @@ def normalized_row_step(theta, state, offset, columns, xs, count, n_weights, sco
         i = offset + columns[q]
         step = multiplier * rates[q]
         w = theta[i] + update * step * xs[q]
-        if q < n_weights:  # the penalty's proximal step, at the coordinate's own rate
+        if penalized and q < n_weights:  # the penalty's proximal step, at the coordinate's own rate
             j = columns[q]
             w /= 1.0 + lr * step * l2[j]
             threshold = lr * step * l1[j]
