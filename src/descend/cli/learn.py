@@ -117,14 +117,14 @@ def _task_of(y, loss, task) -> str:
     return "regression"
 
 
-def _classes(y, form):
-    """The classes of a classifier learning from a stream: -1 and 1 (Vowpal Wabbit's, svmlight's), 0
-    and 1, or the first rows' labels."""
+def _classes(y):
+    """The classes of a classifier learning from a stream: -1 and 1 (Vowpal Wabbit's and svmlight's
+    convention) or 0 and 1 when the first rows' labels are among them, else the first rows' labels (a
+    class first seen later stops the run, named in one line)."""
     values = np.unique(y)
-    if values.dtype.kind in "iuf" and set(values.tolist()) <= {-1.0, 1.0}:
-        return np.array([-1.0, 1.0]) if form != "csv" else values
-    if values.dtype.kind in "iuf" and set(values.tolist()) <= {0.0, 1.0}:
-        return np.array([0.0, 1.0]) if form != "csv" else values
+    for pair in ((-1, 1), (0, 1)):
+        if values.dtype.kind in "iuf" and set(values.tolist()) <= set(pair):
+            return np.array(pair, dtype=values.dtype)
     return values
 
 
@@ -303,7 +303,7 @@ class _Session:
             raise UserError(f"{self.name} held no rows to learn from")
         if self.model is None:
             self.model = new_model(first[1])
-        classes = None if hasattr(self.model, "coef_") or _is_regressor(self.model) else _classes(first[1], self.form)
+        classes = None if hasattr(self.model, "coef_") or _is_regressor(self.model) else _classes(first[1])
         return progressive_validation(self.model, itertools.chain([first], blocks), classes=classes,
                                       report_at=report_at, on_report=self.on_report)
 
