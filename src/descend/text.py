@@ -57,6 +57,7 @@ from numba import get_num_threads, njit, parallel_chunksize, prange
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._checks import check_choice, check_integer
+from ._sort import sort_keys
 from .murmurhash import murmurhash3_32
 
 __all__ = ["hash_texts", "hash_columns", "TextHasher"]
@@ -209,51 +210,6 @@ def _tokenize(data, start, stop, bytes_, lowercase, tables, scratch, starts, sto
     return n_tokens
 
 
-@njit(cache=True, inline="always")
-def _insertion_sort(a, lo, hi):
-    for i in range(lo + 1, hi):
-        x = a[i]
-        j = i - 1
-        while j >= lo and a[j] > x:
-            a[j + 1] = a[j]
-            j -= 1
-        a[j + 1] = x
-
-
-@njit(cache=True)
-def _sort_keys(keys, count, top_bit, spare, bounds):
-    """Sort ``keys[:count]`` (all below ``2**top_bit``) in place: into about count / 4 buckets by their
-    leading bits, then each bucket by insertion, or by quicksort if it is long (hashes are uniform, so
-    buckets hold ~4 keys, but one token repeated fills one). Twice as fast as a quicksort on rows of
-    tens of keys, which is what texts give."""
-    if count <= 32:
-        _insertion_sort(keys, 0, count)
-        return
-    bits = 1
-    while bits < 12 and (4 << bits) < count:
-        bits += 1
-    shift = max(top_bit - bits, 0)
-    n_buckets = 1 << bits
-    bounds[: n_buckets + 1] = 0
-    for i in range(count):
-        bounds[(keys[i] >> shift) + 1] += 1
-    for b in range(n_buckets):
-        bounds[b + 1] += bounds[b]
-    for i in range(count):
-        b = keys[i] >> shift
-        spare[bounds[b]] = keys[i]
-        bounds[b] += 1
-    lo = 0
-    for b in range(n_buckets):
-        hi = bounds[b]
-        if hi - lo <= 32:
-            _insertion_sort(spare, lo, hi)
-        else:
-            spare[lo:hi].sort()
-        lo = hi
-    keys[:count] = spare[:count]
-
-
 @njit(cache=True)
 def _write_row(keys, count, norm, indices, values, nnz):
     """Sum the signs of each column of a row's sorted keys, normalize; write from ``nnz``, return the new end."""
@@ -319,7 +275,7 @@ def _text_rows(rows, offsets, data, bytes_, lowercase, tables, ngrams, hashing, 
                 h = murmurhash3_32(scratch, starts[t], stops[t + n - 1])
                 keys[count] = _key(h, n_features, alternate_sign)
                 count += 1
-        _sort_keys(keys, count, top_bit, spare, bounds)
+        sort_keys(keys, count, top_bit, spare, bounds)
         end = _write_row(keys, count, norm, indices, values, nnz)
         counts[i] = end - nnz
         nnz = end
@@ -360,7 +316,7 @@ def _column_rows(rows, offsets, data, prefixes, hashing, scratch_size, out, coun
                 scratch[pos] = data[j]
                 pos += 1
             keys[c] = _key(murmurhash3_32(scratch, 0, pos), n_features, alternate_sign)
-        _sort_keys(keys, n_columns, top_bit, spare, bounds)
+        sort_keys(keys, n_columns, top_bit, spare, bounds)
         end = _write_row(keys, n_columns, norm, indices, values, nnz)
         counts[i] = end - nnz
         nnz = end
