@@ -38,9 +38,9 @@ class LearnFormat(str, Enum):
 LEARN_HELP = (
     "Learn online from a stream, one pass: each row predicted, then learned from, with Vowpal Wabbit's progress "
     "table (the progressive loss) on stderr.\n\n"
-    "Reads Vowpal Wabbit's text format ('label importance 'tag|namespace feature:value ...', the importance, the tag and the values optional), svmlight, or "
-    "CSV with a header, from a file or standard input (-). SIGINT or SIGTERM writes the model (the rows read so "
-    "far learned) and exits 0.\n\n"
+    "Reads Vowpal Wabbit's text format ('label importance 'tag|namespace feature:value ...', the importance, "
+    "the tag and the values optional), svmlight, or CSV with a header, from a file or standard input (-). "
+    "SIGINT or SIGTERM writes the model (the rows read so far learned) and exits 0.\n\n"
     "Example: cat clicks.vw | descend learn - --out model.json; descend learn clicks.vw -q ab --out model.json; "
     "descend learn live.csv --target y --follow --save-every 10000 --out model.json")
 
