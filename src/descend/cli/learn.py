@@ -23,7 +23,7 @@ import numpy as np
 import typer
 
 from ..readers import file_format
-from ..readers.lines import STDIN, LineBlocks, prefetched
+from ..readers.lines import STDIN, LineBlocks, LineRows, prefetched
 from .app import UserError, app, one_line_errors
 from .fit import LossName, Task, parse_learning_rate, task_of_loss, refuse_unwritable
 
@@ -54,55 +54,6 @@ def _sniff(first_line: bytes) -> str:
     if len(fields) > 1 and all(b":" in field for field in fields[1:] if not field.startswith(b"#")):
         return "svmlight"
     return "csv"
-
-
-class _Rows:
-    """Blocks of lines to (X, y, weights) in one format; for CSV, the header and the preprocessing
-    learned from the first block."""
-
-    def __init__(self, form, name, target=None, text=(), n_features=2**20, preprocessing=None):
-        self.form, self.name, self.target, self.text = form, name, target, tuple(text)
-        self.n_features, self.preprocessing = n_features, preprocessing
-        self.header = None
-        self.skipped = 0
-
-    def parse(self, data: bytes, first_line: int, skip_bad: bool):
-        if self.form == "vw":
-            block = self.preprocessing.parse(data, first_line=first_line, where=self.name, skip_bad=skip_bad)
-            self.skipped += block.skipped
-            return block.X, block.y, block.weights
-        if self.form == "svmlight":
-            X, y = self.preprocessing.parse(data, first_line=first_line, where=self.name)
-            return X, y, None
-        return self._csv(data, first_line)
-
-    def _csv(self, data, first_line):
-        import io
-
-        import pandas as pd
-
-        from ..readers.tables import DataError, TablePreprocessor, clean_target
-
-        if self.header is None:
-            cut = data.find(b"\n") + 1 or len(data)
-            self.header, data = data[:cut], data[cut:]
-            first_line += 1
-        if not data.strip():
-            return None
-        try:
-            frame = pd.read_csv(io.BytesIO(self.header + data), dtype={column: str for column in self.text})
-        except (ValueError, pd.errors.ParserError) as error:
-            last = first_line + data.count(b"\n")
-            raise DataError(f"{self.name} lines {first_line} to {last}: {error}") from None
-        frame.index = frame.index + first_line
-        if self.target not in frame.columns:
-            raise DataError(f"{self.name} has no column {self.target!r}; its columns: {', '.join(frame.columns)}")
-        frame = clean_target(frame, self.target, [], learning=True)
-        if self.preprocessing is None:
-            self.preprocessing = TablePreprocessor(text=self.text, n_features=self.n_features).fit(frame, self.target,
-                                                                                                 [])
-        X = self.preprocessing.transform(frame, allowed_extra=(self.target,))
-        return X, frame[self.target].to_numpy(), None
 
 
 def _task_of(y, loss, task) -> str:
@@ -238,9 +189,10 @@ def learn(
         session = _Session(LineBlocks(data, follow=follow, max_lines=65_536), "<stdin>" if data == STDIN else str(data),
                            form, _Saver(out, save_every, save_seconds), _Table(quiet))
         session.model = model
-        session.make_reader = lambda found: _Rows(found, session.name, target, text or (), 2**bits,
-                                                  preprocessing or _new_format(found, bits, interactions, ngram,
-                                                                               ignore))
+        session.make_reader = lambda found: LineRows(found, session.name,
+                                                     preprocessing or _new_format(found, bits, interactions, ngram,
+                                                                                  ignore),
+                                                     target=target, text=text or (), n_features=2**bits)
         session.check_format = lambda found: _refuse_format_flags(found, target, text, interactions, ngram, ignore,
                                                                   skip_bad)
         stop = lambda signum, frame: session.lines.stop()  # noqa: E731  (the rows read so far are still learned)

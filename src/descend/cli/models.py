@@ -86,7 +86,7 @@ def predict(
         if str(data) == STDIN:
             if out is not None:
                 raise UserError("rows from standard input are predicted to standard output: leave --out out")
-            _predict_stream(estimator, preprocessor, metadata)
+            _predict_stream(estimator, preprocessor)
             return
         if _svmlight_model(preprocessor):
             X, _ = _read_svmlight_for(preprocessor, data, model)  # the labels of the file are not used
@@ -113,34 +113,20 @@ def predict(
             Console(stderr=True).print(f"{len(result)} predictions written to {out}")
 
 
-def _predict_stream(estimator, preprocessor, metadata):
-    """Rows from standard input to predictions on standard output, block by block as lines arrive: the
-    model's format (Vowpal Wabbit's, svmlight's, or CSV with its header first)."""
-    import io
-
+def _predict_stream(estimator, preprocessor):
+    """Rows from standard input to predictions on standard output, block by block as lines arrive, in
+    the model's format (Vowpal Wabbit's, svmlight's, or CSV with its header first)."""
     import pandas as pd
 
-    from ..readers.lines import LineBlocks
+    from ..readers.lines import LineBlocks, LineRows
 
-    header, written = None, False
+    form = {"vw": "vw", "svmlight": "svmlight"}.get(getattr(preprocessor, "kind", None), "csv")
+    rows, written = LineRows(form, "<stdin>", preprocessor), False
     for data, first_line in LineBlocks(STDIN, max_lines=16_384):
-        kind = getattr(preprocessor, "kind", "table")
-        if kind == "vw":
-            X = preprocessor.parse(data, first_line=first_line).X
-        elif kind == "svmlight":
-            X = preprocessor.parse(data, first_line=first_line)[0]
-        else:
-            if header is None:
-                cut = data.find(b"\n") + 1 or len(data)
-                header, data = data[:cut], data[cut:]
-            if not data.strip():
-                continue
-            target = metadata.get("target")
-            frame = pd.read_csv(io.BytesIO(header + data),
-                                dtype={column: str for column in getattr(preprocessor, "text", ())})
-            X = preprocessor.transform(frame, allowed_extra=(target,) if target else ())
-        if X.shape[0] == 0:
+        parsed = rows.parse(data, first_line)
+        if parsed is None or parsed[0].shape[0] == 0:
             continue
+        X = parsed[0]
         result = pd.DataFrame({"prediction": estimator.predict(X)})
         if hasattr(estimator, "predict_proba"):
             for label, column in zip(estimator.classes_, estimator.predict_proba(X).T, strict=True):

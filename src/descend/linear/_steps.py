@@ -224,8 +224,8 @@ class Stepper:
                 and isinstance(optimizer, SGD) and optimizer.is_plain)
 
     def steps(self, data, order, batch_size, weight_mean, scores_out=None) -> Epoch:
-        """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each;
-        ``scores_out`` (the normalized update's only): each row's scores before its step, in place."""
+        """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each
+        (``scores_out``: see :func:`compiled_steps`)."""
         plain = self.plain(batch_size)
         sparse_rows, lazy = isinstance(data, SparseData), self.settings.sparse_updates == "lazy"
         chunk = max(batch_size, (CHUNK_ROWS // batch_size) * batch_size)
@@ -238,8 +238,7 @@ class Stepper:
             if self.engine == "reference" and isinstance(self.state.optimizer, Normalized):
                 model, objective, _, _ = self.problem(sparse_rows)
                 part, weights = reference.normalized_steps(data, rows, model, objective, self.state.optimizer,
-                                                           self.state.optimizer_state, lrs, weight_mean,
-                                                           scores_out)
+                                                           self.state.optimizer_state, lrs, weight_mean, scores_out)
             elif self.engine == "reference":  # Optimizer.update counts its steps itself
                 model, objective, _, _ = self.problem(sparse_rows)
                 # What compiled_steps runs as sparse.lazy_sgd_steps: the dense steps, but for the intercept's.

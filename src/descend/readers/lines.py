@@ -22,7 +22,7 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["LineBlocks", "prefetched", "STDIN"]
+__all__ = ["LineBlocks", "LineRows", "prefetched", "STDIN"]
 
 #: The name that means standard input.
 STDIN = "-"
@@ -232,3 +232,96 @@ def prefetched(produce, slots):
     finally:
         stop.set()
         thread.join()
+
+
+class LineRows:
+    """Whole lines of one format to a model's rows: what ``descend learn`` and ``descend predict -``
+    make of the blocks :class:`LineBlocks` reads.
+
+    Parameters
+    ----------
+    form : {"vw", "svmlight", "csv"}
+        The lines' format.
+    name : str
+        The input's name, for errors.
+    preprocessing : VWFormat, SvmlightFormat, TablePreprocessor or None
+        How lines become the matrix; for CSV, None learns a TablePreprocessor from the first block
+        (``text`` columns hashed into ``n_features``).
+    target : str, optional
+        CSV: the column to predict; None for rows to predict (no label read).
+    text : tuple of str
+        CSV: the columns of free text.
+    n_features : int
+        CSV: the hashed space of ``text``.
+
+    Examples
+    --------
+    >>> from descend.readers.vw import VWFormat
+    >>> rows = LineRows("vw", "<stdin>", VWFormat(n_features=16))
+    >>> X, y, weights = rows.parse(b"1 2 |a x\\n-1 |a y\\n", 1)
+    >>> X.shape, y.tolist(), weights.tolist()
+    ((2, 16), [1.0, -1.0], [2.0, 1.0])
+    """
+
+    def __init__(self, form, name, preprocessing=None, *, target=None, text=(), n_features=2**20):
+        self.form, self.name, self.preprocessing = form, name, preprocessing
+        self.target, self.text, self.n_features = target, tuple(text), n_features
+        self.header = None
+        self.skipped = 0
+
+    def parse(self, data: bytes, first_line: int, skip_bad: bool = False):
+        """The rows of whole lines.
+
+        Parameters
+        ----------
+        data : bytes
+            Whole lines, as :class:`LineBlocks` hands them out.
+        first_line : int
+            The number of the first of them in the input (for errors).
+        skip_bad : bool
+            Vowpal Wabbit's format: count and skip a malformed line rather than stop at it.
+
+        Returns
+        -------
+        tuple or None
+            ``(X, y, weights)``: ``y`` None for CSV rows to predict, ``weights`` None but for Vowpal
+            Wabbit's importance; None for a CSV block of no row (its header alone).
+        """
+        if self.form == "vw":
+            block = self.preprocessing.parse(data, first_line=first_line, where=self.name, skip_bad=skip_bad)
+            self.skipped += block.skipped
+            return block.X, block.y, block.weights
+        if self.form == "svmlight":
+            X, y = self.preprocessing.parse(data, first_line=first_line, where=self.name)
+            return X, y, None
+        return self._csv(data, first_line)
+
+    def _csv(self, data, first_line):
+        import io
+
+        import pandas as pd
+
+        from .tables import DataError, TablePreprocessor, clean_target
+
+        if self.header is None:  # the first line of the input names the columns of every block
+            cut = data.find(b"\n") + 1 or len(data)
+            self.header, data = data[:cut], data[cut:]
+            first_line += 1
+        if not data.strip():
+            return None
+        try:
+            frame = pd.read_csv(io.BytesIO(self.header + data), dtype={column: str for column in self.text})
+        except (ValueError, pd.errors.ParserError) as error:
+            last = first_line + data.count(b"\n")
+            raise DataError(f"{self.name} lines {first_line} to {last}: {error}") from None
+        frame.index = frame.index + first_line
+        if self.target is None:  # rows to predict; a label column, if the rows have one, is not read
+            return self.preprocessing.transform(frame, allowed_extra=tuple(frame.columns)), None, None
+        if self.target not in frame.columns:
+            raise DataError(f"{self.name} has no column {self.target!r}; its columns: {', '.join(frame.columns)}")
+        frame = clean_target(frame, self.target, [], learning=True)
+        if self.preprocessing is None:
+            self.preprocessing = TablePreprocessor(text=self.text, n_features=self.n_features).fit(frame, self.target,
+                                                                                                 [])
+        return self.preprocessing.transform(frame, allowed_extra=(self.target,)), frame[self.target].to_numpy(), None
+
