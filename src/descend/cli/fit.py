@@ -440,8 +440,8 @@ def _load_table(job, held_out, notices):
     """A table in memory, split, its preprocessing learned on the training rows."""
     import pandas as pd
 
-    from ..readers.tables import (TablePreprocessor, check_columns, check_text_names, clean_target, infer_task, read_table,
-                           target_array)
+    from ..readers.tables import (TablePreprocessor, check_columns, check_text_names, clean_target, infer_task,
+                                  read_table, target_array)
 
     frame = read_table(job.data, text=job.text)
     check_text_names(frame, job.text, job.target)
