@@ -1,7 +1,6 @@
 """Feature hashing, compiled (issue 14, part 2): hash_texts is HashingVectorizer entry for entry, TextHasher
 is its transformer, hash_columns is FeatureHasher on "column=value" strings."""
 
-import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -182,20 +181,27 @@ def test_bad_parameters_are_errors_naming_them(parameters, error, message):
         TextHasher(**parameters).fit(["some text"])
 
 
-def test_the_result_does_not_depend_on_the_number_of_threads():
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = hash_texts(CORPUS, 2**16, ngram_range=(1, 2))
-    finally:
-        numba.set_num_threads(before)
-    assert_same_matrix(hash_texts(CORPUS, 2**16, ngram_range=(1, 2)), one)
+@pytest.mark.parametrize("n_jobs", [2, 3, -1])
+def test_the_result_does_not_depend_on_the_number_of_threads(n_jobs):
+    documents = CORPUS * 400  # enough entries to be cut into chunks, four a thread
+    one = hash_texts(documents, 2**16, ngram_range=(1, 2), n_jobs=1)
+    assert_same_matrix(hash_texts(documents, 2**16, ngram_range=(1, 2), n_jobs=n_jobs), one)
+    assert_same_matrix(TextHasher(2**16, ngram_range=(1, 2), n_jobs=n_jobs).transform(documents), one)
+    columns = {"word": [d.split(" ")[0] for d in documents], "length": [len(d) for d in documents]}
+    assert_same_matrix(hash_columns(columns, 2**10, n_jobs=n_jobs), hash_columns(columns, 2**10))
+
+
+def test_bad_n_jobs_is_an_error_naming_it():
+    with pytest.raises(ValueError, match="n_jobs"):
+        hash_texts(["a text"], n_jobs=0)
+    with pytest.raises(TypeError, match="n_jobs"):
+        TextHasher(n_jobs="all").fit(["a text"])
 
 
 def test_text_hasher_is_a_stateless_transformer_equal_to_hashing_vectorizer():
     hasher = TextHasher(2**12, ngram_range=(1, 2), norm="l1")
     assert hasher.get_params() == dict(n_features=2**12, ngram_range=(1, 2), lowercase=True, alternate_sign=True,
-                                       norm="l1")
+                                       norm="l1", n_jobs=None)
     copy = clone(hasher).set_params(alternate_sign=False)
     assert copy.alternate_sign is False and hasher.alternate_sign is True
     expected = HashingVectorizer(n_features=2**12, ngram_range=(1, 2), norm="l1").transform(CORPUS[:500])

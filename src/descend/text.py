@@ -37,10 +37,9 @@ once; an Arrow array is read in place), and one compiled pass over its bytes (Nu
 cuts the tokens into a per-document scratch buffer (each token followed by one space, so that every
 n-gram is a contiguous slice of it and is hashed without being built), hashes them, sorts each row's
 ``2 * j + (s < 0)`` keys, sums the duplicates, normalizes and writes the CSR arrays. No Python runs
-per token or per document. The rows are cut into chunks of about equal size, four per Numba thread
-(``numba.set_num_threads`` or ``NUMBA_NUM_THREADS`` say how many threads), each chunk written from
-where the bound on its rows' entries puts it, then packed; the result does not depend on the number
-of threads.
+per token or per document. The rows are cut into chunks of about equal size, four per thread
+(``n_jobs`` threads: None or 1, this thread alone), each chunk written from where the bound on its
+rows' entries puts it, then packed; the result does not depend on the number of threads.
 
 ``hash_columns`` hashes ``"column=value"`` tokens, one per column and row (``FeatureHasher`` on the
 strings ``f"{column}={value}"``), through the same hash and the same row assembly.
@@ -53,11 +52,12 @@ from collections.abc import Mapping
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
-from numba import get_num_threads, njit, parallel_chunksize, prange
+from numba import njit, parallel_chunksize, prange
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._checks import check_choice, check_integer
 from ._sort import sort_keys
+from ._threads import check_n_jobs, numba_threads, threads_for
 from .murmurhash import murmurhash3_32
 
 __all__ = ["hash_texts", "hash_columns", "TextHasher"]
@@ -545,23 +545,24 @@ def _ngram_range(ngram_range):
     return low, high
 
 
-def _chunks(bounds, first_row):
+def _chunks(bounds, first_row, n_threads):
     """Cut the rows ``first_row`` on, whose entries number at most ``bounds``, into chunks of about
     equal bounds, four per thread, that the threads take in turn (so that a thread slowed by another
     process does not hold the others up): (first rows, first entries), each ending with the end; one
-    chunk for a small job."""
+    chunk for a small job or a single thread."""
     ends = np.cumsum(bounds)
     total = int(ends[-1]) if bounds.size else 0
-    n_chunks = 1 if total < 2**16 else 4 * get_num_threads()
+    n_chunks = 1 if total < 2**16 or n_threads == 1 else 4 * n_threads
     cuts = np.searchsorted(ends, total * np.arange(1, n_chunks) / n_chunks, side="right")
     first_rows = np.unique(np.concatenate([[0], cuts, [bounds.size]])).astype(np.int64)
     first_entries = np.concatenate([[0], ends])[first_rows].astype(np.int64)
     return (first_rows + first_row, first_entries), total
 
 
-def _hashed_rows(bounds, hash_rows, n_features):
+def _hashed_rows(bounds, hash_rows, n_features, n_jobs):
     """The CSR matrix of rows whose entries number at most ``bounds``, which ``hash_rows(chunks, out,
-    counts)`` writes chunk by chunk into ``out`` = (indices, values), with their lengths into ``counts``.
+    counts, parallel)`` writes chunk by chunk into ``out`` = (indices, values), with their lengths into
+    ``counts``: by the ``prange`` loop on ``n_jobs`` threads when ``parallel``, else on this thread.
 
     Rows go in blocks of at most BLOCK_ENTRIES entries' bound (one block for most inputs); a block's
     chunks are written where the bound puts them, then packed in place."""
@@ -570,14 +571,18 @@ def _hashed_rows(bounds, hash_rows, n_features):
     splits = np.searchsorted(ends, np.arange(BLOCK_ENTRIES, ends[-1] if ends.size else 0, BLOCK_ENTRIES), "right")
     blocks = np.unique(np.concatenate([[0], splits])).tolist() + [bounds.size]  # a block even of 0 rows
     parts = []
+    n_threads = threads_for(n_jobs)
     for first, last in zip(blocks[:-1], blocks[1:]):
-        chunks, total = _chunks(bounds[first:last], first)
+        chunks, total = _chunks(bounds[first:last], first, n_threads)
         # Allocated by NumPy, which asks Linux for huge pages: filling 12.5 million entries took 9 ms
         # instead of 52 ms in arrays Numba allocates (memory the process had used before). Pages of the
         # bound never reached are never touched: they cost address space only.
         out = np.empty(total + 1, np.int32), np.empty(total + 1, np.float64)
-        with parallel_chunksize(1):
-            hash_rows(chunks, out, counts)
+        if n_threads == 1:  # no prange: a single thread starts none
+            hash_rows(chunks, out, counts, False)
+        else:
+            with numba_threads(n_threads), parallel_chunksize(1):
+                hash_rows(chunks, out, counts, True)
         targets = np.concatenate([[0], np.cumsum(counts[first:last])])[chunks[0] - first]
         _pack(chunks[1], targets, out)
         for array in out:
@@ -604,7 +609,8 @@ def _csr(counts, indices, values, n_features):
 
 
 def hash_texts(texts, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase: bool = True,
-               alternate_sign: bool = True, norm: str | None = "l2") -> sp.csr_matrix:
+               alternate_sign: bool = True, norm: str | None = "l2",
+               n_jobs: int | None = None) -> sp.csr_matrix:
     """The hashed token counts of ``texts``, a CSR matrix of shape (len(texts), n_features), float64.
 
     Equal to ``HashingVectorizer(n_features=n_features, ngram_range=ngram_range, lowercase=lowercase,
@@ -628,6 +634,9 @@ def hash_texts(texts, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase:
         Sign each token's entry by its hash's sign.
     norm : {"l2", "l1", None}
         Each row divided by its norm, or not.
+    n_jobs : int or None
+        The threads that hash the documents: None or 1 this one, -1 every core (see
+        :ref:`every core <every-core>`). The matrix is the same for any number.
 
     Returns
     -------
@@ -671,11 +680,16 @@ def hash_texts(texts, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase:
     sizes = (int(growth_bytes * longest) * 3 // 2 + 8, (growth_points * longest + 1) // 3 + 1)
     bytes_ = _byte_map(lowercase)
 
-    def hash_rows(chunks, out, counts):
-        _hash_text_rows(chunks, offsets, data, bytes_, lowercase, tables, (min_n, max_n), hashing, sizes, out,
-                        counts)
+    def hash_rows(chunks, out, counts, parallel):
+        if parallel:
+            _hash_text_rows(chunks, offsets, data, bytes_, lowercase, tables, (min_n, max_n), hashing, sizes, out,
+                            counts)
+            return
+        for c in range(chunks[0].size - 1):
+            _text_rows((chunks[0][c], chunks[0][c + 1], chunks[1][c]), offsets, data, bytes_, lowercase, tables,
+                       (min_n, max_n), hashing, sizes, out, counts)
 
-    return _hashed_rows((growth_points * lengths + 1) // 3 * (max_n - min_n + 1), hash_rows, hashing[0])
+    return _hashed_rows((growth_points * lengths + 1) // 3 * (max_n - min_n + 1), hash_rows, hashing[0], n_jobs)
 
 
 def _named_columns(columns):
@@ -707,7 +721,7 @@ def _column_strings(name: str, values) -> pa.Array:
 
 
 def hash_columns(columns, n_features: int = 2**20, *, alternate_sign: bool = True,
-                 norm: str | None = None) -> sp.csr_matrix:
+                 norm: str | None = None, n_jobs: int | None = None) -> sp.csr_matrix:
     """The categorical columns ``columns`` hashed: one token ``"column=value"`` per column in each row.
 
     Equal to ``FeatureHasher(n_features, input_type="string", alternate_sign=alternate_sign)
@@ -726,6 +740,9 @@ def hash_columns(columns, n_features: int = 2**20, *, alternate_sign: bool = Tru
         Sign each token's entry by its hash's sign.
     norm : {None, "l2", "l1"}
         Each row divided by its norm, or not (the default, as FeatureHasher).
+    n_jobs : int or None
+        The threads that hash the rows: None or 1 this one, -1 every core. The matrix is the same
+        for any number.
 
     Returns
     -------
@@ -761,10 +778,15 @@ def hash_columns(columns, n_features: int = 2**20, *, alternate_sign: bool = Tru
     longest = int(np.diff(offsets).max()) if n_rows else 0
     scratch_size = longest + int(np.diff(prefixes[0]).max()) + 3  # 3: the hash reads past a token
 
-    def hash_rows(chunks, out, counts):
-        _hash_column_rows(chunks, offsets, data, prefixes, hashing, scratch_size, out, counts)
+    def hash_rows(chunks, out, counts, parallel):
+        if parallel:
+            _hash_column_rows(chunks, offsets, data, prefixes, hashing, scratch_size, out, counts)
+            return
+        for c in range(chunks[0].size - 1):
+            _column_rows((chunks[0][c], chunks[0][c + 1], chunks[1][c]), offsets, data, prefixes, hashing,
+                         scratch_size, out, counts)
 
-    return _hashed_rows(np.full(n_rows, len(arrays), np.int64), hash_rows, hashing[0])
+    return _hashed_rows(np.full(n_rows, len(arrays), np.int64), hash_rows, hashing[0], n_jobs)
 
 
 class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -785,6 +807,8 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Sign each token's entry by its hash's sign.
     norm : {"l2", "l1", None}
         Each row divided by its norm, or not.
+    n_jobs : int or None
+        The threads that hash the documents: None or 1 this one, -1 every core.
 
     Examples
     --------
@@ -798,12 +822,13 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """
 
     def __init__(self, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase: bool = True,
-                 alternate_sign: bool = True, norm: str | None = "l2"):
+                 alternate_sign: bool = True, norm: str | None = "l2", n_jobs: int | None = None):
         self.n_features = n_features
         self.ngram_range = ngram_range
         self.lowercase = lowercase
         self.alternate_sign = alternate_sign
         self.norm = norm
+        self.n_jobs = n_jobs
 
     def fit(self, X=None, y=None):
         """Check the parameters; nothing is learned.
@@ -828,6 +853,7 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             For a parameter of the wrong type.
         """
         _text_parameters(self.n_features, self.ngram_range, self.lowercase, self.alternate_sign, self.norm)
+        check_n_jobs(self.n_jobs)
         return self
 
     def transform(self, X) -> sp.csr_matrix:
@@ -844,7 +870,7 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             ``hash_texts(X, **parameters)``.
         """
         return hash_texts(X, self.n_features, ngram_range=self.ngram_range, lowercase=self.lowercase,
-                          alternate_sign=self.alternate_sign, norm=self.norm)
+                          alternate_sign=self.alternate_sign, norm=self.norm, n_jobs=self.n_jobs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

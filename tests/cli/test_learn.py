@@ -212,3 +212,14 @@ def test_fit_and_evaluate_read_vw_files_in_memory_with_their_importance(run_cli,
     assert load(tmp_path / "plain.json").coef_.tolist() != load(tmp_path / "model.json").coef_.tolist()
     run = run_cli("fit", data, "--out", tmp_path / "m.json", "--stream")
     assert run.returncode == 2 and "descend learn" in run.stderr
+
+
+def test_learn_on_two_threads_learns_every_row(run_cli, tmp_path):
+    data = write_lines(tmp_path / "rows.vw", vw_lines(3000))
+    run = run_cli("learn", data, "--out", tmp_path / "model.json", "--jobs", "2", "--quiet")
+    assert run.returncode == 0, run.stderr
+    document = json.loads((tmp_path / "model.json").read_text())
+    assert document["metadata"]["rows"] == 3000 and document["params"]["n_jobs"] == 2
+    assert document["metadata"]["progressive"]["accuracy"] > 0.9
+    bad = run_cli("learn", data, "--jobs", "0")
+    assert bad.returncode != 0 and "n_jobs" in bad.stderr and "Traceback" not in bad.stderr

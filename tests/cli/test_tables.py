@@ -247,3 +247,17 @@ def test_fit_streams_a_glob_of_files_within_a_memory_budget(tmp_path, run_cli):
     out = run_cli("fit", "data/part-0.parquet", "--target", "y", "--memory", "2MB", "--out", "bad.json",
                   cwd=tmp_path)
     assert out.returncode == 2 and "--memory works with --stream" in out.stderr
+
+
+def test_fit_jobs_gives_the_same_full_batch_model(tmp_path, run_cli):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 3))
+    table = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=X @ [1.0, -2.0, 0.5] + rng.normal(size=20_000))
+    table.to_csv(tmp_path / "rows.csv", index=False)
+    coefs = []
+    for jobs in ("1", "2"):
+        run = run_cli("fit", tmp_path / "rows.csv", "-t", "y", "--loss", "huber", "-o", tmp_path / f"{jobs}.json",
+                      "--jobs", jobs)
+        assert run.returncode == 0, run.stderr
+        coefs.append(json.loads((tmp_path / f"{jobs}.json").read_text())["state"])
+    assert coefs[0] == coefs[1]

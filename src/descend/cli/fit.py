@@ -170,6 +170,8 @@ def fit(
     standardize: bool = typer.Option(None, "--standardize/--no-standardize",
                                      help="Step in standardized coordinates (default: yes)."),
     tol: float = typer.Option(None, min=0.0, help="When to stop: see GDRegressor's tol (default: 1e-6)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", help="Threads (-1: every core; default: one). The full batch "
+                                                          "gives the same model for any number."),
 ) -> None:
     """Train a linear model on a table (or an svmlight file) and write it to a model file (``--help``: FIT_HELP)."""
     console = Console()
@@ -179,7 +181,8 @@ def fit(
         settings = _estimator_settings(
             optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, penalty=penalty,
             alpha=alpha, l1_ratio=l1_ratio, early_stopping=early_stopping, random_state=random_state, tol=tol,
-            checkpoint=checkpoint, checkpoint_every=checkpoint_every, schedule=schedule, standardize=standardize)
+            checkpoint=checkpoint, checkpoint_every=checkpoint_every, schedule=schedule, standardize=standardize,
+            n_jobs=jobs)
         settings.update(_loss_settings(loss, task, quantile=quantile, power=power, epsilon=epsilon))
         vw = data_format == DataFormat.vw or (data_format == DataFormat.auto and file_format(data) == "vw")
         svmlight = vw or _is_svmlight(data, data_format)
@@ -195,14 +198,15 @@ def fit(
 
 
 def _estimator_settings(*, optimizer, learning_rate, batch_size, epochs, penalty, alpha, l1_ratio, early_stopping,
-                        random_state, checkpoint, checkpoint_every, schedule, standardize, tol):
+                        random_state, checkpoint, checkpoint_every, schedule, standardize, tol, n_jobs=None):
     """The keyword arguments of GDRegressor and GDClassifier that the options say; the estimator's defaults
     for the options not given (``max_iter`` 1000: an online fit makes one pass whatever it says)."""
     settings = dict(optimizer=optimizer, learning_rate=parse_learning_rate(learning_rate),
                     batch_size="auto" if batch_size is None else batch_size, max_iter=epochs or 1000,
                     penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
                     early_stopping=early_stopping, random_state=random_state,
-                    checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every)
+                    checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every,
+                    n_jobs=n_jobs)
     given = {"schedule": schedule.value if schedule else None, "standardize": standardize, "tol": tol}
     settings.update({key: value for key, value in given.items() if value is not None})
     return settings

@@ -166,6 +166,8 @@ def learn(
     report_every: int = typer.Option(None, min=1, help="A table line every this many rows (default: at doubling "
                                                        "counts, 1, 2, 4...)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress table."),
+    jobs: int = typer.Option(None, "--jobs", "-j", help="Threads that learn, Hogwild! (-1: every core; default: "
+                                                          "one, reproducible)."),
 ) -> None:
     """Learn online from a stream, one pass (``--help``: LEARN_HELP)."""
     with one_line_errors():
@@ -184,7 +186,7 @@ def learn(
                 raise UserError("descend learn reads rows as they come: text lines (VW, svmlight, CSV), not Parquet")
         _refuse_format_flags(form, target, text, interactions, ngram, ignore, skip_bad)
         settings = dict(optimizer=optimizer, learning_rate=parse_learning_rate(learning_rate),
-                        batch_size=batch_size or "auto", alpha=alpha, shuffle=False)
+                        batch_size=batch_size or "auto", alpha=alpha, shuffle=False, n_jobs=jobs)
         model, preprocessing = _initial_model(initial, form)
         session = _Session(LineBlocks(data, follow=follow, max_lines=65_536), "<stdin>" if data == STDIN else str(data),
                            form, _Saver(out, save_every, save_seconds), _Table(quiet))

@@ -60,7 +60,7 @@ class _BaseGD(BaseEstimator):
                  max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1, shuffle=True,
                  random_state=None, warm_start=False, verbose=0, checkpoint=None, checkpoint_every=1,
-                 sparse_updates="lazy"):
+                 sparse_updates="lazy", n_jobs=None):
         self.loss = loss
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -83,6 +83,7 @@ class _BaseGD(BaseEstimator):
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
         self.sparse_updates = sparse_updates
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------ fitting
     def fit(self, X, y=None, sample_weight=None, *, resume=False):
@@ -495,6 +496,14 @@ class GDRegressor(RegressorMixin, _BaseGD):
         ``torch.optim.Adam``'s placement of eps). ``"dense"``: every
         coordinate at every step, the dense fit's steps exactly, O(features)
         a step.
+    n_jobs : int or None
+        The threads a fit runs on (scikit-learn's convention): None or 1, this one and no other;
+        -1, every core the process was given; never more than that (see :ref:`every core
+        <every-core>`). The full batch sums fixed blocks of rows on them, so its coefficients are
+        the same for any ``n_jobs``, bit for bit. Per-sample steps take Hogwild!'s lock-free
+        steps (:mod:`descend._engine.hogwild`): on sparse rows plain SGD, the optimizers of
+        gradients and the normalized update, on dense rows plain SGD; they are not reproducible
+        bit for bit for more than one thread. Other steps run on one thread.
     epsilon : float
         Huber's threshold; the half-width of the epsilon-insensitive losses' tube.
     quantile : float
@@ -545,14 +554,14 @@ class GDRegressor(RegressorMixin, _BaseGD):
                  batch_size="auto", max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
-                 checkpoint_every=1, sparse_updates="lazy", epsilon=0.1, quantile=0.5, power=1.5):
+                 checkpoint_every=1, sparse_updates="lazy", n_jobs=None, epsilon=0.1, quantile=0.5, power=1.5):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          standardize=standardize, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
                          warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
-                         checkpoint_every=checkpoint_every, sparse_updates=sparse_updates)
+                         checkpoint_every=checkpoint_every, sparse_updates=sparse_updates, n_jobs=n_jobs)
         self.epsilon = epsilon
         self.quantile = quantile
         self.power = power
@@ -749,7 +758,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         As for :class:`GDRegressor`.
     early_stopping, validation_fraction, shuffle, random_state, warm_start, verbose
         As for :class:`GDRegressor` (the held-out fraction is stratified by class).
-    checkpoint, checkpoint_every, sparse_updates
+    checkpoint, checkpoint_every, sparse_updates, n_jobs
         As for :class:`GDRegressor`.
     class_weight : dict, "balanced" or None
         Weights of the classes, multiplying the sample weights: ``{class: weight}``, or
@@ -781,14 +790,14 @@ class GDClassifier(ClassifierMixin, _BaseGD):
                  batch_size="auto", max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
                  l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
-                 checkpoint_every=1, sparse_updates="lazy", class_weight=None):
+                 checkpoint_every=1, sparse_updates="lazy", n_jobs=None, class_weight=None):
         super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
                          batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                          penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          standardize=standardize, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
                          warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
-                         checkpoint_every=checkpoint_every, sparse_updates=sparse_updates)
+                         checkpoint_every=checkpoint_every, sparse_updates=sparse_updates, n_jobs=n_jobs)
         self.class_weight = class_weight
 
     def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False,

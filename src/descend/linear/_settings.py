@@ -46,6 +46,7 @@ import scipy.sparse as sp
 
 from .._checks import (check_choice, check_integer, check_interval, check_nonnegative, check_number, check_positive,
                        check_tolerance, is_number)
+from .._threads import check_n_jobs, threads_for
 from ..losses import LOSSES, Loss, get_loss
 from ..optimizers import LBFGS, SGD, Muon, Normalized, Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
@@ -95,6 +96,7 @@ class Settings:
     sparse_updates: str  # on sparse rows: "lazy" (the touched coordinates) or "dense" (all of them)
     quantile: float = 0.5  # the quantile loss's
     power: float = 1.5  # Tweedie's
+    n_jobs: int | None = None  # checked; threads_for turns it into threads when a fit starts
 
     online: bool = False  # chosen by "auto" for a large sparse matrix: one pass, whatever max_iter says
     raw_columns: bool = False  # the full batch of a sparse, wide matrix steps on its columns as they are
@@ -118,6 +120,11 @@ class Settings:
         """Whether every step is on every coordinate: the full batch, or ``sparse_updates="dense"``
         (sparse rows may then be centered, implicitly)."""
         return not self.row_steps and (self.batch_size is None or self.sparse_updates == "dense")
+
+    @property
+    def n_threads(self) -> int:
+        """The threads ``n_jobs`` stands for on this machine (descend._threads)."""
+        return threads_for(self.n_jobs)
 
     def loss_for(self, name: str) -> Loss:
         """The loss ``name`` (the settings' loss, or "multinomial" for more than two classes) with
@@ -258,6 +265,7 @@ def fit_settings(params: dict, losses) -> Settings:
         sparse_updates=check_choice("sparse_updates", params["sparse_updates"], SPARSE_UPDATES),
         quantile=quantile,
         power=_power(params.get("power", 1.5)),
+        n_jobs=check_n_jobs(params.get("n_jobs")),
     )
 
 

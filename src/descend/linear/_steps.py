@@ -30,9 +30,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._engine import kernels, normalized, reference, sparse
+from .._engine import blocks, hogwild, kernels, normalized, reference, sparse
 from .._engine.problem import Model, Objective, SparseData
 from .._engine.step import penalty_value
+from .._threads import one_blas_thread
 from ..exceptions import DivergenceError
 from ..losses import MULTINOMIAL
 from ..optimizers import LBFGS, SGD, Normalized
@@ -164,9 +165,9 @@ class Stepper:
     ``penalty``; ``engine`` is ``"compiled"`` or ``"reference"``; ``progress`` counts rows (or None)."""
 
     def __init__(self, state, settings, loss, schedule, *, engine="compiled", progress=None, line_search=False,
-                 step_size=None, memory=None):
+                 step_size=None, memory=None, n_threads=1):
         self.state, self.settings, self.loss, self.schedule = state, settings, loss, schedule
-        self.engine, self.progress = engine, progress
+        self.engine, self.progress, self.n_threads = engine, progress, n_threads
         self.last_lr = float("nan")  # the rate of the latest step, for the history
         #: Full-batch steps under a line search: ``step_size`` the next step to try, ``recent`` the
         #: objective's last WINDOW values, ``memory`` L-BFGS's pairs (s, y) with their y's (all go into
@@ -182,6 +183,7 @@ class Stepper:
         #: The coordinates L-BFGS moves (an index array; everything when None): see free_coordinates.
         self.free, self._free_known = None, False
         self.scaled_values = ScaledValues()
+        self._gathered = None  # the sparse rows of the full batch: (data, rows, X, y, weights, products)
 
     def smooth_with(self, smoothing: float) -> None:
         """Minimize from now on the loss smoothed by ``smoothing``: a new objective, so the line
@@ -249,10 +251,8 @@ class Stepper:
                     weight_mean, lazy and sparse_rows and not lazy_plain,
                     sparse.INTERCEPT_DECAY if lazy_plain else 1.0)
             else:
-                problem = self.problem(sparse_rows)
-                scaled = self.scaled_values.of(data, problem[0])
-                part, weights, stationarity = compiled_steps(data, rows, problem, self.state.t, lrs, batch_size,
-                                                             weight_mean, plain, lazy, scaled, scores_out)
+                part, weights, stationarity = self._compiled(data, rows, lrs, batch_size, weight_mean, plain, lazy,
+                                                             scores_out)
                 self.state.optimizer_state["step"] += n_steps
             loss_sum += part
             weight_sum += weights
@@ -260,6 +260,54 @@ class Stepper:
             self.last_lr = float(lrs[-1])
             self.advance(len(rows))
         return Epoch(loss_sum, weight_sum, len(order), stationarity)
+
+    def _compiled(self, data, rows, lrs, batch_size, weight_mean, plain, lazy, scores_out):
+        """:func:`compiled_steps` over ``rows``: on this thread, or on ``n_threads``: per-sample steps by
+        Hogwild! where it applies (descend._engine.hogwild), dense batches of several blocks by blocks
+        (descend._engine.blocks)."""
+        sparse_rows = isinstance(data, SparseData)
+        problem = self.problem(sparse_rows)
+        model, objective, hyperparameters, arrays = problem
+        scaled, t = self.scaled_values.of(data, model), self.state.t
+
+        def run(order, rates, problem=problem):
+            return compiled_steps(data, order, problem, t, rates, batch_size, weight_mean, plain, lazy, scaled,
+                                  scores_out)
+
+        row_steps = isinstance(self.state.optimizer, Normalized)
+        if self.n_threads > 1 and batch_size == 1 and len(rows) > 1 and self._hogwild(problem, sparse_rows, lazy):
+            return (*hogwild.shared_steps(lambda order, rates: run(order, rates)[:2], rows, lrs, self.n_threads),
+                    -1.0)
+        if not sparse_rows and not row_steps and batch_size >= 2 * blocks.BLOCK_ROWS:
+            return self._blocked_batches(data, rows, problem, lrs, batch_size, weight_mean)
+        return run(rows, lrs)
+
+    def _hogwild(self, problem, sparse_rows, lazy) -> bool:
+        """Whether per-sample steps may take Hogwild! (descend._engine.hogwild): the normalized update,
+        or an optimizer whose state is one number per coordinate; on sparse rows, with steps on the
+        row's coordinates only (lazy, not centered)."""
+        model, _, _, arrays = problem
+        if isinstance(self.state.optimizer, Normalized):
+            return True
+        if sparse_rows and not (lazy and model.center is None):
+            return False
+        return all(a.ndim == 1 and a.shape[0] in (0, model.theta.shape[0]) for a in arrays)  # 0: unused
+
+    def _blocked_batches(self, data, rows, problem, lrs, batch_size, weight_mean):
+        """The steps of :func:`descend._engine.kernels.batch_steps` on batches of several blocks of dense
+        rows, each batch's gradient summed by blocks on ``n_threads`` (the same for any number)."""
+        model, objective, hyperparameters, arrays = problem
+        loss_sum = weight_sum = 0.0
+        stationarity = -1.0
+        for step, start in enumerate(range(0, len(rows), batch_size)):
+            batch = rows[start:start + batch_size]
+            part, weights, grad = blocks.gradient_sum(data, batch, model, objective, self.n_threads)
+            measured = kernels.apply_gradient(model, objective, hyperparameters, arrays, self.state.t + step, grad,
+                                              1.0 / (len(batch) * weight_mean), float(lrs[step]))
+            stationarity = measured if batch_size >= len(rows) else -1.0
+            loss_sum += part
+            weight_sum += weights
+        return loss_sum, weight_sum, stationarity
 
     def gram_step(self, gram, n_rows) -> Epoch:
         """One full-batch squared-error step from ``gram`` (an engine Gram tuple of ``n_rows`` rows)."""
@@ -286,25 +334,29 @@ class Stepper:
     def rows_evaluator(self, data, rows):
         """theta -> (weighted loss sum, weight sum, summed gradient) over ``rows`` of ``data``. Sparse
         rows go through two sparse matrix products (:func:`descend._engine.reference.csr_gradient_sum`),
-        their matrix gathered once."""
+        their matrix gathered once a fit (an epoch asks again for the same rows)."""
         if isinstance(data, SparseData):
-            X = reference.data_matrix(data, len(self.state.center))
-            if len(rows) != X.shape[0] or np.any(rows != np.arange(len(rows))):
-                X = X[rows]
-            y, weights = data.y[rows], (data.weights[rows] if data.weights.size else data.weights)
+            if self._gathered is None or self._gathered[0] is not data or self._gathered[1] is not rows:
+                X = reference.data_matrix(data, len(self.state.center))
+                if len(rows) != X.shape[0] or np.any(rows != np.arange(len(rows))):
+                    X = X[rows]
+                y, weights = data.y[rows], (data.weights[rows] if data.weights.size else data.weights)
+                self._gathered = (data, rows, X, y, weights, blocks.SparseProducts(X, self.n_threads))
+            _, _, X, y, weights, products = self._gathered
             if not self._free_known and isinstance(self.state.optimizer, LBFGS):
                 self.free, self._free_known = free_coordinates(X, self.state.n_out, self.state.theta, self.memory), True
 
             def evaluate_csr(theta):
                 model, objective, _, _ = self.problem(True)
-                return reference.csr_gradient_sum(X, y, weights, model._replace(theta=theta), objective)
+                return reference.csr_gradient_sum(X, y, weights, model._replace(theta=theta), objective, products)
 
             return evaluate_csr
-        gradient_sum = reference.gradient_sum if self.engine == "reference" else kernels.gradient_sum
 
         def evaluate(theta):
             model, objective, _, _ = self.problem(False)
-            return gradient_sum(data, rows, model._replace(theta=theta), objective)
+            if self.engine == "reference":
+                return reference.gradient_sum(data, rows, model._replace(theta=theta), objective)
+            return blocks.gradient_sum(data, rows, model._replace(theta=theta), objective, self.n_threads)
 
         return evaluate
 
@@ -346,7 +398,12 @@ class Stepper:
     def line_search_step(self, evaluate, n_rows) -> Epoch:
         """One step on the full batch: L-BFGS's (:meth:`quasi_newton_step`), or a proximal gradient
         step, its size found by the module docstring's rule; ``evaluate(theta)`` gives (loss sum,
-        weight sum, gradient sum) at theta."""
+        weight sum, gradient sum) at theta. BLAS on one thread (descend._threads.one_blas_thread):
+        its products over the weights must not depend on its threads."""
+        with one_blas_thread():
+            return self._searched_step(evaluate, n_rows)
+
+    def _searched_step(self, evaluate, n_rows) -> Epoch:
         theta = self.state.theta
         if self._at is None or not np.array_equal(self._at[0], theta):
             self._at = (theta.copy(), self._smooth_part(theta, evaluate))

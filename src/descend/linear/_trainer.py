@@ -233,7 +233,8 @@ class Trainer:
                               getattr(source, "bytes_per_row", None))
                     if settings.verbose else None)
         stepper = Stepper(state, settings, loss, schedule, engine=self.engine, progress=progress,
-                          line_search=line_search, step_size=record.step_size, memory=record.memory)
+                          line_search=line_search, step_size=record.step_size, memory=record.memory,
+                          n_threads=settings.n_threads)
         smoothed = line_search and not loss.smooth
         if smoothed:
             stepper.smooth_with(record.smoothing)
