@@ -37,6 +37,8 @@
 (u) what a user types: estimators as typed, at their defaults, on sparse text (classification, regression)
     and dense data, beside scikit-learn's defaults and Vowpal Wabbit, each fit bounded to 60 s; and what
     standardize=True costs an epoch, per-sample and mini-batch, dense and CSR (benchmarks/user_cases.py)
+(x) every core: the full batch, mini-batches, Hogwild! (case h again) and hashing at n_jobs=1 and 2, with the
+    speed-ups and whether the results are equal bit for bit (benchmarks/parallel_cases.py)
 
 Each timing is the best of a few repeats (the machine is shared); the ratio
 is descend's time over the peer's. Nothing here is asserted in the tests.
@@ -60,6 +62,7 @@ import numpy as np
 from loss_cases import case_p, case_q, loss_lines
 from timing import best_of
 from online_cases import online_lines
+from parallel_cases import parallel_lines
 from user_cases import user_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,6 +246,13 @@ def case_w():
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def case_x():
+    """benchmarks/parallel_cases.py in a process of its own: its threads start after nothing else's."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "parallel_cases.py"), "--json"],
+                         stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _text_lines(h, i, j):
     mark = {True: "met", False: "**missed**"}
     hashing, vw = h["hashing"], i["vw"]
@@ -255,7 +265,7 @@ def _text_lines(h, i, j):
         "",
         "| case | descend | peer | ratio | target | |",
         "| --- | --- | --- | --- | --- | --- |",
-        f"| (h) hashing 200,000 documents into 2**20 columns (list of str; from an Arrow array "
+        f"| (h) hashing 200,000 documents into 2**20 columns (n_jobs=-1, a list of str; from an Arrow array "
         f"{hashing['descend_arrow_s']:.3f} s, on one thread {hashing['descend_1_thread_s']:.3f} s); the matrices "
         f"equal entry for entry: {hashing['equal']} | {hashing['descend_s']:.3f} s | HashingVectorizer "
         f"{hashing['sklearn_s']:.2f} s | {hashing['ratio']:.3f} | <= 0.2 | {mark[hashing['ratio'] <= 0.2]} |",
@@ -265,7 +275,8 @@ def _text_lines(h, i, j):
         f"{h['sklearn_fit_s']:.3f} s | {h['fit_ratio']:.2f} | <= 0.5 | {mark[h['fit_ratio'] <= 0.5]} |",
         f"| (h) held-out accuracy | {h['descend_accuracy']:.4f} | {h['sklearn_accuracy']:.4f} "
         f"| {h['descend_accuracy'] - h['sklearn_accuracy']:+.4f} | within 0.005 | {mark[within_sklearn]} |",
-        f"| (i) strings to a model in one pass over 160,000 documents: hash_texts + per-sample AdaGrad (rate 1), "
+        f"| (i) strings to a model in one pass over 160,000 documents: hash_texts (n_jobs=-1) + per-sample AdaGrad "
+        f"(rate 1), "
         f"{i['descend_s']:.3f} s | {i['descend_documents_per_s']:,.0f} documents/s | Vowpal Wabbit {vw['version']} "
         f"{vw['vw_documents_per_s']:,} documents/s ({vw['vw_s']:.2f} s) | {i['documents_per_s_ratio']:.2f} "
         f"| > 1 | {mark[i['documents_per_s_ratio'] > 1]} |",
@@ -432,8 +443,8 @@ def case_i(corpus):
     GDClassifier(**ADAGRAD_1_PASS).fit(X_test[:1000], labels[n:n + 1000])  # compile / load the cache
 
     def end_to_end():
-        return GDClassifier(**ADAGRAD_1_PASS).fit(hash_texts(train, corpus["n_features"], alternate_sign=False),
-                                                  y_train)
+        return GDClassifier(**ADAGRAD_1_PASS).fit(hash_texts(train, corpus["n_features"], alternate_sign=False,
+                                                             n_jobs=-1), y_train)
 
     peer = vowpal_wabbit_peer((documents, labels, corpus["rule"]))
     seconds, model = best_of(3, end_to_end)
@@ -954,6 +965,7 @@ def write_markdown(results, info, elapsed):
         *_optimizer_lines(results["o"], mark),
         *user_lines(results["u"]),
         *online_lines(results["w"]),
+        *parallel_lines(results["x"]),
         "How to read them: (a) and (b) are dominated by the compiled per-step loop, which reads each shuffled "
         "row where it lies and asks the processor for the row eight steps ahead, so that the cache misses "
         "overlap; (a) also pays, each epoch, for the shuffle and the schedule's rates, and once for the pass "
@@ -970,12 +982,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
     # (b) imports torch, which changes the threading of the process: it runs after the NumPy-only cases.
-    parser.add_argument("--only", default="acdeskovhijqpbfguw", help="which cases, in this order, e.g. 'ac'")
+    parser.add_argument("--only", default="acdeskovhijqpbfguwx", help="which cases, in this order, e.g. 'ac'")
     args = parser.parse_args()
     start = time.perf_counter()
     cases = {"a": case_a, "b": case_b, "c": case_c, "d": case_d, "e": case_e, "f": case_f, "g": case_g,
              "s": case_s, "v": case_v, "k": case_k, "o": case_o, "h": case_h, "i": case_i, "j": case_j, "q": case_q,
-             "p": case_p, "u": case_u, "w": case_w}
+             "p": case_p, "u": case_u, "w": case_w, "x": case_x}
     results, corpus = {}, None
     for key in args.only:
         if key in "hi" and corpus is None:

@@ -56,21 +56,6 @@ def best_of_each(repeats, fns):
     return [(min(t), r) for t, r in zip(times, results)]
 
 
-def one_thread(fn):
-    """``fn`` run on one Numba thread."""
-    import numba
-
-    def run():
-        threads = numba.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            return fn()
-        finally:
-            numba.set_num_threads(threads)
-
-    return run
-
-
 def make_words(rng, n):
     """``n`` distinct words of 2 to 10 lowercase letters."""
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
@@ -122,10 +107,10 @@ def same_matrix(a, b):
 
 
 def case_hashing(corpus=None):
-    import numba
     import pyarrow as pa
     from sklearn.feature_extraction.text import HashingVectorizer
 
+    from descend._threads import threads_for
     from descend.text import hash_texts
 
     documents = (corpus or make_corpus())[0]
@@ -134,19 +119,20 @@ def case_hashing(corpus=None):
     hash_texts(documents[:10], N_FEATURES)  # loads the compiled kernel from Numba's cache
     first_call = time.perf_counter() - start
 
-    def from_list():
-        return hash_texts(documents, N_FEATURES, alternate_sign=False)
+    def from_list(n_jobs=-1):
+        return hash_texts(documents, N_FEATURES, alternate_sign=False, n_jobs=n_jobs)
 
     def from_arrow():
-        return hash_texts(arrow, N_FEATURES, alternate_sign=False)
+        return hash_texts(arrow, N_FEATURES, alternate_sign=False, n_jobs=-1)
 
-    (ours, X), (ours_arrow, X_arrow), (one, X_one) = best_of_each(5, [from_list, from_arrow, one_thread(from_list)])
+    (ours, X), (ours_arrow, X_arrow), (one, X_one) = best_of_each(5, [from_list, from_arrow,
+                                                                      lambda: from_list(n_jobs=1)])
     vectorizer = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False)
     theirs, Y = best_of(2, lambda: vectorizer.transform(documents))
     signed = hash_texts(documents[:5000], N_FEATURES, ngram_range=(1, 2))
     signed_theirs = HashingVectorizer(n_features=N_FEATURES, ngram_range=(1, 2)).transform(documents[:5000])
     return {"documents": len(documents), "MB": round(len(arrow.buffers()[2]) / 1e6, 1),
-            "threads": numba.get_num_threads(), "descend_s": round(ours, 3), "descend_arrow_s": round(ours_arrow, 3),
+            "threads": threads_for(-1), "descend_s": round(ours, 3), "descend_arrow_s": round(ours_arrow, 3),
             "descend_1_thread_s": round(one, 3), "sklearn_s": round(theirs, 3),
             "ratio": round(ours / theirs, 3), "ratio_arrow": round(ours_arrow / theirs, 3),
             "ratio_1_thread": round(one / theirs, 3), "target": TARGET_H,
@@ -183,7 +169,7 @@ def vowpal_wabbit_peer(corpus=None):
     seconds, model = best_of(2, lambda: vw_one_pass(train, y_train))
     accuracy = float(np.mean(vw_predict(model, test) == y_test))
     model.finish()
-    hashing, _ = best_of(5, lambda: hash_texts(train, N_FEATURES, alternate_sign=False))
+    hashing, _ = best_of(5, lambda: hash_texts(train, N_FEATURES, alternate_sign=False, n_jobs=-1))
     return {"version": vowpalwabbit.__version__, "train_documents": len(train), "vw_s": round(seconds, 3),
             "vw_documents_per_s": round(len(train) / seconds), "vw_accuracy": round(accuracy, 4),
             "hidden_rule_accuracy": round(float(np.mean(rule[N_TRAIN:] == y_test)), 4),

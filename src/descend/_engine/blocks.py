@@ -27,7 +27,7 @@ from numba import njit
 from .._threads import run_all
 from . import kernels
 
-__all__ = ["BLOCK_ROWS", "row_blocks", "gradient_sum", "SparseProducts"]
+__all__ = ["BLOCK_ROWS", "row_blocks", "gradient_sum", "batch_steps", "SparseProducts"]
 
 # Rows per block: enough that a block's sum costs far more than handing it to a thread (8,192 rows of
 # 100 features: about a millisecond), few enough that a million rows make 120 blocks to share out.
@@ -65,6 +65,25 @@ def gradient_sum(data, rows, model, objective, n_threads: int = 1):
         weight_sum += part_weight
         grad += part_grad
     return loss_sum, weight_sum, grad
+
+
+def batch_steps(data, order, problem, t, lrs, batch_size, weight_mean, n_threads: int = 1):
+    """The steps of :func:`descend._engine.kernels.batch_steps` over the dense rows ``order``, each
+    batch's gradient summed by :func:`gradient_sum` on ``n_threads``, then the step of
+    :func:`descend._engine.kernels.apply_gradient`: for batches of several blocks, the same for any
+    number of threads. Returns (weighted loss sum, weight sum, stationarity)."""
+    model, objective, hyperparameters, state = problem
+    loss_sum = weight_sum = 0.0
+    stationarity = -1.0
+    for step, start in enumerate(range(0, len(order), batch_size)):
+        batch = order[start:start + batch_size]
+        part, weights, grad = gradient_sum(data, batch, model, objective, n_threads)
+        measured = kernels.apply_gradient(model, objective, hyperparameters, state, t + step, grad,
+                                          1.0 / (len(batch) * weight_mean), float(lrs[step]))
+        stationarity = measured if batch_size >= len(order) else -1.0
+        loss_sum += part
+        weight_sum += weights
+    return loss_sum, weight_sum, stationarity
 
 
 # No fastmath: a product then a sum, each rounded, as scipy's compiled products take them. The positions

@@ -34,7 +34,18 @@ import numpy as np
 
 from .._threads import run_all
 
-__all__ = ["shares", "shared_steps"]
+__all__ = ["allows", "shares", "shared_steps"]
+
+
+def allows(row_steps, model, state, sparse_rows, lazy) -> bool:
+    """Whether per-sample steps may take Hogwild!: the normalized update (``row_steps``), or an optimizer
+    whose ``state`` arrays are each one number per coordinate (or unused, empty); on sparse rows, with
+    steps on the row's coordinates only (``lazy``, rows not centered)."""
+    if row_steps:
+        return True
+    if sparse_rows and not (lazy and model.center is None):
+        return False
+    return all(a.ndim == 1 and a.shape[0] in (0, model.theta.shape[0]) for a in state)
 
 
 def shares(order, lrs, n_threads):

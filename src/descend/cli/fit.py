@@ -170,14 +170,12 @@ def fit(
     standardize: bool = typer.Option(None, "--standardize/--no-standardize",
                                      help="Step in standardized coordinates (default: yes)."),
     tol: float = typer.Option(None, min=0.0, help="When to stop: see GDRegressor's tol (default: 1e-6)."),
-    jobs: int = typer.Option(None, "--jobs", "-j", help="Threads (-1: every core; default: one). The full batch "
-                                                          "gives the same model for any number."),
+    jobs: int = typer.Option(None, "--jobs", "-j", help="Threads, -1 every core (the full batch: the same model)."),
 ) -> None:
     """Train a linear model on a table (or an svmlight file) and write it to a model file (``--help``: FIT_HELP)."""
     console = Console()
     with one_line_errors():
-        for path, option in ((out, "--out"), (plot, "--plot"), (checkpoint, "--checkpoint")):
-            refuse_unwritable(path, option)
+        _refuse_unwritable(out=out, plot=plot, checkpoint=checkpoint)
         settings = _estimator_settings(
             optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, penalty=penalty,
             alpha=alpha, l1_ratio=l1_ratio, early_stopping=early_stopping, random_state=random_state, tol=tol,
@@ -195,6 +193,12 @@ def fit(
         _check_settings(settings, task)
         _refuse_memory_out_of_place(memory, stream, svmlight)
         _train(console, job, stream, scheduler, test_size, chunk_rows, buffer_rows, memory)
+
+
+def _refuse_unwritable(**paths):
+    """Refuse each file option's path (``--out``, ``--plot``...) that cannot be written."""
+    for option, path in paths.items():
+        refuse_unwritable(path, f"--{option}")
 
 
 def _estimator_settings(*, optimizer, learning_rate, batch_size, epochs, penalty, alpha, l1_ratio, early_stopping,

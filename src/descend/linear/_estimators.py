@@ -501,9 +501,9 @@ class GDRegressor(RegressorMixin, _BaseGD):
         -1, every core the process was given; never more than that (see :ref:`every core
         <every-core>`). The full batch sums fixed blocks of rows on them, so its coefficients are
         the same for any ``n_jobs``, bit for bit. Per-sample steps take Hogwild!'s lock-free
-        steps (:mod:`descend._engine.hogwild`): on sparse rows plain SGD, the optimizers of
-        gradients and the normalized update, on dense rows plain SGD; they are not reproducible
-        bit for bit for more than one thread. Other steps run on one thread.
+        steps, with plain SGD, the optimizers whose state is one number per coordinate and the
+        normalized update; they are not reproducible bit for bit for more than one thread. Other
+        steps run on one thread.
     epsilon : float
         Huber's threshold; the half-width of the epsilon-insensitive losses' tube.
     quantile : float

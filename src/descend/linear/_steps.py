@@ -275,39 +275,13 @@ class Stepper:
                                   scores_out)
 
         row_steps = isinstance(self.state.optimizer, Normalized)
-        if self.n_threads > 1 and batch_size == 1 and len(rows) > 1 and self._hogwild(problem, sparse_rows, lazy):
+        if (self.n_threads > 1 and batch_size == 1 and len(rows) > 1
+                and hogwild.allows(row_steps, model, arrays, sparse_rows, lazy)):
             return (*hogwild.shared_steps(lambda order, rates: run(order, rates)[:2], rows, lrs, self.n_threads),
                     -1.0)
         if not sparse_rows and not row_steps and batch_size >= 2 * blocks.BLOCK_ROWS:
-            return self._blocked_batches(data, rows, problem, lrs, batch_size, weight_mean)
+            return blocks.batch_steps(data, rows, problem, t, lrs, batch_size, weight_mean, self.n_threads)
         return run(rows, lrs)
-
-    def _hogwild(self, problem, sparse_rows, lazy) -> bool:
-        """Whether per-sample steps may take Hogwild! (descend._engine.hogwild): the normalized update,
-        or an optimizer whose state is one number per coordinate; on sparse rows, with steps on the
-        row's coordinates only (lazy, not centered)."""
-        model, _, _, arrays = problem
-        if isinstance(self.state.optimizer, Normalized):
-            return True
-        if sparse_rows and not (lazy and model.center is None):
-            return False
-        return all(a.ndim == 1 and a.shape[0] in (0, model.theta.shape[0]) for a in arrays)  # 0: unused
-
-    def _blocked_batches(self, data, rows, problem, lrs, batch_size, weight_mean):
-        """The steps of :func:`descend._engine.kernels.batch_steps` on batches of several blocks of dense
-        rows, each batch's gradient summed by blocks on ``n_threads`` (the same for any number)."""
-        model, objective, hyperparameters, arrays = problem
-        loss_sum = weight_sum = 0.0
-        stationarity = -1.0
-        for step, start in enumerate(range(0, len(rows), batch_size)):
-            batch = rows[start:start + batch_size]
-            part, weights, grad = blocks.gradient_sum(data, batch, model, objective, self.n_threads)
-            measured = kernels.apply_gradient(model, objective, hyperparameters, arrays, self.state.t + step, grad,
-                                              1.0 / (len(batch) * weight_mean), float(lrs[step]))
-            stationarity = measured if batch_size >= len(rows) else -1.0
-            loss_sum += part
-            weight_sum += weights
-        return loss_sum, weight_sum, stationarity
 
     def gram_step(self, gram, n_rows) -> Epoch:
         """One full-batch squared-error step from ``gram`` (an engine Gram tuple of ``n_rows`` rows)."""
