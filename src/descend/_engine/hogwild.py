@@ -13,14 +13,17 @@ is).
 
 The threads step on the very weights and optimizer state. The numbers that every row touches are
 the exception that makes collisions common: the intercept, the normalized update's totals, and
-the weights of dense rows (every row moves every one). The threads share them all the same,
-as the paper's threads do; measured, sharing costs less than it saves: a dense per-sample pass over
+the weights of dense rows (every row moves every one). The threads share them all the same, as the
+paper's threads do; measured, sharing costs less than it saves: a dense per-sample pass over
 1,000,000 x 100 rows ran 1.2 to 1.5 times faster on two threads, at the serial fit's accuracy (a
 variant with a copy of the weights per thread, adding its moves every 4,096 rows, overshot: two
-threads' moves from the same point add up to twice the step). Per-sample plain SGD on sparse rows
-keeps the decay of L2 as a scale of all the weights (:func:`descend._engine.sparse.lazy_sgd_steps`):
-each thread holds its own scale, the decay of its own rows, and applies it to every weight when
-it ends, so that every row's decay is applied once.
+threads' moves from the same point add up to twice the step). Per-sample plain SGD on sparse rows,
+the hot loop of text, goes further (:func:`descend._engine.sparse.lazy_sgd_steps` with ``shared``):
+it keeps the decay of L2 as a scale of all the weights, and each thread holds its own scale, the
+decay of its own rows, applied to every weight when it ends, so that every row's decay is applied
+once; and each thread moves its own copy of the intercept, adding its change when it ends (the
+threads passing the intercept's cache line back and forth at every row cost a quarter of the
+pass's time).
 
 Only optimizers whose state is one number per coordinate (plain SGD, momentum, Adagrad, RMSprop,
 the Adam family but NAdam...) and the normalized update step this way; one that keeps a number

@@ -67,19 +67,32 @@ def _catch_up(theta, j, A, B, stamps):
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def lazy_sgd_steps(data, order, model, objective, lrs, weight_mean):
+def lazy_sgd_steps(data, order, model, objective, lrs, weight_mean, shared=False):
     """Per-sample plain SGD on one output with uniform penalty weights, in O(non-zeros) a step (see
     the module docstring); the steps of the dense ``plain_sgd_steps`` but for the intercept's
-    :data:`INTERCEPT_DECAY`. Returns (weighted loss sum, weight sum)."""
+    :data:`INTERCEPT_DECAY`. Returns (weighted loss sum, weight sum).
+
+    The intercept, which every row moves, is held in a register and written at the end: ``shared``
+    (threads stepping on the same weights, descend._engine.hogwild), by adding this call's change
+    to it, so that no thread's change is lost; else by storing it, the same number."""
     theta, _, _, _, _ = model
     _, _, l1, _ = objective
     if l1.shape[0] > 0 and l1[0] > 0.0:
-        return _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean)
-    return _scaled_weight_steps(data, order, model, objective, lrs, weight_mean)
+        return _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean, shared)
+    return _scaled_weight_steps(data, order, model, objective, lrs, weight_mean, shared)
+
+
+@njit(cache=True, inline="always")
+def _store_intercept(theta, p, start, intercept, shared):
+    """The intercept moved from ``start`` to ``intercept`` by this call, into theta[p] (lazy_sgd_steps)."""
+    if shared:
+        theta[p] += intercept - start
+    else:
+        theta[p] = intercept
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean):
+def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean, shared):
     """L2 only: the weights are held as theta = s v, so the decay of all of them is s <- (1 - lr l2) s,
     and a step changes v on the row's non-zeros alone."""
     indptr, indices, values, y, weights = data
@@ -88,6 +101,7 @@ def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean):
     p = theta.shape[0] - 1
     l2c = l2[0] if p > 0 else 0.0
     s = 1.0  # theta[:p] holds v
+    start = intercept = theta[p]
     weighted = weights.shape[0] > 0
     loss_sum = 0.0
     weight_sum = 0.0
@@ -100,7 +114,7 @@ def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean):
         for k in range(lo, hi):
             dot += theta[indices[k]] * values[k]
         weight = weights[i] if weighted else 1.0
-        value, d = loss_and_derivative(s * dot + theta[p], target_of(y[i], 0, 1), loss, parameters)
+        value, d = loss_and_derivative(s * dot + intercept, target_of(y[i], 0, 1), loss, parameters)
         loss_sum += weight * value
         weight_sum += weight
         d = weight * d / weight_mean
@@ -114,14 +128,15 @@ def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean):
         for k in range(lo, hi):
             theta[indices[k]] -= step * values[k]
         if fit_intercept:
-            theta[p] -= INTERCEPT_DECAY * lr * d
+            intercept -= INTERCEPT_DECAY * lr * d
     for j in range(p):
         theta[j] *= s
+    _store_intercept(theta, p, start, intercept, shared)
     return loss_sum, weight_sum
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
+def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean, shared):
     """With an L1 part: each coordinate remembers the composed decay it was last brought up to
     date at, and takes the decays since then when the next row touches it."""
     indptr, indices, values, y, weights = data
@@ -133,6 +148,7 @@ def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
     stamps = np.empty((p, 2))  # per coordinate, the (A, B) it is up to date at: together in memory
     stamps[:, 0] = 1.0
     stamps[:, 1] = 0.0
+    start = intercept = theta[p]
     weighted = weights.shape[0] > 0
     loss_sum = 0.0
     weight_sum = 0.0
@@ -141,7 +157,7 @@ def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
         prefetch_csr_ahead(indptr, indices, values, order, r)  # shuffled rows lie anywhere (see prefetch)
         i = order[r]
         lo, hi = indptr[i], indptr[i + 1]
-        score = theta[p]
+        score = intercept
         for k in range(lo, hi):
             j = indices[k]
             _catch_up(theta, j, A, B, stamps)
@@ -160,7 +176,7 @@ def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
             theta[j] = w - min(max(w, -b), b)
             stamps[j, 0], stamps[j, 1] = A, B
         if fit_intercept:
-            theta[p] -= INTERCEPT_DECAY * lr * d
+            intercept -= INTERCEPT_DECAY * lr * d
         if A < TINY:
             for j in range(p):
                 _catch_up(theta, j, A, B, stamps)
@@ -169,6 +185,7 @@ def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean):
             stamps[:, 1] = 0.0
     for j in range(p):
         _catch_up(theta, j, A, B, stamps)
+    _store_intercept(theta, p, start, intercept, shared)
     return loss_sum, weight_sum
 
 

@@ -57,14 +57,15 @@ Epoch = namedtuple("Epoch", "loss_sum weight_sum rows stationarity")
 
 
 def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain, lazy=True, scaled_values=None,
-                   scores_out=None):
+                   scores_out=None, shared=False):
     """The compiled steps over the rows ``order``, after ``t`` steps, for ``problem`` = (model,
     objective, hyperparameters, state arrays); ``plain`` picks per-sample plain SGD's own loop, and
     on sparse rows ``lazy`` the step on the touched coordinates only (descend._engine.sparse).
     ``scaled_values``, for sparse rows scaled but not centered, are their values times their columns'
     scales (:class:`ScaledValues`): the kernels then take them as unscaled rows, the same products made
     once a fit rather than once a step. ``scores_out`` (the normalized update's only) receives each
-    row's scores before its step. Returns (weighted loss sum, weight sum, stationarity)."""
+    row's scores before its step; ``shared``, threads step on the same weights (Hogwild!). Returns
+    (weighted loss sum, weight sum, stationarity)."""
     model, objective, hyperparameters, arrays = problem
     if isinstance(hyperparameters, Normalized.Hyperparameters):  # one row a step, on its features
         if scores_out is None:
@@ -74,7 +75,7 @@ def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain,
     if isinstance(data, SparseData):
         lazy = lazy and model.center is None  # a centered row is dense
         if lazy and plain and model.scale is None:  # the same penalty weight everywhere: the lazy loop
-            return (*sparse.lazy_sgd_steps(data, order, model, objective, lrs, weight_mean), -1.0)
+            return (*sparse.lazy_sgd_steps(data, order, model, objective, lrs, weight_mean, shared), -1.0)
         if scaled_values is not None:
             data, model = data._replace(values=scaled_values), model._replace(scale=None)
         return sparse.batch_steps(data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size,
@@ -270,15 +271,15 @@ class Stepper:
         model, objective, hyperparameters, arrays = problem
         scaled, t = self.scaled_values.of(data, model), self.state.t
 
-        def run(order, rates, problem=problem):
+        def run(order, rates, shared=False):
             return compiled_steps(data, order, problem, t, rates, batch_size, weight_mean, plain, lazy, scaled,
-                                  scores_out)
+                                  scores_out, shared)
 
         row_steps = isinstance(self.state.optimizer, Normalized)
         if (self.n_threads > 1 and batch_size == 1 and len(rows) > 1
                 and hogwild.allows(row_steps, model, arrays, sparse_rows, lazy)):
-            return (*hogwild.shared_steps(lambda order, rates: run(order, rates)[:2], rows, lrs, self.n_threads),
-                    -1.0)
+            return (*hogwild.shared_steps(lambda order, rates: run(order, rates, True)[:2], rows, lrs,
+                                          self.n_threads), -1.0)
         if not sparse_rows and not row_steps and batch_size >= 2 * blocks.BLOCK_ROWS:
             return blocks.batch_steps(data, rows, problem, t, lrs, batch_size, weight_mean, self.n_threads)
         return run(rows, lrs)
