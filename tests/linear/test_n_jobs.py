@@ -110,3 +110,21 @@ def test_bad_n_jobs_refused_at_fit(bad, error):
     assert model.get_params()["n_jobs"] == bad  # stored untouched
     with pytest.raises(error, match="n_jobs"):
         model.fit(np.ones((4, 2)), np.arange(4.0))
+
+
+@pytest.mark.parametrize("n_jobs, omp", [(None, None), (1, None), (-1, "1")])
+def test_one_thread_starts_no_thread(dense_classes, sparse_text, monkeypatch, n_jobs, omp):
+    # n_jobs=1, or every core of a joblib or Dask worker given one (OMP_NUM_THREADS=1), hands nothing to a pool
+    from descend import _threads
+
+    if omp:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+
+    def no_pool(n_threads):
+        raise AssertionError(f"a pool of {n_threads} threads was asked for")
+
+    monkeypatch.setattr(_threads, "_pool", no_pool)
+    X, y = dense_classes
+    GDClassifier(n_jobs=n_jobs).fit(X, y)
+    GDClassifier(n_jobs=n_jobs, optimizer="sgd", batch_size=1, max_iter=1, tol=None).fit(X, y)
+    GDClassifier(n_jobs=n_jobs, batch_size=None, max_iter=3, tol=None).fit(*sparse_text)
