@@ -26,6 +26,8 @@ __all__ = ["check_n_jobs", "cores_given", "threads_for", "run_all", "numba_threa
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 _blas = []  # the threadpoolctl controller of the BLAS libraries, made once
+# A child of fork() has none of its parent's threads: its pools start afresh.
+os.register_at_fork(after_in_child=_pools.clear)
 
 
 def check_n_jobs(n_jobs):
