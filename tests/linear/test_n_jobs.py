@@ -128,3 +128,41 @@ def test_one_thread_starts_no_thread(dense_classes, sparse_text, monkeypatch, n_
     GDClassifier(n_jobs=n_jobs).fit(X, y)
     GDClassifier(n_jobs=n_jobs, optimizer="sgd", batch_size=1, max_iter=1, tol=None).fit(X, y)
     GDClassifier(n_jobs=n_jobs, batch_size=None, max_iter=3, tol=None).fit(*sparse_text)
+
+
+@pytest.fixture(scope="module")
+def five_classes():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(3000, 6))
+    y = np.argmax(X @ rng.normal(size=(6, 5)) + rng.gumbel(size=(3000, 5)), axis=1)
+    return X, y
+
+
+@pytest.mark.parametrize("sparse_rows", [False, True])
+@pytest.mark.parametrize("params", [dict(optimizer="adagrad", learning_rate=0.1, batch_size=1),
+                                    dict(optimizer="sgd", learning_rate=0.05, batch_size=64),
+                                    dict(optimizer="adam", learning_rate=0.01, batch_size=16, penalty="elasticnet")])
+def test_one_vs_rest_classes_on_threads_give_one_threads_weights(five_classes, monkeypatch, sparse_rows, params):
+    from descend._engine import classes
+
+    X, y = five_classes
+    if sparse_rows:
+        X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
+    split = []
+    original = classes.class_steps
+    monkeypatch.setattr(classes, "class_steps", lambda *args: split.append(1) or original(*args))
+    settings = dict(loss="hinge", max_iter=3, tol=None, random_state=0, **params)
+    one = GDClassifier(n_jobs=1, **settings).fit(X, y)
+    assert not split
+    two = GDClassifier(n_jobs=2, **settings).fit(X, y)
+    assert split  # the classes were shared out
+    assert _same(one, two) and one.coef_.shape == (5, 6)
+    assert one.score(X, y) > 0.4  # five classes: chance is 0.2
+
+
+def test_several_regression_targets_on_threads_give_one_threads_weights(linear_data):
+    X, y = linear_data(4000, [1.0, -2.0, 0.5])
+    Y = np.column_stack([y, 2 * y, -y, y + 1])
+    settings = dict(optimizer="adam", learning_rate=0.05, batch_size=32, max_iter=3, tol=None, random_state=0)
+    one, two = (GDRegressor(n_jobs=n, **settings).fit(X, Y) for n in (1, 2))
+    assert _same(one, two) and one.coef_.shape == (4, 3)

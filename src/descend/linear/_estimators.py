@@ -500,10 +500,11 @@ class GDRegressor(RegressorMixin, _BaseGD):
         The threads a fit runs on (scikit-learn's convention): None or 1, this one and no other;
         -1, every core the process was given; never more than that (see :ref:`every core
         <every-core>`). The full batch sums fixed blocks of rows on them, so its coefficients are
-        the same for any ``n_jobs``, bit for bit. Per-sample steps take Hogwild!'s lock-free
-        steps, with plain SGD, the optimizers whose state is one number per coordinate and the
-        normalized update; they are not reproducible bit for bit for more than one thread. Other
-        steps run on one thread.
+        the same for any ``n_jobs``, bit for bit; so are the steps of several outputs (one-vs-rest
+        classes, several targets), shared out to the threads. Other per-sample steps take
+        Hogwild!'s lock-free steps, with plain SGD, the optimizers whose state is one number per
+        coordinate and the normalized update; they are not reproducible bit for bit for more than
+        one thread. Other steps run on one thread.
     epsilon : float
         Huber's threshold; the half-width of the epsilon-insensitive losses' tube.
     quantile : float

@@ -30,7 +30,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._engine import blocks, hogwild, kernels, normalized, reference, sparse
+from .._engine import blocks, classes, hogwild, kernels, normalized, reference, sparse
 from .._engine.problem import Model, Objective, SparseData
 from .._engine.step import penalty_value
 from .._threads import one_blas_thread
@@ -263,19 +263,22 @@ class Stepper:
         return Epoch(loss_sum, weight_sum, len(order), stationarity)
 
     def _compiled(self, data, rows, lrs, batch_size, weight_mean, plain, lazy, scores_out):
-        """:func:`compiled_steps` over ``rows``: on this thread, or on ``n_threads``: per-sample steps by
-        Hogwild! where it applies (descend._engine.hogwild), dense batches of several blocks by blocks
-        (descend._engine.blocks)."""
+        """:func:`compiled_steps` over ``rows``: on this thread, or on ``n_threads``: one-vs-rest outputs
+        shared out (descend._engine.classes), per-sample steps by Hogwild! where it applies
+        (descend._engine.hogwild), dense batches of several blocks by blocks (descend._engine.blocks)."""
         sparse_rows = isinstance(data, SparseData)
         problem = self.problem(sparse_rows)
         model, objective, hyperparameters, arrays = problem
         scaled, t = self.scaled_values.of(data, model), self.state.t
 
-        def run(order, rates, shared=False):
+        def run(order, rates, shared=False, data=data, problem=problem):
             return compiled_steps(data, order, problem, t, rates, batch_size, weight_mean, plain, lazy, scaled,
                                   scores_out, shared)
 
         row_steps = isinstance(self.state.optimizer, Normalized)
+        if (self.n_threads > 1 and batch_size < len(rows) and not row_steps and objective.loss != MULTINOMIAL
+                and classes.allows(self.state.optimizer, model, arrays)):
+            return (*classes.class_steps(run, data, problem, rows, lrs, self.n_threads), -1.0)
         if (self.n_threads > 1 and batch_size == 1 and len(rows) > 1
                 and hogwild.allows(row_steps, model, arrays, sparse_rows, lazy)):
             return (*hogwild.shared_steps(lambda order, rates: run(order, rates, True)[:2], rows, lrs,
