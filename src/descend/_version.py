@@ -1,3 +1,4 @@
-"""The version of descend (one place: the package and model files read it here)."""
+"""The version of descend, in one place: the package's metadata (pyproject.toml), ``descend.__version__``,
+``descend --version`` and the model files read it here. CHANGELOG.md says what each version changed."""
 
 __version__ = "0.1.0"

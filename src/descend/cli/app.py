@@ -42,8 +42,18 @@ def one_line_errors():
         raise typer.Exit(code=2) from None
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from .._version import __version__
+
+        typer.echo(f"descend {__version__}")
+        raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
-def _root(context: typer.Context) -> None:
+def _root(context: typer.Context,
+          version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                       help="Print descend's version and exit.")) -> None:
     """descend: gradient descent, end to end."""
     if context.invoked_subcommand is None:
         typer.echo(context.get_help())
