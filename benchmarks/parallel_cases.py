@@ -38,7 +38,7 @@ def _pair(fit, runs=3):
     times, results = {1: [], 2: []}, {}
     for _ in range(runs):
         for n_jobs in (1, 2):
-            seconds, results[n_jobs] = best_of(1, lambda: fit(n_jobs))
+            seconds, results[n_jobs] = best_of(1, lambda n=n_jobs: fit(n))
             times[n_jobs].append(seconds)
     return {n: (min(times[n]), results[n]) for n in (1, 2)}, times
 
@@ -61,6 +61,13 @@ def dense_data():
 
 
 def case_x():
+    results = _sparse_cases()
+    results.update(_dense_cases())
+    return results
+
+
+def _sparse_cases():
+    """Hashing, then the fits on case (h)'s CSR matrix."""
     from sklearn.linear_model import SGDClassifier
 
     from descend import GDClassifier
@@ -98,23 +105,29 @@ def case_x():
     pair, times = _pair(lambda n: GDClassifier(n_jobs=n, random_state=0).fit(X_train, y_train))
     results["defaults_sparse"] = _summary(pair, times, accuracy_one=float(pair[1][1].score(X_test, y_test)),
                                           accuracy_two=float(pair[2][1].score(X_test, y_test)))
-    del X, X_train, X_test, documents
+    return results
 
-    Xd, yd, Xd_test, yd_test = dense_data()
-    GDClassifier(n_jobs=2).fit(Xd[:40000], yd[:40000])
-    pair, times = _pair(lambda n: GDClassifier(n_jobs=n).fit(Xd, yd))
+
+def _dense_cases():
+    """The fits on 1,000,000 x 100 dense rows."""
+    from descend import GDClassifier
+
+    results = {}
+    X, y, X_test, y_test = dense_data()
+    GDClassifier(n_jobs=2).fit(X[:40000], y[:40000])
+    pair, times = _pair(lambda n: GDClassifier(n_jobs=n).fit(X, y))
     results["full_dense"] = _summary(pair, times, equal=_same(pair[1][1], pair[2][1]), epochs=int(pair[1][1].n_iter_))
 
     adam = dict(optimizer="adam", batch_size=65_536, learning_rate=0.01, max_iter=3, tol=None, random_state=0)
-    pair, times = _pair(lambda n: GDClassifier(n_jobs=n, **adam).fit(Xd, yd))
+    pair, times = _pair(lambda n: GDClassifier(n_jobs=n, **adam).fit(X, y))
     results["minibatch_dense"] = _summary(pair, times, equal=_same(pair[1][1], pair[2][1]))
 
     sgd = dict(optimizer="sgd", batch_size=1, learning_rate=0.01, max_iter=3, tol=None, standardize=False,
                random_state=0)
-    GDClassifier(n_jobs=2, **sgd).fit(Xd[:20000], yd[:20000])
-    pair, times = _pair(lambda n: GDClassifier(n_jobs=n, **sgd).fit(Xd, yd))
-    results["hogwild_dense"] = _summary(pair, times, accuracy_one=float(pair[1][1].score(Xd_test, yd_test)),
-                                        accuracy_two=float(pair[2][1].score(Xd_test, yd_test)))
+    GDClassifier(n_jobs=2, **sgd).fit(X[:20000], y[:20000])
+    pair, times = _pair(lambda n: GDClassifier(n_jobs=n, **sgd).fit(X, y))
+    results["hogwild_dense"] = _summary(pair, times, accuracy_one=float(pair[1][1].score(X_test, y_test)),
+                                        accuracy_two=float(pair[2][1].score(X_test, y_test)))
     return results
 
 

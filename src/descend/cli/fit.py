@@ -465,7 +465,8 @@ def _load_table(job, held_out, notices):
     train_rows, test_rows = _split(job, held_out, y, task, len(frame))
     train = frame.iloc[train_rows]
     preprocessor = TablePreprocessor(job.impute.value, text=job.text, n_features=job.n_features or HASHED_FEATURES,
-                                     ngram_range=job.ngram_range).fit(train, job.target, notices, whole=frame)
+                                     ngram_range=job.ngram_range, n_jobs=job.settings.get("n_jobs"))
+    preprocessor.fit(train, job.target, notices, whole=frame)
     X_train = preprocessor.transform(train, allowed_extra=(job.target,))
     X_test = None
     if len(test_rows):

@@ -539,6 +539,8 @@ class TablePreprocessor:
         The columns of the hashed part.
     ngram_range : (min_n, max_n)
         The word n-grams of the text columns.
+    n_jobs : int or None
+        The threads that hash them (``hash_texts``'s ``n_jobs``); not part of what is learned or saved.
 
     Raises
     ------
@@ -560,7 +562,8 @@ class TablePreprocessor:
     array([[83.33333333,  0.        ,  0.        ]])
     """
 
-    def __init__(self, impute: str = "none", *, text=(), n_features: int = HASHED_FEATURES, ngram_range=(1, 1)):
+    def __init__(self, impute: str = "none", *, text=(), n_features: int = HASHED_FEATURES, ngram_range=(1, 1),
+                 n_jobs: int | None = None):
         from .._checks import check_integer
 
         if impute not in IMPUTE_CHOICES:
@@ -573,6 +576,7 @@ class TablePreprocessor:
             raise DataError(f"ngram_range must have min_n <= max_n, got {tuple(ngram_range)}")
         self.hashing = {"n_features": n_features, "ngram_range": [low, high], **TEXT_HASHING}
         self.dropped, self.hashed, self.standardized = [], [], {}
+        self.n_jobs = n_jobs
 
     def fit(self, frame: pd.DataFrame, target: str | None, notices: list[str], *,
             whole: pd.DataFrame | None = None) -> "TablePreprocessor":
@@ -748,11 +752,11 @@ class TablePreprocessor:
             if notice and notices is not None:
                 notices.append(notice)
             texts = frame[column].astype(object).where(frame[column].notna(), "")
-            block = hash_texts(texts, n_features, ngram_range=ngram_range, **options)
+            block = hash_texts(texts, n_features, ngram_range=ngram_range, n_jobs=self.n_jobs, **options)
             hashed = block if hashed is None else hashed + block
         if self.hashed:
             values = {c: frame[c].astype(str).where(frame[c].notna(), "") for c in self.hashed}
-            block = hash_columns(values, n_features, alternate_sign=options["alternate_sign"])
+            block = hash_columns(values, n_features, alternate_sign=options["alternate_sign"], n_jobs=self.n_jobs)
             hashed = block if hashed is None else hashed + block
         if dense.shape[1] == 0:
             return hashed
