@@ -52,3 +52,13 @@ def test_one_thread_runs_here_and_starts_none():
     assert threading.active_count() == before
     on_pool = run_all([lambda: threading.current_thread().name for _ in range(2)], 2)
     assert all(name.startswith("descend") for name in on_pool)
+
+
+@pytest.mark.parametrize("n_items, n_parts", [(10, 3), (5, 2), (3, 8), (1, 1), (1000, 7)])
+def test_shares_cover_the_range_in_order_without_empty_ones(n_items, n_parts):
+    from descend._threads import shares
+
+    cut = shares(n_items, n_parts)
+    assert cut[0][0] == 0 and cut[-1][1] == n_items and len(cut) == min(n_parts, n_items)
+    assert all(a < b for a, b in cut) and all(b == c for (_, b), (c, _) in zip(cut[:-1], cut[1:]))
+    assert max(b - a for a, b in cut) - min(b - a for a, b in cut) <= 1

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from ._checks import is_number
 
-__all__ = ["check_n_jobs", "cores_given", "threads_for", "run_all", "numba_threads", "one_blas_thread"]
+__all__ = ["check_n_jobs", "cores_given", "threads_for", "shares", "run_all", "numba_threads", "one_blas_thread"]
 
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
@@ -64,6 +64,14 @@ def threads_for(n_jobs) -> int:
     if n_jobs < 0:
         return max(cores + 1 + n_jobs, 1)
     return min(n_jobs, cores)
+
+
+def shares(n_items: int, n_parts: int) -> list[tuple[int, int]]:
+    """``range(n_items)`` cut into at most ``n_parts`` consecutive shares (start, stop) of about equal size,
+    none empty (one, empty, for no items)."""
+    n_parts = max(1, min(n_parts, n_items))
+    cuts = [round(n_items * k / n_parts) for k in range(n_parts + 1)]
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
 
 
 def _pool(n_threads: int) -> ThreadPoolExecutor:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .._threads import run_all
+from .._threads import run_all, shares
 from . import kernels
 
 __all__ = ["BLOCK_ROWS", "row_blocks", "gradient_sum", "batch_steps", "SparseProducts"]
@@ -39,12 +39,6 @@ def row_blocks(n_rows: int) -> list[tuple[int, int]]:
     return [(start, min(start + BLOCK_ROWS, n_rows)) for start in range(0, max(n_rows, 1), BLOCK_ROWS)]
 
 
-def _shares(n_items: int, n_threads: int) -> list[tuple[int, int]]:
-    """``range(n_items)`` cut into ``n_threads`` consecutive shares of about equal size."""
-    cuts = np.linspace(0, n_items, n_threads + 1).round().astype(int)
-    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
-
-
 def gradient_sum(data, rows, model, objective, n_threads: int = 1):
     """(weighted loss sum, weight sum, summed gradient) over the dense rows ``rows``, as
     :func:`descend._engine.kernels.gradient_sum` gives it, summed by blocks (module docstring) on
@@ -56,7 +50,7 @@ def gradient_sum(data, rows, model, objective, n_threads: int = 1):
     def share(first, last):
         return [kernels.gradient_sum(data, rows[start:stop], model, objective) for start, stop in blocks[first:last]]
 
-    parts = [part for shared in run_all([lambda a=a, b=b: share(a, b) for a, b in _shares(len(blocks), n_threads)],
+    parts = [part for shared in run_all([lambda a=a, b=b: share(a, b) for a, b in shares(len(blocks), n_threads)],
                                         n_threads) for part in shared]
     loss_sum, weight_sum, grad = parts[0]
     grad = grad.copy()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._threads import run_all
+from .._threads import run_all, shares
 
 __all__ = ["allows", "groups", "class_steps"]
 
@@ -34,8 +34,7 @@ def groups(n_out: int, n_threads: int) -> list[tuple[int, int]]:
     """The outputs cut into at most ``n_threads`` consecutive groups (first, last + 1) of about equal size,
     two outputs or more each: a group of one would take the loops' path of one output, whose target is
     the row's own (a binary label's +-1), not one class against the rest."""
-    cuts = np.linspace(0, n_out, max(min(n_threads, n_out // 2), 1) + 1).round().astype(int)
-    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
+    return shares(n_out, min(n_threads, n_out // 2))
 
 
 def _group(data, problem, first, last):

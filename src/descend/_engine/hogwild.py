@@ -37,7 +37,7 @@ import numpy as np
 
 from .._threads import run_all
 
-__all__ = ["allows", "shares", "shared_steps"]
+__all__ = ["allows", "dealt", "shared_steps"]
 
 
 def allows(row_steps, model, state, sparse_rows, lazy) -> bool:
@@ -51,7 +51,7 @@ def allows(row_steps, model, state, sparse_rows, lazy) -> bool:
     return all(a.ndim == 1 and a.shape[0] in (0, model.theta.shape[0]) for a in state)
 
 
-def shares(order, lrs, n_threads):
+def dealt(order, lrs, n_threads):
     """The rows ``order`` and their rates ``lrs`` dealt out to ``n_threads`` threads: thread j takes
     rows j, j + T, j + 2T..."""
     return [(np.ascontiguousarray(order[j::n_threads]), np.ascontiguousarray(lrs[j::n_threads]))
@@ -61,5 +61,5 @@ def shares(order, lrs, n_threads):
 def shared_steps(steps, order, lrs, n_threads):
     """``steps(rows, rates)``, the one-thread loop on shared weights and state, run on each
     thread's share of ``order`` at once; returns the (weighted loss sum, weight sum) of all."""
-    results = run_all([lambda o=o, r=r: steps(o, r) for o, r in shares(order, lrs, n_threads)], n_threads)
+    results = run_all([lambda o=o, r=r: steps(o, r) for o, r in dealt(order, lrs, n_threads)], n_threads)
     return sum(r[0] for r in results), sum(r[1] for r in results)
