@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._threads import run_all, shares
+from .hogwild import per_coordinate
 
 __all__ = ["allows", "groups", "class_steps"]
 
@@ -26,8 +27,7 @@ __all__ = ["allows", "groups", "class_steps"]
 def allows(optimizer, model, state) -> bool:
     """Whether the ``model``'s outputs (more than one) may step in groups: an ``optimizer`` that does
     not step the whole matrix, each of whose ``state`` arrays is one number per coordinate (or empty)."""
-    return (model.n_out > 1 and not optimizer.whole_matrix
-            and all(a.ndim == 1 and a.shape[0] in (0, model.theta.shape[0]) for a in state))
+    return model.n_out > 1 and not optimizer.whole_matrix and per_coordinate(model, state)
 
 
 def groups(n_out: int, n_threads: int) -> list[tuple[int, int]]:

@@ -37,7 +37,7 @@ import numpy as np
 
 from .._threads import run_all
 
-__all__ = ["allows", "dealt", "shared_steps"]
+__all__ = ["allows", "per_coordinate", "dealt", "shared_steps"]
 
 
 def allows(row_steps, model, state, sparse_rows, lazy) -> bool:
@@ -48,6 +48,12 @@ def allows(row_steps, model, state, sparse_rows, lazy) -> bool:
         return True
     if sparse_rows and not (lazy and model.center is None):
         return False
+    return per_coordinate(model, state)
+
+
+def per_coordinate(model, state) -> bool:
+    """Whether each of an optimizer's ``state`` arrays is one number per coordinate of ``model.theta``
+    (or unused, empty): a step of one coordinate then reads no other's."""
     return all(a.ndim == 1 and a.shape[0] in (0, model.theta.shape[0]) for a in state)
 
 
