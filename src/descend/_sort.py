@@ -6,7 +6,7 @@ its (column, rank) keys.
 
 from __future__ import annotations
 
-from numba import njit
+from ._compiled import njit
 
 __all__ = ["insertion_sort", "sort_keys"]
 

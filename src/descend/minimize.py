@@ -55,9 +55,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy as np
-from numba import njit
 
 from ._checks import check_integer, check_tolerance
+from ._compiled import njit
 from .exceptions import EXPLOSION_FACTOR, DivergenceError
 from .gradients import fun_calls_per_point, value_and_grad
 from .optimizers import SGD, Optimizer, get_optimizer

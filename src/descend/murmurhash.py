@@ -6,7 +6,8 @@ feature seeded by its namespace's hash). A module of its own, light to import (N
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from ._compiled import njit
 
 __all__ = ["murmurhash3_32_seeded", "murmurhash3_32"]
 

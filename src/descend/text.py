@@ -52,10 +52,11 @@ from collections.abc import Mapping
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
-from numba import njit, parallel_chunksize, prange
+from numba import parallel_chunksize, prange
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._checks import check_choice, check_integer
+from ._compiled import njit
 from ._sort import sort_keys
 from ._threads import check_n_jobs, numba_threads, threads_for
 from .murmurhash import murmurhash3_32

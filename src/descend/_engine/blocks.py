@@ -22,8 +22,8 @@ one fixed order.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._compiled import njit
 from .._threads import run_all, shares
 from . import kernels
 

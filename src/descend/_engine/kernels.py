@@ -24,10 +24,10 @@ hold the two equal.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numba.core import types
 from numba.extending import overload
 
+from .._compiled import njit
 from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from .prefetch import ROWS_AHEAD, prefetch_row
 from .step import finish_step, target_of

@@ -13,9 +13,9 @@ costs its non-zeros, whatever the number of features. The NumPy twin is
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numba.extending import overload
 
+from .._compiled import njit
 from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from ..optimizers.online import normalized_row_step
 from .kernels import row_of

@@ -34,10 +34,10 @@ to the coordinates a batch does not touch decides the cost of a step:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numba.core import types
 from numba.extending import overload
 
+from .._compiled import njit
 from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from .prefetch import prefetch_csr_ahead
 from .rules import take_step

@@ -16,8 +16,8 @@ r"""What a fit learns of its data before the first step.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._compiled import njit
 from ..curvature import power_iteration
 
 __all__ = ["summarize", "summarize_sparse", "check_sparse_finite", "weighted_gram", "standardized_gram", "max_row_norm",

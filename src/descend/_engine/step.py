@@ -12,9 +12,10 @@ are from the optimum, for the stopping rule.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.extending import overload
 
+from .._compiled import njit
 from .rules import take_step
 
 __all__ = ["target_of", "stationarity", "finish_step", "penalty_value"]

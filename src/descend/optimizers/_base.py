@@ -6,9 +6,9 @@ import inspect
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from .._checks import check_integer, check_interval
+from .._compiled import njit
 
 __all__ = ["Optimizer", "check_betas", "check_shape", "weight_decayed", "lerp"]
 

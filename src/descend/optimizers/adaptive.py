@@ -6,9 +6,9 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
 from .._checks import check_interval, check_nonnegative, check_number, check_positive
+from .._compiled import njit
 from ._base import Optimizer, check_shape, lerp, weight_decayed
 
 __all__ = ["Adagrad", "RMSprop", "Adadelta", "Adafactor"]

@@ -7,9 +7,9 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
 from .._checks import check_nonnegative, check_number, check_positive
+from .._compiled import njit
 from ..losses import gradient_flow
 from ._base import Optimizer
 

@@ -8,9 +8,9 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
 from .._checks import check_integer, check_interval, check_nonnegative, check_number, check_positive
+from .._compiled import njit
 from ._base import Optimizer, check_betas
 
 __all__ = ["Prodigy"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
 from .._checks import check_nonnegative, check_positive
+from .._compiled import njit
 from ._base import Optimizer, weight_decayed
 
 __all__ = ["SGD", "ASGD"]

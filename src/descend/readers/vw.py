@@ -94,9 +94,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from .._checks import check_integer, check_positive
+from .._compiled import njit
 from .._sort import sort_keys
 from ..murmurhash import murmurhash3_32_seeded
 from ..exceptions import DataError
