@@ -1,6 +1,6 @@
 """Errors raised by descend."""
 
-__all__ = ["DivergenceError", "DataError", "EXPLOSION_FACTOR"]
+__all__ = ["DivergenceError", "DataError", "MissingExtraError", "EXPLOSION_FACTOR"]
 
 #: A loss this many times larger than its starting scale has exploded: the run
 #: is diverging, and waiting for the overflow to inf only loses the trail.
@@ -57,4 +57,22 @@ class DataError(ValueError):
     ... except DataError as error:
     ...     print(error)
     clicks.vw, line 2: the label 'yes' is not a number
+    """
+
+
+class MissingExtraError(ImportError):
+    """A feature needs a package that only one of descend's extras installs; the message names it.
+
+    ``pip install descend`` installs what the optimizers, the estimators and the command line's
+    ``fit``, ``predict``, ``evaluate`` and ``demo`` need; figures, the explorer, Dask and autograd
+    come with the extras ``plot``, ``explorer``, ``dask`` and ``autograd`` (``all`` for every one).
+    An ``ImportError``, so code that falls back when a package is missing catches it too.
+
+    Examples
+    --------
+    >>> from descend.exceptions import MissingExtraError
+    >>> raise MissingExtraError("figures need matplotlib: pip install \\"descend[plot]\\"")
+    Traceback (most recent call last):
+    ...
+    descend.exceptions.MissingExtraError: figures need matplotlib: pip install "descend[plot]"
     """

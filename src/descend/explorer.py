@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._extras import require
 from .functions import FUNCTION_NAMES, get_function
 from .optimizers import FULL_BATCH_OPTIMIZER_NAMES, OPTIMIZER_NAMES, get_optimizer
 from .plot import height_grid, path_points, trace
@@ -114,7 +115,7 @@ def surface_grid(function: str) -> dict:
 
 def html_paths(function, runs, path) -> None:
     """The paths as a standalone interactive HTML page (Plotly.js embedded: no CDN needed)."""
-    import plotly.graph_objects as go
+    go = require("plotly.graph_objects", "An HTML page of paths")
 
     from ._files import atomic_path
 
@@ -151,13 +152,13 @@ def json_encoder():
 
 def create_app():
     """The FastAPI application (``uvicorn`` serves it)."""
+    require("fastapi", "The explorer")
     from fastapi import FastAPI, HTTPException, Query
     from fastapi.responses import FileResponse, HTMLResponse, Response
 
     app = FastAPI(title="descend explorer", docs_url=None, redoc_url=None)
     page = resources.files("descend").joinpath("explorer_page.html").read_text(encoding="utf-8")
-    import plotly
-
+    plotly = require("plotly", "The explorer")
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     encode = json_encoder()
 
@@ -205,8 +206,8 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):  # pragma: no cover -
     import threading
     import webbrowser
 
-    import uvicorn
-
+    uvicorn = require("uvicorn", "The explorer")
+    app = create_app()  # before the browser opens: a missing extra is said at once
     if open_browser:
         threading.Timer(1.0, lambda: webbrowser.open(f"http://{host}:{port}/")).start()
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

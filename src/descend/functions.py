@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .choices import FUNCTION_NAMES
+
 __all__ = [
     "Surface",
     "Bowl",
@@ -346,9 +348,8 @@ class Booth(Surface):
         return np.array([2 * a + 4 * b, 4 * a + 2 * b])
 
 
+# The surfaces of descend.choices.FUNCTION_NAMES.
 _NAMED = {cls.name: cls for cls in (Bowl, Rosenbrock, Beale, Himmelblau, Booth)}
-#: The names :func:`get_function` knows.
-FUNCTION_NAMES = tuple(_NAMED)
 
 
 def get_function(name: str) -> Surface:

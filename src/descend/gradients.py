@@ -92,10 +92,9 @@ def value_and_grad(fun: Callable, jac=True) -> Callable[[np.ndarray], tuple[floa
     if jac is True:
         return fun
     if jac == "autograd":
-        try:
-            import autograd
-        except ImportError:
-            raise ImportError('jac="autograd" needs the autograd package: pip install "descend[autograd]"') from None
+        from ._extras import require
+
+        autograd = require("autograd", 'jac="autograd"')
         return autograd.value_and_grad(lambda x: _scalar(fun(x), jac))
     differences = forward_differences if jac == "2-point" else central_differences
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba.extending import register_jitable
 
+from .choices import CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES
+
 __all__ = [
     "squared_error",
     "huber",
@@ -915,13 +917,6 @@ LOSSES = {
     "perceptron": Loss("perceptron", PERCEPTRON, 1.0, smooth=False),
     "multinomial": Loss("multinomial", MULTINOMIAL, 0.5),
 }
-#: The losses of :class:`~descend.GDRegressor`.
-REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive", "quantile",
-                     "poisson", "gamma", "tweedie")
-#: The binary losses of :class:`~descend.GDClassifier` (which also takes ``"multinomial"``).
-CLASSIFICATION_LOSSES = ("log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron")
-#: The losses whose score is the log of the prediction.
-LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
 
 
 def class_probabilities(loss: str, scores):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .choices import PENALTY_NAMES
 from ._checks import check_interval, check_nonnegative
 
 __all__ = ["ElasticNet", "L1", "L2", "soft_threshold", "PENALTY_NAMES", "get_penalty"]
@@ -225,8 +226,6 @@ class L2(ElasticNet):
         return f"L2(alpha={self.alpha!r})"
 
 
-#: The names :func:`get_penalty` knows.
-PENALTY_NAMES = ("l1", "l2", "elasticnet")
 
 
 def get_penalty(name: str | ElasticNet | None, alpha: float = 1e-4, l1_ratio: float = 0.15) -> ElasticNet | None:

@@ -23,8 +23,9 @@ COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:b
 
 
 def _pyplot():
-    import matplotlib
+    from ._extras import require
 
+    matplotlib = require("matplotlib", "Drawing figures")
     matplotlib.use("Agg", force=False)  # no screen needed
     import matplotlib.pyplot as plt
 

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from .choices import SCHEDULE_NAMES
 from ._checks import check_choice, check_integer, check_nonnegative, check_positive, is_number
 
 __all__ = [
@@ -475,8 +476,6 @@ _NAMED: dict[str, Callable[[float], Schedule]] = {
     "optimal": Optimal,
 }
 
-#: The names :func:`get_schedule` knows.
-SCHEDULE_NAMES = tuple(_NAMED) + ("cosine",)
 
 
 def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **options) -> Schedule:

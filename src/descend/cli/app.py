@@ -13,11 +13,15 @@ from contextlib import contextmanager
 
 import typer
 
+from ..exceptions import MissingExtraError
+
 app = typer.Typer(
     help="descend: gradient descent, end to end. Train linear models on CSV, Parquet or svmlight files, "
     "or watch the optimizers race.",
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: Typer's rich one loads 100 ms of modules (rich, markdown) before it prints a line.
+    rich_markup_mode=None,
 )
 
 
@@ -37,7 +41,7 @@ def one_line_errors():
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # the interpreter's own flush at exit would fail again
         raise typer.Exit(code=1) from None
-    except (UserError, ValueError, TypeError, OSError) as error:
+    except (UserError, ValueError, TypeError, OSError, MissingExtraError) as error:
         typer.echo(f"error: {str(error).splitlines()[0] if str(error) else type(error).__name__}", err=True)
         raise typer.Exit(code=2) from None
 

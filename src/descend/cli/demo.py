@@ -5,13 +5,12 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ..functions import FUNCTION_NAMES
+from .._extras import require
+from ..choices import FUNCTION_NAMES
 from .app import app, one_line_errors
+from .views import new_console
 
 # Learning rates for the optimizer race, tuned by hand on Rosenbrock from its
 # classic start: for each method about the fastest that does not diverge.
@@ -59,29 +58,34 @@ def demo(
 
         if plot and not plot.parent.is_dir():  # before the fits, not after them
             raise FileNotFoundError(f"no such folder: {plot.parent}")
+        if plot:
+            require("matplotlib", "--plot")
         if which == Demo.race:
             race(function, iters)
         if which in (Demo.housing, Demo.all):
             demos.housing(plot=str(plot) if plot and which == Demo.housing else None)
         if which == Demo.all:
-            Console().print()
+            new_console().print()
         if which in (Demo.stocks, Demo.all):
             demos.stocks(plot=str(plot) if plot and which == Demo.stocks else None)
         if which == Demo.all:
-            Console().print()
+            new_console().print()
         if which in (Demo.bikes, Demo.all):
             demos.bikes(plot=str(plot) if plot and which == Demo.bikes else None)
 
 
 def race(function: str, iters: int) -> None:
     """Every optimizer from the surface's classic start, each at its rate in RACE_LEARNING_RATES, as a table."""
+    import numpy as np
+    from rich.table import Table
+
     from ..curvature import safe_learning_rate
     from ..exceptions import DivergenceError
     from ..functions import get_function
     from ..minimize import minimize
 
     surface = get_function(function)
-    console = Console()
+    console = new_console()
     start = surface.start
     minima = ", ".join("(" + ", ".join(f"{c:g}" for c in m) + ")" for m in surface.minima)
     console.print(

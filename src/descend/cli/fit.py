@@ -26,21 +26,20 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import typer
-from rich.console import Console
 
-from ..losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, check_targets, get_loss
-from ..metrics import table_metrics
-from ..optimizers import FULL_BATCH_OPTIMIZER_NAMES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
-from ..penalties import PENALTY_NAMES
-from ..schedules import SCHEDULE_NAMES
-from ..readers.stream import DEFAULT_MEMORY
+from ..choices import (CLASSIFICATION_LOSSES, DEFAULT_MEMORY, FULL_BATCH_OPTIMIZER_NAMES, HASHED_FEATURES,
+                       IMPUTE_CHOICES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, PENALTY_NAMES, REGRESSION_LOSSES,
+                       ROW_OPTIMIZER_NAMES, SCHEDULE_NAMES)
+from .._extras import require
 from ..readers import file_format
-from ..readers.tables import HASHED_FEATURES, IMPUTE_CHOICES
 from .app import UserError, app, one_line_errors
-from .views import convergence_notice, metrics_table, print_notice
+from .views import convergence_notice, metrics_table, new_console, print_notice
+
+if TYPE_CHECKING:  # numpy is imported by the functions that use it: --help does not load it
+    import numpy as np
 
 
 class Task(str, Enum):
@@ -173,9 +172,9 @@ def fit(
     jobs: int = typer.Option(None, "--jobs", "-j", help="Threads, -1 every core (the full batch: the same model)."),
 ) -> None:
     """Train a linear model on a table (or an svmlight file) and write it to a model file (``--help``: FIT_HELP)."""
-    console = Console()
+    console = new_console()
     with one_line_errors():
-        _refuse_unwritable(out=out, plot=plot, checkpoint=checkpoint)
+        _refuse_before_work(scheduler, out=out, plot=plot, checkpoint=checkpoint)
         settings = _estimator_settings(
             optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, penalty=penalty,
             alpha=alpha, l1_ratio=l1_ratio, early_stopping=early_stopping, random_state=random_state, tol=tol,
@@ -195,10 +194,15 @@ def fit(
         _train(console, job, stream, scheduler, test_size, chunk_rows, buffer_rows, memory)
 
 
-def _refuse_unwritable(**paths):
-    """Refuse each file option's path (``--out``, ``--plot``...) that cannot be written."""
+def _refuse_before_work(scheduler, **paths):
+    """Refuse each file option's path (``--out``, ``--plot``...) that cannot be written, and ``--plot`` or
+    ``--scheduler`` without the extra that they need: before the fit, not after it."""
     for option, path in paths.items():
         refuse_unwritable(path, f"--{option}")
+    if paths.get("plot"):
+        require("matplotlib", "--plot")
+    if scheduler:
+        require("distributed", "--scheduler")
 
 
 def _estimator_settings(*, optimizer, learning_rate, batch_size, epochs, penalty, alpha, l1_ratio, early_stopping,
@@ -276,6 +280,8 @@ def _refuse_loss_of_other_task(job, task, text=False):
 def _target_loss(job, task):
     """The loss whose domain the targets must lie in (a log-link loss: counts for poisson, positive
     values for gamma), or None."""
+    from ..losses import get_loss
+
     name = job.settings.get("loss")
     if task != "regression" or name is None:
         return None
@@ -286,6 +292,8 @@ def _target_loss(job, task):
 def _check_targets(job, task, y, place):
     """Refuse, before any training, a target outside the loss's domain, named by its row in the file
     (``place(i)``: the i-th of ``y``); the library would name it by its place in the training rows."""
+    from ..losses import check_targets
+
     loss = _target_loss(job, task)
     if loss is not None:
         check_targets(loss, y, where=place)
@@ -293,6 +301,8 @@ def _check_targets(job, task, y, place):
 
 def _check_streamed_targets(job, source):
     """As :func:`_check_targets`, on every target of a stream: one pass over the target column."""
+    from ..losses import check_targets
+
     loss = _target_loss(job, source.task)
     if loss is None:
         return
@@ -431,6 +441,7 @@ class _Loaded:
 
 def _split(job, held_out, y, task, rows):
     """(training rows, held-out rows): stratified for classification, refused when too few to measure on."""
+    import numpy as np
     from sklearn.model_selection import train_test_split
 
     if held_out == 0:
@@ -476,6 +487,7 @@ def _load_table(job, held_out, notices):
 
 def _load_svmlight(job, held_out):
     """An svmlight or Vowpal Wabbit file in memory, split."""
+    import numpy as np
     import pandas as pd
 
     from ..readers.svmlight import labels, read_svmlight
@@ -529,6 +541,10 @@ def _new_estimator(task, settings, verbose):
 
 
 def _fit_in_memory(console, job, held_out):
+    import numpy as np
+
+    from ..metrics import table_metrics
+
     notices: list[str] = []
     loaded = _load_svmlight(job, held_out) if job.svmlight else _load_table(job, held_out, notices)
     if not loaded.preprocessing.sparse and job.n_features is not None:
@@ -607,6 +623,7 @@ def _stream_source(job, chunk_rows, buffer_rows, memory):
 
 
 def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
+    from ..metrics import table_metrics
     from ..readers.stream import return_memory_promptly
 
     return_memory_promptly()  # this process is the stream's: its freed buffers go back at once
@@ -651,6 +668,8 @@ def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
 def _blocks_in_place(source):
     """The chunks of one pass over a stream, in file order, as views of its buffer where they can be (a
     table's: each is used before the next is read), not copies."""
+    import numpy as np
+
     if not hasattr(source, "blocks"):
         yield from source.epoch()
         return

@@ -19,7 +19,6 @@ import time
 from enum import Enum
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from ..readers import file_format
@@ -58,6 +57,8 @@ def _sniff(first_line: bytes) -> str:
 
 def _task_of(y, loss, task) -> str:
     """The task: the loss's, or --task, or from the first rows' labels (two values: classification)."""
+    import numpy as np
+
     if loss is not None:
         return task_of_loss(loss.value)
     if task is not None:
@@ -72,6 +73,8 @@ def _classes(y):
     """The classes of a classifier learning from a stream: -1 and 1 (Vowpal Wabbit's and svmlight's
     convention) or 0 and 1 when the first rows' labels are among them, else the first rows' labels (a
     class first seen later stops the run, named in one line)."""
+    import numpy as np
+
     values = np.unique(y)
     for pair in ((-1, 1), (0, 1)):
         if values.dtype.kind in "iuf" and set(values.tolist()) <= set(pair):
@@ -272,6 +275,8 @@ class _Session:
 
 def _figures(report):
     """A report's figures, for the model file's metadata (JSON: None for NaN)."""
+    import numpy as np
+
     if report is None:
         return None
     return {key: (None if isinstance(value, float) and not np.isfinite(value) else value)

@@ -9,15 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import typer
-from rich.console import Console
 
-from ..losses import check_targets, get_loss
-from ..metrics import table_metrics
 from ..readers.lines import STDIN
 from .app import UserError, app, one_line_errors
-from .views import metrics_table, print_notice
+from .views import metrics_table, new_console, print_notice
 
 
 def load_trained(model_path):
@@ -97,7 +93,7 @@ def predict(
             notices: list[str] = []
             X = preprocessor.transform(frame, allowed_extra=(target,) if target else (), notices=notices)
             for notice in notices:
-                print_notice(Console(stderr=True), notice)
+                print_notice(new_console(stderr=True), notice)
             result = pd.DataFrame(index=frame.index)
             for column in preprocessor.ids:
                 if column in frame.columns:
@@ -110,7 +106,7 @@ def predict(
             result.to_csv(sys.stdout, index=False)
         else:
             write_atomically(out, lambda stream: result.to_csv(stream, index=False))
-            Console(stderr=True).print(f"{len(result)} predictions written to {out}")
+            new_console(stderr=True).print(f"{len(result)} predictions written to {out}")
 
 
 def _predict_stream(estimator, preprocessor):
@@ -147,6 +143,10 @@ def evaluate(
 
     Example: descend evaluate model.json test.csv --target price
     """
+    import numpy as np
+    from ..losses import check_targets, get_loss
+    from ..metrics import table_metrics
+
     with one_line_errors():
         from sklearn.base import is_classifier
 
@@ -169,7 +169,7 @@ def evaluate(
             if unknown.size:
                 holder = repr(target) if target else f"{data}'s labels"
                 raise UserError(f"{holder} holds classes the model never saw: {', '.join(unknown[:5])}")
-        Console().print(metrics_table(f"{model.name} on {data.name}", table_metrics(task, estimator, [(X, y)])))
+        new_console().print(metrics_table(f"{model.name} on {data.name}", table_metrics(task, estimator, [(X, y)])))
 
 
 def _labelled_table(preprocessor, model, data, target, task, estimator):
@@ -183,6 +183,6 @@ def _labelled_table(preprocessor, model, data, target, task, estimator):
     frame = clean_target(_read_table_for(preprocessor, data, model), target, notices, learning=False)
     X = preprocessor.transform(frame, allowed_extra=(target,), notices=notices)
     for notice in notices:
-        print_notice(Console(), notice)
+        print_notice(new_console(), notice)
     y = target_array(frame[target], task, estimator.classes_ if task == "classification" else None)
     return X, y, lambda i: f"{target!r} in data row {frame.index[i] + 1}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from ..functions import FUNCTION_NAMES
+from .._extras import require
+from ..choices import FUNCTION_NAMES
 from .app import UserError, app, one_line_errors
+from .views import new_console
 
 PICTURE_SUFFIXES = (".png", ".svg", ".gif", ".html")
 
@@ -41,6 +42,10 @@ def paths(
         if suffix not in PICTURE_SUFFIXES:
             raise UserError(f"--out must end in .png, .svg, .gif or .html, not {out.name!r}")
         point = _parse_start(start)
+        if suffix == ".html":
+            require("plotly", "An .html page")
+        else:
+            require("matplotlib", "Drawing paths")
         runs = plot.run_paths(function, names, lr=_parse_rates(lr, names), start=point, iters=iters)
         if suffix == ".html":
             from ..explorer import html_paths
@@ -50,7 +55,7 @@ def paths(
             plot.animate_paths(function, runs, out, steps_per_frame=max(1, iters // 60))
         else:
             plot.paths(function, runs, path=out)
-        Console().print(f"{len(runs)} path(s) on {function} written to {out}")
+        new_console().print(f"{len(runs)} path(s) on {function} written to {out}")
 
 
 def _parse_start(text):
@@ -97,5 +102,8 @@ def explore(
     """
     from ..explorer import serve
 
-    Console().print(f"descend explorer on http://{host}:{port}/  (Ctrl+C to stop)")
+    with one_line_errors():
+        for module in ("fastapi", "uvicorn", "plotly"):
+            require(module, "descend explore")
+    new_console().print(f"descend explorer on http://{host}:{port}/  (Ctrl+C to stop)")
     serve(host=host, port=port, open_browser=not no_browser)

@@ -6,14 +6,14 @@ import re
 import warnings
 from contextlib import contextmanager
 
-from rich.table import Table
-
-from ..metrics import why_undefined
-
 
 def metrics_table(title, metrics):
     """A two-column table, metric and value, as fit and evaluate print it; a metric the rows do not
     define (None) as "undefined" and why."""
+    from rich.table import Table
+
+    from ..metrics import why_undefined
+
     table = Table(title=title, title_justify="left", min_width=len(title))
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -24,6 +24,13 @@ def metrics_table(title, metrics):
         else:
             table.add_row(name, f"{value:.4g}" if isinstance(value, float) else str(value))
     return table
+
+
+def new_console(stderr=False):
+    """A rich Console (on stderr if asked), imported when a command runs: its help does not need it."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
 
 
 def print_notice(console, text):

@@ -57,6 +57,7 @@ from ._base import Optimizer
 from .adam import Adam, Adamax, AdamW, NAdam, RAdam, SparseAdam
 from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop
 from .matrix import Muon
+from ..choices import FULL_BATCH_OPTIMIZER_NAMES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
 from .online import FTRL, Normalized
 from .quasi_newton import LBFGS
 from .rate_free import Prodigy
@@ -97,7 +98,7 @@ __all__ = [
 
 
 
-# Names accepted wherever an optimizer is: each maps to a class and the
+# Names accepted wherever an optimizer is (their lists are descend.choices'): each maps to a class and the
 # keyword arguments that make the named method out of it.
 _NAMED = {
     "sgd": (SGD, {}),
@@ -123,14 +124,10 @@ _NAMED = {
     "ftrl": (FTRL, {}),
 }
 
-OPTIMIZER_NAMES = tuple(_NAMED)
 
 # The optimizers of a matrix of parameters (a vector is not one): minimize() takes them with the shape
 # the vector holds, the linear models for the coefficients of several outputs.
 _MATRIX_NAMED = {"muon": (Muon, {})}
-
-#: Their names.
-MATRIX_OPTIMIZER_NAMES = tuple(_MATRIX_NAMED)
 
 #: Every optimizer class of gradients the names above make, once each (the compiled engine steps them).
 OPTIMIZER_CLASSES = tuple(dict.fromkeys(cls for cls, _ in {**_NAMED, **_MATRIX_NAMED}.values()))
@@ -139,15 +136,9 @@ OPTIMIZER_CLASSES = tuple(dict.fromkeys(cls for cls, _ in {**_NAMED, **_MATRIX_N
 # gradient: the estimators take them; minimize() cannot.
 _ROW_NAMED = {"normalized": (Normalized, {})}
 
-#: Their names.
-ROW_OPTIMIZER_NAMES = tuple(_ROW_NAMED)
-
 # The optimizers that need the objective's values, not only its gradient: minimize() gives them, and
 # the linear models on the full batch (not on mini-batches).
 _FULL_BATCH_NAMED = {"lbfgs": (LBFGS, {"history_size": 10})}
-
-#: Their names.
-FULL_BATCH_OPTIMIZER_NAMES = tuple(_FULL_BATCH_NAMED)
 
 
 def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Optimizer:

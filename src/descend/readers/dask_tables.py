@@ -341,8 +341,10 @@ class DaskTable:
     """
 
     def __init__(self, path, target, *, impute="none", task=None, client=None, blocksize=PARTITION_BYTES):
+        from .._extras import require
         from .stream import check_same_columns, file_columns, table_files
 
+        require("distributed", "Reading files on a Dask cluster")
         if client is None:
             from distributed import default_client
 

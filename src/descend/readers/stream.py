@@ -66,8 +66,9 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
+from .._compiled import njit
+from ..choices import DEFAULT_MEMORY
 from .lines import prefetched
 from .tables import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataError, TablePreprocessor,
                       check_data_file, check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
@@ -75,12 +76,6 @@ from .tables import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataErr
 __all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "file_columns",
            "check_same_columns", "MemoryPlan", "plan_memory", "return_memory_promptly"]
 
-#: The default budget for data. The rest of a ``descend fit`` process comes on top: its imports (about
-#: 245 MB: scikit-learn 60, pandas 40, Numba 64, pyarrow 40), the first rows read (about 20 MB) and
-#: Numba's compiler state once the first compiled loop is loaded (about 43 MB), some 310 MB before
-#: the first row of an epoch. Measured (benchmark f), the whole process peaked at 390-445 MB on
-#: 5,000,000 x 20 Parquet files, from one run to the next of the same command.
-DEFAULT_MEMORY = "80MB"
 # What Arrow holds to read one Parquet column chunk, at most: its decoded dictionary page and a data
 # page (pyarrow and Spark write pages of 1 MiB), with room for the compressed page; less for a smaller chunk.
 COLUMN_READ_BYTES = 5 << 19

@@ -62,6 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..choices import HASHED_FEATURES, IMPUTE_CHOICES
 from ..exceptions import DataError
 from . import SUFFIXES as FORMAT_SUFFIXES
 
@@ -82,10 +83,8 @@ MAX_CATEGORIES = 100
 # distinct values, is free text.
 FREE_TEXT_WORDS = 3
 FREE_TEXT_SHARE = 0.5
-# The hashed space: its default size, and how texts are hashed (scikit-learn's HashingVectorizer defaults).
-HASHED_FEATURES = 2**20
+# How texts are hashed (the hashed space's default size is descend.choices') (scikit-learn's HashingVectorizer defaults).
 TEXT_HASHING = {"lowercase": True, "alternate_sign": True, "norm": "l2"}
-IMPUTE_CHOICES = ("none", "mean", "median")
 
 
 # The files descend reads: Parquet, and text tables with these column separators.
