@@ -47,10 +47,16 @@ def core(folder: Path) -> None:
 
     from descend import datasets
 
-    shapes = {name: getattr(datasets, f"load_{name}")().data.shape
-              for name in ("housing", "smarket", "default", "bikeshare")}
-    check(shapes["housing"][0] == 506 and shapes["smarket"][0] == 1250 and shapes["default"][0] == 10000
-          and shapes["bikeshare"][0] == 8645, f"the shipped data sets load: {shapes}")
+    shapes = {
+        name: getattr(datasets, f"load_{name}")().data.shape for name in ("housing", "smarket", "default", "bikeshare")
+    }
+    check(
+        shapes["housing"][0] == 506
+        and shapes["smarket"][0] == 1250
+        and shapes["default"][0] == 10000
+        and shapes["bikeshare"][0] == 8645,
+        f"the shipped data sets load: {shapes}",
+    )
 
     demo = run("demo", "housing", cwd=folder)
     check(demo.returncode == 0 and "ISLR" in demo.stdout, "descend demo housing")
@@ -60,16 +66,24 @@ def core(folder: Path) -> None:
     predict = run("predict", "model.json", boston, cwd=folder)
     check(predict.returncode == 0 and len(predict.stdout.splitlines()) == 507, "descend predict")
     explore = run("explore", "--no-browser", cwd=folder)
-    check(explore.returncode == 2 and explore.stderr.strip().endswith('pip install "descend[explorer]"')
-          and "Traceback" not in explore.stderr, f"descend explore names its extra: {explore.stderr.strip()}")
+    check(
+        explore.returncode == 2
+        and explore.stderr.strip().endswith('pip install "descend[explorer]"')
+        and "Traceback" not in explore.stderr,
+        f"descend explore names its extra: {explore.stderr.strip()}",
+    )
 
 
 def explorer(folder: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([DESCEND, "explore", "--no-browser", "--port", str(port)], cwd=folder,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [DESCEND, "explore", "--no-browser", "--port", str(port)],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         page = None
         for _ in range(300):  # up to 30 s for the first start (imports, compiled loops)

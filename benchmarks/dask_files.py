@@ -9,6 +9,7 @@ same rows (about 10 GB and 80-160 s) and the largest coefficient difference.
 
 Not a case of run.py: it takes 3 to 5 minutes. The data is written under the folder if missing; delete it after.
 """
+
 import json, os, re, socket, subprocess, sys, time
 import numpy as np
 
@@ -28,7 +29,6 @@ def make(folder):
         del frame, X, y
 
 
-
 here = sys.argv[1]
 epochs = sys.argv[2] if len(sys.argv) > 2 else "20"
 if not os.path.isdir(f"{here}/data"):
@@ -36,20 +36,46 @@ if not os.path.isdir(f"{here}/data"):
     make(f"{here}/data")
 compare_only = "--compare-only" in sys.argv
 with socket.socket() as s:
-    s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
 address = f"tcp://127.0.0.1:{port}"
 quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-procs = [] if compare_only else [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                           "--dashboard-address", ":0"], **quiet)]
+procs = (
+    []
+    if compare_only
+    else [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dask",
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                ":0",
+            ],
+            **quiet,
+        )
+    ]
+)
 try:
     if compare_only:
         raise SystemExit
-    procs += [subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1", "--no-dashboard"],
-                               **quiet) for _ in range(2)]
+    procs += [
+        subprocess.Popen(
+            [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1", "--no-dashboard"], **quiet
+        )
+        for _ in range(2)
+    ]
     from distributed import Client
+
     with Client(address, timeout=30) as c:
         c.wait_for_workers(2, timeout=60)
     import threading, psutil
+
     peaks = {}
     done = threading.Event()
 
@@ -67,16 +93,39 @@ try:
     threading.Thread(target=sample, daemon=True).start()
     extra = [a for a in sys.argv[3:] if a != "--compare-only"]
     start = time.time()
-    run = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "descend", "fit", f"{here}/data/*.parquet",
-                          "--target", "y", "--scheduler", address, "--epochs", epochs, "--tol", "0",
-                          "--out", f"{here}/cluster.json", *extra], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-v",
+            sys.executable,
+            "-m",
+            "descend",
+            "fit",
+            f"{here}/data/*.parquet",
+            "--target",
+            "y",
+            "--scheduler",
+            address,
+            "--epochs",
+            epochs,
+            "--tol",
+            "0",
+            "--out",
+            f"{here}/cluster.json",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+    )
     done.set()
     print("worker peak RSS (largest process of each):", [f"{v / 2**20:.0f} MB" for v in peaks.values()])
     wall = time.time() - start
     print(run.stdout[-1500:])
     peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr).group(1))
-    print(run.stderr.splitlines()[0] if run.returncode else "", f"CLI client: peak RSS {peak / 1024:.0f} MB, "
-          f"wall {wall:.1f} s, exit {run.returncode}")
+    print(
+        run.stderr.splitlines()[0] if run.returncode else "",
+        f"CLI client: peak RSS {peak / 1024:.0f} MB, wall {wall:.1f} s, exit {run.returncode}",
+    )
 except SystemExit:
     pass
 finally:
@@ -89,6 +138,7 @@ finally:
 import pandas as pd
 from descend.io import load
 from descend.readers.tables import TablePreprocessor, clean_target
+
 start = time.time()
 frame = pd.concat([pd.read_parquet(f"{here}/data/part{i}.parquet") for i in range(8)], ignore_index=True)
 notices = []
@@ -100,6 +150,8 @@ cluster = load(f"{here}/cluster.json")
 cluster = cluster[0] if isinstance(cluster, tuple) else cluster
 model = type(cluster)(**cluster.get_params()).fit(X, y)
 scale = np.abs(model.coef_).max()
-print(f"in memory: {time.time() - start:.1f} s; max |coef difference| / max |coef| = "
-      f"{np.abs(model.coef_ - cluster.coef_).max() / scale:.2e}, intercepts {float(np.ravel(model.intercept_)[0]):.12g} "
-      f"{float(np.ravel(cluster.intercept_)[0]):.12g}, epochs {model.n_iter_} {cluster.n_iter_}")
+print(
+    f"in memory: {time.time() - start:.1f} s; max |coef difference| / max |coef| = "
+    f"{np.abs(model.coef_ - cluster.coef_).max() / scale:.2e}, intercepts {float(np.ravel(model.intercept_)[0]):.12g} "
+    f"{float(np.ravel(cluster.intercept_)[0]):.12g}, epochs {model.n_iter_} {cluster.n_iter_}"
+)

@@ -52,10 +52,17 @@ def case_q():
     reached = pinball(X, y, ours.coef_, ours.intercept_[0])
     Xb, yb = quantile_data(1_000_000, seed=1)
     big_s, big = best_of(1, lambda: GDRegressor(loss="quantile", quantile=Q, penalty=None).fit(Xb, yb))
-    return {"descend_s": ours_s, "highs_s": theirs_s, "ratio": ours_s / theirs_s,
-            "relative_gap": (reached - best) / best, "epochs": int(ours.n_iter_),
-            "coverage": float(np.mean(y <= ours.predict(X))),
-            "big_s": big_s, "big_epochs": int(big.n_iter_), "big_coverage": float(np.mean(yb <= big.predict(Xb)))}
+    return {
+        "descend_s": ours_s,
+        "highs_s": theirs_s,
+        "ratio": ours_s / theirs_s,
+        "relative_gap": (reached - best) / best,
+        "epochs": int(ours.n_iter_),
+        "coverage": float(np.mean(y <= ours.predict(X))),
+        "big_s": big_s,
+        "big_epochs": int(big.n_iter_),
+        "big_coverage": float(np.mean(yb <= big.predict(Xb))),
+    }
 
 
 def poisson_data(n=1_000_000, p=50, seed=0):
@@ -90,9 +97,15 @@ def case_p():
     mine = poisson_objective(X, y, ours.coef_, ours.intercept_[0])
     peer = poisson_objective(X, y, theirs.coef_, theirs.intercept_)
     best = min(mine, peer)
-    return {"descend_s": min(runs["descend"]), "sklearn_s": min(runs["sklearn"]),
-            "ratio": min(runs["descend"]) / min(runs["sklearn"]), "epochs": int(ours.n_iter_),
-            "sklearn_iterations": int(theirs.n_iter_), "gap": (mine - best) / best, "peer_gap": (peer - best) / best}
+    return {
+        "descend_s": min(runs["descend"]),
+        "sklearn_s": min(runs["sklearn"]),
+        "ratio": min(runs["descend"]) / min(runs["sklearn"]),
+        "epochs": int(ours.n_iter_),
+        "sklearn_iterations": int(theirs.n_iter_),
+        "gap": (mine - best) / best,
+        "peer_gap": (peer - best) / best,
+    }
 
 
 def loss_lines(q, p, mark):

@@ -135,8 +135,11 @@ def _has_orjson() -> bool:
 
 def main() -> None:
     for name, case in (("k", case_k), ("explorer", case_explorer)):
-        print(name, json.dumps({key: round(value, 3) if isinstance(value, float) else value
-                                for key, value in case().items()}), flush=True)
+        print(
+            name,
+            json.dumps({key: round(value, 3) if isinstance(value, float) else value for key, value in case().items()}),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

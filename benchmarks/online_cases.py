@@ -53,10 +53,15 @@ def write_files(folder, quick=False):
     signs = np.where(labels == 1, 1, -1)
     lines = [f"{s} |w {d}\n" for s, d in zip(signs, documents, strict=True)]
     lengths = np.digitize([d.count(" ") + 1 for d in documents], [10, 20, 30, 40, 50, 60, 80])
-    two = [f"{s} |w {d} |d len{b} first_{d.split(' ', 1)[0]}\n"
-           for s, d, b in zip(signs, documents, lengths, strict=True)]
-    paths = {"train": folder / "train.vw", "test": folder / "test.vw", "train2": folder / "train2.vw",
-             "test2": folder / "test2.vw"}
+    two = [
+        f"{s} |w {d} |d len{b} first_{d.split(' ', 1)[0]}\n" for s, d, b in zip(signs, documents, lengths, strict=True)
+    ]
+    paths = {
+        "train": folder / "train.vw",
+        "test": folder / "test.vw",
+        "train2": folder / "train2.vw",
+        "test2": folder / "test2.vw",
+    }
     paths["train"].write_text("".join(lines[:n]))
     paths["test"].write_text("".join(lines[n:]))
     paths["train2"].write_text("".join(two[:n]))
@@ -66,7 +71,7 @@ def write_files(folder, quick=False):
         with path.open("w") as file:
             left = rows
             while left > 0:
-                file.write("".join(lines[:min(n, left)]))
+                file.write("".join(lines[: min(n, left)]))
                 left -= min(n, left)
         paths[f"memory_{rows}"] = path
     return paths, documents, labels, n
@@ -88,8 +93,21 @@ def timed_child(args, stdout=subprocess.DEVNULL):
 
 
 def descend_learn(train, model, extra=()):
-    return timed_child([sys.executable, "-m", "descend", "learn", str(train), "--out", str(model), "--quiet",
-                        "--bits", str(BITS), *extra])
+    return timed_child(
+        [
+            sys.executable,
+            "-m",
+            "descend",
+            "learn",
+            str(train),
+            "--out",
+            str(model),
+            "--quiet",
+            "--bits",
+            str(BITS),
+            *extra,
+        ]
+    )
 
 
 def descend_accuracy(model, test):
@@ -122,12 +140,14 @@ print(json.dumps({"loss": loss / weight, "rows": weight, "accuracy": accuracy}))
 def vw_learn(train, test, extra=""):
     """Vowpal Wabbit, in a child: (seconds, peak MB, its figures). The held-out prediction, made in the same
     child after the pass, is timed apart: the child reports it, and the pass alone is what a pass costs."""
-    seconds, peak, out, _ = timed_child([sys.executable, "-c", VW_CHILD, str(train), "-", f"{VW_ARGS} {extra}"],
-                                        stdout=None)
+    seconds, peak, out, _ = timed_child(
+        [sys.executable, "-c", VW_CHILD, str(train), "-", f"{VW_ARGS} {extra}"], stdout=None
+    )
     figures = json.loads(out.decode().strip().splitlines()[-1])
     if test != "-":
-        _, _, out, _ = timed_child([sys.executable, "-c", VW_CHILD, str(train), str(test), f"{VW_ARGS} {extra}"],
-                                   stdout=None)
+        _, _, out, _ = timed_child(
+            [sys.executable, "-c", VW_CHILD, str(train), str(test), f"{VW_ARGS} {extra}"], stdout=None
+        )
         figures["accuracy"] = json.loads(out.decode().strip().splitlines()[-1])["accuracy"]
     return seconds, peak, figures
 
@@ -140,17 +160,23 @@ def river_pass(documents, labels, n_train):
 
     model = compose.Pipeline(feature_extraction.BagOfWords(), linear_model.LogisticRegression())
     rows = min(RIVER_ROWS, n_train)
-    data = stream.iter_array(np.array(documents[:rows], dtype=object)[:, None], labels[:rows] == 1,
-                             feature_names=["text"])
+    data = stream.iter_array(
+        np.array(documents[:rows], dtype=object)[:, None], labels[:rows] == 1, feature_names=["text"]
+    )
     data = ((x["text"], y) for x, y in data)
     start = time.perf_counter()
     loss = evaluate.progressive_val_score(data, model, metrics.LogLoss())
     seconds = time.perf_counter() - start
     test = range(n_train, min(n_train + 5_000, len(documents)))
     accuracy = float(np.mean([model.predict_one(documents[i]) == (labels[i] == 1) for i in test]))
-    return {"version": river.__version__, "rows": rows, "seconds": round(seconds, 2),
-            "rows_per_s": round(rows / seconds), "progressive_log_loss": round(loss.get(), 5),
-            "accuracy": round(accuracy, 4)}
+    return {
+        "version": river.__version__,
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "progressive_log_loss": round(loss.get(), 5),
+        "accuracy": round(accuracy, 4),
+    }
 
 
 def model_figures(model):
@@ -162,28 +188,46 @@ def case_w(quick=False):
 
     folder = Path(tempfile.mkdtemp(dir=os.environ.get("DESCEND_BENCH_DIR")))
     paths, documents, labels, n = write_files(folder, quick)
-    result = {"quick": quick, "train_rows": n, "held_out_rows": len(documents) - n,
-              "vw_version": vowpalwabbit.__version__, "file_mb": round(paths["train"].stat().st_size / 2**20, 1)}
+    result = {
+        "quick": quick,
+        "train_rows": n,
+        "held_out_rows": len(documents) - n,
+        "vw_version": vowpalwabbit.__version__,
+        "file_mb": round(paths["train"].stat().st_size / 2**20, 1),
+    }
     model = folder / "model.json"
     descend_learn(paths["test"], folder / "warm.json")  # Numba's cache, outside the timing
     one_line = folder / "one.vw"
     one_line.write_text(paths["train"].read_text().split("\n", 1)[0] + "\n")
-    result["start_up_s"] = {"descend": round(min(descend_learn(one_line, model)[0] for _ in range(REPEATS)), 3),
-                            "vw": round(min(vw_learn(one_line, "-")[0] for _ in range(REPEATS)), 3)}
-    for name, train, test, extra in (("one_namespace", "train", "test", ()), ("quadratic", "train2", "test2",
-                                                                              ("-q", "wd"))):
+    result["start_up_s"] = {
+        "descend": round(min(descend_learn(one_line, model)[0] for _ in range(REPEATS)), 3),
+        "vw": round(min(vw_learn(one_line, "-")[0] for _ in range(REPEATS)), 3),
+    }
+    for name, train, test, extra in (
+        ("one_namespace", "train", "test", ()),
+        ("quadratic", "train2", "test2", ("-q", "wd")),
+    ):
         times = [descend_learn(paths[train], model, extra) for _ in range(REPEATS)]
         seconds, peak = min(t[0] for t in times), max(t[1] for t in times)
         figures = model_figures(model)
         vw = [vw_learn(paths[train], paths[test], " ".join(extra)) for _ in range(REPEATS)]
         vw_seconds, vw_peak, vw_figures = min(v[0] for v in vw), max(v[1] for v in vw), vw[-1][2]
         result[name] = {
-            "descend": {"seconds": round(seconds, 3), "rows_per_s": round(n / seconds), "peak_mb": round(peak),
-                        "progressive_log_loss": round(figures["loss"], 5),
-                        "progressive_accuracy": round(figures["accuracy"], 4),
-                        "accuracy": round(descend_accuracy(model, paths[test]), 4)},
-            "vw": {"seconds": round(vw_seconds, 3), "rows_per_s": round(n / vw_seconds), "peak_mb": round(vw_peak),
-                   "progressive_log_loss": round(vw_figures["loss"], 5), "accuracy": round(vw_figures["accuracy"], 4)},
+            "descend": {
+                "seconds": round(seconds, 3),
+                "rows_per_s": round(n / seconds),
+                "peak_mb": round(peak),
+                "progressive_log_loss": round(figures["loss"], 5),
+                "progressive_accuracy": round(figures["accuracy"], 4),
+                "accuracy": round(descend_accuracy(model, paths[test]), 4),
+            },
+            "vw": {
+                "seconds": round(vw_seconds, 3),
+                "rows_per_s": round(n / vw_seconds),
+                "peak_mb": round(vw_peak),
+                "progressive_log_loss": round(vw_figures["loss"], 5),
+                "accuracy": round(vw_figures["accuracy"], 4),
+            },
         }
         print(name, json.dumps(result[name]), file=sys.stderr, flush=True)
     result["scale"] = {}
@@ -192,9 +236,14 @@ def case_w(quick=False):
         seconds, peak, _, _ = descend_learn(paths[key], model)
         vw_seconds, vw_peak, _ = vw_learn(paths[key], "-")
         result["scale"][str(rows)] = {
-            "descend": {"seconds": round(seconds, 2), "peak_mb": round(peak), "rows_per_s": round(rows / seconds),
-                        "progressive_log_loss": round(model_figures(model)["loss"], 5)},
-            "vw": {"seconds": round(vw_seconds, 2), "peak_mb": round(vw_peak), "rows_per_s": round(rows / vw_seconds)}}
+            "descend": {
+                "seconds": round(seconds, 2),
+                "peak_mb": round(peak),
+                "rows_per_s": round(rows / seconds),
+                "progressive_log_loss": round(model_figures(model)["loss"], 5),
+            },
+            "vw": {"seconds": round(vw_seconds, 2), "peak_mb": round(vw_peak), "rows_per_s": round(rows / vw_seconds)},
+        }
         print(key, json.dumps(result["scale"][str(rows)]), file=sys.stderr, flush=True)
     result["river"] = river_pass(documents, labels, n)
     for path in (*paths.values(), one_line):
@@ -208,46 +257,71 @@ def online_lines(w):
     one, two, scale, start = w["one_namespace"], w["quadratic"], w["scale"], w["start_up_s"]
     small, large = sorted(scale, key=int)
     low, high = scale[small]["descend"]["peak_mb"], scale[large]["descend"]["peak_mb"]
-    lines = [f"Online learning from a file (case w, `benchmarks/online_cases.py`{', --quick' if w['quick'] else ''}):"
-             f" {w['train_rows']:,} documents of case (u)'s corpus as Vowpal Wabbit lines ({w['file_mb']} MB), "
-             f"one pass, logistic loss, 2^{BITS} features, each learner at its defaults; held-out accuracy on the "
-             f"last {w['held_out_rows']:,}. Vowpal Wabbit {w['vw_version']} reads the file itself (its Python "
-             "bindings, `--data`), in a process of its own as `descend learn` is; rows per second over the whole "
-             f"process (best of {REPEATS}). A process that reads one line takes {start['descend']:.2f} s for "
-             f"`descend learn` (Python, NumPy, scikit-learn, Numba's compiled loops loaded from its cache) and "
-             f"{start['vw']:.2f} s for Vowpal Wabbit's.", "",
-             "| file | learner | rows/s | progressive log loss | held-out accuracy | peak memory |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"Online learning from a file (case w, `benchmarks/online_cases.py`{', --quick' if w['quick'] else ''}):"
+        f" {w['train_rows']:,} documents of case (u)'s corpus as Vowpal Wabbit lines ({w['file_mb']} MB), "
+        f"one pass, logistic loss, 2^{BITS} features, each learner at its defaults; held-out accuracy on the "
+        f"last {w['held_out_rows']:,}. Vowpal Wabbit {w['vw_version']} reads the file itself (its Python "
+        "bindings, `--data`), in a process of its own as `descend learn` is; rows per second over the whole "
+        f"process (best of {REPEATS}). A process that reads one line takes {start['descend']:.2f} s for "
+        f"`descend learn` (Python, NumPy, scikit-learn, Numba's compiled loops loaded from its cache) and "
+        f"{start['vw']:.2f} s for Vowpal Wabbit's.",
+        "",
+        "| file | learner | rows/s | progressive log loss | held-out accuracy | peak memory |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for title, block in (("one namespace", one), ("two namespaces, -q wd", two)):
         for name, label in (("descend", "`descend learn`"), ("vw", "Vowpal Wabbit")):
             row = block[name]
-            lines.append(f"| {title} | {label} | {row['rows_per_s']:,} | {row['progressive_log_loss']:.5f} | "
-                         f"{row['accuracy']:.4f} | {row['peak_mb']} MB |")
+            lines.append(
+                f"| {title} | {label} | {row['rows_per_s']:,} | {row['progressive_log_loss']:.5f} | "
+                f"{row['accuracy']:.4f} | {row['peak_mb']} MB |"
+            )
     river = w["river"]
-    lines.append(f"| one namespace, first {river['rows']:,} | river {river['version']} (BagOfWords + "
-                 f"LogisticRegression, `progressive_val_score`) | {river['rows_per_s']:,} | "
-                 f"{river['progressive_log_loss']:.5f} | {river['accuracy']:.4f} | |")
-    lines += ["", "The training lines repeated, one namespace:", "",
-              "| lines | `descend learn` | Vowpal Wabbit | descend's rows/s over VW's | descend's peak memory |",
-              "| --- | --- | --- | --- | --- |"]
+    lines.append(
+        f"| one namespace, first {river['rows']:,} | river {river['version']} (BagOfWords + "
+        f"LogisticRegression, `progressive_val_score`) | {river['rows_per_s']:,} | "
+        f"{river['progressive_log_loss']:.5f} | {river['accuracy']:.4f} | |"
+    )
+    lines += [
+        "",
+        "The training lines repeated, one namespace:",
+        "",
+        "| lines | `descend learn` | Vowpal Wabbit | descend's rows/s over VW's | descend's peak memory |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for rows in (small, large):
         d, v = scale[rows]["descend"], scale[rows]["vw"]
-        lines.append(f"| {int(rows):,} | {d['seconds']:.2f} s ({d['rows_per_s']:,} rows/s) | {v['seconds']:.2f} s "
-                     f"({v['rows_per_s']:,} rows/s) | {d['rows_per_s'] / v['rows_per_s']:.2f} | {d['peak_mb']} MB |")
+        lines.append(
+            f"| {int(rows):,} | {d['seconds']:.2f} s ({d['rows_per_s']:,} rows/s) | {v['seconds']:.2f} s "
+            f"({v['rows_per_s']:,} rows/s) | {d['rows_per_s'] / v['rows_per_s']:.2f} | {d['peak_mb']} MB |"
+        )
     d, v = scale[large]["descend"], scale[large]["vw"]
     marginal = (int(large) - int(small)) / (d["seconds"] - scale[small]["descend"]["seconds"])
     vw_marginal = (int(large) - int(small)) / (v["seconds"] - scale[small]["vw"]["seconds"])
-    lines += ["", f"Between {int(small):,} and {int(large):,} lines (start-up left out): descend {marginal:,.0f} "
-              f"rows/s, Vowpal Wabbit {vw_marginal:,.0f}.", "", "| bar | measured | |", "| --- | --- | --- |"]
+    lines += [
+        "",
+        f"Between {int(small):,} and {int(large):,} lines (start-up left out): descend {marginal:,.0f} "
+        f"rows/s, Vowpal Wabbit {vw_marginal:,.0f}.",
+        "",
+        "| bar | measured | |",
+        "| --- | --- | --- |",
+    ]
     for title, block in (("one namespace", one), ("-q wd", two)):
         d, v = block["descend"], block["vw"]
-        lines.append(f"| {title}: rows/s at least Vowpal Wabbit's | {d['rows_per_s'] / v['rows_per_s']:.2f} of its "
-                     f"| {mark[d['rows_per_s'] >= v['rows_per_s']]} |")
+        lines.append(
+            f"| {title}: rows/s at least Vowpal Wabbit's | {d['rows_per_s'] / v['rows_per_s']:.2f} of its "
+            f"| {mark[d['rows_per_s'] >= v['rows_per_s']]} |"
+        )
         ratio = d["progressive_log_loss"] / v["progressive_log_loss"]
-        lines.append(f"| {title}: progressive log loss within 1% of Vowpal Wabbit's, or lower | {ratio:.4f} of its "
-                     f"| {mark[ratio <= 1.01]} |")
-    lines.append(f"| peak memory flat from {int(small):,} to {int(large):,} rows | {low} MB, {high} MB "
-                 f"| {mark[high <= 1.1 * low]} |")
+        lines.append(
+            f"| {title}: progressive log loss within 1% of Vowpal Wabbit's, or lower | {ratio:.4f} of its "
+            f"| {mark[ratio <= 1.01]} |"
+        )
+    lines.append(
+        f"| peak memory flat from {int(small):,} to {int(large):,} rows | {low} MB, {high} MB "
+        f"| {mark[high <= 1.1 * low]} |"
+    )
     return lines + [""]
 
 

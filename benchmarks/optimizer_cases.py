@@ -57,6 +57,7 @@ def minimize_against_loop() -> dict:
     made["muon"] = lambda: get_optimizer("muon", lr=RATE, shape=(1, 2))
     figures = {}
     for name, make in made.items():
+
         def bare_loop():
             optimizer = make()
             x = x0.copy()
@@ -75,8 +76,11 @@ def minimize_against_loop() -> dict:
             times["minimize"].append(_timed(run))
             times["bare_loop"].append(_timed(bare_loop))
         best = {key: min(values) / STEPS * 1e6 for key, values in times.items()}
-        figures[name] = {"minimize_us": round(best["minimize"], 3), "bare_loop_us": round(best["bare_loop"], 3),
-                         "ratio": round(best["minimize"] / best["bare_loop"], 3)}
+        figures[name] = {
+            "minimize_us": round(best["minimize"], 3),
+            "bare_loop_us": round(best["bare_loop"], 3),
+            "ratio": round(best["minimize"] / best["bare_loop"], 3),
+        }
     return figures
 
 
@@ -88,8 +92,16 @@ def per_sample_epochs() -> dict:
     rng = np.random.default_rng(0)
     X = rng.standard_normal((ROWS, COLUMNS))
     y = X @ rng.standard_normal(COLUMNS) + rng.standard_normal(ROWS)
-    settings = dict(batch_size=1, max_iter=1, tol=None, learning_rate=RATE, standardize=False, penalty=None,
-                    shuffle=False, random_state=0)
+    settings = dict(
+        batch_size=1,
+        max_iter=1,
+        tol=None,
+        learning_rate=RATE,
+        standardize=False,
+        penalty=None,
+        shuffle=False,
+        random_state=0,
+    )
     figures = {}
     for name in OPTIMIZER_NAMES:
         make = lambda: GDRegressor(optimizer=name, **settings)  # noqa: E731
@@ -128,13 +140,21 @@ def vowpal_wabbit_same_rows() -> dict:
     predicted = np.array([workspace.predict(line) > 0 for line in lines(X[n:])])
     theirs = float(np.mean(predicted == labels[n:]))
     workspace.finish()
-    return {"descend_accuracy": round(ours, 4), "descend_s": round(ours_s, 3), "vw_accuracy": round(theirs, 4),
-            "vw_s": round(theirs_s, 3), "train_rows": int(n)}
+    return {
+        "descend_accuracy": round(ours, 4),
+        "descend_s": round(ours_s, 3),
+        "vw_accuracy": round(theirs, 4),
+        "vw_s": round(theirs_s, 3),
+        "train_rows": int(n),
+    }
 
 
 def case_o() -> dict:
-    return {"minimize": minimize_against_loop(), "per_sample": per_sample_epochs(),
-            "vw_same_rows": vowpal_wabbit_same_rows()}
+    return {
+        "minimize": minimize_against_loop(),
+        "per_sample": per_sample_epochs(),
+        "vw_same_rows": vowpal_wabbit_same_rows(),
+    }
 
 
 if __name__ == "__main__":

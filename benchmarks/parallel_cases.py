@@ -29,8 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import best_of  # noqa: E402
 
 N_DENSE, P_DENSE = 1_000_000, 100
-SGD_5_EPOCHS = dict(loss="log_loss", optimizer="sgd", alpha=1e-6, batch_size=1, standardize=False, tol=None,
-                    random_state=0, schedule="optimal", max_iter=5)
+SGD_5_EPOCHS = dict(
+    loss="log_loss",
+    optimizer="sgd",
+    alpha=1e-6,
+    batch_size=1,
+    standardize=False,
+    tol=None,
+    random_state=0,
+    schedule="optimal",
+    max_iter=5,
+)
 
 
 def _pair(fit, runs=3):
@@ -93,18 +102,32 @@ def _sparse_cases():
     pair, times = _pair(lambda n: GDClassifier(**SGD_5_EPOCHS, n_jobs=n).fit(X_train, y_train))
     peer_times, peer = [], None
     for _ in range(3):
-        seconds, peer = best_of(1, lambda: SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=5, tol=None,
-                                                         random_state=0).fit(X_train, y_train))
+        seconds, peer = best_of(
+            1,
+            lambda: SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=5, tol=None, random_state=0).fit(
+                X_train, y_train
+            ),
+        )
         peer_times.append(seconds)
     results["hogwild_sparse"] = _summary(
-        pair, times, sklearn_s=min(peer_times), sklearn_all_s=peer_times,
-        ratio_two=pair[2][0] / min(peer_times), ratio_one=pair[1][0] / min(peer_times),
-        accuracy_one=float(pair[1][1].score(X_test, y_test)), accuracy_two=float(pair[2][1].score(X_test, y_test)),
-        sklearn_accuracy=float(peer.score(X_test, y_test)))
+        pair,
+        times,
+        sklearn_s=min(peer_times),
+        sklearn_all_s=peer_times,
+        ratio_two=pair[2][0] / min(peer_times),
+        ratio_one=pair[1][0] / min(peer_times),
+        accuracy_one=float(pair[1][1].score(X_test, y_test)),
+        accuracy_two=float(pair[2][1].score(X_test, y_test)),
+        sklearn_accuracy=float(peer.score(X_test, y_test)),
+    )
 
     pair, times = _pair(lambda n: GDClassifier(n_jobs=n, random_state=0).fit(X_train, y_train))
-    results["defaults_sparse"] = _summary(pair, times, accuracy_one=float(pair[1][1].score(X_test, y_test)),
-                                          accuracy_two=float(pair[2][1].score(X_test, y_test)))
+    results["defaults_sparse"] = _summary(
+        pair,
+        times,
+        accuracy_one=float(pair[1][1].score(X_test, y_test)),
+        accuracy_two=float(pair[2][1].score(X_test, y_test)),
+    )
     return results
 
 
@@ -122,12 +145,17 @@ def _dense_cases():
     pair, times = _pair(lambda n: GDClassifier(n_jobs=n, **adam).fit(X, y))
     results["minibatch_dense"] = _summary(pair, times, equal=_same(pair[1][1], pair[2][1]))
 
-    sgd = dict(optimizer="sgd", batch_size=1, learning_rate=0.01, max_iter=3, tol=None, standardize=False,
-               random_state=0)
+    sgd = dict(
+        optimizer="sgd", batch_size=1, learning_rate=0.01, max_iter=3, tol=None, standardize=False, random_state=0
+    )
     GDClassifier(n_jobs=2, **sgd).fit(X[:20000], y[:20000])
     pair, times = _pair(lambda n: GDClassifier(n_jobs=n, **sgd).fit(X, y))
-    results["hogwild_dense"] = _summary(pair, times, accuracy_one=float(pair[1][1].score(X_test, y_test)),
-                                        accuracy_two=float(pair[2][1].score(X_test, y_test)))
+    results["hogwild_dense"] = _summary(
+        pair,
+        times,
+        accuracy_one=float(pair[1][1].score(X_test, y_test)),
+        accuracy_two=float(pair[2][1].score(X_test, y_test)),
+    )
     return results
 
 
@@ -136,36 +164,70 @@ def parallel_lines(x):
     mark = {True: "met", False: "**missed**"}
 
     def runs(r):
-        return (f"runs {', '.join(f'{t:.2f}' for t in r['one_all_s'])} s against "
-                f"{', '.join(f'{t:.2f}' for t in r['two_all_s'])} s")
+        return (
+            f"runs {', '.join(f'{t:.2f}' for t in r['one_all_s'])} s against "
+            f"{', '.join(f'{t:.2f}' for t in r['two_all_s'])} s"
+        )
 
     h, hd = x["hogwild_sparse"], x["hogwild_dense"]
     rows = [
-        ("full batch (L-BFGS, the default), 1,000,000 x 100 dense logistic, "
-         f"{x['full_dense']['epochs']} epochs; coefficients equal bit for bit: {x['full_dense']['equal']}",
-         x["full_dense"], 1.7),
-        ("full batch (L-BFGS) of case (h)'s CSR matrix, batch_size=None, "
-         f"{x['full_sparse']['epochs']} epochs; coefficients equal bit for bit: {x['full_sparse']['equal']}",
-         x["full_sparse"], 1.7),
-        ("mini-batch Adam, 65,536 rows a batch, 3 epochs, the dense rows; coefficients equal bit for bit: "
-         f"{x['minibatch_dense']['equal']}", x["minibatch_dense"], None),
-        (f"hash_texts, {x['hashing']['documents']:,} documents into 2**20 columns; the matrices equal: "
-         f"{x['hashing']['equal']}", x["hashing"], 1.7),
-        (f"Hogwild!: case (h), 5 epochs of per-sample SGD on the CSR matrix; held-out accuracy "
-         f"{h['accuracy_one']:.4f} on one thread, {h['accuracy_two']:.4f} on two", h, None),
-        (f"Hogwild!: per-sample SGD, 3 epochs, the dense rows; held-out accuracy {hd['accuracy_one']:.4f} on one "
-         f"thread, {hd['accuracy_two']:.4f} on two", hd, 1.4),
-        ("GDClassifier() at its defaults on case (h)'s CSR matrix (one pass of the normalized update, Hogwild! on "
-         f"two); held-out accuracy {x['defaults_sparse']['accuracy_one']:.4f} and "
-         f"{x['defaults_sparse']['accuracy_two']:.4f}", x["defaults_sparse"], None),
+        (
+            "full batch (L-BFGS, the default), 1,000,000 x 100 dense logistic, "
+            f"{x['full_dense']['epochs']} epochs; coefficients equal bit for bit: {x['full_dense']['equal']}",
+            x["full_dense"],
+            1.7,
+        ),
+        (
+            "full batch (L-BFGS) of case (h)'s CSR matrix, batch_size=None, "
+            f"{x['full_sparse']['epochs']} epochs; coefficients equal bit for bit: {x['full_sparse']['equal']}",
+            x["full_sparse"],
+            1.7,
+        ),
+        (
+            "mini-batch Adam, 65,536 rows a batch, 3 epochs, the dense rows; coefficients equal bit for bit: "
+            f"{x['minibatch_dense']['equal']}",
+            x["minibatch_dense"],
+            None,
+        ),
+        (
+            f"hash_texts, {x['hashing']['documents']:,} documents into 2**20 columns; the matrices equal: "
+            f"{x['hashing']['equal']}",
+            x["hashing"],
+            1.7,
+        ),
+        (
+            f"Hogwild!: case (h), 5 epochs of per-sample SGD on the CSR matrix; held-out accuracy "
+            f"{h['accuracy_one']:.4f} on one thread, {h['accuracy_two']:.4f} on two",
+            h,
+            None,
+        ),
+        (
+            f"Hogwild!: per-sample SGD, 3 epochs, the dense rows; held-out accuracy {hd['accuracy_one']:.4f} on one "
+            f"thread, {hd['accuracy_two']:.4f} on two",
+            hd,
+            1.4,
+        ),
+        (
+            "GDClassifier() at its defaults on case (h)'s CSR matrix (one pass of the normalized update, Hogwild! on "
+            f"two); held-out accuracy {x['defaults_sparse']['accuracy_one']:.4f} and "
+            f"{x['defaults_sparse']['accuracy_two']:.4f}",
+            x["defaults_sparse"],
+            None,
+        ),
     ]
-    lines = ["Every core (case x, `benchmarks/parallel_cases.py`): each fit at `n_jobs=1` and `n_jobs=2`, "
-             "alternating, best of 3 (2 for the sparse full batch).", "",
-             "| case | n_jobs=1 | n_jobs=2 | speed-up | target | |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "Every core (case x, `benchmarks/parallel_cases.py`): each fit at `n_jobs=1` and `n_jobs=2`, "
+        "alternating, best of 3 (2 for the sparse full batch).",
+        "",
+        "| case | n_jobs=1 | n_jobs=2 | speed-up | target | |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name, r, target in rows:
         verdict = "" if target is None else mark[r["speed_up"] >= target]
-        lines.append(f"| {name} ({runs(r)}) | {r['one_s']:.3f} s | {r['two_s']:.3f} s | {r['speed_up']:.2f} "
-                     f"| {'' if target is None else f'>= {target}'} | {verdict} |")
+        lines.append(
+            f"| {name} ({runs(r)}) | {r['one_s']:.3f} s | {r['two_s']:.3f} s | {r['speed_up']:.2f} "
+            f"| {'' if target is None else f'>= {target}'} | {verdict} |"
+        )
     within = abs(h["accuracy_two"] - h["sklearn_accuracy"]) <= 0.005
     lines += [
         f"| (h) on two threads against SGDClassifier ({', '.join(f'{t:.3f}' for t in h['sklearn_all_s'])} s) "

@@ -66,8 +66,19 @@ from parallel_cases import parallel_lines
 from user_cases import user_lines
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"a": 0.30, "b": 0.04, "c": 2.0, "d": 0.2, "e": 2.0, "f_rss_mb": 400, "f_throughput": 0.5,
-           "h_hashing": 0.2, "h_fit": 0.5, "accuracy": 0.005, "j": 0.3}
+TARGETS = {
+    "a": 0.30,
+    "b": 0.04,
+    "c": 2.0,
+    "d": 0.2,
+    "e": 2.0,
+    "f_rss_mb": 400,
+    "f_throughput": 0.5,
+    "h_hashing": 0.2,
+    "h_fit": 0.5,
+    "accuracy": 0.005,
+    "j": 0.3,
+}
 SIZES_A = (100_000, 300_000, 1_000_000)
 SIZES_B = (100_000, 200_000)
 
@@ -90,10 +101,31 @@ def _case_a(n):
     from descend import GDRegressor
 
     X, y = linear_data(n, 100)
-    ours = GDRegressor(optimizer="sgd", learning_rate=0.01, schedule="invscaling", batch_size=1, max_iter=5,
-                       tol=None, penalty="l2", alpha=1e-6, shuffle=True, random_state=0, standardize=False)
-    theirs = SGDRegressor(loss="squared_error", learning_rate="invscaling", eta0=0.01, power_t=0.25, max_iter=5,
-                          tol=None, penalty="l2", alpha=1e-6, shuffle=True, random_state=0)
+    ours = GDRegressor(
+        optimizer="sgd",
+        learning_rate=0.01,
+        schedule="invscaling",
+        batch_size=1,
+        max_iter=5,
+        tol=None,
+        penalty="l2",
+        alpha=1e-6,
+        shuffle=True,
+        random_state=0,
+        standardize=False,
+    )
+    theirs = SGDRegressor(
+        loss="squared_error",
+        learning_rate="invscaling",
+        eta0=0.01,
+        power_t=0.25,
+        max_iter=5,
+        tol=None,
+        penalty="l2",
+        alpha=1e-6,
+        shuffle=True,
+        random_state=0,
+    )
     ours.fit(X[:1000], y[:1000])  # compile (or load the cache) outside the timing
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -101,8 +133,14 @@ def _case_a(n):
     t_ours, _ = best_of(3, lambda: ours.fit(X, y))
     mse_ours = float(np.mean((ours.predict(X) - y) ** 2))
     mse_theirs = float(np.mean((theirs.predict(X) - y) ** 2))
-    return {"descend_s": t_ours, "sklearn_s": t_theirs, "ratio": t_ours / t_theirs,
-            "mse_descend": mse_ours, "mse_sklearn": mse_theirs, "mse_rel_diff": abs(mse_ours / mse_theirs - 1)}
+    return {
+        "descend_s": t_ours,
+        "sklearn_s": t_theirs,
+        "ratio": t_ours / t_theirs,
+        "mse_descend": mse_ours,
+        "mse_sklearn": mse_theirs,
+        "mse_rel_diff": abs(mse_ours / mse_theirs - 1),
+    }
 
 
 def numpy_minibatch_adam(X, y, lr, batch, seed=0):
@@ -114,7 +152,7 @@ def numpy_minibatch_adam(X, y, lr, batch, seed=0):
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     order = rng.permutation(n)
     for t, start in enumerate(range(0, n, batch), start=1):
-        rows = order[start:start + batch]
+        rows = order[start : start + batch]
         error = X[rows] @ w + b - y[rows]
         g_w, g_b = X[rows].T @ error / len(rows), error.mean()
         m_w = beta1 * m_w + (1 - beta1) * g_w
@@ -137,8 +175,16 @@ def _case_b(n):
 
     X, y = linear_data(n, 100, seed=1)
     lr, batch = 0.01, 32
-    ours = GDRegressor(optimizer="adam", learning_rate=lr, batch_size=batch, max_iter=1, tol=None, penalty=None,
-                       random_state=0, standardize=False)
+    ours = GDRegressor(
+        optimizer="adam",
+        learning_rate=lr,
+        batch_size=batch,
+        max_iter=1,
+        tol=None,
+        penalty=None,
+        random_state=0,
+        standardize=False,
+    )
     ours.fit(X[:1000], y[:1000])
     t_ours, _ = best_of(3, lambda: ours.fit(X, y))
 
@@ -151,7 +197,7 @@ def _case_b(n):
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         order = torch.randperm(len(Xt))
         for start in range(0, len(Xt), batch):
-            rows = order[start:start + batch]
+            rows = order[start : start + batch]
             opt.zero_grad()
             loss = 0.5 * ((model(Xt[rows]).squeeze(1) - yt[rows]) ** 2).mean()
             loss.backward()
@@ -160,9 +206,14 @@ def _case_b(n):
 
     t_torch, _ = best_of(2, torch_epoch)
     t_numpy, _ = best_of(2, lambda: numpy_minibatch_adam(X, y, lr, batch))
-    return {"descend_s": t_ours, "torch_s": t_torch, "numpy_loop_s": t_numpy,
-            "ratio_torch": t_ours / t_torch, "ratio_numpy_loop": t_ours / t_numpy,
-            "torch_version": torch.__version__}
+    return {
+        "descend_s": t_ours,
+        "torch_s": t_torch,
+        "numpy_loop_s": t_numpy,
+        "ratio_torch": t_ours / t_torch,
+        "ratio_numpy_loop": t_ours / t_numpy,
+        "torch_version": torch.__version__,
+    }
 
 
 def case_s():
@@ -182,8 +233,14 @@ def case_s():
     summary, _ = best_of(7, lambda: summarize(X, np.empty(0), np.arange(len(X))))
     read, _ = best_of(7, lambda: np.add.reduce(X, axis=0))
     setup = 2 * t1 - t2
-    return {"fit_1_epoch_s": t1, "epoch_s": t2 - t1, "setup_s": setup, "summary_pass_s": summary,
-            "one_read_s": read, "fixed_s": setup - summary}
+    return {
+        "fit_1_epoch_s": t1,
+        "epoch_s": t2 - t1,
+        "setup_s": setup,
+        "summary_pass_s": summary,
+        "one_read_s": read,
+        "fixed_s": setup - summary,
+    }
 
 
 def case_v():
@@ -226,30 +283,50 @@ def case_v():
         rows.append([name, "scikit-learn SGD", gap(kind, X, y, peer, best), int(peer.n_iter_), seconds, warned])
         Z = StandardScaler().fit_transform(X)
         seconds, warned = fit(peer, Z, y)
-        rows.append([name, "scikit-learn SGD, standardized", gap(kind, Z, y, peer, exact_optimum(kind, Z, y)),
-                     int(peer.n_iter_), seconds, warned])
+        rows.append(
+            [
+                name,
+                "scikit-learn SGD, standardized",
+                gap(kind, Z, y, peer, exact_optimum(kind, Z, y)),
+                int(peer.n_iter_),
+                seconds,
+                warned,
+            ]
+        )
     return {"rows": rows}
 
 
 def case_u():
     """benchmarks/user_cases.py in a process of its own: it forks a child for each fit, and a fork after
     Numba's OpenMP threads have started (cases h and i start them in this process) may hang."""
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "user_cases.py"), "--json", "--limit", "120"],
-                         stdout=subprocess.PIPE, text=True, check=True)  # its progress passes through stderr
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "user_cases.py"), "--json", "--limit", "120"],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )  # its progress passes through stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def case_w():
     """benchmarks/online_cases.py in a process of its own (it starts its learners as processes)."""
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "online_cases.py"), "--json"],
-                         stdout=subprocess.PIPE, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "online_cases.py"), "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def case_x():
     """benchmarks/parallel_cases.py in a process of its own: its threads start after nothing else's."""
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "parallel_cases.py"), "--json"],
-                         stdout=subprocess.PIPE, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "parallel_cases.py"), "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -282,8 +359,11 @@ def _text_lines(h, i, j):
         f"| > 1 | {mark[i['documents_per_s_ratio'] > 1]} |",
         f"| (i) held-out accuracy | {i['descend_accuracy']:.4f} | {vw['vw_accuracy']:.4f} "
         f"| {i['descend_accuracy'] - vw['vw_accuracy']:+.4f} | within 0.005 | {mark[within_vw]} |",
-        *[f"| (j) extra peak memory over the CSR matrix ({j['csr_mb']:.0f} MB): {name} | | | {value:.4f} | < 0.3 "
-          f"| {mark[value < TARGETS['j']]} |" for name, value in j["ratio_by_fit"].items()],
+        *[
+            f"| (j) extra peak memory over the CSR matrix ({j['csr_mb']:.0f} MB): {name} | | | {value:.4f} | < 0.3 "
+            f"| {mark[value < TARGETS['j']]} |"
+            for name, value in j["ratio_by_fit"].items()
+        ],
         "",
         f"The epochs of (h) are bound by memory: five epochs of a bare Numba loop over the same rows, from zero "
         f"weights and shuffled anew each epoch (the dot product, the derivative and the update; no loss value, "
@@ -297,15 +377,20 @@ def _text_lines(h, i, j):
 
 
 def _default_fit_lines(v):
-    lines = ["Every optimizer at its defaults (issue 12): the final objective's gap to the exact optimum of the same "
-             "objective (mean loss + 1e-4/2 |w|^2, found by L-BFGS), relative; the epochs; the time of the fit "
-             "(the rate search of adaptive optimizers included); whether a ConvergenceWarning said the fit stopped "
-             "short. scikit-learn's SGDClassifier(loss='log_loss') / SGDRegressor at their defaults minimize the "
-             "same objective; on standardized features (their own advice) the gap is to that problem's optimum.", "",
-             "| data | optimizer | gap | epochs | time | warned |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "Every optimizer at its defaults (issue 12): the final objective's gap to the exact optimum of the same "
+        "objective (mean loss + 1e-4/2 |w|^2, found by L-BFGS), relative; the epochs; the time of the fit "
+        "(the rate search of adaptive optimizers included); whether a ConvergenceWarning said the fit stopped "
+        "short. scikit-learn's SGDClassifier(loss='log_loss') / SGDRegressor at their defaults minimize the "
+        "same objective; on standardized features (their own advice) the gap is to that problem's optimum.",
+        "",
+        "| data | optimizer | gap | epochs | time | warned |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name, optimizer, gap, epochs, seconds, warned in v["rows"]:
-        lines.append(f"| {name} | {optimizer} | {gap:.1e} | {epochs} | {seconds * 1000:.0f} ms | "
-                     f"{'yes' if warned else ''} |")
+        lines.append(
+            f"| {name} | {optimizer} | {gap:.1e} | {epochs} | {seconds * 1000:.0f} ms | {'yes' if warned else ''} |"
+        )
     return lines + [""]
 
 
@@ -334,15 +419,22 @@ def _optimizer_lines(o, mark):
     ]
     for name, figure in o["minimize"].items():
         epoch = o["per_sample"].get(name)
-        lines.append(f"| {name} | {figure['minimize_us']:.2f} | {figure['bare_loop_us']:.2f} | {figure['ratio']:.2f} "
-                     f"| <= 1.5 | {mark[figure['ratio'] <= 1.5]} | {epoch['epoch_s'] if epoch else '-'} "
-                     f"| {epoch['over_sgd'] if epoch else '-'} |")
+        lines.append(
+            f"| {name} | {figure['minimize_us']:.2f} | {figure['bare_loop_us']:.2f} | {figure['ratio']:.2f} "
+            f"| <= 1.5 | {mark[figure['ratio'] <= 1.5]} | {epoch['epoch_s'] if epoch else '-'} "
+            f"| {epoch['over_sgd'] if epoch else '-'} |"
+        )
     vw = o["vw_same_rows"]
-    lines += ["", f"The highest ratio: {slowest[0]}, {slowest[1]['ratio']:.2f}.", "",
-              f"Vowpal Wabbit's default update on the same hashed rows (case (u)'s text, counts, one pass over "
-              f"{vw['train_rows']:,} rows in order): descend's `optimizer='normalized'` held-out accuracy "
-              f"{vw['descend_accuracy']:.4f} in {vw['descend_s']:.2f} s, Vowpal Wabbit's {vw['vw_accuracy']:.4f} in "
-              f"{vw['vw_s']:.2f} s (parsing its text lines included).", ""]
+    lines += [
+        "",
+        f"The highest ratio: {slowest[0]}, {slowest[1]['ratio']:.2f}.",
+        "",
+        f"Vowpal Wabbit's default update on the same hashed rows (case (u)'s text, counts, one pass over "
+        f"{vw['train_rows']:,} rows in order): descend's `optimizer='normalized'` held-out accuracy "
+        f"{vw['descend_accuracy']:.4f} in {vw['descend_s']:.2f} s, Vowpal Wabbit's {vw['vw_accuracy']:.4f} in "
+        f"{vw['vw_s']:.2f} s (parsing its text lines included).",
+        "",
+    ]
     return lines
 
 
@@ -354,8 +446,15 @@ def case_k():
     return {"minimize": minimize_against_loop(), "explorer": case_explorer()}
 
 
-TEXT = {"loss": "log_loss", "optimizer": "sgd", "alpha": 1e-6, "batch_size": 1, "standardize": False, "tol": None,
-        "random_state": 0}
+TEXT = {
+    "loss": "log_loss",
+    "optimizer": "sgd",
+    "alpha": 1e-6,
+    "batch_size": 1,
+    "standardize": False,
+    "tol": None,
+    "random_state": 0,
+}
 SGD_5_EPOCHS = dict(TEXT, schedule="optimal", max_iter=5)
 ADAGRAD_1_PASS = dict(TEXT, optimizer="adagrad", learning_rate=1.0, max_iter=1)
 
@@ -417,17 +516,31 @@ def case_h(corpus):
     ours, theirs, floor = [], [], []
     for _ in range(3):  # alternating, so that a slow moment of the machine hits all three
         ours.append(best_of(1, lambda: GDClassifier(**SGD_5_EPOCHS).fit(X_train, y_train)))
-        theirs.append(best_of(1, lambda: SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=5, tol=None,
-                                                       random_state=0).fit(X_train, y_train)))
+        theirs.append(
+            best_of(
+                1,
+                lambda: SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=5, tol=None, random_state=0).fit(
+                    X_train, y_train
+                ),
+            )
+        )
         floor.append(best_of(1, bare_fit)[0])
     (t_ours, model), (t_theirs, peer) = min(ours, key=lambda r: r[0]), min(theirs, key=lambda r: r[0])
-    return {"hashing": hashing, "nnz_train": int(X_train.nnz), "descend_fit_s": t_ours, "sklearn_fit_s": t_theirs,
-            "fit_ratio": t_ours / t_theirs, "bare_fit_s": min(floor), "bare_fit_ratio": min(floor) / t_theirs,
-            "bare_fit_all_s": floor, "descend_fit_all_s": [r[0] for r in ours],
-            "sklearn_fit_all_s": [r[0] for r in theirs],
-            "descend_accuracy": float(model.score(X_test, y_test)),
-            "sklearn_accuracy": float(peer.score(X_test, y_test)),
-            "rule_accuracy": float(np.mean(corpus["rule"][n:] == y_test))}
+    return {
+        "hashing": hashing,
+        "nnz_train": int(X_train.nnz),
+        "descend_fit_s": t_ours,
+        "sklearn_fit_s": t_theirs,
+        "fit_ratio": t_ours / t_theirs,
+        "bare_fit_s": min(floor),
+        "bare_fit_ratio": min(floor) / t_theirs,
+        "bare_fit_all_s": floor,
+        "descend_fit_all_s": [r[0] for r in ours],
+        "sklearn_fit_all_s": [r[0] for r in theirs],
+        "descend_accuracy": float(model.score(X_test, y_test)),
+        "sklearn_accuracy": float(peer.score(X_test, y_test)),
+        "rule_accuracy": float(np.mean(corpus["rule"][n:] == y_test)),
+    }
 
 
 def case_i(corpus):
@@ -440,17 +553,22 @@ def case_i(corpus):
     documents, labels, n = corpus["documents"], corpus["labels"], corpus["n_train"]
     train, y_train = documents[:n], labels[:n]
     X_test = hash_texts(documents[n:], corpus["n_features"], alternate_sign=False)
-    GDClassifier(**ADAGRAD_1_PASS).fit(X_test[:1000], labels[n:n + 1000])  # compile / load the cache
+    GDClassifier(**ADAGRAD_1_PASS).fit(X_test[:1000], labels[n : n + 1000])  # compile / load the cache
 
     def end_to_end():
-        return GDClassifier(**ADAGRAD_1_PASS).fit(hash_texts(train, corpus["n_features"], alternate_sign=False,
-                                                             n_jobs=-1), y_train)
+        return GDClassifier(**ADAGRAD_1_PASS).fit(
+            hash_texts(train, corpus["n_features"], alternate_sign=False, n_jobs=-1), y_train
+        )
 
     peer = vowpal_wabbit_peer((documents, labels, corpus["rule"]))
     seconds, model = best_of(3, end_to_end)
-    return {"vw": peer, "descend_s": seconds, "descend_documents_per_s": n / seconds,
-            "descend_accuracy": float(model.score(X_test, labels[n:])),
-            "documents_per_s_ratio": (n / seconds) / peer["vw_documents_per_s"]}
+    return {
+        "vw": peer,
+        "descend_s": seconds,
+        "descend_documents_per_s": n / seconds,
+        "descend_accuracy": float(model.score(X_test, labels[n:])),
+        "documents_per_s_ratio": (n / seconds) / peer["vw_documents_per_s"],
+    }
 
 
 SPARSE_MEMORY_PROBE = textwrap.dedent("""
@@ -474,13 +592,21 @@ SPARSE_MEMORY_PROBE = textwrap.dedent("""
 
 
 def case_j():
-    runs = {"per-sample SGD, 5 epochs (h)": SGD_5_EPOCHS, "per-sample AdaGrad, 1 epoch (i)": ADAGRAD_1_PASS,
-            "mini-batch Adam, batch 32, 1 epoch": dict(TEXT, optimizer="adam", learning_rate=0.01, batch_size=32,
-                                                       max_iter=1)}
+    runs = {
+        "per-sample SGD, 5 epochs (h)": SGD_5_EPOCHS,
+        "per-sample AdaGrad, 1 epoch (i)": ADAGRAD_1_PASS,
+        "mini-batch Adam, batch 32, 1 epoch": dict(
+            TEXT, optimizer="adam", learning_rate=0.01, batch_size=32, max_iter=1
+        ),
+    }
     results, csr_mb = {}, None
     for name, settings in runs.items():
-        out = subprocess.run([sys.executable, "-c", SPARSE_MEMORY_PROBE, json.dumps(settings),
-                              str(ROOT / "benchmarks")], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", SPARSE_MEMORY_PROBE, json.dumps(settings), str(ROOT / "benchmarks")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         probe = json.loads(out.stdout.strip().splitlines()[-1])
         results[name] = probe["extra"] / probe["csr_bytes"]
         csr_mb = probe["csr_bytes"] / 1e6
@@ -502,8 +628,13 @@ def case_c():
     model.fit(X[:2000], y[:2000])
     t_ours, _ = best_of(3, lambda: model.fit(X, y))
     f = 0.5 * np.mean((X @ model.coef_ - y) ** 2)
-    return {"descend_s": t_ours, "normal_equations_s": t_exact, "ratio": t_ours / t_exact,
-            "relative_gap": float((f - f_star) / f_star), "epochs": model.n_iter_}
+    return {
+        "descend_s": t_ours,
+        "normal_equations_s": t_exact,
+        "ratio": t_ours / t_exact,
+        "relative_gap": float((f - f_star) / f_star),
+        "epochs": model.n_iter_,
+    }
 
 
 MEMORY_PROBE = textwrap.dedent("""
@@ -525,16 +656,20 @@ MEMORY_PROBE = textwrap.dedent("""
 def case_d():
     runs = {
         "per-sample SGD": dict(batch_size=1, max_iter=1, tol=None, learning_rate=0.01, schedule="invscaling"),
-        "mini-batch Adam + early stopping": dict(optimizer="adam", batch_size=32, max_iter=1, tol=None,
-                                                 early_stopping=True),
+        "mini-batch Adam + early stopping": dict(
+            optimizer="adam", batch_size=32, max_iter=1, tol=None, early_stopping=True
+        ),
         "full batch (Gram)": dict(max_iter=50, tol=None),
         "full batch, huber (row passes)": dict(loss="huber", max_iter=3, tol=None),
     }
     results = {}
     for name, settings in runs.items():
-        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, json.dumps(settings), str(ROOT / "benchmarks")],
-                             capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE, json.dumps(settings), str(ROOT / "benchmarks")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         probe = json.loads(out.stdout.strip().splitlines()[-1])
         results[name] = probe["extra"] / probe["x_bytes"]
     return {"ratio_by_fit": results, "ratio": max(results.values())}
@@ -597,7 +732,7 @@ def _write_parquet(path, n_rows, n_features, group_rows, *, sort_by_target=False
     with pq.ParquetWriter(path, schema) as writer:
         for start in range(0, n_rows, group_rows):
             if sort_by_target:
-                Xg, yg = X[start:start + group_rows], y[start:start + group_rows]
+                Xg, yg = X[start : start + group_rows], y[start : start + group_rows]
             else:
                 Xg = rng.standard_normal((min(group_rows, n_rows - start), n_features))
                 yg = Xg @ w + 0.1 * rng.standard_normal(len(Xg))
@@ -655,9 +790,13 @@ def _files_f(folder):
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
-    files = {"100k": Path(folder) / "groups-100k.parquet", "250k": Path(folder) / "groups-250k.parquet",
-             "pandas": Path(folder) / "pandas-default.parquet", "wide": Path(folder) / "wide.parquet",
-             "csv": Path(folder) / "table.csv"}
+    files = {
+        "100k": Path(folder) / "groups-100k.parquet",
+        "250k": Path(folder) / "groups-250k.parquet",
+        "pandas": Path(folder) / "pandas-default.parquet",
+        "wide": Path(folder) / "wide.parquet",
+        "csv": Path(folder) / "table.csv",
+    }
     _write_parquet(files["100k"], 5_000_000, 20, 100_000)
     _write_parquet(files["250k"], 5_000_000, 20, 250_000)
     table = pq.read_table(files["100k"])
@@ -679,17 +818,28 @@ def _cli_epochs(files):
             start = time.perf_counter()
             raw(path)
             raw_times.append(time.perf_counter() - start)
-            out = subprocess.run([sys.executable, "-c", CLI_PROBE, str(path), str(path.with_suffix(".json"))],
-                                 capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "250"})
+            out = subprocess.run(
+                [sys.executable, "-c", CLI_PROBE, str(path), str(path.with_suffix(".json"))],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "COLUMNS": "250"},
+            )
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
             notice = next((line for line in out.stdout.splitlines() if line.startswith("notice: memory")), "")
         best = min(r["epoch_s"] for r in runs)
-        results[key] = {"rows": 500_000 if key == "wide" else 5_000_000, "file_mb": path.stat().st_size / 1e6,
-                        "raw_s": min(raw_times), "raw_all_s": raw_times, "epoch_s": best,
-                        "epoch_all_s": [r["epoch_s"] for r in runs],
-                        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-                        "peak_rss_all_mb": [r["peak_rss_mb"] for r in runs],
-                        "throughput_ratio": min(raw_times) / best, "plan": notice}
+        results[key] = {
+            "rows": 500_000 if key == "wide" else 5_000_000,
+            "file_mb": path.stat().st_size / 1e6,
+            "raw_s": min(raw_times),
+            "raw_all_s": raw_times,
+            "epoch_s": best,
+            "epoch_all_s": [r["epoch_s"] for r in runs],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "peak_rss_all_mb": [r["peak_rss_mb"] for r in runs],
+            "throughput_ratio": min(raw_times) / best,
+            "plan": notice,
+        }
     return results
 
 
@@ -720,18 +870,25 @@ def case_f():
             cpu = time.process_time()
             raw_times.append(best_of(1, raw_read)[0])
             raw_cpu.append(time.process_time() - cpu)
-            out = subprocess.run([sys.executable, "-c", STREAM_PROBE, str(big)], capture_output=True, text=True,
-                                 check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", STREAM_PROBE, str(big)], capture_output=True, text=True, check=True
+            )
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         best = min(runs, key=lambda r: r["seconds"])
         t_raw = min(raw_times)
         results.update({"raw_read_cpu_s": raw_cpu[raw_times.index(t_raw)], "stream_epoch_cpu_s": best["cpu"]})
-        results.update({"in_memory_mb": 5_000_000 * 21 * 8 / 1e6, "raw_read_s": t_raw,
-                        "raw_read_all_s": raw_times, "stream_epoch_s": best["seconds"],
-                        "stream_epoch_all_s": [r["seconds"] for r in runs],
-                        "peak_rss_mb": max(r["peak_rss"] for r in runs) / 2**20,
-                        "rss_before_mb": best["rss_before"] / 2**20,
-                        "throughput_ratio": t_raw / best["seconds"]})
+        results.update(
+            {
+                "in_memory_mb": 5_000_000 * 21 * 8 / 1e6,
+                "raw_read_s": t_raw,
+                "raw_read_all_s": raw_times,
+                "stream_epoch_s": best["seconds"],
+                "stream_epoch_all_s": [r["seconds"] for r in runs],
+                "peak_rss_mb": max(r["peak_rss"] for r in runs) / 2**20,
+                "rss_before_mb": best["rss_before"] / 2**20,
+                "throughput_ratio": t_raw / best["seconds"],
+            }
+        )
 
         # The shuffle buffer on a file sorted by its target: one epoch, per-sample SGD.
         sorted_file = Path(folder) / "sorted.parquet"
@@ -742,8 +899,7 @@ def case_f():
         settings = dict(learning_rate=0.01, batch_size=1, max_iter=1, tol=None, random_state=0)
         effect = {}
         for label, buffer in (("row groups only", 0), ("buffer 10,000", 10_000), ("buffer 100,000", 100_000)):
-            model = GDRegressor(**settings).fit(TableStream(sorted_file, "y", chunk_rows=10_000,
-                                                            buffer_rows=buffer))
+            model = GDRegressor(**settings).fit(TableStream(sorted_file, "y", chunk_rows=10_000, buffer_rows=buffer))
             effect[label] = float(np.mean((model.predict(X_all) - y_all) ** 2))
         model = GDRegressor(**settings).fit(X_all, y_all)
         effect["full shuffle in memory"] = float(np.mean((model.predict(X_all) - y_all) ** 2))
@@ -763,13 +919,14 @@ def case_g():
     from descend import GDRegressor
 
     n, p, partitions = 4_000_000, 20, 8
-    settings = dict(optimizer="sgd", learning_rate=0.1, batch_size=None, tol=None, standardize=False,
-                    random_state=0)
+    settings = dict(optimizer="sgd", learning_rate=0.1, batch_size=None, tol=None, standardize=False, random_state=0)
     results = {"rows": n, "features": p, "partitions": partitions}
     environment = dict(os.environ)  # a LocalCluster sets OMP_NUM_THREADS=1 here, for every later process
     for workers in (1, 2):
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster):
+        with (
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+            Client(cluster),
+        ):
             for label, rows in (("big", n), ("tiny", 8 * partitions)):
                 X = da.random.RandomState(0).standard_normal((rows, p), chunks=(rows // partitions, p)).persist()
                 y = (X @ da.ones(p) + 0.5).persist()
@@ -795,15 +952,27 @@ def case_g():
 def machine():
     import threadpoolctl
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
-    blas = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, {i['num_threads']} threads)"
-            for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
+    blas = [
+        f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, {i['num_threads']} threads)"
+        for i in threadpoolctl.threadpool_info()
+        if i["user_api"] == "blas"
+    ]
     import numba
     import sklearn
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "scikit-learn": sklearn.__version__, "blas": ", ".join(blas)}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "scikit-learn": sklearn.__version__,
+        "blas": ", ".join(blas),
+    }
 
 
 def _dask_lines(g):
@@ -815,14 +984,17 @@ def _dask_lines(g):
     B = 1.25e9  # bytes per second of a 10 Gb/s link
     fixed = lambda N: C / N + O1  # noqa: E731  the overhead stays what one worker costs
     growing = lambda N: C / N + O1 + (N - 1) * max(delta, 0.0)  # noqa: E731  each worker adds what the second did
-    projected = [f"| {N} (projected) | {1000 * fixed(N):.0f} ms | {1000 * growing(N):.0f} ms |"
-                 for N in (4, 8, 16, 32)]
+    projected = [f"| {N} (projected) | {1000 * fixed(N):.0f} ms | {1000 * growing(N):.0f} ms |" for N in (4, 8, 16, 32)]
     if delta > 0:
-        growth = (f"If each worker adds what the second did, T(N) = C/N + O + (N - 1) delta is least at "
-                  f"N* = sqrt(C/delta) = {(C / delta) ** 0.5:.1f} machines, and more make a step slower:")
+        growth = (
+            f"If each worker adds what the second did, T(N) = C/N + O + (N - 1) delta is least at "
+            f"N* = sqrt(C/delta) = {(C / delta) ** 0.5:.1f} machines, and more make a step slower:"
+        )
     else:
-        growth = ("The second worker added nothing measurable to the overhead here; the growing column "
-                  "below is then the same as the fixed one:")
+        growth = (
+            "The second worker added nothing measurable to the overhead here; the growing column "
+            "below is then the same as the fixed one:"
+        )
     return [
         f"Dask, full batch (issue 6): {n:,} x {g['features']} in {g['partitions']} partitions on a "
         "LocalCluster of worker processes with one thread each. The time of one gradient step (fits of "
@@ -861,10 +1033,17 @@ def _dask_lines(g):
 
 def _stream_file_lines(cli, mark):
     """The rows of (f) for the issue's files through the CLI."""
-    names = {"pandas": "5,000,000 x 20 Parquet as pandas writes it (row groups of 1,048,576)",
-             "250k": "5,000,000 x 20 Parquet, row groups of 250,000", "100k": "5,000,000 x 20 Parquet, row groups "
-             "of 100,000", "wide": "500,000 x 400 Parquet in 2 row groups", "csv": "5,000,000 x 20 CSV"}
-    return [line for key, r in cli.items() for line in (
+    names = {
+        "pandas": "5,000,000 x 20 Parquet as pandas writes it (row groups of 1,048,576)",
+        "250k": "5,000,000 x 20 Parquet, row groups of 250,000",
+        "100k": "5,000,000 x 20 Parquet, row groups of 100,000",
+        "wide": "500,000 x 400 Parquet in 2 row groups",
+        "csv": "5,000,000 x 20 CSV",
+    }
+    return [
+        line
+        for key, r in cli.items()
+        for line in (
             f"| (f) `descend fit --stream --epochs 1`, {names[key]} ({r['file_mb']:,.0f} MB), default --memory: "
             f"peak RSS of the whole process (the runs: {', '.join(f'{m:.0f}' for m in r['peak_rss_all_mb'])} MB) "
             f"| {r['peak_rss_mb']:.0f} MB | | | < 400 MB | {mark[r['peak_rss_mb'] < 400]} |",
@@ -872,7 +1051,9 @@ def _stream_file_lines(cli, mark):
             f"{RUNS_FILES}, alternating: {', '.join(f'{t:.2f}' for t in r['epoch_all_s'])} s against "
             f"{', '.join(f'{t:.2f}' for t in r['raw_all_s'])} s) | {r['epoch_s']:.2f} s "
             f"| {r['raw_s']:.2f} s | {r['throughput_ratio']:.2f} | {'>= 0.8' if key == 'csv' else '>= 0.6'} "
-            f"| {mark[r['throughput_ratio'] >= (0.8 if key == 'csv' else 0.6)]} |")]
+            f"| {mark[r['throughput_ratio'] >= (0.8 if key == 'csv' else 0.6)]} |",
+        )
+    ]
 
 
 def write_markdown(results, info, elapsed):
@@ -894,18 +1075,28 @@ def write_markdown(results, info, elapsed):
         "",
         "| case | descend | peer | ratio | target | |",
         "| --- | --- | --- | --- | --- | --- |",
-        *[line for n, r in a["by_rows"].items() for line in (
-            f"| (a) per-sample SGD, {n:,} x 100, squared + L2 (1e-6), invscaling from 0.01, shuffled, 5 epochs "
-            f"| {r['descend_s']:.3f} s | SGDRegressor {r['sklearn_s']:.3f} s | {r['ratio']:.3f} | <= 0.30 "
-            f"| {mark[ok['a', n]]} |",
-            f"| (a) its final training MSE | {r['mse_descend']:.6f} | {r['mse_sklearn']:.6f} "
-            f"| {100 * r['mse_rel_diff']:.2f}% apart | within 1% | |")],
-        *[line for n, r in b["by_rows"].items() for line in (
-            f"| (b) mini-batch Adam, batch 32, 1 epoch, {n:,} x 100 | {r['descend_s'] * 1000:.1f} ms "
-            f"| torch.optim.Adam + nn.Linear (1 thread) {r['torch_s']:.2f} s | {r['ratio_torch']:.3f} | <= 0.04 "
-            f"| {mark[ok['b', n]]} |",
-            f"| (b) the same, against a plain NumPy loop | | NumPy loop {r['numpy_loop_s']:.3f} s "
-            f"| {r['ratio_numpy_loop']:.3f} | | |")],
+        *[
+            line
+            for n, r in a["by_rows"].items()
+            for line in (
+                f"| (a) per-sample SGD, {n:,} x 100, squared + L2 (1e-6), invscaling from 0.01, shuffled, 5 epochs "
+                f"| {r['descend_s']:.3f} s | SGDRegressor {r['sklearn_s']:.3f} s | {r['ratio']:.3f} | <= 0.30 "
+                f"| {mark[ok['a', n]]} |",
+                f"| (a) its final training MSE | {r['mse_descend']:.6f} | {r['mse_sklearn']:.6f} "
+                f"| {100 * r['mse_rel_diff']:.2f}% apart | within 1% | |",
+            )
+        ],
+        *[
+            line
+            for n, r in b["by_rows"].items()
+            for line in (
+                f"| (b) mini-batch Adam, batch 32, 1 epoch, {n:,} x 100 | {r['descend_s'] * 1000:.1f} ms "
+                f"| torch.optim.Adam + nn.Linear (1 thread) {r['torch_s']:.2f} s | {r['ratio_torch']:.3f} | <= 0.04 "
+                f"| {mark[ok['b', n]]} |",
+                f"| (b) the same, against a plain NumPy loop | | NumPy loop {r['numpy_loop_s']:.3f} s "
+                f"| {r['ratio_numpy_loop']:.3f} | | |",
+            )
+        ],
         f"| (s) set-up of a one-epoch fit of that kind on 100,000 x 100, standardized (all but the epoch): "
         f"one pass over X, its summary ({results['s']['summary_pass_s'] * 1000:.1f} ms; a bare read of X takes "
         f"{results['s']['one_read_s'] * 1000:.1f} ms), and {results['s']['fixed_s'] * 1000:.1f} ms of fixed costs, "
@@ -988,9 +1179,27 @@ def main():
     parser.add_argument("--only", default="acdeskovhijqpbfguwx", help="which cases, in this order, e.g. 'ac'")
     args = parser.parse_args()
     start = time.perf_counter()
-    cases = {"a": case_a, "b": case_b, "c": case_c, "d": case_d, "e": case_e, "f": case_f, "g": case_g,
-             "s": case_s, "v": case_v, "k": case_k, "o": case_o, "h": case_h, "i": case_i, "j": case_j, "q": case_q,
-             "p": case_p, "u": case_u, "w": case_w, "x": case_x}
+    cases = {
+        "a": case_a,
+        "b": case_b,
+        "c": case_c,
+        "d": case_d,
+        "e": case_e,
+        "f": case_f,
+        "g": case_g,
+        "s": case_s,
+        "v": case_v,
+        "k": case_k,
+        "o": case_o,
+        "h": case_h,
+        "i": case_i,
+        "j": case_j,
+        "q": case_q,
+        "p": case_p,
+        "u": case_u,
+        "w": case_w,
+        "x": case_x,
+    }
     results, corpus = {}, None
     for key in args.only:
         if key in "hi" and corpus is None:

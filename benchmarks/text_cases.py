@@ -76,8 +76,14 @@ def make_corpus(seed=0, n_documents=N_DOCUMENTS, *, with_rule=False, **shape):
     return (documents, labels, (z > 0).astype(np.int64)) if with_rule else (documents, labels)
 
 
-def corpus_with_scores(seed=0, n_documents=N_DOCUMENTS, *, vocabulary=VOCABULARY,
-                       words_per_document=WORDS_PER_DOCUMENT, varied_lengths=False):
+def corpus_with_scores(
+    seed=0,
+    n_documents=N_DOCUMENTS,
+    *,
+    vocabulary=VOCABULARY,
+    words_per_document=WORDS_PER_DOCUMENT,
+    varied_lengths=False,
+):
     """(documents, labels, each document's standardized hidden score z) of the corpus described above:
     ``vocabulary`` words, ``words_per_document`` words each, or with ``varied_lengths`` 1 + Poisson(
     ``words_per_document`` - 1) words (at least one, ``words_per_document`` on average)."""
@@ -102,8 +108,12 @@ def corpus_with_scores(seed=0, n_documents=N_DOCUMENTS, *, vocabulary=VOCABULARY
 
 def same_matrix(a, b):
     """Equal entry for entry: the same rows, columns and values (explicit zeros included)."""
-    return bool(a.shape == b.shape and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
-                and np.array_equal(a.data, b.data))
+    return bool(
+        a.shape == b.shape
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )
 
 
 def case_hashing(corpus=None):
@@ -125,21 +135,31 @@ def case_hashing(corpus=None):
     def from_arrow():
         return hash_texts(arrow, N_FEATURES, alternate_sign=False, n_jobs=-1)
 
-    (ours, X), (ours_arrow, X_arrow), (one, X_one) = best_of_each(5, [from_list, from_arrow,
-                                                                      lambda: from_list(n_jobs=1)])
+    (ours, X), (ours_arrow, X_arrow), (one, X_one) = best_of_each(
+        5, [from_list, from_arrow, lambda: from_list(n_jobs=1)]
+    )
     vectorizer = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False)
     theirs, Y = best_of(2, lambda: vectorizer.transform(documents))
     signed = hash_texts(documents[:5000], N_FEATURES, ngram_range=(1, 2))
     signed_theirs = HashingVectorizer(n_features=N_FEATURES, ngram_range=(1, 2)).transform(documents[:5000])
-    return {"documents": len(documents), "MB": round(len(arrow.buffers()[2]) / 1e6, 1),
-            "threads": threads_for(-1), "descend_s": round(ours, 3), "descend_arrow_s": round(ours_arrow, 3),
-            "descend_1_thread_s": round(one, 3), "sklearn_s": round(theirs, 3),
-            "ratio": round(ours / theirs, 3), "ratio_arrow": round(ours_arrow / theirs, 3),
-            "ratio_1_thread": round(one / theirs, 3), "target": TARGET_H,
-            "first_call_s": round(first_call, 3), "nnz": int(X.nnz),
-            "equal": same_matrix(X, Y) and same_matrix(X_arrow, Y) and same_matrix(X_one, Y),
-            "equal_bigrams_signed_5000": same_matrix(signed, signed_theirs),
-            "max_abs_difference": float(abs(X - Y).max())}
+    return {
+        "documents": len(documents),
+        "MB": round(len(arrow.buffers()[2]) / 1e6, 1),
+        "threads": threads_for(-1),
+        "descend_s": round(ours, 3),
+        "descend_arrow_s": round(ours_arrow, 3),
+        "descend_1_thread_s": round(one, 3),
+        "sklearn_s": round(theirs, 3),
+        "ratio": round(ours / theirs, 3),
+        "ratio_arrow": round(ours_arrow / theirs, 3),
+        "ratio_1_thread": round(one / theirs, 3),
+        "target": TARGET_H,
+        "first_call_s": round(first_call, 3),
+        "nnz": int(X.nnz),
+        "equal": same_matrix(X, Y) and same_matrix(X_arrow, Y) and same_matrix(X_one, Y),
+        "equal_bigrams_signed_5000": same_matrix(signed, signed_theirs),
+        "max_abs_difference": float(abs(X - Y).max()),
+    }
 
 
 def vw_one_pass(documents, labels):
@@ -170,10 +190,16 @@ def vowpal_wabbit_peer(corpus=None):
     accuracy = float(np.mean(vw_predict(model, test) == y_test))
     model.finish()
     hashing, _ = best_of(5, lambda: hash_texts(train, N_FEATURES, alternate_sign=False, n_jobs=-1))
-    return {"version": vowpalwabbit.__version__, "train_documents": len(train), "vw_s": round(seconds, 3),
-            "vw_documents_per_s": round(len(train) / seconds), "vw_accuracy": round(accuracy, 4),
-            "hidden_rule_accuracy": round(float(np.mean(rule[N_TRAIN:] == y_test)), 4),
-            "descend_hashing_s": round(hashing, 3), "descend_hashing_over_vw": round(hashing / seconds, 3)}
+    return {
+        "version": vowpalwabbit.__version__,
+        "train_documents": len(train),
+        "vw_s": round(seconds, 3),
+        "vw_documents_per_s": round(len(train) / seconds),
+        "vw_accuracy": round(accuracy, 4),
+        "hidden_rule_accuracy": round(float(np.mean(rule[N_TRAIN:] == y_test)), 4),
+        "descend_hashing_s": round(hashing, 3),
+        "descend_hashing_over_vw": round(hashing / seconds, 3),
+    }
 
 
 def main():

@@ -69,15 +69,23 @@ DENSE_LOGISTIC, DENSE_LEAST_SQUARES = (200_000, 50), (300_000, 100)
 TRAIN_SHARE, ALPHA, LIMIT_S, REPEATS, WARM_ROWS = 0.8, 1e-4, 60.0, 3, 1000
 EXACT = "LogisticRegression(C=1/(n*1e-4), tol=1e-8, max_iter=10_000)"
 TEXT_CLASSIFIERS = (
-    "SGDClassifier()", 'SGDClassifier(loss="log_loss")', "LogisticRegression()", "GDClassifier()",
-    "GDClassifier(standardize=False)", "GDClassifier(batch_size=1)", "GDClassifier(batch_size=1, max_iter=1)",
-    'GDClassifier(optimizer="adam", batch_size=32)', 'GDClassifier(optimizer="adagrad", batch_size=1, max_iter=1)',
-    "GDClassifier(batch_size=None)", EXACT)
+    "SGDClassifier()",
+    'SGDClassifier(loss="log_loss")',
+    "LogisticRegression()",
+    "GDClassifier()",
+    "GDClassifier(standardize=False)",
+    "GDClassifier(batch_size=1)",
+    "GDClassifier(batch_size=1, max_iter=1)",
+    'GDClassifier(optimizer="adam", batch_size=32)',
+    'GDClassifier(optimizer="adagrad", batch_size=1, max_iter=1)',
+    "GDClassifier(batch_size=None)",
+    EXACT,
+)
 TEXT_REGRESSORS = ("SGDRegressor()", "Ridge()", "GDRegressor()", "GDRegressor(batch_size=1)")
 DENSE_CLASSIFIERS = ("LogisticRegression()", "SGDClassifier()", "GDClassifier()", "GDClassifier(batch_size=1)")
 DENSE_REGRESSORS = ("Ridge()", "SGDRegressor()", "GDRegressor()", "GDRegressor(batch_size=1)")
 FITTED = ("optimizer_", "batch_size_", "n_iter_")  # descend's, printed when this version has them
-ONE_PASS = 'GDClassifier(batch_size=1, max_iter=1).fit(hash_texts(docs, 2**20, alternate_sign=False), y)'
+ONE_PASS = "GDClassifier(batch_size=1, max_iter=1).fit(hash_texts(docs, 2**20, alternate_sign=False), y)"
 VW_ONE_PASS = 'Workspace("--loss_function logistic -b 20"), one learn("1 | word word ...") a document'
 
 
@@ -97,10 +105,12 @@ class DataSet:
 
 # The data
 
+
 def make_user_corpus(seed=0, n_documents=N_DOCUMENTS):
     """(documents, labels, standardized hidden scores z) of the corpus described above."""
-    return corpus_with_scores(seed, n_documents, vocabulary=VOCABULARY, words_per_document=MEAN_WORDS,
-                              varied_lengths=True)
+    return corpus_with_scores(
+        seed, n_documents, vocabulary=VOCABULARY, words_per_document=MEAN_WORDS, varied_lengths=True
+    )
 
 
 def split(n):
@@ -115,13 +125,32 @@ def text_sets(corpus, seed=0):
     X = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False).transform(documents)
     target = z + 0.5 * np.random.default_rng(seed + 1).standard_normal(len(z))
     n = split(len(documents))
-    about = (f"{len(documents):,} documents hashed into 2**20 columns ({X[:n].nnz:,} non-zeros in the {n:,} "
-             "training rows)")
-    classification = DataSet(f"Sparse text classification: {about}", X[:n], labels[:n], X[n:], labels[n:],
-                             (z[n:] > 0).astype(np.int64), TEXT_CLASSIFIERS, "SGDClassifier()", True,
-                             ("GDClassifier(batch_size=None)", EXACT))
-    regression = DataSet(f"Sparse text regression, the target z + N(0, 0.5^2): {about}", X[:n], target[:n],
-                         X[n:], target[n:], z[n:], TEXT_REGRESSORS, "SGDRegressor()", False)
+    about = (
+        f"{len(documents):,} documents hashed into 2**20 columns ({X[:n].nnz:,} non-zeros in the {n:,} training rows)"
+    )
+    classification = DataSet(
+        f"Sparse text classification: {about}",
+        X[:n],
+        labels[:n],
+        X[n:],
+        labels[n:],
+        (z[n:] > 0).astype(np.int64),
+        TEXT_CLASSIFIERS,
+        "SGDClassifier()",
+        True,
+        ("GDClassifier(batch_size=None)", EXACT),
+    )
+    regression = DataSet(
+        f"Sparse text regression, the target z + N(0, 0.5^2): {about}",
+        X[:n],
+        target[:n],
+        X[n:],
+        target[n:],
+        z[n:],
+        TEXT_REGRESSORS,
+        "SGDRegressor()",
+        False,
+    )
     return classification, regression
 
 
@@ -136,8 +165,17 @@ def dense_logistic(scale=1, seed=1):
     X += rng.standard_normal(p)  # offsets, then scales: in place, X is the largest array here
     X *= rng.permutation(np.logspace(-2, 3, p))
     m = split(n)
-    return DataSet(f"Dense logistic: {n:,} x {p}, features on scales from 0.01 to 1,000", X[:m], y[:m], X[m:],
-                   y[m:], (z[m:] > 0).astype(np.int64), DENSE_CLASSIFIERS, "LogisticRegression()", True)
+    return DataSet(
+        f"Dense logistic: {n:,} x {p}, features on scales from 0.01 to 1,000",
+        X[:m],
+        y[:m],
+        X[m:],
+        y[m:],
+        (z[m:] > 0).astype(np.int64),
+        DENSE_CLASSIFIERS,
+        "LogisticRegression()",
+        True,
+    )
 
 
 def dense_least_squares(scale=1, seed=2):
@@ -148,11 +186,21 @@ def dense_least_squares(scale=1, seed=2):
     mean = X @ rng.standard_normal(p) + 0.5
     y = mean + 3.0 * rng.standard_normal(n)
     m = split(n)
-    return DataSet(f"Dense least squares: {n:,} x {p}, y = X w + 0.5 + N(0, 3^2)", X[:m], y[:m], X[m:], y[m:],
-                   mean[m:], DENSE_REGRESSORS, "Ridge()", False)
+    return DataSet(
+        f"Dense least squares: {n:,} x {p}, y = X w + 0.5 + N(0, 3^2)",
+        X[:m],
+        y[:m],
+        X[m:],
+        y[m:],
+        mean[m:],
+        DENSE_REGRESSORS,
+        "Ridge()",
+        False,
+    )
 
 
 # Fits in child processes, bounded in time
+
 
 def run_bounded(task, limit):
     """``task(send, limit)`` in a forked child, which sends ("ready", None) once warm, ("fit", seconds)
@@ -194,6 +242,7 @@ def _guarded(task, send, limit):
 def fit_task(fit, evaluate, warm=None):
     """A child's work: ``warm()`` untimed, then ``fit()`` timed (the best of up to REPEATS runs, repeated
     while all of them take no more than a third of the limit), then ``evaluate(model)``."""
+
     def task(send, limit):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -210,6 +259,7 @@ def fit_task(fit, evaluate, warm=None):
         result = evaluate(model)
         result["warnings"] = sorted({w.category.__name__ for w in caught})
         send.send(("done", result))
+
     return task
 
 
@@ -219,8 +269,15 @@ def namespace(n):
 
     from descend import GDClassifier, GDRegressor
 
-    return {"SGDClassifier": SGDClassifier, "SGDRegressor": SGDRegressor, "LogisticRegression": LogisticRegression,
-            "Ridge": Ridge, "GDClassifier": GDClassifier, "GDRegressor": GDRegressor, "n": n}
+    return {
+        "SGDClassifier": SGDClassifier,
+        "SGDRegressor": SGDRegressor,
+        "LogisticRegression": LogisticRegression,
+        "Ridge": Ridge,
+        "GDClassifier": GDClassifier,
+        "GDRegressor": GDRegressor,
+        "n": n,
+    }
 
 
 def is_descend(model):
@@ -270,8 +327,13 @@ def estimator_row(data, typed, limit):
 
 
 def row_result(typed, times, result, failure):
-    return {"typed": typed, "seconds": min(times) if times else None, "runs": times, "failure": failure,
-            **(result or {})}
+    return {
+        "typed": typed,
+        "seconds": min(times) if times else None,
+        "runs": times,
+        "failure": failure,
+        **(result or {}),
+    }
 
 
 def one_pass_rows(corpus, limit):
@@ -298,9 +360,10 @@ def one_pass_rows(corpus, limit):
     def theirs_scored(model):
         return {"score": float(np.mean(vw_predict(model, test) == y_test))}
 
-    rows = [row_result(ONE_PASS, *run_bounded(fit_task(ours, ours_scored, warm), limit)),
-            row_result(VW_ONE_PASS, *run_bounded(fit_task(lambda: vw_one_pass(train, y_train), theirs_scored),
-                                                 limit))]
+    rows = [
+        row_result(ONE_PASS, *run_bounded(fit_task(ours, ours_scored, warm), limit)),
+        row_result(VW_ONE_PASS, *run_bounded(fit_task(lambda: vw_one_pass(train, y_train), theirs_scored), limit)),
+    ]
     for row in rows:
         row["documents_per_s"] = n / row["seconds"] if row["seconds"] else None
     return {"documents": n, "rows": rows}
@@ -308,8 +371,12 @@ def one_pass_rows(corpus, limit):
 
 # What standardize=True costs an epoch (goal 3)
 
-STANDARDIZE_STEPS = (("one row a step", "sgd", 1), ("one row a step", "adagrad", 1),
-                     ("mini-batch", "sgd", 32), ("mini-batch", "adam", 32))
+STANDARDIZE_STEPS = (
+    ("one row a step", "sgd", 1),
+    ("one row a step", "adagrad", 1),
+    ("mini-batch", "sgd", 32),
+    ("mini-batch", "adam", 32),
+)
 STANDARDIZE_BAR = 1.15
 
 
@@ -337,28 +404,43 @@ def standardize_rows(data, name):
         warnings.simplefilter("ignore")  # three epochs at a fixed rate: short of tol by design
         for kind, optimizer, batch_size in STANDARDIZE_STEPS:
             params = dict(optimizer=optimizer, batch_size=batch_size, learning_rate=0.01, tol=None, random_state=0)
-            plain, scaled = (epoch_seconds(data.X, data.y, dict(params, standardize=standardize))
-                             for standardize in (False, True))
-            rows.append({"data": name, "kind": kind, "optimizer": optimizer, "batch_size": batch_size,
-                         "plain": plain, "standardized": scaled})
+            plain, scaled = (
+                epoch_seconds(data.X, data.y, dict(params, standardize=standardize)) for standardize in (False, True)
+            )
+            rows.append(
+                {
+                    "data": name,
+                    "kind": kind,
+                    "optimizer": optimizer,
+                    "batch_size": batch_size,
+                    "plain": plain,
+                    "standardized": scaled,
+                }
+            )
             _say(f"  {name}, {optimizer} {batch_size}: epoch {plain:.3f} s, standardized {scaled:.3f} s")
     return rows
 
 
 def _standardize_lines(rows):
-    lines = [f"What `standardize=True` (the default) costs an epoch, against `standardize=False`, "
-             f"`GDClassifier(optimizer=..., batch_size=..., learning_rate=0.01, tol=None)`: (the best of 3 fits of "
-             f"3 epochs - the best of 3 of 1) / 2. The issue's bar: at most {STANDARDIZE_BAR} times.", "",
-             "| data | steps | optimizer, batch_size | epoch, standardize=False (s) | standardize=True (s) | ratio | |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"What `standardize=True` (the default) costs an epoch, against `standardize=False`, "
+        f"`GDClassifier(optimizer=..., batch_size=..., learning_rate=0.01, tol=None)`: (the best of 3 fits of "
+        f"3 epochs - the best of 3 of 1) / 2. The issue's bar: at most {STANDARDIZE_BAR} times.",
+        "",
+        "| data | steps | optimizer, batch_size | epoch, standardize=False (s) | standardize=True (s) | ratio | |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for row in rows:
         ratio = row["standardized"] / row["plain"] if row["plain"] > 0 else float("inf")
-        lines.append(f"| {row['data']} | {row['kind']} | {row['optimizer']}, {row['batch_size']} | {row['plain']:.3f} "
-                     f"| {row['standardized']:.3f} | {ratio:.2f} | {MARK[ratio <= STANDARDIZE_BAR]} |")
+        lines.append(
+            f"| {row['data']} | {row['kind']} | {row['optimizer']}, {row['batch_size']} | {row['plain']:.3f} "
+            f"| {row['standardized']:.3f} | {ratio:.2f} | {MARK[ratio <= STANDARDIZE_BAR]} |"
+        )
     return lines + [""]
 
 
 # The run
+
 
 def case_u(limit=LIMIT_S, quick=False):
     scale = 5 if quick else 1
@@ -383,9 +465,15 @@ def case_u(limit=LIMIT_S, quick=False):
 def set_result(data, limit):
     _say(data.title)
     rows = [_said(estimator_row(data, typed, limit)) for typed in data.typed]
-    return {"title": data.title, "classifier": data.classifier, "ratio_to": data.ratio_to,
-            "training_rows": data.X.shape[0], "oracle_score": score(data, data.oracle),
-            "same_objective": list(data.same_objective), "rows": rows}
+    return {
+        "title": data.title,
+        "classifier": data.classifier,
+        "ratio_to": data.ratio_to,
+        "training_rows": data.X.shape[0],
+        "oracle_score": score(data, data.oracle),
+        "same_objective": list(data.same_objective),
+        "rows": rows,
+    }
 
 
 def _say(line):
@@ -437,62 +525,80 @@ def _bar_line(block):
     kind = "Classifier" if block["classifier"] else "Regressor"
     ours, sgd = _find(block["rows"], f"GD{kind}()"), _find(block["rows"], f"SGD{kind}()")
     other = _find(block["rows"], "LogisticRegression()" if block["classifier"] else "Ridge()")
-    bar = (f"The bar of the issue's goals: GD{kind}() within 0.005 of the better of SGD{kind}() and "
-           f"{other['typed']}, in no more than SGD{kind}()'s time")
+    bar = (
+        f"The bar of the issue's goals: GD{kind}() within 0.005 of the better of SGD{kind}() and "
+        f"{other['typed']}, in no more than SGD{kind}()'s time"
+    )
     if any(row["seconds"] is None for row in (ours, sgd, other)):
         return f"{bar}: not judged, a fit above failed."
     best = max(sgd["score"], other["score"])
     met = ours["score"] >= best - 0.005 and ours["seconds"] <= sgd["seconds"]
-    return (f"{bar} ({best:.4f}, {sgd['seconds']:.2f} s): {ours['score']:.4f} ({ours['score'] - best:+.4f}) in "
-            f"{ours['seconds']:.2f} s, {MARK[met]}.")
+    return (
+        f"{bar} ({best:.4f}, {sgd['seconds']:.2f} s): {ours['score']:.4f} ({ours['score'] - best:+.4f}) in "
+        f"{ours['seconds']:.2f} s, {MARK[met]}."
+    )
 
 
 def _objective_line(block):
     ours, exact = (_find(block["rows"], typed) for typed in block["same_objective"])
     failed = [row["typed"] for row in (ours, exact) if "objective" not in row]
     if failed:
-        return (f"The objectives of {ours['typed']} and {exact['typed']} are not compared: "
-                f"{' and '.join(failed)} gave no result (see the table).")
+        return (
+            f"The objectives of {ours['typed']} and {exact['typed']} are not compared: "
+            f"{' and '.join(failed)} gave no result (see the table)."
+        )
     gap = (ours["objective"] - exact["objective"]) / exact["objective"]
-    return (f"{ours['typed']} and {exact['typed']} minimize the same objective, mean log loss + 1e-4/2 |w|^2 "
-            f"over the {block['training_rows']:,} training rows (the intercept unpenalized): "
-            f"{ours['objective']:.6f} and {exact['objective']:.6f}, a relative gap of {gap:.1e}.")
+    return (
+        f"{ours['typed']} and {exact['typed']} minimize the same objective, mean log loss + 1e-4/2 |w|^2 "
+        f"over the {block['training_rows']:,} training rows (the intercept unpenalized): "
+        f"{ours['objective']:.6f} and {exact['objective']:.6f}, a relative gap of {gap:.1e}."
+    )
 
 
 def _set_lines(block):
     name = "accuracy" if block["classifier"] else "R^2"
     reference = _find(block["rows"], block["ratio_to"])["seconds"]
-    lines = [f"{block['title']}; the rule that made the data scores {block['oracle_score']:.4f} ({name}) on "
-             "the held-out rows.", "",
-             f"| what a user types | fit time (s) | held-out {name} | time over {block['ratio_to']}'s | notes |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"{block['title']}; the rule that made the data scores {block['oracle_score']:.4f} ({name}) on "
+        "the held-out rows.",
+        "",
+        f"| what a user types | fit time (s) | held-out {name} | time over {block['ratio_to']}'s | notes |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for row in block["rows"]:
         ratio = f"{row['seconds'] / reference:.2f}" if row["seconds"] and reference else "-"
-        lines.append(f"| `{_cell(row['typed'])}` | {_time_cell(row)} | {_score_cell(row)} | {ratio} "
-                     f"| {_notes(row)} |")
+        lines.append(f"| `{_cell(row['typed'])}` | {_time_cell(row)} | {_score_cell(row)} | {ratio} | {_notes(row)} |")
     lines += ["", _bar_line(block)]
     return lines + (["", _objective_line(block)] if block["same_objective"] else []) + [""]
 
 
 def _one_pass_lines(one_pass):
     vw = one_pass["rows"][1]["seconds"]
-    lines = [f"Strings to a model in one pass over the {one_pass['documents']:,} training documents of the text "
-             "above (hashing included), scored on the held-out documents:", "",
-             "| what a user types | strings to a model (s) | documents/s | held-out accuracy "
-             "| time over Vowpal Wabbit's | notes |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"Strings to a model in one pass over the {one_pass['documents']:,} training documents of the text "
+        "above (hashing included), scored on the held-out documents:",
+        "",
+        "| what a user types | strings to a model (s) | documents/s | held-out accuracy "
+        "| time over Vowpal Wabbit's | notes |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for row in one_pass["rows"]:
         speed = f"{row['documents_per_s']:,.0f}" if row["documents_per_s"] else "-"
         ratio = f"{row['seconds'] / vw:.2f}" if row["seconds"] and vw else "-"
-        lines.append(f"| `{_cell(row['typed'])}` | {_time_cell(row)} | {speed} | {_score_cell(row)} | {ratio} "
-                     f"| {_notes(row)} |")
+        lines.append(
+            f"| `{_cell(row['typed'])}` | {_time_cell(row)} | {speed} | {_score_cell(row)} | {ratio} | {_notes(row)} |"
+        )
     return lines + [""]
 
 
 def user_lines(u):
     """The markdown of case (u): a table per data set, the one-pass table after the text's."""
-    lines = [f"What a user types (case u{', --quick: 1/5 of the rows' if u['quick'] else ''}): each estimator "
-             "as typed, all else at its defaults, on the data sets of `benchmarks/user_cases.py`; a fit is "
-             f"stopped after {u['limit_s']:g} s. Fit times are the best of up to 3 runs.", ""]
+    lines = [
+        f"What a user types (case u{', --quick: 1/5 of the rows' if u['quick'] else ''}): each estimator "
+        "as typed, all else at its defaults, on the data sets of `benchmarks/user_cases.py`; a fit is "
+        f"stopped after {u['limit_s']:g} s. Fit times are the best of up to 3 runs.",
+        "",
+    ]
     for block in u["sets"]:
         lines += _set_lines(block)
         if block["same_objective"]:

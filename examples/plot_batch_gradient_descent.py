@@ -15,8 +15,7 @@ from descend import GDRegressor
 from descend.datasets import make_linear
 from descend.plot import loss_curve
 
-X, y, true_weights, true_bias = make_linear(1000, 3, weights=[1.5, -2.0, 0.5], bias=4.0, noise=0.5,
-                                            random_state=0)
+X, y, true_weights, true_bias = make_linear(1000, 3, weights=[1.5, -2.0, 0.5], bias=4.0, noise=0.5, random_state=0)
 model = GDRegressor(optimizer="sgd", learning_rate=0.05, penalty=None, max_iter=150, tol=None).fit(X, y)
 exact = LinearRegression().fit(X, y)
 floor = 0.5 * np.mean((exact.predict(X) - y) ** 2)

@@ -30,5 +30,7 @@ def sum_coded(name):
     return treatment - treatment.mean()
 
 
-effects({"month": sum_coded("mnth"), "hour of the day": sum_coded("hr")},
-        title="Bike rentals, Poisson regression: the effect of the month and of the hour (log scale)")
+effects(
+    {"month": sum_coded("mnth"), "hour of the day": sum_coded("hr")},
+    title="Bike rentals, Poisson regression: the effect of the month and of the hour (log scale)",
+)

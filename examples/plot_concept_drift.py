@@ -36,15 +36,24 @@ RECOVERED = 10 * NOISE**2  # recovered: the squared error of 100 rows below ten 
 def stream(kind):
     """The stream of ``ROWS`` rows, in blocks of 100, with an abrupt or gradual drift at ``POSITION``."""
     width = {"drift_width": WIDTH} if kind == "gradual" else {}
-    return StreamingDataSimulator(4, weights=[2.0, -3.0, 0.5, 1.0], bias=0.7, noise=NOISE, batch_size=100,
-                                  concept_drift=kind, drift_position=POSITION, new_weights=[-1.0, 1.0, 2.5, -2.0],
-                                  new_bias=-0.5, random_state=0, **width)
+    return StreamingDataSimulator(
+        4,
+        weights=[2.0, -3.0, 0.5, 1.0],
+        bias=0.7,
+        noise=NOISE,
+        batch_size=100,
+        concept_drift=kind,
+        drift_position=POSITION,
+        new_weights=[-1.0, 1.0, 2.5, -2.0],
+        new_bias=-0.5,
+        random_state=0,
+        **width,
+    )
 
 
 LEARNERS = {  # name: (GDRegressor's settings, colour)
     "SGD, constant rate 0.3": ({"optimizer": "sgd", "learning_rate": 0.3}, "tab:blue"),
-    "SGD, decaying 0.3 / t^0.25": ({"optimizer": "sgd", "learning_rate": 0.3, "schedule": "invscaling"},
-                                   "tab:orange"),
+    "SGD, decaying 0.3 / t^0.25": ({"optimizer": "sgd", "learning_rate": 0.3, "schedule": "invscaling"}, "tab:orange"),
     "Adagrad, rate 1": ({"optimizer": "adagrad", "learning_rate": 1.0}, "tab:green"),
     "Adam, rate 0.1": ({"optimizer": "adam", "learning_rate": 0.1}, "tab:red"),
 }
@@ -107,8 +116,10 @@ for kind in ("abrupt", "gradual"):
     for name in LEARNERS:
         counts, squared_error = results[kind, name]
         rows = rows_to_recover(counts, squared_error)
-        print(f"  {name:30s} {mean_squared_error(counts, squared_error, 1000, 1500):6.4f}  "
-              f"{rows if rows else '-':>8}  {mean_squared_error(counts, squared_error, ROWS - 1000, ROWS):6.4f}")
+        print(
+            f"  {name:30s} {mean_squared_error(counts, squared_error, 1000, 1500):6.4f}  "
+            f"{rows if rows else '-':>8}  {mean_squared_error(counts, squared_error, ROWS - 1000, ROWS):6.4f}"
+        )
 
 # %%
 # What the figure shows

@@ -16,7 +16,16 @@ from descend.plot import loss_curve
 rng = np.random.default_rng(0)
 X = rng.standard_normal((150, 100))
 y = X[:, :5] @ np.array([2.0, -1.0, 1.0, 0.5, -0.5]) + rng.standard_normal(150)
-model = GDRegressor(learning_rate=0.01, batch_size=16, penalty=None, early_stopping=True, validation_fraction=0.3,
-                    n_iter_no_change=20, tol=1e-4, max_iter=500, random_state=0).fit(X, y)
+model = GDRegressor(
+    learning_rate=0.01,
+    batch_size=16,
+    penalty=None,
+    early_stopping=True,
+    validation_fraction=0.3,
+    n_iter_no_change=20,
+    tol=1e-4,
+    max_iter=500,
+    random_state=0,
+).fit(X, y)
 print("stopped after", model.n_iter_, "epochs; best epoch", model.best_iteration_)
 loss_curve(model, title="Early stopping: training and validation loss")

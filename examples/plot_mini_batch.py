@@ -15,8 +15,9 @@ from descend.plot import loss_curve
 X, y, _, _ = make_linear(1000, 5, noise=0.5, random_state=1)
 runs = {}
 for label, batch_size in [("full batch", None), ("batches of 32", 32), ("one sample", 1)]:
-    runs[label] = GDRegressor(learning_rate=0.01, batch_size=batch_size, penalty=None, max_iter=30, tol=None,
-                              random_state=0).fit(X, y)
+    runs[label] = GDRegressor(
+        learning_rate=0.01, batch_size=batch_size, penalty=None, max_iter=30, tol=None, random_state=0
+    ).fit(X, y)
     print(f"{label:14s} final training loss {runs[label].history_['loss'][-1]:.4f}")
 
 loss_curve(runs, title="Learning rate 0.01: training loss per epoch")

@@ -23,23 +23,28 @@ f = Quadratic(np.diag([mu, L]))
 start = [1.0, 0.8]
 lr, beta = optimal_momentum(mu, L)
 runs = {
-    f"gradient descent, lr 2/(mu+L) = {2 / (mu + L):.3f}": minimize(f, start, SGD(lr=2 / (mu + L)), max_iter=150,
-                                                                   tol=None),
-    f"heavy ball, lr {lr:.3f}, momentum {beta:.3f}": minimize(f, start, SGD(lr=lr, momentum=beta), max_iter=150,
-                                                              tol=None),
+    f"gradient descent, lr 2/(mu+L) = {2 / (mu + L):.3f}": minimize(
+        f, start, SGD(lr=2 / (mu + L)), max_iter=150, tol=None
+    ),
+    f"heavy ball, lr {lr:.3f}, momentum {beta:.3f}": minimize(
+        f, start, SGD(lr=lr, momentum=beta), max_iter=150, tol=None
+    ),
 }
 figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
 xs, ys = np.meshgrid(np.linspace(-0.2, 1.2, 200), np.linspace(-1.2, 1.2, 200))
-left.contour(xs, ys, 0.5 * (mu * xs**2 + L * ys**2), levels=np.geomspace(0.01, 40, 15), colors="gray",
-             linewidths=0.6)
+left.contour(xs, ys, 0.5 * (mu * xs**2 + L * ys**2), levels=np.geomspace(0.01, 40, 15), colors="gray", linewidths=0.6)
 for (label, result), color in zip(runs.items(), ["tab:red", "tab:blue"]):
     left.plot(*result.path[:40].T, color=color, marker="o", markersize=2.5, label=label)
     error = np.linalg.norm(result.path, axis=1)
     right.semilogy(error, color=color, label=label)
 kappa_rate = (L / mu - 1) / (L / mu + 1)
 right.semilogy(kappa_rate ** np.arange(150), color="tab:red", linestyle=":", label="(kappa-1)/(kappa+1) per step")
-right.semilogy(momentum_rate(mu, L) ** np.arange(150), color="tab:blue", linestyle=":",
-               label="(sqrt(kappa)-1)/(sqrt(kappa)+1) per step")
+right.semilogy(
+    momentum_rate(mu, L) ** np.arange(150),
+    color="tab:blue",
+    linestyle=":",
+    label="(sqrt(kappa)-1)/(sqrt(kappa)+1) per step",
+)
 left.set_title("the first 40 steps")
 left.set_xlim(-0.2, 1.2)
 left.set_ylim(-1.2, 1.2)

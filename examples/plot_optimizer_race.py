@@ -35,8 +35,11 @@ DATA_RATES = [0.1, 1.0, 10.0]
 
 def logistic(X, y, alpha=0.0):
     """Mean logistic loss (labels 0/1) of x = (weights, intercept), with an L2 penalty on the weights."""
-    Z = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr") if sp.issparse(X) else np.column_stack(
-        [X, np.ones(X.shape[0])])
+    Z = (
+        sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+        if sp.issparse(X)
+        else np.column_stack([X, np.ones(X.shape[0])])
+    )
     sign = 2.0 * y - 1.0
 
     def fun(w):
@@ -66,8 +69,9 @@ def text_problem():
     common = [f"word{i}" for i in range(300)]
     topics = [["match", "goal", "team", "score", "season"], ["market", "stock", "bank", "rate", "price"]]
     labels = rng.integers(0, 2, 1200)
-    texts = [" ".join(rng.permutation(list(rng.choice(common, 12)) + list(rng.choice(topics[label], 2))))
-             for label in labels]
+    texts = [
+        " ".join(rng.permutation(list(rng.choice(common, 12)) + list(rng.choice(topics[label], 2)))) for label in labels
+    ]
     return logistic(hash_texts(texts, n_features=4096), labels.astype(float), alpha=1e-3)
 
 
@@ -98,8 +102,15 @@ def race(fun, x0, minimum, steps, rates):
             optimizer = get_optimizer(name) if rate is None else get_optimizer(name, lr=rate)
             start = time.perf_counter()
             try:
-                result = minimize(fun, x0, optimizer, max_iter=steps, tol=None, record=False,
-                                  callbacks=[lambda info: info.value - minimum <= GAP])
+                result = minimize(
+                    fun,
+                    x0,
+                    optimizer,
+                    max_iter=steps,
+                    tol=None,
+                    record=False,
+                    callbacks=[lambda info: info.value - minimum <= GAP],
+                )
             except DivergenceError:  # a rate too large for it
                 continue
             seconds = time.perf_counter() - start

@@ -19,8 +19,9 @@ X, y = housing.data, housing.target
 alphas = np.geomspace(1e-3, 10, 12)
 figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
 for ax, penalty in zip(axes, ["l2", "l1"]):
-    paths = np.array([GDRegressor(penalty=penalty, alpha=alpha, max_iter=2000, tol=1e-6).fit(X, y).coef_
-                      for alpha in alphas])
+    paths = np.array(
+        [GDRegressor(penalty=penalty, alpha=alpha, max_iter=2000, tol=1e-6).fit(X, y).coef_ for alpha in alphas]
+    )
     ax.semilogx(alphas, paths)
     ax.axhline(0, color="black", linewidth=0.6)
     zeros = (paths == 0).sum(axis=1)

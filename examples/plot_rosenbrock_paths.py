@@ -9,7 +9,10 @@ the legend says where each run ended after 2000 steps.
 
 from descend import plot
 
-runs = plot.run_paths("rosenbrock", ["sgd", "momentum", "nesterov", "rmsprop", "adam"],
-                      lr={"sgd": 1e-3, "momentum": 1e-4, "nesterov": 1e-4, "rmsprop": 1e-3, "adam": 0.05},
-                      iters=2000)
+runs = plot.run_paths(
+    "rosenbrock",
+    ["sgd", "momentum", "nesterov", "rmsprop", "adam"],
+    lr={"sgd": 1e-3, "momentum": 1e-4, "nesterov": 1e-4, "rmsprop": 1e-3, "adam": 0.05},
+    iters=2000,
+)
 plot.paths("rosenbrock", runs, title="Rosenbrock: 2000 steps from (-1.5, 2)")

@@ -11,8 +11,7 @@ warm-up ramps up before handing over to another schedule.
 
 import matplotlib.pyplot as plt
 
-from descend.schedules import (Constant, CosineAnnealing, Exponential, InverseScaling, LinearWarmup, StepDecay,
-                               rates)
+from descend.schedules import Constant, CosineAnnealing, Exponential, InverseScaling, LinearWarmup, StepDecay, rates
 
 steps = 1000
 schedules = {

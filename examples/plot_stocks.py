@@ -16,8 +16,9 @@ from descend.datasets import load_smarket
 frame = load_smarket().frame
 train, test = frame["Year"] < 2005, frame["Year"] == 2005
 features = ["Lag1", "Lag2"]
-model = GDClassifier(penalty=None, tol=1e-8, max_iter=5000).fit(frame.loc[train, features],
-                                                                frame.loc[train, "Direction"])
+model = GDClassifier(penalty=None, tol=1e-8, max_iter=5000).fit(
+    frame.loc[train, features], frame.loc[train, "Direction"]
+)
 accuracy = model.score(frame.loc[test, features], frame.loc[test, "Direction"])
 always_up = (frame.loc[test, "Direction"] == "Up").mean()
 print(f"accuracy in 2005: {accuracy:.3f}; always 'Up': {always_up:.3f}")
@@ -25,8 +26,13 @@ print(f"accuracy in 2005: {accuracy:.3f}; always 'Up': {always_up:.3f}")
 probability_up = model.predict_proba(frame.loc[test, features])[:, list(model.classes_).index("Up")]
 figure, ax = plt.subplots(figsize=(6.5, 4))
 went_up = (frame.loc[test, "Direction"] == "Up").to_numpy()
-ax.hist([probability_up[went_up], probability_up[~went_up]], bins=20, label=["days that went up", "went down"],
-        color=["tab:green", "tab:red"], alpha=0.8)
+ax.hist(
+    [probability_up[went_up], probability_up[~went_up]],
+    bins=20,
+    label=["days that went up", "went down"],
+    color=["tab:green", "tab:red"],
+    alpha=0.8,
+)
 ax.axvline(0.5, color="black", linewidth=0.8)
 ax.set_xlabel("predicted probability of 'Up'")
 ax.set_ylabel("days of 2005")

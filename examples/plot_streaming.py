@@ -16,8 +16,9 @@ from descend.datasets import StreamingDataSimulator
 
 figure, ax = plt.subplots(figsize=(6.5, 4))
 for drift, color in [(0.0, "tab:blue"), (0.02, "tab:orange")]:
-    stream = StreamingDataSimulator(4, weights=[2.0, -3.0, 0.5, 1.0], bias=0.7, noise=0.1, batch_size=50,
-                                    drift=drift, random_state=0)
+    stream = StreamingDataSimulator(
+        4, weights=[2.0, -3.0, 0.5, 1.0], bias=0.7, noise=0.1, batch_size=50, drift=drift, random_state=0
+    )
     model = GDRegressor(optimizer="adam", learning_rate=0.05, batch_size=10, penalty=None, random_state=0)
     errors = []
     for X, y in stream.batches(300):

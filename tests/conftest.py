@@ -14,8 +14,9 @@ def run_cli():
     The arguments are passed through ``str``, so paths and numbers may be given as they are."""
 
     def run(*args, cwd=None, timeout=300):
-        return subprocess.run([sys.executable, "-m", "descend", *map(str, args)], capture_output=True, text=True,
-                              cwd=cwd, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "descend", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout
+        )
 
     return run
 

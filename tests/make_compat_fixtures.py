@@ -27,8 +27,15 @@ def data():
 
 
 def nadam(checkpoint, max_iter):
-    return GDRegressor(optimizer="nadam", learning_rate=0.01, batch_size=16, max_iter=max_iter, tol=None,
-                       random_state=5, checkpoint=checkpoint)
+    return GDRegressor(
+        optimizer="nadam",
+        learning_rate=0.01,
+        batch_size=16,
+        max_iter=max_iter,
+        tol=None,
+        random_state=5,
+        checkpoint=checkpoint,
+    )
 
 
 def main():
@@ -42,7 +49,8 @@ def main():
     classifier.save(OUT / "classifier.json")
     expected = {
         "descend_version": descend.__version__,
-        "resumed_coef": whole.coef_.tolist(), "resumed_intercept": whole.intercept_.tolist(),
+        "resumed_coef": whole.coef_.tolist(),
+        "resumed_intercept": whole.intercept_.tolist(),
         "resumed_history": whole.history_["loss"],
         "classifier_proba": classifier.predict_proba(X).tolist(),
     }

@@ -23,16 +23,35 @@ OUT = Path(__file__).parent / "data" / "ftrl_reference.npz"
 FTRL_CASES = [
     ({"learning_rate": 0.5, "initial_accumulator_value": 0.125}, ["quadratic", "logistic", "sparse_rows"]),
     ({"learning_rate": 0.125, "initial_accumulator_value": 0.5}, ["quadratic", "logistic"]),
-    ({"learning_rate": 0.5, "initial_accumulator_value": 0.125, "learning_rate_power": -0.25}, ["quadratic", "logistic"]),
-    ({"learning_rate": 0.5, "initial_accumulator_value": 0.125, "l1_regularization_strength": 0.3},
-     ["quadratic", "logistic", "sparse_rows"]),
-    ({"learning_rate": 0.5, "initial_accumulator_value": 0.125, "l2_regularization_strength": 0.2}, ["quadratic", "logistic"]),
-    ({"learning_rate": 0.5, "initial_accumulator_value": 0.125, "l2_shrinkage_regularization_strength": 0.1},
-     ["quadratic", "logistic"]),
+    (
+        {"learning_rate": 0.5, "initial_accumulator_value": 0.125, "learning_rate_power": -0.25},
+        ["quadratic", "logistic"],
+    ),
+    (
+        {"learning_rate": 0.5, "initial_accumulator_value": 0.125, "l1_regularization_strength": 0.3},
+        ["quadratic", "logistic", "sparse_rows"],
+    ),
+    (
+        {"learning_rate": 0.5, "initial_accumulator_value": 0.125, "l2_regularization_strength": 0.2},
+        ["quadratic", "logistic"],
+    ),
+    (
+        {"learning_rate": 0.5, "initial_accumulator_value": 0.125, "l2_shrinkage_regularization_strength": 0.1},
+        ["quadratic", "logistic"],
+    ),
     ({"learning_rate": 0.5, "initial_accumulator_value": 0.125, "beta": 0.5}, ["quadratic", "logistic"]),
-    ({"learning_rate": 0.25, "initial_accumulator_value": 0.25, "learning_rate_power": -0.75,
-      "l1_regularization_strength": 0.05, "l2_regularization_strength": 0.1, "l2_shrinkage_regularization_strength": 0.05,
-      "beta": 0.25}, ["quadratic", "logistic", "sparse_rows"]),
+    (
+        {
+            "learning_rate": 0.25,
+            "initial_accumulator_value": 0.25,
+            "learning_rate_power": -0.75,
+            "l1_regularization_strength": 0.05,
+            "l2_regularization_strength": 0.1,
+            "l2_shrinkage_regularization_strength": 0.05,
+            "beta": 0.25,
+        },
+        ["quadratic", "logistic", "sparse_rows"],
+    ),
 ]
 
 

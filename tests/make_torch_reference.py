@@ -15,8 +15,19 @@ import torch
 
 import importlib
 
-from torch_cases import (CASES, CLOSURE_STEPS, ESTIMATED, MATRIX_SHAPES, N_STEPS, OBJECTIVES, OTHER_SOURCES,
-                        SPARSE_GRADIENTS, as_matrix, case_id, objectives_for)
+from torch_cases import (
+    CASES,
+    CLOSURE_STEPS,
+    ESTIMATED,
+    MATRIX_SHAPES,
+    N_STEPS,
+    OBJECTIVES,
+    OTHER_SOURCES,
+    SPARSE_GRADIENTS,
+    as_matrix,
+    case_id,
+    objectives_for,
+)
 
 # The reference classes without torch's foreach switch.
 WITHOUT_FOREACH = {"Lion", "Prodigy", "SparseAdam", "LBFGS", "Muon"}
@@ -67,6 +78,7 @@ def torch_path(objective, name, hyperparameters, n_steps=N_STEPS, with_estimate=
     path = [x0.copy()]
     for _ in range(n_steps):
         if name in CLOSURE_STEPS:
+
             def closure():
                 value, gradient = fun(param.detach().numpy().copy())
                 param.grad = torch.tensor(gradient, dtype=torch.float64)
@@ -95,8 +107,9 @@ def main():
         for objective in objectives_for(name, hyperparameters):
             key = f"{objective}/{case_id(name, hyperparameters)}"
             if name in ESTIMATED:
-                arrays[key], arrays[key + "/estimate"] = torch_path(objective, name, hyperparameters,
-                                                                    with_estimate=True)
+                arrays[key], arrays[key + "/estimate"] = torch_path(
+                    objective, name, hyperparameters, with_estimate=True
+                )
             else:
                 arrays[key] = torch_path(objective, name, hyperparameters)
     tmp = OUT.with_suffix(".tmp.npz")

@@ -27,8 +27,10 @@ def test_the_command_lines_help_loads_no_numerical_library():
     # What keeps `descend --help` and `descend fit --help` quick (BENCHMARKS.md times them): they import
     # neither NumPy nor anything that compiles.
     for args in (["--help"], ["fit", "--help"], ["learn", "--help"], ["demo", "--help"]):
-        code = ("import sys\nsys.argv = ['descend'] + sys.argv[1:]\nfrom descend.cli import main\n"
-                "try:\n    main()\nexcept SystemExit:\n    pass\n"
-                f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}), file=sys.stderr)")
+        code = (
+            "import sys\nsys.argv = ['descend'] + sys.argv[1:]\nfrom descend.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}), file=sys.stderr)"
+        )
         run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
         assert run.stdout.startswith("Usage: descend") and run.stderr == "[]\n", (args, run.stderr)

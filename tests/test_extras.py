@@ -51,8 +51,11 @@ def hidden(monkeypatch):
 
 
 def test_require_names_the_extra(hidden):
-    with pytest.raises(MissingExtraError, match=r'^Drawing figures needs matplotlib, which descend\'s extra "plot" '
-                                                r'installs: pip install "descend\[plot\]"$'):
+    with pytest.raises(
+        MissingExtraError,
+        match=r'^Drawing figures needs matplotlib, which descend\'s extra "plot" '
+        r'installs: pip install "descend\[plot\]"$',
+    ):
         require("matplotlib.pyplot", "Drawing figures")
     assert issubclass(MissingExtraError, ImportError)
 
@@ -100,20 +103,37 @@ main()
 
 
 def _run_without_extras(*args, cwd):
-    return subprocess.run([sys.executable, "-c", HIDE_AND_RUN, *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", HIDE_AND_RUN, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
-@pytest.mark.parametrize("args, extra", [
-    (["explore", "--no-browser"], "explorer"),
-    (["paths", "--out", "paths.png"], "plot"),
-    (["paths", "--out", "paths.html"], "explorer"),
-    (["demo", "housing", "--plot", "curve.png"], "plot"),
-    (["fit", ROOT / "src/descend/data/Boston.csv", "--target", "medv", "--out", "model.json", "--plot", "c.png"],
-     "plot"),
-    (["fit", ROOT / "src/descend/data/Boston.csv", "--target", "medv", "--out", "model.json",
-      "--scheduler", "tcp://127.0.0.1:1"], "dask"),
-])
+@pytest.mark.parametrize(
+    "args, extra",
+    [
+        (["explore", "--no-browser"], "explorer"),
+        (["paths", "--out", "paths.png"], "plot"),
+        (["paths", "--out", "paths.html"], "explorer"),
+        (["demo", "housing", "--plot", "curve.png"], "plot"),
+        (
+            ["fit", ROOT / "src/descend/data/Boston.csv", "--target", "medv", "--out", "model.json", "--plot", "c.png"],
+            "plot",
+        ),
+        (
+            [
+                "fit",
+                ROOT / "src/descend/data/Boston.csv",
+                "--target",
+                "medv",
+                "--out",
+                "model.json",
+                "--scheduler",
+                "tcp://127.0.0.1:1",
+            ],
+            "dask",
+        ),
+    ],
+)
 def test_the_command_line_says_which_extra_in_one_line(tmp_path, args, extra):
     run = _run_without_extras(*args, cwd=tmp_path)
     assert run.returncode == 2
@@ -125,8 +145,9 @@ def test_the_core_commands_run_without_any_extra(tmp_path):
     run = _run_without_extras("demo", "housing", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "ISLR" in run.stdout
-    fitted = _run_without_extras("fit", ROOT / "src/descend/data/Boston.csv", "--target", "medv", "--out",
-                                 "model.json", cwd=tmp_path)
+    fitted = _run_without_extras(
+        "fit", ROOT / "src/descend/data/Boston.csv", "--target", "medv", "--out", "model.json", cwd=tmp_path
+    )
     assert fitted.returncode == 0, fitted.stderr
     predicted = _run_without_extras("predict", "model.json", ROOT / "src/descend/data/Boston.csv", cwd=tmp_path)
     assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 507, predicted.stderr

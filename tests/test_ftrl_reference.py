@@ -15,8 +15,11 @@ REFERENCE = Path(__file__).parent / "data" / "ftrl_reference.npz"
 RTOL = 1e-12
 # Keras's names for descend's: the learning rate's name differs, the others are the same
 RENAMED = {"learning_rate": "lr"}
-PARAMS = [pytest.param(objective, hp, id=f"{objective}-{case_id(hp)}") for hp, objectives in FTRL_CASES
-          for objective in objectives]
+PARAMS = [
+    pytest.param(objective, hp, id=f"{objective}-{case_id(hp)}")
+    for hp, objectives in FTRL_CASES
+    for objective in objectives
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +42,25 @@ def test_path_equals_tensorflows_ftrl(reference, objective, hyperparameters):
 def test_the_reference_is_tensorflows_and_the_defaults_are_keras():
     with np.load(REFERENCE) as data:
         assert str(data["tensorflow_version"]).startswith("2.")
-    assert FTRL().get_params() == {"lr": 1e-3, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
-                                   "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0,
-                                   "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0}
+    assert FTRL().get_params() == {
+        "lr": 1e-3,
+        "learning_rate_power": -0.5,
+        "initial_accumulator_value": 0.1,
+        "l1_regularization_strength": 0.0,
+        "l2_regularization_strength": 0.0,
+        "l2_shrinkage_regularization_strength": 0.0,
+        "beta": 0.0,
+    }
 
 
 def test_l1_keeps_small_coordinates_at_exactly_zero():
     """McMahan et al.'s point: a weight stays 0 until its accumulated gradient passes lambda_1."""
     target = np.array([1.0, 0.01, -2.0])
-    result = minimize(lambda x: (0.5 * np.sum((x - target) ** 2), x - target), np.zeros(3),
-                      FTRL(lr=0.5, l1_regularization_strength=10.0), max_iter=500, tol=None)
+    result = minimize(
+        lambda x: (0.5 * np.sum((x - target) ** 2), x - target),
+        np.zeros(3),
+        FTRL(lr=0.5, l1_regularization_strength=10.0),
+        max_iter=500,
+        tol=None,
+    )
     assert result.x[1] == 0.0 and abs(result.x[0] - 1.0) < 1e-6 and abs(result.x[2] + 2.0) < 1e-6

@@ -160,18 +160,32 @@ def test_at_a_minimum_check_gradient_passes_what_differences_cannot_resolve():
     assert 1e-9 < abs(check.numeric[0]) < check.numeric_error[0]
 
 
-@pytest.mark.parametrize("call,error,match", [
-    (lambda: minimize(Rosenbrock(), [0.0, 0.0], jac="cs"), ValueError, "Unknown jac 'cs'; valid names are: autograd"),
-    (lambda: minimize(Rosenbrock(), [0.0, 0.0], jac=False), ValueError, "jac must be True .* got False"),
-    (lambda: minimize(Rosenbrock(), [0.0, 0.0], jac="2-point"), TypeError,
-     "with jac='2-point', fun must return a number .* got tuple"),
-    (lambda: minimize(Rosenbrock().value, [0.0, 0.0]), TypeError, "pass jac='autograd', '2-point' or '3-point'"),
-    (lambda: check_gradient(Rosenbrock(), [0.0, 0.0], rtol=-1), ValueError, "rtol must be a finite number > 0, got -1"),
-    (lambda: check_gradient(Rosenbrock(), [np.nan, 0.0]), ValueError, r"x contains NaN or inf at index \[0\]"),
-    (lambda: check_gradient(Rosenbrock(), [[1.0, 2.0]]), ValueError, r"x must be a non-empty 1-D array"),
-    (lambda: check_gradient(Rosenbrock().value, [0.0, 0.0]), TypeError, "pair"),
-    (lambda: check_gradient(lambda x: (0.0, np.zeros(3)), [0.0, 0.0]), ValueError, r"shape \(3,\)"),
-])
+@pytest.mark.parametrize(
+    "call,error,match",
+    [
+        (
+            lambda: minimize(Rosenbrock(), [0.0, 0.0], jac="cs"),
+            ValueError,
+            "Unknown jac 'cs'; valid names are: autograd",
+        ),
+        (lambda: minimize(Rosenbrock(), [0.0, 0.0], jac=False), ValueError, "jac must be True .* got False"),
+        (
+            lambda: minimize(Rosenbrock(), [0.0, 0.0], jac="2-point"),
+            TypeError,
+            "with jac='2-point', fun must return a number .* got tuple",
+        ),
+        (lambda: minimize(Rosenbrock().value, [0.0, 0.0]), TypeError, "pass jac='autograd', '2-point' or '3-point'"),
+        (
+            lambda: check_gradient(Rosenbrock(), [0.0, 0.0], rtol=-1),
+            ValueError,
+            "rtol must be a finite number > 0, got -1",
+        ),
+        (lambda: check_gradient(Rosenbrock(), [np.nan, 0.0]), ValueError, r"x contains NaN or inf at index \[0\]"),
+        (lambda: check_gradient(Rosenbrock(), [[1.0, 2.0]]), ValueError, r"x must be a non-empty 1-D array"),
+        (lambda: check_gradient(Rosenbrock().value, [0.0, 0.0]), TypeError, "pair"),
+        (lambda: check_gradient(lambda x: (0.0, np.zeros(3)), [0.0, 0.0]), ValueError, r"shape \(3,\)"),
+    ],
+)
 def test_bad_input_raises_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()

@@ -110,14 +110,18 @@ def test_the_parts_are_small():
 
 
 def test_import_descend_loads_no_heavy_library():
-    code = ("import sys, descend; descend.minimize; from descend import minimize; "
-            "print(sorted(m for m in ('sklearn', 'pandas', 'pyarrow', 'matplotlib', 'dask') if m in sys.modules))")
+    code = (
+        "import sys, descend; descend.minimize; from descend import minimize; "
+        "print(sorted(m for m in ('sklearn', 'pandas', 'pyarrow', 'matplotlib', 'dask') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 def test_the_estimators_load_on_first_use():
-    code = ("import sys, descend; assert 'sklearn' not in sys.modules; model = descend.GDRegressor(); "
-            "print(type(model).__module__, 'sklearn' in sys.modules)")
+    code = (
+        "import sys, descend; assert 'sklearn' not in sys.modules; model = descend.GDRegressor(); "
+        "print(type(model).__module__, 'sklearn' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["descend.linear._estimators", "True"]

@@ -4,8 +4,17 @@ import numpy as np
 import pytest
 from numba import njit
 
-from descend.losses import (GAMMA, LOSSES, POISSON, QUANTILE, TWEEDIE, check_targets, get_loss, loss_and_derivative,
-                            quantile)
+from descend.losses import (
+    GAMMA,
+    LOSSES,
+    POISSON,
+    QUANTILE,
+    TWEEDIE,
+    check_targets,
+    get_loss,
+    loss_and_derivative,
+    quantile,
+)
 
 # (name, parameters (its own, its smoothing), targets it is defined on)
 CASES = [
@@ -84,8 +93,11 @@ def test_the_log_link_losses_are_half_deviances():
     rng = np.random.default_rng(2)
     y = rng.gamma(2.0, 1.5, 50)
     eta = rng.normal(0.5, 0.3, 50)
-    for code, power, peer in [(POISSON, 1.0, HalfPoissonLoss()), (GAMMA, 2.0, HalfGammaLoss()),
-                              (TWEEDIE, 1.5, HalfTweedieLoss(power=1.5))]:
+    for code, power, peer in [
+        (POISSON, 1.0, HalfPoissonLoss()),
+        (GAMMA, 2.0, HalfGammaLoss()),
+        (TWEEDIE, 1.5, HalfTweedieLoss(power=1.5)),
+    ]:
         value, derivative = loss_and_derivative(eta, y, code, np.array([power, 0.0]))
         at_target, _ = loss_and_derivative(np.log(y), y, code, np.array([power, 0.0]))
         np.testing.assert_allclose(at_target, 0.0, atol=1e-12)
@@ -107,12 +119,15 @@ def test_the_pinball_loss_and_its_envelope():
     np.testing.assert_allclose(smooth[[0, 4]], value[[0, 4]] - h * np.array([0.2, 0.8]) ** 2 / 2)
 
 
-@pytest.mark.parametrize("loss, bad, message", [
-    (get_loss("poisson"), [1.0, -1.0], r"poisson.*>= 0.*y\[1\] = -1"),
-    (get_loss("gamma"), [1.0, 2.0, 0.0], r"gamma.*positive.*y\[2\] = 0"),
-    (get_loss("tweedie", power=1.5), [-0.5], r"power=1.5.*>= 0.*y\[0\]"),
-    (get_loss("tweedie", power=3.0), [1.0, 0.0], r"power=3.*positive.*y\[1\]"),
-])
+@pytest.mark.parametrize(
+    "loss, bad, message",
+    [
+        (get_loss("poisson"), [1.0, -1.0], r"poisson.*>= 0.*y\[1\] = -1"),
+        (get_loss("gamma"), [1.0, 2.0, 0.0], r"gamma.*positive.*y\[2\] = 0"),
+        (get_loss("tweedie", power=1.5), [-0.5], r"power=1.5.*>= 0.*y\[0\]"),
+        (get_loss("tweedie", power=3.0), [1.0, 0.0], r"power=3.*positive.*y\[1\]"),
+    ],
+)
 def test_targets_outside_the_domain_are_named(loss, bad, message):
     with pytest.raises(ValueError, match=message):
         check_targets(loss, np.array(bad))
@@ -120,8 +135,11 @@ def test_targets_outside_the_domain_are_named(loss, bad, message):
 
 
 def test_the_bad_target_is_named_as_the_caller_says():
-    with pytest.raises(ValueError, match=r"^loss='poisson' needs targets >= 0 \(counts, amounts\); 'n' in data row 8 "
-                                         r"= -2$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^loss='poisson' needs targets >= 0 \(counts, amounts\); 'n' in data row 8 "
+        r"= -2$",
+    ):
         check_targets(get_loss("poisson"), np.array([0.0, 3.0, -2.0, -1.0]), where=lambda i: f"'n' in data row {i + 6}")
 
 

@@ -54,8 +54,9 @@ def counts():
     return X, rng.poisson(np.exp(0.5 + X @ [0.4, -0.3, 0.2])).astype(float)
 
 
-@pytest.mark.parametrize("loss, power", [("poisson", 1.0), ("gamma", 2.0), ("tweedie", 1.5), ("tweedie", 3.0),
-                                         ("tweedie", 0.0)])
+@pytest.mark.parametrize(
+    "loss, power", [("poisson", 1.0), ("gamma", 2.0), ("tweedie", 1.5), ("tweedie", 3.0), ("tweedie", 0.0)]
+)
 def test_deviance_and_d2_gathered_by_chunks_are_scikit_learns(counts, loss, power):
     from sklearn.metrics import d2_tweedie_score, mean_tweedie_deviance
 
@@ -69,7 +70,8 @@ def test_deviance_and_d2_gathered_by_chunks_are_scikit_learns(counts, loss, powe
     pieces = [order[:40], order[40:451], order[451:]]
     metrics = table_metrics("regression", model, [(X[rows], y[rows]) for rows in pieces])
     name = {"poisson": "mean Poisson deviance", "gamma": "mean Gamma deviance"}.get(
-        loss, f"mean Tweedie deviance (power {power:g})")
+        loss, f"mean Tweedie deviance (power {power:g})"
+    )
     assert set(metrics) == {name, "D^2", "rows"} and metrics["rows"] == 600
     np.testing.assert_allclose(metrics[name], mean_tweedie_deviance(y, prediction, power=power), rtol=1e-12)
     np.testing.assert_allclose(metrics["D^2"], d2_tweedie_score(y, prediction, power=power), rtol=1e-10)
@@ -85,8 +87,9 @@ def test_deviance_of_a_constant_target_and_of_an_overflowing_prediction(counts):
     huge = X[:5] * 1e6  # exp of the score overflows: neither number is defined, and neither is NaN
     metrics = table_metrics("regression", model, [(huge, y[:5])])
     assert metrics["mean Poisson deviance"] is None and metrics["D^2"] is None
-    assert set(why_undefined(metrics).values()) == {"a prediction is 0 or infinite (the exponential of a score "
-                                                    "out of range)"}
+    assert set(why_undefined(metrics).values()) == {
+        "a prediction is 0 or infinite (the exponential of a score out of range)"
+    }
 
 
 def test_targets_outside_a_log_link_loss_are_named(counts):
@@ -108,6 +111,5 @@ def test_quantile_metrics_are_the_pinball_loss_and_the_coverage():
     prediction = model.predict(X)
     metrics = table_metrics("regression", model, [(X[:700], y[:700]), (X[700:], y[700:])])
     assert set(metrics) == {"mean pinball loss", COVERAGE, "rows"}
-    np.testing.assert_allclose(metrics["mean pinball loss"], mean_pinball_loss(y, prediction, alpha=0.8),
-                               rtol=1e-12)
+    np.testing.assert_allclose(metrics["mean pinball loss"], mean_pinball_loss(y, prediction, alpha=0.8), rtol=1e-12)
     assert metrics[COVERAGE] == np.mean(y <= prediction) and abs(metrics[COVERAGE] - 0.8) < 0.02

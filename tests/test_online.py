@@ -31,18 +31,20 @@ def hand_loop(model, X, y, batch, **fit):
     """Score each batch with the model as it stands (0 before it has learned), then partial_fit on it."""
     scores = []
     for start in range(0, X.shape[0], batch):
-        part = X[start:start + batch]
+        part = X[start : start + batch]
         if hasattr(model, "coef_"):
             scores.append(model.decision_function(part) if hasattr(model, "classes_") else model.predict(part))
         else:
             scores.append(np.zeros(part.shape[0]))
-        model.partial_fit(part, y[start:start + batch], **fit)
+        model.partial_fit(part, y[start : start + batch], **fit)
     return np.concatenate(scores)
 
 
-LEARNERS = [({"optimizer": "normalized", "batch_size": 1}, 1),
-            ({"optimizer": "adagrad", "batch_size": 8, "learning_rate": 0.1}, 8),
-            ({"optimizer": "sgd", "batch_size": 1, "learning_rate": 0.002}, 1)]
+LEARNERS = [
+    ({"optimizer": "normalized", "batch_size": 1}, 1),
+    ({"optimizer": "adagrad", "batch_size": 8, "learning_rate": 0.1}, 8),
+    ({"optimizer": "sgd", "batch_size": 1, "learning_rate": 0.002}, 1),
+]
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -51,8 +53,9 @@ LEARNERS = [({"optimizer": "normalized", "batch_size": 1}, 1),
 def test_progressive_fit_equals_the_hand_loop(rows, kind, params, batch, sparse):
     X, labels, target = rows
     X = sp.csr_matrix(X) if sparse else X
-    make, y, fit = ((GDRegressor, target, {}) if kind == "regressor"
-                    else (GDClassifier, labels, {"classes": ["no", "yes"]}))
+    make, y, fit = (
+        (GDRegressor, target, {}) if kind == "regressor" else (GDClassifier, labels, {"classes": ["no", "yes"]})
+    )
     model, by_hand = make(**params, shuffle=False), make(**params, shuffle=False)
     scores = model.progressive_fit(X, y, **fit)
     expected = hand_loop(by_hand, X, y, batch, **fit)
@@ -75,8 +78,9 @@ def test_progressive_fit_continues_and_settles_auto_for_rows_one_by_one(rows):
     model = GDClassifier()  # every parameter at its default
     first = model.progressive_fit(X[:100], labels[:100], classes=["no", "yes"])
     second = model.progressive_fit(X[100:], labels[100:])
-    by_hand = hand_loop(GDClassifier(optimizer="normalized", batch_size=1, shuffle=False), X, labels, 1,
-                        classes=["no", "yes"])
+    by_hand = hand_loop(
+        GDClassifier(optimizer="normalized", batch_size=1, shuffle=False), X, labels, 1, classes=["no", "yes"]
+    )
     np.testing.assert_allclose(np.concatenate([first, second]), by_hand, rtol=1e-12, atol=1e-12)
     assert model.optimizer_.name == "normalized" and model.batch_size_ == 1
 
@@ -92,7 +96,8 @@ def test_the_first_row_of_a_stream_starts_a_classifier_near_even_odds(rows):
     each class (log 2), not at those of a share of 1 (log 1e6, which then takes many rows to undo)."""
     X, labels, _ = rows
     model = GDClassifier(optimizer="normalized", batch_size=1, learning_rate=1e-12).partial_fit(
-        X[:1], labels[:1], classes=["no", "yes"])
+        X[:1], labels[:1], classes=["no", "yes"]
+    )
     assert model.intercept_[0] == pytest.approx(np.log(2.0) * (1 if labels[0] == "yes" else -1), rel=1e-6)
 
 
@@ -114,8 +119,9 @@ def hand_figures(model, X, y, batch, **fit):
 @pytest.mark.parametrize("kind", ["regressor", "classifier"])
 def test_progressive_validation_equals_the_hand_loops_figures(rows, kind, params, batch):
     X, labels, target = rows
-    make, y, fit = ((GDRegressor, target, {}) if kind == "regressor"
-                    else (GDClassifier, labels, {"classes": ["no", "yes"]}))
+    make, y, fit = (
+        (GDRegressor, target, {}) if kind == "regressor" else (GDClassifier, labels, {"classes": ["no", "yes"]})
+    )
     result = progressive_validation(make(**params, shuffle=False), X, y, block_rows=64, **fit)
     loss, metrics = hand_figures(make(**params, shuffle=False), X, y, batch, **fit)
     assert result.final["rows"] == N
@@ -131,11 +137,18 @@ def test_reports_since_last_and_at_a_fixed_step(rows):
     scores = GDRegressor(optimizer="normalized", shuffle=False).progressive_fit(X, target)
     values = 0.5 * (scores - target) ** 2
     seen = []
-    result = progressive_validation(GDRegressor(optimizer="normalized", shuffle=False), X, target, report_at=100,
-                                    block_rows=64, on_report=seen.append)
+    result = progressive_validation(
+        GDRegressor(optimizer="normalized", shuffle=False),
+        X,
+        target,
+        report_at=100,
+        block_rows=64,
+        on_report=seen.append,
+    )
     np.testing.assert_array_equal(result.counts, [100, 200, 300])
-    np.testing.assert_allclose(result.recent_loss, [values[:100].mean(), values[100:200].mean(),
-                                                    values[200:].mean()], rtol=1e-10)
+    np.testing.assert_allclose(
+        result.recent_loss, [values[:100].mean(), values[100:200].mean(), values[200:].mean()], rtol=1e-10
+    )
     np.testing.assert_allclose(result.average_loss, [values[:c].mean() for c in (100, 200, 300)], rtol=1e-10)
     assert [row["rows"] for row in seen] == [100, 200, 300] and seen[1]["label"] == target[199]
     assert seen[1]["prediction"] == pytest.approx(scores[199])
@@ -158,7 +171,7 @@ def test_importance_weights_scale_the_steps_and_the_average(rows):
 def test_sources_of_blocks_give_what_arrays_give(rows, tmp_path):
     X, labels, target = rows
     expected = progressive_validation(GDRegressor(optimizer="normalized"), X, target).final
-    pairs = [(X[s:s + 50], target[s:s + 50]) for s in range(0, N, 50)]
+    pairs = [(X[s : s + 50], target[s : s + 50]) for s in range(0, N, 50)]
     assert progressive_validation(GDRegressor(optimizer="normalized"), iter(pairs)).final == pytest.approx(expected)
     triples = [(a, b, np.ones(len(b))) for a, b in pairs]
     assert progressive_validation(GDRegressor(optimizer="normalized"), triples).final == pytest.approx(expected)
@@ -201,10 +214,14 @@ def test_the_normalized_update_learns_a_repeated_column_as_often_as_it_appears(r
     counted = doubled.copy()
     counted.sum_duplicates()
     fit = {"classes": ["no", "yes"]}
-    normalized = [GDClassifier(optimizer="normalized", shuffle=False).progressive_fit(data, labels, **fit)
-                  for data in (doubled, counted)]
+    normalized = [
+        GDClassifier(optimizer="normalized", shuffle=False).progressive_fit(data, labels, **fit)
+        for data in (doubled, counted)
+    ]
     assert np.abs(normalized[0] - normalized[1]).max() > 1e-3
-    adagrad = [GDClassifier(optimizer="adagrad", batch_size=1, shuffle=False).progressive_fit(data, labels, **fit)
-               for data in (doubled, counted)]
+    adagrad = [
+        GDClassifier(optimizer="adagrad", batch_size=1, shuffle=False).progressive_fit(data, labels, **fit)
+        for data in (doubled, counted)
+    ]
     np.testing.assert_allclose(adagrad[0], adagrad[1], rtol=1e-12)  # scored as X @ w: x w + x w, or 2x w
     assert doubled.nnz == 2 * X.nnz  # the caller's matrix is left as it was

@@ -8,19 +8,56 @@ import pytest
 from descend import optimizers
 from descend.optimizers import OPTIMIZER_NAMES, SGD, Adam, AdamW, get_optimizer
 
-TORCH_CLASSES = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "Adadelta", "RAdam", "ASGD", "Rprop",
-                 "Adafactor", "SparseAdam", "LBFGS", "Muon"]
+TORCH_CLASSES = [
+    "SGD",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "NAdam",
+    "Adamax",
+    "Adadelta",
+    "RAdam",
+    "ASGD",
+    "Rprop",
+    "Adafactor",
+    "SparseAdam",
+    "LBFGS",
+    "Muon",
+]
 # Not in torch.optim: (module, class) of the reference each is held equal to.
-OTHER_REFERENCES = {"Lion": ("lion_pytorch", "Lion"), "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
-                    "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree"), "Prodigy": ("prodigyopt", "Prodigy")}
+OTHER_REFERENCES = {
+    "Lion": ("lion_pytorch", "Lion"),
+    "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
+    "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree"),
+    "Prodigy": ("prodigyopt", "Prodigy"),
+}
 CLASSES = TORCH_CLASSES + list(OTHER_REFERENCES)
 
 
 def test_every_name_builds_the_method_it_names():
     assert OPTIMIZER_NAMES == (
-        "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad",
-        "adamw", "nadam", "adamax", "adadelta", "radam", "sparse_adam", "asgd", "rprop", "adafactor", "lion",
-        "sgd_schedulefree", "adamw_schedulefree", "prodigy", "ftrl",
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "amsgrad",
+        "adamw",
+        "nadam",
+        "adamax",
+        "adadelta",
+        "radam",
+        "sparse_adam",
+        "asgd",
+        "rprop",
+        "adafactor",
+        "lion",
+        "sgd_schedulefree",
+        "adamw_schedulefree",
+        "prodigy",
+        "ftrl",
     )
     assert optimizers.MATRIX_OPTIMIZER_NAMES == ("muon",) and get_optimizer("muon") == optimizers.Muon()
     assert get_optimizer("lbfgs") == optimizers.LBFGS(history_size=10)
@@ -85,17 +122,32 @@ def test_docstring_writes_the_update_as_math_and_cites_a_paper(name):
         (lambda: optimizers.RMSprop(alpha=1.5), r"alpha must lie in \[0, 1\], got 1.5"),
         (lambda: optimizers.Adadelta(rho=2), r"rho must lie in \[0, 1\], got 2"),
         (lambda: optimizers.NAdam(momentum_decay=-1), r"momentum_decay must be a finite number >= 0, got -1"),
-        (lambda: optimizers.FTRL(learning_rate_power=0.5), r"learning_rate_power must be a finite number <= 0, got 0.5"),
-        (lambda: optimizers.FTRL(l1_regularization_strength=-1), r"l1_regularization_strength must be a finite number >= 0"),
-        (lambda: optimizers.FTRL(initial_accumulator_value=-0.1), r"initial_accumulator_value must be a finite number >= 0"),
+        (
+            lambda: optimizers.FTRL(learning_rate_power=0.5),
+            r"learning_rate_power must be a finite number <= 0, got 0.5",
+        ),
+        (
+            lambda: optimizers.FTRL(l1_regularization_strength=-1),
+            r"l1_regularization_strength must be a finite number >= 0",
+        ),
+        (
+            lambda: optimizers.FTRL(initial_accumulator_value=-0.1),
+            r"initial_accumulator_value must be a finite number >= 0",
+        ),
         (lambda: optimizers.Adafactor(shape=(2, 2)).init(np.zeros(6)), r"shape=\(2, 2\) holds 4 numbers, x has 6"),
         (lambda: optimizers.Muon(ns_steps=100), r"ns_steps must be an integer from 1 to 99, got 100"),
-        (lambda: optimizers.Muon(adjust_lr_fn="spectral"), r"adjust_lr_fn must be None, 'original' or 'match_rms_adamw'"),
+        (
+            lambda: optimizers.Muon(adjust_lr_fn="spectral"),
+            r"adjust_lr_fn must be None, 'original' or 'match_rms_adamw'",
+        ),
         (lambda: optimizers.Muon(momentum=1.0), r"momentum must lie in \[0, 1\), got 1.0"),
         (lambda: optimizers.Muon(shape=(3,)), r"shape must be a pair \(rows, cols\) or None"),
         (lambda: optimizers.Muon().init(np.zeros(4)), r"Muon steps a matrix, and x is a vector: give shape"),
         (lambda: optimizers.Muon(shape=(2, 3)).init(np.zeros(4)), r"shape=\(2, 3\) holds 6 numbers, x has 4"),
-        (lambda: optimizers.LBFGS(line_search_fn="armijo"), r"line_search_fn must be None or 'strong_wolfe', got 'armijo'"),
+        (
+            lambda: optimizers.LBFGS(line_search_fn="armijo"),
+            r"line_search_fn must be None or 'strong_wolfe', got 'armijo'",
+        ),
         (lambda: optimizers.LBFGS(max_iter=0), r"max_iter must be an integer >= 1, got 0"),
         (lambda: optimizers.LBFGS(tolerance_grad=-1), r"tolerance_grad must be a finite number >= 0, got -1"),
         (lambda: optimizers.SparseAdam(eps=0), r"eps must be a finite number > 0, got 0"),

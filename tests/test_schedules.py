@@ -111,8 +111,9 @@ def test_reduce_on_plateau_matches_torch_where_installed():
     losses = np.concatenate([np.linspace(10, 1, 30), 1 + 0.01 * rng.random(60), np.linspace(1, 0.5, 20)])
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=0.3)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.3, patience=4, threshold=1e-3, cooldown=2,
-                                                       min_lr=1e-3)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, factor=0.3, patience=4, threshold=1e-3, cooldown=2, min_lr=1e-3
+    )
     ours = ReduceOnPlateau(0.3, factor=0.3, patience=4, threshold=1e-3, cooldown=2, min_lr=1e-3)
     for loss in losses:
         sched.step(float(loss))
@@ -149,13 +150,17 @@ def test_validation(make, match):
         make()
 
 
-@pytest.mark.parametrize("schedule", [InverseScaling(0.01), Optimal(1.0, alpha=1e-4), Constant(0.2),
-                                      lambda t: 0.1 / math.sqrt(t)])
+@pytest.mark.parametrize(
+    "schedule", [InverseScaling(0.01), Optimal(1.0, alpha=1e-4), Constant(0.2), lambda t: 0.1 / math.sqrt(t)]
+)
 def test_rates_in_blocks_are_each_steps_rate(schedule):
     first, count = 7, 2 * RATE_BLOCK + 5  # three blocks, the last one short
     got = rates(schedule, first, count)
     steps = np.arange(first, first + count, dtype=np.float64)
-    expected = (np.broadcast_to(schedule(steps), steps.shape) if getattr(schedule, "vectorized", False)
-                else np.array([schedule(int(t)) for t in steps]))
+    expected = (
+        np.broadcast_to(schedule(steps), steps.shape)
+        if getattr(schedule, "vectorized", False)
+        else np.array([schedule(int(t)) for t in steps])
+    )
     assert got.shape == (count,) and got.dtype == np.float64
     assert np.array_equal(got, expected)  # the same numbers as asked at once, bit for bit

@@ -62,9 +62,15 @@ def test_hash_texts_equals_hashing_vectorizer_on_a_generated_ascii_corpus(ngram_
     assert (norms > 0).sum() > 2900
 
 
-@pytest.mark.parametrize("parameters", [
-    dict(norm="l1"), dict(norm=None), dict(lowercase=False), dict(norm=None, lowercase=False, ngram_range=(1, 2)),
-])
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        dict(norm="l1"),
+        dict(norm=None),
+        dict(lowercase=False),
+        dict(norm=None, lowercase=False, ngram_range=(1, 2)),
+    ],
+)
 def test_hash_texts_equals_hashing_vectorizer_for_each_norm_and_without_lowercasing(parameters):
     ours = hash_texts(CORPUS, 1000, **parameters)  # few columns: many collisions, summed
     theirs = HashingVectorizer(n_features=1000, **parameters).transform(CORPUS)
@@ -95,13 +101,47 @@ def test_a_document_counts_its_tokens_and_its_ngrams_joined_by_one_space():
     assert dict(zip(X.indices.tolist(), X.data.tolist())) == counts  # {big: 2, data: 2, big data: 2, data big: 1}
 
 
-UNICODE_PIECES = list("abcXYZ019_ .,'-\t\n") + list("ΣσςΟΔΑάΐ") + [
-    "İ", "ı", "ß", "ẞ", "Ǆ", "ǅ", "\u0307", "\u0301", "中文", "٣", "Ⅻ", "²", "½", "😀", "\u00ad", "\u2019", "·",
-    "\u212a", "Å", "ﬃ", "ǰ", "\U0001D400", "ᾼ", "\u0345", "ʰ", "\u200d", "Ⓐ", "ⓐ", "é", "e\u0301"]
+UNICODE_PIECES = (
+    list("abcXYZ019_ .,'-\t\n")
+    + list("ΣσςΟΔΑάΐ")
+    + [
+        "İ",
+        "ı",
+        "ß",
+        "ẞ",
+        "Ǆ",
+        "ǅ",
+        "\u0307",
+        "\u0301",
+        "中文",
+        "٣",
+        "Ⅻ",
+        "²",
+        "½",
+        "😀",
+        "\u00ad",
+        "\u2019",
+        "·",
+        "\u212a",
+        "Å",
+        "ﬃ",
+        "ǰ",
+        "\U0001d400",
+        "ᾼ",
+        "\u0345",
+        "ʰ",
+        "\u200d",
+        "Ⓐ",
+        "ⓐ",
+        "é",
+        "e\u0301",
+    ]
+)
 
 
-@pytest.mark.parametrize("parameters", [dict(), dict(ngram_range=(1, 3)), dict(lowercase=False),
-                                        dict(alternate_sign=False, norm="l1")])
+@pytest.mark.parametrize(
+    "parameters", [dict(), dict(ngram_range=(1, 3)), dict(lowercase=False), dict(alternate_sign=False, norm="l1")]
+)
 def test_hash_texts_equals_hashing_vectorizer_on_unicode_text(parameters):
     rng = np.random.default_rng(1)
     documents = ["".join(rng.choice(UNICODE_PIECES, size=rng.integers(0, 60))) for _ in range(2000)]
@@ -127,11 +167,20 @@ def test_inputs_of_every_kind_give_the_same_matrix():
     documents = CORPUS[:300]
     expected = hash_texts(documents, 4096, ngram_range=(1, 2))
     arrow = pa.array(["padding"] * 5 + documents, pa.string())[5:]  # a slice: the offsets start at 5
-    kinds = [tuple(documents), iter(documents), np.array(documents), np.array(documents, dtype=object),
-             pd.Series(documents, index=np.arange(300) * 7), pd.Series(documents, dtype="category"),
-             arrow, pa.array(documents, pa.large_string()), pa.array(documents, pa.string_view()),
-             pa.chunked_array([documents[:100], documents[100:]]), pa.array(documents).dictionary_encode(),
-             [d.encode() for d in documents]]
+    kinds = [
+        tuple(documents),
+        iter(documents),
+        np.array(documents),
+        np.array(documents, dtype=object),
+        pd.Series(documents, index=np.arange(300) * 7),
+        pd.Series(documents, dtype="category"),
+        arrow,
+        pa.array(documents, pa.large_string()),
+        pa.array(documents, pa.string_view()),
+        pa.chunked_array([documents[:100], documents[100:]]),
+        pa.array(documents).dictionary_encode(),
+        [d.encode() for d in documents],
+    ]
     for texts in kinds:
         assert_same_matrix(hash_texts(texts, 4096, ngram_range=(1, 2)), expected)
 
@@ -144,36 +193,46 @@ def test_an_empty_document_is_a_row_of_zeros_and_no_documents_no_rows():
     assert empty.shape == (0, 64) and empty.nnz == 0
 
 
-@pytest.mark.parametrize("texts, error, message", [
-    (["ok", "fine", "good", None], ValueError, r"texts\[3\] is missing \(None, NaN or null\)"),
-    (["ok", float("nan")], ValueError, r"texts\[1\] is missing"),
-    ([None, 7], ValueError, r"texts\[0\] is missing \(None\)"),  # found while looking for the int
-    (["ok", "ok", 7], TypeError, r"texts\[2\] is a int \(7\), not a string"),
-    (["ok", ["a", "list"]], TypeError, r"texts\[1\] is a list"),
-    (["ok", b"\xff\xfe"], ValueError, r"texts\[1\] is bytes that are not UTF-8"),
-    (["ok", "lone \ud800 surrogate"], ValueError, r"texts\[1\] cannot be encoded as UTF-8: surrogates not allowed"),
-    (pa.array(["a", None, "b"]), ValueError, r"texts\[1\] is missing \(None, NaN or null\)"),
-    (pd.Series(["a", "b", None, "c"]), ValueError, r"texts\[2\] is missing"),
-    (pa.array([1, 2]), TypeError, "texts must hold strings, got Arrow type int64"),
-    ("just one string", TypeError, "texts must be a sequence of strings, got a single str"),
-    (np.array([["a", "b"], ["c", "d"]]), ValueError, r"texts must be one-dimensional, got an array of shape \(2, 2\)"),
-])
+@pytest.mark.parametrize(
+    "texts, error, message",
+    [
+        (["ok", "fine", "good", None], ValueError, r"texts\[3\] is missing \(None, NaN or null\)"),
+        (["ok", float("nan")], ValueError, r"texts\[1\] is missing"),
+        ([None, 7], ValueError, r"texts\[0\] is missing \(None\)"),  # found while looking for the int
+        (["ok", "ok", 7], TypeError, r"texts\[2\] is a int \(7\), not a string"),
+        (["ok", ["a", "list"]], TypeError, r"texts\[1\] is a list"),
+        (["ok", b"\xff\xfe"], ValueError, r"texts\[1\] is bytes that are not UTF-8"),
+        (["ok", "lone \ud800 surrogate"], ValueError, r"texts\[1\] cannot be encoded as UTF-8: surrogates not allowed"),
+        (pa.array(["a", None, "b"]), ValueError, r"texts\[1\] is missing \(None, NaN or null\)"),
+        (pd.Series(["a", "b", None, "c"]), ValueError, r"texts\[2\] is missing"),
+        (pa.array([1, 2]), TypeError, "texts must hold strings, got Arrow type int64"),
+        ("just one string", TypeError, "texts must be a sequence of strings, got a single str"),
+        (
+            np.array([["a", "b"], ["c", "d"]]),
+            ValueError,
+            r"texts must be one-dimensional, got an array of shape \(2, 2\)",
+        ),
+    ],
+)
 def test_a_document_that_is_not_a_string_is_an_error_naming_its_row(texts, error, message):
     with pytest.raises(error, match=message):
         hash_texts(texts)
 
 
-@pytest.mark.parametrize("parameters, error, message", [
-    (dict(n_features=0), ValueError, "n_features must be an integer >= 1, got 0"),
-    (dict(n_features=2**31), ValueError, r"n_features must be at most 2\*\*31 - 1"),
-    (dict(n_features=1.5), ValueError, "n_features must be an integer"),
-    (dict(ngram_range=(2, 1)), ValueError, r"min_n <= max_n, got \(2, 1\)"),
-    (dict(ngram_range=(0, 1)), ValueError, r"ngram_range\[0\] must be an integer >= 1, got 0"),
-    (dict(ngram_range=2), TypeError, "ngram_range must be a pair"),
-    (dict(norm="l3"), ValueError, "Unknown norm 'l3'"),
-    (dict(lowercase="yes"), TypeError, "lowercase must be True or False"),
-    (dict(alternate_sign=1), TypeError, "alternate_sign must be True or False"),
-])
+@pytest.mark.parametrize(
+    "parameters, error, message",
+    [
+        (dict(n_features=0), ValueError, "n_features must be an integer >= 1, got 0"),
+        (dict(n_features=2**31), ValueError, r"n_features must be at most 2\*\*31 - 1"),
+        (dict(n_features=1.5), ValueError, "n_features must be an integer"),
+        (dict(ngram_range=(2, 1)), ValueError, r"min_n <= max_n, got \(2, 1\)"),
+        (dict(ngram_range=(0, 1)), ValueError, r"ngram_range\[0\] must be an integer >= 1, got 0"),
+        (dict(ngram_range=2), TypeError, "ngram_range must be a pair"),
+        (dict(norm="l3"), ValueError, "Unknown norm 'l3'"),
+        (dict(lowercase="yes"), TypeError, "lowercase must be True or False"),
+        (dict(alternate_sign=1), TypeError, "alternate_sign must be True or False"),
+    ],
+)
 def test_bad_parameters_are_errors_naming_them(parameters, error, message):
     with pytest.raises(error, match=message):
         hash_texts(["some text"], **parameters)
@@ -200,8 +259,9 @@ def test_bad_n_jobs_is_an_error_naming_it():
 
 def test_text_hasher_is_a_stateless_transformer_equal_to_hashing_vectorizer():
     hasher = TextHasher(2**12, ngram_range=(1, 2), norm="l1")
-    assert hasher.get_params() == dict(n_features=2**12, ngram_range=(1, 2), lowercase=True, alternate_sign=True,
-                                       norm="l1", n_jobs=None)
+    assert hasher.get_params() == dict(
+        n_features=2**12, ngram_range=(1, 2), lowercase=True, alternate_sign=True, norm="l1", n_jobs=None
+    )
     copy = clone(hasher).set_params(alternate_sign=False)
     assert copy.alternate_sign is False and hasher.alternate_sign is True
     expected = HashingVectorizer(n_features=2**12, ngram_range=(1, 2), norm="l1").transform(CORPUS[:500])
@@ -227,12 +287,14 @@ def feature_hasher_reference(frame, n_features, alternate_sign=True):
 
 def categorical_frame(n_rows=20_000, seed=0):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "user": np.char.add("u", rng.integers(0, 50_000, n_rows).astype(str)),  # many levels
-        "city": pd.Categorical(rng.choice(["Paris", "Zürich", "東京", "São Paulo"], n_rows)),
-        "zip": rng.integers(-5, 100_000, n_rows),  # integers, written as str writes them
-        "empty": np.full(n_rows, ""),
-    })
+    return pd.DataFrame(
+        {
+            "user": np.char.add("u", rng.integers(0, 50_000, n_rows).astype(str)),  # many levels
+            "city": pd.Categorical(rng.choice(["Paris", "Zürich", "東京", "São Paulo"], n_rows)),
+            "zip": rng.integers(-5, 100_000, n_rows),  # integers, written as str writes them
+            "empty": np.full(n_rows, ""),
+        }
+    )
 
 
 @pytest.mark.parametrize("alternate_sign", [True, False])
@@ -254,16 +316,19 @@ def test_hash_columns_normalizes_when_asked():
     assert_same_matrix(ours, sp.csr_matrix(expected))
 
 
-@pytest.mark.parametrize("columns, error, message", [
-    ({"a": ["x", "y", None]}, ValueError, r"column 'a', row 2 is missing"),
-    ({"a": ["x", "y"], "b": pd.Series([1, None], dtype="Int64")}, ValueError, r"column 'b', row 1 is missing"),
-    ({"a": ["x", 3, "y"]}, TypeError, r"column 'a', row 1 is a int \(3\), but the first item is a str"),
-    ({"a": [1.5, 2.5]}, TypeError, "column 'a' holds double values: hash_columns hashes strings and integers"),
-    ({"a": [True, False]}, TypeError, "column 'a' holds bool values"),
-    ({"a": ["x", "y"], "b": ["z"]}, ValueError, "column 'b' has 1 rows, column 'a' has 2"),
-    ({}, ValueError, "columns has no column to hash"),
-    ([["a", "b"]], TypeError, "columns must be a pandas DataFrame, a pyarrow Table or a mapping"),
-])
+@pytest.mark.parametrize(
+    "columns, error, message",
+    [
+        ({"a": ["x", "y", None]}, ValueError, r"column 'a', row 2 is missing"),
+        ({"a": ["x", "y"], "b": pd.Series([1, None], dtype="Int64")}, ValueError, r"column 'b', row 1 is missing"),
+        ({"a": ["x", 3, "y"]}, TypeError, r"column 'a', row 1 is a int \(3\), but the first item is a str"),
+        ({"a": [1.5, 2.5]}, TypeError, "column 'a' holds double values: hash_columns hashes strings and integers"),
+        ({"a": [True, False]}, TypeError, "column 'a' holds bool values"),
+        ({"a": ["x", "y"], "b": ["z"]}, ValueError, "column 'b' has 1 rows, column 'a' has 2"),
+        ({}, ValueError, "columns has no column to hash"),
+        ([["a", "b"]], TypeError, "columns must be a pandas DataFrame, a pyarrow Table or a mapping"),
+    ],
+)
 def test_bad_columns_are_errors_naming_the_column_and_row(columns, error, message):
     with pytest.raises(error, match=message):
         hash_columns(columns, 64)

@@ -27,8 +27,10 @@ def test_omp_num_threads_caps_the_cores(four_cores, monkeypatch, limit, expected
     assert threads_for(8) == expected
 
 
-@pytest.mark.parametrize("bad, error, words", [(0, ValueError, "got 0"), (1.5, TypeError, "got 1.5"),
-                                               ("2", TypeError, "got '2'"), (True, TypeError, "got True")])
+@pytest.mark.parametrize(
+    "bad, error, words",
+    [(0, ValueError, "got 0"), (1.5, TypeError, "got 1.5"), ("2", TypeError, "got '2'"), (True, TypeError, "got True")],
+)
 def test_bad_n_jobs_named(bad, error, words):
     with pytest.raises(error, match="n_jobs") as raised:
         check_n_jobs(bad)

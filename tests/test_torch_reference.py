@@ -76,8 +76,12 @@ def test_named_aliases_are_the_torch_configurations(reference, alias, name, hype
     assert relative_error(ours, theirs) <= RTOL
 
 
-ESTIMATE_PARAMS = [pytest.param(objective, name, hp, id=f"{objective}-{case_id(name, hp)}")
-                   for name, hp in CASES if name in ESTIMATED for objective in objectives_for(name, hp)]
+ESTIMATE_PARAMS = [
+    pytest.param(objective, name, hp, id=f"{objective}-{case_id(name, hp)}")
+    for name, hp in CASES
+    if name in ESTIMATED
+    for objective in objectives_for(name, hp)
+]
 
 
 @pytest.mark.parametrize("objective,name,hyperparameters", ESTIMATE_PARAMS)

@@ -89,8 +89,17 @@ CASES = [
     ("LBFGS", {"tolerance_grad": 1e-3}),
     ("LBFGS", {"tolerance_change": 1e-3}),
     ("LBFGS", {"max_iter": 4, "max_eval": 6, "line_search_fn": "strong_wolfe"}),
-    ("LBFGS", {"lr": 0.8, "max_iter": 3, "history_size": 4, "tolerance_grad": 1e-5, "tolerance_change": 1e-6,
-               "line_search_fn": "strong_wolfe"}),
+    (
+        "LBFGS",
+        {
+            "lr": 0.8,
+            "max_iter": 3,
+            "history_size": 4,
+            "tolerance_grad": 1e-5,
+            "tolerance_change": 1e-6,
+            "line_search_fn": "strong_wolfe",
+        },
+    ),
     # Muon: torch runs its Newton-Schulz iterations in bfloat16; the reference does them in float64
     # (make_torch_reference.py), as descend does. Its steps have a fixed size whatever the gradient's,
     # so near the minimum it circles, and there the two paths part (by 3e-2 after 130 steps at
@@ -104,8 +113,17 @@ CASES = [
     ("Muon", {"lr": 0.02, "eps": 1e-3}),
     ("Muon", {"lr": 0.02, "adjust_lr_fn": "original"}),
     ("Muon", {"lr": 0.02, "adjust_lr_fn": "match_rms_adamw"}),
-    ("Muon", {"lr": 0.01, "weight_decay": 0.05, "momentum": 0.9, "nesterov": False, "ns_steps": 4,
-              "adjust_lr_fn": "match_rms_adamw"}),
+    (
+        "Muon",
+        {
+            "lr": 0.01,
+            "weight_decay": 0.05,
+            "momentum": 0.9,
+            "nesterov": False,
+            "ns_steps": 4,
+            "adjust_lr_fn": "match_rms_adamw",
+        },
+    ),
     ("SparseAdam", {"lr": 0.05}),
     ("SparseAdam", {"lr": 0.05, "betas": (0.8, 0.99)}),
     ("SparseAdam", {"lr": 0.05, "eps": 1e-3}),
@@ -122,16 +140,28 @@ CASES = [
     ("SGDScheduleFree", {"lr": 0.05, "warmup_steps": 20}),
     ("SGDScheduleFree", {"lr": 0.05, "r": 1.0}),
     ("SGDScheduleFree", {"lr": 0.05, "warmup_steps": 20, "weight_lr_power": 1.0}),
-    ("SGDScheduleFree", {"lr": 0.03, "momentum": 0.8, "weight_decay": 0.05, "warmup_steps": 10, "r": 0.5,
-                         "weight_lr_power": 3.0}),
+    (
+        "SGDScheduleFree",
+        {"lr": 0.03, "momentum": 0.8, "weight_decay": 0.05, "warmup_steps": 10, "r": 0.5, "weight_lr_power": 3.0},
+    ),
     ("AdamWScheduleFree", {"lr": 0.05}),
     ("AdamWScheduleFree", {"lr": 0.05, "betas": (0.8, 0.99)}),
     ("AdamWScheduleFree", {"lr": 0.05, "eps": 1e-3}),
     ("AdamWScheduleFree", {"lr": 0.05, "weight_decay": 0.1}),
     ("AdamWScheduleFree", {"lr": 0.05, "warmup_steps": 20}),
     ("AdamWScheduleFree", {"lr": 0.05, "r": 1.0, "weight_lr_power": 1.0}),
-    ("AdamWScheduleFree", {"lr": 0.03, "betas": (0.7, 0.95), "eps": 1e-3, "weight_decay": 0.05,
-                           "warmup_steps": 10, "r": 0.5, "weight_lr_power": 3.0}),
+    (
+        "AdamWScheduleFree",
+        {
+            "lr": 0.03,
+            "betas": (0.7, 0.95),
+            "eps": 1e-3,
+            "weight_decay": 0.05,
+            "warmup_steps": 10,
+            "r": 0.5,
+            "weight_lr_power": 3.0,
+        },
+    ),
     # Prodigy: the reference is the authors' package prodigyopt. Its rate is a ratio of two sums over
     # the coordinates, which torch adds in another order (BLAS's dot): on the logistic objective,
     # betas (0.8, 0.99) part from it by 1.8e-10 after 200 steps and beta3 = 0.9 by 9e-9, where
@@ -150,13 +180,30 @@ CASES = [
     ("Prodigy", {"d_coef": 0.5}),
     ("Prodigy", {"growth_rate": 1.05}),
     ("Prodigy", {"slice_p": 2}),
-    ("Prodigy", {"lr": 0.7, "betas": (0.0, 0.95), "weight_decay": 0.05, "decouple": False, "use_bias_correction": True,
-                 "safeguard_warmup": True, "d0": 1e-4, "d_coef": 0.8, "growth_rate": 1.2, "slice_p": 3}),
+    (
+        "Prodigy",
+        {
+            "lr": 0.7,
+            "betas": (0.0, 0.95),
+            "weight_decay": 0.05,
+            "decouple": False,
+            "use_bias_correction": True,
+            "safeguard_warmup": True,
+            "d0": 1e-4,
+            "d_coef": 0.8,
+            "growth_rate": 1.2,
+            "slice_p": 3,
+        },
+    ),
 ]
 
 #: The optimizers whose reference is not torch.optim: class name -> (module, class) of the reference.
-OTHER_SOURCES = {"Lion": ("lion_pytorch", "Lion"), "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
-                 "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree"), "Prodigy": ("prodigyopt", "Prodigy")}
+OTHER_SOURCES = {
+    "Lion": ("lion_pytorch", "Lion"),
+    "SGDScheduleFree": ("schedulefree", "SGDScheduleFree"),
+    "AdamWScheduleFree": ("schedulefree", "AdamWScheduleFree"),
+    "Prodigy": ("prodigyopt", "Prodigy"),
+}
 
 #: The optimizers whose fit returns another point than the last iterate: ASGD's average of the
 #: iterates (torch's state "ax"), the schedule-free average x (the reference's eval()).
@@ -251,8 +298,13 @@ def _multinomial():
     return fun, x0
 
 
-OBJECTIVES = {"quadratic": _quadratic, "logistic": _logistic, "sparse_rows": _sparse_rows, "rosenbrock": _rosenbrock,
-              "multinomial": _multinomial}
+OBJECTIVES = {
+    "quadratic": _quadratic,
+    "logistic": _logistic,
+    "sparse_rows": _sparse_rows,
+    "rosenbrock": _rosenbrock,
+    "multinomial": _multinomial,
+}
 
 #: The matrix each objective's vector holds, for Muon (torch steps that matrix); the multinomial's is a
 #: matrix for every optimizer that takes one (Adafactor factors its second moment there).
@@ -262,6 +314,7 @@ MATRIX_SHAPES = {"quadratic": (2, 3), "multinomial": (3, 4)}
 def as_matrix(name, objective):
     """Whether torch steps this case's parameter as a matrix (descend: ``shape=``)."""
     return name == "Muon" or objective == "multinomial"
+
 
 #: The objectives some optimizers' cases run on besides the quadratic and the logistic loss: the
 #: sparse rows for an optimizer of sparse gradients, Rosenbrock for L-BFGS (and the multinomial's

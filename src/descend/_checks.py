@@ -18,8 +18,16 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["is_number", "check_number", "check_positive", "check_nonnegative", "check_interval", "check_integer",
-           "check_tolerance", "check_choice"]
+__all__ = [
+    "is_number",
+    "check_number",
+    "check_positive",
+    "check_nonnegative",
+    "check_interval",
+    "check_integer",
+    "check_tolerance",
+    "check_choice",
+]
 
 
 def is_number(value) -> bool:
@@ -56,8 +64,11 @@ def check_interval(name: str, value, low: float, high: float, *, closed: str = "
     left = number >= low if closed in ("both", "left") else number > low
     right = number <= high if closed in ("both", "right") else number < high
     if not (left and right):
-        interval = ("[" if closed in ("both", "left") else "(") + f"{low:g}, {high:g}" + \
-                   ("]" if closed in ("both", "right") else ")")
+        interval = (
+            ("[" if closed in ("both", "left") else "(")
+            + f"{low:g}, {high:g}"
+            + ("]" if closed in ("both", "right") else ")")
+        )
         raise ValueError(f"{name} must lie in {interval}, got {value}")
     return number
 

@@ -30,8 +30,10 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 # The import statements that may name a descend module, parsed alone: every stamp is taken when descend is
 # imported, and parsing whole files would cost a few milliseconds each. A docstring's line that looks like one is
 # harmless (it fails to parse, or at worst adds a file to the stamp). "\n", not "^", lets the search skip ahead.
-_IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?:\.|descend\b)[\w.]*[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)"
-                     rb"|import[ \t]+descend\b[^\n]*)")
+_IMPORT = re.compile(
+    rb"\n[ \t]*(?:from[ \t]+(?:\.|descend\b)[\w.]*[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)"
+    rb"|import[ \t]+descend\b[^\n]*)"
+)
 
 
 @functools.cache
@@ -54,7 +56,7 @@ def _imported(path: str, node) -> set[str]:
             package = os.path.dirname(package)
         if package != _PACKAGE and not package.startswith(_PACKAGE + os.sep):
             return set()
-        base = tuple(package[len(_PACKAGE) + 1:].split(os.sep)) if package != _PACKAGE else ()
+        base = tuple(package[len(_PACKAGE) + 1 :].split(os.sep)) if package != _PACKAGE else ()
         base += tuple(node.module.split(".")) if node.module else ()
     elif node.module and node.module.split(".")[0] == "descend":
         base = tuple(node.module.split(".")[1:])
@@ -95,7 +97,7 @@ def source_digest(path: str) -> str:
             todo.extend(_file(file)[1])
     digest = hashlib.sha256()
     for file in sorted(seen):
-        digest.update(file[len(_PACKAGE):].encode() + b"\0" + _file(file)[0])
+        digest.update(file[len(_PACKAGE) :].encode() + b"\0" + _file(file)[0])
     return digest.hexdigest()
 
 
@@ -127,4 +129,5 @@ class _UserWide(_DescendStamp, caching.UserWideCacheLocator):
 
 # In Numba's order (NUMBA_CACHE_DIR first, when set), ahead of Numba's own; once, even if reloaded.
 caching.CacheImpl._locator_classes[:] = [_UserProvided, _InTree, _UserWide] + [
-    cls for cls in caching.CacheImpl._locator_classes if cls.__module__ != __name__]
+    cls for cls in caching.CacheImpl._locator_classes if cls.__module__ != __name__
+]

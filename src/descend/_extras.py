@@ -55,5 +55,6 @@ def require(module: str, feature: str) -> ModuleType:
         if error.name is not None and error.name.split(".")[0] != top and error.name.split(".")[0] not in EXTRA_OF:
             raise  # the package is there, something it needs is broken: its own message says more
         extra = EXTRA_OF[top]
-        raise MissingExtraError(f'{feature} needs {top}, which descend\'s extra "{extra}" installs: '
-                                f'pip install "descend[{extra}]"') from None
+        raise MissingExtraError(
+            f'{feature} needs {top}, which descend\'s extra "{extra}" installs: pip install "descend[{extra}]"'
+        ) from None

@@ -37,8 +37,9 @@ def check_n_jobs(n_jobs):
     if isinstance(n_jobs, bool) or not is_number(n_jobs) or int(n_jobs) != n_jobs:
         raise TypeError(f"n_jobs must be None or an integer (-1 for every core), got {n_jobs!r}")
     if n_jobs == 0:
-        raise ValueError("n_jobs must be None, a positive number of threads or -1 for every core (-2 all but "
-                         "one...), got 0")
+        raise ValueError(
+            "n_jobs must be None, a positive number of threads or -1 for every core (-2 all but one...), got 0"
+        )
     return int(n_jobs)
 
 

@@ -27,17 +27,45 @@ __all__ = [
 ]
 
 #: The losses of :class:`~descend.GDRegressor` (:mod:`descend.losses`).
-REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive", "quantile",
-                     "poisson", "gamma", "tweedie")
+REGRESSION_LOSSES = (
+    "squared_error",
+    "huber",
+    "epsilon_insensitive",
+    "squared_epsilon_insensitive",
+    "quantile",
+    "poisson",
+    "gamma",
+    "tweedie",
+)
 #: The binary losses of :class:`~descend.GDClassifier` (which also takes ``"multinomial"``).
 CLASSIFICATION_LOSSES = ("log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron")
 #: The losses whose score is the log of the prediction.
 LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
 
 #: The optimizers of a gradient (:mod:`descend.optimizers`), by the names :func:`~descend.get_optimizer` takes.
-OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad", "adamw", "nadam",
-                   "adamax", "adadelta", "radam", "sparse_adam", "asgd", "rprop", "adafactor", "lion",
-                   "sgd_schedulefree", "adamw_schedulefree", "prodigy", "ftrl")
+OPTIMIZER_NAMES = (
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "amsgrad",
+    "adamw",
+    "nadam",
+    "adamax",
+    "adadelta",
+    "radam",
+    "sparse_adam",
+    "asgd",
+    "rprop",
+    "adafactor",
+    "lion",
+    "sgd_schedulefree",
+    "adamw_schedulefree",
+    "prodigy",
+    "ftrl",
+)
 #: The optimizers of a matrix of parameters (a vector is not one).
 MATRIX_OPTIMIZER_NAMES = ("muon",)
 #: The optimizers that learn from rows, one at a time, not from a gradient: the linear models take them.

@@ -43,8 +43,14 @@ __all__ = [
 ]
 
 
-def power_iteration(matvec: Callable[[np.ndarray], np.ndarray], dim: int, *, max_iter: int = 10_000,
-                    tol: float = 1e-10, random_state: int = 0) -> float:
+def power_iteration(
+    matvec: Callable[[np.ndarray], np.ndarray],
+    dim: int,
+    *,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    random_state: int = 0,
+) -> float:
     r"""The eigenvalue of largest magnitude of a symmetric operator ``v -> M v``.
 
     Power iteration with the Rayleigh quotient :math:`\lambda = v^\top M v`

@@ -15,8 +15,16 @@ from sklearn.utils import Bunch, check_random_state
 
 from ._checks import check_choice, check_integer, check_number, check_positive
 
-__all__ = ["load_housing", "load_smarket", "load_default", "load_bikeshare", "BIKESHARE_LEVELS", "make_linear",
-           "StreamingDataSimulator", "make_random_walk_prices"]
+__all__ = [
+    "load_housing",
+    "load_smarket",
+    "load_default",
+    "load_bikeshare",
+    "BIKESHARE_LEVELS",
+    "make_linear",
+    "StreamingDataSimulator",
+    "make_random_walk_prices",
+]
 
 ATTRIBUTION = (
     "From the ISLP package, the Python labs of 'An Introduction to Statistical Learning' "
@@ -49,8 +57,14 @@ def load_housing() -> Bunch:
     """
     frame = _read("Boston.csv")
     features = [c for c in frame.columns if c != "medv"]
-    return Bunch(frame=frame, data=frame[features], target=frame["medv"], feature_names=features,
-                 target_name="medv", DESCR="Boston housing, 506 rows. " + ATTRIBUTION)
+    return Bunch(
+        frame=frame,
+        data=frame[features],
+        target=frame["medv"],
+        feature_names=features,
+        target_name="medv",
+        DESCR="Boston housing, 506 rows. " + ATTRIBUTION,
+    )
 
 
 def load_smarket() -> Bunch:
@@ -75,8 +89,14 @@ def load_smarket() -> Bunch:
     """
     frame = _read("Smarket.csv")
     features = ["Lag1", "Lag2", "Lag3", "Lag4", "Lag5", "Volume"]
-    return Bunch(frame=frame, data=frame[features], target=frame["Direction"], feature_names=features,
-                 target_name="Direction", DESCR="S&P 500 daily returns 2001-2005. " + ATTRIBUTION)
+    return Bunch(
+        frame=frame,
+        data=frame[features],
+        target=frame["Direction"],
+        feature_names=features,
+        target_name="Direction",
+        DESCR="S&P 500 daily returns 2001-2005. " + ATTRIBUTION,
+    )
 
 
 def load_default() -> Bunch:
@@ -103,8 +123,14 @@ def load_default() -> Bunch:
     frame = _read("Default.csv")
     features = ["balance", "income", "student"]
     data = frame[["balance", "income"]].assign(student=(frame["student"] == "Yes").astype(int))
-    return Bunch(frame=frame, data=data, target=frame["default"], feature_names=features, target_name="default",
-                 DESCR="Credit card default, 10,000 customers. " + ATTRIBUTION)
+    return Bunch(
+        frame=frame,
+        data=data,
+        target=frame["default"],
+        feature_names=features,
+        target_name="default",
+        DESCR="Credit card default, 10,000 customers. " + ATTRIBUTION,
+    )
 
 
 #: The levels of Bikeshare's categorical columns, in their natural order; the first is the
@@ -147,8 +173,14 @@ def load_bikeshare() -> Bunch:
     data = frame[features].copy()
     for column, levels in BIKESHARE_LEVELS.items():
         data[column] = pd.Categorical(data[column], categories=levels)
-    return Bunch(frame=frame, data=data, target=frame["bikers"], feature_names=features, target_name="bikers",
-                 DESCR="Washington DC bike share, hourly, 2011: 8,645 hours. " + ATTRIBUTION)
+    return Bunch(
+        frame=frame,
+        data=data,
+        target=frame["bikers"],
+        feature_names=features,
+        target_name="bikers",
+        DESCR="Washington DC bike share, hourly, 2011: 8,645 hours. " + ATTRIBUTION,
+    )
 
 
 def make_linear(n_samples=1000, n_features=3, *, weights=None, bias=0.0, noise=0.1, random_state=None):
@@ -326,12 +358,24 @@ class StreamingDataSimulator:
     array([0.02, 0.12, 0.5 , 0.88, 0.98])
     """
 
-    def __init__(self, n_features=3, *, weights=None, bias=0.0, noise=0.1, batch_size=32, drift=0.0,
-                 concept_drift=None, drift_position=None, drift_width=None, new_weights=None, new_bias=None,
-                 random_state=None):
+    def __init__(
+        self,
+        n_features=3,
+        *,
+        weights=None,
+        bias=0.0,
+        noise=0.1,
+        batch_size=32,
+        drift=0.0,
+        concept_drift=None,
+        drift_position=None,
+        drift_width=None,
+        new_weights=None,
+        new_bias=None,
+        random_state=None,
+    ):
         self._rng = check_random_state(random_state)
-        self.weights = (self._rng.standard_normal(n_features) if weights is None
-                        else np.array(weights, dtype=float))
+        self.weights = self._rng.standard_normal(n_features) if weights is None else np.array(weights, dtype=float)
         self.bias = float(bias)
         self.noise = float(noise)
         self.batch_size = int(batch_size)
@@ -339,12 +383,14 @@ class StreamingDataSimulator:
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.concept_drift, self.drift_position, self.drift_width = _check_concept_drift(
-            concept_drift, drift_position, drift_width, new_weights, new_bias)
+            concept_drift, drift_position, drift_width, new_weights, new_bias
+        )
         self.new_weights, self.new_bias = None, None
         if self.concept_drift is not None:
             n = len(self.weights)
-            self.new_weights = (self._rng.standard_normal(n) if new_weights is None
-                                else np.array(new_weights, dtype=float))
+            self.new_weights = (
+                self._rng.standard_normal(n) if new_weights is None else np.array(new_weights, dtype=float)
+            )
             if self.new_weights.shape != (n,):
                 raise ValueError(f"new_weights must have shape ({n},), like weights, got {self.new_weights.shape}")
             self.new_bias = self.bias if new_bias is None else check_number("new_bias", new_bias)
@@ -437,11 +483,21 @@ _CONCEPT_DRIFTS = ("abrupt", "gradual")
 def _check_concept_drift(concept_drift, drift_position, drift_width, new_weights, new_bias):
     """(concept_drift, drift_position, drift_width) checked: the kind's name, an int, a float or None."""
     if concept_drift is None:
-        given = [name for name, value in [("drift_position", drift_position), ("drift_width", drift_width),
-                                          ("new_weights", new_weights), ("new_bias", new_bias)] if value is not None]
+        given = [
+            name
+            for name, value in [
+                ("drift_position", drift_position),
+                ("drift_width", drift_width),
+                ("new_weights", new_weights),
+                ("new_bias", new_bias),
+            ]
+            if value is not None
+        ]
         if given:
-            raise ValueError(f"{', '.join(given)} describe a concept drift, but concept_drift is None; "
-                             f"give concept_drift='abrupt' or 'gradual'")
+            raise ValueError(
+                f"{', '.join(given)} describe a concept drift, but concept_drift is None; "
+                f"give concept_drift='abrupt' or 'gradual'"
+            )
         return None, None, None
     kind = check_choice("concept_drift", concept_drift, _CONCEPT_DRIFTS)
     if drift_position is None:
@@ -449,8 +505,10 @@ def _check_concept_drift(concept_drift, drift_position, drift_width, new_weights
     position = check_integer("drift_position", drift_position, low=0)
     if kind == "abrupt":
         if drift_width is not None:
-            raise ValueError(f"drift_width is the width of a gradual drift; concept_drift='abrupt' has none, "
-                             f"got drift_width={drift_width!r}")
+            raise ValueError(
+                f"drift_width is the width of a gradual drift; concept_drift='abrupt' has none, "
+                f"got drift_width={drift_width!r}"
+            )
         return kind, position, None
     if drift_width is None:
         raise ValueError("concept_drift='gradual' needs drift_width, the number of rows over which it moves")

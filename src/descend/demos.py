@@ -85,8 +85,9 @@ def housing(console: Console | None = None, plot: str | None = None) -> dict:
     table.add_row("medv ~ lstat", "intercept", f"{results['lstat_intercept']:.4f}", f"{b_exact:.4f}", "34.55")
     table.add_row("medv ~ lstat", "slope", f"{results['lstat_slope']:.4f}", f"{w_exact[0]:.4f}", "-0.950")
     w_all, b_all = _least_squares(X, y)
-    table.add_row("medv ~ all 12", "R^2", f"{results['all_r2']:.4f}",
-                  f"{r2_score(y, X.to_numpy() @ w_all + b_all):.4f}", "0.734")
+    table.add_row(
+        "medv ~ all 12", "R^2", f"{results['all_r2']:.4f}", f"{r2_score(y, X.to_numpy() @ w_all + b_all):.4f}", "0.734"
+    )
     console.print(table)
 
     # A model judged on data it has not seen: 80/20 split, L2 penalty. The
@@ -109,8 +110,10 @@ def housing(console: Console | None = None, plot: str | None = None) -> dict:
         table.add_row(name, f"{m['mse']:.5g}", f"{m['rmse']:.5g}", f"{m['r2']:.5g}")
     console.print(table)
     losses = ridge.history_["loss"]
-    console.print(f"Full-batch gradient descent at lr = 1/L = {ridge.learning_rate_:.3g}: the training loss fell "
-                  f"from {losses[0]:.4g} to {losses[-1]:.6g} in {ridge.n_iter_} epochs.")
+    console.print(
+        f"Full-batch gradient descent at lr = 1/L = {ridge.learning_rate_:.3g}: the training loss fell "
+        f"from {losses[0]:.4g} to {losses[-1]:.6g} in {ridge.n_iter_} epochs."
+    )
     if plot:
         from .plot import loss_curve
 
@@ -172,8 +175,12 @@ def _islr_direction(frame, console) -> dict:
         f"{always_up:.3f} in 2005. So the model is barely above chance, and no better than that trivial rule: "
         "yesterday's returns say almost nothing about today's."
     )
-    return {"islr_accuracy": float(accuracy), "always_up_2005": always_up,
-            "islr_coef": islr.coef_.ravel().tolist(), "islr_intercept": float(islr.intercept_[0])}
+    return {
+        "islr_accuracy": float(accuracy),
+        "always_up_2005": always_up,
+        "islr_coef": islr.coef_.ravel().tolist(),
+        "islr_intercept": float(islr.intercept_[0]),
+    }
 
 
 def _technical_direction(frame, console):
@@ -189,12 +196,15 @@ def _technical_direction(frame, console):
     model = _converged(model, X_train, y_train)
     predicted = model.predict(X_test)
     majority = y_train.value_counts().idxmax()
-    results = {"features_accuracy": float((predicted == y_test).mean()),
-               "baseline_accuracy": float((y_test == majority).mean())}
+    results = {
+        "features_accuracy": float((predicted == y_test).mean()),
+        "baseline_accuracy": float((y_test == majority).mean()),
+    }
     matrix = confusion_matrix(y_test, predicted, labels=["Down", "Up"])
     results["confusion"] = matrix.tolist()
-    table = Table(title="Technical features (lags 1-5, 5-day mean, volatility, rate of change); "
-                        "train 2001-2004, test 2005")
+    table = Table(
+        title="Technical features (lags 1-5, 5-day mean, volatility, rate of change); train 2001-2004, test 2005"
+    )
     table.add_column("")
     table.add_column("predicted Down")
     table.add_column("predicted Up")
@@ -203,8 +213,11 @@ def _technical_direction(frame, console):
     console.print(table)
     gain = results["features_accuracy"] - results["baseline_accuracy"]
     standard_error = float(np.sqrt(results["baseline_accuracy"] * (1 - results["baseline_accuracy"]) / len(y_test)))
-    verdict = ("within two standard errors of it: chance, not skill" if abs(gain) < 2 * standard_error
-               else "beyond two standard errors of it")
+    verdict = (
+        "within two standard errors of it: chance, not skill"
+        if abs(gain) < 2 * standard_error
+        else "beyond two standard errors of it"
+    )
     console.print(
         f"Accuracy {results['features_accuracy']:.3f} against {results['baseline_accuracy']:.3f} for always "
         f"predicting the training period's majority ('{majority}'), {gain:+.3f}: {verdict} "
@@ -302,15 +315,19 @@ def bikes(console: Console | None = None, plot: str | None = None) -> dict:
     console = console or Console()
     data = load_bikeshare()
     X, y = bike_design(data.data), data.target.to_numpy(dtype=float)
-    console.print("[bold]Bike rentals: Washington DC bike share, 8,645 hours of 2011, target bikers "
-                  "(rentals in the hour)[/]")
+    console.print(
+        "[bold]Bike rentals: Washington DC bike share, 8,645 hours of 2011, target bikers (rentals in the hour)[/]"
+    )
     results = _bikes_poisson(console, X, y)
     results["interval"] = _bikes_interval(console, X, y)
     if plot:
         from .plot import effects
 
-        effects({"month": pd.Series(results["month_effects"]), "hour of the day": pd.Series(results["hour_effects"])},
-                title="Bikeshare, Poisson regression: effect of the month and of the hour (log scale)", path=plot)
+        effects(
+            {"month": pd.Series(results["month_effects"]), "hour of the day": pd.Series(results["hour_effects"])},
+            title="Bikeshare, Poisson regression: effect of the month and of the hour (log scale)",
+            path=plot,
+        )
         console.print(f"Monthly and hourly effects written to {plot}")
     return results
 
@@ -337,8 +354,9 @@ def _bikes_poisson(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
         "intercept": float(model.intercept_[0]),
         "feature_names": list(X.columns),
         "n_iter": int(model.n_iter_),
-        "max_difference_to_newton": float(max(np.max(np.abs(model.coef_ - exact.coef_)),
-                                              abs(model.intercept_[0] - exact.intercept_))),
+        "max_difference_to_newton": float(
+            max(np.max(np.abs(model.coef_ - exact.coef_)), abs(model.intercept_[0] - exact.intercept_))
+        ),
         "mean_deviance": deviance,
         "deviance": deviance * len(y),
         "null_deviance": null_deviance * len(y),
@@ -346,13 +364,16 @@ def _bikes_poisson(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
         "month_effects": _level_effects(coefficients, "mnth").to_dict(),
         "hour_effects": _level_effects(coefficients, "hr").to_dict(),
     }
-    table = Table(title="ISLR (2nd ed.), section 4.6: Poisson regression bikers ~ mnth + hr + workingday + temp "
-                        "+ weathersit on all 8,645 hours (weathersit against clear)")
+    table = Table(
+        title="ISLR (2nd ed.), section 4.6: Poisson regression bikers ~ mnth + hr + workingday + temp "
+        "+ weathersit on all 8,645 hours (weathersit against clear)"
+    )
     for column in ("coefficient", "descend", "Newton", "ISLR"):
         table.add_column(column, justify="left" if column == "coefficient" else "right")
     for name, published in BIKES_ISLR.items():
-        table.add_row(escape(name), f"{coefficients[name]:.4f}", f"{exact.coef_[X.columns.get_loc(name)]:.4f}",
-                      f"{published:.4f}")
+        table.add_row(
+            escape(name), f"{coefficients[name]:.4f}", f"{exact.coef_[X.columns.get_loc(name)]:.4f}", f"{published:.4f}"
+        )
     console.print(table)
     console.print(
         f"Full-batch gradient descent, {model.n_iter_} epochs; every coefficient within "
@@ -369,8 +390,14 @@ def _bikes_poisson(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
     for column in ("month", "effect", "hour", "effect", "hour", "effect"):
         table.add_column(column, justify="right")
     for i in range(12):
-        table.add_row(months.index[i], f"{months.iloc[i]:+.3f}", str(i), f"{hours.iloc[i]:+.3f}", str(i + 12),
-                      f"{hours.iloc[i + 12]:+.3f}")
+        table.add_row(
+            months.index[i],
+            f"{months.iloc[i]:+.3f}",
+            str(i),
+            f"{hours.iloc[i]:+.3f}",
+            str(i + 12),
+            f"{hours.iloc[i + 12]:+.3f}",
+        )
     console.print(table)
     console.print(
         f"Other things equal, {months.idxmin()} has the fewest rentals and {months.idxmax()} the most "
@@ -405,20 +432,38 @@ def _bikes_interval(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
         lp = QuantileRegressor(quantile=q, alpha=0.0, solver="highs-ipm").fit(X_train, y_train)
         ours, best = (mean_pinball_loss(y_train, m.predict(X_train), alpha=q) for m in (quantile, lp))
         bounds[q], reference[q] = quantile.predict(X_test), lp.predict(X_test)
-        interval[q] = {"objective": float(ours), "highs_objective": float(best), "relative_gap": float(ours / best - 1),
-                       "n_iter": int(quantile.n_iter_), "warnings": [str(w.message) for w in caught]}
+        interval[q] = {
+            "objective": float(ours),
+            "highs_objective": float(best),
+            "relative_gap": float(ours / best - 1),
+            "n_iter": int(quantile.n_iter_),
+            "warnings": [str(w.message) for w in caught],
+        }
     for name, (low, high) in (("descend", (bounds[0.1], bounds[0.9])), ("HiGHS", (reference[0.1], reference[0.9]))):
         inside = (y_test >= low) & (y_test <= high)
-        interval[name] = {"coverage": float(inside.mean()), "width": float(np.mean(high - low)),
-                          "below": float(np.mean(y_test < low)), "above": float(np.mean(y_test > high))}
-    table = Table(title=f"80% prediction interval from the 0.1 and 0.9 quantile fits: trained on {len(y_train):,} "
-                        f"hours, tested on the other {len(y_test):,}")
+        interval[name] = {
+            "coverage": float(inside.mean()),
+            "width": float(np.mean(high - low)),
+            "below": float(np.mean(y_test < low)),
+            "above": float(np.mean(y_test > high)),
+        }
+    table = Table(
+        title=f"80% prediction interval from the 0.1 and 0.9 quantile fits: trained on {len(y_train):,} "
+        f"hours, tested on the other {len(y_test):,}"
+    )
     for column in ("", "loss q=0.1", "loss q=0.9", "coverage", "below", "above", "width"):
         table.add_column(column, justify="left" if not column else "right")
     for name, objective in (("descend", "objective"), ("HiGHS", "highs_objective")):
         m = interval[name]
-        table.add_row(name, f"{interval[0.1][objective]:.4f}", f"{interval[0.9][objective]:.4f}",
-                      f"{m['coverage']:.3f}", f"{m['below']:.3f}", f"{m['above']:.3f}", f"{m['width']:.1f}")
+        table.add_row(
+            name,
+            f"{interval[0.1][objective]:.4f}",
+            f"{interval[0.9][objective]:.4f}",
+            f"{m['coverage']:.3f}",
+            f"{m['below']:.3f}",
+            f"{m['above']:.3f}",
+            f"{m['width']:.1f}",
+        )
     console.print(table)
     ours = interval["descend"]
     console.print(

@@ -88,8 +88,9 @@ def _optimizer(name: str, lr: float, momentum=None, beta1=None, beta2=None):
     return optimizer.set_params(**sliders)
 
 
-def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, y0=None, momentum=None,
-                 beta1=None, beta2=None) -> dict:
+def compute_path(
+    function: str, optimizer: str, lr: float, iters: int, x0=None, y0=None, momentum=None, beta1=None, beta2=None
+) -> dict:
     """The path of ``optimizer`` on ``function``: what the API answers."""
     surface = get_function(function)
     start = surface.start.copy()
@@ -101,16 +102,28 @@ def compute_path(function: str, optimizer: str, lr: float, iters: int, x0=None, 
     # All the points at once (the named surfaces' gradients take a stack (2, n)); the norm as minimize's tol sees it.
     gradients = surface.grad(points.T)
     below = np.flatnonzero(np.sqrt(np.einsum("in,in->n", gradients, gradients)) < CONVERGED)
-    return {"function": surface.name, "optimizer": optimizer, "path": points.tolist(), "loss": values.tolist(),
-            "diverged": diverged, "converged_at": int(below[0]) if below.size else None}
+    return {
+        "function": surface.name,
+        "optimizer": optimizer,
+        "path": points.tolist(),
+        "loss": values.tolist(),
+        "diverged": diverged,
+        "converged_at": int(below[0]) if below.size else None,
+    }
 
 
 def surface_grid(function: str) -> dict:
     surface = get_function(function)
     x, y, _, shifted = height_grid(surface, GRID)
-    return {"function": surface.name, "x": x.tolist(), "y": y.tolist(),
-            "z": np.log10(shifted).tolist(),  # log scale: valleys show
-            "minima": surface.minima.tolist(), "start": surface.start.tolist(), "domain": surface.domain}
+    return {
+        "function": surface.name,
+        "x": x.tolist(),
+        "y": y.tolist(),
+        "z": np.log10(shifted).tolist(),  # log scale: valleys show
+        "minima": surface.minima.tolist(),
+        "start": surface.start.tolist(),
+        "domain": surface.domain,
+    }
 
 
 def html_paths(function, runs, path) -> None:
@@ -120,15 +133,31 @@ def html_paths(function, runs, path) -> None:
     from ._files import atomic_path
 
     grid = surface_grid(function)
-    figure = go.Figure(go.Contour(x=grid["x"], y=grid["y"], z=grid["z"], colorscale="Viridis", showscale=False,
-                                  contours={"coloring": "heatmap"}, name="log10 height"))
-    figure.add_trace(go.Scatter(x=[m[0] for m in grid["minima"]], y=[m[1] for m in grid["minima"]],
-                                mode="markers", name="minima", marker={"symbol": "star", "size": 16,
-                                                                       "color": "gold"}))
+    figure = go.Figure(
+        go.Contour(
+            x=grid["x"],
+            y=grid["y"],
+            z=grid["z"],
+            colorscale="Viridis",
+            showscale=False,
+            contours={"coloring": "heatmap"},
+            name="log10 height",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[m[0] for m in grid["minima"]],
+            y=[m[1] for m in grid["minima"]],
+            mode="markers",
+            name="minima",
+            marker={"symbol": "star", "size": 16, "color": "gold"},
+        )
+    )
     for label, run in runs.items():
         points = path_points(run)
-        figure.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=label,
-                                    marker={"size": 3}))
+        figure.add_trace(
+            go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=label, marker={"size": 3})
+        )
     (x0, x1), (y0, y1) = grid["domain"]
     figure.update_layout(title=grid["function"], xaxis={"range": [x0, x1]}, yaxis={"range": [y0, y1]})
     with atomic_path(path) as temporary:

@@ -36,8 +36,15 @@ import numpy as np
 
 from ._checks import check_choice, check_positive
 
-__all__ = ["JAC_NAMES", "value_and_grad", "fun_calls_per_point", "central_differences", "forward_differences",
-           "check_gradient", "GradientCheck"]
+__all__ = [
+    "JAC_NAMES",
+    "value_and_grad",
+    "fun_calls_per_point",
+    "central_differences",
+    "forward_differences",
+    "check_gradient",
+    "GradientCheck",
+]
 
 #: The names ``jac`` takes besides ``True``.
 JAC_NAMES = ("autograd", "2-point", "3-point")
@@ -52,8 +59,9 @@ def _check_jac(jac) -> bool | str:
     if jac is True:
         return True
     if isinstance(jac, (bool, np.bool_)) or not isinstance(jac, str):
-        raise ValueError(f"jac must be True (fun returns (value, gradient)) or one of {', '.join(JAC_NAMES)}, "
-                         f"got {jac!r}")
+        raise ValueError(
+            f"jac must be True (fun returns (value, gradient)) or one of {', '.join(JAC_NAMES)}, got {jac!r}"
+        )
     return check_choice("jac", jac, JAC_NAMES)
 
 
@@ -296,9 +304,11 @@ class GradientCheck:
     def __str__(self) -> str:
         i = self.worst
         verdict = "agrees with" if self.ok else "DISAGREES with"
-        return (f"the gradient {verdict} central differences: worst at coordinate {i}, analytic "
-                f"{self.analytic[i]:.10g}, central differences {self.numeric[i]:.10g} (error about "
-                f"{self.numeric_error[i]:.2g}), relative error {self.max_relative_error:.3g} (rtol {self.rtol:g})")
+        return (
+            f"the gradient {verdict} central differences: worst at coordinate {i}, analytic "
+            f"{self.analytic[i]:.10g}, central differences {self.numeric[i]:.10g} (error about "
+            f"{self.numeric_error[i]:.2g}), relative error {self.max_relative_error:.3g} (rtol {self.rtol:g})"
+        )
 
 
 def check_gradient(fun: Callable, x, *, rtol: float = 1e-4) -> GradientCheck:
@@ -368,9 +378,17 @@ def check_gradient(fun: Callable, x, *, rtol: float = 1e-4) -> GradientCheck:
     size = np.maximum(np.abs(analytic), np.abs(numeric))
     relative = np.maximum(np.abs(analytic - numeric) - numeric_error, 0.0) / np.where(size > 0, size, 1.0)
     worst = int(np.argmax(relative))
-    return GradientCheck(ok=bool(relative[worst] <= rtol), max_relative_error=float(relative[worst]), worst=worst,
-                         rtol=rtol, x=x, analytic=analytic, numeric=numeric, numeric_error=numeric_error,
-                         relative_error=relative)
+    return GradientCheck(
+        ok=bool(relative[worst] <= rtol),
+        max_relative_error=float(relative[worst]),
+        worst=worst,
+        rtol=rtol,
+        x=x,
+        analytic=analytic,
+        numeric=numeric,
+        numeric_error=numeric_error,
+        relative_error=relative,
+    )
 
 
 def _as_point(x) -> np.ndarray:

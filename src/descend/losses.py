@@ -720,8 +720,22 @@ class Loss:
 
 
 # The codes by which the compiled engine picks a loss (loss_and_derivative below).
-(SQUARED_ERROR, HUBER, LOG_LOSS, HINGE, MULTINOMIAL, MODIFIED_HUBER, SQUARED_HINGE, PERCEPTRON, EPSILON_INSENSITIVE,
- SQUARED_EPSILON_INSENSITIVE, QUANTILE, POISSON, GAMMA, TWEEDIE) = range(14)
+(
+    SQUARED_ERROR,
+    HUBER,
+    LOG_LOSS,
+    HINGE,
+    MULTINOMIAL,
+    MODIFIED_HUBER,
+    SQUARED_HINGE,
+    PERCEPTRON,
+    EPSILON_INSENSITIVE,
+    SQUARED_EPSILON_INSENSITIVE,
+    QUANTILE,
+    POISSON,
+    GAMMA,
+    TWEEDIE,
+) = range(14)
 
 
 @register_jitable
@@ -1037,7 +1051,18 @@ def get_loss(name: str, *, epsilon: float = 0.1, quantile: float = 0.5, power: f
     if name == "tweedie" and power in (1.0, 2.0):
         loss = LOSSES["poisson" if power == 1.0 else "gamma"]
         return Loss("tweedie", loss.code, loss.curvature, loss.smooth, loss.parameter, loss.power)
-    parameter = {"huber": epsilon, "epsilon_insensitive": epsilon, "squared_epsilon_insensitive": epsilon,
-                 "quantile": quantile, "tweedie": power}.get(name, 0.0)
-    return Loss(loss.name, loss.code, loss.curvature, loss.smooth, float(parameter),
-                float(power) if name == "tweedie" else loss.power)
+    parameter = {
+        "huber": epsilon,
+        "epsilon_insensitive": epsilon,
+        "squared_epsilon_insensitive": epsilon,
+        "quantile": quantile,
+        "tweedie": power,
+    }.get(name, 0.0)
+    return Loss(
+        loss.name,
+        loss.code,
+        loss.curvature,
+        loss.smooth,
+        float(parameter),
+        float(power) if name == "tweedie" else loss.power,
+    )

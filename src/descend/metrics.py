@@ -26,8 +26,16 @@ import numpy as np
 
 from .losses import LOG_LINK_LOSSES, check_targets, get_loss
 
-__all__ = ["table_metrics", "metric_sums", "prediction_sums", "merge_sums", "combine_metrics", "why_undefined",
-           "deviance_name", "COVERAGE"]
+__all__ = [
+    "table_metrics",
+    "metric_sums",
+    "prediction_sums",
+    "merge_sums",
+    "combine_metrics",
+    "why_undefined",
+    "deviance_name",
+    "COVERAGE",
+]
 
 #: The quantile fits' coverage: near the quantile when the fit is right.
 COVERAGE = "coverage (share of y <= prediction)"
@@ -192,8 +200,16 @@ def merge_sums(first, second) -> tuple:
         spread = _Spread()
         for part in (first, second):
             spread.add(part[1], part[2], part[3], part[6], part[7])
-        return ("regression", spread.count, spread.low, spread.high, first[4] + second[4], first[5] + second[5],
-                spread.mean, spread.m2)
+        return (
+            "regression",
+            spread.count,
+            spread.low,
+            spread.high,
+            first[4] + second[4],
+            first[5] + second[5],
+            spread.mean,
+            spread.m2,
+        )
     if kind == "deviance":
         return _merged_deviance(first, second)
     if kind == "quantile":
@@ -244,8 +260,12 @@ def combine_metrics(sums):
     parts = [part for part in sums if part[1] > 0]
     _refuse_no_rows(sum(part[1] for part in parts))
     kind = parts[0][0]
-    return {"regression": _regression_metrics, "deviance": _deviance_metrics, "quantile": _quantile_metrics,
-            "classification": _classification_metrics}[kind](parts)
+    return {
+        "regression": _regression_metrics,
+        "deviance": _deviance_metrics,
+        "quantile": _quantile_metrics,
+        "classification": _classification_metrics,
+    }[kind](parts)
 
 
 def deviance_name(loss) -> str:
@@ -278,8 +298,16 @@ def _regression_sums(prediction, y):
         return ("regression", 0)
     error = prediction - y
     chunk_mean = float(np.mean(y))
-    return ("regression", n, float(np.min(y)), float(np.max(y)), float(error @ error), float(np.abs(error).sum()),
-            chunk_mean, float(((y - chunk_mean) ** 2).sum()))
+    return (
+        "regression",
+        n,
+        float(np.min(y)),
+        float(np.max(y)),
+        float(error @ error),
+        float(np.abs(error).sum()),
+        chunk_mean,
+        float(((y - chunk_mean) ** 2).sum()),
+    )
 
 
 class _Spread:
@@ -311,8 +339,12 @@ def _regression_metrics(parts):
         absolute += chunk_absolute
         spread.add(n, low, high, chunk_mean, chunk_m2)
     count = spread.count
-    return {"R^2": 1 - squared / spread.m2 if spread.varies and spread.m2 > 0 else None,
-            "RMSE": float(np.sqrt(squared / count)), "MAE": absolute / count, "rows": count}
+    return {
+        "R^2": 1 - squared / spread.m2 if spread.varies and spread.m2 > 0 else None,
+        "RMSE": float(np.sqrt(squared / count)),
+        "MAE": absolute / count,
+        "rows": count,
+    }
 
 
 # ----------------------------------------------------------------- log-link losses: deviance and D^2
@@ -345,9 +377,11 @@ def _merged_deviance(first, second):
     if power != 0 and mean <= 0:
         own = 0.0
     else:
-        own = sum(part[7] + (0.0 if part[4] == mean else part[1] * float(mean_tweedie_deviance([part[4]], [mean],
-                                                                                                 power=power)))
-                  for part in (first, second))
+        own = sum(
+            part[7]
+            + (0.0 if part[4] == mean else part[1] * float(mean_tweedie_deviance([part[4]], [mean], power=power)))
+            for part in (first, second)
+        )
     return ("deviance", spread.count, spread.low, spread.high, mean, power, deviance, own)
 
 
@@ -361,11 +395,16 @@ def _deviance_metrics(parts):
     count, mean = spread.count, spread.mean
     null = None
     if spread.varies and (power == 0 or mean > 0):
-        null = sum(own + n * float(mean_tweedie_deviance([m], [mean], power=power))
-                   for _, n, _, _, m, _, _, own in parts)
-    return _finite({deviance_name(get_loss("tweedie", power=power)): None if deviance is None else deviance / count,
-                    "D^2": 1 - deviance / null if deviance is not None and null is not None and null > 0 else None,
-                    "rows": count})
+        null = sum(
+            own + n * float(mean_tweedie_deviance([m], [mean], power=power)) for _, n, _, _, m, _, _, own in parts
+        )
+    return _finite(
+        {
+            deviance_name(get_loss("tweedie", power=power)): None if deviance is None else deviance / count,
+            "D^2": 1 - deviance / null if deviance is not None and null is not None and null > 0 else None,
+            "rows": count,
+        }
+    )
 
 
 # ----------------------------------------------------------------- quantiles: pinball loss and coverage
@@ -423,8 +462,10 @@ def _classification_metrics(parts):
 
 def _finite(metrics):
     """``metrics`` with a value that is not a finite number as None (a model file holds no NaN or inf)."""
-    return {name: (None if isinstance(value, float) and not np.isfinite(value) else value)
-            for name, value in metrics.items()}
+    return {
+        name: (None if isinstance(value, float) and not np.isfinite(value) else value)
+        for name, value in metrics.items()
+    }
 
 
 def why_undefined(metrics) -> dict:
@@ -454,8 +495,11 @@ def why_undefined(metrics) -> dict:
     constant = "a single row" if metrics.get("rows") == 1 else "the true values are all equal"
     reasons = {"R^2": constant, "D^2": constant, "log loss": "a class the model never saw"}
     deviance = "a prediction is 0 or infinite (the exponential of a score out of range)"
-    undefined = {name: reasons.get(name, deviance if "deviance" in name else "not defined on these rows")
-                 for name, value in metrics.items() if value is None}
+    undefined = {
+        name: reasons.get(name, deviance if "deviance" in name else "not defined on these rows")
+        for name, value in metrics.items()
+        if value is None
+    }
     if any("deviance" in name for name in undefined) and "D^2" in undefined:
         undefined["D^2"] = deviance  # D^2 divides the model's deviance
     return undefined

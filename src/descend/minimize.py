@@ -246,9 +246,7 @@ def _as_penalty(penalty) -> ElasticNet | None:
 
 def _check_line_search(line_search: bool, optimizer: Optimizer) -> None:
     # The Armijo rule judges the step x - lr * g; an optimizer with memory or decay takes another step.
-    if line_search and not (
-        isinstance(optimizer, SGD) and optimizer.momentum == 0 and optimizer.weight_decay == 0
-    ):
+    if line_search and not (isinstance(optimizer, SGD) and optimizer.momentum == 0 and optimizer.weight_decay == 0):
         raise ValueError(
             f"line_search is for plain gradient descent: use optimizer='sgd' without momentum "
             f"or weight decay, not {optimizer!r}"
@@ -262,10 +260,20 @@ def _check_record(record) -> bool:
 
 
 def minimize(
-    fun: Callable[[np.ndarray], tuple[float, np.ndarray]], x0, optimizer: str | Optimizer = "adam", *,
-    jac: bool | str = True, schedule=None, penalty: ElasticNet | None = None, bounds=None, max_iter: int = 1000,
-    tol: float | None = 1e-6, callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable = (),
-    lr: float | None = None, line_search: bool = False, record: bool = True,
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x0,
+    optimizer: str | Optimizer = "adam",
+    *,
+    jac: bool | str = True,
+    schedule=None,
+    penalty: ElasticNet | None = None,
+    bounds=None,
+    max_iter: int = 1000,
+    tol: float | None = 1e-6,
+    callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable = (),
+    lr: float | None = None,
+    line_search: bool = False,
+    record: bool = True,
 ) -> OptimizeResult:
     """Minimize ``fun`` from ``x0`` by gradient descent (the loop: see the module's docstring).
 
@@ -405,8 +413,9 @@ class _Run:
     ``descend`` strings them together.
     """
 
-    def __init__(self, fun, x0, optimizer, jac, schedule, penalty, bounds, max_iter, tol, callbacks, lr,
-                 line_search, record):
+    def __init__(
+        self, fun, x0, optimizer, jac, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search, record
+    ):
         """Check the arguments in the order of :func:`minimize`'s signature, then evaluate F at x_0."""
         if not callable(fun):
             raise TypeError(f"fun must be callable, returning (value, gradient); got {type(fun).__name__}")
@@ -427,9 +436,12 @@ class _Run:
         self.callbacks = _as_callbacks(callbacks)
         _check_line_search(line_search, self.optimizer)
         if self.optimizer.needs_objective and (
-                (self.penalty is not None and self.penalty.l1 > 0) or self.box is not None):
-            raise ValueError(f"{self.optimizer!r} needs a smooth objective: no L1 penalty and no bounds (use "
-                             "optimizer='sgd' for their proximal and projected steps)")
+            (self.penalty is not None and self.penalty.l1 > 0) or self.box is not None
+        ):
+            raise ValueError(
+                f"{self.optimizer!r} needs a smooth objective: no L1 penalty and no bounds (use "
+                "optimizer='sgd' for their proximal and projected steps)"
+            )
         self.line_search = line_search
         record = _check_record(record)
         self.observe = getattr(self.lr_at, "observe", None)
@@ -510,9 +522,11 @@ class _Run:
     def inner_evaluation(self, k: int):
         """``point -> (F, gradient)`` for an optimizer's own evaluations within step k (L-BFGS's), counted
         in ``trials``."""
+
         def evaluate(point):
             self.trials += 1
             return self.evaluate(point, k)[:2]
+
         return evaluate
 
     def evaluate(self, point: np.ndarray, k: int) -> tuple[float, np.ndarray, float]:
@@ -527,8 +541,10 @@ class _Run:
         try:
             value, grad = out
         except (TypeError, ValueError):
-            raise TypeError(f"fun must return a pair (value, gradient), got {type(out).__name__} (for a fun that "
-                            f"returns the value alone, pass jac='autograd', '2-point' or '3-point')") from None
+            raise TypeError(
+                f"fun must return a pair (value, gradient), got {type(out).__name__} (for a fun that "
+                f"returns the value alone, pass jac='autograd', '2-point' or '3-point')"
+            ) from None
         value = float(value)
         if type(grad) is not np.ndarray or grad.dtype is not self.dtype:
             grad = np.asarray(grad, dtype=self.dtype)
@@ -637,7 +653,8 @@ class _Run:
             fun=objective,
             grad=grad,
             n_iter=self.k,
-            n_fev=(1 + (self.trials if self.line_search else self.k + self.trials)) * self.calls_per_point + extra_calls,
+            n_fev=(1 + (self.trials if self.line_search else self.k + self.trials)) * self.calls_per_point
+            + extra_calls,
             converged=self.converged,
             message=self.message,
             loss_history=losses,

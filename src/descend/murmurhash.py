@@ -60,8 +60,12 @@ def murmurhash3_32_seeded(data, start, stop, seed):
     length = stop - start
     end_blocks = start + (length & ~3)
     for i in range(start, end_blocks, 4):
-        k = np.int64(data[i]) | (np.int64(data[i + 1]) << 8) | (np.int64(data[i + 2]) << 16) \
+        k = (
+            np.int64(data[i])
+            | (np.int64(data[i + 1]) << 8)
+            | (np.int64(data[i + 2]) << 16)
             | (np.int64(data[i + 3]) << 24)
+        )
         h ^= _mix_block(k)
         h = ((h << 13) | (h >> 19)) & _MASK32
         h = (h * 5 + 0xE6546B64) & _MASK32

@@ -92,8 +92,16 @@ class ProgressiveValidation:
         """
         import pandas as pd
 
-        return pd.DataFrame({"rows": self.counts, "average loss": self.average_loss, "since last": self.recent_loss,
-                             "label": self.labels, "prediction": self.predictions, **self.metrics})
+        return pd.DataFrame(
+            {
+                "rows": self.counts,
+                "average loss": self.average_loss,
+                "since last": self.recent_loss,
+                "label": self.labels,
+                "prediction": self.predictions,
+                **self.metrics,
+            }
+        )
 
 
 def report_counts(report_at, low, high):
@@ -180,8 +188,12 @@ class _Measure:
     def loss_values(self, scores, y):
         """Each row's loss at its score: the model's loss, as the engine computes it."""
         model = self.model
-        loss = get_loss(model.loss, epsilon=getattr(model, "epsilon", 0.1), quantile=getattr(model, "quantile", 0.5),
-                        power=getattr(model, "power", 1.5))
+        loss = get_loss(
+            model.loss,
+            epsilon=getattr(model, "epsilon", 0.1),
+            quantile=getattr(model, "quantile", 0.5),
+            power=getattr(model, "power", 1.5),
+        )
         parameters = np.array([loss.parameter, 0.0])
         if self.task == "regression":
             values, _ = loss_and_derivative(scores, np.asarray(y, dtype=float), loss.code, parameters)
@@ -219,8 +231,14 @@ class _Measure:
         for count in report_counts(self.report_at, self.rows, self.rows + len(y)):
             stop = count - self.rows
             self._take(y, predicted, proba, start, stop)
-            self.report(cumulative_loss[stop - 1], cumulative_weight[stop - 1], y[stop - 1], predicted[stop - 1],
-                        count, on_report)
+            self.report(
+                cumulative_loss[stop - 1],
+                cumulative_weight[stop - 1],
+                y[stop - 1],
+                predicted[stop - 1],
+                count,
+                on_report,
+            )
             start = stop
         self._take(y, predicted, proba, start, len(y))
         self.loss_sum += float(cumulative_loss[-1])
@@ -230,16 +248,26 @@ class _Measure:
 
     def _take(self, y, predicted, proba, start, stop):
         if stop > start:
-            part = prediction_sums(self.task, self.model, y[start:stop], predicted[start:stop],
-                                   None if proba is None else proba[start:stop])
+            part = prediction_sums(
+                self.task,
+                self.model,
+                y[start:stop],
+                predicted[start:stop],
+                None if proba is None else proba[start:stop],
+            )
             self.sums = part if self.sums[1] == 0 else merge_sums(self.sums, part)
 
     def report(self, loss_so_far, weight_so_far, label, prediction, count, on_report):
         total_loss, total_weight = self.loss_sum + float(loss_so_far), self.weight_sum + float(weight_so_far)
         recent_weight = total_weight - self.last_weight
-        row = {"rows": count, "average loss": total_loss / total_weight if total_weight else float("nan"),
-               "since last": (total_loss - self.last_loss) / recent_weight if recent_weight else float("nan"),
-               "label": _plain(label), "prediction": _plain(prediction), **self.metrics()}
+        row = {
+            "rows": count,
+            "average loss": total_loss / total_weight if total_weight else float("nan"),
+            "since last": (total_loss - self.last_loss) / recent_weight if recent_weight else float("nan"),
+            "label": _plain(label),
+            "prediction": _plain(prediction),
+            **self.metrics(),
+        }
         self.last_loss, self.last_weight = total_loss, total_weight
         self.reports.append(row)
         if on_report is not None:
@@ -255,14 +283,22 @@ class _Measure:
         if self.reports[-1]["rows"] != self.rows:  # the end is always reported: every row is in the sums
             self.report(0.0, 0.0, self.last[0], self.last[1], self.rows, on_report)
         names = [name for name in self.reports[-1] if name not in _REPORTED]
-        metrics = {name: np.array([np.nan if r.get(name) is None else r[name] for r in self.reports], dtype=float)
-                   for name in names}
+        metrics = {
+            name: np.array([np.nan if r.get(name) is None else r[name] for r in self.reports], dtype=float)
+            for name in names
+        }
         final = {"rows": self.rows, "loss": self.loss_sum / self.weight_sum, **self.metrics()}
         column = {name: [r[name] for r in self.reports] for name in _REPORTED}
         return ProgressiveValidation(
-            counts=np.array(column["rows"]), average_loss=np.array(column["average loss"], dtype=float),
-            recent_loss=np.array(column["since last"], dtype=float), labels=column["label"],
-            predictions=column["prediction"], metrics=metrics, final=final, loss=self.model.loss)
+            counts=np.array(column["rows"]),
+            average_loss=np.array(column["average loss"], dtype=float),
+            recent_loss=np.array(column["since last"], dtype=float),
+            labels=column["label"],
+            predictions=column["prediction"],
+            metrics=metrics,
+            final=final,
+            loss=self.model.loss,
+        )
 
 
 _REPORTED = ("rows", "average loss", "since last", "label", "prediction")
@@ -273,8 +309,18 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def progressive_validation(model, source, y=None, *, classes=None, sample_weight=None, batch_size=None,
-                           report_at="doubling", block_rows=4096, on_report=None) -> ProgressiveValidation:
+def progressive_validation(
+    model,
+    source,
+    y=None,
+    *,
+    classes=None,
+    sample_weight=None,
+    batch_size=None,
+    report_at="doubling",
+    block_rows=4096,
+    on_report=None,
+) -> ProgressiveValidation:
     """Learn from a stream in one pass, each row predicted before the model learns from it, and
     measure those predictions (the module's docstring has the math).
 

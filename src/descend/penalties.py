@@ -226,8 +226,6 @@ class L2(ElasticNet):
         return f"L2(alpha={self.alpha!r})"
 
 
-
-
 def get_penalty(name: str | ElasticNet | None, alpha: float = 1e-4, l1_ratio: float = 0.15) -> ElasticNet | None:
     """A penalty from a name (``None``, "l1", "l2", "elasticnet") or an instance.
 

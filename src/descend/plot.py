@@ -15,11 +15,35 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["loss_curve", "paths", "compare_optimizers", "learning_rate_grid", "animate_paths", "run_paths",
-           "trace", "save_figure", "height_grid", "spans_decades", "path_points", "effects"]
+__all__ = [
+    "loss_curve",
+    "paths",
+    "compare_optimizers",
+    "learning_rate_grid",
+    "animate_paths",
+    "run_paths",
+    "trace",
+    "save_figure",
+    "height_grid",
+    "spans_decades",
+    "path_points",
+    "effects",
+]
 
-COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:gray",
-          "tab:olive", "tab:cyan", "black", "gold"]
+COLORS = [
+    "tab:red",
+    "tab:blue",
+    "tab:green",
+    "tab:purple",
+    "tab:orange",
+    "tab:brown",
+    "tab:pink",
+    "tab:gray",
+    "tab:olive",
+    "tab:cyan",
+    "black",
+    "gold",
+]
 
 
 def _pyplot():
@@ -118,8 +142,14 @@ def loss_curve(runs, *, title="Training loss", path=None, ax=None, show_lr=True)
         if validation.size:
             ax.plot(x[: len(validation)], validation, color=color, linestyle="--", label=f"{label} validation".strip())
             best = int(np.argmin(validation))
-            ax.scatter([best + 1], [validation[best]], color=color, edgecolor="black", zorder=3,
-                       label=f"{label} best (epoch {best + 1})".strip())
+            ax.scatter(
+                [best + 1],
+                [validation[best]],
+                color=color,
+                edgecolor="black",
+                zorder=3,
+                label=f"{label} best (epoch {best + 1})".strip(),
+            )
             positive &= bool(np.all(validation > 0))
     if positive:
         ax.set_yscale("log")
@@ -302,8 +332,16 @@ def _draw_path(ax, path, color, label, width=2.0):
     outline = [effects.Stroke(linewidth=width + 1.2, foreground="white", alpha=0.9), effects.Normal()]
     # A dot per step while the steps can be told apart; a long path's dots would merge into a blur.
     marker = "o" if len(path) <= 300 else ""
-    (line,) = ax.plot(path[:, 0], path[:, 1], color=color, linewidth=width, marker=marker, markersize=2.5,
-                      label=label, path_effects=outline)
+    (line,) = ax.plot(
+        path[:, 0],
+        path[:, 1],
+        color=color,
+        linewidth=width,
+        marker=marker,
+        markersize=2.5,
+        label=label,
+        path_effects=outline,
+    )
     ax.plot(*path[0], marker="s", color=color, markeredgecolor="black", markersize=7, linestyle="none")
     # Ends above every line: a run whose path another covers still shows where it stopped.
     ax.plot(*path[-1], marker="X", color=color, markeredgecolor="black", markersize=9, linestyle="none", zorder=5)
@@ -498,8 +536,16 @@ def trace(surface, start, optimizer, iters):
         return error.path[shown], error.loss_history[shown], True
 
 
-def compare_optimizers(function="bowl", optimizers=("sgd", "momentum", "adagrad"), *, lr=None, start=None,
-                       iters=50, side_by_side=True, path=None):
+def compare_optimizers(
+    function="bowl",
+    optimizers=("sgd", "momentum", "adagrad"),
+    *,
+    lr=None,
+    start=None,
+    iters=50,
+    side_by_side=True,
+    path=None,
+):
     """The seed tutorial's picture: the same start, several optimizers, one panel each.
 
     With the defaults: the contours of x^2 + 2y^2 and the paths of vanilla
@@ -538,8 +584,20 @@ def compare_optimizers(function="bowl", optimizers=("sgd", "momentum", "adagrad"
     plt = _pyplot()
     surface = _surface(function)
     if lr is None:
-        lr = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.5, "rmsprop": 0.05, "adam": 0.2,
-              "amsgrad": 0.2, "adamw": 0.2, "nadam": 0.2, "adamax": 0.3, "adadelta": 1.0, "radam": 0.2}
+        lr = {
+            "sgd": 0.1,
+            "momentum": 0.05,
+            "nesterov": 0.05,
+            "adagrad": 0.5,
+            "rmsprop": 0.05,
+            "adam": 0.2,
+            "amsgrad": 0.2,
+            "adamw": 0.2,
+            "nadam": 0.2,
+            "adamax": 0.3,
+            "adadelta": 1.0,
+            "radam": 0.2,
+        }
     results = run_paths(surface, optimizers, lr=lr, start=start, iters=iters)
     if not side_by_side:
         return paths(surface, results, path=path)
@@ -601,7 +659,7 @@ def learning_rate_grid(function, optimizer, rates, *, start=None, iters=50, path
         _draw_path(ax, trail, "tab:red", f"lr {rate:g}")
         diverged = blew_up or surface.value(trail[-1]) > surface.value(trail[0])
         ax.set_title(f"{optimizer}, lr {rate:g}" + (" (diverged)" if diverged else ""), fontsize=10)
-    for ax in axes.ravel()[len(rates):]:
+    for ax in axes.ravel()[len(rates) :]:
         ax.set_visible(False)
     figure.tight_layout()
     if path is not None:
@@ -657,8 +715,10 @@ def animate_paths(function, runs, path, *, steps_per_frame=1, fps=10):
         frames.append(longest - 1)
     figure, ax = plt.subplots(figsize=(6, 5))
     _contours(ax, surface)
-    lines = {label: ax.plot([], [], color=color, marker="o", markersize=3, label=label)[0]
-             for (label, _), color in zip(trails.items(), COLORS * 4)}
+    lines = {
+        label: ax.plot([], [], color=color, marker="o", markersize=3, label=label)[0]
+        for (label, _), color in zip(trails.items(), COLORS * 4)
+    }
     ax.legend(loc="upper right", fontsize=8)
 
     def draw(frame):

@@ -413,8 +413,16 @@ class ReduceOnPlateau(Schedule):
 
     vectorized = False
 
-    def __init__(self, lr0: float, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
-                 threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0.0):
+    def __init__(
+        self,
+        lr0: float,
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ):
         self.lr0 = check_positive("lr0", lr0)
         self.factor = check_positive("factor", factor)
         if self.factor >= 1.0:
@@ -475,7 +483,6 @@ _NAMED: dict[str, Callable[[float], Schedule]] = {
     "exponential": Exponential,
     "optimal": Optimal,
 }
-
 
 
 def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **options) -> Schedule:

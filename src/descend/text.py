@@ -82,6 +82,7 @@ _NORM_CODES = {"none": 0, "l2": 1, "l1": 2}
 # Compiled: the hash, UTF-8, the tokenizer, a row's assembly, the rows of texts and of columns
 # ---------------------------------------------------------------------------------------------
 
+
 @njit(cache=True, inline="always")
 def _key(h, n_features, alternate_sign):
     """The row key 2 j + (s < 0) of hash ``h``: sorting keys sorts columns, and the sign rides along."""
@@ -99,8 +100,7 @@ def _decode(data, j):
         return ((b & 0x1F) << 6) | (data[j + 1] & 0x3F), j + 2
     if b < 0xF0:
         return ((b & 0x0F) << 12) | ((data[j + 1] & 0x3F) << 6) | (data[j + 2] & 0x3F), j + 3
-    return ((b & 0x07) << 18) | ((data[j + 1] & 0x3F) << 12) | ((data[j + 2] & 0x3F) << 6) \
-        | (data[j + 3] & 0x3F), j + 4
+    return ((b & 0x07) << 18) | ((data[j + 1] & 0x3F) << 12) | ((data[j + 2] & 0x3F) << 6) | (data[j + 3] & 0x3F), j + 4
 
 
 @njit(cache=True, inline="always")
@@ -267,8 +267,7 @@ def _text_rows(rows, offsets, data, bytes_, lowercase, tables, ngrams, hashing, 
     bounds = np.empty(4097, np.int64)
     top_bit = _top_bit(n_features)
     for i in range(first, last):
-        n_tokens = _tokenize(data, offsets[i], offsets[i + 1], bytes_, lowercase, tables, scratch, starts,
-                             stops)
+        n_tokens = _tokenize(data, offsets[i], offsets[i + 1], bytes_, lowercase, tables, scratch, starts, stops)
         count = 0
         for n in range(min_n, max_n + 1):
             for t in range(n_tokens - n + 1):
@@ -287,8 +286,19 @@ def _hash_text_rows(chunks, offsets, data, bytes_, lowercase, tables, ngrams, ha
     """``_text_rows`` over the chunks of rows ``chunks`` = (first rows, first entries), in parallel."""
     first_rows, first_entries = chunks
     for c in prange(first_rows.size - 1):
-        _text_rows((first_rows[c], first_rows[c + 1], first_entries[c]), offsets, data, bytes_, lowercase,
-                   tables, ngrams, hashing, sizes, out, counts)
+        _text_rows(
+            (first_rows[c], first_rows[c + 1], first_entries[c]),
+            offsets,
+            data,
+            bytes_,
+            lowercase,
+            tables,
+            ngrams,
+            hashing,
+            sizes,
+            out,
+            counts,
+        )
 
 
 @njit(cache=True)
@@ -328,8 +338,16 @@ def _hash_column_rows(chunks, offsets, data, prefixes, hashing, scratch_size, ou
     """``_column_rows`` over the chunks of rows, in parallel."""
     first_rows, first_entries = chunks
     for c in prange(first_rows.size - 1):
-        _column_rows((first_rows[c], first_rows[c + 1], first_entries[c]), offsets, data, prefixes, hashing,
-                     scratch_size, out, counts)
+        _column_rows(
+            (first_rows[c], first_rows[c + 1], first_entries[c]),
+            offsets,
+            data,
+            prefixes,
+            hashing,
+            scratch_size,
+            out,
+            counts,
+        )
 
 
 @njit(cache=True)
@@ -363,6 +381,7 @@ def _code_points_beyond_ascii(data, start, stop):
 # ---------------------------------------------------------------------------------------------
 # Python: Unicode tables, documents to Arrow buffers, the public functions
 # ---------------------------------------------------------------------------------------------
+
 
 def _is_word(char: str) -> bool:
     # What Python's re means by \w with (?u): SRE_UNI_IS_WORD = Py_UNICODE_ISALNUM or '_'.
@@ -419,7 +438,7 @@ def _character_tables(array: pa.Array, offsets, data, lowercase: bool):
     """``_unicode_tables`` of the code points beyond ASCII of the texts ``array`` (its ``offsets`` and
     ``data`` buffers), or, when there are none, ``_ascii_tables`` and no growth. A ValueError when the
     bytes are not UTF-8."""
-    if offsets[-1] <= offsets[0] or data[offsets[0]:offsets[-1]].max() < 0x80:
+    if offsets[-1] <= offsets[0] or data[offsets[0] : offsets[-1]].max() < 0x80:
         return _ascii_tables(), 1, 1.0
     try:
         array.validate(full=True)  # an Arrow array made elsewhere might not be UTF-8
@@ -449,27 +468,32 @@ def _bad_item(values, what: str, where: str, error: Exception, *, one_type: bool
     first = None
     for row, value in enumerate(values):
         if _missing(value):
-            return ValueError(f"{where.format(row=row)} is missing ({value!r}): every item must be a string "
-                              "(an empty document is '')")
+            return ValueError(
+                f"{where.format(row=row)} is missing ({value!r}): every item must be a string (an empty document is '')"
+            )
         if one_type:
             first = type(value) if first is None else first
             if type(value) is not first:
-                return TypeError(f"{where.format(row=row)} is a {type(value).__name__} ({value!r:.40}), but "
-                                 f"the first item is a {first.__name__}: a column holds one type")
+                return TypeError(
+                    f"{where.format(row=row)} is a {type(value).__name__} ({value!r:.40}), but "
+                    f"the first item is a {first.__name__}: a column holds one type"
+                )
         elif isinstance(value, bytes):
             try:
                 value.decode("utf-8")
             except UnicodeDecodeError as error:
-                return ValueError(f"{where.format(row=row)} is bytes that are not UTF-8: {error.reason} at "
-                                  f"byte {error.start}")
+                return ValueError(
+                    f"{where.format(row=row)} is bytes that are not UTF-8: {error.reason} at byte {error.start}"
+                )
         elif not isinstance(value, str):
             return TypeError(f"{where.format(row=row)} is a {type(value).__name__} ({value!r:.40}), not a string")
         if isinstance(value, str):
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as error:
-                return ValueError(f"{where.format(row=row)} cannot be encoded as UTF-8: {error.reason} at "
-                                  f"position {error.start}")
+                return ValueError(
+                    f"{where.format(row=row)} cannot be encoded as UTF-8: {error.reason} at position {error.start}"
+                )
     return TypeError(f"{what} could not be read: {error}")
 
 
@@ -504,8 +528,10 @@ def _strings(array: pa.Array, what: str, where: str) -> pa.Array:
         raise TypeError(f"{what} must hold strings, got Arrow type {kind}")
     if array.null_count:
         row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0])
-        raise ValueError(f"{where.format(row=row)} is missing (None, NaN or null): every item must be a "
-                         "string (an empty document is '')")
+        raise ValueError(
+            f"{where.format(row=row)} is missing (None, NaN or null): every item must be a "
+            "string (an empty document is '')"
+        )
     return array
 
 
@@ -513,7 +539,7 @@ def _buffers(array: pa.Array):
     """(offsets as int64, the data bytes) of a string or large string array, read in place."""
     width = np.int64 if pa.types.is_large_string(array.type) else np.int32
     _, offsets, data = array.buffers()
-    offsets = np.frombuffer(offsets, width)[array.offset:array.offset + len(array) + 1].astype(np.int64)
+    offsets = np.frombuffer(offsets, width)[array.offset : array.offset + len(array) + 1].astype(np.int64)
     data = np.frombuffer(data, np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
     return offsets, data
 
@@ -609,9 +635,16 @@ def _csr(counts, indices, values, n_features):
     return matrix
 
 
-def hash_texts(texts, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase: bool = True,
-               alternate_sign: bool = True, norm: str | None = "l2",
-               n_jobs: int | None = None) -> sp.csr_matrix:
+def hash_texts(
+    texts,
+    n_features: int = 2**20,
+    *,
+    ngram_range=(1, 1),
+    lowercase: bool = True,
+    alternate_sign: bool = True,
+    norm: str | None = "l2",
+    n_jobs: int | None = None,
+) -> sp.csr_matrix:
     """The hashed token counts of ``texts``, a CSR matrix of shape (len(texts), n_features), float64.
 
     Equal to ``HashingVectorizer(n_features=n_features, ngram_range=ngram_range, lowercase=lowercase,
@@ -667,8 +700,7 @@ def hash_texts(texts, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase:
     ...
     ValueError: texts[1] is missing (None, NaN or null): every item must be a string (an empty document is '')
     """
-    hashing, (min_n, max_n), lowercase = _text_parameters(n_features, ngram_range, lowercase, alternate_sign,
-                                                          norm)
+    hashing, (min_n, max_n), lowercase = _text_parameters(n_features, ngram_range, lowercase, alternate_sign, norm)
     array = _strings(_to_arrow(texts, "texts", "texts[{row}]"), "texts", "texts[{row}]")
     offsets, data = _buffers(array)
     lengths = np.diff(offsets)
@@ -683,12 +715,24 @@ def hash_texts(texts, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase:
 
     def hash_rows(chunks, out, counts, parallel):
         if parallel:
-            _hash_text_rows(chunks, offsets, data, bytes_, lowercase, tables, (min_n, max_n), hashing, sizes, out,
-                            counts)
+            _hash_text_rows(
+                chunks, offsets, data, bytes_, lowercase, tables, (min_n, max_n), hashing, sizes, out, counts
+            )
             return
         for c in range(chunks[0].size - 1):
-            _text_rows((chunks[0][c], chunks[0][c + 1], chunks[1][c]), offsets, data, bytes_, lowercase, tables,
-                       (min_n, max_n), hashing, sizes, out, counts)
+            _text_rows(
+                (chunks[0][c], chunks[0][c + 1], chunks[1][c]),
+                offsets,
+                data,
+                bytes_,
+                lowercase,
+                tables,
+                (min_n, max_n),
+                hashing,
+                sizes,
+                out,
+                counts,
+            )
 
     return _hashed_rows((growth_points * lengths + 1) // 3 * (max_n - min_n + 1), hash_rows, hashing[0], n_jobs)
 
@@ -701,8 +745,10 @@ def _named_columns(columns):
         return list(columns.items())
     if hasattr(columns, "columns") and hasattr(columns, "items"):  # a pandas DataFrame
         return list(columns.items())
-    raise TypeError(f"columns must be a pandas DataFrame, a pyarrow Table or a mapping of names to values, "
-                    f"got {type(columns).__name__}")
+    raise TypeError(
+        f"columns must be a pandas DataFrame, a pyarrow Table or a mapping of names to values, "
+        f"got {type(columns).__name__}"
+    )
 
 
 def _column_strings(name: str, values) -> pa.Array:
@@ -716,13 +762,15 @@ def _column_strings(name: str, values) -> pa.Array:
     if pa.types.is_integer(kind) or pa.types.is_null(kind):
         array = array.cast(pa.large_string())
     elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
-        raise TypeError(f"{what} holds {kind} values: hash_columns hashes strings and integers; "
-                        "write other values as strings first")
+        raise TypeError(
+            f"{what} holds {kind} values: hash_columns hashes strings and integers; write other values as strings first"
+        )
     return _strings(array, what, where).cast(pa.large_string())
 
 
-def hash_columns(columns, n_features: int = 2**20, *, alternate_sign: bool = True,
-                 norm: str | None = None, n_jobs: int | None = None) -> sp.csr_matrix:
+def hash_columns(
+    columns, n_features: int = 2**20, *, alternate_sign: bool = True, norm: str | None = None, n_jobs: int | None = None
+) -> sp.csr_matrix:
     """The categorical columns ``columns`` hashed: one token ``"column=value"`` per column in each row.
 
     Equal to ``FeatureHasher(n_features, input_type="string", alternate_sign=alternate_sign)
@@ -784,8 +832,16 @@ def hash_columns(columns, n_features: int = 2**20, *, alternate_sign: bool = Tru
             _hash_column_rows(chunks, offsets, data, prefixes, hashing, scratch_size, out, counts)
             return
         for c in range(chunks[0].size - 1):
-            _column_rows((chunks[0][c], chunks[0][c + 1], chunks[1][c]), offsets, data, prefixes, hashing,
-                         scratch_size, out, counts)
+            _column_rows(
+                (chunks[0][c], chunks[0][c + 1], chunks[1][c]),
+                offsets,
+                data,
+                prefixes,
+                hashing,
+                scratch_size,
+                out,
+                counts,
+            )
 
     return _hashed_rows(np.full(n_rows, len(arrays), np.int64), hash_rows, hashing[0], n_jobs)
 
@@ -822,8 +878,16 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     array([1, 0])
     """
 
-    def __init__(self, n_features: int = 2**20, *, ngram_range=(1, 1), lowercase: bool = True,
-                 alternate_sign: bool = True, norm: str | None = "l2", n_jobs: int | None = None):
+    def __init__(
+        self,
+        n_features: int = 2**20,
+        *,
+        ngram_range=(1, 1),
+        lowercase: bool = True,
+        alternate_sign: bool = True,
+        norm: str | None = "l2",
+        n_jobs: int | None = None,
+    ):
         self.n_features = n_features
         self.ngram_range = ngram_range
         self.lowercase = lowercase
@@ -870,8 +934,15 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         scipy.sparse.csr_matrix of shape (len(X), n_features)
             ``hash_texts(X, **parameters)``.
         """
-        return hash_texts(X, self.n_features, ngram_range=self.ngram_range, lowercase=self.lowercase,
-                          alternate_sign=self.alternate_sign, norm=self.norm, n_jobs=self.n_jobs)
+        return hash_texts(
+            X,
+            self.n_features,
+            ngram_range=self.ngram_range,
+            lowercase=self.lowercase,
+            alternate_sign=self.alternate_sign,
+            norm=self.norm,
+            n_jobs=self.n_jobs,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

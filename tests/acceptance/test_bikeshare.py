@@ -25,8 +25,13 @@ def run(tmp_path_factory):
 def test_the_five_coefficients_are_islrs_to_the_printed_digits(run):
     results, _ = run
     assert {name: round(value, 4) for name, value in results["coef"].items()} == demos.BIKES_ISLR
-    assert list(demos.BIKES_ISLR) == ["workingday", "temp", "weathersit[cloudy/misty]",
-                                      "weathersit[light rain/snow]", "weathersit[heavy rain/snow]"]
+    assert list(demos.BIKES_ISLR) == [
+        "workingday",
+        "temp",
+        "weathersit[cloudy/misty]",
+        "weathersit[light rain/snow]",
+        "weathersit[heavy rain/snow]",
+    ]
 
 
 def test_the_fit_is_the_exact_optimum(run):

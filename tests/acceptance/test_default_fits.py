@@ -86,8 +86,13 @@ def exact_optimum(kind, X, y):
         gradient = np.column_stack([dscores.T @ Z + ALPHA * W / std, dscores.sum(axis=0)])
         return value, gradient.ravel()
 
-    result = lbfgs(value_and_gradient, np.zeros(k * (p + 1)), jac=True, method="L-BFGS-B",
-                   options={"maxiter": 100_000, "gtol": 1e-12, "ftol": 1e-16})
+    result = lbfgs(
+        value_and_gradient,
+        np.zeros(k * (p + 1)),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 100_000, "gtol": 1e-12, "ftol": 1e-16},
+    )
     return result.fun
 
 

@@ -32,8 +32,13 @@ def test_reddi_adam_goes_to_the_worst_point_and_amsgrad_to_the_optimum(C):
     def run(amsgrad):
         optimizer = Adam(betas=(0.0, 1.0 / (1.0 + C**2)), amsgrad=amsgrad)
         return minimize(
-            reddi_online_problem(C), [0.0], optimizer,
-            schedule=InverseScaling(0.1, power_t=0.5), bounds=(-1.0, 1.0), max_iter=3000, tol=None,
+            reddi_online_problem(C),
+            [0.0],
+            optimizer,
+            schedule=InverseScaling(0.1, power_t=0.5),
+            bounds=(-1.0, 1.0),
+            max_iter=3000,
+            tol=None,
         )
 
     adam, amsgrad = run(False), run(True)

@@ -27,15 +27,18 @@ def synthetic_housing(n=1000, seed=42):
     return X, X @ weights + bias + rng.normal(0, 10, n), weights, bias
 
 
-@pytest.mark.parametrize("settings,recovers", [
-    (dict(), True),                                                            # GradientDescent (full batch)
-    (dict(batch_size=32, random_state=0), False),                              # MiniBatchGradientDescent
-    (dict(batch_size=32, schedule="invscaling", random_state=0), True),        # GradientDescentWithScheduler
-    (dict(optimizer="momentum", batch_size=32, random_state=0), False),        # MomentumGradientDescent
-    (dict(optimizer="adagrad", learning_rate=2.0, batch_size=32, random_state=0), True),  # AdaptiveGradientDescent
-    (dict(optimizer="adam", learning_rate=0.05, batch_size=32, random_state=0), True),
-    (dict(optimizer="sgd", batch_size=1, schedule="invscaling", random_state=0), True),  # StochasticGradientDescent
-])
+@pytest.mark.parametrize(
+    "settings,recovers",
+    [
+        (dict(), True),  # GradientDescent (full batch)
+        (dict(batch_size=32, random_state=0), False),  # MiniBatchGradientDescent
+        (dict(batch_size=32, schedule="invscaling", random_state=0), True),  # GradientDescentWithScheduler
+        (dict(optimizer="momentum", batch_size=32, random_state=0), False),  # MomentumGradientDescent
+        (dict(optimizer="adagrad", learning_rate=2.0, batch_size=32, random_state=0), True),  # AdaptiveGradientDescent
+        (dict(optimizer="adam", learning_rate=0.05, batch_size=32, random_state=0), True),
+        (dict(optimizer="sgd", batch_size=1, schedule="invscaling", random_state=0), True),  # StochasticGradientDescent
+    ],
+)
 def test_housing_recovers_the_true_price_model(settings, recovers):
     X, y, weights, bias = synthetic_housing()
     best = LinearRegression().fit(X, y)
@@ -94,8 +97,15 @@ def test_early_stopping_on_1000_by_3():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((1000, 3))
     y = X @ np.array([1.0, 2.0, -1.0]) + 0.5 * rng.standard_normal(1000)
-    model = GDRegressor(batch_size=32, early_stopping=True, validation_fraction=0.2, n_iter_no_change=5,
-                        tol=1e-4, max_iter=1000, random_state=0).fit(X, y)
+    model = GDRegressor(
+        batch_size=32,
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_iter_no_change=5,
+        tol=1e-4,
+        max_iter=1000,
+        random_state=0,
+    ).fit(X, y)
     assert 5 < model.n_iter_ < 100  # stopped long before max_iter
     assert model.best_iteration_ <= model.n_iter_ - 5
     np.testing.assert_allclose(model.coef_, [1.0, 2.0, -1.0], atol=0.1)

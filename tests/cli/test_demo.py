@@ -7,8 +7,20 @@ def test_demo_races_every_optimizer_to_the_rosenbrock_minimum(run_cli):
     out = run_cli("demo", "race")
     assert out.returncode == 0, out.stderr
     assert "Minimizing rosenbrock from (-1.5, 2); its minimum is 0 at (1, 1)." in out.stdout
-    for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad", "adamw", "nadam",
-                 "adamax", "adadelta", "radam"):
+    for name in (
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "amsgrad",
+        "adamw",
+        "nadam",
+        "adamax",
+        "adadelta",
+        "radam",
+    ):
         assert f"│ {name} " in out.stdout
     rows = [line for line in out.stdout.splitlines() if line.startswith("│ adam ")]
     cells = [c.strip() for c in rows[0].strip("│").split("│")]

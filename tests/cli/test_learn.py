@@ -24,8 +24,10 @@ def vw_lines(n, seed=0, start=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, 3))
     y = np.where(X @ [2.0, -1.0, 0.5] + 0.3 * rng.standard_normal(n) > 0, 1, -1)
-    return [f"{label} 'r{start + i}|f a:{x[0]:.5f} b:{x[1]:.5f} c:{x[2]:.5f} |w word{i % 7}"
-            for i, (label, x) in enumerate(zip(y, X, strict=True))]
+    return [
+        f"{label} 'r{start + i}|f a:{x[0]:.5f} b:{x[1]:.5f} c:{x[2]:.5f} |w word{i % 7}"
+        for i, (label, x) in enumerate(zip(y, X, strict=True))
+    ]
 
 
 def write_lines(path, lines):
@@ -73,11 +75,13 @@ def test_a_shell_pipeline_learns_from_stdin_and_predicts_to_stdout(tmp_path):
     # Rows to predict carry no label: a line starting at its first namespace.
     write_lines(new, [line.split("'", 1)[1].split("|", 1)[1].join(["|", ""]) for line in vw_lines(50, seed=1)])
     model = tmp_path / "model.json"
-    learned = subprocess.run(f"cat {train} | {PYTHON} learn - --out {model} --quiet", shell=True,
-                             capture_output=True, text=True, timeout=300)
+    learned = subprocess.run(
+        f"cat {train} | {PYTHON} learn - --out {model} --quiet", shell=True, capture_output=True, text=True, timeout=300
+    )
     assert learned.returncode == 0, learned.stderr
-    predicted = subprocess.run(f"cat {new} | {PYTHON} predict {model} - | head -n 20", shell=True,
-                               capture_output=True, text=True, timeout=300)
+    predicted = subprocess.run(
+        f"cat {new} | {PYTHON} predict {model} - | head -n 20", shell=True, capture_output=True, text=True, timeout=300
+    )
     out = predicted.stdout.splitlines()
     assert out[0] == "prediction,probability_-1.0,probability_1.0" and len(out) == 20
     labels = np.array([float(line.split(",")[0]) for line in out[1:]])
@@ -90,11 +94,27 @@ def test_sigterm_mid_stream_writes_every_row_read(tmp_path):
     """Rows go in through a pipe; once the model file says it learned all of them, SIGTERM: the process
     exits 0 and its last model file holds every row, and it still predicts."""
     model = tmp_path / "model.json"
-    process = subprocess.Popen([sys.executable, "-m", "descend", "learn", "-", "--out", str(model),
-                                "--save-every", "100", "--quiet", "--bits", "12"], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "descend",
+            "learn",
+            "-",
+            "--out",
+            str(model),
+            "--save-every",
+            "100",
+            "--quiet",
+            "--bits",
+            "12",
+        ],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     lines = vw_lines(1000)
     for start in range(0, 1000, 250):  # in pieces, the last line of one cut in two
-        chunk = "".join(line + "\n" for line in lines[start:start + 250])
+        chunk = "".join(line + "\n" for line in lines[start : start + 250])
         process.stdin.write(chunk[:-20].encode())
         process.stdin.flush()
         time.sleep(0.05)
@@ -113,8 +133,23 @@ def test_sigterm_mid_stream_writes_every_row_read(tmp_path):
 def test_save_every_files_are_never_partial(tmp_path):
     data = write_lines(tmp_path / "rows.vw", vw_lines(20_000))
     model = tmp_path / "model.json"
-    process = subprocess.Popen([sys.executable, "-m", "descend", "learn", str(data), "--out", str(model),
-                                "--save-every", "50", "--quiet", "--bits", "12"], stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "descend",
+            "learn",
+            str(data),
+            "--out",
+            str(model),
+            "--save-every",
+            "50",
+            "--quiet",
+            "--bits",
+            "12",
+        ],
+        stderr=subprocess.PIPE,
+    )
     reads, counts = 0, []
     while process.poll() is None:
         if model.exists():
@@ -130,8 +165,24 @@ def test_follow_picks_up_rows_appended_after_start(tmp_path):
     lines = vw_lines(600)
     data = write_lines(tmp_path / "live.vw", lines[:200])
     model = tmp_path / "model.json"
-    process = subprocess.Popen([sys.executable, "-m", "descend", "learn", str(data), "--follow", "--out", str(model),
-                                "--save-every", "50", "--quiet", "--bits", "12"], stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "descend",
+            "learn",
+            str(data),
+            "--follow",
+            "--out",
+            str(model),
+            "--save-every",
+            "50",
+            "--quiet",
+            "--bits",
+            "12",
+        ],
+        stderr=subprocess.PIPE,
+    )
     wait_for(lambda: rows_in(model) == 200)
     with data.open("a") as file:
         file.write("".join(line + "\n" for line in lines[200:]))
@@ -183,11 +234,14 @@ def test_bad_lines_are_named_by_number_or_skipped(run_cli, tmp_path):
     assert run.returncode == 0 and "99 rows learned" in run.stderr and "1 malformed lines skipped" in run.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--target", "y"), "--target works on CSV"),
-    (("--ngram", "2", "--format", "svmlight"), "--ngram works on Vowpal Wabbit's format"),
-    (("--follow", "-"), "--follow reads a file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--target", "y"), "--target works on CSV"),
+        (("--ngram", "2", "--format", "svmlight"), "--ngram works on Vowpal Wabbit's format"),
+        (("--follow", "-"), "--follow reads a file"),
+    ],
+)
 def test_flags_out_of_place_are_refused_in_one_line(run_cli, tmp_path, args, message):
     data = write_lines(tmp_path / "rows.vw", vw_lines(10))
     target = [a for a in args if a == "-"] or [str(data)]

@@ -100,8 +100,9 @@ def predictions(descend, model, data, cwd):
 
 
 def test_poisson_fit_predict_evaluate(folder, run_cli, descend):
-    fitted = run_cli("fit", "counts.csv", "-t", "y", "--loss", "poisson", "--test-size", "0", "-o", "poisson.json",
-                     cwd=folder)
+    fitted = run_cli(
+        "fit", "counts.csv", "-t", "y", "--loss", "poisson", "--test-size", "0", "-o", "poisson.json", cwd=folder
+    )
     assert fitted.returncode == 0, fitted.stderr
     assert "(loss poisson," in fitted.stdout
     document = model_file(folder / "poisson.json")
@@ -136,8 +137,9 @@ def test_poisson_fit_predict_evaluate(folder, run_cli, descend):
 
 
 def test_a_quantile_fit_covers_its_share_of_new_rows(folder, descend):
-    out = descend("fit", "skewed.csv", "-t", "y", "--loss", "quantile", "--quantile", "0.9", "-o", "q90.json",
-                  cwd=folder)
+    out = descend(
+        "fit", "skewed.csv", "-t", "y", "--loss", "quantile", "--quantile", "0.9", "-o", "q90.json", cwd=folder
+    )
     assert out.returncode == 0, out.stderr
     assert set(model_file(folder / "q90.json")["metadata"]["metrics"]) == {"mean pinball loss", COVERAGE, "rows"}
     assert model_file(folder / "q90.json")["params"]["quantile"] == 0.9
@@ -151,30 +153,51 @@ def test_a_quantile_fit_covers_its_share_of_new_rows(folder, descend):
     pinball = mean_pinball_loss(y, predicted, alpha=0.9)
     assert printed(out.stdout, "mean pinball loss") == f"{pinball:.4g}"
     # the 0.9-quantile of the noise is log(10) above the line: the intercept found
-    assert abs(np.median(predicted - (2 + pd.read_csv(folder / "skewed_test.csv").eval("x1 - 0.5 * x2")))
-               - np.log(10)) < 0.1
+    assert (
+        abs(np.median(predicted - (2 + pd.read_csv(folder / "skewed_test.csv").eval("x1 - 0.5 * x2"))) - np.log(10))
+        < 0.1
+    )
 
 
 def test_a_classifier_loss_modified_huber(folder, descend):
-    out = descend("fit", "labels.csv", "-t", "y", "--loss", "modified_huber", "--test-size", "0", "-o", "mh.json",
-                  cwd=folder)
+    out = descend(
+        "fit", "labels.csv", "-t", "y", "--loss", "modified_huber", "--test-size", "0", "-o", "mh.json", cwd=folder
+    )
     assert out.returncode == 0, out.stderr
     assert model_file(folder / "mh.json")["params"]["loss"] == "modified_huber"
     frame = pd.read_csv(folder / "labels.csv")
     library = GDClassifier(loss="modified_huber", random_state=0).fit(frame[["x1", "x2"]].to_numpy(), frame["y"])
     predicted = predictions(descend, "mh.json", "labels.csv", folder)
     np.testing.assert_array_equal(predicted["prediction"], library.predict(frame[["x1", "x2"]].to_numpy()))
-    np.testing.assert_allclose(predicted[["probability_no", "probability_yes"]],
-                               library.predict_proba(frame[["x1", "x2"]].to_numpy()), rtol=1e-12)
+    np.testing.assert_allclose(
+        predicted[["probability_no", "probability_yes"]],
+        library.predict_proba(frame[["x1", "x2"]].to_numpy()),
+        rtol=1e-12,
+    )
     accuracy = np.mean(predicted["prediction"] == frame["y"])
     assert printed(out.stdout, "accuracy") == f"{accuracy:.4g}" and accuracy > 0.75
 
 
-@pytest.mark.parametrize("data, loss, power", [("amounts.csv", ("--loss", "tweedie", "--power", "1.5"), 1.5),
-                                               ("positive.csv", ("--loss", "gamma"), 2.0)])
+@pytest.mark.parametrize(
+    "data, loss, power",
+    [("amounts.csv", ("--loss", "tweedie", "--power", "1.5"), 1.5), ("positive.csv", ("--loss", "gamma"), 2.0)],
+)
 def test_a_streamed_glm_measured_on_the_whole_file(folder, descend, data, loss, power):
-    out = descend("fit", data, "-t", "y", *loss, "--stream", "--chunk-rows", "700", "--buffer-rows", "1400",
-                  "-o", "streamed.json", cwd=folder)
+    out = descend(
+        "fit",
+        data,
+        "-t",
+        "y",
+        *loss,
+        "--stream",
+        "--chunk-rows",
+        "700",
+        "--buffer-rows",
+        "1400",
+        "-o",
+        "streamed.json",
+        cwd=folder,
+    )
     assert out.returncode == 0, out.stderr
     document = model_file(folder / "streamed.json")
     assert document["params"]["loss"] == loss[1] and document["metadata"]["streamed"]
@@ -190,46 +213,80 @@ def test_a_streamed_glm_measured_on_the_whole_file(folder, descend, data, loss, 
     assert metrics["D^2"] > 0.05 and printed(out.stdout, "D^2") == f"{metrics['D^2']:.4g}"
 
 
-POWER = ("power must be 0 (normal), 1 (Poisson), between 1 and 2 (compound Poisson-Gamma), 2 (Gamma) or above; "
-         "Tweedie distributions exist for no power between 0 and 1, got 0.5")
+POWER = (
+    "power must be 0 (normal), 1 (Poisson), between 1 and 2 (compound Poisson-Gamma), 2 (Gamma) or above; "
+    "Tweedie distributions exist for no power between 0 and 1, got 0.5"
+)
 
 
-@pytest.mark.parametrize("args, message", [
-    (("counts.csv", "--loss", "quantile", "--quantile", "1.5"), "quantile must lie in (0, 1), got 1.5"),
-    (("counts.csv", "--loss", "quantile", "--quantile", "0"), "quantile must lie in (0, 1), got 0.0"),
-    (("counts.csv", "--loss", "tweedie", "--power", "0.5"), POWER),
-    (("negative.csv", "--loss", "poisson"),
-     "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 13 = -3"),
-    (("negative_late.csv", "--loss", "poisson"),  # by its row in the file, not in the shuffled training rows
-     "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3"),
-    (("negative_late.csv", "--loss", "poisson", "--stream", "--chunk-rows", "500"),  # in the third chunk
-     "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3"),
-    (("negative_late.parquet", "--loss", "poisson", "--stream"),  # in the third row group
-     "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3"),
-    (("negative_late.svm", "--loss", "poisson", "--stream", "--chunk-rows", "500"),
-     "loss='poisson' needs targets >= 0 (counts, amounts); negative_late.svm line 1236 = -3"),
-    (("negative_late.svm", "--loss", "poisson"),
-     "loss='poisson' needs targets >= 0 (counts, amounts); row 1235 of negative_late.svm = -3"),
-    (("negative.csv", "--loss", "tweedie", "--stream"),
-     "loss='tweedie with power=1.5' needs targets >= 0 (counts, amounts); 'y' in data row 13 = -3"),
-    (("zero.csv", "--loss", "gamma"), "loss='gamma' needs positive targets (> 0); 'y' in data row 1701 = 0"),
-    (("zero.csv", "--loss", "gamma", "--stream", "--chunk-rows", "500"),
-     "loss='gamma' needs positive targets (> 0); 'y' in data row 1701 = 0"),
-    (("labels.csv", "--loss", "poisson"), "--loss poisson is a regression loss, but 'y' holds text: classes"),
-    (("two_values.csv", "--loss", "quantile"), "--loss quantile is a regression loss, but 'y' holds two values, "
-                                               "taken for classes; --task regression fits them as numbers"),
-    (("counts.csv", "--loss", "hinge"), "--loss hinge is a classification loss, but 'y' looks like numbers to "
-                                        "predict (more than two values); --task classification takes them as classes"),
-    (("counts.csv", "--loss", "hinge", "--stream"), "--loss hinge is a classification loss, but 'y' looks like "
-                                                    "numbers to predict (more than two values); --task "
-                                                    "classification takes them as classes"),
-    (("counts.csv", "--loss", "gamma", "--task", "classification"),
-     "--loss gamma is a regression loss, and --task is classification"),
-    (("counts.csv", "--quantile", "0.9"), "--quantile goes with --loss quantile, not the default loss"),
-    (("counts.csv", "--loss", "poisson", "--power", "1.5"), "--power goes with --loss tweedie, not poisson"),
-    (("labels.csv", "--loss", "hinge", "--epsilon", "0.5"),
-     "--epsilon goes with --loss huber or epsilon_insensitive or squared_epsilon_insensitive, not hinge"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("counts.csv", "--loss", "quantile", "--quantile", "1.5"), "quantile must lie in (0, 1), got 1.5"),
+        (("counts.csv", "--loss", "quantile", "--quantile", "0"), "quantile must lie in (0, 1), got 0.0"),
+        (("counts.csv", "--loss", "tweedie", "--power", "0.5"), POWER),
+        (
+            ("negative.csv", "--loss", "poisson"),
+            "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 13 = -3",
+        ),
+        (
+            ("negative_late.csv", "--loss", "poisson"),  # by its row in the file, not in the shuffled training rows
+            "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3",
+        ),
+        (
+            ("negative_late.csv", "--loss", "poisson", "--stream", "--chunk-rows", "500"),  # in the third chunk
+            "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3",
+        ),
+        (
+            ("negative_late.parquet", "--loss", "poisson", "--stream"),  # in the third row group
+            "loss='poisson' needs targets >= 0 (counts, amounts); 'y' in data row 1235 = -3",
+        ),
+        (
+            ("negative_late.svm", "--loss", "poisson", "--stream", "--chunk-rows", "500"),
+            "loss='poisson' needs targets >= 0 (counts, amounts); negative_late.svm line 1236 = -3",
+        ),
+        (
+            ("negative_late.svm", "--loss", "poisson"),
+            "loss='poisson' needs targets >= 0 (counts, amounts); row 1235 of negative_late.svm = -3",
+        ),
+        (
+            ("negative.csv", "--loss", "tweedie", "--stream"),
+            "loss='tweedie with power=1.5' needs targets >= 0 (counts, amounts); 'y' in data row 13 = -3",
+        ),
+        (("zero.csv", "--loss", "gamma"), "loss='gamma' needs positive targets (> 0); 'y' in data row 1701 = 0"),
+        (
+            ("zero.csv", "--loss", "gamma", "--stream", "--chunk-rows", "500"),
+            "loss='gamma' needs positive targets (> 0); 'y' in data row 1701 = 0",
+        ),
+        (("labels.csv", "--loss", "poisson"), "--loss poisson is a regression loss, but 'y' holds text: classes"),
+        (
+            ("two_values.csv", "--loss", "quantile"),
+            "--loss quantile is a regression loss, but 'y' holds two values, "
+            "taken for classes; --task regression fits them as numbers",
+        ),
+        (
+            ("counts.csv", "--loss", "hinge"),
+            "--loss hinge is a classification loss, but 'y' looks like numbers to "
+            "predict (more than two values); --task classification takes them as classes",
+        ),
+        (
+            ("counts.csv", "--loss", "hinge", "--stream"),
+            "--loss hinge is a classification loss, but 'y' looks like "
+            "numbers to predict (more than two values); --task "
+            "classification takes them as classes",
+        ),
+        (
+            ("counts.csv", "--loss", "gamma", "--task", "classification"),
+            "--loss gamma is a regression loss, and --task is classification",
+        ),
+        (("counts.csv", "--quantile", "0.9"), "--quantile goes with --loss quantile, not the default loss"),
+        (("counts.csv", "--loss", "poisson", "--power", "1.5"), "--power goes with --loss tweedie, not poisson"),
+        (
+            ("labels.csv", "--loss", "hinge", "--epsilon", "0.5"),
+            "--epsilon goes with --loss huber or epsilon_insensitive or squared_epsilon_insensitive, not hinge",
+        ),
+    ],
+)
 def test_a_bad_loss_or_target_is_one_line_and_no_file(folder, descend, args, message):
     target = () if args[0].endswith(".svm") else ("-t", "y")
     out = descend("fit", *args, *target, "-o", "refused.json", cwd=folder)
@@ -240,5 +297,7 @@ def test_a_bad_loss_or_target_is_one_line_and_no_file(folder, descend, args, mes
 def test_evaluate_names_a_target_the_model_cannot_measure(folder, descend):
     assert descend("fit", "positive.csv", "-t", "y", "--loss", "gamma", "-o", "gamma.json", cwd=folder).returncode == 0
     out = descend("evaluate", "gamma.json", "zero.csv", "-t", "y", cwd=folder)
-    assert (out.returncode, out.stderr) == (2, "error: loss='gamma' needs positive targets (> 0); 'y' in data row "
-                                               "1701 = 0\n")
+    assert (out.returncode, out.stderr) == (
+        2,
+        "error: loss='gamma' needs positive targets (> 0); 'y' in data row 1701 = 0\n",
+    )

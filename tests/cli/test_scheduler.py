@@ -28,13 +28,31 @@ def address():
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
-    processes = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port",
-                                   str(port), "--dashboard-address", ":0"], **quiet)]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dask",
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                ":0",
+            ],
+            **quiet,
+        )
+    ]
     try:
         time.sleep(1)
         for _ in range(2):
-            processes.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
-                                               "--no-dashboard"], **quiet))
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1", "--no-dashboard"], **quiet
+                )
+            )
         try:
             with distributed.Client(address, timeout=30) as probe:
                 probe.wait_for_workers(2, timeout=60)
@@ -102,14 +120,19 @@ def test_bad_input_is_one_line_and_no_model_file(address, tmp_path, run_cli):
     frame = data(n=300)
     frame.iloc[:150].to_parquet(tmp_path / "parts" / "p0.parquet", index=False)
     frame.iloc[150:].rename(columns={"c": "C"}).to_parquet(tmp_path / "parts" / "p1.parquet", index=False)
-    cases = [(["none/*.parquet"], "no file matches none/*.parquet"),
-             (["parts"], "p1.parquet has no column 'c', which p0.parquet has"),
-             (["parts/p0.parquet", "--test-size", "0.2"], "--test-size works in memory or with --stream, not with "
-                                                          "--scheduler"),
-             (["parts/p0.parquet", "--text", "colour"], "--text works in memory or with --stream")]
+    cases = [
+        (["none/*.parquet"], "no file matches none/*.parquet"),
+        (["parts"], "p1.parquet has no column 'c', which p0.parquet has"),
+        (
+            ["parts/p0.parquet", "--test-size", "0.2"],
+            "--test-size works in memory or with --stream, not with --scheduler",
+        ),
+        (["parts/p0.parquet", "--text", "colour"], "--text works in memory or with --stream"),
+    ]
     for arguments, message in cases:
-        result = run_cli("fit", *arguments, "--target", "target", "--out", "model.json", "--scheduler", address,
-                         cwd=tmp_path)
+        result = run_cli(
+            "fit", *arguments, "--target", "target", "--out", "model.json", "--scheduler", address, cwd=tmp_path
+        )
         assert result.returncode == 2
         assert result.stderr.strip().count("\n") == 0 and message in result.stderr, result.stderr
         assert not (tmp_path / "model.json").exists()

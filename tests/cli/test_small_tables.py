@@ -26,19 +26,37 @@ def assert_refused(out, folder, message):
 def test_a_column_of_numbers_with_a_word_is_named_with_its_value_and_row(tmp_path, run_cli):
     (tmp_path / "four.csv").write_text("a,b,y\n1.5,2,3.5\n2.7,x,4.1\n3.1,8,9.0\n0.4,1,2.2\n")
     out = run_cli("fit", "four.csv", "--target", "y", "--out", "model.json", cwd=tmp_path)
-    assert_refused(out, tmp_path, "column 'b' is numeric but holds non-numeric values: data row 2 ('x') "
-                                  "(3 of its 4 values are numbers)")
+    assert_refused(
+        out,
+        tmp_path,
+        "column 'b' is numeric but holds non-numeric values: data row 2 ('x') (3 of its 4 values are numbers)",
+    )
 
 
-@pytest.mark.parametrize("rows, args, message", [
-    (4, (), "holding out 20% of 4 rows leaves 1 row to measure on, fewer than 10; "
-            "use more data or --test-size 0 to report training metrics"),
-    (45, (), "holding out 20% of 45 rows leaves 9 rows to measure on, fewer than 10; "
-             "use more data, --test-size 0.23 or more, or --test-size 0 to report training metrics"),
-    (100, ("--test-size", "0.05"), "holding out 5% of 100 rows leaves 5 rows to measure on, fewer than 10; "
-                                   "use more data, --test-size 0.10 or more, or --test-size 0 to report training "
-                                   "metrics"),
-])
+@pytest.mark.parametrize(
+    "rows, args, message",
+    [
+        (
+            4,
+            (),
+            "holding out 20% of 4 rows leaves 1 row to measure on, fewer than 10; "
+            "use more data or --test-size 0 to report training metrics",
+        ),
+        (
+            45,
+            (),
+            "holding out 20% of 45 rows leaves 9 rows to measure on, fewer than 10; "
+            "use more data, --test-size 0.23 or more, or --test-size 0 to report training metrics",
+        ),
+        (
+            100,
+            ("--test-size", "0.05"),
+            "holding out 5% of 100 rows leaves 5 rows to measure on, fewer than 10; "
+            "use more data, --test-size 0.10 or more, or --test-size 0 to report training "
+            "metrics",
+        ),
+    ],
+)
 def test_a_held_out_split_too_small_to_measure_on_is_refused_with_advice(tmp_path, run_cli, rows, args, message):
     x = np.linspace(0, 1, rows)
     pd.DataFrame({"x": x, "y": 2 * x + np.sin(7 * x)}).to_csv(tmp_path / "small.csv", index=False)
@@ -50,9 +68,13 @@ def test_a_held_out_split_with_fewer_rows_than_classes_is_refused(tmp_path, run_
     frame = pd.DataFrame({"x": np.linspace(0, 1, 100), "y": np.repeat([f"c{i}" for i in range(20)], 5)})
     frame.to_csv(tmp_path / "classes.csv", index=False)
     out = run_cli("fit", "classes.csv", "-t", "y", "-o", "model.json", "--test-size", "0.1", cwd=tmp_path)
-    assert_refused(out, tmp_path, "holding out 10% of 100 rows leaves 10 rows to measure on, fewer than the 20 "
-                                  "classes of 'y'; use more data, --test-size 0.20 or more, or --test-size 0 to "
-                                  "report training metrics")
+    assert_refused(
+        out,
+        tmp_path,
+        "holding out 10% of 100 rows leaves 10 rows to measure on, fewer than the 20 "
+        "classes of 'y'; use more data, --test-size 0.20 or more, or --test-size 0 to "
+        "report training metrics",
+    )
 
 
 def test_a_tiny_table_keeps_its_unique_column_and_says_so(tmp_path, run_cli):
@@ -60,13 +82,18 @@ def test_a_tiny_table_keeps_its_unique_column_and_says_so(tmp_path, run_cli):
     out = run_cli("fit", "three.csv", "-t", "y", "-o", "model.json", "--test-size", "0", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     said = " ".join(out.stdout.split())  # rich wraps the notice to the terminal's width
-    assert ("notice: column 'id' has a different value in each of its 3 rows, like an identifier, but fewer "
-            "than 20 rows cannot tell one from a category: it is kept as a feature (one-hot encoded); remove it "
-            "if it only names the rows") in said
+    assert (
+        "notice: column 'id' has a different value in each of its 3 rows, like an identifier, but fewer "
+        "than 20 rows cannot tell one from a category: it is kept as a feature (one-hot encoded); remove it "
+        "if it only names the rows"
+    ) in said
     assert "training metrics (no rows held out)" in said
     document = read_model(tmp_path / "model.json")
     assert document["preprocessing"]["ids"] == [] and document["preprocessing"]["categories"]["id"] == [
-        "A1", "B2", "C3"]
+        "A1",
+        "B2",
+        "C3",
+    ]
 
 
 def test_a_big_table_drops_its_identifier_with_the_evidence(tmp_path, run_cli):
@@ -109,7 +136,8 @@ def test_a_fit_short_of_tol_says_how_far_and_a_finished_checkpoint_says_so(tmp_p
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 3))
     pd.DataFrame(X, columns=list("abc")).assign(y=X @ [1.0, 2.0, -1.0] + rng.standard_normal(300)).to_csv(
-        tmp_path / "t.csv", index=False)
+        tmp_path / "t.csv", index=False
+    )
     common = ("fit", "t.csv", "--target", "y", "--out", "m.json", "--epochs", "2", "--checkpoint", "ck.json")
     first = run_cli(*common, cwd=tmp_path)
     assert first.returncode == 0, first.stderr

@@ -14,22 +14,26 @@ def tables(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tables")
     rng = np.random.default_rng(0)
     n = 400
-    frame = pd.DataFrame({
-        "house_id": np.arange(1000, 1000 + n),
-        "sqft": rng.uniform(500, 3000, n).round(0),
-        "rooms": rng.integers(1, 6, n),
-        "neighborhood": rng.choice(["north", "south", "east"], n),
-        "age": rng.uniform(0, 80, n).round(1),
-    })
+    frame = pd.DataFrame(
+        {
+            "house_id": np.arange(1000, 1000 + n),
+            "sqft": rng.uniform(500, 3000, n).round(0),
+            "rooms": rng.integers(1, 6, n),
+            "neighborhood": rng.choice(["north", "south", "east"], n),
+            "age": rng.uniform(0, 80, n).round(1),
+        }
+    )
     effect = frame["neighborhood"].map({"north": 30000, "south": -10000, "east": 0})
-    frame["price"] = (50000 + 120 * frame["sqft"] + 8000 * frame["rooms"] - 500 * frame["age"] + effect
-                      + rng.normal(0, 15000, n)).round(-2)
+    frame["price"] = (
+        50000 + 120 * frame["sqft"] + 8000 * frame["rooms"] - 500 * frame["age"] + effect + rng.normal(0, 15000, n)
+    ).round(-2)
     frame.loc[[3, 17, 42], "price"] = np.nan
     frame.to_csv(folder / "houses.csv", index=False)
     frame.to_parquet(folder / "houses.parquet")
     frame.drop(columns=["price"]).to_csv(folder / "new.csv", index=False)
-    frame.assign(sold=np.where(frame["price"] > frame["price"].median(), "yes", "no")).drop(
-        columns=["price"]).to_csv(folder / "sold.csv", index=False)
+    frame.assign(sold=np.where(frame["price"] > frame["price"].median(), "yes", "no")).drop(columns=["price"]).to_csv(
+        folder / "sold.csv", index=False
+    )
     return folder, frame
 
 
@@ -62,8 +66,10 @@ def test_the_saved_model_predicts_as_the_fitted_one(tables, run_cli):
     from descend.io import load_model
     from descend.readers.tables import TablePreprocessor
 
-    assert run_cli("fit", "houses.parquet", "-t", "price", "-o", "parquet.json", "--test-size", "0", cwd=folder
-                   ).returncode == 0
+    assert (
+        run_cli("fit", "houses.parquet", "-t", "price", "-o", "parquet.json", "--test-size", "0", cwd=folder).returncode
+        == 0
+    )
     estimator, preprocessing, _ = load_model(folder / "parquet.json")
     X = TablePreprocessor.from_dict(preprocessing).transform(frame.drop(columns=["price"]))
     out = run_cli("predict", "parquet.json", "new.csv", cwd=folder)
@@ -73,8 +79,23 @@ def test_the_saved_model_predicts_as_the_fitted_one(tables, run_cli):
 
 def test_classification_is_inferred_from_a_text_target(tables, run_cli):
     folder, _ = tables
-    out = run_cli("fit", "sold.csv", "-t", "sold", "-o", "sold.json", "--optimizer", "adam", "--lr", "0.05",
-                  "--batch-size", "32", "--epochs", "30", cwd=folder)
+    out = run_cli(
+        "fit",
+        "sold.csv",
+        "-t",
+        "sold",
+        "-o",
+        "sold.json",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+        "--batch-size",
+        "32",
+        "--epochs",
+        "30",
+        cwd=folder,
+    )
     assert out.returncode == 0, out.stderr
     assert "accuracy" in out.stdout and "baseline (majority class)" in out.stdout and "log loss" in out.stdout
     out = run_cli("predict", "sold.json", "new.csv", cwd=folder)
@@ -102,21 +123,26 @@ def bad_files(folder, frame):
     (folder / "foreign.json").write_text('{"model": "from another tool", "weights": [1, 2]}')
 
 
-@pytest.mark.parametrize("args,message", [
-    (("fit", "missing.csv", "-t", "price", "-o", "out.json"), "no such file: missing.csv"),
-    (("fit", "empty.csv", "-t", "price", "-o", "out.json"), "empty.csv is empty"),
-    (("fit", "header.csv", "-t", "price", "-o", "out.json"), "has a header but no rows"),
-    (("fit", "houses.csv", "-t", "cost", "-o", "out.json"), "no column 'cost'; the columns are: house_id"),
-    (("fit", "typo.csv", "-t", "price", "-o", "out.json"),
-     "column 'sqft' is numeric but holds non-numeric values: data row 6 ('12a')"),
-    (("fit", "inf.csv", "-t", "price", "-o", "out.json"), "column 'age' contains infinite values"),
-    (("fit", "single.csv", "-t", "price", "-o", "out.json"), "the target 'price' has a single value"),
-    (("fit", "holes.csv", "-t", "price", "-o", "out.json"), "missing values in column(s) 'rooms'"),
-    (("predict", "corrupt.json", "new.csv", "-o", "out.csv"), "corrupt.json is not a descend model file"),
-    (("predict", "foreign.json", "new.csv", "-o", "out.csv"), "foreign.json is not a descend model file"),
-    (("predict", "model.json", "norooms.csv", "-o", "out.csv"), "lacks the training column(s) 'rooms'"),
-    (("fit", "houses.csv", "-t", "price", "-o", "out.json", "--optimizer", "adamm"), "Unknown optimizer 'adamm'"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("fit", "missing.csv", "-t", "price", "-o", "out.json"), "no such file: missing.csv"),
+        (("fit", "empty.csv", "-t", "price", "-o", "out.json"), "empty.csv is empty"),
+        (("fit", "header.csv", "-t", "price", "-o", "out.json"), "has a header but no rows"),
+        (("fit", "houses.csv", "-t", "cost", "-o", "out.json"), "no column 'cost'; the columns are: house_id"),
+        (
+            ("fit", "typo.csv", "-t", "price", "-o", "out.json"),
+            "column 'sqft' is numeric but holds non-numeric values: data row 6 ('12a')",
+        ),
+        (("fit", "inf.csv", "-t", "price", "-o", "out.json"), "column 'age' contains infinite values"),
+        (("fit", "single.csv", "-t", "price", "-o", "out.json"), "the target 'price' has a single value"),
+        (("fit", "holes.csv", "-t", "price", "-o", "out.json"), "missing values in column(s) 'rooms'"),
+        (("predict", "corrupt.json", "new.csv", "-o", "out.csv"), "corrupt.json is not a descend model file"),
+        (("predict", "foreign.json", "new.csv", "-o", "out.csv"), "foreign.json is not a descend model file"),
+        (("predict", "model.json", "norooms.csv", "-o", "out.csv"), "lacks the training column(s) 'rooms'"),
+        (("fit", "houses.csv", "-t", "price", "-o", "out.json", "--optimizer", "adamm"), "Unknown optimizer 'adamm'"),
+    ],
+)
 def test_bad_input_is_one_line_a_nonzero_exit_and_no_file(tables, args, message, run_cli):
     folder, frame = tables
     bad_files(folder, frame)
@@ -150,7 +176,7 @@ def test_metrics_gathered_chunk_by_chunk_equal_sklearns():
     X = rng.standard_normal((1000, 3))
     y = 50 + X @ [1.0, 2.0, -1.0] + rng.standard_normal(1000)
     model = GDRegressor(max_iter=5, tol=None).fit(X, y)
-    chunks = [(X[i:i + 130], y[i:i + 130]) for i in range(0, 1000, 130)]
+    chunks = [(X[i : i + 130], y[i : i + 130]) for i in range(0, 1000, 130)]
     streamed, whole = _metrics("regression", model, chunks), _metrics("regression", model, [(X, y)])
     prediction = model.predict(X)
     assert streamed["R^2"] == pytest.approx(r2_score(y, prediction), rel=1e-12)
@@ -171,8 +197,22 @@ def test_fit_streams_a_parquet_file_over_several_epochs(tmp_path, run_cli):
     frame = pd.DataFrame(X, columns=["u", "v", "w"])
     frame["y"] = X @ [2.0, -1.0, 0.5] + 4.0 + 0.01 * rng.standard_normal(6000)
     frame.to_parquet(tmp_path / "big.parquet", row_group_size=1000)
-    out = run_cli("fit", "big.parquet", "--target", "y", "--stream", "--epochs", "3", "--chunk-rows", "500",
-                  "--buffer-rows", "2000", "--out", "model.json", cwd=tmp_path)
+    out = run_cli(
+        "fit",
+        "big.parquet",
+        "--target",
+        "y",
+        "--stream",
+        "--epochs",
+        "3",
+        "--chunk-rows",
+        "500",
+        "--buffer-rows",
+        "2000",
+        "--out",
+        "model.json",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert "epoch 3/3" in out.stdout and "18000/18000 rows" in out.stdout  # progress in epochs and rows
     bar = re.sub(r"\s+|\d:\d\d:\d\d", "", out.stdout)  # rich wraps the bar's columns in a narrow terminal
@@ -196,29 +236,48 @@ def test_a_streamed_fit_checkpoints_and_resumes(tmp_path, run_cli):
     X = rng.standard_normal((3000, 3))
     frame = pd.DataFrame(X, columns=["u", "v", "w"]).assign(y=X @ [2.0, -1.0, 0.5] + rng.standard_normal(3000))
     frame.to_parquet(tmp_path / "data.parquet", row_group_size=500)
-    common = ("fit", "data.parquet", "--target", "y", "--stream", "--optimizer", "adam", "--lr", "0.01",
-              "--chunk-rows", "400", "--buffer-rows", "1000")
+    common = (
+        "fit",
+        "data.parquet",
+        "--target",
+        "y",
+        "--stream",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--chunk-rows",
+        "400",
+        "--buffer-rows",
+        "1000",
+    )
     assert run_cli(*common, "--epochs", "4", "--out", "whole.json", cwd=tmp_path).returncode == 0
     first = run_cli(*common, "--epochs", "2", "--checkpoint", "state.json", "--out", "half.json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert json.loads((tmp_path / "state.json").read_text())["loop"]["epoch"] == 2
-    resumed = run_cli(*common, "--epochs", "4", "--checkpoint", "state.json", "--resume", "--out", "resumed.json",
-                      cwd=tmp_path)
+    resumed = run_cli(
+        *common, "--epochs", "4", "--checkpoint", "state.json", "--resume", "--out", "resumed.json", cwd=tmp_path
+    )
     assert resumed.returncode == 0, resumed.stderr
     whole, again = (json.loads((tmp_path / name).read_text())["state"] for name in ("whole.json", "resumed.json"))
     assert whole["coef"] == again["coef"] and whole["intercept"] == again["intercept"]
     assert whole["history"] == again["history"] and whole["n_iter"] == again["n_iter"] == 4
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--stream", "--early-stopping"), "--early-stopping works on a table in memory, not with --stream"),
-    (("--stream", "--test-size", "0.3"), "--test-size works on a table in memory, not with --stream"),
-    (("--scheduler", "tcp://127.0.0.1:1", "--checkpoint", "state.json"),
-     "--checkpoint and --resume work in memory or with --stream, not with --scheduler"),
-    (("--resume",), "--resume needs --checkpoint FILE"),
-    (("--plot", "nowhere/loss.png"), "--plot: no such folder nowhere"),
-    (("--checkpoint", "."), "--checkpoint . is a folder"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--stream", "--early-stopping"), "--early-stopping works on a table in memory, not with --stream"),
+        (("--stream", "--test-size", "0.3"), "--test-size works on a table in memory, not with --stream"),
+        (
+            ("--scheduler", "tcp://127.0.0.1:1", "--checkpoint", "state.json"),
+            "--checkpoint and --resume work in memory or with --stream, not with --scheduler",
+        ),
+        (("--resume",), "--resume needs --checkpoint FILE"),
+        (("--plot", "nowhere/loss.png"), "--plot: no such folder nowhere"),
+        (("--checkpoint", "."), "--checkpoint . is a folder"),
+    ],
+)
 def test_fit_refuses_settings_it_cannot_honour_before_any_work(tables, args, message, run_cli):
     folder, _ = tables
     out = run_cli("fit", "houses.csv", "--target", "price", "--out", "refused.json", *args, cwd=folder)
@@ -232,20 +291,32 @@ def test_fit_streams_a_glob_of_files_within_a_memory_budget(tmp_path, run_cli):
     frame = pd.DataFrame(X, columns=["u", "v", "w"]).assign(y=X @ [2.0, -1.0, 0.5] + 4.0)
     (tmp_path / "data").mkdir()
     for k in range(4):
-        frame.iloc[1000 * k:1000 * (k + 1)].to_parquet(tmp_path / "data" / f"part-{k}.parquet", index=False)
-    out = run_cli("fit", "data/*.parquet", "--target", "y", "--stream", "--epochs", "3", "--memory", "2MB",
-                  "--out", "model.json", cwd=tmp_path)
+        frame.iloc[1000 * k : 1000 * (k + 1)].to_parquet(tmp_path / "data" / f"part-{k}.parquet", index=False)
+    out = run_cli(
+        "fit",
+        "data/*.parquet",
+        "--target",
+        "y",
+        "--stream",
+        "--epochs",
+        "3",
+        "--memory",
+        "2MB",
+        "--out",
+        "model.json",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert "memory 2 MB: a shuffle buffer of 4,000 rows" in out.stdout and "streamed (4000 rows)" in out.stdout
     for args, message in (
-            (("nothing/*.parquet", "--memory", "2MB"), "error: no file matches nothing/*.parquet"),
-            (("data", "--memory", "1kB"), "error: memory=0.001 MB is too small for 4 files like"),
-            (("data", "--memory", "plenty"), "error: memory must be a size such as '256MB'")):
+        (("nothing/*.parquet", "--memory", "2MB"), "error: no file matches nothing/*.parquet"),
+        (("data", "--memory", "1kB"), "error: memory=0.001 MB is too small for 4 files like"),
+        (("data", "--memory", "plenty"), "error: memory must be a size such as '256MB'"),
+    ):
         out = run_cli("fit", *args, "--target", "y", "--stream", "--out", "bad.json", cwd=tmp_path)
         assert out.returncode == 2 and out.stderr.startswith(message), out.stderr
         assert not (tmp_path / "bad.json").exists()
-    out = run_cli("fit", "data/part-0.parquet", "--target", "y", "--memory", "2MB", "--out", "bad.json",
-                  cwd=tmp_path)
+    out = run_cli("fit", "data/part-0.parquet", "--target", "y", "--memory", "2MB", "--out", "bad.json", cwd=tmp_path)
     assert out.returncode == 2 and "--memory works with --stream" in out.stderr
 
 
@@ -256,8 +327,9 @@ def test_fit_jobs_gives_the_same_full_batch_model(tmp_path, run_cli):
     table.to_csv(tmp_path / "rows.csv", index=False)
     coefs = []
     for jobs in ("1", "2"):
-        run = run_cli("fit", tmp_path / "rows.csv", "-t", "y", "--loss", "huber", "-o", tmp_path / f"{jobs}.json",
-                      "--jobs", jobs)
+        run = run_cli(
+            "fit", tmp_path / "rows.csv", "-t", "y", "--loss", "huber", "-o", tmp_path / f"{jobs}.json", "--jobs", jobs
+        )
         assert run.returncode == 0, run.stderr
         coefs.append(json.loads((tmp_path / f"{jobs}.json").read_text())["state"])
     assert coefs[0] == coefs[1]

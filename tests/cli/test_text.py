@@ -23,11 +23,16 @@ def make_reviews(n, seed=0):
     sentiment = np.where(agrees == positive[:, None], good, bad)
     reviews = []
     for i in range(n):
-        words = list(filler[i, :lengths[i]]) + list(sentiment[i])
+        words = list(filler[i, : lengths[i]]) + list(sentiment[i])
         rng.shuffle(words)
         reviews.append(" ".join(words).capitalize() + ".")
-    return pd.DataFrame({"review": reviews, "price": rng.uniform(5, 500, n).round(2),
-                         "label": np.where(positive, "positive", "negative")})
+    return pd.DataFrame(
+        {
+            "review": reviews,
+            "price": rng.uniform(5, 500, n).round(2),
+            "label": np.where(positive, "positive", "negative"),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +67,10 @@ def test_a_text_column_beats_the_baseline_and_predict_hashes_it_the_same_way(rev
     folder, frame = reviews
     out = run_cli("fit", "reviews.csv", "--target", "label", "--text", "review", "--out", "model.json", cwd=folder)
     assert out.returncode == 0, out.stderr
-    assert ("a sparse matrix of 2,400 rows and 1,048,577 columns: the full batch (online learning takes 10,000 rows "
-            "or more); --batch-size 1 learns one row a step") in said(out)
+    assert (
+        "a sparse matrix of 2,400 rows and 1,048,577 columns: the full batch (online learning takes 10,000 rows "
+        "or more); --batch-size 1 learns one row a step"
+    ) in said(out)
     document = read_model(folder / "model.json")
     metrics = document["metadata"]["metrics"]
     assert metrics["rows"] == 600 and metrics["baseline (majority class)"] == pytest.approx(0.6, abs=0.01)
@@ -71,7 +78,12 @@ def test_a_text_column_beats_the_baseline_and_predict_hashes_it_the_same_way(rev
     assert f"{metrics['accuracy']:.4g}" in out.stdout
     preprocessing = document["preprocessing"]
     assert preprocessing["text"] == ["review"] and preprocessing["hashing"] == {
-        "n_features": 2**20, "ngram_range": [1, 1], "lowercase": True, "alternate_sign": True, "norm": "l2"}
+        "n_features": 2**20,
+        "ngram_range": [1, 1],
+        "lowercase": True,
+        "alternate_sign": True,
+        "norm": "l2",
+    }
 
     out = run_cli("predict", "model.json", "new.csv", "--out", "predictions.csv", cwd=folder)
     assert out.returncode == 0, out.stderr
@@ -87,8 +99,9 @@ def test_a_text_column_beats_the_baseline_and_predict_hashes_it_the_same_way(rev
 def whole_file_fit(reviews, run_cli):
     """descend fit on every row (--test-size 0), in memory."""
     folder, _ = reviews
-    out = run_cli("fit", "reviews.csv", "-t", "label", "--text", "review", "-o", "whole.json", "--test-size", "0",
-                  cwd=folder)
+    out = run_cli(
+        "fit", "reviews.csv", "-t", "label", "--text", "review", "-o", "whole.json", "--test-size", "0", cwd=folder
+    )
     assert out.returncode == 0, out.stderr
     return read_model(folder / "whole.json")
 
@@ -113,8 +126,22 @@ def test_a_streamed_text_fit_comes_close_to_the_in_memory_one(reviews, whole_fil
     from descend.io import load_model
 
     folder, frame = reviews
-    out = run_cli("fit", "reviews.csv", "-t", "label", "--text", "review", "-o", "streamed.json", "--stream",
-                  "--chunk-rows", "500", "--buffer-rows", "1200", cwd=folder)
+    out = run_cli(
+        "fit",
+        "reviews.csv",
+        "-t",
+        "label",
+        "--text",
+        "review",
+        "-o",
+        "streamed.json",
+        "--stream",
+        "--chunk-rows",
+        "500",
+        "--buffer-rows",
+        "1200",
+        cwd=folder,
+    )
     assert out.returncode == 0, out.stderr
     streamed = read_model(folder / "streamed.json")
     assert streamed["metadata"]["streamed"] and streamed["metadata"]["metrics"]["rows"] == 3000
@@ -131,13 +158,17 @@ def test_free_text_not_given_as_text_is_dropped_with_a_hint(reviews, run_cli):
     folder, frame = reviews
     out = run_cli("fit", "reviews.csv", "-t", "label", "-o", "notext.json", "--epochs", "3", cwd=folder)
     assert out.returncode == 0, out.stderr
-    assert ("notice: dropped column 'review': free text (3000 distinct values, 100% of them of 3 words or more); "
-            "pass --text review to learn from its words") in said(out)
+    assert (
+        "notice: dropped column 'review': free text (3000 distinct values, 100% of them of 3 words or more); "
+        "pass --text review to learn from its words"
+    ) in said(out)
     frame[["review", "label"]].to_csv(folder / "only_text.csv", index=False)
     out = run_cli("fit", "only_text.csv", "-t", "label", "-o", "notext.json", cwd=folder)
     assert out.returncode == 2
-    assert out.stderr.strip() == ("error: every column besides the target is an identifier or free text: nothing "
-                                  "to learn from; pass --text review to learn from its words")
+    assert out.stderr.strip() == (
+        "error: every column besides the target is an identifier or free text: nothing "
+        "to learn from; pass --text review to learn from its words"
+    )
 
 
 def test_missing_texts_are_empty_texts_with_a_notice(reviews, run_cli):
@@ -150,8 +181,7 @@ def test_missing_texts_are_empty_texts_with_a_notice(reviews, run_cli):
     holes.to_csv(folder / "holes.csv", index=False)
     out = run_cli("fit", "holes.csv", "-t", "label", "--text", "review", "-o", "holes.json", cwd=folder)
     assert out.returncode == 0, out.stderr
-    assert ("notice: text column 'review' has 2 missing values (data rows 4, 51), read as empty texts"
-            in said(out))
+    assert "notice: text column 'review' has 2 missing values (data rows 4, 51), read as empty texts" in said(out)
     holes.drop(columns=["label"]).to_csv(folder / "holes_new.csv", index=False)
     out = run_cli("predict", "holes.json", "holes_new.csv", cwd=folder)
     assert out.returncode == 0, out.stderr
@@ -172,13 +202,14 @@ def test_a_categorical_column_of_many_values_is_hashed(tmp_path, run_cli):
     n, stores = 4000, 150
     store, x = rng.integers(0, stores, n), rng.normal(size=n)
     effect = 2 * rng.normal(size=stores)
-    frame = pd.DataFrame({"store": [f"S{k}" for k in store], "x": x,
-                          "y": 3 * x + effect[store] + rng.normal(size=n)})
+    frame = pd.DataFrame({"store": [f"S{k}" for k in store], "x": x, "y": 3 * x + effect[store] + rng.normal(size=n)})
     frame.to_csv(tmp_path / "stores.csv", index=False)
     out = run_cli("fit", "stores.csv", "-t", "y", "-o", "model.json", "--n-features", "4096", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert ("notice: hashed column(s) 'store' (150 values) into 4,096 hashed features: more than 100 distinct "
-            "values each, too many to one-hot encode") in said(out)
+    assert (
+        "notice: hashed column(s) 'store' (150 values) into 4,096 hashed features: more than 100 distinct "
+        "values each, too many to one-hot encode"
+    ) in said(out)
     document = read_model(tmp_path / "model.json")
     assert document["preprocessing"]["hashed"] == ["store"] and document["preprocessing"]["categories"] == {}
     # Without the stores, R^2 is about 9 / (9 + 4 + 1) = 0.64; with them, about 13 / 14 = 0.93.
@@ -190,10 +221,13 @@ def test_a_categorical_column_of_many_values_is_hashed(tmp_path, run_cli):
     assert out.returncode == 0, out.stderr
     estimator, _, _ = load_model(tmp_path / "model.json")
     mean, deviation = document["preprocessing"]["standardized"]["x"]
-    X = sp.hstack([sp.csr_matrix(((new["x"] - mean) / deviation).to_numpy()[:, None]),
-                   hash_columns(new[["store"]], 4096)], format="csr")
-    np.testing.assert_allclose(pd.read_csv(pd.io.common.StringIO(out.stdout))["prediction"], estimator.predict(X),
-                               rtol=1e-12)
+    X = sp.hstack(
+        [sp.csr_matrix(((new["x"] - mean) / deviation).to_numpy()[:, None]), hash_columns(new[["store"]], 4096)],
+        format="csr",
+    )
+    np.testing.assert_allclose(
+        pd.read_csv(pd.io.common.StringIO(out.stdout))["prediction"], estimator.predict(X), rtol=1e-12
+    )
 
 
 @pytest.fixture(scope="module")
@@ -216,8 +250,18 @@ def test_an_svmlight_file_in_memory_and_streamed(svmlight_files, run_cli):
     out = run_cli("fit", "train.svm", "-o", "memory.json", "--test-size", "0", cwd=folder)
     assert out.returncode == 0, out.stderr
     assert "a sparse matrix of 3,000 rows and 500 columns: the full batch" in said(out)
-    out = run_cli("fit", "train.svm", "-o", "streamed.json", "--stream", "--chunk-rows", "400", "--buffer-rows",
-                  "1000", cwd=folder)
+    out = run_cli(
+        "fit",
+        "train.svm",
+        "-o",
+        "streamed.json",
+        "--stream",
+        "--chunk-rows",
+        "400",
+        "--buffer-rows",
+        "1000",
+        cwd=folder,
+    )
     assert out.returncode == 0, out.stderr
     memory, streamed = read_model(folder / "memory.json"), read_model(folder / "streamed.json")
     for document in (memory, streamed):
@@ -237,37 +281,55 @@ def test_an_svmlight_file_in_memory_and_streamed(svmlight_files, run_cli):
     assert f"{streamed['metadata']['metrics']['accuracy']:.4g}" in out.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (("fit", "bad.svm", "-o", "out.json"), "bad.svm line 6: cannot read 'abc:1' as index:value"),
-    (("fit", "bad.svm", "-o", "out.json", "--stream"), "bad.svm line 6: cannot read 'abc:1' as index:value"),
-    (("fit", "train.svm", "-o", "out.json", "--target", "y"),
-     "an svmlight file holds its labels in each line's first field: leave --target out"),
-    (("fit", "train.svm", "-o", "out.json", "--text", "review"),
-     "--text works on a table (CSV or Parquet), not on an svmlight file"),
-    (("fit", "train.svm", "-o", "out.json", "--n-features", "100"),
-     "train.svm line {line}: index {index} is beyond the 100 features (indices 1 to 100)"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("fit", "bad.svm", "-o", "out.json"), "bad.svm line 6: cannot read 'abc:1' as index:value"),
+        (("fit", "bad.svm", "-o", "out.json", "--stream"), "bad.svm line 6: cannot read 'abc:1' as index:value"),
+        (
+            ("fit", "train.svm", "-o", "out.json", "--target", "y"),
+            "an svmlight file holds its labels in each line's first field: leave --target out",
+        ),
+        (
+            ("fit", "train.svm", "-o", "out.json", "--text", "review"),
+            "--text works on a table (CSV or Parquet), not on an svmlight file",
+        ),
+        (
+            ("fit", "train.svm", "-o", "out.json", "--n-features", "100"),
+            "train.svm line {line}: index {index} is beyond the 100 features (indices 1 to 100)",
+        ),
+    ],
+)
 def test_svmlight_input_errors_are_one_line(svmlight_files, args, message, run_cli):
     folder, X, _ = svmlight_files
     beyond = np.flatnonzero(X.indices >= 100)[0]  # the first entry past column 100, in the file's order
-    message = message.format(line=int(np.searchsorted(X.indptr, beyond, side="right")),  # its line, from 1
-                             index=X.indices[beyond] + 1)  # written one-based
+    message = message.format(
+        line=int(np.searchsorted(X.indptr, beyond, side="right")),  # its line, from 1
+        index=X.indices[beyond] + 1,
+    )  # written one-based
     out = run_cli(*args, cwd=folder)
     assert out.returncode == 2 and out.stderr.strip() == f"error: {message}", out.stderr
     assert not (folder / "out.json").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--text", "reveiw"), "no column 'reveiw' (given with --text); the columns are: review, price, label"),
-    (("--text", "price"), "text column 'price' holds only numbers (e.g. "),
-    (("--text", "review", "--target", "review"), "--text review: 'review' is the target"),
-    (("--ngram", "1,2"), "--ngram works with --text: it says how the words of text columns are hashed"),
-    (("--text", "review", "--ngram", "2"), "--ngram must be MIN,MAX with 1 <= MIN <= MAX, e.g. 1,2 for words and "
-                                           "pairs of words; got '2'"),
-    (("--text", "review", "--scheduler", "tcp://127.0.0.1:1"),
-     "--text works in memory or with --stream, not with --scheduler: hashed words make a sparse matrix, which a "
-     "Dask cluster does not train on"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--text", "reveiw"), "no column 'reveiw' (given with --text); the columns are: review, price, label"),
+        (("--text", "price"), "text column 'price' holds only numbers (e.g. "),
+        (("--text", "review", "--target", "review"), "--text review: 'review' is the target"),
+        (("--ngram", "1,2"), "--ngram works with --text: it says how the words of text columns are hashed"),
+        (
+            ("--text", "review", "--ngram", "2"),
+            "--ngram must be MIN,MAX with 1 <= MIN <= MAX, e.g. 1,2 for words and pairs of words; got '2'",
+        ),
+        (
+            ("--text", "review", "--scheduler", "tcp://127.0.0.1:1"),
+            "--text works in memory or with --stream, not with --scheduler: hashed words make a sparse matrix, which a "
+            "Dask cluster does not train on",
+        ),
+    ],
+)
 def test_bad_text_options_are_one_line_errors(reviews, args, message, run_cli):
     folder, _ = reviews
     target = () if "--target" in args else ("--target", "label")

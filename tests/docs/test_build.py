@@ -23,8 +23,13 @@ REMOTE = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https
 
 @pytest.fixture(scope="module")
 def site():
-    build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs",
-                            str(HTML)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", str(HTML)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert build.returncode == 0, build.stderr[-5000:]
     return HTML
 
@@ -32,8 +37,11 @@ def site():
 def test_no_page_loads_a_script_or_stylesheet_from_the_network(site):
     pages = list(site.rglob("*.html"))
     assert len(pages) > 40
-    offenders = {str(page.relative_to(site)): REMOTE.findall(page.read_text(errors="replace"))[:3]
-                 for page in pages if REMOTE.search(page.read_text(errors="replace"))}
+    offenders = {
+        str(page.relative_to(site)): REMOTE.findall(page.read_text(errors="replace"))[:3]
+        for page in pages
+        if REMOTE.search(page.read_text(errors="replace"))
+    }
     assert offenders == {}
     # MathJax is the local copy.
     assert 'src="../_static/mathjax/tex-chtml.js' in (site / "user_guide" / "momentum.html").read_text()
@@ -56,22 +64,28 @@ def test_every_public_name_has_an_entry(site):
         for name in module.__all__:
             if isinstance(getattr(module, name), type(descend)):
                 assert f"{getattr(module, name).__name__}.html" in page
-            elif f'id="{module_name}.{name}"' not in page and f"<span class=\"sig-name descname\"><span class=\"pre\">{name}</span>" not in page:
+            elif (
+                f'id="{module_name}.{name}"' not in page
+                and f'<span class="sig-name descname"><span class="pre">{name}</span>' not in page
+            ):
                 missing.append(f"{module_name}.{name}")
     assert missing == []
     # Every public module (no leading underscore, an __all__) has its page.
     import pkgutil
 
-    public = {m.name for m in pkgutil.walk_packages(descend.__path__, "descend.")
-              if not any(part.startswith("_") for part in m.name.split(".")[1:])
-              and hasattr(importlib.import_module(m.name), "__all__")}
+    public = {
+        m.name
+        for m in pkgutil.walk_packages(descend.__path__, "descend.")
+        if not any(part.startswith("_") for part in m.name.split(".")[1:])
+        and hasattr(importlib.import_module(m.name), "__all__")
+    }
     assert public <= set(conf.PUBLIC_MODULES)
 
 
 def test_the_adam_entry_has_parameters_math_and_an_example(site):
     # indexed on its family's page, descend.optimizers.adam (descend.optimizers links to it)
     page = (site / "api" / "generated" / "descend.optimizers.adam.html").read_text()
-    entry = page[page.index('id="descend.optimizers.adam.Adam"'):page.index('id="descend.optimizers.adam.AdamW"')]
+    entry = page[page.index('id="descend.optimizers.adam.Adam"') : page.index('id="descend.optimizers.adam.AdamW"')]
     assert 'href="descend.optimizers.adam.html' in (site / "api" / "generated" / "descend.optimizers.html").read_text()
     assert "Parameters" in entry and "betas" in entry and "Examples" in entry and "Kingma" in entry
     assert "\\beta_1" in entry  # the update's math, rendered by MathJax in the browser

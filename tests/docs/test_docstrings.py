@@ -41,9 +41,14 @@ def _documented_objects():
 def test_every_public_class_and_function_has_an_example():
     _, not_validated = _conf_lists()
     skipped = tuple(f"descend.{name}" for name in not_validated)
-    missing = sorted({f"{page}.{name}" for page, name, obj in _documented_objects()
-                      if not (obj.__module__ in skipped or obj.__module__.startswith(tuple(s + "." for s in skipped)))
-                      and ">>>" not in (inspect.getdoc(obj) or "")})
+    missing = sorted(
+        {
+            f"{page}.{name}"
+            for page, name, obj in _documented_objects()
+            if not (obj.__module__ in skipped or obj.__module__.startswith(tuple(s + "." for s in skipped)))
+            and ">>>" not in (inspect.getdoc(obj) or "")
+        }
+    )
     assert missing == []
 
 

@@ -15,9 +15,25 @@ PAGES = sorted((ROOT / "docs" / "user_guide").glob("*.rst"))
 def test_the_gallery_has_its_examples():
     names = {script.stem for script in SCRIPTS}
     assert len(names) >= 12
-    for chapter in ("batch_gradient_descent", "mini_batch", "momentum", "adaptive", "sgd_per_sample",
-                    "early_stopping", "schedules", "penalties", "housing", "stocks", "visualizer", "streaming",
-                    "rosenbrock_paths", "learning_rate_sweep", "amsgrad", "text_hashing", "bikes"):
+    for chapter in (
+        "batch_gradient_descent",
+        "mini_batch",
+        "momentum",
+        "adaptive",
+        "sgd_per_sample",
+        "early_stopping",
+        "schedules",
+        "penalties",
+        "housing",
+        "stocks",
+        "visualizer",
+        "streaming",
+        "rosenbrock_paths",
+        "learning_rate_sweep",
+        "amsgrad",
+        "text_hashing",
+        "bikes",
+    ):
         assert f"plot_{chapter}" in names
 
 
@@ -46,7 +62,7 @@ def code_blocks(page):
     for i, line in enumerate(lines):
         if line.strip() == ".. code-block:: python":
             body = []
-            for following in lines[i + 1:]:
+            for following in lines[i + 1 :]:
                 if following.strip() and not following.startswith("   "):
                     break
                 body.append(following[3:])
@@ -67,5 +83,18 @@ def test_user_guide_code_runs(page, tmp_path, monkeypatch, capsys):
 
 def test_the_user_guide_has_its_pages():
     names = {page.stem for page in PAGES}
-    assert {"gradient_descent", "batches", "momentum", "adaptive", "schedules", "penalties", "early_stopping",
-            "convergence", "linear_models", "streaming", "sparse", "command_line", "explorer"} <= names
+    assert {
+        "gradient_descent",
+        "batches",
+        "momentum",
+        "adaptive",
+        "schedules",
+        "penalties",
+        "early_stopping",
+        "convergence",
+        "linear_models",
+        "streaming",
+        "sparse",
+        "command_line",
+        "explorer",
+    } <= names

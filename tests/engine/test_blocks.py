@@ -11,7 +11,7 @@ from descend.losses import LOSSES
 
 def _sparse(n, p, density, dtype, seed):
     X = sp.random(n, p, density=density, format="csr", random_state=seed, dtype=dtype)
-    X.data[X.indptr[3]:X.indptr[4]] = 0  # an empty row
+    X.data[X.indptr[3] : X.indptr[4]] = 0  # an empty row
     X.eliminate_zeros()
     return X
 
@@ -64,5 +64,8 @@ def test_row_blocks_cover_the_rows():
     assert blocks.row_blocks(0) == [(0, 0)]
     assert blocks.row_blocks(5) == [(0, 5)]
     n = 2 * blocks.BLOCK_ROWS + 1
-    assert blocks.row_blocks(n) == [(0, blocks.BLOCK_ROWS), (blocks.BLOCK_ROWS, 2 * blocks.BLOCK_ROWS),
-                                    (2 * blocks.BLOCK_ROWS, n)]
+    assert blocks.row_blocks(n) == [
+        (0, blocks.BLOCK_ROWS),
+        (blocks.BLOCK_ROWS, 2 * blocks.BLOCK_ROWS),
+        (2 * blocks.BLOCK_ROWS, n),
+    ]

@@ -36,8 +36,9 @@ def run(engine, data, n_out, loss, optimizer, l1, l2, order, lrs, weight_mean=1.
     scores = np.full((len(data.y), n_out), np.nan)  # each row's scores before its step
     if engine == "compiled":
         arrays = tuple(state[name] for name in optimizer.state_names)
-        sums = normalized_steps(data, order, model, objective, optimizer.hyperparameters(), arrays, lrs, weight_mean,
-                                scores)
+        sums = normalized_steps(
+            data, order, model, objective, optimizer.hyperparameters(), arrays, lrs, weight_mean, scores
+        )
     else:
         sums = reference.normalized_steps(data, order, model, objective, optimizer, state, lrs, weight_mean, scores)
     state["scores"] = scores
@@ -55,8 +56,9 @@ def test_compiled_loop_equals_the_reference_dense_and_csr(loss, n_out, invariant
     order = np.random.default_rng(1).permutation(X.shape[0])
     lrs = np.linspace(0.5, 0.2, X.shape[0])
     optimizer = Normalized(invariant=invariant)
-    theta_ref, state_ref, sums_ref = run("reference", SparseData(X.indptr, X.indices, X.data, y, weights), n_out, loss,
-                                         optimizer, l1, l2, order, lrs)
+    theta_ref, state_ref, sums_ref = run(
+        "reference", SparseData(X.indptr, X.indices, X.data, y, weights), n_out, loss, optimizer, l1, l2, order, lrs
+    )
     assert np.abs(theta_ref).max() > 0.1  # it learned something
     assert state_ref["step"] == X.shape[0]
     for data in (SparseData(X.indptr, X.indices, X.data, y, weights), Data(X.toarray(), y, weights)):
@@ -110,9 +112,18 @@ def paper_nag(rows, targets, lr, invariant):
 @pytest.mark.parametrize("invariant", [True, False])
 def test_the_loop_is_the_papers_algorithm(invariant):
     X, y, _ = problem("log_loss", n=200, p=6, seed=3)
-    theta, state, _ = run("compiled", SparseData(X.indptr, X.indices, X.data, y, np.empty(0)), 1, "log_loss",
-                          Normalized(lr=0.5, invariant=invariant), np.zeros(6), np.zeros(6), np.arange(200),
-                          np.full(200, 0.5), weight_mean=1.0)
+    theta, state, _ = run(
+        "compiled",
+        SparseData(X.indptr, X.indices, X.data, y, np.empty(0)),
+        1,
+        "log_loss",
+        Normalized(lr=0.5, invariant=invariant),
+        np.zeros(6),
+        np.zeros(6),
+        np.arange(200),
+        np.full(200, 0.5),
+        weight_mean=1.0,
+    )
     rows = [dict(zip(X[i].indices.tolist(), X[i].data.tolist())) for i in range(200)]
     w, predictions = paper_nag(rows, y, 0.5, invariant)
     expected = np.array([w.get(j, 0.0) for j in range(6)] + [w["b"]])
@@ -126,16 +137,42 @@ def test_a_feature_in_other_units_gets_the_same_predictions():
     order, lrs = np.arange(X.shape[0]), np.full(X.shape[0], 0.5)
     scaled = sp.csr_matrix(X @ sp.diags(np.r_[1000.0, np.ones(X.shape[1] - 1)]))
     zeros = np.zeros(X.shape[1])
-    theta, _, _ = run("compiled", SparseData(X.indptr, X.indices, X.data, y, np.empty(0)), 1, "squared_error",
-                      Normalized(), zeros, zeros, order, lrs)
-    theta_k, _, _ = run("compiled", SparseData(scaled.indptr, scaled.indices, scaled.data, y, np.empty(0)), 1,
-                        "squared_error", Normalized(), zeros, zeros, order, lrs)
+    theta, _, _ = run(
+        "compiled",
+        SparseData(X.indptr, X.indices, X.data, y, np.empty(0)),
+        1,
+        "squared_error",
+        Normalized(),
+        zeros,
+        zeros,
+        order,
+        lrs,
+    )
+    theta_k, _, _ = run(
+        "compiled",
+        SparseData(scaled.indptr, scaled.indices, scaled.data, y, np.empty(0)),
+        1,
+        "squared_error",
+        Normalized(),
+        zeros,
+        zeros,
+        order,
+        lrs,
+    )
     np.testing.assert_allclose(theta_k[0] * 1000.0, theta[0], rtol=1e-10)
     np.testing.assert_allclose(theta_k[1:], theta[1:], rtol=1e-10, atol=1e-14)
 
 
-@pytest.mark.parametrize("loss, p, y", [("squared_error", 0.3, 2.0), ("log_loss", -1.0, 1.0), ("log_loss", 4.0, -1.0),
-                                        ("poisson", 0.5, 3.0), ("poisson", 1.0, 0.0)])
+@pytest.mark.parametrize(
+    "loss, p, y",
+    [
+        ("squared_error", 0.3, 2.0),
+        ("log_loss", -1.0, 1.0),
+        ("log_loss", 4.0, -1.0),
+        ("poisson", 0.5, 3.0),
+        ("poisson", 1.0, 0.0),
+    ],
+)
 def test_gradient_flow_is_the_flow_of_the_loss(loss, p, y):
     code = LOSSES[loss].code
     # Its own composition (a flow), and the limit of small steps.
@@ -181,6 +218,7 @@ def test_a_repeated_column_is_learned_as_often_as_it_appears_compiled_as_the_ref
     theta, _, _ = run("compiled", doubled, 1, *args, weight_mean=1.0)
     theta_ref, _, _ = run("reference", doubled, 1, *args, weight_mean=1.0)
     np.testing.assert_allclose(theta, theta_ref, rtol=1e-12, atol=1e-14)
-    theta_count, _, _ = run("compiled", SparseData(counted.indptr, counted.indices, counted.data, y, np.empty(0)), 1,
-                            *args, weight_mean=1.0)
+    theta_count, _, _ = run(
+        "compiled", SparseData(counted.indptr, counted.indices, counted.data, y, np.empty(0)), 1, *args, weight_mean=1.0
+    )
     assert np.abs(theta - theta_count).max() > 1e-3

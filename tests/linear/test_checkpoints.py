@@ -33,8 +33,12 @@ SCRIPT = textwrap.dedent("""
 
 
 def launch(tmp_path, name, mode):
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, str(tmp_path / name), mode], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / name), mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_sigkill_then_resume_gives_the_uninterrupted_model(tmp_path):
@@ -66,29 +70,46 @@ def test_sigkill_then_resume_gives_the_uninterrupted_model(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if ".tmp" not in p.name) == ["killed.json", "whole.json"]
 
 
-@pytest.mark.parametrize("make", [
-    lambda ck: GDRegressor(optimizer="nadam", learning_rate=0.01, batch_size=8, tol=None, random_state=0,
-                           checkpoint=ck, checkpoint_every=2),
-    lambda ck: GDClassifier(optimizer="momentum", batch_size=4, tol=None, early_stopping=True, random_state=1,
-                            n_iter_no_change=50, checkpoint=ck),
-    # The normalized update's sums, scales and totals; L-BFGS's pairs (the default full batch).
-    lambda ck: GDClassifier(batch_size=1, tol=None, random_state=2, checkpoint=ck, checkpoint_every=3),
-    lambda ck: GDRegressor(tol=None, checkpoint=ck),
-    # The optimizers added later, each with its own state: ASGD's average (past its t0), Rprop's step
-    # sizes and last signs, Adafactor's second moment, Lion's momentum, schedule-free AdamW's z, second
-    # moment and averaging sums, Prodigy's distance estimate, Muon's momentum
-    # matrix (the classifier of three classes: a 3 x 4 coefficient matrix).
-    lambda ck: GDRegressor(optimizer=ASGD(t0=100), batch_size=8, tol=None, random_state=3, checkpoint=ck),
-    lambda ck: GDRegressor(optimizer="rprop", batch_size=None, tol=None, checkpoint=ck),
-    lambda ck: GDClassifier(optimizer="adafactor", batch_size=16, tol=None, random_state=4, checkpoint=ck),
-    lambda ck: GDClassifier(optimizer="lion", batch_size=1, tol=None, random_state=5, checkpoint=ck),
-    lambda ck: GDRegressor(optimizer="adamw_schedulefree", batch_size=8, tol=None, random_state=6, checkpoint=ck),
-    lambda ck: GDClassifier(optimizer="prodigy", batch_size=None, tol=None, checkpoint=ck),
-    lambda ck: GDClassifier(optimizer="muon", batch_size=16, tol=None, random_state=7, checkpoint=ck),
-    lambda ck: GDRegressor(optimizer="ftrl", batch_size=1, tol=None, random_state=8, checkpoint=ck),
-    lambda ck: GDRegressor(optimizer="sparse_adam", batch_size=4, tol=None, random_state=9, checkpoint=ck),
-    lambda ck: GDClassifier(optimizer="sgd_schedulefree", batch_size=8, tol=None, random_state=10, checkpoint=ck),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ck: GDRegressor(
+            optimizer="nadam",
+            learning_rate=0.01,
+            batch_size=8,
+            tol=None,
+            random_state=0,
+            checkpoint=ck,
+            checkpoint_every=2,
+        ),
+        lambda ck: GDClassifier(
+            optimizer="momentum",
+            batch_size=4,
+            tol=None,
+            early_stopping=True,
+            random_state=1,
+            n_iter_no_change=50,
+            checkpoint=ck,
+        ),
+        # The normalized update's sums, scales and totals; L-BFGS's pairs (the default full batch).
+        lambda ck: GDClassifier(batch_size=1, tol=None, random_state=2, checkpoint=ck, checkpoint_every=3),
+        lambda ck: GDRegressor(tol=None, checkpoint=ck),
+        # The optimizers added later, each with its own state: ASGD's average (past its t0), Rprop's step
+        # sizes and last signs, Adafactor's second moment, Lion's momentum, schedule-free AdamW's z, second
+        # moment and averaging sums, Prodigy's distance estimate, Muon's momentum
+        # matrix (the classifier of three classes: a 3 x 4 coefficient matrix).
+        lambda ck: GDRegressor(optimizer=ASGD(t0=100), batch_size=8, tol=None, random_state=3, checkpoint=ck),
+        lambda ck: GDRegressor(optimizer="rprop", batch_size=None, tol=None, checkpoint=ck),
+        lambda ck: GDClassifier(optimizer="adafactor", batch_size=16, tol=None, random_state=4, checkpoint=ck),
+        lambda ck: GDClassifier(optimizer="lion", batch_size=1, tol=None, random_state=5, checkpoint=ck),
+        lambda ck: GDRegressor(optimizer="adamw_schedulefree", batch_size=8, tol=None, random_state=6, checkpoint=ck),
+        lambda ck: GDClassifier(optimizer="prodigy", batch_size=None, tol=None, checkpoint=ck),
+        lambda ck: GDClassifier(optimizer="muon", batch_size=16, tol=None, random_state=7, checkpoint=ck),
+        lambda ck: GDRegressor(optimizer="ftrl", batch_size=1, tol=None, random_state=8, checkpoint=ck),
+        lambda ck: GDRegressor(optimizer="sparse_adam", batch_size=4, tol=None, random_state=9, checkpoint=ck),
+        lambda ck: GDClassifier(optimizer="sgd_schedulefree", batch_size=8, tol=None, random_state=10, checkpoint=ck),
+    ],
+)
 def test_resume_on_the_compiled_path(tmp_path, make):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((400, 3))
@@ -134,8 +155,9 @@ def test_a_streamed_fit_resumes_where_it_stopped(tmp_path):
     checkpoint = str(tmp_path / "state.json")
 
     def make(max_iter, checkpoint=None):
-        return GDRegressor(optimizer="adam", batch_size=16, max_iter=max_iter, tol=None, random_state=4,
-                           checkpoint=checkpoint)
+        return GDRegressor(
+            optimizer="adam", batch_size=16, max_iter=max_iter, tol=None, random_state=4, checkpoint=checkpoint
+        )
 
     uninterrupted = make(5).fit(source)
     make(2, checkpoint).fit(source)  # stops after 2 epochs, as if interrupted
@@ -167,17 +189,20 @@ def fits_stopped_by_tol(tmp_path):
     X = rng.standard_normal((2000, 5)) * [1.0, 2.0, 0.5, 3.0, 1.0]
     y = X @ [1.0, -1.0, 2.0, 0.5, 0.0] + rng.standard_normal(2000)
     labels = np.digitize(y, [-1.0, 1.0])
-    pq.write_table(pa.table({f"x{j}": X[:, j] for j in range(5)} | {"y": y}), tmp_path / "data.parquet",
-                   row_group_size=500)
+    pq.write_table(
+        pa.table({f"x{j}": X[:, j] for j in range(5)} | {"y": y}), tmp_path / "data.parquet", row_group_size=500
+    )
     stream = TableStream(tmp_path / "data.parquet", "y", chunk_rows=400, buffer_rows=1000)
     return [
         # the issue's: per-sample SGD, a plateau of the epoch's loss
         ("per-sample", lambda ck, n: GDRegressor(batch_size=1, random_state=3, max_iter=n, checkpoint=ck), (X, y)),
         # the full batch: the line search's step and window, and the gradient rule's reference
-        ("full-batch", lambda ck, n: GDClassifier(penalty="l1", alpha=0.01, max_iter=n, checkpoint=ck),
-         (X, labels)),
-        ("streamed", lambda ck, n: GDRegressor(optimizer="adam", batch_size=16, random_state=4, max_iter=n,
-                                               checkpoint=ck), (stream,)),
+        ("full-batch", lambda ck, n: GDClassifier(penalty="l1", alpha=0.01, max_iter=n, checkpoint=ck), (X, labels)),
+        (
+            "streamed",
+            lambda ck, n: GDRegressor(optimizer="adam", batch_size=16, random_state=4, max_iter=n, checkpoint=ck),
+            (stream,),
+        ),
     ]
 
 

@@ -21,8 +21,15 @@ def test_an_old_checkpoint_resumes_to_the_old_uninterrupted_model(tmp_path):
     checkpoint = tmp_path / "checkpoint.json"
     shutil.copy(FIXTURES / "checkpoint.json", checkpoint)
     assert json.loads(checkpoint.read_text())["version"] == 1
-    resumed = GDRegressor(optimizer="nadam", learning_rate=0.01, batch_size=16, max_iter=6, tol=None,
-                          random_state=5, checkpoint=str(checkpoint)).fit(data["X"], data["y"], resume=True)
+    resumed = GDRegressor(
+        optimizer="nadam",
+        learning_rate=0.01,
+        batch_size=16,
+        max_iter=6,
+        tol=None,
+        random_state=5,
+        checkpoint=str(checkpoint),
+    ).fit(data["X"], data["y"], resume=True)
     np.testing.assert_allclose(resumed.coef_, expected["resumed_coef"], rtol=1e-12)
     np.testing.assert_allclose(resumed.intercept_, expected["resumed_intercept"], rtol=1e-12)
     np.testing.assert_allclose(resumed.history_["loss"], expected["resumed_history"], rtol=1e-12)

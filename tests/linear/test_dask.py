@@ -26,16 +26,26 @@ def data(linear_data):
     """``data(n=4000, seed=0)``: 5 features on several scales, y linear in them plus 0.3 noise."""
 
     def make(n=4000, seed=0):
-        return linear_data(n, [1.0, -2.0, 0.5, 0.0, 3.0], bias=1.0, noise=0.3, scale=[1, 3, 0.5, 2, 1],
-                           shift=[0, 1, 2, 0, 0], seed=seed)
+        return linear_data(
+            n,
+            [1.0, -2.0, 0.5, 0.0, 3.0],
+            bias=1.0,
+            noise=0.3,
+            scale=[1, 3, 0.5, 2, 1],
+            shift=[0, 1, 2, 0, 0],
+            seed=seed,
+        )
 
     return make
 
 
-@pytest.mark.parametrize("settings", [
-    dict(penalty="elasticnet", alpha=0.01, max_iter=40, tol=None),
-    dict(optimizer="adam", learning_rate=0.05, loss="huber", epsilon=1.0, max_iter=30, tol=None),
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(penalty="elasticnet", alpha=0.01, max_iter=40, tol=None),
+        dict(optimizer="adam", learning_rate=0.05, loss="huber", epsilon=1.0, max_iter=30, tol=None),
+    ],
+)
 def test_full_batch_on_the_cluster_equals_the_in_memory_fit(client, data, settings):
     X, y = data()
     ours = GDRegressor(**settings).fit(da.from_array(X, chunks=(700, 5)), da.from_array(y, chunks=700))
@@ -45,8 +55,9 @@ def test_full_batch_on_the_cluster_equals_the_in_memory_fit(client, data, settin
     np.testing.assert_allclose(ours.history_["loss"], reference.history_["loss"], rtol=1e-8)
 
 
-@pytest.mark.parametrize("loss, params", [("poisson", {}), ("tweedie", dict(power=1.5)),
-                                           ("quantile", dict(quantile=0.8))])
+@pytest.mark.parametrize(
+    "loss, params", [("poisson", {}), ("tweedie", dict(power=1.5)), ("quantile", dict(quantile=0.8))]
+)
 def test_new_losses_on_the_cluster_equal_the_in_memory_fit(client, data, loss, params):
     """The log link, Tweedie's power and the quantile's smoothing stages run on the workers as in memory."""
     X, y = data(seed=2)
@@ -75,7 +86,8 @@ def test_classifier_and_dataframes_on_the_cluster(client, data):
 def test_mini_batches_average_local_models(client, data):
     X, y = data()
     model = GDRegressor(batch_size=16, max_iter=6, tol=None, random_state=0).fit(
-        da.from_array(X, chunks=(1000, 5)), da.from_array(y, chunks=1000))
+        da.from_array(X, chunks=(1000, 5)), da.from_array(y, chunks=1000)
+    )
     assert model.score(X, y) > 0.99  # approximate, but close
     np.testing.assert_allclose(model.coef_, [1.0, -2.0, 0.5, 0.0, 3.0], atol=0.1)
 

@@ -26,8 +26,9 @@ def table(n=4000, seed=0):
     X = rng.standard_normal((n, 3)) * [1, 3, 0.5] + [0, 1, 2]
     colour = rng.choice(["red", "green", "blue"], n)
     y = X @ [1.0, -2.0, 0.5] + (colour == "red") * 2.0 + 1.0 + 0.3 * rng.standard_normal(n)
-    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(colour=colour, row=np.arange(n),
-                                                           code=rng.permutation(n) + 10_000, y=y)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(
+        colour=colour, row=np.arange(n), code=rng.permutation(n) + 10_000, y=y
+    )
     frame.loc[[3, n // 2, n - 1], "y"] = np.nan
     frame.loc[[7, n // 2 + 100], "a"] = np.nan
     return frame
@@ -46,8 +47,13 @@ def in_memory(frame, target, impute, task=None):
     frame = clean_target(frame.reset_index(drop=True), target, notices)
     task = task or infer_task(frame[target])
     preprocessor = TablePreprocessor(impute).fit(frame, target, notices, whole=frame)
-    return preprocessor, notices, preprocessor.transform(frame, allowed_extra=(target,)), \
-        target_array(frame[target], task), task
+    return (
+        preprocessor,
+        notices,
+        preprocessor.transform(frame, allowed_extra=(target,)),
+        target_array(frame[target], task),
+        task,
+    )
 
 
 def assert_same_model(ours, reference):

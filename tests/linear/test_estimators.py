@@ -22,8 +22,10 @@ from descend import DivergenceError, GDClassifier, GDRegressor
 # exact minimizer: there the weighted and the repeated fits stop at points their rounding set apart.
 # As scikit-learn does for its own iterative solvers, that one check runs to a tight tolerance.
 TIGHT = dict(tol=1e-12, max_iter=10_000)
-PARAMS_FOR_CHECK = {("GDRegressor", "check_sample_weight_equivalence_on_dense_data"): TIGHT,
-                    ("GDRegressor", "check_sample_weight_equivalence_on_sparse_data"): TIGHT}
+PARAMS_FOR_CHECK = {
+    ("GDRegressor", "check_sample_weight_equivalence_on_dense_data"): TIGHT,
+    ("GDRegressor", "check_sample_weight_equivalence_on_sparse_data"): TIGHT,
+}
 
 
 @parametrize_with_checks([GDRegressor(), GDClassifier()])
@@ -74,8 +76,9 @@ def test_learning_rate_auto_never_diverges_on_prices_in_dollars():
         for batch_size in (None, 32, 1):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model = GDRegressor(standardize=standardize, batch_size=batch_size, max_iter=20,
-                                    random_state=0).fit(X, y)
+                model = GDRegressor(standardize=standardize, batch_size=batch_size, max_iter=20, random_state=0).fit(
+                    X, y
+                )
             assert np.all(np.isfinite(model.coef_)) and model.learning_rate_ > 0
             assert all(np.isfinite(model.history_["loss"]))
             if standardize:
@@ -141,8 +144,9 @@ def test_early_stopping_restores_the_best_weights():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((1000, 3))
     y = X @ np.array([1.5, -2.0, 0.7]) + rng.standard_normal(1000)
-    settings = dict(optimizer="sgd", learning_rate=0.05, batch_size=1, early_stopping=True, max_iter=200,
-                    random_state=0)
+    settings = dict(
+        optimizer="sgd", learning_rate=0.05, batch_size=1, early_stopping=True, max_iter=200, random_state=0
+    )
     model = GDRegressor(n_iter_no_change=3, tol=1e-4, **settings).fit(X, y)
     history = model.history_
     assert model.n_iter_ < 200
@@ -159,8 +163,9 @@ def test_early_stopping_restores_the_best_weights():
 
 def test_history_records_the_schedule(regression_data):
     X, y = regression_data()
-    model = GDRegressor(learning_rate=0.01, schedule="invscaling", batch_size=40, max_iter=5, tol=None,
-                        random_state=0).fit(X, y)
+    model = GDRegressor(
+        learning_rate=0.01, schedule="invscaling", batch_size=40, max_iter=5, tol=None, random_state=0
+    ).fit(X, y)
     steps_per_epoch = 10
     expected = [0.01 / (steps_per_epoch * epoch) ** 0.25 for epoch in range(1, 6)]
     np.testing.assert_allclose(model.history_["lr"], expected)
@@ -178,8 +183,11 @@ def test_fit_makes_no_copy_of_X():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40_000, 50))
     y = X[:, 0] + 0.1 * rng.standard_normal(40_000)
-    for settings in (dict(batch_size=1, max_iter=1), dict(batch_size=None, max_iter=5), dict(batch_size=64,
-                     max_iter=1, optimizer="adam", early_stopping=True)):
+    for settings in (
+        dict(batch_size=1, max_iter=1),
+        dict(batch_size=None, max_iter=5),
+        dict(batch_size=64, max_iter=1, optimizer="adam", early_stopping=True),
+    ):
         GDRegressor(tol=None, **settings).fit(X[:100], y[:100])  # compile outside the measurement
         tracemalloc.start()
         GDRegressor(tol=None, **settings).fit(X, y)
@@ -240,5 +248,6 @@ def test_a_bad_rate_in_the_middle_of_an_epoch_is_refused_with_its_value(bad):
         return 0.01 if t <= 1507 else bad
 
     with pytest.raises(ValueError, match=f"the schedule gave learning rate {bad} at a step of epoch 1"):
-        GDRegressor(optimizer="sgd", learning_rate=0.01, schedule=schedule, batch_size=1, max_iter=1,
-                    tol=None, random_state=0).fit(X, y)
+        GDRegressor(
+            optimizer="sgd", learning_rate=0.01, schedule=schedule, batch_size=1, max_iter=1, tol=None, random_state=0
+        ).fit(X, y)

@@ -67,5 +67,6 @@ def test_multinomial_equals_sklearn(data):
     # LogisticRegression's objective is sum(loss) + |W|^2 / (2C): C = 1 / (n * alpha).
     theirs = LogisticRegression(C=1 / (300 * 0.01), tol=1e-14, max_iter=100_000).fit(X, three)
     np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
-    np.testing.assert_allclose(ours.intercept_ - ours.intercept_.mean(),
-                               theirs.intercept_ - theirs.intercept_.mean(), atol=1e-5)
+    np.testing.assert_allclose(
+        ours.intercept_ - ours.intercept_.mean(), theirs.intercept_ - theirs.intercept_.mean(), atol=1e-5
+    )

@@ -19,20 +19,24 @@ def piecewise_linear_program(X, y, loss, alpha):
     """The optimum of mean loss + alpha |w|_1 for a loss linear between kinks, as a linear program:
     variables (w+, w-, b, e) with e_i >= each linear piece of row i's loss."""
     n, p = X.shape
-    pieces = {"quantile": [(-0.9, 0.9), (0.1, -0.1)],  # (slope in the score, slope in y): 0.9 (y - p), 0.1 (p - y)
-              "epsilon_insensitive": [(1.0, -1.0), (-1.0, 1.0)],  # |p - y| - epsilon, both ways
-              "hinge": [(-1.0, 0.0)]}[loss]  # 1 - y p, with y folded into the rows below
+    pieces = {
+        "quantile": [(-0.9, 0.9), (0.1, -0.1)],  # (slope in the score, slope in y): 0.9 (y - p), 0.1 (p - y)
+        "epsilon_insensitive": [(1.0, -1.0), (-1.0, 1.0)],  # |p - y| - epsilon, both ways
+        "hinge": [(-1.0, 0.0)],
+    }[loss]  # 1 - y p, with y folded into the rows below
     rows, rhs = [], []
     for i in range(n):
         x = X[i] * (y[i] if loss == "hinge" else 1.0)
         one = y[i] if loss == "hinge" else 1.0
         for a, c in pieces:  # e_i >= a (x w + b) + c y_i + offset
             row = np.zeros(2 * p + 1 + n)
-            row[:p], row[p:2 * p], row[2 * p] = a * x, -a * x, a * one
+            row[:p], row[p : 2 * p], row[2 * p] = a * x, -a * x, a * one
             row[2 * p + 1 + i] = -1.0
             rows.append(row)
-            rhs.append(-(c * y[i] if loss != "hinge" else 0.0) - {"quantile": 0.0, "epsilon_insensitive": -0.1,
-                                                                 "hinge": 1.0}[loss])
+            rhs.append(
+                -(c * y[i] if loss != "hinge" else 0.0)
+                - {"quantile": 0.0, "epsilon_insensitive": -0.1, "hinge": 1.0}[loss]
+            )
     cost = np.concatenate([np.full(2 * p, alpha), [0.0], np.full(n, 1.0 / n)])
     bounds = [(0, None)] * (2 * p) + [(None, None)] + [(0, None)] * n
     result = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds, method="highs")
@@ -93,8 +97,16 @@ def test_a_degenerate_design_of_one_hot_columns_and_tied_counts():
     assert our_objective(ours, X, y, "quantile", 0.0, 0.9) == pytest.approx(best, rel=1e-12)
 
 
-@pytest.mark.parametrize("name, parameter", [("quantile", 0.3), ("epsilon_insensitive", 0.2),
-                                             ("epsilon_insensitive", 0.0), ("hinge", 0.0), ("perceptron", 0.0)])
+@pytest.mark.parametrize(
+    "name, parameter",
+    [
+        ("quantile", 0.3),
+        ("epsilon_insensitive", 0.2),
+        ("epsilon_insensitive", 0.0),
+        ("hinge", 0.0),
+        ("perceptron", 0.0),
+    ],
+)
 def test_kinks_are_where_the_loss_bends_with_its_slopes_either_side(name, parameter):
     loss = get_loss(name, quantile=parameter if name == "quantile" else 0.5, epsilon=parameter)
     y = np.array([-1.0, 1.0, 1.0]) if name in ("hinge", "perceptron") else np.array([-2.0, 0.5, 3.0])
@@ -116,8 +128,9 @@ def test_line_minimum_is_the_exact_minimum_along_the_line():
     X = rng.standard_normal((200, 3))
     y = X @ np.array([1.0, 0.0, -1.0]) + rng.standard_normal(200)
     rows = _Standardized(Data(X, y, np.empty(0)), np.arange(200), Model(np.zeros(4), None, None, 1, True), 3)
-    output = _Objective(rows, y, np.ones(200), get_loss("quantile", quantile=0.7), True, np.full(3, 0.05),
-                        np.full(3, 0.02))
+    output = _Objective(
+        rows, y, np.ones(200), get_loss("quantile", quantile=0.7), True, np.full(3, 0.05), np.full(3, 0.02)
+    )
     w, b = rng.standard_normal(3), 0.5
     dw, db = -w + 0.3 * rng.standard_normal(3), -0.4
     t, stopped = output.line_minimum(w, b, dw, db)

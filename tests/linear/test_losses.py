@@ -6,8 +6,14 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.linear_model import (GammaRegressor, PoissonRegressor, QuantileRegressor, SGDClassifier, SGDRegressor,
-                                  TweedieRegressor)
+from sklearn.linear_model import (
+    GammaRegressor,
+    PoissonRegressor,
+    QuantileRegressor,
+    SGDClassifier,
+    SGDRegressor,
+    TweedieRegressor,
+)
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from descend import GDClassifier, GDRegressor
@@ -26,18 +32,25 @@ def glm_data(n=600, seed=0):
 
 
 @pytest.mark.parametrize("alpha", [1e-3, 0.0])
-@pytest.mark.parametrize("loss, power, peer", [
-    ("poisson", None, lambda a: PoissonRegressor(alpha=a, tol=1e-12, max_iter=10_000)),
-    ("gamma", None, lambda a: GammaRegressor(alpha=a, tol=1e-12, max_iter=10_000)),
-    ("tweedie", 1.5, lambda a: TweedieRegressor(power=1.5, link="log", alpha=a, tol=1e-12, max_iter=10_000)),
-])
+@pytest.mark.parametrize(
+    "loss, power, peer",
+    [
+        ("poisson", None, lambda a: PoissonRegressor(alpha=a, tol=1e-12, max_iter=10_000)),
+        ("gamma", None, lambda a: GammaRegressor(alpha=a, tol=1e-12, max_iter=10_000)),
+        ("tweedie", 1.5, lambda a: TweedieRegressor(power=1.5, link="log", alpha=a, tol=1e-12, max_iter=10_000)),
+    ],
+)
 def test_log_link_fits_equal_scikit_learns_glms(loss, power, peer, alpha):
     X, mu, rng = glm_data()
-    y = {"poisson": lambda: rng.poisson(mu).astype(float), "gamma": lambda: rng.gamma(2.0, mu / 2.0),
-         "tweedie": lambda: rng.poisson(mu) * rng.gamma(2.0, 0.5, len(mu))}[loss]()
+    y = {
+        "poisson": lambda: rng.poisson(mu).astype(float),
+        "gamma": lambda: rng.gamma(2.0, mu / 2.0),
+        "tweedie": lambda: rng.poisson(mu) * rng.gamma(2.0, 0.5, len(mu)),
+    }[loss]()
     params = {} if power is None else {"power": power}
-    ours = GDRegressor(loss=loss, alpha=alpha, penalty="l2" if alpha else None, tol=1e-10, max_iter=5000,
-                       **params).fit(X, y)
+    ours = GDRegressor(loss=loss, alpha=alpha, penalty="l2" if alpha else None, tol=1e-10, max_iter=5000, **params).fit(
+        X, y
+    )
     theirs = peer(alpha).fit(X, y)
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-5)
     np.testing.assert_allclose(ours.intercept_[0], theirs.intercept_, rtol=0, atol=1e-5)
@@ -72,8 +85,20 @@ def objective(X, target, model, loss, alpha, parameter=0.0):
     return float(np.mean(value) + alpha / 2 * coef @ coef)
 
 
-@pytest.mark.parametrize("loss", ["log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron",
-                                  "squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"])
+@pytest.mark.parametrize(
+    "loss",
+    [
+        "log_loss",
+        "hinge",
+        "modified_huber",
+        "squared_hinge",
+        "perceptron",
+        "squared_error",
+        "huber",
+        "epsilon_insensitive",
+        "squared_epsilon_insensitive",
+    ],
+)
 def test_the_objective_of_scikit_learns_sgd_with_each_of_its_losses(loss):
     """scikit-learn's SGD, run to convergence (many epochs of its decaying 'optimal' schedule), and the
     default fit reach the same objective to 1e-3 (relative; absolute where the optimum is near 0)."""
@@ -90,13 +115,21 @@ def test_the_objective_of_scikit_learns_sgd_with_each_of_its_losses(loss):
             # the perceptron learns one row a step (its full-batch optimum is w = 0): run as scikit-learn's,
             # with the same schedule, towards that optimum
             same_schedule = dict(schedule="optimal", max_iter=3000, tol=None, random_state=0)
-            ours = GDClassifier(loss=loss, alpha=alpha, **(same_schedule if loss == "perceptron" else
-                                                           dict(max_iter=5000))).fit(X, y)
+            ours = GDClassifier(
+                loss=loss, alpha=alpha, **(same_schedule if loss == "perceptron" else dict(max_iter=5000))
+            ).fit(X, y)
             target = 2.0 * y - 1.0
         else:
             target = y = score + rng.standard_normal(500)
-            theirs = SGDRegressor(loss=loss, alpha=alpha, epsilon=epsilon, max_iter=3000, tol=None,
-                                  learning_rate="optimal", random_state=0).fit(X, y)
+            theirs = SGDRegressor(
+                loss=loss,
+                alpha=alpha,
+                epsilon=epsilon,
+                max_iter=3000,
+                tol=None,
+                learning_rate="optimal",
+                random_state=0,
+            ).fit(X, y)
             ours = GDRegressor(loss=loss, alpha=alpha, epsilon=epsilon, max_iter=5000).fit(X, y)
     parameter = epsilon if loss in ("huber", "epsilon_insensitive", "squared_epsilon_insensitive") else 0.0
     mine = objective(X, target, ours, loss, alpha, parameter)
@@ -119,12 +152,15 @@ def test_modified_huber_probabilities_are_scikit_learns():
     assert not hasattr(GDClassifier(loss="squared_hinge"), "predict_proba")
 
 
-@pytest.mark.parametrize("loss, params, make_y", [
-    ("squared_error", dict(optimizer="adam", learning_rate=0.01, batch_size=8), None),
-    ("huber", dict(batch_size=1, learning_rate=0.01, epsilon=0.5), None),
-    ("poisson", dict(batch_size=16, learning_rate=0.05, optimizer="momentum"), "counts"),
-    ("quantile", dict(batch_size=1, learning_rate=0.01, quantile=0.8), None),
-])
+@pytest.mark.parametrize(
+    "loss, params, make_y",
+    [
+        ("squared_error", dict(optimizer="adam", learning_rate=0.01, batch_size=8), None),
+        ("huber", dict(batch_size=1, learning_rate=0.01, epsilon=0.5), None),
+        ("poisson", dict(batch_size=16, learning_rate=0.05, optimizer="momentum"), "counts"),
+        ("quantile", dict(batch_size=1, learning_rate=0.01, quantile=0.8), None),
+    ],
+)
 def test_several_outputs_equal_separate_fits(loss, params, make_y):
     """A 2-D y of 3 columns: one pass over the rows a step for all of them, and each column's
     coefficients those of its own fit, to 1e-12, with the same seed."""
@@ -159,27 +195,33 @@ def test_several_outputs_on_the_full_batch_reach_each_ones_optimum():
         together.set_params(warm_start=True).partial_fit(X, Y[:, 0])
 
 
-@pytest.mark.parametrize("params, y, message", [
-    (dict(loss="poisson"), [0.0, 3.0, -1.0, 2.0], r"needs targets >= 0.*y\[2\] = -1"),
-    (dict(loss="gamma"), [1.0, 0.0, 2.0, 1.0], r"needs positive targets.*y\[1\] = 0"),
-    (dict(loss="tweedie", power=2.5), [1.0, 2.0, 0.0, 1.0], r"power=2.5.*positive.*y\[2\]"),
-    (dict(loss="quantile", quantile=1.2), [1.0, 2.0, 3.0, 4.0], r"quantile must .*1.2"),
-    (dict(loss="quantile", quantile=0.0), [1.0, 2.0, 3.0, 4.0], r"quantile must"),
-    (dict(loss="tweedie", power=0.5), [1.0, 2.0, 3.0, 4.0], r"power must be 0 .* no power between 0 and 1.*0.5"),
-    (dict(loss="epsilon_insensitive", epsilon=-0.1), [1.0, 2.0, 3.0, 4.0], r"epsilon"),
-])
+@pytest.mark.parametrize(
+    "params, y, message",
+    [
+        (dict(loss="poisson"), [0.0, 3.0, -1.0, 2.0], r"needs targets >= 0.*y\[2\] = -1"),
+        (dict(loss="gamma"), [1.0, 0.0, 2.0, 1.0], r"needs positive targets.*y\[1\] = 0"),
+        (dict(loss="tweedie", power=2.5), [1.0, 2.0, 0.0, 1.0], r"power=2.5.*positive.*y\[2\]"),
+        (dict(loss="quantile", quantile=1.2), [1.0, 2.0, 3.0, 4.0], r"quantile must .*1.2"),
+        (dict(loss="quantile", quantile=0.0), [1.0, 2.0, 3.0, 4.0], r"quantile must"),
+        (dict(loss="tweedie", power=0.5), [1.0, 2.0, 3.0, 4.0], r"power must be 0 .* no power between 0 and 1.*0.5"),
+        (dict(loss="epsilon_insensitive", epsilon=-0.1), [1.0, 2.0, 3.0, 4.0], r"epsilon"),
+    ],
+)
 def test_bad_targets_and_parameters_are_refused(params, y, message):
     X = np.arange(8.0).reshape(4, 2)
     with pytest.raises(ValueError, match=message):
         GDRegressor(**params).fit(X, np.array(y))
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(loss="quantile", quantile=1.2), r"quantile must .*1.2"),
-    (dict(loss="tweedie", power=0.5), r"power must be 0 .* no power between 0 and 1.*0.5"),
-    (dict(loss="huber", epsilon=0.0), r"epsilon must"),
-    (dict(loss="poisson", optimizer="adam", learning_rate=-1.0), r"learning_rate"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(loss="quantile", quantile=1.2), r"quantile must .*1.2"),
+        (dict(loss="tweedie", power=0.5), r"power must be 0 .* no power between 0 and 1.*0.5"),
+        (dict(loss="huber", epsilon=0.0), r"epsilon must"),
+        (dict(loss="poisson", optimizer="adam", learning_rate=-1.0), r"learning_rate"),
+    ],
+)
 def test_check_params_refuses_before_any_data_what_fit_refuses(params, message):
     with pytest.raises(ValueError, match=message):
         GDRegressor(**params).check_params()
@@ -197,7 +239,7 @@ def test_log_link_streams_and_partial_fits(tmp_path):
     model = GDRegressor(loss="poisson", batch_size=20, learning_rate=0.05, random_state=0)
     for _ in range(10):
         for start in range(0, 400, 100):
-            model.partial_fit(X[start:start + 100], y[start:start + 100])
+            model.partial_fit(X[start : start + 100], y[start : start + 100])
     best = GDRegressor(loss="poisson").fit(X, y).score(X, y)
     assert model.score(X, y) > 0.9 * best > 0.2
     path = tmp_path / "fit.json"
@@ -216,18 +258,22 @@ def expected_failures(estimator):
     if loss in ("poisson", "gamma", "tweedie"):
         failures["check_regressor_multioutput"] = (
             "the check draws its targets from make_regression without its positive_only tag: negative, "
-            "which a log-link loss refuses")
+            "which a log-link loss refuses"
+        )
     if loss == "perceptron":
-        reason = ("one row a step (see GDClassifier): stochastic steps on weighted rows are not those on "
-                  "repeated rows, as scikit-learn marks for its own Perceptron and SGD estimators")
+        reason = (
+            "one row a step (see GDClassifier): stochastic steps on weighted rows are not those on "
+            "repeated rows, as scikit-learn marks for its own Perceptron and SGD estimators"
+        )
         failures["check_sample_weight_equivalence_on_dense_data"] = reason
         failures["check_sample_weight_equivalence_on_sparse_data"] = reason
     return failures
 
 
-@parametrize_with_checks([GDRegressor(loss=loss) for loss in NEW_REGRESSION]
-                         + [GDClassifier(loss=loss) for loss in NEW_CLASSIFICATION],
-                         expected_failed_checks=expected_failures)
+@parametrize_with_checks(
+    [GDRegressor(loss=loss) for loss in NEW_REGRESSION] + [GDClassifier(loss=loss) for loss in NEW_CLASSIFICATION],
+    expected_failed_checks=expected_failures,
+)
 def test_sklearn_estimator_checks_with_every_new_loss(estimator, check):
     name = getattr(check, "func", check).__name__
     estimator = clone(estimator)  # the instance is shared by every check of its loss
@@ -249,8 +295,9 @@ def targets_for(loss, score, rng):
 
 
 @pytest.mark.parametrize("loss", NEW_REGRESSION + NEW_CLASSIFICATION)
-@pytest.mark.parametrize("optimizer, batch_size", [("sgd", None), ("nesterov", 7), ("adam", 1), ("nadam", 7),
-                                                   ("adagrad", None)])
+@pytest.mark.parametrize(
+    "optimizer, batch_size", [("sgd", None), ("nesterov", 7), ("adam", 1), ("nadam", 7), ("adagrad", None)]
+)
 def test_every_loss_runs_the_same_steps_compiled_and_in_numpy(loss, optimizer, batch_size):
     """Each new loss, weighted, with an elastic net, on the full batch, mini-batches and single rows: the
     compiled loops and the NumPy reference take the same steps (1e-12), and the model file gives back
@@ -260,8 +307,17 @@ def test_every_loss_runs_the_same_steps_compiled_and_in_numpy(loss, optimizer, b
     y = targets_for(loss, X @ np.array([1.0, -0.3, 0.0, 0.4]) + 0.5, rng)
     weights = rng.uniform(0.2, 2.0, 60)
     model = GDClassifier if loss in NEW_CLASSIFICATION else GDRegressor
-    settings = dict(loss=loss, optimizer=optimizer, batch_size=batch_size, penalty="elasticnet", alpha=0.01,
-                    learning_rate=0.01 if optimizer != "sgd" else "auto", max_iter=6, tol=None, random_state=3)
+    settings = dict(
+        loss=loss,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        penalty="elasticnet",
+        alpha=0.01,
+        learning_rate=0.01 if optimizer != "sgd" else "auto",
+        max_iter=6,
+        tol=None,
+        random_state=3,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         compiled = model(**settings).fit(X, y, sample_weight=weights)
@@ -284,8 +340,16 @@ def test_every_loss_stops_early_and_survives_its_model_file(loss, tmp_path):
     y = targets_for(loss, X @ np.array([1.0, -0.5, 0.3]) + 0.5, rng)
     model = GDClassifier if loss in NEW_CLASSIFICATION else GDRegressor
     params = dict(quantile=0.8) if loss == "quantile" else dict(power=1.3) if loss == "tweedie" else {}
-    fitted = model(loss=loss, optimizer="adam", learning_rate=0.02, batch_size=16, early_stopping=True,
-                   max_iter=200, random_state=0, **params).fit(X, y)
+    fitted = model(
+        loss=loss,
+        optimizer="adam",
+        learning_rate=0.02,
+        batch_size=16,
+        early_stopping=True,
+        max_iter=200,
+        random_state=0,
+        **params,
+    ).fit(X, y)
     assert fitted.n_iter_ < 200 and fitted.best_iteration_ <= fitted.n_iter_
     fitted.save(tmp_path / "model.json")
     loaded, _, _ = load_model(tmp_path / "model.json")

@@ -18,12 +18,15 @@ def data(linear_data):
     return lambda: linear_data(300, [1.0, 0.2, -5.0, 0.3], scale=[1, 10, 0.1, 3])
 
 
-@pytest.mark.parametrize("make", [
-    lambda: GDRegressor(optimizer=Adam(lr=0.05), batch_size=16, random_state=0, max_iter=20),
-    lambda: GDRegressor(loss="huber", penalty="elasticnet", max_iter=50),
-    lambda: GDClassifier(max_iter=50),
-    lambda: GDClassifier(loss="hinge", optimizer="momentum", batch_size=8, max_iter=10, random_state=0),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: GDRegressor(optimizer=Adam(lr=0.05), batch_size=16, random_state=0, max_iter=20),
+        lambda: GDRegressor(loss="huber", penalty="elasticnet", max_iter=50),
+        lambda: GDClassifier(max_iter=50),
+        lambda: GDClassifier(loss="hinge", optimizer="momentum", batch_size=8, max_iter=10, random_state=0),
+    ],
+)
 def test_a_saved_model_loads_and_predicts_identically(tmp_path, data, make):
     X, y = data()
     if "Classifier" in repr(make()):
@@ -52,17 +55,25 @@ def test_the_file_is_documented_json(tmp_path, data):
     assert len(document["state"]["coef"]) == 4
 
 
-@pytest.mark.parametrize("content,match", [
-    ("{not json", "not JSON"),
-    ('{"hello": 1}', "'format' field"),
-    ('{"format": "descend-model", "version": 3}', "version 3"),
-    ('{"format": "descend-model", "version": 1, "estimator": "os.system"}', "missing or malformed"),
-    ('{"format": "descend-model", "version": 1, "estimator": "GDRegressor", "params": {}, "state": {}}',
-     "missing or malformed"),
-    ('{"format": "descend-model", "version": 1, "estimator": "GDRegressor", "params": {"optimizer": '
-     '{"class": "Popen", "params": {}}}, "state": {}}', "unknown optimizer class 'Popen'"),
-    ("\x00\x01binary", "not JSON"),
-])
+@pytest.mark.parametrize(
+    "content,match",
+    [
+        ("{not json", "not JSON"),
+        ('{"hello": 1}', "'format' field"),
+        ('{"format": "descend-model", "version": 3}', "version 3"),
+        ('{"format": "descend-model", "version": 1, "estimator": "os.system"}', "missing or malformed"),
+        (
+            '{"format": "descend-model", "version": 1, "estimator": "GDRegressor", "params": {}, "state": {}}',
+            "missing or malformed",
+        ),
+        (
+            '{"format": "descend-model", "version": 1, "estimator": "GDRegressor", "params": {"optimizer": '
+            '{"class": "Popen", "params": {}}}, "state": {}}',
+            "unknown optimizer class 'Popen'",
+        ),
+        ("\x00\x01binary", "not JSON"),
+    ],
+)
 def test_anything_else_is_refused(tmp_path, content, match):
     path = tmp_path / "model.json"
     path.write_text(content)
@@ -105,8 +116,12 @@ def test_an_unstandardized_model_stores_its_center_and_scale_as_one_number_each(
     np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))
 
 
-@pytest.mark.parametrize("name", descend.optimizers.OPTIMIZER_NAMES + descend.optimizers.MATRIX_OPTIMIZER_NAMES
-                         + descend.optimizers.FULL_BATCH_OPTIMIZER_NAMES)
+@pytest.mark.parametrize(
+    "name",
+    descend.optimizers.OPTIMIZER_NAMES
+    + descend.optimizers.MATRIX_OPTIMIZER_NAMES
+    + descend.optimizers.FULL_BATCH_OPTIMIZER_NAMES,
+)
 def test_every_optimizer_round_trips_through_a_model_file(tmp_path, data, name):
     """Each optimizer by name: its hyperparameters written (Prodigy's growth_rate=inf included) and read
     back as they were, the same predictions, and a warm start from the file goes on as from the model."""

@@ -33,8 +33,9 @@ def _same(a, b):
     return np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
 
 
-@pytest.mark.parametrize("params", [dict(), dict(optimizer="sgd"), dict(optimizer="adam", learning_rate=0.05,
-                                                                          max_iter=20, tol=None)])
+@pytest.mark.parametrize(
+    "params", [dict(), dict(optimizer="sgd"), dict(optimizer="adam", learning_rate=0.05, max_iter=20, tol=None)]
+)
 def test_full_batch_is_the_same_for_any_n_jobs(dense_classes, params):
     X, y = dense_classes
     fits = [GDClassifier(batch_size=None, n_jobs=n_jobs, **params).fit(X, y) for n_jobs in (1, 2, -1, 3)]
@@ -45,8 +46,9 @@ def test_full_batch_is_the_same_for_any_n_jobs(dense_classes, params):
 
 def test_large_batches_are_the_same_for_any_n_jobs(dense_classes, linear_data):
     X, y = linear_data(N, [1.0, -2.0, 0.5], noise=0.3)
-    params = dict(optimizer="adam", batch_size=2 * BLOCK_ROWS, learning_rate=0.1, max_iter=150, tol=None,
-                  random_state=0)
+    params = dict(
+        optimizer="adam", batch_size=2 * BLOCK_ROWS, learning_rate=0.1, max_iter=150, tol=None, random_state=0
+    )
     one, two = (GDRegressor(n_jobs=n, **params).fit(X, y) for n in (1, 2))
     assert _same(one, two)
     np.testing.assert_allclose(one.coef_, [1.0, -2.0, 0.5], atol=0.05)
@@ -60,15 +62,28 @@ def test_sparse_full_batch_is_the_same_for_any_n_jobs(sparse_text):
     assert _same(*regressor)
 
 
-@pytest.mark.parametrize("params", [dict(optimizer="sgd", schedule="optimal", alpha=1e-5, standardize=False),
-                                    dict(optimizer="sgd", penalty="elasticnet", alpha=1e-5, standardize=False),
-                                    dict(optimizer="adagrad", learning_rate=0.5), dict()])
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(optimizer="sgd", schedule="optimal", alpha=1e-5, standardize=False),
+        dict(optimizer="sgd", penalty="elasticnet", alpha=1e-5, standardize=False),
+        dict(optimizer="adagrad", learning_rate=0.5),
+        dict(),
+    ],
+)
 def test_hogwild_on_sparse_rows_learns_as_well_as_one_thread(sparse_text, params):
     X, y = sparse_text
     train, test = slice(0, 24_000), slice(24_000, None)
     settings = dict(batch_size=1, max_iter=3, tol=None, **params)
-    scores = {n: np.mean([GDClassifier(n_jobs=n, random_state=seed, **settings).fit(X[train], y[train])
-                          .score(X[test], y[test]) for seed in range(3)]) for n in (1, 2)}
+    scores = {
+        n: np.mean(
+            [
+                GDClassifier(n_jobs=n, random_state=seed, **settings).fit(X[train], y[train]).score(X[test], y[test])
+                for seed in range(3)
+            ]
+        )
+        for n in (1, 2)
+    }
     assert scores[1] > 0.75
     assert abs(scores[2] - scores[1]) < 0.02
 
@@ -76,8 +91,10 @@ def test_hogwild_on_sparse_rows_learns_as_well_as_one_thread(sparse_text, params
 def test_hogwild_on_dense_rows_learns_as_well_as_one_thread(dense_classes):
     X, y = dense_classes
     settings = dict(optimizer="sgd", batch_size=1, max_iter=3, tol=None, learning_rate=0.01)
-    scores = {n: np.mean([GDClassifier(n_jobs=n, random_state=seed, **settings).fit(X, y).score(X, y)
-                          for seed in range(3)]) for n in (1, 2)}
+    scores = {
+        n: np.mean([GDClassifier(n_jobs=n, random_state=seed, **settings).fit(X, y).score(X, y) for seed in range(3)])
+        for n in (1, 2)
+    }
     assert abs(scores[2] - scores[1]) < 0.01
 
 
@@ -88,14 +105,18 @@ def test_hogwild_really_runs_on_several_threads(sparse_text):
     assert not _same(GDClassifier(n_jobs=1, **settings).fit(X, y), GDClassifier(n_jobs=2, **settings).fit(X, y))
 
 
-@pytest.mark.parametrize("params", [dict(optimizer="nadam", learning_rate=0.01),
-                                    dict(optimizer="adagrad", learning_rate=0.5, sparse_updates="dense")])
+@pytest.mark.parametrize(
+    "params",
+    [dict(optimizer="nadam", learning_rate=0.01), dict(optimizer="adagrad", learning_rate=0.5, sparse_updates="dense")],
+)
 def test_steps_that_do_not_allow_hogwild_run_on_one_thread(sparse_text, params):
     X, y = sparse_text
     settings = dict(batch_size=1, max_iter=1, tol=None, random_state=0, **params)
     rows = slice(0, 3_000)
-    assert _same(GDClassifier(n_jobs=1, **settings).fit(X[rows], y[rows]),
-                 GDClassifier(n_jobs=2, **settings).fit(X[rows], y[rows]))
+    assert _same(
+        GDClassifier(n_jobs=1, **settings).fit(X[rows], y[rows]),
+        GDClassifier(n_jobs=2, **settings).fit(X[rows], y[rows]),
+    )
 
 
 def test_n_jobs_one_is_the_default(dense_classes):
@@ -139,9 +160,14 @@ def five_classes():
 
 
 @pytest.mark.parametrize("sparse_rows", [False, True])
-@pytest.mark.parametrize("params", [dict(optimizer="adagrad", learning_rate=0.1, batch_size=1),
-                                    dict(optimizer="sgd", learning_rate=0.05, batch_size=64),
-                                    dict(optimizer="adam", learning_rate=0.01, batch_size=16, penalty="elasticnet")])
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(optimizer="adagrad", learning_rate=0.1, batch_size=1),
+        dict(optimizer="sgd", learning_rate=0.05, batch_size=64),
+        dict(optimizer="adam", learning_rate=0.01, batch_size=16, penalty="elasticnet"),
+    ],
+)
 def test_one_vs_rest_classes_on_threads_give_one_threads_weights(five_classes, monkeypatch, sparse_rows, params):
     from descend._engine import classes
 

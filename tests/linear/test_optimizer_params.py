@@ -20,8 +20,9 @@ def test_grid_search_tunes_the_optimizer_learning_rate():
     X = rng.normal(size=(60, 3))
     y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=60)
     grid = [0.01, 0.1]
-    search = GridSearchCV(GDRegressor(optimizer=Adam(lr=0.001), random_state=0),
-                          {"optimizer__lr": grid}, cv=3).fit(X, y)
+    search = GridSearchCV(GDRegressor(optimizer=Adam(lr=0.001), random_state=0), {"optimizer__lr": grid}, cv=3).fit(
+        X, y
+    )
     assert search.best_params_["optimizer__lr"] in grid
     assert search.best_estimator_.optimizer.lr == search.best_params_["optimizer__lr"]
     assert [params["optimizer__lr"] for params in search.cv_results_["params"]] == grid

@@ -12,8 +12,19 @@ from descend._engine.sparse import INTERCEPT_DECAY
 from descend.optimizers import Adam
 from descend.schedules import Optimal, optimal_initial_rate
 
-ADAPTIVE = ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad", "adamw", "nadam", "adamax", "adadelta",
-            "radam"]
+ADAPTIVE = [
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "amsgrad",
+    "adamw",
+    "nadam",
+    "adamax",
+    "adadelta",
+    "radam",
+]
 
 
 def sparse_problem(n=300, p=40, density=0.15, seed=0, classes=2):
@@ -46,9 +57,22 @@ def test_per_sample_plain_sgd_lazy_steps_equal_dense_steps(estimator_class, loss
     without an intercept, which they move differently, every coefficient agrees to 1e-9."""
     X, y, labels = sparse_problem()
     target = y if estimator_class is GDRegressor else labels
-    dense, csr = both(estimator_class, X, target, loss=loss, penalty=penalty, alpha=0.01, batch_size=1,
-                      optimizer="sgd", standardize=False, fit_intercept=False, learning_rate=0.01, max_iter=4, tol=None,
-                      random_state=0)
+    dense, csr = both(
+        estimator_class,
+        X,
+        target,
+        loss=loss,
+        penalty=penalty,
+        alpha=0.01,
+        batch_size=1,
+        optimizer="sgd",
+        standardize=False,
+        fit_intercept=False,
+        learning_rate=0.01,
+        max_iter=4,
+        tol=None,
+        random_state=0,
+    )
     assert np.abs(dense.coef_).max() > 0.05  # it learned something
     np.testing.assert_allclose(csr.coef_, dense.coef_, rtol=0, atol=1e-9)
 
@@ -58,9 +82,22 @@ def test_per_sample_plain_sgd_lazy_steps_equal_dense_steps(estimator_class, loss
 def test_dense_updates_equal_the_dense_fit_with_intercept(estimator_class, loss, penalty):
     X, y, labels = sparse_problem(seed=1)
     target = y if estimator_class is GDRegressor else labels
-    dense, csr = both(estimator_class, X, target, loss=loss, penalty=penalty, alpha=0.01, batch_size=1,
-                      optimizer="sgd", standardize=False, learning_rate=0.01, max_iter=3, tol=None, random_state=0,
-                      sparse_updates="dense")
+    dense, csr = both(
+        estimator_class,
+        X,
+        target,
+        loss=loss,
+        penalty=penalty,
+        alpha=0.01,
+        batch_size=1,
+        optimizer="sgd",
+        standardize=False,
+        learning_rate=0.01,
+        max_iter=3,
+        tol=None,
+        random_state=0,
+        sparse_updates="dense",
+    )
     np.testing.assert_allclose(csr.coef_, dense.coef_, rtol=0, atol=1e-9)
     np.testing.assert_allclose(csr.intercept_, dense.intercept_, rtol=0, atol=1e-9)
 
@@ -70,8 +107,17 @@ def test_lazy_plain_sgd_moves_the_intercept_at_the_decayed_rate():
     On rows that are all zero only the intercept moves, by exactly that."""
     X = sp.csr_matrix((5, 3))
     y = np.full(5, 2.0)
-    model = GDRegressor(batch_size=1, optimizer="sgd", standardize=False, learning_rate=0.1, max_iter=1, tol=None,
-                        shuffle=False, alpha=0.0, penalty=None).fit(X, y)
+    model = GDRegressor(
+        batch_size=1,
+        optimizer="sgd",
+        standardize=False,
+        learning_rate=0.1,
+        max_iter=1,
+        tol=None,
+        shuffle=False,
+        alpha=0.0,
+        penalty=None,
+    ).fit(X, y)
     start = 2.0  # the intercept starts at the best constant: no step then
     assert model.intercept_[0] == pytest.approx(start)
     y_shifted = np.full(5, 3.0)
@@ -87,19 +133,34 @@ def test_lazy_plain_sgd_moves_the_intercept_at_the_decayed_rate():
 @pytest.mark.parametrize("standardize", [False, True])
 def test_every_optimizer_with_dense_updates_equals_the_dense_fit(optimizer, standardize):
     X, y, _ = sparse_problem(seed=2)
-    dense, csr = both(GDRegressor, X, y, optimizer=optimizer, learning_rate=0.01, batch_size=16, max_iter=3, tol=None,
-                      standardize=standardize, penalty="elasticnet", alpha=0.01, random_state=0,
-                      sparse_updates="dense")
+    dense, csr = both(
+        GDRegressor,
+        X,
+        y,
+        optimizer=optimizer,
+        learning_rate=0.01,
+        batch_size=16,
+        max_iter=3,
+        tol=None,
+        standardize=standardize,
+        penalty="elasticnet",
+        alpha=0.01,
+        random_state=0,
+        sparse_updates="dense",
+    )
     np.testing.assert_allclose(csr.coef_, dense.coef_, rtol=0, atol=1e-9)
     np.testing.assert_allclose(csr.intercept_, dense.intercept_, rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("estimator_class, target_index, params", [
-    (GDRegressor, 1, {}),
-    (GDClassifier, 2, {}),
-    (GDClassifier, 3, {}),
-    (GDRegressor, 1, {"penalty": "l1", "alpha": 0.05}),
-])
+@pytest.mark.parametrize(
+    "estimator_class, target_index, params",
+    [
+        (GDRegressor, 1, {}),
+        (GDClassifier, 2, {}),
+        (GDClassifier, 3, {}),
+        (GDRegressor, 1, {"penalty": "l1", "alpha": 0.05}),
+    ],
+)
 def test_default_full_batch_fit_on_csr_equals_the_dense_fit(estimator_class, target_index, params):
     """The defaults (full batch, standardize): the CSR columns are scaled and centered implicitly, so
     the fit is the dense fit's (binary and three classes). Not step for step: the dense squared error
@@ -132,8 +193,17 @@ def test_csr_fit_reaches_the_exact_solution():
 def test_lazy_steps_compiled_equal_reference(optimizer):
     X, y, labels = sparse_problem(seed=5, classes=3)
     X_csr = sp.csr_matrix(X)
-    params = dict(optimizer=optimizer, learning_rate=0.01, batch_size=8 if optimizer != "sgd" else 1, max_iter=3,
-                  tol=None, random_state=0, standardize=optimizer != "adagrad", penalty="elasticnet", alpha=0.01)
+    params = dict(
+        optimizer=optimizer,
+        learning_rate=0.01,
+        batch_size=8 if optimizer != "sgd" else 1,
+        max_iter=3,
+        tol=None,
+        random_state=0,
+        standardize=optimizer != "adagrad",
+        penalty="elasticnet",
+        alpha=0.01,
+    )
     for estimator_class, target in [(GDRegressor, y), (GDClassifier, labels)]:
         compiled = estimator_class(**params).fit(X_csr, target)
         reference = estimator_class(**params)
@@ -149,8 +219,16 @@ def test_scaled_values_made_once_give_the_steps_bit_for_bit(optimizer, batch_siz
     (ScaledValues) give the very products the kernels made a step at a time."""
     X, y, _ = sparse_problem(seed=6)
     X_csr = sp.csr_matrix(X)
-    params = dict(optimizer=optimizer, learning_rate=0.01, batch_size=batch_size, max_iter=3, tol=None,
-                  random_state=0, penalty="elasticnet", alpha=0.01)
+    params = dict(
+        optimizer=optimizer,
+        learning_rate=0.01,
+        batch_size=batch_size,
+        max_iter=3,
+        tol=None,
+        random_state=0,
+        penalty="elasticnet",
+        alpha=0.01,
+    )
     once = GDRegressor(**params).fit(X_csr, y)
     from descend.linear._steps import ScaledValues
 
@@ -165,8 +243,18 @@ def test_lazy_adam_leaves_untouched_coordinates_alone():
     and so the bias correction, is the optimizer's, as in torch.optim.SparseAdam."""
     X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0]]))
     y = np.array([1.0, -1.0])
-    params = dict(optimizer="adam", learning_rate=0.1, batch_size=1, shuffle=False, standardize=False, alpha=0.0,
-                  penalty=None, max_iter=1, tol=None, fit_intercept=False)
+    params = dict(
+        optimizer="adam",
+        learning_rate=0.1,
+        batch_size=1,
+        shuffle=False,
+        standardize=False,
+        alpha=0.0,
+        penalty=None,
+        max_iter=1,
+        tol=None,
+        fit_intercept=False,
+    )
     lazy = GDRegressor(**params).fit(X, y)
     dense = GDRegressor(**params, sparse_updates="dense").fit(X, y)
     # Row 0 touches column 0 only: Adam's first step, lr * g / (|g| + eps). Row 1 column 1 only, whose
@@ -185,8 +273,15 @@ def test_lazy_adam_equals_torch_sparse_adam():
     torch = pytest.importorskip("torch")
     X, y, _ = sparse_problem(n=80, p=12, density=0.3, seed=11)
     X_csr = sp.csr_matrix(X)
-    model = GDRegressor(optimizer=Adam(lr=0.01, eps=1e-15), batch_size=1, shuffle=False, standardize=False,
-                        penalty=None, max_iter=2, tol=None).fit(X_csr, y)
+    model = GDRegressor(
+        optimizer=Adam(lr=0.01, eps=1e-15),
+        batch_size=1,
+        shuffle=False,
+        standardize=False,
+        penalty=None,
+        max_iter=2,
+        tol=None,
+    ).fit(X_csr, y)
     p = X.shape[1]
     weights = torch.zeros(p + 1, dtype=torch.float64)
     weights[p] = float(np.mean(y))  # the fit starts its intercept at the best constant
@@ -200,8 +295,9 @@ def test_lazy_adam_equals_torch_sparse_adam():
             with torch.no_grad():
                 score = float(weights[torch.from_numpy(columns)] @ torch.from_numpy(values))
             d = score - y[i]
-            weights.grad = torch.sparse_coo_tensor(torch.from_numpy(columns)[None, :], torch.from_numpy(d * values),
-                                                   (p + 1,))
+            weights.grad = torch.sparse_coo_tensor(
+                torch.from_numpy(columns)[None, :], torch.from_numpy(d * values), (p + 1,)
+            )
             optimizer.step()
     expected = weights.detach().numpy()
     np.testing.assert_allclose(model.coef_, expected[:p], rtol=0, atol=1e-12)
@@ -226,14 +322,19 @@ def test_non_canonical_csr_is_summed_on_a_copy():
     values = X[rows, cols]
     # Each entry split into two halves, listed in reverse order within its row.
     order = np.lexsort((-cols, rows))
-    messy = sp.csr_matrix((np.concatenate([values[order] / 2, values[order] / 2]),
-                           (np.concatenate([rows[order], rows[order]]), np.concatenate([cols[order], cols[order]]))),
-                          shape=X.shape)
+    messy = sp.csr_matrix(
+        (
+            np.concatenate([values[order] / 2, values[order] / 2]),
+            (np.concatenate([rows[order], rows[order]]), np.concatenate([cols[order], cols[order]])),
+        ),
+        shape=X.shape,
+    )
     messy = sp.csr_matrix((messy.data, messy.indices, messy.indptr), shape=X.shape)  # keep duplicates
     messy.has_canonical_format = False
     kept = messy.data.copy(), messy.indices.copy()
-    params = dict(batch_size=1, optimizer="sgd", standardize=False, learning_rate=0.01, max_iter=2, tol=None,
-                  random_state=0)
+    params = dict(
+        batch_size=1, optimizer="sgd", standardize=False, learning_rate=0.01, max_iter=2, tol=None, random_state=0
+    )
     a = GDRegressor(**params).fit(canonical, y)
     b = GDRegressor(**params).fit(messy, y)
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=0, atol=1e-12)
@@ -245,7 +346,7 @@ def test_partial_fit_takes_csr_chunks():
     X_csr = sp.csr_matrix(X)
     model = GDClassifier(batch_size=1, optimizer="sgd", standardize=False, learning_rate=0.05, random_state=0)
     for start in range(0, 300, 100):
-        model.partial_fit(X_csr[start:start + 100], labels[start:start + 100], classes=[0, 1])
+        model.partial_fit(X_csr[start : start + 100], labels[start : start + 100], classes=[0, 1])
     assert model.score(X_csr, labels) > 0.8
 
 
@@ -265,8 +366,9 @@ def test_a_wide_csr_is_never_made_dense():
     columns = np.concatenate([rng.integers(0, p, size=(n, 9)), rng.integers(0, 50, size=(n, 1))], axis=1).ravel()
     X = sp.csr_matrix((np.ones(n * 10), (rows, columns)), shape=(n, p))
     y = ((columns.reshape(n, 10)[:, -1] < 25) ^ (rng.random(n) < 0.1)).astype(int)
-    model = GDClassifier(batch_size=1, optimizer="sgd", standardize=False, max_iter=2, tol=None,
-                         random_state=0).fit(X, y)
+    model = GDClassifier(batch_size=1, optimizer="sgd", standardize=False, max_iter=2, tol=None, random_state=0).fit(
+        X, y
+    )
     assert model.coef_.shape == (1, p)
     assert model.predict(X[:5]).shape == (5,)
 
@@ -282,8 +384,16 @@ def test_optimal_schedule_is_scikit_learns():
     np.testing.assert_allclose(schedule(t), 1.0 / (alpha * (t0 + t - 1)), rtol=1e-15)
     X, y, _ = sparse_problem(seed=10)
     X, y = X * 0.02, y * 0.02  # rows small enough for scikit-learn's first rate, 10
-    model = GDRegressor(schedule="optimal", batch_size=1, optimizer="sgd", standardize=False, max_iter=2, tol=None,
-                        alpha=alpha, random_state=0).fit(sp.csr_matrix(X), y)
+    model = GDRegressor(
+        schedule="optimal",
+        batch_size=1,
+        optimizer="sgd",
+        standardize=False,
+        max_iter=2,
+        tol=None,
+        alpha=alpha,
+        random_state=0,
+    ).fit(sp.csr_matrix(X), y)
     assert model.learning_rate_ == pytest.approx(eta0)
     assert model.history_["lr"][-1] == pytest.approx(1.0 / (alpha * (t0 + 2 * 300 - 1)))
     with pytest.raises(ValueError, match="alpha > 0"):

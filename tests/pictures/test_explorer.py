@@ -23,8 +23,9 @@ def client():
 
 
 def test_path_is_the_library_path(client):
-    response = client.get("/api/path", params={"function": "rosenbrock", "optimizer": "adam", "lr": 0.05,
-                                               "iters": 200, "beta1": 0.8})
+    response = client.get(
+        "/api/path", params={"function": "rosenbrock", "optimizer": "adam", "lr": 0.05, "iters": 200, "beta1": 0.8}
+    )
     assert response.status_code == 200
     body = response.json()
     assert len(body["path"]) == 201 and len(body["loss"]) == 201 and not body["diverged"]
@@ -53,8 +54,9 @@ def test_a_long_path_is_sent_to_the_last_bit_by_either_encoder(encoder, monkeypa
         pytest.importorskip("orjson")
     else:
         monkeypatch.setitem(sys.modules, "orjson", None)  # as if it were not installed: the standard library's json
-    response = TestClient(create_app()).get("/api/path", params={"function": "rosenbrock", "optimizer": "adam",
-                                                                 "lr": 0.05, "iters": 10_000})
+    response = TestClient(create_app()).get(
+        "/api/path", params={"function": "rosenbrock", "optimizer": "adam", "lr": 0.05, "iters": 10_000}
+    )
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     body = response.json()
     f = get_function("rosenbrock")
@@ -66,22 +68,25 @@ def test_a_long_path_is_sent_to_the_last_bit_by_either_encoder(encoder, monkeypa
     assert body["diverged"] is False
 
 
-@pytest.mark.parametrize("params", [
-    {"lr": "fast"},
-    {"lr": -0.1},
-    {"lr": 0},
-    {"lr": "nan"},
-    {"lr": "inf"},
-    {"iters": 10_001},
-    {"iters": 0},
-    {"iters": 2.5},
-    {"function": "everest"},
-    {"optimizer": "adamm"},
-    {"momentum": 1.0},
-    {"beta2": -0.5},
-    {"x0": "left"},
-    {"optimizer": "nesterov", "momentum": 0},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lr": "fast"},
+        {"lr": -0.1},
+        {"lr": 0},
+        {"lr": "nan"},
+        {"lr": "inf"},
+        {"iters": 10_001},
+        {"iters": 0},
+        {"iters": 2.5},
+        {"function": "everest"},
+        {"optimizer": "adamm"},
+        {"momentum": 1.0},
+        {"beta2": -0.5},
+        {"x0": "left"},
+        {"optimizer": "nesterov", "momentum": 0},
+    ],
+)
 def test_bad_parameters_are_4xx_with_a_message(client, params):
     query = {"function": "rosenbrock", "optimizer": "sgd", "lr": 0.001, "iters": 10, **params}
     response = client.get("/api/path", params=query)
@@ -91,28 +96,32 @@ def test_bad_parameters_are_4xx_with_a_message(client, params):
 
 def test_the_page_offers_the_librarys_names(client):
     names = client.get("/api/names").json()
-    assert names == {"functions": list(FUNCTION_NAMES), "optimizers": list(OPTIMIZER_NAMES) + ["lbfgs"],
-                     "sliders": {"momentum": ["momentum", "nesterov", "sgd_schedulefree"],
-                                 "beta1": BETAS, "beta2": BETAS}}
+    assert names == {
+        "functions": list(FUNCTION_NAMES),
+        "optimizers": list(OPTIMIZER_NAMES) + ["lbfgs"],
+        "sliders": {"momentum": ["momentum", "nesterov", "sgd_schedulefree"], "beta1": BETAS, "beta2": BETAS},
+    }
     assert "radam" not in client.get("/").text  # the page holds no list of its own
 
 
-BETAS = ["adam", "amsgrad", "adamw", "nadam", "adamax", "radam", "sparse_adam", "lion", "adamw_schedulefree",
-         "prodigy"]
+BETAS = ["adam", "amsgrad", "adamw", "nadam", "adamax", "radam", "sparse_adam", "lion", "adamw_schedulefree", "prodigy"]
 
 
-@pytest.mark.parametrize("optimizer,params", [
-    ("lion", {"lr": 0.01, "beta1": 0.5}),
-    ("prodigy", {"lr": 1.0}),
-    ("sgd_schedulefree", {"lr": 0.001, "momentum": 0.5}),
-    ("adamw_schedulefree", {"lr": 0.01, "beta2": 0.99}),
-    ("rprop", {"lr": 0.01}),
-    ("asgd", {"lr": 0.001}),
-    ("adafactor", {"lr": 0.01}),
-    ("sparse_adam", {"lr": 0.01, "beta1": 0.8}),
-    ("ftrl", {"lr": 0.1}),
-    ("lbfgs", {"lr": 1.0}),
-])
+@pytest.mark.parametrize(
+    "optimizer,params",
+    [
+        ("lion", {"lr": 0.01, "beta1": 0.5}),
+        ("prodigy", {"lr": 1.0}),
+        ("sgd_schedulefree", {"lr": 0.001, "momentum": 0.5}),
+        ("adamw_schedulefree", {"lr": 0.01, "beta2": 0.99}),
+        ("rprop", {"lr": 0.01}),
+        ("asgd", {"lr": 0.001}),
+        ("adafactor", {"lr": 0.01}),
+        ("sparse_adam", {"lr": 0.01, "beta1": 0.8}),
+        ("ftrl", {"lr": 0.1}),
+        ("lbfgs", {"lr": 1.0}),
+    ],
+)
 def test_the_later_optimizers_draw_their_paths(client, optimizer, params):
     """A request for each kind of optimizer added later: its path, changed by the sliders it takes."""
     query = {"function": "rosenbrock", "optimizer": optimizer, "iters": 200, **params}
@@ -174,9 +183,19 @@ def server():
 def test_moving_the_learning_rate_slider_redraws_the_paths(server, client, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1200, "height": 800})
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -202,10 +221,21 @@ def test_moving_the_learning_rate_slider_redraws_the_paths(server, client, tmp_p
         page.wait_for_function(f"document.body.dataset.drawn !== '{ticket}'", timeout=30_000)
         after = drawn_paths()
         assert after["adam"] != before["adam"]
-        lr = 10 ** -2.5
-        expected = client.get("/api/path", params={"function": "rosenbrock", "optimizer": "adam", "lr": lr,
-                                                   "iters": 300, "x0": -1.5, "y0": 2.0, "beta1": 0.9,
-                                                   "beta2": 0.999, "momentum": 0.9}).json()
+        lr = 10**-2.5
+        expected = client.get(
+            "/api/path",
+            params={
+                "function": "rosenbrock",
+                "optimizer": "adam",
+                "lr": lr,
+                "iters": 300,
+                "x0": -1.5,
+                "y0": 2.0,
+                "beta1": 0.9,
+                "beta2": 0.999,
+                "momentum": 0.9,
+            },
+        ).json()
         np.testing.assert_allclose(np.array(after["adam"]), np.array(expected["path"]), rtol=1e-12)
         assert page.locator("#panel tbody tr").count() == 3
         # A click on the surface moves the start of every path there.

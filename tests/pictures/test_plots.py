@@ -70,8 +70,15 @@ def test_loss_curves(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 3))
     y = X.sum(axis=1) + 0.1 * rng.standard_normal(300)
-    model = GDRegressor(batch_size=16, schedule=StepDecay(0.05, 0.5, 50), early_stopping=True, max_iter=30,
-                        n_iter_no_change=100, tol=None, random_state=0).fit(X, y)
+    model = GDRegressor(
+        batch_size=16,
+        schedule=StepDecay(0.05, 0.5, 50),
+        early_stopping=True,
+        max_iter=30,
+        n_iter_no_change=100,
+        tol=None,
+        random_state=0,
+    ).fit(X, y)
     figure = plot.loss_curve(model, path=tmp_path / "loss.png")
     assert len(figure.axes) == 2  # the learning rate on a second axis
     assert figure.axes[0].get_yscale() == "log"
@@ -106,26 +113,46 @@ def test_learning_rate_grid_marks_divergence(tmp_path):
     assert titles[:3] == ["sgd, lr 0.05", "sgd, lr 0.2", "sgd, lr 0.45"] and "diverged" in titles[3]
 
 
-@pytest.mark.parametrize("name,check", [
-    ("p.png", lambda data: data[:8] == PNG),
-    ("p.svg", lambda data: b"<svg" in data[:2000]),
-    ("p.gif", lambda data: data[:6] in (b"GIF89a", b"GIF87a")),
-    ("p.html", lambda data: b"plotly" in data and b'src="http' not in data),  # plotly.js inside, no CDN
-])
+@pytest.mark.parametrize(
+    "name,check",
+    [
+        ("p.png", lambda data: data[:8] == PNG),
+        ("p.svg", lambda data: b"<svg" in data[:2000]),
+        ("p.gif", lambda data: data[:6] in (b"GIF89a", b"GIF87a")),
+        ("p.html", lambda data: b"plotly" in data and b'src="http' not in data),  # plotly.js inside, no CDN
+    ],
+)
 def test_descend_paths_writes_each_format(tmp_path, name, check, run_cli):
-    out = run_cli("paths", "--function", "himmelblau", "--optimizers", "sgd,nesterov",
-                  "--lr", "sgd=0.01,nesterov=0.002", "--start", "0,0", "--iters", "60", "--out", name, cwd=tmp_path)
+    out = run_cli(
+        "paths",
+        "--function",
+        "himmelblau",
+        "--optimizers",
+        "sgd,nesterov",
+        "--lr",
+        "sgd=0.01,nesterov=0.002",
+        "--start",
+        "0,0",
+        "--iters",
+        "60",
+        "--out",
+        name,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert check((tmp_path / name).read_bytes())
 
 
-@pytest.mark.parametrize("args,message", [
-    (("--function", "everest"), "Unknown function 'everest'; valid names are: bowl, rosenbrock"),
-    (("--optimizers", "sgd,adamm"), "Unknown optimizer 'adamm'; valid names are: sgd, momentum"),
-    (("--optimizers", ","), "--optimizers names none"),
-    (("--lr", "adam=fast"), "--lr must be a number or name=number pairs"),
-    (("--start", "1"), "--start must be two numbers"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("--function", "everest"), "Unknown function 'everest'; valid names are: bowl, rosenbrock"),
+        (("--optimizers", "sgd,adamm"), "Unknown optimizer 'adamm'; valid names are: sgd, momentum"),
+        (("--optimizers", ","), "--optimizers names none"),
+        (("--lr", "adam=fast"), "--lr must be a number or name=number pairs"),
+        (("--start", "1"), "--start must be two numbers"),
+    ],
+)
 def test_descend_paths_bad_input(tmp_path, args, message, run_cli):
     out = run_cli("paths", *args, "--out", "p.png", cwd=tmp_path)
     error = out.stderr.strip()
@@ -152,5 +179,7 @@ def test_the_legend_says_where_each_run_ended():
     figure = plot.paths("rosenbrock", runs)
     f = get_function("rosenbrock")
     labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
-    assert labels == [f"sgd: f = {f.value(runs['sgd'][-1]):.3g} after 150 steps",
-                      f"adam: f = {f.value(runs['adam'][-1]):.3g} after 150 steps"]
+    assert labels == [
+        f"sgd: f = {f.value(runs['sgd'][-1]):.3g} after 150 steps",
+        f"adam: f = {f.value(runs['adam'][-1]):.3g} after 150 steps",
+    ]

@@ -18,8 +18,11 @@ def files(tmp_path_factory):
     n = 5000
     frame = pd.DataFrame(rng.standard_normal((n, 3)), columns=["a", "b", "c"])
     frame["kind"] = rng.choice(["x", "y"], n)
-    frame["target"] = frame[["a", "b", "c"]].to_numpy() @ [1.0, -2.0, 0.5] + 3.0 * (frame["kind"] == "x") \
+    frame["target"] = (
+        frame[["a", "b", "c"]].to_numpy() @ [1.0, -2.0, 0.5]
+        + 3.0 * (frame["kind"] == "x")
         + 0.1 * rng.standard_normal(n)
+    )
     frame["label"] = np.where(frame["target"] > frame["target"].median(), "high", "low")
     pq.write_table(pa.Table.from_pandas(frame), folder / "data.parquet", row_group_size=500)
     frame.to_csv(folder / "data.csv", index=False)
@@ -42,16 +45,17 @@ def test_an_epoch_yields_every_row_once(files, name):
 def test_a_streamed_fit_finds_the_in_memory_solution(files):
     folder, _ = files
     source = TableStream(folder / "data.parquet", "target", chunk_rows=512, buffer_rows=2048)
-    model = GDRegressor(optimizer="adam", learning_rate=0.01, batch_size=16, max_iter=8, tol=None,
-                        random_state=0).fit(source)
+    model = GDRegressor(optimizer="adam", learning_rate=0.01, batch_size=16, max_iter=8, tol=None, random_state=0).fit(
+        source
+    )
     names = source.preprocessor.output_names
     coef = dict(zip(names, model.coef_, strict=True))
     assert coef["a"] == pytest.approx(1.0, abs=0.05) and coef["b"] == pytest.approx(-2.0, abs=0.05)
     assert coef["kind=x"] - coef["kind=y"] == pytest.approx(3.0, abs=0.1)
     assert model.n_iter_ == 8 and model.rows_seen_ == 8 * 5000
-    again = GDRegressor(optimizer="adam", learning_rate=0.01, batch_size=16, max_iter=8, tol=None,
-                        random_state=0).fit(TableStream(folder / "data.parquet", "target", chunk_rows=512,
-                                                        buffer_rows=2048))
+    again = GDRegressor(optimizer="adam", learning_rate=0.01, batch_size=16, max_iter=8, tol=None, random_state=0).fit(
+        TableStream(folder / "data.parquet", "target", chunk_rows=512, buffer_rows=2048)
+    )
     np.testing.assert_array_equal(again.coef_, model.coef_)  # same seed, same fit
 
 
@@ -63,7 +67,7 @@ def test_classifier_on_a_stream_and_partial_fit_on_an_iterator(files):
     X = frame[["a", "b", "c"]].to_numpy()
     y = frame["target"].to_numpy()
     online = GDRegressor(batch_size=8, learning_rate=0.01)
-    online.partial_fit(((X[i:i + 500], y[i:i + 500]) for i in range(0, 5000, 500)))
+    online.partial_fit(((X[i : i + 500], y[i : i + 500]) for i in range(0, 5000, 500)))
     assert online.n_iter_ == 1 and online.rows_seen_ == 5000
     with pytest.raises(ValueError, match="one epoch"):
         GDRegressor(max_iter=2).fit(iter([(X, y)]))
@@ -104,7 +108,7 @@ def test_numbers_go_straight_to_the_buffer_each_row_once(numeric, buffer_rows):
     rows = _file_rows(source.blocks(np.random.RandomState(0)), frame)
     np.testing.assert_array_equal(np.sort(rows), np.arange(3000))
     # A window of the buffer mixes rows of several row groups, in no file order.
-    first = rows[:min(buffer_rows, 3000)]
+    first = rows[: min(buffer_rows, 3000)]
     assert len(np.unique(first // 700)) > 1
     assert not np.all(np.diff(first) > 0)
 
@@ -148,8 +152,7 @@ def test_a_hole_or_an_infinity_past_the_first_rows_is_named(tmp_path, numeric):
     _, frame = numeric
     holed = frame.copy()
     holed.loc[2500, "b"] = np.nan
-    pq.write_table(pa.Table.from_pandas(holed, preserve_index=False), tmp_path / "holed.parquet",
-                   row_group_size=700)
+    pq.write_table(pa.Table.from_pandas(holed, preserve_index=False), tmp_path / "holed.parquet", row_group_size=700)
     source = TableStream(tmp_path / "holed.parquet", "y", sample_rows=500)
     with pytest.raises(ValueError, match=r"missing values in column\(s\) 'b' \(data rows 2501\)"):
         list(source.epoch(np.random.RandomState(0)))
@@ -161,14 +164,12 @@ def test_a_hole_or_an_infinity_past_the_first_rows_is_named(tmp_path, numeric):
 
     infinite = frame.copy()
     infinite.loc[2900, "c"] = np.inf
-    pq.write_table(pa.Table.from_pandas(infinite, preserve_index=False), tmp_path / "inf.parquet",
-                   row_group_size=700)
+    pq.write_table(pa.Table.from_pandas(infinite, preserve_index=False), tmp_path / "inf.parquet", row_group_size=700)
     with pytest.raises(ValueError, match=r"'c' contains infinite values \(data rows 2901\)"):
         list(TableStream(tmp_path / "inf.parquet", "y", sample_rows=500).epoch(np.random.RandomState(0)))
     target = frame.copy()
     target.loc[2600, "y"] = -np.inf
-    pq.write_table(pa.Table.from_pandas(target, preserve_index=False), tmp_path / "target.parquet",
-                   row_group_size=700)
+    pq.write_table(pa.Table.from_pandas(target, preserve_index=False), tmp_path / "target.parquet", row_group_size=700)
     with pytest.raises(ValueError, match=r"'y' contains infinite values \(data rows 2601\)"):
         GDRegressor(max_iter=1, tol=None).fit(TableStream(tmp_path / "target.parquet", "y", sample_rows=500))
 
@@ -207,29 +208,51 @@ def test_a_text_column_is_hashed_chunk_by_chunk_as_the_whole_file_is(tmp_path):
     rng = np.random.default_rng(0)
     n = 700
     words = np.array(["good", "bad", "fine", "slow", "quick", "price", "box"])
-    frame = pd.DataFrame({"review": [" ".join(rng.choice(words, rng.integers(1, 6))) for _ in range(n)],
-                          "x": rng.normal(size=n), "label": rng.choice(["yes", "no"], n)})
+    frame = pd.DataFrame(
+        {
+            "review": [" ".join(rng.choice(words, rng.integers(1, 6))) for _ in range(n)],
+            "x": rng.normal(size=n),
+            "label": rng.choice(["yes", "no"], n),
+        }
+    )
     frame.loc[[10, 600], "review"] = np.nan  # in the first rows, and past them
     frame.to_csv(tmp_path / "texts.csv", index=False)
-    source = TableStream(tmp_path / "texts.csv", "label", chunk_rows=128, buffer_rows=300, shuffle=False,
-                         text=["review"], n_features=512, sample_rows=200)
+    source = TableStream(
+        tmp_path / "texts.csv",
+        "label",
+        chunk_rows=128,
+        buffer_rows=300,
+        shuffle=False,
+        text=["review"],
+        n_features=512,
+        sample_rows=200,
+    )
     assert source.n_features == 1 + 512 and source.classes.tolist() == ["no", "yes"]
     assert any("text column 'review' has 1 missing value (data row 11)" in notice for notice in source.notices)
     chunks = list(source.epoch())
     assert all(sp.isspmatrix_csr(X) and X.shape[0] <= 128 for X, _ in chunks)
-    whole = source.preprocessor.transform(pd.read_csv(tmp_path / "texts.csv", dtype={"review": str}),
-                                          allowed_extra=("label",))
+    whole = source.preprocessor.transform(
+        pd.read_csv(tmp_path / "texts.csv", dtype={"review": str}), allowed_extra=("label",)
+    )
     assert (sp.vstack([X for X, _ in chunks]) != whole).nnz == 0
     np.testing.assert_array_equal(np.concatenate([y for _, y in chunks]), frame["label"])
 
-    shuffled = TableStream(tmp_path / "texts.csv", "label", chunk_rows=128, buffer_rows=300, text=["review"],
-                           n_features=512, sample_rows=200)
+    shuffled = TableStream(
+        tmp_path / "texts.csv",
+        "label",
+        chunk_rows=128,
+        buffer_rows=300,
+        text=["review"],
+        n_features=512,
+        sample_rows=200,
+    )
     chunks = list(shuffled.epoch(np.random.RandomState(0)))
     X = sp.vstack([X for X, _ in chunks], format="csr")
     column, expected = X[:, 0].toarray().ravel(), whole[:, 0].toarray().ravel()  # x, a different value a row
     assert (np.sort(column) == np.sort(expected)).all() and (column != expected).any()  # each row once, shuffled
-    model = GDClassifier(batch_size=1, standardize=False, schedule="optimal", max_iter=2, tol=None,
-                         random_state=0).fit(shuffled)
+    model = GDClassifier(batch_size=1, standardize=False, schedule="optimal", max_iter=2, tol=None, random_state=0).fit(
+        shuffled
+    )
     assert model.coef_.shape == (1, 513)
 
 
@@ -246,8 +269,7 @@ def test_memory_sizes_and_the_plan(numeric):
     source = TableStream(path, "y", memory="1MB")
     plan = source.plan
     assert plan.buffer_rows >= 1 and 1 <= plan.piece_rows <= 700  # a slice of a row group at most
-    assert plan.reader_bytes + plan.piece_rows * 4 * plan.row_bytes + plan.buffer_rows * plan.buffer_row_bytes \
-        <= 10**6
+    assert plan.reader_bytes + plan.piece_rows * 4 * plan.row_bytes + plan.buffer_rows * plan.buffer_row_bytes <= 10**6
     assert "memory 1 MB: a shuffle buffer of" in source.memory_notice
     X = np.vstack([X for X, _ in source.epoch(np.random.RandomState(0))])
     assert X.shape == (3000, 4)
@@ -263,8 +285,7 @@ def test_many_columns_are_read_a_window_at_a_time(tmp_path):
     rng = np.random.default_rng(4)
     X = rng.standard_normal((2000, 60))
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(60)]).assign(y=X.sum(axis=1))
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "wide.parquet",
-                   row_group_size=1000)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "wide.parquet", row_group_size=1000)
     source = TableStream(tmp_path / "wide.parquet", "y", memory="1.2MB", shuffle=False, chunk_rows=100)
     assert source.plan.windows and source.plan.column_batch < 61 and source.plan.piece_rows < 1000
     assert "column(s) at a time" in source.memory_notice
@@ -277,8 +298,7 @@ def test_many_columns_are_read_a_window_at_a_time(tmp_path):
     assert sorted(map(tuple, rows)) == sorted(map(tuple, X)) and (rows != X).any()  # each row once, shuffled
 
     frame.loc[1234, "x17"] = np.nan  # a hole in a window: the general path names it
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "holed.parquet",
-                   row_group_size=1000)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "holed.parquet", row_group_size=1000)
     with pytest.raises(DataError, match="x17"):
         list(TableStream(tmp_path / "holed.parquet", "y", memory="1.2MB", shuffle=False, chunk_rows=100).epoch())
 
@@ -292,8 +312,10 @@ def split(tmp_path_factory, numeric):
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / "one.parquet", row_group_size=300)
     (folder / "parts").mkdir()
     for k in range(8):
-        pq.write_table(pa.Table.from_pandas(frame.iloc[300 * k:300 * (k + 1)], preserve_index=False),
-                       folder / "parts" / f"part-{k}.parquet")
+        pq.write_table(
+            pa.Table.from_pandas(frame.iloc[300 * k : 300 * (k + 1)], preserve_index=False),
+            folder / "parts" / f"part-{k}.parquet",
+        )
     frame.iloc[:1200].to_csv(folder / "parts-a.csv", index=False)
     frame.iloc[1200:].to_csv(folder / "parts-b.csv", index=False)
     return folder, frame

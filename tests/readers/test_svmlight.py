@@ -69,18 +69,21 @@ def test_comments_blank_lines_and_classes(tmp_path):
     assert sorted(np.concatenate([c[1] for c in source.epoch()]).tolist()) == [-1, 1, 1]
 
 
-@pytest.mark.parametrize("line, message", [
-    ("x 1:2", "cannot read 'x' as a label (a number)"),
-    ("1 2", "cannot read '2' as index:value"),
-    ("1 abc:1", "cannot read 'abc:1' as index:value"),
-    ("1 2:abc", "cannot read '2:abc' as index:value"),
-    ("1 1: 0.5", "cannot read '1:' as index:value"),
-    ("1 3:1 2:2", "indices must increase along a line, 2 comes after 3"),
-    ("1 2:1 2:2", "indices must increase along a line, 2 comes after 2"),
-    ("1 -1:2", "index -1 is negative"),
-    ("1 2:nan", "a value is not finite (nan or inf)"),
-    ("inf 2:1", "a value is not finite (nan or inf)"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("x 1:2", "cannot read 'x' as a label (a number)"),
+        ("1 2", "cannot read '2' as index:value"),
+        ("1 abc:1", "cannot read 'abc:1' as index:value"),
+        ("1 2:abc", "cannot read '2:abc' as index:value"),
+        ("1 1: 0.5", "cannot read '1:' as index:value"),
+        ("1 3:1 2:2", "indices must increase along a line, 2 comes after 3"),
+        ("1 2:1 2:2", "indices must increase along a line, 2 comes after 2"),
+        ("1 -1:2", "index -1 is negative"),
+        ("1 2:nan", "a value is not finite (nan or inf)"),
+        ("inf 2:1", "a value is not finite (nan or inf)"),
+    ],
+)
 def test_a_bad_line_is_named_by_its_number(tmp_path, line, message):
     path = tmp_path / "bad.svm"
     path.write_text("1 1:0.5 3:2\n-1 2:1\n# a comment\n\n1 3:1.5\n" + line + "\n1 1:1\n")

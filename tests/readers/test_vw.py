@@ -56,6 +56,7 @@ def parse(text, n_features=2**20, **settings):
 
 # ----------------------------------------------------------------------------------- a reference in Python
 
+
 def reference_line(line: str, n_features: int, interactions=(), ngram=1, ignore=()):
     """(label, weight, tag, {column: value}) of one line, as the module's docstring says, in plain Python."""
     head, _, rest = line.partition("|")
@@ -85,7 +86,7 @@ def reference_line(line: str, n_features: int, interactions=(), ngram=1, ignore=
                 features.append((hashed, value, letter))
         if letter not in ignored:
             for n in range(2, ngram + 1):
-                features += [(combine(*base[t:t + n]), 1.0, letter) for t in range(len(base) - n + 1)]
+                features += [(combine(*base[t : t + n]), 1.0, letter) for t in range(len(base) - n + 1)]
     entries = [(hashed, value) for hashed, value, _ in features]
     for term in interactions:
         groups = [[(k, f) for k, f in enumerate(features) if f[2] == letter] for letter in term]
@@ -99,6 +100,7 @@ def reference_line(line: str, n_features: int, interactions=(), ngram=1, ignore=
 
 def _picks(term, groups):
     """The tuples of features of an interaction term: a repeated letter takes distinct features in order."""
+
     def extend(prefix, position):
         if position == len(term):
             yield prefix
@@ -107,6 +109,7 @@ def _picks(term, groups):
             if any(term[p] == term[position] and k <= prefix[p][0] for p in range(position)):
                 continue
             yield from extend(prefix + [(k, feature)], position + 1)
+
     yield from extend([], 0)
 
 
@@ -132,13 +135,16 @@ def random_lines(rng, n_lines):
     return lines
 
 
-@pytest.mark.parametrize("settings", [
-    {},
-    {"interactions": ("ab",)},
-    {"interactions": ("aa", "abc", "aab", "aba"), "ngram": 2},
-    {"ngram": 3, "ignore": ("c",)},
-    {"interactions": (" a", "bd"), "ignore": ("d", "b")},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"interactions": ("ab",)},
+        {"interactions": ("aa", "abc", "aab", "aba"), "ngram": 2},
+        {"ngram": 3, "ignore": ("c",)},
+        {"interactions": (" a", "bd"), "ignore": ("d", "b")},
+    ],
+)
 @pytest.mark.parametrize("n_features", [2**18, 1_000_003, 7])
 def test_random_lines_equal_the_python_reference(settings, n_features):
     rng = random.Random(zlib.crc32(repr((settings, n_features)).encode()))
@@ -149,14 +155,16 @@ def test_random_lines_equal_the_python_reference(settings, n_features):
         label, weight, tag, columns = reference_line(line, n_features, **settings)
         got = row(block.X, i)
         assert sorted(got) == sorted(columns), line
-        np.testing.assert_allclose([got[c] for c in sorted(got)], [columns[c] for c in sorted(columns)],
-                                   rtol=1e-12, atol=1e-12, err_msg=line)
+        np.testing.assert_allclose(
+            [got[c] for c in sorted(got)], [columns[c] for c in sorted(columns)], rtol=1e-12, atol=1e-12, err_msg=line
+        )
         np.testing.assert_equal([block.y[i], block.weights[i]], [label, weight])
         assert block.tags[i] == tag
     np.testing.assert_array_equal(block.lines, np.arange(1, len(lines) + 1))
 
 
 # ----------------------------------------------------------------------------------- hashing
+
 
 @pytest.mark.parametrize("n_features", [2**20, 1_000_003])
 def test_a_features_column_is_murmurhash3_of_its_name_seeded_by_its_namespaces(n_features):
@@ -191,11 +199,17 @@ def test_anonymous_features_hash_to_the_namespace_hash_plus_their_rank():
 
 # ----------------------------------------------------------------------------------- values and labels
 
+
 def test_values_namespace_scales_and_repeats_add_up():
     n = 2**22
     block = parse("1 |a x:0.5 y:-2 z:3e-1 |b:2.5 x y:2 |a x\n", n)
-    expected = {feature_hash("a", "x") % n: 1.5, feature_hash("a", "y") % n: -2.0, feature_hash("a", "z") % n: 0.3,
-                feature_hash("b", "x") % n: 2.5, feature_hash("b", "y") % n: 5.0}
+    expected = {
+        feature_hash("a", "x") % n: 1.5,
+        feature_hash("a", "y") % n: -2.0,
+        feature_hash("a", "z") % n: 0.3,
+        feature_hash("b", "x") % n: 2.5,
+        feature_hash("b", "y") % n: 5.0,
+    }
     assert row(block.X) == pytest.approx(expected, rel=1e-15)
 
 
@@ -204,8 +218,9 @@ def test_repeated_features_stay_repeated_side_by_side_and_zero_values_are_left_o
     block = parse("1 |w a a:2 b c:0 a:-3 b\n", n_features=2**20)
     X = block.X
     a, b, c = (feature_hash("w", name) % 2**20 for name in "abc")
-    assert sorted(zip(X.indices.tolist(), X.data.tolist())) == sorted([(a, 1.0), (a, 2.0), (a, -3.0), (b, 1.0),
-                                                                       (b, 1.0)])
+    assert sorted(zip(X.indices.tolist(), X.data.tolist())) == sorted(
+        [(a, 1.0), (a, 2.0), (a, -3.0), (b, 1.0), (b, 1.0)]
+    )
     assert row(X) == {a: 0.0, b: 2.0} and c not in row(X)  # c:0 is left out, as VW leaves it
     assert list(X.indices) == sorted(X.indices) and not X.has_canonical_format
     a_entries = X.data[X.indices == a].tolist()
@@ -217,7 +232,7 @@ def test_repeated_features_stay_repeated_side_by_side_and_zero_values_are_left_o
 def test_long_rows_are_sorted_and_sum_to_the_counts():
     words = " ".join(f"w{k % 150}" for k in range(600))  # long rows: the bucket sort
     X = parse(f"1 |a {words}\n-1 |b {words} {words}\n", n_features=1000).X
-    assert X.nnz == 1800 and all(np.all(np.diff(X.indices[X.indptr[i]:X.indptr[i + 1]]) >= 0) for i in range(2))
+    assert X.nnz == 1800 and all(np.all(np.diff(X.indices[X.indptr[i] : X.indptr[i + 1]]) >= 0) for i in range(2))
     counts = X.copy()
     counts.sum_duplicates()
     assert counts.nnz < 300 and counts.max() >= 4.0
@@ -256,9 +271,27 @@ def test_a_row_may_hold_no_feature():
 
 def test_numbers_are_read_exactly_as_pythons_float():
     rng = random.Random(11)
-    numbers = ["1", "-0.5", ".5", "5.", "+2", "1e3", "1E-3", "0.1", "0.3", "9007199254740993", "1.7976931348623157e308",
-               "2.2250738585072014e-308", "2.2250738585072011e-308", "4.9e-324", "1e-320", "123456789012345678901234567",
-               "0.000000000000000000000000000123456789", "1" + "0" * 30 + "e-30", "1" * 40 + "e-20"]
+    numbers = [
+        "1",
+        "-0.5",
+        ".5",
+        "5.",
+        "+2",
+        "1e3",
+        "1E-3",
+        "0.1",
+        "0.3",
+        "9007199254740993",
+        "1.7976931348623157e308",
+        "2.2250738585072014e-308",
+        "2.2250738585072011e-308",
+        "4.9e-324",
+        "1e-320",
+        "123456789012345678901234567",
+        "0.000000000000000000000000000123456789",
+        "1" + "0" * 30 + "e-30",
+        "1" * 40 + "e-20",
+    ]
     for _ in range(3000):
         kind = rng.randrange(4)
         if kind == 0:
@@ -266,7 +299,7 @@ def test_numbers_are_read_exactly_as_pythons_float():
         elif kind == 1:
             numbers.append(f"{rng.random():.{rng.randrange(1, 30)}f}")
         elif kind == 2:
-            numbers.append(f"{rng.randrange(1, 10**rng.randrange(1, 25))}e{rng.randrange(-330, 300)}")
+            numbers.append(f"{rng.randrange(1, 10 ** rng.randrange(1, 25))}e{rng.randrange(-330, 300)}")
         else:
             numbers.append(repr(float(np.frombuffer(rng.randbytes(8), np.float64)[0])))
     numbers = [x for x in numbers if np.isfinite(float(x)) and float(x) != 0]
@@ -278,6 +311,7 @@ def test_numbers_are_read_exactly_as_pythons_float():
 
 
 # ----------------------------------------------------------------------------------- interactions and n-grams
+
 
 def test_a_quadratic_feature_is_the_fnv_combination_of_the_two_hashes_valued_their_product():
     n = 2**24
@@ -303,8 +337,14 @@ def test_a_namespace_crossed_with_itself_gives_each_pair_once_and_no_self_pair()
     n = 2**24
     block = parse("1 |a x y:2 z\n", n, interactions=("aa",))
     hx, hy, hz = (feature_hash("a", name) for name in "xyz")
-    expected = {hx % n: 1.0, hy % n: 2.0, hz % n: 1.0, combine(hx, hy) % n: 2.0, combine(hx, hz) % n: 1.0,
-                combine(hy, hz) % n: 2.0}
+    expected = {
+        hx % n: 1.0,
+        hy % n: 2.0,
+        hz % n: 1.0,
+        combine(hx, hy) % n: 2.0,
+        combine(hx, hz) % n: 1.0,
+        combine(hy, hz) % n: 2.0,
+    }
     assert row(block.X) == expected  # not (y, x), not (x, x)
 
 
@@ -328,8 +368,15 @@ def test_ngrams_of_consecutive_features_within_a_namespace():
     n = 2**24
     block = parse("1 |w the cat:2 sat |v on\n", n, ngram=3)
     the, cat, sat = (feature_hash("w", word) for word in ("the", "cat", "sat"))
-    expected = {the % n: 1.0, cat % n: 2.0, sat % n: 1.0, feature_hash("v", "on") % n: 1.0,
-                combine(the, cat) % n: 1.0, combine(cat, sat) % n: 1.0, combine(the, cat, sat) % n: 1.0}
+    expected = {
+        the % n: 1.0,
+        cat % n: 2.0,
+        sat % n: 1.0,
+        feature_hash("v", "on") % n: 1.0,
+        combine(the, cat) % n: 1.0,
+        combine(cat, sat) % n: 1.0,
+        combine(the, cat, sat) % n: 1.0,
+    }
     assert row(block.X) == expected  # no n-gram across namespaces; an n-gram's value is 1
     assert parse("1 |w the cat:2 sat |v on\n", n, ngram=2).X.nnz == 6
 
@@ -351,22 +398,26 @@ def test_many_interaction_entries_grow_the_arrays():
 
 # ----------------------------------------------------------------------------------- bad lines
 
-@pytest.mark.parametrize("line, message", [
-    ("abc |a x", "the label 'abc' is not a number"),
-    ("1e999 |a x", "the label '1e999' is not finite"),
-    ("1 two |a x", "the importance 'two' is not a number"),
-    ("1 -2 |a x", "the importance '-2' is negative"),
-    ("1 2 x3 |a x", "the initial prediction 'x3' (the third value before the first '|') is not a number"),
-    ("1 2 3 4 |a x", "more than three values before the first '|' ('1 2 3 4')"),
-    ("1 'tag 2 |a x", "the tag \"'tag\" must come last before the first '|'"),
-    ("1 a b", "no '|': an example needs a namespace"),
-    ("1 |a x:1e", "feature 'x:1e' has a value that is not a number"),
-    ("1 |a x:", "feature 'x:' has a value that is not a number"),
-    ("1 |a x:nan", "feature 'x:nan' has a value that is not a number"),
-    ("1 |a x:1e400", "feature 'x:1e400' has a value that is not finite"),
-    ("1 |a:1e300 x:1e300", "feature 'x:1e300' has a value that is not finite"),
-    ("1 |a:big x", "namespace 'a:big' has a scale that is not a number"),
-])
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("abc |a x", "the label 'abc' is not a number"),
+        ("1e999 |a x", "the label '1e999' is not finite"),
+        ("1 two |a x", "the importance 'two' is not a number"),
+        ("1 -2 |a x", "the importance '-2' is negative"),
+        ("1 2 x3 |a x", "the initial prediction 'x3' (the third value before the first '|') is not a number"),
+        ("1 2 3 4 |a x", "more than three values before the first '|' ('1 2 3 4')"),
+        ("1 'tag 2 |a x", "the tag \"'tag\" must come last before the first '|'"),
+        ("1 a b", "no '|': an example needs a namespace"),
+        ("1 |a x:1e", "feature 'x:1e' has a value that is not a number"),
+        ("1 |a x:", "feature 'x:' has a value that is not a number"),
+        ("1 |a x:nan", "feature 'x:nan' has a value that is not a number"),
+        ("1 |a x:1e400", "feature 'x:1e400' has a value that is not finite"),
+        ("1 |a:1e300 x:1e300", "feature 'x:1e300' has a value that is not finite"),
+        ("1 |a:big x", "namespace 'a:big' has a scale that is not a number"),
+    ],
+)
 def test_a_bad_line_is_named_by_its_line_number(line, message):
     text = f"1 |a x\n\n-1 |a y\n{line}\n1 |a z\n"
     with pytest.raises(DataError) as error:
@@ -534,30 +585,33 @@ def test_following_stops_when_a_callable_says_so_and_reads_the_whole_lines_that_
 
 # ----------------------------------------------------------------------------------- settings
 
+
 def test_to_dict_from_dict_round_trip_through_json():
     form = VWFormat(n_features=2**18, interactions=("ab", "abc"), ngram=2, ignore=("x", "yz"))
     data = json.loads(json.dumps(form.to_dict()))
-    assert data == {"kind": "vw", "n_features": 2**18, "interactions": ["ab", "abc"], "ngram": 2,
-                    "ignore": ["x", "yz"]}
+    assert data == {"kind": "vw", "n_features": 2**18, "interactions": ["ab", "abc"], "ngram": 2, "ignore": ["x", "yz"]}
     assert VWFormat.from_dict(data) == form and hash(VWFormat.from_dict(data)) == hash(form)
     assert (form.kind, form.sparse, form.ids, form.output_names, form.n_outputs) == ("vw", True, (), (), 2**18)
     assert VWFormat().n_features == 2**20 and VWFormat(interactions=["ab"]).interactions == ("ab",)
 
 
-@pytest.mark.parametrize("settings, error, match", [
-    ({"n_features": 0}, ValueError, "n_features must be an integer >= 1, got 0"),
-    ({"n_features": 2.5}, ValueError, "n_features must be an integer >= 1, got 2.5"),
-    ({"n_features": True}, ValueError, "n_features must be an integer >= 1, got True"),
-    ({"n_features": 2**31}, ValueError, "n_features must be at most 2\\*\\*31 - 1"),
-    ({"interactions": ("a",)}, ValueError, "interactions must hold strings of 2 or 3 ASCII characters.*'a'"),
-    ({"interactions": ("abcd",)}, ValueError, "'abcd'"),
-    ({"interactions": ("aé",)}, ValueError, "'aé'"),
-    ({"interactions": (1,)}, TypeError, "interactions must hold strings, got int: 1"),
-    ({"interactions": 12}, TypeError, "interactions must be a tuple of strings, got int: 12"),
-    ({"ngram": 0}, ValueError, "ngram must be an integer >= 1, got 0"),
-    ({"ignore": ("",)}, ValueError, "ignore must hold strings of 1 or more ASCII characters.*''"),
-    ({"ignore": ("é",)}, ValueError, "'é'"),
-])
+@pytest.mark.parametrize(
+    "settings, error, match",
+    [
+        ({"n_features": 0}, ValueError, "n_features must be an integer >= 1, got 0"),
+        ({"n_features": 2.5}, ValueError, "n_features must be an integer >= 1, got 2.5"),
+        ({"n_features": True}, ValueError, "n_features must be an integer >= 1, got True"),
+        ({"n_features": 2**31}, ValueError, "n_features must be at most 2\\*\\*31 - 1"),
+        ({"interactions": ("a",)}, ValueError, "interactions must hold strings of 2 or 3 ASCII characters.*'a'"),
+        ({"interactions": ("abcd",)}, ValueError, "'abcd'"),
+        ({"interactions": ("aé",)}, ValueError, "'aé'"),
+        ({"interactions": (1,)}, TypeError, "interactions must hold strings, got int: 1"),
+        ({"interactions": 12}, TypeError, "interactions must be a tuple of strings, got int: 12"),
+        ({"ngram": 0}, ValueError, "ngram must be an integer >= 1, got 0"),
+        ({"ignore": ("",)}, ValueError, "ignore must hold strings of 1 or more ASCII characters.*''"),
+        ({"ignore": ("é",)}, ValueError, "'é'"),
+    ],
+)
 def test_bad_settings_are_named(settings, error, match):
     with pytest.raises(error, match=match):
         VWFormat(**settings)

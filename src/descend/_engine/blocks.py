@@ -50,8 +50,11 @@ def gradient_sum(data, rows, model, objective, n_threads: int = 1):
     def share(first, last):
         return [kernels.gradient_sum(data, rows[start:stop], model, objective) for start, stop in blocks[first:last]]
 
-    parts = [part for shared in run_all([lambda a=a, b=b: share(a, b) for a, b in shares(len(blocks), n_threads)],
-                                        n_threads) for part in shared]
+    parts = [
+        part
+        for shared in run_all([lambda a=a, b=b: share(a, b) for a, b in shares(len(blocks), n_threads)], n_threads)
+        for part in shared
+    ]
     loss_sum, weight_sum, grad = parts[0]
     grad = grad.copy()
     for part_loss, part_weight, part_grad in parts[1:]:
@@ -70,10 +73,11 @@ def batch_steps(data, order, problem, t, lrs, batch_size, weight_mean, n_threads
     loss_sum = weight_sum = 0.0
     stationarity = -1.0
     for step, start in enumerate(range(0, len(order), batch_size)):
-        batch = order[start:start + batch_size]
+        batch = order[start : start + batch_size]
         part, weights, grad = gradient_sum(data, batch, model, objective, n_threads)
-        measured = kernels.apply_gradient(model, objective, hyperparameters, state, t + step, grad,
-                                          1.0 / (len(batch) * weight_mean), float(lrs[step]))
+        measured = kernels.apply_gradient(
+            model, objective, hyperparameters, state, t + step, grad, 1.0 / (len(batch) * weight_mean), float(lrs[step])
+        )
         stationarity = measured if batch_size >= len(order) else -1.0
         loss_sum += part
         weight_sum += weights
@@ -120,8 +124,13 @@ class SparseProducts:
         out = np.empty((self.X.shape[0], W.shape[1]), dtype=W.dtype)
         X = self.X
         indices = _unsigned(X.indices)
-        run_all([lambda a=a, b=b: _csr_times(X.indptr, indices, X.data, W, out, a, b)
-                 for a, b in _nnz_shares(X.indptr, self.n_threads)], self.n_threads)
+        run_all(
+            [
+                lambda a=a, b=b: _csr_times(X.indptr, indices, X.data, W, out, a, b)
+                for a, b in _nnz_shares(X.indptr, self.n_threads)
+            ],
+            self.n_threads,
+        )
         return out
 
     def transpose_times(self, D):
@@ -135,8 +144,13 @@ class SparseProducts:
         D = np.ascontiguousarray(D, dtype=np.result_type(C.dtype, D.dtype))
         out = np.empty((C.shape[1], D.shape[1]), dtype=D.dtype)
         indices = _unsigned(C.indices)
-        run_all([lambda a=a, b=b: _csr_times(C.indptr, indices, C.data, D, out, a, b)
-                 for a, b in _nnz_shares(C.indptr, self.n_threads)], self.n_threads)
+        run_all(
+            [
+                lambda a=a, b=b: _csr_times(C.indptr, indices, C.data, D, out, a, b)
+                for a, b in _nnz_shares(C.indptr, self.n_threads)
+            ],
+            self.n_threads,
+        )
         return out
 
 

@@ -60,8 +60,9 @@ def per_coordinate(model, state) -> bool:
 def dealt(order, lrs, n_threads):
     """The rows ``order`` and their rates ``lrs`` dealt out to ``n_threads`` threads: thread j takes
     rows j, j + T, j + 2T..."""
-    return [(np.ascontiguousarray(order[j::n_threads]), np.ascontiguousarray(lrs[j::n_threads]))
-            for j in range(n_threads)]
+    return [
+        (np.ascontiguousarray(order[j::n_threads]), np.ascontiguousarray(lrs[j::n_threads])) for j in range(n_threads)
+    ]
 
 
 def shared_steps(steps, order, lrs, n_threads):

@@ -32,8 +32,16 @@ from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from .prefetch import ROWS_AHEAD, prefetch_row
 from .step import finish_step, target_of
 
-__all__ = ["batch_steps", "plain_sgd_steps", "gram_gradient", "gram_step", "gradient_sum", "apply_gradient",
-           "mean_loss", "row_of"]
+__all__ = [
+    "batch_steps",
+    "plain_sgd_steps",
+    "gram_gradient",
+    "gram_step",
+    "gradient_sum",
+    "apply_gradient",
+    "mean_loss",
+    "row_of",
+]
 
 # The loop may reorder sums and fuse multiply-adds, so that dot products vectorize;
 # not "nnan"/"ninf": NaN and inf must still propagate, to be caught as divergence.
@@ -84,8 +92,9 @@ def _add_row_gradient(grad, x, weight, dscores, n_out):
 
 
 @njit(cache=True, inline="always")
-def _add_batch(X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out, loss, parameters, grad, scores,
-               dscores):
+def _add_batch(
+    X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out, loss, parameters, grad, scores, dscores
+):
     """Rows order[lo:hi], one batch: their gradients, times their weights, added to grad; returns
     (weighted loss sum, weight sum). A call per batch, not per row: each call of an inlined
     function that takes arrays costs Numba reference counts."""
@@ -179,12 +188,41 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
         batch_end = min(batch_start + batch_size, n_rows)
         for j in range(grad.shape[0]):
             grad[j] = 0.0
-        part, weights_met = _add_batch(X, y, weights, order, batch_start, batch_end, center, scale, buffer, theta,
-                                       n_out, loss, parameters, grad, scores, dscores)
+        part, weights_met = _add_batch(
+            X,
+            y,
+            weights,
+            order,
+            batch_start,
+            batch_end,
+            center,
+            scale,
+            buffer,
+            theta,
+            n_out,
+            loss,
+            parameters,
+            grad,
+            scores,
+            dscores,
+        )
         loss_sum += part
         weight_sum += weights_met
-        stationarity = finish_step(theta, grad, n_out, fit_intercept, 1.0 / ((batch_end - batch_start) * weight_mean),
-                                    l1, has_l1, l2, hyperparameters, state, t + step + 1, lrs[step], measure)
+        stationarity = finish_step(
+            theta,
+            grad,
+            n_out,
+            fit_intercept,
+            1.0 / ((batch_end - batch_start) * weight_mean),
+            l1,
+            has_l1,
+            l2,
+            hyperparameters,
+            state,
+            t + step + 1,
+            lrs[step],
+            measure,
+        )
         step += 1
     return loss_sum, weight_sum, stationarity
 
@@ -267,8 +305,21 @@ def gram_step(gram, model, objective, hyperparameters, state, t, lr):
     theta = model.theta
     _, _, l1, l2 = objective
     loss_sum, grad = gram_gradient(gram, theta)
-    stationarity = finish_step(theta, grad, 1, model.fit_intercept, 1.0 / gram.weight_sum, l1, np.any(l1 > 0), l2,
-                                hyperparameters, state, t + 1, lr, True)
+    stationarity = finish_step(
+        theta,
+        grad,
+        1,
+        model.fit_intercept,
+        1.0 / gram.weight_sum,
+        l1,
+        np.any(l1 > 0),
+        l2,
+        hyperparameters,
+        state,
+        t + 1,
+        lr,
+        True,
+    )
     return loss_sum, stationarity
 
 
@@ -285,8 +336,24 @@ def gradient_sum(data, rows, model, objective):
     scores = np.zeros(n_out)
     dscores = np.zeros(n_out)
     buffer = np.empty(X.shape[1], dtype=X.dtype)
-    loss_sum, weight_sum = _add_batch(X, y, weights, rows, 0, rows.shape[0], center, scale, buffer, theta, n_out, loss,
-                                      parameters, grad, scores, dscores)
+    loss_sum, weight_sum = _add_batch(
+        X,
+        y,
+        weights,
+        rows,
+        0,
+        rows.shape[0],
+        center,
+        scale,
+        buffer,
+        theta,
+        n_out,
+        loss,
+        parameters,
+        grad,
+        scores,
+        dscores,
+    )
     return loss_sum, weight_sum, grad
 
 
@@ -296,8 +363,21 @@ def apply_gradient(model, objective, hyperparameters, state, t, grad, norm, lr):
     gradient ``grad``, normalized by ``norm``; returns the stationarity of the weights before it."""
     theta = model.theta
     _, _, l1, l2 = objective
-    return finish_step(theta, grad.astype(theta.dtype), model.n_out, model.fit_intercept, norm, l1,
-                        np.any(l1 > 0), l2, hyperparameters, state, t + 1, lr, True)
+    return finish_step(
+        theta,
+        grad.astype(theta.dtype),
+        model.n_out,
+        model.fit_intercept,
+        norm,
+        l1,
+        np.any(l1 > 0),
+        l2,
+        hyperparameters,
+        state,
+        t + 1,
+        lr,
+        True,
+    )
 
 
 @njit(cache=True)

@@ -54,6 +54,7 @@ def _compiled_prefetch_features(data, order, r, theta, state):
                 prefetch_item(theta, j)
                 prefetch_item(sums, j)
                 prefetch_item(scales, j)
+
     return ahead
 
 
@@ -68,14 +69,15 @@ def row_features(data, i, center, scale, buffer, columns, xs):
         return count
     row = row_of(data.X, i, center, scale, buffer)
     nonzero = np.flatnonzero(row)
-    columns[:len(nonzero)] = nonzero
-    xs[:len(nonzero)] = row[nonzero]
+    columns[: len(nonzero)] = nonzero
+    xs[: len(nonzero)] = row[nonzero]
     return len(nonzero)
 
 
 @overload(row_features, inline="always")
 def _compiled_row_features(data, i, center, scale, buffer, columns, xs):
     if getattr(data, "instance_class", None) is SparseData:
+
         def csr_row(data, i, center, scale, buffer, columns, xs):
             indptr, indices, values, _, _ = data
             count = 0
@@ -85,6 +87,7 @@ def _compiled_row_features(data, i, center, scale, buffer, columns, xs):
                 xs[count] = scaled(values[q], scale, j)
                 count += 1
             return count
+
         return csr_row
 
     def dense_row(data, i, center, scale, buffer, columns, xs):
@@ -96,6 +99,7 @@ def _compiled_row_features(data, i, center, scale, buffer, columns, xs):
                 xs[count] = row[j]
                 count += 1
         return count
+
     return dense_row
 
 
@@ -148,7 +152,26 @@ def normalized_steps(data, order, model, objective, hyperparameters, state, lrs,
                 loss_sum += weight * value
         weight_sum += weight
         for k in range(n_out):
-            normalized_row_step(theta, state, k * p1, columns, xs, count, n_weights, scores[k],
-                                target_of(y[i], k, n_out), dscores[k], weight / weight_mean, lrs[r], k == 0,
-                                invariant, loss, parameters, l1, l2, rates, penalized)
+            normalized_row_step(
+                theta,
+                state,
+                k * p1,
+                columns,
+                xs,
+                count,
+                n_weights,
+                scores[k],
+                target_of(y[i], k, n_out),
+                dscores[k],
+                weight / weight_mean,
+                lrs[r],
+                k == 0,
+                invariant,
+                loss,
+                parameters,
+                l1,
+                l2,
+                rates,
+                penalized,
+            )
     return loss_sum, weight_sum

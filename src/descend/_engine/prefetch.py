@@ -51,11 +51,13 @@ def _prefetch_lines(context, builder, first, n_bytes, locality=0):
     ``n_bytes`` bytes from ``first``."""
     byte = ir.PointerType(ir.IntType(8))
     start = builder.bitcast(first, byte)
-    lines = builder.udiv(builder.add(n_bytes, context.get_constant(types.intp, _LINE_BYTES - 1)),
-                         context.get_constant(types.intp, _LINE_BYTES))
+    lines = builder.udiv(
+        builder.add(n_bytes, context.get_constant(types.intp, _LINE_BYTES - 1)),
+        context.get_constant(types.intp, _LINE_BYTES),
+    )
     function = cgutils.get_or_insert_function(
-        builder.module, ir.FunctionType(ir.VoidType(), [byte, ir.IntType(32), ir.IntType(32), ir.IntType(32)]),
-        _NAME)
+        builder.module, ir.FunctionType(ir.VoidType(), [byte, ir.IntType(32), ir.IntType(32), ir.IntType(32)]), _NAME
+    )
     flag = ir.IntType(32)
     with cgutils.for_range(builder, lines) as loop:
         offset = builder.mul(loop.index, context.get_constant(types.intp, _LINE_BYTES))
@@ -78,8 +80,9 @@ def prefetch_row(typingctx, matrix, row):
     def codegen(context, builder, sig, args):
         view = context.make_array(sig.args[0])(context, builder, args[0])
         row_index = context.cast(builder, args[1], sig.args[1], types.intp)
-        first = cgutils.get_item_pointer(context, builder, sig.args[0], view,
-                                         [row_index, context.get_constant(types.intp, 0)], wraparound=False)
+        first = cgutils.get_item_pointer(
+            context, builder, sig.args[0], view, [row_index, context.get_constant(types.intp, 0)], wraparound=False
+        )
         columns = cgutils.unpack_tuple(builder, view.shape, 2)[1]
         _prefetch_lines(context, builder, first, builder.mul(columns, _item_bytes(context, sig.args[0])))
         return context.get_dummy_value()

@@ -18,8 +18,17 @@ from ..penalties import soft_threshold
 from .blocks import SparseProducts
 from .problem import SparseData
 
-__all__ = ["batch_steps", "gradient_sum", "csr_gradient_sum", "apply_gradient", "stationarity", "targets", "steps_rows", "data_matrix",
-           "normalized_steps"]
+__all__ = [
+    "batch_steps",
+    "gradient_sum",
+    "csr_gradient_sum",
+    "apply_gradient",
+    "stationarity",
+    "targets",
+    "steps_rows",
+    "data_matrix",
+    "normalized_steps",
+]
 
 
 def _batch_losses(scores, y, objective):
@@ -27,8 +36,9 @@ def _batch_losses(scores, y, objective):
     n_out = scores.shape[1]
     if objective.loss == MULTINOMIAL:
         derivative = np.zeros_like(scores)
-        loss = np.array([softmax_cross_entropy(s, int(label), d)
-                         for s, label, d in zip(scores, y, derivative, strict=True)])
+        loss = np.array(
+            [softmax_cross_entropy(s, int(label), d) for s, label, d in zip(scores, y, derivative, strict=True)]
+        )
         return loss, derivative
     loss, derivative = loss_and_derivative(scores, targets(y, n_out), objective.loss, objective.parameters)
     return loss.sum(axis=1), derivative
@@ -92,8 +102,9 @@ def gradient_sum(data, rows, model, objective):
     """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
     if isinstance(data, SparseData):
         X = data_matrix(data, len(objective.l1))[rows]
-        return csr_gradient_sum(X, data.y[rows], data.weights[rows] if data.weights.size else data.weights, model,
-                                objective)
+        return csr_gradient_sum(
+            X, data.y[rows], data.weights[rows] if data.weights.size else data.weights, model, objective
+        )
     y, weights = data.y, data.weights
     params = model.theta.reshape(model.n_out, -1)  # rows are outputs, last column the intercept
     Xb = steps_rows(data, rows, model, len(objective.l1))
@@ -133,8 +144,9 @@ def _touched(data, rows, model, n_features):
     """Positions in theta of the weights the rows' non-zeros touch (every output), then the intercepts."""
     columns = np.unique(steps_rows(data, rows, model, n_features).indices)
     p1 = n_features + 1
-    return np.concatenate([np.concatenate([k * p1 + columns for k in range(model.n_out)]),
-                           np.arange(model.n_out) * p1 + n_features])
+    return np.concatenate(
+        [np.concatenate([k * p1 + columns for k in range(model.n_out)]), np.arange(model.n_out) * p1 + n_features]
+    )
 
 
 def apply_gradient_lazily(model, objective, optimizer, state, grad, norm, lr, positions, n_weights):
@@ -146,8 +158,10 @@ def apply_gradient_lazily(model, objective, optimizer, state, grad, norm, lr, po
     g[:n_weights] += objective.l2[positions[:n_weights] % p1] * x[:n_weights]
     if not model.fit_intercept:
         g[n_weights:] = 0.0
-    part = {key: (value[positions] if isinstance(value, np.ndarray) and value.shape == model.theta.shape else value)
-            for key, value in state.items()}
+    part = {
+        key: (value[positions] if isinstance(value, np.ndarray) and value.shape == model.theta.shape else value)
+        for key, value in state.items()
+    }
     optimizer.update(x, g, part, lr)
     x[:n_weights] = soft_threshold(x[:n_weights], lr * objective.l1[positions[:n_weights] % p1])
     model.theta[positions] = x
@@ -157,8 +171,9 @@ def apply_gradient_lazily(model, objective, optimizer, state, grad, norm, lr, po
     state["step"] = part["step"]
 
 
-def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size, weight_mean, lazy=False,
-                intercept_decay=1.0):
+def batch_steps(
+    data, order, model, objective, optimizer, state, lrs, batch_size, weight_mean, lazy=False, intercept_decay=1.0
+):
     """Steps over the rows ``order`` in batches; returns (weighted loss sum, weight sum, stationarity),
     the last measured when one batch holds all the rows (else -1). ``lazy`` (sparse rows): each
     step on the touched coordinates only; ``intercept_decay`` multiplies the intercepts' gradients
@@ -166,9 +181,9 @@ def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size
     loss_sum = weight_sum = 0.0
     measured = -1.0
     for step, start in enumerate(range(0, len(order), batch_size)):
-        rows = order[start:start + batch_size]
+        rows = order[start : start + batch_size]
         part, weights, grad = gradient_sum(data, rows, model, objective)
-        grad[len(objective.l1)::len(objective.l1) + 1] *= intercept_decay
+        grad[len(objective.l1) :: len(objective.l1) + 1] *= intercept_decay
         loss_sum += part
         weight_sum += weights
         norm = 1.0 / (len(rows) * weight_mean)
@@ -179,8 +194,9 @@ def batch_steps(data, order, model, objective, optimizer, state, lrs, batch_size
                 full[:, -1] *= float(model.fit_intercept)
                 measured = stationarity(model.theta, full.ravel(), model.n_out, objective.l1)
             positions = _touched(data, rows, model, len(objective.l1))
-            apply_gradient_lazily(model, objective, optimizer, state, grad, norm, lrs[step], positions,
-                                  len(positions) - model.n_out)
+            apply_gradient_lazily(
+                model, objective, optimizer, state, grad, norm, lrs[step], positions, len(positions) - model.n_out
+            )
             continue
         at = apply_gradient(model, objective, optimizer, state, grad, norm, lrs[step])
         if len(rows) >= len(order):
@@ -240,8 +256,9 @@ def normalized_steps(data, order, model, objective, optimizer, state, lrs, weigh
             if a <= 0:
                 continue
             if invariant:
-                update = (gradient_flow(scores[k], target[k], objective.loss, objective.parameters, lr * h * a)
-                          - scores[k]) / a
+                update = (
+                    gradient_flow(scores[k], target[k], objective.loss, objective.parameters, lr * h * a) - scores[k]
+                ) / a
             else:
                 update = -lr * h * d
             for q, (j, value) in enumerate(zip(columns, x, strict=True)):

@@ -242,14 +242,16 @@ def center_shifts(theta, center, scale, n_out, shifts):
     if center is not None:
         p1 = theta.shape[0] // n_out
         for k in range(n_out):
-            shifts[k] = theta[k * p1:(k + 1) * p1 - 1] @ (scale * center)
+            shifts[k] = theta[k * p1 : (k + 1) * p1 - 1] @ (scale * center)
 
 
 @overload(center_shifts)
 def _compiled_center_shifts(theta, center, scale, n_out, shifts):
     if isinstance(center, types.NoneType):
+
         def no_shifts(theta, center, scale, n_out, shifts):
             pass  # the caller's zeros stay
+
         return no_shifts
 
     def shifts_of(theta, center, scale, n_out, shifts):
@@ -259,6 +261,7 @@ def _compiled_center_shifts(theta, center, scale, n_out, shifts):
             for j in range(p1 - 1):
                 total += theta[k * p1 + j] * scaled(center[j], scale, j)
             shifts[k] = total
+
     return shifts_of
 
 
@@ -269,7 +272,7 @@ def center_gradient(grad, center, scale, n_out):
     if center is not None:
         p1 = grad.shape[0] // n_out
         for k in range(n_out):
-            grad[k * p1:(k + 1) * p1 - 1] -= scale * center * grad[(k + 1) * p1 - 1]
+            grad[k * p1 : (k + 1) * p1 - 1] -= scale * center * grad[(k + 1) * p1 - 1]
 
 
 @overload(center_gradient)
@@ -288,8 +291,25 @@ def _compiled_center_gradient(grad, center, scale, n_out):
 
 
 @njit(cache=True, inline="always")
-def _add_batch(data, order, lo, hi, theta, scale, n_out, shifts, loss, parameters, grad, scores, dscores, track,
-               touched, mark, count):
+def _add_batch(
+    data,
+    order,
+    lo,
+    hi,
+    theta,
+    scale,
+    n_out,
+    shifts,
+    loss,
+    parameters,
+    grad,
+    scores,
+    dscores,
+    track,
+    touched,
+    mark,
+    count,
+):
     """Rows order[lo:hi]: their gradients, times their weights, into grad; with ``track``, the columns
     they touch into ``touched[:count]`` (``mark`` remembers which). Returns (loss sum, weight sum, count)."""
     indptr, indices, values, y, weights = data
@@ -342,6 +362,7 @@ def _compiled_gather(array, work, positions, m, size):
         for q in range(m):
             work[q] = array[positions[q]]
         return work[:m]
+
     return gather
 
 
@@ -363,8 +384,9 @@ def _unrolled(signature, item, arity, *, statements=False):
 
 @overload(gathered)
 def _compiled_gathered(state, work, positions, m, size):
-    return _unrolled("state, work, positions, m, size", "_gather(state[{i}], work[{i}], positions, m, size)",
-                     len(state))
+    return _unrolled(
+        "state, work, positions, m, size", "_gather(state[{i}], work[{i}], positions, m, size)", len(state)
+    )
 
 
 def _scatter(array, part, positions, m, size):
@@ -381,6 +403,7 @@ def _compiled_scatter(array, part, positions, m, size):
         if array.shape[0] == size:
             for q in range(m):
                 array[positions[q]] = part[q]
+
     return scatter
 
 
@@ -392,8 +415,12 @@ def put_back(state, parts, positions, m, size):
 
 @overload(put_back)
 def _compiled_put_back(state, parts, positions, m, size):
-    return _unrolled("state, parts, positions, m, size", "_scatter(state[{i}], parts[{i}], positions, m, size)",
-                     len(state), statements=True)
+    return _unrolled(
+        "state, parts, positions, m, size",
+        "_scatter(state[{i}], parts[{i}], positions, m, size)",
+        len(state),
+        statements=True,
+    )
 
 
 def work_buffers(state, size):
@@ -407,8 +434,25 @@ def _compiled_work_buffers(state, size):
 
 
 @njit(cache=True)
-def _lazy_step(theta, grad, positions, touched, count, n_out, norm, l1, l2, fit_intercept, hyperparameters, state,
-               work, x_work, g_work, t, lr):
+def _lazy_step(
+    theta,
+    grad,
+    positions,
+    touched,
+    count,
+    n_out,
+    norm,
+    l1,
+    l2,
+    fit_intercept,
+    hyperparameters,
+    state,
+    work,
+    x_work,
+    g_work,
+    t,
+    lr,
+):
     """The optimizer's step on ``positions[:m]`` only, m = (count + 1) n_out: the weights of the
     columns ``touched[:count]`` for each output, then the intercepts. The normalized gradient plus
     the L2 part there, the step on the gathered coordinates and state, the L1 prox on those
@@ -471,15 +515,45 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
     for batch_start in range(0, n_rows, batch_size):
         batch_end = min(batch_start + batch_size, n_rows)
         center_shifts(theta, center, scale, n_out, shifts)
-        part, weights_met, count = _add_batch(data, order, batch_start, batch_end, theta, scale, n_out, shifts, loss,
-                                              parameters, grad, scores, dscores, lazy, touched, mark, 0)
+        part, weights_met, count = _add_batch(
+            data,
+            order,
+            batch_start,
+            batch_end,
+            theta,
+            scale,
+            n_out,
+            shifts,
+            loss,
+            parameters,
+            grad,
+            scores,
+            dscores,
+            lazy,
+            touched,
+            mark,
+            0,
+        )
         center_gradient(grad, center, scale, n_out)
         loss_sum += part
         weight_sum += weights_met
         norm = 1.0 / ((batch_end - batch_start) * weight_mean)
         if not lazy:
-            measured = finish_step(theta, grad, n_out, fit_intercept, norm, l1, has_l1, l2, hyperparameters, state,
-                                   t + step + 1, lrs[step], measure)
+            measured = finish_step(
+                theta,
+                grad,
+                n_out,
+                fit_intercept,
+                norm,
+                l1,
+                has_l1,
+                l2,
+                hyperparameters,
+                state,
+                t + step + 1,
+                lrs[step],
+                measure,
+            )
             grad[:] = 0.0
         else:
             for k in range(n_out):
@@ -494,8 +568,25 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
                     if not fit_intercept:
                         full[k * p1 + p] = 0.0
                 measured = stationarity(theta, full, n_out, l1)
-            _lazy_step(theta, grad, positions, touched, count, n_out, norm, l1, l2, fit_intercept, hyperparameters,
-                       state, work, x_work, g_work, t + step + 1, lrs[step])
+            _lazy_step(
+                theta,
+                grad,
+                positions,
+                touched,
+                count,
+                n_out,
+                norm,
+                l1,
+                l2,
+                fit_intercept,
+                hyperparameters,
+                state,
+                work,
+                x_work,
+                g_work,
+                t + step + 1,
+                lrs[step],
+            )
             for q in range(count * n_out + n_out):
                 grad[positions[q]] = 0.0
         for q in range(count):

@@ -20,8 +20,18 @@ import numpy as np
 from .._compiled import njit
 from ..curvature import power_iteration
 
-__all__ = ["summarize", "summarize_sparse", "check_sparse_finite", "weighted_gram", "standardized_gram", "max_row_norm",
-           "sparse_row_norms", "largest_eigenvalue", "sample_rows", "CURVATURE_ROWS"]
+__all__ = [
+    "summarize",
+    "summarize_sparse",
+    "check_sparse_finite",
+    "weighted_gram",
+    "standardized_gram",
+    "max_row_norm",
+    "sparse_row_norms",
+    "largest_eigenvalue",
+    "sample_rows",
+    "CURVATURE_ROWS",
+]
 
 # The curvature for learning_rate="auto" is measured on at most this many rows.
 CURVATURE_ROWS = 100_000
@@ -150,7 +160,7 @@ def weighted_gram(X, weights, rows, y=None):
             xty[:p], xty[p], yty = X.T @ y, y.sum(), float(y @ y)
         return gram, xty, yty
     for start in range(0, rows.shape[0], 8192):
-        block_rows = rows[start:start + 8192]
+        block_rows = rows[start : start + 8192]
         Xb = X[block_rows]
         wb = weights[block_rows] if weights.size else np.ones(len(block_rows), dtype=X.dtype)
         weighted = Xb * wb[:, None]

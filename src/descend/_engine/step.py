@@ -34,8 +34,10 @@ def target_of(y_row, k, n_out):
 @overload(target_of)
 def _compiled_target_of(y_row, k, n_out):
     if isinstance(y_row, types.Array):
+
         def of_row(y_row, k, n_out):
             return y_row[k]
+
         return of_row
 
     def of_value(y_row, k, n_out):
@@ -44,6 +46,7 @@ def _compiled_target_of(y_row, k, n_out):
         if y_row == k:
             return 1.0
         return -1.0
+
     return of_value
 
 

@@ -55,9 +55,12 @@ def _print_version(asked: bool) -> None:
 
 
 @app.callback(invoke_without_command=True)
-def _root(context: typer.Context,
-          version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
-                                       help="Print descend's version and exit.")) -> None:
+def _root(
+    context: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print descend's version and exit."
+    ),
+) -> None:
     """descend: gradient descent, end to end."""
     if context.invoked_subcommand is None:
         typer.echo(context.get_help())

@@ -40,14 +40,20 @@ class Demo(str, Enum):
 
 @app.command()
 def demo(
-    which: Demo = typer.Argument(Demo.all, help="housing: house prices on Boston; stocks: stock direction on the "
-                                                 "S&P 500; bikes: bike rentals by the hour (Poisson and "
-                                                 "quantile regression); all: those three; race: the "
-                                                 "optimizers on a test surface."),
+    which: Demo = typer.Argument(
+        Demo.all,
+        help="housing: house prices on Boston; stocks: stock direction on the "
+        "S&P 500; bikes: bike rentals by the hour (Poisson and "
+        "quantile regression); all: those three; race: the "
+        "optimizers on a test surface.",
+    ),
     function: str = typer.Option("rosenbrock", help=f"For the race: {', '.join(FUNCTION_NAMES)}."),
     iters: int = typer.Option(10_000, min=1, max=1_000_000, help="For the race: most steps per optimizer."),
-    plot: Path = typer.Option(None, help="For housing and stocks: write the loss curve to this file; for bikes: "
-                                         "the monthly and hourly effects (.png, .svg, .pdf)."),
+    plot: Path = typer.Option(
+        None,
+        help="For housing and stocks: write the loss curve to this file; for bikes: "
+        "the monthly and hourly effects (.png, .svg, .pdf).",
+    ),
 ) -> None:
     """Run the demos on the data shipped with descend (nothing is downloaded).
 
@@ -105,9 +111,17 @@ def race(function: str, iters: int) -> None:
             table.add_row(name, f"{lr:g}", str(error.iteration), "diverged", "-", "no")
             continue
         distance = np.min(np.linalg.norm(surface.minima - result.x, axis=1))
-        table.add_row(name, f"{lr:g}", str(result.n_iter), f"{result.fun:.3e}", f"{distance:.3e}",
-                      "yes" if result.converged else "no")
+        table.add_row(
+            name,
+            f"{lr:g}",
+            str(result.n_iter),
+            f"{result.fun:.3e}",
+            f"{distance:.3e}",
+            "yes" if result.converged else "no",
+        )
     console.print(table)
     if surface.name != "bowl":
-        console.print("adamw's decoupled weight decay (0.01) pulls its end point off the minimum: "
-                      "it minimizes a different objective.")
+        console.print(
+            "adamw's decoupled weight decay (0.01) pulls its end point off the minimum: "
+            "it minimizes a different objective."
+        )

@@ -30,9 +30,19 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..choices import (CLASSIFICATION_LOSSES, DEFAULT_MEMORY, FULL_BATCH_OPTIMIZER_NAMES, HASHED_FEATURES,
-                       IMPUTE_CHOICES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, PENALTY_NAMES, REGRESSION_LOSSES,
-                       ROW_OPTIMIZER_NAMES, SCHEDULE_NAMES)
+from ..choices import (
+    CLASSIFICATION_LOSSES,
+    DEFAULT_MEMORY,
+    FULL_BATCH_OPTIMIZER_NAMES,
+    HASHED_FEATURES,
+    IMPUTE_CHOICES,
+    MATRIX_OPTIMIZER_NAMES,
+    OPTIMIZER_NAMES,
+    PENALTY_NAMES,
+    REGRESSION_LOSSES,
+    ROW_OPTIMIZER_NAMES,
+    SCHEDULE_NAMES,
+)
 from .._extras import require
 from ..readers import file_format
 from .app import UserError, app, one_line_errors
@@ -58,16 +68,21 @@ LossName = Enum("LossName", {name: name for name in REGRESSION_LOSSES + CLASSIFI
 
 #: The options of the losses' own parameters, and the losses that take each (the estimator's parameter
 #: of the same name).
-LOSS_OPTIONS = {"quantile": ("quantile",), "power": ("tweedie",),
-                "epsilon": ("huber", "epsilon_insensitive", "squared_epsilon_insensitive")}
-LOSS_HELP = ("What the fit minimizes: a name listed above, of the task's (default: squared_error, log_loss). "
-             "poisson, gamma and tweedie predict exp(Xw + b), a mean. The metrics printed are those of the loss.")
+LOSS_OPTIONS = {
+    "quantile": ("quantile",),
+    "power": ("tweedie",),
+    "epsilon": ("huber", "epsilon_insensitive", "squared_epsilon_insensitive"),
+}
+LOSS_HELP = (
+    "What the fit minimizes: a name listed above, of the task's (default: squared_error, log_loss). "
+    "poisson, gamma and tweedie predict exp(Xw + b), a mean. The metrics printed are those of the loss."
+)
 LOSS_OPTION_HELP = {
     "quantile": "With --loss quantile: the quantile to fit, between 0 and 1 (default 0.5, the median).",
     "power": "With --loss tweedie: its power, 0 or from 1 on (1 Poisson, between 1 and 2 compound Poisson-Gamma, "
-             "2 Gamma; default 1.5).",
+    "2 Gamma; default 1.5).",
     "epsilon": "With --loss huber, or a loss with epsilon in its name: the threshold, in the target's units "
-               "(default 0.1).",
+    "(default 0.1).",
 }
 
 
@@ -102,72 +117,109 @@ class FitJob:
         return self.settings["max_iter"]
 
 
-FIT_HELP = ("Train a linear model on a table (or an svmlight file) and write it to a model file.\n\n"
-            f"Losses (--loss) for regression: {', '.join(REGRESSION_LOSSES)}; "
-            f"for classification: {', '.join(CLASSIFICATION_LOSSES)}.\n\n"
-            "Example: descend fit houses.csv --target price --out model.json;\n"
-            "descend fit reviews.csv --target label --text review --out model.json;\n"
-            "descend fit trips.csv --target riders --loss poisson --out model.json")
+FIT_HELP = (
+    "Train a linear model on a table (or an svmlight file) and write it to a model file.\n\n"
+    f"Losses (--loss) for regression: {', '.join(REGRESSION_LOSSES)}; "
+    f"for classification: {', '.join(CLASSIFICATION_LOSSES)}.\n\n"
+    "Example: descend fit houses.csv --target price --out model.json;\n"
+    "descend fit reviews.csv --target label --text review --out model.json;\n"
+    "descend fit trips.csv --target riders --loss poisson --out model.json"
+)
 
 
 @app.command(help=FIT_HELP)
 def fit(
-    data: Path = typer.Argument(..., help="Training data: a .csv or .parquet file or an svmlight file; with --stream "
-                                          "or --scheduler also a folder or a quoted glob ('data/*.parquet')."),
-    target: str = typer.Option(None, "--target", "-t", help="The column to predict (a table; an svmlight "
-                                                            "file's labels are its first field)."),
+    data: Path = typer.Argument(
+        ...,
+        help="Training data: a .csv or .parquet file or an svmlight file; with --stream "
+        "or --scheduler also a folder or a quoted glob ('data/*.parquet').",
+    ),
+    target: str = typer.Option(
+        None, "--target", "-t", help="The column to predict (a table; an svmlight file's labels are its first field)."
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the model file (JSON)."),
-    task: Task = typer.Option(None, help="regression or classification; inferred from the target if not given "
-                                         "(text or two values: classification)."),
+    task: Task = typer.Option(
+        None,
+        help="regression or classification; inferred from the target if not given "
+        "(text or two values: classification).",
+    ),
     loss: LossName = typer.Option(None, metavar="NAME", show_default=False, help=LOSS_HELP),
     quantile: float = typer.Option(None, help=LOSS_OPTION_HELP["quantile"]),
     power: float = typer.Option(None, help=LOSS_OPTION_HELP["power"]),
     epsilon: float = typer.Option(None, help=LOSS_OPTION_HELP["epsilon"]),
-    optimizer: str = typer.Option("auto", help=f"auto, {', '.join(OPTIMIZER_NAMES + ROW_OPTIMIZER_NAMES)}, "
-                                               f"{', '.join(FULL_BATCH_OPTIMIZER_NAMES + MATRIX_OPTIMIZER_NAMES)} "
-                                               "(auto: normalized for one row a step, lbfgs for the full batch, else "
-                                               "sgd; muon for several classes or targets)."),
-    learning_rate: str = typer.Option("auto", "--learning-rate", "--lr",
-                                      help="'auto' (from the data's curvature) or a number."),
-    batch_size: int = typer.Option(None, min=1, help="Rows per step (default: auto, the full batch, or for a large "
-                                                     "sparse matrix one row a step, online)."),
-    epochs: int = typer.Option(None, min=1, help="Most passes over the data (default: 1000; one when learning "
-                                                 "online)."),
+    optimizer: str = typer.Option(
+        "auto",
+        help=f"auto, {', '.join(OPTIMIZER_NAMES + ROW_OPTIMIZER_NAMES)}, "
+        f"{', '.join(FULL_BATCH_OPTIMIZER_NAMES + MATRIX_OPTIMIZER_NAMES)} "
+        "(auto: normalized for one row a step, lbfgs for the full batch, else "
+        "sgd; muon for several classes or targets).",
+    ),
+    learning_rate: str = typer.Option(
+        "auto", "--learning-rate", "--lr", help="'auto' (from the data's curvature) or a number."
+    ),
+    batch_size: int = typer.Option(
+        None,
+        min=1,
+        help="Rows per step (default: auto, the full batch, or for a large sparse matrix one row a step, online).",
+    ),
+    epochs: int = typer.Option(
+        None, min=1, help="Most passes over the data (default: 1000; one when learning online)."
+    ),
     penalty: Penalty = typer.Option(Penalty.l2, help="Regularisation."),
     alpha: float = typer.Option(1e-4, min=0.0, help="Strength of the penalty."),
     l1_ratio: float = typer.Option(0.15, min=0.0, max=1.0, help="Share of L1 in the elastic net."),
     early_stopping: bool = typer.Option(False, "--early-stopping", help="Stop when a held-out 10% stops improving."),
-    test_size: float = typer.Option(None, min=0.0, max=0.9, help="Share of rows held out for the metrics "
-                                                                 "(default: 0.2; none with --stream)."),
+    test_size: float = typer.Option(
+        None, min=0.0, max=0.9, help="Share of rows held out for the metrics (default: 0.2; none with --stream)."
+    ),
     random_state: int = typer.Option(0, help="Seed for the split and the shuffles."),
     impute: Impute = typer.Option(Impute.none, help="Fill missing feature values, or refuse them."),
     plot: Path = typer.Option(None, help="Also write the loss curve to this PNG/SVG file."),
     checkpoint: Path = typer.Option(None, help="Write the state of the fit to this file as it goes."),
     checkpoint_every: int = typer.Option(1, min=1, help="Epochs between checkpoints."),
     resume: bool = typer.Option(False, "--resume", help="Go on from --checkpoint (same data, same settings)."),
-    stream: bool = typer.Option(False, "--stream", help="Read the file in chunks, epoch after epoch: memory "
-                                                        "bounded by --memory, not the file."),
+    stream: bool = typer.Option(
+        False, "--stream", help="Read the file in chunks, epoch after epoch: memory bounded by --memory, not the file."
+    ),
     chunk_rows: int = typer.Option(65_536, min=1, help="With --stream: rows per chunk."),
-    buffer_rows: int = typer.Option(None, min=0, help="With --stream: rows in the shuffle buffer (default: what "
-                                                      "--memory leaves)."),
-    memory: str = typer.Option(None, help=f"With --stream: the memory held for data, e.g. 256MB (default: "
-                                          f"{DEFAULT_MEMORY}): read buffers, pieces read ahead, the shuffle buffer."),
-    scheduler: str = typer.Option(None, help="Train on a Dask cluster (tcp://host:8786) whose workers read the "
-                                             "files at the same paths (full batch: exact; else local SGD)."),
-    text: list[str] = typer.Option(None, "--text", help="A column of free text: its words are hashed into "
-                                                        "--n-features columns (repeat for more columns)."),
-    n_features: int = typer.Option(None, min=1, help="Columns of the hashed space of --text columns and "
-                                                     f"categories with many values (default: 2**20 = "
-                                                     f"{HASHED_FEATURES}); of an svmlight file (default: its "
-                                                     "largest index)."),
-    ngram: str = typer.Option(None, help="With --text: MIN,MAX words per hashed term, e.g. 1,2 for words and "
-                                         "pairs of words (default: 1,1)."),
-    data_format: DataFormat = typer.Option(DataFormat.auto, "--format", help="table (CSV, Parquet), svmlight or vw "
-                                                                            "(Vowpal Wabbit's format); auto: by the "
-                                                                            "file's name."),
+    buffer_rows: int = typer.Option(
+        None, min=0, help="With --stream: rows in the shuffle buffer (default: what --memory leaves)."
+    ),
+    memory: str = typer.Option(
+        None,
+        help=f"With --stream: the memory held for data, e.g. 256MB (default: "
+        f"{DEFAULT_MEMORY}): read buffers, pieces read ahead, the shuffle buffer.",
+    ),
+    scheduler: str = typer.Option(
+        None,
+        help="Train on a Dask cluster (tcp://host:8786) whose workers read the "
+        "files at the same paths (full batch: exact; else local SGD).",
+    ),
+    text: list[str] = typer.Option(
+        None,
+        "--text",
+        help="A column of free text: its words are hashed into --n-features columns (repeat for more columns).",
+    ),
+    n_features: int = typer.Option(
+        None,
+        min=1,
+        help="Columns of the hashed space of --text columns and "
+        f"categories with many values (default: 2**20 = "
+        f"{HASHED_FEATURES}); of an svmlight file (default: its "
+        "largest index).",
+    ),
+    ngram: str = typer.Option(
+        None, help="With --text: MIN,MAX words per hashed term, e.g. 1,2 for words and pairs of words (default: 1,1)."
+    ),
+    data_format: DataFormat = typer.Option(
+        DataFormat.auto,
+        "--format",
+        help="table (CSV, Parquet), svmlight or vw (Vowpal Wabbit's format); auto: by the file's name.",
+    ),
     schedule: Schedule = typer.Option(None, help="The learning rate's schedule (default: constant)."),
-    standardize: bool = typer.Option(None, "--standardize/--no-standardize",
-                                     help="Step in standardized coordinates (default: yes)."),
+    standardize: bool = typer.Option(
+        None, "--standardize/--no-standardize", help="Step in standardized coordinates (default: yes)."
+    ),
     tol: float = typer.Option(None, min=0.0, help="When to stop: see GDRegressor's tol (default: 1e-6)."),
     jobs: int = typer.Option(None, "--jobs", "-j", help="Threads, -1 every core (the full batch: the same model)."),
 ) -> None:
@@ -176,18 +228,44 @@ def fit(
     with one_line_errors():
         _refuse_before_work(scheduler, out=out, plot=plot, checkpoint=checkpoint)
         settings = _estimator_settings(
-            optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, penalty=penalty,
-            alpha=alpha, l1_ratio=l1_ratio, early_stopping=early_stopping, random_state=random_state, tol=tol,
-            checkpoint=checkpoint, checkpoint_every=checkpoint_every, schedule=schedule, standardize=standardize,
-            n_jobs=jobs)
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            epochs=epochs,
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            early_stopping=early_stopping,
+            random_state=random_state,
+            tol=tol,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            schedule=schedule,
+            standardize=standardize,
+            n_jobs=jobs,
+        )
         settings.update(_loss_settings(loss, task, quantile=quantile, power=power, epsilon=epsilon))
         vw = data_format == DataFormat.vw or (data_format == DataFormat.auto and file_format(data) == "vw")
         svmlight = vw or _is_svmlight(data, data_format)
         _refuse_data_flags(svmlight, target, text, ngram, scheduler)
         if vw and (stream or scheduler):
             raise UserError("a Vowpal Wabbit file is read in memory; for one pass over a stream, use 'descend learn'")
-        job = FitJob(data, target, task, out, plot, impute, resume, settings, svmlight, tuple(text or ()),
-                     n_features, _parse_ngram(ngram), epochs_given=epochs is not None, vw=vw)
+        job = FitJob(
+            data,
+            target,
+            task,
+            out,
+            plot,
+            impute,
+            resume,
+            settings,
+            svmlight,
+            tuple(text or ()),
+            n_features,
+            _parse_ngram(ngram),
+            epochs_given=epochs is not None,
+            vw=vw,
+        )
         _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, checkpoint, resume)
         _check_settings(settings, task)
         _refuse_memory_out_of_place(memory, stream, svmlight)
@@ -205,16 +283,40 @@ def _refuse_before_work(scheduler, **paths):
         require("distributed", "--scheduler")
 
 
-def _estimator_settings(*, optimizer, learning_rate, batch_size, epochs, penalty, alpha, l1_ratio, early_stopping,
-                        random_state, checkpoint, checkpoint_every, schedule, standardize, tol, n_jobs=None):
+def _estimator_settings(
+    *,
+    optimizer,
+    learning_rate,
+    batch_size,
+    epochs,
+    penalty,
+    alpha,
+    l1_ratio,
+    early_stopping,
+    random_state,
+    checkpoint,
+    checkpoint_every,
+    schedule,
+    standardize,
+    tol,
+    n_jobs=None,
+):
     """The keyword arguments of GDRegressor and GDClassifier that the options say; the estimator's defaults
     for the options not given (``max_iter`` 1000: an online fit makes one pass whatever it says)."""
-    settings = dict(optimizer=optimizer, learning_rate=parse_learning_rate(learning_rate),
-                    batch_size="auto" if batch_size is None else batch_size, max_iter=epochs or 1000,
-                    penalty=None if penalty == Penalty.none else penalty.value, alpha=alpha, l1_ratio=l1_ratio,
-                    early_stopping=early_stopping, random_state=random_state,
-                    checkpoint=str(checkpoint) if checkpoint else None, checkpoint_every=checkpoint_every,
-                    n_jobs=n_jobs)
+    settings = dict(
+        optimizer=optimizer,
+        learning_rate=parse_learning_rate(learning_rate),
+        batch_size="auto" if batch_size is None else batch_size,
+        max_iter=epochs or 1000,
+        penalty=None if penalty == Penalty.none else penalty.value,
+        alpha=alpha,
+        l1_ratio=l1_ratio,
+        early_stopping=early_stopping,
+        random_state=random_state,
+        checkpoint=str(checkpoint) if checkpoint else None,
+        checkpoint_every=checkpoint_every,
+        n_jobs=n_jobs,
+    )
     given = {"schedule": schedule.value if schedule else None, "standardize": standardize, "tol": tol}
     settings.update({key: value for key, value in given.items() if value is not None})
     return settings
@@ -247,8 +349,9 @@ def _loss_settings(loss, task, **parameters):
             continue
         takers = LOSS_OPTIONS[option]
         if name not in takers:
-            raise UserError(f"--{option} goes with --loss {' or '.join(takers)}, not "
-                            f"{'the default loss' if name is None else name}")
+            raise UserError(
+                f"--{option} goes with --loss {' or '.join(takers)}, not {'the default loss' if name is None else name}"
+            )
         chosen[option] = value
     return chosen
 
@@ -271,10 +374,14 @@ def _refuse_loss_of_other_task(job, task, text=False):
     if task == "classification" and text:
         raise UserError(f"--loss {name} is a regression loss, but {holder} holds text: classes")
     if task == "classification":
-        raise UserError(f"--loss {name} is a regression loss, but {holder} holds two values, taken for classes; "
-                        "--task regression fits them as numbers")
-    raise UserError(f"--loss {name} is a classification loss, but {holder} looks like numbers to predict (more "
-                    "than two values); --task classification takes them as classes")
+        raise UserError(
+            f"--loss {name} is a regression loss, but {holder} holds two values, taken for classes; "
+            "--task regression fits them as numbers"
+        )
+    raise UserError(
+        f"--loss {name} is a classification loss, but {holder} looks like numbers to predict (more "
+        "than two values); --task classification takes them as classes"
+    )
 
 
 def _target_loss(job, task):
@@ -326,8 +433,11 @@ def _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, che
     if resume and checkpoint is None:
         raise UserError("--resume needs --checkpoint FILE")
     if stream:
-        for given, option in ((scheduler, "--scheduler"), (early_stopping, "--early-stopping"),
-                              (test_size is not None, "--test-size")):
+        for given, option in (
+            (scheduler, "--scheduler"),
+            (early_stopping, "--early-stopping"),
+            (test_size is not None, "--test-size"),
+        ):
             if given:
                 raise UserError(f"{option} works on a table in memory, not with --stream")
     elif scheduler:
@@ -335,8 +445,10 @@ def _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, che
             raise UserError("--checkpoint and --resume work in memory or with --stream, not with --scheduler")
         for given, option in ((early_stopping, "--early-stopping"), (test_size is not None, "--test-size")):
             if given:
-                raise UserError(f"{option} works in memory or with --stream, not with --scheduler (the cluster "
-                                "trains on every row, and measures the model on them)")
+                raise UserError(
+                    f"{option} works in memory or with --stream, not with --scheduler (the cluster "
+                    "trains on every row, and measures the model on them)"
+                )
 
 
 def _refuse_memory_out_of_place(memory, stream, svmlight):
@@ -364,8 +476,10 @@ def _refuse_data_flags(svmlight, target, text, ngram, scheduler):
             raise UserError("--scheduler works on a dense table, not on an svmlight file")
         return
     if scheduler and text:
-        raise UserError("--text works in memory or with --stream, not with --scheduler: hashed words make a sparse "
-                        "matrix, which a Dask cluster does not train on")
+        raise UserError(
+            "--text works in memory or with --stream, not with --scheduler: hashed words make a sparse "
+            "matrix, which a Dask cluster does not train on"
+        )
     if target is None:
         raise UserError("--target is required: the column to predict")
     if ngram is not None and not text:
@@ -378,8 +492,9 @@ def _parse_ngram(text):
         return (1, 1)
     parts = text.replace(" ", "").split(",")
     if len(parts) != 2 or not all(part.isdigit() and int(part) >= 1 for part in parts) or int(parts[0]) > int(parts[1]):
-        raise UserError(f"--ngram must be MIN,MAX with 1 <= MIN <= MAX, e.g. 1,2 for words and pairs of words; "
-                        f"got {text!r}")
+        raise UserError(
+            f"--ngram must be MIN,MAX with 1 <= MIN <= MAX, e.g. 1,2 for words and pairs of words; got {text!r}"
+        )
     return int(parts[0]), int(parts[1])
 
 
@@ -394,9 +509,11 @@ def _streamed_sparse_settings(settings: dict, epochs_given: bool, notices: list[
             if "tol" not in settings:
                 chosen["tol"] = None  # one pass by design, not a fit stopped short
     if chosen:
-        notices.append("a sparse stream: learned online, one row a step"
-                       + (" for one pass" if "max_iter" in chosen else "")
-                       + "; --batch-size and --epochs choose otherwise")
+        notices.append(
+            "a sparse stream: learned online, one row a step"
+            + (" for one pass" if "max_iter" in chosen else "")
+            + "; --batch-size and --epochs choose otherwise"
+        )
     return {**settings, **chosen}
 
 
@@ -406,12 +523,16 @@ def _chosen_notice(estimator, X) -> str | None:
         return None
     rows, columns = X.shape
     if estimator.batch_size_ == 1:
-        return (f"a large sparse matrix ({rows:,} rows of {columns:,} columns, {X.nnz / rows:.0f} non-zeros a "
-                "row): learned "
-                f"online, one pass of one row a step with the {estimator.optimizer_.name} update; --batch-size "
-                "and --epochs choose otherwise")
-    return (f"a sparse matrix of {rows:,} rows and {columns:,} columns: the full batch (online learning takes "
-            "10,000 rows or more); --batch-size 1 learns one row a step")
+        return (
+            f"a large sparse matrix ({rows:,} rows of {columns:,} columns, {X.nnz / rows:.0f} non-zeros a "
+            "row): learned "
+            f"online, one pass of one row a step with the {estimator.optimizer_.name} update; --batch-size "
+            "and --epochs choose otherwise"
+        )
+    return (
+        f"a sparse matrix of {rows:,} rows and {columns:,} columns: the full batch (online learning takes "
+        "10,000 rows or more); --batch-size 1 learns one row a step"
+    )
 
 
 def parse_learning_rate(text):
@@ -446,11 +567,16 @@ def _split(job, held_out, y, task, rows):
 
     if held_out == 0:
         return np.arange(rows), np.arange(0)
-    _refuse_too_few_held_out(rows, held_out, len(np.unique(y)) if task == "classification" else 0,
-                             job.target or "the labels")
+    _refuse_too_few_held_out(
+        rows, held_out, len(np.unique(y)) if task == "classification" else 0, job.target or "the labels"
+    )
     try:
-        return train_test_split(np.arange(rows), test_size=held_out, random_state=job.settings["random_state"],
-                                stratify=y if task == "classification" else None)
+        return train_test_split(
+            np.arange(rows),
+            test_size=held_out,
+            random_state=job.settings["random_state"],
+            stratify=y if task == "classification" else None,
+        )
     except ValueError as error:
         raise UserError(f"cannot hold out --test-size {held_out}: {error}") from None
 
@@ -459,8 +585,15 @@ def _load_table(job, held_out, notices):
     """A table in memory, split, its preprocessing learned on the training rows."""
     import pandas as pd
 
-    from ..readers.tables import (TablePreprocessor, check_columns, check_text_names, clean_target, infer_task,
-                                  read_table, target_array)
+    from ..readers.tables import (
+        TablePreprocessor,
+        check_columns,
+        check_text_names,
+        clean_target,
+        infer_task,
+        read_table,
+        target_array,
+    )
 
     frame = read_table(job.data, text=job.text)
     check_text_names(frame, job.text, job.target)
@@ -475,8 +608,13 @@ def _load_table(job, held_out, notices):
     _check_targets(job, task, y, lambda i: f"{job.target!r} in data row {frame.index[i] + 1}")
     train_rows, test_rows = _split(job, held_out, y, task, len(frame))
     train = frame.iloc[train_rows]
-    preprocessor = TablePreprocessor(job.impute.value, text=job.text, n_features=job.n_features or HASHED_FEATURES,
-                                     ngram_range=job.ngram_range, n_jobs=job.settings.get("n_jobs"))
+    preprocessor = TablePreprocessor(
+        job.impute.value,
+        text=job.text,
+        n_features=job.n_features or HASHED_FEATURES,
+        ngram_range=job.ngram_range,
+        n_jobs=job.settings.get("n_jobs"),
+    )
     preprocessor.fit(train, job.target, notices, whole=frame)
     X_train = preprocessor.transform(train, allowed_extra=(job.target,))
     X_test = None
@@ -513,8 +651,16 @@ def _load_svmlight(job, held_out):
     train_rows, test_rows = _split(job, held_out, y, task, X.shape[0])
     X_test = X[np.sort(test_rows)] if len(test_rows) else None
     train_rows = np.sort(train_rows)
-    return _Loaded(task, lines_format, X[train_rows], y[train_rows], X_test, y[np.sort(test_rows)], X.shape[0],
-                   None if weights is None else weights[train_rows])
+    return _Loaded(
+        task,
+        lines_format,
+        X[train_rows],
+        y[train_rows],
+        X_test,
+        y[np.sort(test_rows)],
+        X.shape[0],
+        None if weights is None else weights[train_rows],
+    )
 
 
 def _refuse_too_few_held_out(rows, held_out, classes, target):
@@ -529,9 +675,11 @@ def _refuse_too_few_held_out(rows, held_out, classes, target):
     while math.ceil(share * rows) < needed:
         share += 0.01
     advice = f"more data, --test-size {share:.2f} or more," if share <= 0.5 else "more data"
-    raise UserError(f"holding out {held_out * 100:.3g}% of {rows} rows leaves {measured} row"
-                    f"{'' if measured == 1 else 's'} to measure on, fewer than {why}; use {advice} "
-                    "or --test-size 0 to report training metrics")
+    raise UserError(
+        f"holding out {held_out * 100:.3g}% of {rows} rows leaves {measured} row"
+        f"{'' if measured == 1 else 's'} to measure on, fewer than {why}; use {advice} "
+        "or --test-size 0 to report training metrics"
+    )
 
 
 def _new_estimator(task, settings, verbose):
@@ -567,10 +715,22 @@ def _fit_in_memory(console, job, held_out):
         metrics = table_metrics(loaded.task, estimator, [(loaded.X_test, loaded.y_test)])
         title = f"held-out metrics ({len(loaded.y_test)} of {loaded.rows} rows)"
     console.print(metrics_table(title, metrics))
-    _write_model(console, job, estimator, loaded.preprocessing,
-                 {"task": loaded.task, "target": job.target, "data": str(job.data), "rows": int(loaded.rows),
-                  "trained_on": int(n_train), "metrics": metrics, "metrics_on": title},
-                 f"{job.data.name}: training loss")
+    _write_model(
+        console,
+        job,
+        estimator,
+        loaded.preprocessing,
+        {
+            "task": loaded.task,
+            "target": job.target,
+            "data": str(job.data),
+            "rows": int(loaded.rows),
+            "trained_on": int(n_train),
+            "metrics": metrics,
+            "metrics_on": title,
+        },
+        f"{job.data.name}: training loss",
+    )
 
 
 def _fit_on_cluster(console, job, address):
@@ -600,11 +760,23 @@ def _fit_on_cluster(console, job, address):
         client.close()
     title = f"training metrics over every row, on the cluster ({metrics['rows']} rows)"
     console.print(metrics_table(title, metrics))
-    _write_model(console, job, estimator, table.preprocessor,
-                 {"task": table.task, "target": job.target, "data": str(job.data), "rows": int(table.n_rows),
-                  "trained_on": int(table.n_rows), "files": len(table.files), "metrics": metrics,
-                  "metrics_on": title},
-                 f"{job.data.name}: training loss (on a Dask cluster)")
+    _write_model(
+        console,
+        job,
+        estimator,
+        table.preprocessor,
+        {
+            "task": table.task,
+            "target": job.target,
+            "data": str(job.data),
+            "rows": int(table.n_rows),
+            "trained_on": int(table.n_rows),
+            "files": len(table.files),
+            "metrics": metrics,
+            "metrics_on": title,
+        },
+        f"{job.data.name}: training loss (on a Dask cluster)",
+    )
 
 
 def _stream_source(job, chunk_rows, buffer_rows, memory):
@@ -613,13 +785,27 @@ def _stream_source(job, chunk_rows, buffer_rows, memory):
     if job.svmlight:
         from ..readers.svmlight import SvmlightStream
 
-        return SvmlightStream(job.data, chunk_rows=chunk_rows, buffer_rows=262_144 if buffer_rows is None
-                              else buffer_rows, task=task, n_features=job.n_features)
+        return SvmlightStream(
+            job.data,
+            chunk_rows=chunk_rows,
+            buffer_rows=262_144 if buffer_rows is None else buffer_rows,
+            task=task,
+            n_features=job.n_features,
+        )
     from ..readers.stream import TableStream
 
-    return TableStream(job.data, job.target, chunk_rows=chunk_rows, buffer_rows=buffer_rows, memory=memory,
-                       impute=job.impute.value, task=task, text=job.text,
-                       n_features=job.n_features or HASHED_FEATURES, ngram_range=job.ngram_range)
+    return TableStream(
+        job.data,
+        job.target,
+        chunk_rows=chunk_rows,
+        buffer_rows=buffer_rows,
+        memory=memory,
+        impute=job.impute.value,
+        task=task,
+        text=job.text,
+        n_features=job.n_features or HASHED_FEATURES,
+        ngram_range=job.ngram_range,
+    )
 
 
 def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
@@ -659,10 +845,22 @@ def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
         metrics = table_metrics(source.task, estimator, _blocks_in_place(source))
     title = f"training metrics over the whole file, streamed ({metrics['rows']} rows)"
     console.print(metrics_table(title, metrics))
-    _write_model(console, job, estimator, preprocessing,
-                 {"task": source.task, "target": job.target, "data": str(job.data), "rows": metrics["rows"],
-                  "streamed": True, "metrics": metrics, "metrics_on": title},
-                 f"{job.data.name}: training loss (streamed)")
+    _write_model(
+        console,
+        job,
+        estimator,
+        preprocessing,
+        {
+            "task": source.task,
+            "target": job.target,
+            "data": str(job.data),
+            "rows": metrics["rows"],
+            "streamed": True,
+            "metrics": metrics,
+            "metrics_on": title,
+        },
+        f"{job.data.name}: training loss (streamed)",
+    )
 
 
 def _blocks_in_place(source):
@@ -675,7 +873,7 @@ def _blocks_in_place(source):
         return
     for X, y, rows in source.blocks():
         if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and (np.diff(rows) == 1).all():
-            yield X[rows[0]:rows[-1] + 1], y[rows[0]:rows[-1] + 1]
+            yield X[rows[0] : rows[-1] + 1], y[rows[0] : rows[-1] + 1]
         else:
             yield X[rows], y[rows]
 
@@ -684,12 +882,17 @@ def _write_model(console, job, estimator, preprocessing, metadata, plot_title):
     """Save the model with its preprocessing and metadata; draw its loss curve if asked."""
     from ..io import save
 
-    metadata = {**metadata, "features": list(preprocessing.output_names), "n_features": preprocessing.n_outputs,
-                "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    metadata = {
+        **metadata,
+        "features": list(preprocessing.output_names),
+        "n_features": preprocessing.n_outputs,
+        "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
     save(estimator, job.out, preprocessing=preprocessing.to_dict(), metadata=metadata)
     epochs = f"{estimator.n_iter_} epoch{'' if estimator.n_iter_ == 1 else 's'}"
-    console.print(f"model written to {job.out} (loss {estimator.loss}, {epochs}, learning rate "
-                  f"{estimator.learning_rate_:.3g})")
+    console.print(
+        f"model written to {job.out} (loss {estimator.loss}, {epochs}, learning rate {estimator.learning_rate_:.3g})"
+    )
     if job.plot:
         from ..plot import loss_curve
 

@@ -41,7 +41,8 @@ LEARN_HELP = (
     "the tag and the values optional), svmlight, or CSV with a header, from a file or standard input (-). "
     "SIGINT or SIGTERM writes the model (the rows read so far learned) and exits 0.\n\n"
     "Example: cat clicks.vw | descend learn - --out model.json; descend learn clicks.vw -q ab --out model.json; "
-    "descend learn live.csv --target y --follow --save-every 10000 --out model.json")
+    "descend learn live.csv --target y --follow --save-every 10000 --out model.json"
+)
 
 
 def _sniff(first_line: bytes) -> str:
@@ -63,7 +64,7 @@ def _task_of(y, loss, task) -> str:
         return task_of_loss(loss.value)
     if task is not None:
         return task.value
-    values = np.unique(y[: 10_000])
+    values = np.unique(y[:10_000])
     if values.dtype.kind not in "iuf" or len(values) <= 2:
         return "classification"
     return "regression"
@@ -95,14 +96,19 @@ class _Table:
         metric = "accuracy" if "accuracy" in report else "RMSE" if "RMSE" in report else None
         if not self.header_done:
             name = f"{metric:>10}" if metric else ""
-            print(f"{'average':>10} {'since':>10} {'rows':>12} {'label':>10} {'prediction':>10} {name}",
-                  file=sys.stderr)
+            print(
+                f"{'average':>10} {'since':>10} {'rows':>12} {'label':>10} {'prediction':>10} {name}", file=sys.stderr
+            )
             print(f"{'loss':>10} {'last':>10}", file=sys.stderr)
             self.header_done = True
         value = report.get(metric) if metric else None
-        print(f"{report['average loss']:>10.6f} {report['since last']:>10.6f} {report['rows']:>12} "
-              f"{_cell(report['label'])} {_cell(report['prediction'])} "
-              f"{'' if value is None else f'{value:>10.4f}'}", file=sys.stderr, flush=True)
+        print(
+            f"{report['average loss']:>10.6f} {report['since last']:>10.6f} {report['rows']:>12} "
+            f"{_cell(report['label'])} {_cell(report['prediction'])} "
+            f"{'' if value is None else f'{value:>10.4f}'}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _cell(value):
@@ -117,17 +123,24 @@ class _Saver:
         self.saved_rows, self.saved_at = 0, time.monotonic()
 
     def due(self, rows) -> bool:
-        return ((self.rows is not None and rows - self.saved_rows >= self.rows)
-                or (self.seconds is not None and time.monotonic() - self.saved_at >= self.seconds))
+        return (self.rows is not None and rows - self.saved_rows >= self.rows) or (
+            self.seconds is not None and time.monotonic() - self.saved_at >= self.seconds
+        )
 
     def save(self, model, preprocessing, form, rows, source, figures):
         from ..io import save
 
         if self.out is None or not hasattr(model, "coef_"):
             return
-        metadata = {"data": source, "format": form, "rows": int(rows), "online": True,
-                    "progressive": figures, "n_features": preprocessing.n_outputs,
-                    "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+        metadata = {
+            "data": source,
+            "format": form,
+            "rows": int(rows),
+            "online": True,
+            "progressive": figures,
+            "n_features": preprocessing.n_outputs,
+            "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        }
         save(model, self.out, preprocessing=preprocessing.to_dict(), metadata=metadata)
         self.saved_rows, self.saved_at = rows, time.monotonic()
 
@@ -136,41 +149,70 @@ class _Saver:
 def learn(
     data: str = typer.Argument(..., help="A file, or - for standard input."),
     out: Path = typer.Option(None, "--out", "-o", help="Where to write the model file (JSON)."),
-    data_format: LearnFormat = typer.Option(LearnFormat.auto, "--format",
-                                            help="vw, svmlight or csv; auto: by the file's name (.vw, .svm...), and "
-                                                 "standard input by its first line."),
+    data_format: LearnFormat = typer.Option(
+        LearnFormat.auto,
+        "--format",
+        help="vw, svmlight or csv; auto: by the file's name (.vw, .svm...), and standard input by its first line.",
+    ),
     target: str = typer.Option(None, "--target", "-t", help="CSV: the column to predict."),
     text: list[str] = typer.Option(None, "--text", help="CSV: a column of free text, its words hashed."),
-    task: Task = typer.Option(None, help="regression or classification (default: from the first rows' labels: "
-                                         "two values, or text, is classification)."),
-    loss: LossName = typer.Option(None, metavar="NAME", show_default=False,
-                                  help="What to minimize (default: log_loss, or squared_error)."),
-    optimizer: str = typer.Option("auto", help="auto (Vowpal Wabbit's normalized update, one row a step), or an "
-                                               "optimizer of gradients: sgd, adagrad, adam..."),
+    task: Task = typer.Option(
+        None,
+        help="regression or classification (default: from the first rows' labels: "
+        "two values, or text, is classification).",
+    ),
+    loss: LossName = typer.Option(
+        None, metavar="NAME", show_default=False, help="What to minimize (default: log_loss, or squared_error)."
+    ),
+    optimizer: str = typer.Option(
+        "auto",
+        help="auto (Vowpal Wabbit's normalized update, one row a step), or an "
+        "optimizer of gradients: sgd, adagrad, adam...",
+    ),
     learning_rate: str = typer.Option("auto", "--learning-rate", "--lr", help="'auto' or a number."),
     batch_size: int = typer.Option(None, min=1, help="Rows a step (default: 1)."),
     alpha: float = typer.Option(0.0, min=0.0, help="Strength of an L2 penalty (default: none, as Vowpal Wabbit)."),
-    bits: int = typer.Option(20, "--bits", "-b", min=1, max=30, help="Hashed features: 2**bits columns (VW format, "
-                                                                     "CSV text; svmlight: its indices' range)."),
-    interactions: list[str] = typer.Option(None, "--interactions", "-q",
-                                           help="VW format: cross the namespaces whose names start with these "
-                                                "letters, e.g. -q ab (pairs) or -q abc (triples); repeat."),
+    bits: int = typer.Option(
+        20,
+        "--bits",
+        "-b",
+        min=1,
+        max=30,
+        help="Hashed features: 2**bits columns (VW format, CSV text; svmlight: its indices' range).",
+    ),
+    interactions: list[str] = typer.Option(
+        None,
+        "--interactions",
+        "-q",
+        help="VW format: cross the namespaces whose names start with these "
+        "letters, e.g. -q ab (pairs) or -q abc (triples); repeat.",
+    ),
     ngram: int = typer.Option(1, min=1, help="VW format: also n-grams of up to this many features a namespace."),
-    ignore: list[str] = typer.Option(None, "--ignore", help="VW format: drop the namespaces starting with this "
-                                                            "letter; repeat."),
-    skip_bad: bool = typer.Option(False, "--skip-bad", help="VW format: count and skip malformed lines (else the "
-                                                            "first one stops the run, named by its number)."),
+    ignore: list[str] = typer.Option(
+        None, "--ignore", help="VW format: drop the namespaces starting with this letter; repeat."
+    ),
+    skip_bad: bool = typer.Option(
+        False,
+        "--skip-bad",
+        help="VW format: count and skip malformed lines (else the first one stops the run, named by its number).",
+    ),
     save_every: int = typer.Option(None, min=1, help="Write the model every this many rows."),
     save_seconds: float = typer.Option(None, min=0.0, help="Write the model every this many seconds."),
-    initial: Path = typer.Option(None, help="Go on from this model file (written by 'descend learn' on the same "
-                                            "format)."),
-    follow: bool = typer.Option(False, "--follow", help="At the end of the file, wait for more rows (a file still "
-                                                        "being written) until SIGINT or SIGTERM."),
-    report_every: int = typer.Option(None, min=1, help="A table line every this many rows (default: at doubling "
-                                                       "counts, 1, 2, 4...)."),
+    initial: Path = typer.Option(
+        None, help="Go on from this model file (written by 'descend learn' on the same format)."
+    ),
+    follow: bool = typer.Option(
+        False,
+        "--follow",
+        help="At the end of the file, wait for more rows (a file still being written) until SIGINT or SIGTERM.",
+    ),
+    report_every: int = typer.Option(
+        None, min=1, help="A table line every this many rows (default: at doubling counts, 1, 2, 4...)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress table."),
-    jobs: int = typer.Option(None, "--jobs", "-j", help="Threads that learn, Hogwild! (-1: every core; default: "
-                                                          "one, reproducible)."),
+    jobs: int = typer.Option(
+        None, "--jobs", "-j", help="Threads that learn, Hogwild! (-1: every core; default: one, reproducible)."
+    ),
 ) -> None:
     """Learn online from a stream, one pass (``--help``: LEARN_HELP)."""
     with one_line_errors():
@@ -188,23 +230,40 @@ def learn(
             if file_format(data) == "parquet":
                 raise UserError("descend learn reads rows as they come: text lines (VW, svmlight, CSV), not Parquet")
         _refuse_format_flags(form, target, text, interactions, ngram, ignore, skip_bad)
-        settings = dict(optimizer=optimizer, learning_rate=parse_learning_rate(learning_rate),
-                        batch_size=batch_size or "auto", alpha=alpha, shuffle=False, n_jobs=jobs)
+        settings = dict(
+            optimizer=optimizer,
+            learning_rate=parse_learning_rate(learning_rate),
+            batch_size=batch_size or "auto",
+            alpha=alpha,
+            shuffle=False,
+            n_jobs=jobs,
+        )
         model, preprocessing = _initial_model(initial, form)
-        session = _Session(LineBlocks(data, follow=follow, max_lines=65_536), "<stdin>" if data == STDIN else str(data),
-                           form, _Saver(out, save_every, save_seconds), _Table(quiet))
+        session = _Session(
+            LineBlocks(data, follow=follow, max_lines=65_536),
+            "<stdin>" if data == STDIN else str(data),
+            form,
+            _Saver(out, save_every, save_seconds),
+            _Table(quiet),
+        )
         session.model = model
-        session.make_reader = lambda found: LineRows(found, session.name,
-                                                     preprocessing or _new_format(found, bits, interactions, ngram,
-                                                                                  ignore),
-                                                     target=target, text=text or (), n_features=2**bits)
-        session.check_format = lambda found: _refuse_format_flags(found, target, text, interactions, ngram, ignore,
-                                                                  skip_bad)
+        session.make_reader = lambda found: LineRows(
+            found,
+            session.name,
+            preprocessing or _new_format(found, bits, interactions, ngram, ignore),
+            target=target,
+            text=text or (),
+            n_features=2**bits,
+        )
+        session.check_format = lambda found: _refuse_format_flags(
+            found, target, text, interactions, ngram, ignore, skip_bad
+        )
         stop = lambda signum, frame: session.lines.stop()  # noqa: E731  (the rows read so far are still learned)
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            result = session.run(lambda y: _new_model(y, loss, task, settings, session.form), skip_bad,
-                                 report_every or "doubling")
+            result = session.run(
+                lambda y: _new_model(y, loss, task, settings, session.form), skip_bad, report_every or "doubling"
+            )
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -229,6 +288,7 @@ class _Session:
         """(X, y, weights or None) of each block of lines, read and parsed by a thread of its own a
         block ahead of the learning (the parser is compiled code that lets go of the GIL): the two
         overlap, as Vowpal Wabbit's parser and learner threads do."""
+
         def produce(take):
             for chunk, first_line in self.lines:
                 if self.form is None:  # standard input: its first line says
@@ -239,6 +299,7 @@ class _Session:
                 parsed = self.reader.parse(chunk, first_line, skip_bad)
                 if parsed is not None and parsed[0].shape[0]:
                     yield take(), parsed
+
         return prefetched(produce, 2)
 
     def blocks(self, skip_bad):
@@ -248,8 +309,9 @@ class _Session:
             yield parsed if parsed[2] is not None else parsed[:2]
             self.rows += parsed[0].shape[0]
             if self.saver.due(self.rows):
-                self.saver.save(self.model, self.reader.preprocessing, self.form, self.rows, self.name,
-                                _figures(self.report))
+                self.saver.save(
+                    self.model, self.reader.preprocessing, self.form, self.rows, self.name, _figures(self.report)
+                )
 
     def run(self, new_model, skip_bad, report_at):
         from ..online import progressive_validation
@@ -261,16 +323,18 @@ class _Session:
         if self.model is None:
             self.model = new_model(first[1])
         classes = None if hasattr(self.model, "coef_") or _is_regressor(self.model) else _classes(first[1])
-        return progressive_validation(self.model, itertools.chain([first], blocks), classes=classes,
-                                      report_at=report_at, on_report=self.on_report)
+        return progressive_validation(
+            self.model, itertools.chain([first], blocks), classes=classes, report_at=report_at, on_report=self.on_report
+        )
 
     def finish(self, result, out):
-        self.saver.save(self.model, self.reader.preprocessing, self.form, self.rows, self.name,
-                        _figures(result.final))
+        self.saver.save(self.model, self.reader.preprocessing, self.form, self.rows, self.name, _figures(result.final))
         skipped = f", {self.reader.skipped} malformed lines skipped" if self.reader.skipped else ""
         where = f"; model written to {out}" if out else ""
-        print(f"{self.rows} rows learned, progressive {self.model.loss} {result.final['loss']:.6f}{skipped}{where}",
-              file=sys.stderr)
+        print(
+            f"{self.rows} rows learned, progressive {self.model.loss} {result.final['loss']:.6f}{skipped}{where}",
+            file=sys.stderr,
+        )
 
 
 def _figures(report):
@@ -279,8 +343,11 @@ def _figures(report):
 
     if report is None:
         return None
-    return {key: (None if isinstance(value, float) and not np.isfinite(value) else value)
-            for key, value in report.items() if key not in ("label", "prediction")}
+    return {
+        key: (None if isinstance(value, float) and not np.isfinite(value) else value)
+        for key, value in report.items()
+        if key not in ("label", "prediction")
+    }
 
 
 def _is_regressor(model) -> bool:
@@ -293,8 +360,12 @@ def _refuse_format_flags(form, target, text, interactions, ngram, ignore, skip_b
     """Refuse the flags of another format than ``form`` (None: not known yet, standard input)."""
     if form is None:
         return
-    vw_flags = ((interactions, "--interactions/-q"), (ngram > 1, "--ngram"), (ignore, "--ignore"),
-                (skip_bad, "--skip-bad"))
+    vw_flags = (
+        (interactions, "--interactions/-q"),
+        (ngram > 1, "--ngram"),
+        (ignore, "--ignore"),
+        (skip_bad, "--skip-bad"),
+    )
     if form != "vw":
         for given, option in vw_flags:
             if given:
@@ -312,8 +383,9 @@ def _new_format(form, bits, interactions, ngram, ignore):
     if form == "vw":
         from ..readers.vw import VWFormat
 
-        return VWFormat(n_features=2**bits, interactions=tuple(interactions or ()), ngram=ngram,
-                        ignore=tuple(ignore or ()))
+        return VWFormat(
+            n_features=2**bits, interactions=tuple(interactions or ()), ngram=ngram, ignore=tuple(ignore or ())
+        )
     if form == "svmlight":
         from ..readers.svmlight import SvmlightFormat
 

@@ -25,8 +25,10 @@ def load_trained(model_path):
 
     estimator, preprocessing, metadata = load_model(model_path)
     if preprocessing is None:
-        raise ModelFileError(f"{model_path} was saved from Python without its preprocessing; "
-                             "use it from Python, or train it with 'descend fit'")
+        raise ModelFileError(
+            f"{model_path} was saved from Python without its preprocessing; "
+            "use it from Python, or train it with 'descend fit'"
+        )
     if preprocessing.get("kind") == SvmlightFormat.kind:
         return estimator, SvmlightFormat.from_dict(preprocessing), metadata
     if preprocessing.get("kind") == "vw":
@@ -63,8 +65,11 @@ def _read_table_for(preprocessor, data, model):
 @app.command()
 def predict(
     model: Path = typer.Argument(..., help="A model file written by 'descend fit'."),
-    data: Path = typer.Argument(..., help="Rows to predict: a .csv or .parquet file with the training columns "
-                                          "(an svmlight file for a model trained on one)."),
+    data: Path = typer.Argument(
+        ...,
+        help="Rows to predict: a .csv or .parquet file with the training columns "
+        "(an svmlight file for a model trained on one).",
+    ),
     out: Path = typer.Option(None, "--out", "-o", help="Write the predictions here (CSV); else print them."),
 ) -> None:
     """Predict every row of a table with a trained model (one output row per input row); ``-`` reads
@@ -135,8 +140,9 @@ def _predict_stream(estimator, preprocessor):
 @app.command()
 def evaluate(
     model: Path = typer.Argument(..., help="A model file written by 'descend fit'."),
-    data: Path = typer.Argument(..., help="Labelled rows: a .csv or .parquet file (an svmlight file for a model "
-                                          "trained on one)."),
+    data: Path = typer.Argument(
+        ..., help="Labelled rows: a .csv or .parquet file (an svmlight file for a model trained on one)."
+    ),
     target: str = typer.Option(None, "--target", "-t", help="The column with the true values (a table)."),
 ) -> None:
     """Print a trained model's metrics on labelled data.

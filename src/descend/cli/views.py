@@ -48,12 +48,15 @@ def convergence_notice(console, epochs):
     for warning in caught:
         text = str(warning.message)
         if "returned unchanged" in text:  # a resumed fit that had ended already
-            print_notice(console, "the checkpoint holds " + text.split(" holds ", 1)[-1].replace("max_iter", "--epochs"))
+            print_notice(
+                console, "the checkpoint holds " + text.split(" holds ", 1)[-1].replace("max_iter", "--epochs")
+            )
         elif "max_iter" in text:
             # "... reached max_iter=N epochs with the gradient's norm at ...: the fit stopped short ..."
             how_far = re.search(r"epochs (?:with|while) (.*?)(?:: the fit stopped short of the optimum)?\. Raise", text)
             detail = f" ({how_far.group(1)})" if how_far else ""
-            print_notice(console, f"did not converge in {epochs} epoch{'' if epochs == 1 else 's'}{detail}; "
-                                  "raise --epochs")
+            print_notice(
+                console, f"did not converge in {epochs} epoch{'' if epochs == 1 else 's'}{detail}; raise --epochs"
+            )
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)

@@ -50,7 +50,10 @@ class Checkpoint:
         """Everything the loop needs to go on exactly where it is."""
         kind, keys, position, has_gauss, cached = rng.get_state()
         document = {
-            "format": FORMAT, "version": VERSION, "fingerprint": fingerprint, "params": self.params,
+            "format": FORMAT,
+            "version": VERSION,
+            "fingerprint": fingerprint,
+            "params": self.params,
             "loop": {k: plain(v) for k, v in record.to_dict().items()},
             "rng": [kind, keys.tolist(), int(position), int(has_gauss), float(cached)],
             "model": state.to_dict(),

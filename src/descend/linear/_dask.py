@@ -96,8 +96,9 @@ def _partition_epoch(X, y, seed, problem, t, lrs, batch_size, plain):
     arrays = tuple(a.copy() for a in arrays)
     order = np.random.RandomState(seed).permutation(data.X.shape[0])
     n_steps = -(-data.X.shape[0] // batch_size)
-    loss_sum, weight_sum, _ = compiled_steps(data, order, (model, objective, hyperparameters, arrays), t,
-                                             lrs[:n_steps], batch_size, 1.0, plain)
+    loss_sum, weight_sum, _ = compiled_steps(
+        data, order, (model, objective, hyperparameters, arrays), t, lrs[:n_steps], batch_size, 1.0, plain
+    )
     return model.theta, arrays, loss_sum, weight_sum, data.X.shape[0], n_steps
 
 
@@ -110,13 +111,17 @@ class DaskSource:
         from distributed import default_client
 
         if settings.checkpoint is not None:
-            raise ValueError("checkpoints and resume=True are for fits in memory and on streams, not on a Dask "
-                             "cluster (whose workers recompute lost partitions themselves)")
+            raise ValueError(
+                "checkpoints and resume=True are for fits in memory and on streams, not on a Dask "
+                "cluster (whose workers recompute lost partitions themselves)"
+            )
         try:
             self.client = default_client()
         except ValueError:
-            raise ValueError("fitting on dask collections needs a dask.distributed Client: from dask.distributed "
-                             "import Client; Client()  (or Client('tcp://host:port'))") from None
+            raise ValueError(
+                "fitting on dask collections needs a dask.distributed Client: from dask.distributed "
+                "import Client; Client()  (or Client('tcp://host:port'))"
+            ) from None
         # files read by the workers, for mini-batches: read again each epoch, a partition at a time
         self.persisted = not (is_dask_table(X) and settings.batch_size is not None)
         if is_dask_table(X):
@@ -161,14 +166,23 @@ class DaskSource:
         import dask
         import dask.array as da
 
-        mean, std, y_mean, y_max = dask.compute(self.X.mean(axis=0), self.X.std(axis=0), self.y.mean(),
-                                                abs(self.y).max())
+        mean, std, y_mean, y_max = dask.compute(
+            self.X.mean(axis=0), self.X.std(axis=0), self.y.mean(), abs(self.y).max()
+        )
         spread = float(abs(self.y - y_mean).mean().compute())
-        counts = (da.bincount(self.y.astype(int), minlength=self.n_out).compute() if self.loss == "multinomial"
-                  else None)
-        return DataSummary(mean, std, float(y_mean), counts, n_out=self.n_out, loss=self.loss, dtype=np.float64,
-                           target_max=float(y_max), target_spread=spread,
-                           rows=int(self.y.shape[0]) if np.isfinite(self.y.shape[0]) else 0)
+        counts = da.bincount(self.y.astype(int), minlength=self.n_out).compute() if self.loss == "multinomial" else None
+        return DataSummary(
+            mean,
+            std,
+            float(y_mean),
+            counts,
+            n_out=self.n_out,
+            loss=self.loss,
+            dtype=np.float64,
+            target_max=float(y_max),
+            target_spread=spread,
+            rows=int(self.y.shape[0]) if np.isfinite(self.y.shape[0]) else 0,
+        )
 
     def curvature(self, state, eigenvalue, row_norm):
         import dask
@@ -200,6 +214,7 @@ class DaskSource:
     def _evaluator(self, stepper):
         """theta -> (loss sum, weight sum, gradient sum) of the whole data, summed over the partitions
         on the workers."""
+
         def evaluate(theta):
             # The weights travel inside each task, not scattered to the workers beforehand: scattered
             # data dies with a worker and cannot be recomputed, so a killed worker would cancel the step.
@@ -222,13 +237,17 @@ class DaskSource:
         seeds = rng.randint(0, 2**31 - 1, size=len(self.partitions))
         plain = stepper.plain(self.batch_size)
         problem = stepper.problem()
-        results = self.client.gather(self._tasks(_partition_epoch, [(int(seed), problem, state.t, lrs, self.batch_size,
-                                                                     plain) for seed in seeds]))
+        results = self.client.gather(
+            self._tasks(
+                _partition_epoch, [(int(seed), problem, state.t, lrs, self.batch_size, plain) for seed in seeds]
+            )
+        )
         shares = np.array([r[4] for r in results], dtype=float) / self.n_rows
         state.theta[:] = np.sum([share * r[0] for share, r in zip(shares, results, strict=True)], axis=0)
         for index, name in enumerate(state.optimizer.state_names):
-            state.optimizer_state[name][:] = np.sum([share * r[1][index] for share, r in
-                                                     zip(shares, results, strict=True)], axis=0)
+            state.optimizer_state[name][:] = np.sum(
+                [share * r[1][index] for share, r in zip(shares, results, strict=True)], axis=0
+            )
         state.optimizer_state["step"] += max(r[5] for r in results)
         stepper.last_lr = float(lrs[-1])
         return sum(r[2] for r in results), sum(r[3] for r in results)
@@ -237,12 +256,18 @@ class DaskSource:
         """``function(X, y, *arguments[i])`` on each partition i: on its persisted rows, or reading them
         in the same task graph (a worker reads a partition, runs the task, and lets it go)."""
         if self.persisted:
-            return [self.client.submit(function, X, y, *args, pure=False)
-                    for (X, y), args in zip(self.partitions, arguments, strict=True)]
+            return [
+                self.client.submit(function, X, y, *args, pure=False)
+                for (X, y), args in zip(self.partitions, arguments, strict=True)
+            ]
         from dask import delayed
 
-        return self.client.compute([delayed(_call, pure=False)(function, X, y, delayed(args, traverse=False))
-                                    for (X, y), args in zip(self.partitions, arguments, strict=True)])
+        return self.client.compute(
+            [
+                delayed(_call, pure=False)(function, X, y, delayed(args, traverse=False))
+                for (X, y), args in zip(self.partitions, arguments, strict=True)
+            ]
+        )
 
     def validation_loss(self, stepper):
         return None

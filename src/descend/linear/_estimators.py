@@ -19,12 +19,26 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted, validate_data
 
-from ..losses import (CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES, check_targets, class_probabilities,
-                      get_loss)
+from ..losses import (
+    CLASSIFICATION_LOSSES,
+    LOG_LINK_LOSSES,
+    REGRESSION_LOSSES,
+    check_targets,
+    class_probabilities,
+    get_loss,
+)
 from ..optimizers import get_optimizer
 from ._dask import DaskSource, is_dask_collection, is_dask_table
-from ._model_file import (ModelFileError, floats, param_from_json, param_to_json, read_document, refuse, unpacked,
-                          write_document)
+from ._model_file import (
+    ModelFileError,
+    floats,
+    param_from_json,
+    param_to_json,
+    read_document,
+    refuse,
+    unpacked,
+    write_document,
+)
 from ._settings import fit_settings, for_data
 from ._sources import ArraySource, ChunkSource, is_chunks
 from ._state import ModelState
@@ -56,11 +70,33 @@ class _BaseGD(BaseEstimator):
     _engine = "compiled"  # "reference" runs the NumPy path (tests, reading)
     _losses: tuple = ()
 
-    def __init__(self, loss, *, optimizer="auto", learning_rate="auto", schedule="constant", batch_size="auto",
-                 max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4, l1_ratio=0.15,
-                 fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1, shuffle=True,
-                 random_state=None, warm_start=False, verbose=0, checkpoint=None, checkpoint_every=1,
-                 sparse_updates="lazy", n_jobs=None):
+    def __init__(
+        self,
+        loss,
+        *,
+        optimizer="auto",
+        learning_rate="auto",
+        schedule="constant",
+        batch_size="auto",
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=5,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        standardize=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        checkpoint=None,
+        checkpoint_every=1,
+        sparse_updates="lazy",
+        n_jobs=None,
+    ):
         self.loss = loss
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -126,10 +162,12 @@ class _BaseGD(BaseEstimator):
             settings = for_data(settings, None, previous)
             source = self._dask_source(X, y, sample_weight, settings)
         else:
-            source = self._array_source(X, y, sample_weight, settings, reset=True, rng=rng, hold_out=True,
-                                        previous=previous)
-        return self._train(source, source.settings, rng, n_epochs=source.settings.max_iter, stopping=True,
-                           fresh=fresh, resume=resume)
+            source = self._array_source(
+                X, y, sample_weight, settings, reset=True, rng=rng, hold_out=True, previous=previous
+            )
+        return self._train(
+            source, source.settings, rng, n_epochs=source.settings.max_iter, stopping=True, fresh=fresh, resume=resume
+        )
 
     def _chosen(self):
         """(optimizer, batch size) of the fit that a warm start or partial_fit continues: what
@@ -177,8 +215,9 @@ class _BaseGD(BaseEstimator):
         else:
             if online:
                 settings = replace(settings, shuffle=False)
-            source = self._array_source(X, y, sample_weight, settings, reset=first, classes=classes,
-                                        previous=self._chosen(), online=online)
+            source = self._array_source(
+                X, y, sample_weight, settings, reset=first, classes=classes, previous=self._chosen(), online=online
+            )
             if record:
                 source.record_scores()
         self._train(source, source.settings, rng, n_epochs=1, stopping=False, fresh=first)
@@ -188,8 +227,10 @@ class _BaseGD(BaseEstimator):
         """Each row scored by the model as it stands, then learned from, in order (progressive_fit)."""
         settings = fit_settings(self.get_params(deep=False), self._losses)
         if settings.batch_size is None:
-            raise ValueError("progressive_fit learns from rows as they come: batch_size=None (the full batch) has "
-                             "no place in it; use 'auto', 1 or a mini-batch size")
+            raise ValueError(
+                "progressive_fit learns from rows as they come: batch_size=None (the full batch) has "
+                "no place in it; use 'auto', 1 or a mini-batch size"
+            )
         n = _num_samples(X)
         y = np.asarray(y)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -217,8 +258,9 @@ class _BaseGD(BaseEstimator):
 
     def _train(self, source, settings, rng, *, n_epochs, stopping, fresh, resume=False):
         trainer = Trainer(settings, name=type(self).__name__, params=self.get_params(deep=False), engine=self._engine)
-        state, record = trainer.fit(source, None if fresh else self._state, rng, n_epochs=n_epochs,
-                                    stopping=stopping, resume=resume)
+        state, record = trainer.fit(
+            source, None if fresh else self._state, rng, n_epochs=n_epochs, stopping=stopping, resume=resume
+        )
         self._state = state
         self._publish(state)
         self.optimizer_, self.batch_size_ = state.optimizer, settings.batch_size
@@ -227,45 +269,80 @@ class _BaseGD(BaseEstimator):
         self.best_iteration_, self.rows_seen_ = record.best_iteration, record.rows_seen
         return self
 
-    def _array_source(self, X, y, sample_weight, settings, *, reset, rng=None, hold_out=False, classes=None,
-                      previous=None, online=False):
+    def _array_source(
+        self,
+        X,
+        y,
+        sample_weight,
+        settings,
+        *,
+        reset,
+        rng=None,
+        hold_out=False,
+        classes=None,
+        previous=None,
+        online=False,
+    ):
         """Arrays in memory, validated (their finiteness is checked by the source's one pass over X)
         and encoded, with the settings' "auto" settled for them (``previous``: see :meth:`_chosen`;
         ``online``: for rows that come one by one); with early stopping (``hold_out``, a fit's), a
         validation share held out. A fit's batch is at most its rows; a partial fit's chunk, the last
         of a stream, may be shorter than one batch."""
-        X, y, weights, n_out, loss = self._encode(X, y, sample_weight, reset=reset, classes=classes,
-                                                  check_finite=False, canonical=False)
+        X, y, weights, n_out, loss = self._encode(
+            X, y, sample_weight, reset=reset, classes=classes, check_finite=False, canonical=False
+        )
         settings = for_data(settings, X, previous, online=online)
         if not settings.row_steps:  # the normalized update takes a row's entries as they are, repeats included
             X = canonical_rows(X)
         if hold_out and settings.batch_size is not None and settings.batch_size > X.shape[0]:
-            raise ValueError(f"batch_size must lie between 1 and the number of samples ({X.shape[0]}), "
-                             f"got {settings.batch_size}")
+            raise ValueError(
+                f"batch_size must lie between 1 and the number of samples ({X.shape[0]}), got {settings.batch_size}"
+            )
         rows = validation_rows = None
         if hold_out and settings.early_stopping:
             rows, validation_rows = self._hold_out(X.shape[0], y, settings, rng)
-        return ArraySource(X, y, weights, n_out=n_out, loss=loss, settings=settings, rows=rows,
-                           validation_rows=validation_rows, gram_allowed=self._engine == "compiled")
+        return ArraySource(
+            X,
+            y,
+            weights,
+            n_out=n_out,
+            loss=loss,
+            settings=settings,
+            rows=rows,
+            validation_rows=validation_rows,
+            gram_allowed=self._engine == "compiled",
+        )
 
     def _hold_out(self, n, y, settings, rng):
         from sklearn.model_selection import train_test_split  # here: its import costs 8 MB and 0.1 s
 
         stratify = y if isinstance(self, ClassifierMixin) else None
         try:
-            rows, validation_rows = train_test_split(np.arange(n), test_size=settings.validation_fraction,
-                                                     stratify=stratify, random_state=rng)
+            rows, validation_rows = train_test_split(
+                np.arange(n), test_size=settings.validation_fraction, stratify=stratify, random_state=rng
+            )
         except ValueError as error:
-            raise ValueError(f"early_stopping cannot hold out validation_fraction={settings.validation_fraction} "
-                             f"of {n} samples: {error}") from None
+            raise ValueError(
+                f"early_stopping cannot hold out validation_fraction={settings.validation_fraction} "
+                f"of {n} samples: {error}"
+            ) from None
         return np.sort(rows), np.sort(validation_rows)
 
     def _chunk_encoder(self, fresh, classes):
         """The ChunkSource's ``prepare``: validate and encode a block; the first of a fresh fit resets
         the feature count (and, for a classifier, needs the classes)."""
+
         def prepare(X, y, first, finite, checked):
-            return self._encode(X, y, None, reset=fresh and first, classes=classes, check_finite=not finite,
-                                checked=checked, chunks=True)
+            return self._encode(
+                X,
+                y,
+                None,
+                reset=fresh and first,
+                classes=classes,
+                check_finite=not finite,
+                checked=checked,
+                chunks=True,
+            )
 
         return prepare
 
@@ -306,24 +383,37 @@ class _BaseGD(BaseEstimator):
             raise ValueError(f"this {type(self).__name__} is not fitted yet: fit it before saving")
         state = self._state
         document = {
-            "coef": floats(self.coef_), "intercept": floats(self.intercept_),
+            "coef": floats(self.coef_),
+            "intercept": floats(self.intercept_),
             "n_features_in": int(self.n_features_in_),
-            "feature_names_in": (None if not hasattr(self, "feature_names_in_")
-                                 else [str(n) for n in self.feature_names_in_]),
-            "center": _constant_or_floats(state.center), "scale": _constant_or_floats(state.scale),
-            "n_iter": int(self.n_iter_), "t": int(self.t_), "learning_rate": float(self.learning_rate_),
+            "feature_names_in": (
+                None if not hasattr(self, "feature_names_in_") else [str(n) for n in self.feature_names_in_]
+            ),
+            "center": _constant_or_floats(state.center),
+            "scale": _constant_or_floats(state.scale),
+            "n_iter": int(self.n_iter_),
+            "t": int(self.t_),
+            "learning_rate": float(self.learning_rate_),
             "history": {k: [float(v) for v in values] for k, values in self.history_.items()},
             "dtype": str(state.theta.dtype),
             # What the fit took ("auto" chose it, or the parameters said it): a warm start goes on with it.
-            "optimizer": {"name": state.optimizer.name,
-                          "params": {k: param_to_json(v) for k, v in state.optimizer.get_params().items()}},
+            "optimizer": {
+                "name": state.optimizer.name,
+                "params": {k: param_to_json(v) for k, v in state.optimizer.get_params().items()},
+            },
             "batch_size": self.batch_size_,
             "optimizer_state": state.optimizer_dict(),  # so that partial_fit, or descend learn, goes on exactly
         }
         if hasattr(self, "classes_"):
             document["classes"] = self.classes_.tolist()
-        write_document(path, estimator=type(self).__name__, params=self.get_params(deep=False), state=document,
-                       preprocessing=preprocessing, metadata=metadata)
+        write_document(
+            path,
+            estimator=type(self).__name__,
+            params=self.get_params(deep=False),
+            state=document,
+            preprocessing=preprocessing,
+            metadata=metadata,
+        )
 
     def _restore(self, path, state):
         """Take over the fitted model of a file's ``state`` section."""
@@ -337,17 +427,23 @@ class _BaseGD(BaseEstimator):
         p = int(state["n_features_in"])
         if coef.shape[-1] != p or intercept.shape != (n_out,):
             refuse(path, "its coefficients do not fit together")
-        center, scale = (np.broadcast_to(unpacked(state[name], dtype=dtype), (p,)).copy() for name in ("center", "scale"))
+        center, scale = (
+            np.broadcast_to(unpacked(state[name], dtype=dtype), (p,)).copy() for name in ("center", "scale")
+        )
         for value in (coef, intercept, center, scale):
             if not np.all(np.isfinite(value)):
                 refuse(path, "it holds non-finite numbers")
         if state.get("classes") is not None:
             self.classes_ = np.array(state["classes"])
         chosen = state.get("optimizer")  # files before "auto" have none: their parameter is the optimizer
-        optimizer = (get_optimizer(chosen["name"], **{k: param_from_json(v) for k, v in chosen["params"].items()})
-                     if chosen is not None else get_optimizer(self.optimizer))
-        self._state = ModelState.from_coefficients(coef.reshape(n_out, p), intercept, center, scale,
-                                                   standardized=self.standardize, optimizer=optimizer)
+        optimizer = (
+            get_optimizer(chosen["name"], **{k: param_from_json(v) for k, v in chosen["params"].items()})
+            if chosen is not None
+            else get_optimizer(self.optimizer)
+        )
+        self._state = ModelState.from_coefficients(
+            coef.reshape(n_out, p), intercept, center, scale, standardized=self.standardize, optimizer=optimizer
+        )
         self.optimizer_ = optimizer
         self.batch_size_ = state.get("batch_size", self.batch_size)
         if "optimizer_state" in state:  # older files have none: a partial fit then starts the optimizer afresh
@@ -551,36 +647,102 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     _losses = REGRESSION_LOSSES
 
-    def __init__(self, loss="squared_error", *, optimizer="auto", learning_rate="auto", schedule="constant",
-                 batch_size="auto", max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
-                 l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
-                 shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
-                 checkpoint_every=1, sparse_updates="lazy", n_jobs=None, epsilon=0.1, quantile=0.5, power=1.5):
-        super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
-                         batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
-                         penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-                         standardize=standardize, early_stopping=early_stopping,
-                         validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
-                         warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
-                         checkpoint_every=checkpoint_every, sparse_updates=sparse_updates, n_jobs=n_jobs)
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        optimizer="auto",
+        learning_rate="auto",
+        schedule="constant",
+        batch_size="auto",
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=5,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        standardize=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        checkpoint=None,
+        checkpoint_every=1,
+        sparse_updates="lazy",
+        n_jobs=None,
+        epsilon=0.1,
+        quantile=0.5,
+        power=1.5,
+    ):
+        super().__init__(
+            loss,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            schedule=schedule,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            standardize=standardize,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            shuffle=shuffle,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            sparse_updates=sparse_updates,
+            n_jobs=n_jobs,
+        )
         self.epsilon = epsilon
         self.quantile = quantile
         self.power = power
 
-    def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False,
-                canonical=True):
+    def _encode(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        reset,
+        classes=None,
+        check_finite=True,
+        checked=False,
+        chunks=False,
+        canonical=True,
+    ):
         """(X, y, weights, outputs, loss) for the loop; ``checked``: X and y are the very arrays
         validated before. A 2-D y of k columns is k outputs, fitted together."""
         if not checked:
-            X, y = validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, order="C", y_numeric=True,
-                                 multi_output=True, reset=reset, ensure_all_finite=check_finite)
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse="csr",
+                dtype=FLOAT_DTYPES,
+                order="C",
+                y_numeric=True,
+                multi_output=True,
+                reset=reset,
+                ensure_all_finite=check_finite,
+            )
             X = canonical_rows(X) if canonical else X
         y = np.ascontiguousarray(y, dtype=X.dtype)
         if reset:
             self._targets_2d = y.ndim == 2
         elif (y.ndim == 2) != self._targets_2d or (y.ndim == 2 and y.shape[1] != self._state.n_out):
-            raise ValueError(f"y has shape {y.shape}, but this model was fitted on "
-                             f"{'a 2-D y of ' + str(self._state.n_out) + ' columns' if self._targets_2d else '1-D y'}")
+            raise ValueError(
+                f"y has shape {y.shape}, but this model was fitted on "
+                f"{'a 2-D y of ' + str(self._state.n_out) + ' columns' if self._targets_2d else '1-D y'}"
+            )
         check_targets(get_loss(self.loss, power=self.power), y)
         if y.ndim == 2 and y.shape[1] == 1:  # one output: the engine takes it as a vector
             y = np.ascontiguousarray(y[:, 0])
@@ -787,30 +949,92 @@ class GDClassifier(ClassifierMixin, _BaseGD):
 
     _losses = CLASSIFICATION_LOSSES
 
-    def __init__(self, loss="log_loss", *, optimizer="auto", learning_rate="auto", schedule="constant",
-                 batch_size="auto", max_iter=1000, tol=1e-6, n_iter_no_change=5, penalty="l2", alpha=1e-4,
-                 l1_ratio=0.15, fit_intercept=True, standardize=True, early_stopping=False, validation_fraction=0.1,
-                 shuffle=True, random_state=None, warm_start=False, verbose=0, checkpoint=None,
-                 checkpoint_every=1, sparse_updates="lazy", n_jobs=None, class_weight=None):
-        super().__init__(loss, optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
-                         batch_size=batch_size, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
-                         penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-                         standardize=standardize, early_stopping=early_stopping,
-                         validation_fraction=validation_fraction, shuffle=shuffle, random_state=random_state,
-                         warm_start=warm_start, verbose=verbose, checkpoint=checkpoint,
-                         checkpoint_every=checkpoint_every, sparse_updates=sparse_updates, n_jobs=n_jobs)
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        optimizer="auto",
+        learning_rate="auto",
+        schedule="constant",
+        batch_size="auto",
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=5,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        standardize=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        checkpoint=None,
+        checkpoint_every=1,
+        sparse_updates="lazy",
+        n_jobs=None,
+        class_weight=None,
+    ):
+        super().__init__(
+            loss,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            schedule=schedule,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            standardize=standardize,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            shuffle=shuffle,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            sparse_updates=sparse_updates,
+            n_jobs=n_jobs,
+        )
         self.class_weight = class_weight
 
-    def _encode(self, X, y, sample_weight, *, reset, classes=None, check_finite=True, checked=False, chunks=False,
-                canonical=True):
+    def _encode(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        reset,
+        classes=None,
+        check_finite=True,
+        checked=False,
+        chunks=False,
+        canonical=True,
+    ):
         """(X, targets, weights, outputs, loss): binary losses take y = -1 / +1, more classes the
         class index; ``class_weight`` multiplies the sample weights."""
         if chunks and reset and classes is None:
-            raise ValueError("fitting a classifier on chunks needs the classes up front: use a "
-                             "descend.readers.stream.TableStream, or partial_fit(chunks, classes=...)")
+            raise ValueError(
+                "fitting a classifier on chunks needs the classes up front: use a "
+                "descend.readers.stream.TableStream, or partial_fit(chunks, classes=...)"
+            )
         if not checked:
-            X, y = validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, order="C", reset=reset,
-                                 ensure_all_finite=check_finite)
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse="csr",
+                dtype=FLOAT_DTYPES,
+                order="C",
+                reset=reset,
+                ensure_all_finite=check_finite,
+            )
             X = canonical_rows(X) if canonical else X
         check_classification_targets(y)
         if reset:
@@ -823,7 +1047,8 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         if self.class_weight is not None:
             class_weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
             weights = (weights if weights.size else np.ones(len(y), dtype=X.dtype)) * class_weights[codes].astype(
-                X.dtype)
+                X.dtype
+            )
         n_out, loss = self._outputs()
         target = (2.0 * codes - 1.0) if n_out == 1 else codes.astype(float)
         return X, np.ascontiguousarray(target, dtype=X.dtype), weights, n_out, loss
@@ -838,8 +1063,9 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         """(outputs, loss): one output for two classes, one per class for more, where log-loss is
         the multinomial (softmax) loss."""
         binary = len(self.classes_) == 2
-        return (1 if binary else len(self.classes_)), ("multinomial" if (self.loss == "log_loss" and not binary)
-                                                       else self.loss)
+        return (1 if binary else len(self.classes_)), (
+            "multinomial" if (self.loss == "log_loss" and not binary) else self.loss
+        )
 
     def _dask_source(self, X, y, sample_weight, settings):
         if sample_weight is not None or self.class_weight is not None:

@@ -165,7 +165,7 @@ class _Objective:
         else:
             subgradient = -target
         dw = np.zeros(len(w))
-        dw[free] = -subgradient[:int(free.sum())]
+        dw[free] = -subgradient[: int(free.sum())]
         steepest = dw, (-subgradient[-1] if self.fit_intercept else 0.0)
         if np.linalg.norm(subgradient) > 1e-9 * max(1.0, np.linalg.norm(target)):
             return False, steepest
@@ -197,8 +197,11 @@ class _Objective:
         curvature = float(self.l2 @ (dw * dw))
         # the derivative on the first piece, measured in its middle, then extrapolated to t = 0
         t = 0.5 * (times[0] if len(times) else min(limit, 1.0))
-        slope = (float((self.s * q) @ self.slope(p + t * q)) / self.total
-                 + float(self.l1 @ (dw * np.sign(w + t * dw))) + float(self.l2 @ (dw * (w + t * dw))))
+        slope = (
+            float((self.s * q) @ self.slope(p + t * q)) / self.total
+            + float(self.l1 @ (dw * np.sign(w + t * dw)))
+            + float(self.l2 @ (dw * (w + t * dw)))
+        )
         before = slope - curvature * t + np.concatenate([[0.0], np.cumsum(jumps)])  # F' = before_k + c t
         ends = np.append(times, limit)
         with np.errstate(invalid="ignore"):  # curvature 0 times an infinite limit
@@ -321,8 +324,9 @@ class _ActiveSet(_Objective):
         outside = np.where(on_kink, np.maximum(low - g, g - high), 0.0)
         near, near_low, near_high = self.nearest(p)
         at_kink = _on_kink(p, near)
-        crossed = (~on_kink & (self.s > 0) & (self.slope(p) != slope)
-                   & ~(at_kink & (slope >= near_low) & (slope <= near_high)))
+        crossed = (
+            ~on_kink & (self.s > 0) & (self.slope(p) != slope) & ~(at_kink & (slope >= near_low) & (slope <= near_high))
+        )
         flipped = free & (self.l1 > 0) & (np.sign(w) != sign)
         excess = np.where(free, 0.0, np.abs(gradient) - self.l1 * (1 + SLACK))
         if crossed.any() or flipped.any():
@@ -339,8 +343,16 @@ class _ActiveSet(_Objective):
         hit = ~on_kink & (self.s > 0) & _on_kink(p, near)
         kappa, low, high = (np.where(on_kink, a, n) for a, n in ((kappa, near), (low, near_low), (high, near_high)))
         on_kink = on_kink | hit
-        return (p, kappa, low, high, on_kink, self._side_slopes(p, kappa, low, high),
-                (self.l1 == 0) | (w != 0), np.sign(w))
+        return (
+            p,
+            kappa,
+            low,
+            high,
+            on_kink,
+            self._side_slopes(p, kappa, low, high),
+            (self.l1 == 0) | (w != 0),
+            np.sign(w),
+        )
 
     def _edge(self, on_kink, free, released, slope, low):
         """The direction that keeps the rows ``on_kink`` on their kinks and moves the row ``released``
@@ -360,7 +372,7 @@ class _ActiveSet(_Objective):
             return None
         d = d if (toward < 0) == (slope[released] == low[released]) else -d
         dw = np.zeros(len(free))
-        dw[A] = d[:len(A)]
+        dw[A] = d[: len(A)]
         return dw, (d[-1] if self.fit_intercept else 0.0)
 
     def _independent(self, on_kink, p, kappa, free):
@@ -376,7 +388,7 @@ class _ActiveSet(_Objective):
         basis, kept = self._span(Z, free, room, np.zeros((0, room)), [])
         if len(kept) < room and np.any(self.l2[free] == 0):
             distance = np.where(on_kink | (self.s == 0), np.inf, np.abs(p - kappa))
-            nearest = np.argpartition(distance, min(4 * room, len(p) - 1))[:4 * room]
+            nearest = np.argpartition(distance, min(4 * room, len(p) - 1))[: 4 * room]
             nearest = nearest[np.argsort(distance[nearest], kind="stable")]
             basis, kept = self._span(nearest[np.isfinite(distance[nearest])], free, room, basis, kept)
         chosen = np.zeros_like(on_kink)
@@ -407,17 +419,17 @@ class _ActiveSet(_Objective):
         R, sZ = self.rows.rows(Z)[:, A], self.s[Z] / self.total
         M, rhs = np.zeros((a + i + z, a + i + z)), np.zeros(a + i + z)
         M[:a, :a] = np.diag(self.l2[A])
-        M[:a, a + i:] = R.T * sZ
-        M[a + i:, :a] = R
+        M[:a, a + i :] = R.T * sZ
+        M[a + i :, :a] = R
         rhs[:a] = -self.l1[A] * sign[A] - self.rows.transposed_times(off)[A] / self.total
-        rhs[a + i:] = kappa[Z] - (0.0 if i else b)
+        rhs[a + i :] = kappa[Z] - (0.0 if i else b)
         if i:
-            M[a, a + i:], M[a + i:, a], rhs[a] = sZ, 1.0, -off.sum() / self.total
+            M[a, a + i :], M[a + i :, a], rhs[a] = sZ, 1.0, -off.sum() / self.total
         x = np.linalg.lstsq(M, rhs, rcond=None)[0]
         if not np.all(np.isfinite(x)) or np.linalg.norm(M @ x - rhs) > 1e-9 * max(1.0, np.linalg.norm(rhs)):
             return None
         w = np.zeros(len(free))
         w[A] = x[:a]
         g = slope.copy()
-        g[Z] = x[a + i:]
+        g[Z] = x[a + i :]
         return w, (x[a] if i else b), g

@@ -45,8 +45,20 @@ from .._version import __version__
 from ..optimizers import Optimizer, get_optimizer
 from ..penalties import ElasticNet
 
-__all__ = ["FORMAT", "VERSION", "READABLE", "ModelFileError", "param_to_json", "param_from_json", "floats", "packed",
-           "unpacked", "write_document", "read_document", "refuse"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "READABLE",
+    "ModelFileError",
+    "param_to_json",
+    "param_from_json",
+    "floats",
+    "packed",
+    "unpacked",
+    "write_document",
+    "read_document",
+    "refuse",
+]
 
 FORMAT = "descend-model"
 VERSION = 2  # 2: mostly-zero arrays as their non-zeros (packed), and the optimizer's state
@@ -192,6 +204,8 @@ def read_document(path) -> dict:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         refuse(path, "its 'format' field is not 'descend-model'")
     if document.get("version") not in READABLE:
-        raise ModelFileError(f"{path} is a descend model of version {document.get('version')!r}; "
-                             f"this descend reads versions {', '.join(map(str, READABLE))}")
+        raise ModelFileError(
+            f"{path} is a descend model of version {document.get('version')!r}; "
+            f"this descend reads versions {', '.join(map(str, READABLE))}"
+        )
     return document

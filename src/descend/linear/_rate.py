@@ -44,8 +44,16 @@ from ..optimizers import LBFGS, SGD, Normalized
 from ..schedules import Constant, get_schedule, optimal_initial_rate
 from ._steps import Stepper
 
-__all__ = ["initial_rate", "searched_rate", "search_plan", "make_schedule", "SEARCH_RATES", "SEARCH_EPOCHS",
-           "SEARCH_ROWS", "SEARCH_SHARE"]
+__all__ = [
+    "initial_rate",
+    "searched_rate",
+    "search_plan",
+    "make_schedule",
+    "SEARCH_RATES",
+    "SEARCH_EPOCHS",
+    "SEARCH_ROWS",
+    "SEARCH_SHARE",
+]
 
 SEARCH_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 SEARCH_EPOCHS = 20
@@ -85,15 +93,16 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled", t
     n = source.curvature_rows
     mini_batches = batch_size < n
     # One sample a step needs only the largest row (Gower's formula below at b = 1).
-    eigenvalue, row_norm = source.curvature(state, eigenvalue=batch_size > 1 or not mini_batches,
-                                            row_norm=mini_batches)
+    eigenvalue, row_norm = source.curvature(state, eigenvalue=batch_size > 1 or not mini_batches, row_norm=mini_batches)
     if mini_batches:
         # Expected smoothness of a mini-batch of size b (Gower et al. 2019,
         # "SGD: General Analysis and Improved Rates", Proposition 3.8):
         # L_b = n(b-1)/(b(n-1)) L + (n-b)/(b(n-1)) L_max.
         b = batch_size
-        L = (n * (b - 1) / (b * (n - 1)) * loss.curvature * (eigenvalue if b > 1 else 0.0)
-             + (n - b) / (b * (n - 1)) * loss.curvature * row_norm)
+        L = (
+            n * (b - 1) / (b * (n - 1)) * loss.curvature * (eigenvalue if b > 1 else 0.0)
+            + (n - b) / (b * (n - 1)) * loss.curvature * row_norm
+        )
     else:
         L = loss.curvature * eigenvalue
     L += state.penalty_weights(settings.penalty)[1].max(initial=0.0)  # the L2 part's curvature
@@ -162,6 +171,7 @@ def _optimal_alpha(settings) -> float:
     """The penalty weight the ``"optimal"`` schedule decays with: ``alpha``, as scikit-learn's."""
     alpha = 0.0 if settings.penalty is None else settings.penalty.alpha
     if alpha <= 0:
-        raise ValueError(f"schedule='optimal' decays as 1 / (alpha t): it needs a penalty with alpha > 0, "
-                         f"got {settings.penalty!r}")
+        raise ValueError(
+            f"schedule='optimal' decays as 1 / (alpha t): it needs a penalty with alpha > 0, got {settings.penalty!r}"
+        )
     return alpha

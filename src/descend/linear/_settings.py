@@ -44,16 +44,33 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
-from .._checks import (check_choice, check_integer, check_interval, check_nonnegative, check_number, check_positive,
-                       check_tolerance, is_number)
+from .._checks import (
+    check_choice,
+    check_integer,
+    check_interval,
+    check_nonnegative,
+    check_number,
+    check_positive,
+    check_tolerance,
+    is_number,
+)
 from .._threads import check_n_jobs, threads_for
 from ..losses import LOSSES, Loss, get_loss
 from ..optimizers import LBFGS, SGD, Muon, Normalized, Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
 
-__all__ = ["Settings", "fit_settings", "for_data", "is_large_sparse", "is_sparse_wide", "SPARSE_UPDATES",
-           "ONLINE_MIN_ROWS", "ONLINE_MIN_FEATURES", "ONLINE_MAX_DENSITY"]
+__all__ = [
+    "Settings",
+    "fit_settings",
+    "for_data",
+    "is_large_sparse",
+    "is_sparse_wide",
+    "SPARSE_UPDATES",
+    "ONLINE_MIN_ROWS",
+    "ONLINE_MIN_FEATURES",
+    "ONLINE_MAX_DENSITY",
+]
 
 SPARSE_UPDATES = ("lazy", "dense")
 
@@ -210,24 +227,49 @@ def for_data(settings: Settings, X, previous=None, *, chunks=False, online=False
         else:
             optimizer = SGD()
     if isinstance(optimizer, Normalized) and batch_size != 1:
-        raise ValueError(f"optimizer='normalized' learns one row a step: it takes batch_size=1 (or 'auto'), got "
-                         f"batch_size={batch_size!r}; for batches, use an optimizer of gradients such as 'adagrad'")
+        raise ValueError(
+            f"optimizer='normalized' learns one row a step: it takes batch_size=1 (or 'auto'), got "
+            f"batch_size={batch_size!r}; for batches, use an optimizer of gradients such as 'adagrad'"
+        )
     if isinstance(optimizer, LBFGS) and (batch_size is not None or l1_part or chunks):
-        what = ("a source of chunks" if chunks else f"batch_size={batch_size!r}" if batch_size is not None
-                else "a penalty with an L1 part")
-        raise ValueError(f"optimizer='lbfgs' takes the full batch (batch_size=None) of a smooth objective, got "
-                         f"{what}; use optimizer='sgd' (proximal steps for L1, any batch size)")
+        what = (
+            "a source of chunks"
+            if chunks
+            else f"batch_size={batch_size!r}"
+            if batch_size is not None
+            else "a penalty with an L1 part"
+        )
+        raise ValueError(
+            f"optimizer='lbfgs' takes the full batch (batch_size=None) of a smooth objective, got "
+            f"{what}; use optimizer='sgd' (proximal steps for L1, any batch size)"
+        )
     if isinstance(optimizer, Muon) and batch_size == 1:
-        raise ValueError("optimizer='muon' steps the whole coefficient matrix, not batch_size=1 (one row's gradient "
-                         "is a matrix of rank one): use mini-batches or the full batch")
-    if (isinstance(optimizer, Optimizer) and optimizer.whole_matrix and X is not None and sp.issparse(X)
-            and batch_size is not None and settings.sparse_updates == "lazy"):
-        raise ValueError(f"optimizer='{optimizer.name}' steps the whole coefficient matrix, not the lazy steps on "
-                         "sparse rows, which move the coordinates a batch touches: use sparse_updates='dense' or "
-                         "the full batch")
+        raise ValueError(
+            "optimizer='muon' steps the whole coefficient matrix, not batch_size=1 (one row's gradient "
+            "is a matrix of rank one): use mini-batches or the full batch"
+        )
+    if (
+        isinstance(optimizer, Optimizer)
+        and optimizer.whole_matrix
+        and X is not None
+        and sp.issparse(X)
+        and batch_size is not None
+        and settings.sparse_updates == "lazy"
+    ):
+        raise ValueError(
+            f"optimizer='{optimizer.name}' steps the whole coefficient matrix, not the lazy steps on "
+            "sparse rows, which move the coordinates a batch touches: use sparse_updates='dense' or "
+            "the full batch"
+        )
     raw_columns = batch_size is None and X is not None and is_sparse_wide(X)
-    return replace(settings, batch_size=batch_size, optimizer=optimizer, online=online, raw_columns=raw_columns,
-                   max_iter=1 if online else settings.max_iter)
+    return replace(
+        settings,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        online=online,
+        raw_columns=raw_columns,
+        max_iter=1 if online else settings.max_iter,
+    )
 
 
 def fit_settings(params: dict, losses) -> Settings:
@@ -253,8 +295,9 @@ def fit_settings(params: dict, losses) -> Settings:
         fit_intercept=bool(params["fit_intercept"]),
         standardize=bool(params["standardize"]),
         early_stopping=bool(params["early_stopping"]),
-        validation_fraction=check_interval("validation_fraction", params["validation_fraction"], 0.0, 1.0,
-                                           closed="neither"),
+        validation_fraction=check_interval(
+            "validation_fraction", params["validation_fraction"], 0.0, 1.0, closed="neither"
+        ),
         shuffle=bool(params["shuffle"]),
         random_state=params["random_state"],
         warm_start=bool(params["warm_start"]),
@@ -272,6 +315,8 @@ def fit_settings(params: dict, losses) -> Settings:
 def _power(value):
     power = check_number("power", value)
     if not (power == 0 or 1 <= power < math.inf):
-        raise ValueError(f"power must be 0 (normal), 1 (Poisson), between 1 and 2 (compound Poisson-Gamma), 2 "
-                         f"(Gamma) or above; Tweedie distributions exist for no power between 0 and 1, got {value!r}")
+        raise ValueError(
+            f"power must be 0 (normal), 1 (Poisson), between 1 and 2 (compound Poisson-Gamma), 2 "
+            f"(Gamma) or above; Tweedie distributions exist for no power between 0 and 1, got {value!r}"
+        )
     return power

@@ -37,8 +37,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._engine.problem import Data, Gram, SparseData
-from .._engine.stats import (check_sparse_finite, largest_eigenvalue, max_row_norm, sample_rows, sparse_row_norms,
-                             standardized_gram, summarize, summarize_sparse, weighted_gram)
+from .._engine.stats import (
+    check_sparse_finite,
+    largest_eigenvalue,
+    max_row_norm,
+    sample_rows,
+    sparse_row_norms,
+    standardized_gram,
+    summarize,
+    summarize_sparse,
+    weighted_gram,
+)
 from ._kinks import kinked_minimizer
 from ._state import DataSummary
 from ._steps import Epoch
@@ -73,11 +82,21 @@ def _summary(X, y, weights, rows, n_out, loss, standardize, dense_steps):
     target, row_weights = y[rows], (weights[rows] if weights.size else None)
     counts = np.bincount(target.astype(int), weights=row_weights, minlength=n_out) if loss == "multinomial" else None
     target_mean = np.average(target, axis=0, weights=row_weights)
-    spread = float(np.mean(np.average(np.abs(target - target_mean), axis=0, weights=row_weights))) if target.size else 1.0
-    return DataSummary(mean, std, float(target_mean) if target.ndim == 1 else target_mean, counts, n_out=n_out,
-                       loss=loss, target_max=float(np.max(np.abs(target))) if target.size else 1.0,
-                       target_spread=spread, dtype=X.dtype,
-                       rows=float(row_weights.sum()) if row_weights is not None else len(rows))
+    spread = (
+        float(np.mean(np.average(np.abs(target - target_mean), axis=0, weights=row_weights))) if target.size else 1.0
+    )
+    return DataSummary(
+        mean,
+        std,
+        float(target_mean) if target.ndim == 1 else target_mean,
+        counts,
+        n_out=n_out,
+        loss=loss,
+        target_max=float(np.max(np.abs(target))) if target.size else 1.0,
+        target_spread=spread,
+        dtype=X.dtype,
+        rows=float(row_weights.sum()) if row_weights is not None else len(rows),
+    )
 
 
 def _sample_curvature(X, weights, rows, state, eigenvalue, row_norm, weight_mean):
@@ -122,8 +141,15 @@ class ArraySource:
         self.steps_per_epoch = -(-n_train // self.batch_size)
         self.rows_per_epoch = self.curvature_rows = n_train
         self.full_batch = self.batch_size == n_train
-        self.use_gram = (gram_allowed and loss == "squared_error" and n_out == 1 and self.full_batch and not sp.issparse(X)
-                         and X.shape[1] <= GRAM_MAX_FEATURES and n_train >= 2 * X.shape[1])
+        self.use_gram = (
+            gram_allowed
+            and loss == "squared_error"
+            and n_out == 1
+            and self.full_batch
+            and not sp.issparse(X)
+            and X.shape[1] <= GRAM_MAX_FEATURES
+            and n_train >= 2 * X.shape[1]
+        )
         self._gram = None
         self.scores_out = None
 
@@ -135,9 +161,16 @@ class ArraySource:
         self.weight_mean = 1.0
 
     def summary(self, rng):
-        return _summary(self.X, self.data.y, self.data.weights, np.arange(self.X.shape[0]), self.n_out, self.loss,
-                        self.settings.standardized_steps,
-                        self.settings.dense_steps or (self.full_batch and not self.settings.row_steps))
+        return _summary(
+            self.X,
+            self.data.y,
+            self.data.weights,
+            np.arange(self.X.shape[0]),
+            self.n_out,
+            self.loss,
+            self.settings.standardized_steps,
+            self.settings.dense_steps or (self.full_batch and not self.settings.row_steps),
+        )
 
     def gram(self, state):
         """The full batch as a Gram tuple in the state's coordinates (made once)."""
@@ -178,16 +211,22 @@ class ArraySource:
         """(theta, objective): the exact minimizer of a kinked loss's objective, from the smoothed one
         the stepper has reached (:mod:`descend.linear._kinks`); None where it is not found."""
         model, objective, _, _ = stepper.problem(isinstance(self.data, SparseData))
-        return kinked_minimizer(self.data, self.rows, model, stepper.loss, objective.l1, objective.l2,
-                                stepper.smoothing)
+        return kinked_minimizer(
+            self.data, self.rows, model, stepper.loss, objective.l1, objective.l2, stepper.smoothing
+        )
 
     def validation_loss(self, stepper):
         return None if self.validation_rows is None else stepper.mean_loss(self.data, self.validation_rows)
 
     def fingerprint(self):
         X, y = self.X, self.data.y
-        return [int(X.shape[0]), int(X.shape[1]), float(X[0].sum()), float(X[-1].sum()),
-                float(np.sum(y, dtype=np.float64))]
+        return [
+            int(X.shape[0]),
+            int(X.shape[1]),
+            float(X[0].sum()),
+            float(X[-1].sum()),
+            float(np.sum(y, dtype=np.float64)),
+        ]
 
 
 class ChunkSource:
@@ -219,8 +258,10 @@ class ChunkSource:
         if hasattr(chunks, "epoch"):
             return chunks.epoch(rng)
         if self._used:
-            raise ValueError("a one-shot iterator of chunks allows one epoch; pass a TableStream "
-                             "(descend.readers.stream) or an object with an epoch(rng) method for more")
+            raise ValueError(
+                "a one-shot iterator of chunks allows one epoch; pass a TableStream "
+                "(descend.readers.stream) or an object with an epoch(rng) method for more"
+            )
         self._used = True
         return iter(chunks)
 
@@ -255,8 +296,16 @@ class ChunkSource:
         self.curvature_rows = len(order)
         # The first block's rows only: X may be a stream's buffer, of which X[order] is the block.
         self._first = data, order, X_of_first
-        return _summary(X_of_first, data.y, data.weights, order, n_out, loss, self.settings.standardized_steps,
-                        self.settings.dense_steps)
+        return _summary(
+            X_of_first,
+            data.y,
+            data.weights,
+            order,
+            n_out,
+            loss,
+            self.settings.standardized_steps,
+            self.settings.dense_steps,
+        )
 
     def curvature(self, state, eigenvalue, row_norm):
         data, order, X = self._first
@@ -294,7 +343,9 @@ class ChunkSource:
 
     def fingerprint(self):
         if not hasattr(self.chunks, "fingerprint"):
-            raise ValueError("checkpoints of a fit on chunks need a source that can be read again and "
-                             "recognised: a descend.readers.stream.TableStream (or an object with epoch(rng) and "
-                             "fingerprint() methods)")
+            raise ValueError(
+                "checkpoints of a fit on chunks need a source that can be read again and "
+                "recognised: a descend.readers.stream.TableStream (or an object with epoch(rng) and "
+                "fingerprint() methods)"
+            )
         return self.chunks.fingerprint()

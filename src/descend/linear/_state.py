@@ -74,8 +74,14 @@ def conform(optimizer: Optimizer, theta: np.ndarray, state: dict) -> dict:
     each array in the dtype and shape init gives it (NAdam's mu_product, a number in files written
     before it became a one-element array, included)."""
     fresh = optimizer.init(theta)
-    return {key: (np.asarray(state[key], dtype=value.dtype).reshape(value.shape) if isinstance(value, np.ndarray)
-                  else type(value)(state[key])) for key, value in fresh.items()}
+    return {
+        key: (
+            np.asarray(state[key], dtype=value.dtype).reshape(value.shape)
+            if isinstance(value, np.ndarray)
+            else type(value)(state[key])
+        )
+        for key, value in fresh.items()
+    }
 
 
 @dataclass
@@ -118,10 +124,17 @@ class ModelState:
                 center = np.asarray(summary.mean, dtype=float)
         theta = np.zeros(n_out * (p + 1), dtype=dtype)
         if fit_intercept:
-            theta[p::p + 1] = starting_intercept(loss, summary)
+            theta[p :: p + 1] = starting_intercept(loss, summary)
         optimizer = optimizer.for_coefficients(n_out, p + 1)
-        return cls(theta, center.astype(dtype, copy=False), scale.astype(dtype, copy=False), bool(standardize), n_out,
-                   optimizer, optimizer.init(theta))
+        return cls(
+            theta,
+            center.astype(dtype, copy=False),
+            scale.astype(dtype, copy=False),
+            bool(standardize),
+            n_out,
+            optimizer,
+            optimizer.init(theta),
+        )
 
     @classmethod
     def from_coefficients(cls, coef, intercept, center, scale, *, standardized, optimizer):
@@ -135,8 +148,10 @@ class ModelState:
         """Go on fitting (warm start, partial_fit) on data of ``n_features`` columns in ``dtype``: the
         weights stay; a different optimizer (or one read from a file) starts its state afresh."""
         if n_features != self.n_features:
-            raise ValueError(f"cannot continue a fit of {self.n_out} output(s) and {self.n_features} features on "
-                             f"data of {n_features} features")
+            raise ValueError(
+                f"cannot continue a fit of {self.n_out} output(s) and {self.n_features} features on "
+                f"data of {n_features} features"
+            )
         retyped = self.theta.dtype != dtype
         if retyped:
             self.theta, self.center, self.scale = (a.astype(dtype) for a in (self.theta, self.center, self.scale))
@@ -149,10 +164,18 @@ class ModelState:
 
     def copy(self) -> "ModelState":
         """A state of its own: the arrays copied, the optimizer shared (it holds no state)."""
-        return ModelState(self.theta.copy(), self.center.copy(), self.scale.copy(), self.standardized, self.n_out,
-                          self.optimizer, {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                           for k, v in self.optimizer_state.items()},
-                          self.learning_rate, self.n_iter, {k: list(v) for k, v in self.history.items()})
+        return ModelState(
+            self.theta.copy(),
+            self.center.copy(),
+            self.scale.copy(),
+            self.standardized,
+            self.n_out,
+            self.optimizer,
+            {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.optimizer_state.items()},
+            self.learning_rate,
+            self.n_iter,
+            {k: list(v) for k, v in self.history.items()},
+        )
 
     def coefficients(self):
         """(coef, intercept) of the original features: w = v * scale, b = c - w . center, with v the
@@ -190,10 +213,15 @@ class ModelState:
 
     def to_dict(self) -> dict:
         """The state as JSON-ready data (a checkpoint holds it)."""
-        return {"center": plain(self.center), "scale": plain(self.scale), "learning_rate": float(self.learning_rate),
-                "theta": plain(self.theta), "optimizer_state": self.optimizer_dict(),
-                "n_iter": int(self.n_iter), "history": {k: [float(v) for v in values]
-                                                        for k, values in self.history.items()}}
+        return {
+            "center": plain(self.center),
+            "scale": plain(self.scale),
+            "learning_rate": float(self.learning_rate),
+            "theta": plain(self.theta),
+            "optimizer_state": self.optimizer_dict(),
+            "n_iter": int(self.n_iter),
+            "history": {k: [float(v) for v in values] for k, values in self.history.items()},
+        }
 
     def restore(self, data: dict) -> None:
         """Take over ``to_dict``'s data: the fit goes on exactly where it stood."""

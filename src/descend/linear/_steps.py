@@ -56,8 +56,20 @@ SIGMA = 1e-4
 Epoch = namedtuple("Epoch", "loss_sum weight_sum rows stationarity")
 
 
-def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain, lazy=True, scaled_values=None,
-                   scores_out=None, shared=False):
+def compiled_steps(
+    data,
+    order,
+    problem,
+    t,
+    lrs,
+    batch_size,
+    weight_mean,
+    plain,
+    lazy=True,
+    scaled_values=None,
+    scores_out=None,
+    shared=False,
+):
     """The compiled steps over the rows ``order``, after ``t`` steps, for ``problem`` = (model,
     objective, hyperparameters, state arrays); ``plain`` picks per-sample plain SGD's own loop, and
     on sparse rows ``lazy`` the step on the touched coordinates only (descend._engine.sparse).
@@ -70,16 +82,21 @@ def compiled_steps(data, order, problem, t, lrs, batch_size, weight_mean, plain,
     if isinstance(hyperparameters, Normalized.Hyperparameters):  # one row a step, on its features
         if scores_out is None:
             scores_out = np.empty((0, model.n_out))
-        return (*normalized.normalized_steps(data, order, model, objective, hyperparameters, arrays, lrs,
-                                             weight_mean, scores_out), -1.0)
+        return (
+            *normalized.normalized_steps(
+                data, order, model, objective, hyperparameters, arrays, lrs, weight_mean, scores_out
+            ),
+            -1.0,
+        )
     if isinstance(data, SparseData):
         lazy = lazy and model.center is None  # a centered row is dense
         if lazy and plain and model.scale is None:  # the same penalty weight everywhere: the lazy loop
             return (*sparse.lazy_sgd_steps(data, order, model, objective, lrs, weight_mean, shared), -1.0)
         if scaled_values is not None:
             data, model = data._replace(values=scaled_values), model._replace(scale=None)
-        return sparse.batch_steps(data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size,
-                                  weight_mean, lazy)
+        return sparse.batch_steps(
+            data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size, weight_mean, lazy
+        )
     if plain:
         return (*kernels.plain_sgd_steps(data, order, model, objective, lrs, weight_mean), -1.0)
     return kernels.batch_steps(data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size, weight_mean)
@@ -149,8 +166,9 @@ def _within_rounding(value, trial_value) -> bool:
 def _flat_but_closer(value, trial_value, gradient, trial_gradient, direction) -> bool:
     """Near the optimum, where two objectives differ by less than their rounding, a step is taken
     when the slope along it has shrunk: the test of values can no longer tell (see :func:`_accept`)."""
-    return (_within_rounding(value, trial_value)
-            and abs(float(trial_gradient @ direction)) <= abs(float(gradient @ direction)))
+    return _within_rounding(value, trial_value) and abs(float(trial_gradient @ direction)) <= abs(
+        float(gradient @ direction)
+    )
 
 
 def _exact_step(gradient, trial_gradient, direction, eta):
@@ -165,8 +183,20 @@ class Stepper:
     """Steps on ``state`` (a ModelState) for the objective of ``loss`` (a descend.losses.Loss) and
     ``penalty``; ``engine`` is ``"compiled"`` or ``"reference"``; ``progress`` counts rows (or None)."""
 
-    def __init__(self, state, settings, loss, schedule, *, engine="compiled", progress=None, line_search=False,
-                 step_size=None, memory=None, n_threads=1):
+    def __init__(
+        self,
+        state,
+        settings,
+        loss,
+        schedule,
+        *,
+        engine="compiled",
+        progress=None,
+        line_search=False,
+        step_size=None,
+        memory=None,
+        n_threads=1,
+    ):
         self.state, self.settings, self.loss, self.schedule = state, settings, loss, schedule
         self.engine, self.progress, self.n_threads = engine, progress, n_threads
         self.last_lr = float("nan")  # the rate of the latest step, for the history
@@ -177,8 +207,9 @@ class Stepper:
         if memory is None or isinstance(memory, list):
             self.memory = list(memory or [])
         else:  # a checkpoint's array, rows s1, y1, s2, y2...
-            self.memory = [(memory[k], memory[k + 1], float(memory[k + 1] @ memory[k]))
-                           for k in range(0, len(memory), 2)]
+            self.memory = [
+                (memory[k], memory[k + 1], float(memory[k + 1] @ memory[k])) for k in range(0, len(memory), 2)
+            ]
         self.smoothing = 0.0  # the quantile loss's smoothing (descend.losses.quantile): 0, none
         self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
         #: The coordinates L-BFGS moves (an index array; everything when None): see free_coordinates.
@@ -214,8 +245,10 @@ class Stepper:
         # Two reductions, no temporaries: a NaN makes the minimum NaN, an infinity the maximum.
         if count and not (lrs.min() > 0 and math.isfinite(lrs.max())):
             bad = lrs[~(np.isfinite(lrs) & (lrs > 0))][0]
-            raise ValueError(f"the schedule gave learning rate {bad} at a step of epoch {self.state.n_iter + 1}; "
-                             "it must be finite and > 0")
+            raise ValueError(
+                f"the schedule gave learning rate {bad} at a step of epoch {self.state.n_iter + 1}; "
+                "it must be finite and > 0"
+            )
         return lrs
 
     # --------------------------------------------------------------- steps
@@ -223,8 +256,13 @@ class Stepper:
         """Whether steps of ``batch_size`` rows are per-sample plain SGD on one output, which has a
         compiled loop of its own (:func:`descend._engine.kernels.plain_sgd_steps`)."""
         optimizer = self.state.optimizer
-        return (batch_size == 1 and self.state.n_out == 1 and self.loss.code != MULTINOMIAL
-                and isinstance(optimizer, SGD) and optimizer.is_plain)
+        return (
+            batch_size == 1
+            and self.state.n_out == 1
+            and self.loss.code != MULTINOMIAL
+            and isinstance(optimizer, SGD)
+            and optimizer.is_plain
+        )
 
     def steps(self, data, order, batch_size, weight_mean, scores_out=None) -> Epoch:
         """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each
@@ -235,25 +273,44 @@ class Stepper:
         loss_sum = weight_sum = 0.0
         stationarity = -1.0
         for start in range(0, len(order), chunk):
-            rows = order[start:start + chunk]
+            rows = order[start : start + chunk]
             n_steps = -(-len(rows) // batch_size)
             lrs = self.rates(n_steps)
             if self.engine == "reference" and isinstance(self.state.optimizer, Normalized):
                 model, objective, _, _ = self.problem(sparse_rows)
-                part, weights = reference.normalized_steps(data, rows, model, objective, self.state.optimizer,
-                                                           self.state.optimizer_state, lrs, weight_mean, scores_out)
+                part, weights = reference.normalized_steps(
+                    data,
+                    rows,
+                    model,
+                    objective,
+                    self.state.optimizer,
+                    self.state.optimizer_state,
+                    lrs,
+                    weight_mean,
+                    scores_out,
+                )
             elif self.engine == "reference":  # Optimizer.update counts its steps itself
                 model, objective, _, _ = self.problem(sparse_rows)
                 # What compiled_steps runs as sparse.lazy_sgd_steps: the dense steps, but for the intercept's.
                 lazy = lazy and model.center is None
                 lazy_plain = lazy and sparse_rows and plain and model.scale is None
                 part, weights, stationarity = reference.batch_steps(
-                    data, rows, model, objective, self.state.optimizer, self.state.optimizer_state, lrs, batch_size,
-                    weight_mean, lazy and sparse_rows and not lazy_plain,
-                    sparse.INTERCEPT_DECAY if lazy_plain else 1.0)
+                    data,
+                    rows,
+                    model,
+                    objective,
+                    self.state.optimizer,
+                    self.state.optimizer_state,
+                    lrs,
+                    batch_size,
+                    weight_mean,
+                    lazy and sparse_rows and not lazy_plain,
+                    sparse.INTERCEPT_DECAY if lazy_plain else 1.0,
+                )
             else:
-                part, weights, stationarity = self._compiled(data, rows, lrs, batch_size, weight_mean, plain, lazy,
-                                                             scores_out)
+                part, weights, stationarity = self._compiled(
+                    data, rows, lrs, batch_size, weight_mean, plain, lazy, scores_out
+                )
                 self.state.optimizer_state["step"] += n_steps
             loss_sum += part
             weight_sum += weights
@@ -272,17 +329,29 @@ class Stepper:
         scaled, t = self.scaled_values.of(data, model), self.state.t
 
         def run(order, rates, shared=False, data=data, problem=problem):
-            return compiled_steps(data, order, problem, t, rates, batch_size, weight_mean, plain, lazy, scaled,
-                                  scores_out, shared)
+            return compiled_steps(
+                data, order, problem, t, rates, batch_size, weight_mean, plain, lazy, scaled, scores_out, shared
+            )
 
         row_steps = isinstance(self.state.optimizer, Normalized)
-        if (self.n_threads > 1 and batch_size < len(rows) and not row_steps and objective.loss != MULTINOMIAL
-                and classes.allows(self.state.optimizer, model, arrays)):
+        if (
+            self.n_threads > 1
+            and batch_size < len(rows)
+            and not row_steps
+            and objective.loss != MULTINOMIAL
+            and classes.allows(self.state.optimizer, model, arrays)
+        ):
             return (*classes.class_steps(run, data, problem, rows, lrs, self.n_threads), -1.0)
-        if (self.n_threads > 1 and batch_size == 1 and len(rows) > 1
-                and hogwild.allows(row_steps, model, arrays, sparse_rows, lazy)):
-            return (*hogwild.shared_steps(lambda order, rates: run(order, rates, True)[:2], rows, lrs,
-                                          self.n_threads), -1.0)
+        if (
+            self.n_threads > 1
+            and batch_size == 1
+            and len(rows) > 1
+            and hogwild.allows(row_steps, model, arrays, sparse_rows, lazy)
+        ):
+            return (
+                *hogwild.shared_steps(lambda order, rates: run(order, rates, True)[:2], rows, lrs, self.n_threads),
+                -1.0,
+            )
         if not sparse_rows and not row_steps and batch_size >= 2 * blocks.BLOCK_ROWS:
             return blocks.batch_steps(data, rows, problem, t, lrs, batch_size, weight_mean, self.n_threads)
         return run(rows, lrs)
@@ -340,6 +409,7 @@ class Stepper:
 
     def gram_evaluator(self, gram):
         """theta -> (weighted loss sum, weight sum, summed gradient) of a squared-error full batch."""
+
         def evaluate(theta):
             loss_sum, grad = kernels.gram_gradient(gram, theta)
             return loss_sum, gram.weight_sum, grad
@@ -366,11 +436,20 @@ class Stepper:
         trial = theta.copy()
         if self.engine == "reference":
             state = dict(self.state.optimizer_state)  # update() counts steps: a trial is not one yet
-            stationarity = reference.apply_gradient(model._replace(theta=trial), objective, self.state.optimizer,
-                                                    state, grad_sum, 1.0 / weight_sum, eta)
+            stationarity = reference.apply_gradient(
+                model._replace(theta=trial), objective, self.state.optimizer, state, grad_sum, 1.0 / weight_sum, eta
+            )
         else:
-            stationarity = kernels.apply_gradient(model._replace(theta=trial), objective, hyperparameters, arrays,
-                                                  self.state.t, grad_sum, 1.0 / weight_sum, eta)
+            stationarity = kernels.apply_gradient(
+                model._replace(theta=trial),
+                objective,
+                hyperparameters,
+                arrays,
+                self.state.t,
+                grad_sum,
+                1.0 / weight_sum,
+                eta,
+            )
         return trial, stationarity
 
     def line_search_step(self, evaluate, n_rows) -> Epoch:
@@ -433,9 +512,11 @@ class Stepper:
         while True:
             trial = moved_by(eta)
             at_trial = self._smooth_part(trial, evaluate)
-            if (at_trial[0] <= reference + SIGMA * eta * slope
-                    or _flat_but_closer(value, at_trial[0], gradient, at_trial[1][free], direction)
-                    or not np.any(trial != theta)):
+            if (
+                at_trial[0] <= reference + SIGMA * eta * slope
+                or _flat_but_closer(value, at_trial[0], gradient, at_trial[1][free], direction)
+                or not np.any(trial != theta)
+            ):
                 break
             eta *= 0.5
         if self.loss.quadratic:  # on to the minimizer along the direction

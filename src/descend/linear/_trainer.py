@@ -182,8 +182,11 @@ class Trainer:
 
     def __init__(self, settings, *, name, params, engine="compiled"):
         self.settings, self.name, self.engine = settings, name, engine
-        self.checkpoint = (Checkpoint(settings.checkpoint, settings.checkpoint_every, params)
-                           if settings.checkpoint is not None else None)
+        self.checkpoint = (
+            Checkpoint(settings.checkpoint, settings.checkpoint_every, params)
+            if settings.checkpoint is not None
+            else None
+        )
 
     def fit(self, source, state, rng, *, n_epochs, stopping, resume=False):
         """Train ``state`` (None for a fresh model) for up to ``n_epochs`` epochs over ``source``;
@@ -204,8 +207,9 @@ class Trainer:
             state.restore(document["model"])
         else:
             unit = summary.target_spread or float(np.max(np.abs(summary.target_mean)))  # one row: its target
-            state.learning_rate = initial_rate(self.settings, loss, state, source, source.batch_size, self.engine,
-                                               target_spread=unit)
+            state.learning_rate = initial_rate(
+                self.settings, loss, state, source, source.batch_size, self.engine, target_spread=unit
+            )
         if record.stopped or record.epoch >= n_epochs:
             self._say_nothing_to_resume(record, state)
         else:
@@ -223,24 +227,42 @@ class Trainer:
         schedule = make_schedule(settings, state.learning_rate, source.steps_per_epoch)
         if document is not None:
             restore_schedule(document, schedule)
-        plain_sgd = (settings.learning_rate == "auto" and isinstance(state.optimizer, SGD)
-                     and state.optimizer.is_plain)
-        line_search = (source.full_batch and (loss.smooth or loss.smoothable)
-                       and (plain_sgd or isinstance(state.optimizer, LBFGS)))
+        plain_sgd = settings.learning_rate == "auto" and isinstance(state.optimizer, SGD) and state.optimizer.is_plain
+        line_search = (
+            source.full_batch and (loss.smooth or loss.smoothable) and (plain_sgd or isinstance(state.optimizer, LBFGS))
+        )
         if line_search and record.step_size is None:
             record.step_size, record.recent = state.learning_rate, []  # the first epoch tries 1/L
-        progress = (_Progress(self.name, None if source.rows_per_epoch is None else n_epochs * source.rows_per_epoch,
-                              getattr(source, "bytes_per_row", None))
-                    if settings.verbose else None)
-        stepper = Stepper(state, settings, loss, schedule, engine=self.engine, progress=progress,
-                          line_search=line_search, step_size=record.step_size, memory=record.memory,
-                          n_threads=settings.n_threads)
+        progress = (
+            _Progress(
+                self.name,
+                None if source.rows_per_epoch is None else n_epochs * source.rows_per_epoch,
+                getattr(source, "bytes_per_row", None),
+            )
+            if settings.verbose
+            else None
+        )
+        stepper = Stepper(
+            state,
+            settings,
+            loss,
+            schedule,
+            engine=self.engine,
+            progress=progress,
+            line_search=line_search,
+            step_size=record.step_size,
+            memory=record.memory,
+            n_threads=settings.n_threads,
+        )
         smoothed = line_search and not loss.smooth
         if smoothed:
             stepper.smooth_with(record.smoothing)
         stepper.recent = list(record.recent or [])
-        rule = ("gradient" if (source.full_batch and (loss.smooth or smoothed) and not settings.early_stopping)
-                else "plateau")
+        rule = (
+            "gradient"
+            if (source.full_batch and (loss.smooth or smoothed) and not settings.early_stopping)
+            else "plateau"
+        )
         try:
             self._epochs(source, stepper, rng, record, n_epochs, stopping, rule)
         finally:
@@ -260,32 +282,46 @@ class Trainer:
         where = f"{self.name} reached max_iter={settings.max_iter} epochs"
         if record.first_stationarity is not None and record.stationarity is not None:
             ratio = record.stationarity / record.first_stationarity if record.first_stationarity > 0 else 0.0
-            message = (f"{where} with the gradient's norm at {ratio:.1e} of its first value, above tol={settings.tol:g}: "
-                       "the fit stopped short of the optimum. Raise max_iter, or try another optimizer or "
-                       "learning_rate.")
+            message = (
+                f"{where} with the gradient's norm at {ratio:.1e} of its first value, above tol={settings.tol:g}: "
+                "the fit stopped short of the optimum. Raise max_iter, or try another optimizer or "
+                "learning_rate."
+            )
         else:
             monitored = history["val_loss"] if history["val_loss"] else history["loss"]
             k = min(settings.n_iter_no_change, len(monitored) - 1)
             if k > 0:
                 change = (monitored[-1] - monitored[-k - 1]) / max(abs(monitored[-1]), 1e-300)
-                moved = (f"{'fell' if change < 0 else 'rose'} by {abs(change):.1e} (relative) over its last {k} "
-                         f"epochs, more than tol={settings.tol:g}")
+                moved = (
+                    f"{'fell' if change < 0 else 'rose'} by {abs(change):.1e} (relative) over its last {k} "
+                    f"epochs, more than tol={settings.tol:g}"
+                )
             else:  # one epoch: nothing to compare it with yet
-                moved = (f"had a single epoch, too few for the stopping rule to judge: it compares the last "
-                         f"n_iter_no_change={settings.n_iter_no_change} epochs")
+                moved = (
+                    f"had a single epoch, too few for the stopping rule to judge: it compares the last "
+                    f"n_iter_no_change={settings.n_iter_no_change} epochs"
+                )
             measured = source.stationarity(Stepper(state, settings, loss, None, engine=self.engine))
-            message = (f"{where} while the {'validation' if history['val_loss'] else 'training'} loss {moved}"
-                       + ("" if measured is None else f"; the full batch's gradient norm is {measured:.2e}")
-                       + ". Raise max_iter or tol, or use a decaying schedule.")
+            message = (
+                f"{where} while the {'validation' if history['val_loss'] else 'training'} loss {moved}"
+                + ("" if measured is None else f"; the full batch's gradient norm is {measured:.2e}")
+                + ". Raise max_iter or tol, or use a decaying schedule."
+            )
         warnings.warn(message, _convergence_warning(), stacklevel=5)
 
     def _starting_state(self, state, summary):
         """A fresh model from the data's summary, or ``state`` continued on data like this."""
         settings = self.settings
         if state is None:
-            return ModelState.start(summary, n_out=summary.n_out, loss=summary.loss, optimizer=settings.optimizer,
-                                    standardize=settings.standardized_steps, fit_intercept=settings.fit_intercept,
-                                    dtype=summary.dtype)
+            return ModelState.start(
+                summary,
+                n_out=summary.n_out,
+                loss=summary.loss,
+                optimizer=settings.optimizer,
+                standardize=settings.standardized_steps,
+                fit_intercept=settings.fit_intercept,
+                dtype=summary.dtype,
+            )
         state.continue_with(settings.optimizer, len(summary.mean), summary.dtype)
         return state
 
@@ -317,10 +353,12 @@ class Trainer:
                 record.stopped = record.gradient_small(epoch.stationarity, settings.tol)
             elif stopping:
                 record.stopped = record.plateaued(loss, "best_loss", settings.tol, settings.n_iter_no_change)
-            if self.checkpoint is not None and self.checkpoint.due(record.epoch,
-                                                                   record.stopped or record.epoch == n_epochs):
-                self.checkpoint.write(fingerprint=source.fingerprint(), record=record, rng=rng,
-                                      schedule=stepper.schedule, state=state)
+            if self.checkpoint is not None and self.checkpoint.due(
+                record.epoch, record.stopped or record.epoch == n_epochs
+            ):
+                self.checkpoint.write(
+                    fingerprint=source.fingerprint(), record=record, rng=rng, schedule=stepper.schedule, state=state
+                )
 
     def _smoothing_stage(self, source, record, stepper, stationarity):
         """The gradient rule of a smoothed fit (the module docstring): a stage ends at STAGE_TOL of the
@@ -362,7 +400,9 @@ class Trainer:
         if loss - first > EXPLOSION_FACTOR * max(1.0, abs(first)):
             raise DivergenceError(
                 f"the fit diverged in epoch {state.n_iter}: the training loss grew from {first:.6g} "
-                f"to {loss:.6g}. Use a smaller learning_rate or standardize the features.", iteration=state.t)
+                f"to {loss:.6g}. Use a smaller learning_rate or standardize the features.",
+                iteration=state.t,
+            )
         state.history["loss"].append(loss)
         state.history["lr"].append(lr)
         return loss

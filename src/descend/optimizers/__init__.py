@@ -97,7 +97,6 @@ __all__ = [
 ]
 
 
-
 # Names accepted wherever an optimizer is (their lists are descend.choices'): each maps to a class and the
 # keyword arguments that make the named method out of it.
 _NAMED = {
@@ -179,9 +178,7 @@ def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Opt
             )
         return optimizer
     if not isinstance(optimizer, str):
-        raise TypeError(
-            f"optimizer must be a name or a descend.optimizers.Optimizer, got {type(optimizer).__name__}"
-        )
+        raise TypeError(f"optimizer must be a name or a descend.optimizers.Optimizer, got {type(optimizer).__name__}")
     named = {**_NAMED, **_MATRIX_NAMED, **_ROW_NAMED, **_FULL_BATCH_NAMED}
     cls, defaults = named[check_choice("optimizer", optimizer, tuple(named))]
     return cls(**{**defaults, **hyperparameters})

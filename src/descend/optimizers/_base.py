@@ -18,8 +18,10 @@ def check_betas(betas) -> tuple[float, float]:
         beta1, beta2 = betas
     except (TypeError, ValueError):
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-    return (check_interval("betas[0]", beta1, 0.0, 1.0, closed="left"),
-            check_interval("betas[1]", beta2, 0.0, 1.0, closed="left"))
+    return (
+        check_interval("betas[0]", beta1, 0.0, 1.0, closed="left"),
+        check_interval("betas[1]", beta2, 0.0, 1.0, closed="left"),
+    )
 
 
 @njit(cache=True, inline="always")

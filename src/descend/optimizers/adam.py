@@ -90,8 +90,9 @@ class Adam(Optimizer):
     step = staticmethod(adam_step)
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 decoupled_weight_decay=False):
+    def __init__(
+        self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled_weight_decay=False
+    ):
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.eps = check_nonnegative("eps", eps)
@@ -108,8 +109,7 @@ class Adam(Optimizer):
         }
 
     def hyperparameters(self):
-        return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.amsgrad,
-                                   self.decoupled_weight_decay)
+        return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.amsgrad, self.decoupled_weight_decay)
 
 
 class AdamW(Adam):
@@ -147,8 +147,9 @@ class AdamW(Adam):
         super().__init__(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
 
 
-NAdamHyperparameters = namedtuple("NAdamHyperparameters",
-                                  "beta1 beta2 eps weight_decay momentum_decay decoupled_weight_decay")
+NAdamHyperparameters = namedtuple(
+    "NAdamHyperparameters", "beta1 beta2 eps weight_decay momentum_decay decoupled_weight_decay"
+)
 
 
 @njit(cache=True, inline="always")
@@ -216,8 +217,9 @@ class NAdam(Optimizer):
     step = staticmethod(nadam_step)
     state_names = ("exp_avg", "exp_avg_sq", "mu_product")
 
-    def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-                 decoupled_weight_decay=False):
+    def __init__(
+        self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3, decoupled_weight_decay=False
+    ):
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.eps = check_nonnegative("eps", eps)
@@ -231,8 +233,9 @@ class NAdam(Optimizer):
         return {"step": 0, "mu_product": np.ones(1), "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
     def hyperparameters(self):
-        return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.momentum_decay,
-                                    self.decoupled_weight_decay)
+        return self.Hyperparameters(
+            *self.betas, self.eps, self.weight_decay, self.momentum_decay, self.decoupled_weight_decay
+        )
 
 
 AdamaxHyperparameters = namedtuple("AdamaxHyperparameters", "beta1 beta2 eps weight_decay")

@@ -72,9 +72,7 @@ class Adagrad(Optimizer):
         self.lr = check_positive("lr", lr)
         self.lr_decay = check_nonnegative("lr_decay", lr_decay)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
-        self.initial_accumulator_value = check_nonnegative(
-            "initial_accumulator_value", initial_accumulator_value
-        )
+        self.initial_accumulator_value = check_nonnegative("initial_accumulator_value", initial_accumulator_value)
         self.eps = check_nonnegative("eps", eps)
 
     def init(self, x):
@@ -396,8 +394,9 @@ class Adafactor(Optimizer):
             ``self``.
         """
         if self.shape is not None and self.shape != (n_out, n_columns):
-            raise ValueError(f"Adafactor's shape={self.shape} is not the model's coefficient matrix, "
-                             f"({n_out}, {n_columns})")
+            raise ValueError(
+                f"Adafactor's shape={self.shape} is not the model's coefficient matrix, ({n_out}, {n_columns})"
+            )
         return self
 
     def init(self, x):

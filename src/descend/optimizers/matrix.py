@@ -15,8 +15,9 @@ __all__ = ["Muon"]
 
 ADJUSTMENTS = (None, "original", "match_rms_adamw")
 
-MuonHyperparameters = namedtuple("MuonHyperparameters",
-                                 "momentum nesterov a b c eps ns_steps weight_decay rows cols rate_ratio")
+MuonHyperparameters = namedtuple(
+    "MuonHyperparameters", "momentum nesterov a b c eps ns_steps weight_decay rows cols rate_ratio"
+)
 
 
 @njit(cache=True)
@@ -123,8 +124,18 @@ class Muon(Optimizer):
     step = staticmethod(muon_step)
     state_names = ("momentum_buffer",)
 
-    def __init__(self, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True, ns_coefficients=(3.4445, -4.775, 2.0315),
-                 eps=1e-7, ns_steps=5, adjust_lr_fn=None, shape=None):
+    def __init__(
+        self,
+        lr=1e-3,
+        weight_decay=0.1,
+        momentum=0.95,
+        nesterov=True,
+        ns_coefficients=(3.4445, -4.775, 2.0315),
+        eps=1e-7,
+        ns_steps=5,
+        adjust_lr_fn=None,
+        shape=None,
+    ):
         self.lr = check_positive("lr", lr)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.momentum = check_interval("momentum", momentum, 0.0, 1.0, closed="left")
@@ -133,8 +144,11 @@ class Muon(Optimizer):
             a, b, c = ns_coefficients
         except (TypeError, ValueError):
             raise ValueError(f"ns_coefficients must be three numbers (a, b, c), got {ns_coefficients!r}") from None
-        self.ns_coefficients = (check_number("ns_coefficients[0]", a), check_number("ns_coefficients[1]", b),
-                                check_number("ns_coefficients[2]", c))
+        self.ns_coefficients = (
+            check_number("ns_coefficients[0]", a),
+            check_number("ns_coefficients[1]", b),
+            check_number("ns_coefficients[2]", c),
+        )
         self.eps = check_positive("eps", eps)
         self.ns_steps = check_integer("ns_steps", ns_steps, low=1)
         if self.ns_steps >= 100:
@@ -165,20 +179,26 @@ class Muon(Optimizer):
             For a model of one output (a vector, not a matrix), or another shape given.
         """
         if n_out < 2:
-            raise ValueError("optimizer='muon' steps a matrix, and a model of one output has a vector of coefficients: "
-                             "use it for several outputs (multinomial, one-vs-rest, several targets), or use "
-                             "optimizer='adam' or 'momentum'")
+            raise ValueError(
+                "optimizer='muon' steps a matrix, and a model of one output has a vector of coefficients: "
+                "use it for several outputs (multinomial, one-vs-rest, several targets), or use "
+                "optimizer='adam' or 'momentum'"
+            )
         if self.shape == (n_out, n_columns):
             return self
         if self.shape is not None:
-            raise ValueError(f"Muon's shape={self.shape} is not the model's coefficient matrix, ({n_out}, {n_columns}) "
-                             "(leave shape=None in the linear models)")
+            raise ValueError(
+                f"Muon's shape={self.shape} is not the model's coefficient matrix, ({n_out}, {n_columns}) "
+                "(leave shape=None in the linear models)"
+            )
         return type(self)(**{**self.get_params(), "shape": (n_out, n_columns)})
 
     def init(self, x):
         if self.shape is None:
-            raise ValueError("Muon steps a matrix, and x is a vector: give shape=(rows, cols), the matrix x holds "
-                             "row by row (for a vector of parameters use adam or momentum)")
+            raise ValueError(
+                "Muon steps a matrix, and x is a vector: give shape=(rows, cols), the matrix x holds "
+                "row by row (for a vector of parameters use adam or momentum)"
+            )
         if self.shape[0] * self.shape[1] != x.size:
             raise ValueError(f"Muon's shape={self.shape} holds {self.shape[0] * self.shape[1]} numbers, x has {x.size}")
         return {"step": 0, "momentum_buffer": np.zeros_like(x)}
@@ -189,5 +209,14 @@ class Muon(Optimizer):
             ratio = 0.2 * math.sqrt(max(rows, cols))
         else:
             ratio = math.sqrt(max(1, rows / cols))
-        return self.Hyperparameters(self.momentum, self.nesterov, *self.ns_coefficients, self.eps, self.ns_steps,
-                                    self.weight_decay, rows, cols, ratio)
+        return self.Hyperparameters(
+            self.momentum,
+            self.nesterov,
+            *self.ns_coefficients,
+            self.eps,
+            self.ns_steps,
+            self.weight_decay,
+            rows,
+            cols,
+            ratio,
+        )

@@ -20,8 +20,28 @@ NormalizedHyperparameters = namedtuple("NormalizedHyperparameters", "invariant")
 
 
 @njit(cache=True, inline="always")
-def normalized_row_step(theta, state, offset, columns, xs, count, n_weights, score, target, d, weight, lr,
-                        count_row, invariant, loss, parameters, l1, l2, rates, penalized=True):
+def normalized_row_step(
+    theta,
+    state,
+    offset,
+    columns,
+    xs,
+    count,
+    n_weights,
+    score,
+    target,
+    d,
+    weight,
+    lr,
+    count_row,
+    invariant,
+    loss,
+    parameters,
+    l1,
+    l2,
+    rates,
+    penalized=True,
+):
     """One row's step of :class:`Normalized` (its docstring has the math) for one output, theta and
     state in place. The row's non-zero features are ``columns[:count]`` with values ``xs[:count]``
     (the intercept last, as a feature of value 1, when it is fitted: the first ``n_weights`` are
@@ -137,16 +157,22 @@ class Normalized(Optimizer):
         self.invariant = bool(invariant)
 
     def init(self, x):
-        return {"step": 0, "sum_squares": np.zeros_like(x), "feature_scale": np.zeros_like(x),
-                "totals": np.zeros(2, dtype=x.dtype)}
+        return {
+            "step": 0,
+            "sum_squares": np.zeros_like(x),
+            "feature_scale": np.zeros_like(x),
+            "totals": np.zeros(2, dtype=x.dtype),
+        }
 
     def hyperparameters(self):
         return self.Hyperparameters(self.invariant)
 
     def update(self, x, grad, state, lr=None):
-        raise TypeError("the normalized update learns from rows, not from gradients alone: use it in "
-                        "GDRegressor or GDClassifier with batch_size=1; minimize() takes an optimizer of "
-                        "gradients (descend.optimizers.OPTIMIZER_NAMES)")
+        raise TypeError(
+            "the normalized update learns from rows, not from gradients alone: use it in "
+            "GDRegressor or GDClassifier with batch_size=1; minimize() takes an optimizer of "
+            "gradients (descend.optimizers.OPTIMIZER_NAMES)"
+        )
 
 
 FTRLHyperparameters = namedtuple("FTRLHyperparameters", "learning_rate_power l1 l2 l2_shrinkage beta")
@@ -235,9 +261,16 @@ class FTRL(Optimizer):
     step = staticmethod(ftrl_step)
     state_names = ("accumulator", "linear")
 
-    def __init__(self, lr=1e-3, learning_rate_power=-0.5, initial_accumulator_value=0.1,
-                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
-                 l2_shrinkage_regularization_strength=0.0, beta=0.0):
+    def __init__(
+        self,
+        lr=1e-3,
+        learning_rate_power=-0.5,
+        initial_accumulator_value=0.1,
+        l1_regularization_strength=0.0,
+        l2_regularization_strength=0.0,
+        l2_shrinkage_regularization_strength=0.0,
+        beta=0.0,
+    ):
         self.lr = check_positive("lr", lr)
         power = check_number("learning_rate_power", learning_rate_power)
         if not (math.isfinite(power) and power <= 0):
@@ -247,13 +280,18 @@ class FTRL(Optimizer):
         self.l1_regularization_strength = check_nonnegative("l1_regularization_strength", l1_regularization_strength)
         self.l2_regularization_strength = check_nonnegative("l2_regularization_strength", l2_regularization_strength)
         self.l2_shrinkage_regularization_strength = check_nonnegative(
-            "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)
+            "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength
+        )
         self.beta = check_nonnegative("beta", beta)
 
     def init(self, x):
         return {"step": 0, "accumulator": np.full_like(x, self.initial_accumulator_value), "linear": np.zeros_like(x)}
 
     def hyperparameters(self):
-        return self.Hyperparameters(self.learning_rate_power, self.l1_regularization_strength,
-                                    self.l2_regularization_strength, self.l2_shrinkage_regularization_strength,
-                                    self.beta)
+        return self.Hyperparameters(
+            self.learning_rate_power,
+            self.l1_regularization_strength,
+            self.l2_regularization_strength,
+            self.l2_shrinkage_regularization_strength,
+            self.beta,
+        )

@@ -110,8 +110,16 @@ class LBFGS(Optimizer):
     state_names = ()
     needs_objective = True
 
-    def __init__(self, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
-                 history_size=100, line_search_fn=None):
+    def __init__(
+        self,
+        lr=1.0,
+        max_iter=20,
+        max_eval=None,
+        tolerance_grad=1e-7,
+        tolerance_change=1e-9,
+        history_size=100,
+        line_search_fn=None,
+    ):
         self.lr = check_positive("lr", lr)
         self.max_iter = check_integer("max_iter", max_iter, low=1)
         self.max_eval = None if max_eval is None else check_integer("max_eval", max_eval, low=1)
@@ -187,13 +195,15 @@ class LBFGS(Optimizer):
         """
         ys = float(change @ moved)
         if ys > (1e-12 * float(change @ change) if threshold is None else threshold):
-            return (memory + [(moved, change, ys)])[-self.history_size:]
+            return (memory + [(moved, change, ys)])[-self.history_size :]
         return memory
 
     def update(self, x, grad, state, lr=None):
-        raise TypeError("L-BFGS needs the objective's values as well as its gradient: minimize() gives them "
-                        "(minimize_step), and so do GDRegressor and GDClassifier on the full batch "
-                        "(batch_size=None)")
+        raise TypeError(
+            "L-BFGS needs the objective's values as well as its gradient: minimize() gives them "
+            "(minimize_step), and so do GDRegressor and GDClassifier on the full batch "
+            "(batch_size=None)"
+        )
 
     def minimize_step(self, evaluate, x, value, grad, state, lr=None):
         """One step of torch.optim.LBFGS (the class docstring): up to ``max_iter`` iterations on
@@ -241,9 +251,17 @@ class LBFGS(Optimizer):
                 break
             evals = 0
             if self.line_search_fn == "strong_wolfe":
-                loss, flat_grad, t, evals = strong_wolfe(evaluate, x, t, d, loss, flat_grad, gtd,
-                                                         tolerance_change=self.tolerance_change,
-                                                         max_ls=max_eval - current_evals)
+                loss, flat_grad, t, evals = strong_wolfe(
+                    evaluate,
+                    x,
+                    t,
+                    d,
+                    loss,
+                    flat_grad,
+                    gtd,
+                    tolerance_change=self.tolerance_change,
+                    max_ls=max_eval - current_evals,
+                )
                 x += t * d
                 small_gradient = np.abs(flat_grad).max() <= self.tolerance_grad
             else:
@@ -254,8 +272,13 @@ class LBFGS(Optimizer):
                     small_gradient = np.abs(flat_grad).max() <= self.tolerance_grad
                     evals = 1
             current_evals += evals
-            if (n_iter == self.max_iter or current_evals >= max_eval or small_gradient
-                    or np.abs(d * t).max() <= self.tolerance_change or abs(loss - prev_loss) < self.tolerance_change):
+            if (
+                n_iter == self.max_iter
+                or current_evals >= max_eval
+                or small_gradient
+                or np.abs(d * t).max() <= self.tolerance_change
+                or abs(loss - prev_loss) < self.tolerance_change
+            ):
                 break
         state["d"], state["t"] = d, t
 
@@ -290,16 +313,24 @@ def strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change
     ls_iter = 0
     while ls_iter < max_ls:  # bracketing
         if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
-            bracket, bracket_f, bracket_g, bracket_gtd = [t_prev, t], [f_prev, f_new], [g_prev, g_new], [gtd_prev,
-                                                                                                           gtd_new]
+            bracket, bracket_f, bracket_g, bracket_gtd = (
+                [t_prev, t],
+                [f_prev, f_new],
+                [g_prev, g_new],
+                [gtd_prev, gtd_new],
+            )
             break
         if abs(gtd_new) <= -c2 * gtd:
             bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
             done = True
             break
         if gtd_new >= 0:
-            bracket, bracket_f, bracket_g, bracket_gtd = [t_prev, t], [f_prev, f_new], [g_prev, g_new], [gtd_prev,
-                                                                                                           gtd_new]
+            bracket, bracket_f, bracket_g, bracket_gtd = (
+                [t_prev, t],
+                [f_prev, f_new],
+                [g_prev, g_new],
+                [gtd_prev, gtd_new],
+            )
             break
         min_step, max_step = t + 0.01 * (t - t_prev), t * 10
         previous = t
@@ -338,6 +369,10 @@ def strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change
                 done = True
             elif gtd_new * (bracket[high] - bracket[low]) >= 0:
                 bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = (
-                    bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low])
+                    bracket[low],
+                    bracket_f[low],
+                    bracket_g[low],
+                    bracket_gtd[low],
+                )
             bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low] = t, f_new, g_new, gtd_new
     return bracket_f[low], bracket_g[low], bracket[low], evals

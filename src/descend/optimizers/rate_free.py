@@ -17,15 +17,28 @@ __all__ = ["Prodigy"]
 
 ProdigyHyperparameters = namedtuple(
     "ProdigyHyperparameters",
-    "beta1 beta2 beta3 eps weight_decay decouple use_bias_correction safeguard_warmup d0 d_coef growth_rate slice_p")
+    "beta1 beta2 beta3 eps weight_decay decouple use_bias_correction safeguard_warmup d0 d_coef growth_rate slice_p",
+)
 
 
 @njit(cache=True, inline="always")
 def prodigy_step(x, g, state, t, lr, hyperparameters):
     """One step of :class:`Prodigy` (its docstring has the math), x and state in place."""
     exp_avg, exp_avg_sq, s, p0, scalars = state
-    (beta1, beta2, beta3, eps, decay, decouple, use_bias_correction, safeguard_warmup, d0, d_coef, growth_rate,
-     slice_p) = hyperparameters
+    (
+        beta1,
+        beta2,
+        beta3,
+        eps,
+        decay,
+        decouple,
+        use_bias_correction,
+        safeguard_warmup,
+        d0,
+        d_coef,
+        growth_rate,
+        slice_p,
+    ) = hyperparameters
     d, d_max, d_numerator, k = scalars[0, 0], scalars[0, 1], scalars[0, 2], scalars[0, 3]
     if use_bias_correction:
         bias_correction = ((1 - beta2 ** (k + 1)) ** 0.5) / (1 - beta1 ** (k + 1))
@@ -144,9 +157,21 @@ class Prodigy(Optimizer):
     #: No learning rate to search: ``learning_rate="auto"`` takes ``lr``, 1.
     rate_free = True
 
-    def __init__(self, lr=1.0, betas=(0.9, 0.999), beta3=None, eps=1e-8, weight_decay=0.0, decouple=True,
-                 use_bias_correction=False, safeguard_warmup=False, d0=1e-6, d_coef=1.0, growth_rate=float("inf"),
-                 slice_p=1):
+    def __init__(
+        self,
+        lr=1.0,
+        betas=(0.9, 0.999),
+        beta3=None,
+        eps=1e-8,
+        weight_decay=0.0,
+        decouple=True,
+        use_bias_correction=False,
+        safeguard_warmup=False,
+        d0=1e-6,
+        d_coef=1.0,
+        growth_rate=float("inf"),
+        slice_p=1,
+    ):
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.beta3 = None if beta3 is None else check_interval("beta3", beta3, 0.0, 1.0, closed="left")
@@ -167,11 +192,27 @@ class Prodigy(Optimizer):
         # d, its largest estimate, the distance's numerator and the steps taken, in a (1, 4) array: one
         # row, never taken for the weights' own coordinates by the lazy sparse steps.
         scalars = np.array([[self.d0, self.d0, 0.0, 0.0]], dtype=x.dtype)
-        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x), "s": np.zeros_like(x),
-                "p0": np.array(x, copy=True), "scalars": scalars}
+        return {
+            "step": 0,
+            "exp_avg": np.zeros_like(x),
+            "exp_avg_sq": np.zeros_like(x),
+            "s": np.zeros_like(x),
+            "p0": np.array(x, copy=True),
+            "scalars": scalars,
+        }
 
     def hyperparameters(self):
         beta3 = math.sqrt(self.betas[1]) if self.beta3 is None else self.beta3
-        return self.Hyperparameters(*self.betas, beta3, self.eps, self.weight_decay, self.decouple,
-                                    self.use_bias_correction, self.safeguard_warmup, self.d0, self.d_coef,
-                                    self.growth_rate, self.slice_p)
+        return self.Hyperparameters(
+            *self.betas,
+            beta3,
+            self.eps,
+            self.weight_decay,
+            self.decouple,
+            self.use_bias_correction,
+            self.safeguard_warmup,
+            self.d0,
+            self.d_coef,
+            self.growth_rate,
+            self.slice_p,
+        )

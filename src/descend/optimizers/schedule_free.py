@@ -78,8 +78,9 @@ class ScheduleFree(Optimizer):
         return x + w * (z - x) if abs(w) < 0.5 else z - (z - x) * (1 - w)
 
 
-SGDScheduleFreeHyperparameters = namedtuple("SGDScheduleFreeHyperparameters",
-                                            "momentum weight_decay warmup_steps r weight_lr_power")
+SGDScheduleFreeHyperparameters = namedtuple(
+    "SGDScheduleFreeHyperparameters", "momentum weight_decay warmup_steps r weight_lr_power"
+)
 
 
 @njit(cache=True, inline="always")
@@ -162,19 +163,18 @@ class SGDScheduleFree(ScheduleFree):
         self.momentum = check_interval("momentum", momentum, 0.0, 1.0, closed="neither")
 
     def init(self, x):
-        return {"step": 0, "z": np.array(x, copy=True), "weight_sum": np.zeros_like(x),
-                "lr_max": np.full_like(x, -1.0)}
+        return {"step": 0, "z": np.array(x, copy=True), "weight_sum": np.zeros_like(x), "lr_max": np.full_like(x, -1.0)}
 
     def hyperparameters(self):
-        return self.Hyperparameters(self.momentum, self.weight_decay, self.warmup_steps, self.r,
-                                    self.weight_lr_power)
+        return self.Hyperparameters(self.momentum, self.weight_decay, self.warmup_steps, self.r, self.weight_lr_power)
 
     def _interpolation(self):
         return self.momentum
 
 
-AdamWScheduleFreeHyperparameters = namedtuple("AdamWScheduleFreeHyperparameters",
-                                              "beta1 beta2 eps weight_decay warmup_steps r weight_lr_power")
+AdamWScheduleFreeHyperparameters = namedtuple(
+    "AdamWScheduleFreeHyperparameters", "beta1 beta2 eps weight_decay warmup_steps r weight_lr_power"
+)
 
 
 @njit(cache=True, inline="always")
@@ -244,8 +244,9 @@ class AdamWScheduleFree(ScheduleFree):
     step = staticmethod(adamw_schedulefree_step)
     state_names = ("z", "exp_avg_sq", "weight_sum", "lr_max")
 
-    def __init__(self, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, warmup_steps=0, r=0.0,
-                 weight_lr_power=2.0):
+    def __init__(
+        self, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, warmup_steps=0, r=0.0, weight_lr_power=2.0
+    ):
         self._check_averaging(lr, weight_decay, warmup_steps, r, weight_lr_power)
         self.betas = check_betas(betas)
         if self.betas[0] == 0:
@@ -253,12 +254,18 @@ class AdamWScheduleFree(ScheduleFree):
         self.eps = check_nonnegative("eps", eps)
 
     def init(self, x):
-        return {"step": 0, "z": np.array(x, copy=True), "exp_avg_sq": np.zeros_like(x),
-                "weight_sum": np.zeros_like(x), "lr_max": np.full_like(x, -1.0)}
+        return {
+            "step": 0,
+            "z": np.array(x, copy=True),
+            "exp_avg_sq": np.zeros_like(x),
+            "weight_sum": np.zeros_like(x),
+            "lr_max": np.full_like(x, -1.0),
+        }
 
     def hyperparameters(self):
-        return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.warmup_steps, self.r,
-                                    self.weight_lr_power)
+        return self.Hyperparameters(
+            *self.betas, self.eps, self.weight_decay, self.warmup_steps, self.r, self.weight_lr_power
+        )
 
     def _interpolation(self):
         return self.betas[0]

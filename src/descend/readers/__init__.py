@@ -19,8 +19,12 @@ from pathlib import Path
 __all__ = ["SUFFIXES", "FORMATS", "file_format"]
 
 #: The suffixes each format's files take (any case); a name with none of them is read as CSV.
-SUFFIXES = {"parquet": (".parquet", ".pq"), "svmlight": (".svm", ".svmlight", ".libsvm"), "vw": (".vw",),
-            "csv": (".csv", ".tsv", ".txt")}
+SUFFIXES = {
+    "parquet": (".parquet", ".pq"),
+    "svmlight": (".svm", ".svmlight", ".libsvm"),
+    "vw": (".vw",),
+    "csv": (".csv", ".tsv", ".txt"),
+}
 FORMATS = tuple(SUFFIXES)
 
 

@@ -38,8 +38,18 @@ import math
 import numpy as np
 import pandas as pd
 
-from .tables import (FREE_TEXT_SHARE, FREE_TEXT_WORDS, ID_MIN_ROWS, MAX_CATEGORIES, NUMERIC_SHARE, TYPO_ROWS,
-                      DataError, TablePreprocessor, table_separator, target_array)
+from .tables import (
+    FREE_TEXT_SHARE,
+    FREE_TEXT_WORDS,
+    ID_MIN_ROWS,
+    MAX_CATEGORIES,
+    NUMERIC_SHARE,
+    TYPO_ROWS,
+    DataError,
+    TablePreprocessor,
+    table_separator,
+    target_array,
+)
 
 __all__ = ["DaskTable"]
 
@@ -122,9 +132,14 @@ def _text_tally(series, positions):
     present = series.notna().to_numpy()
     values = series[present]
     as_numbers = pd.to_numeric(values.astype(str).str.strip(), errors="coerce").notna().to_numpy()
-    return {"numbers": int(as_numbers.sum()), "others": int((~as_numbers).sum()),
-            "bad": [(int(row), value) for row, value in zip(positions[present][~as_numbers][:3],
-                                                            values[~as_numbers][:3].tolist(), strict=True)]}
+    return {
+        "numbers": int(as_numbers.sum()),
+        "others": int((~as_numbers).sum()),
+        "bad": [
+            (int(row), value)
+            for row, value in zip(positions[present][~as_numbers][:3], values[~as_numbers][:3].tolist(), strict=True)
+        ],
+    }
 
 
 def _prepare(frame: pd.DataFrame, preprocessing: dict, target: str, task: str, classes):
@@ -204,6 +219,7 @@ def _merge_column(parts, offsets):
     merged["unique"] = all(p.get("unique", False) for p in parts)
     return merged
 
+
 def _check_typos(name, column, numeric=False):
     """As tabular's typo rule: a text column mostly numbers holds typos."""
     if column["kind"] != "text" or not column.get("bad"):
@@ -213,13 +229,17 @@ def _check_typos(name, column, numeric=False):
     mostly = numbers > others and (others <= TYPO_ROWS or numbers >= NUMERIC_SHARE * total)
     if numeric or mostly:
         where = ", ".join(f"data row {row + 1} ({value!r})" for row, value in column["bad"][:3])
-        raise DataError(f"column {name!r} is numeric but holds non-numeric values: {where} "
-                        f"({numbers} of its {total} values are numbers)")
+        raise DataError(
+            f"column {name!r} is numeric but holds non-numeric values: {where} "
+            f"({numbers} of its {total} values are numbers)"
+        )
+
 
 def _check_finite(name, column):
     if column.get("inf_rows"):
         rows = ", ".join(str(r + 1) for r in column["inf_rows"][:3])
         raise DataError(f"column {name!r} contains infinite values (data rows {rows})")
+
 
 def _whole(tally):
     """The smallest and the largest finite value of a numeric column."""
@@ -236,15 +256,16 @@ def _task_and_classes(name, target, task):
     if distinct is not None and len(distinct) < 2:
         raise DataError(f"the target {name!r} has a single value ({next(iter(distinct))}): nothing to learn")
     numeric = target["kind"] in ("integer", "float")
-    task = task or ("classification" if not numeric or (distinct is not None and len(distinct) <= 2)
-                    else "regression")
+    task = task or ("classification" if not numeric or (distinct is not None and len(distinct) <= 2) else "regression")
     if task == "regression" and not numeric:
         raise DataError(f"regression needs a numeric target; {name!r} holds text")
     if task != "classification":
         return task, None
     if distinct is None:
-        raise DataError(f"the target {name!r} has more than {MAX_CLASSES:,} distinct values: too many "
-                        "classes (is it a regression target? --task regression)")
+        raise DataError(
+            f"the target {name!r} has more than {MAX_CLASSES:,} distinct values: too many "
+            "classes (is it a regression target? --task regression)"
+        )
     return task, (np.array(sorted(distinct)) if numeric else np.array(sorted(map(str, distinct)), dtype=object))
 
 
@@ -264,8 +285,7 @@ def _exact_medians(compute, parts, target, numeric, merged):
             fill[column] = float("nan")
             continue
         low, high = _whole(merged[column])
-        pending[column] = {"bounds": (low, high), "inside": count,
-                           "ranks": sorted({(count - 1) // 2, count // 2})}
+        pending[column] = {"bounds": (low, high), "inside": count, "ranks": sorted({(count - 1) // 2, count // 2})}
     while pending:
         bounds = {c: state["bounds"] for c, state in pending.items()}
         for column, state in list(pending.items()):
@@ -292,7 +312,7 @@ def _exact_medians(compute, parts, target, numeric, merged):
             last = min(int(np.searchsorted(cumulative, state["ranks"][-1], side="right")) + 1, MEDIAN_BINS - 1)
             width = (high - low) / MEDIAN_BINS
             narrowed = (low + first * width, high if last == MEDIAN_BINS - 1 else low + (last + 1) * width)
-            inside = int(counts[first:last + 1].sum())
+            inside = int(counts[first : last + 1].sum())
             # bins that no longer narrow (float resolution): bring what lies between the bounds
             state["inside"] = inside if narrowed != state["bounds"] else 0
             state["bounds"] = narrowed
@@ -351,8 +371,10 @@ class DaskTable:
             try:
                 client = default_client()
             except ValueError:
-                raise ValueError("reading files on a Dask cluster needs a dask.distributed Client: from "
-                                 "dask.distributed import Client; Client('tcp://host:port')") from None
+                raise ValueError(
+                    "reading files on a Dask cluster needs a dask.distributed Client: from "
+                    "dask.distributed import Client; Client('tcp://host:port')"
+                ) from None
         self.client = client
         self.files = [f.resolve() for f in table_files(path)]
         self.path = path
@@ -364,9 +386,11 @@ class DaskTable:
         self.preprocessor = TablePreprocessor(impute)
         self._learn(task)
         if self.preprocessor.sparse:
-            raise DataError(f"hashed column(s) {', '.join(map(repr, self.preprocessor.hashed))} (more than "
-                            f"{MAX_CATEGORIES} distinct values) make a sparse matrix, which a Dask cluster does not "
-                            "train on; drop the column, or train with --stream")
+            raise DataError(
+                f"hashed column(s) {', '.join(map(repr, self.preprocessor.hashed))} (more than "
+                f"{MAX_CATEGORIES} distinct values) make a sparse matrix, which a Dask cluster does not "
+                "train on; drop the column, or train with --stream"
+            )
         self._arrays()
 
     # ------------------------------------------------------------- the files
@@ -393,8 +417,9 @@ class DaskTable:
             raise
         except Exception as error:
             text = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise DataError(f"{self._where()}: a worker could not read a partition ({type(error).__name__}: "
-                            f"{text})") from None
+            raise DataError(
+                f"{self._where()}: a worker could not read a partition ({type(error).__name__}: {text})"
+            ) from None
 
     # ------------------------------------------------------------- the one pass
     def _learn(self, task):
@@ -438,15 +463,19 @@ class DaskTable:
             if worded >= FREE_TEXT_SHARE and many:
                 count = self._distinct_count(column) if distinct is None else len(distinct)
                 dropped.append(column)
-                self.notices.append(f"dropped column {column!r}: free text ({count} distinct values, {worded:.0%} of "
-                                    f"them of {FREE_TEXT_WORDS} words or more); pass --text {column} to learn from "
-                                    "its words")
+                self.notices.append(
+                    f"dropped column {column!r}: free text ({count} distinct values, {worded:.0%} of "
+                    f"them of {FREE_TEXT_WORDS} words or more); pass --text {column} to learn from "
+                    "its words"
+                )
         ids = self._identifiers(merged, [c for c in columns if c not in dropped], n)
         features = [c for c in columns if c not in ids and c not in dropped]
         if not features:
             advice = f"; pass --text {dropped[0]} to learn from its words" if dropped else ""
-            raise DataError(f"every column besides the target is an identifier{' or free text' * bool(dropped)}"
-                            f": nothing to learn from{advice}")
+            raise DataError(
+                f"every column besides the target is an identifier{' or free text' * bool(dropped)}"
+                f": nothing to learn from{advice}"
+            )
         numeric = [c for c in features if merged[c]["kind"] in ("integer", "float")]
         categories, hashed = {}, []
         for column in features:
@@ -460,15 +489,28 @@ class DaskTable:
         impute = self.preprocessor.impute
         missing = [c for c in numeric if merged[c]["nulls"]]
         if missing and impute == "none":
-            raise DataError(f"missing values in column(s) {', '.join(map(repr, missing))}; "
-                            "pass --impute mean or --impute median to fill them")
+            raise DataError(
+                f"missing values in column(s) {', '.join(map(repr, missing))}; "
+                "pass --impute mean or --impute median to fill them"
+            )
         if impute == "median":
             fill = _exact_medians(self._compute, self._parts, self.target, numeric, merged)
         else:  # impute="none" fills nothing: its fill (medians in memory, never used) costs no passes here
             fill = {c: (merged[c]["sum"] / merged[c]["count"] if merged[c]["count"] else float("nan")) for c in numeric}
         self.preprocessor = TablePreprocessor.from_dict(
-            {"impute": impute, "ids": ids, "features": features, "numeric": numeric, "categories": categories,
-             "fill": fill, "text": [], "hashed": hashed, "dropped": dropped, "standardized": {}})
+            {
+                "impute": impute,
+                "ids": ids,
+                "features": features,
+                "numeric": numeric,
+                "categories": categories,
+                "fill": fill,
+                "text": [],
+                "hashed": hashed,
+                "dropped": dropped,
+                "standardized": {},
+            }
+        )
 
     def _identifiers(self, merged, columns, n):
         """tabular's identifier rule: a column with a different value in every row (whole numbers nearly
@@ -488,13 +530,16 @@ class DaskTable:
                 continue
             if n >= ID_MIN_ROWS:
                 ids.append(column)
-                self.notices.append(f"dropped column {column!r}: a different value in each of its {n} rows{values}, "
-                                    "an identifier")
+                self.notices.append(
+                    f"dropped column {column!r}: a different value in each of its {n} rows{values}, an identifier"
+                )
             else:
                 use = "a number" if values else "one-hot encoded"
-                self.notices.append(f"column {column!r} has a different value in each of its {n} rows{values}, like "
-                                    f"an identifier, but fewer than {ID_MIN_ROWS} rows cannot tell one from a "
-                                    f"category: it is kept as a feature ({use}); remove it if it only names the rows")
+                self.notices.append(
+                    f"column {column!r} has a different value in each of its {n} rows{values}, like "
+                    f"an identifier, but fewer than {ID_MIN_ROWS} rows cannot tell one from a "
+                    f"category: it is kept as a feature ({use}); remove it if it only names the rows"
+                )
         return ids
 
     def _unique_over_partitions(self, column, tally, n):
@@ -518,8 +563,11 @@ class DaskTable:
 
         preprocessing = self.preprocessor.to_dict()
         k = len(self.preprocessor.output_names)
-        y_dtype = np.float64 if self.task == "regression" else (self.classes.dtype if self.classes is not None
-                                                                else np.float64)
+        y_dtype = (
+            np.float64
+            if self.task == "regression"
+            else (self.classes.dtype if self.classes is not None else np.float64)
+        )
         xs, ys = [], []
         for part, rows in zip(self._parts, self.kept_rows, strict=True):
             if rows == 0:
@@ -576,4 +624,3 @@ class DaskTable:
 
     def __repr__(self):
         return f"DaskTable({self._where()}, target={self.target!r}, {self.n_rows:,} rows)"
-

@@ -129,7 +129,7 @@ class LineBlocks:
                 if stop >= len(data):
                     break
             first = self.lines_read + 1
-            self.lines_read += data.count(b"\n", start, stop) + (0 if data[stop - 1:stop] == b"\n" else 1)
+            self.lines_read += data.count(b"\n", start, stop) + (0 if data[stop - 1 : stop] == b"\n" else 1)
             yield data[start:stop], first
             start = stop
 
@@ -150,6 +150,7 @@ class LineBlocks:
                 if not ready:
                     return None
             return os.read(fd, self.read_bytes)
+
         return read
 
     def _wait(self):
@@ -321,7 +322,7 @@ class LineRows:
             raise DataError(f"{self.name} has no column {self.target!r}; its columns: {', '.join(frame.columns)}")
         frame = clean_target(frame, self.target, [], learning=True)
         if self.preprocessing is None:
-            self.preprocessing = TablePreprocessor(text=self.text, n_features=self.n_features).fit(frame, self.target,
-                                                                                                 [])
+            self.preprocessing = TablePreprocessor(text=self.text, n_features=self.n_features).fit(
+                frame, self.target, []
+            )
         return self.preprocessing.transform(frame, allowed_extra=(self.target,)), frame[self.target].to_numpy(), None
-

@@ -70,11 +70,33 @@ import pandas as pd
 from .._compiled import njit
 from ..choices import DEFAULT_MEMORY
 from .lines import prefetched
-from .tables import (HASHED_FEATURES, PARQUET_SUFFIXES, TEXT_SEPARATORS, DataError, TablePreprocessor,
-                      check_data_file, check_finite_columns, clean_target, infer_task, table_separator, target_array, text_dtypes)
+from .tables import (
+    HASHED_FEATURES,
+    PARQUET_SUFFIXES,
+    TEXT_SEPARATORS,
+    DataError,
+    TablePreprocessor,
+    check_data_file,
+    check_finite_columns,
+    clean_target,
+    infer_task,
+    table_separator,
+    target_array,
+    text_dtypes,
+)
 
-__all__ = ["TableStream", "sparse_blocks", "DEFAULT_MEMORY", "memory_bytes", "table_files", "file_columns",
-           "check_same_columns", "MemoryPlan", "plan_memory", "return_memory_promptly"]
+__all__ = [
+    "TableStream",
+    "sparse_blocks",
+    "DEFAULT_MEMORY",
+    "memory_bytes",
+    "table_files",
+    "file_columns",
+    "check_same_columns",
+    "MemoryPlan",
+    "plan_memory",
+    "return_memory_promptly",
+]
 
 # What Arrow holds to read one Parquet column chunk, at most: its decoded dictionary page and a data
 # page (pyarrow and Spark write pages of 1 MiB), with room for the compressed page; less for a smaller chunk.
@@ -104,8 +126,21 @@ CSV_BLOCK_BYTES = (1 << 16, 1 << 24)
 # 5,000,000 x 21 numbers, its pool peaked at 37 MB with blocks of 1 MB and at 176 MB with 4.7 MB.
 CSV_READER_PER_BLOCK_BYTE = 40
 
-_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "k": 10**3, "m": 10**6,
-          "g": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "k": 10**3,
+    "m": 10**6,
+    "g": 10**9,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 
 
 def memory_bytes(memory) -> int:
@@ -242,8 +277,10 @@ def table_files(data) -> list[Path]:
     kinds = [table_separator(file) for file in files]
     for file, kind in zip(files, kinds, strict=True):
         if kind != kinds[0]:
-            raise DataError(f"{file} is not of the kind of {files[0]}: the files of one stream must be all "
-                            "Parquet or all text tables with the same separator")
+            raise DataError(
+                f"{file} is not of the kind of {files[0]}: the files of one stream must be all "
+                "Parquet or all text tables with the same separator"
+            )
     return files
 
 
@@ -326,17 +363,23 @@ def check_same_columns(files, names) -> list[str]:
         missing = [c for c in first if c not in columns]
         extra = [c for c in columns if c not in first]
         if missing:
-            raise DataError(f"{file} has no column {missing[0]!r}, which {files[0].name} has: the files of "
-                            "one stream must hold the same columns")
+            raise DataError(
+                f"{file} has no column {missing[0]!r}, which {files[0].name} has: the files of "
+                "one stream must hold the same columns"
+            )
         if extra:
-            raise DataError(f"{file} has a column {extra[0]!r} that {files[0].name} has not: the files of "
-                            "one stream must hold the same columns")
+            raise DataError(
+                f"{file} has a column {extra[0]!r} that {files[0].name} has not: the files of "
+                "one stream must hold the same columns"
+            )
     return first
 
 
 def _missing_file(file, error) -> DataError:
-    return DataError(f"{file} could not be read while streaming ({type(error).__name__}: "
-                     f"{str(error).splitlines()[0] if str(error) else 'gone'}); was it moved or deleted?")
+    return DataError(
+        f"{file} could not be read while streaming ({type(error).__name__}: "
+        f"{str(error).splitlines()[0] if str(error) else 'gone'}); was it moved or deleted?"
+    )
 
 
 # ------------------------------------------------------------------------------------------ the memory plan
@@ -401,8 +444,10 @@ class MemoryPlan:
     groups: bool = False
 
     def notice(self, group_rows=0) -> str:
-        text = (f"memory {_size(self.budget)}: a shuffle buffer of {self.buffer_rows:,} rows "
-                f"({_size(self.buffer_rows * self.buffer_row_bytes)}), ")
+        text = (
+            f"memory {_size(self.budget)}: a shuffle buffer of {self.buffer_rows:,} rows "
+            f"({_size(self.buffer_rows * self.buffer_row_bytes)}), "
+        )
         if self.block_bytes:
             return text + f"CSV read in blocks of {_size(self.block_bytes)}"
         if self.groups:
@@ -410,15 +455,30 @@ class MemoryPlan:
         text += f"{self.piece_rows:,} rows read at a time"
         if self.windows:
             passes = -(-group_rows // self.piece_rows) if group_rows else 1
-            text += (f", {self.column_batch} column(s) at a time: the columns are too many to read all at once "
-                     f"(Arrow holds about {_size(COLUMN_READ_BYTES)} a column); a row group is decoded "
-                     f"{(passes + 1) / 2:.3g} times over (a larger --memory reads it in fewer passes)")
+            text += (
+                f", {self.column_batch} column(s) at a time: the columns are too many to read all at once "
+                f"(Arrow holds about {_size(COLUMN_READ_BYTES)} a column); a row group is decoded "
+                f"{(passes + 1) / 2:.3g} times over (a larger --memory reads it in fewer passes)"
+            )
         return text
 
 
-def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, buffer_rows=None, shuffle=True,
-                chunk_rows=65_536, largest_piece=None, csv_row_bytes=0, where="the data", rows=None,
-                whole_groups=False) -> MemoryPlan:
+def plan_memory(
+    memory,
+    *,
+    columns,
+    row_bytes,
+    buffer_row_bytes,
+    column_bytes,
+    buffer_rows=None,
+    shuffle=True,
+    chunk_rows=65_536,
+    largest_piece=None,
+    csv_row_bytes=0,
+    where="the data",
+    rows=None,
+    whole_groups=False,
+) -> MemoryPlan:
     """The plan for a budget of ``memory`` bytes for data, as the module's docstring describes it.
 
     Parameters
@@ -477,18 +537,33 @@ def plan_memory(memory, *, columns, row_bytes, buffer_row_bytes, column_bytes, b
     fixed_buffer = buffer_rows if buffer_rows is not None else (None if shuffle else chunk_rows)
     reserved = 0 if fixed_buffer is None else fixed_buffer * buffer_row_bytes
     left = budget - reserved
-    read = _piece_reading(left, fixed_buffer, columns, row_bytes, column_bytes, largest_piece, csv_row_bytes,
-                          whole_groups)
+    read = _piece_reading(
+        left, fixed_buffer, columns, row_bytes, column_bytes, largest_piece, csv_row_bytes, whole_groups
+    )
     used = read.reader + read.piece_rows * read.per_row
     buffer = fixed_buffer if fixed_buffer is not None else (left - used) // buffer_row_bytes
     if rows and fixed_buffer is None:
         buffer = min(buffer, max(rows, 1))  # a buffer larger than the data would shuffle no better
     if read.piece_rows < 1 or buffer < (1 if fixed_buffer is None else 0):
-        need = reserved + (read.reader if column_bytes else CSV_READER_PER_BLOCK_BYTE * csv_row_bytes) \
-            + read.per_row + buffer_row_bytes
+        need = (
+            reserved
+            + (read.reader if column_bytes else CSV_READER_PER_BLOCK_BYTE * csv_row_bytes)
+            + read.per_row
+            + buffer_row_bytes
+        )
         raise _too_small(budget, where, need, columns, row_bytes, column_bytes, fixed_buffer, reserved)
-    return MemoryPlan(budget, row_bytes, buffer_row_bytes, int(read.reader), int(read.piece_rows), int(buffer),
-                      read.windows, int(read.column_batch), read.block_bytes, read.groups)
+    return MemoryPlan(
+        budget,
+        row_bytes,
+        buffer_row_bytes,
+        int(read.reader),
+        int(read.piece_rows),
+        int(buffer),
+        read.windows,
+        int(read.column_batch),
+        read.block_bytes,
+        read.groups,
+    )
 
 
 class _Reading(NamedTuple):
@@ -504,8 +579,9 @@ class _Reading(NamedTuple):
     groups: bool = False
 
 
-def _piece_reading(left, fixed_buffer, columns, row_bytes, column_bytes, largest_piece, csv_row_bytes,
-                   whole_groups) -> _Reading:
+def _piece_reading(
+    left, fixed_buffer, columns, row_bytes, column_bytes, largest_piece, csv_row_bytes, whole_groups
+) -> _Reading:
     """How the pieces are read with ``left`` bytes of the budget: CSV blocks, Parquet row groups whole
     (``whole_groups``: every column a number) when GROUP_SLOTS of the largest take at most GROUP_SHARE of
     it, else in slices or windows of rows."""
@@ -513,21 +589,29 @@ def _piece_reading(left, fixed_buffer, columns, row_bytes, column_bytes, largest
     if column_bytes == 0:  # a CSV: pyarrow holds a few blocks of text as it parses them
         reader, piece_rows, block_bytes = _csv_reading(left, fixed_buffer, per_row, csv_row_bytes)
         return _Reading(reader, piece_rows, per_row, False, columns, block_bytes)
-    if whole_groups and largest_piece and (
+    if (
+        whole_groups
+        and largest_piece
+        and (
             _group_reader_bytes(largest_piece, column_bytes) + GROUP_SLOTS * largest_piece * row_bytes
-            <= (left if fixed_buffer is not None else GROUP_SHARE * left)):
+            <= (left if fixed_buffer is not None else GROUP_SHARE * left)
+        )
+    ):
         reader = _group_reader_bytes(largest_piece, column_bytes)
         return _Reading(reader, largest_piece, GROUP_SLOTS * row_bytes, False, columns, groups=True)
-    return _Reading(*_sliced_reading(left, fixed_buffer, per_row, row_bytes, columns, column_bytes, largest_piece,
-                                     whole_groups))
+    return _Reading(
+        *_sliced_reading(left, fixed_buffer, per_row, row_bytes, columns, column_bytes, largest_piece, whole_groups)
+    )
 
 
 def _too_small(budget, where, need, columns, row_bytes, column_bytes, fixed_buffer, reserved) -> ValueError:
     """The error of a budget that cannot hold one row, which ``need`` bytes."""
     taken = f" (buffer_rows={fixed_buffer:,} takes {_size(reserved)} of it)" if fixed_buffer else ""
-    return ValueError(f"memory={_size(budget)} is too small for {where}{taken}: one row of its {columns} "
-                      f"columns needs about {_size(need)} (a row takes {row_bytes:,} bytes"
-                      + (f" and Arrow about {_size(column_bytes)} to read each column)" if column_bytes else ")"))
+    return ValueError(
+        f"memory={_size(budget)} is too small for {where}{taken}: one row of its {columns} "
+        f"columns needs about {_size(need)} (a row takes {row_bytes:,} bytes"
+        + (f" and Arrow about {_size(column_bytes)} to read each column)" if column_bytes else ")")
+    )
 
 
 def _csv_reading(left, fixed_buffer, per_row, csv_row_bytes):
@@ -569,7 +653,7 @@ def _column_batches(columns, rows):
     """``columns`` cut into runs of about GROUP_READ_BYTES of a ``rows``-row group each (one column of a
     big group, many of a small one, where each call's overhead would show)."""
     per_call = max(1, GROUP_READ_BYTES // max(1, 8 * rows))
-    return [columns[first:first + per_call] for first in range(0, len(columns), per_call)]
+    return [columns[first : first + per_call] for first in range(0, len(columns), per_call)]
 
 
 # ------------------------------------------------------------------------------------------ compiled copies
@@ -608,12 +692,13 @@ def _window(file, group, columns, low, high, column_batch):
 
     arrays = {}
     for start in range(0, len(columns), column_batch):
-        names = columns[start:start + column_batch]
+        names = columns[start : start + column_batch]
         chunks = [[] for _ in names]
         position = 0
         # batches no longer than the window: a slice keeps its whole batch alive
-        for batch in file.iter_batches(batch_size=max(1, min(1 << 16, high - low)), row_groups=[group], columns=names,
-                                       use_threads=False):
+        for batch in file.iter_batches(
+            batch_size=max(1, min(1 << 16, high - low)), row_groups=[group], columns=names, use_threads=False
+        ):
             end = position + batch.num_rows
             if end > low:
                 part = batch.slice(max(0, low - position), min(end, high) - max(position, low))
@@ -669,9 +754,13 @@ class _TableFiles:
         up to COLUMN_READ_BYTES); 0 for a CSV."""
         if self.separator is not None:
             return 0
-        sizes = [m.row_group(g).column(c).total_uncompressed_size
-                 for m in self.metadata for g in range(m.num_row_groups) for c in range(m.num_columns)
-                 if m.schema.column(c).name in names]
+        sizes = [
+            m.row_group(g).column(c).total_uncompressed_size
+            for m in self.metadata
+            for g in range(m.num_row_groups)
+            for c in range(m.num_columns)
+            if m.schema.column(c).name in names
+        ]
         return min(COLUMN_READ_BYTES, max(sizes, default=0)) or READ_BUFFER
 
     def head(self, rows, text) -> pd.DataFrame:
@@ -827,8 +916,11 @@ class _FilePieces:
                     yield slot, piece
                     continue
                 first = start
-                for n, batch in enumerate(file.iter_batches(batch_size=self.chunk_rows, row_groups=[group],
-                                                            columns=self._read, use_threads=False)):
+                for n, batch in enumerate(
+                    file.iter_batches(
+                        batch_size=self.chunk_rows, row_groups=[group], columns=self._read, use_threads=False
+                    )
+                ):
                     slot = slot if n == 0 else take()
                     yield slot, self._piece(batch, first, name, None)
                     first += batch.num_rows
@@ -839,9 +931,9 @@ class _FilePieces:
         """Rows ``low`` to ``high`` of row group ``group``, ``plan.column_batch`` columns at a time, each
         batch decoding the group from its start and copied into ``staging`` as it comes (Arrow holds one
         batch of a few columns, never the window); (features by rows, targets), or None at a hole."""
-        columns, targets = staging[:, :high - low], []
+        columns, targets = staging[:, : high - low], []
         for start in range(0, len(self._read), self.plan.column_batch):
-            names = self._read[start:start + self.plan.column_batch]
+            names = self._read[start : start + self.plan.column_batch]
             position = 0
             for batch in file.iter_batches(batch_size=1 << 16, row_groups=[group], columns=names, use_threads=False):
                 end = position + batch.num_rows
@@ -857,8 +949,9 @@ class _FilePieces:
                             if self.task == "regression" and not np.isfinite(y).all():
                                 return None
                             targets.append(y)
-                        elif not _copy_finite(column.to_numpy(),
-                                              columns[self._position[name], at:at + part.num_rows]):
+                        elif not _copy_finite(
+                            column.to_numpy(), columns[self._position[name], at : at + part.num_rows]
+                        ):
                             return None
                 position = end
                 if position >= high:
@@ -903,16 +996,20 @@ class _FilePieces:
             file, name, start = opened[index], self.files[index], int(self._table_files.starts[index][group])
             try:
                 if not plan.windows:
-                    batches = file.iter_batches(batch_size=plan.piece_rows, row_groups=[group], columns=self._read,
-                                                use_threads=THREADED_READS)
+                    batches = file.iter_batches(
+                        batch_size=plan.piece_rows, row_groups=[group], columns=self._read, use_threads=THREADED_READS
+                    )
                     first = start
                     for batch in batches:
                         yield batch, first, name
                         first += batch.num_rows
                 else:
                     for low in range(0, rows, plan.piece_rows):
-                        yield (_window(file, group, self._read, low, min(rows, low + plan.piece_rows),
-                                       plan.column_batch), start + low, name)
+                        yield (
+                            _window(file, group, self._read, low, min(rows, low + plan.piece_rows), plan.column_batch),
+                            start + low,
+                            name,
+                        )
             except OSError as error:
                 raise _missing_file(name, error) from None
 
@@ -935,9 +1032,12 @@ class _FilePieces:
             try:
                 # Arrow's threads off: this thread parses, as fast on 2 cores, and without their read-ahead
                 options = pcsv.ReadOptions(block_size=self.plan.block_bytes, use_threads=False)
-                reader = pcsv.open_csv(name, read_options=options,
-                                       parse_options=pcsv.ParseOptions(delimiter=self.separator),
-                                       convert_options=convert)
+                reader = pcsv.open_csv(
+                    name,
+                    read_options=options,
+                    parse_options=pcsv.ParseOptions(delimiter=self.separator),
+                    convert_options=convert,
+                )
                 first = 0
                 while True:
                     try:
@@ -950,7 +1050,6 @@ class _FilePieces:
                 raise _missing_file(name, error) from None
             except pa.ArrowInvalid as error:
                 raise DataError(f"{name}: {str(error).splitlines()[0]}") from None
-
 
 
 class TableStream(_FilePieces):
@@ -1000,9 +1099,22 @@ class TableStream(_FilePieces):
     #: estimators need not check the whole shuffle buffer again for each block.
     blocks_are_finite = True
 
-    def __init__(self, path, target, *, chunk_rows=65_536, buffer_rows=None, memory=DEFAULT_MEMORY, shuffle=True,
-                 impute="none", task=None, sample_rows=10_000, text=(), n_features=HASHED_FEATURES,
-                 ngram_range=(1, 1)):
+    def __init__(
+        self,
+        path,
+        target,
+        *,
+        chunk_rows=65_536,
+        buffer_rows=None,
+        memory=DEFAULT_MEMORY,
+        shuffle=True,
+        impute="none",
+        task=None,
+        sample_rows=10_000,
+        text=(),
+        n_features=HASHED_FEATURES,
+        ngram_range=(1, 1),
+    ):
         self.files = table_files(path)
         self.path = self.files[0] if len(self.files) == 1 else Path(str(path))
         self.separator = table_separator(self.files[0])  # None for Parquet
@@ -1019,8 +1131,9 @@ class TableStream(_FilePieces):
             raise DataError(f"{self.files[0]} has a header but no rows")
         first = clean_target(first, target, self.notices)
         self.task = task or infer_task(first[target])
-        self.preprocessor = TablePreprocessor(impute, text=text, n_features=n_features,
-                                              ngram_range=ngram_range).fit(first, target, self.notices)
+        self.preprocessor = TablePreprocessor(impute, text=text, n_features=n_features, ngram_range=ngram_range).fit(
+            first, target, self.notices
+        )
         self.n_features = self.preprocessor.n_outputs
         self._read = self.preprocessor.features + [target]  # the columns read, ids and free text left out
         #: Rows in the files, when their metadata says (Parquet; counting a CSV's would mean reading it).
@@ -1050,23 +1163,42 @@ class TableStream(_FilePieces):
         ['data.parquet', 41806, 'y', 3, 256, 1000, True]
         """
         files = [[f.name, f.stat().st_size] for f in self.files]
-        return [*(files[0] if len(files) == 1 else [files]), self.target, self.n_features, self.chunk_rows,
-                self.buffer_rows, self.shuffle]
+        return [
+            *(files[0] if len(files) == 1 else [files]),
+            self.target,
+            self.n_features,
+            self.chunk_rows,
+            self.buffer_rows,
+            self.shuffle,
+        ]
 
     # ------------------------------------------------------------- the plan
     def _plan(self, memory, buffer_rows, first):
         read = first[[c for c in self._read if c in first.columns]]
         numeric = self.preprocessor.numeric
-        row_bytes = 8 * len(self._read) if not self._general() else int(
-            np.ceil(read.memory_usage(deep=True, index=False).sum() / max(len(read), 1)))
+        row_bytes = (
+            8 * len(self._read)
+            if not self._general()
+            else int(np.ceil(read.memory_usage(deep=True, index=False).sum() / max(len(read), 1)))
+        )
         buffer_row_bytes = 8 * (len(numeric) + 1) if not self.preprocessor.sparse else row_bytes
         files = self._table_files
         where = str(self.path) if len(self.files) == 1 else f"{len(self.files)} files like {self.files[0]}"
-        return plan_memory(memory, columns=len(self._read), row_bytes=row_bytes, buffer_row_bytes=buffer_row_bytes,
-                           column_bytes=files.column_bytes(self._read), buffer_rows=buffer_rows, shuffle=self.shuffle,
-                           chunk_rows=self.chunk_rows, largest_piece=files.largest_group or None,
-                           csv_row_bytes=files.csv_row_bytes, where=where, rows=self.n_rows,
-                           whole_groups=not self._general())
+        return plan_memory(
+            memory,
+            columns=len(self._read),
+            row_bytes=row_bytes,
+            buffer_row_bytes=buffer_row_bytes,
+            column_bytes=files.column_bytes(self._read),
+            buffer_rows=buffer_rows,
+            shuffle=self.shuffle,
+            chunk_rows=self.chunk_rows,
+            largest_piece=files.largest_group or None,
+            csv_row_bytes=files.csv_row_bytes,
+            where=where,
+            rows=self.n_rows,
+            whole_groups=not self._general(),
+        )
 
     def _general(self):
         """Whether pieces go through pandas and the preprocessor (categories, hashed columns)."""
@@ -1116,8 +1248,9 @@ class TableStream(_FilePieces):
             slots = GROUP_SLOTS if self.plan.groups else SLOTS
             staging = [None] * slots
             read = self._whole_groups if self.plan.groups else self._windows
-            yield from (piece for piece in prefetched(lambda take: read(rng, take, staging), slots)
-                        if piece is not None)
+            yield from (
+                piece for piece in prefetched(lambda take: read(rng, take, staging), slots) if piece is not None
+            )
             return
         staging = [None] * SLOTS
         parts = self._csv_parts if self.separator is not None else self._parquet_parts
@@ -1222,12 +1355,12 @@ def _dense_blocks(pieces, rng, buffer_rows, chunk_rows):
             if filled == 0:
                 places = rng.permutation(size) if shuffling else np.arange(size)
             count = min(size - filled, len(y) - start)
-            slots = places[filled:filled + count]
+            slots = places[filled : filled + count]
             if buffer_y.dtype.kind in "iufb":
                 _place_rows(columns, y, start, slots, buffer_X, buffer_y)
             else:  # text labels
                 _place_rows(columns, _NO_TARGET, start, slots, buffer_X, _NO_TARGET)
-                buffer_y[slots] = y[start:start + count]
+                buffer_y[slots] = y[start : start + count]
             start += count
             filled += count
             if filled == size:
@@ -1301,4 +1434,4 @@ def _window_blocks(sp, window, rng, chunk_rows):
     y = np.concatenate([piece[1] for piece in window])
     order = rng.permutation(len(y)) if rng is not None else np.arange(len(y))
     for first in range(0, len(y), chunk_rows):
-        yield X, y, order[first:first + chunk_rows]
+        yield X, y, order[first : first + chunk_rows]

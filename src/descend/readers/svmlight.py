@@ -297,8 +297,11 @@ def _finish(X, y, n_features, zero_based, where):
         if indices.max() >= limit:
             at = int(np.flatnonzero(indices >= limit)[0])
             row = int(np.searchsorted(X.indptr, at, side="right") - 1)
-            raise where(row, f"index {indices[at]} is beyond the {n_features} features "
-                             f"(indices {'0' if zero_based else '1'} to {limit - 1})")
+            raise where(
+                row,
+                f"index {indices[at]} is beyond the {n_features} features "
+                f"(indices {'0' if zero_based else '1'} to {limit - 1})",
+            )
     bad = ~np.isfinite(X.data)
     if bad.any() or not np.isfinite(y).all():
         rows = [int(np.searchsorted(X.indptr, np.flatnonzero(bad)[0], side="right") - 1)] if bad.any() else []
@@ -449,8 +452,9 @@ class SvmlightStream:
     #: Every value handed out has been checked finite.
     blocks_are_finite = True
 
-    def __init__(self, path, *, chunk_rows=65_536, buffer_rows=262_144, shuffle=True, task=None, n_features=None,
-                 zero_based=None):
+    def __init__(
+        self, path, *, chunk_rows=65_536, buffer_rows=262_144, shuffle=True, task=None, n_features=None, zero_based=None
+    ):
         self.path = Path(path)
         check_data_file(self.path)
         self.chunk_rows, self.buffer_rows, self.shuffle = int(chunk_rows), int(buffer_rows), bool(shuffle)
@@ -501,8 +505,15 @@ class SvmlightStream:
         list
             The file's name and size, the columns, the index base and the reading settings.
         """
-        return [self.path.name, self.path.stat().st_size, self.n_features, self.format.zero_based, self.chunk_rows,
-                self.buffer_rows, self.shuffle]
+        return [
+            self.path.name,
+            self.path.stat().st_size,
+            self.n_features,
+            self.format.zero_based,
+            self.chunk_rows,
+            self.buffer_rows,
+            self.shuffle,
+        ]
 
     def pieces(self, rng=None):
         """The file's blocks of lines as ``(X, y)``, CSR and labels; in a random order when ``rng`` is given.
@@ -531,8 +542,10 @@ class SvmlightStream:
                 file.seek(offset)
                 lines = list(islice(file, count))
                 _, y = _parse(self.path, lines, first_line)
-                yield y.astype(float), (lambda i, lines=lines, first=first_line:
-                                        f"{self.path} line {_line_of_row(lines, first, i)}")
+                yield (
+                    y.astype(float),
+                    (lambda i, lines=lines, first=first_line: f"{self.path} line {_line_of_row(lines, first, i)}"),
+                )
 
     def _read_blocks(self, blocks):
         with self.path.open("rb") as file:

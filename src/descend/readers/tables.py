@@ -66,8 +66,18 @@ from ..choices import HASHED_FEATURES, IMPUTE_CHOICES
 from ..exceptions import DataError
 from . import SUFFIXES as FORMAT_SUFFIXES
 
-__all__ = ["check_data_file", "DataError", "read_table", "TablePreprocessor", "infer_task", "clean_target",
-           "check_finite_columns", "check_columns", "check_text_names", "text_dtypes"]
+__all__ = [
+    "check_data_file",
+    "DataError",
+    "read_table",
+    "TablePreprocessor",
+    "infer_task",
+    "clean_target",
+    "check_finite_columns",
+    "check_columns",
+    "check_text_names",
+    "text_dtypes",
+]
 
 # A text column that is more than half numbers, with at most TYPO_ROWS other values or numbers at
 # least NUMERIC_SHARE of the time, is a numeric column with typos: a share alone cannot judge a
@@ -195,8 +205,9 @@ def read_table(path, text=()) -> pd.DataFrame:
     path = check_data_file(path)
     separator = table_separator(path)
     try:
-        frame = (pd.read_parquet(path) if separator is None
-                 else pd.read_csv(path, sep=separator, dtype=text_dtypes(text)))
+        frame = (
+            pd.read_parquet(path) if separator is None else pd.read_csv(path, sep=separator, dtype=text_dtypes(text))
+        )
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} has no columns") from None
     except Exception as error:  # pandas / pyarrow parse errors
@@ -243,8 +254,10 @@ def _check_numeric_typos(frame: pd.DataFrame, columns, *, numeric=False) -> None
         numbers = len(values) - len(bad)
         if len(bad) and (numeric or _mostly_numbers(numbers, len(bad))):
             where = ", ".join(f"data row {i + 1} ({v!r})" for i, v in list(bad.items())[:3])
-            raise DataError(f"column {column!r} is numeric but holds non-numeric values: {where} "
-                            f"({numbers} of its {len(values)} values are numbers)")
+            raise DataError(
+                f"column {column!r} is numeric but holds non-numeric values: {where} "
+                f"({numbers} of its {len(values)} values are numbers)"
+            )
 
 
 def check_finite_columns(frame: pd.DataFrame, columns) -> None:
@@ -426,8 +439,9 @@ def _free_text_notices(whole: pd.DataFrame, columns) -> tuple[list[str], list[st
         looks = _looks_like_free_text(whole[column])
         if looks is not None:
             free.append(column)
-            notices.append(f"dropped column {column!r}: free text ({looks}); pass --text {column} to learn "
-                           "from its words")
+            notices.append(
+                f"dropped column {column!r}: free text ({looks}); pass --text {column} to learn from its words"
+            )
     return free, notices
 
 
@@ -443,11 +457,14 @@ def _check_text_column(series: pd.Series, column: str, *, learning: bool) -> Non
     if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
         row = next(i for i, v in values.items() if not isinstance(v, str))
         value = values[row]
-        raise DataError(f"text column {column!r}, data row {row + 1}: {value!r:.40} is of type "
-                        f"{type(value).__name__}, not text")
+        raise DataError(
+            f"text column {column!r}, data row {row + 1}: {value!r:.40} is of type {type(value).__name__}, not text"
+        )
     if learning and len(values) and pd.to_numeric(values.str.strip(), errors="coerce").notna().all():
-        raise DataError(f"text column {column!r} holds only numbers (e.g. {values.iloc[0]!r} in data row "
-                        f"{values.index[0] + 1}), not text; {hint}")
+        raise DataError(
+            f"text column {column!r} holds only numbers (e.g. {values.iloc[0]!r} in data row "
+            f"{values.index[0] + 1}), not text; {hint}"
+        )
 
 
 def check_text_names(frame: pd.DataFrame, text, target: str | None) -> None:
@@ -490,8 +507,10 @@ def _missing_texts_notice(series: pd.Series, column: str) -> str | None:
         return None
     count = int(missing.sum())
     rows = ", ".join(str(i + 1) for i in series.index[missing][:3]) + (", ..." if count > 3 else "")
-    return (f"text column {column!r} has {count} missing value{'s' * (count > 1)} (data row{'s' * (count > 1)} "
-            f"{rows}), read as empty text{'s' * (count > 1)}")
+    return (
+        f"text column {column!r} has {count} missing value{'s' * (count > 1)} (data row{'s' * (count > 1)} "
+        f"{rows}), read as empty text{'s' * (count > 1)}"
+    )
 
 
 def _identifier_notices(whole: pd.DataFrame, columns) -> tuple[list[str], list[str]]:
@@ -505,13 +524,16 @@ def _identifier_notices(whole: pd.DataFrame, columns) -> tuple[list[str], list[s
             continue
         if n >= ID_MIN_ROWS:
             ids.append(column)
-            notices.append(f"dropped column {column!r}: a different value in each of its {n} rows{values}, "
-                           "an identifier")
+            notices.append(
+                f"dropped column {column!r}: a different value in each of its {n} rows{values}, an identifier"
+            )
         else:
             use = "a number" if values else "one-hot encoded"
-            notices.append(f"column {column!r} has a different value in each of its {n} rows{values}, like an "
-                           f"identifier, but fewer than {ID_MIN_ROWS} rows cannot tell one from a category: it is "
-                           f"kept as a feature ({use}); remove it if it only names the rows")
+            notices.append(
+                f"column {column!r} has a different value in each of its {n} rows{values}, like an "
+                f"identifier, but fewer than {ID_MIN_ROWS} rows cannot tell one from a category: it is "
+                f"kept as a feature ({use}); remove it if it only names the rows"
+            )
     return ids, notices
 
 
@@ -561,8 +583,15 @@ class TablePreprocessor:
     array([[83.33333333,  0.        ,  0.        ]])
     """
 
-    def __init__(self, impute: str = "none", *, text=(), n_features: int = HASHED_FEATURES, ngram_range=(1, 1),
-                 n_jobs: int | None = None):
+    def __init__(
+        self,
+        impute: str = "none",
+        *,
+        text=(),
+        n_features: int = HASHED_FEATURES,
+        ngram_range=(1, 1),
+        n_jobs: int | None = None,
+    ):
         from .._checks import check_integer
 
         if impute not in IMPUTE_CHOICES:
@@ -577,8 +606,9 @@ class TablePreprocessor:
         self.dropped, self.hashed, self.standardized = [], [], {}
         self.n_jobs = n_jobs
 
-    def fit(self, frame: pd.DataFrame, target: str | None, notices: list[str], *,
-            whole: pd.DataFrame | None = None) -> "TablePreprocessor":
+    def fit(
+        self, frame: pd.DataFrame, target: str | None, notices: list[str], *, whole: pd.DataFrame | None = None
+    ) -> "TablePreprocessor":
         """Learn from ``frame`` (the training rows); ``whole`` (all rows, when the training rows are a
         sample of them) is where identifier columns are recognised: a sample of 1..n is not consecutive.
 
@@ -618,8 +648,10 @@ class TablePreprocessor:
         self.features = [c for c in columns if c not in self.ids and c not in self.dropped]
         if not self.features:
             advice = f"; pass --text {self.dropped[0]} to learn from its words" if self.dropped else ""
-            raise DataError(f"every column besides the target is an identifier{' or free text' * bool(self.dropped)}"
-                            f": nothing to learn from{advice}")
+            raise DataError(
+                f"every column besides the target is an identifier{' or free text' * bool(self.dropped)}"
+                f": nothing to learn from{advice}"
+            )
         self.numeric = [c for c in self.features if c not in self.text and _is_numeric(frame[c])]
         self._learn_categories(frame, notices)
         self._learn_fill(frame)
@@ -647,15 +679,19 @@ class TablePreprocessor:
                     self.categories[column] = levels
         if self.hashed:
             counts = ", ".join(f"{c!r} ({frame[c].nunique()} values)" for c in self.hashed)
-            notices.append(f"hashed column(s) {counts} into {self.hashing['n_features']:,} hashed features: more "
-                           f"than {MAX_CATEGORIES} distinct values each, too many to one-hot encode")
+            notices.append(
+                f"hashed column(s) {counts} into {self.hashing['n_features']:,} hashed features: more "
+                f"than {MAX_CATEGORIES} distinct values each, too many to one-hot encode"
+            )
 
     def _learn_fill(self, frame):
         self.fill = {}
         missing = [c for c in self.numeric if frame[c].isna().any()]
         if missing and self.impute == "none":
-            raise DataError(f"missing values in column(s) {', '.join(map(repr, missing))}; "
-                            "pass --impute mean or --impute median to fill them")
+            raise DataError(
+                f"missing values in column(s) {', '.join(map(repr, missing))}; "
+                "pass --impute mean or --impute median to fill them"
+            )
         self.standardized = {}
         for column in self.numeric:
             values = frame[column].astype(float)
@@ -722,8 +758,10 @@ class TablePreprocessor:
             holes = [c for c in self.numeric if numeric[c].isna().any()]
             if holes and self.impute == "none":
                 rows = ", ".join(str(i + 1) for i in numeric.index[numeric[holes].isna().any(axis=1)][:3])
-                raise DataError(f"missing values in column(s) {', '.join(map(repr, holes))} (data rows {rows}); "
-                                "the model fills none: train it with --impute mean or --impute median")
+                raise DataError(
+                    f"missing values in column(s) {', '.join(map(repr, holes))} (data rows {rows}); "
+                    "the model fills none: train it with --impute mean or --impute median"
+                )
             numeric = numeric.fillna(self.fill)
             for column, (mean, deviation) in self.standardized.items():
                 numeric[column] = (numeric[column] - mean) / deviation
@@ -762,10 +800,19 @@ class TablePreprocessor:
         return sp.hstack([sp.csr_matrix(dense), hashed], format="csr")
 
     def to_dict(self) -> dict:
-        return {"impute": self.impute, "ids": self.ids, "features": self.features, "numeric": self.numeric,
-                "categories": self.categories, "fill": self.fill, "text": self.text, "hashed": self.hashed,
-                "hashing": self.hashing if self.sparse else None, "standardized": self.standardized,
-                "dropped": self.dropped}
+        return {
+            "impute": self.impute,
+            "ids": self.ids,
+            "features": self.features,
+            "numeric": self.numeric,
+            "categories": self.categories,
+            "fill": self.fill,
+            "text": self.text,
+            "hashed": self.hashed,
+            "hashing": self.hashing if self.sparse else None,
+            "standardized": self.standardized,
+            "dropped": self.dropped,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "TablePreprocessor":
@@ -783,8 +830,12 @@ class TablePreprocessor:
             The fitted preprocessor.
         """
         hashing = data.get("hashing") or {}
-        self = cls(data["impute"], text=data.get("text", []), n_features=hashing.get("n_features", HASHED_FEATURES),
-                   ngram_range=hashing.get("ngram_range", (1, 1)))
+        self = cls(
+            data["impute"],
+            text=data.get("text", []),
+            n_features=hashing.get("n_features", HASHED_FEATURES),
+            ngram_range=hashing.get("ngram_range", (1, 1)),
+        )
         self.hashing.update({k: v for k, v in hashing.items() if k in TEXT_HASHING})
         self.ids, self.features, self.numeric = list(data["ids"]), list(data["features"]), list(data["numeric"])
         self.categories = {k: list(v) for k, v in data["categories"].items()}

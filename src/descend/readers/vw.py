@@ -146,8 +146,12 @@ def _powers_of_ten():
             exact.append(False)
         high.append(mantissa >> 64)
         low.append(mantissa & (2**64 - 1))
-    return (np.array(high, np.uint64), np.array(low, np.uint64), np.array(exponents, np.int64),
-            np.array(exact, np.bool_))
+    return (
+        np.array(high, np.uint64),
+        np.array(low, np.uint64),
+        np.array(exponents, np.int64),
+        np.array(exact, np.bool_),
+    )
 
 
 _POWERS = _powers_of_ten()
@@ -292,6 +296,7 @@ def _number(data, start, stop, powers, exact_powers):
 # ---------------------------------------------------------------------------------------------
 # The compiled pass over a block of lines
 # ---------------------------------------------------------------------------------------------
+
 
 @njit(cache=True, inline="always")
 def _is_space(b):
@@ -553,8 +558,11 @@ def _scratch(size):
     values, bucket bounds, spare keys)."""
     features = (np.empty(size, np.int64), np.empty(size, np.float64), np.empty(size, np.int64))
     members = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64))
-    return features, members, (np.empty(size, np.int64), np.empty(size, np.float64), np.empty(4097, np.int64),
-                               np.empty(size, np.int64))
+    return (
+        features,
+        members,
+        (np.empty(size, np.int64), np.empty(size, np.float64), np.empty(4097, np.int64), np.empty(size, np.int64)),
+    )
 
 
 @njit(cache=True, nogil=True)
@@ -597,11 +605,13 @@ def _parse_lines(data, stop, max_rows, stop_at_bad, settings, tables, exact, out
             features, members, scratch = _scratch(need)
         listed, used = state[_LISTED], state[_USED]
         i, label, weight, tag_start, tag_stop, status, bad_start, bad_stop = _label_section(
-            data, i, end, numbers, exact, slow)
+            data, i, end, numbers, exact, slow
+        )
         count = 0
         if status == 0:
-            count, status, bad_start, bad_stop = _namespaces(data, i, end, features, ngram, ignore, numbers, exact,
-                                                             slow)
+            count, status, bad_start, bad_stop = _namespaces(
+                data, i, end, features, ngram, ignore, numbers, exact, slow
+            )
         extra = _interaction_count(features[2], count, terms, members[0]) if status == 0 and terms.shape[0] else 0
         if state[_LISTED] > spans.shape[0]:
             reason = _FULL_SLOW
@@ -631,8 +641,12 @@ def _parse_lines(data, stop, max_rows, stop_at_bad, settings, tables, exact, out
         if extra:
             nnz = _interactions(features, count, terms, members, (n_features, mask), (indices, values), nnz)
         if nnz - row_start > scratch[0].size:
-            scratch = (np.empty(nnz - row_start, np.int64), np.empty(nnz - row_start, np.float64), scratch[2],
-                       np.empty(nnz - row_start, np.int64))
+            scratch = (
+                np.empty(nnz - row_start, np.int64),
+                np.empty(nnz - row_start, np.float64),
+                scratch[2],
+                np.empty(nnz - row_start, np.int64),
+            )
         nnz = _sort_row(indices, values, row_start, nnz, scratch, top_bit)
         labels[rows], weights[rows], lines[rows] = label, weight, line - 1
         tags[rows, 0], tags[rows, 1] = tag_start, tag_stop
@@ -646,8 +660,11 @@ def _parse_lines(data, stop, max_rows, stop_at_bad, settings, tables, exact, out
 # Python: the settings, a block of lines to rows, files and streams
 # ---------------------------------------------------------------------------------------------
 
-_WHAT = {_LABEL: "the label {token!r}", _IMPORTANCE: "the importance {token!r}",
-         _INITIAL: "the initial prediction {token!r} (the third value before the first '|')"}
+_WHAT = {
+    _LABEL: "the label {token!r}",
+    _IMPORTANCE: "the importance {token!r}",
+    _INITIAL: "the initial prediction {token!r} (the third value before the first '|')",
+}
 _KINDS = {_NOT_A_NUMBER: "is not a number", _NOT_FINITE: "is not finite", _NEGATIVE: "is negative"}
 
 
@@ -661,8 +678,10 @@ def _problem(status: int, token: str) -> str:
     if what == _VALUE:
         return f"feature {token!r} has a value that {_KINDS[kind]}"
     if what == _TOO_MANY:
-        return (f"more than three values before the first '|' ({token!r}): a line is "
-                "label [importance [initial]] ['tag] |namespace features")
+        return (
+            f"more than three values before the first '|' ({token!r}): a line is "
+            "label [importance [initial]] ['tag] |namespace features"
+        )
     if what == _TAG_NOT_LAST:
         return f"the tag {token!r} must come last before the first '|'"
     return "no '|': an example needs a namespace, as in '1 |words hello'"
@@ -679,8 +698,9 @@ def _characters(name: str, values, lengths) -> tuple[str, ...]:
             raise TypeError(f"{name} must hold strings, got {type(value).__name__}: {value!r}")
         if len(value) not in lengths or not value.isascii():
             size = " or ".join(map(str, lengths)) if len(lengths) < 3 else "1 or more"
-            raise ValueError(f"{name} must hold strings of {size} ASCII characters (namespaces' first "
-                             f"characters), got {value!r}")
+            raise ValueError(
+                f"{name} must hold strings of {size} ASCII characters (namespaces' first characters), got {value!r}"
+            )
     return tuple(values)
 
 
@@ -793,8 +813,13 @@ class VWFormat:
         dict
             ``kind``, ``n_features``, ``interactions``, ``ngram``, ``ignore`` (lists of strings).
         """
-        return {"kind": self.kind, "n_features": int(self.n_features), "interactions": list(self.interactions),
-                "ngram": int(self.ngram), "ignore": list(self.ignore)}
+        return {
+            "kind": self.kind,
+            "n_features": int(self.n_features),
+            "interactions": list(self.interactions),
+            "ngram": int(self.ngram),
+            "ignore": list(self.ignore),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> VWFormat:
@@ -810,8 +835,12 @@ class VWFormat:
         VWFormat
             The same settings.
         """
-        return cls(int(data["n_features"]), tuple(data.get("interactions", ())), int(data.get("ngram", 1)),
-                   tuple(data.get("ignore", ())))
+        return cls(
+            int(data["n_features"]),
+            tuple(data.get("interactions", ())),
+            int(data.get("ngram", 1)),
+            tuple(data.get("ignore", ())),
+        )
 
     @property
     def _compiled(self):
@@ -824,8 +853,9 @@ class VWFormat:
             terms[k, : len(term)] = list(term.encode())
         return (np.int64(self.n_features), np.int64(self.ngram)), (ignore, terms, (_POWERS, _EXACT_POWERS))
 
-    def parse(self, data: bytes, *, first_line: int = 1, where: str = "<stdin>", skip_bad: bool = False,
-              tags: bool = False) -> VWBlock:
+    def parse(
+        self, data: bytes, *, first_line: int = 1, where: str = "<stdin>", skip_bad: bool = False, tags: bool = False
+    ) -> VWBlock:
         """The examples of whole lines of text, hashed.
 
         Parameters
@@ -918,9 +948,17 @@ def _parse_array(form, array, start, stop, first_line, where, skip_bad, tags, ma
     size = stop - start
     n_rows = min(max_rows, size // 64 + 64)
     n_entries = size // 8 * form.ngram + 256
-    out = [np.empty(n_rows + 1, np.int64), np.empty(n_entries, np.int32), np.empty(n_entries),
-           np.empty(n_rows), np.empty(n_rows), np.empty(n_rows, np.int64), np.empty((n_rows, 2), np.int64),
-           np.empty((16, 4), np.int64), np.empty((64, 2), np.int64)]
+    out = [
+        np.empty(n_rows + 1, np.int64),
+        np.empty(n_entries, np.int32),
+        np.empty(n_entries),
+        np.empty(n_rows),
+        np.empty(n_rows),
+        np.empty(n_rows, np.int64),
+        np.empty((n_rows, 2), np.int64),
+        np.empty((16, 4), np.int64),
+        np.empty((64, 2), np.int64),
+    ]
     exact = np.empty(0)
     while True:
         state = np.zeros(8, np.int64)
@@ -932,8 +970,11 @@ def _parse_array(form, array, start, stop, first_line, where, skip_bad, tags, ma
                 break
             grow = {_FULL_ROWS: (0, 3, 4, 5, 6), _FULL_ENTRIES: (1, 2), _FULL_BAD: (7,), _FULL_SLOW: (8,)}[reason]
             for k in grow:
-                rows = max(2 * out[k].shape[0], int(state[_NEED]) if reason == _FULL_ENTRIES else 0,
-                           int(state[_LISTED]) if reason == _FULL_SLOW else 0)
+                rows = max(
+                    2 * out[k].shape[0],
+                    int(state[_NEED]) if reason == _FULL_ENTRIES else 0,
+                    int(state[_LISTED]) if reason == _FULL_SLOW else 0,
+                )
                 out[k].resize((rows,) + out[k].shape[1:], refcheck=False)
         if not state[_LISTED]:
             break
@@ -945,8 +986,14 @@ def _parse_array(form, array, start, stop, first_line, where, skip_bad, tags, ma
         line, status, a, b = bad[0].tolist()
         token = bytes(array[a:b]).decode("utf-8", errors="replace")
         raise DataError(f"{where}, line {first_line + line}: {_problem(status, token)}")
-    for array_, length in ((indptr, rows + 1), (indices, nnz), (values, nnz), (labels, rows), (weights, rows),
-                           (lines, rows)):
+    for array_, length in (
+        (indptr, rows + 1),
+        (indices, nnz),
+        (values, nnz),
+        (labels, rows),
+        (weights, rows),
+        (lines, rows),
+    ):
         array_.resize(length, refcheck=False)  # realloc: the pages past the end go back, none is copied
     indptr = indptr.astype(np.int32) if nnz <= MAX_FEATURES else indptr
     indices = indices if nnz <= MAX_FEATURES else indices.astype(np.int64)
@@ -955,8 +1002,9 @@ def _parse_array(form, array, start, stop, first_line, where, skip_bad, tags, ma
     X.has_canonical_format = False  # a repeated feature is repeated: see the module's docstring
     names = None
     if tags:
-        names = [None if a < 0 else bytes(array[a:b]).decode("utf-8", errors="replace")
-                 for a, b in spans[:rows].tolist()]
+        names = [
+            None if a < 0 else bytes(array[a:b]).decode("utf-8", errors="replace") for a, b in spans[:rows].tolist()
+        ]
     lines += first_line
     block = VWBlock(X, labels, weights, names, lines, n_bad)
     return block, int(state[_POS]), int(state[_LINE])
@@ -1081,13 +1129,22 @@ class VWStream:
     [((2, 64), [0.0, 1.0], [1, 2]), ((2, 64), [0.0, 1.0], [3, 4]), ((1, 64), [0.0], [5])]
     """
 
-    def __init__(self, source, form: VWFormat, *, block_rows=4096, skip_bad=False, follow=False, poll_seconds=0.2,
-                 stop=None, tags=False):
+    def __init__(
+        self,
+        source,
+        form: VWFormat,
+        *,
+        block_rows=4096,
+        skip_bad=False,
+        follow=False,
+        poll_seconds=0.2,
+        stop=None,
+        tags=False,
+    ):
         if not isinstance(form, VWFormat):
             raise TypeError(f"form must be a VWFormat, got {type(form).__name__}")
         if isinstance(source, io.TextIOBase):
-            raise TypeError("source must be a binary file object (sys.stdin.buffer, open(path, 'rb')), "
-                            "got a text one")
+            raise TypeError("source must be a binary file object (sys.stdin.buffer, open(path, 'rb')), got a text one")
         if not (isinstance(source, (str, os.PathLike)) or hasattr(source, "read")):
             raise TypeError(f"source must be a path or a binary file object, got {type(source).__name__}")
         if stop is not None and not (isinstance(stop, threading.Event) or callable(stop)):
@@ -1137,8 +1194,10 @@ class VWStream:
                     ended = True
                     break
                 if not isinstance(chunk, (bytes, bytearray, memoryview)):
-                    raise TypeError("source must be a binary file object (sys.stdin.buffer, open(path, 'rb')), "
-                                    f"its read gave {type(chunk).__name__}")
+                    raise TypeError(
+                        "source must be a binary file object (sys.stdin.buffer, open(path, 'rb')), "
+                        f"its read gave {type(chunk).__name__}"
+                    )
                 newlines += chunk.count(b"\n")
                 pending += chunk
             if ended and self.follow and not draining and self._stopped():
@@ -1155,8 +1214,9 @@ class VWStream:
                 start = 0
                 # Whole blocks while the lines last; at the end (for now), what is left.
                 while start < stop and (newlines >= self.block_rows or ended):
-                    block, start, lines = _parse_array(self.form, array, start, stop, first_line, self.where,
-                                                       self.skip_bad, self.tags, self.block_rows)
+                    block, start, lines = _parse_array(
+                        self.form, array, start, stop, first_line, self.where, self.skip_bad, self.tags, self.block_rows
+                    )
                     first_line += lines
                     newlines = max(newlines - lines, 0)  # the last line may lack its '\n'
                     self.skipped += block.skipped
