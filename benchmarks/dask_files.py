@@ -10,7 +10,13 @@ same rows (about 10 GB and 80-160 s) and the largest coefficient difference.
 Not a case of run.py: it takes 3 to 5 minutes. The data is written under the folder if missing; delete it after.
 """
 
-import json, os, re, socket, subprocess, sys, time
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
 import numpy as np
 
 
@@ -74,7 +80,9 @@ try:
 
     with Client(address, timeout=30) as c:
         c.wait_for_workers(2, timeout=60)
-    import threading, psutil
+    import threading
+
+    import psutil
 
     peaks = {}
     done = threading.Event()
@@ -136,6 +144,7 @@ finally:
 
 # the in-memory fit of the same rows, in this process
 import pandas as pd
+
 from descend.io import load
 from descend.readers.tables import TablePreprocessor, clean_target
 

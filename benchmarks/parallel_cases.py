@@ -78,10 +78,10 @@ def case_x():
 def _sparse_cases():
     """Hashing, then the fits on case (h)'s CSR matrix."""
     from sklearn.linear_model import SGDClassifier
+    from text_cases import N_FEATURES, N_TRAIN, make_corpus
 
     from descend import GDClassifier
     from descend.text import hash_texts
-    from text_cases import N_FEATURES, N_TRAIN, make_corpus
 
     results = {}
     documents, labels = make_corpus()

@@ -60,9 +60,9 @@ from pathlib import Path
 
 import numpy as np
 from loss_cases import case_p, case_q, loss_lines
-from timing import best_of
 from online_cases import online_lines
 from parallel_cases import parallel_lines
+from timing import best_of
 from user_cases import user_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -495,10 +495,10 @@ def _bare_sparse_epoch():
 def case_h(corpus):
     """Hashing (text_cases.case_hashing), then the 5-epoch fits on the training rows' CSR matrix."""
     from sklearn.linear_model import SGDClassifier
+    from text_cases import case_hashing
 
     from descend import GDClassifier
     from descend.text import hash_texts
-    from text_cases import case_hashing
 
     hashing = case_hashing((corpus["documents"], corpus["labels"]))
     n, labels = corpus["n_train"], corpus["labels"]
@@ -546,9 +546,10 @@ def case_h(corpus):
 def case_i(corpus):
     """Strings to a trained model, one pass: descend (hash_texts, then one epoch of per-sample AdaGrad)
     against Vowpal Wabbit (text_cases.vowpal_wabbit_peer, strings in)."""
+    from text_cases import vowpal_wabbit_peer
+
     from descend import GDClassifier
     from descend.text import hash_texts
-    from text_cases import vowpal_wabbit_peer
 
     documents, labels, n = corpus["documents"], corpus["labels"], corpus["n_train"]
     train, y_train = documents[:n], labels[:n]

@@ -32,8 +32,8 @@ training rows and the dense logistic set's: plain SGD and Adagrad one row a step
 rows a step, at a fixed rate (``epoch_seconds``: the fits' one-off work left out).
 
 On the text also: LogisticRegression(C=1/(n*1e-4), tol=1e-8, max_iter=10_000) minimizes the objective
-of GDClassifier(batch_size=None), the exact full batch, mean log loss + 1e-4/2 |w|^2 over the n training rows (the intercept
-unpenalized): both fits' values of it, computed the same way, and their relative gap. And strings to
+of GDClassifier(batch_size=None), the exact full batch, mean log loss + 1e-4/2 |w|^2 over the n training rows
+(the intercept unpenalized): both fits' values of it, computed the same way, and their relative gap. And strings to
 a model in one pass: ``descend.text.hash_texts(docs, 2**20, alternate_sign=False)`` then
 ``GDClassifier(batch_size=1, max_iter=1)``, against Vowpal Wabbit driven as in text_cases.py
 (``--loss_function logistic -b 20``, one pass, its defaults otherwise, strings ``"1 | word word ..."``

@@ -3,8 +3,8 @@ Early stopping
 ==============
 
 With 150 rows and 100 features, least squares can fit the noise: the training loss keeps falling while
-the loss on held-out rows levels off well above it. ``early_stopping=True`` holds out ``validation_fraction`` of the rows,
-stops when their loss has not improved for ``n_iter_no_change`` epochs, and keeps the weights of the best
+the loss on held-out rows levels off well above it. ``early_stopping=True`` holds out
+``validation_fraction`` of the rows, stops when their loss has not improved for ``n_iter_no_change`` epochs, and keeps the weights of the best
 epoch (``best_iteration_``).
 """
 

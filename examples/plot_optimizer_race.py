@@ -22,8 +22,8 @@ from scipy.optimize import minimize as scipy_minimize
 from scipy.special import expit
 
 from descend import minimize
-from descend.exceptions import DivergenceError
 from descend.datasets import load_default
+from descend.exceptions import DivergenceError
 from descend.functions import Quadratic, get_function
 from descend.optimizers import OPTIMIZER_NAMES, get_optimizer
 from descend.text import hash_texts

@@ -14,7 +14,6 @@ descend's, and the paths agree to rounding. The objectives are torch_cases.py's 
 from pathlib import Path
 
 import numpy as np
-
 from torch_cases import N_STEPS, OBJECTIVES
 
 OUT = Path(__file__).parent / "data" / "ftrl_reference.npz"

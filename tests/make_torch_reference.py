@@ -8,13 +8,11 @@ torch's own optimizer steps the parameters; the gradients come from the same
 NumPy objectives descend is tested on, so only the optimizers are compared.
 """
 
+import importlib
 from pathlib import Path
 
 import numpy as np
 import torch
-
-import importlib
-
 from torch_cases import (
     CASES,
     CLOSURE_STEPS,

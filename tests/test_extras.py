@@ -6,11 +6,11 @@ as if it were not installed.
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 
 from descend._extras import EXTRA_OF, require
 from descend.exceptions import MissingExtraError

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from make_ftrl_reference import FTRL_CASES, case_id
+from torch_cases import N_STEPS, OBJECTIVES
 
 from descend import minimize
 from descend.optimizers import FTRL
-from make_ftrl_reference import FTRL_CASES, case_id
-from torch_cases import N_STEPS, OBJECTIVES
 
 REFERENCE = Path(__file__).parent / "data" / "ftrl_reference.npz"
 RTOL = 1e-12

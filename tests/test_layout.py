@@ -78,34 +78,40 @@ def test_no_module_takes_another_modules_private_names():
     assert taken == []
 
 
-def _docstring_lines(node) -> int:
-    """Lines of the docstrings of ``node`` and of the classes and functions within it."""
-    lines = 0
-    for inner in ast.walk(node):
-        if isinstance(inner, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(inner):
-            first = inner.body[0]
-            lines += first.end_lineno - first.lineno + 1
-    return lines
+def _statement_lines(node) -> int:
+    """Lines on which a statement of ``node`` starts, docstrings aside.
+
+    How many physical lines a statement takes is the formatter's choice (ruff format puts each of a long
+    call's arguments on a line of its own, so a command's 40 options are 100 lines); the lines that start
+    statements measure the logic, however it is laid out.
+    """
+    docstrings = {
+        inner.body[0].lineno
+        for inner in ast.walk(node)
+        if isinstance(inner, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(inner)
+    }
+    starts = {inner.lineno for inner in ast.walk(node) if isinstance(inner, ast.stmt) and inner is not node}
+    return len(starts - docstrings)
 
 
 def test_the_parts_are_small():
-    """No class over 300 lines of code; no function over 80, compiled kernels aside.
+    """No class over 240 lines of statements; no function over 60, compiled kernels aside.
 
     Docstrings do not count: a numpydoc entry (parameters, returns, raises, examples) is as
     long as the documentation needs.
     """
     too_long = []
-    for name, (path, tree) in modules().items():
+    for name, (_, tree) in modules().items():
         for node in ast.walk(tree):
             if not isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            length = node.end_lineno - node.lineno + 1 - _docstring_lines(node)
-            if isinstance(node, ast.ClassDef) and length > 300:
-                too_long.append(f"class {name}.{node.name}: {length} lines")
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and length > 80:
+            length = _statement_lines(node)
+            if isinstance(node, ast.ClassDef) and length > 240:
+                too_long.append(f"class {name}.{node.name}: {length} lines of statements")
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and length > 60:
                 compiled = any("jit" in ast.unparse(d) for d in node.decorator_list)
                 if not compiled:
-                    too_long.append(f"function {name}.{node.name}: {length} lines")
+                    too_long.append(f"function {name}.{node.name}: {length} lines of statements")
     assert too_long == []
 
 

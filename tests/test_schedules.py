@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from descend.schedules import (
+    RATE_BLOCK,
     Constant,
     CosineAnnealing,
     Exponential,
     InverseScaling,
     LinearWarmup,
     Optimal,
-    RATE_BLOCK,
     ReduceOnPlateau,
     StepDecay,
     as_schedule,

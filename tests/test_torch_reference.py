@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from torch_cases import CASES, ESTIMATED, MATRIX_SHAPES, N_STEPS, OBJECTIVES, as_matrix, case_id, objectives_for
 
 from descend import minimize, optimizers
-from torch_cases import CASES, ESTIMATED, MATRIX_SHAPES, N_STEPS, OBJECTIVES, as_matrix, case_id, objectives_for
 
 REFERENCE = Path(__file__).parent / "data" / "torch_reference.npz"
 RTOL = 1e-10

@@ -29,8 +29,8 @@ worst coordinate's relative error; it catches a flipped sign or a factor of two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

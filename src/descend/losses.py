@@ -700,7 +700,7 @@ class Loss:
         direction is then linear in the step, so a line search can go straight to its minimizer."""
         return self.code == SQUARED_ERROR
 
-    def for_targets(self, largest_target: float) -> "Loss":
+    def for_targets(self, largest_target: float) -> Loss:
         r"""This loss with the curvature of a log-link loss at targets up to ``largest_target``.
 
         Parameters

@@ -51,8 +51,8 @@ descend.exceptions.DivergenceError: diverged at iteration 14: the objective grew
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numpy as np
 

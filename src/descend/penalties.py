@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .choices import PENALTY_NAMES
 from ._checks import check_interval, check_nonnegative
+from .choices import PENALTY_NAMES
 
 __all__ = ["ElasticNet", "L1", "L2", "soft_threshold", "PENALTY_NAMES", "get_penalty"]
 

@@ -12,12 +12,12 @@ calls its ``observe(loss)`` before each step.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from .choices import SCHEDULE_NAMES
 from ._checks import check_choice, check_integer, check_nonnegative, check_positive, is_number
+from .choices import SCHEDULE_NAMES
 
 __all__ = [
     "rates",

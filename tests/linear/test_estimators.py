@@ -15,7 +15,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from descend import DivergenceError, GDClassifier, GDRegressor
 
-
 # Weights equal repetitions at the optimum. GDClassifier passes every check at its defaults. The check's
 # 15 x 30 ridge problem (condition number 5e4 at alpha=1e-4) is not solved to the 1e-9 its
 # predictions are compared to at GDRegressor's default tol=1e-6, which leaves them about 1e-4 from the

@@ -67,7 +67,7 @@ def test_classifier_on_a_stream_and_partial_fit_on_an_iterator(files):
     X = frame[["a", "b", "c"]].to_numpy()
     y = frame["target"].to_numpy()
     online = GDRegressor(batch_size=8, learning_rate=0.01)
-    online.partial_fit(((X[i : i + 500], y[i : i + 500]) for i in range(0, 5000, 500)))
+    online.partial_fit((X[i : i + 500], y[i : i + 500]) for i in range(0, 5000, 500))
     assert online.n_iter_ == 1 and online.rows_seen_ == 5000
     with pytest.raises(ValueError, match="one epoch"):
         GDRegressor(max_iter=2).fit(iter([(X, y)]))

@@ -12,6 +12,10 @@ of :mod:`descend.cli.app`; importing them here is what registers them.
 """
 
 from .app import app, main
-from . import fit, learn, models, demo, pictures  # noqa: E402,F401  (registers the commands, in --help's order)
+
+# Importing the command modules registers their commands, in --help's order.
+# isort: off
+from . import fit, learn, models, demo, pictures  # noqa: F401
+# isort: on
 
 __all__ = ["app", "main"]

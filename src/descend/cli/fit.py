@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from .._extras import require
 from ..choices import (
     CLASSIFICATION_LOSSES,
     DEFAULT_MEMORY,
@@ -43,7 +44,6 @@ from ..choices import (
     ROW_OPTIMIZER_NAMES,
     SCHEDULE_NAMES,
 )
-from .._extras import require
 from ..readers import file_format
 from .app import UserError, app, one_line_errors
 from .views import convergence_notice, metrics_table, new_console, print_notice
@@ -738,8 +738,8 @@ def _fit_on_cluster(console, job, address):
     gathered there: the client holds sums, never rows."""
     from distributed import Client
 
-    from ..readers.dask_tables import DaskTable
     from ..metrics import combine_metrics
+    from ..readers.dask_tables import DaskTable
 
     try:
         client = Client(address, timeout=20)

@@ -24,7 +24,7 @@ import typer
 from ..readers import file_format
 from ..readers.lines import STDIN, LineBlocks, LineRows, prefetched
 from .app import UserError, app, one_line_errors
-from .fit import LossName, Task, parse_learning_rate, task_of_loss, refuse_unwritable
+from .fit import LossName, Task, parse_learning_rate, refuse_unwritable, task_of_loss
 
 
 class LearnFormat(str, Enum):
@@ -216,8 +216,6 @@ def learn(
 ) -> None:
     """Learn online from a stream, one pass (``--help``: LEARN_HELP)."""
     with one_line_errors():
-        from ..online import progressive_validation
-
         if out is not None:
             refuse_unwritable(out, "--out")
         if data != STDIN and not Path(data).exists():

@@ -150,6 +150,7 @@ def evaluate(
     Example: descend evaluate model.json test.csv --target price
     """
     import numpy as np
+
     from ..losses import check_targets, get_loss
     from ..metrics import table_metrics
 

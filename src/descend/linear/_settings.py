@@ -38,8 +38,9 @@ documents: 147 passes unscaled, more than 300 scaled).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp

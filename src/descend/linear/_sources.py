@@ -33,7 +33,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-
 import scipy.sparse as sp
 
 from .._engine.problem import Data, Gram, SparseData

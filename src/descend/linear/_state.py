@@ -162,7 +162,7 @@ class ModelState:
             # as it is read): left alone, a stream of many small partial fits would allocate it anew each time
             self.optimizer_state = conform(optimizer, self.theta, self.optimizer_state)
 
-    def copy(self) -> "ModelState":
+    def copy(self) -> ModelState:
         """A state of its own: the arrays copied, the optimizer shared (it holds no state)."""
         return ModelState(
             self.theta.copy(),

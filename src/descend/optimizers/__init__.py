@@ -53,11 +53,11 @@ file. The engine finds it from there.
 from __future__ import annotations
 
 from .._checks import check_choice
+from ..choices import FULL_BATCH_OPTIMIZER_NAMES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
 from ._base import Optimizer
 from .adam import Adam, Adamax, AdamW, NAdam, RAdam, SparseAdam
 from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop
 from .matrix import Muon
-from ..choices import FULL_BATCH_OPTIMIZER_NAMES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
 from .online import FTRL, Normalized
 from .quasi_newton import LBFGS
 from .rate_free import Prodigy

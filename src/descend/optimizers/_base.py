@@ -134,7 +134,7 @@ class Optimizer:
         # A plain tuple: the compiled step is entered faster with one than with a named tuple.
         self.step(x, grad, arrays, float(state["step"]), self.lr if lr is None else lr, tuple(self.hyperparameters()))
 
-    def for_coefficients(self, n_out: int, n_columns: int) -> "Optimizer":
+    def for_coefficients(self, n_out: int, n_columns: int) -> Optimizer:
         """This optimizer for a linear model's coefficients, ``n_out`` rows of ``n_columns`` (the
         weights and the intercept): itself, unless it needs their shape (Muon's matrix).
 
@@ -186,7 +186,7 @@ class Optimizer:
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
         return {name: getattr(self, name) for name in names}
 
-    def set_params(self, **params) -> "Optimizer":
+    def set_params(self, **params) -> Optimizer:
         """Change hyperparameters (validated again); lets a grid search tune ``optimizer__lr``.
 
         Parameters
@@ -210,7 +210,7 @@ class Optimizer:
         self.__init__(**{**self.get_params(), **params})
         return self
 
-    def __sklearn_clone__(self) -> "Optimizer":
+    def __sklearn_clone__(self) -> Optimizer:
         # scikit-learn's default clone insists that __init__ stores each argument as the very object
         # passed; ours validates and converts them (betas becomes a new tuple of floats), so rebuild.
         return type(self)(**self.get_params())

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import glob
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple

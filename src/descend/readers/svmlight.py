@@ -130,7 +130,7 @@ class SvmlightFormat:
         return {"kind": self.kind, "n_features": int(self.n_features), "zero_based": bool(self.zero_based)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SvmlightFormat":
+    def from_dict(cls, data: dict) -> SvmlightFormat:
         return cls(int(data["n_features"]), bool(data["zero_based"]))
 
     def read(self, path):

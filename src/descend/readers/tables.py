@@ -93,7 +93,8 @@ MAX_CATEGORIES = 100
 # distinct values, is free text.
 FREE_TEXT_WORDS = 3
 FREE_TEXT_SHARE = 0.5
-# How texts are hashed (the hashed space's default size is descend.choices') (scikit-learn's HashingVectorizer defaults).
+# How texts are hashed: scikit-learn's HashingVectorizer defaults (the hashed space's default size is in
+# descend.choices).
 TEXT_HASHING = {"lowercase": True, "alternate_sign": True, "norm": "l2"}
 
 
@@ -608,7 +609,7 @@ class TablePreprocessor:
 
     def fit(
         self, frame: pd.DataFrame, target: str | None, notices: list[str], *, whole: pd.DataFrame | None = None
-    ) -> "TablePreprocessor":
+    ) -> TablePreprocessor:
         """Learn from ``frame`` (the training rows); ``whole`` (all rows, when the training rows are a
         sample of them) is where identifier columns are recognised: a sample of 1..n is not consecutive.
 
@@ -815,7 +816,7 @@ class TablePreprocessor:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TablePreprocessor":
+    def from_dict(cls, data: dict) -> TablePreprocessor:
         """The preprocessor of a model file; one written before text and hashing (without their
         fields) reads as one with neither.
 

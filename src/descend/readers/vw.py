@@ -98,8 +98,8 @@ import numpy as np
 from .._checks import check_integer, check_positive
 from .._compiled import njit
 from .._sort import sort_keys
-from ..murmurhash import murmurhash3_32_seeded
 from ..exceptions import DataError
+from ..murmurhash import murmurhash3_32_seeded
 
 __all__ = ["VWFormat", "VWBlock", "read_vw", "VWStream"]
 
