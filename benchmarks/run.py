@@ -39,6 +39,8 @@
     standardize=True costs an epoch, per-sample and mini-batch, dense and CSR (benchmarks/user_cases.py)
 (x) every core: the full batch, mini-batches, Hogwild! (case h again) and hashing at n_jobs=1 and 2, with the
     speed-ups and whether the results are equal bit for bit (benchmarks/parallel_cases.py)
+(y) start-up: descend --help and descend fit --help as whole processes, beside the interpreter's own start
+    and scikit-learn's import (benchmarks/startup_cases.py)
 
 Each timing is the best of a few repeats (the machine is shared); the ratio
 is descend's time over the peer's. Nothing here is asserted in the tests.
@@ -59,6 +61,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import startup_cases
 from loss_cases import case_p, case_q, loss_lines
 from online_cases import online_lines
 from parallel_cases import parallel_lines
@@ -328,6 +331,11 @@ def case_x():
         check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def case_y():
+    """benchmarks/startup_cases.py: whole processes, timed from outside."""
+    return startup_cases.case_y()
 
 
 def _text_lines(h, i, j):
@@ -1161,6 +1169,7 @@ def write_markdown(results, info, elapsed):
         *user_lines(results["u"]),
         *online_lines(results["w"]),
         *parallel_lines(results["x"]),
+        *startup_cases.startup_lines(results["y"]),
         "How to read them: (a) and (b) are dominated by the compiled per-step loop, which reads each shuffled "
         "row where it lies and asks the processor for the row eight steps ahead, so that the cache misses "
         "overlap; (a) also pays, each epoch, for the shuffle and the schedule's rates, and once for the pass "
@@ -1177,7 +1186,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
     # (b) imports torch, which changes the threading of the process: it runs after the NumPy-only cases.
-    parser.add_argument("--only", default="acdeskovhijqpbfguwx", help="which cases, in this order, e.g. 'ac'")
+    parser.add_argument("--only", default="acdeskovhijqpbfguwxy", help="which cases, in this order, e.g. 'ac'")
     args = parser.parse_args()
     start = time.perf_counter()
     cases = {
@@ -1200,6 +1209,7 @@ def main():
         "u": case_u,
         "w": case_w,
         "x": case_x,
+        "y": case_y,
     }
     results, corpus = {}, None
     for key in args.only:

@@ -124,7 +124,7 @@ PUBLIC_MODULES = [
     "descend.optimizers.adam", "descend.optimizers.sign", "descend.optimizers.schedule_free",
     "descend.optimizers.rate_free", "descend.optimizers.matrix", "descend.optimizers.quasi_newton",
     "descend.optimizers.online",
-    "descend.schedules", "descend.penalties",
+    "descend.schedules", "descend.penalties", "descend.choices",
     "descend.losses", "descend.curvature", "descend.gradients", "descend.functions", "descend.exceptions",
     "descend.linear", "descend.io", "descend.datasets", "descend.features", "descend.text", "descend.readers",
     "descend.readers.tables", "descend.readers.stream", "descend.readers.svmlight",

@@ -18,15 +18,29 @@ def modules():
     return found
 
 
+def _for_the_checker(tree):
+    """The import statements under ``if TYPE_CHECKING:``, which never run."""
+    return {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+        for statement in node.body
+        for inner in ast.walk(statement)
+        if isinstance(inner, (ast.Import, ast.ImportFrom))
+    }
+
+
 def imports(name, path, tree, known):
-    """(module imported, name taken or None) for every import of the package in ``tree``, those
-    inside functions included."""
+    """(module imported, name taken or None, whether it runs) for every import of the package in
+    ``tree``, those inside functions included, and those only the type checker reads (not run)."""
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    typing_only = _for_the_checker(tree)
     for node in ast.walk(tree):
+        runs = id(node) not in typing_only
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] == "descend":
-                    yield alias.name, None
+                    yield alias.name, None, runs
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
@@ -37,18 +51,23 @@ def imports(name, path, tree, known):
                 continue
             for alias in node.names:
                 submodule = f"{target}.{alias.name}"
-                yield (submodule, None) if submodule in known else (target, alias.name)
+                yield (submodule, None, runs) if submodule in known else (target, alias.name, runs)
 
 
 def import_graph():
+    """({module: the modules it imports when it runs}, [private names taken across modules]).
+
+    An import only the type checker reads is not an edge: it never runs, and two modules that work
+    together may name each other's types. It may not take a private name, all the same."""
     found = modules()
     graph, taken = {}, []
     for name, (path, tree) in found.items():
-        for target, imported in imports(name, path, tree, found):
+        for target, imported, runs in imports(name, path, tree, found):
             while target not in found and "." in target:
                 target = target.rsplit(".", 1)[0]
             if target != name and target in found:
-                graph.setdefault(name, set()).add(target)
+                if runs:
+                    graph.setdefault(name, set()).add(target)
                 if imported and imported.startswith("_") and not imported.startswith("__"):
                     taken.append(f"{name} takes {target}.{imported}")
     return graph, taken

@@ -91,6 +91,16 @@ def test_progressive_fit_refuses_the_full_batch(rows):
         GDRegressor(batch_size=None).progressive_fit(X, target)
 
 
+def test_progressive_fit_after_a_full_batch_fit_asks_for_a_batch_size(rows):
+    # batch_size="auto" goes on with the fitted model's batch size, here the full batch's None: a
+    # ValueError that says what to set (it was a TypeError from deep inside).
+    X, _, target = rows
+    model = GDRegressor().fit(X, target)
+    assert model.batch_size_ is None
+    with pytest.raises(ValueError, match="set batch_size"):
+        model.progressive_fit(X[:10], target[:10])
+
+
 def test_the_first_row_of_a_stream_starts_a_classifier_near_even_odds(rows):
     """One row learned alone: the intercept starts at the log-odds of its class counted with one row of
     each class (log 2), not at those of a share of 1 (log 1e6, which then takes many rows to undo)."""

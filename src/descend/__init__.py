@@ -9,10 +9,22 @@ used (PEP 562), so that ``descend --help`` and a script that needs one optimizer
 rest (the linear models import scikit-learn, 1 s and 180 MB; the optimizers compile with Numba).
 """
 
+from __future__ import annotations
+
 import sys
 import types
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+
+if TYPE_CHECKING:  # the names __getattr__ loads, for the type checker (never run)
+    from . import curvature, functions, losses, optimizers, penalties, schedules
+    from .exceptions import DivergenceError
+    from .gradients import GradientCheck, check_gradient
+    from .io import load
+    from .linear import GDClassifier, GDRegressor
+    from .minimize import OptimizeResult, StepInfo, minimize
+    from .optimizers import get_optimizer
 
 __all__ = [
     "load",
@@ -50,7 +62,7 @@ _LAZY = {
 _MODULES = ("optimizers", "schedules", "penalties", "functions", "curvature", "losses")
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     import importlib
 
     if name in _MODULES:
@@ -63,7 +75,7 @@ def __getattr__(name):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY) | set(_MODULES))
 
 
@@ -71,7 +83,7 @@ class _Package(types.ModuleType):
     # Importing the module descend.minimize makes Python set the package's attribute "minimize" to it;
     # descend.minimize is the function (as it was when this file imported it eagerly), so that
     # attribute is left to __getattr__.
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         if name == "minimize" and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)

@@ -17,6 +17,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from typing import TypeGuard
 
 __all__ = [
     "is_number",
@@ -30,19 +35,19 @@ __all__ = [
 ]
 
 
-def is_number(value) -> bool:
+def is_number(value: object) -> TypeGuard[float]:
     """True for a real number (NumPy scalars included), False for a bool or anything else."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def check_number(name: str, value) -> float:
+def check_number(name: str, value: object) -> float:
     """``value`` as a float; a TypeError if it is not a number."""
     if not is_number(value):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
     return float(value)
 
 
-def check_positive(name: str, value) -> float:
+def check_positive(name: str, value: object) -> float:
     """A finite number > 0."""
     number = check_number(name, value)
     if not (math.isfinite(number) and number > 0):
@@ -50,7 +55,7 @@ def check_positive(name: str, value) -> float:
     return number
 
 
-def check_nonnegative(name: str, value) -> float:
+def check_nonnegative(name: str, value: object) -> float:
     """A finite number >= 0."""
     number = check_number(name, value)
     if not (math.isfinite(number) and number >= 0):
@@ -58,7 +63,7 @@ def check_nonnegative(name: str, value) -> float:
     return number
 
 
-def check_interval(name: str, value, low: float, high: float, *, closed: str = "both") -> float:
+def check_interval(name: str, value: object, low: float, high: float, *, closed: str = "both") -> float:
     """A number in the interval from ``low`` to ``high``; ``closed`` is "both", "left", "right" or "neither"."""
     number = check_number(name, value)
     left = number >= low if closed in ("both", "left") else number > low
@@ -73,7 +78,7 @@ def check_interval(name: str, value, low: float, high: float, *, closed: str = "
     return number
 
 
-def check_integer(name: str, value, *, low: int | None = None) -> int:
+def check_integer(name: str, value: object, *, low: int | None = None) -> int:
     """An integer (not a bool), at least ``low`` when given."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (low is not None and value < low):
         bound = "" if low is None else f" >= {low}"
@@ -81,14 +86,14 @@ def check_integer(name: str, value, *, low: int | None = None) -> int:
     return int(value)
 
 
-def check_tolerance(value) -> float | None:
+def check_tolerance(value: Any) -> float | None:
     """A stopping tolerance: None (never stop early) or a finite number >= 0."""
     if value is not None and not (is_number(value) and math.isfinite(value) and value >= 0):
         raise ValueError(f"tol must be a finite number >= 0 or None, got {value!r}")
     return None if value is None else float(value)
 
 
-def check_choice(kind: str, value, choices) -> str:
+def check_choice(kind: str, value: object, choices: Collection[str]) -> str:
     """One of the names ``choices`` (case and surrounding spaces ignored), as written there."""
     if not isinstance(value, str):
         raise TypeError(f"{kind} must be a name, got {type(value).__name__}: {value!r}")

@@ -17,11 +17,16 @@ import functools
 import hashlib
 import os
 import re
+from typing import TYPE_CHECKING
 
 from numba import njit
 from numba.core import caching
 
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["njit"]
 
@@ -45,7 +50,7 @@ def _module_file(parts: tuple[str, ...]) -> str | None:
     return None
 
 
-def _imported(path: str, node) -> set[str]:
+def _imported(path: str, node: ast.Import | ast.ImportFrom) -> set[str]:
     """The descend files an import statement of the file at ``path`` reads names from."""
     if isinstance(node, ast.Import):
         modules = [tuple(alias.name.split(".")[1:]) for alias in node.names if alias.name.split(".")[0] == "descend"]
@@ -66,7 +71,7 @@ def _imported(path: str, node) -> set[str]:
     files = {_module_file(base + (alias.name,)) for alias in node.names if alias.name != "*"}
     if None in files or not files:
         files.add(_module_file(base))
-    return files - {None}
+    return {file for file in files if file is not None}
 
 
 @functools.cache
@@ -74,7 +79,7 @@ def _file(path: str) -> tuple[bytes, frozenset[str]]:
     """The file's hash and the descend files it imports."""
     with open(path, "rb") as f:
         source = f.read()
-    imports = set()
+    imports: set[str] = set()
     for statement in _IMPORT.finditer(b"\n" + source):
         try:
             nodes = ast.parse(statement.group().strip()).body
@@ -89,7 +94,8 @@ def _file(path: str) -> tuple[bytes, frozenset[str]]:
 @functools.cache
 def source_digest(path: str) -> str:
     """A digest of the descend file at ``path`` and of every descend file it imports, transitively."""
-    seen, todo = set(), [path]
+    seen: set[str] = set()
+    todo = [path]
     while todo:
         file = todo.pop()
         if file not in seen:
@@ -104,14 +110,16 @@ def source_digest(path: str) -> str:
 class _DescendStamp:
     """Mixed into Numba's locators: the same cache directory, for descend's files, with descend's stamp."""
 
+    _py_file: str  # set by Numba's locator, the class after this one
+
     @classmethod
-    def from_function(cls, py_func, py_file):
+    def from_function(cls, py_func: Callable[..., Any], py_file: str) -> _DescendStamp | None:
         path = os.path.abspath(py_file)
         if not (path.startswith(_PACKAGE + os.sep) and os.path.isfile(path)):
             return None  # another package's function (or no file to read): Numba's own locators
-        return super().from_function(py_func, py_file)
+        return super().from_function(py_func, py_file)  # type: ignore[misc]  # a mixin: Numba's locator has it
 
-    def get_source_stamp(self):
+    def get_source_stamp(self) -> tuple[str, str]:
         return __version__, source_digest(os.path.abspath(self._py_file))
 
 

@@ -6,6 +6,11 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import TextIO
 
 
 def _default_mode() -> int:
@@ -21,7 +26,7 @@ _DEFAULT_MODE = _default_mode()
 
 
 @contextmanager
-def atomic_path(path):
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
     """Yield a temporary path in the folder of ``path``; when the block completes it is renamed
     to ``path`` (replacing any old file at once), and when it fails it is removed."""
     path = Path(path)
@@ -41,7 +46,7 @@ def atomic_path(path):
         raise
 
 
-def write_atomically(path, write) -> None:
+def write_atomically(path: str | os.PathLike[str], write: Callable[[TextIO], object]) -> None:
     """Call ``write(stream)`` on a text file that appears at ``path`` only once complete.
 
     The text goes to a temporary file in the same folder, renamed to ``path`` when ``write``

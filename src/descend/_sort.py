@@ -6,13 +6,18 @@ its (column, rank) keys.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._compiled import njit
+
+if TYPE_CHECKING:
+    from ._typing import IntArray
 
 __all__ = ["insertion_sort", "sort_keys"]
 
 
 @njit(cache=True, inline="always")
-def insertion_sort(a, lo, hi):
+def insertion_sort(a: IntArray, lo: int, hi: int) -> None:
     """Sort ``a[lo:hi]`` in place by insertion: the fastest on the few keys of a bucket."""
     for i in range(lo + 1, hi):
         x = a[i]
@@ -24,7 +29,7 @@ def insertion_sort(a, lo, hi):
 
 
 @njit(cache=True)
-def sort_keys(keys, count, top_bit, spare, bounds):
+def sort_keys(keys: IntArray, count: int, top_bit: int, spare: IntArray, bounds: IntArray) -> None:
     """Sort ``keys[:count]`` (all below ``2**top_bit``) in place: into about count / 4 buckets by their
     leading bits, then each bucket by insertion, or by quicksort if it is long (hashes are uniform, so
     buckets hold ~4 keys, but one token repeated fills one). Twice as fast as a quicksort on rows of

@@ -18,19 +18,26 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from ._checks import is_number
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["check_n_jobs", "cores_given", "threads_for", "shares", "run_all", "numba_threads", "one_blas_thread"]
 
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
-_blas = []  # the threadpoolctl controller of the BLAS libraries, made once
+_blas: list[Any] = []  # the threadpoolctl controller of the BLAS libraries, made once
 # A child of fork() has none of its parent's threads: its pools start afresh.
 os.register_at_fork(after_in_child=_pools.clear)
 
 
-def check_n_jobs(n_jobs):
+def check_n_jobs(n_jobs: int | None) -> int | None:
     """``n_jobs`` if it is None or a non-zero integer; a ValueError or TypeError naming it otherwise."""
     if n_jobs is None:
         return None
@@ -56,7 +63,7 @@ def cores_given() -> int:
     return max(cores, 1)
 
 
-def threads_for(n_jobs) -> int:
+def threads_for(n_jobs: int | None) -> int:
     """The number of threads ``n_jobs`` stands for (module docstring), 1 or more."""
     n_jobs = check_n_jobs(n_jobs)
     cores = cores_given()
@@ -82,7 +89,7 @@ def _pool(n_threads: int) -> ThreadPoolExecutor:
         return _pools[n_threads]
 
 
-def run_all(tasks, n_threads: int) -> list:
+def run_all(tasks: Iterable[Callable[[], T]], n_threads: int) -> list[T]:
     """The results of the callables ``tasks``, in their order, run on ``n_threads`` threads (on this
     one, in turn, when ``n_threads`` is 1). The first exception raised is raised here, once all
     have ended."""
@@ -98,12 +105,12 @@ def run_all(tasks, n_threads: int) -> list:
 
 
 @contextmanager
-def numba_threads(n_threads: int):
+def numba_threads(n_threads: int) -> Iterator[None]:
     """Numba's ``prange`` loops run on ``n_threads`` threads inside the block (the setting is this
     thread's own, so concurrent calls do not disturb each other)."""
     import numba
 
-    n_threads = max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS))
+    n_threads = max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]  # set at run time
     before = numba.get_num_threads()
     numba.set_num_threads(n_threads)
     try:
@@ -113,7 +120,7 @@ def numba_threads(n_threads: int):
 
 
 @contextmanager
-def one_blas_thread():
+def one_blas_thread() -> Iterator[None]:
     """NumPy's and scipy's BLAS on one thread inside the block. Its threads split a dot product by their
     number, so the result would depend on them; and on the vectors of a line search (a million
     weights) waking them costs more than they save: L-BFGS on 120,000 hashed documents took 17.9 s

@@ -10,6 +10,8 @@ loading NumPy or compiling anything, so ``descend --help`` answers at once.
 ('log_loss', ('l1', 'l2', 'elasticnet'))
 """
 
+from __future__ import annotations
+
 __all__ = [
     "REGRESSION_LOSSES",
     "CLASSIFICATION_LOSSES",

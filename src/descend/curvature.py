@@ -28,8 +28,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, FloatArray, NDArray
 
 __all__ = [
     "power_iteration",
@@ -44,7 +48,7 @@ __all__ = [
 
 
 def power_iteration(
-    matvec: Callable[[np.ndarray], np.ndarray],
+    matvec: Callable[[NDArray[np.float64]], ArrayLike],
     dim: int,
     *,
     max_iter: int = 10_000,
@@ -112,7 +116,9 @@ def power_iteration(
     return estimate
 
 
-def hessian_vector_product(fun, x: np.ndarray, v: np.ndarray, *, h: float | None = None) -> np.ndarray:
+def hessian_vector_product(
+    fun: Callable[[FloatArray], tuple[float, FloatArray]], x: FloatArray, v: FloatArray, *, h: float | None = None
+) -> FloatArray:
     r""":math:`\nabla^2 f(x) v`, exactly when ``fun`` has an ``hvp`` method,
     else by a central difference of gradients,
     :math:`(\nabla f(x + h v) - \nabla f(x - h v)) / 2h`.
@@ -149,7 +155,9 @@ def hessian_vector_product(fun, x: np.ndarray, v: np.ndarray, *, h: float | None
     return (fun(x + h * v)[1] - fun(x - h * v)[1]) / (2.0 * h)
 
 
-def lipschitz_constant(fun, x, **power_options) -> float:
+def lipschitz_constant(
+    fun: Callable[[FloatArray], tuple[float, FloatArray]], x: ArrayLike, **power_options: Any
+) -> float:
     """Estimate the gradient's Lipschitz constant near ``x``: the largest
     absolute eigenvalue of the Hessian there (everywhere, for a quadratic).
 
@@ -178,7 +186,7 @@ def lipschitz_constant(fun, x, **power_options) -> float:
     return abs(power_iteration(lambda v: hessian_vector_product(fun, x, v), x.size, **power_options))
 
 
-def least_squares_lipschitz(X, **power_options) -> float:
+def least_squares_lipschitz(X: ArrayLike, **power_options: Any) -> float:
     r"""L of :math:`\tfrac1{2n}\lVert Xw - y\rVert^2`: the largest eigenvalue of :math:`X^\top X / n`.
 
     Parameters
@@ -212,7 +220,9 @@ def least_squares_lipschitz(X, **power_options) -> float:
     return power_iteration(lambda v: X.T @ (X @ v) / n, X.shape[1], **power_options)
 
 
-def safe_learning_rate(fun, x, **power_options) -> float:
+def safe_learning_rate(
+    fun: Callable[[FloatArray], tuple[float, FloatArray]], x: ArrayLike, **power_options: Any
+) -> float:
     """:math:`1/L` at ``x``: on a quadratic, a step that cannot diverge.
 
     Parameters
@@ -251,7 +261,7 @@ def safe_learning_rate(fun, x, **power_options) -> float:
     return 1.0 / L
 
 
-def extreme_eigenvalues(matvec: Callable[[np.ndarray], np.ndarray], dim: int) -> tuple[float, float]:
+def extreme_eigenvalues(matvec: Callable[[NDArray[np.float64]], ArrayLike], dim: int) -> tuple[float, float]:
     r"""(smallest, largest) eigenvalue of a symmetric operator ``v -> M v``.
 
     Power iteration suits the largest eigenvalue but not the smallest: the

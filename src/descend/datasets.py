@@ -8,12 +8,18 @@ licence; see ``descend/data/README.md``). Nothing is downloaded.
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
 from ._checks import check_choice, check_integer, check_number, check_positive
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ._typing import ArrayLike, BoolArray, FloatArray, NDArray
 
 __all__ = [
     "load_housing",
@@ -33,7 +39,7 @@ ATTRIBUTION = (
 
 
 def _read(name: str) -> pd.DataFrame:
-    with resources.files("descend").joinpath("data", name).open("rb") as handle:
+    with resources.files("descend").joinpath("data").joinpath(name).open("rb") as handle:
         return pd.read_csv(handle)
 
 
@@ -135,7 +141,7 @@ def load_default() -> Bunch:
 
 #: The levels of Bikeshare's categorical columns, in their natural order; the first is the
 #: reference level of a treatment coding (ISLR's: January, midnight, clear weather).
-BIKESHARE_LEVELS = {
+BIKESHARE_LEVELS: dict[str, list[str] | list[int]] = {
     "mnth": ["Jan", "Feb", "March", "April", "May", "June", "July", "Aug", "Sept", "Oct", "Nov", "Dec"],
     "hr": list(range(24)),
     "weathersit": ["clear", "cloudy/misty", "light rain/snow", "heavy rain/snow"],
@@ -183,7 +189,15 @@ def load_bikeshare() -> Bunch:
     )
 
 
-def make_linear(n_samples=1000, n_features=3, *, weights=None, bias=0.0, noise=0.1, random_state=None):
+def make_linear(
+    n_samples: int = 1000,
+    n_features: int = 3,
+    *,
+    weights: ArrayLike | None = None,
+    bias: float = 0.0,
+    noise: float = 0.1,
+    random_state: int | np.random.RandomState | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float]:
     """Linear data with known weights: ``y = X @ weights + bias + noise * N(0, 1)``.
 
     Parameters
@@ -360,20 +374,20 @@ class StreamingDataSimulator:
 
     def __init__(
         self,
-        n_features=3,
+        n_features: int = 3,
         *,
-        weights=None,
-        bias=0.0,
-        noise=0.1,
-        batch_size=32,
-        drift=0.0,
-        concept_drift=None,
-        drift_position=None,
-        drift_width=None,
-        new_weights=None,
-        new_bias=None,
-        random_state=None,
-    ):
+        weights: ArrayLike | None = None,
+        bias: float = 0.0,
+        noise: float = 0.1,
+        batch_size: int = 32,
+        drift: float = 0.0,
+        concept_drift: str | None = None,
+        drift_position: int | None = None,
+        drift_width: float | None = None,
+        new_weights: ArrayLike | None = None,
+        new_bias: float | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self._rng = check_random_state(random_state)
         self.weights = self._rng.standard_normal(n_features) if weights is None else np.array(weights, dtype=float)
         self.bias = float(bias)
@@ -385,7 +399,8 @@ class StreamingDataSimulator:
         self.concept_drift, self.drift_position, self.drift_width = _check_concept_drift(
             concept_drift, drift_position, drift_width, new_weights, new_bias
         )
-        self.new_weights, self.new_bias = None, None
+        self.new_weights: NDArray[np.float64] | None = None
+        self.new_bias: float | None = None
         if self.concept_drift is not None:
             n = len(self.weights)
             self.new_weights = (
@@ -395,9 +410,9 @@ class StreamingDataSimulator:
                 raise ValueError(f"new_weights must have shape ({n},), like weights, got {self.new_weights.shape}")
             self.new_bias = self.bias if new_bias is None else check_number("new_bias", new_bias)
         self.rows_drawn = 0
-        self.last_batch_new_concept = None
+        self.last_batch_new_concept: BoolArray | None = None
 
-    def new_concept_probability(self, t):
+    def new_concept_probability(self, t: ArrayLike) -> float | FloatArray:
         r"""The probability that row ``t`` follows the new concept.
 
         0 without a concept drift; for an abrupt one 1 from :math:`t_0` on and
@@ -426,10 +441,11 @@ class StreamingDataSimulator:
         elif self.concept_drift == "abrupt":
             probability = (t >= self.drift_position).astype(float)
         else:  # the logistic function, written with tanh, which does not overflow far from t0
+            assert self.drift_width is not None  # a gradual drift has one (_check_concept_drift)
             probability = 0.5 * (1.0 + np.tanh(2.0 * (t - self.drift_position) / self.drift_width))
         return probability if probability.ndim else float(probability)
 
-    def next_batch(self):
+    def next_batch(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """One batch of fresh samples, then the drift's step.
 
         Returns
@@ -460,7 +476,7 @@ class StreamingDataSimulator:
         self.last_batch_new_concept = follows_new
         return X, y
 
-    def batches(self, n_batches):
+    def batches(self, n_batches: int) -> Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """An iterator over ``n_batches`` batches.
 
         Parameters
@@ -480,7 +496,13 @@ class StreamingDataSimulator:
 _CONCEPT_DRIFTS = ("abrupt", "gradual")
 
 
-def _check_concept_drift(concept_drift, drift_position, drift_width, new_weights, new_bias):
+def _check_concept_drift(
+    concept_drift: str | None,
+    drift_position: int | None,
+    drift_width: float | None,
+    new_weights: ArrayLike | None,
+    new_bias: float | None,
+) -> tuple[str | None, int | None, float | None]:
     """(concept_drift, drift_position, drift_width) checked: the kind's name, an int, a float or None."""
     if concept_drift is None:
         given = [
@@ -515,7 +537,14 @@ def _check_concept_drift(concept_drift, drift_position, drift_width, new_weights
     return kind, position, check_positive("drift_width", drift_width)
 
 
-def make_random_walk_prices(n_days=1000, *, start=100.0, drift=0.0003, volatility=0.01, random_state=None):
+def make_random_walk_prices(
+    n_days: int = 1000,
+    *,
+    start: float = 100.0,
+    drift: float = 0.0003,
+    volatility: float = 0.01,
+    random_state: int | np.random.RandomState | None = None,
+) -> pd.Series:
     """Daily closing prices of a geometric random walk (log returns N(drift, volatility^2)).
 
     On such prices no feature predicts tomorrow's direction: a useful control.

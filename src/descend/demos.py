@@ -7,6 +7,7 @@ it measured, so the tests can check them against the published ones.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,17 +21,24 @@ from .datasets import BIKESHARE_LEVELS, load_bikeshare, load_housing, load_smark
 from .features import technical_features
 from .linear import GDClassifier, GDRegressor
 
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    from ._typing import ArrayLike, FloatArray, Matrix
+
+    _Estimator = TypeVar("_Estimator", GDRegressor, GDClassifier)
+
 __all__ = ["housing", "stocks", "bikes", "bike_design", "BIKES_ISLR"]
 
 
-def _converged(estimator, X, y, tol=1e-8):
+def _converged(estimator: _Estimator, X: Matrix, y: ArrayLike, tol: float = 1e-8) -> _Estimator:
     """Fit to the exact solution: the gradient at ``tol`` of its start, enough epochs, no warning expected."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         return estimator.set_params(tol=tol, max_iter=20_000).fit(X, y)
 
 
-def _least_squares(X, y, alpha=0.0):
+def _least_squares(X: ArrayLike, y: ArrayLike, alpha: float = 0.0) -> tuple[FloatArray, float]:
     """Closed form of 1/(2n) |y - Xw - b|^2 + alpha/2 |w|^2: centre, then solve the normal equations."""
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     x_mean, y_mean = X.mean(axis=0), y.mean()
@@ -40,7 +48,7 @@ def _least_squares(X, y, alpha=0.0):
     return w, y_mean - x_mean @ w
 
 
-def housing(console: Console | None = None, plot: str | None = None) -> dict:
+def housing(console: Console | None = None, plot: str | None = None) -> dict[str, Any]:
     """House prices on Boston: ISLR's least-squares figures, then a ridge fit judged on held-out data.
 
     Parameters
@@ -74,7 +82,7 @@ def housing(console: Console | None = None, plot: str | None = None) -> dict:
     simple = _converged(GDRegressor(penalty=None), X[["lstat"]], y)
     full = _converged(GDRegressor(penalty=None), X, y)
     w_exact, b_exact = _least_squares(X[["lstat"]], y)
-    results = {
+    results: dict[str, Any] = {
         "lstat_intercept": float(simple.intercept_[0]),
         "lstat_slope": float(simple.coef_[0]),
         "all_r2": float(full.score(X, y)),
@@ -122,7 +130,7 @@ def housing(console: Console | None = None, plot: str | None = None) -> dict:
     return results
 
 
-def stocks(console: Console | None = None, plot: str | None = None) -> dict:
+def stocks(console: Console | None = None, plot: str | None = None) -> dict[str, Any]:
     """Stock direction on Smarket: ISLR's logistic regression, then technical features, honestly judged.
 
     Parameters
@@ -162,7 +170,7 @@ def stocks(console: Console | None = None, plot: str | None = None) -> dict:
     return results
 
 
-def _islr_direction(frame, console) -> dict:
+def _islr_direction(frame: pd.DataFrame, console: Console) -> dict[str, Any]:
     """ISLR's logistic regression Direction ~ Lag1 + Lag2, fitted on 2001-2004 and judged on 2005."""
     train, test = frame["Year"] < 2005, frame["Year"] == 2005
     y = frame["Direction"]
@@ -183,7 +191,7 @@ def _islr_direction(frame, console) -> dict:
     }
 
 
-def _technical_direction(frame, console):
+def _technical_direction(frame: pd.DataFrame, console: Console) -> tuple[GDClassifier, dict[str, Any]]:
     """Technical features of past returns only (no look-ahead), split by time: (the model, its figures)."""
     features = technical_features(frame["Today"], lags=5, window=5)
     usable = features.notna().all(axis=1)
@@ -196,7 +204,7 @@ def _technical_direction(frame, console):
     model = _converged(model, X_train, y_train)
     predicted = model.predict(X_test)
     majority = y_train.value_counts().idxmax()
-    results = {
+    results: dict[str, Any] = {
         "features_accuracy": float((predicted == y_test).mean()),
         "baseline_accuracy": float((y_test == majority).mean()),
     }
@@ -282,7 +290,7 @@ def _level_effects(coefficients: pd.Series, name: str) -> pd.Series:
     return pd.Series(treatment - treatment.mean(), index=levels)
 
 
-def bikes(console: Console | None = None, plot: str | None = None) -> dict:
+def bikes(console: Console | None = None, plot: str | None = None) -> dict[str, Any]:
     """Bike rentals by the hour: ISLR's Poisson regression, then an 80% prediction interval from two quantile fits.
 
     Parameters
@@ -332,7 +340,7 @@ def bikes(console: Console | None = None, plot: str | None = None) -> dict:
     return results
 
 
-def _bikes_poisson(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
+def _bikes_poisson(console: Console, X: pd.DataFrame, y: FloatArray) -> dict[str, Any]:
     """ISLR's Poisson regression on all the hours, against Newton's method and the published coefficients."""
     from sklearn.linear_model import PoissonRegressor
     from threadpoolctl import threadpool_limits
@@ -408,7 +416,7 @@ def _bikes_poisson(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
     return results
 
 
-def _bikes_interval(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
+def _bikes_interval(console: Console, X: pd.DataFrame, y: FloatArray) -> dict[float | str, dict[str, Any]]:
     """An 80% prediction interval from the 0.1 and 0.9 quantile fits, judged on held-out hours.
 
     The same 39 columns, pinball-loss fits on 75% of the hours, coverage on the other 25%. The
@@ -421,6 +429,9 @@ def _bikes_interval(console: Console, X: pd.DataFrame, y: np.ndarray) -> dict:
     from sklearn.linear_model import QuantileRegressor
 
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+    bounds: dict[float, FloatArray]
+    reference: dict[float, FloatArray]
+    interval: dict[float | str, dict[str, Any]]
     bounds, reference, interval = {}, {}, {}
     for q in (0.1, 0.9):
         with warnings.catch_warnings(record=True) as caught:

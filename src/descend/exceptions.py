@@ -1,5 +1,14 @@
 """Errors raised by descend."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ._typing import FloatArray, NDArray
+
 __all__ = ["DivergenceError", "DataError", "MissingExtraError", "EXPLOSION_FACTOR"]
 
 #: A loss this many times larger than its starting scale has exploded: the run
@@ -35,12 +44,12 @@ class DivergenceError(ValueError):
     14 15 268435456.0
     """
 
-    def __init__(self, message: str, iteration: int | None = None):
+    def __init__(self, message: str, iteration: int | None = None) -> None:
         super().__init__(message)
         self.iteration = iteration
         # Filled in by descend.minimize once the error reaches it; None from anywhere else.
-        self.path = None
-        self.loss_history = None
+        self.path: FloatArray | None = None
+        self.loss_history: NDArray[np.float64] | None = None
 
 
 class DataError(ValueError):

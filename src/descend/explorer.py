@@ -26,6 +26,7 @@ from __future__ import annotations
 from enum import Enum
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,17 +35,29 @@ from .functions import FUNCTION_NAMES, get_function
 from .optimizers import FULL_BATCH_OPTIMIZER_NAMES, OPTIMIZER_NAMES, get_optimizer
 from .plot import height_grid, path_points, trace
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from fastapi import FastAPI
+    from fastapi.responses import FileResponse, Response
+
+    from ._typing import ArrayLike
+    from .minimize import OptimizeResult
+    from .optimizers import Optimizer
+
 MAX_ITERS = 10_000
 GRID = 120
 CONVERGED = 1e-6  # steps to converge: the first step where the gradient norm is below this
 
-FunctionName = Enum("FunctionName", {name: name for name in FUNCTION_NAMES}, type=str)
+FunctionName = Enum("FunctionName", {name: name for name in FUNCTION_NAMES}, type=str)  # type: ignore[misc]  # members made at runtime
 #: The optimizers the page offers: those of gradients and L-BFGS (minimize() gives it the function).
 EXPLORER_OPTIMIZERS = OPTIMIZER_NAMES + FULL_BATCH_OPTIMIZER_NAMES
-OptimizerName = Enum("OptimizerName", {name: name for name in EXPLORER_OPTIMIZERS}, type=str)
+OptimizerName = Enum("OptimizerName", {name: name for name in EXPLORER_OPTIMIZERS}, type=str)  # type: ignore[misc]  # members made at runtime
 
 
-def slider_targets() -> dict:
+def slider_targets() -> dict[str, list[str]]:
     """``{slider: [optimizer names]}``: the optimizers each of the page's sliders changes.
 
     The momentum slider changes the optimizers named for momentum, those
@@ -72,14 +85,16 @@ def slider_targets() -> dict:
     return {"momentum": with_momentum, "beta1": with_betas, "beta2": with_betas}
 
 
-def _optimizer(name: str, lr: float, momentum=None, beta1=None, beta2=None):
+def _optimizer(
+    name: str, lr: float, momentum: float | None = None, beta1: float | None = None, beta2: float | None = None
+) -> Optimizer:
     """Optimizer ``name`` at ``lr``, with each slider value that :func:`slider_targets` says changes it.
 
     A value the optimizer rejects (nesterov without momentum) is its own ValueError.
     """
     optimizer = get_optimizer(name, lr=lr)
     params = optimizer.get_params()
-    sliders = {}
+    sliders: dict[str, Any] = {}
     if momentum is not None and name in slider_targets()["momentum"]:
         sliders["momentum"] = momentum
     if "betas" in params and (beta1 is not None or beta2 is not None):
@@ -89,8 +104,16 @@ def _optimizer(name: str, lr: float, momentum=None, beta1=None, beta2=None):
 
 
 def compute_path(
-    function: str, optimizer: str, lr: float, iters: int, x0=None, y0=None, momentum=None, beta1=None, beta2=None
-) -> dict:
+    function: str,
+    optimizer: str,
+    lr: float,
+    iters: int,
+    x0: float | None = None,
+    y0: float | None = None,
+    momentum: float | None = None,
+    beta1: float | None = None,
+    beta2: float | None = None,
+) -> dict[str, Any]:
     """The path of ``optimizer`` on ``function``: what the API answers."""
     surface = get_function(function)
     start = surface.start.copy()
@@ -112,7 +135,7 @@ def compute_path(
     }
 
 
-def surface_grid(function: str) -> dict:
+def surface_grid(function: str) -> dict[str, Any]:
     surface = get_function(function)
     x, y, _, shifted = height_grid(surface, GRID)
     return {
@@ -126,7 +149,7 @@ def surface_grid(function: str) -> dict:
     }
 
 
-def html_paths(function, runs, path) -> None:
+def html_paths(function: str, runs: Mapping[str, OptimizeResult | ArrayLike], path: str | os.PathLike[str]) -> None:
     """The paths as a standalone interactive HTML page (Plotly.js embedded: no CDN needed)."""
     go = require("plotly.graph_objects", "An HTML page of paths")
 
@@ -164,7 +187,7 @@ def html_paths(function, runs, path) -> None:
         figure.write_html(temporary, include_plotlyjs=True, full_html=True)
 
 
-def json_encoder():
+def json_encoder() -> Callable[[Any], bytes]:
     """``body -> bytes`` of JSON: ``orjson.dumps`` when orjson is installed, else the standard library's.
 
     Both write each float in its shortest form that reads back to the same
@@ -179,7 +202,7 @@ def json_encoder():
     return orjson.dumps
 
 
-def create_app():
+def create_app() -> FastAPI:
     """The FastAPI application (``uvicorn`` serves it)."""
     require("fastapi", "The explorer")
     from fastapi import FastAPI, HTTPException, Query
@@ -188,27 +211,29 @@ def create_app():
     app = FastAPI(title="descend explorer", docs_url=None, redoc_url=None)
     page = resources.files("descend").joinpath("explorer_page.html").read_text(encoding="utf-8")
     plotly = require("plotly", "The explorer")
+    assert plotly.__file__ is not None  # an installed package, not a namespace
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     encode = json_encoder()
 
-    @app.get("/", response_class=HTMLResponse)
-    def index():
+    # response_model=None: FastAPI would take a return annotation for a model, and validate each answer with it
+    @app.get("/", response_class=HTMLResponse, response_model=None)
+    def index() -> str:
         return page
 
-    @app.get("/static/plotly.min.js")
-    def plotly_script():
+    @app.get("/static/plotly.min.js", response_model=None)
+    def plotly_script() -> FileResponse:
         return FileResponse(plotly_js, media_type="application/javascript")
 
-    @app.get("/api/names")
-    def names():
+    @app.get("/api/names", response_model=None)
+    def names() -> dict[str, Any]:
         # The page builds its menus from these, so a new function or optimizer shows up by itself.
         return {"functions": list(FUNCTION_NAMES), "optimizers": list(EXPLORER_OPTIMIZERS), "sliders": slider_targets()}
 
-    @app.get("/api/surface")
-    def surface(function: FunctionName = Query(...)):
+    @app.get("/api/surface", response_model=None)
+    def surface(function: FunctionName = Query(...)) -> dict[str, Any]:
         return surface_grid(function.value)
 
-    @app.get("/api/path")
+    @app.get("/api/path", response_model=None)
     def path(
         function: FunctionName = Query(...),
         optimizer: OptimizerName = Query(...),
@@ -219,7 +244,7 @@ def create_app():
         momentum: float | None = Query(None, ge=0, lt=1, allow_inf_nan=False),
         beta1: float | None = Query(None, ge=0, lt=1, allow_inf_nan=False),
         beta2: float | None = Query(None, ge=0, lt=1, allow_inf_nan=False),
-    ):
+    ) -> Response:
         try:
             body = compute_path(function.value, optimizer.value, lr, iters, x0, y0, momentum, beta1, beta2)
         except ValueError as error:
@@ -231,7 +256,9 @@ def create_app():
     return app
 
 
-def serve(host="127.0.0.1", port=8765, open_browser=True):  # pragma: no cover - runs until interrupted
+def serve(  # pragma: no cover - runs until interrupted
+    host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True
+) -> None:
     import threading
     import webbrowser
 

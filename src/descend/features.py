@@ -7,13 +7,18 @@ have been computed on the evening of day t - 1.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike
 
 __all__ = ["technical_features"]
 
 
-def technical_features(returns, *, lags: int = 5, window: int = 5) -> pd.DataFrame:
+def technical_features(returns: pd.Series | ArrayLike, *, lags: int = 5, window: int = 5) -> pd.DataFrame:
     """Lagged returns, moving average, volatility and rate of change.
 
     Parameters
@@ -50,7 +55,7 @@ def technical_features(returns, *, lags: int = 5, window: int = 5) -> pd.DataFra
     features = {f"lag_{k}": returns.shift(k) for k in range(1, lags + 1)}
     features["ma"] = past.rolling(window).mean()
     features["vol"] = past.rolling(window).std()
-    index = np.cumprod(1.0 + past.fillna(0.0) / 100.0)
+    index: pd.Series = np.cumprod(1.0 + past.fillna(0.0) / 100.0)  # a Series: NumPy dispatches to its cumprod
     features["roc"] = 100.0 * (index / index.shift(window) - 1.0)
     frame = pd.DataFrame(features)
     frame.iloc[: max(lags, window + 1)] = np.nan

@@ -13,9 +13,14 @@ equal to central differences (``tests/test_gradients.py``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .choices import FUNCTION_NAMES
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, FloatArray
 
 __all__ = [
     "Surface",
@@ -43,9 +48,9 @@ class Surface:
     >>> class Cone(Surface):
     ...     name = "cone"
     ...     minima = np.array([[0.0, 0.0]])
-    ...     def value(self, x):
+    ...     def value(self, x: FloatArray) -> float | FloatArray:
     ...         return np.hypot(x[0], x[1])
-    ...     def grad(self, x):
+    ...     def grad(self, x: FloatArray) -> FloatArray:
     ...         return np.asarray(x) / np.hypot(x[0], x[1])
     >>> Cone()([3.0, 4.0])
     (5.0, array([0.6, 0.8]))
@@ -53,12 +58,12 @@ class Surface:
 
     name = "surface"
     dim = 2
-    minima: np.ndarray
+    minima: FloatArray
     min_value = 0.0
-    domain = ((-2.0, 2.0), (-2.0, 2.0))
-    start = np.array([-1.5, 1.5])
+    domain: tuple[tuple[float, float], ...] = ((-2.0, 2.0), (-2.0, 2.0))
+    start: FloatArray = np.array([-1.5, 1.5])
 
-    def value(self, x):
+    def value(self, x: FloatArray) -> float | FloatArray:
         """The function's value.
 
         Parameters
@@ -73,7 +78,7 @@ class Surface:
         """
         raise NotImplementedError
 
-    def grad(self, x) -> np.ndarray:
+    def grad(self, x: FloatArray) -> FloatArray:
         """The function's gradient.
 
         Parameters
@@ -88,7 +93,7 @@ class Surface:
         """
         raise NotImplementedError
 
-    def __call__(self, x) -> tuple[float, np.ndarray]:
+    def __call__(self, x: ArrayLike) -> tuple[float, FloatArray]:
         x = np.asarray(x, dtype=float)
         if x.shape != (self.dim,):
             raise ValueError(f"{self.name} takes a point of shape ({self.dim},), got {x.shape}")
@@ -119,10 +124,10 @@ class Bowl(Surface):
     domain = ((-2.0, 2.0), (-2.0, 2.0))
     start = np.array([-1.5, 1.5])
 
-    def value(self, x):
+    def value(self, x: FloatArray) -> float | FloatArray:
         return x[0] ** 2 + 2.0 * x[1] ** 2
 
-    def grad(self, x):
+    def grad(self, x: FloatArray) -> FloatArray:
         return np.array([2.0 * x[0], 4.0 * x[1]])
 
 
@@ -157,7 +162,7 @@ class Quadratic(Surface):
 
     name = "quadratic"
 
-    def __init__(self, A, b=None):
+    def __init__(self, A: ArrayLike, b: ArrayLike | None = None) -> None:
         A = np.asarray(A, dtype=float)
         if A.ndim != 2 or A.shape[0] != A.shape[1]:
             raise ValueError(f"A must be a square matrix, got shape {A.shape}")
@@ -182,17 +187,17 @@ class Quadratic(Surface):
             self.domain = tuple((c - 2.0, c + 2.0) for c in center)
             self.start = center + np.array([-1.5, 1.5])
 
-    def value(self, x):
+    def value(self, x: FloatArray) -> float | FloatArray:
         x = np.asarray(x, dtype=float)
         return 0.5 * np.einsum("i...,ij,j...->...", x, self.A, x) - np.einsum("i,i...->...", self.b, x)
 
-    def grad(self, x):
+    def grad(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)
         if x.ndim == 1:
             return self.A @ x - self.b
         return np.einsum("ij,j...->i...", self.A, x) - self.b.reshape((-1,) + (1,) * (x.ndim - 1))
 
-    def hvp(self, x, v):
+    def hvp(self, x: FloatArray, v: FloatArray) -> FloatArray:
         """Hessian-vector product: A v.
 
         Parameters
@@ -244,10 +249,10 @@ class Rosenbrock(Surface):
         self.a, self.b = float(a), float(b)
         self.minima = np.array([[self.a, self.a**2]])
 
-    def value(self, x):
+    def value(self, x: FloatArray) -> float | FloatArray:
         return (self.a - x[0]) ** 2 + self.b * (x[1] - x[0] ** 2) ** 2
 
-    def grad(self, x):
+    def grad(self, x: FloatArray) -> FloatArray:
         inner = x[1] - x[0] ** 2
         return np.array([-2.0 * (self.a - x[0]) - 4.0 * self.b * x[0] * inner, 2.0 * self.b * inner])
 
@@ -274,11 +279,11 @@ class Beale(Surface):
     domain = ((-4.5, 4.5), (-4.5, 4.5))
     start = np.array([1.0, 1.5])
 
-    def value(self, x):
+    def value(self, x: FloatArray) -> float | FloatArray:
         u, v = x[0], x[1]
         return (1.5 - u + u * v) ** 2 + (2.25 - u + u * v**2) ** 2 + (2.625 - u + u * v**3) ** 2
 
-    def grad(self, x):
+    def grad(self, x: FloatArray) -> FloatArray:
         u, v = x[0], x[1]
         t1 = 1.5 - u + u * v
         t2 = 2.25 - u + u * v**2
@@ -317,10 +322,10 @@ class Himmelblau(Surface):
     domain = ((-5.0, 5.0), (-5.0, 5.0))
     start = np.array([0.0, 0.0])
 
-    def value(self, x):
+    def value(self, x: FloatArray) -> float | FloatArray:
         return (x[0] ** 2 + x[1] - 11) ** 2 + (x[0] + x[1] ** 2 - 7) ** 2
 
-    def grad(self, x):
+    def grad(self, x: FloatArray) -> FloatArray:
         a = x[0] ** 2 + x[1] - 11
         b = x[0] + x[1] ** 2 - 7
         return np.array([4 * x[0] * a + 2 * b, 2 * a + 4 * x[1] * b])
@@ -343,10 +348,10 @@ class Booth(Surface):
     domain = ((-10.0, 10.0), (-10.0, 10.0))
     start = np.array([-8.0, -8.0])
 
-    def value(self, x):
+    def value(self, x: FloatArray) -> float | FloatArray:
         return (x[0] + 2 * x[1] - 7) ** 2 + (2 * x[0] + x[1] - 5) ** 2
 
-    def grad(self, x):
+    def grad(self, x: FloatArray) -> FloatArray:
         a = x[0] + 2 * x[1] - 7
         b = 2 * x[0] + x[1] - 5
         return np.array([2 * a + 4 * b, 4 * a + 2 * b])

@@ -31,10 +31,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._checks import check_choice, check_positive
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, FloatArray, NDArray
 
 __all__ = [
     "JAC_NAMES",
@@ -54,7 +58,7 @@ JAC_NAMES = ("autograd", "2-point", "3-point")
 ROUNDING_ULPS = 16
 
 
-def _check_jac(jac) -> bool | str:
+def _check_jac(jac: object) -> bool | str:
     """``True`` or one of :data:`JAC_NAMES`."""
     if jac is True:
         return True
@@ -65,7 +69,9 @@ def _check_jac(jac) -> bool | str:
     return check_choice("jac", jac, JAC_NAMES)
 
 
-def value_and_grad(fun: Callable, jac=True) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+def value_and_grad(
+    fun: Callable[[FloatArray], Any], jac: bool | str = True
+) -> Callable[[FloatArray], tuple[float, ArrayLike]]:
     """``fun`` as a function ``x -> (value, gradient)``, the gradient from ``jac`` (see the module's docstring).
 
     Parameters
@@ -106,14 +112,14 @@ def value_and_grad(fun: Callable, jac=True) -> Callable[[np.ndarray], tuple[floa
         return autograd.value_and_grad(lambda x: _scalar(fun(x), jac))
     differences = forward_differences if jac == "2-point" else central_differences
 
-    def fun_and_differences(x):
+    def fun_and_differences(x: FloatArray) -> tuple[float, FloatArray]:
         value = _value(fun, x, jac)
         return value, differences(fun, x, value)
 
     return fun_and_differences
 
 
-def fun_calls_per_point(jac, n: int) -> int:
+def fun_calls_per_point(jac: bool | str, n: int) -> int:
     """How many calls of ``fun`` one ``(value, gradient)`` costs at a point of ``n`` coordinates.
 
     Parameters
@@ -145,24 +151,24 @@ def fun_calls_per_point(jac, n: int) -> int:
     return 2 * n + 1 if jac == "3-point" else 1
 
 
-def _value(fun: Callable, x: np.ndarray, jac) -> float:
+def _value(fun: Callable[[FloatArray], Any], x: FloatArray, jac: bool | str) -> float:
     return float(_scalar(fun(x), jac))
 
 
-def _scalar(out, jac):
+def _scalar(out: Any, jac: bool | str) -> Any:
     """``out``, unless it is a pair, a sequence or an array, which ``fun`` returns by mistake when ``jac`` is a name."""
     if isinstance(out, (tuple, list)) or getattr(out, "ndim", 0) > 0:
         raise TypeError(f"with jac={jac!r}, fun must return a number (the value alone), got {type(out).__name__}")
     return out
 
 
-def _steps(x: np.ndarray, power: float) -> np.ndarray:
+def _steps(x: FloatArray, power: float) -> FloatArray:
     r""":math:`h_i = \epsilon^{power} s_i \max(1, |x_i|)`, SciPy's relative step."""
     sign = np.where(x >= 0, 1.0, -1.0)
     return (np.finfo(x.dtype).eps ** power * sign * np.maximum(1.0, np.abs(x))).astype(x.dtype)
 
 
-def forward_differences(fun: Callable, x: np.ndarray, value: float | None = None) -> np.ndarray:
+def forward_differences(fun: Callable[[FloatArray], Any], x: ArrayLike, value: float | None = None) -> FloatArray:
     r""":math:`g_i = (f(x + h_i e_i) - f(x)) / ((x_i + h_i) - x_i)`, :math:`h_i = \sqrt\epsilon s_i \max(1, |x_i|)`.
 
     Parameters
@@ -202,7 +208,7 @@ def forward_differences(fun: Callable, x: np.ndarray, value: float | None = None
     return grad
 
 
-def central_differences(fun: Callable, x: np.ndarray, value: float | None = None) -> np.ndarray:
+def central_differences(fun: Callable[[FloatArray], Any], x: ArrayLike, value: float | None = None) -> FloatArray:
     r""":math:`g_i = (f(x + h_i e_i) - f(x - h_i e_i)) / ((x_i + h_i) - (x_i - h_i))`.
 
     With :math:`h_i = \epsilon^{1/3} s_i \max(1, |x_i|)`.
@@ -238,7 +244,7 @@ def central_differences(fun: Callable, x: np.ndarray, value: float | None = None
     return grad
 
 
-def _central(value_of: Callable, x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, float]:
+def _central(value_of: Callable[[FloatArray], float], x: FloatArray, h: FloatArray) -> tuple[FloatArray, float]:
     """Central differences with steps ``h``, and the largest ``|f|`` they met."""
     grad = np.empty_like(x)
     largest = 0.0
@@ -295,11 +301,11 @@ class GradientCheck:
     max_relative_error: float
     worst: int
     rtol: float
-    x: np.ndarray
-    analytic: np.ndarray
-    numeric: np.ndarray
-    numeric_error: np.ndarray
-    relative_error: np.ndarray
+    x: FloatArray
+    analytic: FloatArray
+    numeric: FloatArray
+    numeric_error: FloatArray
+    relative_error: FloatArray
 
     def __str__(self) -> str:
         i = self.worst
@@ -311,7 +317,9 @@ class GradientCheck:
         )
 
 
-def check_gradient(fun: Callable, x, *, rtol: float = 1e-4) -> GradientCheck:
+def check_gradient(
+    fun: Callable[[FloatArray], tuple[float, ArrayLike]], x: ArrayLike, *, rtol: float = 1e-4
+) -> GradientCheck:
     r"""Compare ``fun``'s gradient at ``x`` with central differences; the worst coordinate's relative error.
 
     ``fun(x) -> (value, gradient)``, as :func:`descend.minimize` takes it. With :math:`a` the
@@ -367,7 +375,7 @@ def check_gradient(fun: Callable, x, *, rtol: float = 1e-4) -> GradientCheck:
     rtol = check_positive("rtol", rtol)
     value, analytic = _value_and_gradient(fun, x)
 
-    def value_of(point):
+    def value_of(point: FloatArray) -> float:
         return _value_and_gradient(fun, point)[0]
 
     h = _steps(x, 1 / 3)
@@ -391,7 +399,7 @@ def check_gradient(fun: Callable, x, *, rtol: float = 1e-4) -> GradientCheck:
     )
 
 
-def _as_point(x) -> np.ndarray:
+def _as_point(x: ArrayLike) -> NDArray[np.float64]:
     point = np.asarray(x)
     if point.dtype.kind not in "fiub":
         raise TypeError(f"x must be an array of numbers, got dtype {point.dtype}")
@@ -403,7 +411,9 @@ def _as_point(x) -> np.ndarray:
     return point
 
 
-def _value_and_gradient(fun: Callable, x: np.ndarray) -> tuple[float, np.ndarray]:
+def _value_and_gradient(
+    fun: Callable[[FloatArray], tuple[float, ArrayLike]], x: FloatArray
+) -> tuple[float, NDArray[np.float64]]:
     """``fun(x)``, checked: a finite value and a finite gradient of x's shape."""
     out = fun(x.copy())
     try:

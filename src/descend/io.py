@@ -7,13 +7,24 @@ public face, for the command line and for users.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._files import write_atomically
 from .linear import FORMAT, VERSION, GDClassifier, GDRegressor, ModelFileError, load_model
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = ["save", "load", "load_model", "ModelFileError", "FORMAT", "VERSION", "write_atomically"]
 
 
-def save(estimator, path, *, preprocessing=None, metadata=None) -> None:
+def save(
+    estimator: GDRegressor | GDClassifier,
+    path: str | os.PathLike[str],
+    *,
+    preprocessing: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> None:
     """Write a fitted estimator (and, for the command line, its preprocessing) to ``path``.
 
     The same as ``estimator.save(path, ...)``; the file appears only once complete.
@@ -55,7 +66,7 @@ def save(estimator, path, *, preprocessing=None, metadata=None) -> None:
     estimator.save(path, preprocessing=preprocessing, metadata=metadata)
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> GDRegressor | GDClassifier:
     """A fitted GDRegressor or GDClassifier from a model file written by ``save``.
 
     Parameters

@@ -15,11 +15,17 @@ the multinomial loss takes a vector of scores and a class index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from numba.extending import register_jitable
 
 from .choices import CLASSIFICATION_LOSSES, LOG_LINK_LOSSES, REGRESSION_LOSSES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ._typing import ArrayLike, FloatArray, FloatOrArray
 
 __all__ = [
     "squared_error",
@@ -53,7 +59,7 @@ __all__ = [
 
 
 @register_jitable
-def squared_error(p, y):
+def squared_error(p: FloatOrArray, y: FloatOrArray) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Squared error :math:`\tfrac12 (p - y)^2`, derivative :math:`p - y` (scikit-learn's SGD convention).
 
     Parameters
@@ -82,7 +88,7 @@ def squared_error(p, y):
 
 
 @register_jitable
-def huber(p, y, epsilon):
+def huber(p: FloatOrArray, y: FloatOrArray, epsilon: float) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Huber: :math:`\tfrac12 r^2` for :math:`|r| \le \epsilon`, else
     :math:`\epsilon (|r| - \tfrac12 \epsilon)`, with :math:`r = p - y`;
     derivative :math:`\operatorname{clip}(r, -\epsilon, \epsilon)`. Huber 1964,
@@ -118,7 +124,7 @@ def huber(p, y, epsilon):
 
 
 @register_jitable
-def log_loss(p, y):
+def log_loss(p: FloatOrArray, y: FloatOrArray) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Logistic loss :math:`\log(1 + e^{-y p})`, derivative
     :math:`-y\, \sigma(-y p)`, for :math:`y = \pm 1`. Both from one
     :math:`e = e^{-|z|}`, :math:`z = y p`, which never overflows:
@@ -154,7 +160,7 @@ def log_loss(p, y):
 
 
 @register_jitable
-def hinge(p, y, smoothing=0.0):
+def hinge(p: FloatOrArray, y: FloatOrArray, smoothing: float = 0.0) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Hinge :math:`\max(0, 1 - y p)`, subgradient :math:`-y` where
     :math:`y p \le 1` (as scikit-learn's SGD), else 0. Cortes & Vapnik 1995.
     With ``smoothing`` h > 0, its Moreau envelope (:func:`ramp_envelope` of :math:`1 - y p`).
@@ -188,7 +194,7 @@ def hinge(p, y, smoothing=0.0):
 
 
 @register_jitable
-def ramp_envelope(u, h):
+def ramp_envelope(u: FloatOrArray, h: float) -> tuple[FloatOrArray, FloatOrArray]:
     r"""The Moreau envelope of :math:`\max(0, u)` of width h, :math:`\min_v \max(0, v) + (u - v)^2 / (2h)`:
     0 for :math:`u \le 0`, :math:`u^2 / (2h)` up to h, :math:`u - h/2` beyond; its slope
     :math:`\operatorname{clip}(u / h, 0, 1)`. Smooth, and below the kinked function by at most h/2:
@@ -222,7 +228,7 @@ def ramp_envelope(u, h):
 
 
 @register_jitable
-def margin_ramp(u, y, smoothing):
+def margin_ramp(u: FloatOrArray, y: FloatOrArray, smoothing: float) -> tuple[FloatOrArray, FloatOrArray]:
     r"""The hinge and the perceptron on their margin shortfall :math:`u = m - y p` (m = 1 and 0):
     :math:`\max(0, u)` and its derivative in the score, :math:`-y` where :math:`u \ge 0` (scikit-learn's
     side of the kink), else 0; with ``smoothing`` h > 0, :func:`ramp_envelope` of u instead.
@@ -257,7 +263,7 @@ def margin_ramp(u, y, smoothing):
 
 
 @register_jitable
-def modified_huber(p, y):
+def modified_huber(p: FloatOrArray, y: FloatOrArray) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Modified Huber: with :math:`u = \max(0, 1 - y p)`, :math:`u^2` for :math:`u \le 2`, else
     :math:`4(u - 1)` (:math:`-4 y p`): the squared hinge, linear beyond :math:`y p < -1`. Derivative
     :math:`-2 y \min(u, 2)`. Zhang 2004, *Solving large scale linear prediction problems using
@@ -290,7 +296,7 @@ def modified_huber(p, y):
 
 
 @register_jitable
-def squared_hinge(p, y):
+def squared_hinge(p: FloatOrArray, y: FloatOrArray) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Squared hinge :math:`\max(0, 1 - y p)^2`, derivative :math:`-2 y \max(0, 1 - y p)`.
 
     Parameters
@@ -319,7 +325,7 @@ def squared_hinge(p, y):
 
 
 @register_jitable
-def perceptron(p, y, smoothing=0.0):
+def perceptron(p: FloatOrArray, y: FloatOrArray, smoothing: float = 0.0) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Perceptron :math:`\max(0, -y p)`, subgradient :math:`-y` where :math:`y p \le 0` (scikit-learn's:
     the hinge at threshold 0). Rosenblatt 1958. Smoothed: :func:`ramp_envelope` of :math:`-y p`.
 
@@ -350,7 +356,9 @@ def perceptron(p, y, smoothing=0.0):
 
 
 @register_jitable
-def epsilon_insensitive(p, y, epsilon, smoothing=0.0):
+def epsilon_insensitive(
+    p: FloatOrArray, y: FloatOrArray, epsilon: float, smoothing: float = 0.0
+) -> tuple[FloatOrArray, FloatOrArray]:
     r""":math:`\max(0, |p - y| - \epsilon)`, subgradient :math:`\operatorname{sign}(p - y)` outside the
     tube, 0 inside: the loss of support vector regression (Vapnik 1995). Smoothed:
     :func:`ramp_envelope` of :math:`|p - y| - \epsilon` (both kinks smoothed when :math:`\epsilon > 0`).
@@ -389,7 +397,7 @@ def epsilon_insensitive(p, y, epsilon, smoothing=0.0):
 
 
 @register_jitable
-def squared_epsilon_insensitive(p, y, epsilon):
+def squared_epsilon_insensitive(p: FloatOrArray, y: FloatOrArray, epsilon: float) -> tuple[FloatOrArray, FloatOrArray]:
     r""":math:`\max(0, |p - y| - \epsilon)^2`, derivative :math:`2 \operatorname{sign}(p - y) \max(0, |p - y|
     - \epsilon)` (scikit-learn's, without a half).
 
@@ -423,7 +431,7 @@ def squared_epsilon_insensitive(p, y, epsilon):
 
 
 @register_jitable
-def quantile(p, y, tau, smoothing=0.0):
+def quantile(p: FloatOrArray, y: FloatOrArray, tau: float, smoothing: float = 0.0) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Pinball loss of the :math:`\tau`-quantile: :math:`\rho_\tau(r) = \max(\tau r, (\tau - 1) r)` with
     :math:`r = y - p`, whose minimizer over constants is the :math:`\tau`-quantile of y. Subgradient
     :math:`-\tau` where :math:`r > 0`, :math:`1 - \tau` where :math:`r < 0`, and 0 (the smallest
@@ -473,7 +481,7 @@ TINY = 1e-300
 
 
 @register_jitable
-def poisson(eta, y):
+def poisson(eta: FloatOrArray, y: FloatOrArray) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Half the Poisson deviance of the mean :math:`\mu = e^\eta` (log link), :math:`y \log(y / \mu)
     - y + \mu`, with :math:`0 \log 0 = 0`; derivative in the linear predictor :math:`\eta`:
     :math:`\mu - y`. Its mean over the rows is scikit-learn's ``PoissonRegressor`` objective up to a
@@ -506,7 +514,7 @@ def poisson(eta, y):
 
 
 @register_jitable
-def gamma(eta, y):
+def gamma(eta: FloatOrArray, y: FloatOrArray) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Half the Gamma deviance of :math:`\mu = e^\eta`, :math:`\log(\mu / y) + y / \mu - 1`
     (:math:`y > 0`); derivative in :math:`\eta`: :math:`1 - y / \mu`.
 
@@ -537,7 +545,7 @@ def gamma(eta, y):
 
 
 @register_jitable
-def tweedie(eta, y, power):
+def tweedie(eta: FloatOrArray, y: FloatOrArray, power: float) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Half the Tweedie deviance of power :math:`q` (not 1 or 2: :func:`poisson`, :func:`gamma`) of
     :math:`\mu = e^\eta`:
 
@@ -580,7 +588,7 @@ def tweedie(eta, y, power):
 
 
 @register_jitable
-def softmax_cross_entropy(scores, label, out):
+def softmax_cross_entropy(scores: FloatArray, label: int, out: FloatArray) -> float:
     r"""Multinomial log loss of one sample: :math:`\log \sum_k e^{s_k} - s_y`.
 
     Writes the derivative :math:`\operatorname{softmax}(s)_k - [k = y]` into
@@ -715,6 +723,7 @@ class Loss:
         """
         if not self.log_link:
             return self
+        assert self.power is not None  # a log-link loss has one
         scale = max(abs(float(largest_target)), 1e-12) ** (2.0 - self.power)
         return Loss(self.name, self.code, scale, self.smooth, self.parameter, self.power)
 
@@ -738,8 +747,22 @@ class Loss:
 ) = range(14)
 
 
+@overload
+def loss_and_derivative(
+    p: float, y: float, code: int, parameters: Sequence[float] | FloatArray
+) -> tuple[float, float]: ...
+@overload
+def loss_and_derivative(
+    p: FloatArray, y: FloatOrArray, code: int, parameters: Sequence[float] | FloatArray
+) -> tuple[FloatArray, FloatArray]: ...
+@overload
+def loss_and_derivative(
+    p: FloatOrArray, y: FloatArray, code: int, parameters: Sequence[float] | FloatArray
+) -> tuple[FloatArray, FloatArray]: ...
 @register_jitable
-def loss_and_derivative(p, y, code, parameters):
+def loss_and_derivative(
+    p: FloatOrArray, y: FloatOrArray, code: int, parameters: Sequence[float] | FloatArray
+) -> tuple[FloatOrArray, FloatOrArray]:
     """(loss, derivative in the score) of the loss of ``code``, on numbers in compiled code or
     element-wise on arrays: the one place the engine's loops and the NumPy path find a loss.
 
@@ -797,7 +820,7 @@ def loss_and_derivative(p, y, code, parameters):
 
 
 @register_jitable
-def _log_loss_flow(z, time):
+def _log_loss_flow(z: float, time: float) -> float:
     """The solution z' of z' + exp(z') = z + exp(z) + time, by Newton's method: the margin z = y p of
     the logistic loss after its gradient flow (see :func:`gradient_flow`)."""
     if z >= 700.0:
@@ -816,7 +839,7 @@ def _log_loss_flow(z, time):
 
 
 @register_jitable
-def gradient_flow(p, y, code, parameters, time):
+def gradient_flow(p: float, y: float, code: int, parameters: Sequence[float] | FloatArray, time: float) -> float:
     r"""The score after following the loss's negative gradient for a time :math:`\tau`: the solution
     of :math:`\mathrm{d}p/\mathrm{d}\tau = -\ell'(p, y)` from :math:`p(0) = p`.
 
@@ -868,7 +891,7 @@ def gradient_flow(p, y, code, parameters, time):
     return p - time * loss_and_derivative(p, y, code, parameters)[1]
 
 
-def kinks(y, code, parameter):
+def kinks(y: ArrayLike, code: int, parameter: float) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""Where a loss with kinks bends, as scores, and its slopes on either side: a kink's
     subdifferential is the interval between them.
 
@@ -933,7 +956,7 @@ LOSSES = {
 }
 
 
-def class_probabilities(loss: str, scores):
+def class_probabilities(loss: str, scores: FloatArray) -> FloatArray:
     """A classifier's probabilities from its scores: for ``"log_loss"`` the sigmoid of one score (two
     classes) or the softmax of several; for ``"modified_huber"``, as scikit-learn defines them for it
     (Zadrozny & Elkan 2002), (clip(score, -1, 1) + 1) / 2 per class, normalized over the classes for
@@ -976,7 +999,7 @@ def class_probabilities(loss: str, scores):
     return exponentials / exponentials.sum(axis=1, keepdims=True)
 
 
-def check_targets(loss: Loss, y, where=None) -> None:
+def check_targets(loss: Loss, y: ArrayLike, where: Callable[[int], str] | None = None) -> None:
     """Refuse targets outside the loss's domain, naming the first bad one: counts (>= 0) for Poisson
     and Tweedie between 1 and 2, positive values for Gamma and Tweedie from 2 on.
 
@@ -1006,6 +1029,7 @@ def check_targets(loss: Loss, y, where=None) -> None:
     """
     if not loss.log_link or loss.power == 0:
         return
+    assert loss.power is not None  # a log-link loss has one
     y = np.asarray(y)
     positive = loss.power >= 2
     bad = (y <= 0) if positive else (y < 0)

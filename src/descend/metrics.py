@@ -22,9 +22,19 @@ the model gives it no probability. :func:`why_undefined` says which and why.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .losses import LOG_LINK_LOSSES, check_targets, get_loss
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
+
+    from ._typing import AnyArray, ArrayLike, FloatArray, Matrix
+    from .linear import GDClassifier, GDRegressor
+    from .losses import Loss
 
 __all__ = [
     "table_metrics",
@@ -41,7 +51,9 @@ __all__ = [
 COVERAGE = "coverage (share of y <= prediction)"
 
 
-def table_metrics(task, estimator, chunks):
+def table_metrics(
+    task: str, estimator: GDRegressor | GDClassifier, chunks: Iterable[tuple[Matrix, AnyArray]]
+) -> dict[str, float | None]:
     """The metrics of ``estimator`` on the rows of ``chunks``, with their count as ``"rows"``.
 
     ``chunks`` is read once, and the sums are gathered chunk by chunk, so memory never holds more
@@ -80,7 +92,7 @@ def table_metrics(task, estimator, chunks):
     return combine_metrics((metric_sums(task, estimator, X, y) for X, y in chunks))
 
 
-def metric_sums(task, estimator, X, y) -> tuple:
+def metric_sums(task: str, estimator: GDRegressor | GDClassifier, X: Matrix, y: AnyArray) -> tuple[Any, ...]:
     """What the metrics need of one chunk: a few sums, tagged by the kind of metrics they make.
 
     Parameters
@@ -128,7 +140,13 @@ def metric_sums(task, estimator, X, y) -> tuple:
     return prediction_sums(task, estimator, y, prediction)
 
 
-def prediction_sums(task, estimator, y, prediction, proba=None) -> tuple:
+def prediction_sums(
+    task: str,
+    estimator: GDRegressor | GDClassifier,
+    y: ArrayLike,
+    prediction: AnyArray,
+    proba: FloatArray | None = None,
+) -> tuple[Any, ...]:
     """:func:`metric_sums` of rows whose predictions are made: ``prediction`` (the predicted values, or
     classes), ``proba`` (a classifier's probabilities, in the order of ``estimator.classes_``; None for
     one without). Online learning measures each row's prediction made before the model learned from
@@ -170,7 +188,7 @@ def prediction_sums(task, estimator, y, prediction, proba=None) -> tuple:
     return _regression_sums(prediction, y)
 
 
-def merge_sums(first, second) -> tuple:
+def merge_sums(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
     """The sums of two sets of rows in one tuple of the same size: what :func:`combine_metrics` would
     make of both, so that a stream of any length is measured in constant memory.
 
@@ -216,6 +234,7 @@ def merge_sums(first, second) -> tuple:
         return ("quantile", first[1] + second[1], first[2] + second[2], first[3] + second[3])
     _, _, correct, log_loss, tally = first
     merged = dict(tally)
+    combined: str | float | None
     for label, times in second[4].items():
         merged[label] = merged.get(label, 0) + times
     if "none" in (log_loss, second[3]):
@@ -225,16 +244,16 @@ def merge_sums(first, second) -> tuple:
     return ("classification", first[1] + second[1], correct + second[2], combined, merged)
 
 
-def _kind(estimator):
+def _kind(estimator: GDRegressor | GDClassifier) -> str:
     loss = getattr(estimator, "loss", "squared_error")
     return "deviance" if loss in LOG_LINK_LOSSES else "quantile" if loss == "quantile" else "regression"
 
 
-def _log_link_loss(estimator):
+def _log_link_loss(estimator: GDRegressor | GDClassifier) -> Loss:
     return get_loss(estimator.loss, power=getattr(estimator, "power", 1.5))
 
 
-def combine_metrics(sums):
+def combine_metrics(sums: Iterable[tuple[Any, ...]]) -> dict[str, float | None]:
     """The metrics of the chunks whose :func:`metric_sums` are ``sums`` (each tagged with its kind).
 
     Parameters
@@ -268,7 +287,7 @@ def combine_metrics(sums):
     }[kind](parts)
 
 
-def deviance_name(loss) -> str:
+def deviance_name(loss: Loss) -> str:
     """What the metrics call the mean deviance of a log-link loss.
 
     Parameters
@@ -287,12 +306,13 @@ def deviance_name(loss) -> str:
     >>> deviance_name(get_loss("tweedie", power=1.5))
     'mean Tweedie deviance (power 1.5)'
     """
+    assert loss.power is not None  # a log-link loss has one
     named = {1.0: "Poisson", 2.0: "Gamma"}.get(loss.power)
     return f"mean {named} deviance" if named else f"mean Tweedie deviance (power {loss.power:g})"
 
 
 # ----------------------------------------------------------------- regression by squared error and kin
-def _regression_sums(prediction, y):
+def _regression_sums(prediction: AnyArray, y: AnyArray) -> tuple[Any, ...]:
     n = len(y)
     if n == 0:
         return ("regression", 0)
@@ -316,11 +336,11 @@ class _Spread:
     Chan et al.'s pairwise update: a chunk's own sum of squares, plus what the gap between its mean
     and the running mean adds."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.count, self.mean, self.m2 = 0, 0.0, 0.0
         self.low, self.high = np.inf, -np.inf
 
-    def add(self, n, low, high, chunk_mean, chunk_m2):
+    def add(self, n: int, low: float, high: float, chunk_mean: float, chunk_m2: float) -> None:
         self.low, self.high = min(self.low, low), max(self.high, high)
         delta = chunk_mean - self.mean
         self.m2 += chunk_m2 + delta * delta * self.count * n / (self.count + n)
@@ -328,11 +348,11 @@ class _Spread:
         self.count += n
 
     @property
-    def varies(self):
+    def varies(self) -> bool:
         return self.high > self.low
 
 
-def _regression_metrics(parts):
+def _regression_metrics(parts: list[tuple[Any, ...]]) -> dict[str, float | None]:
     spread, squared, absolute = _Spread(), 0.0, 0.0
     for _, n, low, high, chunk_squared, chunk_absolute, chunk_mean, chunk_m2 in parts:
         squared += chunk_squared
@@ -348,7 +368,7 @@ def _regression_metrics(parts):
 
 
 # ----------------------------------------------------------------- log-link losses: deviance and D^2
-def _deviance_sums(prediction, y, loss):
+def _deviance_sums(prediction: AnyArray, y: AnyArray, loss: Loss) -> tuple[Any, ...]:
     """A deviance is a Bregman divergence, so over a chunk A of n_A rows of mean m_A, the sum of
     d(y, c) for a constant c is the sum of d(y, m_A) plus n_A d(m_A, c): each chunk keeps those
     (D^2's denominator, the deviance of predicting the mean of all the rows, c known at the end)."""
@@ -364,7 +384,7 @@ def _deviance_sums(prediction, y, loss):
     return ("deviance", n, float(np.min(y)), float(np.max(y)), mean, power, deviance, around_own_mean)
 
 
-def _merged_deviance(first, second):
+def _merged_deviance(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
     """Two chunks' deviance sums as one: the same Bregman identity gives the union's own deviance
     around its mean, each part's own plus its rows times d(its mean, the union's mean)."""
     from sklearn.metrics import mean_tweedie_deviance
@@ -385,9 +405,10 @@ def _merged_deviance(first, second):
     return ("deviance", spread.count, spread.low, spread.high, mean, power, deviance, own)
 
 
-def _deviance_metrics(parts):
+def _deviance_metrics(parts: list[tuple[Any, ...]]) -> dict[str, float | None]:
     from sklearn.metrics import mean_tweedie_deviance
 
+    deviance: float | None
     spread, deviance, power = _Spread(), 0.0, parts[0][5]
     for _, n, low, high, mean, _, chunk_deviance, _ in parts:
         deviance = None if deviance is None or chunk_deviance is None else deviance + chunk_deviance
@@ -408,7 +429,7 @@ def _deviance_metrics(parts):
 
 
 # ----------------------------------------------------------------- quantiles: pinball loss and coverage
-def _quantile_sums(prediction, y, quantile):
+def _quantile_sums(prediction: AnyArray, y: AnyArray, quantile: float) -> tuple[Any, ...]:
     from sklearn.metrics import mean_pinball_loss
 
     n = len(y)
@@ -417,18 +438,20 @@ def _quantile_sums(prediction, y, quantile):
     return ("quantile", n, n * float(mean_pinball_loss(y, prediction, alpha=quantile)), int(np.sum(y <= prediction)))
 
 
-def _quantile_metrics(parts):
+def _quantile_metrics(parts: list[tuple[Any, ...]]) -> dict[str, float | None]:
     count = sum(part[1] for part in parts)
     pinball, covered = sum(part[2] for part in parts), sum(part[3] for part in parts)
     return _finite({"mean pinball loss": pinball / count, COVERAGE: covered / count, "rows": count})
 
 
 # ----------------------------------------------------------------- classification
-def _classification_sums(estimator, y, predicted, proba):
+def _classification_sums(
+    estimator: GDRegressor | GDClassifier, y: AnyArray, predicted: AnyArray, proba: FloatArray | None
+) -> tuple[Any, ...]:
     n = len(y)
     correct = int(np.sum(predicted == y)) if n else 0
     tally = {label: int(times) for label, times in zip(*np.unique(y, return_counts=True), strict=True)}
-    log_loss = 0.0
+    log_loss: float | str | None = 0.0
     if proba is None:
         log_loss = "none"
     elif not np.isin(y, estimator.classes_).all():
@@ -439,7 +462,9 @@ def _classification_sums(estimator, y, predicted, proba):
     return ("classification", n, correct, log_loss, tally)
 
 
-def _classification_metrics(parts):
+def _classification_metrics(parts: list[tuple[Any, ...]]) -> dict[str, float | None]:
+    log_loss: float | None
+    tally: dict[Any, int]
     count, correct, log_loss, tally, proba = 0, 0, 0.0, {}, True
     for _, n, chunk_correct, chunk_log_loss, chunk_tally in parts:
         correct += chunk_correct
@@ -452,7 +477,7 @@ def _classification_metrics(parts):
         else:
             log_loss += chunk_log_loss
         count += n
-    metrics = {"accuracy": correct / count}
+    metrics: dict[str, float | None] = {"accuracy": correct / count}
     if proba:
         metrics["log loss"] = None if log_loss is None else log_loss / count
     metrics["baseline (majority class)"] = max(tally.values()) / count
@@ -460,7 +485,7 @@ def _classification_metrics(parts):
     return metrics
 
 
-def _finite(metrics):
+def _finite(metrics: dict[str, float | None]) -> dict[str, float | None]:
     """``metrics`` with a value that is not a finite number as None (a model file holds no NaN or inf)."""
     return {
         name: (None if isinstance(value, float) and not np.isfinite(value) else value)
@@ -468,7 +493,7 @@ def _finite(metrics):
     }
 
 
-def why_undefined(metrics) -> dict:
+def why_undefined(metrics: Mapping[str, float | None]) -> dict[str, str]:
     """{name: reason} for each metric of ``metrics`` (a :func:`table_metrics` result) that is None.
 
     Parameters
@@ -505,6 +530,6 @@ def why_undefined(metrics) -> dict:
     return undefined
 
 
-def _refuse_no_rows(count):
+def _refuse_no_rows(count: int) -> None:
     if count == 0:
         raise ValueError("there are no rows to measure the model on")

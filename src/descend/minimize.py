@@ -53,6 +53,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,6 +65,9 @@ from .optimizers import SGD, Optimizer, get_optimizer
 from .penalties import ElasticNet
 from .schedules import as_schedule
 
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, FloatArray, NDArray
+
 __all__ = ["minimize", "OptimizeResult", "StepInfo"]
 
 # Backtracking line search: sufficient-decrease constant and shrink factor
@@ -74,7 +78,7 @@ ARMIJO_MAX_BACKTRACKS = 60
 
 
 @njit(cache=True)
-def squared_norm(g: np.ndarray) -> float:
+def squared_norm(g: FloatArray) -> float:
     r""":math:`\|g\|^2 = \sum_i g_i^2`, summed in float64; inf or NaN when a coordinate is.
 
     Compiled: on a vector of a few coordinates NumPy's ``g.dot(g)`` spends
@@ -136,16 +140,16 @@ class OptimizeResult:
     (array([25.      ,  6.25    ,  1.5625  ,  0.390625]), array([0.25, 0.25, 0.25]), 4)
     """
 
-    x: np.ndarray
+    x: FloatArray
     fun: float
-    grad: np.ndarray
+    grad: FloatArray
     n_iter: int
     n_fev: int
     converged: bool
     message: str
-    loss_history: np.ndarray
-    path: np.ndarray
-    lr_history: np.ndarray
+    loss_history: NDArray[np.float64]
+    path: FloatArray
+    lr_history: NDArray[np.float64]
 
     def __repr__(self) -> str:
         return (
@@ -185,13 +189,13 @@ class StepInfo:
     """
 
     iteration: int
-    x: np.ndarray
+    x: FloatArray
     value: float
     grad_norm: float
     lr: float
 
 
-def _as_x0(x0) -> np.ndarray:
+def _as_x0(x0: ArrayLike) -> FloatArray:
     x = np.array(x0, copy=True)
     if x.dtype.kind not in "fiub":
         raise TypeError(f"x0 must be an array of numbers, got dtype {x.dtype}")
@@ -209,7 +213,9 @@ def _as_x0(x0) -> np.ndarray:
     return x
 
 
-def _as_bounds(bounds, x: np.ndarray):
+def _as_bounds(
+    bounds: tuple[ArrayLike, ArrayLike] | None, x: FloatArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
     if bounds is None:
         return None
     try:
@@ -228,7 +234,9 @@ def _as_bounds(bounds, x: np.ndarray):
     return low, high
 
 
-def _as_callbacks(callbacks) -> list[Callable]:
+def _as_callbacks(
+    callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable[[StepInfo], bool | None],
+) -> list[Callable[[StepInfo], bool | None]]:
     if callable(callbacks):
         return [callbacks]
     callbacks = list(callbacks)
@@ -238,7 +246,7 @@ def _as_callbacks(callbacks) -> list[Callable]:
     return callbacks
 
 
-def _as_penalty(penalty) -> ElasticNet | None:
+def _as_penalty(penalty: object) -> ElasticNet | None:
     if penalty is not None and not isinstance(penalty, ElasticNet):
         raise TypeError(f"penalty must be a descend.penalties object (L1, L2, ElasticNet), got {penalty!r}")
     return penalty
@@ -253,24 +261,24 @@ def _check_line_search(line_search: bool, optimizer: Optimizer) -> None:
         )
 
 
-def _check_record(record) -> bool:
+def _check_record(record: object) -> bool:
     if not isinstance(record, (bool, np.bool_)):
         raise TypeError(f"record must be True or False, got {type(record).__name__}: {record!r}")
     return bool(record)
 
 
 def minimize(
-    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
-    x0,
+    fun: Callable[[FloatArray], tuple[float, ArrayLike] | float],
+    x0: ArrayLike,
     optimizer: str | Optimizer = "adam",
     *,
     jac: bool | str = True,
-    schedule=None,
+    schedule: float | Callable[[int], float] | None = None,
     penalty: ElasticNet | None = None,
-    bounds=None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
     max_iter: int = 1000,
     tol: float | None = 1e-6,
-    callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable = (),
+    callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable[[StepInfo], bool | None] = (),
     lr: float | None = None,
     line_search: bool = False,
     record: bool = True,
@@ -357,7 +365,7 @@ class _History:
 
     FIRST_ROWS, FIRST_BYTES = 1024, 8 << 20
 
-    def __init__(self, x: np.ndarray, value: float, max_iter: int, keep: bool, with_rates: bool):
+    def __init__(self, x: FloatArray, value: float, max_iter: int, keep: bool, with_rates: bool) -> None:
         self.keep, self.most = keep, max_iter + 1
         first = max(2, min(self.FIRST_ROWS, self.FIRST_BYTES // x.nbytes))
         size = min(self.most, first) if keep else 1
@@ -368,7 +376,7 @@ class _History:
         self.path[0], self.losses[0] = x, value
         self.rows = 1
 
-    def grow(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
+    def grow(self) -> tuple[FloatArray, NDArray[np.float64], NDArray[np.float64] | None, int]:
         """Double the room: ``(path, losses, rates, room)``, the new arrays and their length."""
         used, size = len(self.losses), min(2 * len(self.losses), self.most)
         path = np.empty((size, self.path.shape[1]), dtype=self.path.dtype)
@@ -382,13 +390,13 @@ class _History:
             self.rates = rates
         return self.path, self.losses, self.rates, size
 
-    def path_and_losses(self) -> tuple[np.ndarray, np.ndarray]:
+    def path_and_losses(self) -> tuple[FloatArray, NDArray[np.float64]]:
         """The rows written: the arrays themselves when full, else copies (so the unused room is let go)."""
         if self.rows == len(self.losses):
             return self.path, self.losses
         return self.path[: self.rows].copy(), self.losses[: self.rows].copy()
 
-    def rates_of(self, steps: int, fixed_rate: float | None) -> np.ndarray:
+    def rates_of(self, steps: int, fixed_rate: float | None) -> NDArray[np.float64]:
         """The rates of the ``steps`` steps taken (of the last one only, without ``keep``)."""
         kept = steps if self.keep else min(steps, 1)
         if self.rates is None:
@@ -414,8 +422,21 @@ class _Run:
     """
 
     def __init__(
-        self, fun, x0, optimizer, jac, schedule, penalty, bounds, max_iter, tol, callbacks, lr, line_search, record
-    ):
+        self,
+        fun: Callable[[FloatArray], tuple[float, ArrayLike] | float],
+        x0: ArrayLike,
+        optimizer: str | Optimizer,
+        jac: bool | str,
+        schedule: float | Callable[[int], float] | None,
+        penalty: ElasticNet | None,
+        bounds: tuple[ArrayLike, ArrayLike] | None,
+        max_iter: int,
+        tol: float | None,
+        callbacks: Iterable[Callable[[StepInfo], bool | None]] | Callable[[StepInfo], bool | None],
+        lr: float | None,
+        line_search: bool,
+        record: bool,
+    ) -> None:
         """Check the arguments in the order of :func:`minimize`'s signature, then evaluate F at x_0."""
         if not callable(fun):
             raise TypeError(f"fun must be callable, returning (value, gradient); got {type(fun).__name__}")
@@ -497,7 +518,7 @@ class _Run:
                     rate, x, objective, grad, grad_sq = found
                 else:
                     if needs_objective:  # L-BFGS: its iterations and line search evaluate F themselves
-                        self.optimizer.minimize_step(self.inner_evaluation(k), x, objective, grad, state, rate)
+                        self.optimizer.minimize_step(self.inner_evaluation(k), x, objective, grad, state, rate)  # type: ignore[attr-defined]  # needs_objective: it has one
                     else:
                         update(x, grad, state, rate)
                     if projects:
@@ -519,17 +540,17 @@ class _Run:
             self.x, self.objective, self.full_grad, self.grad_sq, self.k = x, objective, grad, grad_sq, k
             history.rows = row + 1
 
-    def inner_evaluation(self, k: int):
+    def inner_evaluation(self, k: int) -> Callable[[FloatArray], tuple[float, FloatArray]]:
         """``point -> (F, gradient)`` for an optimizer's own evaluations within step k (L-BFGS's), counted
         in ``trials``."""
 
-        def evaluate(point):
+        def evaluate(point: FloatArray) -> tuple[float, FloatArray]:
             self.trials += 1
             return self.evaluate(point, k)[:2]
 
         return evaluate
 
-    def evaluate(self, point: np.ndarray, k: int) -> tuple[float, np.ndarray, float]:
+    def evaluate(self, point: FloatArray, k: int) -> tuple[float, FloatArray, float]:
         r""":math:`(F(p), g, \|g\|^2)` at ``point`` p, with g = :math:`\nabla f(p) + \nabla P_2(p)`: ``fun``, checked.
 
         A non-finite value or gradient at x_0 (``k == 0``) is bad input, a
@@ -557,7 +578,7 @@ class _Run:
             self.check_finite(value, grad, k)
         return value, grad, grad_sq
 
-    def check_finite(self, value: float, grad: np.ndarray, k: int) -> None:
+    def check_finite(self, value: float, grad: FloatArray, k: int) -> None:
         """Raise unless ``value`` and every coordinate of ``grad`` are finite: a ValueError at x_0, else divergence."""
         if math.isfinite(value) and np.all(np.isfinite(grad)):
             return
@@ -572,23 +593,25 @@ class _Run:
 
     def rate_of_step(self, k: int) -> float:
         r"""The learning rate :math:`\gamma_k` of step k under the schedule (without one it is ``fixed_rate``)."""
+        assert self.lr_at is not None  # a schedule: else every rate is fixed_rate
         rate = float(self.lr_at(k))
         if not (math.isfinite(rate) and rate > 0):
             raise ValueError(f"the schedule gave learning rate {rate} at step {k}; it must be finite and > 0")
         return rate
 
-    def project(self, point: np.ndarray, rate: float) -> None:
+    def project(self, point: FloatArray, rate: float) -> None:
         r"""In place: ``point`` :math:`\leftarrow \Pi_{box}(\mathrm{prox}_{\gamma P_1}(point))`.
 
         The L1 prox (soft-thresholding by :math:`\gamma \alpha_1`), then the
         clip onto the bounds.
         """
         if self.has_prox:
+            assert self.penalty is not None  # has_prox: an L1 penalty
             self.penalty.prox(point, rate)
         if self.box is not None:
             np.clip(point, self.box[0], self.box[1], out=point)
 
-    def mapping_norm(self, point: np.ndarray, full_grad: np.ndarray, rate: float) -> float:
+    def mapping_norm(self, point: FloatArray, full_grad: FloatArray, rate: float) -> float:
         r"""What ``tol`` is compared with under a projection: zero exactly at a constrained / composite minimum.
 
         The norm of the gradient mapping :math:`\|x - \Pi(x - \gamma g)\| / \gamma`,
@@ -600,7 +623,9 @@ class _Run:
         self.project(moved, rate)
         return float(np.linalg.norm(point - moved)) / rate
 
-    def line_search_step(self, x: np.ndarray, objective: float, full_grad: np.ndarray, rate: float, k: int):
+    def line_search_step(
+        self, x: FloatArray, objective: float, full_grad: FloatArray, rate: float, k: int
+    ) -> tuple[float, FloatArray, float, FloatArray, float] | None:
         r"""Step k by backtracking from ``rate``: ``(rate, x, F, g, |g|^2)`` accepted, or None when none is.
 
         Trial :math:`x^+ = \Pi(x - \gamma g)`, accepted when
@@ -635,7 +660,7 @@ class _Run:
             iteration=k,
         )
 
-    def a_callback_stops(self, k: int, x: np.ndarray, objective: float, grad_sq: float, rate: float) -> bool:
+    def a_callback_stops(self, k: int, x: FloatArray, objective: float, grad_sq: float, rate: float) -> bool:
         """Show every callback the step just taken; True when one of them asks to stop."""
         info = StepInfo(k, x.copy(), objective, math.sqrt(grad_sq), rate)
         # A list, not a generator: every callback sees every step, even after one has asked to stop.

@@ -5,9 +5,14 @@ feature seeded by its namespace's hash). A module of its own, light to import (N
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._compiled import njit
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["murmurhash3_32_seeded", "murmurhash3_32"]
 
@@ -15,7 +20,7 @@ _MASK32 = 0xFFFFFFFF
 
 
 @njit(cache=True, inline="always")
-def _mix_block(k):
+def _mix_block(k: int) -> int:
     # MurmurHash3's per-block scramble; int64 products wrap, and their low 32 bits are the
     # uint32 products the reference computes.
     k = (k * 0xCC9E2D51) & _MASK32
@@ -24,7 +29,7 @@ def _mix_block(k):
 
 
 @njit(cache=True, inline="always")
-def murmurhash3_32_seeded(data, start, stop, seed):
+def murmurhash3_32_seeded(data: NDArray[np.uint8], start: int, stop: int, seed: int) -> int:
     """MurmurHash3_x86_32 of the bytes ``data[start:stop]`` (a uint8 array) with ``seed`` (its low 32
     bits), as a signed 32-bit value; compiled, for other compiled code (Vowpal Wabbit's feature hash,
     :mod:`descend.readers.vw`, seeds a feature name's hash with its namespace's).
@@ -82,7 +87,7 @@ def murmurhash3_32_seeded(data, start, stop, seed):
 
 
 @njit(cache=True, inline="always")
-def murmurhash3_32(data, start, stop):
+def murmurhash3_32(data: NDArray[np.uint8], start: int, stop: int) -> int:
     """MurmurHash3_x86_32 of ``data[start:stop]`` with seed 0, as a signed 32-bit value (reads up to 3
     bytes past ``stop``: see :func:`murmurhash3_32_seeded`): scikit-learn's ``murmurhash3_32(key)``.
 

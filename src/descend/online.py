@@ -29,11 +29,21 @@ memory stays flat however long the stream.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .losses import LOG_LINK_LOSSES, class_probabilities, get_loss, loss_and_derivative
 from .metrics import combine_metrics, merge_sums, prediction_sums
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any, Literal
+
+    import pandas as pd
+
+    from ._typing import AnyArray, ArrayLike, FloatArray, IntArray, Matrix
+    from .linear import GDClassifier, GDRegressor
 
 __all__ = ["progressive_validation", "ProgressiveValidation", "report_counts"]
 
@@ -73,16 +83,16 @@ class ProgressiveValidation:
     True
     """
 
-    counts: np.ndarray
-    average_loss: np.ndarray
-    recent_loss: np.ndarray
-    labels: list
-    predictions: list
-    metrics: dict
-    final: dict
+    counts: IntArray
+    average_loss: FloatArray
+    recent_loss: FloatArray
+    labels: list[Any]
+    predictions: list[Any]
+    metrics: dict[str, FloatArray]
+    final: dict[str, float | None]
     loss: str = ""
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """The reports as a pandas DataFrame, a row each.
 
         Returns
@@ -104,7 +114,7 @@ class ProgressiveValidation:
         )
 
 
-def report_counts(report_at, low, high):
+def report_counts(report_at: Literal["doubling"] | int, low: int, high: int) -> list[int]:
     """The report counts in ``(low, high]``: the powers of two (``"doubling"``), or the multiples of an
     integer ``report_at``.
 
@@ -126,6 +136,7 @@ def report_counts(report_at, low, high):
     ([1, 2, 4, 8], [8, 12])
     """
     if report_at == "doubling":
+        counts: list[int]
         counts, c = [], 1
         while c <= high:
             if c > low:
@@ -136,7 +147,7 @@ def report_counts(report_at, low, high):
     return list(range(first, high + 1, report_at))
 
 
-def _check_report_at(report_at):
+def _check_report_at(report_at: Literal["doubling"] | int) -> Literal["doubling"] | int:
     if report_at == "doubling":
         return report_at
     if isinstance(report_at, bool) or not isinstance(report_at, (int, np.integer)) or report_at < 1:
@@ -144,7 +155,9 @@ def _check_report_at(report_at):
     return int(report_at)
 
 
-def _blocks(source, y, sample_weight, block_rows):
+def _blocks(
+    source: Any, y: ArrayLike | None, sample_weight: ArrayLike | None, block_rows: int
+) -> Iterator[tuple[Matrix, AnyArray, FloatArray | None]]:
     """``(X, y, weights or None)`` blocks of the source, in its order."""
     if y is not None:  # arrays in memory
         n = source.shape[0]
@@ -173,19 +186,19 @@ def _blocks(source, y, sample_weight, block_rows):
 class _Measure:
     """The running sums of a progressive validation: the loss's, and the metrics' (merged, so flat)."""
 
-    model: object
+    model: GDRegressor | GDClassifier
     task: str
-    report_at: object
+    report_at: Literal["doubling"] | int
     loss_sum: float = 0.0
     weight_sum: float = 0.0
     rows: int = 0
-    sums: tuple = ("", 0)
+    sums: tuple[Any, ...] = ("", 0)
     last_loss: float = 0.0
     last_weight: float = 0.0
-    last: tuple = (None, None)  # the label and prediction of the last row
-    reports: list = field(default_factory=list)
+    last: tuple[Any, Any] = (None, None)  # the label and prediction of the last row
+    reports: list[dict[str, Any]] = field(default_factory=list)
 
-    def loss_values(self, scores, y):
+    def loss_values(self, scores: FloatArray, y: AnyArray) -> FloatArray:
         """Each row's loss at its score: the model's loss, as the engine computes it."""
         model = self.model
         loss = get_loss(
@@ -209,7 +222,7 @@ class _Measure:
         values, _ = loss_and_derivative(scores, signs, loss.code, parameters)
         return values.sum(axis=1)
 
-    def predictions(self, scores):
+    def predictions(self, scores: FloatArray) -> tuple[AnyArray, FloatArray | None]:
         """(predictions, probabilities or None) of the scores: values, or classes."""
         model = self.model
         if self.task == "regression":
@@ -221,7 +234,13 @@ class _Measure:
         proba = class_probabilities(model.loss, scores) if model.loss in ("log_loss", "modified_huber") else None
         return model.classes_[indices], proba
 
-    def add(self, scores, y, weights, on_report):
+    def add(
+        self,
+        scores: FloatArray,
+        y: AnyArray,
+        weights: FloatArray | None,
+        on_report: Callable[[dict[str, Any]], object] | None,
+    ) -> None:
         losses = self.loss_values(scores, y)
         weighted = losses if weights is None else losses * weights
         row_weights = np.ones(len(y)) if weights is None else weights
@@ -246,7 +265,7 @@ class _Measure:
         self.rows += len(y)
         self.last = (_plain(y[-1]), _plain(predicted[-1]))
 
-    def _take(self, y, predicted, proba, start, stop):
+    def _take(self, y: AnyArray, predicted: AnyArray, proba: FloatArray | None, start: int, stop: int) -> None:
         if stop > start:
             part = prediction_sums(
                 self.task,
@@ -257,7 +276,15 @@ class _Measure:
             )
             self.sums = part if self.sums[1] == 0 else merge_sums(self.sums, part)
 
-    def report(self, loss_so_far, weight_so_far, label, prediction, count, on_report):
+    def report(
+        self,
+        loss_so_far: float,
+        weight_so_far: float,
+        label: object,
+        prediction: object,
+        count: int,
+        on_report: Callable[[dict[str, Any]], object] | None,
+    ) -> None:
         total_loss, total_weight = self.loss_sum + float(loss_so_far), self.weight_sum + float(weight_so_far)
         recent_weight = total_weight - self.last_weight
         row = {
@@ -273,11 +300,11 @@ class _Measure:
         if on_report is not None:
             on_report(row)
 
-    def metrics(self):
+    def metrics(self) -> dict[str, float | None]:
         measured = combine_metrics([self.sums]) if self.sums[1] else {}
         return {name: value for name, value in measured.items() if name != "rows"}
 
-    def result(self, on_report):
+    def result(self, on_report: Callable[[dict[str, Any]], object] | None) -> ProgressiveValidation:
         if self.rows == 0:
             raise ValueError("the source gave no rows")
         if self.reports[-1]["rows"] != self.rows:  # the end is always reported: every row is in the sums
@@ -304,22 +331,22 @@ class _Measure:
 _REPORTED = ("rows", "average loss", "since last", "label", "prediction")
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """A number or label as Python has it (a report is printed, or written as JSON)."""
     return value.item() if isinstance(value, np.generic) else value
 
 
 def progressive_validation(
-    model,
-    source,
-    y=None,
+    model: GDRegressor | GDClassifier,
+    source: Matrix | Iterable[Any],
+    y: ArrayLike | None = None,
     *,
-    classes=None,
-    sample_weight=None,
-    batch_size=None,
-    report_at="doubling",
-    block_rows=4096,
-    on_report=None,
+    classes: ArrayLike | None = None,
+    sample_weight: ArrayLike | None = None,
+    batch_size: int | str | None = None,
+    report_at: Literal["doubling"] | int = "doubling",
+    block_rows: int = 4096,
+    on_report: Callable[[dict[str, Any]], object] | None = None,
 ) -> ProgressiveValidation:
     """Learn from a stream in one pass, each row predicted before the model learns from it, and
     measure those predictions (the module's docstring has the math).
@@ -394,7 +421,9 @@ def progressive_validation(
             if not hasattr(model, "classes_") and classes is None:
                 classes = getattr(source, "classes", None)
                 classes = np.unique(targets) if classes is None else classes
-            scores = model.progressive_fit(X, targets, classes=classes, sample_weight=weights)
+            scores = model.progressive_fit(  # type: ignore[call-arg]  # a classifier's (task)
+                X, targets, classes=classes, sample_weight=weights
+            )
         else:
             scores = model.progressive_fit(X, targets, sample_weight=weights)
         measure.add(scores, targets, weights, on_report)

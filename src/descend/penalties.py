@@ -29,15 +29,20 @@ coordinates' effective rates differ).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._checks import check_interval, check_nonnegative
 from .choices import PENALTY_NAMES
 
+if TYPE_CHECKING:
+    from ._typing import FloatArray, FloatOrArray
+
 __all__ = ["ElasticNet", "L1", "L2", "soft_threshold", "PENALTY_NAMES", "get_penalty"]
 
 
-def soft_threshold(w: np.ndarray, threshold: float) -> np.ndarray:
+def soft_threshold(w: FloatOrArray, threshold: FloatOrArray) -> FloatOrArray:
     r""":math:`\operatorname{sign}(w) \max(|w| - \text{threshold}, 0)`, a new array.
 
     Written as :math:`w - \operatorname{clip}(w, -\text{threshold}, \text{threshold})`,
@@ -95,7 +100,7 @@ class ElasticNet:
     array([ 0.95, -1.95])
     """
 
-    def __init__(self, alpha: float = 1e-4, l1_ratio: float = 0.15):
+    def __init__(self, alpha: float = 1e-4, l1_ratio: float = 0.15) -> None:
         self.alpha = check_nonnegative("alpha", alpha)
         self.l1_ratio = check_interval("l1_ratio", l1_ratio, 0.0, 1.0)
 
@@ -109,7 +114,7 @@ class ElasticNet:
         """Weight of :math:`\\tfrac12\\lVert w\\rVert_2^2`."""
         return self.alpha * (1.0 - self.l1_ratio)
 
-    def value(self, w: np.ndarray) -> float:
+    def value(self, w: FloatArray) -> float:
         """The penalty at ``w``.
 
         Parameters
@@ -124,7 +129,7 @@ class ElasticNet:
         """
         return self.l1 * float(np.abs(w).sum()) + 0.5 * self.l2 * float(w @ w)
 
-    def smooth_grad(self, w: np.ndarray) -> np.ndarray:
+    def smooth_grad(self, w: FloatArray) -> FloatArray:
         r"""Gradient of the L2 part (the L1 part goes through :meth:`prox`).
 
         Parameters
@@ -139,7 +144,7 @@ class ElasticNet:
         """
         return self.l2 * w
 
-    def prox(self, w: np.ndarray, step: float) -> None:
+    def prox(self, w: FloatArray, step: float) -> None:
         r"""Apply the proximal step of the L1 part for step size ``step``, in place.
 
         Soft-thresholding by :math:`\gamma \alpha \rho`; nothing without an L1 part.
@@ -157,7 +162,7 @@ class ElasticNet:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alpha={self.alpha!r}, l1_ratio={self.l1_ratio!r})"
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, ElasticNet) and (self.alpha, self.l1_ratio) == (other.alpha, other.l1_ratio)
 
     def __hash__(self) -> int:
@@ -191,7 +196,7 @@ class L1(ElasticNet):
     array([0.9, 0. ])
     """
 
-    def __init__(self, alpha: float = 1e-4):
+    def __init__(self, alpha: float = 1e-4) -> None:
         super().__init__(alpha, l1_ratio=1.0)
 
     def __repr__(self) -> str:
@@ -219,7 +224,7 @@ class L2(ElasticNet):
     1.25
     """
 
-    def __init__(self, alpha: float = 1e-4):
+    def __init__(self, alpha: float = 1e-4) -> None:
         super().__init__(alpha, l1_ratio=0.0)
 
     def __repr__(self) -> str:

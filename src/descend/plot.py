@@ -12,8 +12,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from types import ModuleType
+    from typing import Any, TypeAlias
+
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from ._typing import ArrayLike, FloatArray
+    from .functions import Surface
+    from .minimize import OptimizeResult
+    from .optimizers import Optimizer
+
+    #: A rectangle ((x_lo, x_hi), (y_lo, y_hi)).
+    Bounds: TypeAlias = tuple[tuple[float, float], tuple[float, float]]
 
 __all__ = [
     "loss_curve",
@@ -46,7 +65,7 @@ COLORS = [
 ]
 
 
-def _pyplot():
+def _pyplot() -> ModuleType:
     from ._extras import require
 
     matplotlib = require("matplotlib", "Drawing figures")
@@ -56,7 +75,7 @@ def _pyplot():
     return plt
 
 
-def save_figure(figure, path) -> None:
+def save_figure(figure: Figure, path: str | os.PathLike[str]) -> None:
     """Save atomically, in the format the suffix names (png, svg, pdf, ...).
 
     Parameters
@@ -87,7 +106,7 @@ def save_figure(figure, path) -> None:
 
 
 # ----------------------------------------------------------------- loss curves
-def _as_history(run):
+def _as_history(run: Any) -> Mapping[str, Any]:
     if hasattr(run, "history_"):
         return run.history_
     if hasattr(run, "loss_history"):  # an OptimizeResult: one point per step
@@ -95,7 +114,14 @@ def _as_history(run):
     return run
 
 
-def loss_curve(runs, *, title="Training loss", path=None, ax=None, show_lr=True):
+def loss_curve(
+    runs: Any,
+    *,
+    title: str = "Training loss",
+    path: str | os.PathLike[str] | None = None,
+    ax: Axes | None = None,
+    show_lr: bool = True,
+) -> Figure:
     """Loss per epoch (log scale when positive): one run or a dict ``{label: run}``.
 
     A run is an estimator (its ``history_``), a :class:`descend.OptimizeResult`
@@ -130,7 +156,8 @@ def loss_curve(runs, *, title="Training loss", path=None, ax=None, show_lr=True)
     """
     plt = _pyplot()
     runs = runs if isinstance(runs, dict) and "loss" not in runs else {"": runs}
-    figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 4))
+    # ax.figure.figure: the Figure, also for an ax of a subfigure (a SubFigure cannot be saved)
+    figure, ax = (ax.figure.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 4))
     positive = True
     for (label, run), color in zip(runs.items(), COLORS * 4):
         history = _as_history(run)
@@ -170,7 +197,13 @@ def loss_curve(runs, *, title="Training loss", path=None, ax=None, show_lr=True)
 
 
 # -------------------------------------------------------------------- effects
-def effects(panels, *, title=None, ylabel="coefficient", path=None):
+def effects(
+    panels: Mapping[str, Mapping[Any, float]],
+    *,
+    title: str | None = None,
+    ylabel: str = "coefficient",
+    path: str | os.PathLike[str] | None = None,
+) -> Figure:
     """The effect of each level of one or several categorical predictors, one panel each, side by side.
 
     ``panels`` maps a panel's title to ``{level: effect}`` (a dict or a
@@ -221,7 +254,7 @@ def effects(panels, *, title=None, ylabel="coefficient", path=None):
 
 
 # ---------------------------------------------------------------------- paths
-def _surface(function):
+def _surface(function: str | Surface) -> Surface:
     from .functions import Surface, get_function
 
     surface = get_function(function) if isinstance(function, str) else function
@@ -230,7 +263,9 @@ def _surface(function):
     return surface
 
 
-def height_grid(surface, n, bounds=None):
+def height_grid(
+    surface: Surface, n: int, bounds: Bounds | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     r"""``(x, y, Z, shifted)``: the heights of a 2-D ``surface`` on an n-by-n grid over ``bounds``.
 
     ``x`` and ``y`` are ``n`` evenly spaced coordinates over ``bounds``
@@ -270,11 +305,11 @@ def height_grid(surface, n, bounds=None):
     """
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surface.domain
     x, y = np.linspace(x_lo, x_hi, n), np.linspace(y_lo, y_hi, n)
-    Z = surface.value(np.stack(np.meshgrid(x, y)))
+    Z = np.asarray(surface.value(np.stack(np.meshgrid(x, y))))  # an array: one height a point of the stack
     return x, y, Z, Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
 
 
-def spans_decades(Z) -> bool:
+def spans_decades(Z: ArrayLike) -> bool:
     """True when a grid of heights is best shown on log-spaced levels.
 
     That is when at least half of the grid lies in the lowest tenth of its
@@ -303,7 +338,7 @@ def spans_decades(Z) -> bool:
     return bool(spread > 0 and np.median(Z - Z.min()) < 0.1 * spread)
 
 
-def _contours(ax, surface, bounds=None, levels=30):
+def _contours(ax: Axes, surface: Surface, bounds: Bounds | None = None, levels: int = 30) -> None:
     x, y, Z, shifted = height_grid(surface, 300, bounds)
     if spans_decades(Z):
         # Valleys like Rosenbrock's span decades: levels spaced in log (of the heights moved just above 0),
@@ -324,7 +359,7 @@ def _contours(ax, surface, bounds=None, levels=30):
     ax.set_ylabel("y")
 
 
-def _draw_path(ax, path, color, label, width=2.0):
+def _draw_path(ax: Axes, path: ArrayLike, color: str, label: str, width: float = 2.0) -> Line2D:
     import matplotlib.patheffects as effects
 
     path = np.asarray(path)
@@ -348,7 +383,7 @@ def _draw_path(ax, path, color, label, width=2.0):
     return line
 
 
-def path_points(run):
+def path_points(run: OptimizeResult | ArrayLike) -> FloatArray:
     """The points of a run as an (n, 2) array: an OptimizeResult's ``path``, or the points given (an array-like).
 
     Parameters
@@ -371,7 +406,15 @@ def path_points(run):
     return run.path if hasattr(run, "path") else np.asarray(run)
 
 
-def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
+def paths(
+    function: str | Surface,
+    runs: Mapping[str, OptimizeResult | ArrayLike],
+    *,
+    title: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    ax: Axes | None = None,
+    bounds: Bounds | None = None,
+) -> Figure:
     """Paths over the filled contours of a 2-D function, overlaid.
 
     ``runs`` maps a label to an :class:`descend.OptimizeResult` or an array
@@ -417,7 +460,8 @@ def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
     """
     plt = _pyplot()
     surface = _surface(function)
-    figure, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 5.5))
+    # ax.figure.figure: the Figure, also for an ax of a subfigure (a SubFigure cannot be saved)
+    figure, ax = (ax.figure.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 5.5))
     _contours(ax, surface, bounds)
     for index, ((label, run), color) in enumerate(zip(runs.items(), COLORS * 4)):
         points = path_points(run)
@@ -433,7 +477,7 @@ def paths(function, runs, *, title=None, path=None, ax=None, bounds=None):
     return figure
 
 
-def _learning_rate(name, lr):
+def _learning_rate(name: str, lr: float | dict[str, float] | None) -> float:
     """The rate optimizer ``name`` runs with: ``lr`` (one rate or ``{name: rate}``), else its own default."""
     from .optimizers import get_optimizer
 
@@ -441,7 +485,14 @@ def _learning_rate(name, lr):
     return get_optimizer(name).lr if rate is None else rate
 
 
-def run_paths(function, optimizers, *, lr=None, start=None, iters=100):
+def run_paths(
+    function: str | Surface,
+    optimizers: Iterable[str],
+    *,
+    lr: float | dict[str, float] | None = None,
+    start: ArrayLike | None = None,
+    iters: int = 100,
+) -> dict[str, FloatArray]:
     """Run ``descend.minimize`` for each optimizer from the same start; ``{name: path}``.
 
     ``lr`` is one rate for all or a dict ``{name: rate}``; an optimizer it
@@ -484,7 +535,9 @@ def run_paths(function, optimizers, *, lr=None, start=None, iters=100):
     return results
 
 
-def trace(surface, start, optimizer, iters):
+def trace(
+    surface: Callable[[FloatArray], tuple[float, FloatArray]], start: ArrayLike, optimizer: str | Optimizer, iters: int
+) -> tuple[FloatArray, FloatArray, bool]:
     """``minimize`` for ``iters`` steps: ``(path, loss_history, diverged)``.
 
     On divergence the path and losses stop where they were last finite and
@@ -532,20 +585,21 @@ def trace(surface, start, optimizer, iters):
         result = minimize(surface, start, optimizer, max_iter=iters, tol=None)
         return result.path, result.loss_history, False
     except DivergenceError as error:
+        assert error.path is not None and error.loss_history is not None  # minimize fills them in
         shown = np.all(np.abs(error.path) < 1e6, axis=1)
         return error.path[shown], error.loss_history[shown], True
 
 
 def compare_optimizers(
-    function="bowl",
-    optimizers=("sgd", "momentum", "adagrad"),
+    function: str | Surface = "bowl",
+    optimizers: Sequence[str] = ("sgd", "momentum", "adagrad"),
     *,
-    lr=None,
-    start=None,
-    iters=50,
-    side_by_side=True,
-    path=None,
-):
+    lr: float | dict[str, float] | None = None,
+    start: ArrayLike | None = None,
+    iters: int = 50,
+    side_by_side: bool = True,
+    path: str | os.PathLike[str] | None = None,
+) -> Figure:
     """The seed tutorial's picture: the same start, several optimizers, one panel each.
 
     With the defaults: the contours of x^2 + 2y^2 and the paths of vanilla
@@ -615,7 +669,15 @@ def compare_optimizers(
     return figure
 
 
-def learning_rate_grid(function, optimizer, rates, *, start=None, iters=50, path=None):
+def learning_rate_grid(
+    function: str | Surface,
+    optimizer: str,
+    rates: Sequence[float],
+    *,
+    start: ArrayLike | None = None,
+    iters: int = 50,
+    path: str | os.PathLike[str] | None = None,
+) -> Figure:
     """One optimizer at several learning rates, one panel each: too small, right, too large.
 
     Parameters
@@ -667,7 +729,14 @@ def learning_rate_grid(function, optimizer, rates, *, start=None, iters=50, path
     return figure
 
 
-def animate_paths(function, runs, path, *, steps_per_frame=1, fps=10):
+def animate_paths(
+    function: str | Surface,
+    runs: Mapping[str, OptimizeResult | ArrayLike],
+    path: str | os.PathLike[str],
+    *,
+    steps_per_frame: int = 1,
+    fps: int = 10,
+) -> int:
     """Draw the paths step by step into a GIF (Pillow) or, for a .mp4 name, an MP4 (needs ffmpeg).
 
     One frame per ``steps_per_frame`` steps, plus the starting frame (and the last step's).
@@ -721,7 +790,7 @@ def animate_paths(function, runs, path, *, steps_per_frame=1, fps=10):
     }
     ax.legend(loc="upper right", fontsize=8)
 
-    def draw(frame):
+    def draw(frame: int) -> list[Line2D]:
         for label, line in lines.items():
             trail = trails[label][: frame + 1]
             line.set_data(trail[:, 0], trail[:, 1])
@@ -730,6 +799,7 @@ def animate_paths(function, runs, path, *, steps_per_frame=1, fps=10):
 
     movie = animation.FuncAnimation(figure, draw, frames=frames, blit=False)
     suffix = Path(path).suffix.lower()
+    writer: animation.AbstractMovieWriter
     if suffix == ".mp4":
         if not animation.FFMpegWriter.isAvailable():
             raise ValueError("writing MP4 needs ffmpeg, which is not installed; write a .gif instead")

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from ._checks import check_choice, check_integer, check_nonnegative, check_positive, is_number
 from .choices import SCHEDULE_NAMES
+
+if TYPE_CHECKING:
+    from ._typing import FloatArray, NDArray
 
 __all__ = [
     "rates",
@@ -44,7 +48,7 @@ __all__ = [
 RATE_BLOCK = 1 << 14
 
 
-def _check_step(t):
+def _check_step(t: int | FloatArray) -> int | FloatArray:
     if np.min(t) < 1:
         raise ValueError(f"schedules count steps from 1, got t={np.min(t)}")
     return t
@@ -94,10 +98,14 @@ class Constant(Schedule):
     0.1
     """
 
-    def __init__(self, lr0: float):
+    def __init__(self, lr0: float) -> None:
         self.lr0 = check_positive("lr0", lr0)
 
-    def __call__(self, t):
+    @overload
+    def __call__(self, t: int) -> float: ...
+    @overload
+    def __call__(self, t: FloatArray) -> FloatArray: ...
+    def __call__(self, t: int | FloatArray) -> float | FloatArray:
         _check_step(t)
         return self.lr0 + 0.0 * np.asarray(t) if np.ndim(t) else self.lr0
 
@@ -123,12 +131,16 @@ class StepDecay(Schedule):
     array([0.1  , 0.05 , 0.05 , 0.025, 0.025])
     """
 
-    def __init__(self, lr0: float, rate: float = 0.5, steps: int = 100):
+    def __init__(self, lr0: float, rate: float = 0.5, steps: int = 100) -> None:
         self.lr0 = check_positive("lr0", lr0)
         self.rate = check_positive("rate", rate)
         self.steps = check_integer("steps", steps, low=1)
 
-    def __call__(self, t):
+    @overload
+    def __call__(self, t: int) -> float: ...
+    @overload
+    def __call__(self, t: FloatArray) -> FloatArray: ...
+    def __call__(self, t: int | FloatArray) -> float | FloatArray:
         _check_step(t)
         return self.lr0 * self.rate ** (t // self.steps)
 
@@ -150,11 +162,15 @@ class Exponential(Schedule):
     array([0.0607, 0.0368, 0.0223])
     """
 
-    def __init__(self, lr0: float, k: float = 1e-3):
+    def __init__(self, lr0: float, k: float = 1e-3) -> None:
         self.lr0 = check_positive("lr0", lr0)
         self.k = check_nonnegative("k", k)
 
-    def __call__(self, t):
+    @overload
+    def __call__(self, t: int) -> float: ...
+    @overload
+    def __call__(self, t: FloatArray) -> FloatArray: ...
+    def __call__(self, t: int | FloatArray) -> float | FloatArray:
         _check_step(t)
         return self.lr0 * np.exp(-self.k * np.asarray(t, dtype=float))
 
@@ -180,11 +196,15 @@ class InverseScaling(Schedule):
     array([0.1   , 0.0707, 0.0577, 0.05  ])
     """
 
-    def __init__(self, lr0: float, power_t: float = 0.25):
+    def __init__(self, lr0: float, power_t: float = 0.25) -> None:
         self.lr0 = check_positive("lr0", lr0)
         self.power_t = check_nonnegative("power_t", power_t)
 
-    def __call__(self, t):
+    @overload
+    def __call__(self, t: int) -> float: ...
+    @overload
+    def __call__(self, t: FloatArray) -> FloatArray: ...
+    def __call__(self, t: int | FloatArray) -> float | FloatArray:
         _check_step(t)
         return self.lr0 / np.asarray(t, dtype=float) ** self.power_t
 
@@ -217,11 +237,15 @@ class Optimal(Schedule):
     array([1.    , 0.9091, 0.8333])
     """
 
-    def __init__(self, lr0: float, alpha: float):
+    def __init__(self, lr0: float, alpha: float) -> None:
         self.lr0 = check_positive("lr0", lr0)
         self.alpha = check_positive("alpha", alpha)
 
-    def __call__(self, t):
+    @overload
+    def __call__(self, t: int) -> float: ...
+    @overload
+    def __call__(self, t: FloatArray) -> FloatArray: ...
+    def __call__(self, t: int | FloatArray) -> float | FloatArray:
         _check_step(t)
         return self.lr0 / (1.0 + self.alpha * self.lr0 * (np.asarray(t, dtype=float) - 1.0))
 
@@ -296,7 +320,7 @@ class CosineAnnealing(Schedule):
     array([0.1   , 0.05  , 0.1   , 0.0854, 0.05  , 0.0146, 0.1   ])
     """
 
-    def __init__(self, lr0: float, T_max: int, eta_min: float = 0.0, restarts: bool = False, T_mult: int = 1):
+    def __init__(self, lr0: float, T_max: int, eta_min: float = 0.0, restarts: bool = False, T_mult: int = 1) -> None:
         self.lr0 = check_positive("lr0", lr0)
         self.T_max = check_integer("T_max", T_max, low=1)
         self.eta_min = check_nonnegative("eta_min", eta_min)
@@ -306,10 +330,10 @@ class CosineAnnealing(Schedule):
         self.T_mult = check_integer("T_mult", T_mult, low=1)
 
     @property
-    def vectorized(self) -> bool:
+    def vectorized(self) -> bool:  # type: ignore[override]  # read-only: restarts decide it
         return not self.restarts
 
-    def _position(self, t: int) -> tuple[int, int]:
+    def _position(self, t: int | FloatArray) -> tuple[int | FloatArray, int]:
         """(t_cur, T_i) for step t."""
         t_cur, period = t - 1, self.T_max
         if not self.restarts:
@@ -319,7 +343,11 @@ class CosineAnnealing(Schedule):
             period *= self.T_mult
         return t_cur, period
 
-    def __call__(self, t):
+    @overload
+    def __call__(self, t: int) -> float: ...
+    @overload
+    def __call__(self, t: FloatArray) -> FloatArray: ...
+    def __call__(self, t: int | FloatArray) -> float | FloatArray:
         _check_step(t)
         t_cur, period = self._position(t)
         return self.eta_min + 0.5 * (self.lr0 - self.eta_min) * (1 + np.cos(np.pi * t_cur / period))
@@ -355,11 +383,11 @@ class LinearWarmup(Schedule):
 
     vectorized = False
 
-    def __init__(self, after, warmup_steps: int):
+    def __init__(self, after: float | Callable[[int], float], warmup_steps: int) -> None:
         self.after = as_schedule(after)
         self.warmup_steps = check_integer("warmup_steps", warmup_steps, low=1)
 
-    def __call__(self, t):
+    def __call__(self, t: int) -> float:
         _check_step(t)
         if t <= self.warmup_steps:
             return self.after(1) * t / (self.warmup_steps + 1)
@@ -422,7 +450,7 @@ class ReduceOnPlateau(Schedule):
         threshold_mode: str = "rel",
         cooldown: int = 0,
         min_lr: float = 0.0,
-    ):
+    ) -> None:
         self.lr0 = check_positive("lr0", lr0)
         self.factor = check_positive("factor", factor)
         if self.factor >= 1.0:
@@ -470,13 +498,13 @@ class ReduceOnPlateau(Schedule):
             self._cooldown_left = self.cooldown
             self._bad = 0
 
-    def __call__(self, t):
+    def __call__(self, t: int) -> float:
         _check_step(t)
         return self._lr
 
 
 # Names for the schedules a user can pick without arguments beyond lr0.
-_NAMED: dict[str, Callable[[float], Schedule]] = {
+_NAMED: dict[str, Callable[..., Schedule]] = {
     "constant": Constant,
     "invscaling": InverseScaling,
     "step": StepDecay,
@@ -485,7 +513,7 @@ _NAMED: dict[str, Callable[[float], Schedule]] = {
 }
 
 
-def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **options) -> Schedule:
+def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **options: Any) -> Schedule:
     """A schedule from its name, starting at ``lr0``; ``options`` go to its class.
 
     Parameters
@@ -527,7 +555,7 @@ def get_schedule(name: str, lr0: float, *, total_steps: int | None = None, **opt
     return _NAMED[key](lr0, **options)
 
 
-def as_schedule(schedule) -> Callable[[int], float]:
+def as_schedule(schedule: float | Callable[[int], float]) -> Callable[[int], float]:
     """A number becomes :class:`Constant`; a callable is used as it is.
 
     Parameters
@@ -558,7 +586,7 @@ def as_schedule(schedule) -> Callable[[int], float]:
     raise TypeError(f"a schedule must be a number or a callable t -> lr, got {type(schedule).__name__}")
 
 
-def rates(schedule, first_step: int, count: int) -> np.ndarray:
+def rates(schedule: Callable[[int], float], first_step: int, count: int) -> NDArray[np.float64]:
     """The rates of steps ``first_step`` to ``first_step + count - 1``, as a float array.
 
     One call on an array for the schedules that allow it, :data:`RATE_BLOCK` steps at a time;
@@ -591,5 +619,5 @@ def rates(schedule, first_step: int, count: int) -> np.ndarray:
     for start in range(0, count, RATE_BLOCK):
         stop = min(count, start + RATE_BLOCK)
         # Float steps: a vectorized schedule would convert integer ones to compute its powers anyway.
-        values[start:stop] = schedule(np.arange(first_step + start, first_step + stop, dtype=np.float64))
+        values[start:stop] = schedule(np.arange(first_step + start, first_step + stop, dtype=np.float64))  # type: ignore[arg-type]  # vectorized: takes arrays
     return values

@@ -48,6 +48,7 @@ strings ``f"{column}={value}"``), through the same hash and the same row assembl
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -60,6 +61,22 @@ from ._compiled import njit
 from ._sort import sort_keys
 from ._threads import check_n_jobs, numba_threads, threads_for
 from .murmurhash import murmurhash3_32
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any, TypeAlias
+
+    import pandas as pd
+    from sklearn.utils import Tags
+
+    from ._typing import IntArray, NDArray
+
+    #: The kernel's Unicode tables: (properties, lowercase's start, its length, its code points).
+    _Tables: TypeAlias = tuple[NDArray[np.uint8], NDArray[np.int32], NDArray[np.uint8], NDArray[np.int32]]
+    #: The CSR entries being written: (indices, values).
+    _Out: TypeAlias = tuple[NDArray[np.int32], NDArray[np.float64]]
+    #: (n_features, alternate_sign, norm code).
+    _Hashing: TypeAlias = tuple[int, bool, int]
 
 __all__ = ["hash_texts", "hash_columns", "TextHasher"]
 
@@ -84,14 +101,14 @@ _NORM_CODES = {"none": 0, "l2": 1, "l1": 2}
 
 
 @njit(cache=True, inline="always")
-def _key(h, n_features, alternate_sign):
+def _key(h: int, n_features: int, alternate_sign: bool) -> int:
     """The row key 2 j + (s < 0) of hash ``h``: sorting keys sorts columns, and the sign rides along."""
     index = abs(h) % n_features
     return 2 * index + (1 if alternate_sign and h < 0 else 0)
 
 
 @njit(cache=True, inline="always")
-def _decode(data, j):
+def _decode(data: NDArray[np.uint8], j: int) -> tuple[int, int]:
     """The code point starting at byte ``j`` of valid UTF-8, and the byte after it."""
     b = np.int64(data[j])
     if b < 0x80:
@@ -104,7 +121,7 @@ def _decode(data, j):
 
 
 @njit(cache=True, inline="always")
-def _encode(cp, out, pos):
+def _encode(cp: int, out: NDArray[np.uint8], pos: int) -> int:
     """Write code point ``cp`` as UTF-8 at ``out[pos]``; the position after it."""
     if cp < 0x80:
         out[pos] = cp
@@ -126,7 +143,15 @@ def _encode(cp, out, pos):
 
 
 @njit(cache=True, inline="always")
-def _end_run(scratch, pos, run_start, run_length, starts, stops, n_tokens):
+def _end_run(
+    scratch: NDArray[np.uint8],
+    pos: int,
+    run_start: int,
+    run_length: int,
+    starts: IntArray,
+    stops: IntArray,
+    n_tokens: int,
+) -> tuple[int, int]:
     """Close a run of word characters: a token (then one space) if it is 2 or more long, else undone."""
     if run_length >= 2:
         starts[n_tokens] = run_start
@@ -139,7 +164,7 @@ def _end_run(scratch, pos, run_start, run_length, starts, stops, n_tokens):
 
 
 @njit(cache=True)
-def _sigma(data, start, stop, at, after, props):
+def _sigma(data: NDArray[np.uint8], start: int, stop: int, at: int, after: int, props: NDArray[np.uint8]) -> int:
     """CPython's lowercase of the capital sigma at bytes [at, after) of the document [start, stop):
     final ``ς`` when a cased letter precedes it and none follows it, case-ignorable characters
     skipped both ways (``unicodeobject.c``, ``handle_capital_sigma``), else ``σ``."""
@@ -164,7 +189,17 @@ def _sigma(data, start, stop, at, after, props):
 
 
 @njit(cache=True)
-def _tokenize(data, start, stop, bytes_, lowercase, tables, scratch, starts, stops):
+def _tokenize(
+    data: NDArray[np.uint8],
+    start: int,
+    stop: int,
+    bytes_: NDArray[np.uint8],
+    lowercase: bool,
+    tables: _Tables,
+    scratch: NDArray[np.uint8],
+    starts: IntArray,
+    stops: IntArray,
+) -> int:
     """Cut document ``data[start:stop]`` into its tokens, lowercased, into ``scratch``; token ``t`` is
     ``scratch[starts[t]:stops[t]]`` and one space follows each. Returns the number of tokens.
 
@@ -212,7 +247,9 @@ def _tokenize(data, start, stop, bytes_, lowercase, tables, scratch, starts, sto
 
 
 @njit(cache=True)
-def _write_row(keys, count, norm, indices, values, nnz):
+def _write_row(
+    keys: IntArray, count: int, norm: int, indices: NDArray[np.int32], values: NDArray[np.float64], nnz: int
+) -> int:
     """Sum the signs of each column of a row's sorted keys, normalize; write from ``nnz``, return the new end."""
     first = nnz
     k = 0
@@ -238,7 +275,7 @@ def _write_row(keys, count, norm, indices, values, nnz):
 
 
 @njit(cache=True)
-def _top_bit(n_features):
+def _top_bit(n_features: int) -> int:
     """The bit length of the largest key, 2 (n_features - 1) + 1."""
     top = 1
     while (1 << top) < 2 * n_features:
@@ -247,7 +284,19 @@ def _top_bit(n_features):
 
 
 @njit(cache=True)
-def _text_rows(rows, offsets, data, bytes_, lowercase, tables, ngrams, hashing, sizes, out, counts):
+def _text_rows(
+    rows: tuple[int, int, int],
+    offsets: IntArray,
+    data: NDArray[np.uint8],
+    bytes_: NDArray[np.uint8],
+    lowercase: bool,
+    tables: _Tables,
+    ngrams: tuple[int, int],
+    hashing: _Hashing,
+    sizes: tuple[int, int],
+    out: _Out,
+    counts: IntArray,
+) -> None:
     """Write the rows ``rows`` = (first, last, first entry) of the documents
     ``data[offsets[i]:offsets[i + 1]]`` into ``out`` = (indices, values) from their first entry on,
     and their lengths into ``counts``.
@@ -282,7 +331,19 @@ def _text_rows(rows, offsets, data, bytes_, lowercase, tables, ngrams, hashing, 
 
 
 @njit(cache=True, parallel=True)
-def _hash_text_rows(chunks, offsets, data, bytes_, lowercase, tables, ngrams, hashing, sizes, out, counts):
+def _hash_text_rows(
+    chunks: tuple[IntArray, IntArray],
+    offsets: IntArray,
+    data: NDArray[np.uint8],
+    bytes_: NDArray[np.uint8],
+    lowercase: bool,
+    tables: _Tables,
+    ngrams: tuple[int, int],
+    hashing: _Hashing,
+    sizes: tuple[int, int],
+    out: _Out,
+    counts: IntArray,
+) -> None:
     """``_text_rows`` over the chunks of rows ``chunks`` = (first rows, first entries), in parallel."""
     first_rows, first_entries = chunks
     for c in prange(first_rows.size - 1):
@@ -302,7 +363,16 @@ def _hash_text_rows(chunks, offsets, data, bytes_, lowercase, tables, ngrams, ha
 
 
 @njit(cache=True)
-def _column_rows(rows, offsets, data, prefixes, hashing, scratch_size, out, counts):
+def _column_rows(
+    rows: tuple[int, int, int],
+    offsets: IntArray,
+    data: NDArray[np.uint8],
+    prefixes: tuple[IntArray, NDArray[np.uint8]],
+    hashing: _Hashing,
+    scratch_size: int,
+    out: _Out,
+    counts: IntArray,
+) -> None:
     """As ``_text_rows``, for rows whose tokens are ``prefix[c] + value[c * n_rows + i]``, one per
     column ``c`` (``prefix[c]`` = ``"column="``; ``prefixes`` = (offsets, data))."""
     first, last, nnz = rows
@@ -334,7 +404,16 @@ def _column_rows(rows, offsets, data, prefixes, hashing, scratch_size, out, coun
 
 
 @njit(cache=True, parallel=True)
-def _hash_column_rows(chunks, offsets, data, prefixes, hashing, scratch_size, out, counts):
+def _hash_column_rows(
+    chunks: tuple[IntArray, IntArray],
+    offsets: IntArray,
+    data: NDArray[np.uint8],
+    prefixes: tuple[IntArray, NDArray[np.uint8]],
+    hashing: _Hashing,
+    scratch_size: int,
+    out: _Out,
+    counts: IntArray,
+) -> None:
     """``_column_rows`` over the chunks of rows, in parallel."""
     first_rows, first_entries = chunks
     for c in prange(first_rows.size - 1):
@@ -351,7 +430,7 @@ def _hash_column_rows(chunks, offsets, data, prefixes, hashing, scratch_size, ou
 
 
 @njit(cache=True)
-def _pack(sources, targets, out):
+def _pack(sources: IntArray, targets: IntArray, out: _Out) -> None:
     """Move chunk ``c``'s entries from ``sources[c]`` to ``targets[c]`` (up to ``targets[c + 1]``) in ``out``,
     chunk after chunk. In place and safe: ``targets[c] <= sources[c]``, so a forward copy never
     overwrites what it has yet to read, and chunk ``c`` ends at ``targets[c + 1] <= sources[c + 1]``,
@@ -365,7 +444,7 @@ def _pack(sources, targets, out):
 
 
 @njit(cache=True)
-def _code_points_beyond_ascii(data, start, stop):
+def _code_points_beyond_ascii(data: NDArray[np.uint8], start: int, stop: int) -> IntArray:
     """The distinct code points >= 128 of the valid UTF-8 ``data[start:stop]``, in increasing order."""
     seen = np.zeros(_CODE_SPACE, np.bool_)
     j = start
@@ -399,7 +478,7 @@ def _sigma_context(char: str) -> int:
     return 0
 
 
-def _unicode_tables(points, lowercase: bool):
+def _unicode_tables(points: IntArray, lowercase: bool) -> tuple[_Tables, int, float]:
     """The kernel's tables for the code points ``points`` (>= 128) of a corpus, and how much longer
     the text grows when lowercased: (tables, code points per code point, bytes per byte), at most.
 
@@ -409,6 +488,7 @@ def _unicode_tables(points, lowercase: bool):
         props[b] = _WORD if _is_word(chr(b)) else 0
     low_start = np.zeros(_CODE_SPACE, np.int32)
     low_length = np.zeros(_CODE_SPACE, np.uint8)
+    low_points: list[int]
     low_points, growth_points, growth_bytes = [], 1, 1.0
     for cp in points.tolist():
         char = chr(cp)
@@ -429,12 +509,14 @@ def _unicode_tables(points, lowercase: bool):
     return tables, growth_points, growth_bytes
 
 
-def _ascii_tables():
+def _ascii_tables() -> _Tables:
     """Placeholders of the right types: an ASCII corpus never reads them."""
     return (np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(1, np.uint8), np.zeros(1, np.int32))
 
 
-def _character_tables(array: pa.Array, offsets, data, lowercase: bool):
+def _character_tables(
+    array: pa.Array, offsets: IntArray, data: NDArray[np.uint8], lowercase: bool
+) -> tuple[_Tables, int, float]:
     """``_unicode_tables`` of the code points beyond ASCII of the texts ``array`` (its ``offsets`` and
     ``data`` buffers), or, when there are none, ``_ascii_tables`` and no growth. A ValueError when the
     bytes are not UTF-8."""
@@ -447,7 +529,7 @@ def _character_tables(array: pa.Array, offsets, data, lowercase: bool):
     return _unicode_tables(_code_points_beyond_ascii(data, offsets[0], offsets[-1]), lowercase)
 
 
-def _byte_map(lowercase: bool):
+def _byte_map(lowercase: bool) -> NDArray[np.uint8]:
     """``bytes_`` of ``_tokenize``: the ASCII word characters (lowercased), 0 for the others, 255 above ASCII."""
     table = np.zeros(256, np.uint8)
     table[128:] = 255
@@ -457,11 +539,13 @@ def _byte_map(lowercase: bool):
     return table
 
 
-def _missing(value) -> bool:
+def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NAType"
 
 
-def _bad_item(values, what: str, where: str, error: Exception, *, one_type: bool = False) -> Exception:
+def _bad_item(
+    values: Iterable[object], what: str, where: str, error: Exception, *, one_type: bool = False
+) -> Exception:
     """The error for the first item of ``values`` that is missing, or is not a string (UTF-8 bytes
     pass), or with ``one_type`` is not of the first item's type; ``where`` formats its row. Else,
     ``error``, Arrow's, said of ``what``."""
@@ -481,23 +565,23 @@ def _bad_item(values, what: str, where: str, error: Exception, *, one_type: bool
         elif isinstance(value, bytes):
             try:
                 value.decode("utf-8")
-            except UnicodeDecodeError as error:
+            except UnicodeDecodeError as decode_error:
                 return ValueError(
-                    f"{where.format(row=row)} is bytes that are not UTF-8: {error.reason} at byte {error.start}"
+                    f"{where.format(row=row)} is bytes that are not UTF-8: {decode_error.reason} at byte {decode_error.start}"
                 )
         elif not isinstance(value, str):
             return TypeError(f"{where.format(row=row)} is a {type(value).__name__} ({value!r:.40}), not a string")
         if isinstance(value, str):
             try:
                 value.encode("utf-8")
-            except UnicodeEncodeError as error:
+            except UnicodeEncodeError as encode_error:
                 return ValueError(
-                    f"{where.format(row=row)} cannot be encoded as UTF-8: {error.reason} at position {error.start}"
+                    f"{where.format(row=row)} cannot be encoded as UTF-8: {encode_error.reason} at position {encode_error.start}"
                 )
     return TypeError(f"{what} could not be read: {error}")
 
 
-def _to_arrow(values, what: str, where: str, *, infer: bool = False) -> pa.Array:
+def _to_arrow(values: Iterable[Any], what: str, where: str, *, infer: bool = False) -> pa.Array:
     """A 1-d collection as one Arrow array: strings (or, with ``infer``, any one type Arrow infers)."""
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{what} must be a sequence of strings, got a single {type(values).__name__}")
@@ -535,7 +619,7 @@ def _strings(array: pa.Array, what: str, where: str) -> pa.Array:
     return array
 
 
-def _buffers(array: pa.Array):
+def _buffers(array: pa.Array) -> tuple[IntArray, NDArray[np.uint8]]:
     """(offsets as int64, the data bytes) of a string or large string array, read in place."""
     width = np.int64 if pa.types.is_large_string(array.type) else np.int32
     _, offsets, data = array.buffers()
@@ -544,7 +628,7 @@ def _buffers(array: pa.Array):
     return offsets, data
 
 
-def _hashing_parameters(n_features, alternate_sign, norm):
+def _hashing_parameters(n_features: int, alternate_sign: bool, norm: str | None) -> _Hashing:
     n_features = check_integer("n_features", n_features, low=1)
     if n_features > MAX_FEATURES:
         raise ValueError(f"n_features must be at most 2**31 - 1 = {MAX_FEATURES}, got {n_features}")
@@ -554,7 +638,9 @@ def _hashing_parameters(n_features, alternate_sign, norm):
     return (n_features, bool(alternate_sign), _NORM_CODES[norm])
 
 
-def _text_parameters(n_features, ngram_range, lowercase, alternate_sign, norm):
+def _text_parameters(
+    n_features: int, ngram_range: tuple[int, int], lowercase: bool, alternate_sign: bool, norm: str | None
+) -> tuple[_Hashing, tuple[int, int], bool]:
     """The checked (hashing, (min_n, max_n), lowercase) of ``hash_texts``' parameters."""
     hashing = _hashing_parameters(n_features, alternate_sign, norm)
     if not isinstance(lowercase, (bool, np.bool_)):
@@ -562,7 +648,7 @@ def _text_parameters(n_features, ngram_range, lowercase, alternate_sign, norm):
     return hashing, _ngram_range(ngram_range), bool(lowercase)
 
 
-def _ngram_range(ngram_range):
+def _ngram_range(ngram_range: tuple[int, int]) -> tuple[int, int]:
     if not (isinstance(ngram_range, (tuple, list)) and len(ngram_range) == 2):
         raise TypeError(f"ngram_range must be a pair (min_n, max_n), got {ngram_range!r}")
     low = check_integer("ngram_range[0]", ngram_range[0], low=1)
@@ -572,7 +658,7 @@ def _ngram_range(ngram_range):
     return low, high
 
 
-def _chunks(bounds, first_row, n_threads):
+def _chunks(bounds: IntArray, first_row: int, n_threads: int) -> tuple[tuple[IntArray, IntArray], int]:
     """Cut the rows ``first_row`` on, whose entries number at most ``bounds``, into chunks of about
     equal bounds, four per thread, that the threads take in turn (so that a thread slowed by another
     process does not hold the others up): (first rows, first entries), each ending with the end; one
@@ -586,7 +672,12 @@ def _chunks(bounds, first_row, n_threads):
     return (first_rows + first_row, first_entries), total
 
 
-def _hashed_rows(bounds, hash_rows, n_features, n_jobs):
+def _hashed_rows(
+    bounds: IntArray,
+    hash_rows: Callable[[tuple[IntArray, IntArray], _Out, IntArray, bool], None],
+    n_features: int,
+    n_jobs: int | None,
+) -> sp.csr_matrix:
     """The CSR matrix of rows whose entries number at most ``bounds``, which ``hash_rows(chunks, out,
     counts, parallel)`` writes chunk by chunk into ``out`` = (indices, values), with their lengths into
     ``counts``: by the ``prange`` loop on ``n_jobs`` threads when ``parallel``, else on this thread.
@@ -597,7 +688,7 @@ def _hashed_rows(bounds, hash_rows, n_features, n_jobs):
     ends = np.cumsum(bounds)
     splits = np.searchsorted(ends, np.arange(BLOCK_ENTRIES, ends[-1] if ends.size else 0, BLOCK_ENTRIES), "right")
     blocks = np.unique(np.concatenate([[0], splits])).tolist() + [bounds.size]  # a block even of 0 rows
-    parts = []
+    parts: list[_Out] = []
     n_threads = threads_for(n_jobs)
     for first, last in zip(blocks[:-1], blocks[1:]):
         chunks, total = _chunks(bounds[first:last], first, n_threads)
@@ -620,7 +711,7 @@ def _hashed_rows(bounds, hash_rows, n_features, n_jobs):
     return _csr(counts, indices, values, n_features)
 
 
-def _csr(counts, indices, values, n_features):
+def _csr(counts: IntArray, indices: IntArray, values: NDArray[np.float64], n_features: int) -> sp.csr_matrix:
     """scikit-learn's CSR of rows of ``counts`` entries: 32-bit row pointers unless the entries
     overflow them, then 64-bit indices."""
     indptr = np.zeros(counts.size + 1, np.int64)
@@ -636,10 +727,10 @@ def _csr(counts, indices, values, n_features):
 
 
 def hash_texts(
-    texts,
+    texts: Iterable[str | bytes],
     n_features: int = 2**20,
     *,
-    ngram_range=(1, 1),
+    ngram_range: tuple[int, int] = (1, 1),
     lowercase: bool = True,
     alternate_sign: bool = True,
     norm: str | None = "l2",
@@ -713,7 +804,7 @@ def hash_texts(
     sizes = (int(growth_bytes * longest) * 3 // 2 + 8, (growth_points * longest + 1) // 3 + 1)
     bytes_ = _byte_map(lowercase)
 
-    def hash_rows(chunks, out, counts, parallel):
+    def hash_rows(chunks: tuple[IntArray, IntArray], out: _Out, counts: IntArray, parallel: bool) -> None:
         if parallel:
             _hash_text_rows(
                 chunks, offsets, data, bytes_, lowercase, tables, (min_n, max_n), hashing, sizes, out, counts
@@ -737,7 +828,7 @@ def hash_texts(
     return _hashed_rows((growth_points * lengths + 1) // 3 * (max_n - min_n + 1), hash_rows, hashing[0], n_jobs)
 
 
-def _named_columns(columns):
+def _named_columns(columns: Any) -> list[tuple[Any, Any]]:
     """[(name, values)] of a pandas DataFrame, a pyarrow Table or RecordBatch, or a mapping."""
     if isinstance(columns, (pa.Table, pa.RecordBatch)):
         return list(zip(columns.column_names, columns.columns))
@@ -751,7 +842,7 @@ def _named_columns(columns):
     )
 
 
-def _column_strings(name: str, values) -> pa.Array:
+def _column_strings(name: str, values: Iterable[Any]) -> pa.Array:
     """A categorical column as Arrow strings: strings as they are, integers written in base 10 (as
     ``str`` writes them); other types are a TypeError, a missing value a ValueError, naming the row."""
     what, where = f"column {name!r}", f"column {name!r}, row {{row}}"
@@ -769,7 +860,12 @@ def _column_strings(name: str, values) -> pa.Array:
 
 
 def hash_columns(
-    columns, n_features: int = 2**20, *, alternate_sign: bool = True, norm: str | None = None, n_jobs: int | None = None
+    columns: pd.DataFrame | pa.Table | pa.RecordBatch | Mapping[str, Iterable[Any]],
+    n_features: int = 2**20,
+    *,
+    alternate_sign: bool = True,
+    norm: str | None = None,
+    n_jobs: int | None = None,
 ) -> sp.csr_matrix:
     """The categorical columns ``columns`` hashed: one token ``"column=value"`` per column in each row.
 
@@ -827,7 +923,7 @@ def hash_columns(
     longest = int(np.diff(offsets).max()) if n_rows else 0
     scratch_size = longest + int(np.diff(prefixes[0]).max()) + 3  # 3: the hash reads past a token
 
-    def hash_rows(chunks, out, counts, parallel):
+    def hash_rows(chunks: tuple[IntArray, IntArray], out: _Out, counts: IntArray, parallel: bool) -> None:
         if parallel:
             _hash_column_rows(chunks, offsets, data, prefixes, hashing, scratch_size, out, counts)
             return
@@ -846,7 +942,7 @@ def hash_columns(
     return _hashed_rows(np.full(n_rows, len(arrays), np.int64), hash_rows, hashing[0], n_jobs)
 
 
-class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):  # type: ignore[call-arg]  # scikit-learn's
     """:func:`hash_texts` as a scikit-learn transformer, for pipelines: stateless (``fit`` checks the
     parameters and learns nothing), ``transform(texts)`` is ``hash_texts(texts, **parameters)``.
 
@@ -882,12 +978,12 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self,
         n_features: int = 2**20,
         *,
-        ngram_range=(1, 1),
+        ngram_range: tuple[int, int] = (1, 1),
         lowercase: bool = True,
         alternate_sign: bool = True,
         norm: str | None = "l2",
         n_jobs: int | None = None,
-    ):
+    ) -> None:
         self.n_features = n_features
         self.ngram_range = ngram_range
         self.lowercase = lowercase
@@ -895,7 +991,7 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.norm = norm
         self.n_jobs = n_jobs
 
-    def fit(self, X=None, y=None):
+    def fit(self, X: object = None, y: object = None) -> TextHasher:
         """Check the parameters; nothing is learned.
 
         Parameters
@@ -921,7 +1017,7 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         check_n_jobs(self.n_jobs)
         return self
 
-    def transform(self, X) -> sp.csr_matrix:
+    def transform(self, X: Iterable[str | bytes]) -> sp.csr_matrix:
         """The documents ``X`` hashed: a CSR matrix of shape (len(X), n_features).
 
         Parameters
@@ -944,7 +1040,7 @@ class TextHasher(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             n_jobs=self.n_jobs,
         )
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False

@@ -23,7 +23,8 @@ def test_readme_examples_run(tmp_path, monkeypatch):
 
 def test_ci_runs_the_readme_test_command():
     ci = (README.parent / ".ci" / "run").read_text()
-    # The README's command, with the docs extra added so that CI also builds the site (and fails on a warning).
+    # The README's command, with the docs and lint extras added: CI also builds the site (failing on a warning),
+    # lints and type-checks.
     assert 'pip install -e ".[test]" && python -m pytest' in README.read_text()
-    assert 'pip install -e ".[test,docs]" && python -m pytest' in ci
+    assert 'pip install -e ".[test,docs,lint]" && python -m pytest' in ci
     assert "python -m sphinx -W" in ci and 'exit "$docs"' in ci

@@ -8,6 +8,7 @@ import importlib
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_every_public_name_has_an_entry(site):
         page = (site / "api" / "generated" / f"{module_name}.html").read_text()
         module = importlib.import_module(module_name)
         for name in module.__all__:
-            if isinstance(getattr(module, name), type(descend)):
+            if isinstance(getattr(module, name), types.ModuleType):
                 assert f"{getattr(module, name).__name__}.html" in page
             elif (
                 f'id="{module_name}.{name}"' not in page

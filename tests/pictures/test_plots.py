@@ -92,6 +92,19 @@ def test_loss_curves(tmp_path):
     assert len(figure.axes) == 1 and len(figure.axes[0].lines) == 2
 
 
+def test_an_axes_of_a_subfigure_saves_the_whole_figure(tmp_path):
+    import matplotlib.pyplot as plt
+
+    whole = plt.figure()
+    left, right = whole.subfigures(1, 2)
+    f = get_function("bowl")
+    runs = {"sgd": minimize(f, f.start, "sgd", lr=0.1, max_iter=20, tol=None)}
+    figure = plot.loss_curve(runs, ax=left.subplots(), path=tmp_path / "curve.png")
+    assert figure is whole and Image.open(tmp_path / "curve.png").size[0] > 0
+    assert plot.paths("bowl", runs, ax=right.subplots(), path=tmp_path / "paths.png") is whole
+    plt.close(whole)
+
+
 def test_effects_draws_each_level_in_order(tmp_path):
     import pandas as pd
 

@@ -503,6 +503,18 @@ def test_a_stream_in_small_reads_and_blocks_gives_read_vws_rows(vw_file, monkeyp
     assert_same_blocks(blocks, whole)
 
 
+def test_a_stream_reads_a_source_whose_read_returns_memoryviews():
+    class Views(io.BytesIO):
+        def read(self, size=-1):
+            return memoryview(super().read(size))
+
+    lines = "".join(LINES[:10]).encode()
+    blocks = list(VWStream(Views(lines), VWFormat(64), block_rows=4))
+    expected = list(VWStream(io.BytesIO(lines), VWFormat(64), block_rows=4))
+    assert [b.lines.tolist() for b in blocks] == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]
+    assert all((a.X != b.X).nnz == 0 and np.array_equal(a.y, b.y) for a, b in zip(blocks, expected, strict=True))
+
+
 def test_a_stream_cuts_full_blocks_until_the_end():
     lines = "".join(LINES[:10])
     blocks = list(VWStream(io.BytesIO(lines.encode()), VWFormat(64), block_rows=4))

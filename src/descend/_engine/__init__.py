@@ -40,3 +40,5 @@ The modules:
 The losses come from :mod:`descend.losses` and the update rules from
 :mod:`descend.optimizers`: the same functions serve both paths.
 """
+
+from __future__ import annotations

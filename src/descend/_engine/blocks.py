@@ -21,11 +21,17 @@ one fixed order.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._compiled import njit
 from .._threads import run_all, shares
 from . import kernels
+
+if TYPE_CHECKING:
+    from .._typing import FloatArray, IntArray, Matrix
+    from .problem import Data, Model, Objective, Problem
 
 __all__ = ["BLOCK_ROWS", "row_blocks", "gradient_sum", "batch_steps", "SparseProducts"]
 
@@ -39,7 +45,9 @@ def row_blocks(n_rows: int) -> list[tuple[int, int]]:
     return [(start, min(start + BLOCK_ROWS, n_rows)) for start in range(0, max(n_rows, 1), BLOCK_ROWS)]
 
 
-def gradient_sum(data, rows, model, objective, n_threads: int = 1):
+def gradient_sum(
+    data: Data, rows: IntArray, model: Model, objective: Objective, n_threads: int = 1
+) -> tuple[float, float, FloatArray]:
     """(weighted loss sum, weight sum, summed gradient) over the dense rows ``rows``, as
     :func:`descend._engine.kernels.gradient_sum` gives it, summed by blocks (module docstring) on
     ``n_threads`` threads."""
@@ -47,12 +55,15 @@ def gradient_sum(data, rows, model, objective, n_threads: int = 1):
     if len(blocks) == 1:
         return kernels.gradient_sum(data, rows, model, objective)
 
-    def share(first, last):
+    def share(first: int, last: int) -> list[tuple[float, float, FloatArray]]:
         return [kernels.gradient_sum(data, rows[start:stop], model, objective) for start, stop in blocks[first:last]]
 
     parts = [
         part
-        for shared in run_all([lambda a=a, b=b: share(a, b) for a, b in shares(len(blocks), n_threads)], n_threads)
+        for shared in run_all(
+            [lambda a=a, b=b: share(a, b) for a, b in shares(len(blocks), n_threads)],  # type: ignore[misc]  # mypy: a lambda with defaults
+            n_threads,
+        )
         for part in shared
     ]
     loss_sum, weight_sum, grad = parts[0]
@@ -64,7 +75,16 @@ def gradient_sum(data, rows, model, objective, n_threads: int = 1):
     return loss_sum, weight_sum, grad
 
 
-def batch_steps(data, order, problem, t, lrs, batch_size, weight_mean, n_threads: int = 1):
+def batch_steps(
+    data: Data,
+    order: IntArray,
+    problem: Problem,
+    t: int,
+    lrs: FloatArray,
+    batch_size: int,
+    weight_mean: float,
+    n_threads: int = 1,
+) -> tuple[float, float, float]:
     """The steps of :func:`descend._engine.kernels.batch_steps` over the dense rows ``order``, each
     batch's gradient summed by :func:`gradient_sum` on ``n_threads``, then the step of
     :func:`descend._engine.kernels.apply_gradient`: for batches of several blocks, the same for any
@@ -88,7 +108,9 @@ def batch_steps(data, order, problem, t, lrs, batch_size, weight_mean, n_threads
 # and columns are unsigned: Numba then reads an array without first testing for a negative index, a
 # third of the time of this loop (the speed of scipy's own; with signed ones, 1.6 times it).
 @njit(cache=True, nogil=True)
-def _csr_times(indptr, indices, values, W, out, first, last):
+def _csr_times(
+    indptr: IntArray, indices: IntArray, values: FloatArray, W: FloatArray, out: FloatArray, first: int, last: int
+) -> None:
     """out[i] = sum over row i's entries of value * W[column], for the rows first..last - 1;
     ``indices`` unsigned."""
     n_out = W.shape[1]
@@ -103,7 +125,7 @@ def _csr_times(indptr, indices, values, W, out, first, last):
             out[i, k] = total
 
 
-def _unsigned(indices):
+def _unsigned(indices: IntArray) -> IntArray:
     """The same bits as unsigned integers (column numbers are never negative)."""
     return indices.view(np.uint32 if indices.dtype.itemsize == 4 else np.uint64)
 
@@ -112,11 +134,11 @@ class SparseProducts:
     """The products :math:`X W` and :math:`X^\\top D` of the CSR matrix ``X`` with dense matrices of
     a few columns, on ``n_threads`` threads, equal to scipy's bit for bit (module docstring)."""
 
-    def __init__(self, X, n_threads: int = 1):
+    def __init__(self, X: Matrix, n_threads: int = 1) -> None:
         self.X, self.n_threads = X, n_threads
-        self._columns = None  # X as CSC, made at the first transposed product
+        self._columns: Matrix | None = None  # X as CSC, made at the first transposed product
 
-    def times(self, W):
+    def times(self, W: FloatArray) -> FloatArray:
         """X @ W, (n, k) for W (p, k)."""
         if self.n_threads == 1:
             return np.asarray(self.X @ W)
@@ -126,14 +148,14 @@ class SparseProducts:
         indices = _unsigned(X.indices)
         run_all(
             [
-                lambda a=a, b=b: _csr_times(X.indptr, indices, X.data, W, out, a, b)
+                lambda a=a, b=b: _csr_times(X.indptr, indices, X.data, W, out, a, b)  # type: ignore[misc]  # mypy: a lambda with defaults
                 for a, b in _nnz_shares(X.indptr, self.n_threads)
             ],
             self.n_threads,
         )
         return out
 
-    def transpose_times(self, D):
+    def transpose_times(self, D: FloatArray) -> FloatArray:
         """X.T @ D, (p, k) for D (n, k)."""
         if self.n_threads == 1:
             return np.asarray(self.X.T @ D)
@@ -146,7 +168,7 @@ class SparseProducts:
         indices = _unsigned(C.indices)
         run_all(
             [
-                lambda a=a, b=b: _csr_times(C.indptr, indices, C.data, D, out, a, b)
+                lambda a=a, b=b: _csr_times(C.indptr, indices, C.data, D, out, a, b)  # type: ignore[misc]  # mypy: a lambda with defaults
                 for a, b in _nnz_shares(C.indptr, self.n_threads)
             ],
             self.n_threads,
@@ -154,7 +176,7 @@ class SparseProducts:
         return out
 
 
-def _nnz_shares(indptr, n_threads: int) -> list[tuple[int, int]]:
+def _nnz_shares(indptr: IntArray, n_threads: int) -> list[tuple[int, int]]:
     """The rows of a compressed matrix cut into ``n_threads`` consecutive shares of about equal
     numbers of entries."""
     n_rows = len(indptr) - 1

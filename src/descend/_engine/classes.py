@@ -16,15 +16,24 @@ all coordinates (NAdam's product): those run as one group.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._threads import run_all, shares
 from .hogwild import per_coordinate
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._typing import FloatArray, IntArray
+    from ..optimizers import Optimizer
+    from .problem import Data, Model, Problem, SparseData
+
 __all__ = ["allows", "groups", "class_steps"]
 
 
-def allows(optimizer, model, state) -> bool:
+def allows(optimizer: Optimizer, model: Model, state: tuple[FloatArray, ...]) -> bool:
     """Whether the ``model``'s outputs (more than one) may step in groups: an ``optimizer`` that does
     not step the whole matrix, each of whose ``state`` arrays is one number per coordinate (or empty)."""
     return model.n_out > 1 and not optimizer.whole_matrix and per_coordinate(model, state)
@@ -37,7 +46,7 @@ def groups(n_out: int, n_threads: int) -> list[tuple[int, int]]:
     return shares(n_out, min(n_threads, n_out // 2))
 
 
-def _group(data, problem, first, last):
+def _group(data: Data | SparseData, problem: Problem, first: int, last: int) -> tuple[Data | SparseData, Problem]:
     """(data, problem) of the outputs first..last - 1: their slices of the weights and the state; the
     targets of one-vs-rest counted from ``first`` (class ``first`` is the group's output 0), or their
     columns of several regression targets."""
@@ -51,7 +60,14 @@ def _group(data, problem, first, last):
     return data._replace(y=y), (part, objective, hyperparameters, sliced)
 
 
-def class_steps(steps, data, problem, order, lrs, n_threads):
+def class_steps(
+    steps: Callable[..., tuple[float, float, float]],
+    data: Data | SparseData,
+    problem: Problem,
+    order: IntArray,
+    lrs: FloatArray,
+    n_threads: int,
+) -> tuple[float, float]:
     """``steps(order, rates, data=..., problem=...)``, the one-thread loop, for each group of outputs
     on a thread of its own, over all the rows ``order``; returns the (weighted loss sum, weight sum)."""
     model = problem[0]

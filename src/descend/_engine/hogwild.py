@@ -33,14 +33,22 @@ thread.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._threads import run_all
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._typing import FloatArray, IntArray
+    from .problem import Model
+
 __all__ = ["allows", "per_coordinate", "dealt", "shared_steps"]
 
 
-def allows(row_steps, model, state, sparse_rows, lazy) -> bool:
+def allows(row_steps: bool, model: Model, state: tuple[FloatArray, ...], sparse_rows: bool, lazy: bool) -> bool:
     """Whether per-sample steps may take Hogwild!: the normalized update (``row_steps``), or an optimizer
     whose ``state`` arrays are each one number per coordinate (or unused, empty); on sparse rows, with
     steps on the row's coordinates only (``lazy``, rows not centered)."""
@@ -51,13 +59,13 @@ def allows(row_steps, model, state, sparse_rows, lazy) -> bool:
     return per_coordinate(model, state)
 
 
-def per_coordinate(model, state) -> bool:
+def per_coordinate(model: Model, state: tuple[FloatArray, ...]) -> bool:
     """Whether each of an optimizer's ``state`` arrays is one number per coordinate of ``model.theta``
     (or unused, empty): a step of one coordinate then reads no other's."""
     return all(a.ndim == 1 and a.shape[0] in (0, model.theta.shape[0]) for a in state)
 
 
-def dealt(order, lrs, n_threads):
+def dealt(order: IntArray, lrs: FloatArray, n_threads: int) -> list[tuple[IntArray, FloatArray]]:
     """The rows ``order`` and their rates ``lrs`` dealt out to ``n_threads`` threads: thread j takes
     rows j, j + T, j + 2T..."""
     return [
@@ -65,8 +73,10 @@ def dealt(order, lrs, n_threads):
     ]
 
 
-def shared_steps(steps, order, lrs, n_threads):
+def shared_steps(
+    steps: Callable[[IntArray, FloatArray], tuple[float, float]], order: IntArray, lrs: FloatArray, n_threads: int
+) -> tuple[float, float]:
     """``steps(rows, rates)``, the one-thread loop on shared weights and state, run on each
     thread's share of ``order`` at once; returns the (weighted loss sum, weight sum) of all."""
-    results = run_all([lambda o=o, r=r: steps(o, r) for o, r in dealt(order, lrs, n_threads)], n_threads)
+    results = run_all([lambda o=o, r=r: steps(o, r) for o, r in dealt(order, lrs, n_threads)], n_threads)  # type: ignore[misc]  # mypy: a lambda with defaults
     return sum(r[0] for r in results), sum(r[1] for r in results)

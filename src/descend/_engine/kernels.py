@@ -23,6 +23,8 @@ hold the two equal.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba.core import types
 from numba.extending import overload
@@ -31,6 +33,13 @@ from .._compiled import njit
 from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from .prefetch import ROWS_AHEAD, prefetch_row
 from .step import finish_step, target_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable  # noqa: F401  (in type comments, which ruff does not read)
+    from typing import Any
+
+    from .._typing import FloatArray, IntArray, NDArray
+    from .problem import Data, Gram, Model, Objective
 
 __all__ = [
     "batch_steps",
@@ -55,7 +64,7 @@ FAST = {"reassoc", "nsz", "arcp", "contract"}
 
 # ------------------------------------------------------------- one row
 @njit(cache=True, inline="always")
-def _dot(theta, offset, x):
+def _dot(theta: FloatArray, offset: int, x: FloatArray) -> float:
     """theta[offset:offset + len(x)] . x, vectorized (summation order free)."""
     total = 0.0
     for j in range(x.shape[0]):
@@ -64,7 +73,16 @@ def _dot(theta, offset, x):
 
 
 @njit(cache=True, inline="always")
-def _row_loss(x, y, theta, n_out, loss, parameters, scores, dscores):
+def _row_loss(
+    x: FloatArray,
+    y: float | FloatArray,
+    theta: FloatArray,
+    n_out: int,
+    loss: int,
+    parameters: NDArray[np.float64],
+    scores: NDArray[np.float64],
+    dscores: NDArray[np.float64],
+) -> float:
     """Loss of one row; its derivative in each output's score into dscores."""
     p1 = x.shape[0] + 1
     if loss == MULTINOMIAL:
@@ -80,7 +98,7 @@ def _row_loss(x, y, theta, n_out, loss, parameters, scores, dscores):
 
 
 @njit(cache=True, inline="always")
-def _add_row_gradient(grad, x, weight, dscores, n_out):
+def _add_row_gradient(grad: FloatArray, x: FloatArray, weight: float, dscores: NDArray[np.float64], n_out: int) -> None:
     """grad += weight * dloss/dscore_k * (x, 1) for each output k: one row's share of a batch gradient."""
     p1 = x.shape[0] + 1
     for k in range(n_out):
@@ -93,8 +111,23 @@ def _add_row_gradient(grad, x, weight, dscores, n_out):
 
 @njit(cache=True, inline="always")
 def _add_batch(
-    X, y, weights, order, lo, hi, center, scale, buffer, theta, n_out, loss, parameters, grad, scores, dscores
-):
+    X: FloatArray,
+    y: FloatArray,
+    weights: FloatArray,
+    order: IntArray,
+    lo: int,
+    hi: int,
+    center: FloatArray | None,
+    scale: FloatArray | None,
+    buffer: FloatArray,
+    theta: FloatArray,
+    n_out: int,
+    loss: int,
+    parameters: NDArray[np.float64],
+    grad: FloatArray,
+    scores: NDArray[np.float64],
+    dscores: NDArray[np.float64],
+) -> tuple[float, float]:
     """Rows order[lo:hi], one batch: their gradients, times their weights, added to grad; returns
     (weighted loss sum, weight sum). A call per batch, not per row: each call of an inlined
     function that takes arrays costs Numba reference counts."""
@@ -105,7 +138,7 @@ def _add_batch(
     if n_out == 1 and loss != MULTINOMIAL:
         # The common case written out: one score and one derivative, no loop over outputs,
         # which LLVM vectorizes (3x faster than the general loop below).
-        p = X.shape[1]
+        p: int = X.shape[1]
         for r in range(lo, hi):
             if r + ROWS_AHEAD < n_rows:
                 prefetch_row(X, order[r + ROWS_AHEAD])
@@ -132,23 +165,30 @@ def _add_batch(
     return loss_sum, weight_sum
 
 
-def row_of(X, i, center, scale, buffer):
+def row_of(
+    X: FloatArray, i: int, center: FloatArray | None, scale: FloatArray | None, buffer: FloatArray
+) -> FloatArray:
     """Row i of X in the steps' coordinates: (x - center) * scale written into ``buffer``, or X's
     own row when ``center`` is None. In compiled code, which of the two is settled when a kernel
     is compiled, from center's type, so that the loop over rows has no branch and no copy for rows
     taken as they are (a branch there cost 30% of a per-sample step, measured)."""
     if center is None:
         return X[i]
+    assert scale is not None  # a center comes with its scale
     buffer[:] = (X[i] - center) * scale
     return buffer
 
 
+# Numba holds an overload's parameters, annotations included, equal to those of the function it returns:
+# the annotations of these functions are type comments, which it does not see.
 @overload(row_of, inline="always")
 def _compiled_row_of(X, i, center, scale, buffer):
+    # type: (types.Type, types.Type, types.Type, types.Type, types.Type) -> Callable[..., FloatArray]
     if isinstance(center, types.NoneType):
         return lambda X, i, center, scale, buffer: X[i]
 
     def standardized(X, i, center, scale, buffer):
+        # type: (FloatArray, int, FloatArray, FloatArray, FloatArray) -> FloatArray
         for j in range(X.shape[1]):
             buffer[j] = (X[i, j] - center[j]) * scale[j]
         return buffer
@@ -158,7 +198,18 @@ def _compiled_row_of(X, i, center, scale, buffer):
 
 # ---------------------------------------------------------------- steps
 @njit(cache=True, fastmath=FAST, nogil=True)
-def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, batch_size, weight_mean):
+def batch_steps(
+    data: Data,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    hyperparameters: tuple[Any, ...],
+    state: tuple[FloatArray, ...],
+    t: int,
+    lrs: FloatArray,
+    batch_size: int,
+    weight_mean: float,
+) -> tuple[float, float, float]:
     """Steps over the rows ``order`` in batches of ``batch_size``; returns (weighted loss sum, weight sum,
     stationarity).
 
@@ -228,7 +279,9 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
+def plain_sgd_steps(
+    data: Data, order: IntArray, model: Model, objective: Objective, lrs: FloatArray, weight_mean: float
+) -> tuple[float, float]:
     """Per-sample plain gradient descent on one output, the hot loop of SGD: sgd_step's update
     x -= lr * g with the gradient g = d x + l2 w formed on the fly, then the L1 part's soft
     threshold, in one pass over the weights that also scores the next row with them.
@@ -240,7 +293,7 @@ def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
     X, y, weights = data
     theta, center, scale, _, fit_intercept = model
     loss, parameters, l1, l2 = objective
-    p = X.shape[1]
+    p: int = X.shape[1]
     n = order.shape[0]
     current, ahead = np.empty(p, dtype=X.dtype), np.empty(p, dtype=X.dtype)
     weighted = weights.shape[0] > 0
@@ -279,7 +332,7 @@ def plain_sgd_steps(data, order, model, objective, lrs, weight_mean):
 
 
 @njit(cache=True)
-def gram_gradient(gram, theta):
+def gram_gradient(gram: Gram, theta: FloatArray) -> tuple[float, FloatArray]:
     """(weighted loss sum, gradient sum) of squared error at ``theta`` from the weighted Gram matrix of
     the standardized [X, 1]: with G = X~'WX~ and c = X~'Wy, the gradient G theta - c and the loss
     (theta'G theta - 2 theta'c + y'Wy) / 2, both before any normalization or penalty."""
@@ -299,7 +352,15 @@ def gram_gradient(gram, theta):
 
 
 @njit(cache=True)
-def gram_step(gram, model, objective, hyperparameters, state, t, lr):
+def gram_step(
+    gram: Gram,
+    model: Model,
+    objective: Objective,
+    hyperparameters: tuple[Any, ...],
+    state: tuple[FloatArray, ...],
+    t: int,
+    lr: float,
+) -> tuple[float, float]:
     """One full-batch squared-error step (the optimizer's step ``t + 1``) from the Gram matrix (see
     :func:`gram_gradient`); returns (weighted loss sum at theta before the step, its stationarity)."""
     theta = model.theta
@@ -324,7 +385,7 @@ def gram_step(gram, model, objective, hyperparameters, state, t, lr):
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def gradient_sum(data, rows, model, objective):
+def gradient_sum(data: Data, rows: IntArray, model: Model, objective: Objective) -> tuple[float, float, FloatArray]:
     """(weighted loss sum, weight sum, summed gradient) over the rows ``rows`` of the data, at
     ``model.theta``, before any normalization or penalty (see :func:`apply_gradient`): a full batch's,
     or a cluster partition's share of one, summed over partitions. The rows go through the same
@@ -358,7 +419,16 @@ def gradient_sum(data, rows, model, objective):
 
 
 @njit(cache=True)
-def apply_gradient(model, objective, hyperparameters, state, t, grad, norm, lr):
+def apply_gradient(
+    model: Model,
+    objective: Objective,
+    hyperparameters: tuple[Any, ...],
+    state: tuple[FloatArray, ...],
+    t: int,
+    grad: FloatArray,
+    norm: float,
+    lr: float,
+) -> float:
     """The step of :func:`batch_steps` (the optimizer's step ``t + 1``) from an already summed
     gradient ``grad``, normalized by ``norm``; returns the stationarity of the weights before it."""
     theta = model.theta
@@ -381,7 +451,7 @@ def apply_gradient(model, objective, hyperparameters, state, t, grad, norm, lr):
 
 
 @njit(cache=True)
-def mean_loss(data, rows, model, objective):
+def mean_loss(data: Data, rows: IntArray, model: Model, objective: Objective) -> float:
     """Weighted mean loss over ``rows`` (no penalty)."""
     X, y, weights = data
     theta, center, scale, n_out, _ = model

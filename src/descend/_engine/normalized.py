@@ -12,6 +12,8 @@ costs its non-zeros, whatever the number of features. The NumPy twin is
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba.extending import overload
 
@@ -24,6 +26,15 @@ from .problem import SparseData
 from .sparse import scaled
 from .step import target_of
 
+if TYPE_CHECKING:
+    from collections.abc import Callable  # noqa: F401  (in type comments, which ruff does not read)
+
+    from numba.core import types  # noqa: F401  (in type comments)
+
+    from .._typing import FloatArray, IntArray
+    from ..optimizers.online import NormalizedHyperparameters
+    from .problem import Data, Model, Objective
+
 __all__ = ["normalized_steps", "row_features", "FEATURES_AHEAD"]
 
 # How many rows ahead the weights and state of a row's features are asked for: on 120,000 shuffled
@@ -32,18 +43,24 @@ __all__ = ["normalized_steps", "row_features", "FEATURES_AHEAD"]
 FEATURES_AHEAD = 2
 
 
-def prefetch_features(data, order, r, theta, state):
+def prefetch_features(
+    data: Data | SparseData, order: IntArray, r: int, theta: FloatArray, state: tuple[FloatArray, ...]
+) -> None:
     """Ask, for CSR rows, for the row :data:`~descend._engine.prefetch.ROWS_AHEAD` ahead and for the
     weights and state of the features of the row FEATURES_AHEAD ahead: their misses overlap with this row's work.
     Nothing for dense rows, whose features are every column, read in order."""
 
 
+# Numba holds an overload's parameters, annotations included, equal to those of the function it returns:
+# the annotations of these functions are type comments, which it does not see.
 @overload(prefetch_features, inline="always")
 def _compiled_prefetch_features(data, order, r, theta, state):
+    # type: (types.Type, types.Type, types.Type, types.Type, types.Type) -> Callable[..., None]
     if getattr(data, "instance_class", None) is not SparseData:
         return lambda data, order, r, theta, state: None
 
     def ahead(data, order, r, theta, state):
+        # type: (SparseData, IntArray, int, FloatArray, tuple[FloatArray, ...]) -> None
         indptr, indices, values, _, _ = data
         prefetch_csr_ahead(indptr, indices, values, order, r)
         if r + FEATURES_AHEAD < order.shape[0]:
@@ -58,7 +75,15 @@ def _compiled_prefetch_features(data, order, r, theta, state):
     return ahead
 
 
-def row_features(data, i, center, scale, buffer, columns, xs):
+def row_features(
+    data: Data | SparseData,
+    i: int,
+    center: FloatArray | None,
+    scale: FloatArray | None,
+    buffer: FloatArray,
+    columns: IntArray,
+    xs: FloatArray,
+) -> int:
     """Row i's non-zero features into ``columns`` and ``xs`` (in the steps' coordinates); returns how
     many. Dense rows: the non-zeros of the (standardized) row; CSR rows: the stored entries."""
     if isinstance(data, SparseData):
@@ -76,9 +101,11 @@ def row_features(data, i, center, scale, buffer, columns, xs):
 
 @overload(row_features, inline="always")
 def _compiled_row_features(data, i, center, scale, buffer, columns, xs):
+    # type: (types.Type, types.Type, types.Type, types.Type, types.Type, types.Type, types.Type) -> Callable[..., int]
     if getattr(data, "instance_class", None) is SparseData:
 
         def csr_row(data, i, center, scale, buffer, columns, xs):
+            # type: (SparseData, int, FloatArray | None, FloatArray | None, FloatArray, IntArray, FloatArray) -> int
             indptr, indices, values, _, _ = data
             count = 0
             for q in range(indptr[i], indptr[i + 1]):
@@ -91,6 +118,7 @@ def _compiled_row_features(data, i, center, scale, buffer, columns, xs):
         return csr_row
 
     def dense_row(data, i, center, scale, buffer, columns, xs):
+        # type: (Data, int, FloatArray | None, FloatArray | None, FloatArray, IntArray, FloatArray) -> int
         row = row_of(data[0], i, center, scale, buffer)
         count = 0
         for j in range(row.shape[0]):
@@ -104,7 +132,17 @@ def _compiled_row_features(data, i, center, scale, buffer, columns, xs):
 
 
 @njit(cache=True, nogil=True)
-def normalized_steps(data, order, model, objective, hyperparameters, state, lrs, weight_mean, scores_out):
+def normalized_steps(
+    data: Data | SparseData,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    hyperparameters: NormalizedHyperparameters,
+    state: tuple[FloatArray, ...],
+    lrs: FloatArray,
+    weight_mean: float,
+    scores_out: FloatArray,
+) -> tuple[float, float]:
     """One step of the normalized update per row of ``order`` (rates ``lrs``), every output;
     returns (weighted loss sum, weight sum). ``data`` is an engine Data or SparseData tuple.
     ``scores_out`` (rows of the data, outputs), unless it has no rows, receives each row's scores

@@ -28,10 +28,28 @@ reference count at every row.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from llvmlite import binding, ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, TypeAlias
+
+    from numba.core.base import BaseContext
+    from numba.core.typing.context import BaseContext as TypingContext
+    from numba.core.typing.templates import Signature
+
+    from .._typing import AnyArray, FloatArray, IntArray
+
+    #: What an intrinsic's typing function returns: the signature and the code generator of a call
+    #: with these types, or None when it takes no such call.
+    Intrinsic: TypeAlias = (
+        tuple[Signature, Callable[[BaseContext, ir.IRBuilder, Signature, Sequence[ir.Value]], ir.Value]] | None
+    )
 
 __all__ = ["prefetch_row", "prefetch_csr_ahead", "prefetch_item", "ROWS_AHEAD", "POINTERS_AHEAD"]
 
@@ -46,7 +64,9 @@ _LINE_BYTES = 64
 _NAME = "llvm.prefetch.p0" if binding.llvm_version_info[0] >= 17 else "llvm.prefetch.p0i8"
 
 
-def _prefetch_lines(context, builder, first, n_bytes, locality=0):
+def _prefetch_lines(
+    context: BaseContext, builder: ir.IRBuilder, first: ir.Value, n_bytes: ir.Value, locality: int = 0
+) -> None:
     """Emit a prefetch (read; non-temporal unless ``locality`` says more) of each cache line of
     ``n_bytes`` bytes from ``first``."""
     byte = ir.PointerType(ir.IntType(8))
@@ -65,19 +85,24 @@ def _prefetch_lines(context, builder, first, n_bytes, locality=0):
         builder.call(function, [builder.gep(start, [offset]), flag(0), flag(locality), flag(1)])
 
 
-def _item_bytes(context, array_type):
+def _item_bytes(context: BaseContext, array_type: types.Array[Any]) -> ir.Value:
     return context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(array_type.dtype)))
 
 
-@intrinsic
-def prefetch_row(typingctx, matrix, row):
+# An intrinsic's typing function takes the typing context and Numba's types of the arguments; compiled code
+# calls it with the arguments alone. The checker is told so by the name's declared type, the call's.
+prefetch_row: Callable[[AnyArray, int], None]
+
+
+@intrinsic  # type: ignore[no-redef]  # the typing function of the call declared above
+def prefetch_row(typingctx: TypingContext, matrix: types.Type, row: types.Type) -> Intrinsic:
     """Prefetch every cache line of ``matrix[row]`` (a C-ordered 2-D array) for reading, non-temporal
     (see the module docstring). Compiled code only."""
     if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and matrix.layout == "C"):
         return None
     signature = types.void(matrix, row)
 
-    def codegen(context, builder, sig, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, sig: Signature, args: Sequence[ir.Value]) -> ir.Value:
         view = context.make_array(sig.args[0])(context, builder, args[0])
         row_index = context.cast(builder, args[1], sig.args[1], types.intp)
         first = cgutils.get_item_pointer(
@@ -90,8 +115,18 @@ def prefetch_row(typingctx, matrix, row):
     return signature, codegen
 
 
-@intrinsic
-def prefetch_csr_ahead(typingctx, indptr, indices, values, order, position):
+prefetch_csr_ahead: Callable[[IntArray, IntArray, FloatArray, IntArray, int], None]
+
+
+@intrinsic  # type: ignore[no-redef]  # the typing function of the call declared above
+def prefetch_csr_ahead(
+    typingctx: TypingContext,
+    indptr: types.Type,
+    indices: types.Type,
+    values: types.Type,
+    order: types.Type,
+    position: types.Type,
+) -> Intrinsic:
     """In a loop over the rows ``order`` of a CSR matrix, at ``position``: prefetch the column indices
     and values of the row :data:`ROWS_AHEAD` positions ahead and, :data:`POINTERS_AHEAD` ahead, the
     row pointers of a row to come (finding where a shuffled row lies is a cache miss of its own).
@@ -101,18 +136,18 @@ def prefetch_csr_ahead(typingctx, indptr, indices, values, order, position):
         return None
     signature = types.void(indptr, indices, values, order, position)
 
-    def codegen(context, builder, sig, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, sig: Signature, args: Sequence[ir.Value]) -> ir.Value:
         intp = types.intp
         arrays = [context.make_array(sig.args[k])(context, builder, args[k]) for k in range(4)]
         pointers, _, _, rows = arrays
         here = context.cast(builder, args[4], sig.args[4], intp)
         n_rows = cgutils.unpack_tuple(builder, rows.shape, 1)[0]
 
-        def load(k, index):
+        def load(k: int, index: ir.Value) -> ir.Value:
             address = cgutils.get_item_pointer(context, builder, sig.args[k], arrays[k], [index], wraparound=False)
             return context.cast(builder, builder.load(address), sig.args[k].dtype, intp)
 
-        def ahead(distance):
+        def ahead(distance: int) -> tuple[ir.Value, ir.Value]:
             at = builder.add(here, context.get_constant(intp, distance))
             return at, builder.icmp_signed("<", at, n_rows)
 
@@ -134,15 +169,18 @@ def prefetch_csr_ahead(typingctx, indptr, indices, values, order, position):
     return signature, codegen
 
 
-@intrinsic
-def prefetch_item(typingctx, array, index):
+prefetch_item: Callable[[AnyArray, int], None]
+
+
+@intrinsic  # type: ignore[no-redef]  # the typing function of the call declared above
+def prefetch_item(typingctx: TypingContext, array: types.Type, index: types.Type) -> Intrinsic:
     """Prefetch the cache line of ``array[index]`` (a 1-D array), to be kept (locality 3): a weight
     or an optimizer's state that the row after next will read and write. Compiled code only."""
     if not (isinstance(array, types.Array) and array.ndim == 1):
         return None
     signature = types.void(array, index)
 
-    def codegen(context, builder, sig, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, sig: Signature, args: Sequence[ir.Value]) -> ir.Value:
         view = context.make_array(sig.args[0])(context, builder, args[0])
         at = context.cast(builder, args[1], sig.args[1], types.intp)
         first = cgutils.get_item_pointer(context, builder, sig.args[0], view, [at], wraparound=False)

@@ -10,6 +10,8 @@ it equal to the compiled kernels to 1e-12.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -17,6 +19,14 @@ from ..losses import MULTINOMIAL, gradient_flow, loss_and_derivative, softmax_cr
 from ..penalties import soft_threshold
 from .blocks import SparseProducts
 from .problem import SparseData
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from .._typing import FloatArray, IntArray, Matrix, NDArray
+    from ..optimizers import Normalized, Optimizer
+    from .problem import Data, Model, Objective
 
 __all__ = [
     "batch_steps",
@@ -31,7 +41,7 @@ __all__ = [
 ]
 
 
-def _batch_losses(scores, y, objective):
+def _batch_losses(scores: FloatArray, y: FloatArray, objective: Objective) -> tuple[FloatArray, FloatArray]:
     """Loss per row and derivative per row and output."""
     n_out = scores.shape[1]
     if objective.loss == MULTINOMIAL:
@@ -44,7 +54,7 @@ def _batch_losses(scores, y, objective):
     return loss.sum(axis=1), derivative
 
 
-def targets(y, n_out):
+def targets(y: FloatArray, n_out: int) -> FloatArray:
     """The target of each row for each output, (n, n_out), from y as the steps take it: several
     regression outputs' columns as they are; one output's y; for one-vs-rest, output k separates
     class k (+1) from the rest (-1)."""
@@ -53,24 +63,31 @@ def targets(y, n_out):
     return y[:, None] if n_out == 1 else np.where(y[:, None] == np.arange(n_out), 1.0, -1.0)
 
 
-def data_matrix(data, n_features):
+def data_matrix(data: Data | SparseData, n_features: int) -> Matrix:
     """The rows of an engine Data tuple as one matrix: its dense X, or the CSR matrix of a SparseData."""
     if isinstance(data, SparseData):
         return sp.csr_matrix((data.values, data.indices, data.indptr), shape=(len(data.indptr) - 1, n_features))
     return data.X
 
 
-def steps_rows(data, rows, model, n_features):
+def steps_rows(data: Data | SparseData, rows: IntArray | Sequence[int], model: Model, n_features: int) -> Matrix:
     """The rows ``rows`` in the steps' coordinates: a dense array, or CSR (scaled, never centered)."""
     if isinstance(data, SparseData):
         X = data_matrix(data, n_features)[rows]
         if model.center is not None:  # centered rows are dense: fine for the reference, small data
             return (X.toarray() - model.center) * model.scale
         return X if model.scale is None else X.multiply(model.scale).tocsr()
-    return data.X[rows] if model.center is None else (data.X[rows] - model.center) * model.scale
+    return data.X[rows] if model.center is None else (data.X[rows] - model.center) * model.scale  # type: ignore[operator]  # center => scale
 
 
-def csr_gradient_sum(X, y, weights, model, objective, products=None):
+def csr_gradient_sum(
+    X: Matrix,
+    y: FloatArray,
+    weights: FloatArray,
+    model: Model,
+    objective: Objective,
+    products: SparseProducts | None = None,
+) -> tuple[float, float, FloatArray]:
     r"""(weighted loss sum, weight sum, summed gradient) over the rows of the CSR matrix ``X`` (targets
     ``y``, ``weights`` or empty) by two sparse matrix products, :math:`X w` and :math:`X^\top d`,
     centering implicitly: the rows stay sparse. scipy's products take a third of the time of a
@@ -98,7 +115,9 @@ def csr_gradient_sum(X, y, weights, model, objective, products=None):
     return float(weights @ loss if weighted else loss.sum()), weight_sum, np.column_stack([grad, total]).ravel()
 
 
-def gradient_sum(data, rows, model, objective):
+def gradient_sum(
+    data: Data | SparseData, rows: IntArray, model: Model, objective: Objective
+) -> tuple[float, float, FloatArray]:
     """(weighted loss sum, weight sum, summed gradient) over ``rows``, before normalization or penalty."""
     if isinstance(data, SparseData):
         X = data_matrix(data, len(objective.l1))[rows]
@@ -115,7 +134,7 @@ def gradient_sum(data, rows, model, objective):
     return float(wb @ loss), float(wb.sum()), grad.ravel()
 
 
-def stationarity(theta, grad, n_out, l1):
+def stationarity(theta: FloatArray, grad: FloatArray, n_out: int, l1: NDArray[np.float64]) -> float:
     """The norm of the minimum-norm subgradient (see kernels._stationarity)."""
     params, g = theta.reshape(n_out, -1), grad.reshape(n_out, -1).copy()
     weights, gw = params[:, :-1], g[:, :-1]
@@ -124,7 +143,15 @@ def stationarity(theta, grad, n_out, l1):
     return float(np.sqrt(np.sum(g * g)))
 
 
-def apply_gradient(model, objective, optimizer, state, grad, norm, lr):
+def apply_gradient(
+    model: Model,
+    objective: Objective,
+    optimizer: Optimizer,
+    state: dict[str, Any],
+    grad: FloatArray,
+    norm: float,
+    lr: float,
+) -> float:
     """The optimizer's step from the summed gradient ``grad`` normalized by ``norm``, then the L1
     prox; returns the stationarity of the weights before the step. ``optimizer.update`` counts the
     step in ``state["step"]``."""
@@ -140,7 +167,7 @@ def apply_gradient(model, objective, optimizer, state, grad, norm, lr):
     return measured
 
 
-def _touched(data, rows, model, n_features):
+def _touched(data: Data | SparseData, rows: IntArray, model: Model, n_features: int) -> IntArray:
     """Positions in theta of the weights the rows' non-zeros touch (every output), then the intercepts."""
     columns = np.unique(steps_rows(data, rows, model, n_features).indices)
     p1 = n_features + 1
@@ -149,7 +176,17 @@ def _touched(data, rows, model, n_features):
     )
 
 
-def apply_gradient_lazily(model, objective, optimizer, state, grad, norm, lr, positions, n_weights):
+def apply_gradient_lazily(
+    model: Model,
+    objective: Objective,
+    optimizer: Optimizer,
+    state: dict[str, Any],
+    grad: FloatArray,
+    norm: float,
+    lr: float,
+    positions: IntArray,
+    n_weights: int,
+) -> None:
     """:func:`apply_gradient` on ``positions`` only (the first ``n_weights`` of them weights, the rest
     intercepts): the semantics of sparse gradients, as descend._engine.sparse takes them."""
     p1 = len(objective.l1) + 1
@@ -172,8 +209,18 @@ def apply_gradient_lazily(model, objective, optimizer, state, grad, norm, lr, po
 
 
 def batch_steps(
-    data, order, model, objective, optimizer, state, lrs, batch_size, weight_mean, lazy=False, intercept_decay=1.0
-):
+    data: Data | SparseData,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    optimizer: Optimizer,
+    state: dict[str, Any],
+    lrs: FloatArray,
+    batch_size: int,
+    weight_mean: float,
+    lazy: bool = False,
+    intercept_decay: float = 1.0,
+) -> tuple[float, float, float]:
     """Steps over the rows ``order`` in batches; returns (weighted loss sum, weight sum, stationarity),
     the last measured when one batch holds all the rows (else -1). ``lazy`` (sparse rows): each
     step on the touched coordinates only; ``intercept_decay`` multiplies the intercepts' gradients
@@ -204,7 +251,17 @@ def batch_steps(
     return loss_sum, weight_sum, measured
 
 
-def normalized_steps(data, order, model, objective, optimizer, state, lrs, weight_mean, scores_out=None):
+def normalized_steps(
+    data: Data | SparseData,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    optimizer: Normalized,
+    state: dict[str, Any],
+    lrs: FloatArray,
+    weight_mean: float,
+    scores_out: FloatArray | None = None,
+) -> tuple[float, float]:
     """The normalized update (:class:`descend.optimizers.Normalized`), one row of ``order`` at a time,
     as the paper's algorithm reads, on the row's non-zero features and the intercept; returns
     (weighted loss sum, weight sum) and counts the steps in ``state["step"]``. ``scores_out``, if

@@ -33,6 +33,8 @@ to the coordinates a batch does not touch decides the cost of a step:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba.core import types
 from numba.extending import overload
@@ -42,6 +44,13 @@ from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
 from .prefetch import prefetch_csr_ahead
 from .rules import take_step
 from .step import finish_step, stationarity, target_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from .._typing import BoolArray, FloatArray, IntArray, NDArray
+    from .problem import Model, Objective, SparseData
 
 __all__ = ["lazy_sgd_steps", "batch_steps", "mean_loss", "INTERCEPT_DECAY"]
 
@@ -55,7 +64,7 @@ INTERCEPT_DECAY = 0.01
 
 
 @njit(cache=True, inline="always")
-def _catch_up(theta, j, A, B, stamps):
+def _catch_up(theta: FloatArray, j: int, A: float, B: float, stamps: NDArray[np.float64]) -> None:
     """Bring coordinate j through the decays since its last touch, whose composed map is
     (A, B) after (stamps[j, 0], stamps[j, 1]): |theta_j| <- max(A' |theta_j| - B', 0)."""
     shrink = A / stamps[j, 0]
@@ -67,7 +76,15 @@ def _catch_up(theta, j, A, B, stamps):
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def lazy_sgd_steps(data, order, model, objective, lrs, weight_mean, shared=False):
+def lazy_sgd_steps(
+    data: SparseData,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    lrs: FloatArray,
+    weight_mean: float,
+    shared: bool = False,
+) -> tuple[float, float]:
     """Per-sample plain SGD on one output with uniform penalty weights, in O(non-zeros) a step (see
     the module docstring); the steps of the dense ``plain_sgd_steps`` but for the intercept's
     :data:`INTERCEPT_DECAY`. Returns (weighted loss sum, weight sum).
@@ -83,7 +100,7 @@ def lazy_sgd_steps(data, order, model, objective, lrs, weight_mean, shared=False
 
 
 @njit(cache=True, inline="always")
-def _store_intercept(theta, p, start, intercept, shared):
+def _store_intercept(theta: FloatArray, p: int, start: float, intercept: float, shared: bool) -> None:
     """The intercept moved from ``start`` to ``intercept`` by this call, into theta[p] (lazy_sgd_steps)."""
     if shared:
         theta[p] += intercept - start
@@ -92,7 +109,15 @@ def _store_intercept(theta, p, start, intercept, shared):
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean, shared):
+def _scaled_weight_steps(
+    data: SparseData,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    lrs: FloatArray,
+    weight_mean: float,
+    shared: bool,
+) -> tuple[float, float]:
     """L2 only: the weights are held as theta = s v, so the decay of all of them is s <- (1 - lr l2) s,
     and a step changes v on the row's non-zeros alone."""
     indptr, indices, values, y, weights = data
@@ -136,7 +161,15 @@ def _scaled_weight_steps(data, order, model, objective, lrs, weight_mean, shared
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)
-def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean, shared):
+def _cumulative_penalty_steps(
+    data: SparseData,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    lrs: FloatArray,
+    weight_mean: float,
+    shared: bool,
+) -> tuple[float, float]:
     """With an L1 part: each coordinate remembers the composed decay it was last brought up to
     date at, and takes the decays since then when the next row touches it."""
     indptr, indices, values, y, weights = data
@@ -190,7 +223,17 @@ def _cumulative_penalty_steps(data, order, model, objective, lrs, weight_mean, s
 
 
 @njit(cache=True, inline="always")
-def _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores):
+def _row_scores(
+    indptr: IntArray,
+    indices: IntArray,
+    values: FloatArray,
+    i: int,
+    theta: FloatArray,
+    scale: FloatArray | None,
+    n_out: int,
+    shifts: NDArray[np.float64],
+    scores: NDArray[np.float64],
+) -> None:
     """The row's score for each output into ``scores`` (``shifts``: see :func:`center_shifts`)."""
     p1 = theta.shape[0] // n_out
     if n_out == 1:
@@ -210,7 +253,14 @@ def _row_scores(indptr, indices, values, i, theta, scale, n_out, shifts, scores)
 
 
 @njit(cache=True, inline="always")
-def _row_loss(y, scores, n_out, loss, parameters, dscores):
+def _row_loss(
+    y: float | FloatArray,
+    scores: NDArray[np.float64],
+    n_out: int,
+    loss: int,
+    parameters: NDArray[np.float64],
+    dscores: NDArray[np.float64],
+) -> float:
     """The row's loss; its derivative in each output's score into dscores."""
     if loss == MULTINOMIAL:
         return softmax_cross_entropy(scores, int(target_of(y, 0, 1)), dscores)
@@ -221,25 +271,31 @@ def _row_loss(y, scores, n_out, loss, parameters, dscores):
     return total
 
 
-def scaled(value, scale, j):
+def scaled(value: float, scale: FloatArray | None, j: int) -> float:
     """A non-zero of column j in the steps' coordinates: times ``scale[j]``, or as it is when the
     model is not standardized (scale None, settled when a kernel is compiled)."""
     return value if scale is None else value * scale[j]
 
 
+# Numba holds an overload's parameters, annotations included, equal to those of the function it returns:
+# the annotations of these functions are type comments, which it does not see.
 @overload(scaled, inline="always")
 def _compiled_scaled(value, scale, j):
+    # type: (types.Type, types.Type, types.Type) -> Callable[..., float]
     if isinstance(scale, types.NoneType):
         return lambda value, scale, j: value
     return lambda value, scale, j: value * scale[j]
 
 
-def center_shifts(theta, center, scale, n_out, shifts):
+def center_shifts(
+    theta: FloatArray, center: FloatArray | None, scale: FloatArray | None, n_out: int, shifts: NDArray[np.float64]
+) -> None:
     r"""Per output, into ``shifts``: :math:`\sum_j \theta_j s_j \mu_j`, what centering takes off each
     score, so that the scores of centered rows come from the sparse rows as they are (zeros
     without a center)."""
     shifts[:] = 0.0
     if center is not None:
+        assert scale is not None  # a center comes with its scale
         p1 = theta.shape[0] // n_out
         for k in range(n_out):
             shifts[k] = theta[k * p1 : (k + 1) * p1 - 1] @ (scale * center)
@@ -247,14 +303,17 @@ def center_shifts(theta, center, scale, n_out, shifts):
 
 @overload(center_shifts)
 def _compiled_center_shifts(theta, center, scale, n_out, shifts):
+    # type: (types.Type, types.Type, types.Type, types.Type, types.Type) -> Callable[..., None]
     if isinstance(center, types.NoneType):
 
         def no_shifts(theta, center, scale, n_out, shifts):
+            # type: (FloatArray, None, FloatArray | None, int, NDArray[np.float64]) -> None
             pass  # the caller's zeros stay
 
         return no_shifts
 
     def shifts_of(theta, center, scale, n_out, shifts):
+        # type: (FloatArray, FloatArray, FloatArray | None, int, NDArray[np.float64]) -> None
         p1 = theta.shape[0] // n_out
         for k in range(n_out):
             total = 0.0
@@ -265,11 +324,12 @@ def _compiled_center_shifts(theta, center, scale, n_out, shifts):
     return shifts_of
 
 
-def center_gradient(grad, center, scale, n_out):
+def center_gradient(grad: FloatArray, center: FloatArray | None, scale: FloatArray | None, n_out: int) -> None:
     r"""Make a gradient summed over sparse rows as they are the gradient over the centered rows:
     :math:`g_j \mathrel{-}= s_j \mu_j g_b` (:math:`g_b`, the intercept's, is the sum of the rows'
     loss derivatives), O(features). Nothing without a center."""
     if center is not None:
+        assert scale is not None  # a center comes with its scale
         p1 = grad.shape[0] // n_out
         for k in range(n_out):
             grad[k * p1 : (k + 1) * p1 - 1] -= scale * center * grad[(k + 1) * p1 - 1]
@@ -277,10 +337,12 @@ def center_gradient(grad, center, scale, n_out):
 
 @overload(center_gradient)
 def _compiled_center_gradient(grad, center, scale, n_out):
+    # type: (types.Type, types.Type, types.Type, types.Type) -> Callable[..., None]
     if isinstance(center, types.NoneType):
         return lambda grad, center, scale, n_out: None
 
     def centered(grad, center, scale, n_out):
+        # type: (FloatArray, FloatArray, FloatArray | None, int) -> None
         p1 = grad.shape[0] // n_out
         for k in range(n_out):
             total = grad[(k + 1) * p1 - 1]
@@ -292,24 +354,24 @@ def _compiled_center_gradient(grad, center, scale, n_out):
 
 @njit(cache=True, inline="always")
 def _add_batch(
-    data,
-    order,
-    lo,
-    hi,
-    theta,
-    scale,
-    n_out,
-    shifts,
-    loss,
-    parameters,
-    grad,
-    scores,
-    dscores,
-    track,
-    touched,
-    mark,
-    count,
-):
+    data: SparseData,
+    order: IntArray,
+    lo: int,
+    hi: int,
+    theta: FloatArray,
+    scale: FloatArray | None,
+    n_out: int,
+    shifts: NDArray[np.float64],
+    loss: int,
+    parameters: NDArray[np.float64],
+    grad: FloatArray,
+    scores: NDArray[np.float64],
+    dscores: NDArray[np.float64],
+    track: bool,
+    touched: IntArray,
+    mark: BoolArray,
+    count: int,
+) -> tuple[float, float, int]:
     """Rows order[lo:hi]: their gradients, times their weights, into grad; with ``track``, the columns
     they touch into ``touched[:count]`` (``mark`` remembers which). Returns (loss sum, weight sum, count)."""
     indptr, indices, values, y, weights = data
@@ -341,7 +403,7 @@ def _add_batch(
     return loss_sum, weight_sum, count
 
 
-def _gather(array, work, positions, m, size):
+def _gather(array: FloatArray, work: FloatArray, positions: IntArray, m: int, size: int) -> FloatArray:
     """An optimizer's state array at ``positions[:m]``, copied into ``work``: an element-wise one
     (the weights' size) follows the weights; a scalar one (NAdam's product), an unused (empty) one,
     or a row of numbers (Prodigy's, 2-D: never mistaken for the weights) is taken whole."""
@@ -353,10 +415,12 @@ def _gather(array, work, positions, m, size):
 
 @overload(_gather)
 def _compiled_gather(array, work, positions, m, size):
+    # type: (types.Array[Any], types.Type, types.Type, types.Type, types.Type) -> Callable[..., FloatArray]
     if array.ndim == 2:
         return lambda array, work, positions, m, size: array
 
     def gather(array, work, positions, m, size):
+        # type: (FloatArray, FloatArray, IntArray, int, int) -> FloatArray
         if array.shape[0] != size:
             return array[:]
         for q in range(m):
@@ -366,40 +430,45 @@ def _compiled_gather(array, work, positions, m, size):
     return gather
 
 
-def gathered(state, work, positions, m, size):
+def gathered(
+    state: tuple[FloatArray, ...], work: tuple[FloatArray, ...], positions: IntArray, m: int, size: int
+) -> tuple[FloatArray, ...]:
     """The state arrays at ``positions[:m]`` (:func:`_gather` of each), in the buffers ``work``."""
     return tuple(_gather(a, w, positions, m, size) for a, w in zip(state, work))
 
 
-def _unrolled(signature, item, arity, *, statements=False):
+def _unrolled(signature: str, item: str, arity: int, *, statements: bool = False) -> Callable[..., Any]:
     """A function of ``signature`` that returns the tuple of ``item`` for i = 0 .. arity - 1 (or,
     with ``statements``, runs each ``item`` in turn): one function per arity, as Numba cannot build
     a tuple of varying types (an optimizer's state arrays) in a loop."""
     items = [item.format(i=i) for i in range(arity)]
     body = "\n".join(f"    {line}" for line in items) if statements else f"    return ({', '.join(items)},)"
-    namespace = {"_gather": _gather, "_scatter": _scatter, "np": np}
+    namespace: dict[str, Any] = {"_gather": _gather, "_scatter": _scatter, "np": np}
     exec(f"def unrolled({signature}):\n{body}\n", namespace)
     return namespace["unrolled"]
 
 
 @overload(gathered)
 def _compiled_gathered(state, work, positions, m, size):
+    # type: (types.BaseTuple, types.Type, types.Type, types.Type, types.Type) -> Callable[..., tuple[FloatArray, ...]]
     return _unrolled(
         "state, work, positions, m, size", "_gather(state[{i}], work[{i}], positions, m, size)", len(state)
     )
 
 
-def _scatter(array, part, positions, m, size):
+def _scatter(array: FloatArray, part: FloatArray, positions: IntArray, m: int, size: int) -> None:
     if array.ndim == 1 and array.shape[0] == size:
         array[positions[:m]] = part[:m]
 
 
 @overload(_scatter)
 def _compiled_scatter(array, part, positions, m, size):
+    # type: (types.Array[Any], types.Type, types.Type, types.Type, types.Type) -> Callable[..., None]
     if array.ndim == 2:  # taken whole, changed in place
         return lambda array, part, positions, m, size: None
 
     def scatter(array, part, positions, m, size):
+        # type: (FloatArray, FloatArray, IntArray, int, int) -> None
         if array.shape[0] == size:
             for q in range(m):
                 array[positions[q]] = part[q]
@@ -407,7 +476,9 @@ def _compiled_scatter(array, part, positions, m, size):
     return scatter
 
 
-def put_back(state, parts, positions, m, size):
+def put_back(
+    state: tuple[FloatArray, ...], parts: tuple[FloatArray, ...], positions: IntArray, m: int, size: int
+) -> None:
     """The gathered state arrays back into the state (the element-wise ones)."""
     for array, part in zip(state, parts):
         _scatter(array, part, positions, m, size)
@@ -415,6 +486,7 @@ def put_back(state, parts, positions, m, size):
 
 @overload(put_back)
 def _compiled_put_back(state, parts, positions, m, size):
+    # type: (types.BaseTuple, types.Type, types.Type, types.Type, types.Type) -> Callable[..., None]
     return _unrolled(
         "state, parts, positions, m, size",
         "_scatter(state[{i}], parts[{i}], positions, m, size)",
@@ -423,36 +495,37 @@ def _compiled_put_back(state, parts, positions, m, size):
     )
 
 
-def work_buffers(state, size):
+def work_buffers(state: tuple[FloatArray, ...], size: int) -> tuple[FloatArray, ...]:
     """A buffer of ``size`` for each state array, to gather a step's coordinates into (made once a call)."""
     return tuple(np.empty(size, dtype=a.dtype) for a in state)
 
 
 @overload(work_buffers)
 def _compiled_work_buffers(state, size):
+    # type: (types.BaseTuple, types.Type) -> Callable[..., tuple[FloatArray, ...]]
     return _unrolled("state, size", "np.empty(size, dtype=state[{i}].dtype)", len(state))
 
 
 @njit(cache=True)
 def _lazy_step(
-    theta,
-    grad,
-    positions,
-    touched,
-    count,
-    n_out,
-    norm,
-    l1,
-    l2,
-    fit_intercept,
-    hyperparameters,
-    state,
-    work,
-    x_work,
-    g_work,
-    t,
-    lr,
-):
+    theta: FloatArray,
+    grad: FloatArray,
+    positions: IntArray,
+    touched: IntArray,
+    count: int,
+    n_out: int,
+    norm: float,
+    l1: NDArray[np.float64],
+    l2: NDArray[np.float64],
+    fit_intercept: bool,
+    hyperparameters: tuple[Any, ...],
+    state: tuple[FloatArray, ...],
+    work: tuple[FloatArray, ...],
+    x_work: FloatArray,
+    g_work: FloatArray,
+    t: int,
+    lr: float,
+) -> None:
     """The optimizer's step on ``positions[:m]`` only, m = (count + 1) n_out: the weights of the
     columns ``touched[:count]`` for each output, then the intercepts. The normalized gradient plus
     the L2 part there, the step on the gathered coordinates and state, the L1 prox on those
@@ -483,7 +556,19 @@ def _lazy_step(
 
 
 @njit(cache=True, nogil=True)
-def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, batch_size, weight_mean, lazy):
+def batch_steps(
+    data: SparseData,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    hyperparameters: tuple[Any, ...],
+    state: tuple[FloatArray, ...],
+    t: int,
+    lrs: FloatArray,
+    batch_size: int,
+    weight_mean: float,
+    lazy: bool,
+) -> tuple[float, float, float]:
     """Steps over the rows ``order`` in batches of ``batch_size``; returns (weighted loss sum, weight sum,
     stationarity), as :func:`descend._engine.kernels.batch_steps` does for dense rows. ``lazy``: the
     step only on the coordinates each batch touched (module docstring)."""
@@ -596,7 +681,7 @@ def batch_steps(data, order, model, objective, hyperparameters, state, t, lrs, b
 
 
 @njit(cache=True)
-def mean_loss(data, rows, model, objective):
+def mean_loss(data: SparseData, rows: IntArray, model: Model, objective: Objective) -> float:
     """Weighted mean loss over ``rows`` (no penalty)."""
     indptr, indices, values, y, weights = data
     theta, center, scale, n_out, _ = model

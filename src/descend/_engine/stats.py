@@ -15,10 +15,19 @@ r"""What a fit learns of its data before the first step.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, overload
+
 import numpy as np
 
 from .._compiled import njit
 from ..curvature import power_iteration
+
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    from .._typing import FloatArray, IntArray, Matrix, NDArray
+
+    T = TypeVar("T")
 
 __all__ = [
     "summarize",
@@ -37,7 +46,7 @@ __all__ = [
 CURVATURE_ROWS = 100_000
 
 
-def sample_rows(rows, at_most=CURVATURE_ROWS):
+def sample_rows(rows: IntArray, at_most: int = CURVATURE_ROWS) -> IntArray:
     """At most ``at_most`` of ``rows``, in order, the same ones every time (the spectrum of X'X/n,
     for one, settles long before n rows)."""
     if rows.shape[0] <= at_most:
@@ -46,7 +55,9 @@ def sample_rows(rows, at_most=CURVATURE_ROWS):
 
 
 @njit(cache=True, nogil=True)
-def _moments(X, weights, rows):
+def _moments(
+    X: FloatArray, weights: FloatArray, rows: IntArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
     """(weighted mean, weighted variance, finite) of each column over ``rows``, in one pass.
 
     ``finite`` is False when some value of these rows is NaN or infinite,
@@ -80,7 +91,7 @@ def _moments(X, weights, rows):
     return mean, m2, finite
 
 
-def summarize(X, weights, rows):
+def summarize(X: FloatArray, weights: FloatArray, rows: IntArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Weighted column means and standard deviations over ``rows`` of X, refusing NaN and infinity
     (a ValueError in scikit-learn's words: "Input X contains NaN.")."""
     mean, variance, finite = _moments(X, weights, rows)
@@ -92,7 +103,9 @@ def summarize(X, weights, rows):
 
 
 @njit(cache=True, nogil=True)
-def _sparse_moments(indptr, indices, values, weights, rows, p):
+def _sparse_moments(
+    indptr: IntArray, indices: IntArray, values: FloatArray, weights: FloatArray, rows: IntArray, p: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
     """(weighted sum, weighted sum of squares, weight sum) of each column over ``rows``, implicit
     zeros included, in one pass over the rows' non-zeros."""
     weighted = weights.shape[0] > 0
@@ -110,7 +123,11 @@ def _sparse_moments(indptr, indices, values, weights, rows, p):
     return total, squares, weight_sum
 
 
-def check_sparse_finite(X, result=None):
+@overload
+def check_sparse_finite(X: Matrix) -> None: ...
+@overload
+def check_sparse_finite(X: Matrix, result: T) -> T: ...
+def check_sparse_finite(X: Matrix, result: T | None = None) -> T | None:
     """Refuse a CSR X with NaN or infinity among its non-zeros (in scikit-learn's words); else
     return ``result``."""
     if not _finite(X.data):
@@ -120,14 +137,14 @@ def check_sparse_finite(X, result=None):
 
 
 @njit(cache=True, nogil=True)
-def _finite(values):
+def _finite(values: FloatArray) -> bool:
     probe = 0.0
     for k in range(values.shape[0]):
         probe += values[k] * 0.0
     return probe == 0.0
 
 
-def summarize_sparse(X, weights, rows):
+def summarize_sparse(X: Matrix, weights: FloatArray, rows: IntArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Weighted column means and standard deviations of a CSR X over ``rows``, zeros included,
     refusing NaN and infinity in its non-zeros."""
     check_sparse_finite(X)
@@ -136,14 +153,16 @@ def summarize_sparse(X, weights, rows):
     return mean, np.sqrt(np.maximum(squares / weight_sum - mean * mean, 0.0))
 
 
-def largest_eigenvalue(gram):
+def largest_eigenvalue(gram: NDArray[np.float64]) -> float:
     """The largest eigenvalue of a weighted Gram matrix divided by its weight sum (its last entry):
     the curvature of the mean squared error in the standardized coordinates."""
     normalized = gram / gram[-1, -1]
     return power_iteration(lambda v: normalized @ v, normalized.shape[0])
 
 
-def weighted_gram(X, weights, rows, y=None):
+def weighted_gram(
+    X: FloatArray, weights: FloatArray, rows: IntArray, y: FloatArray | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
     r""":math:`\tilde X^\top W \tilde X` over ``rows`` for :math:`\tilde X = [X, 1]`, and with
     ``y`` also :math:`\tilde X^\top W y` and :math:`y^\top W y`. Built block by block, so
     that no copy of X is made beyond a block (none at all for unweighted, all rows)."""
@@ -176,7 +195,9 @@ def weighted_gram(X, weights, rows, y=None):
     return gram, xty, yty
 
 
-def standardized_gram(gram, xty, center, scale):
+def standardized_gram(
+    gram: NDArray[np.float64], xty: NDArray[np.float64], center: FloatArray, scale: FloatArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The Gram matrix and X~'Wy of the standardized [(X - center) * scale, 1], from those of [X, 1]."""
     p = len(center)
     A = np.eye(p + 1)
@@ -186,7 +207,9 @@ def standardized_gram(gram, xty, center, scale):
 
 
 @njit(cache=True)
-def max_row_norm(X, weights, rows, center, scale, weight_mean):
+def max_row_norm(
+    X: FloatArray, weights: FloatArray, rows: IntArray, center: FloatArray, scale: FloatArray, weight_mean: float
+) -> float:
     """max_i s_i / mean(s) * (|x_i|^2 + 1) over standardized rows: the curvature of one row's
     loss, for 1/L of a mini-batch."""
     weighted = weights.shape[0] > 0
@@ -204,7 +227,16 @@ def max_row_norm(X, weights, rows, center, scale, weight_mean):
 
 
 @njit(cache=True)
-def _sparse_row_norms(indptr, indices, values, weights, rows, scale, center, weight_mean):
+def _sparse_row_norms(
+    indptr: IntArray,
+    indices: IntArray,
+    values: FloatArray,
+    weights: FloatArray,
+    rows: IntArray,
+    scale: FloatArray,
+    center: FloatArray,
+    weight_mean: float,
+) -> tuple[float, float]:
     """(largest, mean) of s_i / mean(s) * (|x_i|^2 + 1) over the rows, as max_row_norm; with
     ``center``, of the centered rows s (x - mu), whose squared norm is |s x|^2 - 2 (s x).(s mu) +
     |s mu|^2, from the row's non-zeros and |s mu|^2 alone."""
@@ -232,7 +264,14 @@ def _sparse_row_norms(indptr, indices, values, weights, rows, scale, center, wei
     return largest, total_sum / max(rows.shape[0], 1)
 
 
-def sparse_row_norms(X, weights, rows, scale, weight_mean, center=None):
+def sparse_row_norms(
+    X: Matrix,
+    weights: FloatArray,
+    rows: IntArray,
+    scale: FloatArray,
+    weight_mean: float,
+    center: FloatArray | None = None,
+) -> tuple[float, float]:
     """(largest, mean) squared norm of the rows of a CSR X whose columns are scaled by ``scale`` and,
     if given, centered at ``center`` (implicitly: X stays sparse), each row weighted as in
     :func:`max_row_norm`. The largest is the curvature of the worst single row; the (weighted) mean is

@@ -11,6 +11,8 @@ Each command lives in its own module and registers on the one Typer ``app``
 of :mod:`descend.cli.app`; importing them here is what registers them.
 """
 
+from __future__ import annotations
+
 from .app import app, main
 
 # Importing the command modules registers their commands, in --help's order.

@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 
 from ..exceptions import MissingExtraError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 app = typer.Typer(
     help="descend: gradient descent, end to end. Train linear models on CSV, Parquet or svmlight files, "
@@ -30,7 +34,7 @@ class UserError(Exception):
 
 
 @contextmanager
-def one_line_errors():
+def one_line_errors() -> Iterator[None]:
     """Turn the errors a user can cause inside the block into one line and exit status 2.
 
     The library's own messages (bad data, model files, a diverging fit) are ValueErrors;

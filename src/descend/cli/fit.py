@@ -49,7 +49,16 @@ from .app import UserError, app, one_line_errors
 from .views import convergence_notice, metrics_table, new_console, print_notice
 
 if TYPE_CHECKING:  # numpy is imported by the functions that use it: --help does not load it
-    import numpy as np
+    from collections.abc import Callable, Iterator, Mapping
+    from typing import Any
+
+    from rich.console import Console
+
+    from .._typing import AnyArray, FloatArray, IntArray, Matrix
+    from ..losses import Loss
+    from ..readers.stream import TableStream
+    from ..readers.svmlight import SvmlightStream
+    from .models import Estimator, LineFormat, Preprocessing
 
 
 class Task(str, Enum):
@@ -61,10 +70,10 @@ class Task(str, Enum):
 MIN_TEST_ROWS = 10
 
 # Choices come from the modules that define them, so the command line cannot drift from the library.
-Penalty = Enum("Penalty", {name: name for name in ("none",) + PENALTY_NAMES}, type=str)
-Impute = Enum("Impute", {name: name for name in IMPUTE_CHOICES}, type=str)
-Schedule = Enum("Schedule", {name: name for name in SCHEDULE_NAMES}, type=str)
-LossName = Enum("LossName", {name: name for name in REGRESSION_LOSSES + CLASSIFICATION_LOSSES}, type=str)
+Penalty = Enum("Penalty", {name: name for name in ("none",) + PENALTY_NAMES}, type=str)  # type: ignore[misc]  # members made at runtime
+Impute = Enum("Impute", {name: name for name in IMPUTE_CHOICES}, type=str)  # type: ignore[misc]  # members made at runtime
+Schedule = Enum("Schedule", {name: name for name in SCHEDULE_NAMES}, type=str)  # type: ignore[misc]  # members made at runtime
+LossName = Enum("LossName", {name: name for name in REGRESSION_LOSSES + CLASSIFICATION_LOSSES}, type=str)  # type: ignore[misc]  # members made at runtime
 
 #: The options of the losses' own parameters, and the losses that take each (the estimator's parameter
 #: of the same name).
@@ -104,16 +113,16 @@ class FitJob:
     plot: Path | None
     impute: Impute
     resume: bool
-    settings: dict  # keyword arguments of GDRegressor and GDClassifier; those the user gave, for the rest
+    settings: dict[str, Any]  # keyword arguments of GDRegressor and GDClassifier; those the user gave, for the rest
     svmlight: bool  # the data is lines with their labels first (svmlight, or Vowpal Wabbit's: vw), not a table
-    text: tuple = ()  # text columns
+    text: tuple[str, ...] = ()  # text columns
     n_features: int | None = None  # the hashed space (a table), the columns (svmlight); None: the default
-    ngram_range: tuple = (1, 1)
+    ngram_range: tuple[int, int] = (1, 1)
     epochs_given: bool = False  # --epochs was given (else an online fit makes one pass)
     vw: bool = False  # the lines are Vowpal Wabbit's
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         return self.settings["max_iter"]
 
 
@@ -165,7 +174,7 @@ def fit(
     epochs: int = typer.Option(
         None, min=1, help="Most passes over the data (default: 1000; one when learning online)."
     ),
-    penalty: Penalty = typer.Option(Penalty.l2, help="Regularisation."),
+    penalty: Penalty = typer.Option(Penalty.l2, help="Regularisation."),  # type: ignore[attr-defined]  # made at runtime
     alpha: float = typer.Option(1e-4, min=0.0, help="Strength of the penalty."),
     l1_ratio: float = typer.Option(0.15, min=0.0, max=1.0, help="Share of L1 in the elastic net."),
     early_stopping: bool = typer.Option(False, "--early-stopping", help="Stop when a held-out 10% stops improving."),
@@ -173,7 +182,7 @@ def fit(
         None, min=0.0, max=0.9, help="Share of rows held out for the metrics (default: 0.2; none with --stream)."
     ),
     random_state: int = typer.Option(0, help="Seed for the split and the shuffles."),
-    impute: Impute = typer.Option(Impute.none, help="Fill missing feature values, or refuse them."),
+    impute: Impute = typer.Option(Impute.none, help="Fill missing feature values, or refuse them."),  # type: ignore[attr-defined]  # made at runtime
     plot: Path = typer.Option(None, help="Also write the loss curve to this PNG/SVG file."),
     checkpoint: Path = typer.Option(None, help="Write the state of the fit to this file as it goes."),
     checkpoint_every: int = typer.Option(1, min=1, help="Epochs between checkpoints."),
@@ -272,7 +281,7 @@ def fit(
         _train(console, job, stream, scheduler, test_size, chunk_rows, buffer_rows, memory)
 
 
-def _refuse_before_work(scheduler, **paths):
+def _refuse_before_work(scheduler: str | None, **paths: Path | None) -> None:
     """Refuse each file option's path (``--out``, ``--plot``...) that cannot be written, and ``--plot`` or
     ``--scheduler`` without the extra that they need: before the fit, not after it."""
     for option, path in paths.items():
@@ -285,22 +294,22 @@ def _refuse_before_work(scheduler, **paths):
 
 def _estimator_settings(
     *,
-    optimizer,
-    learning_rate,
-    batch_size,
-    epochs,
-    penalty,
-    alpha,
-    l1_ratio,
-    early_stopping,
-    random_state,
-    checkpoint,
-    checkpoint_every,
-    schedule,
-    standardize,
-    tol,
-    n_jobs=None,
-):
+    optimizer: str,
+    learning_rate: str,
+    batch_size: int | None,
+    epochs: int | None,
+    penalty: Penalty,
+    alpha: float,
+    l1_ratio: float,
+    early_stopping: bool,
+    random_state: int,
+    checkpoint: Path | None,
+    checkpoint_every: int,
+    schedule: Schedule | None,
+    standardize: bool | None,
+    tol: float | None,
+    n_jobs: int | None = None,
+) -> dict[str, Any]:
     """The keyword arguments of GDRegressor and GDClassifier that the options say; the estimator's defaults
     for the options not given (``max_iter`` 1000: an online fit makes one pass whatever it says)."""
     settings = dict(
@@ -308,7 +317,7 @@ def _estimator_settings(
         learning_rate=parse_learning_rate(learning_rate),
         batch_size="auto" if batch_size is None else batch_size,
         max_iter=epochs or 1000,
-        penalty=None if penalty == Penalty.none else penalty.value,
+        penalty=None if penalty == Penalty.none else penalty.value,  # type: ignore[attr-defined]  # made at runtime
         alpha=alpha,
         l1_ratio=l1_ratio,
         early_stopping=early_stopping,
@@ -322,7 +331,16 @@ def _estimator_settings(
     return settings
 
 
-def _train(console, job, stream, scheduler, test_size, chunk_rows, buffer_rows, memory):
+def _train(
+    console: Console,
+    job: FitJob,
+    stream: bool,
+    scheduler: str | None,
+    test_size: float | None,
+    chunk_rows: int,
+    buffer_rows: int | None,
+    memory: str | None,
+) -> None:
     """Train the way the flags say: the file streamed (--stream), read by a Dask cluster (--scheduler), or
     in memory."""
     if stream:
@@ -333,11 +351,11 @@ def _train(console, job, stream, scheduler, test_size, chunk_rows, buffer_rows, 
         _fit_in_memory(console, job, 0.2 if test_size is None else test_size)
 
 
-def task_of_loss(name):
+def task_of_loss(name: str) -> str:
     return "regression" if name in REGRESSION_LOSSES else "classification"
 
 
-def _loss_settings(loss, task, **parameters):
+def _loss_settings(loss: LossName | None, task: Task | None, **parameters: float | None) -> dict[str, Any]:
     """The estimator's settings of ``--loss`` and its parameters (those given); a parameter that the
     loss does not take, or a loss of the other task than ``--task``, refused."""
     name = None if loss is None else loss.value
@@ -356,7 +374,7 @@ def _loss_settings(loss, task, **parameters):
     return chosen
 
 
-def _check_settings(settings, task):
+def _check_settings(settings: dict[str, Any], task: Task | None) -> None:
     """The estimator's parameters checked by the library, as a fit checks them, before any data is read
     (a --power between 0 and 1, a --quantile outside (0, 1)...)."""
     name = settings.get("loss")
@@ -364,7 +382,7 @@ def _check_settings(settings, task):
     _new_estimator(kind, settings, verbose=0).check_params()
 
 
-def _refuse_loss_of_other_task(job, task, text=False):
+def _refuse_loss_of_other_task(job: FitJob, task: str, text: bool = False) -> None:
     """Refuse a loss of the other task than the one the target was taken for (a --task given was
     checked against the loss before); ``text``: the target holds text."""
     name = job.settings.get("loss")
@@ -384,7 +402,7 @@ def _refuse_loss_of_other_task(job, task, text=False):
     )
 
 
-def _target_loss(job, task):
+def _target_loss(job: FitJob, task: str) -> Loss | None:
     """The loss whose domain the targets must lie in (a log-link loss: counts for poisson, positive
     values for gamma), or None."""
     from ..losses import get_loss
@@ -396,7 +414,7 @@ def _target_loss(job, task):
     return loss if loss.log_link else None
 
 
-def _check_targets(job, task, y, place):
+def _check_targets(job: FitJob, task: str, y: AnyArray, place: Callable[[int], str]) -> None:
     """Refuse, before any training, a target outside the loss's domain, named by its row in the file
     (``place(i)``: the i-th of ``y``); the library would name it by its place in the training rows."""
     from ..losses import check_targets
@@ -406,7 +424,7 @@ def _check_targets(job, task, y, place):
         check_targets(loss, y, where=place)
 
 
-def _check_streamed_targets(job, source):
+def _check_streamed_targets(job: FitJob, source: TableStream | SvmlightStream) -> None:
     """As :func:`_check_targets`, on every target of a stream: one pass over the target column."""
     from ..losses import check_targets
 
@@ -415,10 +433,10 @@ def _check_streamed_targets(job, source):
         return
     holder = f"{job.target!r} in " if job.target else ""
     for y, place in source.targets():
-        check_targets(loss, y, where=lambda i, place=place: holder + place(i))
+        check_targets(loss, y, where=lambda i, place=place: holder + place(i))  # type: ignore[misc]  # mypy infers no lambda with a default
 
 
-def refuse_unwritable(path, option):
+def refuse_unwritable(path: Path | None, option: str) -> None:
     """Refuse, before any work, an output path that cannot be written."""
     if path is None:
         return
@@ -428,7 +446,14 @@ def refuse_unwritable(path, option):
         raise UserError(f"{option}: no such folder {path.parent}")
 
 
-def _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, checkpoint, resume):
+def _refuse_flags_out_of_place(
+    stream: bool,
+    scheduler: str | None,
+    early_stopping: bool,
+    test_size: float | None,
+    checkpoint: Path | None,
+    resume: bool,
+) -> None:
     """Refuse, before any work, a flag that the chosen way of training cannot honour."""
     if resume and checkpoint is None:
         raise UserError("--resume needs --checkpoint FILE")
@@ -451,20 +476,22 @@ def _refuse_flags_out_of_place(stream, scheduler, early_stopping, test_size, che
                 )
 
 
-def _refuse_memory_out_of_place(memory, stream, svmlight):
+def _refuse_memory_out_of_place(memory: str | None, stream: bool, svmlight: bool) -> None:
     if memory is not None and not stream:
         raise UserError("--memory works with --stream (a table in memory takes what it takes)")
     if memory is not None and svmlight:
         raise UserError("--memory works on a table (CSV or Parquet); an svmlight stream takes --buffer-rows")
 
 
-def _is_svmlight(data, data_format):
+def _is_svmlight(data: Path, data_format: DataFormat) -> bool:
     from ..readers.svmlight import is_svmlight
 
     return data_format == DataFormat.svmlight or (data_format == DataFormat.auto and is_svmlight(data))
 
 
-def _refuse_data_flags(svmlight, target, text, ngram, scheduler):
+def _refuse_data_flags(
+    svmlight: bool, target: str | None, text: list[str] | None, ngram: str | None, scheduler: str | None
+) -> None:
     """Refuse, before any work, the flags of a table on an svmlight file and the other way round."""
     if svmlight:
         if target is not None:
@@ -486,7 +513,7 @@ def _refuse_data_flags(svmlight, target, text, ngram, scheduler):
         raise UserError("--ngram works with --text: it says how the words of text columns are hashed")
 
 
-def _parse_ngram(text):
+def _parse_ngram(text: str | None) -> tuple[int, int]:
     """``"1,2"`` as (1, 2); None as (1, 1)."""
     if text is None:
         return (1, 1)
@@ -498,10 +525,10 @@ def _parse_ngram(text):
     return int(parts[0]), int(parts[1])
 
 
-def _streamed_sparse_settings(settings: dict, epochs_given: bool, notices: list[str]) -> dict:
+def _streamed_sparse_settings(settings: dict[str, Any], epochs_given: bool, notices: list[str]) -> dict[str, Any]:
     """``settings`` for a sparse stream: online, one row a step for one pass, unless the options say
     otherwise (a stream's size is not known before its pass: the library's "auto" cannot judge it)."""
-    chosen = {}
+    chosen: dict[str, int | None] = {}
     if settings["batch_size"] == "auto":
         chosen["batch_size"] = 1
         if not epochs_given:
@@ -517,7 +544,7 @@ def _streamed_sparse_settings(settings: dict, epochs_given: bool, notices: list[
     return {**settings, **chosen}
 
 
-def _chosen_notice(estimator, X) -> str | None:
+def _chosen_notice(estimator: Estimator, X: Matrix) -> str | None:
     """What ``"auto"`` chose for a sparse matrix in memory, said in one line (None if nothing was left to it)."""
     if estimator.get_params()["batch_size"] != "auto":
         return None
@@ -535,7 +562,7 @@ def _chosen_notice(estimator, X) -> str | None:
     )
 
 
-def parse_learning_rate(text):
+def parse_learning_rate(text: str) -> str | float:
     if text == "auto":
         return "auto"
     try:
@@ -551,16 +578,16 @@ class _Loaded:
     SvmlightFormat, with ``to_dict``, ``output_names``, ``n_outputs``, ``sparse``), and the rows read."""
 
     task: str
-    preprocessing: object
-    X_train: object
-    y_train: np.ndarray
-    X_test: object
-    y_test: np.ndarray
+    preprocessing: Preprocessing
+    X_train: Matrix
+    y_train: AnyArray
+    X_test: Matrix | None
+    y_test: AnyArray
     rows: int
-    weights_train: np.ndarray | None = None  # importance weights (Vowpal Wabbit's), None when all are 1
+    weights_train: FloatArray | None = None  # importance weights (Vowpal Wabbit's), None when all are 1
 
 
-def _split(job, held_out, y, task, rows):
+def _split(job: FitJob, held_out: float, y: AnyArray, task: str, rows: int) -> tuple[IntArray, IntArray]:
     """(training rows, held-out rows): stratified for classification, refused when too few to measure on."""
     import numpy as np
     from sklearn.model_selection import train_test_split
@@ -581,7 +608,7 @@ def _split(job, held_out, y, task, rows):
         raise UserError(f"cannot hold out --test-size {held_out}: {error}") from None
 
 
-def _load_table(job, held_out, notices):
+def _load_table(job: FitJob, held_out: float, notices: list[str]) -> _Loaded:
     """A table in memory, split, its preprocessing learned on the training rows."""
     import pandas as pd
 
@@ -595,6 +622,7 @@ def _load_table(job, held_out, notices):
         target_array,
     )
 
+    assert job.target is not None  # a table's, which _refuse_data_flags required
     frame = read_table(job.data, text=job.text)
     check_text_names(frame, job.text, job.target)
     frame = clean_target(frame, job.target, notices)
@@ -623,7 +651,7 @@ def _load_table(job, held_out, notices):
     return _Loaded(task, preprocessor, X_train, y[train_rows], X_test, y[test_rows], len(frame))
 
 
-def _load_svmlight(job, held_out):
+def _load_svmlight(job: FitJob, held_out: float) -> _Loaded:
     """An svmlight or Vowpal Wabbit file in memory, split."""
     import numpy as np
     import pandas as pd
@@ -632,6 +660,9 @@ def _load_svmlight(job, held_out):
     from ..readers.tables import infer_task
 
     weights = None
+    X: Matrix
+    y: AnyArray
+    lines_format: LineFormat
     if job.vw:
         from ..readers.vw import VWFormat, read_vw
 
@@ -663,7 +694,7 @@ def _load_svmlight(job, held_out):
     )
 
 
-def _refuse_too_few_held_out(rows, held_out, classes, target):
+def _refuse_too_few_held_out(rows: int, held_out: float, classes: int, target: str) -> None:
     """Refuse a split whose held-out rows are too few to measure on: fewer than MIN_TEST_ROWS, or than
     the classes; the advice names a --test-size that would do, when one that keeps half the rows would."""
     measured = math.ceil(held_out * rows)  # as scikit-learn's train_test_split counts them
@@ -682,13 +713,13 @@ def _refuse_too_few_held_out(rows, held_out, classes, target):
     )
 
 
-def _new_estimator(task, settings, verbose):
+def _new_estimator(task: str, settings: Mapping[str, Any], verbose: int) -> Estimator:
     from ..linear import GDClassifier, GDRegressor
 
     return (GDRegressor if task == "regression" else GDClassifier)(**settings, verbose=verbose)
 
 
-def _fit_in_memory(console, job, held_out):
+def _fit_in_memory(console: Console, job: FitJob, held_out: float) -> None:
     import numpy as np
 
     from ..metrics import table_metrics
@@ -697,6 +728,7 @@ def _fit_in_memory(console, job, held_out):
     loaded = _load_svmlight(job, held_out) if job.svmlight else _load_table(job, held_out, notices)
     if not loaded.preprocessing.sparse and job.n_features is not None:
         notices.append("--n-features is not used: no column is hashed (see --text)")
+    notice: str | None  # each notice, then what "auto" chose
     for notice in notices:
         print_notice(console, notice)
     n_train = loaded.X_train.shape[0]
@@ -733,7 +765,7 @@ def _fit_in_memory(console, job, held_out):
     )
 
 
-def _fit_on_cluster(console, job, address):
+def _fit_on_cluster(console: Console, job: FitJob, address: str) -> None:
     """The files read by the cluster's workers (a DaskTable), the fit there, and the training metrics
     gathered there: the client holds sums, never rows."""
     from distributed import Client
@@ -747,6 +779,7 @@ def _fit_on_cluster(console, job, address):
         raise UserError(f"cannot reach the Dask scheduler at {address}: {str(error).splitlines()[0]}") from None
     try:
         task = job.task.value if job.task is not None else None
+        assert job.target is not None  # a table's, which _refuse_data_flags required
         table = DaskTable(job.data, job.target, impute=job.impute.value, task=task, client=client)
         for notice in table.notices:
             print_notice(console, notice)
@@ -779,7 +812,7 @@ def _fit_on_cluster(console, job, address):
     )
 
 
-def _stream_source(job, chunk_rows, buffer_rows, memory):
+def _stream_source(job: FitJob, chunk_rows: int, buffer_rows: int | None, memory: str) -> SvmlightStream | TableStream:
     """The file as chunks: a TableStream, or an SvmlightStream."""
     task = job.task.value if job.task is not None else None
     if job.svmlight:
@@ -794,6 +827,7 @@ def _stream_source(job, chunk_rows, buffer_rows, memory):
         )
     from ..readers.stream import TableStream
 
+    assert job.target is not None  # a table's, which _refuse_data_flags required
     return TableStream(
         job.data,
         job.target,
@@ -808,7 +842,7 @@ def _stream_source(job, chunk_rows, buffer_rows, memory):
     )
 
 
-def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
+def _fit_streamed(console: Console, job: FitJob, chunk_rows: int, buffer_rows: int | None, memory: str) -> None:
     from ..metrics import table_metrics
     from ..readers.stream import return_memory_promptly
 
@@ -817,9 +851,10 @@ def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
     text = source.classes is not None and source.classes.dtype.kind not in "iufb"
     _refuse_loss_of_other_task(job, source.task, text=text)
     _check_streamed_targets(job, source)
-    preprocessing = source.format if job.svmlight else source.preprocessor
+    # job.svmlight says which stream it is (an SvmlightStream has a format, a TableStream a preprocessor)
+    preprocessing = source.format if job.svmlight else source.preprocessor  # type: ignore[union-attr]
     if not job.svmlight:
-        print_notice(console, source.memory_notice)
+        print_notice(console, source.memory_notice)  # type: ignore[union-attr]
     for notice in source.notices:  # learned from the first rows; only rows without a target go on being dropped
         later = "; later chunks drop such rows too" if "whose target" in notice else ""
         print_notice(console, f"{notice} (in the first rows{later})")
@@ -863,7 +898,7 @@ def _fit_streamed(console, job, chunk_rows, buffer_rows, memory):
     )
 
 
-def _blocks_in_place(source):
+def _blocks_in_place(source: TableStream | SvmlightStream) -> Iterator[tuple[Matrix, AnyArray]]:
     """The chunks of one pass over a stream, in file order, as views of its buffer where they can be (a
     table's: each is used before the next is read), not copies."""
     import numpy as np
@@ -878,7 +913,14 @@ def _blocks_in_place(source):
             yield X[rows], y[rows]
 
 
-def _write_model(console, job, estimator, preprocessing, metadata, plot_title):
+def _write_model(
+    console: Console,
+    job: FitJob,
+    estimator: Estimator,
+    preprocessing: Preprocessing,
+    metadata: dict[str, Any],
+    plot_title: str,
+) -> None:
     """Save the model with its preprocessing and metadata; draw its loss curve if asked."""
     from ..io import save
 

@@ -18,6 +18,7 @@ import sys
 import time
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -25,6 +26,14 @@ from ..readers import file_format
 from ..readers.lines import STDIN, LineBlocks, LineRows, prefetched
 from .app import UserError, app, one_line_errors
 from .fit import LossName, Task, parse_learning_rate, refuse_unwritable, task_of_loss
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from typing import Any, Literal
+
+    from .._typing import AnyArray, FloatArray, Matrix
+    from ..online import ProgressiveValidation
+    from .models import Estimator, LineFormat, Preprocessing
 
 
 class LearnFormat(str, Enum):
@@ -56,7 +65,7 @@ def _sniff(first_line: bytes) -> str:
     return "csv"
 
 
-def _task_of(y, loss, task) -> str:
+def _task_of(y: AnyArray, loss: LossName | None, task: Task | None) -> str:
     """The task: the loss's, or --task, or from the first rows' labels (two values: classification)."""
     import numpy as np
 
@@ -70,7 +79,7 @@ def _task_of(y, loss, task) -> str:
     return "regression"
 
 
-def _classes(y):
+def _classes(y: AnyArray) -> AnyArray:
     """The classes of a classifier learning from a stream: -1 and 1 (Vowpal Wabbit's and svmlight's
     convention) or 0 and 1 when the first rows' labels are among them, else the first rows' labels (a
     class first seen later stops the run, named in one line)."""
@@ -87,10 +96,10 @@ class _Table:
     """Vowpal Wabbit's progress table, to stderr: the progressive loss since the start and since the
     last line, the row count, the last row's label and prediction, and one metric."""
 
-    def __init__(self, quiet):
+    def __init__(self, quiet: bool) -> None:
         self.quiet, self.header_done = quiet, False
 
-    def __call__(self, report):
+    def __call__(self, report: Mapping[str, Any]) -> None:
         if self.quiet:
             return
         metric = "accuracy" if "accuracy" in report else "RMSE" if "RMSE" in report else None
@@ -111,23 +120,31 @@ class _Table:
         )
 
 
-def _cell(value):
+def _cell(value: object) -> str:
     return f"{value:>10.4f}" if isinstance(value, float) else f"{str(value):>10}"
 
 
 class _Saver:
     """Writes the model file (atomically) at the end and every ``rows`` rows or ``seconds`` seconds."""
 
-    def __init__(self, out, rows, seconds):
+    def __init__(self, out: Path | None, rows: int | None, seconds: float | None) -> None:
         self.out, self.rows, self.seconds = out, rows, seconds
         self.saved_rows, self.saved_at = 0, time.monotonic()
 
-    def due(self, rows) -> bool:
+    def due(self, rows: int) -> bool:
         return (self.rows is not None and rows - self.saved_rows >= self.rows) or (
             self.seconds is not None and time.monotonic() - self.saved_at >= self.seconds
         )
 
-    def save(self, model, preprocessing, form, rows, source, figures):
+    def save(
+        self,
+        model: Estimator,
+        preprocessing: Preprocessing,
+        form: str | None,
+        rows: int,
+        source: str,
+        figures: dict[str, Any] | None,
+    ) -> None:
         from ..io import save
 
         if self.out is None or not hasattr(model, "coef_"):
@@ -272,27 +289,37 @@ class _Session:
     """One run of ``descend learn``: blocks of lines to rows, the model learning from them
     (:func:`descend.online.progressive_validation`), the table printed, the model file written when due."""
 
-    def __init__(self, lines, name, form, saver, table):
+    model: Estimator | None
+    reader: LineRows | None
+    report: dict[str, Any] | None
+    make_reader: Callable[[str], LineRows] | None
+    check_format: Callable[[str], None] | None
+
+    def __init__(self, lines: LineBlocks, name: str, form: str | None, saver: _Saver, table: _Table) -> None:
         self.lines, self.name, self.form, self.saver, self.table = lines, name, form, saver, table
         self.model = self.reader = self.report = None
         self.make_reader = self.check_format = None
         self.rows = 0
 
-    def on_report(self, report):
+    def on_report(self, report: dict[str, Any]) -> None:
         self.report = report
         self.table(report)
 
-    def parsed(self, skip_bad):
+    def parsed(self, skip_bad: bool) -> Iterator[tuple[Matrix, AnyArray | None, FloatArray | None]]:
         """(X, y, weights or None) of each block of lines, read and parsed by a thread of its own a
         block ahead of the learning (the parser is compiled code that lets go of the GIL): the two
         overlap, as Vowpal Wabbit's parser and learner threads do."""
 
-        def produce(take):
+        def produce(
+            take: Callable[[], int],
+        ) -> Iterator[tuple[int, tuple[Matrix, AnyArray | None, FloatArray | None]]]:
             for chunk, first_line in self.lines:
                 if self.form is None:  # standard input: its first line says
                     self.form = _sniff(chunk.split(b"\n", 1)[0])
+                    assert self.check_format is not None  # set by learn() before the run
                     self.check_format(self.form)
                 if self.reader is None:
+                    assert self.make_reader is not None  # set by learn() before the run
                     self.reader = self.make_reader(self.form)
                 parsed = self.reader.parse(chunk, first_line, skip_bad)
                 if parsed is not None and parsed[0].shape[0]:
@@ -300,18 +327,22 @@ class _Session:
 
         return prefetched(produce, 2)
 
-    def blocks(self, skip_bad):
+    def blocks(self, skip_bad: bool) -> Iterator[tuple[Any, ...]]:
         """The parsed blocks for the learner; between two (the model has learned the first), the model
         file written when it is due."""
         for parsed in self.parsed(skip_bad):
             yield parsed if parsed[2] is not None else parsed[:2]
             self.rows += parsed[0].shape[0]
             if self.saver.due(self.rows):
+                # the reader and the model exist once a block was learned from
+                assert self.reader is not None and self.model is not None
                 self.saver.save(
                     self.model, self.reader.preprocessing, self.form, self.rows, self.name, _figures(self.report)
                 )
 
-    def run(self, new_model, skip_bad, report_at):
+    def run(
+        self, new_model: Callable[[AnyArray], Estimator], skip_bad: bool, report_at: Literal["doubling"] | int
+    ) -> ProgressiveValidation:
         from ..online import progressive_validation
 
         blocks = self.blocks(skip_bad)
@@ -325,7 +356,8 @@ class _Session:
             self.model, itertools.chain([first], blocks), classes=classes, report_at=report_at, on_report=self.on_report
         )
 
-    def finish(self, result, out):
+    def finish(self, result: ProgressiveValidation, out: Path | None) -> None:
+        assert self.reader is not None and self.model is not None  # the run read rows and learned from them
         self.saver.save(self.model, self.reader.preprocessing, self.form, self.rows, self.name, _figures(result.final))
         skipped = f", {self.reader.skipped} malformed lines skipped" if self.reader.skipped else ""
         where = f"; model written to {out}" if out else ""
@@ -335,7 +367,7 @@ class _Session:
         )
 
 
-def _figures(report):
+def _figures(report: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A report's figures, for the model file's metadata (JSON: None for NaN)."""
     import numpy as np
 
@@ -348,16 +380,25 @@ def _figures(report):
     }
 
 
-def _is_regressor(model) -> bool:
+def _is_regressor(model: Estimator) -> bool:
     from sklearn.base import is_regressor
 
     return is_regressor(model)
 
 
-def _refuse_format_flags(form, target, text, interactions, ngram, ignore, skip_bad):
+def _refuse_format_flags(
+    form: str | None,
+    target: str | None,
+    text: list[str] | None,
+    interactions: list[str] | None,
+    ngram: int,
+    ignore: list[str] | None,
+    skip_bad: bool,
+) -> None:
     """Refuse the flags of another format than ``form`` (None: not known yet, standard input)."""
     if form is None:
         return
+    given: object
     vw_flags = (
         (interactions, "--interactions/-q"),
         (ngram > 1, "--ngram"),
@@ -376,7 +417,9 @@ def _refuse_format_flags(form, target, text, interactions, ngram, ignore, skip_b
         raise UserError("--target is required with CSV: the column to predict")
 
 
-def _new_format(form, bits, interactions, ngram, ignore):
+def _new_format(
+    form: str, bits: int, interactions: list[str] | None, ngram: int, ignore: list[str] | None
+) -> LineFormat | None:
     """How lines of ``form`` become rows (None for CSV: learned from its first rows)."""
     if form == "vw":
         from ..readers.vw import VWFormat
@@ -391,22 +434,24 @@ def _new_format(form, bits, interactions, ngram, ignore):
     return None
 
 
-def _initial_model(initial, form):
+def _initial_model(initial: Path | None, form: str | None) -> tuple[Estimator, Preprocessing] | tuple[None, None]:
     """(model, its format) of ``--initial``, refused if its format is not the data's; (None, None)."""
     if initial is None:
         return None, None
     from .models import load_trained
 
     model, preprocessing, _ = load_trained(initial)
-    kind = {"vw": "vw", "svmlight": "svmlight"}.get(getattr(preprocessing, "kind", None), "csv")
+    kind = {"vw": "vw", "svmlight": "svmlight"}.get(getattr(preprocessing, "kind", ""), "csv")
     if form is not None and kind != form:
         raise UserError(f"{initial} was learned from {kind} rows, and the data is {form}")
     return model, preprocessing
 
 
-def _new_model(y, loss, task, settings, form):
+def _new_model(
+    y: AnyArray, loss: LossName | None, task: Task | None, settings: dict[str, Any], form: str | None
+) -> Estimator:
     from .. import GDClassifier, GDRegressor
 
-    task = _task_of(y, loss, task)
+    kind = _task_of(y, loss, task)
     chosen = {**settings, **({"loss": loss.value} if loss is not None else {})}
-    return GDClassifier(**chosen) if task == "classification" else GDRegressor(**chosen)
+    return GDClassifier(**chosen) if kind == "classification" else GDRegressor(**chosen)

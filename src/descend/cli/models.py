@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,8 +16,28 @@ from ..readers.lines import STDIN
 from .app import UserError, app, one_line_errors
 from .views import metrics_table, new_console, print_notice
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
 
-def load_trained(model_path):
+    import pandas as pd
+    from typing_extensions import TypeIs
+
+    from .._typing import AnyArray, Matrix
+    from ..linear import GDClassifier, GDRegressor
+    from ..readers.svmlight import SvmlightFormat
+    from ..readers.tables import TablePreprocessor
+    from ..readers.vw import VWFormat
+
+    #: A model the command line trains or reads from a model file.
+    Estimator: TypeAlias = GDRegressor | GDClassifier
+    #: Lines with their labels first: svmlight's, or Vowpal Wabbit's.
+    LineFormat: TypeAlias = SvmlightFormat | VWFormat
+    #: How a model reads its rows: a table's preprocessing, or a format of lines.
+    Preprocessing: TypeAlias = TablePreprocessor | LineFormat
+
+
+def load_trained(model_path: Path) -> tuple[Estimator, Preprocessing, dict[str, Any]]:
     """The estimator, its preprocessing (a TablePreprocessor, or an SvmlightFormat) and its metadata
     from a model file ``descend fit`` wrote."""
     from ..io import ModelFileError, load_model
@@ -38,12 +59,12 @@ def load_trained(model_path):
     return estimator, TablePreprocessor.from_dict(preprocessing), metadata
 
 
-def _svmlight_model(preprocessor) -> bool:
+def _svmlight_model(preprocessor: Preprocessing) -> TypeIs[LineFormat]:
     """Whether the model reads lines with their labels first (svmlight's, or Vowpal Wabbit's)."""
     return getattr(preprocessor, "kind", None) in ("svmlight", "vw")
 
 
-def _read_svmlight_for(preprocessor, data, model):
+def _read_svmlight_for(preprocessor: LineFormat, data: Path, model: Path) -> tuple[Matrix, AnyArray]:
     """(X, labels) of the svmlight file ``data`` as the model reads it; a table is refused by name."""
     from ..readers.tables import PARQUET_SUFFIXES
 
@@ -52,7 +73,7 @@ def _read_svmlight_for(preprocessor, data, model):
     return preprocessor.read(data)
 
 
-def _read_table_for(preprocessor, data, model):
+def _read_table_for(preprocessor: TablePreprocessor, data: Path, model: Path) -> pd.DataFrame:
     """The table ``data`` as the model's preprocessing reads it; an svmlight file is refused by name."""
     from ..readers.svmlight import is_svmlight
     from ..readers.tables import read_table
@@ -114,14 +135,14 @@ def predict(
             new_console(stderr=True).print(f"{len(result)} predictions written to {out}")
 
 
-def _predict_stream(estimator, preprocessor):
+def _predict_stream(estimator: Estimator, preprocessor: Preprocessing) -> None:
     """Rows from standard input to predictions on standard output, block by block as lines arrive, in
     the model's format (Vowpal Wabbit's, svmlight's, or CSV with its header first)."""
     import pandas as pd
 
     from ..readers.lines import LineBlocks, LineRows
 
-    form = {"vw": "vw", "svmlight": "svmlight"}.get(getattr(preprocessor, "kind", None), "csv")
+    form = {"vw": "vw", "svmlight": "svmlight"}.get(getattr(preprocessor, "kind", ""), "csv")
     rows, written = LineRows(form, "<stdin>", preprocessor), False
     for data, first_line in LineBlocks(STDIN, max_lines=16_384):
         parsed = rows.parse(data, first_line)
@@ -179,7 +200,9 @@ def evaluate(
         new_console().print(metrics_table(f"{model.name} on {data.name}", table_metrics(task, estimator, [(X, y)])))
 
 
-def _labelled_table(preprocessor, model, data, target, task, estimator):
+def _labelled_table(
+    preprocessor: TablePreprocessor, model: Path, data: Path, target: str | None, task: str, estimator: Estimator
+) -> tuple[Matrix, AnyArray, Callable[[int], str]]:
     """(X, y, place) of a labelled table, rows without a target dropped with a notice; ``place(i)`` names
     the i-th of y by its row in the file."""
     from ..readers.tables import clean_target, target_array

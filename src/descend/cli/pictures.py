@@ -58,7 +58,7 @@ def paths(
         new_console().print(f"{len(runs)} path(s) on {function} written to {out}")
 
 
-def _parse_start(text):
+def _parse_start(text: str | None) -> list[float] | None:
     """``x,y`` as two floats; None keeps the surface's classic start."""
     if text is None:
         return None
@@ -71,14 +71,14 @@ def _parse_start(text):
     return point
 
 
-def _parse_rates(text, names):
+def _parse_rates(text: str | None, names: list[str]) -> float | dict[str, float] | None:
     """One rate for every optimizer, or a rate per optimizer from ``name=rate`` pairs; None: their defaults."""
     if text is None:
         return None
     try:
         if "=" not in text:
             return float(text)
-        rates = {}
+        rates: dict[str, float] = {}
         for part in text.split(","):
             name, value = part.split("=")
             rates[name.strip()] = float(value)

@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 import warnings
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from rich.console import Console
+    from rich.table import Table
 
 
-def metrics_table(title, metrics):
+def metrics_table(title: str, metrics: Mapping[str, float | None]) -> Table:
     """A two-column table, metric and value, as fit and evaluate print it; a metric the rows do not
     define (None) as "undefined" and why."""
     from rich.table import Table
@@ -26,20 +33,20 @@ def metrics_table(title, metrics):
     return table
 
 
-def new_console(stderr=False):
+def new_console(stderr: bool = False) -> Console:
     """A rich Console (on stderr if asked), imported when a command runs: its help does not need it."""
     from rich.console import Console
 
     return Console(stderr=stderr)
 
 
-def print_notice(console, text):
+def print_notice(console: Console, text: str) -> None:
     """Something the user should know that does not stop the command."""
     console.print(f"[yellow]notice:[/] {text}")
 
 
 @contextmanager
-def convergence_notice(console, epochs):
+def convergence_notice(console: Console, epochs: int) -> Iterator[None]:
     """A fit's warning that it ran out of epochs, as a notice saying how far it stopped; other
     warnings as they are."""
     with warnings.catch_warnings(record=True) as caught:

@@ -26,6 +26,8 @@ The package, one concern a module (CONTRIBUTING.md walks a batch through it):
 * ``_checkpoint``, ``_model_file``: the state on disk.
 """
 
+from __future__ import annotations
+
 from ._estimators import GDClassifier, GDRegressor, load_model
 from ._model_file import FORMAT, VERSION, ModelFileError
 

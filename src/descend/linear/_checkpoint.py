@@ -22,11 +22,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._files import write_atomically
 from ._state import from_plain, plain
+
+if TYPE_CHECKING:
+    import os
+
+    from ._state import ModelState
+    from ._trainer import Record
 
 __all__ = ["Checkpoint"]
 
@@ -38,7 +45,7 @@ _MODEL_KEYS = ("center", "scale", "learning_rate", "theta", "optimizer_state", "
 class Checkpoint:
     """The checkpoint file ``path`` of a fit, written every ``every`` epochs."""
 
-    def __init__(self, path, every: int, params: dict):
+    def __init__(self, path: str | os.PathLike[str] | None, every: int, params: dict[str, Any]) -> None:
         self.path, self.every = path, every
         self.params = {k: v for k, v in params.items() if isinstance(v, (str, int, float, type(None)))}
 
@@ -46,9 +53,20 @@ class Checkpoint:
         """Whether to write after ``epoch``: every ``every`` epochs, and after the last one."""
         return epoch % self.every == 0 or last
 
-    def write(self, *, fingerprint, record, rng, schedule, state) -> None:
+    def write(
+        self,
+        *,
+        fingerprint: list[Any],
+        record: Record,
+        rng: np.random.RandomState,
+        schedule: object,
+        state: ModelState,
+    ) -> None:
         """Everything the loop needs to go on exactly where it is."""
-        kind, keys, position, has_gauss, cached = rng.get_state()
+        assert self.path is not None  # only a resume's reading makes a Checkpoint of no file
+        legacy = rng.get_state(legacy=True)  # the default: MT19937's tuple
+        assert isinstance(legacy, tuple)  # a RandomState's bit generator is MT19937
+        kind, keys, position, has_gauss, cached = legacy
         document = {
             "format": FORMAT,
             "version": VERSION,
@@ -61,7 +79,7 @@ class Checkpoint:
         }
         write_atomically(self.path, lambda stream: json.dump(document, stream))
 
-    def read(self, fingerprint) -> dict:
+    def read(self, fingerprint: list[Any]) -> dict[str, Any]:
         """The document in the file, refused if there is none or it was written while fitting other data."""
         path = Path(self.path) if self.path is not None else None
         if path is None or not path.is_file():
@@ -79,18 +97,18 @@ class Checkpoint:
         return document
 
 
-def loop_state(document) -> dict:
+def loop_state(document: dict[str, Any]) -> dict[str, Any]:
     """The epoch loop's record as the checkpoint holds it."""
     return {key: from_plain(item) for key, item in document["loop"].items()}
 
 
-def restore_rng(document, rng) -> None:
+def restore_rng(document: dict[str, Any], rng: np.random.RandomState) -> None:
     """Put ``rng`` (a RandomState) where it stood when the checkpoint was written."""
     kind, keys, position, has_gauss, cached = document["rng"]
     rng.set_state((kind, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
 
 
-def restore_schedule(document, schedule) -> None:
+def restore_schedule(document: dict[str, Any], schedule: object) -> None:
     """What an adaptive schedule (reduce-on-plateau) had learned."""
     if document["schedule"] is not None:
         for key, item in document["schedule"].items():

@@ -31,6 +31,8 @@ a partition at a time, not its share of the data.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, NoReturn
+
 import numpy as np
 
 from .._engine import kernels
@@ -39,23 +41,32 @@ from .._engine.stats import largest_eigenvalue
 from ._state import DataSummary
 from ._steps import Epoch, compiled_steps
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._engine.problem import Model, Objective
+    from .._typing import AnyArray, FloatArray, IntArray
+    from ._settings import Settings
+    from ._state import ModelState
+    from ._steps import Evaluator, Problem, Stepper
+
 __all__ = ["is_dask_collection", "is_dask_table", "DaskSource"]
 
 
-def is_dask_collection(X) -> bool:
+def is_dask_collection(X: object) -> bool:
     return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "__dask_graph__")
 
 
-def is_dask_table(X) -> bool:
+def is_dask_table(X: object) -> bool:
     """Files that a Dask cluster reads (a descend.readers.dask_tables.DaskTable): anything with ``dask_arrays()``."""
     return hasattr(X, "dask_arrays")
 
 
-def _call(function, X, y, arguments):
+def _call(function: Callable[..., Any], X: Any, y: Any, arguments: tuple[Any, ...]) -> Any:
     return function(X, y, *arguments)
 
 
-def as_dask_arrays(X, y):
+def as_dask_arrays(X: Any, y: Any) -> tuple[Any, Any, list[str] | None]:
     """(X as a 2-D float64 dask array of whole rows, y as a 1-D dask array chunked alike, the
     column names of a dask DataFrame or None)."""
     import dask.array as da
@@ -78,17 +89,28 @@ def as_dask_arrays(X, y):
     return X, y, names
 
 
-def _partition_data(X, y):
+def _partition_data(X: FloatArray, y: FloatArray) -> Data:
     return Data(np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), np.empty(0))
 
 
-def _partition_gradient(X, y, model, objective):
+def _partition_gradient(
+    X: FloatArray, y: FloatArray, model: Model, objective: Objective
+) -> tuple[float, float, FloatArray]:
     """A worker's share of a full-batch step: (loss sum, weight sum, gradient sum) of its partition."""
     data = _partition_data(X, y)
     return kernels.gradient_sum(data, np.arange(data.X.shape[0]), model, objective)
 
 
-def _partition_epoch(X, y, seed, problem, t, lrs, batch_size, plain):
+def _partition_epoch(
+    X: FloatArray,
+    y: FloatArray,
+    seed: int,
+    problem: Problem,
+    t: int,
+    lrs: FloatArray,
+    batch_size: int,
+    plain: bool,
+) -> tuple[FloatArray, tuple[FloatArray, ...], float, float, int, int]:
     """An epoch of mini-batch steps on one partition, from copies of the weights and state."""
     data = _partition_data(X, y)
     model, objective, hyperparameters, arrays = problem
@@ -107,7 +129,7 @@ class DaskSource:
     ``classes`` (a classifier's labels, sorted): the targets are encoded on the cluster, as -1/+1
     for two classes and as the class index for more."""
 
-    def __init__(self, X, y, settings, *, loss, classes=None):
+    def __init__(self, X: Any, y: Any, settings: Settings, *, loss: str, classes: AnyArray | None = None) -> None:
         from distributed import default_client
 
         if settings.checkpoint is not None:
@@ -147,13 +169,14 @@ class DaskSource:
             self.partitions = pairs
         self.partition_rows = [int(c) for c in X.chunks[0]]
         batch = settings.batch_size
+        assert not isinstance(batch, str)  # for_data settled "auto"
         self.batch_size = self.n_rows if batch is None else min(batch, min(self.partition_rows))
         self.steps_per_epoch = 1 if batch is None else max(-(-r // self.batch_size) for r in self.partition_rows)
         self.rows_per_epoch = self.curvature_rows = self.n_rows
         self.full_batch = batch is None
 
     @staticmethod
-    def labels(X, y):
+    def labels(X: Any, y: Any) -> AnyArray:
         """The sorted distinct labels of ``y``, computed on the cluster (a DaskTable knows its classes)."""
         import dask.array as da
 
@@ -162,7 +185,7 @@ class DaskSource:
 
         return np.asarray(da.unique(as_dask_arrays(X, y)[1]).compute())
 
-    def summary(self, rng):
+    def summary(self, rng: np.random.RandomState) -> DataSummary:
         import dask
         import dask.array as da
 
@@ -184,7 +207,7 @@ class DaskSource:
             rows=int(self.y.shape[0]) if np.isfinite(self.y.shape[0]) else 0,
         )
 
-    def curvature(self, state, eigenvalue, row_norm):
+    def curvature(self, state: ModelState, eigenvalue: bool, row_norm: bool) -> tuple[float | None, float | None]:
         import dask
         import dask.array as da
 
@@ -193,12 +216,12 @@ class DaskSource:
         gram, norm = dask.compute(design.T @ design, ((standardized**2).sum(axis=1) + 1.0).max())
         return (largest_eigenvalue(gram) if eigenvalue else None), (float(norm) if row_norm else None)
 
-    def sample(self, rows):
+    def sample(self, rows: int) -> tuple[Data, IntArray]:
         """The first ``rows`` rows, brought to the client."""
         X, y = (np.ascontiguousarray(a, dtype=np.float64) for a in (self.X[:rows].compute(), self.y[:rows].compute()))
         return Data(X, y, np.empty(0)), np.arange(len(y))
 
-    def epoch(self, stepper, rng):
+    def epoch(self, stepper: Stepper, rng: np.random.RandomState) -> Epoch:
         if stepper.line_search:
             return stepper.line_search_step(self._evaluator(stepper), self.n_rows)
         if self.settings.batch_size is None:
@@ -211,11 +234,11 @@ class DaskSource:
         stepper.advance(self.n_rows)
         return Epoch(loss_sum, weight_sum, self.n_rows, stationarity)
 
-    def _evaluator(self, stepper):
+    def _evaluator(self, stepper: Stepper) -> Evaluator:
         """theta -> (loss sum, weight sum, gradient sum) of the whole data, summed over the partitions
         on the workers."""
 
-        def evaluate(theta):
+        def evaluate(theta: FloatArray) -> tuple[float, float, FloatArray]:
             # The weights travel inside each task, not scattered to the workers beforehand: scattered
             # data dies with a worker and cannot be recomputed, so a killed worker would cancel the step.
             model, objective, _, _ = stepper.problem()
@@ -225,13 +248,13 @@ class DaskSource:
 
         return evaluate
 
-    def stationarity(self, stepper):
+    def stationarity(self, stepper: Stepper) -> float:
         return stepper.stationarity(self._evaluator(stepper))
 
-    def kinked_minimizer(self, stepper):
+    def kinked_minimizer(self, stepper: Stepper) -> None:
         return None  # its rounds read chosen rows and pass over the data several times: the workers' rows
 
-    def _local_epochs(self, stepper, rng):
+    def _local_epochs(self, stepper: Stepper, rng: np.random.RandomState) -> tuple[float, float]:
         state = stepper.state
         lrs = stepper.rates(self.steps_per_epoch)
         seeds = rng.randint(0, 2**31 - 1, size=len(self.partitions))
@@ -252,7 +275,7 @@ class DaskSource:
         stepper.last_lr = float(lrs[-1])
         return sum(r[2] for r in results), sum(r[3] for r in results)
 
-    def _tasks(self, function, arguments):
+    def _tasks(self, function: Callable[..., Any], arguments: list[tuple[Any, ...]]) -> list[Any]:
         """``function(X, y, *arguments[i])`` on each partition i: on its persisted rows, or reading them
         in the same task graph (a worker reads a partition, runs the task, and lets it go)."""
         if self.persisted:
@@ -269,8 +292,8 @@ class DaskSource:
             ]
         )
 
-    def validation_loss(self, stepper):
+    def validation_loss(self, stepper: Stepper) -> None:
         return None
 
-    def fingerprint(self):
+    def fingerprint(self) -> NoReturn:
         raise ValueError("checkpoints are for fits in memory and on streams, not on a Dask cluster")

@@ -10,6 +10,7 @@ and publish what it learned as scikit-learn's attributes (``coef_``,
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,12 +45,25 @@ from ._sources import ArraySource, ChunkSource, is_chunks
 from ._state import ModelState
 from ._trainer import Trainer
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable
+    from typing import Literal
+
+    from typing_extensions import Self
+
+    from .._typing import AnyArray, ArrayLike, FloatArray, IntArray, Matrix
+    from ..optimizers import Optimizer
+    from ..penalties import ElasticNet
+    from ._settings import Settings
+    from ._sources import Prepare, Source
+
 __all__ = ["GDRegressor", "GDClassifier", "load_model"]
 
 FLOAT_DTYPES = [np.float64, np.float32]
 
 
-def canonical_rows(X):
+def canonical_rows(X: Matrix) -> Matrix:
     """X as the engine takes it: dense as it is; CSR in canonical form (each row's column indices
     sorted, no duplicate), made on a copy when X is not, so the caller's matrix is never changed."""
     if not sp.issparse(X) or X.has_canonical_format:
@@ -68,35 +82,58 @@ class _BaseGD(BaseEstimator):
     """
 
     _engine = "compiled"  # "reference" runs the NumPy path (tests, reading)
-    _losses: tuple = ()
+    _losses: tuple[str, ...] = ()
+    # The fitted model (set by a fit or a model file) and whether y was 2-D.
+    _state: ModelState
+    _targets_2d: bool
+
+    if TYPE_CHECKING:  # what a subclass defines
+
+        def _encode(
+            self,
+            X: Matrix,
+            y: ArrayLike | None,
+            sample_weight: ArrayLike | None,
+            *,
+            reset: bool,
+            classes: ArrayLike | None = None,
+            check_finite: bool = True,
+            checked: bool = False,
+            chunks: bool = False,
+            canonical: bool = True,
+        ) -> tuple[Matrix, FloatArray, FloatArray, int, str]: ...
+
+        def _publish(self, state: ModelState) -> None: ...
+
+        def _dask_source(self, X: Any, y: Any, sample_weight: ArrayLike | None, settings: Settings) -> DaskSource: ...
 
     def __init__(
         self,
-        loss,
+        loss: str,
         *,
-        optimizer="auto",
-        learning_rate="auto",
-        schedule="constant",
-        batch_size="auto",
-        max_iter=1000,
-        tol=1e-6,
-        n_iter_no_change=5,
-        penalty="l2",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        standardize=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        verbose=0,
-        checkpoint=None,
-        checkpoint_every=1,
-        sparse_updates="lazy",
-        n_jobs=None,
-    ):
+        optimizer: str | Optimizer = "auto",
+        learning_rate: str | float = "auto",
+        schedule: str | Callable[[int], float] = "constant",
+        batch_size: int | str | None = "auto",
+        max_iter: int = 1000,
+        tol: float | None = 1e-6,
+        n_iter_no_change: int = 5,
+        penalty: str | ElasticNet | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        standardize: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1,
+        sparse_updates: str = "lazy",
+        n_jobs: int | None = None,
+    ) -> None:
         self.loss = loss
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -122,7 +159,9 @@ class _BaseGD(BaseEstimator):
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------ fitting
-    def fit(self, X, y=None, sample_weight=None, *, resume=False):
+    def fit(
+        self, X: Any, y: ArrayLike | None = None, sample_weight: ArrayLike | None = None, *, resume: bool = False
+    ) -> Self:
         """Fit on (X, y) for up to ``max_iter`` epochs; ``resume=True`` goes on from ``checkpoint``.
 
         Parameters
@@ -155,6 +194,7 @@ class _BaseGD(BaseEstimator):
         fresh = resume or not (settings.warm_start and hasattr(self, "_state"))
         rng = check_random_state(settings.random_state)
         previous = None if fresh else self._chosen()
+        source: Source
         if is_chunks(X):
             settings = for_data(settings, None, previous, chunks=True)
             source = ChunkSource(X, self._chunk_encoder(fresh, getattr(X, "classes", None)), settings)
@@ -169,14 +209,14 @@ class _BaseGD(BaseEstimator):
             source, source.settings, rng, n_epochs=source.settings.max_iter, stopping=True, fresh=fresh, resume=resume
         )
 
-    def _chosen(self):
+    def _chosen(self) -> tuple[Optimizer, int | str | None] | None:
         """(optimizer, batch size) of the fit that a warm start or partial_fit continues: what
         ``"auto"`` chose then is kept (None before any fit)."""
         if not hasattr(self, "_state"):
             return None
         return self._state.optimizer, getattr(self, "batch_size_", None)
 
-    def check_params(self):
+    def check_params(self) -> Self:
         """Check the parameters as ``fit`` does, before any data (``descend fit`` asks before it reads
         a file).
 
@@ -201,13 +241,47 @@ class _BaseGD(BaseEstimator):
         fit_settings(self.get_params(deep=False), self._losses)
         return self
 
-    def _partial_fit(self, X, y, sample_weight, classes=None, *, online=False, record=False):
+    @overload
+    def _partial_fit(
+        self,
+        X: Any,
+        y: ArrayLike | None,
+        sample_weight: ArrayLike | None,
+        classes: ArrayLike | None = None,
+        *,
+        online: bool = False,
+        record: Literal[False] = False,
+    ) -> Self: ...
+
+    @overload
+    def _partial_fit(
+        self,
+        X: Any,
+        y: ArrayLike | None,
+        sample_weight: ArrayLike | None,
+        classes: ArrayLike | None = None,
+        *,
+        online: bool = False,
+        record: Literal[True],
+    ) -> FloatArray: ...
+
+    def _partial_fit(
+        self,
+        X: Any,
+        y: ArrayLike | None,
+        sample_weight: ArrayLike | None,
+        classes: ArrayLike | None = None,
+        *,
+        online: bool = False,
+        record: bool = False,
+    ) -> Self | FloatArray:
         """One epoch over (X, y) or over a source of chunks, continuing from the current state.
         ``online``: the rows in the order given, "auto" settled as for rows that come one by one;
         ``record``: returns the scores of each row before its step (:meth:`progressive_fit`)."""
         settings = fit_settings(self.get_params(deep=False), self._losses)
         first = not hasattr(self, "_state")
         rng = check_random_state(settings.random_state)
+        source: ArraySource | ChunkSource
         if is_chunks(X):
             classes = getattr(X, "classes", None) if classes is None else classes
             settings = for_data(settings, None, self._chosen(), chunks=True)
@@ -221,9 +295,14 @@ class _BaseGD(BaseEstimator):
             if record:
                 source.record_scores()
         self._train(source, source.settings, rng, n_epochs=1, stopping=False, fresh=first)
-        return source.scores_out if record else self
+        if record:
+            assert isinstance(source, ArraySource) and source.scores_out is not None  # record_scores made it
+            return source.scores_out
+        return self
 
-    def _progressive_fit(self, X, y, sample_weight, classes=None):
+    def _progressive_fit(
+        self, X: Matrix, y: ArrayLike, sample_weight: ArrayLike | None, classes: ArrayLike | None = None
+    ) -> FloatArray:
         """Each row scored by the model as it stands, then learned from, in order (progressive_fit)."""
         settings = fit_settings(self.get_params(deep=False), self._losses)
         if settings.batch_size is None:
@@ -234,10 +313,18 @@ class _BaseGD(BaseEstimator):
         n = _num_samples(X)
         y = np.asarray(y)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        parts, start = [], 0
+        parts: list[FloatArray] = []
+        start = 0
         while start < n:
             fresh = not hasattr(self, "_state")
             chosen = for_data(settings, None, self._chosen(), online=True)
+            if chosen.batch_size is None:  # "auto" keeps the batch size of the fit this one goes on from
+                raise ValueError(
+                    "progressive_fit learns from rows as they come: this model was fitted on the full batch "
+                    "(batch_size_=None), which batch_size='auto' goes on with; set batch_size (1 or a mini-batch "
+                    "size) and an optimizer that steps on it, such as optimizer='sgd'"
+                )
+            assert isinstance(chosen.batch_size, int)  # for_data settled "auto"
             # The normalized update records each row's scores inside its loop: the rest of the rows in one call.
             # Anything else, and the first rows of a fresh model, scores a batch, then learns from it.
             stop = n if chosen.row_steps and not fresh else min(start + chosen.batch_size, n)
@@ -253,10 +340,20 @@ class _BaseGD(BaseEstimator):
         scores = np.concatenate(parts) if parts else np.zeros((0, 1))
         return scores.ravel() if scores.shape[1] == 1 and self._single_output() else scores
 
-    def _single_output(self):
+    def _single_output(self) -> bool:
         return True
 
-    def _train(self, source, settings, rng, *, n_epochs, stopping, fresh, resume=False):
+    def _train(
+        self,
+        source: Source,
+        settings: Settings,
+        rng: np.random.RandomState,
+        *,
+        n_epochs: int,
+        stopping: bool,
+        fresh: bool,
+        resume: bool = False,
+    ) -> Self:
         trainer = Trainer(settings, name=type(self).__name__, params=self.get_params(deep=False), engine=self._engine)
         state, record = trainer.fit(
             source, None if fresh else self._state, rng, n_epochs=n_epochs, stopping=stopping, resume=resume
@@ -271,18 +368,18 @@ class _BaseGD(BaseEstimator):
 
     def _array_source(
         self,
-        X,
-        y,
-        sample_weight,
-        settings,
+        X: Matrix,
+        y: ArrayLike | None,
+        sample_weight: ArrayLike | None,
+        settings: Settings,
         *,
-        reset,
-        rng=None,
-        hold_out=False,
-        classes=None,
-        previous=None,
-        online=False,
-    ):
+        reset: bool,
+        rng: np.random.RandomState | None = None,
+        hold_out: bool = False,
+        classes: ArrayLike | None = None,
+        previous: tuple[Optimizer, int | str | None] | None = None,
+        online: bool = False,
+    ) -> ArraySource:
         """Arrays in memory, validated (their finiteness is checked by the source's one pass over X)
         and encoded, with the settings' "auto" settled for them (``previous``: see :meth:`_chosen`;
         ``online``: for rows that come one by one); with early stopping (``hold_out``, a fit's), a
@@ -313,7 +410,9 @@ class _BaseGD(BaseEstimator):
             gram_allowed=self._engine == "compiled",
         )
 
-    def _hold_out(self, n, y, settings, rng):
+    def _hold_out(
+        self, n: int, y: FloatArray, settings: Settings, rng: np.random.RandomState | None
+    ) -> tuple[IntArray, IntArray]:
         from sklearn.model_selection import train_test_split  # here: its import costs 8 MB and 0.1 s
 
         stratify = y if isinstance(self, ClassifierMixin) else None
@@ -328,11 +427,13 @@ class _BaseGD(BaseEstimator):
             ) from None
         return np.sort(rows), np.sort(validation_rows)
 
-    def _chunk_encoder(self, fresh, classes):
+    def _chunk_encoder(self, fresh: bool, classes: ArrayLike | None) -> Prepare:
         """The ChunkSource's ``prepare``: validate and encode a block; the first of a fresh fit resets
         the feature count (and, for a classifier, needs the classes)."""
 
-        def prepare(X, y, first, finite, checked):
+        def prepare(
+            X: Matrix, y: ArrayLike, first: bool, finite: bool, checked: bool
+        ) -> tuple[Matrix, FloatArray, FloatArray, int, str]:
             return self._encode(
                 X,
                 y,
@@ -346,13 +447,13 @@ class _BaseGD(BaseEstimator):
 
         return prepare
 
-    def _dask_features(self, source):
+    def _dask_features(self, source: DaskSource) -> None:
         """The feature count and names, as validate_data sets them for arrays."""
         self.n_features_in_ = source.n_features
         if source.feature_names is not None:
             self.feature_names_in_ = np.array(source.feature_names, dtype=object)
 
-    def _validate_sample_weight(self, sample_weight, X):
+    def _validate_sample_weight(self, sample_weight: ArrayLike | None, X: Matrix) -> FloatArray:
         if sample_weight is None:
             return np.empty(0, dtype=X.dtype)
         weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
@@ -361,7 +462,13 @@ class _BaseGD(BaseEstimator):
         return np.ascontiguousarray(weights)
 
     # -------------------------------------------------------- model files
-    def save(self, path, *, preprocessing=None, metadata=None):
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        preprocessing: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         """Write the fitted model to ``path`` as a JSON model file (see :mod:`descend.io`);
         ``descend.load(path)`` reads it back.
 
@@ -382,7 +489,7 @@ class _BaseGD(BaseEstimator):
         if not hasattr(self, "coef_"):
             raise ValueError(f"this {type(self).__name__} is not fitted yet: fit it before saving")
         state = self._state
-        document = {
+        document: dict[str, Any] = {
             "coef": floats(self.coef_),
             "intercept": floats(self.intercept_),
             "n_features_in": int(self.n_features_in_),
@@ -415,7 +522,7 @@ class _BaseGD(BaseEstimator):
             metadata=metadata,
         )
 
-    def _restore(self, path, state):
+    def _restore(self, path: str | os.PathLike[str], state: dict[str, Any]) -> None:
         """Take over the fitted model of a file's ``state`` section."""
         dtype = np.dtype(state.get("dtype", "float64"))
         if dtype not in (np.float32, np.float64):
@@ -457,12 +564,12 @@ class _BaseGD(BaseEstimator):
         self.n_iter_, self.t_ = self._state.n_iter, int(state["t"])
         self.learning_rate_, self.history_ = self._state.learning_rate, self._state.history
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
-    def _scores(self, X):
+    def _scores(self, X: Matrix) -> FloatArray:
         """X w' + b for new rows, checked as fit checked its own: (n,) for a 1-D coef_, else (n, outputs)."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
@@ -649,34 +756,34 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     def __init__(
         self,
-        loss="squared_error",
+        loss: str = "squared_error",
         *,
-        optimizer="auto",
-        learning_rate="auto",
-        schedule="constant",
-        batch_size="auto",
-        max_iter=1000,
-        tol=1e-6,
-        n_iter_no_change=5,
-        penalty="l2",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        standardize=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        verbose=0,
-        checkpoint=None,
-        checkpoint_every=1,
-        sparse_updates="lazy",
-        n_jobs=None,
-        epsilon=0.1,
-        quantile=0.5,
-        power=1.5,
-    ):
+        optimizer: str | Optimizer = "auto",
+        learning_rate: str | float = "auto",
+        schedule: str | Callable[[int], float] = "constant",
+        batch_size: int | str | None = "auto",
+        max_iter: int = 1000,
+        tol: float | None = 1e-6,
+        n_iter_no_change: int = 5,
+        penalty: str | ElasticNet | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        standardize: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1,
+        sparse_updates: str = "lazy",
+        n_jobs: int | None = None,
+        epsilon: float = 0.1,
+        quantile: float = 0.5,
+        power: float = 1.5,
+    ) -> None:
         super().__init__(
             loss,
             optimizer=optimizer,
@@ -708,17 +815,17 @@ class GDRegressor(RegressorMixin, _BaseGD):
 
     def _encode(
         self,
-        X,
-        y,
-        sample_weight,
+        X: Matrix,
+        y: ArrayLike | None,
+        sample_weight: ArrayLike | None,
         *,
-        reset,
-        classes=None,
-        check_finite=True,
-        checked=False,
-        chunks=False,
-        canonical=True,
-    ):
+        reset: bool,
+        classes: ArrayLike | None = None,
+        check_finite: bool = True,
+        checked: bool = False,
+        chunks: bool = False,
+        canonical: bool = True,
+    ) -> tuple[Matrix, FloatArray, FloatArray, int, str]:
         """(X, y, weights, outputs, loss) for the loop; ``checked``: X and y are the very arrays
         validated before. A 2-D y of k columns is k outputs, fitted together."""
         if not checked:
@@ -748,7 +855,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
             y = np.ascontiguousarray(y[:, 0])
         return X, y, self._validate_sample_weight(sample_weight, X), (y.shape[1] if y.ndim == 2 else 1), self.loss
 
-    def _dask_source(self, X, y, sample_weight, settings):
+    def _dask_source(self, X: Any, y: Any, sample_weight: ArrayLike | None, settings: Settings) -> DaskSource:
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported with dask collections yet")
         if getattr(y, "ndim", 1) != 1:
@@ -758,7 +865,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
         self._dask_features(source)
         return source
 
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self, X: Any, y: ArrayLike | None = None, sample_weight: ArrayLike | None = None) -> Self:
         """One epoch over (X, y) (or over a source of chunks), continuing from the current
         weights and optimizer state.
 
@@ -790,7 +897,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
         """
         return self._partial_fit(X, y, sample_weight)
 
-    def progressive_fit(self, X, y, sample_weight=None):
+    def progressive_fit(self, X: Matrix, y: ArrayLike, sample_weight: ArrayLike | None = None) -> FloatArray:
         r"""Predict each row, then learn from it: one pass over the rows in the order given, as
         online learning goes (Vowpal Wabbit's default, river's ``learn_one``); returns the predictions
         made before each row was learned from, the rows' progressive validation (Blum, Kalai &
@@ -836,14 +943,14 @@ class GDRegressor(RegressorMixin, _BaseGD):
         """
         return self._progressive_fit(X, y, sample_weight)
 
-    def _single_output(self):
+    def _single_output(self) -> bool:
         return not self._targets_2d
 
-    def _publish(self, state):
+    def _publish(self, state: ModelState) -> None:
         coef, intercept = state.coefficients()
         self.coef_, self.intercept_ = (coef if self._targets_2d else coef[0]), intercept
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
@@ -851,7 +958,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
             tags.target_tags.positive_only = True
         return tags
 
-    def predict(self, X):
+    def predict(self, X: Matrix) -> FloatArray:
         """The predictions: the linear score, or with a log-link loss (Poisson, Gamma, Tweedie) its
         exponential, the predicted mean. One column per output for a 2-D y.
 
@@ -868,7 +975,7 @@ class GDRegressor(RegressorMixin, _BaseGD):
         score = self._scores(X)
         return np.exp(score) if self.loss in LOG_LINK_LOSSES else score
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: Matrix, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """R^2 of the predictions; for the log-link losses D^2, the share of the Tweedie deviance (of
         their power) explained, as scikit-learn's PoissonRegressor, GammaRegressor and
         TweedieRegressor score.
@@ -951,32 +1058,32 @@ class GDClassifier(ClassifierMixin, _BaseGD):
 
     def __init__(
         self,
-        loss="log_loss",
+        loss: str = "log_loss",
         *,
-        optimizer="auto",
-        learning_rate="auto",
-        schedule="constant",
-        batch_size="auto",
-        max_iter=1000,
-        tol=1e-6,
-        n_iter_no_change=5,
-        penalty="l2",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        standardize=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        verbose=0,
-        checkpoint=None,
-        checkpoint_every=1,
-        sparse_updates="lazy",
-        n_jobs=None,
-        class_weight=None,
-    ):
+        optimizer: str | Optimizer = "auto",
+        learning_rate: str | float = "auto",
+        schedule: str | Callable[[int], float] = "constant",
+        batch_size: int | str | None = "auto",
+        max_iter: int = 1000,
+        tol: float | None = 1e-6,
+        n_iter_no_change: int = 5,
+        penalty: str | ElasticNet | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        standardize: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1,
+        sparse_updates: str = "lazy",
+        n_jobs: int | None = None,
+        class_weight: dict[Any, float] | str | None = None,
+    ) -> None:
         super().__init__(
             loss,
             optimizer=optimizer,
@@ -1006,17 +1113,17 @@ class GDClassifier(ClassifierMixin, _BaseGD):
 
     def _encode(
         self,
-        X,
-        y,
-        sample_weight,
+        X: Matrix,
+        y: Any,  # the labels as given (None is refused by validate_data), validated here or, checked, before
+        sample_weight: ArrayLike | None,
         *,
-        reset,
-        classes=None,
-        check_finite=True,
-        checked=False,
-        chunks=False,
-        canonical=True,
-    ):
+        reset: bool,
+        classes: ArrayLike | None = None,
+        check_finite: bool = True,
+        checked: bool = False,
+        chunks: bool = False,
+        canonical: bool = True,
+    ) -> tuple[Matrix, FloatArray, FloatArray, int, str]:
         """(X, targets, weights, outputs, loss): binary losses take y = -1 / +1, more classes the
         class index; ``class_weight`` multiplies the sample weights."""
         if chunks and reset and classes is None:
@@ -1053,13 +1160,13 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         target = (2.0 * codes - 1.0) if n_out == 1 else codes.astype(float)
         return X, np.ascontiguousarray(target, dtype=X.dtype), weights, n_out, loss
 
-    def _set_classes(self, classes):
+    def _set_classes(self, classes: AnyArray) -> None:
         if len(classes) < 2:
             got = f"1 class: {classes[0]!r}" if len(classes) == 1 else "no class"
             raise ValueError(f"GDClassifier needs samples of at least 2 classes; got {got}")
         self.classes_ = classes
 
-    def _outputs(self):
+    def _outputs(self) -> tuple[int, str]:
         """(outputs, loss): one output for two classes, one per class for more, where log-loss is
         the multinomial (softmax) loss."""
         binary = len(self.classes_) == 2
@@ -1067,7 +1174,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
             "multinomial" if (self.loss == "log_loss" and not binary) else self.loss
         )
 
-    def _dask_source(self, X, y, sample_weight, settings):
+    def _dask_source(self, X: Any, y: Any, sample_weight: ArrayLike | None, settings: Settings) -> DaskSource:
         if sample_weight is not None or self.class_weight is not None:
             raise ValueError("sample_weight and class_weight are not supported with dask collections yet")
         self._set_classes(DaskSource.labels(X, y))
@@ -1076,7 +1183,13 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         self._dask_features(source)
         return source
 
-    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
+    def partial_fit(
+        self,
+        X: Any,
+        y: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Self:
         """One epoch over (X, y) (or over a source of chunks), continuing from the current state;
         ``classes`` is needed on the first call.
 
@@ -1115,7 +1228,9 @@ class GDClassifier(ClassifierMixin, _BaseGD):
             raise ValueError("classes must be passed on the first call to partial_fit")
         return self._partial_fit(X, y, sample_weight, classes=classes)
 
-    def progressive_fit(self, X, y, classes=None, sample_weight=None):
+    def progressive_fit(
+        self, X: Matrix, y: ArrayLike, classes: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> FloatArray:
         r"""Score each row, then learn from it: one pass over the rows in the order given, as online
         learning goes (Vowpal Wabbit's default, river's ``learn_one``); returns the scores made before
         each row was learned from, the rows' progressive validation (Blum, Kalai & Langford 1999).
@@ -1163,10 +1278,10 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         """
         return self._progressive_fit(X, y, sample_weight, classes)
 
-    def _publish(self, state):
+    def _publish(self, state: ModelState) -> None:
         self.coef_, self.intercept_ = state.coefficients()
 
-    def decision_function(self, X):
+    def decision_function(self, X: Matrix) -> FloatArray:
         """Scores: shape (n,) for two classes (positive means classes_[1]), (n, K) for more.
 
         Parameters
@@ -1182,7 +1297,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         scores = self._scores(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: Matrix) -> AnyArray:
         """The class of each row: ``classes_[1]`` where the score is positive, else the best-scoring class.
 
         Parameters
@@ -1199,11 +1314,11 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[indices]
 
-    def _has_proba(self):
+    def _has_proba(self) -> bool:
         return self.loss in ("log_loss", "modified_huber")
 
     @available_if(_has_proba)
-    def predict_proba(self, X):
+    def predict_proba(self, X: Matrix) -> FloatArray:
         """Class probabilities. log_loss: the sigmoid, or the softmax of the scores. modified_huber:
         as scikit-learn defines them for it (Zadrozny & Elkan 2002), (clip(score, -1, 1) + 1) / 2 per
         class, normalized over the classes for more than two (uniform where every score is -1 or less).
@@ -1221,7 +1336,7 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         return class_probabilities(self.loss, self.decision_function(X))
 
     @available_if(_has_proba)
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Matrix) -> FloatArray:
         """The logarithms of :meth:`predict_proba`.
 
         Parameters
@@ -1237,19 +1352,26 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         return np.log(self.predict_proba(X))
 
 
-ESTIMATORS = {"GDRegressor": GDRegressor, "GDClassifier": GDClassifier}
+ESTIMATORS: dict[str, type[GDRegressor] | type[GDClassifier]] = {
+    "GDRegressor": GDRegressor,
+    "GDClassifier": GDClassifier,
+}
 
 
-def _constant_or_floats(values):
+def _constant_or_floats(values: ArrayLike) -> float | list[Any] | dict[str, Any]:
     """One number for an array that holds one value (the center and scale of an unstandardized fit:
     on a hashed space of 2**20 columns, two thirds of the file), else the list."""
     values = np.asarray(values)
     if values.size and np.all(values == values.flat[0]):
-        return floats(values.flat[0:1])[0]
+        first = floats(values.flat[0:1])
+        assert isinstance(first, list)  # one value: packed keeps it a list
+        return first[0]
     return floats(values)
 
 
-def load_model(path):
+def load_model(
+    path: str | os.PathLike[str],
+) -> tuple[GDRegressor | GDClassifier, dict[str, Any] | None, dict[str, Any]]:
     """``(estimator, preprocessing dict or None, metadata dict)`` from a model file.
 
     Parameters

@@ -33,12 +33,28 @@ the system would be larger than :data:`MAX_UNKNOWNS`, the fit goes on smoothing 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
 from .._engine.reference import data_matrix, steps_rows, targets
 from .._engine.step import penalty_value
 from ..losses import kinks, loss_and_derivative
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import TypeAlias
+
+    from .._engine.problem import Data, Model, SparseData
+    from .._typing import BoolArray, FloatArray, IntArray
+    from ..losses import Loss
+
+    #: A move (dw, db) of the weights and the intercept.
+    Move: TypeAlias = tuple[FloatArray, float]
+    #: How far a solution misses the conditions (_ActiveSet._verdict): each row's slope outside its
+    #: kink's interval, each zero weight's gradient past its l1, and the gradient.
+    Verdict: TypeAlias = tuple[FloatArray, FloatArray, FloatArray]
 
 __all__ = ["kinked_minimizer", "MAX_ROUNDS", "MAX_UNKNOWNS"]
 
@@ -53,7 +69,7 @@ SLACK = 1e-9
 ON_KINK = 1e-10
 
 
-def _on_kink(p, kink, tolerance=ON_KINK):
+def _on_kink(p: FloatArray, kink: FloatArray, tolerance: float = ON_KINK) -> BoolArray:
     """Whether each score lies on its kink, up to the rounding of the solves."""
     return np.abs(p - kink) <= tolerance * (1.0 + np.abs(kink))
 
@@ -63,7 +79,7 @@ class _Standardized:
     takes them ((x - center) * scale, or as they are), without forming them all: their scores, X~'c,
     and a few rows (:func:`descend._engine.reference.steps_rows`)."""
 
-    def __init__(self, data, rows, model, n_features):
+    def __init__(self, data: Data | SparseData, rows: IntArray, model: Model, n_features: int) -> None:
         self.data, self.model, self.n_features = data, model, n_features
         X = data_matrix(data, n_features)
         self.rows_used = rows
@@ -71,23 +87,31 @@ class _Standardized:
         self.center = None if model.center is None else model.center.astype(np.float64)
         self.scale = None if model.scale is None else model.scale.astype(np.float64)
 
-    def scores(self, w, b):
+    def scores(self, w: FloatArray, b: float) -> FloatArray:
         v = w if self.scale is None else w * self.scale
         out = np.asarray(self.X @ v, dtype=np.float64).ravel() + b
         return out if self.center is None else out - self.center @ v
 
-    def transposed_times(self, c):
+    def transposed_times(self, c: FloatArray) -> FloatArray:
         out = np.asarray(self.X.T @ c, dtype=np.float64).ravel()
         if self.center is not None:
             out -= self.center * c.sum()
         return out if self.scale is None else out * self.scale
 
-    def rows(self, index):
+    def rows(self, index: IntArray) -> FloatArray:
         R = steps_rows(self.data, self.rows_used[index], self.model, self.n_features)
         return R.toarray() if sp.issparse(R) else np.asarray(R, dtype=np.float64)
 
 
-def kinked_minimizer(data, rows, model, loss, l1, l2, smoothing):
+def kinked_minimizer(
+    data: Data | SparseData,
+    rows: IntArray,
+    model: Model,
+    loss: Loss,
+    l1: FloatArray,
+    l2: FloatArray,
+    smoothing: float,
+) -> tuple[FloatArray, float] | None:
     """(theta, objective): the weights (as ``model.theta``) minimizing the kinked objective over the
     rows ``rows`` of ``data`` (an engine Data or SparseData, ``model`` as :meth:`Stepper.problem`
     packs it), found from ``model.theta``, the minimizer of the loss smoothed by ``smoothing``, and
@@ -102,7 +126,7 @@ def kinked_minimizer(data, rows, model, loss, l1, l2, smoothing):
         output = _ActiveSet(view, target[:, k], s, loss, model.fit_intercept, l1, l2)
         solved = output.solve(start[k, :-1], start[k, -1], smoothing)
         value = None if solved is None else output.objective(*solved)
-        if value is None or value > output.objective(start[k, :-1], start[k, -1]):
+        if solved is None or value is None or value > output.objective(start[k, :-1], start[k, -1]):
             return None
         found[k, :-1], found[k, -1] = solved
         objective += value
@@ -113,26 +137,35 @@ class _Objective:
     """One output's kinked objective: its rows, targets and weights, its loss and penalty; its exact
     minimum along a line, and the test of a point's optimality."""
 
-    def __init__(self, rows, target, s, loss, fit_intercept, l1, l2):
+    def __init__(
+        self,
+        rows: _Standardized,
+        target: FloatArray,
+        s: FloatArray,
+        loss: Loss,
+        fit_intercept: bool,
+        l1: FloatArray,
+        l2: FloatArray,
+    ) -> None:
         self.rows, self.target, self.s, self.total = rows, target, s, s.sum()
         self.code, self.parameter, self.fit_intercept = loss.code, loss.parameter, fit_intercept
         n_features = rows.X.shape[1]
         self.l1, self.l2 = (np.array(np.broadcast_to(v, n_features), dtype=np.float64) for v in (l1, l2))
         self.positions, self.left, self.right = kinks(target, loss.code, loss.parameter)
 
-    def slope(self, p, smoothing=0.0):
+    def slope(self, p: FloatArray, smoothing: float = 0.0) -> FloatArray:
         return loss_and_derivative(p, self.target, self.code, (self.parameter, smoothing))[1]
 
-    def nearest(self, p):
+    def nearest(self, p: FloatArray) -> Iterator[FloatArray]:
         """Each row's nearest kink and the slopes either side of it."""
         pick = np.abs(p[:, None] - self.positions).argmin(axis=1)[:, None]
         return (np.take_along_axis(a, pick, axis=1)[:, 0] for a in (self.positions, self.left, self.right))
 
-    def objective(self, w, b):
+    def objective(self, w: FloatArray, b: float) -> float:
         loss = loss_and_derivative(self.rows.scores(w, b), self.target, self.code, (self.parameter, 0.0))[0]
         return float(self.s @ loss) / self.total + penalty_value(np.append(w, b), 1, self.l1, self.l2)
 
-    def optimal(self, w, b):
+    def optimal(self, w: FloatArray, b: float) -> tuple[bool, Move | None]:
         """Whether (w, b) minimizes the objective, and else the steepest way down from it.
 
         It does when multipliers for the rows on kinks exist within their kinks' intervals that zero
@@ -167,19 +200,21 @@ class _Objective:
         dw = np.zeros(len(w))
         dw[free] = -subgradient[: int(free.sum())]
         steepest = dw, (-subgradient[-1] if self.fit_intercept else 0.0)
-        if np.linalg.norm(subgradient) > 1e-9 * max(1.0, np.linalg.norm(target)):
+        if np.linalg.norm(subgradient) > 1e-9 * max(1.0, np.linalg.norm(target)):  # type: ignore[operator]  # NumPy stubs: max(float, floating)
             return False, steepest
         gradient = self.rows.transposed_times(g) / self.total + self.l2 * w
         return bool(np.all(np.abs(gradient[~free]) <= self.l1[~free] * (1 + SLACK) + SLACK)), steepest
 
-    def _side_slopes(self, p, kappa, low, high):
+    def _side_slopes(self, p: FloatArray, kappa: FloatArray, low: FloatArray, high: FloatArray) -> FloatArray:
         """The loss's slope at each row, one-sided at a kink: the side p is on (the lower one at it)."""
         slope = self.slope(p)
         at = p == kappa
         slope[at] = low[at]
         return slope
 
-    def line_minimum(self, w, b, dw, db, limit=1.0):
+    def line_minimum(
+        self, w: FloatArray, b: float, dw: FloatArray, db: float, limit: float = 1.0
+    ) -> tuple[float, BoolArray]:
         """The t in [0, limit] minimizing the objective at (w + t dw, b + t db), exactly, and the weights
         that reach zero there: along a line the objective is convex and piecewise quadratic, its
         derivative jumping up where a row crosses a kink or a weight crosses zero."""
@@ -216,7 +251,7 @@ class _Objective:
         stopped = (at_weights > 0) & np.isclose(at_weights, best, rtol=1e-12, atol=0.0)
         return float(best), stopped
 
-    def _constraints(self, Z, free):
+    def _constraints(self, Z: IntArray, free: BoolArray) -> FloatArray:
         """The rows ``Z`` as constraints on the free weights and the intercept: [x~_A, 1]."""
         R = self.rows.rows(Z)[:, np.flatnonzero(free)]
         return np.column_stack([R, np.ones(len(Z))]) if self.fit_intercept else R
@@ -225,7 +260,7 @@ class _Objective:
 class _ActiveSet(_Objective):
     """The active-set method on one output's objective (the module docstring)."""
 
-    def solve(self, w, b, smoothing):
+    def solve(self, w: FloatArray, b: float, smoothing: float) -> Move | None:
         """(w, b) satisfying the KKT conditions (the module docstring), or None.
 
         Each round solves the conditions for the current sets and returns the solution if it
@@ -248,6 +283,8 @@ class _ActiveSet(_Objective):
         for _ in range(MAX_ROUNDS):
             on_kink = self._independent(on_kink, p, kappa, free)
             solved = self._conditions(on_kink, kappa, slope, free, sign, b)
+            direction: Move | None
+            verdict: Verdict | None
             direction, limit, verdict = None, np.inf, None
             if solved is None and released is not None:
                 direction = self._edge(on_kink, free, released, slope, low)
@@ -259,7 +296,7 @@ class _ActiveSet(_Objective):
                 size = max(np.abs(w).max(initial=0.0), abs(b), 1.0)
                 if max(np.abs(w_new - w).max(initial=0.0), abs(b_new - b)) > 1e-12 * size:
                     direction, limit = (w_new - w, b_new - b), 1.0
-            t, stopped = (0.0, None) if direction is None else self.line_minimum(w, b, *direction, limit=limit)
+            t, stopped = (0.0, None) if direction is None else self.line_minimum(w, b, *direction, limit=limit)  # type: ignore[misc]  # mypy: *(union of 2-tuples)
             if not 0.0 < t < np.inf:
                 # Nothing to move to, no descent towards it, or already there, where releasing rows
                 # one by one could cycle among the many sets of a degenerate point: steepest descent.
@@ -270,6 +307,7 @@ class _ActiveSet(_Objective):
                 t, stopped = self.line_minimum(w, b, *direction, limit=limit)
                 if not 0.0 < t < np.inf:
                     return None
+            assert direction is not None  # t > 0: there was a direction to move along
             w, b = w + t * direction[0], b + t * direction[1]
             w[stopped] = 0.0
             p, kappa, low, high, on_kink, slope, free, sign = self._regroup(w, b, on_kink, kappa, low, high)
@@ -278,7 +316,16 @@ class _ActiveSet(_Objective):
                 released = self._one_change(verdict, g, on_kink, slope, low, high, free, sign)
         return None
 
-    def _worth_trying(self, on_kink, p, kappa, slope, free, sign, b):
+    def _worth_trying(
+        self,
+        on_kink: BoolArray,
+        p: FloatArray,
+        kappa: FloatArray,
+        slope: FloatArray,
+        free: BoolArray,
+        sign: FloatArray,
+        b: float,
+    ) -> bool | np.bool_:
         """Whether the rows in the smoothing's reach could be those on the kinks at the optimum, and
         the system small enough to solve densely. They could if they are not far more (distinct) than
         can meet at a point, or, if they are, when the point their independent rows pin puts nearly
@@ -300,7 +347,16 @@ class _ActiveSet(_Objective):
         return np.mean(_on_kink(at, kappa[Z], tolerance=1e-9)) >= 0.9
 
     @staticmethod
-    def _one_change(verdict, g, on_kink, slope, low, high, free, sign):
+    def _one_change(
+        verdict: Verdict,
+        g: FloatArray,
+        on_kink: BoolArray,
+        slope: FloatArray,
+        low: FloatArray,
+        high: FloatArray,
+        free: BoolArray,
+        sign: FloatArray,
+    ) -> int | None:
         """The row whose slope is farthest outside its kink's interval leaves to that side (returned),
         or else the zero weight whose gradient is farthest past its l1 becomes free (in place)."""
         outside, excess, gradient = verdict
@@ -314,7 +370,18 @@ class _ActiveSet(_Objective):
             free[worst], sign[worst] = True, -np.sign(gradient[worst])
         return None
 
-    def _verdict(self, w, b, g, on_kink, slope, low, high, free, sign):
+    def _verdict(
+        self,
+        w: FloatArray,
+        b: float,
+        g: FloatArray,
+        on_kink: BoolArray,
+        slope: FloatArray,
+        low: FloatArray,
+        high: FloatArray,
+        free: BoolArray,
+        sign: FloatArray,
+    ) -> Verdict | None:
         """None if the solution (w, b, slopes g) of the conditions for these sets satisfies them all
         (or, at a degenerate point, :meth:`optimal` finds other multipliers that do); else how far
         each row's slope is outside its kink's interval, each zero weight's gradient past its l1, and
@@ -335,7 +402,9 @@ class _ActiveSet(_Objective):
             return None
         return outside, excess, gradient
 
-    def _regroup(self, w, b, on_kink, kappa, low, high):
+    def _regroup(
+        self, w: FloatArray, b: float, on_kink: BoolArray, kappa: FloatArray, low: FloatArray, high: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray, FloatArray, BoolArray, FloatArray]:
         """The sets at the point (w, b) reached: the rows on kinks stay (heading to their kinks), rows
         that reached one join; the others' slopes are their sides'; the weights not zero are free."""
         p = self.rows.scores(w, b)
@@ -354,7 +423,9 @@ class _ActiveSet(_Objective):
             np.sign(w),
         )
 
-    def _edge(self, on_kink, free, released, slope, low):
+    def _edge(
+        self, on_kink: BoolArray, free: BoolArray, released: int, slope: FloatArray, low: FloatArray
+    ) -> Move | None:
         """The direction that keeps the rows ``on_kink`` on their kinks and moves the row ``released``
         to the side of its slope (the lower side if it is ``low``); None unless it is one line."""
         Z, A = np.flatnonzero(on_kink), np.flatnonzero(free)
@@ -375,7 +446,7 @@ class _ActiveSet(_Objective):
         dw[A] = d[: len(A)]
         return dw, (d[-1] if self.fit_intercept else 0.0)
 
-    def _independent(self, on_kink, p, kappa, free):
+    def _independent(self, on_kink: BoolArray, p: FloatArray, kappa: FloatArray, free: BoolArray) -> BoolArray:
         """``on_kink`` reduced to rows whose constraints are independent, nearest their kinks first, at
         most as many as the free weights and the intercept: more cannot meet at one point unless some
         repeat others (ties: repeated rows, or one-hot columns), and those are satisfied with them.
@@ -395,7 +466,9 @@ class _ActiveSet(_Objective):
         chosen[kept] = True
         return chosen
 
-    def _span(self, candidates, free, room, basis, kept):
+    def _span(
+        self, candidates: IntArray, free: BoolArray, room: int, basis: FloatArray, kept: list[int]
+    ) -> tuple[FloatArray, list[int]]:
         """Add to ``kept`` (whose constraints' orthonormal basis is ``basis``) the candidates, in order,
         whose constraints are independent of those before, up to ``room``."""
         for index, row in zip(candidates, self._constraints(candidates, free)):
@@ -403,12 +476,14 @@ class _ActiveSet(_Objective):
                 break
             residual = row - basis.T @ (basis @ row)
             norm = np.linalg.norm(residual)
-            if norm > 1e-9 * max(np.linalg.norm(row), 1.0):
+            if norm > 1e-9 * max(np.linalg.norm(row), 1.0):  # type: ignore[operator]  # NumPy stubs: max(floating, float)
                 basis = np.vstack([basis, residual / norm])
                 kept.append(index)
         return basis, kept
 
-    def _conditions(self, on_kink, kappa, slope, free, sign, b):
+    def _conditions(
+        self, on_kink: BoolArray, kappa: FloatArray, slope: FloatArray, free: BoolArray, sign: FloatArray, b: float
+    ) -> tuple[FloatArray, float, FloatArray] | None:
         """Solve the optimality conditions for the weights in ``free``, the intercept and the slopes
         of the rows ``on_kink``; returns (w, b, every row's slope), or None if they have no solution."""
         Z, A = np.flatnonzero(on_kink), np.flatnonzero(free)
@@ -426,7 +501,7 @@ class _ActiveSet(_Objective):
         if i:
             M[a, a + i :], M[a + i :, a], rhs[a] = sZ, 1.0, -off.sum() / self.total
         x = np.linalg.lstsq(M, rhs, rcond=None)[0]
-        if not np.all(np.isfinite(x)) or np.linalg.norm(M @ x - rhs) > 1e-9 * max(1.0, np.linalg.norm(rhs)):
+        if not np.all(np.isfinite(x)) or np.linalg.norm(M @ x - rhs) > 1e-9 * max(1.0, np.linalg.norm(rhs)):  # type: ignore[operator]  # NumPy stubs: max(float, floating)
             return None
         w = np.zeros(len(free))
         w[A] = x[:a]

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -44,6 +45,13 @@ from .._files import write_atomically
 from .._version import __version__
 from ..optimizers import Optimizer, get_optimizer
 from ..penalties import ElasticNet
+
+if TYPE_CHECKING:
+    import os
+
+    from numpy.typing import DTypeLike
+
+    from .._typing import AnyArray, ArrayLike
 
 __all__ = [
     "FORMAT",
@@ -87,7 +95,7 @@ class ModelFileError(ValueError):
     """
 
 
-def param_to_json(value):
+def param_to_json(value: Any) -> Any:
     """An estimator parameter as JSON data."""
     if isinstance(value, Optimizer):
         return {"class": type(value).__name__, "params": {k: param_to_json(v) for k, v in value.get_params().items()}}
@@ -107,7 +115,7 @@ def param_to_json(value):
     return {"unserializable": repr(value)}
 
 
-def param_from_json(value):
+def param_from_json(value: Any) -> Any:
     """The inverse of :func:`param_to_json`; what could not be written comes back as None."""
     if isinstance(value, dict) and "unserializable" in value:
         return None
@@ -124,7 +132,7 @@ def param_from_json(value):
     return value
 
 
-def packed(array) -> list | dict:
+def packed(array: ArrayLike) -> list[Any] | dict[str, Any]:
     """An array as JSON data: its nested list; or, when it is mostly zeros (the weights of hashed
     features, which a stream of documents touches a few of), its shape and non-zero entries,
     ``{"shape": [...], "nonzero": [flat indices], "values": [...]}``, a tenth of the size.
@@ -142,7 +150,7 @@ def packed(array) -> list | dict:
     return values.tolist()
 
 
-def unpacked(item, dtype=np.float64) -> np.ndarray:
+def unpacked(item: list[Any] | dict[str, Any], dtype: DTypeLike = np.float64) -> AnyArray:
     """The array of :func:`packed`'s data (a list, or the non-zeros of a mostly-zero array).
 
     Raises
@@ -161,7 +169,7 @@ def unpacked(item, dtype=np.float64) -> np.ndarray:
     return np.array(item, dtype=dtype)
 
 
-def floats(array) -> list | dict:
+def floats(array: ArrayLike) -> list[Any] | dict[str, Any]:
     """An array of finite numbers as JSON data (:func:`packed`); a model with NaN or inf is not saved."""
     values = np.asarray(array, dtype=float)
     if not np.all(np.isfinite(values)):
@@ -169,7 +177,15 @@ def floats(array) -> list | dict:
     return packed(values)
 
 
-def write_document(path, *, estimator, params, state, preprocessing=None, metadata=None) -> None:
+def write_document(
+    path: str | os.PathLike[str],
+    *,
+    estimator: str,
+    params: dict[str, Any],
+    state: dict[str, Any],
+    preprocessing: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> None:
     """Write the model file of an estimator named ``estimator``."""
     document = {
         "format": FORMAT,
@@ -187,11 +203,11 @@ def write_document(path, *, estimator, params, state, preprocessing=None, metada
     write_atomically(path, lambda stream: stream.write(text))
 
 
-def refuse(path, why):
+def refuse(path: str | os.PathLike[str], why: str) -> NoReturn:
     raise ModelFileError(f"{path} is not a descend model file: {why}")
 
 
-def read_document(path) -> dict:
+def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The document of a model file, refused unless it is one this version reads."""
     path = Path(path)
     if not path.is_file():

@@ -36,6 +36,8 @@ NAdam and Adadelta, whose constant-rate steps keep circling it, warn.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..exceptions import DivergenceError
@@ -43,6 +45,14 @@ from ..losses import REGRESSION_LOSSES
 from ..optimizers import LBFGS, SGD, Normalized
 from ..schedules import Constant, get_schedule, optimal_initial_rate
 from ._steps import Stepper
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..losses import Loss
+    from ._settings import Settings
+    from ._sources import Source
+    from ._state import ModelState
 
 __all__ = [
     "initial_rate",
@@ -66,7 +76,15 @@ SEARCH_ROWS = 10_000
 SEARCH_SHARE = 0.1
 
 
-def initial_rate(settings, loss, state, source, batch_size, engine="compiled", target_spread=1.0) -> float:
+def initial_rate(
+    settings: Settings,
+    loss: Loss,
+    state: ModelState,
+    source: Source,
+    batch_size: int,
+    engine: str = "compiled",
+    target_spread: float = 1.0,
+) -> float:
     """The first learning rate: ``settings.learning_rate`` when a number, else as the module docstring says
     (``target_spread``, the summary's, is the normalized update's unit for a regression loss: the
     mean absolute deviation of the target, or of the first rows of a stream, which set it for the rest;
@@ -99,27 +117,34 @@ def initial_rate(settings, loss, state, source, batch_size, engine="compiled", t
         # "SGD: General Analysis and Improved Rates", Proposition 3.8):
         # L_b = n(b-1)/(b(n-1)) L + (n-b)/(b(n-1)) L_max.
         b = batch_size
+        assert row_norm is not None and (eigenvalue is not None or b == 1)  # each measured as asked above
         L = (
-            n * (b - 1) / (b * (n - 1)) * loss.curvature * (eigenvalue if b > 1 else 0.0)
+            n * (b - 1) / (b * (n - 1)) * loss.curvature * (eigenvalue if eigenvalue is not None else 0.0)
             + (n - b) / (b * (n - 1)) * loss.curvature * row_norm
         )
     else:
+        assert eigenvalue is not None  # asked for the full batch
         L = loss.curvature * eigenvalue
     L += state.penalty_weights(settings.penalty)[1].max(initial=0.0)  # the L2 part's curvature
     rate = 1.0 / max(L, 1e-12)
     if mini_batches:
         # Momentum multiplies the step (and the gradient noise) by 1 / (1 - momentum)
         # in the long run; on noisy batches, take that back.
+        assert isinstance(optimizer, SGD)  # L-BFGS takes the full batch (for_data)
         rate *= 1.0 - optimizer.momentum
     return rate
 
 
-def searched_rate(settings, loss, state, source, engine="compiled") -> float:
+def searched_rate(settings: Settings, loss: Loss, state: ModelState, source: Source, engine: str = "compiled") -> float:
     """The rate of :data:`SEARCH_RATES` whose short run on a sample ends at the lowest objective (see
     the module docstring); the optimizer's own rate if every one diverges."""
     sample_rows, epochs = search_plan(settings, source.rows_per_epoch or source.curvature_rows)
     data, rows = source.sample(sample_rows)
-    batch = len(rows) if source.full_batch else min(settings.batch_size, len(rows))
+    if source.full_batch:
+        batch = len(rows)
+    else:
+        assert isinstance(settings.batch_size, int)  # for_data settled it: mini-batches
+        batch = min(settings.batch_size, len(rows))
     weight_mean = float(data.weights[rows].mean()) if data.weights.size else 1.0
     best_rate, best = state.optimizer.lr, np.inf
     for rate in SEARCH_RATES:
@@ -137,7 +162,7 @@ def searched_rate(settings, loss, state, source, engine="compiled") -> float:
     return best_rate
 
 
-def search_plan(settings, n_rows: int) -> tuple[int, int]:
+def search_plan(settings: Settings, n_rows: int) -> tuple[int, int]:
     """(rows, epochs) of each trial of the search on ``n_rows`` training rows: :data:`SEARCH_ROWS` and
     :data:`SEARCH_EPOCHS`, cut on more rows so that the trials together cost at most
     :data:`SEARCH_SHARE` of the shortest fit (in rows stepped through)."""
@@ -149,7 +174,7 @@ def search_plan(settings, n_rows: int) -> tuple[int, int]:
     return rows, int(min(SEARCH_EPOCHS, max(1, per_trial // rows)))
 
 
-def make_schedule(settings, lr0: float, steps_per_epoch: int):
+def make_schedule(settings: Settings, lr0: float, steps_per_epoch: int) -> Callable[[int], float]:
     """The schedule of ``settings.schedule`` starting at ``lr0``; the named ones count in epochs:
     ``"step"`` halves the rate every 10 epochs, ``"exponential"`` divides it by e every 10,
     ``"cosine"`` makes one cycle over ``max_iter`` epochs. A callable is used as it is."""
@@ -167,7 +192,7 @@ def make_schedule(settings, lr0: float, steps_per_epoch: int):
     return get_schedule(name, lr0)
 
 
-def _optimal_alpha(settings) -> float:
+def _optimal_alpha(settings: Settings) -> float:
     """The penalty weight the ``"optimal"`` schedule decays with: ``alpha``, as scikit-learn's."""
     alpha = 0.0 if settings.penalty is None else settings.penalty.alpha
     if alpha <= 0:

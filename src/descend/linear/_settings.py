@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,6 +60,11 @@ from ..losses import LOSSES, Loss, get_loss
 from ..optimizers import LBFGS, SGD, Muon, Normalized, Optimizer, get_optimizer
 from ..penalties import ElasticNet, get_penalty
 from ..schedules import SCHEDULE_NAMES
+
+if TYPE_CHECKING:
+    import os
+
+    from .._typing import Matrix
 
 __all__ = [
     "Settings",
@@ -95,7 +100,7 @@ class Settings:
     optimizer_named: bool  # given by its name (its rate then "auto"'s to choose), not as an instance
     penalty: ElasticNet | None
     learning_rate: str | float
-    schedule: str | Callable
+    schedule: str | Callable[[int], float]
     batch_size: int | None | str  # None: the full batch; "auto" until for_data settles it
     max_iter: int
     tol: float | None
@@ -108,7 +113,7 @@ class Settings:
     random_state: Any
     warm_start: bool
     verbose: int
-    checkpoint: Any
+    checkpoint: str | os.PathLike[str] | None
     checkpoint_every: int
     epsilon: float  # Huber's and the insensitive losses' threshold; the classifier has none and leaves it at 0
     sparse_updates: str  # on sparse rows: "lazy" (the touched coordinates) or "dense" (all of them)
@@ -150,7 +155,7 @@ class Settings:
         return get_loss(name, epsilon=self.epsilon, quantile=self.quantile, power=self.power)
 
 
-def _learning_rate(value):
+def _learning_rate(value: Any) -> str | float:
     if value == "auto":
         return value
     if not (is_number(value) and value > 0 and value != float("inf")):
@@ -158,7 +163,7 @@ def _learning_rate(value):
     return float(value)
 
 
-def _schedule(value):
+def _schedule(value: Any) -> str | Callable[[int], float]:
     if isinstance(value, str):
         if value not in SCHEDULE_NAMES:
             raise ValueError(f"Unknown schedule {value!r}; valid names are: {', '.join(SCHEDULE_NAMES)}")
@@ -167,7 +172,7 @@ def _schedule(value):
     return value
 
 
-def _batch_size(value):
+def _batch_size(value: Any) -> int | str | None:
     if value is None or (isinstance(value, str) and value == "auto"):
         return value
     if isinstance(value, bool) or not is_number(value) or int(value) != value:
@@ -177,20 +182,20 @@ def _batch_size(value):
     return int(value)
 
 
-def _default_batch_size(loss, batch_size):
+def _default_batch_size(loss: str, batch_size: int | str | None) -> int | str | None:
     """The loss that learns only row by row (the perceptron) takes 1 for None or "auto"."""
     if batch_size in (None, "auto") and LOSSES[loss].learns_row_by_row:
         return 1
     return batch_size
 
 
-def _optimizer(value):
+def _optimizer(value: Any) -> Optimizer | str:
     if isinstance(value, str) and value == "auto":
         return value
     return get_optimizer(value)
 
 
-def is_sparse_wide(X) -> bool:
+def is_sparse_wide(X: Matrix) -> bool:
     """Whether ``X`` (dense or CSR) has at least :data:`ONLINE_MIN_FEATURES` features and at most
     :data:`ONLINE_MAX_DENSITY` of its entries non-zero: its non-zeros are counted only when its
     shape qualifies."""
@@ -201,13 +206,20 @@ def is_sparse_wide(X) -> bool:
     return nonzeros <= ONLINE_MAX_DENSITY * n * p
 
 
-def is_large_sparse(X) -> bool:
+def is_large_sparse(X: Matrix) -> bool:
     """Whether ``X`` is large and sparse as the module docstring says: sparse and wide
     (:func:`is_sparse_wide`) with at least :data:`ONLINE_MIN_ROWS` rows."""
     return X.shape[0] >= ONLINE_MIN_ROWS and is_sparse_wide(X)
 
 
-def for_data(settings: Settings, X, previous=None, *, chunks=False, online=False) -> Settings:
+def for_data(
+    settings: Settings,
+    X: Matrix | None,
+    previous: tuple[Optimizer, int | str | None] | None = None,
+    *,
+    chunks: bool = False,
+    online: bool = False,
+) -> Settings:
     """``settings`` with ``"auto"`` settled for the rows ``X`` (module docstring); ``previous``, the
     (optimizer, batch size) of the fit a warm start or ``partial_fit`` goes on from, keeps them.
     ``chunks``: the rows come in blocks (a stream), so no step sees the full batch: L-BFGS is out.
@@ -273,7 +285,7 @@ def for_data(settings: Settings, X, previous=None, *, chunks=False, online=False
     )
 
 
-def fit_settings(params: dict, losses) -> Settings:
+def fit_settings(params: dict[str, Any], losses: tuple[str, ...]) -> Settings:
     """The parameters ``params`` (an estimator's ``get_params()``) checked, for a model whose valid
     loss names are ``losses``; a ValueError or TypeError naming the first bad one."""
     if params["loss"] not in losses:
@@ -313,7 +325,7 @@ def fit_settings(params: dict, losses) -> Settings:
     )
 
 
-def _power(value):
+def _power(value: Any) -> float:
     power = check_number("power", value)
     if not (power == 0 or 1 <= power < math.inf):
         raise ValueError(

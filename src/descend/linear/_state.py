@@ -13,6 +13,7 @@ it belongs to, and so do the epochs run and the history of the losses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +21,12 @@ from .._engine.step import penalty_value
 from ..losses import LOG_LINK_LOSSES, REGRESSION_LOSSES
 from ..optimizers import Optimizer
 from ._model_file import packed, unpacked
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from .._typing import FloatArray, IntArray, NDArray
+    from ..penalties import ElasticNet
 
 __all__ = ["DataSummary", "ModelState", "plain", "from_plain"]
 
@@ -33,19 +40,19 @@ class DataSummary:
     the largest target in absolute value (the curvature of the log-link losses) and the target's
     spread (the first smoothing of the quantile loss)."""
 
-    mean: np.ndarray
-    std: np.ndarray
-    target_mean: float | np.ndarray
-    class_counts: np.ndarray | None
+    mean: FloatArray
+    std: FloatArray
+    target_mean: float | FloatArray
+    class_counts: FloatArray | IntArray | None
     n_out: int
     loss: str
-    dtype: np.dtype
+    dtype: DTypeLike
     target_max: float = 1.0
     target_spread: float = 1.0  # the mean absolute deviation of the target: the scale of the residuals
     rows: float = 0  # how many rows it summarizes (weighted): the class shares' prior weighs 1 row a class
 
 
-def starting_intercept(loss: str, summary: DataSummary):
+def starting_intercept(loss: str, summary: DataSummary) -> float | FloatArray:
     """The best constant model (near it, for the losses whose best constant is not the mean: the
     median of the quantile loss...): the mean target, or its log with a log link; the log-odds of
     the positive class (targets are
@@ -63,13 +70,14 @@ def starting_intercept(loss: str, summary: DataSummary):
         positive = np.clip((n * (summary.target_mean + 1) / 2 + 1) / (n + 2), 1e-6, 1 - 1e-6)
         return np.log(positive / (1 - positive))
     if loss == "multinomial":
+        assert summary.class_counts is not None  # a multinomial summary counts its classes
         shares = summary.class_counts / summary.class_counts.sum()
         frequencies = np.clip((n * shares + 1) / (n + len(shares)), 1e-6, None)
         return np.log(frequencies) - np.log(frequencies).mean()
     return 0.0
 
 
-def conform(optimizer: Optimizer, theta: np.ndarray, state: dict) -> dict:
+def conform(optimizer: Optimizer, theta: FloatArray, state: dict[str, Any]) -> dict[str, Any]:
     """``state`` (read from a file, or of another dtype) as ``optimizer.init(theta)`` would make it:
     each array in the dtype and shape init gives it (NAdam's mu_product, a number in files written
     before it became a one-element array, included)."""
@@ -88,19 +96,21 @@ def conform(optimizer: Optimizer, theta: np.ndarray, state: dict) -> dict:
 class ModelState:
     """See the module docstring. ``learning_rate`` is the initial rate of the latest fit."""
 
-    theta: np.ndarray
-    center: np.ndarray
-    scale: np.ndarray
+    theta: FloatArray
+    center: FloatArray
+    scale: FloatArray
     standardized: bool
     n_out: int
     optimizer: Optimizer
-    optimizer_state: dict
+    optimizer_state: dict[str, Any]
     learning_rate: float = float("nan")
     n_iter: int = 0
-    history: dict = field(default_factory=lambda: {"loss": [], "val_loss": [], "lr": []})
+    history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "val_loss": [], "lr": []})
     # (penalty, scale, weights) of the latest penalty_weights: each epoch asks again, and with a
     # million features making them costs as much as a tenth of the epoch.
-    _penalty_weights: tuple = field(default=None, repr=False, compare=False)
+    _penalty_weights: tuple[ElasticNet | None, FloatArray, tuple[NDArray[np.float64], NDArray[np.float64]]] | None = (
+        field(default=None, repr=False, compare=False)
+    )
 
     @property
     def t(self) -> int:
@@ -112,7 +122,17 @@ class ModelState:
         return len(self.center)
 
     @classmethod
-    def start(cls, summary: DataSummary, *, n_out, loss, optimizer, standardize, fit_intercept, dtype):
+    def start(
+        cls,
+        summary: DataSummary,
+        *,
+        n_out: int,
+        loss: str,
+        optimizer: Optimizer,
+        standardize: bool,
+        fit_intercept: bool,
+        dtype: DTypeLike,
+    ) -> ModelState:
         """A fresh model: the standardization from the data's moments (centering only with an intercept,
         as a shift without one is not a change of variables), the intercept at the best constant."""
         p = len(summary.mean)
@@ -137,14 +157,23 @@ class ModelState:
         )
 
     @classmethod
-    def from_coefficients(cls, coef, intercept, center, scale, *, standardized, optimizer):
+    def from_coefficients(
+        cls,
+        coef: FloatArray,
+        intercept: FloatArray,
+        center: FloatArray,
+        scale: FloatArray,
+        *,
+        standardized: bool,
+        optimizer: Optimizer,
+    ) -> ModelState:
         """The inverse of :meth:`coefficients` for ``coef`` (one row per output): v = w / scale and
         c = b + w . center; the optimizer's state starts afresh."""
         theta = np.column_stack([coef / scale, intercept + coef @ center]).ravel()
         optimizer = optimizer.for_coefficients(coef.shape[0], coef.shape[1] + 1)
         return cls(theta, center, scale, bool(standardized), coef.shape[0], optimizer, optimizer.init(theta))
 
-    def continue_with(self, optimizer: Optimizer, n_features: int, dtype) -> None:
+    def continue_with(self, optimizer: Optimizer, n_features: int, dtype: DTypeLike) -> None:
         """Go on fitting (warm start, partial_fit) on data of ``n_features`` columns in ``dtype``: the
         weights stay; a different optimizer (or one read from a file) starts its state afresh."""
         if n_features != self.n_features:
@@ -177,14 +206,14 @@ class ModelState:
             {k: list(v) for k, v in self.history.items()},
         )
 
-    def coefficients(self):
+    def coefficients(self) -> tuple[FloatArray, FloatArray]:
         """(coef, intercept) of the original features: w = v * scale, b = c - w . center, with v the
         optimizer's estimate (the weights themselves, or ASGD's average of them)."""
         params = self.optimizer.estimate(self.theta, self.optimizer_state).reshape(self.n_out, -1)
         coef = params[:, :-1] * self.scale
         return coef, params[:, -1] - coef @ self.center
 
-    def penalty_weights(self, penalty):
+    def penalty_weights(self, penalty: ElasticNet | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Per standardized coordinate: the L1 and L2 weights of ``penalty`` on the original coefficients."""
         made = self._penalty_weights
         if made is not None and made[0] == penalty and made[1] is self.scale:  # == : each fit checks its own
@@ -196,22 +225,22 @@ class ModelState:
         self._penalty_weights = penalty, self.scale, weights
         return weights
 
-    def objective(self, mean_loss: float, penalty) -> float:
+    def objective(self, mean_loss: float, penalty: ElasticNet | None) -> float:
         """The training objective: the mean loss plus the penalty on the original coefficients."""
         if penalty is None:
             return mean_loss
         return mean_loss + penalty_value(self.theta, self.n_out, *self.penalty_weights(penalty))
 
-    def optimizer_dict(self) -> dict:
+    def optimizer_dict(self) -> dict[str, Any]:
         """The optimizer's state as JSON-ready data (a checkpoint and a model file hold it: learning from
         more rows goes on exactly where it stood)."""
         return {k: plain(v) for k, v in self.optimizer_state.items()}
 
-    def restore_optimizer(self, data: dict) -> None:
+    def restore_optimizer(self, data: dict[str, Any]) -> None:
         """Take over :meth:`optimizer_dict`'s data."""
         self.optimizer_state = conform(self.optimizer, self.theta, {k: from_plain(v) for k, v in data.items()})
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The state as JSON-ready data (a checkpoint holds it)."""
         return {
             "center": plain(self.center),
@@ -223,7 +252,7 @@ class ModelState:
             "history": {k: [float(v) for v in values] for k, values in self.history.items()},
         }
 
-    def restore(self, data: dict) -> None:
+    def restore(self, data: dict[str, Any]) -> None:
         """Take over ``to_dict``'s data: the fit goes on exactly where it stood."""
         dtype = self.theta.dtype
         self.center = from_plain(data["center"]).astype(dtype)
@@ -235,7 +264,7 @@ class ModelState:
         self.history = {k: list(v) for k, v in data["history"].items()}
 
 
-def plain(value):
+def plain(value: Any) -> Any:
     """A value as JSON holds it: an array as its data (:func:`~descend.linear._model_file.packed`) and
     dtype, a NumPy scalar as a number."""
     if isinstance(value, np.ndarray):
@@ -245,7 +274,7 @@ def plain(value):
     return value
 
 
-def from_plain(item):
+def from_plain(item: Any) -> Any:
     """The inverse of :func:`plain`."""
     if isinstance(item, dict) and "array" in item:
         return unpacked(item["array"], dtype=item["dtype"])

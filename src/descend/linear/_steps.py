@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -38,6 +39,36 @@ from ..exceptions import DivergenceError
 from ..losses import MULTINOMIAL
 from ..optimizers import LBFGS, SGD, Normalized
 from ..schedules import rates
+
+
+class ProgressBar(Protocol):
+    """The trainer's progress bar, which the stepper advances by the rows it steps on."""
+
+    def advance(self, rows: int) -> None: ...
+
+    def epoch(self, epoch: int, n_epochs: int) -> None: ...
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeAlias
+
+    from .._engine.problem import Data, Gram
+    from .._typing import FloatArray, IntArray, Matrix
+    from ..losses import Loss
+    from ._settings import Settings
+    from ._state import ModelState
+
+    #: What the kernels take (:meth:`Stepper.problem`): (model, objective, the optimizer's
+    #: hyperparameters, a named tuple, and its state arrays).
+    Problem: TypeAlias = tuple[Model, Objective, Any, tuple[FloatArray, ...]]
+    #: theta -> (weighted loss sum, weight sum, summed gradient) over some rows.
+    Evaluator: TypeAlias = Callable[[FloatArray], tuple[float, float, FloatArray]]
+    #: L-BFGS's memory: pairs (s, y) of moves and gradient changes, each with its y's.
+    Pairs: TypeAlias = list[tuple[FloatArray, FloatArray, float]]
+    #: The line search's objective at a point (Stepper._smooth_part): (F, f's gradient, the loss sum,
+    #: the weight sum, the summed loss gradient).
+    SmoothPart: TypeAlias = tuple[float, FloatArray, float, float, FloatArray]
 
 __all__ = ["Stepper", "Epoch", "compiled_steps", "ScaledValues", "free_coordinates", "CHUNK_ROWS", "WINDOW"]
 
@@ -57,19 +88,19 @@ Epoch = namedtuple("Epoch", "loss_sum weight_sum rows stationarity")
 
 
 def compiled_steps(
-    data,
-    order,
-    problem,
-    t,
-    lrs,
-    batch_size,
-    weight_mean,
-    plain,
-    lazy=True,
-    scaled_values=None,
-    scores_out=None,
-    shared=False,
-):
+    data: Data | SparseData,
+    order: IntArray,
+    problem: Problem,
+    t: int,
+    lrs: FloatArray,
+    batch_size: int,
+    weight_mean: float,
+    plain: bool,
+    lazy: bool = True,
+    scaled_values: FloatArray | None = None,
+    scores_out: FloatArray | None = None,
+    shared: bool = False,
+) -> tuple[float, float, float]:
     """The compiled steps over the rows ``order``, after ``t`` steps, for ``problem`` = (model,
     objective, hyperparameters, state arrays); ``plain`` picks per-sample plain SGD's own loop, and
     on sparse rows ``lazy`` the step on the touched coordinates only (descend._engine.sparse).
@@ -110,10 +141,10 @@ class ScaledValues:
     values kept while the rows and the scales are the same arrays (an epoch's rows are; a stream's
     blocks are new each time)."""
 
-    def __init__(self):
-        self._kept = None  # (values, scale, values times scale)
+    def __init__(self) -> None:
+        self._kept: tuple[FloatArray, FloatArray, FloatArray] | None = None  # (values, scale, values times scale)
 
-    def of(self, data, model):
+    def of(self, data: Data | SparseData, model: Model) -> FloatArray | None:
         if not isinstance(data, SparseData) or model.scale is None or model.center is not None:
             return None
         if self._kept is None or self._kept[0] is not data.values or self._kept[1] is not model.scale:
@@ -121,7 +152,7 @@ class ScaledValues:
         return self._kept[2]
 
 
-def free_coordinates(X, n_out, theta, memory):
+def free_coordinates(X: Matrix, n_out: int, theta: FloatArray, memory: Pairs) -> IntArray | None:
     """The coordinates of ``theta`` (``n_out`` outputs) that L-BFGS can move on the full batch of the CSR
     rows ``X``: each output's coefficients of the columns that occur in X, and its intercept; None for
     all of them.
@@ -144,7 +175,15 @@ def free_coordinates(X, n_out, theta, memory):
     return free
 
 
-def _accept(reference, value, trial_value, gradient, trial_gradient, moved, eta) -> bool:
+def _accept(
+    reference: float,
+    value: float,
+    trial_value: float,
+    gradient: FloatArray,
+    trial_gradient: FloatArray,
+    moved: FloatArray,
+    eta: float,
+) -> bool:
     """The line search's test (module docstring) of the move ``moved`` made with step ``eta`` from a
     point whose objective is ``value``: ``trial_value`` <= ``reference`` - SIGMA |d|^2 / (2 eta).
 
@@ -154,16 +193,18 @@ def _accept(reference, value, trial_value, gradient, trial_gradient, moved, eta)
     Becker, Candes & Grant 2011, TFOCS, section 5.3)."""
     step = moved @ moved
     if not _within_rounding(value, trial_value):
-        return trial_value <= reference - SIGMA * step / (2 * eta)
-    return (trial_gradient - gradient) @ moved <= step / eta
+        return trial_value <= reference - SIGMA * step / (2 * eta)  # type: ignore[return-value]  # NumPy stubs: vector @ vector
+    return (trial_gradient - gradient) @ moved <= step / eta  # type: ignore[return-value]  # as above
 
 
-def _within_rounding(value, trial_value) -> bool:
+def _within_rounding(value: float, trial_value: float) -> bool:
     """Whether two objectives differ by less than their rounding can tell (near the optimum)."""
     return abs(trial_value - value) <= 1e-10 * max(abs(value), 1e-300)
 
 
-def _flat_but_closer(value, trial_value, gradient, trial_gradient, direction) -> bool:
+def _flat_but_closer(
+    value: float, trial_value: float, gradient: FloatArray, trial_gradient: FloatArray, direction: FloatArray
+) -> bool:
     """Near the optimum, where two objectives differ by less than their rounding, a step is taken
     when the slope along it has shrunk: the test of values can no longer tell (see :func:`_accept`)."""
     return _within_rounding(value, trial_value) and abs(float(trial_gradient @ direction)) <= abs(
@@ -171,7 +212,7 @@ def _flat_but_closer(value, trial_value, gradient, trial_gradient, direction) ->
     )
 
 
-def _exact_step(gradient, trial_gradient, direction, eta):
+def _exact_step(gradient: FloatArray, trial_gradient: FloatArray, direction: FloatArray, eta: float) -> float | None:
     """The minimizer along ``direction`` of a quadratic objective, from its gradients at the start and
     at the step ``eta``: the slope there is linear in the step, g(t)'d = g'd + t c with c = d'Hd =
     (g(eta) - g)'d / eta, so the slope vanishes at t = -g'd / c; None where c is not positive."""
@@ -185,25 +226,27 @@ class Stepper:
 
     def __init__(
         self,
-        state,
-        settings,
-        loss,
-        schedule,
+        state: ModelState,
+        settings: Settings,
+        loss: Loss,
+        schedule: Callable[[int], float] | None,
         *,
-        engine="compiled",
-        progress=None,
-        line_search=False,
-        step_size=None,
-        memory=None,
-        n_threads=1,
-    ):
+        engine: str = "compiled",
+        progress: ProgressBar | None = None,
+        line_search: bool = False,
+        step_size: float | None = None,
+        memory: Pairs | FloatArray | None = None,
+        n_threads: int = 1,
+    ) -> None:
         self.state, self.settings, self.loss, self.schedule = state, settings, loss, schedule
         self.engine, self.progress, self.n_threads = engine, progress, n_threads
         self.last_lr = float("nan")  # the rate of the latest step, for the history
         #: Full-batch steps under a line search: ``step_size`` the next step to try, ``recent`` the
         #: objective's last WINDOW values, ``memory`` L-BFGS's pairs (s, y) with their y's (all go into
         #: checkpoints, y's made again from the pair as remember() makes it).
-        self.line_search, self.step_size, self.recent = line_search, step_size, []
+        self.line_search, self.step_size = line_search, step_size
+        self.recent: list[float] = []
+        self.memory: Pairs
         if memory is None or isinstance(memory, list):
             self.memory = list(memory or [])
         else:  # a checkpoint's array, rows s1, y1, s2, y2...
@@ -211,11 +254,14 @@ class Stepper:
                 (memory[k], memory[k + 1], float(memory[k + 1] @ memory[k])) for k in range(0, len(memory), 2)
             ]
         self.smoothing = 0.0  # the quantile loss's smoothing (descend.losses.quantile): 0, none
-        self._at = None  # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
+        # (theta, the smooth part's value and gradient there): saves an evaluation an epoch
+        self._at: tuple[FloatArray, SmoothPart] | None = None
         #: The coordinates L-BFGS moves (an index array; everything when None): see free_coordinates.
-        self.free, self._free_known = None, False
+        self.free: IntArray | None = None
+        self._free_known = False
         self.scaled_values = ScaledValues()
-        self._gathered = None  # the sparse rows of the full batch: (data, rows, X, y, weights, products)
+        # the sparse rows of the full batch: (data, rows, X, y, weights, products)
+        self._gathered: tuple[SparseData, IntArray, Matrix, FloatArray, FloatArray, blocks.SparseProducts] | None = None
 
     def smooth_with(self, smoothing: float) -> None:
         """Minimize from now on the loss smoothed by ``smoothing``: a new objective, so the line
@@ -223,7 +269,7 @@ class Stepper:
         self.smoothing, self._at, self.recent, self.memory = float(smoothing), None, [], []
 
     # ------------------------------------------------------------ packing
-    def problem(self, sparse_rows=False):
+    def problem(self, sparse_rows: bool = False) -> Problem:
         """(model, objective, hyperparameters, state arrays) as the kernels take them, made anew
         at each call: a restored or averaged state may have new arrays."""
         state = self.state
@@ -239,8 +285,9 @@ class Stepper:
         arrays = tuple([state.optimizer_state[name] for name in optimizer.state_names])
         return model, objective, optimizer.hyperparameters(), arrays
 
-    def rates(self, count: int) -> np.ndarray:
+    def rates(self, count: int) -> FloatArray:
         """The learning rates of the next ``count`` steps, refused unless finite and > 0."""
+        assert self.schedule is not None  # only a stepper that measures (Trainer._warn_short's) has none
         lrs = rates(self.schedule, self.state.t + 1, count)
         # Two reductions, no temporaries: a NaN makes the minimum NaN, an infinity the maximum.
         if count and not (lrs.min() > 0 and math.isfinite(lrs.max())):
@@ -252,7 +299,7 @@ class Stepper:
         return lrs
 
     # --------------------------------------------------------------- steps
-    def plain(self, batch_size) -> bool:
+    def plain(self, batch_size: int) -> bool:
         """Whether steps of ``batch_size`` rows are per-sample plain SGD on one output, which has a
         compiled loop of its own (:func:`descend._engine.kernels.plain_sgd_steps`)."""
         optimizer = self.state.optimizer
@@ -264,7 +311,14 @@ class Stepper:
             and optimizer.is_plain
         )
 
-    def steps(self, data, order, batch_size, weight_mean, scores_out=None) -> Epoch:
+    def steps(
+        self,
+        data: Data | SparseData,
+        order: IntArray,
+        batch_size: int,
+        weight_mean: float,
+        scores_out: FloatArray | None = None,
+    ) -> Epoch:
         """Steps over the rows ``order`` of ``data`` (an engine Data tuple), ``batch_size`` rows each
         (``scores_out``: see :func:`compiled_steps`)."""
         plain = self.plain(batch_size)
@@ -319,7 +373,17 @@ class Stepper:
             self.advance(len(rows))
         return Epoch(loss_sum, weight_sum, len(order), stationarity)
 
-    def _compiled(self, data, rows, lrs, batch_size, weight_mean, plain, lazy, scores_out):
+    def _compiled(
+        self,
+        data: Data | SparseData,
+        rows: IntArray,
+        lrs: FloatArray,
+        batch_size: int,
+        weight_mean: float,
+        plain: bool,
+        lazy: bool,
+        scores_out: FloatArray | None,
+    ) -> tuple[float, float, float]:
         """:func:`compiled_steps` over ``rows``: on this thread, or on ``n_threads``: one-vs-rest outputs
         shared out (descend._engine.classes), per-sample steps by Hogwild! where it applies
         (descend._engine.hogwild), dense batches of several blocks by blocks (descend._engine.blocks)."""
@@ -328,7 +392,13 @@ class Stepper:
         model, objective, hyperparameters, arrays = problem
         scaled, t = self.scaled_values.of(data, model), self.state.t
 
-        def run(order, rates, shared=False, data=data, problem=problem):
+        def run(
+            order: IntArray,
+            rates: FloatArray,
+            shared: bool = False,
+            data: Data | SparseData = data,
+            problem: Problem = problem,
+        ) -> tuple[float, float, float]:
             return compiled_steps(
                 data, order, problem, t, rates, batch_size, weight_mean, plain, lazy, scaled, scores_out, shared
             )
@@ -352,11 +422,11 @@ class Stepper:
                 *hogwild.shared_steps(lambda order, rates: run(order, rates, True)[:2], rows, lrs, self.n_threads),
                 -1.0,
             )
-        if not sparse_rows and not row_steps and batch_size >= 2 * blocks.BLOCK_ROWS:
+        if not isinstance(data, SparseData) and not row_steps and batch_size >= 2 * blocks.BLOCK_ROWS:
             return blocks.batch_steps(data, rows, problem, t, lrs, batch_size, weight_mean, self.n_threads)
         return run(rows, lrs)
 
-    def gram_step(self, gram, n_rows) -> Epoch:
+    def gram_step(self, gram: Gram, n_rows: int) -> Epoch:
         """One full-batch squared-error step from ``gram`` (an engine Gram tuple of ``n_rows`` rows)."""
         lr = float(self.rates(1)[0])
         model, objective, hyperparameters, arrays = self.problem()
@@ -367,7 +437,7 @@ class Stepper:
         self.advance(n_rows)
         return Epoch(loss_sum, gram.weight_sum, n_rows, stationarity)
 
-    def gradient_step(self, grad, norm) -> float:
+    def gradient_step(self, grad: FloatArray, norm: float) -> float:
         """One step from a gradient summed elsewhere (a cluster's partitions), scaled by ``norm``;
         returns the stationarity of the weights before it."""
         lr = float(self.rates(1)[0])
@@ -378,7 +448,7 @@ class Stepper:
         return stationarity
 
     # --------------------------------------------------------- line search
-    def rows_evaluator(self, data, rows):
+    def rows_evaluator(self, data: Data | SparseData, rows: IntArray) -> Evaluator:
         """theta -> (weighted loss sum, weight sum, summed gradient) over ``rows`` of ``data``. Sparse
         rows go through two sparse matrix products (:func:`descend._engine.reference.csr_gradient_sum`),
         their matrix gathered once a fit (an epoch asks again for the same rows)."""
@@ -393,13 +463,13 @@ class Stepper:
             if not self._free_known and isinstance(self.state.optimizer, LBFGS):
                 self.free, self._free_known = free_coordinates(X, self.state.n_out, self.state.theta, self.memory), True
 
-            def evaluate_csr(theta):
+            def evaluate_csr(theta: FloatArray) -> tuple[float, float, FloatArray]:
                 model, objective, _, _ = self.problem(True)
                 return reference.csr_gradient_sum(X, y, weights, model._replace(theta=theta), objective, products)
 
             return evaluate_csr
 
-        def evaluate(theta):
+        def evaluate(theta: FloatArray) -> tuple[float, float, FloatArray]:
             model, objective, _, _ = self.problem(False)
             if self.engine == "reference":
                 return reference.gradient_sum(data, rows, model._replace(theta=theta), objective)
@@ -407,16 +477,16 @@ class Stepper:
 
         return evaluate
 
-    def gram_evaluator(self, gram):
+    def gram_evaluator(self, gram: Gram) -> Evaluator:
         """theta -> (weighted loss sum, weight sum, summed gradient) of a squared-error full batch."""
 
-        def evaluate(theta):
+        def evaluate(theta: FloatArray) -> tuple[float, float, FloatArray]:
             loss_sum, grad = kernels.gram_gradient(gram, theta)
             return loss_sum, gram.weight_sum, grad
 
         return evaluate
 
-    def _smooth_part(self, theta, evaluate):
+    def _smooth_part(self, theta: FloatArray, evaluate: Evaluator) -> SmoothPart:
         """(F, f's gradient, the loss sum, the weight sum, the summed loss gradient) at ``theta``: f is the
         mean loss plus the penalty's L2 part, F adds its L1 part, in the steps' coordinates."""
         loss_sum, weight_sum, grad_sum = evaluate(theta)
@@ -429,7 +499,9 @@ class Stepper:
         value = loss_sum / weight_sum + penalty_value(theta, self.state.n_out, l1, l2)
         return value, gradient.ravel(), loss_sum, weight_sum, grad_sum
 
-    def _trial(self, theta, grad_sum, weight_sum, eta):
+    def _trial(
+        self, theta: FloatArray, grad_sum: FloatArray, weight_sum: float, eta: float
+    ) -> tuple[FloatArray, float]:
         """The optimizer's (plain gradient descent's) step of size ``eta`` from ``theta``, then the L1
         prox, on a copy; returns it and the stationarity of ``theta``."""
         model, objective, hyperparameters, arrays = self.problem()
@@ -452,7 +524,7 @@ class Stepper:
             )
         return trial, stationarity
 
-    def line_search_step(self, evaluate, n_rows) -> Epoch:
+    def line_search_step(self, evaluate: Evaluator, n_rows: int) -> Epoch:
         """One step on the full batch: L-BFGS's (:meth:`quasi_newton_step`), or a proximal gradient
         step, its size found by the module docstring's rule; ``evaluate(theta)`` gives (loss sum,
         weight sum, gradient sum) at theta. BLAS on one thread (descend._threads.one_blas_thread):
@@ -460,7 +532,7 @@ class Stepper:
         with one_blas_thread():
             return self._searched_step(evaluate, n_rows)
 
-    def _searched_step(self, evaluate, n_rows) -> Epoch:
+    def _searched_step(self, evaluate: Evaluator, n_rows: int) -> Epoch:
         theta = self.state.theta
         if self._at is None or not np.array_equal(self._at[0], theta):
             self._at = (theta.copy(), self._smooth_part(theta, evaluate))
@@ -469,6 +541,7 @@ class Stepper:
         value, gradient, _, weight_sum, grad_sum = self._at[1]
         reference = max(self.recent + [value])
         eta = self.step_size
+        assert eta is not None  # a line search starts from a step (Trainer._run: 1/L)
         while True:
             trial, stationarity = self._trial(theta, grad_sum, weight_sum, eta)
             moved = trial - theta
@@ -486,15 +559,17 @@ class Stepper:
         self.advance(n_rows)
         return Epoch(at_trial[2], at_trial[3], n_rows, stationarity)
 
-    def quasi_newton_step(self, evaluate, n_rows) -> Epoch:
+    def quasi_newton_step(self, evaluate: Evaluator, n_rows: int) -> Epoch:
         """One L-BFGS step (:class:`descend.optimizers.LBFGS`: its docstring has the rule) from the
         weights whose objective ``self._at`` holds; no L1 part, so the gradient is the objective's."""
         theta = self.state.theta
+        assert self._at is not None and self.step_size is not None  # _searched_step measured it; Trainer._run: 1/L
         value, full_gradient, _, _, _ = self._at[1]
         stationarity = float(np.sqrt(full_gradient @ full_gradient))
         free = slice(None) if self.free is None else self.free
         gradient = full_gradient[free]  # the rest is 0 (free_coordinates)
         optimizer = self.state.optimizer
+        assert isinstance(optimizer, LBFGS)  # _searched_step calls this for L-BFGS only
         direction = optimizer.direction(self.memory, gradient, self.step_size)
         slope = float(gradient @ direction)
         if not slope < 0:  # rounding made H indefinite along the gradient: start the memory afresh
@@ -502,7 +577,7 @@ class Stepper:
             direction = -self.step_size * gradient
             slope = float(gradient @ direction)
 
-        def moved_by(step):
+        def moved_by(step: float) -> FloatArray:
             point = theta.copy()
             point[free] += step * direction
             return point
@@ -540,7 +615,7 @@ class Stepper:
         self.advance(n_rows)
         return Epoch(at_trial[2], at_trial[3], n_rows, stationarity)
 
-    def _barzilai_borwein(self, moved, change, eta):
+    def _barzilai_borwein(self, moved: FloatArray, change: FloatArray, eta: float) -> float:
         """The next step to try: s's / s'y of the move s and the gradient's change y, kept within a
         factor 1e10 of the first rate; where the curvature along the move is not positive (no move, or
         rounding at the optimum), the last step doubled."""
@@ -549,24 +624,26 @@ class Stepper:
         first = self.state.learning_rate
         return min(max(step, 1e-10 * first), 1e10 * first)
 
-    def stationarity(self, evaluate) -> float:
+    def stationarity(self, evaluate: Evaluator) -> float:
         """The stationarity of the current weights over the rows ``evaluate`` sums (one pass)."""
         _, gradient, _, _, _ = self._smooth_part(self.state.theta, evaluate)
         l1 = self.state.penalty_weights(self.settings.penalty)[0]
         return reference.stationarity(self.state.theta, gradient, self.state.n_out, l1)
 
-    def mean_loss(self, data, rows) -> float:
+    def mean_loss(self, data: Data | SparseData, rows: IntArray) -> float:
         """The weighted mean loss of the rows ``rows`` at the current weights (no penalty)."""
         sparse_rows = isinstance(data, SparseData)
         model, objective, _, _ = self.problem(sparse_rows)
-        return float((sparse.mean_loss if sparse_rows else kernels.mean_loss)(data, rows, model, objective))
+        if isinstance(data, SparseData):
+            return float(sparse.mean_loss(data, rows, model, objective))
+        return float(kernels.mean_loss(data, rows, model, objective))
 
     # ---------------------------------------------------------- reporting
-    def advance(self, n_rows):
+    def advance(self, n_rows: int) -> None:
         if self.progress is not None:
             self.progress.advance(n_rows)
 
-    def check_finite(self, loss):
+    def check_finite(self, loss: float) -> None:
         """A DivergenceError unless ``loss`` and the weights are finite."""
         if not (math.isfinite(loss) and np.all(np.isfinite(self.state.theta))):
             raise DivergenceError(

@@ -51,15 +51,27 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..exceptions import EXPLOSION_FACTOR, DivergenceError
-from ..optimizers import LBFGS, SGD
+from ..optimizers import LBFGS, SGD, Optimizer
 from ._checkpoint import Checkpoint, loop_state, restore_rng, restore_schedule
 from ._rate import initial_rate, make_schedule
 from ._state import ModelState
 from ._steps import Stepper
+
+if TYPE_CHECKING:
+    from rich.progress import Task
+    from rich.text import Text
+
+    from .._typing import FloatArray
+    from ..losses import Loss
+    from ._settings import Settings
+    from ._sources import Source
+    from ._state import DataSummary
+    from ._steps import Pairs
 
 __all__ = ["Trainer", "Record", "rate_text"]
 
@@ -85,21 +97,21 @@ class Record:
     best_loss: float = math.inf
     best_val: float = math.inf
     no_improvement: int = 0
-    best_theta: np.ndarray | None = None
+    best_theta: FloatArray | None = None
     best_iteration: int | None = None
     first_loss: float | None = None
     rows_seen: int = 0
     first_stationarity: float | None = None  # the gradient rule's reference, at the starting weights
     stationarity: float | None = None  # the latest measured
     step_size: float | None = None  # the line search's next step to try
-    recent: list | None = None  # the line search's last objectives
+    recent: list[float] | None = None  # the line search's last objectives
     stopped: bool = False  # the stopping rule ended the fit: resuming it changes nothing
     smoothing: float | None = None  # the quantile loss's current smoothing (full batch)
     final_smoothing: float | None = None  # and the one its last stage minimizes with
     stage_first: float | None = None  # the stationarity the current stage started from
-    memory: list | np.ndarray | None = None  # L-BFGS's (s, y, y's); in a checkpoint rows s1, y1, s2, y2...
+    memory: Pairs | FloatArray | None = None  # L-BFGS's (s, y, y's); in a checkpoint rows s1, y1, s2, y2...
 
-    def plateaued(self, monitored: float, key: str, tol, patience: int) -> bool:
+    def plateaued(self, monitored: float, key: str, tol: float | None, patience: int) -> bool:
         """The plateau rule: True once ``monitored`` has not fallen below (1 - tol) times its best
         (``key``) for ``patience`` epochs in a row."""
         best = getattr(self, key)
@@ -110,14 +122,14 @@ class Record:
         setattr(self, key, min(best, monitored))
         return self.no_improvement >= patience
 
-    def gradient_small(self, stationarity: float, tol) -> bool:
+    def gradient_small(self, stationarity: float, tol: float | None) -> bool:
         """The full batch's rule: True once the stationarity is at most tol times its first value."""
         if self.first_stationarity is None:
             self.first_stationarity = stationarity
         self.stationarity = stationarity
         return tol is not None and stationarity <= tol * self.first_stationarity
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         document = asdict(replace(self, memory=None))
         pairs = self.memory
         if isinstance(pairs, list):
@@ -126,7 +138,7 @@ class Record:
         return document
 
 
-def rate_text(rows_per_second, bytes_per_row=None) -> str:
+def rate_text(rows_per_second: float | None, bytes_per_row: float | None = None) -> str:
     """A streamed fit's pace as its progress bar shows it: ``"2.49M rows/s, 524 MB/s"``, the bytes those
     rows take in the files (``bytes_per_row``, None: rows only); empty before there is a pace."""
     if rows_per_second is None:
@@ -138,7 +150,7 @@ def rate_text(rows_per_second, bytes_per_row=None) -> str:
     return text
 
 
-def _count(value) -> str:
+def _count(value: float) -> str:
     for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if value >= scale:
             return f"{value / scale:.3g}{unit}"
@@ -149,30 +161,35 @@ class _Progress:
     """A rich progress bar counting rows (no bar when the total is unknown); for a source read from
     files (``bytes_per_row`` known: a stream), its pace in rows/s and MB/s of the files."""
 
-    def __init__(self, name, total, bytes_per_row=None):
+    def __init__(self, name: str, total: int | None, bytes_per_row: float | None = None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
         from rich.text import Text
 
         class Pace(ProgressColumn):
-            def render(self, task):
+            def render(self, task: Task) -> Text:
                 speed = task.finished_speed if task.finished else task.speed
                 return Text(rate_text(speed, bytes_per_row), style="progress.data.speed")
 
         self.name = name
-        columns = ["[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), "rows"]
+        columns: list[str | ProgressColumn] = [
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            "rows",
+        ]
         if bytes_per_row is not None:
             columns.append(Pace())
         self.bar = Progress(*columns, TimeRemainingColumn(), transient=False)
         self.task = self.bar.add_task(name, total=total)
         self.bar.start()
 
-    def advance(self, rows):
+    def advance(self, rows: int) -> None:
         self.bar.advance(self.task, rows)
 
-    def epoch(self, epoch, n_epochs):
+    def epoch(self, epoch: int, n_epochs: int) -> None:
         self.bar.update(self.task, description=f"{self.name} epoch {epoch}/{n_epochs}")
 
-    def stop(self):
+    def stop(self) -> None:
         self.bar.stop()
 
 
@@ -180,7 +197,7 @@ class Trainer:
     """Fits a ModelState on a data source with validated ``settings``; ``name`` names the estimator in
     messages, ``params`` are its parameters (for checkpoints), ``engine`` "compiled" or "reference"."""
 
-    def __init__(self, settings, *, name, params, engine="compiled"):
+    def __init__(self, settings: Settings, *, name: str, params: dict[str, Any], engine: str = "compiled") -> None:
         self.settings, self.name, self.engine = settings, name, engine
         self.checkpoint = (
             Checkpoint(settings.checkpoint, settings.checkpoint_every, params)
@@ -188,10 +205,20 @@ class Trainer:
             else None
         )
 
-    def fit(self, source, state, rng, *, n_epochs, stopping, resume=False):
+    def fit(
+        self,
+        source: Source,
+        state: ModelState | None,
+        rng: np.random.RandomState,
+        *,
+        n_epochs: int,
+        stopping: bool,
+        resume: bool = False,
+    ) -> tuple[ModelState, Record]:
         """Train ``state`` (None for a fresh model) for up to ``n_epochs`` epochs over ``source``;
         ``stopping`` applies the stopping rules (fit) or not (partial_fit, one epoch).
         Returns (state, record)."""
+        document: dict[str, Any] | None
         record, document = Record(), None
         if resume:
             document = (self.checkpoint or Checkpoint(None, 1, {})).read(source.fingerprint())
@@ -221,7 +248,17 @@ class Trainer:
             self._warn_short(source, state, loss, record)
         return state, record
 
-    def _run(self, source, state, loss, rng, record, n_epochs, stopping, document):
+    def _run(
+        self,
+        source: Source,
+        state: ModelState,
+        loss: Loss,
+        rng: np.random.RandomState,
+        record: Record,
+        n_epochs: int,
+        stopping: bool,
+        document: dict[str, Any] | None,
+    ) -> None:
         """The schedule, the stepper and the progress bar around the epochs."""
         settings = self.settings
         schedule = make_schedule(settings, state.learning_rate, source.steps_per_epoch)
@@ -256,6 +293,7 @@ class Trainer:
         )
         smoothed = line_search and not loss.smooth
         if smoothed:
+            assert record.smoothing is not None  # fit() set it for a loss with kinks
             stepper.smooth_with(record.smoothing)
         stepper.recent = list(record.recent or [])
         rule = (
@@ -269,14 +307,15 @@ class Trainer:
             if progress is not None:
                 progress.stop()
 
-    def _say_nothing_to_resume(self, record, state):
+    def _say_nothing_to_resume(self, record: Record, state: ModelState) -> None:
+        assert self.checkpoint is not None  # a fresh record always has epochs to run: this one was resumed
         if record.stopped:
             what = f"its stopping rule ended at epoch {record.epoch}: its model is returned unchanged"
         else:
             what = f"ran all its {record.epoch} epochs: its model is returned unchanged; raise max_iter to go on"
         warnings.warn(f"{self.checkpoint.path} holds a fit that {what}", UserWarning, stacklevel=5)
 
-    def _warn_short(self, source, state, loss, record):
+    def _warn_short(self, source: Source, state: ModelState, loss: Loss, record: Record) -> None:
         """The ConvergenceWarning of a fit that ended short of tol, saying how short."""
         settings, history = self.settings, state.history
         where = f"{self.name} reached max_iter={settings.max_iter} epochs"
@@ -309,9 +348,10 @@ class Trainer:
             )
         warnings.warn(message, _convergence_warning(), stacklevel=5)
 
-    def _starting_state(self, state, summary):
+    def _starting_state(self, state: ModelState | None, summary: DataSummary) -> ModelState:
         """A fresh model from the data's summary, or ``state`` continued on data like this."""
         settings = self.settings
+        assert isinstance(settings.optimizer, Optimizer)  # for_data settled "auto"
         if state is None:
             return ModelState.start(
                 summary,
@@ -325,7 +365,16 @@ class Trainer:
         state.continue_with(settings.optimizer, len(summary.mean), summary.dtype)
         return state
 
-    def _epochs(self, source, stepper, rng, record, n_epochs, stopping, rule):
+    def _epochs(
+        self,
+        source: Source,
+        stepper: Stepper,
+        rng: np.random.RandomState,
+        record: Record,
+        n_epochs: int,
+        stopping: bool,
+        rule: str,
+    ) -> None:
         """The loop itself; ``rule`` is "gradient" or "plateau" (the module docstring)."""
         settings, state = self.settings, stepper.state
         observe = getattr(stepper.schedule, "observe", None)
@@ -360,11 +409,12 @@ class Trainer:
                     fingerprint=source.fingerprint(), record=record, rng=rng, schedule=stepper.schedule, state=state
                 )
 
-    def _smoothing_stage(self, source, record, stepper, stationarity):
+    def _smoothing_stage(self, source: Source, record: Record, stepper: Stepper, stationarity: float) -> bool:
         """The gradient rule of a smoothed fit (the module docstring): a stage ends at STAGE_TOL of the
         stationarity it started from, the last at tol of the first. At the end of each stage, and every
         EXACT_EVERY epochs, a source that can tries for the exact minimizer (descend.linear._kinks).
         Returns whether the fit is done."""
+        assert record.smoothing is not None and record.final_smoothing is not None  # fit() set them: a smoothed fit
         done = record.gradient_small(stationarity, self.settings.tol)
         if record.stage_first is None:
             record.stage_first = stationarity
@@ -379,7 +429,7 @@ class Trainer:
             stepper.smooth_with(record.smoothing)
         return False
 
-    def _exact_minimizer(self, source, record, stepper):
+    def _exact_minimizer(self, source: Source, record: Record, stepper: Stepper) -> bool:
         """Move to the kinked objective's exact minimizer where the source finds it; whether it did."""
         found = source.kinked_minimizer(stepper)
         if found is None:
@@ -391,7 +441,7 @@ class Trainer:
         stepper.state.history["loss"][-1] = objective  # the epoch's objective, now the kinked one's minimum
         return True
 
-    def _end_epoch(self, state, record, mean_loss, lr):
+    def _end_epoch(self, state: ModelState, record: Record, mean_loss: float, lr: float) -> float:
         """Count the epoch, refuse an exploding loss, and log it; returns the training objective."""
         state.n_iter += 1
         record.epoch += 1
@@ -408,7 +458,7 @@ class Trainer:
         return loss
 
 
-def _convergence_warning():
+def _convergence_warning() -> type[Warning]:
     from sklearn.exceptions import ConvergenceWarning  # the estimators have loaded scikit-learn already
 
     return ConvergenceWarning

@@ -52,6 +52,8 @@ file. The engine finds it from there.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._checks import check_choice
 from ..choices import FULL_BATCH_OPTIMIZER_NAMES, MATRIX_OPTIMIZER_NAMES, OPTIMIZER_NAMES, ROW_OPTIMIZER_NAMES
 from ._base import Optimizer
@@ -64,6 +66,12 @@ from .rate_free import Prodigy
 from .schedule_free import AdamWScheduleFree, SGDScheduleFree
 from .sgd import ASGD, SGD
 from .sign import Lion, Rprop
+
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+    #: An optimizer's class and the keyword arguments that make a named method of it.
+    _Named: TypeAlias = dict[str, tuple[type[Optimizer], dict[str, Any]]]
 
 __all__ = [
     "Optimizer",
@@ -99,7 +107,7 @@ __all__ = [
 
 # Names accepted wherever an optimizer is (their lists are descend.choices'): each maps to a class and the
 # keyword arguments that make the named method out of it.
-_NAMED = {
+_NAMED: _Named = {
     "sgd": (SGD, {}),
     "momentum": (SGD, {"momentum": 0.9}),
     "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
@@ -126,21 +134,23 @@ _NAMED = {
 
 # The optimizers of a matrix of parameters (a vector is not one): minimize() takes them with the shape
 # the vector holds, the linear models for the coefficients of several outputs.
-_MATRIX_NAMED = {"muon": (Muon, {})}
+_MATRIX_NAMED: _Named = {"muon": (Muon, {})}
 
 #: Every optimizer class of gradients the names above make, once each (the compiled engine steps them).
-OPTIMIZER_CLASSES = tuple(dict.fromkeys(cls for cls, _ in {**_NAMED, **_MATRIX_NAMED}.values()))
+OPTIMIZER_CLASSES: tuple[type[Optimizer], ...] = tuple(
+    dict.fromkeys(cls for cls, _ in {**_NAMED, **_MATRIX_NAMED}.values())
+)
 
 # The optimizers that learn from rows, one at a time (a linear model's per-sample steps), not from a
 # gradient: the estimators take them; minimize() cannot.
-_ROW_NAMED = {"normalized": (Normalized, {})}
+_ROW_NAMED: _Named = {"normalized": (Normalized, {})}
 
 # The optimizers that need the objective's values, not only its gradient: minimize() gives them, and
 # the linear models on the full batch (not on mini-batches).
-_FULL_BATCH_NAMED = {"lbfgs": (LBFGS, {"history_size": 10})}
+_FULL_BATCH_NAMED: _Named = {"lbfgs": (LBFGS, {"history_size": 10})}
 
 
-def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters) -> Optimizer:
+def get_optimizer(optimizer: str | Optimizer = "adam", **hyperparameters: Any) -> Optimizer:
     """An optimizer from a name (``"adam"``, ``"momentum"``, ...) or an instance.
 
     Parameters

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .._checks import check_integer, check_interval
 from .._compiled import njit
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeAlias
+
+    from .._typing import FloatArray
+
+    #: An optimizer's compiled step, ``step(x, g, state, t, lr, hyperparameters)``: x and the state's
+    #: arrays changed in place, ``hyperparameters`` the optimizer's named tuple.
+    StepFunction: TypeAlias = Callable[[FloatArray, FloatArray, tuple[FloatArray, ...], float, float, Any], None]
+
 __all__ = ["Optimizer", "check_betas", "check_shape", "weight_decayed", "lerp"]
 
 
-def check_betas(betas) -> tuple[float, float]:
+def check_betas(betas: tuple[float, float]) -> tuple[float, float]:
     try:
         beta1, beta2 = betas
     except (TypeError, ValueError):
@@ -25,7 +33,7 @@ def check_betas(betas) -> tuple[float, float]:
 
 
 @njit(cache=True, inline="always")
-def weight_decayed(x_i, d, lr, weight_decay, decoupled):
+def weight_decayed(x_i: float, d: float, lr: float, weight_decay: float, decoupled: bool) -> tuple[float, float]:
     r"""(x_i, d) after weight decay :math:`\lambda` on coordinate i, whose gradient is d: added
     to the gradient, :math:`d + \lambda x_i` (L2 regularisation), or, decoupled, applied to x itself,
     :math:`x_i (1 - \gamma\lambda)` (Loshchilov & Hutter 2019); torch's operations either way.
@@ -39,7 +47,7 @@ def weight_decayed(x_i, d, lr, weight_decay, decoupled):
     return x_i, d
 
 
-def check_shape(shape):
+def check_shape(shape: tuple[int, int] | None) -> tuple[int, int] | None:
     """``shape`` as a pair of integers >= 1 (the matrix a vector holds, row by row), or None."""
     if shape is None:
         return None
@@ -51,7 +59,7 @@ def check_shape(shape):
 
 
 @njit(cache=True, inline="always")
-def lerp(start, end, weight):
+def lerp(start: float, end: float, weight: float) -> float:
     """``start + weight (end - start)``, computed as torch.lerp computes it: from the nearer end,
     so that each end is exact (weight 0 gives start, weight 1 gives end)."""
     if abs(weight) < 0.5:
@@ -84,8 +92,8 @@ class Optimizer:
 
     name = "optimizer"
     lr: float
-    Hyperparameters: type = tuple
-    step = None
+    Hyperparameters: type[tuple[Any, ...]] = tuple
+    step: StepFunction | None = None
     state_names: tuple[str, ...] = ()
     #: Learns its own rate (Prodigy): ``learning_rate="auto"`` takes ``lr`` and searches nothing.
     rate_free: bool = False
@@ -96,7 +104,7 @@ class Optimizer:
     #: sparse rows, which gather the coordinates a batch touches.
     whole_matrix: bool = False
 
-    def init(self, x: np.ndarray) -> dict[str, Any]:
+    def init(self, x: FloatArray) -> dict[str, Any]:
         """Return the state for parameters shaped like ``x``.
 
         Parameters
@@ -111,11 +119,11 @@ class Optimizer:
         """
         raise NotImplementedError
 
-    def hyperparameters(self) -> tuple:
+    def hyperparameters(self) -> tuple[Any, ...]:
         """The step function's hyperparameters (all but the learning rate), as ``self.Hyperparameters``."""
         raise NotImplementedError
 
-    def update(self, x: np.ndarray, grad: np.ndarray, state: dict, lr: float | None = None) -> None:
+    def update(self, x: FloatArray, grad: FloatArray, state: dict[str, Any], lr: float | None = None) -> None:
         """Take one step: change ``x`` and ``state`` in place.
 
         Parameters
@@ -129,6 +137,7 @@ class Optimizer:
         lr : float, optional
             The learning rate of this step; None means ``self.lr``.
         """
+        assert self.step is not None  # every optimizer of gradients has one (the others override update)
         state["step"] += 1
         arrays = tuple([state[name] for name in self.state_names])
         # A plain tuple: the compiled step is entered faster with one than with a named tuple.
@@ -152,7 +161,7 @@ class Optimizer:
         """
         return self
 
-    def estimate(self, x: np.ndarray, state: dict) -> np.ndarray:
+    def estimate(self, x: FloatArray, state: dict[str, Any]) -> FloatArray:
         """The point a fit returns after the steps that made ``x`` and ``state``: ``x`` itself, unless
         the optimizer's estimate is another point than its iterate (ASGD's average of the iterates).
 
@@ -186,7 +195,7 @@ class Optimizer:
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
         return {name: getattr(self, name) for name in names}
 
-    def set_params(self, **params) -> Optimizer:
+    def set_params(self, **params: Any) -> Optimizer:
         """Change hyperparameters (validated again); lets a grid search tune ``optimizer__lr``.
 
         Parameters
@@ -207,7 +216,7 @@ class Optimizer:
         unknown = set(params) - set(self.get_params())
         if unknown:
             raise ValueError(f"{type(self).__name__} has no hyperparameter(s) {sorted(unknown)}")
-        self.__init__(**{**self.get_params(), **params})
+        self.__init__(**{**self.get_params(), **params})  # type: ignore[misc]  # the subclass's own, on purpose
         return self
 
     def __sklearn_clone__(self) -> Optimizer:

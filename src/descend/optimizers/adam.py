@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -10,14 +10,32 @@ from .._checks import check_nonnegative, check_positive
 from .._compiled import njit
 from ._base import Optimizer, check_betas, weight_decayed
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import FloatArray
+
 __all__ = ["Adam", "AdamW", "NAdam", "Adamax", "RAdam", "SparseAdam"]
 
 
-AdamHyperparameters = namedtuple("AdamHyperparameters", "beta1 beta2 eps weight_decay amsgrad decoupled_weight_decay")
+class AdamHyperparameters(NamedTuple):
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    amsgrad: bool
+    decoupled_weight_decay: bool
 
 
 @njit(cache=True, inline="always")
-def adam_step(x, g, state, t, lr, hyperparameters):
+def adam_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: AdamHyperparameters,
+) -> None:
     """One step of :class:`Adam` (its docstring has the math), x and state in place."""
     m, v, v_max = state
     beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay = hyperparameters
@@ -91,8 +109,14 @@ class Adam(Optimizer):
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
     def __init__(
-        self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled_weight_decay=False
-    ):
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.eps = check_nonnegative("eps", eps)
@@ -100,7 +124,7 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {
             "step": 0,
             "exp_avg": np.zeros_like(x),
@@ -108,7 +132,7 @@ class Adam(Optimizer):
             "max_exp_avg_sq": np.zeros_like(x) if self.amsgrad else np.empty(0, x.dtype),
         }
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> AdamHyperparameters:
         return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.amsgrad, self.decoupled_weight_decay)
 
 
@@ -143,17 +167,35 @@ class AdamW(Adam):
 
     name = "adamw"
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
 
 
-NAdamHyperparameters = namedtuple(
-    "NAdamHyperparameters", "beta1 beta2 eps weight_decay momentum_decay decoupled_weight_decay"
-)
+class NAdamHyperparameters(NamedTuple):
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    momentum_decay: float
+    decoupled_weight_decay: bool
 
 
 @njit(cache=True, inline="always")
-def nadam_step(x, g, state, t, lr, hyperparameters):
+def nadam_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: NAdamHyperparameters,
+) -> None:
     """One step of :class:`NAdam` (its docstring has the math), x and state in place."""
     m, v, mu_product = state
     beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay = hyperparameters
@@ -218,8 +260,14 @@ class NAdam(Optimizer):
     state_names = ("exp_avg", "exp_avg_sq", "mu_product")
 
     def __init__(
-        self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3, decoupled_weight_decay=False
-    ):
+        self,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.eps = check_nonnegative("eps", eps)
@@ -227,22 +275,33 @@ class NAdam(Optimizer):
         self.momentum_decay = check_nonnegative("momentum_decay", momentum_decay)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         # mu_product, the running product of the momentum schedule, is kept in float64 whatever
         # x's dtype (as torch's scalar state), in a one-element array that the step updates in place.
         return {"step": 0, "mu_product": np.ones(1), "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> NAdamHyperparameters:
         return self.Hyperparameters(
             *self.betas, self.eps, self.weight_decay, self.momentum_decay, self.decoupled_weight_decay
         )
 
 
-AdamaxHyperparameters = namedtuple("AdamaxHyperparameters", "beta1 beta2 eps weight_decay")
+class AdamaxHyperparameters(NamedTuple):
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
 
 
 @njit(cache=True, inline="always")
-def adamax_step(x, g, state, t, lr, hyperparameters):
+def adamax_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: AdamaxHyperparameters,
+) -> None:
     """One step of :class:`Adamax` (its docstring has the math), x and state in place."""
     m, u = state
     beta1, beta2, eps, weight_decay = hyperparameters
@@ -290,24 +349,42 @@ class Adamax(Optimizer):
     step = staticmethod(adamax_step)
     state_names = ("exp_avg", "exp_inf")
 
-    def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(
+        self,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.eps = check_nonnegative("eps", eps)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> AdamaxHyperparameters:
         return self.Hyperparameters(*self.betas, self.eps, self.weight_decay)
 
 
-RAdamHyperparameters = namedtuple("RAdamHyperparameters", "beta1 beta2 eps weight_decay decoupled_weight_decay")
+class RAdamHyperparameters(NamedTuple):
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    decoupled_weight_decay: bool
 
 
 @njit(cache=True, inline="always")
-def radam_step(x, g, state, t, lr, hyperparameters):
+def radam_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: RAdamHyperparameters,
+) -> None:
     """One step of :class:`RAdam` (its docstring has the math), x and state in place."""
     m, v = state
     beta1, beta2, eps, weight_decay, decoupled_weight_decay = hyperparameters
@@ -376,25 +453,42 @@ class RAdam(Optimizer):
     step = staticmethod(radam_step)
     state_names = ("exp_avg", "exp_avg_sq")
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False):
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.eps = check_nonnegative("eps", eps)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> RAdamHyperparameters:
         return self.Hyperparameters(*self.betas, self.eps, self.weight_decay, self.decoupled_weight_decay)
 
 
-SparseAdamHyperparameters = namedtuple("SparseAdamHyperparameters", "beta1 beta2 eps")
+class SparseAdamHyperparameters(NamedTuple):
+    beta1: float
+    beta2: float
+    eps: float
 
 
 @njit(cache=True, inline="always")
-def sparse_adam_step(x, g, state, t, lr, hyperparameters):
+def sparse_adam_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: SparseAdamHyperparameters,
+) -> None:
     """One step of :class:`SparseAdam` (its docstring has the math), x and state in place."""
     m, v = state
     beta1, beta2, eps = hyperparameters
@@ -458,13 +552,13 @@ class SparseAdam(Optimizer):
     step = staticmethod(sparse_adam_step)
     state_names = ("exp_avg", "exp_avg_sq")
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.eps = check_positive("eps", eps)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> SparseAdamHyperparameters:
         return self.Hyperparameters(*self.betas, self.eps)

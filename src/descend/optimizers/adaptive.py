@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -11,14 +11,29 @@ from .._checks import check_interval, check_nonnegative, check_number, check_pos
 from .._compiled import njit
 from ._base import Optimizer, check_shape, lerp, weight_decayed
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import FloatArray
+
 __all__ = ["Adagrad", "RMSprop", "Adadelta", "Adafactor"]
 
 
-AdagradHyperparameters = namedtuple("AdagradHyperparameters", "lr_decay weight_decay eps")
+class AdagradHyperparameters(NamedTuple):
+    lr_decay: float
+    weight_decay: float
+    eps: float
 
 
 @njit(cache=True, inline="always")
-def adagrad_step(x, g, state, t, lr, hyperparameters):
+def adagrad_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: AdagradHyperparameters,
+) -> None:
     """One step of :class:`Adagrad` (its docstring has the math), x and state in place."""
     (s,) = state
     lr_decay, weight_decay, eps = hyperparameters
@@ -68,25 +83,44 @@ class Adagrad(Optimizer):
     step = staticmethod(adagrad_step)
     state_names = ("sum",)
 
-    def __init__(self, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.lr_decay = check_nonnegative("lr_decay", lr_decay)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.initial_accumulator_value = check_nonnegative("initial_accumulator_value", initial_accumulator_value)
         self.eps = check_nonnegative("eps", eps)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "sum": np.full_like(x, self.initial_accumulator_value)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> AdagradHyperparameters:
         return self.Hyperparameters(self.lr_decay, self.weight_decay, self.eps)
 
 
-RMSpropHyperparameters = namedtuple("RMSpropHyperparameters", "alpha eps weight_decay momentum centered")
+class RMSpropHyperparameters(NamedTuple):
+    alpha: float
+    eps: float
+    weight_decay: float
+    momentum: float
+    centered: bool
 
 
 @njit(cache=True, inline="always")
-def rmsprop_step(x, g, state, t, lr, hyperparameters):
+def rmsprop_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: RMSpropHyperparameters,
+) -> None:
     """One step of :class:`RMSprop` (its docstring has the math), x and state in place."""
     square_avg, grad_avg, buf = state
     alpha, eps, weight_decay, momentum, centered = hyperparameters
@@ -151,7 +185,15 @@ class RMSprop(Optimizer):
     step = staticmethod(rmsprop_step)
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
 
-    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.alpha = check_interval("alpha", alpha, 0.0, 1.0)
         self.eps = check_nonnegative("eps", eps)
@@ -159,7 +201,7 @@ class RMSprop(Optimizer):
         self.momentum = check_nonnegative("momentum", momentum)
         self.centered = bool(centered)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         empty = np.empty(0, x.dtype)
         return {
             "step": 0,
@@ -168,15 +210,25 @@ class RMSprop(Optimizer):
             "momentum_buffer": np.zeros_like(x) if self.momentum > 0 else empty,
         }
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> RMSpropHyperparameters:
         return self.Hyperparameters(self.alpha, self.eps, self.weight_decay, self.momentum, self.centered)
 
 
-AdadeltaHyperparameters = namedtuple("AdadeltaHyperparameters", "rho eps weight_decay")
+class AdadeltaHyperparameters(NamedTuple):
+    rho: float
+    eps: float
+    weight_decay: float
 
 
 @njit(cache=True, inline="always")
-def adadelta_step(x, g, state, t, lr, hyperparameters):
+def adadelta_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: AdadeltaHyperparameters,
+) -> None:
     """One step of :class:`Adadelta` (its docstring has the math), x and state in place."""
     v, u = state
     rho, eps, weight_decay = hyperparameters
@@ -225,24 +277,38 @@ class Adadelta(Optimizer):
     step = staticmethod(adadelta_step)
     state_names = ("square_avg", "acc_delta")
 
-    def __init__(self, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+    def __init__(self, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0) -> None:
         self.lr = check_positive("lr", lr)
         self.rho = check_interval("rho", rho, 0.0, 1.0)
         self.eps = check_nonnegative("eps", eps)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> AdadeltaHyperparameters:
         return self.Hyperparameters(self.rho, self.eps, self.weight_decay)
 
 
-AdafactorHyperparameters = namedtuple("AdafactorHyperparameters", "beta2_decay eps1 eps2 d weight_decay rows cols")
+class AdafactorHyperparameters(NamedTuple):
+    beta2_decay: float
+    eps1: float
+    eps2: float
+    d: float
+    weight_decay: float
+    rows: int
+    cols: int
 
 
 @njit(cache=True, inline="always")
-def adafactor_step(x, g, state, t, lr, hyperparameters):
+def adafactor_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: AdafactorHyperparameters,
+) -> None:
     """One step of :class:`Adafactor` (its docstring has the math), x and state in place: on a vector
     (``rows`` 0), or on the ``rows`` x ``cols`` matrix x holds row by row, its second moment factored."""
     variance, row_var, col_var = state
@@ -356,7 +422,15 @@ class Adafactor(Optimizer):
     step = staticmethod(adafactor_step)
     state_names = ("variance", "row_var", "col_var")
 
-    def __init__(self, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, shape=None):
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        beta2_decay: float = -0.8,
+        eps: tuple[float | None, float] = (None, 1e-3),
+        d: float = 1.0,
+        weight_decay: float = 0.0,
+        shape: tuple[int, int] | None = None,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         beta2_decay = check_number("beta2_decay", beta2_decay)
         if not beta2_decay <= 0:
@@ -374,11 +448,11 @@ class Adafactor(Optimizer):
         self.shape = check_shape(shape)
 
     @property
-    def whole_matrix(self):
+    def whole_matrix(self) -> bool:  # type: ignore[override]  # read-only here: nothing sets it
         """Factored (a shape given): a step needs the whole matrix."""
         return self.shape is not None
 
-    def for_coefficients(self, n_out, n_columns):
+    def for_coefficients(self, n_out: int, n_columns: int) -> Adafactor:
         """Itself; a shape given must be the coefficient matrix's, (``n_out``, ``n_columns``).
 
         Parameters
@@ -399,7 +473,7 @@ class Adafactor(Optimizer):
             )
         return self
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         empty = np.empty(0, x.dtype)
         if self.shape is None:
             return {"step": 0, "variance": np.zeros_like(x), "row_var": empty, "col_var": empty}
@@ -408,7 +482,7 @@ class Adafactor(Optimizer):
             raise ValueError(f"Adafactor's shape={self.shape} holds {rows * cols} numbers, x has {x.size}")
         return {"step": 0, "variance": empty, "row_var": np.zeros(rows, x.dtype), "col_var": np.zeros(cols, x.dtype)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> AdafactorHyperparameters:
         eps1 = float(np.finfo(np.float64).eps) if self.eps[0] is None else self.eps[0]
         rows, cols = self.shape if self.shape is not None else (0, 0)
         return self.Hyperparameters(self.beta2_decay, eps1, self.eps[1], self.d, self.weight_decay, rows, cols)

@@ -3,7 +3,7 @@ r"""Steps on a matrix of parameters as a whole: Muon, momentum orthogonalized by
 from __future__ import annotations
 
 import math
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -11,17 +11,32 @@ from .._checks import check_integer, check_interval, check_nonnegative, check_nu
 from .._compiled import njit
 from ._base import Optimizer, check_shape, lerp
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import FloatArray
+
 __all__ = ["Muon"]
 
 ADJUSTMENTS = (None, "original", "match_rms_adamw")
 
-MuonHyperparameters = namedtuple(
-    "MuonHyperparameters", "momentum nesterov a b c eps ns_steps weight_decay rows cols rate_ratio"
-)
+
+class MuonHyperparameters(NamedTuple):
+    momentum: float
+    nesterov: bool
+    a: float
+    b: float
+    c: float
+    eps: float
+    ns_steps: int
+    weight_decay: float
+    rows: int
+    cols: int
+    rate_ratio: float
 
 
 @njit(cache=True)
-def orthogonalized(update, a, b, c, eps, ns_steps):
+def orthogonalized(update: FloatArray, a: float, b: float, c: float, eps: float, ns_steps: int) -> FloatArray:
     r"""About :math:`U V^\top` of the matrix ``update`` = :math:`U S V^\top`, by ``ns_steps`` quintic
     Newton-Schulz iterations :math:`X \leftarrow aX + (bA + cA^2)X`, :math:`A = XX^\top`, from
     :math:`X = G / \|G\|_F` (on the wide side: a tall matrix is transposed first). A new array."""
@@ -36,7 +51,14 @@ def orthogonalized(update, a, b, c, eps, ns_steps):
 
 
 @njit(cache=True)
-def muon_step(x, g, state, t, lr, hyperparameters):
+def muon_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: MuonHyperparameters,
+) -> None:
     """One step of :class:`Muon` (its docstring has the math) on the matrix that x holds row by row,
     x and state in place."""
     (buf,) = state
@@ -126,16 +148,16 @@ class Muon(Optimizer):
 
     def __init__(
         self,
-        lr=1e-3,
-        weight_decay=0.1,
-        momentum=0.95,
-        nesterov=True,
-        ns_coefficients=(3.4445, -4.775, 2.0315),
-        eps=1e-7,
-        ns_steps=5,
-        adjust_lr_fn=None,
-        shape=None,
-    ):
+        lr: float = 1e-3,
+        weight_decay: float = 0.1,
+        momentum: float = 0.95,
+        nesterov: bool = True,
+        ns_coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315),
+        eps: float = 1e-7,
+        ns_steps: int = 5,
+        adjust_lr_fn: str | None = None,
+        shape: tuple[int, int] | None = None,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.momentum = check_interval("momentum", momentum, 0.0, 1.0, closed="left")
@@ -158,7 +180,7 @@ class Muon(Optimizer):
         self.adjust_lr_fn = adjust_lr_fn
         self.shape = check_shape(shape)
 
-    def for_coefficients(self, n_out, n_columns):
+    def for_coefficients(self, n_out: int, n_columns: int) -> Muon:
         """Muon on the coefficient matrix (``n_out`` rows, the intercept its last column).
 
         Parameters
@@ -193,7 +215,7 @@ class Muon(Optimizer):
             )
         return type(self)(**{**self.get_params(), "shape": (n_out, n_columns)})
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         if self.shape is None:
             raise ValueError(
                 "Muon steps a matrix, and x is a vector: give shape=(rows, cols), the matrix x holds "
@@ -203,7 +225,7 @@ class Muon(Optimizer):
             raise ValueError(f"Muon's shape={self.shape} holds {self.shape[0] * self.shape[1]} numbers, x has {x.size}")
         return {"step": 0, "momentum_buffer": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> MuonHyperparameters:
         rows, cols = self.shape if self.shape is not None else (1, 1)
         if self.adjust_lr_fn == "match_rms_adamw":
             ratio = 0.2 * math.sqrt(max(rows, cols))

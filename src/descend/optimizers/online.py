@@ -4,7 +4,7 @@ Wabbit's normalized update (which learns from rows, one at a time)."""
 from __future__ import annotations
 
 import math
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -13,35 +13,41 @@ from .._compiled import njit
 from ..losses import gradient_flow
 from ._base import Optimizer
 
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
+    from .._typing import FloatArray, IntArray, NDArray
+
 __all__ = ["FTRL", "Normalized"]
 
 
-NormalizedHyperparameters = namedtuple("NormalizedHyperparameters", "invariant")
+class NormalizedHyperparameters(NamedTuple):
+    invariant: bool
 
 
 @njit(cache=True, inline="always")
 def normalized_row_step(
-    theta,
-    state,
-    offset,
-    columns,
-    xs,
-    count,
-    n_weights,
-    score,
-    target,
-    d,
-    weight,
-    lr,
-    count_row,
-    invariant,
-    loss,
-    parameters,
-    l1,
-    l2,
-    rates,
-    penalized=True,
-):
+    theta: FloatArray,
+    state: tuple[FloatArray, ...],
+    offset: int,
+    columns: IntArray,
+    xs: FloatArray,
+    count: int,
+    n_weights: int,
+    score: float,
+    target: float,
+    d: float,
+    weight: float,
+    lr: float,
+    count_row: bool,
+    invariant: bool,
+    loss: int,
+    parameters: NDArray[np.float64],
+    l1: NDArray[np.float64],
+    l2: NDArray[np.float64],
+    rates: FloatArray,
+    penalized: bool | np.bool_ = True,
+) -> None:
     """One row's step of :class:`Normalized` (its docstring has the math) for one output, theta and
     state in place. The row's non-zero features are ``columns[:count]`` with values ``xs[:count]``
     (the intercept last, as a feature of value 1, when it is fitted: the first ``n_weights`` are
@@ -150,13 +156,13 @@ class Normalized(Optimizer):
     row_step = staticmethod(normalized_row_step)
     state_names = ("sum_squares", "feature_scale", "totals")
 
-    def __init__(self, lr=0.5, invariant=True):
+    def __init__(self, lr: float = 0.5, invariant: bool = True) -> None:
         self.lr = check_positive("lr", lr)
         if not isinstance(invariant, (bool, np.bool_)):
             raise ValueError(f"invariant must be True or False, got {invariant!r}")
         self.invariant = bool(invariant)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {
             "step": 0,
             "sum_squares": np.zeros_like(x),
@@ -164,10 +170,10 @@ class Normalized(Optimizer):
             "totals": np.zeros(2, dtype=x.dtype),
         }
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> NormalizedHyperparameters:
         return self.Hyperparameters(self.invariant)
 
-    def update(self, x, grad, state, lr=None):
+    def update(self, x: FloatArray, grad: FloatArray, state: dict[str, Any], lr: float | None = None) -> NoReturn:
         raise TypeError(
             "the normalized update learns from rows, not from gradients alone: use it in "
             "GDRegressor or GDClassifier with batch_size=1; minimize() takes an optimizer of "
@@ -175,11 +181,23 @@ class Normalized(Optimizer):
         )
 
 
-FTRLHyperparameters = namedtuple("FTRLHyperparameters", "learning_rate_power l1 l2 l2_shrinkage beta")
+class FTRLHyperparameters(NamedTuple):
+    learning_rate_power: float
+    l1: float
+    l2: float
+    l2_shrinkage: float
+    beta: float
 
 
 @njit(cache=True, inline="always")
-def ftrl_step(x, g, state, t, lr, hyperparameters):
+def ftrl_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: FTRLHyperparameters,
+) -> None:
     """One step of :class:`FTRL` (its docstring has the math), x and state in place."""
     n, z = state
     power, l1, l2, l2_shrinkage, beta = hyperparameters
@@ -263,14 +281,14 @@ class FTRL(Optimizer):
 
     def __init__(
         self,
-        lr=1e-3,
-        learning_rate_power=-0.5,
-        initial_accumulator_value=0.1,
-        l1_regularization_strength=0.0,
-        l2_regularization_strength=0.0,
-        l2_shrinkage_regularization_strength=0.0,
-        beta=0.0,
-    ):
+        lr: float = 1e-3,
+        learning_rate_power: float = -0.5,
+        initial_accumulator_value: float = 0.1,
+        l1_regularization_strength: float = 0.0,
+        l2_regularization_strength: float = 0.0,
+        l2_shrinkage_regularization_strength: float = 0.0,
+        beta: float = 0.0,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         power = check_number("learning_rate_power", learning_rate_power)
         if not (math.isfinite(power) and power <= 0):
@@ -284,10 +302,10 @@ class FTRL(Optimizer):
         )
         self.beta = check_nonnegative("beta", beta)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "accumulator": np.full_like(x, self.initial_accumulator_value), "linear": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> FTRLHyperparameters:
         return self.Hyperparameters(
             self.learning_rate_power,
             self.l1_regularization_strength,

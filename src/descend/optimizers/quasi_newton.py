@@ -6,16 +6,31 @@ own line search, :mod:`descend.linear._steps`). Both take their directions from 
 from __future__ import annotations
 
 import math
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .._checks import check_integer, check_nonnegative, check_positive
 from ._base import Optimizer
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn, TypeAlias
+
+    from .._typing import FloatArray
+
+    #: The objective: a point -> (its value, its gradient).
+    Evaluate: TypeAlias = Callable[[FloatArray], tuple[float, FloatArray]]
+    #: L-BFGS's memory: the pairs (s, y) and their y's, oldest first.
+    Memory: TypeAlias = list[tuple[FloatArray, FloatArray, float]]
+
 __all__ = ["LBFGS"]
 
 LINE_SEARCHES = (None, "strong_wolfe")
+
+
+class LBFGSHyperparameters(NamedTuple):
+    history_size: int
 
 
 class LBFGS(Optimizer):
@@ -106,20 +121,20 @@ class LBFGS(Optimizer):
     """
 
     name = "lbfgs"
-    Hyperparameters = namedtuple("LBFGSHyperparameters", "history_size")
+    Hyperparameters = LBFGSHyperparameters
     state_names = ()
     needs_objective = True
 
     def __init__(
         self,
-        lr=1.0,
-        max_iter=20,
-        max_eval=None,
-        tolerance_grad=1e-7,
-        tolerance_change=1e-9,
-        history_size=100,
-        line_search_fn=None,
-    ):
+        lr: float = 1.0,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.max_iter = check_integer("max_iter", max_iter, low=1)
         self.max_eval = None if max_eval is None else check_integer("max_eval", max_eval, low=1)
@@ -130,13 +145,13 @@ class LBFGS(Optimizer):
             raise ValueError(f"line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}")
         self.line_search_fn = line_search_fn
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> LBFGSHyperparameters:
         return self.Hyperparameters(self.history_size)
 
-    def direction(self, memory, gradient, first_step):
+    def direction(self, memory: Memory, gradient: FloatArray, first_step: float) -> FloatArray:
         """:math:`d = -H \\nabla F` by the two-loop recursion (the class docstring; Nocedal & Wright,
         *Numerical Optimization*, algorithm 7.4) over ``memory``, the pairs (s, y) oldest first, each
         with its :math:`\\rho = 1 / y^\\top s` and the latest's :math:`H_0`; with none,
@@ -174,7 +189,7 @@ class LBFGS(Optimizer):
             r = axpy(s, r, a=alpha - dot(y, r) * (1.0 / ys))
         return r
 
-    def remember(self, memory, moved, change, threshold=None):
+    def remember(self, memory: Memory, moved: FloatArray, change: FloatArray, threshold: float | None = None) -> Memory:
         """``memory`` with the pair (moved, change) and its :math:`y^\top s` added (the oldest dropped past
         ``history_size``), unless :math:`y^\\top s` is at most ``threshold`` (default: 1e-12
         :math:`y^\\top y`, so that H stays positive definite).
@@ -198,14 +213,22 @@ class LBFGS(Optimizer):
             return (memory + [(moved, change, ys)])[-self.history_size :]
         return memory
 
-    def update(self, x, grad, state, lr=None):
+    def update(self, x: FloatArray, grad: FloatArray, state: dict[str, Any], lr: float | None = None) -> NoReturn:
         raise TypeError(
             "L-BFGS needs the objective's values as well as its gradient: minimize() gives them "
             "(minimize_step), and so do GDRegressor and GDClassifier on the full batch "
             "(batch_size=None)"
         )
 
-    def minimize_step(self, evaluate, x, value, grad, state, lr=None):
+    def minimize_step(
+        self,
+        evaluate: Evaluate,
+        x: FloatArray,
+        value: float,
+        grad: FloatArray,
+        state: dict[str, Any],
+        lr: float | None = None,
+    ) -> None:
         """One step of torch.optim.LBFGS (the class docstring): up to ``max_iter`` iterations on
         ``x``, in place, from ``value`` and ``grad`` at x; ``evaluate(point)`` gives (value,
         gradient) there. ``state`` keeps the memory between steps, as torch's does.
@@ -241,6 +264,7 @@ class LBFGS(Optimizer):
                 d = -flat_grad
                 memory.clear()
             else:
+                assert d is not None and t is not None  # kept by the step before
                 memory[:] = self.remember(memory, d * t, flat_grad - state["prev_flat_grad"], threshold=1e-10)
                 d = self.direction(memory, flat_grad, 1.0)
             state["prev_flat_grad"] = flat_grad.copy()
@@ -283,7 +307,9 @@ class LBFGS(Optimizer):
         state["d"], state["t"] = d, t
 
 
-def cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
+def cubic_minimum(
+    x1: float, f1: float, g1: float, x2: float, f2: float, g2: float, bounds: tuple[float, float] | None = None
+) -> float:
     """The minimizer of the cubic through (x1, f1) and (x2, f2) with slopes g1 and g2, within
     ``bounds`` (default: between x1 and x2); their midpoint when the cubic has no minimum."""
     low, high = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
@@ -299,7 +325,19 @@ def cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
     return (low + high) / 2.0
 
 
-def strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
+def strong_wolfe(
+    evaluate: Evaluate,
+    x: FloatArray,
+    t: float,
+    d: FloatArray,
+    f: float,
+    g: FloatArray,
+    gtd: float,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+    max_ls: int = 25,
+) -> tuple[float, FloatArray, float, int]:
     """(value, gradient, step, evaluations) of a step t along d from x that meets the strong Wolfe
     conditions, :math:`F(x + td) \\le F(x) + c_1 t g^\\top d` and :math:`|\\nabla F(x + td)^\\top d|
     \\le c_2 |g^\\top d|`: a bracket by growing steps, then zoomed by cubic interpolation (Nocedal &
@@ -308,6 +346,7 @@ def strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change
     f_new, g_new = evaluate(x + t * d)
     evals = 1
     gtd_new = float(g_new @ d)
+    t_prev: float
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     ls_iter = 0

@@ -5,7 +5,7 @@ searches nothing for it."""
 from __future__ import annotations
 
 import math
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -13,16 +13,38 @@ from .._checks import check_integer, check_interval, check_nonnegative, check_nu
 from .._compiled import njit
 from ._base import Optimizer, check_betas
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import FloatArray
+
 __all__ = ["Prodigy"]
 
-ProdigyHyperparameters = namedtuple(
-    "ProdigyHyperparameters",
-    "beta1 beta2 beta3 eps weight_decay decouple use_bias_correction safeguard_warmup d0 d_coef growth_rate slice_p",
-)
+
+class ProdigyHyperparameters(NamedTuple):
+    beta1: float
+    beta2: float
+    beta3: float
+    eps: float
+    weight_decay: float
+    decouple: bool
+    use_bias_correction: bool
+    safeguard_warmup: bool
+    d0: float
+    d_coef: float
+    growth_rate: float
+    slice_p: int
 
 
 @njit(cache=True, inline="always")
-def prodigy_step(x, g, state, t, lr, hyperparameters):
+def prodigy_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: ProdigyHyperparameters,
+) -> None:
     """One step of :class:`Prodigy` (its docstring has the math), x and state in place."""
     exp_avg, exp_avg_sq, s, p0, scalars = state
     (
@@ -159,19 +181,19 @@ class Prodigy(Optimizer):
 
     def __init__(
         self,
-        lr=1.0,
-        betas=(0.9, 0.999),
-        beta3=None,
-        eps=1e-8,
-        weight_decay=0.0,
-        decouple=True,
-        use_bias_correction=False,
-        safeguard_warmup=False,
-        d0=1e-6,
-        d_coef=1.0,
-        growth_rate=float("inf"),
-        slice_p=1,
-    ):
+        lr: float = 1.0,
+        betas: tuple[float, float] = (0.9, 0.999),
+        beta3: float | None = None,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        decouple: bool = True,
+        use_bias_correction: bool = False,
+        safeguard_warmup: bool = False,
+        d0: float = 1e-6,
+        d_coef: float = 1.0,
+        growth_rate: float = float("inf"),
+        slice_p: int = 1,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.beta3 = None if beta3 is None else check_interval("beta3", beta3, 0.0, 1.0, closed="left")
@@ -188,7 +210,7 @@ class Prodigy(Optimizer):
         self.growth_rate = growth_rate
         self.slice_p = check_integer("slice_p", slice_p, low=1)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         # d, its largest estimate, the distance's numerator and the steps taken, in a (1, 4) array: one
         # row, never taken for the weights' own coordinates by the lazy sparse steps.
         scalars = np.array([[self.d0, self.d0, 0.0, 0.0]], dtype=x.dtype)
@@ -201,7 +223,7 @@ class Prodigy(Optimizer):
             "scalars": scalars,
         }
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> ProdigyHyperparameters:
         beta3 = math.sqrt(self.betas[1]) if self.beta3 is None else self.beta3
         return self.Hyperparameters(
             *self.betas,

@@ -10,7 +10,7 @@ interpolation of the two. ``minimize`` and the linear models step :math:`y` and 
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -18,18 +18,33 @@ from .._checks import check_integer, check_interval, check_nonnegative, check_nu
 from .._compiled import njit
 from ._base import Optimizer, check_betas, lerp
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import FloatArray
+
 __all__ = ["SGDScheduleFree", "AdamWScheduleFree"]
 
 
 @njit(cache=True, inline="always")
-def _scheduled_rate(t, lr, warmup_steps):
+def _scheduled_rate(t: float, lr: float, warmup_steps: int) -> float:
     """The rate of step t: a linear warm-up over ``warmup_steps`` steps, then ``lr``."""
     k = t - 1
     return lr * ((k + 1) / warmup_steps if k < warmup_steps else 1.0)
 
 
 @njit(cache=True, inline="always")
-def _average_weight(t, rate, r, weight_lr_power, weight_sum, lr_max, i, last_top, last_weight):
+def _average_weight(
+    t: float,
+    rate: float,
+    r: float,
+    weight_lr_power: float,
+    weight_sum: FloatArray,
+    lr_max: FloatArray,
+    i: int,
+    last_top: float,
+    last_weight: float,
+) -> tuple[float, float, float]:
     """(c_{t+1}, top, weight) for coordinate i, its running sums moved on: c_{t+1} is the weight of
     this step's z in the average x. The weights depend on the coordinate only through its lr_max,
     which a step on every coordinate shares: the last (top, weight) saves the power."""
@@ -45,7 +60,9 @@ class ScheduleFree(Optimizer):
     estimate, the average x, found from y and z. A subclass says which of its numbers is the
     interpolation :math:`\beta` (``_interpolation``)."""
 
-    def _check_averaging(self, lr, weight_decay, warmup_steps, r, weight_lr_power):
+    def _check_averaging(
+        self, lr: float, weight_decay: float, warmup_steps: int, r: float, weight_lr_power: float
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.warmup_steps = check_integer("warmup_steps", warmup_steps, low=0)
@@ -56,7 +73,7 @@ class ScheduleFree(Optimizer):
         """:math:`\beta`, the weight of x in y = (1 - beta) z + beta x."""
         raise NotImplementedError
 
-    def estimate(self, x, state):
+    def estimate(self, x: FloatArray, state: dict[str, Any]) -> FloatArray:
         """The average :math:`x = y + (1 - 1/\\beta)(z - y)` (before the first step, y itself), as the
         reference's ``eval()`` computes it, ``y.lerp_(z, 1 - 1/beta)``.
 
@@ -78,13 +95,23 @@ class ScheduleFree(Optimizer):
         return x + w * (z - x) if abs(w) < 0.5 else z - (z - x) * (1 - w)
 
 
-SGDScheduleFreeHyperparameters = namedtuple(
-    "SGDScheduleFreeHyperparameters", "momentum weight_decay warmup_steps r weight_lr_power"
-)
+class SGDScheduleFreeHyperparameters(NamedTuple):
+    momentum: float
+    weight_decay: float
+    warmup_steps: int
+    r: float
+    weight_lr_power: float
 
 
 @njit(cache=True, inline="always")
-def sgd_schedulefree_step(x, g, state, t, lr, hyperparameters):
+def sgd_schedulefree_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: SGDScheduleFreeHyperparameters,
+) -> None:
     """One step of :class:`SGDScheduleFree` (its docstring has the math); x is y, in place."""
     z, weight_sum, lr_max = state
     momentum, weight_decay, warmup_steps, r, weight_lr_power = hyperparameters
@@ -158,27 +185,47 @@ class SGDScheduleFree(ScheduleFree):
     step = staticmethod(sgd_schedulefree_step)
     state_names = ("z", "weight_sum", "lr_max")
 
-    def __init__(self, lr=1.0, momentum=0.9, weight_decay=0.0, warmup_steps=0, r=0.0, weight_lr_power=2.0):
+    def __init__(
+        self,
+        lr: float = 1.0,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        warmup_steps: int = 0,
+        r: float = 0.0,
+        weight_lr_power: float = 2.0,
+    ) -> None:
         self._check_averaging(lr, weight_decay, warmup_steps, r, weight_lr_power)
         self.momentum = check_interval("momentum", momentum, 0.0, 1.0, closed="neither")
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "z": np.array(x, copy=True), "weight_sum": np.zeros_like(x), "lr_max": np.full_like(x, -1.0)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> SGDScheduleFreeHyperparameters:
         return self.Hyperparameters(self.momentum, self.weight_decay, self.warmup_steps, self.r, self.weight_lr_power)
 
-    def _interpolation(self):
+    def _interpolation(self) -> float:
         return self.momentum
 
 
-AdamWScheduleFreeHyperparameters = namedtuple(
-    "AdamWScheduleFreeHyperparameters", "beta1 beta2 eps weight_decay warmup_steps r weight_lr_power"
-)
+class AdamWScheduleFreeHyperparameters(NamedTuple):
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    warmup_steps: int
+    r: float
+    weight_lr_power: float
 
 
 @njit(cache=True, inline="always")
-def adamw_schedulefree_step(x, g, state, t, lr, hyperparameters):
+def adamw_schedulefree_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: AdamWScheduleFreeHyperparameters,
+) -> None:
     """One step of :class:`AdamWScheduleFree` (its docstring has the math); x is y, in place."""
     z, v, weight_sum, lr_max = state
     beta1, beta2, eps, weight_decay, warmup_steps, r, weight_lr_power = hyperparameters
@@ -245,15 +292,22 @@ class AdamWScheduleFree(ScheduleFree):
     state_names = ("z", "exp_avg_sq", "weight_sum", "lr_max")
 
     def __init__(
-        self, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, warmup_steps=0, r=0.0, weight_lr_power=2.0
-    ):
+        self,
+        lr: float = 0.0025,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        warmup_steps: int = 0,
+        r: float = 0.0,
+        weight_lr_power: float = 2.0,
+    ) -> None:
         self._check_averaging(lr, weight_decay, warmup_steps, r, weight_lr_power)
         self.betas = check_betas(betas)
         if self.betas[0] == 0:
             raise ValueError(f"betas[0] must lie in (0, 1), got {betas[0]!r}")
         self.eps = check_nonnegative("eps", eps)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {
             "step": 0,
             "z": np.array(x, copy=True),
@@ -262,10 +316,10 @@ class AdamWScheduleFree(ScheduleFree):
             "lr_max": np.full_like(x, -1.0),
         }
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> AdamWScheduleFreeHyperparameters:
         return self.Hyperparameters(
             *self.betas, self.eps, self.weight_decay, self.warmup_steps, self.r, self.weight_lr_power
         )
 
-    def _interpolation(self):
+    def _interpolation(self) -> float:
         return self.betas[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -10,14 +10,30 @@ from .._checks import check_nonnegative, check_positive
 from .._compiled import njit
 from ._base import Optimizer, weight_decayed
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import FloatArray
+
 __all__ = ["SGD", "ASGD"]
 
 
-SGDHyperparameters = namedtuple("SGDHyperparameters", "momentum dampening weight_decay nesterov")
+class SGDHyperparameters(NamedTuple):
+    momentum: float
+    dampening: float
+    weight_decay: float
+    nesterov: bool
 
 
 @njit(cache=True, inline="always")
-def sgd_step(x, g, state, t, lr, hyperparameters):
+def sgd_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: SGDHyperparameters,
+) -> None:
     """One step of :class:`SGD` (its docstring has the math), x and state in place."""
     (buf,) = state
     momentum, dampening, weight_decay, nesterov = hyperparameters
@@ -87,7 +103,14 @@ class SGD(Optimizer):
     step = staticmethod(sgd_step)
     state_names = ("momentum_buffer",)
 
-    def __init__(self, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.momentum = check_nonnegative("momentum", momentum)
         self.dampening = check_nonnegative("dampening", dampening)
@@ -99,10 +122,10 @@ class SGD(Optimizer):
                 f"got momentum={momentum}, dampening={dampening}"
             )
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "momentum_buffer": np.zeros_like(x) if self.momentum != 0 else np.empty(0, x.dtype)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> SGDHyperparameters:
         return self.Hyperparameters(self.momentum, self.dampening, self.weight_decay, self.nesterov)
 
     @property
@@ -111,11 +134,22 @@ class SGD(Optimizer):
         return self.momentum == 0 and self.weight_decay == 0
 
 
-ASGDHyperparameters = namedtuple("ASGDHyperparameters", "lambd alpha t0 weight_decay")
+class ASGDHyperparameters(NamedTuple):
+    lambd: float
+    alpha: float
+    t0: float
+    weight_decay: float
 
 
 @njit(cache=True, inline="always")
-def asgd_step(x, g, state, t, lr, hyperparameters):
+def asgd_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: ASGDHyperparameters,
+) -> None:
     """One step of :class:`ASGD` (its docstring has the math), x and state in place."""
     (ax,) = state
     lambd, alpha, t0, weight_decay = hyperparameters
@@ -185,20 +219,22 @@ class ASGD(Optimizer):
     step = staticmethod(asgd_step)
     state_names = ("ax",)
 
-    def __init__(self, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
+    def __init__(
+        self, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.lambd = check_nonnegative("lambd", lambd)
         self.alpha = check_nonnegative("alpha", alpha)
         self.t0 = check_nonnegative("t0", t0)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "ax": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> ASGDHyperparameters:
         return self.Hyperparameters(self.lambd, self.alpha, self.t0, self.weight_decay)
 
-    def estimate(self, x, state):
+    def estimate(self, x: FloatArray, state: dict[str, Any]) -> FloatArray:
         """The averaged iterate: x itself until averaging has started (step t0 + 2, the first with mu < 1).
 
         Parameters

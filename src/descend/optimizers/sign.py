@@ -3,7 +3,7 @@ Lion (the sign of an interpolated momentum). Neither step depends on the gradien
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -11,14 +11,30 @@ from .._checks import check_interval, check_nonnegative, check_positive
 from .._compiled import njit
 from ._base import Optimizer, check_betas
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import FloatArray
+
 __all__ = ["Rprop", "Lion"]
 
 
-RpropHyperparameters = namedtuple("RpropHyperparameters", "eta_minus eta_plus step_size_min step_size_max")
+class RpropHyperparameters(NamedTuple):
+    eta_minus: float
+    eta_plus: float
+    step_size_min: float
+    step_size_max: float
 
 
 @njit(cache=True, inline="always")
-def rprop_step(x, g, state, t, lr, hyperparameters):
+def rprop_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: RpropHyperparameters,
+) -> None:
     """One step of :class:`Rprop` (its docstring has the math), x and state in place."""
     prev, step_size = state
     eta_minus, eta_plus, step_size_min, step_size_max = hyperparameters
@@ -91,7 +107,12 @@ class Rprop(Optimizer):
     step = staticmethod(rprop_step)
     state_names = ("prev", "step_size")
 
-    def __init__(self, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        etas: tuple[float, float] = (0.5, 1.2),
+        step_sizes: tuple[float, float] = (1e-6, 50),
+    ) -> None:
         self.lr = check_positive("lr", lr)
         try:
             eta_minus, eta_plus = etas
@@ -111,18 +132,30 @@ class Rprop(Optimizer):
             raise ValueError(f"step_sizes must be (min, max) with min <= max, got {step_sizes!r}")
         self.step_sizes = (low, high)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "prev": np.zeros_like(x), "step_size": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> RpropHyperparameters:
         return self.Hyperparameters(*self.etas, *self.step_sizes)
 
 
-LionHyperparameters = namedtuple("LionHyperparameters", "beta1 beta2 weight_decay decoupled_weight_decay initial_lr")
+class LionHyperparameters(NamedTuple):
+    beta1: float
+    beta2: float
+    weight_decay: float
+    decoupled_weight_decay: bool
+    initial_lr: float
 
 
 @njit(cache=True, inline="always")
-def lion_step(x, g, state, t, lr, hyperparameters):
+def lion_step(
+    x: FloatArray,
+    g: FloatArray,
+    state: tuple[FloatArray, ...],
+    t: float,
+    lr: float,
+    hyperparameters: LionHyperparameters,
+) -> None:
     """One step of :class:`Lion` (its docstring has the math), x and state in place."""
     (m,) = state
     beta1, beta2, weight_decay, decoupled_weight_decay, initial_lr = hyperparameters
@@ -184,14 +217,20 @@ class Lion(Optimizer):
     step = staticmethod(lion_step)
     state_names = ("exp_avg",)
 
-    def __init__(self, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, decoupled_weight_decay=False):
+    def __init__(
+        self,
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.9, 0.99),
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         self.lr = check_positive("lr", lr)
         self.betas = check_betas(betas)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
-    def init(self, x):
+    def init(self, x: FloatArray) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(x)}
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> LionHyperparameters:
         return self.Hyperparameters(*self.betas, self.weight_decay, self.decoupled_weight_decay, self.lr)

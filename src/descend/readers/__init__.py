@@ -15,6 +15,10 @@ line in :data:`SUFFIXES`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = ["SUFFIXES", "FORMATS", "file_format"]
 
@@ -28,7 +32,7 @@ SUFFIXES = {
 FORMATS = tuple(SUFFIXES)
 
 
-def file_format(path) -> str:
+def file_format(path: str | os.PathLike[str]) -> str:
     """The format of the file ``path``, from its suffix: ``"parquet"``, ``"svmlight"``, ``"vw"`` or ``"csv"``.
 
     Standard input (``"-"``) and any other name are ``"csv"``.

@@ -34,6 +34,7 @@ and a glob matching nothing.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,18 @@ from .tables import (
     table_separator,
     target_array,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any
+
+    import dask.array as da
+    import dask.dataframe as dd
+    from distributed import Client
+
+    from .._typing import AnyArray, FloatArray, IntArray, NDArray
+    from ..linear import GDClassifier, GDRegressor
+    from .stream import DataPaths
 
 __all__ = ["DaskTable"]
 
@@ -76,16 +89,16 @@ def _kind(series: pd.Series) -> str:
     return "text"
 
 
-def _capped_distinct(values, cap):
+def _capped_distinct(values: AnyArray, cap: int) -> set[Any] | None:
     """The distinct values of ``values`` as a set, or None when there are more than ``cap``."""
     distinct = pd.unique(values)
     return None if len(distinct) > cap else set(distinct.tolist())
 
 
-def _partition_stats(frame: pd.DataFrame, target: str) -> dict:
+def _partition_stats(frame: pd.DataFrame, target: str) -> dict[str, Any]:
     """What one partition tells of its columns (see the module's docstring); small, whatever its rows."""
     frame.columns = [str(c) for c in frame.columns]
-    stats = {"rows": len(frame), "columns": list(frame.columns)}
+    stats: dict[str, Any] = {"rows": len(frame), "columns": list(frame.columns)}
     if target not in frame.columns:
         return stats
     missing = frame[target].isna().to_numpy()
@@ -93,12 +106,12 @@ def _partition_stats(frame: pd.DataFrame, target: str) -> dict:
     kept = frame.loc[~missing] if missing.any() else frame
     positions = np.flatnonzero(~missing)  # rows of the partition, as read
     stats["kept"] = len(kept)
-    columns = {}
+    columns: dict[str, dict[str, Any]] = {}
     for name in kept.columns:
         series = kept[name]
         kind = _kind(series)
         nulls = series.isna().to_numpy()
-        column = {"kind": kind, "nulls": int(nulls.sum())}
+        column: dict[str, Any] = {"kind": kind, "nulls": int(nulls.sum())}
         if kind in ("integer", "float"):
             values = series.to_numpy(dtype=float, na_value=np.nan)
             infinite = np.isinf(values)
@@ -127,7 +140,7 @@ def _partition_stats(frame: pd.DataFrame, target: str) -> dict:
     return stats
 
 
-def _text_tally(series, positions):
+def _text_tally(series: pd.Series, positions: IntArray) -> dict[str, Any]:
     """Numbers and other values of a text column, with the first values that are not numbers and their rows."""
     present = series.notna().to_numpy()
     values = series[present]
@@ -142,7 +155,9 @@ def _text_tally(series, positions):
     }
 
 
-def _prepare(frame: pd.DataFrame, preprocessing: dict, target: str, task: str, classes):
+def _prepare(
+    frame: pd.DataFrame, preprocessing: dict[str, Any], target: str, task: str, classes: AnyArray | None
+) -> tuple[NDArray[np.float64], AnyArray]:
     """A partition as the estimator takes it: (matrix, targets), rows without a target dropped."""
     frame.columns = [str(c) for c in frame.columns]
     frame = frame[frame[target].notna()] if frame[target].isna().any() else frame
@@ -154,9 +169,11 @@ def _prepare(frame: pd.DataFrame, preprocessing: dict, target: str, task: str, c
     return np.ascontiguousarray(X, dtype=np.float64), y
 
 
-def _bin_counts(frame, columns, bounds, bins):
+def _bin_counts(
+    frame: pd.DataFrame, columns: Iterable[str], bounds: dict[str, tuple[float, float]], bins: int
+) -> dict[str, tuple[int, IntArray]]:
     """Per column, the counts of its values in ``bins`` equal bins between its bounds, and below them."""
-    out = {}
+    out: dict[str, tuple[int, IntArray]] = {}
     for column in columns:
         low, high = bounds[column]
         values = frame[column].to_numpy(dtype=float, na_value=np.nan)
@@ -173,9 +190,11 @@ def _bin_counts(frame, columns, bounds, bins):
     return out
 
 
-def _values_between(frame, columns, bounds):
+def _values_between(
+    frame: pd.DataFrame, columns: Iterable[str], bounds: dict[str, tuple[float, float]]
+) -> dict[str, tuple[int, FloatArray]]:
     """Per column, the count of its values below its bounds, and the values between them."""
-    out = {}
+    out: dict[str, tuple[int, FloatArray]] = {}
     for column in columns:
         low, high = bounds[column]
         values = frame[column].to_numpy(dtype=float, na_value=np.nan)
@@ -183,25 +202,25 @@ def _values_between(frame, columns, bounds):
     return out
 
 
-def _kept_rows(frame, target):
+def _kept_rows(frame: pd.DataFrame, target: str) -> pd.DataFrame:
     """The rows that have a target."""
     frame.columns = [str(c) for c in frame.columns]
     return frame[frame[target].notna()]
 
 
 # ------------------------------------------------------------------------------------------ on the client
-def _merge_distinct(parts):
+def _merge_distinct(parts: Sequence[set[Any] | None]) -> set[Any] | None:
     if any(part is None for part in parts):
         return None
-    merged = set().union(*parts)
+    merged = set().union(*parts)  # type: ignore[arg-type]  # no part is None: returned above
     return merged
 
 
-def _merge_column(parts, offsets):
+def _merge_column(parts: Sequence[dict[str, Any]], offsets: IntArray) -> dict[str, Any]:
     """One column's tallies over the partitions; rows made global (data rows of the whole table)."""
     kinds = {p["kind"] for p in parts}
     kind = kinds.pop() if len(kinds) == 1 else ("float" if kinds <= {"integer", "float"} else "text")
-    merged = {"kind": kind, "nulls": sum(p["nulls"] for p in parts)}
+    merged: dict[str, Any] = {"kind": kind, "nulls": sum(p["nulls"] for p in parts)}
     if kind in ("integer", "float"):
         merged["inf_rows"] = [int(o + r) for p, o in zip(parts, offsets, strict=True) for r in p.get("inf_rows", [])]
         merged["sum"] = math.fsum(p.get("sum", 0.0) for p in parts)
@@ -220,7 +239,7 @@ def _merge_column(parts, offsets):
     return merged
 
 
-def _check_typos(name, column, numeric=False):
+def _check_typos(name: str, column: dict[str, Any], numeric: bool = False) -> None:
     """As tabular's typo rule: a text column mostly numbers holds typos."""
     if column["kind"] != "text" or not column.get("bad"):
         return
@@ -235,19 +254,19 @@ def _check_typos(name, column, numeric=False):
         )
 
 
-def _check_finite(name, column):
+def _check_finite(name: str, column: dict[str, Any]) -> None:
     if column.get("inf_rows"):
         rows = ", ".join(str(r + 1) for r in column["inf_rows"][:3])
         raise DataError(f"column {name!r} contains infinite values (data rows {rows})")
 
 
-def _whole(tally):
+def _whole(tally: dict[str, Any]) -> tuple[float, float]:
     """The smallest and the largest finite value of a numeric column."""
     ranges = tally["ranges"]
     return min(r[0] for r in ranges), max(r[1] for r in ranges)
 
 
-def _task_and_classes(name, target, task):
+def _task_and_classes(name: str, target: dict[str, Any], task: str | None) -> tuple[str, AnyArray | None]:
     """The task (``task`` when given) and the classes (None for regression) of the target column ``name``
     from its tally ``target``, as clean_target and infer_task decide them for a table in memory."""
     _check_typos(name, target)
@@ -269,7 +288,13 @@ def _task_and_classes(name, target, task):
     return task, (np.array(sorted(distinct)) if numeric else np.array(sorted(map(str, distinct)), dtype=object))
 
 
-def _exact_medians(compute, parts, target, numeric, merged):
+def _exact_medians(
+    compute: Callable[[Any], Any],
+    parts: list[Any],
+    target: str,
+    numeric: list[str],
+    merged: dict[str, dict[str, Any]],
+) -> dict[str, float]:
     """The exact median of each ``numeric`` column (pandas': the mean of the two middle values of an even
     count) over the rows with a ``target`` of the delayed partitions ``parts``, ``compute`` running the
     tasks on the cluster: counts in bins between bounds that hold the middle ranks, narrowed pass after
@@ -278,6 +303,8 @@ def _exact_medians(compute, parts, target, numeric, merged):
     from dask import delayed
 
     kept = [delayed(_kept_rows)(part, target) for part in parts]
+    fill: dict[str, float]
+    pending: dict[str, dict[str, Any]]
     fill, pending = {}, {}
     for column in numeric:
         count = merged[column]["count"]
@@ -360,7 +387,16 @@ class DaskTable:
     >>> metrics = combine_metrics(table.measure(model))  # doctest: +SKIP
     """
 
-    def __init__(self, path, target, *, impute="none", task=None, client=None, blocksize=PARTITION_BYTES):
+    def __init__(
+        self,
+        path: DataPaths,
+        target: str,
+        *,
+        impute: str = "none",
+        task: str | None = None,
+        client: Client | None = None,
+        blocksize: int | str | None = PARTITION_BYTES,
+    ) -> None:
         from .._extras import require
         from .stream import check_same_columns, file_columns, table_files
 
@@ -394,7 +430,7 @@ class DaskTable:
         self._arrays()
 
     # ------------------------------------------------------------- the files
-    def _read(self, blocksize):
+    def _read(self, blocksize: int | str | None) -> dd.DataFrame:
         import dask.dataframe as dd
 
         files = [str(f) for f in self.files]
@@ -406,10 +442,10 @@ class DaskTable:
         except Exception as error:  # dask's and pyarrow's errors, of many types
             raise DataError(f"{self._where()} could not be read: {str(error).splitlines()[0]}") from None
 
-    def _where(self):
+    def _where(self) -> str:
         return str(self.files[0]) if len(self.files) == 1 else f"{len(self.files)} files like {self.files[0]}"
 
-    def _compute(self, tasks):
+    def _compute(self, tasks: Any) -> Any:
         """Computes ``tasks`` on the cluster; a worker's error, in one line, naming the files."""
         try:
             return self.client.gather(self.client.compute(tasks))
@@ -422,7 +458,7 @@ class DaskTable:
             ) from None
 
     # ------------------------------------------------------------- the one pass
-    def _learn(self, task):
+    def _learn(self, task: str | None) -> None:
         from dask import delayed
 
         self._parts = self.frame.to_delayed()
@@ -444,7 +480,7 @@ class DaskTable:
         self.task, self.classes = _task_and_classes(self.target, merged[self.target], task)
         self._fit_preprocessor(merged, [c for c in columns if c != self.target], n)
 
-    def _fit_preprocessor(self, merged, columns, n):
+    def _fit_preprocessor(self, merged: dict[str, dict[str, Any]], columns: list[str], n: int) -> None:
         """TablePreprocessor.fit's decisions, from the tallies (the same rules, the same notices)."""
         if not columns:
             raise DataError("there are no feature columns besides the target")
@@ -477,6 +513,8 @@ class DaskTable:
                 f": nothing to learn from{advice}"
             )
         numeric = [c for c in features if merged[c]["kind"] in ("integer", "float")]
+        categories: dict[str, list[str]]
+        hashed: list[str]
         categories, hashed = {}, []
         for column in features:
             if column in numeric:
@@ -512,7 +550,7 @@ class DaskTable:
             }
         )
 
-    def _identifiers(self, merged, columns, n):
+    def _identifiers(self, merged: dict[str, dict[str, Any]], columns: list[str], n: int) -> list[str]:
         """tabular's identifier rule: a column with a different value in every row (whole numbers nearly
         filling their range, or text), dropped in ID_MIN_ROWS rows or more."""
         ids = []
@@ -542,7 +580,7 @@ class DaskTable:
                 )
         return ids
 
-    def _unique_over_partitions(self, column, tally, n):
+    def _unique_over_partitions(self, column: str, tally: dict[str, Any], n: int) -> bool:
         """Whether a column unique in each partition is unique over all of them."""
         if tally["kind"] == "integer":
             ranges = sorted(tally["ranges"])
@@ -552,12 +590,12 @@ class DaskTable:
             return len(tally["levels"]) == n
         return self._distinct_count(column) == n
 
-    def _distinct_count(self, column):
+    def _distinct_count(self, column: str) -> int:
         """The exact count of distinct values of one column, by Dask's ``nunique`` (a pass over it alone)."""
         return int(self._compute(self.frame[self.frame[self.target].notnull()][column].nunique()))
 
     # ------------------------------------------------------------- the arrays
-    def _arrays(self):
+    def _arrays(self) -> None:
         import dask.array as da
         from dask import delayed
 
@@ -568,6 +606,8 @@ class DaskTable:
             if self.task == "regression"
             else (self.classes.dtype if self.classes is not None else np.float64)
         )
+        xs: list[da.Array]
+        ys: list[da.Array]
         xs, ys = [], []
         for part, rows in zip(self._parts, self.kept_rows, strict=True):
             if rows == 0:
@@ -579,10 +619,10 @@ class DaskTable:
         self.y = da.concatenate(ys, axis=0)
 
     @property
-    def feature_names(self):
+    def feature_names(self) -> list[str]:
         return list(self.preprocessor.output_names)
 
-    def measure(self, estimator):
+    def measure(self, estimator: GDRegressor | GDClassifier) -> list[tuple[Any, ...]]:
         """The :func:`descend.metrics.metric_sums` of each partition, computed on the workers (a pass over
         the files unless the rows are persisted): ``combine_metrics(table.measure(model))``.
 
@@ -608,7 +648,7 @@ class DaskTable:
         pairs = zip(self.X.to_delayed().ravel(), self.y.to_delayed().ravel(), strict=True)
         return self._compute([delayed(metric_sums)(self.task, estimator, X, y) for X, y in pairs])
 
-    def dask_arrays(self):
+    def dask_arrays(self) -> tuple[da.Array, da.Array, list[str]]:
         """(X, y, feature names): what :class:`descend.linear._dask.DaskSource` trains on.
 
         Returns
@@ -622,5 +662,5 @@ class DaskTable:
         """
         return self.X, self.y, self.feature_names
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"DaskTable({self._where()}, target={self.target!r}, {self.n_rows:,} rows)"

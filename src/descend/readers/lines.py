@@ -21,6 +21,18 @@ import stat
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any, BinaryIO, TypeVar
+
+    from .._typing import AnyArray, FloatArray, Matrix
+    from .svmlight import SvmlightFormat
+    from .tables import TablePreprocessor
+    from .vw import VWFormat
+
+    _T = TypeVar("_T")
 
 __all__ = ["LineBlocks", "LineRows", "prefetched", "STDIN"]
 
@@ -53,7 +65,15 @@ class LineBlocks:
     [(b'1 |a x\\n', 1), (b'-1 |a y\\n', 2), (b'1 |a z', 3)]
     """
 
-    def __init__(self, source, *, follow=False, poll_seconds=0.2, read_bytes=1 << 22, max_lines=None):
+    def __init__(
+        self,
+        source: str | os.PathLike[str] | BinaryIO,
+        *,
+        follow: bool = False,
+        poll_seconds: float = 0.2,
+        read_bytes: int = 1 << 22,
+        max_lines: int | None = None,
+    ) -> None:
         if not (isinstance(read_bytes, int) and read_bytes >= 1):
             raise ValueError(f"read_bytes must be an integer >= 1, got {read_bytes!r}")
         if max_lines is not None and not (isinstance(max_lines, int) and max_lines >= 1):
@@ -65,7 +85,7 @@ class LineBlocks:
         self._stopped = threading.Event()
         self.lines_read = 0
 
-    def stop(self):
+    def stop(self) -> None:
         """End the blocks at the next wait (safe from a signal handler or another thread): the lines
         read so far are still handed out."""
         self._stopped.set()
@@ -74,14 +94,14 @@ class LineBlocks:
     def stopped(self) -> bool:
         return self._stopped.is_set()
 
-    def _open(self):
+    def _open(self) -> tuple[BinaryIO, bool]:
         if hasattr(self.source, "read"):
-            return self.source, False
+            return self.source, False  # type: ignore[return-value]  # a file object: mypy cannot narrow by hasattr
         if str(self.source) == STDIN:
             return sys.stdin.buffer, False
         return open(Path(self.source), "rb"), True
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[bytes, int]]:
         handle, owned = self._open()
         try:
             yield from self._blocks(handle)
@@ -89,7 +109,7 @@ class LineBlocks:
             if owned:
                 handle.close()
 
-    def _blocks(self, handle):
+    def _blocks(self, handle: BinaryIO) -> Iterator[tuple[bytes, int]]:
         read = self._reader(handle)
         pending = b""
         while not self.stopped:
@@ -114,7 +134,7 @@ class LineBlocks:
         if pending and not self.follow:  # a last line without its newline
             yield from self._hand_out(pending)
 
-    def _hand_out(self, data):
+    def _hand_out(self, data: bytes) -> Iterator[tuple[bytes, int]]:
         if self.max_lines is None:
             first = self.lines_read + 1
             self.lines_read += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
@@ -133,7 +153,7 @@ class LineBlocks:
             yield data[start:stop], first
             start = stop
 
-    def _reader(self, handle):
+    def _reader(self, handle: BinaryIO) -> Callable[[bool], bytes | None]:
         """A function giving the next bytes read (b"" at the end, None when a wait found nothing). A
         file descriptor is read directly (a pipe only once select says it holds something); so the
         handle must not have been read from before, as a fresh file or standard input has not."""
@@ -143,7 +163,7 @@ class LineBlocks:
             return lambda wait: handle.read(self.read_bytes)
         regular = stat.S_ISREG(os.fstat(fd).st_mode)  # a file on disk: never blocks
 
-        def read(wait):
+        def read(wait: bool) -> bytes | None:
             """What is there, or with ``wait`` what comes within poll_seconds (None: nothing)."""
             if not regular:
                 ready, _, _ = select.select([fd], [], [], self.poll_seconds if wait else 0.0)
@@ -153,7 +173,7 @@ class LineBlocks:
 
         return read
 
-    def _wait(self):
+    def _wait(self) -> None:
         self._stopped.wait(self.poll_seconds)
 
 
@@ -161,7 +181,7 @@ class _Stopped(Exception):
     """The consumer of a prefetched stream went away."""
 
 
-def prefetched(produce, slots):
+def prefetched(produce: Callable[[Callable[[], int]], Iterable[tuple[int, _T]]], slots: int) -> Iterator[_T]:
     """The pieces of ``produce(take)``, a generator run in a background thread: before each piece it
     calls ``take()`` for a free slot of ``slots`` and yields ``(slot, piece)``; the piece handed out
     keeps its slot until the next one is asked for. Errors reach the consumer; a consumer that stops
@@ -188,11 +208,13 @@ def prefetched(produce, slots):
     >>> list(prefetched(produce, 2))
     ['A', 'B', 'C']
     """
-    free, ready, stop = queue.Queue(), queue.Queue(), threading.Event()
+    free: queue.Queue[int] = queue.Queue()
+    ready: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stop = threading.Event()
     for slot in range(slots):
         free.put(slot)
 
-    def take():
+    def take() -> int:
         while True:
             try:
                 slot = free.get(timeout=0.05)
@@ -203,7 +225,7 @@ def prefetched(produce, slots):
             if slot is not None:
                 return slot
 
-    def run():
+    def run() -> None:
         try:
             for item in produce(take):
                 if stop.is_set():
@@ -217,7 +239,7 @@ def prefetched(produce, slots):
 
     thread = threading.Thread(target=run, name="descend-read", daemon=True)
     thread.start()
-    held = None
+    held: int | None = None
     try:
         while True:
             kind, item = ready.get()
@@ -264,13 +286,27 @@ class LineRows:
     ((2, 16), [1.0, -1.0], [2.0, 1.0])
     """
 
-    def __init__(self, form, name, preprocessing=None, *, target=None, text=(), n_features=2**20):
+    #: VWFormat, SvmlightFormat or TablePreprocessor (or None, for CSV, until the first block): ``form`` says which.
+    preprocessing: Any
+
+    def __init__(
+        self,
+        form: str,
+        name: str,
+        preprocessing: VWFormat | SvmlightFormat | TablePreprocessor | None = None,
+        *,
+        target: str | None = None,
+        text: Iterable[str] = (),
+        n_features: int = 2**20,
+    ) -> None:
         self.form, self.name, self.preprocessing = form, name, preprocessing
         self.target, self.text, self.n_features = target, tuple(text), n_features
-        self.header = None
+        self.header: bytes | None = None
         self.skipped = 0
 
-    def parse(self, data: bytes, first_line: int, skip_bad: bool = False):
+    def parse(
+        self, data: bytes, first_line: int, skip_bad: bool = False
+    ) -> tuple[Matrix, AnyArray | None, FloatArray | None] | None:
         """The rows of whole lines.
 
         Parameters
@@ -297,7 +333,7 @@ class LineRows:
             return X, y, None
         return self._csv(data, first_line)
 
-    def _csv(self, data, first_line):
+    def _csv(self, data: bytes, first_line: int) -> tuple[Matrix, AnyArray | None, None] | None:
         import io
 
         import pandas as pd

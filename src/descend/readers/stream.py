@@ -61,7 +61,7 @@ import glob
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -83,6 +83,29 @@ from .tables import (
     target_array,
     text_dtypes,
 )
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+    from types import ModuleType
+    from typing import Any, TypeAlias
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .._typing import AnyArray, FloatArray, IntArray, Matrix
+
+    #: A file, a folder or a glob pattern; or the files themselves, as a list or a tuple.
+    DataPaths: TypeAlias = (
+        str
+        | os.PathLike[str]
+        | list[str]
+        | list[Path]
+        | list[str | os.PathLike[str]]
+        | tuple[str | os.PathLike[str], ...]
+    )
+    #: A piece read: (features by rows, or a CSR matrix of rows by features; targets), None when it has no row.
+    Piece: TypeAlias = tuple[Matrix, AnyArray] | None
 
 __all__ = [
     "TableStream",
@@ -142,7 +165,7 @@ _UNITS = {
 }
 
 
-def memory_bytes(memory) -> int:
+def memory_bytes(memory: int | np.integer[Any] | str) -> int:
     """A memory size as bytes: an int, or text such as ``"256MB"``, ``"1.5 GB"``, ``"512MiB"`` (kB, MB, GB
     are powers of 1000, KiB, MiB, GiB of 1024, as Dask reads them).
 
@@ -181,11 +204,11 @@ def memory_bytes(memory) -> int:
     return value
 
 
-def _size(n_bytes) -> str:
+def _size(n_bytes: float) -> str:
     return f"{n_bytes / 1e9:.3g} GB" if n_bytes >= 1e9 else f"{n_bytes / 1e6:.3g} MB"
 
 
-def return_memory_promptly(threshold=1 << 18):
+def return_memory_promptly(threshold: int = 1 << 18) -> bool:
     """Have the C allocator (glibc) give every block of ``threshold`` bytes or more back to the system
     when it is freed, for the rest of the process: by default glibc raises that threshold to the
     largest block freed so far (up to 32 MB), so that after an epoch's staging arrays and shuffle buffer
@@ -223,7 +246,7 @@ def return_memory_promptly(threshold=1 << 18):
 _TABLE_SUFFIXES = PARQUET_SUFFIXES + tuple(TEXT_SEPARATORS)
 
 
-def table_files(data) -> list[Path]:
+def table_files(data: DataPaths) -> list[Path]:
     """The files of ``data``: a file, a folder (its Parquet and CSV files) or a glob pattern, sorted by
     name; all of one kind (Parquet, or text tables with one separator). A DataError when there is none.
 
@@ -283,7 +306,7 @@ def table_files(data) -> list[Path]:
     return files
 
 
-def file_columns(file, separator) -> list[str]:
+def file_columns(file: Path, separator: str | None) -> list[str]:
     """A table file's column names, read without its rows.
 
     Parameters
@@ -326,7 +349,7 @@ def file_columns(file, separator) -> list[str]:
         raise DataError(f"{file} is empty") from None
 
 
-def check_same_columns(files, names) -> list[str]:
+def check_same_columns(files: Sequence[Path], names: Sequence[list[str]]) -> list[str]:
     """The first file's columns, ``names[0]``; a DataError naming the file and the column unless every file's
     columns (``names``, one list a file) are those.
 
@@ -374,7 +397,7 @@ def check_same_columns(files, names) -> list[str]:
     return first
 
 
-def _missing_file(file, error) -> DataError:
+def _missing_file(file: str | os.PathLike[str], error: BaseException) -> DataError:
     return DataError(
         f"{file} could not be read while streaming ({type(error).__name__}: "
         f"{str(error).splitlines()[0] if str(error) else 'gone'}); was it moved or deleted?"
@@ -442,7 +465,7 @@ class MemoryPlan:
     #: and its decoding costs a third less than slices of all the columns at once.
     groups: bool = False
 
-    def notice(self, group_rows=0) -> str:
+    def notice(self, group_rows: int = 0) -> str:
         text = (
             f"memory {_size(self.budget)}: a shuffle buffer of {self.buffer_rows:,} rows "
             f"({_size(self.buffer_rows * self.buffer_row_bytes)}), "
@@ -463,20 +486,20 @@ class MemoryPlan:
 
 
 def plan_memory(
-    memory,
+    memory: int | np.integer[Any] | str,
     *,
-    columns,
-    row_bytes,
-    buffer_row_bytes,
-    column_bytes,
-    buffer_rows=None,
-    shuffle=True,
-    chunk_rows=65_536,
-    largest_piece=None,
-    csv_row_bytes=0,
-    where="the data",
-    rows=None,
-    whole_groups=False,
+    columns: int,
+    row_bytes: int,
+    buffer_row_bytes: int,
+    column_bytes: int,
+    buffer_rows: int | None = None,
+    shuffle: bool = True,
+    chunk_rows: int = 65_536,
+    largest_piece: int | None = None,
+    csv_row_bytes: int = 0,
+    where: str = "the data",
+    rows: int | None = None,
+    whole_groups: bool = False,
 ) -> MemoryPlan:
     """The plan for a budget of ``memory`` bytes for data, as the module's docstring describes it.
 
@@ -579,7 +602,14 @@ class _Reading(NamedTuple):
 
 
 def _piece_reading(
-    left, fixed_buffer, columns, row_bytes, column_bytes, largest_piece, csv_row_bytes, whole_groups
+    left: int,
+    fixed_buffer: int | None,
+    columns: int,
+    row_bytes: int,
+    column_bytes: int,
+    largest_piece: int | None,
+    csv_row_bytes: int,
+    whole_groups: bool,
 ) -> _Reading:
     """How the pieces are read with ``left`` bytes of the budget: CSV blocks, Parquet row groups whole
     (``whole_groups``: every column a number) when GROUP_SLOTS of the largest take at most GROUP_SHARE of
@@ -603,7 +633,16 @@ def _piece_reading(
     )
 
 
-def _too_small(budget, where, need, columns, row_bytes, column_bytes, fixed_buffer, reserved) -> ValueError:
+def _too_small(
+    budget: int,
+    where: str,
+    need: int,
+    columns: int,
+    row_bytes: int,
+    column_bytes: int,
+    fixed_buffer: int | None,
+    reserved: int,
+) -> ValueError:
     """The error of a budget that cannot hold one row, which ``need`` bytes."""
     taken = f" (buffer_rows={fixed_buffer:,} takes {_size(reserved)} of it)" if fixed_buffer else ""
     return ValueError(
@@ -613,7 +652,7 @@ def _too_small(budget, where, need, columns, row_bytes, column_bytes, fixed_buff
     )
 
 
-def _csv_reading(left, fixed_buffer, per_row, csv_row_bytes):
+def _csv_reading(left: int, fixed_buffer: int | None, per_row: int, csv_row_bytes: int) -> tuple[int, int, int]:
     """(reader bytes, rows a block, block bytes) of a CSV: pyarrow's reader holds about
     CSV_READER_PER_BLOCK_BYTE bytes a byte of block; the blocks take a third of what is left when the
     shuffle buffer is sized from the budget."""
@@ -624,7 +663,16 @@ def _csv_reading(left, fixed_buffer, per_row, csv_row_bytes):
     return CSV_READER_PER_BLOCK_BYTE * block_bytes, piece_rows, block_bytes
 
 
-def _sliced_reading(left, fixed_buffer, per_row, row_bytes, columns, column_bytes, largest_piece, numbers_only):
+def _sliced_reading(
+    left: int,
+    fixed_buffer: int | None,
+    per_row: int,
+    row_bytes: int,
+    columns: int,
+    column_bytes: int,
+    largest_piece: int | None,
+    numbers_only: bool,
+) -> tuple[int, int, int, bool, int]:
     """(reader bytes, rows a piece, bytes a row, windows?, columns a read) of Parquet row groups read in
     slices of rows, or, when Arrow's readers of every column would take more than WINDOWS_ABOVE of
     what is left, in windows of rows a few columns at a time."""
@@ -642,13 +690,13 @@ def _sliced_reading(left, fixed_buffer, per_row, row_bytes, columns, column_byte
     return reader, piece_rows, per_row, windows, column_batch
 
 
-def _group_reader_bytes(group_rows, column_bytes):
+def _group_reader_bytes(group_rows: int, column_bytes: int) -> int:
     """What Arrow holds to read a row group a few columns at a time: the columns of a call, decoded and
     compressed (about as large), and a column's decoded dictionary and page."""
     return 2 * max(GROUP_READ_BYTES, 8 * group_rows) + column_bytes
 
 
-def _column_batches(columns, rows):
+def _column_batches(columns: list[str], rows: int) -> list[list[str]]:
     """``columns`` cut into runs of about GROUP_READ_BYTES of a ``rows``-row group each (one column of a
     big group, many of a small one, where each call's overhead would show)."""
     per_call = max(1, GROUP_READ_BYTES // max(1, 8 * rows))
@@ -657,7 +705,7 @@ def _column_batches(columns, rows):
 
 # ------------------------------------------------------------------------------------------ compiled copies
 @njit(cache=True, nogil=True)
-def _copy_finite(source, target):
+def _copy_finite(source: AnyArray, target: FloatArray) -> bool:
     """target[:] = source (as float64); whether every value is finite."""
     finite = True
     for i in range(source.shape[0]):
@@ -668,7 +716,9 @@ def _copy_finite(source, target):
 
 
 @njit(cache=True, nogil=True)
-def _place_rows(columns, y, start, slots, buffer, buffer_y):
+def _place_rows(
+    columns: FloatArray, y: AnyArray, start: int, slots: IntArray, buffer: FloatArray, buffer_y: AnyArray
+) -> None:
     """buffer[slots[r]] = row start + r of a piece stored feature by feature (columns[j] is feature j),
     buffer_y[slots[r]] = y[start + r]: in one call that releases the GIL (NumPy's buffer_y[slots] = y
     holds it, and the reader thread waited for it)."""
@@ -683,16 +733,16 @@ def _place_rows(columns, y, start, slots, buffer, buffer_y):
 _NO_TARGET = np.empty(0)  # for _place_rows: targets it cannot hold (text labels) are placed by NumPy
 
 
-def _window(file, group, columns, low, high, column_batch):
+def _window(file: pq.ParquetFile, group: int, columns: list[str], low: int, high: int, column_batch: int) -> pa.Table:
     """Rows ``low`` to ``high`` of row group ``group`` as an Arrow table, read ``column_batch`` columns at a
     time, each batch decoding the group from its start (Parquet cannot start in the middle of a page
     without its page index)."""
     import pyarrow as pa
 
-    arrays = {}
+    arrays: dict[str, Any] = {}
     for start in range(0, len(columns), column_batch):
         names = columns[start : start + column_batch]
-        chunks = [[] for _ in names]
+        chunks: list[list[Any]] = [[] for _ in names]
         position = 0
         # batches no longer than the window: a slice keeps its whole batch alive
         for batch in file.iter_batches(
@@ -715,7 +765,12 @@ class _TableFiles:
     unless every file holds the first one's), their Parquet row groups, the first rows and the target
     column; and each Parquet file opened for reading."""
 
-    def __init__(self, files, separator):
+    groups: list[tuple[int, int, int]]
+    starts: list[IntArray]
+    n_rows: int | None
+    metadata: list[pq.FileMetaData]
+
+    def __init__(self, files: list[Path], separator: str | None) -> None:
         self.files, self.separator = files, separator  # separator None: Parquet
         #: (file, group, rows) of every Parquet row group, each file's first row of each group, and their rows.
         self.groups, self.starts, self.n_rows = [], [], None
@@ -736,7 +791,7 @@ class _TableFiles:
             self.csv_row_bytes = max(1, len(head) // max(1, head.count(b"\n") - 1))
         self.largest_group = max((r for _, _, r in self.groups), default=0)
 
-    def parquet(self, index):
+    def parquet(self, index: int) -> pq.ParquetFile:
         """The ``index``-th file, opened for reading (Arrow's read buffer: READ_BUFFER a column)."""
         import pyarrow.parquet as pq
 
@@ -748,7 +803,7 @@ class _TableFiles:
                 raise _missing_file(file, error) from None
             raise DataError(f"{file} could not be read: {str(error).splitlines()[0]}") from None
 
-    def column_bytes(self, names):
+    def column_bytes(self, names: Collection[str]) -> int:
         """What Arrow holds to read one of the columns ``names`` of a Parquet file (its largest column chunk,
         up to COLUMN_READ_BYTES); 0 for a CSV."""
         if self.separator is not None:
@@ -762,7 +817,7 @@ class _TableFiles:
         ]
         return min(COLUMN_READ_BYTES, max(sizes, default=0)) or READ_BUFFER
 
-    def head(self, rows, text) -> pd.DataFrame:
+    def head(self, rows: int, text: Iterable[str]) -> pd.DataFrame:
         """The first ``rows`` rows of the first file (the ``text`` columns of a CSV read as strings)."""
         if self.separator is not None:
             try:
@@ -784,7 +839,7 @@ class _TableFiles:
         pa.default_memory_pool().release_unused()
         return frame
 
-    def classes(self, target, chunk_rows):
+    def classes(self, target: str, chunk_rows: int) -> AnyArray:
         """The classes of the column ``target`` over every file: one pass over that column only."""
         import pyarrow.compute as pc
 
@@ -800,7 +855,7 @@ class _TableFiles:
         numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values)
         return np.array(sorted(values)) if numeric else np.array(sorted(map(str, values)), dtype=object)
 
-    def targets(self, target, chunk_rows):
+    def targets(self, target: str, chunk_rows: int) -> Iterator[tuple[FloatArray, Callable[[int], str]]]:
         """The column ``target`` alone, as :meth:`TableStream.targets` hands it out."""
         for index, path in enumerate(self.files):
             if self.separator is not None:
@@ -815,7 +870,7 @@ class _TableFiles:
                 column.index = pd.RangeIndex(start, start + len(column))
                 yield self._numbered_targets(column, target, path)
 
-    def _numbered_targets(self, column, target, path):
+    def _numbered_targets(self, column: pd.Series, target: str, path: Path) -> tuple[FloatArray, Callable[[int], str]]:
         rows = column.index
         where = "" if len(self.files) == 1 else f"{path}: "
         return target_array(column.rename(target), "regression"), lambda i: f"{where}data row {rows[i] + 1}"
@@ -827,7 +882,20 @@ class _FilePieces:
     pyarrow's reader; each piece preprocessed into (rows, targets) in a staging array. (The row groups,
     and the Parquet files opened, are its ``_table_files``'.)"""
 
-    def _frame_piece(self, frame, file):
+    # Set by TableStream.
+    files: list[Path]
+    separator: str | None
+    target: str
+    task: str
+    classes: AnyArray | None
+    preprocessor: TablePreprocessor
+    plan: MemoryPlan
+    chunk_rows: int
+    _read: list[str]
+    _table_files: _TableFiles
+    _position: dict[str, int]
+
+    def _frame_piece(self, frame: pd.DataFrame, file: Path) -> Piece:
         """The general path: (features by rows, targets) of a DataFrame, through the preprocessor."""
         frame = frame[frame[self.target].notna()] if frame[self.target].isna().any() else frame
         if len(frame) == 0:
@@ -846,14 +914,14 @@ class _FilePieces:
             raise DataError(f"{file}: a feature value is not finite")
         return (X, y) if self.preprocessor.sparse else (X.T, y)
 
-    def _piece(self, part, first_row, file, staging):
+    def _piece(self, part: pa.Table | pa.RecordBatch, first_row: int, file: Path, staging: FloatArray | None) -> Piece:
         """A piece from an Arrow table or batch ``part`` whose first row is the file's ``first_row``:
         its numeric columns straight into ``staging`` when they are all numbers without holes, else
         through pandas and the preprocessor (which fills the holes or names them)."""
         if staging is not None:
             rows = part.num_rows
             columns = staging[:, :rows]
-            y = None
+            y: AnyArray | None = None
             for index, name in enumerate(self._read):
                 column = part.column(index)
                 if column.null_count:
@@ -865,21 +933,23 @@ class _FilePieces:
                 elif not _copy_finite(column.to_numpy(), columns[index]):
                     break
             else:
+                assert y is not None  # the target is read
                 return columns[:-1], y  # the target is the last column read
         frame = part.to_pandas()
         frame.index = pd.RangeIndex(first_row, first_row + len(frame))
         return self._frame_piece(frame, file)
 
-    def _group_order(self, rng):
+    def _group_order(self, rng: np.random.Generator | None) -> list[int]:
         order = np.arange(len(self._table_files.groups))
         if rng is not None:
             rng.shuffle(order)
         return order.tolist()
 
-    def _group_piece(self, file, group, rows, staging):
+    def _group_piece(self, file: pq.ParquetFile, group: int, rows: int, staging: FloatArray) -> Piece:
         """Row group ``group`` (``rows`` rows) read a few columns at a time straight into ``staging``
         (features by rows) as (features by rows, targets); None when a column has a hole (a missing
         value, NaN or inf), which the general path names."""
+        y: AnyArray | None
         columns, y = staging[:, :rows], None
         for names in _column_batches(self._read, rows):
             part = file.read_row_group(group, columns=names, use_threads=False)
@@ -892,13 +962,16 @@ class _FilePieces:
                         return None
                 elif not _copy_finite(column.to_numpy(), columns[self._position[name]]):
                     return None
+        assert y is not None  # the target is read
         return columns[:-1], y
 
-    def _whole_groups(self, rng, take, staging):
+    def _whole_groups(
+        self, rng: np.random.Generator | None, take: Callable[[], int], staging: list[FloatArray | None]
+    ) -> Iterator[tuple[int, Piece]]:
         """(slot, piece) for each Parquet row group of every file, in a shuffled order, read whole by
         :meth:`_group_piece` into the staging array of a slot taken by ``take()``; a group with a hole is
         read again in slices through pandas."""
-        opened = {}
+        opened: dict[int, pq.ParquetFile] = {}
         self._position = {name: j for j, name in enumerate(self._read)}
         for k in self._group_order(rng):
             index, group, rows = self._table_files.groups[k]
@@ -910,7 +983,7 @@ class _FilePieces:
             if staging[slot] is None:
                 staging[slot] = np.empty((len(self._read), self.plan.piece_rows))
             try:
-                piece = self._group_piece(file, group, rows, staging[slot])
+                piece = self._group_piece(file, group, rows, staging[slot])  # type: ignore[arg-type]  # filled above
                 if piece is not None:
                     yield slot, piece
                     continue
@@ -926,10 +999,11 @@ class _FilePieces:
             except OSError as error:
                 raise _missing_file(name, error) from None
 
-    def _window_piece(self, file, group, low, high, staging):
+    def _window_piece(self, file: pq.ParquetFile, group: int, low: int, high: int, staging: FloatArray) -> Piece:
         """Rows ``low`` to ``high`` of row group ``group``, ``plan.column_batch`` columns at a time, each
         batch decoding the group from its start and copied into ``staging`` as it comes (Arrow holds one
         batch of a few columns, never the window); (features by rows, targets), or None at a hole."""
+        targets: list[AnyArray]
         columns, targets = staging[:, : high - low], []
         for start in range(0, len(self._read), self.plan.column_batch):
             names = self._read[start : start + self.plan.column_batch]
@@ -957,11 +1031,13 @@ class _FilePieces:
                     break
         return columns[:-1], np.concatenate(targets)
 
-    def _windows(self, rng, take, staging):
+    def _windows(
+        self, rng: np.random.Generator | None, take: Callable[[], int], staging: list[FloatArray | None]
+    ) -> Iterator[tuple[int, Piece]]:
         """(slot, piece) for each window of ``plan.piece_rows`` rows of each row group, the groups in a
         shuffled order, read by :meth:`_window_piece` into the staging array of a slot taken by
         ``take()``; a window with a hole goes through pandas, which names it."""
-        opened = {}
+        opened: dict[int, pq.ParquetFile] = {}
         self._position = {name: j for j, name in enumerate(self._read)}
         for k in self._group_order(rng):
             index, group, rows = self._table_files.groups[k]
@@ -975,7 +1051,7 @@ class _FilePieces:
                     slot = take()
                     if staging[slot] is None:
                         staging[slot] = np.empty((len(self._read), self.plan.piece_rows))
-                    piece = self._window_piece(file, group, low, high, staging[slot])
+                    piece = self._window_piece(file, group, low, high, staging[slot])  # type: ignore[arg-type]  # filled above
                     if piece is None:
                         part = _window(file, group, self._read, low, high, self.plan.column_batch)
                         piece = self._piece(part, start + low, name, None)
@@ -983,9 +1059,10 @@ class _FilePieces:
             except OSError as error:
                 raise _missing_file(name, error) from None
 
-    def _parquet_parts(self, rng):
+    def _parquet_parts(self, rng: np.random.Generator | None) -> Iterator[tuple[pa.Table | pa.RecordBatch, int, Path]]:
         """(Arrow part, its file's first row, file) for each piece of an epoch, and the staging it goes
         into: Parquet row groups of every file, in a shuffled order, in slices of ``plan.piece_rows``."""
+        opened: dict[int, pq.ParquetFile]
         plan, opened = self.plan, {}
         for k in self._group_order(rng):
             index, group, rows = self._table_files.groups[k]
@@ -1012,7 +1089,7 @@ class _FilePieces:
             except OSError as error:
                 raise _missing_file(name, error) from None
 
-    def _csv_parts(self, rng):
+    def _csv_parts(self, rng: np.random.Generator | None) -> Iterator[tuple[pa.RecordBatch, int, Path]]:
         """(Arrow batch, its file's first row, file) for each block of every CSV file, the files in a
         shuffled order."""
         import pyarrow as pa
@@ -1100,20 +1177,20 @@ class TableStream(_FilePieces):
 
     def __init__(
         self,
-        path,
-        target,
+        path: DataPaths,
+        target: str,
         *,
-        chunk_rows=65_536,
-        buffer_rows=None,
-        memory=DEFAULT_MEMORY,
-        shuffle=True,
-        impute="none",
-        task=None,
-        sample_rows=10_000,
-        text=(),
-        n_features=HASHED_FEATURES,
-        ngram_range=(1, 1),
-    ):
+        chunk_rows: int = 65_536,
+        buffer_rows: int | None = None,
+        memory: int | np.integer[Any] | str = DEFAULT_MEMORY,
+        shuffle: bool = True,
+        impute: str = "none",
+        task: str | None = None,
+        sample_rows: int = 10_000,
+        text: Collection[str] = (),
+        n_features: int = HASHED_FEATURES,
+        ngram_range: Sequence[int] = (1, 1),
+    ) -> None:
         self.files = table_files(path)
         self.path = self.files[0] if len(self.files) == 1 else Path(str(path))
         self.separator = table_separator(self.files[0])  # None for Parquet
@@ -1145,7 +1222,7 @@ class TableStream(_FilePieces):
         size = sum(f.stat().st_size for f in self.files)
         self.bytes_per_row = size / self.n_rows if self.n_rows else self._table_files.csv_row_bytes
 
-    def fingerprint(self):
+    def fingerprint(self) -> list[object]:
         """Enough of the files and the settings to refuse resuming a checkpoint on other data: a
         resumed fit must see, epoch after epoch, the rows the interrupted one would have.
 
@@ -1172,7 +1249,7 @@ class TableStream(_FilePieces):
         ]
 
     # ------------------------------------------------------------- the plan
-    def _plan(self, memory, buffer_rows, first):
+    def _plan(self, memory: int | np.integer[Any] | str, buffer_rows: int | None, first: pd.DataFrame) -> MemoryPlan:
         read = first[[c for c in self._read if c in first.columns]]
         numeric = self.preprocessor.numeric
         row_bytes = (
@@ -1199,11 +1276,11 @@ class TableStream(_FilePieces):
             whole_groups=not self._general(),
         )
 
-    def _general(self):
+    def _general(self) -> bool:
         """Whether pieces go through pandas and the preprocessor (categories, hashed columns)."""
         return bool(self.preprocessor.categories) or self.preprocessor.sparse
 
-    def targets(self):
+    def targets(self) -> Iterator[tuple[FloatArray, Callable[[int], str]]]:
         """The target column alone, in the files' order, piece by piece: ``(y, place)``, ``y`` the
         targets as numbers (a missing one NaN), ``place(i)`` how messages name the i-th row ("data row
         17", counted as :func:`descend.readers.tables.read_table`'s rows are, and the file when there are several).
@@ -1211,7 +1288,7 @@ class TableStream(_FilePieces):
         --loss poisson``)."""
         yield from self._table_files.targets(self.target, self.chunk_rows)
 
-    def pieces(self, rng=None):
+    def pieces(self, rng: np.random.Generator | None = None) -> Iterator[tuple[Matrix, AnyArray]]:
         """The pieces of the files (slices of Parquet row groups, CSV blocks) as (features by rows,
         targets); row groups (CSV files) in a random order when ``rng`` is given. A piece may live in a
         staging array that the next piece but one overwrites.
@@ -1245,7 +1322,7 @@ class TableStream(_FilePieces):
         fast = not self._general()
         if self.plan.groups or (fast and self.plan.windows and self.separator is None):
             slots = GROUP_SLOTS if self.plan.groups else SLOTS
-            staging = [None] * slots
+            staging: list[FloatArray | None] = [None] * slots
             read = self._whole_groups if self.plan.groups else self._windows
             yield from (
                 piece for piece in prefetched(lambda take: read(rng, take, staging), slots) if piece is not None
@@ -1254,10 +1331,10 @@ class TableStream(_FilePieces):
         staging = [None] * SLOTS
         parts = self._csv_parts if self.separator is not None else self._parquet_parts
 
-        def produce(take):
+        def produce(take: Callable[[], int]) -> Iterator[tuple[int, Piece]]:
             for part, first, name in parts(rng):
                 slot = take()
-                if fast and (staging[slot] is None or staging[slot].shape[1] < part.num_rows):
+                if fast and (staging[slot] is None or staging[slot].shape[1] < part.num_rows):  # type: ignore[union-attr]  # not None after "or"
                     staging[slot] = None
                     staging[slot] = np.empty((len(self._read), max(part.num_rows, self.plan.piece_rows)))
                 piece = self._piece(part, first, name, staging[slot] if fast else None)
@@ -1268,7 +1345,7 @@ class TableStream(_FilePieces):
             if piece is not None:
                 yield piece
 
-    def blocks(self, rng=None):
+    def blocks(self, rng: np.random.Generator | None = None) -> Iterator[tuple[Matrix, AnyArray, IntArray]]:
         """One pass over the files as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
         (CSR matrices, with a hashed part: :func:`sparse_blocks`.)
 
@@ -1303,7 +1380,7 @@ class TableStream(_FilePieces):
         blocks = sparse_blocks if self.preprocessor.sparse else _dense_blocks
         yield from blocks(self.pieces(rng), rng, self.buffer_rows, self.chunk_rows)
 
-    def epoch(self, rng=None):
+    def epoch(self, rng: np.random.Generator | None = None) -> Iterator[tuple[Matrix, AnyArray]]:
         """One pass over the files: chunks ``(X, y)`` of at most ``chunk_rows`` rows, copies of their own.
 
         Parameters
@@ -1326,11 +1403,13 @@ class TableStream(_FilePieces):
         for X, y, rows in self.blocks(rng):
             yield X[rows], y[rows]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Matrix, AnyArray]]:
         return self.epoch()
 
 
-def _dense_blocks(pieces, rng, buffer_rows, chunk_rows):
+def _dense_blocks(
+    pieces: Iterable[tuple[Matrix, AnyArray]], rng: np.random.Generator | None, buffer_rows: int, chunk_rows: int
+) -> Iterator[tuple[Matrix, AnyArray, IntArray]]:
     """``(X, y, rows)`` blocks of dense ``pieces`` (features by rows, targets) through a shuffle buffer
     of ``buffer_rows`` rows, as :meth:`TableStream.blocks` hands them out.
 
@@ -1343,16 +1422,23 @@ def _dense_blocks(pieces, rng, buffer_rows, chunk_rows):
     shuffling = rng is not None and buffer_rows > 0
     # unshuffled (the CLI's metrics pass), the window is a chunk, within what the plan gave the buffer
     size = buffer_rows if shuffling else max(1, min(chunk_rows, buffer_rows or chunk_rows))
+    buffer_X: FloatArray | None
+    buffer_y: AnyArray | None
     buffer_X = buffer_y = None
     filled = 0
     for columns, y in pieces:
         if buffer_X is None:
             buffer_X = np.empty((size, columns.shape[0]))
             buffer_y = np.empty(size, dtype=y.dtype)
+        assert buffer_y is not None  # made with buffer_X
         start = 0
         while start < len(y):
             if filled == 0:
-                places = rng.permutation(size) if shuffling else np.arange(size)
+                places = (
+                    rng.permutation(size)  # type: ignore[union-attr]  # shuffling: an rng
+                    if shuffling
+                    else np.arange(size)
+                )
             count = min(size - filled, len(y) - start)
             slots = places[filled : filled + count]
             if buffer_y.dtype.kind in "iufb":
@@ -1367,13 +1453,16 @@ def _dense_blocks(pieces, rng, buffer_rows, chunk_rows):
                     yield buffer_X, buffer_y, np.arange(first, min(first + chunk_rows, size))
                 filled = 0
     if filled:  # the last window, not full: its rows, in the order of their places
+        assert buffer_X is not None and buffer_y is not None  # made for the first piece
         taken = np.sort(places[:filled])
         X, y = buffer_X[taken], buffer_y[taken]
         for first in range(0, filled, chunk_rows):
             yield X, y, np.arange(first, min(first + chunk_rows, filled))
 
 
-def sparse_blocks(pieces, rng, buffer_rows, chunk_rows):
+def sparse_blocks(
+    pieces: Iterable[tuple[Matrix, AnyArray]], rng: np.random.Generator | None, buffer_rows: int, chunk_rows: int
+) -> Iterator[tuple[Matrix, AnyArray, IntArray]]:
     """``(X, y, rows)`` blocks of CSR ``pieces`` ``(X, y)``, shuffled as :meth:`TableStream.blocks` shuffles
     dense rows: the pieces, as they come, fill a window of at least ``buffer_rows`` rows (the pieces of it
     stacked into one CSR matrix, bounded by the window and a piece), whose rows are handed out in a
@@ -1416,6 +1505,7 @@ def sparse_blocks(pieces, rng, buffer_rows, chunk_rows):
     import scipy.sparse as sp
 
     shuffling = rng is not None and buffer_rows > 0
+    window: list[tuple[Matrix, AnyArray]]
     window, count = [], 0
     for X, y in pieces:
         window.append((X, y))
@@ -1428,7 +1518,9 @@ def sparse_blocks(pieces, rng, buffer_rows, chunk_rows):
         yield from _window_blocks(sp, window, rng if shuffling else None, chunk_rows)
 
 
-def _window_blocks(sp, window, rng, chunk_rows):
+def _window_blocks(
+    sp: ModuleType, window: list[tuple[Matrix, AnyArray]], rng: np.random.Generator | None, chunk_rows: int
+) -> Iterator[tuple[Matrix, AnyArray, IntArray]]:
     X = window[0][0] if len(window) == 1 else sp.vstack([piece[0] for piece in window], format="csr")
     y = np.concatenate([piece[1] for piece in window])
     order = rng.permutation(len(y)) if rng is not None else np.arange(len(y))

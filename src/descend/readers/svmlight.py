@@ -26,12 +26,22 @@ import io
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import SUFFIXES as FORMAT_SUFFIXES
 from .stream import sparse_blocks
 from .tables import DataError, check_data_file, infer_task
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from typing import Any, BinaryIO
+
+    import pandas as pd
+
+    from .._typing import AnyArray, FloatArray, IntArray, Matrix, NDArray
 
 __all__ = ["SUFFIXES", "SvmlightFormat", "read_svmlight", "SvmlightStream", "is_svmlight", "labels"]
 
@@ -42,7 +52,7 @@ SUFFIXES = FORMAT_SUFFIXES["svmlight"]
 MAX_LABELS = 1000
 
 
-def is_svmlight(path) -> bool:
+def is_svmlight(path: str | os.PathLike[str]) -> bool:
     """Whether ``path``'s name says svmlight.
 
     Parameters
@@ -64,7 +74,7 @@ def is_svmlight(path) -> bool:
     return Path(path).suffix.lower() in SUFFIXES
 
 
-def labels(y: np.ndarray, task: str) -> np.ndarray:
+def labels(y: FloatArray, task: str) -> NDArray[np.int64] | NDArray[np.float64]:
     """The labels of a file as a model takes them: for classification whole numbers as integers (a class
     ``1``, not ``1.0``), for regression floats.
 
@@ -126,14 +136,14 @@ class SvmlightFormat:
     def n_outputs(self) -> int:
         return self.n_features
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "n_features": int(self.n_features), "zero_based": bool(self.zero_based)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> SvmlightFormat:
+    def from_dict(cls, data: dict[str, Any]) -> SvmlightFormat:
         return cls(int(data["n_features"]), bool(data["zero_based"]))
 
-    def read(self, path):
+    def read(self, path: str | os.PathLike[str]) -> tuple[Matrix, FloatArray]:
         """(X, labels as floats) of a file, read as the training file was.
 
         Parameters
@@ -156,7 +166,7 @@ class SvmlightFormat:
         X, y, _ = read_svmlight(path, self.n_features, zero_based=self.zero_based)
         return X, y
 
-    def parse(self, data: bytes, *, first_line: int = 1, where: str = "<stdin>"):
+    def parse(self, data: bytes, *, first_line: int = 1, where: str = "<stdin>") -> tuple[Matrix, FloatArray]:
         """(X, labels as floats) of whole lines of svmlight text, as this format reads them: rows as
         they come, from a pipe or a growing file (``descend learn``, ``descend predict ... -``).
 
@@ -194,7 +204,7 @@ class SvmlightFormat:
             return sp.csr_matrix((0, self.n_features)), np.zeros(0)
         X, y = _parse(where, lines, first_line)
 
-        def at(row, what):
+        def at(row: int, what: str) -> DataError:
             return _located(where, _line_of_row(lines, first_line, row), what)
 
         return _finish(X, y, self.n_features, self.zero_based, at)
@@ -236,11 +246,11 @@ def _is_row(line: bytes) -> bool:
     return bool(line.split(b"#", 1)[0].strip())
 
 
-def _located(path, number: int, what: str) -> DataError:
+def _located(path: str | os.PathLike[str], number: int, what: str) -> DataError:
     return DataError(f"{path} line {number}: {what}")
 
 
-def _bad_line(path, lines, first_line: int, error: Exception) -> DataError:
+def _bad_line(path: str | os.PathLike[str], lines: Sequence[bytes], first_line: int, error: Exception) -> DataError:
     """The error of a block scikit-learn could not parse, naming its first bad line."""
     for k, line in enumerate(lines):
         problem = _line_problem(line)
@@ -249,7 +259,7 @@ def _bad_line(path, lines, first_line: int, error: Exception) -> DataError:
     return DataError(f"{path} (lines {first_line} to {first_line + len(lines) - 1}) could not be read: {error}")
 
 
-def _line_of_row(lines, first_line: int, row: int) -> int:
+def _line_of_row(lines: Sequence[bytes], first_line: int, row: int) -> int:
     """The line number of the block's ``row``-th row (blank and comment lines hold none)."""
     seen = -1
     for k, line in enumerate(lines):
@@ -260,7 +270,7 @@ def _line_of_row(lines, first_line: int, row: int) -> int:
 
 
 # ------------------------------------------------------------------ blocks of lines
-def _blocks(file, chunk_rows: int):
+def _blocks(file: BinaryIO, chunk_rows: int) -> Iterator[tuple[int, int, list[bytes]]]:
     """``(byte offset, first line number, lines)`` of blocks of ``chunk_rows`` lines from the file's
     current position (line numbers from 1)."""
     offset, number = file.tell(), 1
@@ -273,7 +283,7 @@ def _blocks(file, chunk_rows: int):
         number += len(lines)
 
 
-def _parse(path, lines, first_line):
+def _parse(path: str | os.PathLike[str], lines: Sequence[bytes], first_line: int) -> tuple[Matrix, FloatArray]:
     """(X with the file's raw indices, y) of a block of lines; a bad line is named."""
     from sklearn.datasets import load_svmlight_file
 
@@ -283,7 +293,9 @@ def _parse(path, lines, first_line):
         raise _bad_line(path, lines, first_line, error) from None
 
 
-def _finish(X, y, n_features, zero_based, where):
+def _finish(
+    X: Matrix, y: FloatArray, n_features: int, zero_based: bool, where: Callable[[int, str], DataError]
+) -> tuple[Matrix, FloatArray]:
     """The raw block (X, y) as the model's matrix: indices shifted to the base, ``n_features`` columns,
     every value finite. ``where(row, what)`` is the error naming a row's line."""
     import scipy.sparse as sp
@@ -314,7 +326,7 @@ def _finish(X, y, n_features, zero_based, where):
     return matrix, y
 
 
-def _decide(low, high, n_features, zero_based):
+def _decide(low: int | None, high: int | None, n_features: int | None, zero_based: bool | None) -> tuple[bool, int]:
     """(zero_based, n_features) of a file whose raw indices span [low, high] (None: no index at all):
     the base as given, else as scikit-learn's "auto" decides; the columns as given (an index beyond
     them is named by :func:`_finish`), else the largest index's column plus one."""
@@ -325,7 +337,9 @@ def _decide(low, high, n_features, zero_based):
     return zero_based, max(1, 0 if high is None else high + (1 if zero_based else 0))
 
 
-def read_svmlight(path, n_features=None, *, zero_based=None):
+def read_svmlight(
+    path: str | os.PathLike[str], n_features: int | None = None, *, zero_based: bool | None = None
+) -> tuple[Matrix, FloatArray, SvmlightFormat]:
     """(X as CSR, labels as floats, its SvmlightFormat) of an svmlight file, in memory.
 
     Parameters
@@ -382,14 +396,14 @@ def read_svmlight(path, n_features=None, *, zero_based=None):
     low, high = (int(X.indices.min()), int(X.indices.max())) if X.nnz else (None, None)
     zero_based, n_features = _decide(low, high, n_features, zero_based)
 
-    def where(row, what):
+    def where(row: int, what: str) -> DataError:
         return _located(path, _line_number(path, row), what)
 
     X, y = _finish(X, y, n_features, zero_based, where)
     return X, y, SvmlightFormat(n_features, zero_based)
 
 
-def _line_number(path, row):
+def _line_number(path: str | os.PathLike[str], row: int) -> int:
     with Path(path).open("rb") as file:
         seen = -1
         for number, line in enumerate(file, 1):
@@ -453,8 +467,16 @@ class SvmlightStream:
     blocks_are_finite = True
 
     def __init__(
-        self, path, *, chunk_rows=65_536, buffer_rows=262_144, shuffle=True, task=None, n_features=None, zero_based=None
-    ):
+        self,
+        path: str | os.PathLike[str],
+        *,
+        chunk_rows: int = 65_536,
+        buffer_rows: int = 262_144,
+        shuffle: bool = True,
+        task: str | None = None,
+        n_features: int | None = None,
+        zero_based: bool | None = None,
+    ) -> None:
         self.path = Path(path)
         check_data_file(self.path)
         self.chunk_rows, self.buffer_rows, self.shuffle = int(chunk_rows), int(buffer_rows), bool(shuffle)
@@ -470,12 +492,19 @@ class SvmlightStream:
             if block_high >= limit:  # an index beyond --n-features: named now, not in the middle of a fit
                 next(self._read_blocks([(offset, first_line, count, block_high)]), None)
         many = values is None
-        self.task = task or ("regression" if many else infer_task(_series(values)))
+        self.task = task or ("regression" if values is None else infer_task(_series(values)))
         if self.task == "classification" and many:
             raise DataError(f"{self.path} holds more than {MAX_LABELS} distinct labels: too many classes")
-        self.classes = labels(np.array(sorted(values)), "classification") if self.task == "classification" else None
+        self.classes: NDArray[np.int64] | NDArray[np.float64] | None = None
+        if self.task == "classification":
+            assert values is not None  # too many labels for classes: refused above
+            self.classes = labels(np.array(sorted(values)), "classification")
 
-    def _first_pass(self):
+    def _first_pass(
+        self,
+    ) -> tuple[list[tuple[int, int, int, int]], int, int | None, int | None, set[float] | None]:
+        offsets: list[tuple[int, int, int, int]]
+        values: set[float] | None
         offsets, rows, low, high, values = [], 0, None, None, set()
         with self.path.open("rb") as file:
             for offset, first_line, lines in _blocks(file, self.chunk_rows):
@@ -494,10 +523,10 @@ class SvmlightStream:
             raise DataError(f"{self.path} holds no rows")
         return offsets, rows, low, high, values
 
-    def _where(self, lines, first_line):
+    def _where(self, lines: Sequence[bytes], first_line: int) -> Callable[[int, str], DataError]:
         return lambda row, what: _located(self.path, _line_of_row(lines, first_line, row), what)
 
-    def fingerprint(self):
+    def fingerprint(self) -> list[object]:
         """Enough of the file and the settings to refuse resuming a checkpoint on other data.
 
         Returns
@@ -515,7 +544,7 @@ class SvmlightStream:
             self.shuffle,
         ]
 
-    def pieces(self, rng=None):
+    def pieces(self, rng: np.random.Generator | None = None) -> Iterator[tuple[Matrix, AnyArray]]:
         """The file's blocks of lines as ``(X, y)``, CSR and labels; in a random order when ``rng`` is given.
 
         Parameters
@@ -533,7 +562,7 @@ class SvmlightStream:
             rng.shuffle(order)
         return self._read_blocks([self._offsets[k] for k in order.tolist()])
 
-    def targets(self):
+    def targets(self) -> Iterator[tuple[FloatArray, Callable[[int], str]]]:
         """The labels, in the file's order, block by block: ``(y, place)``, ``place(i)`` how messages
         name the i-th row of the block ("data.svm line 17"). One more pass over the file, for checks
         that must see every label before training (``descend fit --loss poisson --stream``)."""
@@ -544,10 +573,12 @@ class SvmlightStream:
                 _, y = _parse(self.path, lines, first_line)
                 yield (
                     y.astype(float),
-                    (lambda i, lines=lines, first=first_line: f"{self.path} line {_line_of_row(lines, first, i)}"),
+                    lambda i, lines=lines, first=first_line: (  # type: ignore[misc]  # a lambda with defaults
+                        f"{self.path} line {_line_of_row(lines, first, i)}"
+                    ),
                 )
 
-    def _read_blocks(self, blocks):
+    def _read_blocks(self, blocks: Iterable[tuple[int, int, int, int]]) -> Iterator[tuple[Matrix, AnyArray]]:
         with self.path.open("rb") as file:
             for offset, first_line, count, _ in blocks:
                 file.seek(offset)
@@ -556,9 +587,12 @@ class SvmlightStream:
                 if X.shape[0] == 0:
                     continue
                 X, y = _finish(X, y, self.n_features, self.format.zero_based, self._where(lines, first_line))
-                yield X, (y.astype(self.classes.dtype) if self.task == "classification" else y)
+                if self.task == "classification":
+                    assert self.classes is not None  # known for a classification stream
+                    y = y.astype(self.classes.dtype)
+                yield X, y
 
-    def blocks(self, rng=None):
+    def blocks(self, rng: np.random.Generator | None = None) -> Iterator[tuple[Matrix, AnyArray, IntArray]]:
         """One pass as ``(X, y, rows)``: the rows to use are ``X[rows]``, in that order.
 
         Parameters
@@ -574,7 +608,7 @@ class SvmlightStream:
         rng = rng if self.shuffle else None
         return sparse_blocks(self.pieces(rng), rng, self.buffer_rows, self.chunk_rows)
 
-    def epoch(self, rng=None):
+    def epoch(self, rng: np.random.Generator | None = None) -> Iterator[tuple[Matrix, AnyArray]]:
         """One pass: chunks ``(X, y)`` of at most ``chunk_rows`` rows.
 
         Parameters
@@ -592,11 +626,11 @@ class SvmlightStream:
         for X, y, rows in self.blocks(rng):
             yield X[rows], y[rows]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Matrix, AnyArray]]:
         return self.epoch()
 
 
-def _series(values):
+def _series(values: Iterable[float]) -> pd.Series:
     import pandas as pd
 
     return pd.Series(sorted(values), dtype=float)

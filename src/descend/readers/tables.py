@@ -58,6 +58,7 @@ these fields still load.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -65,6 +66,13 @@ import pandas as pd
 from ..choices import HASHED_FEATURES, IMPUTE_CHOICES
 from ..exceptions import DataError
 from . import SUFFIXES as FORMAT_SUFFIXES
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Collection, Iterable, Sequence
+    from typing import Any
+
+    from .._typing import AnyArray, FloatArray, Matrix
 
 __all__ = [
     "check_data_file",
@@ -95,7 +103,7 @@ FREE_TEXT_WORDS = 3
 FREE_TEXT_SHARE = 0.5
 # How texts are hashed: scikit-learn's HashingVectorizer defaults (the hashed space's default size is in
 # descend.choices).
-TEXT_HASHING = {"lowercase": True, "alternate_sign": True, "norm": "l2"}
+TEXT_HASHING: dict[str, Any] = {"lowercase": True, "alternate_sign": True, "norm": "l2"}
 
 
 # The files descend reads: Parquet, and text tables with these column separators.
@@ -111,7 +119,7 @@ def table_separator(path: Path) -> str | None:
     return TEXT_SEPARATORS.get(suffix)
 
 
-def text_dtypes(text) -> dict:
+def text_dtypes(text: Iterable[str]) -> dict[str, type[str]]:
     """``pd.read_csv``'s ``dtype`` for the text columns ``text``: read as strings, always ("5 stars" and
     "5" alike), so that a block of a file where a text happens to be a number reads the same.
 
@@ -134,7 +142,7 @@ def text_dtypes(text) -> dict:
     return {column: str for column in text}
 
 
-def check_data_file(path) -> Path:
+def check_data_file(path: str | os.PathLike[str]) -> Path:
     """``path`` as a Path, refused unless it is a file with something in it.
 
     Parameters
@@ -169,7 +177,7 @@ def check_data_file(path) -> Path:
     return path
 
 
-def read_table(path, text=()) -> pd.DataFrame:
+def read_table(path: str | os.PathLike[str], text: Iterable[str] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet file, with a clear error for each way it can be unusable; the columns
     ``text`` of a CSV are read as strings.
 
@@ -225,7 +233,7 @@ def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def target_array(y: pd.Series, task: str, classes=None) -> np.ndarray:
+def target_array(y: pd.Series, task: str, classes: AnyArray | None = None) -> AnyArray:
     """The target column as the estimators take it: floats for regression; for classification the
     labels, numbers kept as numbers and anything else as text, or as ``classes`` (a fitted model's
     labels) hold them."""
@@ -242,7 +250,7 @@ def _mostly_numbers(numbers: int, others: int) -> bool:
     return numbers > others and (others <= TYPO_ROWS or numbers >= NUMERIC_SHARE * total)
 
 
-def _check_numeric_typos(frame: pd.DataFrame, columns, *, numeric=False) -> None:
+def _check_numeric_typos(frame: pd.DataFrame, columns: Iterable[str], *, numeric: bool = False) -> None:
     """A text column whose values are mostly numbers holds typos: name the first ones and their data
     rows. With ``numeric`` (the column held numbers in training) any text value is one."""
     for column in columns:
@@ -261,7 +269,7 @@ def _check_numeric_typos(frame: pd.DataFrame, columns, *, numeric=False) -> None
             )
 
 
-def check_finite_columns(frame: pd.DataFrame, columns) -> None:
+def check_finite_columns(frame: pd.DataFrame, columns: Iterable[str]) -> None:
     """A DataError naming the column and its first data rows when a numeric column of ``columns``
     holds +-inf (NaN is a missing value: the callers fill it or name it as such).
 
@@ -297,7 +305,7 @@ def check_finite_columns(frame: pd.DataFrame, columns) -> None:
                 raise DataError(f"column {column!r} contains infinite values (data rows {rows})")
 
 
-def check_columns(frame: pd.DataFrame, columns) -> None:
+def check_columns(frame: pd.DataFrame, columns: Collection[str]) -> None:
     """A DataError naming the column, the value and its data row when a column of ``columns`` is
     numeric with typos (text in a few rows) or holds +-inf.
 
@@ -432,7 +440,7 @@ def _looks_like_free_text(series: pd.Series) -> str | None:
     return f"{distinct} distinct values, {worded:.0%} of them of {FREE_TEXT_WORDS} words or more"
 
 
-def _free_text_notices(whole: pd.DataFrame, columns) -> tuple[list[str], list[str]]:
+def _free_text_notices(whole: pd.DataFrame, columns: Iterable[str]) -> tuple[list[str], list[str]]:
     """The columns of ``columns`` that look like free text, and a notice for each: dropped, and how to
     use them."""
     free, notices = [], []
@@ -468,7 +476,7 @@ def _check_text_column(series: pd.Series, column: str, *, learning: bool) -> Non
         )
 
 
-def check_text_names(frame: pd.DataFrame, text, target: str | None) -> None:
+def check_text_names(frame: pd.DataFrame, text: Iterable[str], target: str | None) -> None:
     """A DataError for a text column (``--text``) that the table lacks, or that is the target.
 
     Parameters
@@ -514,7 +522,7 @@ def _missing_texts_notice(series: pd.Series, column: str) -> str | None:
     )
 
 
-def _identifier_notices(whole: pd.DataFrame, columns) -> tuple[list[str], list[str]]:
+def _identifier_notices(whole: pd.DataFrame, columns: Iterable[str]) -> tuple[list[str], list[str]]:
     """The identifier columns of ``columns``, and a notice for each column that looks like one: dropped
     in a table of ID_MIN_ROWS rows or more, kept as a feature in a smaller one."""
     ids, notices = [], []
@@ -584,15 +592,22 @@ class TablePreprocessor:
     array([[83.33333333,  0.        ,  0.        ]])
     """
 
+    hashing: dict[str, Any]
+    dropped: list[str]
+    hashed: list[str]
+    standardized: dict[str, list[float]]
+    categories: dict[str, list[str]]
+    fill: dict[str, float]
+
     def __init__(
         self,
         impute: str = "none",
         *,
-        text=(),
+        text: Iterable[str] = (),
         n_features: int = HASHED_FEATURES,
-        ngram_range=(1, 1),
+        ngram_range: Sequence[int] = (1, 1),
         n_jobs: int | None = None,
-    ):
+    ) -> None:
         from .._checks import check_integer
 
         if impute not in IMPUTE_CHOICES:
@@ -658,7 +673,7 @@ class TablePreprocessor:
         self._learn_fill(frame)
         return self
 
-    def _check_text(self, whole, target, notices):
+    def _check_text(self, whole: pd.DataFrame, target: str | None, notices: list[str]) -> None:
         check_text_names(whole, self.text, target)
         for column in self.text:
             _check_text_column(whole[column], column, learning=True)
@@ -668,7 +683,7 @@ class TablePreprocessor:
             if notice:
                 notices.append(notice)
 
-    def _learn_categories(self, frame, notices):
+    def _learn_categories(self, frame: pd.DataFrame, notices: list[str]) -> None:
         """One-hot levels of the categorical columns, or hashing for those with too many."""
         self.categories, self.hashed = {}, []
         for column in self.features:
@@ -685,7 +700,7 @@ class TablePreprocessor:
                 f"than {MAX_CATEGORIES} distinct values each, too many to one-hot encode"
             )
 
-    def _learn_fill(self, frame):
+    def _learn_fill(self, frame: pd.DataFrame) -> None:
         self.fill = {}
         missing = [c for c in self.numeric if frame[c].isna().any()]
         if missing and self.impute == "none":
@@ -720,7 +735,9 @@ class TablePreprocessor:
         """The matrix's columns: the named ones, then the hashed space, if any."""
         return len(self.output_names) + (self.hashing["n_features"] if self.sparse else 0)
 
-    def transform(self, frame: pd.DataFrame, *, allowed_extra=(), notices=None):
+    def transform(
+        self, frame: pd.DataFrame, *, allowed_extra: Iterable[str] = (), notices: list[str] | None = None
+    ) -> Matrix:
         """The matrix of ``frame``: a float array, or a CSR matrix when there is a hashed part. A
         notice for missing texts goes to ``notices`` when given.
 
@@ -775,7 +792,7 @@ class TablePreprocessor:
             return dense
         return self._with_hashed(dense, frame, notices)
 
-    def _with_hashed(self, dense, frame, notices):
+    def _with_hashed(self, dense: FloatArray, frame: pd.DataFrame, notices: list[str] | None) -> Matrix:
         """The named columns, then the hashed space, as one CSR matrix (never dense)."""
         import scipy.sparse as sp
 
@@ -800,7 +817,7 @@ class TablePreprocessor:
             return hashed
         return sp.hstack([sp.csr_matrix(dense), hashed], format="csr")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "impute": self.impute,
             "ids": self.ids,
@@ -816,7 +833,7 @@ class TablePreprocessor:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> TablePreprocessor:
+    def from_dict(cls, data: dict[str, Any]) -> TablePreprocessor:
         """The preprocessor of a model file; one written before text and hashing (without their
         fields) reads as one with neither.
 

@@ -91,7 +91,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -100,6 +100,27 @@ from .._compiled import njit
 from .._sort import sort_keys
 from ..exceptions import DataError
 from ..murmurhash import murmurhash3_32_seeded
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
+    from typing import Any, BinaryIO, TypeAlias
+
+    from .._typing import FloatArray, Matrix, NDArray
+
+    # The compiled pass's arrays: the bytes read; 10**q as (128-bit mantissa's high and low 64 bits, its power
+    # of two, whether exact) and the powers of ten exact in a float; the numbers left to Python's float
+    # ((start, stop) of each) and the pass's state; a line's features (hashes, values, namespaces' first
+    # bytes); the sort's (keys, values, bucket bounds, spare keys).
+    _Bytes: TypeAlias = NDArray[np.uint8]
+    _Powers: TypeAlias = tuple[NDArray[np.uint64], NDArray[np.uint64], NDArray[np.int64], NDArray[np.bool_]]
+    _Numbers: TypeAlias = tuple[_Powers, NDArray[np.float64]]
+    _Slow: TypeAlias = tuple[NDArray[np.int64], NDArray[np.int64]]
+    _Features: TypeAlias = tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]
+    _Members: TypeAlias = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+    _Scratch: TypeAlias = tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]
+    _Tables: TypeAlias = tuple[NDArray[np.uint8], NDArray[np.int64], _Numbers]
+    # An integer of the compiled pass: Python's, or NumPy's (the settings are np.int64).
+    _Int: TypeAlias = int | np.integer[Any]
 
 __all__ = ["VWFormat", "VWBlock", "read_vw", "VWStream"]
 
@@ -128,7 +149,7 @@ _DONE, _FULL_ROWS, _FULL_ENTRIES, _FULL_BAD, _FULL_SLOW = range(5)
 _MIN_EXP10, _MAX_EXP10 = -348, 347
 
 
-def _powers_of_ten():
+def _powers_of_ten() -> _Powers:
     """10**q for q from -348 to 347 as T * 2**(e - 127), T the 128-bit mantissa rounded down:
     (T's high 64 bits, T's low 64 bits, e, whether T is exact)."""
     high, low, exponents, exact = [], [], [], []
@@ -159,7 +180,7 @@ _EXACT_POWERS = np.array([10.0**k for k in range(23)])
 
 
 @njit(cache=True, inline="always")
-def _mul_64(a, b):
+def _mul_64(a: np.uint64, b: np.uint64) -> tuple[np.uint64, np.uint64]:
     """(high, low) 64-bit halves of the 128-bit product of the uint64 ``a`` and ``b``."""
     m32, s32 = np.uint64(0xFFFFFFFF), np.uint64(32)
     a0, a1, b0, b1 = a & m32, a >> s32, b & m32, b >> s32
@@ -170,7 +191,7 @@ def _mul_64(a, b):
 
 
 @njit(cache=True, inline="always")
-def _rounded(w2, w1, w0):
+def _rounded(w2: np.uint64, w1: np.uint64, w0: np.uint64) -> tuple[np.uint64, np.int64]:
     """The 192-bit number w2:w1:w0 (its top bit the 191st or the 190th) rounded to 53 bits, to
     nearest, ties to even: (mantissa, its power of two relative to the 139th bit)."""
     one = np.uint64(1)
@@ -189,7 +210,7 @@ def _rounded(w2, w1, w0):
 
 
 @njit(cache=True)
-def _scaled(mantissa, exp10, negative, powers):
+def _scaled(mantissa: np.uint64, exp10: int, negative: bool, powers: _Powers) -> tuple[float, bool]:
     """(value, True) of ``mantissa * 10**exp10`` correctly rounded (a uint64 ``mantissa`` > 0), or
     (0, False) when undecided or not a normal float. The product of the mantissa and 10**q's
     128-bit mantissa rounded down, and of it rounded up, bound the exact product; when both round
@@ -228,7 +249,9 @@ def _scaled(mantissa, exp10, negative, powers):
 
 
 @njit(cache=True)
-def _number(data, start, stop, powers, exact_powers):
+def _number(
+    data: _Bytes, start: int, stop: int, powers: _Powers, exact_powers: NDArray[np.float64]
+) -> tuple[float, int]:
     """(value, kind) of the decimal number ``data[start:stop]``: kind _OK, _NOT_A_NUMBER, or _SLOW
     (well written, but its exact value is left to Python's float)."""
     i = start
@@ -299,12 +322,14 @@ def _number(data, start, stop, powers, exact_powers):
 
 
 @njit(cache=True, inline="always")
-def _is_space(b):
+def _is_space(b: int) -> bool:
     return b == 32 or b == 9 or b == 13
 
 
 @njit(cache=True)
-def _read_number(data, start, stop, numbers, exact, slow):
+def _read_number(
+    data: _Bytes, start: int, stop: int, numbers: _Numbers, exact: NDArray[np.float64], slow: _Slow
+) -> tuple[float, int]:
     """(value, kind) of a number of the block: a _SLOW one takes the next of ``exact`` (Python's
     float of it, from an earlier pass) when there is one, else is listed in ``slow`` = (spans,
     state) if there is room (and counted anyway: state[_LISTED]), and read as 1 for now (the pass
@@ -330,7 +355,9 @@ def _read_number(data, start, stop, numbers, exact, slow):
 
 
 @njit(cache=True)
-def _label_section(data, i, end, numbers, exact, slow):
+def _label_section(
+    data: _Bytes, i: int, end: int, numbers: _Numbers, exact: NDArray[np.float64], slow: _Slow
+) -> tuple[int, float, float, int, int, int, int, int]:
     """Read a line's label section from ``i``: (position of the first '|', label, importance, tag
     start, tag stop, status, bad start, bad stop)."""
     n_numbers = 0
@@ -379,7 +406,7 @@ def _label_section(data, i, end, numbers, exact, slow):
 
 
 @njit(cache=True)
-def _ngrams(features, start, stop, count, ngram, group):
+def _ngrams(features: _Features, start: int, stop: int, count: int, ngram: _Int, group: int) -> int:
     """Add the n-grams (n = 2..ngram) of the features ``start:stop`` after ``count``; the new count."""
     hashes, values, groups = features
     for n in range(2, ngram + 1):
@@ -395,7 +422,17 @@ def _ngrams(features, start, stop, count, ngram, group):
 
 
 @njit(cache=True)
-def _namespaces(data, i, end, features, ngram, ignore, numbers, exact, slow):
+def _namespaces(
+    data: _Bytes,
+    i: int,
+    end: int,
+    features: _Features,
+    ngram: _Int,
+    ignore: NDArray[np.uint8],
+    numbers: _Numbers,
+    exact: NDArray[np.float64],
+    slow: _Slow,
+) -> tuple[int, int, int, int]:
     """Read a line's namespaces from its first '|' at ``i`` into ``features`` = (hashes, values,
     first bytes of their namespaces): (count, status, bad start, bad stop)."""
     hashes, values, groups = features
@@ -455,7 +492,7 @@ def _namespaces(data, i, end, features, ngram, ignore, numbers, exact, slow):
 
 
 @njit(cache=True)
-def _members(groups, count, letter, members):
+def _members(groups: NDArray[np.int64], count: int, letter: int, members: NDArray[np.int64]) -> int:
     """The positions of the features of namespace letter ``letter`` into ``members``; how many."""
     n = 0
     for k in range(count):
@@ -466,7 +503,15 @@ def _members(groups, count, letter, members):
 
 
 @njit(cache=True)
-def _interactions(features, count, terms, members, columns, out, nnz):
+def _interactions(
+    features: _Features,
+    count: int,
+    terms: NDArray[np.int64],
+    members: _Members,
+    columns: tuple[_Int, _Int],
+    out: tuple[NDArray[np.int32], NDArray[np.float64]],
+    nnz: int,
+) -> int:
     """Write the crossed features of the terms (rows of first bytes, -1 for none) from ``nnz`` into
     ``out`` = (indices, values), which has room; the new end. ``columns`` = (n_features, mask)."""
     hashes, values, groups = features
@@ -499,7 +544,9 @@ def _interactions(features, count, terms, members, columns, out, nnz):
 
 
 @njit(cache=True)
-def _interaction_count(groups, count, terms, members):
+def _interaction_count(
+    groups: NDArray[np.int64], count: int, terms: NDArray[np.int64], members: NDArray[np.int64]
+) -> int:
     """A bound on the number of crossed features of a line."""
     total = 0
     for t in range(terms.shape[0]):
@@ -512,13 +559,13 @@ def _interaction_count(groups, count, terms, members):
 
 
 @njit(cache=True, inline="always")
-def _column(h, n_features, mask):
+def _column(h: int, n_features: _Int, mask: _Int) -> _Int:
     """The column of the 32-bit hash ``h``: h mod n_features (a mask when n_features is a power of 2)."""
     return h & mask if mask >= 0 else h % n_features
 
 
 @njit(cache=True, inline="always")
-def _insertion_sort(indices, values, lo, hi):
+def _insertion_sort(indices: NDArray[np.int32], values: NDArray[np.float64], lo: int, hi: int) -> None:
     for i in range(lo + 1, hi):
         index, value = indices[i], values[i]
         j = i - 1
@@ -531,7 +578,9 @@ def _insertion_sort(indices, values, lo, hi):
 
 
 @njit(cache=True)
-def _sort_row(indices, values, lo, hi, scratch, top_bit):
+def _sort_row(
+    indices: NDArray[np.int32], values: NDArray[np.float64], lo: int, hi: int, scratch: _Scratch, top_bit: int
+) -> int:
     """Sort the entries ``lo:hi`` by column, stably (equal columns keep their order, side by side: a
     repeated feature stays repeated); the row's end. A long row goes through keys ``column << 32 | rank``,
     sorted by :func:`descend._sort.sort_keys` (buckets by their leading bits, insertion within): 3 times
@@ -552,7 +601,7 @@ def _sort_row(indices, values, lo, hi, scratch, top_bit):
 
 
 @njit(cache=True)
-def _scratch(size):
+def _scratch(size: _Int) -> tuple[_Features, _Members, _Scratch]:
     """The arrays of a line of ``size`` features at most: its features (hashes, values, namespaces'
     first bytes), the features of each namespace letter of an interaction (3), and the sort's (keys,
     values, bucket bounds, spare keys)."""
@@ -566,7 +615,17 @@ def _scratch(size):
 
 
 @njit(cache=True, nogil=True)
-def _parse_lines(data, stop, max_rows, stop_at_bad, settings, tables, exact, out, state):
+def _parse_lines(
+    data: _Bytes,
+    stop: int,
+    max_rows: int,
+    stop_at_bad: bool,
+    settings: tuple[np.int64, np.int64],
+    tables: _Tables,
+    exact: NDArray[np.float64],
+    out: tuple[NDArray[Any], ...],
+    state: NDArray[np.int64],
+) -> int:
     """Read the lines of ``data[state[_POS]:stop]`` (the last may lack its '\\n') into ``out`` until
     ``max_rows`` rows are written (or, if ``stop_at_bad``, a bad line is read), or an array of
     ``out`` is full: the reason (_DONE, or which is full: _FULL_ROWS, _FULL_ENTRIES, _FULL_BAD,
@@ -687,7 +746,7 @@ def _problem(status: int, token: str) -> str:
     return "no '|': an example needs a namespace, as in '1 |words hello'"
 
 
-def _characters(name: str, values, lengths) -> tuple[str, ...]:
+def _characters(name: str, values: object, lengths: Collection[int]) -> tuple[str, ...]:
     """``values`` checked: a tuple of strings of ASCII characters, of the ``lengths`` allowed."""
     if isinstance(values, str):
         values = (values,)
@@ -730,11 +789,11 @@ class VWBlock(NamedTuple):
     (array([0.5, nan]), array([10, 11]), 0)
     """
 
-    X: object
-    y: np.ndarray
-    weights: np.ndarray
-    tags: list | None
-    lines: np.ndarray
+    X: Matrix
+    y: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    tags: list[str | None] | None
+    lines: NDArray[np.int64]
     skipped: int
 
 
@@ -791,7 +850,7 @@ class VWFormat:
     ids = ()  # no column names the rows
     output_names = ()  # nor the features
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         n_features = check_integer("n_features", self.n_features, low=1)
         if n_features > MAX_FEATURES:
             raise ValueError(f"n_features must be at most 2**31 - 1 = {MAX_FEATURES}, got {n_features}")
@@ -805,7 +864,7 @@ class VWFormat:
         """The number of columns, ``n_features``."""
         return self.n_features
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The settings as plain values (JSON's), with ``kind``: ``"vw"``.
 
         Returns
@@ -822,7 +881,7 @@ class VWFormat:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> VWFormat:
+    def from_dict(cls, data: dict[str, Any]) -> VWFormat:
         """The format ``to_dict`` wrote.
 
         Parameters
@@ -843,7 +902,7 @@ class VWFormat:
         )
 
     @property
-    def _compiled(self):
+    def _compiled(self) -> tuple[tuple[np.int64, np.int64], _Tables]:
         """The compiled pass's (settings, tables)."""
         ignore = np.zeros(256, np.uint8)
         for text in self.ignore:
@@ -854,7 +913,13 @@ class VWFormat:
         return (np.int64(self.n_features), np.int64(self.ngram)), (ignore, terms, (_POWERS, _EXACT_POWERS))
 
     def parse(
-        self, data: bytes, *, first_line: int = 1, where: str = "<stdin>", skip_bad: bool = False, tags: bool = False
+        self,
+        data: bytes | bytearray | memoryview,
+        *,
+        first_line: int = 1,
+        where: str = "<stdin>",
+        skip_bad: bool = False,
+        tags: bool = False,
     ) -> VWBlock:
         """The examples of whole lines of text, hashed.
 
@@ -898,7 +963,7 @@ class VWFormat:
         block, _, _ = _parse_array(self, array, 0, len(data), first_line, where, skip_bad, tags, len(data) + 1)
         return block
 
-    def read(self, path):
+    def read(self, path: str | os.PathLike[str]) -> tuple[Matrix, FloatArray]:
         """(X, labels) of a file, read as the training file was.
 
         Parameters
@@ -935,7 +1000,17 @@ class VWFormat:
         return block.X, block.y
 
 
-def _parse_array(form, array, start, stop, first_line, where, skip_bad, tags, max_rows):
+def _parse_array(
+    form: VWFormat,
+    array: _Bytes,
+    start: int,
+    stop: int,
+    first_line: int,
+    where: str,
+    skip_bad: bool,
+    tags: bool,
+    max_rows: int,
+) -> tuple[VWBlock, int, int]:
     """(VWBlock, byte after the last line read, lines read) of the lines of ``array[start:stop]``
     (zeros after ``stop``), up to ``max_rows`` rows.
 
@@ -948,7 +1023,7 @@ def _parse_array(form, array, start, stop, first_line, where, skip_bad, tags, ma
     size = stop - start
     n_rows = min(max_rows, size // 64 + 64)
     n_entries = size // 8 * form.ngram + 256
-    out = [
+    out: list[NDArray[Any]] = [
         np.empty(n_rows + 1, np.int64),
         np.empty(n_entries, np.int32),
         np.empty(n_entries),
@@ -1010,7 +1085,16 @@ def _parse_array(form, array, start, stop, first_line, where, skip_bad, tags, ma
     return block, int(state[_POS]), int(state[_LINE])
 
 
-def read_vw(path, n_features=2**20, *, interactions=(), ngram=1, ignore=(), skip_bad=False, tags=False) -> VWBlock:
+def read_vw(
+    path: str | os.PathLike[str],
+    n_features: int = 2**20,
+    *,
+    interactions: tuple[str, ...] = (),
+    ngram: int = 1,
+    ignore: tuple[str, ...] = (),
+    skip_bad: bool = False,
+    tags: bool = False,
+) -> VWBlock:
     """The examples of a file in Vowpal Wabbit's format, hashed, in memory.
 
     Parameters
@@ -1129,18 +1213,20 @@ class VWStream:
     [((2, 64), [0.0, 1.0], [1, 2]), ((2, 64), [0.0, 1.0], [3, 4]), ((1, 64), [0.0], [5])]
     """
 
+    stop: threading.Event | Callable[[], object] | None
+
     def __init__(
         self,
-        source,
+        source: str | os.PathLike[str] | BinaryIO,
         form: VWFormat,
         *,
-        block_rows=4096,
-        skip_bad=False,
-        follow=False,
-        poll_seconds=0.2,
-        stop=None,
-        tags=False,
-    ):
+        block_rows: int = 4096,
+        skip_bad: bool = False,
+        follow: bool = False,
+        poll_seconds: float = 0.2,
+        stop: threading.Event | Callable[[], object] | None = None,
+        tags: bool = False,
+    ) -> None:
         if not isinstance(form, VWFormat):
             raise TypeError(f"form must be a VWFormat, got {type(form).__name__}")
         if isinstance(source, io.TextIOBase):
@@ -1183,7 +1269,7 @@ class VWStream:
         else:
             yield from self._blocks(self.source)
 
-    def _blocks(self, file) -> Iterator[VWBlock]:
+    def _blocks(self, file: BinaryIO) -> Iterator[VWBlock]:
         pending = bytearray()  # bytes read, not yet handed out: whole lines, then a partial one
         first_line, newlines, ended, draining = 1, 0, False, False  # newlines: those in pending
         read = getattr(file, "read1", file.read)  # what has come, without waiting for a full read
@@ -1198,8 +1284,9 @@ class VWStream:
                         "source must be a binary file object (sys.stdin.buffer, open(path, 'rb')), "
                         f"its read gave {type(chunk).__name__}"
                     )
-                newlines += chunk.count(b"\n")
+                before = len(pending)
                 pending += chunk
+                newlines += pending.count(b"\n", before)  # a memoryview has no count (before Python 3.14)
             if ended and self.follow and not draining and self._stopped():
                 # One more read to the end: the lines written before stop was set.
                 draining, ended = True, False
