@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     import os
 
     from ._state import ModelState
-    from ._trainer import Record
 
 __all__ = ["Checkpoint"]
 
@@ -57,12 +56,13 @@ class Checkpoint:
         self,
         *,
         fingerprint: list[Any],
-        record: Record,
+        loop: dict[str, Any],
         rng: np.random.RandomState,
         schedule: object,
         state: ModelState,
     ) -> None:
-        """Everything the loop needs to go on exactly where it is."""
+        """Everything the loop needs to go on exactly where it is: ``loop`` is where the epoch loop stood
+        (``Record.to_dict`` of descend.linear._trainer)."""
         assert self.path is not None  # only a resume's reading makes a Checkpoint of no file
         legacy = rng.get_state(legacy=True)  # the default: MT19937's tuple
         assert isinstance(legacy, tuple)  # a RandomState's bit generator is MT19937
@@ -72,7 +72,7 @@ class Checkpoint:
             "version": VERSION,
             "fingerprint": fingerprint,
             "params": self.params,
-            "loop": {k: plain(v) for k, v in record.to_dict().items()},
+            "loop": {k: plain(v) for k, v in loop.items()},
             "rng": [kind, keys.tolist(), int(position), int(has_gauss), float(cached)],
             "model": state.to_dict(),
             "schedule": {k: plain(v) for k, v in vars(schedule).items()} if hasattr(schedule, "observe") else None,

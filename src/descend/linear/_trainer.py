@@ -406,7 +406,11 @@ class Trainer:
                 record.epoch, record.stopped or record.epoch == n_epochs
             ):
                 self.checkpoint.write(
-                    fingerprint=source.fingerprint(), record=record, rng=rng, schedule=stepper.schedule, state=state
+                    fingerprint=source.fingerprint(),
+                    loop=record.to_dict(),
+                    rng=rng,
+                    schedule=stepper.schedule,
+                    state=state,
                 )
 
     def _smoothing_stage(self, source: Source, record: Record, stepper: Stepper, stationarity: float) -> bool:

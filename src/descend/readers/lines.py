@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from typing import Any, BinaryIO, TypeVar
 
     from .._typing import AnyArray, FloatArray, Matrix
-    from .svmlight import SvmlightFormat
-    from .tables import TablePreprocessor
-    from .vw import VWFormat
 
     _T = TypeVar("_T")
 
@@ -293,7 +290,7 @@ class LineRows:
         self,
         form: str,
         name: str,
-        preprocessing: VWFormat | SvmlightFormat | TablePreprocessor | None = None,
+        preprocessing: Any = None,  # the docstring's three: naming them here would import those modules, which import this one
         *,
         target: str | None = None,
         text: Iterable[str] = (),
