@@ -150,3 +150,24 @@ def test_the_estimators_load_on_first_use():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["descend.linear._estimators", "True"]
+
+
+def test_the_lazy_names_are_those_the_type_checker_reads():
+    """descend/__init__.py says where each name lives twice: in _LAZY and _MODULES, which run, and in
+    the imports under TYPE_CHECKING, which the type checker reads. The two must agree, and cover __all__."""
+    import descend
+
+    tree = ast.parse((PACKAGE / "__init__.py").read_text())
+    checked = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                module = "descend" + ("." + statement.module if statement.module else "")
+                for alias in statement.names:
+                    checked[alias.name] = module
+    lazy = {**descend._LAZY, **{name: "descend" for name in descend._MODULES}}
+    assert checked == lazy
+    assert set(descend.__all__) == set(lazy) | {"__version__"}
+    code = "import descend.minimize, descend; print(callable(descend.minimize), type(descend.minimize).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "function"]  # the function, though the module of that name was imported
