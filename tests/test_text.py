@@ -241,11 +241,17 @@ def test_bad_parameters_are_errors_naming_them(parameters, error, message):
 
 
 @pytest.mark.parametrize("n_jobs", [2, 3, -1])
-def test_the_result_does_not_depend_on_the_number_of_threads(n_jobs):
-    documents = CORPUS * 400  # enough entries to be cut into chunks, four a thread
-    one = hash_texts(documents, 2**16, ngram_range=(1, 2), n_jobs=1)
-    assert_same_matrix(hash_texts(documents, 2**16, ngram_range=(1, 2), n_jobs=n_jobs), one)
-    assert_same_matrix(TextHasher(2**16, ngram_range=(1, 2), n_jobs=n_jobs).transform(documents), one)
+def test_the_result_does_not_depend_on_the_number_of_threads(n_jobs, monkeypatch):
+    import descend.text
+
+    # The corpus's bound of 620,000 entries is cut into chunks (2**16 entries or more: four a thread), in
+    # one block, then in 4 blocks of several chunks each; the columns' 72,000 entries into chunks too.
+    for block_entries in (descend.text.BLOCK_ENTRIES, 160_000):
+        monkeypatch.setattr(descend.text, "BLOCK_ENTRIES", block_entries)
+        one = hash_texts(CORPUS, 2**16, ngram_range=(1, 2), n_jobs=1)
+        assert_same_matrix(hash_texts(CORPUS, 2**16, ngram_range=(1, 2), n_jobs=n_jobs), one)
+        assert_same_matrix(TextHasher(2**16, ngram_range=(1, 2), n_jobs=n_jobs).transform(CORPUS), one)
+    documents = CORPUS * 12
     columns = {"word": [d.split(" ")[0] for d in documents], "length": [len(d) for d in documents]}
     assert_same_matrix(hash_columns(columns, 2**10, n_jobs=n_jobs), hash_columns(columns, 2**10))
 
