@@ -120,6 +120,28 @@ def test_the_command_line_fit_is_the_library_fit_on_the_same_matrix(reviews, who
     assert model.intercept_.tolist() == whole_file_fit["state"]["intercept"]
 
 
+def test_predict_and_evaluate_hash_on_threads_to_the_same_rows(reviews, whole_file_fit, run_cli):
+    from descend.io import load_model
+
+    folder, frame = reviews
+    many = pd.concat([frame] * 8, ignore_index=True)  # 24,000 reviews: hashed in chunks, four a thread
+    many.drop(columns=["label"]).to_csv(folder / "many.csv", index=False)
+    many.to_csv(folder / "many_labelled.csv", index=False)
+    out = run_cli("predict", "whole.json", "many.csv", "--jobs", "2", "--out", "threads.csv", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    estimator, _, _ = load_model(folder / "whole.json")
+    X = design(many, whole_file_fit["preprocessing"])
+    printed = pd.read_csv(folder / "threads.csv")
+    np.testing.assert_array_equal(printed["prediction"], estimator.predict(X))
+    np.testing.assert_allclose(printed["probability_positive"], estimator.predict_proba(X)[:, 1], rtol=1e-12)
+    out = run_cli("evaluate", "whole.json", "many_labelled.csv", "-t", "label", "-j", "-1", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert f"{estimator.score(X, many['label'].to_numpy()):.4f}" in out.stdout
+    out = run_cli("predict", "whole.json", "many.csv", "--jobs", "0", "--out", "zero.csv", cwd=folder)
+    assert out.returncode == 2 and out.stderr.startswith("error: n_jobs must be") and out.stderr.count("\n") == 1
+    assert not (folder / "zero.csv").exists()
+
+
 def test_a_streamed_text_fit_comes_close_to_the_in_memory_one(reviews, whole_file_fit, run_cli):
     """Streamed, the rows come in another order (CSV blocks, a shuffle window): not the same steps, so
     not the same weights, but the same model as far as predictions go."""

@@ -228,7 +228,10 @@ def learn(
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress table."),
     jobs: int = typer.Option(
-        None, "--jobs", "-j", help="Threads that learn, Hogwild! (-1: every core; default: one, reproducible)."
+        None,
+        "--jobs",
+        "-j",
+        help="Threads that learn, Hogwild!, and hash CSV text columns (-1: every core; default: one, reproducible).",
     ),
 ) -> None:
     """Learn online from a stream, one pass (``--help``: LEARN_HELP)."""
@@ -269,6 +272,7 @@ def learn(
             target=target,
             text=text or (),
             n_features=2**bits,
+            n_jobs=jobs,
         )
         session.check_format = lambda found: _refuse_format_flags(
             found, target, text, interactions, ngram, ignore, skip_bad

@@ -37,13 +37,19 @@ if TYPE_CHECKING:
     Preprocessing: TypeAlias = TablePreprocessor | LineFormat
 
 
-def load_trained(model_path: Path) -> tuple[Estimator, Preprocessing, dict[str, Any]]:
+JOBS_HELP = "Threads that hash text columns, -1 every core (the same predictions for any number)."
+
+
+def load_trained(model_path: Path, jobs: int | None = None) -> tuple[Estimator, Preprocessing, dict[str, Any]]:
     """The estimator, its preprocessing (a TablePreprocessor, or an SvmlightFormat) and its metadata
-    from a model file ``descend fit`` wrote."""
+    from a model file ``descend fit`` wrote; ``jobs``, the threads (``n_jobs``) that hash a table's text
+    columns, checked here. Hashing gives the same rows on any number of threads."""
+    from .._threads import check_n_jobs
     from ..io import ModelFileError, load_model
     from ..readers.svmlight import SvmlightFormat
     from ..readers.tables import TablePreprocessor
 
+    n_jobs = check_n_jobs(jobs)
     estimator, preprocessing, metadata = load_model(model_path)
     if preprocessing is None:
         raise ModelFileError(
@@ -56,7 +62,9 @@ def load_trained(model_path: Path) -> tuple[Estimator, Preprocessing, dict[str, 
         from ..readers.vw import VWFormat
 
         return estimator, VWFormat.from_dict(preprocessing), metadata
-    return estimator, TablePreprocessor.from_dict(preprocessing), metadata
+    table = TablePreprocessor.from_dict(preprocessing)
+    table.n_jobs = n_jobs
+    return estimator, table, metadata
 
 
 def _svmlight_model(preprocessor: Preprocessing) -> TypeIs[LineFormat]:
@@ -92,6 +100,7 @@ def predict(
         "(an svmlight file for a model trained on one).",
     ),
     out: Path = typer.Option(None, "--out", "-o", help="Write the predictions here (CSV); else print them."),
+    jobs: int = typer.Option(None, "--jobs", "-j", help=JOBS_HELP),
 ) -> None:
     """Predict every row of a table with a trained model (one output row per input row); ``-`` reads
     rows from standard input and writes each block's predictions as it comes, in bounded memory.
@@ -104,7 +113,7 @@ def predict(
 
         from ..io import write_atomically
 
-        estimator, preprocessor, metadata = load_trained(model)
+        estimator, preprocessor, metadata = load_trained(model, jobs)
         if str(data) == STDIN:
             if out is not None:
                 raise UserError("rows from standard input are predicted to standard output: leave --out out")
@@ -165,6 +174,7 @@ def evaluate(
         ..., help="Labelled rows: a .csv or .parquet file (an svmlight file for a model trained on one)."
     ),
     target: str = typer.Option(None, "--target", "-t", help="The column with the true values (a table)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", help=JOBS_HELP),
 ) -> None:
     """Print a trained model's metrics on labelled data.
 
@@ -178,7 +188,7 @@ def evaluate(
     with one_line_errors():
         from sklearn.base import is_classifier
 
-        estimator, preprocessor, _ = load_trained(model)
+        estimator, preprocessor, _ = load_trained(model, jobs)
         task = "classification" if is_classifier(estimator) else "regression"
         if _svmlight_model(preprocessor):
             if target is not None:

@@ -273,6 +273,8 @@ class LineRows:
         CSV: the columns of free text.
     n_features : int
         CSV: the hashed space of ``text``.
+    n_jobs : int or None
+        CSV: the threads that hash ``text`` (``hash_texts``'s ``n_jobs``; the same rows on any number).
 
     Examples
     --------
@@ -295,9 +297,10 @@ class LineRows:
         target: str | None = None,
         text: Iterable[str] = (),
         n_features: int = 2**20,
+        n_jobs: int | None = None,
     ) -> None:
         self.form, self.name, self.preprocessing = form, name, preprocessing
-        self.target, self.text, self.n_features = target, tuple(text), n_features
+        self.target, self.text, self.n_features, self.n_jobs = target, tuple(text), n_features, n_jobs
         self.header: bytes | None = None
         self.skipped = 0
 
@@ -358,4 +361,6 @@ class LineRows:
             self.preprocessing = TablePreprocessor(text=self.text, n_features=self.n_features).fit(
                 frame, self.target, []
             )
+        if self.n_jobs is not None:  # a model read from a file (--initial) hashes on the threads asked for too
+            self.preprocessing.n_jobs = self.n_jobs
         return self.preprocessing.transform(frame, allowed_extra=(self.target,)), frame[self.target].to_numpy(), None
