@@ -25,3 +25,24 @@ def test_csv_text_hashed_on_threads_gives_the_same_rows():
     assert X1.shape == (8_000, 2**16 + 1) and X1.nnz > 70_000
     for a, b in ((X1.indptr, X2.indptr), (X1.indices, X2.indices), (X1.data, X2.data), (y1, y2)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_blocks_are_whole_lines_at_most_max_lines_numbered_from_one():
+    import io
+    import random
+
+    from descend.readers.lines import LineBlocks
+
+    rng = random.Random(0)
+    for _ in range(300):
+        lines = [b"x" * rng.randint(0, 5) for _ in range(rng.randint(1, 40))]
+        data = b"\n".join(lines) + (b"\n" if rng.random() < 0.5 else b"")
+        max_lines = rng.randint(1, 7)
+        blocks = list(LineBlocks(io.BytesIO(data), read_bytes=rng.randint(1, 30), max_lines=max_lines))
+        assert b"".join(block for block, _ in blocks) == data
+        line = 1
+        for block, first in blocks:
+            count = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            assert first == line and 1 <= count <= max_lines
+            line += count
+        assert line == data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1) + 1

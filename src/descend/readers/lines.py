@@ -118,12 +118,14 @@ class LineBlocks:
                     self._wait()
                     continue
                 break
-            pending += data
-            while len(pending) < self.read_bytes:  # a pipe gives 64 KiB a read: take what else is there
+            pieces, size = [pending, data], len(pending) + len(data)
+            while size < self.read_bytes:  # a pipe gives 64 KiB a read: take what else is there
                 more = read(False)
                 if not more:
                     break
-                pending += more
+                pieces.append(more)
+                size += len(more)
+            pending = b"".join(pieces)  # joined once: adding each piece would copy the block once a piece
             cut = pending.rfind(b"\n") + 1
             if cut:
                 yield from self._hand_out(pending[:cut])
@@ -137,16 +139,18 @@ class LineBlocks:
             self.lines_read += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
             yield data, first
             return
+        import numpy as np
+
+        # Where each line ends, found in one vectorized pass: a loop of find() a line held the GIL
+        # that the parsing thread and the learning thread share (0.7 s a million lines).
+        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n")) + 1
+        if not data.endswith(b"\n"):
+            ends = np.append(ends, len(data))
         start = 0
-        while start < len(data):
-            stop = start
-            for _ in range(self.max_lines):
-                found = data.find(b"\n", stop)
-                stop = len(data) if found < 0 else found + 1
-                if stop >= len(data):
-                    break
+        for last in range(self.max_lines - 1, len(ends) + self.max_lines - 1, self.max_lines):
+            stop = int(ends[min(last, len(ends) - 1)])
             first = self.lines_read + 1
-            self.lines_read += data.count(b"\n", start, stop) + (0 if data[stop - 1 : stop] == b"\n" else 1)
+            self.lines_read += min(last, len(ends) - 1) - (last - self.max_lines + 1) + 1
             yield data[start:stop], first
             start = stop
 
