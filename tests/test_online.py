@@ -9,6 +9,7 @@ from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error
 
 from descend import GDClassifier, GDRegressor
 from descend.datasets import StreamingDataSimulator
+from descend.linear._settings import ONLINE_DAMPING, ONLINE_RATE
 from descend.losses import get_loss, loss_and_derivative
 from descend.online import progressive_validation, report_counts
 from descend.readers.svmlight import SvmlightStream
@@ -79,10 +80,15 @@ def test_progressive_fit_continues_and_settles_auto_for_rows_one_by_one(rows):
     first = model.progressive_fit(X[:100], labels[:100], classes=["no", "yes"])
     second = model.progressive_fit(X[100:], labels[100:])
     by_hand = hand_loop(
-        GDClassifier(optimizer="normalized", batch_size=1, shuffle=False), X, labels, 1, classes=["no", "yes"]
+        GDClassifier(batch_size=1, shuffle=False),
+        X,
+        labels,
+        1,
+        classes=["no", "yes"],  # auto: the damped update
     )
     np.testing.assert_allclose(np.concatenate([first, second]), by_hand, rtol=1e-12, atol=1e-12)
     assert model.optimizer_.name == "normalized" and model.batch_size_ == 1
+    assert (model.optimizer_.lr, model.optimizer_.damping) == (ONLINE_RATE, ONLINE_DAMPING)
 
 
 def test_progressive_fit_refuses_the_full_batch(rows):

@@ -47,15 +47,15 @@ def run(engine, data, n_out, loss, optimizer, l1, l2, order, lrs, weight_mean=1.
 
 @pytest.mark.parametrize("loss, n_out", [("log_loss", 1), ("squared_error", 1), ("hinge", 3), ("multinomial", 3)])
 @pytest.mark.parametrize("invariant", [True, False])
-@pytest.mark.parametrize("penalty", [(0.0, 0.0), (1e-3, 1e-2)])
-def test_compiled_loop_equals_the_reference_dense_and_csr(loss, n_out, invariant, penalty):
+@pytest.mark.parametrize("penalty, damping", [((0.0, 0.0), 0.0), ((1e-3, 1e-2), 0.0), ((0.0, 0.0), 10.0)])
+def test_compiled_loop_equals_the_reference_dense_and_csr(loss, n_out, invariant, penalty, damping):
     X, y, weights = problem(loss if n_out == 1 else "multinomial")
     if loss == "hinge":
         y = y.astype(float)  # one-vs-rest: the class index; the loop makes each output's +-1
     l1, l2 = np.full(X.shape[1], penalty[0]), np.full(X.shape[1], penalty[1])
     order = np.random.default_rng(1).permutation(X.shape[0])
     lrs = np.linspace(0.5, 0.2, X.shape[0])
-    optimizer = Normalized(invariant=invariant)
+    optimizer = Normalized(invariant=invariant, damping=damping)
     theta_ref, state_ref, sums_ref = run(
         "reference", SparseData(X.indptr, X.indices, X.data, y, weights), n_out, loss, optimizer, l1, l2, order, lrs
     )
@@ -72,7 +72,7 @@ def test_compiled_loop_equals_the_reference_dense_and_csr(loss, n_out, invariant
     assert np.isfinite(state_ref["scores"]).all() and np.abs(state_ref["scores"]).max() > 0.1
 
 
-def paper_nag(rows, targets, lr, invariant):
+def paper_nag(rows, targets, lr, invariant, damping=0.0):
     """Algorithm NAG of Ross, Mineiro & Langford 2013 for the logistic loss, coordinate by coordinate
     over dicts (the intercept a feature "b" of value 1), with the invariant update of Karampatziakis
     & Langford 2011 solved by bisection: an implementation that shares nothing with descend's."""
@@ -92,7 +92,7 @@ def paper_nag(rows, targets, lr, invariant):
                 s[i] = abs(v)
         N += sum((v / s[i]) ** 2 for i, v in x.items())
         T += 1.0
-        eta = {i: math.sqrt(T / N) / (s[i] * math.sqrt(G[i])) for i in x}
+        eta = {i: math.sqrt(T / N) / (s[i] * math.sqrt(G[i] + damping * s[i] ** 2)) for i in x}
         a = sum(eta[i] * v * v for i, v in x.items())
         if invariant:  # the margin z follows z + exp(z) = z0 + exp(z0) + lr a: bisection on it
             z0 = y * p
@@ -110,14 +110,16 @@ def paper_nag(rows, targets, lr, invariant):
 
 
 @pytest.mark.parametrize("invariant", [True, False])
-def test_the_loop_is_the_papers_algorithm(invariant):
+@pytest.mark.parametrize("damping", [0.0, 10.0])
+def test_the_loop_is_the_papers_algorithm(invariant, damping):
+    """The paper's algorithm (damping 0); with damping, its sums started at damping times s_i^2."""
     X, y, _ = problem("log_loss", n=200, p=6, seed=3)
     theta, state, _ = run(
         "compiled",
         SparseData(X.indptr, X.indices, X.data, y, np.empty(0)),
         1,
         "log_loss",
-        Normalized(lr=0.5, invariant=invariant),
+        Normalized(lr=0.5, invariant=invariant, damping=damping),
         np.zeros(6),
         np.zeros(6),
         np.arange(200),
@@ -125,14 +127,16 @@ def test_the_loop_is_the_papers_algorithm(invariant):
         weight_mean=1.0,
     )
     rows = [dict(zip(X[i].indices.tolist(), X[i].data.tolist())) for i in range(200)]
-    w, predictions = paper_nag(rows, y, 0.5, invariant)
+    w, predictions = paper_nag(rows, y, 0.5, invariant, damping)
     expected = np.array([w.get(j, 0.0) for j in range(6)] + [w["b"]])
     np.testing.assert_allclose(theta, expected, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(state["scores"][:, 0], predictions, rtol=1e-9, atol=1e-12)
 
 
-def test_a_feature_in_other_units_gets_the_same_predictions():
-    """Scale invariance: column 0 in thousandths, its weight a thousand times larger, every score the same."""
+@pytest.mark.parametrize("damping", [0.0, 10.0])
+def test_a_feature_in_other_units_gets_the_same_predictions(damping):
+    """Scale invariance: column 0 in thousandths, its weight a thousand times larger, every score the same
+    (the damping is in units of each feature's scale)."""
     X, y, _ = problem("squared_error", seed=4)
     order, lrs = np.arange(X.shape[0]), np.full(X.shape[0], 0.5)
     scaled = sp.csr_matrix(X @ sp.diags(np.r_[1000.0, np.ones(X.shape[1] - 1)]))
@@ -142,7 +146,7 @@ def test_a_feature_in_other_units_gets_the_same_predictions():
         SparseData(X.indptr, X.indices, X.data, y, np.empty(0)),
         1,
         "squared_error",
-        Normalized(),
+        Normalized(damping=damping),
         zeros,
         zeros,
         order,
@@ -153,7 +157,7 @@ def test_a_feature_in_other_units_gets_the_same_predictions():
         SparseData(scaled.indptr, scaled.indices, scaled.data, y, np.empty(0)),
         1,
         "squared_error",
-        Normalized(),
+        Normalized(damping=damping),
         zeros,
         zeros,
         order,
@@ -203,6 +207,8 @@ def test_normalized_hyperparameters_are_checked():
         Normalized(lr=0.0)
     with pytest.raises(ValueError, match="invariant must be True or False"):
         Normalized(invariant="yes")
+    with pytest.raises(ValueError, match="damping must be"):
+        Normalized(damping=-1.0)
 
 
 def test_a_repeated_column_is_learned_as_often_as_it_appears_compiled_as_the_reference():

@@ -205,6 +205,7 @@ def normalized_steps(
                 lrs[r],
                 k == 0,
                 invariant,
+                hyperparameters.damping,
                 loss,
                 parameters,
                 l1,

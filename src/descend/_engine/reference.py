@@ -305,7 +305,8 @@ def normalized_steps(
                         params[k, j] *= scales[k, j] / abs(value)
                     scales[k, j] = abs(value)
                 norm_x += (value / scales[k, j]) ** 2
-                eta[q] = 1.0 / (scales[k, j] * np.sqrt(sums[k, j])) if sums[k, j] > 0 else 0.0
+                squares = sums[k, j] + optimizer.damping * scales[k, j] ** 2
+                eta[q] = 1.0 / (scales[k, j] * np.sqrt(squares)) if squares > 0 else 0.0
             if k == 0:
                 totals += [h * norm_x, h]
             eta *= np.sqrt(totals[1] / totals[0]) if totals[0] > 0 else 0.0

@@ -12,10 +12,12 @@ the full batch starts from it and then finds its steps by a line search
 The normalized update (:class:`descend.optimizers.Normalized`) divides
 each step by the scale of its feature and of its row, so its steps move a
 score by about the rate whatever the features' units. Given by its name,
-``"auto"`` takes its own rate, 0.5, in the units of the score: times the
+``"auto"`` takes its own rate in the units of the score: times the
 target's spread (its mean absolute deviation) for a regression loss on the
 target's own scale, as is for the margins of a classifier and the log of a
-log link. Its steps are then the same for prices in dollars or in cents.
+log link. Its damping, in units of the loss derivative squared, takes the
+spread squared alike (:func:`normalized_for_target`). Its steps are then the
+same for prices in dollars or in cents.
 
 For the adaptive optimizers (Adagrad, RMSprop, Adadelta, the Adam family),
 whose step moves each coordinate by about the learning rate whatever the
@@ -102,9 +104,7 @@ def initial_rate(
     if isinstance(optimizer, Normalized):
         if state.t > 0:  # rows that come in chunks: the unit their first rows gave holds
             return state.learning_rate
-        on_target_scale = loss.name in REGRESSION_LOSSES and not loss.log_link
-        unit = float(target_spread) if target_spread > 0 else 1.0
-        return optimizer.lr * (unit if on_target_scale and settings.optimizer_named else 1.0)
+        return optimizer.lr * _score_unit(settings, loss, target_spread)
     if not isinstance(optimizer, (SGD, LBFGS)):  # an instance's rate is the one its maker chose
         searched = settings.optimizer_named and not optimizer.rate_free
         return searched_rate(settings, loss, state, source, engine) if searched else optimizer.lr
@@ -133,6 +133,25 @@ def initial_rate(
         assert isinstance(optimizer, SGD)  # L-BFGS takes the full batch (for_data)
         rate *= 1.0 - optimizer.momentum
     return rate
+
+
+def _score_unit(settings: Settings, loss: Loss, target_spread: float) -> float:
+    """The normalized update's unit of the score (the module docstring): the target's spread for a
+    regression loss on the target's scale, when the update was named (or chosen by ``"auto"``); else 1."""
+    on_target_scale = loss.name in REGRESSION_LOSSES and not loss.log_link
+    unit = float(target_spread) if target_spread > 0 else 1.0
+    return unit if on_target_scale and settings.optimizer_named else 1.0
+
+
+def normalized_for_target(settings: Settings, loss: Loss, state: ModelState, target_spread: float) -> None:
+    """At the start of a fit, ``state.optimizer`` (the normalized update) with its damping in the units
+    of the loss derivative when ``"auto"`` puts its rate in the score's (:func:`_score_unit`): the
+    derivative of squared error is a residual, in the target's units, so the damping is times the unit
+    squared. A rate given by the user leaves the damping as it is; a fit that goes on keeps its own."""
+    optimizer = state.optimizer
+    unit = _score_unit(settings, loss, target_spread) if settings.learning_rate == "auto" else 1.0
+    if isinstance(optimizer, Normalized) and state.t == 0 and optimizer.damping > 0 and unit != 1.0:
+        state.optimizer = Normalized(optimizer.lr, optimizer.invariant, optimizer.damping * unit * unit)
 
 
 def searched_rate(settings: Settings, loss: Loss, state: ModelState, source: Source, engine: str = "compiled") -> float:

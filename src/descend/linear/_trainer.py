@@ -58,7 +58,7 @@ import numpy as np
 from ..exceptions import EXPLOSION_FACTOR, DivergenceError
 from ..optimizers import LBFGS, SGD, Optimizer
 from ._checkpoint import Checkpoint, loop_state, restore_rng, restore_schedule
-from ._rate import initial_rate, make_schedule
+from ._rate import initial_rate, make_schedule, normalized_for_target
 from ._state import ModelState
 from ._steps import Stepper
 
@@ -230,10 +230,11 @@ class Trainer:
             spread = max(summary.target_spread, 1e-12)
             record.smoothing, record.final_smoothing = spread, spread * FINAL_SMOOTHING * (self.settings.tol or 1e-6)
         state = self._starting_state(state, summary)
+        unit = summary.target_spread or float(np.max(np.abs(summary.target_mean)))  # one row: its target
+        normalized_for_target(self.settings, loss, state, unit)  # a resumed fit too: its data, its damping
         if document is not None:
             state.restore(document["model"])
         else:
-            unit = summary.target_spread or float(np.max(np.abs(summary.target_mean)))  # one row: its target
             state.learning_rate = initial_rate(
                 self.settings, loss, state, source, source.batch_size, self.engine, target_spread=unit
             )

@@ -23,6 +23,7 @@ __all__ = ["FTRL", "Normalized"]
 
 class NormalizedHyperparameters(NamedTuple):
     invariant: bool
+    damping: float
 
 
 @njit(cache=True, inline="always")
@@ -41,6 +42,7 @@ def normalized_row_step(
     lr: float,
     count_row: bool,
     invariant: bool,
+    damping: float,
     loss: int,
     parameters: NDArray[np.float64],
     l1: NDArray[np.float64],
@@ -53,9 +55,9 @@ def normalized_row_step(
     (the intercept last, as a feature of value 1, when it is fitted: the first ``n_weights`` are
     weights), each at ``theta[offset + column]``; ``d`` is the loss's derivative at ``score``,
     ``weight`` the row's importance h; ``count_row`` adds the row to N and T (once a row, for
-    the first output); ``invariant`` takes the invariant update (a hyperparameter, see the class);
-    ``rates`` a buffer for each feature's rate; ``penalized`` False when ``l1`` and ``l2`` are 0
-    everywhere (their reads are then left out: two random reads a feature fewer)."""
+    the first output); ``invariant`` takes the invariant update and ``damping`` its delta
+    (hyperparameters, see the class); ``rates`` a buffer for each feature's rate; ``penalized`` False
+    when ``l1`` and ``l2`` are 0 everywhere (their reads are then left out: two random reads a feature fewer)."""
     sums, scales, totals = state
     g2 = weight * d * d
     norm_x = 0.0
@@ -69,7 +71,8 @@ def normalized_row_step(
                 theta[i] *= scales[i] / abs(x)
             scales[i] = abs(x)
         norm_x += (x / scales[i]) ** 2
-        rates[q] = 1.0 / (scales[i] * np.sqrt(sums[i])) if sums[i] > 0.0 else 0.0
+        squares = sums[i] + damping * scales[i] * scales[i]
+        rates[q] = 1.0 / (scales[i] * np.sqrt(squares)) if squares > 0.0 else 0.0
         sensitivity += x * x * rates[q]
     if count_row:
         totals[0] += weight * norm_x
@@ -110,7 +113,7 @@ class Normalized(Optimizer):
         \text{if } |x_i| > s_i:\ w_i &\leftarrow w_i\, s_i / |x_i|,\quad s_i \leftarrow |x_i|
             \quad\text{(the largest value seen: the feature's scale)} \\
         N &\leftarrow N + h \textstyle\sum_i x_i^2 / s_i^2, \qquad T \leftarrow T + h \\
-        \eta_i &= \sqrt{T / N} \,/\, (s_i \sqrt{G_i}) \\
+        \eta_i &= \sqrt{T / N} \,/\, \bigl(s_i \sqrt{G_i + \delta s_i^2}\bigr) \\
         w_i &\leftarrow w_i + u\, \eta_i\, x_i
 
     The plain update is :math:`u = -\gamma h d`. The invariant one (``invariant=True``,
@@ -127,12 +130,24 @@ class Normalized(Optimizer):
     suits most data: 0.5, Vowpal Wabbit's default. A penalty acts where a row has features, by
     its proximal step at the coordinate's rate :math:`\gamma\eta_i`.
 
+    The damping :math:`\delta \ge 0` starts each feature's sum as if it had already seen
+    :math:`\delta` squared derivatives of a full-scale value (AdaGrad's initial accumulator, which
+    TensorFlow's Adagrad and FTRL start at 0.1): a feature seen once or twice moves its weight a
+    little, not all the way its first gradient says, so that a rare word does not take the noise of
+    the few rows it is in for signal. It is in units of the loss derivative squared, so it keeps the
+    update free of the features' units. :math:`\delta = 0`, the default, is Vowpal Wabbit's update;
+    the linear models' defaults take :math:`\delta = 10` at :math:`\gamma = 1`
+    (:mod:`descend.linear`'s settings say why).
+
     Parameters
     ----------
     lr : float
         The learning rate :math:`\gamma` > 0.
     invariant : bool
         Take the importance-invariant update (the default), else the plain one.
+    damping : float
+        :math:`\delta` >= 0, the squared derivatives each feature's sum starts from (in units of
+        its scale); 0 is Vowpal Wabbit's update.
 
     Examples
     --------
@@ -156,11 +171,12 @@ class Normalized(Optimizer):
     row_step = staticmethod(normalized_row_step)
     state_names = ("sum_squares", "feature_scale", "totals")
 
-    def __init__(self, lr: float = 0.5, invariant: bool = True) -> None:
+    def __init__(self, lr: float = 0.5, invariant: bool = True, damping: float = 0.0) -> None:
         self.lr = check_positive("lr", lr)
         if not isinstance(invariant, (bool, np.bool_)):
             raise ValueError(f"invariant must be True or False, got {invariant!r}")
         self.invariant = bool(invariant)
+        self.damping = check_nonnegative("damping", damping)
 
     def init(self, x: FloatArray) -> dict[str, Any]:
         return {
@@ -171,7 +187,7 @@ class Normalized(Optimizer):
         }
 
     def hyperparameters(self) -> NormalizedHyperparameters:
-        return self.Hyperparameters(self.invariant)
+        return self.Hyperparameters(self.invariant, self.damping)
 
     def update(self, x: FloatArray, grad: FloatArray, state: dict[str, Any], lr: float | None = None) -> NoReturn:
         raise TypeError(
