@@ -250,6 +250,15 @@ def _mostly_numbers(numbers: int, others: int) -> bool:
     return numbers > others and (others <= TYPO_ROWS or numbers >= NUMERIC_SHARE * total)
 
 
+def _all_numbers(values: pd.Series) -> bool:
+    """Whether every string of ``values`` reads as a number: its first rows first, since a column of text
+    has words there (parsing all of 120,000 documents as numbers took 0.3 s)."""
+    head = values.iloc[:64]
+    if pd.to_numeric(head.str.strip(), errors="coerce").isna().any():
+        return False
+    return bool(pd.to_numeric(values.str.strip(), errors="coerce").notna().all())
+
+
 def _check_numeric_typos(frame: pd.DataFrame, columns: Iterable[str], *, numeric: bool = False) -> None:
     """A text column whose values are mostly numbers holds typos: name the first ones and their data
     rows. With ``numeric`` (the column held numbers in training) any text value is one."""
@@ -469,7 +478,7 @@ def _check_text_column(series: pd.Series, column: str, *, learning: bool) -> Non
         raise DataError(
             f"text column {column!r}, data row {row + 1}: {value!r:.40} is of type {type(value).__name__}, not text"
         )
-    if learning and len(values) and pd.to_numeric(values.str.strip(), errors="coerce").notna().all():
+    if learning and len(values) and _all_numbers(values):
         raise DataError(
             f"text column {column!r} holds only numbers (e.g. {values.iloc[0]!r} in data row "
             f"{values.index[0] + 1}), not text; {hint}"
