@@ -147,10 +147,11 @@ class LineBlocks:
         if not data.endswith(b"\n"):
             ends = np.append(ends, len(data))
         start = 0
-        for last in range(self.max_lines - 1, len(ends) + self.max_lines - 1, self.max_lines):
-            stop = int(ends[min(last, len(ends) - 1)])
+        for first_line in range(0, len(ends), self.max_lines):  # lines first_line to last_line, max_lines at most
+            last_line = min(first_line + self.max_lines, len(ends)) - 1
+            stop = int(ends[last_line])
             first = self.lines_read + 1
-            self.lines_read += min(last, len(ends) - 1) - (last - self.max_lines + 1) + 1
+            self.lines_read += last_line - first_line + 1
             yield data[start:stop], first
             start = stop
 
