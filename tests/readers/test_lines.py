@@ -25,6 +25,9 @@ def test_csv_text_hashed_on_threads_gives_the_same_rows():
     assert X1.shape == (8_000, 2**16 + 1) and X1.nnz > 70_000
     for a, b in ((X1.indptr, X2.indptr), (X1.indices, X2.indices), (X1.data, X2.data), (y1, y2)):
         np.testing.assert_array_equal(a, b)
+    # A model's preprocessing (descend learn --initial) takes the threads asked for too.
+    LineRows("csv", "rows.csv", serial.preprocessing, target="y", text=("body",), n_jobs=2)
+    assert serial.preprocessing.n_jobs == 2
 
 
 def test_blocks_are_whole_lines_at_most_max_lines_numbered_from_one():

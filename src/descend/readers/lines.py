@@ -306,6 +306,8 @@ class LineRows:
     ) -> None:
         self.form, self.name, self.preprocessing = form, name, preprocessing
         self.target, self.text, self.n_features, self.n_jobs = target, tuple(text), n_features, n_jobs
+        if form == "csv" and preprocessing is not None and n_jobs is not None:  # a model's (--initial)
+            preprocessing.n_jobs = n_jobs  # hashes on the threads asked for: the same rows on any number
         self.header: bytes | None = None
         self.skipped = 0
 
@@ -363,9 +365,7 @@ class LineRows:
             raise DataError(f"{self.name} has no column {self.target!r}; its columns: {', '.join(frame.columns)}")
         frame = clean_target(frame, self.target, [], learning=True)
         if self.preprocessing is None:
-            self.preprocessing = TablePreprocessor(text=self.text, n_features=self.n_features).fit(
+            self.preprocessing = TablePreprocessor(text=self.text, n_features=self.n_features, n_jobs=self.n_jobs).fit(
                 frame, self.target, []
             )
-        if self.n_jobs is not None:  # a model read from a file (--initial) hashes on the threads asked for too
-            self.preprocessing.n_jobs = self.n_jobs
         return self.preprocessing.transform(frame, allowed_extra=(self.target,)), frame[self.target].to_numpy(), None
