@@ -217,7 +217,7 @@ def test_lazy_steps_compiled_equal_reference(optimizer):
         np.testing.assert_allclose(compiled.intercept_, reference.intercept_, rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("sgd", 1)])
+@pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("adagrad", 1)])
 def test_scaled_values_made_once_give_the_steps_bit_for_bit(optimizer, batch_size, monkeypatch):
     """Standardized sparse rows: their values times their columns' scales made once a fit
     (ScaledValues) give the very products the kernels made a step at a time."""
@@ -239,6 +239,51 @@ def test_scaled_values_made_once_give_the_steps_bit_for_bit(optimizer, batch_siz
     monkeypatch.setattr(ScaledValues, "of", lambda self, data, model: None)
     each_step = GDRegressor(**params).fit(X_csr, y)
     assert np.array_equal(once.coef_, each_step.coef_) and np.array_equal(once.intercept_, each_step.intercept_)
+
+
+def test_standardized_plain_sgd_loop_takes_the_lazy_batch_steps(monkeypatch):
+    """Per-sample plain SGD on standardized CSR rows has a loop of its own (touched_sgd_steps): the
+    steps of the lazy batch kernel at one row a step, which it takes without its scaled values."""
+    X, y, labels = sparse_problem(seed=7)
+    X_csr = sp.csr_matrix(X)
+    params = dict(optimizer="sgd", learning_rate=0.005, batch_size=1, max_iter=3, tol=None, random_state=0, alpha=0.01)
+    from descend.linear._steps import ScaledValues
+
+    for penalty in ("l2", "elasticnet"):
+        for estimator_class, target in [(GDRegressor, y), (GDClassifier, labels)]:
+            own_loop = estimator_class(**params, penalty=penalty).fit(X_csr, target)
+            with monkeypatch.context() as patch:
+                patch.setattr(ScaledValues, "of", lambda self, data, model: None)
+                batch_kernel = estimator_class(**params, penalty=penalty).fit(X_csr, target)
+            assert np.abs(own_loop.coef_).max() > 0.1
+            np.testing.assert_allclose(own_loop.coef_, batch_kernel.coef_, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(own_loop.intercept_, batch_kernel.intercept_, rtol=0, atol=1e-12)
+
+
+def test_standardized_plain_sgd_loop_steps_a_repeated_column_once():
+    """A row that lists a column twice: the loop steps the coordinate once, on the summed entries,
+    as on the row in canonical form (the L2 part and the L1 prox once)."""
+    from descend._engine.problem import Model, Objective, SparseData
+    from descend._engine.sparse import touched_sgd_steps
+    from descend.losses import LOSSES
+
+    labels, none = np.array([1.0, -1.0]), np.empty(0)
+    # Row 0 lists column 2 twice (0.5 + 1.5); row 1 is the same either way.
+    repeated = SparseData(
+        np.array([0, 3, 5]), np.array([2, 0, 2, 1, 3]), np.array([0.5, 1.0, 1.5, 1.0, 1.0]), labels, none
+    )
+    summed = SparseData(np.array([0, 2, 4]), np.array([0, 2, 1, 3]), np.array([1.0, 2.0, 1.0, 1.0]), labels, none)
+    objective = Objective(
+        LOSSES["log_loss"].code, np.array([0.0, 0.0]), np.array([0.0, 0.01, 0.02, 0.0]), np.array([0.1, 0.2, 0.3, 0.4])
+    )
+    order, lrs = np.array([0, 1, 0]), np.array([0.5, 0.4, 0.3])
+    results = []
+    for data in (repeated, summed):
+        theta = np.array([0.3, -0.2, 0.5, 0.1, 0.0])
+        touched_sgd_steps(data, order, Model(theta, None, None, 1, True), objective, lrs, 1.0)
+        results.append(theta)
+    assert not np.allclose(results[1], [0.3, -0.2, 0.5, 0.1, 0.0])
+    np.testing.assert_allclose(results[0], results[1], rtol=0, atol=1e-15)
 
 
 def test_lazy_adam_leaves_untouched_coordinates_alone():

@@ -22,6 +22,9 @@ to the coordinates a batch does not touch decides the cost of a step:
   Ananiadou 2009 for L1, joined exactly. The intercept moves at
   :data:`INTERCEPT_DECAY` times the rate, as scikit-learn's SGD moves it on
   sparse data: the other difference from the dense steps.
+* :func:`touched_sgd_steps`, per-sample plain gradient descent on standardized
+  rows, whose penalty weights differ by coordinate (the penalty is on the
+  original coefficients): :func:`batch_steps`' lazy steps, in a loop of their own.
 * :func:`batch_steps`, any optimizer and batch: the batch's gradient is
   summed over its rows' non-zeros; then either the step is taken on every
   coordinate (``lazy`` False: the dense fit's steps exactly, O(features) a
@@ -41,7 +44,7 @@ from numba.extending import overload
 
 from .._compiled import njit
 from ..losses import MULTINOMIAL, loss_and_derivative, softmax_cross_entropy
-from .prefetch import prefetch_csr_ahead
+from .prefetch import FEATURES_AHEAD, prefetch_csr_ahead, prefetch_item
 from .rules import take_step
 from .step import finish_step, stationarity, target_of
 
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
     from .._typing import BoolArray, FloatArray, IntArray, NDArray
     from .problem import Model, Objective, SparseData
 
-__all__ = ["lazy_sgd_steps", "batch_steps", "mean_loss", "INTERCEPT_DECAY"]
+__all__ = ["lazy_sgd_steps", "touched_sgd_steps", "batch_steps", "mean_loss", "INTERCEPT_DECAY"]
 
 FAST = {"reassoc", "nsz", "arcp", "contract"}
 # Below this the running product of decays is renormalized (every coordinate brought up to date).
@@ -158,6 +161,107 @@ def _scaled_weight_steps(
         theta[j] *= s
     _store_intercept(theta, p, start, intercept, shared)
     return loss_sum, weight_sum
+
+
+@njit(cache=True, fastmath=FAST, nogil=True)
+def touched_sgd_steps(
+    data: SparseData,
+    order: IntArray,
+    model: Model,
+    objective: Objective,
+    lrs: FloatArray,
+    weight_mean: float,
+    shared: bool = False,
+) -> tuple[float, float]:
+    """Per-sample plain SGD on one output whose penalty weights differ from coordinate to coordinate
+    (standardized rows, given as their values times their columns' scales): the steps of
+    :func:`batch_steps` with ``lazy`` at one row a step, the gradient, the L2 part and the L1 prox on
+    the row's coordinates and the intercept alone, without its gathering and scattering (which cost
+    five times the step). ``shared`` as in :func:`lazy_sgd_steps`. Returns (weighted loss sum, weight sum).
+
+    The weights and penalty weights of the row two ahead are asked for early: each is a cache miss
+    on 2^20 hashed columns. A row that lists a column twice (not in canonical form) takes each
+    coordinate's step once, on its summed gradient, as the batch does; ``seen`` marks them."""
+    indptr, indices, values, y, weights = data
+    theta, _, _, _, fit_intercept = model
+    loss, parameters, l1, l2 = objective
+    p = theta.shape[0] - 1
+    has_l1 = np.any(l1 > 0.0)
+    seen = np.zeros(p, dtype=np.bool_)
+    start = intercept = theta[p]
+    weighted = weights.shape[0] > 0
+    loss_sum = 0.0
+    weight_sum = 0.0
+    n_rows = order.shape[0]
+    for r in range(n_rows):
+        prefetch_csr_ahead(indptr, indices, values, order, r)
+        if r + FEATURES_AHEAD < n_rows:
+            ahead = order[r + FEATURES_AHEAD]
+            for k in range(indptr[ahead], indptr[ahead + 1]):
+                prefetch_item(theta, indices[k])
+                prefetch_item(l2, indices[k])
+        i = order[r]
+        lo, hi = indptr[i], indptr[i + 1]
+        score = intercept
+        increasing = True
+        last = -1
+        for k in range(lo, hi):
+            j = indices[k]
+            increasing = increasing and j > last
+            last = j
+            score += theta[j] * values[k]
+        weight = weights[i] if weighted else 1.0
+        value, d = loss_and_derivative(score, target_of(y[i], 0, 1), loss, parameters)
+        loss_sum += weight * value
+        weight_sum += weight
+        d = weight * d / weight_mean
+        lr = lrs[r]
+        if increasing:  # each column once: the step of each coordinate in one go
+            for k in range(lo, hi):
+                j = indices[k]
+                w = theta[j] - lr * (d * values[k] + l2[j] * theta[j])
+                if has_l1:
+                    threshold = lr * l1[j]
+                    w -= min(max(w, -threshold), threshold)
+                theta[j] = w
+        else:
+            _repeated_columns_step(theta, indices, values, lo, hi, d, lr, l1, l2, has_l1, seen)
+        if fit_intercept:
+            intercept -= lr * d
+    _store_intercept(theta, p, start, intercept, shared)
+    return loss_sum, weight_sum
+
+
+@njit(cache=True, inline="always")
+def _repeated_columns_step(
+    theta: FloatArray,
+    indices: IntArray,
+    values: FloatArray,
+    lo: int,
+    hi: int,
+    d: float,
+    lr: float,
+    l1: NDArray[np.float64],
+    l2: NDArray[np.float64],
+    has_l1: bool,
+    seen: BoolArray,
+) -> None:
+    """:func:`touched_sgd_steps`' step on a row that may list a column more than once: the L2 part
+    once a coordinate, the gradient of every entry, then the L1 prox once a coordinate."""
+    for k in range(lo, hi):
+        j = indices[k]
+        if not seen[j]:
+            seen[j] = True
+            theta[j] -= lr * l2[j] * theta[j]
+    for k in range(lo, hi):
+        theta[indices[k]] -= lr * d * values[k]
+    for k in range(lo, hi):
+        j = indices[k]
+        if seen[j]:
+            seen[j] = False
+            if has_l1:
+                threshold = lr * l1[j]
+                theta[j] -= min(max(theta[j], -threshold), threshold)
 
 
 @njit(cache=True, fastmath=FAST, nogil=True)

@@ -125,6 +125,8 @@ def compiled_steps(
             return (*sparse.lazy_sgd_steps(data, order, model, objective, lrs, weight_mean, shared), -1.0)
         if scaled_values is not None:
             data, model = data._replace(values=scaled_values), model._replace(scale=None)
+            if lazy and plain:  # a penalty weight per coordinate: the steps on the row's coordinates
+                return (*sparse.touched_sgd_steps(data, order, model, objective, lrs, weight_mean, shared), -1.0)
         return sparse.batch_steps(
             data, order, model, objective, hyperparameters, arrays, t, lrs, batch_size, weight_mean, lazy
         )
