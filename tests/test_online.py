@@ -9,7 +9,7 @@ from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error
 
 from descend import GDClassifier, GDRegressor
 from descend.datasets import StreamingDataSimulator
-from descend.linear._settings import ONLINE_DAMPING, ONLINE_RATE
+from descend.linear._settings import ONLINE_DAMPING, ONLINE_FIRST_ROWS, ONLINE_RATE
 from descend.losses import get_loss, loss_and_derivative
 from descend.online import progressive_validation, report_counts
 from descend.readers.svmlight import SvmlightStream
@@ -29,15 +29,18 @@ def rows():
 
 
 def hand_loop(model, X, y, batch, **fit):
-    """Score each batch with the model as it stands (0 before it has learned), then partial_fit on it."""
-    scores = []
-    for start in range(0, X.shape[0], batch):
-        part = X[start : start + batch]
+    """Score each batch with the model as it stands (0 before it has learned), then partial_fit on it; a
+    fresh model's first part is its first ONLINE_FIRST_ROWS rows (or one batch, if more)."""
+    scores, start = [], 0
+    while start < X.shape[0]:
+        stop = start + (batch if hasattr(model, "coef_") else max(batch, ONLINE_FIRST_ROWS))
+        part = X[start:stop]
         if hasattr(model, "coef_"):
             scores.append(model.decision_function(part) if hasattr(model, "classes_") else model.predict(part))
         else:
             scores.append(np.zeros(part.shape[0]))
-        model.partial_fit(part, y[start : start + batch], **fit)
+        model.partial_fit(part, y[start:stop], **fit)
+        start = stop
     return np.concatenate(scores)
 
 

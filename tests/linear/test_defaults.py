@@ -38,12 +38,13 @@ def test_a_large_sparse_matrix_is_learned_online_in_one_pass():
 
 
 def test_the_online_default_is_the_same_fit_whatever_the_targets_units():
-    """The damped normalized update's rate and damping are in the target's units (its spread, and the
-    spread squared): targets in hundredths give weights a hundred times larger, the same fit."""
+    """The damped normalized update's rate and damping are in the target's units (its spread, and its
+    deviation squared over log loss's derivative at even odds, 1/2, squared): targets in hundredths give
+    weights a hundred times larger, the same fit."""
     X, score, _ = text_like()
     a = GDRegressor(random_state=0).fit(X, score)
     b = GDRegressor(random_state=0).fit(X, 100.0 * score)
-    assert a.optimizer_.damping > ONLINE_DAMPING  # times the spread squared (about 1.7 here)
+    assert a.optimizer_.damping == pytest.approx(ONLINE_DAMPING * (score.std() / 0.5) ** 2, rel=1e-12)
     assert b.optimizer_.damping == pytest.approx(a.optimizer_.damping * 1e4, rel=1e-12)
     np.testing.assert_allclose(b.coef_, 100.0 * a.coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(b.intercept_, 100.0 * a.intercept_, rtol=1e-9)

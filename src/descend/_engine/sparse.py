@@ -186,7 +186,7 @@ def touched_sgd_steps(
     theta, _, _, _, fit_intercept = model
     loss, parameters, l1, l2 = objective
     p = theta.shape[0] - 1
-    has_l1 = np.any(l1 > 0.0)
+    has_l1 = bool(np.any(l1 > 0.0))
     seen = np.zeros(p, dtype=np.bool_)
     start = intercept = theta[p]
     weighted = weights.shape[0] > 0

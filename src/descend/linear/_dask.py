@@ -192,7 +192,7 @@ class DaskSource:
         mean, std, y_mean, y_max = dask.compute(
             self.X.mean(axis=0), self.X.std(axis=0), self.y.mean(), abs(self.y).max()
         )
-        spread = float(abs(self.y - y_mean).mean().compute())
+        spread, mean_square = dask.compute(abs(self.y - y_mean).mean(), ((self.y - y_mean) ** 2).mean())
         counts = da.bincount(self.y.astype(int), minlength=self.n_out).compute() if self.loss == "multinomial" else None
         return DataSummary(
             mean,
@@ -203,7 +203,8 @@ class DaskSource:
             loss=self.loss,
             dtype=np.float64,
             target_max=float(y_max),
-            target_spread=spread,
+            target_spread=float(spread),
+            target_rms=float(np.sqrt(mean_square)),
             rows=int(self.y.shape[0]) if np.isfinite(self.y.shape[0]) else 0,
         )
 

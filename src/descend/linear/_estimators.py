@@ -40,7 +40,7 @@ from ._model_file import (
     unpacked,
     write_document,
 )
-from ._settings import fit_settings, for_data
+from ._settings import ONLINE_FIRST_ROWS, fit_settings, for_data
 from ._sources import ArraySource, ChunkSource, is_chunks
 from ._state import ModelState
 from ._trainer import Trainer
@@ -326,8 +326,10 @@ class _BaseGD(BaseEstimator):
                 )
             assert isinstance(chosen.batch_size, int)  # for_data settled "auto"
             # The normalized update records each row's scores inside its loop: the rest of the rows in one call.
-            # Anything else, and the first rows of a fresh model, scores a batch, then learns from it.
-            stop = n if chosen.row_steps and not fresh else min(start + chosen.batch_size, n)
+            # Anything else scores a batch, then learns from it; a fresh model, its first ONLINE_FIRST_ROWS rows
+            # (scored by the starting model), which give it its units.
+            first = max(chosen.batch_size, ONLINE_FIRST_ROWS) if fresh else chosen.batch_size
+            stop = n if chosen.row_steps and not fresh else min(start + first, n)
             rows = slice(start, stop)
             part = (_safe_indexing(X, rows), y[rows], None if weights is None else weights[rows])
             if stop == n and not fresh and chosen.row_steps:
@@ -906,7 +908,8 @@ class GDRegressor(RegressorMixin, _BaseGD):
         Row :math:`i`'s score is :math:`s_i = w_{i-1}^\top x_i + b_{i-1}`, the model as it stood after
         rows :math:`1, \dots, i-1`; the mean loss of the :math:`s_i` estimates the model's error on
         new rows with no held-out set. The same as, for each batch of ``batch_size`` rows in turn,
-        scoring it with the model as it stands (0 before the first), then ``partial_fit`` on it,
+        scoring it with the model as it stands (0 before the first), then ``partial_fit`` on it (a
+        fresh model's first part: its first 32 rows, or one batch if more, which give it its units),
         with ``"auto"`` settled for rows that come one by one: one a step, with the normalized
         update (its loop records each row's score, so a call on many rows costs what ``partial_fit``
         costs). Importance weights (``sample_weight``) scale each row's step as they are.
@@ -1239,7 +1242,8 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         Row :math:`i`'s score is :math:`s_i = w_{i-1}^\top x_i + b_{i-1}`, the model as it stood after
         rows :math:`1, \dots, i-1`. The same as, for each batch of ``batch_size`` rows in turn,
         ``decision_function`` on it with the model as it stands (0 before the first), then
-        ``partial_fit`` on it, with ``"auto"`` settled for rows that come one by one: one a step,
+        ``partial_fit`` on it (a fresh model's first part: its first 32 rows, or one batch if more,
+        which give it its units), with ``"auto"`` settled for rows that come one by one: one a step,
         with the normalized update (its loop records each row's score). Importance weights
         (``sample_weight``) scale each row's step as they are.
 

@@ -112,6 +112,11 @@ def _summary(
     spread = (
         float(np.mean(np.average(np.abs(target - target_mean), axis=0, weights=row_weights))) if target.size else 1.0
     )
+    rms = (
+        float(np.sqrt(np.mean(np.average(np.square(target - target_mean), axis=0, weights=row_weights))))
+        if target.size
+        else 1.0
+    )
     return DataSummary(
         mean,
         std,
@@ -121,6 +126,7 @@ def _summary(
         loss=loss,
         target_max=float(np.max(np.abs(target))) if target.size else 1.0,
         target_spread=spread,
+        target_rms=rms,
         dtype=X.dtype,
         rows=float(row_weights.sum()) if row_weights is not None else len(rows),
     )

@@ -37,8 +37,9 @@ class DataSummary:
     it or a first block), the weighted mean target (one per output for several regression
     outputs), for the multinomial loss the weight of each class; the number of outputs, the loss's
     name (``"multinomial"`` for log-loss on more than two classes), the dtype of the rows, and
-    the largest target in absolute value (the curvature of the log-link losses) and the target's
-    spread (the first smoothing of the quantile loss)."""
+    the largest target in absolute value (the curvature of the log-link losses), the target's
+    spread (the first smoothing of the quantile loss) and its root mean square deviation (the
+    normalized update's damping for squared error)."""
 
     mean: FloatArray
     std: FloatArray
@@ -49,6 +50,7 @@ class DataSummary:
     dtype: DTypeLike
     target_max: float = 1.0
     target_spread: float = 1.0  # the mean absolute deviation of the target: the scale of the residuals
+    target_rms: float = 1.0  # its root mean square deviation: squared error's derivatives' size at the mean
     rows: float = 0  # how many rows it summarizes (weighted): the class shares' prior weighs 1 row a class
 
 

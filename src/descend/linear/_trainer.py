@@ -231,7 +231,8 @@ class Trainer:
             record.smoothing, record.final_smoothing = spread, spread * FINAL_SMOOTHING * (self.settings.tol or 1e-6)
         state = self._starting_state(state, summary)
         unit = summary.target_spread or float(np.max(np.abs(summary.target_mean)))  # one row: its target
-        normalized_for_target(self.settings, loss, state, unit)  # a resumed fit too: its data, its damping
+        # A resumed fit too: its data, its damping.
+        normalized_for_target(self.settings, loss, state, unit, summary.target_rms or unit)
         if document is not None:
             state.restore(document["model"])
         else:
