@@ -1273,12 +1273,13 @@ class GDClassifier(ClassifierMixin, _BaseGD):
         --------
         >>> import numpy as np
         >>> from descend import GDClassifier
-        >>> x = np.array([-2.0, 2.0, -1.0, 1.0, -3.0, 3.0] * 5)
+        >>> x = np.array([-2.0, 2.0, -1.0, 1.0, -3.0, 3.0] * 12)
         >>> y = np.where(x > 0, "yes", "no")
         >>> scores = GDClassifier().progressive_fit(x[:, None], y, classes=["no", "yes"])
         >>> right = (scores > 0) == (y == "yes")
-        >>> float(scores[0]), int(right[:10].sum()), int(right[10:].sum())  # learning as it goes
-        (0.0, 5, 19)
+        >>> # the first 32 rows scored by the starting model, the next 40 as it learns
+        >>> float(scores[0]), int(right[:32].sum()), int(right[32:].sum())
+        (0.0, 16, 40)
         """
         return self._progressive_fit(X, y, sample_weight, classes)
 
