@@ -70,7 +70,8 @@ INTERCEPT_DECAY = 0.01
 def _weights_ahead(indptr: IntArray, indices: IntArray, order: IntArray, r: int, theta: FloatArray) -> None:
     """Ask for the weights of the row :data:`FEATURES_AHEAD` positions after ``r`` (each a cache miss on
     2^20 hashed columns), so that their misses overlap with the work on the rows before: on case (u)'s
-    120,000 shuffled documents per-sample SGD's pass went from 63 to 48 ms."""
+    120,000 shuffled documents a bare loop of per-sample SGD's steps went from 63 to 48 ms (the best of
+    12), :func:`lazy_sgd_steps` from 57 to 52 ms (the best of 9, in three processes each)."""
     if r + FEATURES_AHEAD < order.shape[0]:
         ahead = order[r + FEATURES_AHEAD]
         for k in range(indptr[ahead], indptr[ahead + 1]):
