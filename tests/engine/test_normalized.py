@@ -228,3 +228,24 @@ def test_a_repeated_column_is_learned_as_often_as_it_appears_compiled_as_the_ref
         "compiled", SparseData(counted.indptr, counted.indices, counted.data, y, np.empty(0)), 1, *args, weight_mean=1.0
     )
     assert np.abs(theta - theta_count).max() > 1e-3
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_a_stored_zero_is_no_feature(engine):
+    """Hashing keeps a + and a - colliding as a stored 0: the update skips it, as Vowpal Wabbit's parser
+    drops a feature of value 0, so that the rows learn as with their zeros eliminated, and a column first
+    met at 0 (no scale yet) is no division by zero."""
+    X, y, _ = problem("log_loss", n=200, p=8, seed=6)
+    stored = X.copy()
+    stored.data[::3] = 0.0  # the first entry of column stored.indices[0] among them
+    eliminated = stored.copy()
+    eliminated.eliminate_zeros()
+    assert stored.nnz > eliminated.nnz
+    order, lrs = np.arange(200), np.full(200, 0.5)
+    args = ("log_loss", Normalized(damping=10.0), np.full(8, 1e-3), np.full(8, 1e-2), order, lrs)
+    fits = [
+        run(engine, SparseData(m.indptr, m.indices, m.data, y, np.empty(0)), 1, *args, weight_mean=1.0)[0]
+        for m in (stored, eliminated)
+    ]
+    assert np.all(np.isfinite(fits[0])) and np.abs(fits[0]).max() > 0.1
+    np.testing.assert_array_equal(fits[0], fits[1])

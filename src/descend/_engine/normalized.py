@@ -80,12 +80,16 @@ def row_features(
     xs: FloatArray,
 ) -> int:
     """Row i's non-zero features into ``columns`` and ``xs`` (in the steps' coordinates); returns how
-    many. Dense rows: the non-zeros of the (standardized) row; CSR rows: the stored entries."""
+    many. Dense rows: the non-zeros of the (standardized) row; CSR rows: the stored entries but those
+    stored as 0 (hashing keeps a + and a - colliding as an explicit 0): a feature of value 0 is no
+    feature, as Vowpal Wabbit's parser drops it, and a column first met at 0 has no scale to divide by."""
     if isinstance(data, SparseData):
         lo, hi = data.indptr[i], data.indptr[i + 1]
-        count = hi - lo
-        columns[:count] = data.indices[lo:hi]
-        xs[:count] = data.values[lo:hi] if scale is None else data.values[lo:hi] * scale[data.indices[lo:hi]]
+        stored = data.values[lo:hi] != 0.0
+        count = int(np.count_nonzero(stored))
+        columns[:count] = data.indices[lo:hi][stored]
+        values = data.values[lo:hi][stored]
+        xs[:count] = values if scale is None else values * scale[columns[:count]]
         return count
     row = row_of(data.X, i, center, scale, buffer)
     nonzero = np.flatnonzero(row)
@@ -104,10 +108,11 @@ def _compiled_row_features(data, i, center, scale, buffer, columns, xs):
             indptr, indices, values, _, _ = data
             count = 0
             for q in range(indptr[i], indptr[i + 1]):
-                j = indices[q]
-                columns[count] = j
-                xs[count] = scaled(values[q], scale, j)
-                count += 1
+                if values[q] != 0.0:
+                    j = indices[q]
+                    columns[count] = j
+                    xs[count] = scaled(values[q], scale, j)
+                    count += 1
             return count
 
         return csr_row

@@ -275,8 +275,10 @@ def normalized_steps(
     for i, lr in zip(order, lrs, strict=True):
         if isinstance(data, SparseData):  # a CSR row's entries as stored: a repeated column stays repeated
             entries = slice(data.indptr[i], data.indptr[i + 1])
-            columns = data.indices[entries].astype(np.int64)
-            x = data.values[entries] if model.scale is None else data.values[entries] * model.scale[columns]
+            stored = data.values[entries] != 0  # but a stored 0 is no feature (as Vowpal Wabbit's parser drops it)
+            columns = data.indices[entries][stored].astype(np.int64)
+            x = data.values[entries][stored]
+            x = x if model.scale is None else x * model.scale[columns]
         else:
             row = np.asarray(steps_rows(data, [i], model, p))[0]
             columns = np.flatnonzero(row)
