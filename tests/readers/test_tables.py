@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from descend.readers.tables import ID_MIN_ROWS, DataError, TablePreprocessor, check_columns, clean_target
+from descend.readers.tables import (
+    ID_MIN_ROWS,
+    SHORT_LABEL,
+    DataError,
+    TablePreprocessor,
+    check_columns,
+    clean_target,
+    target_array,
+)
 
 
 def fit(frame, target="y"):
@@ -263,3 +271,14 @@ def test_a_preprocessor_written_before_text_columns_reads_as_before():
     X = again.transform(frame.drop(columns=["y"]))
     assert isinstance(X, np.ndarray) and not again.sparse and again.text == [] and again.standardized == {}
     np.testing.assert_array_equal(X, preprocessor.transform(frame.drop(columns=["y"])))
+
+
+def test_text_labels_are_fixed_width_when_short_objects_when_long():
+    """Short labels as fixed-width text (np.unique sorts them far faster than objects); a label longer
+    than SHORT_LABEL keeps every label an object, so that one long label does not widen them all."""
+    short = target_array(pd.Series(["yes", "no", "yes"]), "classification")
+    assert short.dtype.kind == "U" and short.tolist() == ["yes", "no", "yes"]
+    long = target_array(pd.Series(["no", "y" * (SHORT_LABEL + 1)]), "classification")
+    assert long.dtype == object and long.tolist() == ["no", "y" * (SHORT_LABEL + 1)]
+    numbers = target_array(pd.Series([3, 1, 3]), "classification")
+    assert numbers.dtype.kind == "i" and numbers.tolist() == [3, 1, 3]

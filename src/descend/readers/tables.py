@@ -239,7 +239,8 @@ SHORT_LABEL = 64
 
 def target_array(y: pd.Series, task: str, classes: AnyArray | None = None) -> AnyArray:
     """The target column as the estimators take it: floats for regression; for classification the
-    labels, numbers kept as numbers and anything else as text, or as ``classes`` (a fitted model's
+    labels, numbers kept as numbers and anything else as text (fixed-width NumPy text when no label is
+    longer than :data:`SHORT_LABEL` characters, else objects), or as ``classes`` (a fitted model's
     labels) hold them."""
     if task == "classification":
         numeric = _is_numeric(y) if classes is None else np.asarray(classes).dtype.kind in "iufb"
